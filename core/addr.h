@@ -1,0 +1,35 @@
+/*
+ * addr.h - interface addresses over rtnetlink (RTM_NEWADDR/DELADDR/GETADDR).
+ */
+#ifndef NSLAB_ADDR_H
+#define NSLAB_ADDR_H
+
+#include <net/if.h>
+#include <stddef.h>
+
+#include "err.h"
+#include "ipaddr.h"
+#include "nl.h"
+
+struct addr_info {
+  int ifindex;
+  struct ipaddr local;       /* IFA_LOCAL (IFA_ADDRESS for IPv6) + prefix */
+  struct ipaddr peer;        /* IFA_ADDRESS when it differs, family 0 if not */
+  struct ipaddr broadcast;   /* family 0 when none */
+  unsigned char scope;       /* RT_SCOPE_* */
+  unsigned flags;            /* IFA_F_* */
+  char label[IFNAMSIZ];
+  unsigned valid_lft, preferred_lft;  /* 0xffffffff: forever */
+};
+
+/* prefix must carry a prefix length. broadcast: NULL for none; for IPv4
+ * `ip addr add` gives none unless asked, so callers pass one explicitly. */
+int addr_add(struct nl *nl, int ifindex, const struct ipaddr *prefix,
+             const struct ipaddr *broadcast, struct err *e);
+int addr_del(struct nl *nl, int ifindex, const struct ipaddr *prefix,
+             struct err *e);
+/* family: AF_UNSPEC for both. */
+int addr_list(struct nl *nl, int family, struct addr_info **out,
+              size_t *count, struct err *e);
+
+#endif

@@ -1,0 +1,62 @@
+/*
+ * lua_nslab.h - the seam between the C core and Lua (module nslab.core).
+ *
+ * One userdata type, "nslab.netns", owns a namespace fd and the
+ * namespace's rtnetlink socket (opened on first use). Each lua_*.c file
+ * registers its functions with lnslab_register: module functions in the
+ * module table, methods in the netns method table.
+ */
+#ifndef NSLAB_LUA_NSLAB_H
+#define NSLAB_LUA_NSLAB_H
+
+#include <lauxlib.h>
+#include <lua.h>
+
+#include "err.h"
+#include "nl.h"
+
+#define LNETNS "nslab.netns"
+
+struct lnetns {
+  int fd;        /* -1 once closed */
+  char *name;    /* malloc'd; NULL for an anonymous namespace */
+  struct nl rt;  /* rt.sock == NULL until first used */
+};
+
+/* The namespace at idx; raises "attempt to use a closed netns". */
+struct lnetns *lnetns_check(lua_State *L, int idx);
+/* Push a new userdata owning fd (and a copy of name). */
+struct lnetns *lnetns_push(lua_State *L, int fd, const char *name);
+/* The namespace's rtnetlink socket, opened on first use; raises. */
+struct nl *lnetns_rtnl(lua_State *L, struct lnetns *ns);
+
+/* Raise "op object: reason" (object may be NULL). Never returns. */
+int lnslab_fail(lua_State *L, const char *op, const char *object,
+                const struct err *e);
+
+/* Raise "op: invalid option 'x'" if the table at idx has a key not in
+ * allowed (NULL-terminated). Misspelled options are errors. */
+void lnslab_check_options(lua_State *L, int idx, const char *op,
+                          const char *const allowed[]);
+
+/* Read optional fields of an options table (idx may be none/nil). */
+lua_Integer lnslab_opt_int(lua_State *L, int idx, const char *key,
+                           lua_Integer dflt);
+const char *lnslab_opt_str(lua_State *L, int idx, const char *key,
+                           const char *dflt);
+
+/* A device argument: an integer ifindex or a name; sets one of the two. */
+void lnslab_check_dev(lua_State *L, int idx, int *ifindex, const char **name);
+
+/* Each lua_*.c contributes its functions through one of these. */
+void lnetns_register(lua_State *L, int module, int methods);
+void llink_register(lua_State *L, int module, int methods);
+void laddr_register(lua_State *L, int module, int methods);
+void lroute_register(lua_State *L, int module, int methods);
+void lprobe_register(lua_State *L, int module, int methods);
+void lproc_register(lua_State *L, int module, int methods);
+void lworld_register(lua_State *L, int module, int methods);
+
+int luaopen_nslab_core(lua_State *L);
+
+#endif

@@ -1,0 +1,47 @@
+/*
+ * netns.h - network namespaces as file descriptors.
+ *
+ * Named namespaces are bind mounts of an nsfs inode on RUN_DIR/NAME, the
+ * same layout `ip netns` uses, so ip, nsenter and nslab see the same world.
+ */
+#ifndef NSLAB_NETNS_H
+#define NSLAB_NETNS_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+#include "err.h"
+
+#define NETNS_RUN_DIR "/run/netns"
+#define NETNS_ETC_DIR "/etc/netns"
+
+/* Is name usable as a namespace name (non-empty, no '/', not . or ..)? */
+int netns_name_ok(const char *name, struct err *e);
+
+/* Create a new namespace; with a name, also bind-mount it at
+ * RUN_DIR/name (EEXIST if taken). Returns an O_CLOEXEC fd. The calling
+ * thread's namespace is unchanged on return. */
+int netns_create(const char *name, struct err *e);
+
+int netns_open_name(const char *name, struct err *e);   /* ENOENT: unknown */
+int netns_open_pid(long pid, struct err *e);            /* /proc/PID/ns/net */
+int netns_open_path(const char *path, struct err *e);   /* must be a netns */
+int netns_open_current(struct err *e);
+
+/* Unmount and remove RUN_DIR/name. */
+int netns_delete(const char *name, struct err *e);
+
+/* Names under RUN_DIR, sorted; *names is malloc'd, each entry too. */
+int netns_list(char ***names, size_t *count, struct err *e);
+void netns_list_free(char **names, size_t count);
+
+/* The namespace's inode number (what `ls -l /proc/PID/ns/net` shows). */
+int netns_inode(int fd, uint64_t *inode, struct err *e);
+
+/* Switch the calling thread into fd's namespace, remembering where it was
+ * in *saved; netns_leave goes back and closes *saved. Used only around
+ * socket creation and user callbacks, never left entered. */
+int netns_enter(int fd, int *saved, struct err *e);
+int netns_leave(int saved, struct err *e);
+
+#endif

@@ -1,0 +1,44 @@
+/*
+ * nl.h - one rtnetlink socket bound to one network namespace.
+ *
+ * A socket belongs to the namespace it was created in, whatever the thread
+ * does afterwards; so nslab opens one per namespace (while the thread is
+ * briefly inside it) and keeps it. Requests ask for an ACK and extended ACK
+ * text, so errors carry the kernel's own words.
+ */
+#ifndef NSLAB_NL_H
+#define NSLAB_NL_H
+
+#include <libmnl/libmnl.h>
+#include <stdint.h>
+
+#include "err.h"
+
+struct nl {
+  struct mnl_socket *sock;
+  uint32_t portid;
+  uint32_t seq;
+};
+
+/* Open a NETLINK_ROUTE socket inside the namespace netns_fd (-1: the
+ * thread's current one). */
+int nl_open(struct nl *nl, int protocol, int netns_fd, struct err *e);
+void nl_close(struct nl *nl);
+
+/* Start a message in buf (MNL_SOCKET_BUFFER_SIZE bytes) with type, flags
+ * (NLM_F_REQUEST is added) and a fresh sequence number. */
+struct nlmsghdr *nl_msg(struct nl *nl, void *buf, uint16_t type, uint16_t flags);
+
+/* Send a request and wait for its ACK (NLM_F_ACK is added). */
+int nl_request(struct nl *nl, struct nlmsghdr *msg, struct err *e);
+
+/* Send a dump request and call cb for every message of the answer;
+ * restarts when the kernel says the dump was interrupted. */
+int nl_dump(struct nl *nl, struct nlmsghdr *msg, mnl_cb_t cb, void *data,
+            struct err *e);
+
+/* Send a request whose answer is one message (e.g. RTM_GETLINK by name). */
+int nl_get(struct nl *nl, struct nlmsghdr *msg, mnl_cb_t cb, void *data,
+           struct err *e);
+
+#endif

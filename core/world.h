@@ -1,0 +1,27 @@
+/*
+ * world.h - the private world every lab runs in.
+ *
+ * A world is a new network namespace (its "host"), a new mount namespace
+ * with a private tmpfs on /run/netns and /sys and /proc remounted, and a
+ * new PID namespace whose init is the nslab process: when it dies, for
+ * any reason, the kernel kills everything in the world and frees it.
+ * Without privilege the world is made inside a user namespace that maps
+ * the caller to root.
+ */
+#ifndef NSLAB_WORLD_H
+#define NSLAB_WORLD_H
+
+#include "err.h"
+
+/* Make the world. Returns 0 in the world's first process (PID 1 of the new
+ * PID namespace); the original process waits for it and exits with its
+ * status, so world_enter never returns there. -1: could not make it, with a
+ * message that says what is missing (CAP_NET_ADMIN, user namespaces). */
+int world_enter(struct err *e);
+
+/* Replace the calling process's network and mount namespaces with fresh
+ * ones (tmpfs on /run/netns, /sys for the new namespace, lo up), without a
+ * new PID namespace: a clean slate for each spec, inside a world. */
+int world_fresh(struct err *e);
+
+#endif
