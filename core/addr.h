@@ -22,10 +22,10 @@ struct addr_info {
   unsigned valid_lft, preferred_lft;  /* 0xffffffff: forever */
 };
 
-/* prefix must carry a prefix length. broadcast: NULL for none; for IPv4
- * `ip addr add` gives none unless asked, so callers pass one explicitly. */
+/* prefix must carry a prefix length. broadcast: NULL for none (as `ip
+ * addr add` without `brd`). flags: IFA_F_* such as IFA_F_NODAD. */
 int addr_add(struct nl *nl, int ifindex, const struct ipaddr *prefix,
-             const struct ipaddr *broadcast, struct err *e);
+             const struct ipaddr *broadcast, unsigned flags, struct err *e);
 int addr_del(struct nl *nl, int ifindex, const struct ipaddr *prefix,
              struct err *e);
 /* family: AF_UNSPEC for both. */

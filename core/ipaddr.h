@@ -22,6 +22,10 @@ int ipaddr_parse(const char *text, struct ipaddr *a, struct err *e);
 void ipaddr_format(const struct ipaddr *a, int with_prefix, char *buf,
                    size_t len);
 size_t ipaddr_len(const struct ipaddr *a);   /* 4, 16 or 0 */
+/* Fill a from len raw bytes of the family (as a netlink attribute holds
+ * them); leaves a untouched when len does not fit the family. */
+void ipaddr_from_bytes(struct ipaddr *a, int family, const void *bytes,
+                       size_t len, int prefixlen);
 /* The IPv4 broadcast address of a/prefixlen (for `brd +`). */
 void ipaddr_broadcast(const struct ipaddr *a, struct ipaddr *out);
 

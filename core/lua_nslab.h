@@ -30,6 +30,10 @@ struct lnetns *lnetns_push(lua_State *L, int fd, const char *name);
 /* The namespace's rtnetlink socket, opened on first use; raises. */
 struct nl *lnetns_rtnl(lua_State *L, struct lnetns *ns);
 
+/* Raise a message as it is: no "file:line:" of the Lua caller, since the
+ * caller is usually nslab's own Lua layer, not the user's code. */
+int lnslab_raise(lua_State *L, const char *fmt, ...);
+
 /* Raise "op object: reason" (object may be NULL). Never returns. */
 int lnslab_fail(lua_State *L, const char *op, const char *object,
                 const struct err *e);
@@ -47,6 +51,14 @@ const char *lnslab_opt_str(lua_State *L, int idx, const char *key,
 
 /* A device argument: an integer ifindex or a name; sets one of the two. */
 void lnslab_check_dev(lua_State *L, int idx, int *ifindex, const char **name);
+
+/* Set t[key] for the table on top of the stack. */
+void lnslab_set_int(lua_State *L, const char *key, lua_Integer v);
+void lnslab_set_str(lua_State *L, const char *key, const char *v);
+
+/* The ifindex of a device argument (name or number) in the namespace;
+ * raises "op NAME: No such device" and the like. */
+int lnslab_ifindex(lua_State *L, struct nl *nl, int idx, const char *op);
 
 /* Each lua_*.c contributes its functions through one of these. */
 void lnetns_register(lua_State *L, int module, int methods);

@@ -22,14 +22,17 @@ struct route_info {
   int has_priority;
   unsigned char type;        /* RTN_* */
   unsigned char protocol;    /* RTPROT_* */
-  unsigned char scope;       /* RT_SCOPE_* */
+  unsigned char scope;       /* RT_SCOPE_*; RT_SCOPE_NOWHERE: derive it */
 };
 
-/* Fill defaults as `ip route add` would: table main, protocol boot, type
- * unicast, scope link for a device route without gateway, else universe. */
+/* Defaults as `ip route add` has them: table main, protocol boot, type
+ * unicast, and the scope derived when the route is added (link for a
+ * device route without gateway, host for local routes, else universe). */
 void route_info_init(struct route_info *r);
 
 int route_add(struct nl *nl, const struct route_info *r, struct err *e);
+/* Deletes the first route matching dst, table and whatever else is set;
+ * protocol, scope and a unicast type match anything, as with `ip route del`. */
 int route_del(struct nl *nl, const struct route_info *r, struct err *e);
 /* family AF_UNSPEC for both; table 0 for every table. */
 int route_list(struct nl *nl, int family, uint32_t table,

@@ -1,0 +1,146 @@
+/*
+ * lua_core.c - the module nslab.core and the helpers every binding shares.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <string.h>
+#include <time.h>
+
+#include "link.h"
+#include "lua_nslab.h"
+
+int lnslab_raise(lua_State *L, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  lua_pushvfstring(L, fmt, ap);
+  va_end(ap);
+  return lua_error(L);
+}
+
+int lnslab_fail(lua_State *L, const char *op, const char *object,
+                const struct err *e) {
+  if (object)
+    return lnslab_raise(L, "%s %s: %s", op, object, err_text(e));
+  return lnslab_raise(L, "%s: %s", op, err_text(e));
+}
+
+void lnslab_check_options(lua_State *L, int idx, const char *op,
+                          const char *const allowed[]) {
+  if (lua_isnoneornil(L, idx)) return;
+  luaL_checktype(L, idx, LUA_TTABLE);
+  idx = lua_absindex(L, idx);
+  lua_pushnil(L);
+  while (lua_next(L, idx)) {
+    int known = 0;
+    lua_pop(L, 1);
+    if (lua_type(L, -1) == LUA_TSTRING) {
+      const char *key = lua_tostring(L, -1);
+      for (const char *const *a = allowed; *a && !known; a++)
+        known = !strcmp(*a, key);
+    }
+    if (!known) {
+      /* luaL_tolstring pushes a copy; the key itself must stay intact. */
+      const char *key = luaL_tolstring(L, -1, NULL);
+      lnslab_raise(L, "%s: invalid option '%s'", op, key);
+    }
+  }
+}
+
+lua_Integer lnslab_opt_int(lua_State *L, int idx, const char *key,
+                           lua_Integer dflt) {
+  if (lua_isnoneornil(L, idx)) return dflt;
+  lua_getfield(L, idx, key);
+  lua_Integer v = dflt;
+  if (!lua_isnil(L, -1)) {
+    int isint;
+    v = lua_tointegerx(L, -1, &isint);
+    if (!isint) lnslab_raise(L, "option '%s' must be an integer", key);
+  }
+  lua_pop(L, 1);
+  return v;
+}
+
+/* The string stays valid: it is anchored in the options table. */
+const char *lnslab_opt_str(lua_State *L, int idx, const char *key,
+                           const char *dflt) {
+  if (lua_isnoneornil(L, idx)) return dflt;
+  lua_getfield(L, idx, key);
+  const char *v = dflt;
+  if (!lua_isnil(L, -1)) {
+    if (lua_type(L, -1) != LUA_TSTRING)
+      lnslab_raise(L, "option '%s' must be a string", key);
+    v = lua_tostring(L, -1);
+  }
+  lua_pop(L, 1);
+  return v;
+}
+
+void lnslab_check_dev(lua_State *L, int idx, int *ifindex, const char **name) {
+  *ifindex = 0;
+  *name = NULL;
+  if (lua_type(L, idx) == LUA_TNUMBER) {
+    *ifindex = (int)luaL_checkinteger(L, idx);
+    if (*ifindex <= 0) luaL_argerror(L, idx, "ifindex must be positive");
+  } else {
+    *name = luaL_checkstring(L, idx);
+  }
+}
+
+void lnslab_set_int(lua_State *L, const char *key, lua_Integer v) {
+  lua_pushinteger(L, v);
+  lua_setfield(L, -2, key);
+}
+
+void lnslab_set_str(lua_State *L, const char *key, const char *v) {
+  lua_pushstring(L, v);
+  lua_setfield(L, -2, key);
+}
+
+int lnslab_ifindex(lua_State *L, struct nl *nl, int idx, const char *op) {
+  int ifindex;
+  const char *name;
+  struct err e;
+  lnslab_check_dev(L, idx, &ifindex, &name);
+  if (ifindex > 0) return ifindex;
+  if ((ifindex = link_index(nl, name, &e)) < 0) lnslab_fail(L, op, name, &e);
+  return ifindex;
+}
+
+/* clock(): monotonic seconds, for deadlines that wall-clock jumps
+ * cannot stretch. */
+static int l_clock(lua_State *L) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  lua_pushnumber(L, (lua_Number)ts.tv_sec + (lua_Number)ts.tv_nsec / 1e9);
+  return 1;
+}
+
+/* sleep(seconds): the pause between two polls of a condition. */
+static int l_sleep(lua_State *L) {
+  lua_Number s = luaL_checknumber(L, 1);
+  struct timespec ts = {(time_t)s, (long)((s - (lua_Number)(time_t)s) * 1e9)};
+  if (s < 0) luaL_argerror(L, 1, "negative duration");
+  while (nanosleep(&ts, &ts) < 0 && errno == EINTR) {}
+  return 0;
+}
+
+int luaopen_nslab_core(lua_State *L) {
+  static const luaL_Reg functions[] = {{"clock", l_clock}, {"sleep", l_sleep}, {NULL, NULL}};
+  luaL_newlib(L, functions);            /* module */
+  int module = lua_gettop(L);
+  luaL_newmetatable(L, LNETNS);
+  int meta = lua_gettop(L);
+  lua_newtable(L);                      /* methods */
+  int methods = lua_gettop(L);
+  lua_pushvalue(L, methods);
+  lua_setfield(L, meta, "__index");
+  lnetns_register(L, module, methods);
+  llink_register(L, module, methods);
+  laddr_register(L, module, methods);
+  lroute_register(L, module, methods);
+  lprobe_register(L, module, methods);
+  lproc_register(L, module, methods);
+  lworld_register(L, module, methods);
+  lua_settop(L, module);
+  return 1;
+}

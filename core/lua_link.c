@@ -1,0 +1,237 @@
+/*
+ * lua_link.c - devices: netns methods link_add, link_set, link_del,
+ * link_get, link_list. Tables use the field names of `ip -j link`.
+ */
+#include <errno.h>
+#include <net/if_arp.h>
+#include <linux/if_link.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "link.h"
+#include "lua_nslab.h"
+
+/* <net/if.h> (needed by link.h) stops at IFF_DYNAMIC; these are the
+ * kernel's values from <linux/if.h>, which cannot be included beside it. */
+#ifndef IFF_LOWER_UP
+#define IFF_LOWER_UP (1u << 16)
+#define IFF_DORMANT (1u << 17)
+#define IFF_ECHO (1u << 18)
+#endif
+
+/* The object of an error message: the name, or "ifindex N". */
+static const char *dev_label(lua_State *L, int ifindex, const char *name) {
+  if (name) return name;
+  return lua_pushfstring(L, "ifindex %d", ifindex);
+}
+
+/*
+** {======================================================
+** Link tables
+** =======================================================
+*/
+
+/* Flag names in the order `ip link` prints them. */
+static const struct { unsigned flag; const char *name; } flag_names[] = {
+    {IFF_LOOPBACK, "LOOPBACK"},   {IFF_BROADCAST, "BROADCAST"},
+    {IFF_POINTOPOINT, "POINTOPOINT"}, {IFF_MULTICAST, "MULTICAST"},
+    {IFF_NOARP, "NOARP"},         {IFF_ALLMULTI, "ALLMULTI"},
+    {IFF_PROMISC, "PROMISC"},     {IFF_MASTER, "MASTER"},
+    {IFF_SLAVE, "SLAVE"},         {IFF_DEBUG, "DEBUG"},
+    {IFF_DYNAMIC, "DYNAMIC"},     {IFF_AUTOMEDIA, "AUTOMEDIA"},
+    {IFF_PORTSEL, "PORTSEL"},     {IFF_NOTRAILERS, "NOTRAILERS"},
+    {IFF_UP, "UP"},               {IFF_LOWER_UP, "LOWER_UP"},
+    {IFF_DORMANT, "DORMANT"},     {IFF_ECHO, "ECHO"}};
+
+static void push_flags(lua_State *L, unsigned flags) {
+  int n = 0;
+  lua_newtable(L);
+  if ((flags & IFF_UP) && !(flags & IFF_RUNNING)) {
+    lua_pushliteral(L, "NO-CARRIER");
+    lua_rawseti(L, -2, ++n);
+  }
+  for (size_t i = 0; i < sizeof flag_names / sizeof *flag_names; i++)
+    if (flags & flag_names[i].flag) {
+      lua_pushstring(L, flag_names[i].name);
+      lua_rawseti(L, -2, ++n);
+    }
+}
+
+static const char *operstate_name(unsigned char s) {
+  static const char *const names[] = {"UNKNOWN", "NOTPRESENT", "DOWN",
+                                      "LOWERLAYERDOWN", "TESTING", "DORMANT",
+                                      "UP"};
+  return s < sizeof names / sizeof *names ? names[s] : "UNKNOWN";
+}
+
+static void push_hw(lua_State *L, const unsigned char *a, int len) {
+  char text[LINK_ADDR_MAX * 3 + 1] = "", *p = text;
+  for (int i = 0; i < len; i++) p += sprintf(p, i ? ":%02x" : "%02x", a[i]);
+  lua_pushstring(L, text);
+}
+
+static void push_link_type(lua_State *L, unsigned short type) {
+  switch (type) {
+  case ARPHRD_ETHER: lua_pushliteral(L, "ether"); break;
+  case ARPHRD_LOOPBACK: lua_pushliteral(L, "loopback"); break;
+  case ARPHRD_NONE: lua_pushliteral(L, "none"); break;
+  default: lua_pushinteger(L, type);
+  }
+}
+
+/* master, link_index and link_netnsid are present only when set; the
+ * Lua layer turns indexes into names where `ip -j` prints names. */
+static void push_link(lua_State *L, const struct link_info *l) {
+  lua_createtable(L, 0, 16);
+  lnslab_set_int(L, "ifindex", l->ifindex);
+  lnslab_set_str(L, "ifname", l->ifname);
+  push_flags(L, l->flags);
+  lua_setfield(L, -2, "flags");
+  lnslab_set_int(L, "mtu", l->mtu);
+  if (l->qdisc[0]) lnslab_set_str(L, "qdisc", l->qdisc);
+  lnslab_set_str(L, "operstate", operstate_name(l->operstate));
+  lnslab_set_int(L, "txqlen", l->txqlen);
+  push_link_type(L, l->type);
+  lua_setfield(L, -2, "link_type");
+  if (l->addr_len) {
+    push_hw(L, l->address, l->addr_len);
+    lua_setfield(L, -2, "address");
+    push_hw(L, l->broadcast, l->addr_len);
+    lua_setfield(L, -2, "broadcast");
+  }
+  if (l->kind[0]) lnslab_set_str(L, "kind", l->kind);
+  if (l->master) lnslab_set_int(L, "master_index", l->master);
+  if (l->link) lnslab_set_int(L, "link_index", l->link);
+  if (l->link_netnsid >= 0) lnslab_set_int(L, "link_netnsid", l->link_netnsid);
+}
+
+/* }====================================================== */
+
+/* "aa:bb:cc:dd:ee:ff" into c->address. */
+static void check_hw(lua_State *L, const char *text, struct link_change *c) {
+  int n = 0;
+  const char *p = text;
+  while (*p && n < LINK_ADDR_MAX) {
+    unsigned byte;
+    int used;
+    if (sscanf(p, "%2x%n", &byte, &used) != 1 || used != 2) break;
+    c->address[n++] = (unsigned char)byte;
+    p += used;
+    if (*p == ':') p++;
+    else break;
+  }
+  if (*p || n == 0) lnslab_raise(L, "link address \"%s\": not a hardware address (aa:bb:cc:dd:ee:ff)", text);
+  c->addr_len = n;
+}
+
+/* link_add{name=, kind=, peer=, peer_netns=, mtu=} */
+static int m_link_add(lua_State *L) {
+  static const char *const allowed[] = {"name", "kind", "peer", "peer_netns", "mtu", NULL};
+  struct lnetns *ns = lnetns_check(L, 1);
+  struct link_spec s = {0};
+  struct err e;
+  luaL_checktype(L, 2, LUA_TTABLE);
+  lnslab_check_options(L, 2, "link add", allowed);
+  s.name = lnslab_opt_str(L, 2, "name", NULL);
+  s.kind = lnslab_opt_str(L, 2, "kind", NULL);
+  if (!s.name || !s.kind) return lnslab_raise(L, "link add: name and kind are required");
+  s.peer = lnslab_opt_str(L, 2, "peer", NULL);
+  s.mtu = (unsigned)lnslab_opt_int(L, 2, "mtu", 0);
+  s.peer_netns_fd = -1;
+  lua_getfield(L, 2, "peer_netns");
+  if (!lua_isnil(L, -1)) s.peer_netns_fd = lnetns_check(L, -1)->fd;
+  if (link_add(lnetns_rtnl(L, ns), &s, &e) < 0) return lnslab_fail(L, "link add", s.name, &e);
+  return 0;
+}
+
+/* link_set(dev, {up=, name=, mtu=, address=, netns=, master=, addrgenmode=}) */
+static int m_link_set(lua_State *L) {
+  static const char *const allowed[] = {"up", "name", "mtu", "address", "netns",
+                                        "master", "addrgenmode", NULL};
+  struct lnetns *ns = lnetns_check(L, 1);
+  struct link_change c;
+  struct err e;
+  int ifindex;
+  const char *name;
+  lnslab_check_dev(L, 2, &ifindex, &name);
+  luaL_checktype(L, 3, LUA_TTABLE);
+  lnslab_check_options(L, 3, "link set", allowed);
+  link_change_init(&c);
+  lua_getfield(L, 3, "up");
+  if (!lua_isnil(L, -1)) c.up = lua_toboolean(L, -1);
+  c.name = lnslab_opt_str(L, 3, "name", NULL);
+  c.mtu = (unsigned)lnslab_opt_int(L, 3, "mtu", 0);
+  const char *hw = lnslab_opt_str(L, 3, "address", NULL);
+  if (hw) check_hw(L, hw, &c);
+  lua_getfield(L, 3, "netns");
+  if (!lua_isnil(L, -1)) c.netns_fd = lnetns_check(L, -1)->fd;
+  c.master = (int)lnslab_opt_int(L, 3, "master", -1);
+  const char *gen = lnslab_opt_str(L, 3, "addrgenmode", NULL);
+  if (gen) {
+    if (!strcmp(gen, "none")) c.addrgenmode = IN6_ADDR_GEN_MODE_NONE;
+    else if (!strcmp(gen, "eui64")) c.addrgenmode = IN6_ADDR_GEN_MODE_EUI64;
+    else if (!strcmp(gen, "random")) c.addrgenmode = IN6_ADDR_GEN_MODE_RANDOM;
+    else return lnslab_raise(L, "link set: addrgenmode must be none, eui64 or random");
+  }
+  if (link_set(lnetns_rtnl(L, ns), ifindex, name, &c, &e) < 0)
+    return lnslab_fail(L, "link set", dev_label(L, ifindex, name), &e);
+  return 0;
+}
+
+static int m_link_del(lua_State *L) {
+  struct lnetns *ns = lnetns_check(L, 1);
+  int ifindex;
+  const char *name;
+  struct err e;
+  lnslab_check_dev(L, 2, &ifindex, &name);
+  if (link_del(lnetns_rtnl(L, ns), ifindex, name, &e) < 0)
+    return lnslab_fail(L, "link delete", dev_label(L, ifindex, name), &e);
+  return 0;
+}
+
+/* link_get(dev): the table, or nil and the reason when there is no such
+ * device (a question, not a failure); other errors raise. */
+static int m_link_get(lua_State *L) {
+  struct lnetns *ns = lnetns_check(L, 1);
+  int ifindex;
+  const char *name;
+  struct link_info info;
+  struct err e;
+  lnslab_check_dev(L, 2, &ifindex, &name);
+  if (link_get(lnetns_rtnl(L, ns), ifindex, name, &info, &e) < 0) {
+    if (e.code != ENODEV) return lnslab_fail(L, "link show", dev_label(L, ifindex, name), &e);
+    lua_pushnil(L);
+    lua_pushfstring(L, "link %s: %s", dev_label(L, ifindex, name), err_text(&e));
+    return 2;
+  }
+  push_link(L, &info);
+  return 1;
+}
+
+static int m_link_list(lua_State *L) {
+  struct lnetns *ns = lnetns_check(L, 1);
+  struct link_info *links;
+  size_t n;
+  struct err e;
+  if (link_list(lnetns_rtnl(L, ns), &links, &n, &e) < 0)
+    return lnslab_fail(L, "link show", ns->name, &e);
+  lua_createtable(L, (int)n, 0);
+  for (size_t i = 0; i < n; i++) {
+    push_link(L, &links[i]);
+    lua_rawseti(L, -2, (lua_Integer)i + 1);
+  }
+  free(links);
+  return 1;
+}
+
+void llink_register(lua_State *L, int module, int methods) {
+  static const luaL_Reg method_list[] = {
+      {"link_add", m_link_add}, {"link_set", m_link_set},
+      {"link_del", m_link_del}, {"link_get", m_link_get},
+      {"link_list", m_link_list}, {NULL, NULL}};
+  (void)module;
+  lua_pushvalue(L, methods);
+  luaL_setfuncs(L, method_list, 0);
+  lua_pop(L, 1);
+}

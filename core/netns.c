@@ -1,0 +1,197 @@
+/*
+ * netns.c - network namespaces as file descriptors, named ones as bind
+ * mounts under /run/netns (the layout of `ip netns`).
+ */
+#include "netns.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/ioctl.h>
+#include <linux/nsfs.h>
+#include <limits.h>
+#include <unistd.h>
+
+int netns_name_ok(const char *name, struct err *e) {
+  if (!*name) return err_set(e, EINVAL, "empty namespace name");
+  if (strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, ".."))
+    return err_set(e, EINVAL, "a namespace name cannot contain '/' or be . or ..");
+  if (strlen(name) > 200) return err_set(e, ENAMETOOLONG, NULL);
+  return 0;
+}
+
+static void run_path(const char *name, char *path, size_t len) {
+  snprintf(path, len, "%s/%s", NETNS_RUN_DIR, name);
+}
+
+/*
+** {======================================================
+** Entering and leaving (only ever briefly, around a socket or a callback)
+** =======================================================
+*/
+
+int netns_open_current(struct err *e) {
+  int fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+  return fd < 0 ? err_errno(e) : fd;
+}
+
+int netns_enter(int fd, int *saved, struct err *e) {
+  *saved = netns_open_current(e);
+  if (*saved < 0) return -1;
+  if (setns(fd, CLONE_NEWNET) < 0) {
+    err_errno(e);
+    close(*saved);
+    *saved = -1;
+    return -1;
+  }
+  return 0;
+}
+
+int netns_leave(int saved, struct err *e) {
+  int r = setns(saved, CLONE_NEWNET);
+  if (r < 0) err_errno(e);
+  close(saved);
+  return r;
+}
+
+/* }====================================================== */
+
+/*
+** {======================================================
+** Creating, opening, deleting
+** =======================================================
+*/
+
+/* Bind-mount the thread's current namespace on RUN_DIR/name. The mount
+ * point is created exclusively, so a taken name fails with EEXIST. */
+static int pin(const char *name, struct err *e) {
+  char path[PATH_MAX];
+  if (mkdir(NETNS_RUN_DIR, 0755) < 0 && errno != EEXIST) return err_errno(e);
+  run_path(name, path, sizeof path);
+  int fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
+  if (fd < 0) return err_errno(e);
+  close(fd);
+  if (mount("/proc/thread-self/ns/net", path, "none", MS_BIND, NULL) < 0) {
+    err_errno(e);
+    unlink(path);
+    return -1;
+  }
+  return 0;
+}
+
+int netns_create(const char *name, struct err *e) {
+  int saved = netns_open_current(e), fd = -1;
+  if (saved < 0) return -1;
+  if (name && netns_name_ok(name, e) < 0) goto out;
+  if (unshare(CLONE_NEWNET) < 0) {
+    err_errno(e);
+    goto out;
+  }
+  if (name && pin(name, e) < 0) goto out;
+  fd = netns_open_current(e);
+  if (fd < 0 && name) netns_delete(name, &(struct err){0});
+out:
+  if (setns(saved, CLONE_NEWNET) < 0 && fd >= 0) {
+    /* Cannot get back: better to fail loudly than work in the wrong place. */
+    err_errno(e);
+    close(fd);
+    fd = -1;
+  }
+  close(saved);
+  return fd;
+}
+
+int netns_open_path(const char *path, struct err *e) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return err_errno(e);
+  if (ioctl(fd, NS_GET_NSTYPE) != CLONE_NEWNET) {
+    close(fd);
+    return err_set(e, EINVAL, "not a network namespace");
+  }
+  return fd;
+}
+
+int netns_open_name(const char *name, struct err *e) {
+  char path[PATH_MAX];
+  if (netns_name_ok(name, e) < 0) return -1;
+  run_path(name, path, sizeof path);
+  int fd = netns_open_path(path, e);
+  if (fd < 0 && e->code == ENOENT) err_set(e, ENOENT, "no such namespace");
+  /* An empty file left by a crashed `ip netns add` is not a namespace. */
+  if (fd < 0 && e->code == EINVAL) err_set(e, ENOENT, "no such namespace");
+  return fd;
+}
+
+int netns_open_pid(long pid, struct err *e) {
+  char path[64];
+  if (pid <= 0) return err_set(e, ESRCH, "no such process");
+  snprintf(path, sizeof path, "/proc/%ld/ns/net", pid);
+  int fd = netns_open_path(path, e);
+  if (fd < 0 && e->code == ENOENT) err_set(e, ESRCH, "no such process");
+  return fd;
+}
+
+int netns_delete(const char *name, struct err *e) {
+  char path[PATH_MAX];
+  if (netns_name_ok(name, e) < 0) return -1;
+  run_path(name, path, sizeof path);
+  if (access(path, F_OK) < 0) return err_set(e, ENOENT, "no such namespace");
+  /* MNT_DETACH: a process still inside keeps the namespace alive, as
+     with `ip netns delete`; the name is gone at once. */
+  if (umount2(path, MNT_DETACH) < 0 && errno != EINVAL) return err_errno(e);
+  if (unlink(path) < 0) return err_errno(e);
+  return 0;
+}
+
+/* }====================================================== */
+
+static int by_name(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int netns_list(char ***names, size_t *count, struct err *e) {
+  DIR *dir = opendir(NETNS_RUN_DIR);
+  size_t n = 0, cap = 0;
+  char **list = NULL;
+  *names = NULL;
+  *count = 0;
+  if (!dir) return errno == ENOENT ? 0 : err_errno(e);
+  for (struct dirent *d; (d = readdir(dir));) {
+    if (d->d_name[0] == '.') continue;
+    if (n == cap) {
+      cap = cap ? cap * 2 : 16;
+      char **grown = realloc(list, cap * sizeof *list);
+      if (!grown) goto nomem;
+      list = grown;
+    }
+    if (!(list[n] = strdup(d->d_name))) goto nomem;
+    n++;
+  }
+  closedir(dir);
+  if (n) qsort(list, n, sizeof *list, by_name);
+  *names = list;
+  *count = n;
+  return 0;
+nomem:
+  closedir(dir);
+  netns_list_free(list, n);
+  return err_set(e, ENOMEM, NULL);
+}
+
+void netns_list_free(char **names, size_t count) {
+  for (size_t i = 0; i < count; i++) free(names[i]);
+  free(names);
+}
+
+int netns_inode(int fd, uint64_t *inode, struct err *e) {
+  struct stat st;
+  if (fstat(fd, &st) < 0) return err_errno(e);
+  *inode = (uint64_t)st.st_ino;
+  return 0;
+}

@@ -1,0 +1,317 @@
+-- nslab.check: assertions that record pass/fail and let the lab go on.
+--
+-- Checks are bound to a runner (check.bind) so that every lab run counts its
+-- own results. A check returns true when it passed, so a lab may branch on it;
+-- only a broken lab (a wrong argument, a primitive that raises) stops a run.
+local check = {}
+
+local MAX_SHOWN = 200 -- characters of a value shown in a failure detail
+
+-- Text of an error value: strings as they are, objects through __tostring.
+function check.message_of(err)
+  if type(err) == "string" then return err end
+  if type(err) == "table" and getmetatable(err) == nil
+      and type(err.message) == "string" then
+    return err.message
+  end
+  return tostring(err)
+end
+
+-- Whether `text` contains `pattern`, as a Lua pattern or as plain text:
+-- error messages are full of magic characters ("veth-test1", "(1)"), and a
+-- literal occurrence is always what the author meant.
+function check.contains(text, pattern)
+  local ok, found = pcall(string.find, text, pattern)
+  if ok and found then return true end
+  return string.find(text, pattern, 1, true) ~= nil
+end
+
+local function shorten(text)
+  if #text <= MAX_SHOWN then return text end
+  return text:sub(1, MAX_SHOWN) .. "…"
+end
+
+-- A string literal on one line: newlines shown as \n.
+local function quote(text)
+  return (string.format("%q", text):gsub("\\\n", "\\n"))
+end
+
+local KEYWORDS = {}
+for word in ([[and break do else elseif end false for function goto if in
+  local nil not or repeat return then true until while]]):gmatch("%a+") do
+  KEYWORDS[word] = true
+end
+
+-- Keys written as .name; others (["local"], [1]) in brackets.
+local function is_identifier(key)
+  return type(key) == "string" and key:match("^[%a_][%w_]*$") ~= nil
+    and not KEYWORDS[key]
+end
+
+local function key_order(a, b)
+  local ta, tb = type(a), type(b)
+  if ta ~= tb then return ta < tb end
+  if ta == "number" or ta == "string" then return a < b end
+  return tostring(a) < tostring(b)
+end
+
+local function sorted_keys(t)
+  local keys = {}
+  for k in pairs(t) do keys[#keys + 1] = k end
+  table.sort(keys, key_order)
+  return keys
+end
+
+-- A compact, deterministic rendering of a value (sorted keys, cycles shown
+-- as "<cycle>") for failure details.
+local function render(value, seen)
+  if type(value) == "string" then return quote(value) end
+  if type(value) ~= "table" or getmetatable(value) and
+      getmetatable(value).__tostring then
+    return tostring(value)
+  end
+  seen = seen or {}
+  if seen[value] then return "<cycle>" end
+  seen[value] = true
+  local parts, n = {}, #value
+  for i = 1, n do parts[#parts + 1] = render(value[i], seen) end
+  for _, k in ipairs(sorted_keys(value)) do
+    if not (math.type(k) == "integer" and k >= 1 and k <= n) then
+      local name = is_identifier(k) and k or "[" .. render(k, seen) .. "]"
+      parts[#parts + 1] = name .. " = " .. render(value[k], seen)
+    end
+  end
+  seen[value] = nil
+  return "{" .. table.concat(parts, ", ") .. "}"
+end
+
+function check.render(value) return shorten(render(value)) end
+
+local function path_of(path, key)
+  if is_identifier(key) then return path .. "." .. key end
+  return path .. "[" .. render(key) .. "]"
+end
+
+-- The first place where a and b differ: path, value in a, value in b; nil
+-- when they are deeply equal. Keys are visited in sorted order so the answer
+-- does not depend on table iteration order.
+local function difference(a, b, path, seen)
+  if a == b or (a ~= a and b ~= b) then return nil end
+  if type(a) ~= "table" or type(b) ~= "table" then return path, a, b end
+  if seen[a] == b then return nil end -- already being compared (a cycle)
+  seen[a] = b
+  for _, k in ipairs(sorted_keys(a)) do
+    local p, x, y = difference(a[k], b[k], path_of(path, k), seen)
+    if p then return p, x, y end
+  end
+  for _, k in ipairs(sorted_keys(b)) do
+    if a[k] == nil then return path_of(path, k), nil, b[k] end
+  end
+  return nil
+end
+
+function check.deep_equal(a, b)
+  return difference(a, b, "", {}) == nil
+end
+
+-- "labs/veth.lua:12" for the lab line that called a check, used when the
+-- lab gives no description. Level counts from the caller of where().
+local function where(level)
+  local info = debug.getinfo(level + 1, "Sl")
+  if not info or info.currentline < 0 then return "check" end
+  return "check at " .. info.short_src .. ":" .. info.currentline
+end
+
+local function seconds(s) return string.format("%g s", s) end
+
+-- RTTs are in milliseconds, as ping prints them.
+local function milliseconds(ms)
+  return string.format(ms < 0.01 and "%.3f ms" or "%.2f ms", ms)
+end
+
+local PING_OPTIONS = { count = true, interval = true, timeout = true,
+                       description = true }
+
+-- Validate a check's options (a misspelled "timout" must not be ignored)
+-- and split them into ping options and the description.
+local function ping_options(name, opts, defaults)
+  if opts ~= nil and type(opts) ~= "table" then
+    error(name .. ": options must be a table, got " .. type(opts), 3)
+  end
+  local ping = { count = defaults.count, timeout = defaults.timeout }
+  for k, v in pairs(opts or {}) do
+    if not PING_OPTIONS[k] then
+      error(string.format("%s: invalid option %q", name, tostring(k)), 3)
+    end
+    if k ~= "description" then ping[k] = v end
+  end
+  return ping, opts and opts.description
+end
+
+local function target_text(target)
+  if type(target) == "table" then
+    return tostring(target.address or target.name or target)
+  end
+  return tostring(target)
+end
+
+-- Ping one target or an array of targets in one call (the core probes them
+-- in parallel); always returns an array of results, one per target.
+local function ping_all(name, ns, target, opts)
+  if type(ns) ~= "table" and type(ns) ~= "userdata" then
+    error(name .. ": expected a namespace, got " .. type(ns), 3)
+  end
+  local many = type(target) == "table" and getmetatable(target) == nil
+  if many and #target == 0 then
+    error(name .. ": no target to ping", 3)
+  end
+  if not many then return { target }, { ns:ping(target, opts) } end
+  local results = ns:ping(target, opts)
+  if type(results) ~= "table" or #results ~= #target then
+    error(string.format("%s: ping returned %s results for %d targets", name,
+                        type(results) == "table" and #results or "no",
+                        #target), 3)
+  end
+  return target, results
+end
+
+local function replies(result)
+  return string.format("%d/%d replies", result.received or 0, result.sent or 0)
+end
+
+-- Bind the checks to a runner: runner.record(passed, description, detail)
+-- counts and prints one result; runner.host() returns the host namespace
+-- object (or nil), so the host can be named "host".
+function check.bind(runner)
+  local record = runner.record
+  local c = {}
+
+  local function ns_name(ns)
+    if ns.name then return tostring(ns.name) end
+    local host = runner.host and runner.host()
+    if host == nil or rawequal(ns, host) then return "host" end
+    return "an anonymous namespace"
+  end
+
+  local function ping_description(ns, target, result, given, many)
+    if given then
+      return many and given .. " (" .. target_text(target) .. ")" or given
+    end
+    return "ping " .. target_text(result.target or target) .. " from " ..
+      ns_name(ns)
+  end
+
+  function c.ok(cond, description, detail)
+    description = description or where(2)
+    if cond then return record(true, description) end
+    return record(false, description, detail and tostring(detail))
+  end
+
+  function c.equal(actual, expected, description)
+    description = description or where(2)
+    local path, a, e = difference(actual, expected, "", {})
+    if path == nil then return record(true, description) end
+    local detail = "expected " .. check.render(expected) .. ", got " ..
+      check.render(actual)
+    if path ~= "" then
+      detail = detail .. " (at " .. path .. ": expected " .. check.render(e) ..
+        ", got " .. check.render(a) .. ")"
+    end
+    return record(false, description, detail)
+  end
+
+  function c.match(text, pattern, description)
+    description = description or where(2)
+    if type(pattern) ~= "string" then
+      error("check.match: pattern must be a string, got " .. type(pattern), 2)
+    end
+    if type(text) ~= "string" then
+      return record(false, description, "expected a string, got " ..
+                    check.render(text))
+    end
+    if check.contains(text, pattern) then return record(true, description) end
+    return record(false, description, "no match for " .. quote(pattern) ..
+                  " in " .. shorten(quote(text)))
+  end
+
+  -- Passes when fn raises an error matching pattern (any error when pattern
+  -- is nil). Returns passed and the error message, so a lab can show it.
+  function c.raises(fn, pattern, description)
+    description = description or where(2)
+    if type(fn) ~= "function" then
+      error("check.raises: expected a function, got " .. type(fn), 2)
+    end
+    local ok, err = pcall(fn)
+    if ok then return record(false, description, "no error raised") end
+    local message = check.message_of(err)
+    if pattern == nil or check.contains(message, pattern) then
+      return record(true, description), message
+    end
+    return record(false, description, "error " .. shorten(quote(message)) ..
+                  " does not match " .. quote(pattern)), message
+  end
+
+  -- One check per target: received > 0. Several targets are probed in one
+  -- call, in parallel.
+  function c.reachable(ns, target, opts)
+    local ping, given = ping_options("check.reachable", opts,
+                                     { count = 3, timeout = 2 })
+    local targets, results = ping_all("check.reachable", ns, target, ping)
+    local all = true
+    for i, result in ipairs(results) do
+      local description = ping_description(ns, targets[i], result, given,
+                                           #targets > 1)
+      if given == nil then
+        description = description .. ": " .. replies(result)
+      end
+      local passed = (result.received or 0) > 0
+      if passed then
+        if given == nil and result.rtt_avg then
+          description = description .. ", avg " .. milliseconds(result.rtt_avg)
+        end
+        record(true, description)
+      else
+        record(false, description,
+               result.error or "no reply within " .. seconds(ping.timeout))
+        all = false
+      end
+    end
+    return all
+  end
+
+  -- One check per target: no reply within the timeout (an error such as
+  -- "Network is unreachable" is no reply too, and is shown).
+  function c.unreachable(ns, target, opts)
+    local ping, given = ping_options("check.unreachable", opts,
+                                     { count = 1, timeout = 1 })
+    local targets, results = ping_all("check.unreachable", ns, target, ping)
+    local all = true
+    for i, result in ipairs(results) do
+      local description = ping_description(ns, targets[i], result, given,
+                                           #targets > 1)
+      if given == nil then
+        description = description .. ": no reply within " ..
+          seconds(ping.timeout)
+      end
+      if (result.received or 0) == 0 then
+        if result.error and given == nil then
+          description = description .. " (" .. result.error .. ")"
+        end
+        record(true, description)
+      else
+        local detail = "got " .. replies(result)
+        if result.rtt_avg then
+          detail = detail .. ", avg " .. milliseconds(result.rtt_avg)
+        end
+        record(false, description, detail)
+        all = false
+      end
+    end
+    return all
+  end
+
+  -- check(cond, description) is check.ok(cond, description).
+  return setmetatable(c, { __call = function(_, ...) return c.ok(...) end })
+end
+
+return check

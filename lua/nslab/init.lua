@@ -1,0 +1,26 @@
+-- nslab: a Linux network lab driven from Lua.
+--
+--   local nslab = require "nslab"
+--   local test1 = nslab.netns.add "test1"
+--
+-- From the stock interpreter, point Lua at the tree (see README):
+--   LUA_PATH="lua/?.lua;lua/?/init.lua;;" LUA_CPATH="lib/?.so;;" lua5.4
+local nslab = {
+  core = require("nslab.core"),
+  netns = require("nslab.netns"),
+  link = require("nslab.link"),
+  trace = require("nslab.trace"),
+}
+
+-- The names a lab or the REPL sees: the API, with the world's host
+-- namespace as `host`.
+function nslab.globals()
+  return {
+    nslab = nslab,
+    netns = nslab.netns,
+    host = nslab.netns.host(),
+    trace = nslab.trace,
+  }
+end
+
+return nslab

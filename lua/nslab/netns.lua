@@ -1,0 +1,247 @@
+-- nslab.netns: network namespaces, named the way `ip netns` names them.
+--
+--   local test1 = netns.add "test1"        -- ip netns add test1
+--   netns.list()                           -- ip netns list
+--   test1:exec "ip a"                      -- ip netns exec test1 ip a
+--   test1:link "lo":up()                   -- ip -n test1 link set dev lo up
+--   local a, b = host:veth("veth-test1", "veth-test2")
+--   netns.delete "test1"                   -- ip netns delete test1
+--
+-- Every primitive takes its namespace explicitly (it is a method of one),
+-- and records its equivalent command with nslab.trace.
+local core = require("nslab.core")
+local trace = require("nslab.trace")
+local shell = require("nslab.shell")
+local options = require("nslab.options")
+
+local Link -- nslab.link, loaded lazily (it requires this module)
+
+local Netns = {}
+Netns.__index = Netns
+
+local M = { Netns = Netns }
+
+local function wrap(handle)
+  return setmetatable({ handle = handle, name = handle:name() }, Netns)
+end
+
+function M.is(x) return getmetatable(x) == Netns end
+
+-- The namespace argument of a function: a Netns or the name of one.
+function M.check(x, op)
+  if M.is(x) then return x end
+  if type(x) == "string" then return M.open(x) end
+  error(string.format("%s: expected a netns or a namespace name, got %s", op, type(x)), 3)
+end
+
+---------------------------------------------------------------- module
+
+-- ip netns add NAME
+function M.add(name)
+  if type(name) ~= "string" then error("netns add: a name is required", 2) end
+  local ns = wrap(core.netns_create(name))
+  trace.command("ip netns add " .. shell.quote(name))
+  return ns
+end
+
+-- An anonymous namespace, as `unshare -n` makes (ip cannot name it).
+function M.new()
+  local ns = wrap(core.netns_create())
+  trace.command("# a new anonymous network namespace (unshare --net)")
+  return ns
+end
+
+-- netns.open "test1" | netns.open{pid = 1234} | netns.open{path = "/proc/1/ns/net"}
+function M.open(spec)
+  if type(spec) == "string" then return wrap(core.netns_open(spec)) end
+  if type(spec) ~= "table" then error("netns open: expected a name or {pid=} or {path=}", 2) end
+  options.check(spec, "netns open", { pid = true, path = true })
+  if spec.pid then return wrap(core.netns_open_pid(spec.pid)) end
+  if spec.path then return wrap(core.netns_open_path(spec.path)) end
+  error("netns open: expected a name or {pid=} or {path=}", 2)
+end
+
+-- ip netns list
+function M.list()
+  local names = core.netns_list()
+  trace.command("ip netns list")
+  return names
+end
+
+-- ip netns delete NAME (a Netns handle given here is closed too)
+function M.delete(x)
+  local name = M.is(x) and x.name or x
+  if type(name) ~= "string" then error("netns delete: a named namespace is required", 2) end
+  core.netns_delete(name)
+  if M.is(x) then x:close() end
+  trace.command("ip netns delete " .. shell.quote(name))
+end
+
+local host
+-- The world's host namespace: where nslab started.
+function M.host()
+  host = host or setmetatable({ handle = core.netns_current(), is_host = true }, Netns)
+  return host
+end
+
+-- ip netns identify PID: the name of the named namespace PID is in, or nil.
+function M.identify(pid)
+  local target = core.netns_open_pid(pid)
+  local inode = target:inode()
+  target:close()
+  for _, name in ipairs(core.netns_list()) do
+    local ok, ns = pcall(core.netns_open, name)
+    local same = ok and ns:inode() == inode
+    if ok then ns:close() end
+    if same then return name end
+  end
+  return nil
+end
+
+---------------------------------------------------------------- methods
+
+-- The command that runs `text` inside this namespace, as a shell line.
+function Netns:inside(text)
+  if self.is_host then return text end
+  if self.name then return "ip netns exec " .. shell.quote(self.name) .. " " .. text end
+  return string.format("nsenter --net=/proc/%d/fd/%d %s", M.pid(), self.handle:fd(), text)
+end
+
+-- An ip command here: "ip -n NAME ..." is the short form of the above.
+function Netns:ip(words)
+  if self.name and not self.is_host then return "ip -n " .. shell.quote(self.name) .. " " .. words end
+  return self:inside("ip " .. words)
+end
+
+-- How a command names this namespace as an argument ("netns test1").
+function Netns:ref()
+  if self.is_host then return "1" end -- PID 1 of the world is in the host namespace
+  if self.name then return shell.quote(self.name) end
+  return string.format("/proc/%d/fd/%d", M.pid(), self.handle:fd())
+end
+
+function Netns:label()
+  if self.is_host then return "host" end
+  return self.name or tostring(self.handle)
+end
+
+function Netns:__tostring()
+  if self.is_host then return "netns host" end
+  return tostring(self.handle)
+end
+
+function Netns:inode() return self.handle:inode() end
+function Netns:close() self.handle:close() end
+Netns.__close = Netns.close
+
+-- Call fn(...) with the calling thread inside this namespace.
+function Netns:run(fn, ...) return self.handle:run(fn, ...) end
+
+-- ip netns exec NAME CMD: a string runs through /bin/sh -c, a table is argv.
+-- Returns {status, signal, stdout, stderr}.
+function Netns:exec(cmd, opts)
+  local result = self.handle:exec(cmd, opts)
+  trace.command(self:inside(type(cmd) == "table" and shell.join(cmd) or cmd))
+  return result
+end
+
+-- Devices as `ip -j link` shows them: master and the veth peer by name when
+-- they are in this namespace.
+function Netns:links()
+  local links = self.handle:link_list()
+  local by_index = {}
+  for _, l in ipairs(links) do by_index[l.ifindex] = l end
+  for _, l in ipairs(links) do
+    if l.master_index then l.master = by_index[l.master_index].ifname end
+    if l.link_index and not l.link_netnsid and by_index[l.link_index] then
+      l.link = by_index[l.link_index].ifname
+    end
+  end
+  return links
+end
+
+-- A device of this namespace by name (or ifindex); raises when missing.
+function Netns:link(name)
+  Link = Link or require("nslab.link")
+  local info, why = self.handle:link_get(name)
+  if not info then error(string.format('%s in netns %s', why, self:label()), 2) end
+  return Link.new(self, info.ifname)
+end
+
+-- ip link add NAME type veth peer name PEER [netns NS]: both ends at once;
+-- with peer_netns the peer is born there, in the same message.
+function Netns:veth(name, peer, opts)
+  Link = Link or require("nslab.link")
+  opts = opts or {}
+  options.check(opts, "link add", { peer_netns = true, mtu = true })
+  local peer_ns = opts.peer_netns and M.check(opts.peer_netns, "link add")
+  self.handle:link_add{ name = name, kind = "veth", peer = peer, mtu = opts.mtu,
+                        peer_netns = peer_ns and peer_ns.handle }
+  local words = "link add " .. shell.quote(name)
+  if opts.mtu then words = words .. " mtu " .. opts.mtu end
+  words = words .. " type veth peer name " .. shell.quote(peer)
+  if peer_ns then words = words .. " netns " .. peer_ns:ref() end
+  trace.command(self:ip(words))
+  return Link.new(self, name), Link.new(peer_ns or self, peer)
+end
+
+-- Addresses as flat entries of `ip -j addr`'s addr_info, with ifname.
+function Netns:addrs(family)
+  local names = {}
+  for _, l in ipairs(self.handle:link_list()) do names[l.ifindex] = l.ifname end
+  local list = self.handle:addr_list(family)
+  for _, a in ipairs(list) do a.ifname = names[a.ifindex] end
+  return list
+end
+
+-- Routes as `ip -j route` shows them (table main unless opts.table says
+-- "local", a number or "all"), dev by name.
+function Netns:routes(opts)
+  local names = {}
+  for _, l in ipairs(self.handle:link_list()) do names[l.ifindex] = l.ifname end
+  local list = self.handle:route_list(opts)
+  for _, r in ipairs(list) do r.dev = names[r.oif] end
+  return list
+end
+
+local function route_words(r)
+  local words = { r.type and r.type ~= "unicast" and r.type or nil, r.dst or "default" }
+  local function add(k, v) if v ~= nil then words[#words + 1] = k .. " " .. tostring(v) end end
+  add("via", r.via); add("dev", r.dev); add("src", r.src); add("table", r.table)
+  add("metric", r.metric); add("scope", r.scope); add("proto", r.proto)
+  return table.concat(words, " ")
+end
+
+-- ip route add DST [via GW] [dev DEV] [table T] ...: r = {dst=, via=, dev=, ...}
+function Netns:route_add(r)
+  self.handle:route_add(r)
+  trace.command(self:ip("route add " .. route_words(r)))
+end
+
+function Netns:route_del(r)
+  self.handle:route_del(r)
+  trace.command(self:ip("route del " .. route_words(r)))
+end
+
+-- ICMP echo from here: target is an address or a list of them (pinged in
+-- parallel). opts: count, interval, timeout (seconds).
+function Netns:ping(target, opts)
+  local result = self.handle:ping(target, opts)
+  local count = opts and opts.count or 1
+  local targets = type(target) == "table" and target or { target }
+  for _, t in ipairs(targets) do
+    local ping = t:find(":") and "ping -6" or "ping"
+    trace.command(self:inside(string.format("%s -c %d %s", ping, count, t)))
+  end
+  return result
+end
+
+-- The PID whose fds name anonymous namespaces in printed commands.
+function M.pid()
+  local f = io.open("/proc/self/stat")
+  local pid = f and tonumber(f:read("a"):match("^(%d+)")) or 0
+  if f then f:close() end
+  return pid
+end
+
+return M

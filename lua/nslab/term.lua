@@ -1,0 +1,73 @@
+-- nslab.term: colour on a terminal, plain text everywhere else.
+--
+-- The decision is taken once per output (not per line): "always" and
+-- "never" are explicit; "auto" means colour only when writing to io.stdout,
+-- stdout is a terminal, NO_COLOR is unset or empty (https://no-color.org)
+-- and TERM is not "dumb". An explicit --color=always wins over NO_COLOR, as
+-- no-color.org asks of command-line flags.
+local term = {}
+
+local MODES = { auto = true, always = true, never = true }
+
+local CODES = { bold = "1", red = "31", green = "32", yellow = "33", dim = "2" }
+
+local stdout_is_tty -- cached: one `test -t 1` per process, not per line
+
+-- Whether fd 1 is a terminal. Plain Lua has no isatty(); the shell's test
+-- inherits our fd 1, so its answer is ours.
+function term.stdout_isatty()
+  if stdout_is_tty == nil then
+    stdout_is_tty = os.execute("test -t 1") == true
+  end
+  return stdout_is_tty
+end
+
+-- Check a colour mode: nil means "auto"; booleans are accepted for callers
+-- that already decided.
+function term.check_mode(mode)
+  if mode == nil then return "auto" end
+  if mode == true then return "always" end
+  if mode == false then return "never" end
+  if not MODES[mode] then
+    error(string.format("color: expected auto, always or never, got %q",
+                        tostring(mode)), 2)
+  end
+  return mode
+end
+
+-- Decide whether output to `stream` (default io.stdout) gets colour.
+function term.use_color(mode, stream)
+  mode = term.check_mode(mode)
+  if mode ~= "auto" then return mode == "always" end
+  local no_color = os.getenv("NO_COLOR")
+  if no_color and no_color ~= "" then return false end
+  if os.getenv("TERM") == "dumb" then return false end
+  if (stream or io.stdout) ~= io.stdout then return false end
+  return term.stdout_isatty()
+end
+
+local function identity(text) return text end
+
+-- A palette of text decorators: palette.red("FAIL"). With colour off every
+-- decorator returns its text unchanged, so callers never test the mode.
+function term.palette(enabled)
+  local palette = {}
+  for name, code in pairs(CODES) do
+    if enabled then
+      palette[name] = function(text)
+        return "\27[" .. code .. "m" .. text .. "\27[0m"
+      end
+    else
+      palette[name] = identity
+    end
+  end
+  palette.enabled = enabled and true or false
+  return palette
+end
+
+-- Remove colour escapes (for logs and for comparing output in specs).
+function term.strip(text)
+  return (text:gsub("\27%[[%d;]*m", ""))
+end
+
+return term
