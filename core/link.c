@@ -8,6 +8,7 @@
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -75,7 +76,11 @@ int link_add(struct nl *nl, const struct link_spec *s, struct err *e) {
   char buf[MNL_SOCKET_BUFFER_SIZE];
   int is_veth = !strcmp(s->kind, "veth");
   if (link_name_ok(s->name, e) < 0) return -1;
-  if (s->peer && link_name_ok(s->peer, e) < 0) return -1;
+  if (s->peer && link_name_ok(s->peer, e) < 0) {
+    char why[sizeof e->reason];
+    snprintf(why, sizeof why, "%s", e->reason);
+    return err_set(e, EINVAL, "peer \"%s\": %s", s->peer, why);
+  }
   struct nlmsghdr *nlh = link_msg(nl, buf, RTM_NEWLINK,
                                   NLM_F_CREATE | NLM_F_EXCL, 0, s->name);
   if (s->mtu) mnl_attr_put_u32(nlh, IFLA_MTU, s->mtu);

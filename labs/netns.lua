@@ -44,6 +44,6 @@ check.unreachable(test2, "127.0.0.1")
 section "exec without a prompt"
 local hostname = test1:exec({ "sh", "-c", "echo $0 in test1", "hello" })
 check.equal(hostname.stdout, "hello in test1\n", "a command runs in test1 and its output comes back")
-check.equal(test1:exec("exit 3").status, 3, "its exit status comes back too")
+check.equal(test1:exec({ "sh", "-c", "exit 3" }).status, 3, "its exit status comes back too")
 check.equal(test1:exec({ "readlink", "/proc/self/ns/net" }).stdout,
             ("net:[%d]\n"):format(test1:inode()), "the command really runs in test1")

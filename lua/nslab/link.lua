@@ -84,6 +84,12 @@ function Link:set_address(mac) return self:set{ address = mac } end
 -- if the kernel refuses (a name taken there), the device stays as it was.
 function Link:set_netns(target, new_name)
   target = netns.check(target, "link set")
+  -- The kernel moves first and renames after: with the new name taken in
+  -- the target it would move the device, then fail (6.x). Refuse up front.
+  if new_name and target.handle:link_get(new_name) then
+    error(string.format("link set %s: File exists (netns %s already has %s)",
+                        self.name, target:label(), new_name), 2)
+  end
   self.ns.handle:link_set(self.name, { netns = target.handle, name = new_name })
   local words = "link set " .. q(self.name) .. " netns " .. target:ref()
   if new_name then words = words .. " name " .. q(new_name) end

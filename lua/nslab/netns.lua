@@ -84,6 +84,13 @@ function M.host()
   return host
 end
 
+-- Forget the host handle: after the process moved to a fresh world (specs),
+-- the host is wherever the thread is now.
+function M.reset()
+  if host then host.handle:close() end
+  host = nil
+end
+
 -- ip netns identify PID: the name of the named namespace PID is in, or nil.
 function M.identify(pid)
   local target = core.netns_open_pid(pid)
@@ -137,12 +144,25 @@ Netns.__close = Netns.close
 -- Call fn(...) with the calling thread inside this namespace.
 function Netns:run(fn, ...) return self.handle:run(fn, ...) end
 
--- ip netns exec NAME CMD: a string runs through /bin/sh -c, a table is argv.
--- Returns {status, signal, stdout, stderr}.
+-- ip netns exec NAME CMD. A table is argv; a string of plain words is split
+-- into argv too, and anything else runs through /bin/sh -c, so the traced
+-- command is exactly what ran. Returns {status, signal, stdout, stderr}.
 function Netns:exec(cmd, opts)
+  if type(cmd) == "string" and not cmd:find("[^%w%s%-%._/:=@,+%%]") then
+    local argv = {}
+    for word in cmd:gmatch("%S+") do argv[#argv + 1] = word end
+    cmd = argv
+  elseif type(cmd) == "string" then
+    cmd = { "sh", "-c", cmd }
+  end
   local result = self.handle:exec(cmd, opts)
-  trace.command(self:inside(type(cmd) == "table" and shell.join(cmd) or cmd))
+  trace.command(self:inside(shell.join(cmd)))
   return result
+end
+
+local function has_flag(link, flag)
+  for _, f in ipairs(link.flags) do if f == flag then return true end end
+  return false
 end
 
 -- Devices as `ip -j link` shows them: master and the veth peer by name when
@@ -155,6 +175,12 @@ function Netns:links()
     if l.master_index then l.master = by_index[l.master_index].ifname end
     if l.link_index and not l.link_netnsid and by_index[l.link_index] then
       l.link = by_index[l.link_index].ifname
+    end
+    -- ip's M-DOWN: the device with the link's index *in this namespace* is
+    -- not up (so a peer elsewhere usually shows M-DOWN, as in seed 001).
+    local other = l.link_index and by_index[l.link_index]
+    if l.link_index and l.link_index ~= l.ifindex and not (other and has_flag(other, "UP")) then
+      l.flags[#l.flags + 1] = "M-DOWN"
     end
   end
   return links
@@ -205,10 +231,12 @@ function Netns:routes(opts)
 end
 
 local function route_words(r)
-  local words = { r.type and r.type ~= "unicast" and r.type or nil, r.dst or "default" }
-  local function add(k, v) if v ~= nil then words[#words + 1] = k .. " " .. tostring(v) end end
-  add("via", r.via); add("dev", r.dev); add("src", r.src); add("table", r.table)
-  add("metric", r.metric); add("scope", r.scope); add("proto", r.proto)
+  local words = {}
+  if r.type and r.type ~= "unicast" then words[1] = r.type end
+  words[#words + 1] = r.dst or "default"
+  for _, key in ipairs{ "via", "dev", "src", "table", "metric", "scope", "proto" } do
+    if r[key] ~= nil then words[#words + 1] = key .. " " .. tostring(r[key]) end
+  end
   return table.concat(words, " ")
 end
 

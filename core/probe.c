@@ -1,0 +1,456 @@
+/*
+ * probe.c - ICMP echo to many targets at once from one poll loop.
+ *
+ * One raw socket per address family, opened inside the source namespace
+ * and filtered down to echo replies. Requests go out in rounds (round k is
+ * due k*interval after the first send), a batch at a time, so replies are
+ * drained while a large round is still going out. Each target has its own
+ * echo id (a random base per call plus its index); a reply is matched by
+ * id, sequence and source address, and carries its send time back.
+ */
+#include "probe.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/icmp6.h>
+#include <linux/icmp.h>      /* ICMP_FILTER: after netinet/in.h */
+#include <poll.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "netns.h"
+
+#define ECHO_LEN  64          /* 8-byte header + 56 bytes, as ping sends */
+#define BATCH     64          /* requests sent between two reply drains */
+#define PKT_COST  2048        /* socket buffer bytes one packet may hold */
+#define BUF_MIN   (256 << 10) /* never shrink below about the default */
+#define BUF_MAX   (64 << 20)  /* cap on the socket buffers we ask for */
+#define NS_PER_MS 1000000LL
+
+struct slot {                 /* per-target state beside its result */
+  uint16_t id;
+  int lost;                   /* errno of a request the kernel dropped */
+  double rtt_sum;
+  unsigned char *seen;        /* bitmap of answered sequence numbers */
+};
+
+struct run {
+  struct probe_result *t;
+  struct slot *s;
+  size_t n, pending;          /* targets still waiting for something */
+  int count;
+  uint16_t id0;
+  int64_t t0;                 /* first send; replies stamped earlier are not ours */
+  int fd[2];                  /* IPv4, IPv6; -1 when not needed or failed */
+};
+
+
+/*
+** {======================================================
+** Helpers
+** =======================================================
+*/
+
+static int64_t now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static int fam_index(int family) {
+  return family == AF_INET ? 0 : family == AF_INET6 ? 1 : -1;
+}
+
+/* The Internet checksum (RFC 1071) of len bytes. */
+static uint16_t inet_csum(const unsigned char *p, size_t len) {
+  uint32_t sum = 0;
+  for (; len > 1; p += 2, len -= 2)
+    sum += (uint32_t)p[0] << 8 | p[1];
+  if (len)
+    sum += (uint32_t)p[0] << 8;
+  while (sum >> 16)
+    sum = (sum & 0xffff) + (sum >> 16);
+  return (uint16_t)~sum;
+}
+
+static uint16_t get16(const unsigned char *p) { return (uint16_t)(p[0] << 8 | p[1]); }
+
+static void put16(unsigned char *p, uint16_t v) {
+  p[0] = v >> 8;
+  p[1] = v & 0xff;
+}
+
+/* A target is finished once it failed or got every answer. */
+static void finish(struct run *r) { r->pending--; }
+
+/* }====================================================== */
+
+
+/*
+** {======================================================
+** Sockets
+** =======================================================
+*/
+
+/* Ask for bigger buffers so a large round neither blocks on requests
+ * queued behind unresolved neighbours nor drops replies. Best effort:
+ * the FORCE variants need CAP_NET_ADMIN, the plain ones are capped. */
+static void size_buffers(int fd, size_t packets) {
+  int bytes = packets > BUF_MAX / PKT_COST ? BUF_MAX : (int)(packets * PKT_COST);
+  if (bytes < BUF_MIN)
+    bytes = BUF_MIN;
+  if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &bytes, sizeof bytes) < 0)
+    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bytes, sizeof bytes);
+  if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof bytes) < 0)
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof bytes);
+}
+
+/* A raw ICMP/ICMPv6 socket in the thread's current namespace that only
+ * lets echo replies in (without the filter it sees every ICMP message
+ * of the namespace). */
+static int open_icmp(int family, struct err *e) {
+  int fd;
+  if (family == AF_INET)
+    fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, IPPROTO_ICMP);
+  else
+    fd = socket(AF_INET6, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, IPPROTO_ICMPV6);
+  if (fd < 0) {
+    if (errno == EPERM || errno == EACCES)
+      return err_set(e, errno, "raw ICMP socket needs CAP_NET_RAW");
+    return err_errno(e);
+  }
+  int rc;
+  if (family == AF_INET) {
+    struct icmp_filter f = {.data = ~(1U << ICMP_ECHOREPLY)};  /* set = drop */
+    rc = setsockopt(fd, SOL_RAW, ICMP_FILTER, &f, sizeof f);
+  } else {
+    struct icmp6_filter f;
+    ICMP6_FILTER_SETBLOCKALL(&f);
+    ICMP6_FILTER_SETPASS(ICMP6_ECHO_REPLY, &f);
+    rc = setsockopt(fd, IPPROTO_ICMPV6, ICMP6_FILTER, &f, sizeof f);
+  }
+  if (rc < 0) {
+    err_errno(e);
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+/* Open the sockets the targets need, inside netns_fd. A family whose
+ * socket fails marks its targets; returns -1 when no socket opened. */
+static int open_sockets(struct run *r, int netns_fd, struct err *e) {
+  size_t per[2] = {0, 0};
+  for (size_t i = 0; i < r->n; i++) {
+    int f = fam_index(r->t[i].target.family);
+    if (f >= 0)
+      per[f]++;
+  }
+  if (per[0] + per[1] == 0)
+    return 0;
+  int saved = -1;
+  if (netns_fd >= 0 && netns_enter(netns_fd, &saved, e) < 0)
+    return -1;
+  struct err fe[2] = {{0}, {0}};
+  for (int f = 0; f < 2; f++)
+    if (per[f])
+      r->fd[f] = open_icmp(f ? AF_INET6 : AF_INET, &fe[f]);
+  /* Back out before anything else: never return inside the namespace. */
+  if (netns_fd >= 0 && netns_leave(saved, e) < 0)
+    return -1;
+  for (int f = 0; f < 2; f++)
+    if (r->fd[f] >= 0)
+      size_buffers(r->fd[f], per[f] * (size_t)r->count);
+  if (r->fd[0] < 0 && r->fd[1] < 0) {
+    *e = fe[per[0] ? 0 : 1];
+    return -1;
+  }
+  for (size_t i = 0; i < r->n; i++) {
+    int f = fam_index(r->t[i].target.family);
+    if (f >= 0 && r->fd[f] < 0 && r->t[i].err.code == 0) {
+      r->t[i].err = fe[f];
+      finish(r);
+    }
+  }
+  return 0;
+}
+
+/* }====================================================== */
+
+
+/*
+** {======================================================
+** Requests and replies
+** =======================================================
+*/
+
+enum { SENT, AGAIN, LOST, FAILED };
+
+/* Send echo request number t->sent to target i. */
+static int send_echo(struct run *r, size_t i) {
+  struct probe_result *t = &r->t[i];
+  int f = fam_index(t->target.family);
+  unsigned char pkt[ECHO_LEN] = {0};
+  pkt[0] = f ? ICMP6_ECHO_REQUEST : ICMP_ECHO;
+  put16(pkt + 4, r->s[i].id);
+  put16(pkt + 6, (uint16_t)t->sent);
+  int64_t ts = now_ns();
+  memcpy(pkt + 8, &ts, sizeof ts);
+  for (size_t k = 16; k < ECHO_LEN; k++)
+    pkt[k] = (unsigned char)k;             /* the pattern ping uses */
+  if (!f)
+    put16(pkt + 2, inet_csum(pkt, sizeof pkt));  /* the kernel does ICMPv6's */
+
+  union {
+    struct sockaddr sa;
+    struct sockaddr_in in;
+    struct sockaddr_in6 in6;
+  } to = {0};
+  socklen_t tolen;
+  if (!f) {
+    to.in.sin_family = AF_INET;
+    memcpy(&to.in.sin_addr, t->target.bytes, 4);
+    tolen = sizeof to.in;
+  } else {
+    to.in6.sin6_family = AF_INET6;
+    memcpy(&to.in6.sin6_addr, t->target.bytes, 16);
+    tolen = sizeof to.in6;
+  }
+  while (sendto(r->fd[f], pkt, sizeof pkt, 0, &to.sa, tolen) < 0) {
+    if (errno == EINTR)
+      continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK)
+      return AGAIN;                       /* socket buffer full */
+    if (errno == ENOBUFS || errno == ENOMEM) {
+      r->s[i].lost = errno;               /* dropped on the way out: like */
+      return LOST;                        /* ping, go on with the next one */
+    }
+    err_errno(&t->err);                   /* unreachable etc.: target done */
+    finish(r);
+    return FAILED;
+  }
+  t->sent++;
+  return SENT;
+}
+
+/* Record echo reply (id, seq) from src; anything not ours is ignored. */
+static void on_reply(struct run *r, int family, const void *src, uint16_t id,
+                     uint16_t seq, const unsigned char *data, size_t len,
+                     int64_t now) {
+  int64_t ts;
+  if (len < sizeof ts)
+    return;
+  memcpy(&ts, data, sizeof ts);
+  if (ts < r->t0 || ts > now)
+    return;
+  size_t alen = family == AF_INET ? 4 : 16;
+  /* Ids repeat every 65536 targets; the source address tells them apart. */
+  for (size_t i = (uint16_t)(id - r->id0); i < r->n; i += 65536) {
+    struct probe_result *t = &r->t[i];
+    struct slot *s = &r->s[i];
+    if (s->id != id || t->target.family != family || memcmp(t->target.bytes, src, alen))
+      continue;
+    if (seq >= t->sent || t->err.code || (s->seen[seq / 8] & (1u << seq % 8)))
+      continue;                           /* never sent, or a duplicate */
+    s->seen[seq / 8] |= (unsigned char)(1u << seq % 8);
+    double ms = (double)(now - ts) / NS_PER_MS;
+    if (t->received == 0 || ms < t->rtt_min_ms)
+      t->rtt_min_ms = ms;
+    if (ms > t->rtt_max_ms)
+      t->rtt_max_ms = ms;
+    s->rtt_sum += ms;
+    if (++t->received == r->count)
+      finish(r);
+    return;
+  }
+}
+
+/* Read every queued packet of socket f. IPv4 raw sockets deliver the IP
+ * header too; ICMPv6 ones start at the ICMPv6 header, checksum verified. */
+static void drain(struct run *r, int f) {
+  unsigned char buf[1500];
+  union {
+    struct sockaddr_in in;
+    struct sockaddr_in6 in6;
+  } from;
+  for (;;) {
+    socklen_t fromlen = sizeof from;
+    ssize_t len = recvfrom(r->fd[f], buf, sizeof buf, 0, (struct sockaddr *)&from, &fromlen);
+    if (len < 0) {
+      if (errno == EINTR)
+        continue;
+      return;                             /* EAGAIN: empty */
+    }
+    int64_t now = now_ns();
+    const unsigned char *icmp = buf;
+    size_t ilen = (size_t)len;
+    if (!f) {
+      size_t hl = (size_t)(buf[0] & 0x0f) * 4;
+      if (ilen < 20 || buf[0] >> 4 != 4 || hl < 20 || hl > ilen)
+        continue;
+      icmp += hl;
+      ilen -= hl;
+      /* Raw sockets see packets before ICMP checks the checksum. */
+      if (ilen < 8 || icmp[0] != ICMP_ECHOREPLY || inet_csum(icmp, ilen) != 0)
+        continue;
+      on_reply(r, AF_INET, &from.in.sin_addr, get16(icmp + 4), get16(icmp + 6),
+               icmp + 8, ilen - 8, now);
+    } else {
+      if (ilen < 8 || icmp[0] != ICMP6_ECHO_REPLY)
+        continue;
+      on_reply(r, AF_INET6, &from.in6.sin6_addr, get16(icmp + 4), get16(icmp + 6),
+               icmp + 8, ilen - 8, now);
+    }
+  }
+}
+
+/* }====================================================== */
+
+
+/*
+** {======================================================
+** The poll loop
+** =======================================================
+*/
+
+struct sched {
+  int round;          /* the round being sent (count: all sent) */
+  size_t cursor;      /* next target within it */
+  int wait_out;       /* after EAGAIN: the socket to wait POLLOUT on, -1 */
+};
+
+static int64_t round_due(const struct run *r, const struct sched *sc,
+                         int64_t interval) {
+  return r->t0 + sc->round * interval;
+}
+
+/* Send up to BATCH due requests; stop at a full socket (its buffer is
+ * shared by all targets of the family, so wait until it drains). */
+static void send_batch(struct run *r, struct sched *sc, int64_t interval,
+                       int64_t now) {
+  int sent = 0;
+  while (sc->round < r->count && sc->wait_out < 0 && sent < BATCH &&
+         now >= round_due(r, sc, interval)) {
+    size_t i = sc->cursor;
+    struct probe_result *t = &r->t[i];
+    if (t->err.code == 0) {
+      int rc = send_echo(r, i);
+      if (rc == AGAIN) {
+        sc->wait_out = fam_index(t->target.family);
+        return;
+      }
+      sent += rc == SENT;
+    }
+    if (++sc->cursor == r->n) {
+      sc->cursor = 0;
+      sc->round++;
+    }
+  }
+}
+
+static void loop(struct run *r, const struct probe_opts *o) {
+  int64_t interval = (int64_t)o->interval_ms * NS_PER_MS;
+  struct sched sc = {0, 0, -1};
+  r->t0 = now_ns();
+  int64_t deadline = r->t0 + (int64_t)o->timeout_ms * NS_PER_MS;
+  for (;;) {
+    int64_t now = now_ns();
+    if (r->pending == 0 || now >= deadline)
+      return;
+    send_batch(r, &sc, interval, now);
+    if (r->pending == 0)
+      return;                   /* the last targets failed to send */
+    int64_t wake = deadline;
+    if (sc.round < r->count && sc.wait_out < 0) {
+      int64_t due = round_due(r, &sc, interval);
+      if (due < wake)
+        wake = due;
+    }
+    struct pollfd pf[2];
+    for (int f = 0; f < 2; f++) {
+      pf[f].fd = r->fd[f];
+      pf[f].events = POLLIN | (sc.wait_out == f ? POLLOUT : 0);
+      pf[f].revents = 0;
+    }
+    int64_t left = wake > now ? wake - now : 0;
+    struct timespec ts = {left / 1000000000LL, left % 1000000000LL};
+    if (ppoll(pf, 2, &ts, NULL) <= 0)
+      continue;                 /* timeout or EINTR: look at the clock */
+    for (int f = 0; f < 2; f++) {
+      if (pf[f].revents & POLLOUT)
+        sc.wait_out = -1;
+      if (pf[f].revents & (POLLIN | POLLERR))
+        drain(r, f);
+    }
+  }
+}
+
+/* }====================================================== */
+
+
+/*
+** {======================================================
+** probe_ping
+** =======================================================
+*/
+
+int probe_ping(int netns_fd, struct probe_result *targets, size_t n,
+               const struct probe_opts *o, struct err *e) {
+  if (o->count < 1 || o->count > 65536 || o->interval_ms < 0 || o->timeout_ms <= 0)
+    return err_set(e, EINVAL, "invalid options: count 1..65536, interval >= 0, timeout > 0");
+  struct run r = {.t = targets, .n = n, .pending = n, .count = o->count,
+                  .fd = {-1, -1}};
+  for (size_t i = 0; i < n; i++) {
+    struct probe_result *t = &targets[i];
+    t->sent = t->received = 0;
+    t->rtt_min_ms = t->rtt_avg_ms = t->rtt_max_ms = 0;
+    t->err.code = 0;
+    t->err.reason[0] = '\0';
+    if (fam_index(t->target.family) < 0) {
+      err_set(&t->err, EAFNOSUPPORT, "not an IPv4 or IPv6 address");
+      finish(&r);
+    }
+  }
+  if (n == 0)
+    return 0;
+  size_t stride = ((size_t)o->count + 7) / 8;
+  r.s = calloc(n, sizeof *r.s);
+  unsigned char *seen = n <= SIZE_MAX / stride ? calloc(n, stride) : NULL;
+  if (!r.s || !seen) {
+    free(r.s);
+    free(seen);
+    return err_set(e, ENOMEM, NULL);
+  }
+  uint16_t id0;
+  if (getrandom(&id0, sizeof id0, GRND_NONBLOCK) != sizeof id0)
+    id0 = (uint16_t)(now_ns() ^ getpid());
+  r.id0 = id0;
+  for (size_t i = 0; i < n; i++) {
+    r.s[i].id = (uint16_t)(id0 + i);
+    r.s[i].seen = seen + i * stride;
+  }
+  int rc = open_sockets(&r, netns_fd, e);
+  if (rc == 0) {
+    loop(&r, o);
+    for (size_t i = 0; i < n; i++) {
+      struct probe_result *t = &targets[i];
+      if (t->received)
+        t->rtt_avg_ms = r.s[i].rtt_sum / t->received;
+      if (t->sent == 0 && t->err.code == 0 && r.s[i].lost)
+        err_set(&t->err, r.s[i].lost, NULL);   /* say why nothing went out */
+    }
+  }
+  for (int f = 0; f < 2; f++)
+    if (r.fd[f] >= 0)
+      close(r.fd[f]);
+  free(seen);
+  free(r.s);
+  return rc;
+}
+
+/* }====================================================== */

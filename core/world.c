@@ -1,0 +1,369 @@
+/*
+ * world.c - the private world every lab runs in (see world.h).
+ *
+ * Order matters: the user namespace (when needed) comes first so that the
+ * other namespaces belong to it; the PID namespace takes effect only for
+ * children, so the world's first process is forked; mounts are made in
+ * that child, after / is private, so nothing propagates to the host.
+ */
+#include "world.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <net/if.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "netns.h"
+
+#define WORLD_FLAGS (CLONE_NEWNET | CLONE_NEWNS | CLONE_NEWPID)
+#define WORLD_FLAGS_TEXT "unshare(CLONE_NEWNET|CLONE_NEWNS|CLONE_NEWPID)"
+
+#define USERNS_HINT                                                     \
+  "run as root or allow unprivileged user namespaces (sysctl "          \
+  "user.max_user_namespaces, kernel.unprivileged_userns_clone, "        \
+  "kernel.apparmor_restrict_unprivileged_userns)"
+
+
+/*
+** {==================================================================
+** Namespaces
+** ===================================================================
+*/
+
+/*
+** Write text to a /proc file such as /proc/self/uid_map.
+*/
+static int write_file (const char *path, const char *text) {
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  ssize_t n = write(fd, text, strlen(text));
+  int saved = errno;
+  close(fd);
+  errno = saved;
+  return n == (ssize_t)strlen(text) ? 0 : -1;
+}
+
+
+/*
+** Enter a new user namespace in which the caller is root (uid and gid 0
+** mapped to the caller's own). setgroups must be denied before an
+** unprivileged process may write gid_map.
+*/
+static int enter_userns (struct err *e) {
+  char map[64];
+  uid_t uid = geteuid();
+  gid_t gid = getegid();
+  if (unshare(CLONE_NEWUSER) < 0)
+    return err_set(e, errno, "cannot make a private world: new namespaces "
+                   "need CAP_SYS_ADMIN and user namespaces are not "
+                   "available (%s); " USERNS_HINT, strerror(errno));
+  if (write_file("/proc/self/setgroups", "deny") < 0 && errno != ENOENT)
+    return err_set(e, errno, "cannot make a private world: write "
+                   "/proc/self/setgroups: %s", strerror(errno));
+  snprintf(map, sizeof map, "0 %u 1\n", (unsigned)uid);
+  if (write_file("/proc/self/uid_map", map) < 0)
+    return err_set(e, errno, "cannot make a private world: map uid %u in "
+                   "the user namespace: %s", (unsigned)uid, strerror(errno));
+  snprintf(map, sizeof map, "0 %u 1\n", (unsigned)gid);
+  if (write_file("/proc/self/gid_map", map) < 0)
+    return err_set(e, errno, "cannot make a private world: map gid %u in "
+                   "the user namespace: %s", (unsigned)gid, strerror(errno));
+  return 0;
+}
+
+
+/*
+** New network, mount and PID namespaces: directly as root, else (or when
+** root is refused, e.g. in a container) inside a new user namespace.
+*/
+static int unshare_world (struct err *e) {
+  if (geteuid() == 0) {
+    if (unshare(WORLD_FLAGS) == 0) return 0;
+    if (errno != EPERM)
+      return err_set(e, errno, "cannot make a private world: "
+                     WORLD_FLAGS_TEXT ": %s", strerror(errno));
+  }
+  if (enter_userns(e) < 0) return -1;
+  if (unshare(WORLD_FLAGS) < 0)
+    return err_set(e, errno, "cannot make a private world: "
+                   WORLD_FLAGS_TEXT " in a user namespace: %s; "
+                   "unprivileged user namespaces may be restricted (sysctl "
+                   "kernel.apparmor_restrict_unprivileged_userns)",
+                   strerror(errno));
+  return 0;
+}
+
+/* }================================================================== */
+
+
+/*
+** {==================================================================
+** Mounts
+** ===================================================================
+*/
+
+/*
+** Replace the filesystem on target by a fresh one of type fstype, as `ip
+** netns exec` does for /sys: detach the old one, or, where it is locked
+** (a mount inherited into a user namespace), stack the new one over it;
+** a read-only instance can only be shadowed read-only.
+*/
+static int remount_fs (const char *fstype, const char *target,
+                       unsigned long flags, struct err *e) {
+  struct statvfs st;
+  if (umount2(target, MNT_DETACH) < 0 && statvfs(target, &st) == 0 &&
+      (st.f_flag & ST_RDONLY))
+    flags |= MS_RDONLY;
+  if (mount(fstype, target, fstype, flags, NULL) < 0)
+    return err_set(e, errno, "mount %s on %s: %s", fstype, target,
+                   strerror(errno));
+  return 0;
+}
+
+
+/*
+** A fresh, empty tmpfs on dir (the previous one detached, if we may).
+*/
+static int fresh_tmpfs (const char *dir, struct err *e) {
+  umount2(dir, MNT_DETACH);
+  if (mount("tmpfs", dir, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755") < 0)
+    return err_set(e, errno, "mount tmpfs on %s: %s", dir, strerror(errno));
+  return 0;
+}
+
+
+/*
+** Recreate /run/NAME on the new tmpfs from the old /run (open as dir):
+** symlinks copied, everything else bind-mounted back. Best effort: an
+** entry that cannot be carried over is only missing from the world.
+*/
+static void carry_entry (int dir, const char *name) {
+  char src[PATH_MAX], dst[PATH_MAX], target[PATH_MAX];
+  struct stat st;
+  if (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) < 0) return;
+  snprintf(dst, sizeof dst, "/run/%s", name);
+  if (S_ISLNK(st.st_mode)) {
+    ssize_t n = readlinkat(dir, name, target, sizeof target - 1);
+    if (n < 0) return;
+    target[n] = '\0';
+    symlink(target, dst);
+    return;
+  }
+  if (S_ISDIR(st.st_mode) ? mkdir(dst, 0755) : mknod(dst, S_IFREG | 0644, 0))
+    return;
+  snprintf(src, sizeof src, "/proc/self/fd/%d/%s", dir, name);
+  mount(src, dst, NULL, MS_BIND | MS_REC, NULL);
+}
+
+
+/*
+** /run/netns is missing and making it would change the host's /run: put
+** a tmpfs on /run that still shows the old entries, and make it there.
+*/
+static int private_run (struct err *e) {
+  int old = open("/run", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (old < 0)
+    return err_set(e, errno, "open /run: %s", strerror(errno));
+  if (mount("tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755")) {
+    err_set(e, errno, "mount tmpfs on /run: %s", strerror(errno));
+    close(old);
+    return -1;
+  }
+  DIR *d = fdopendir(old);
+  if (d == NULL) {
+    close(old);
+    return err_set(e, errno, "read /run: %s", strerror(errno));
+  }
+  struct dirent *de;
+  while ((de = readdir(d)) != NULL)
+    if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+      carry_entry(dirfd(d), de->d_name);
+  closedir(d);
+  if (mkdir(NETNS_RUN_DIR, 0755) < 0 && errno != EEXIST)
+    return err_set(e, errno, "mkdir %s: %s", NETNS_RUN_DIR, strerror(errno));
+  return 0;
+}
+
+
+/*
+** The world's own /run/netns (named namespaces) and /etc/netns (their
+** /etc files, only where the host has that directory: making it would
+** write to the host's /etc).
+*/
+static int private_dirs (struct err *e) {
+  struct stat st;
+  if (stat(NETNS_RUN_DIR, &st) < 0) {
+    if (errno != ENOENT)
+      return err_set(e, errno, "%s: %s", NETNS_RUN_DIR, strerror(errno));
+    if (private_run(e) < 0) return -1;
+  }
+  if (fresh_tmpfs(NETNS_RUN_DIR, e) < 0) return -1;
+  if (stat(NETNS_ETC_DIR, &st) == 0 && S_ISDIR(st.st_mode))
+    return fresh_tmpfs(NETNS_ETC_DIR, e);
+  return 0;
+}
+
+
+/*
+** Private mounts for a new network namespace: / made private first so
+** that nothing below propagates back to the host; /sys remounted so that
+** /sys/class/net shows the new namespace.
+*/
+static int private_mounts (struct err *e) {
+  if (mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+    return err_set(e, errno, "make / private: %s", strerror(errno));
+  if (private_dirs(e) < 0) return -1;
+  return remount_fs("sysfs", "/sys", MS_NOSUID | MS_NODEV | MS_NOEXEC, e);
+}
+
+
+/*
+** Bring up lo, as every fresh namespace needs (SIOCSIFFLAGS: one call).
+*/
+static int lo_up (struct err *e) {
+  struct ifreq ifr;
+  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return err_set(e, errno, "bring lo up: socket: %s", strerror(errno));
+  memset(&ifr, 0, sizeof ifr);
+  strcpy(ifr.ifr_name, "lo");
+  int rc = ioctl(fd, SIOCGIFFLAGS, &ifr);
+  if (rc == 0) {
+    ifr.ifr_flags |= IFF_UP;
+    rc = ioctl(fd, SIOCSIFFLAGS, &ifr);
+  }
+  if (rc < 0) err_set(e, errno, "bring lo up: %s", strerror(errno));
+  close(fd);
+  return rc;
+}
+
+/* }================================================================== */
+
+
+/*
+** {==================================================================
+** The world's first process and the one that waits for it
+** ===================================================================
+*/
+
+static volatile sig_atomic_t world_pid;
+
+static void forward_signal (int sig) {
+  if (world_pid > 0) kill((pid_t)world_pid, sig);
+}
+
+/*
+** The world's init ignores signals it has no handler for (the kernel
+** protects PID 1), so TERM and HUP would be lost: end the world instead.
+*/
+static void end_world (int sig) {
+  _exit(128 + sig);
+}
+
+
+static void set_handler (int sig, void (*fn)(int)) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = fn;
+  sa.sa_flags = SA_RESTART;
+  sigemptyset(&sa.sa_mask);
+  sigaction(sig, &sa, NULL);
+}
+
+
+/*
+** The original process: forward TERM and HUP to the world, leave INT and
+** QUIT to it (a terminal sends them to both), exit as it exits.
+*/
+static _Noreturn void wait_world (pid_t pid) {
+  int status;
+  world_pid = pid;
+  set_handler(SIGTERM, forward_signal);
+  set_handler(SIGHUP, forward_signal);
+  signal(SIGINT, SIG_IGN);
+  signal(SIGQUIT, SIG_IGN);
+  while (waitpid(pid, &status, 0) < 0)
+    if (errno != EINTR) _exit(2);
+  if (WIFSIGNALED(status)) _exit(128 + WTERMSIG(status));
+  _exit(WEXITSTATUS(status));
+}
+
+
+/*
+** In the world's first process: die with the original process (even if
+** it is SIGKILLed), and make sure it did not die before we asked. Its
+** end of the pipe closes only when it dies.
+*/
+static int tie_to_parent (int alive, struct err *e) {
+  struct pollfd p = { .fd = alive, .events = POLLIN };
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+    return err_set(e, errno, "prctl(PR_SET_PDEATHSIG): %s", strerror(errno));
+  if (poll(&p, 1, 0) != 0) _exit(1);
+  set_handler(SIGTERM, end_world);
+  set_handler(SIGHUP, end_world);
+  return 0;
+}
+
+
+/*
+** Say what failed: "cannot make a private world: mount ...: reason".
+*/
+static int world_failed (struct err *e) {
+  char reason[sizeof e->reason];
+  static const char prefix[] = "cannot make a private world: ";
+  if (strncmp(e->reason, prefix, sizeof prefix - 1) == 0) return -1;
+  snprintf(reason, sizeof reason, "%s", err_text(e));
+  return err_set(e, e->code, "%s%s", prefix, reason);
+}
+
+
+int world_enter (struct err *e) {
+  int alive[2];
+  if (unshare_world(e) < 0) return -1;
+  if (pipe2(alive, O_CLOEXEC) < 0) return err_errno(e);
+  pid_t pid = fork();
+  if (pid < 0) {
+    err_set(e, errno, "cannot make a private world: fork: %s",
+            strerror(errno));
+    close(alive[0]);
+    close(alive[1]);
+    return -1;
+  }
+  if (pid > 0) {
+    close(alive[0]);
+    wait_world(pid);  /* keeps alive[1] open until it exits */
+  }
+  close(alive[1]);
+  int rc = tie_to_parent(alive[0], e);
+  close(alive[0]);
+  if (rc < 0 || private_mounts(e) < 0 ||
+      remount_fs("proc", "/proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, e) < 0 ||
+      lo_up(e) < 0)
+    return world_failed(e);
+  return 0;
+}
+
+/* }================================================================== */
+
+
+int world_fresh (struct err *e) {
+  if (unshare(CLONE_NEWNET | CLONE_NEWNS) < 0)
+    return err_set(e, errno, "unshare(CLONE_NEWNET|CLONE_NEWNS): %s",
+                   strerror(errno));
+  if (private_mounts(e) < 0) return -1;
+  return lo_up(e);
+}

@@ -1,0 +1,106 @@
+-- nslab.cli: the command line of `nslab run` and `nslab repl`.
+--
+--   nslab run [--color=WHEN] FILE [ARGS...]     run a lab
+--   nslab repl [--color=WHEN] [FILE [ARGS...]]  the prompt, after the lab
+--   nslab                                       the same as nslab repl
+--
+-- bin/nslab has already made the private world when main runs. main(args)
+-- returns the exit status: 0 all passed, 1 a check failed, 2 a usage
+-- error or nothing to run. Arguments after FILE belong to the lab.
+local cli = {}
+
+cli.usage = [==[
+usage: nslab run [--color=WHEN] FILE [ARGS...]
+       nslab repl [--color=WHEN] [FILE [ARGS...]]
+       nslab lua FILE [ARGS...]
+       nslab sandbox [--] CMD [ARGS...]
+
+  run      run the lab FILE: each step as it happens, each check pass or
+           fail, and "N passed, N failed"; exit status 0 only when no
+           check failed
+  repl     a Lua prompt with the nslab API loaded (after running FILE,
+           in the environment it ran in); Ctrl-D leaves
+  lua      run a plain Lua script (e.g. busted) in a private world
+  sandbox  run any command in a private world
+
+  --color=WHEN  auto (the default: on a terminal, unless NO_COLOR is
+                set), always or never
+]==]
+
+local COLORS = { auto = true, always = true, never = true }
+
+local function usage_error(message)
+  io.stderr:write("nslab: ", message, "\ntry 'nslab --help'\n")
+  return 2
+end
+
+-- Options up to the first non-option or "--". Returns the options and the
+-- index of the first operand, or nil and a message.
+local function parse_options(args, i)
+  local opts = {}
+  while args[i] ~= nil do
+    local a = args[i]
+    if a == "--" then return opts, i + 1 end
+    if a:sub(1, 1) ~= "-" or a == "-" then break end
+    local when = a:match("^%-%-colou?r=(.*)$")
+    if a == "--color" or a == "--colour" then when = "always" end
+    if when then
+      if not COLORS[when] then
+        return nil, "invalid --color '" .. when
+                    .. "' (expected auto, always or never)"
+      end
+      opts.color = when
+    elseif a == "-h" or a == "--help" then
+      opts.help = true
+    else
+      return nil, "unknown option '" .. a .. "'"
+    end
+    i = i + 1
+  end
+  return opts, i
+end
+
+local commands = {}
+
+function commands.run(file, args, opts)
+  if file == nil then return usage_error("run: no lab file given") end
+  return (require("nslab.lab").run_file(file, args, opts))
+end
+
+-- The prompt, in the lab's environment when a lab ran first (even if a
+-- check failed: that is when one wants to look around).
+function commands.repl(file, args, opts)
+  local env
+  if file ~= nil then
+    local status
+    status, env = require("nslab.lab").run_file(file, args, opts)
+    if status == 2 then return status end
+  else
+    env = require("nslab").globals()
+  end
+  require("nslab.repl").start(env)
+  return 0
+end
+
+function cli.main(args)
+  args = args or {}
+  local name = args[1] or "repl"
+  if name == "help" or name == "-h" or name == "--help" then
+    io.stdout:write(cli.usage)
+    return 0
+  end
+  local command = commands[name]
+  if command == nil then
+    return usage_error("unknown command '" .. tostring(name) .. "'")
+  end
+  local opts, i = parse_options(args, 2)
+  if opts == nil then return usage_error(name .. ": " .. i) end
+  if opts.help then
+    io.stdout:write(cli.usage)
+    return 0
+  end
+  local rest = table.move(args, i + 1, #args, 1, {})
+  return command(args[i], rest, { color = opts.color or "auto" })
+end
+
+return cli

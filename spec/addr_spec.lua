@@ -1,0 +1,84 @@
+-- addr: IPv4 (with broadcast) and IPv6 addresses, cross-checked with
+-- `ip -j addr` and the connected route the kernel makes.
+local world = require("spec.support.world")
+local netns = require("nslab.netns")
+
+local function ip_addrs(ns, dev)
+  local link = world.find(world.ip_json(ns, "addr show dev " .. dev), "ifname", dev)
+  return link and link.addr_info or {}
+end
+
+describe("addr", function()
+  local ns, eth0
+  before_each(function()
+    world.fresh()
+    ns = netns.add("test1")
+    eth0 = select(2, netns.host():veth("veth0", "eth0", { peer_netns = ns }))
+  end)
+
+  it("adds an IPv4 address with a broadcast, and the kernel adds the connected route", function()
+    eth0:addr_add("172.17.0.2/16", { broadcast = true })
+    local a = world.find(ip_addrs(ns, "eth0"), "family", "inet")
+    assert.same({ "172.17.0.2", 16, "172.17.255.255", "global" }, { a["local"], a.prefixlen, a.broadcast, a.scope })
+    local mine = eth0:addrs("inet")[1]
+    assert.same({ a["local"], a.prefixlen, a.broadcast, a.scope, a.label }, { mine["local"], mine.prefixlen, mine.broadcast, mine.scope, mine.label })
+    eth0:up()
+    local route = world.find(world.ip_json(ns, "route"), "dst", "172.17.0.0/16")
+    assert.same({ "eth0", "kernel", "link", "172.17.0.2" }, { route.dev, route.protocol, route.scope, route.prefsrc })
+    local r = world.find(ns:routes(), "dst", "172.17.0.0/16")
+    assert.same({ "eth0", "kernel", "link", "172.17.0.2" }, { r.dev, r.protocol, r.scope, r.prefsrc })
+  end)
+
+  it("adds an IPv4 address without broadcast, as ip addr add does", function()
+    eth0:addr_add("192.168.1.1/24")
+    local a = world.find(ip_addrs(ns, "eth0"), "family", "inet")
+    assert.equal("192.168.1.1", a["local"])
+    assert.is_nil(a.broadcast)
+  end)
+
+  it("adds an IPv6 address (nodad: usable at once)", function()
+    eth0:addr_add("2001:db8::2/64", { nodad = true })
+    local a = world.find(ip_addrs(ns, "eth0"), "local", "2001:db8::2")
+    assert.equal(64, a.prefixlen)
+    assert.equal("inet6", a.family)
+    assert.equal("2001:db8::2", world.find(eth0:addrs("inet6"), "local", "2001:db8::2")["local"])
+  end)
+
+  it("deletes an address", function()
+    eth0:addr_add("192.168.1.1/24")
+    eth0:addr_del("192.168.1.1/24")
+    assert.is_nil(world.find(ip_addrs(ns, "eth0"), "family", "inet"))
+    assert.same({}, eth0:addrs("inet"))
+  end)
+
+  it("lo gets 127.0.0.1/8 and ::1 when it goes up", function()
+    ns:link("lo"):up()
+    local lo = world.pluck(ns:link("lo"):addrs(), "local")
+    assert.same({ "127.0.0.1", "::1" }, lo)
+  end)
+
+  describe("errors", function()
+    it("a malformed address or prefix", function()
+      assert.has_error(function() eth0:addr_add("192.168.1.300/24") end,
+        'addr "192.168.1.300/24": not an IPv4 or IPv6 prefix')
+      assert.has_error(function() eth0:addr_add("192.168.1.3/33") end,
+        'addr "192.168.1.3/33": not an IPv4 or IPv6 prefix')
+      assert.has_error(function() eth0:addr_add("hello") end,
+        'addr "hello": not an IPv4 or IPv6 address')
+      assert.same({}, ip_addrs(ns, "eth0"))
+    end)
+    it("a missing device", function()
+      local ghost = require("nslab.link").new(ns, "eth9")
+      assert.has_error(function() ghost:addr_add("10.0.0.1/8") end, "addr add eth9: No such device")
+    end)
+    it("the same address twice", function()
+      eth0:addr_add("192.168.1.1/24")
+      assert.has_error(function() eth0:addr_add("192.168.1.1/24") end,
+        "addr add 192.168.1.1/24 dev eth0: File exists (ipv4: Address already assigned)")
+    end)
+    it("a misspelled option", function()
+      assert.has_error(function() eth0:addr_add("10.0.0.1/8", { brd = true }) end,
+        "addr add: invalid option 'brd'")
+    end)
+  end)
+end)

@@ -1,0 +1,68 @@
+-- Spec support: a fresh world per test, and iproute2 as the independent
+-- witness of what nslab made.
+--
+--   local world = require "spec.support.world"
+--   before_each(world.fresh)
+--   local links = world.ip_json(test1, "link")      -- ip -j link, in test1
+local core = require("nslab.core")
+local netns = require("nslab.netns")
+local json = require("dkjson")
+
+local world = {}
+
+-- New network and mount namespaces for this process: nothing the previous
+-- test made is visible, and nothing needs cleaning up.
+function world.fresh()
+  netns.reset()
+  collectgarbage()
+  core.world_fresh()
+end
+
+-- Run `ip -j ARGS` inside ns (default: the host) and decode its JSON.
+function world.ip_json(ns, args)
+  local result = (ns or netns.host()):exec("ip -j " .. args)
+  assert(result.status == 0, "ip -j " .. args .. ": " .. result.stderr)
+  return json.decode(result.stdout)
+end
+
+-- Run a shell command inside ns; raise with its stderr when it fails.
+function world.sh(ns, command)
+  local result = (ns or netns.host()):exec(command)
+  assert(result.status == 0, command .. ": " .. result.stderr)
+  return result.stdout
+end
+
+-- The entry of list whose field key equals value.
+function world.find(list, key, value)
+  for _, item in ipairs(list or {}) do
+    if item[key] == value then return item end
+  end
+end
+
+-- The sorted values of field key over a list.
+function world.pluck(list, key)
+  local out = {}
+  for _, item in ipairs(list or {}) do out[#out + 1] = item[key] end
+  table.sort(out, function(a, b) return tostring(a) < tostring(b) end)
+  return out
+end
+
+-- Is /etc/netns (or /etc) a mount of this world's own, so that writing
+-- there cannot touch the host's files?
+function world.private_etc_netns()
+  for line in io.lines("/proc/self/mountinfo") do
+    local mount_point = line:match("^%S+ %S+ %S+ %S+ (%S+)")
+    if mount_point == "/etc/netns" or mount_point == "/etc" then return true end
+  end
+  return false
+end
+
+-- This process's PID as /proc names it.
+function world.pid()
+  local f = assert(io.open("/proc/self/stat"))
+  local pid = tonumber(f:read("a"):match("^(%d+)"))
+  f:close()
+  return pid
+end
+
+return world
