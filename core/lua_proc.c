@@ -11,6 +11,8 @@
 #include <signal.h>
 #include <string.h>
 
+#include <sys/stat.h>
+
 #include "lua_nslab.h"
 #include "proc.h"
 
@@ -97,6 +99,16 @@ static void push_result (lua_State *L, const struct proc_result *r) {
 }
 
 
+/* Is fd the namespace the thread is in? Then a command runs as it is, in
+ * this mount namespace, so what it mounts (`ip netns add`) stays visible,
+ * as it would from a shell in the world's host. */
+static int is_current (int fd) {
+  struct stat a, b;
+  return fstat(fd, &a) == 0 && stat("/proc/thread-self/ns/net", &b) == 0 &&
+         a.st_ino == b.st_ino && a.st_dev == b.st_dev;
+}
+
+
 /*
 ** ns:exec(cmd [, opts])
 */
@@ -112,8 +124,9 @@ static int l_exec (lua_State *L) {
   int timeout_ms = check_timeout(L, 3);
   const char *input = check_input(L, 3, &input_len);
   char **argv = check_argv(L, 2);
-  if (proc_run(ns->fd, ns->name, argv, input, input_len, timeout_ms, &r,
-               &e) < 0)
+  int here = !ns->name && is_current(ns->fd);
+  if (proc_run(here ? -1 : ns->fd, ns->name, argv, input, input_len,
+               timeout_ms, &r, &e) < 0)
     return lnslab_fail(L, "netns exec", ns->name ? ns->name : "(anonymous)",
                        &e);
   push_result(L, &r);

@@ -148,12 +148,35 @@ static void reset_signals (void) {
 }
 
 
+/*
+** Whether name is a file in some directory of PATH. execvp says EACCES
+** when one directory could not be searched (e.g. /root/bin for a user
+** mapped to root), even if the program exists nowhere.
+*/
+static int in_path (const char *name) {
+  char file[PATH_MAX];
+  const char *path = getenv("PATH");
+  if (path == NULL) path = "/bin:/usr/bin";
+  while (*path) {
+    int len = (int)strcspn(path, ":");
+    if (snprintf(file, sizeof file, "%.*s/%s", len ? len : 1,
+                 len ? path : ".", name) < (int)sizeof file &&
+        access(file, F_OK) == 0)
+      return 1;
+    path += len + (path[len] == ':');
+  }
+  return 0;
+}
+
+
 static _Noreturn void run_child (int report, int fds[3], int netns_fd,
                                  const char *name, char *const argv[]) {
   reset_signals();
   if (setup_fds(&report, fds) < 0) child_fail(report, STEP_FDS);
   if (netns_fd >= 0 || name) enter_netns(report, netns_fd, name);
   execvp(argv[0], argv);
+  if (errno == EACCES && !strchr(argv[0], '/') && !in_path(argv[0]))
+    errno = ENOENT;
   child_fail(report, STEP_EXEC);
 }
 
