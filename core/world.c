@@ -32,10 +32,10 @@
 #define WORLD_FLAGS (CLONE_NEWNET | CLONE_NEWNS | CLONE_NEWPID)
 #define WORLD_FLAGS_TEXT "unshare(CLONE_NEWNET|CLONE_NEWNS|CLONE_NEWPID)"
 
+/* Kept short: the whole message must fit in struct err's reason. */
 #define USERNS_HINT                                                     \
   "run as root or allow unprivileged user namespaces (sysctl "          \
-  "user.max_user_namespaces, kernel.unprivileged_userns_clone, "        \
-  "kernel.apparmor_restrict_unprivileged_userns)"
+  "user.max_user_namespaces, kernel.unprivileged_userns_clone)"
 
 
 /*
@@ -68,9 +68,9 @@ static int enter_userns (struct err *e) {
   uid_t uid = geteuid();
   gid_t gid = getegid();
   if (unshare(CLONE_NEWUSER) < 0)
-    return err_set(e, errno, "cannot make a private world: new namespaces "
-                   "need CAP_SYS_ADMIN and user namespaces are not "
-                   "available (%s); " USERNS_HINT, strerror(errno));
+    return err_set(e, errno, "cannot make a private world: namespaces "
+                   "need CAP_SYS_ADMIN and user namespaces are unavailable "
+                   "(%s); " USERNS_HINT, strerror(errno));
   if (write_file("/proc/self/setgroups", "deny") < 0 && errno != ENOENT)
     return err_set(e, errno, "cannot make a private world: write "
                    "/proc/self/setgroups: %s", strerror(errno));
