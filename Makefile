@@ -5,6 +5,7 @@
 #   make run      deps + build + the main lab
 #   make test     deps + build + every spec and lab; last line "N passed, N failed"
 #   make check    the same tests against an AddressSanitizer/UBSan build
+#   make bench    setup and probe timings (bench/*.lua)
 #   make install PREFIX=/usr/local
 
 PREFIX  ?= /usr/local
@@ -61,6 +62,10 @@ check: deps
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  tools/test build/check/bin/nslab
 
+bench: all
+	$(BIN)/nslab lua bench/star.lua 1000
+	$(BIN)/nslab lua bench/star.lua 400
+
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/lua/5.4/nslab \
 	  $(DESTDIR)$(PREFIX)/share/lua/5.4/nslab
@@ -71,4 +76,4 @@ install: all
 clean:
 	rm -rf build bin lib
 
-.PHONY: all deps run test check install clean
+.PHONY: all deps run test check bench install clean

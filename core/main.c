@@ -118,6 +118,8 @@ static int docall (lua_State *L, int narg, int nres) {
   set_sigint(laction);
   int status = lua_pcall(L, narg, nres, base);
   set_sigint(SIG_DFL);
+  lua_sethook(L, NULL, 0, 0);  /* an interrupt that came too late */
+  interrupt_pending = 0;
   lua_remove(L, base);
   return status;
 }

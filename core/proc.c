@@ -397,6 +397,18 @@ static void close_pipes (int p[4][2]) {
 
 
 /*
+** The child's ends, closed in the parent so that EOF and EPIPE come
+** when the program (and whatever it started) lets go of them.
+*/
+static void close_pipes_of_child (int p[4][2]) {
+  close_fd(&p[0][0]);
+  close_fd(&p[1][1]);
+  close_fd(&p[2][1]);
+  close_fd(&p[3][1]);
+}
+
+
+/*
 ** After a successful start: talk to the program, reap it, fill r.
 */
 static int supervise (pid_t pid, struct io *io, int timeout_ms,
@@ -440,7 +452,7 @@ int proc_run (int netns_fd, const char *netns_name, char *const argv[],
   }
   io.in = p[0][1]; io.out = p[1][0]; io.err = p[2][0];
   p[0][1] = p[1][0] = p[2][0] = -1;
-  close_fd(&p[3][1]);
+  close_pipes_of_child(p);
   if (read_report(p[3][0], argv, e) < 0) {
     io_close(&io);
     reap(pid, &status);

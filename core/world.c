@@ -147,17 +147,19 @@ static int fresh_tmpfs (const char *dir, struct err *e) {
 
 
 /*
-** Recreate /run/NAME on the new tmpfs from the old /run (open as dir):
-** symlinks copied, everything else bind-mounted back. Best effort: an
-** entry that cannot be carried over is only missing from the world.
+** Recreate DIR/NAME on the new tmpfs over DIR from the old DIR (open as
+** old): symlinks copied, everything else bind-mounted back (with what is
+** mounted below it). Best effort: an entry that cannot be carried over is
+** only missing from the world.
 */
-static void carry_entry (int dir, const char *name) {
+static void carry_entry (const char *dir, int old, const char *name) {
   char src[PATH_MAX], dst[PATH_MAX], target[PATH_MAX];
   struct stat st;
-  if (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) < 0) return;
-  snprintf(dst, sizeof dst, "/run/%s", name);
+  if (fstatat(old, name, &st, AT_SYMLINK_NOFOLLOW) < 0) return;
+  if ((size_t)snprintf(dst, sizeof dst, "%s/%s", dir, name) >= sizeof dst)
+    return;
   if (S_ISLNK(st.st_mode)) {
-    ssize_t n = readlinkat(dir, name, target, sizeof target - 1);
+    ssize_t n = readlinkat(old, name, target, sizeof target - 1);
     if (n < 0) return;
     target[n] = '\0';
     symlink(target, dst);
@@ -165,55 +167,74 @@ static void carry_entry (int dir, const char *name) {
   }
   if (S_ISDIR(st.st_mode) ? mkdir(dst, 0755) : mknod(dst, S_IFREG | 0644, 0))
     return;
-  snprintf(src, sizeof src, "/proc/self/fd/%d/%s", dir, name);
+  if ((size_t)snprintf(src, sizeof src, "/proc/self/fd/%d/%s", old, name) >=
+      sizeof src)
+    return;
   mount(src, dst, NULL, MS_BIND | MS_REC, NULL);
 }
 
 
 /*
-** /run/netns is missing and making it would change the host's /run: put
-** a tmpfs on /run that still shows the old entries, and make it there.
+** Put a tmpfs on dir that still shows what dir held.
 */
-static int private_run (struct err *e) {
-  int old = open("/run", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (old < 0)
-    return err_set(e, errno, "open /run: %s", strerror(errno));
-  if (mount("tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755")) {
-    err_set(e, errno, "mount tmpfs on /run: %s", strerror(errno));
-    close(old);
+static int shadow_dir (const char *dir, struct err *e) {
+  char opts[32];
+  struct stat st;
+  struct dirent *de;
+  int old = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (old < 0 || fstat(old, &st) < 0) {
+    err_set(e, errno, "open %s: %s", dir, strerror(errno));
+    if (old >= 0) close(old);
     return -1;
   }
+  snprintf(opts, sizeof opts, "mode=%o", (unsigned)(st.st_mode & 07777));
   DIR *d = fdopendir(old);
   if (d == NULL) {
     close(old);
-    return err_set(e, errno, "read /run: %s", strerror(errno));
+    return err_set(e, errno, "read %s: %s", dir, strerror(errno));
   }
-  struct dirent *de;
+  if (mount("tmpfs", dir, "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0) {
+    err_set(e, errno, "mount tmpfs on %s: %s", dir, strerror(errno));
+    closedir(d);
+    return -1;
+  }
   while ((de = readdir(d)) != NULL)
     if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-      carry_entry(dirfd(d), de->d_name);
+      carry_entry(dir, dirfd(d), de->d_name);
   closedir(d);
-  if (mkdir(NETNS_RUN_DIR, 0755) < 0 && errno != EEXIST)
-    return err_set(e, errno, "mkdir %s: %s", NETNS_RUN_DIR, strerror(errno));
+  return 0;
+}
+
+
+/*
+** Make sure the directory path (/run/netns, /etc/netns) exists without
+** writing to the host's files: if it is missing, its parent is shadowed
+** by a tmpfs first and path is made there.
+*/
+static int private_dir (const char *path, struct err *e) {
+  char parent[PATH_MAX];
+  struct stat st;
+  if (stat(path, &st) == 0) return 0;
+  if (errno != ENOENT)
+    return err_set(e, errno, "%s: %s", path, strerror(errno));
+  snprintf(parent, sizeof parent, "%s", path);
+  *strrchr(parent, '/') = '\0';
+  if (shadow_dir(parent, e) < 0) return -1;
+  if (mkdir(path, 0755) < 0 && errno != EEXIST)
+    return err_set(e, errno, "mkdir %s: %s", path, strerror(errno));
   return 0;
 }
 
 
 /*
 ** The world's own /run/netns (named namespaces) and /etc/netns (their
-** /etc files, only where the host has that directory: making it would
-** write to the host's /etc).
+** /etc files), each a fresh tmpfs.
 */
 static int private_dirs (struct err *e) {
-  struct stat st;
-  if (stat(NETNS_RUN_DIR, &st) < 0) {
-    if (errno != ENOENT)
-      return err_set(e, errno, "%s: %s", NETNS_RUN_DIR, strerror(errno));
-    if (private_run(e) < 0) return -1;
-  }
-  if (fresh_tmpfs(NETNS_RUN_DIR, e) < 0) return -1;
-  if (stat(NETNS_ETC_DIR, &st) == 0 && S_ISDIR(st.st_mode))
-    return fresh_tmpfs(NETNS_ETC_DIR, e);
+  if (private_dir(NETNS_RUN_DIR, e) < 0 || fresh_tmpfs(NETNS_RUN_DIR, e) < 0)
+    return -1;
+  if (private_dir(NETNS_ETC_DIR, e) < 0 || fresh_tmpfs(NETNS_ETC_DIR, e) < 0)
+    return -1;
   return 0;
 }
 
@@ -286,6 +307,26 @@ static void set_handler (int sig, void (*fn)(int)) {
 
 
 /*
+** Ctrl-Z: the world's init ignores SIGTSTP, but SIGSTOP from outside its
+** PID namespace is forced; so stop it, stop ourselves, and continue it
+** when we are continued (fg).
+*/
+static void stop_world (int sig) {
+  sigset_t set;
+  int saved = errno;
+  if (world_pid > 0) kill((pid_t)world_pid, SIGSTOP);
+  signal(sig, SIG_DFL);
+  sigemptyset(&set);
+  sigaddset(&set, sig);
+  sigprocmask(SIG_UNBLOCK, &set, NULL);
+  raise(sig);
+  set_handler(sig, stop_world);
+  if (world_pid > 0) kill((pid_t)world_pid, SIGCONT);
+  errno = saved;
+}
+
+
+/*
 ** The original process: forward TERM and HUP to the world, leave INT and
 ** QUIT to it (a terminal sends them to both), exit as it exits.
 */
@@ -294,6 +335,7 @@ static _Noreturn void wait_world (pid_t pid) {
   world_pid = pid;
   set_handler(SIGTERM, forward_signal);
   set_handler(SIGHUP, forward_signal);
+  set_handler(SIGTSTP, stop_world);
   signal(SIGINT, SIG_IGN);
   signal(SIGQUIT, SIG_IGN);
   while (waitpid(pid, &status, 0) < 0)
@@ -334,7 +376,7 @@ static int world_failed (struct err *e) {
 int world_enter (struct err *e) {
   int alive[2];
   if (unshare_world(e) < 0) return -1;
-  if (pipe2(alive, O_CLOEXEC) < 0) return err_errno(e);
+  if (pipe2(alive, O_CLOEXEC) < 0) return err_errno(e), world_failed(e);
   pid_t pid = fork();
   if (pid < 0) {
     err_set(e, errno, "cannot make a private world: fork: %s",
@@ -361,9 +403,13 @@ int world_enter (struct err *e) {
 
 
 int world_fresh (struct err *e) {
-  if (unshare(CLONE_NEWNET | CLONE_NEWNS) < 0)
-    return err_set(e, errno, "unshare(CLONE_NEWNET|CLONE_NEWNS): %s",
-                   strerror(errno));
+  if (unshare(CLONE_NEWNET | CLONE_NEWNS) < 0) {
+    int code = errno;
+    return err_set(e, code, "unshare(CLONE_NEWNET|CLONE_NEWNS): %s%s",
+                   strerror(code), code == EPERM ? " (outside a world "
+                   "this needs root; inside one, e.g. nslab lua FILE, "
+                   "it does not)" : "");
+  }
   if (private_mounts(e) < 0) return -1;
   return lo_up(e);
 }

@@ -118,12 +118,15 @@ function Session:write(...)
   self.output:flush()
 end
 
--- One line of input; nil at end of input. A read cut short by Ctrl-C
--- returns "" (the interrupt itself is raised when Lua resumes).
+local EINTR = 4
+
+-- One line of input; nil at end of input (or when it cannot be read). A
+-- read cut short by Ctrl-C returns "" (the interrupt itself is raised as
+-- soon as Lua resumes).
 function Session:read(prompt)
   self:write(prompt)
-  local line, err = self.input:read("l")
-  if line == nil and err then return "" end
+  local line, _, code = self.input:read("l")
+  if line == nil and code == EINTR then return "" end
   return line
 end
 

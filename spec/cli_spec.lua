@@ -1,0 +1,271 @@
+-- cli: the nslab program as a user meets it: --help, usage errors (exit
+-- 2), labs that pass, fail (exit 1) or raise, `nslab lua` as lua5.4 runs
+-- a script, and the REPL fed from a pipe.
+local world = require("spec.support.world")
+
+local function quote(s)
+  return "'" .. s:gsub("'", "'\\''") .. "'"
+end
+
+local ROOT = (function()
+  local p = assert(io.popen("pwd"))
+  local dir = p:read("l")
+  p:close()
+  return dir
+end)()
+local NSLAB = quote(ROOT .. "/bin/nslab")
+
+local function slurp(path)
+  local f = assert(io.open(path, "rb"))
+  local text = f:read("a")
+  f:close()
+  return text
+end
+
+-- Run a shell line (input, when given, on its stdin): stdout, exit status,
+-- stderr.
+local function run(command, input)
+  local errfile = os.tmpname()
+  local infile = os.tmpname()
+  local f = assert(io.open(infile, "w"))
+  f:write(input or "")
+  f:close()
+  local p = assert(io.popen(command .. " <" .. infile .. " 2>" .. errfile))
+  local out = p:read("a")
+  local _, _, code = p:close()
+  local err = slurp(errfile)
+  os.remove(errfile)
+  os.remove(infile)
+  return out, code, err
+end
+
+local function nslab(args, input)
+  return run("NO_COLOR=1 " .. NSLAB .. " " .. args, input)
+end
+
+-- A new file in /tmp holding text; its path.
+local function temp_file(text)
+  local path = os.tmpname()
+  local f = assert(io.open(path, "w"))
+  f:write(text)
+  f:close()
+  return path
+end
+
+local function lines_of(text)
+  local list = {}
+  for line in text:gmatch("([^\n]*)\n") do list[#list + 1] = line end
+  return list
+end
+
+local function last_line(text)
+  local list = lines_of(text)
+  return list[#list]
+end
+
+describe("nslab", function()
+  before_each(world.fresh)
+  local files = {}
+  local function lab_file(text)
+    local path = temp_file(text)
+    files[#files + 1] = path
+    return path
+  end
+  after_each(function()
+    for _, path in ipairs(files) do os.remove(path) end
+    files = {}
+  end)
+
+  describe("usage", function()
+    it("--help exits 0 and names the commands", function()
+      local out, code = nslab("--help")
+      assert.equal(0, code)
+      for _, word in ipairs{ "run", "repl", "sandbox", "lua" } do
+        assert.matches("nslab " .. word, out, 1, true)
+      end
+    end)
+
+    it("--version", function()
+      local out, code = nslab("--version")
+      assert.equal(0, code)
+      assert.matches("^nslab %d+%.%d+%.%d+ %(Lua 5%.4", out)
+    end)
+
+    it("an unknown command exits 2 and says so", function()
+      local out, code, err = nslab("frobnicate")
+      assert.equal(2, code)
+      assert.equal("", out)
+      assert.matches("unknown command", err, 1, true)
+      assert.matches("frobnicate", err, 1, true)
+    end)
+
+    it("a lab file that does not exist exits 2, naming it", function()
+      local out, code, err = nslab("run /nonexistent.lua")
+      assert.equal(2, code)
+      assert.equal("", out)
+      assert.matches("/nonexistent.lua", err, 1, true)
+      assert.matches("No such file", err, 1, true)
+    end)
+
+    it("run without a file exits 2", function()
+      local _, code, err = nslab("run")
+      assert.equal(2, code)
+      assert.matches("no lab file", err, 1, true)
+    end)
+
+    it("a lab with a syntax error exits 2, naming the file", function()
+      local path = lab_file("lab 'broken'\ncheck.ok(true, 'x'\n")
+      local _, code, err = nslab("run " .. quote(path))
+      assert.equal(2, code)
+      assert.matches(path:match("[^/]+$"), err, 1, true)
+    end)
+
+    it("lua without a script exits 2", function()
+      local _, code, err = nslab("lua")
+      assert.equal(2, code)
+      assert.matches("no script", err, 1, true)
+    end)
+  end)
+
+  describe("run", function()
+    it("a lab whose checks pass exits 0", function()
+      local path = lab_file([[
+lab "all good"
+check.ok(true, "one")
+check.equal({ 1, 2 }, { 1, 2 }, "two")
+]])
+      local out, code = nslab("run " .. quote(path))
+      assert.equal(0, code, out)
+      assert.equal("2 passed, 0 failed", last_line(out))
+      assert.is_nil(out:find("\27[", 1, true), "plain text on a pipe")
+    end)
+
+    it("a failing check: the lab goes on, exit 1, N passed, 1 failed", function()
+      local path = lab_file([[
+lab "one check fails"
+check.ok(true, "before")
+check.equal(1, 2, "one is two")
+check.ok(true, "after")
+]])
+      local out, code = nslab("run " .. quote(path))
+      assert.equal(1, code, out)
+      assert.equal("2 passed, 1 failed", last_line(out))
+      -- the failure is shown, and the check after it still ran
+      local fail = out:find("one is two", 1, true)
+      local after = out:find("after", 1, true)
+      assert.is_not_nil(fail, out)
+      assert.is_not_nil(after, out)
+      assert.is_true(fail < after)
+      assert.matches("FAIL[^\n]*one is two", out)
+    end)
+
+    it("an error in a step stops the lab, exit 1, with the summary last", function()
+      local path = lab_file([[
+lab "a step raises"
+check.ok(true, "before")
+step("open a namespace that is not there", function()
+  netns.open "test9"
+end)
+check.ok(true, "never reached")
+]])
+      local out, code = nslab("run " .. quote(path))
+      assert.equal(1, code, out)
+      assert.matches('error in step open a namespace that is not there: netns "test9": no such namespace',
+                     out, 1, true)
+      assert.is_nil(out:find("never reached", 1, true), out)
+      assert.equal("1 passed, 1 failed", last_line(out))
+    end)
+
+    it("the lab gets its arguments as arg and ...", function()
+      local path = lab_file([[
+local a, b = ...
+check.equal({ a, b, arg[1], arg[2] }, { "x", "y z", "x", "y z" }, "arguments")
+]])
+      local out, code = nslab("run " .. quote(path) .. " x 'y z'")
+      assert.equal(0, code, out)
+      assert.equal("1 passed, 0 failed", last_line(out))
+    end)
+  end)
+
+  describe("lua", function()
+    it("sets arg and ... as lua5.4 does", function()
+      local path = lab_file([[
+print(arg[0], arg[1], arg[2], #arg, select("#", ...), ...)
+]])
+      local mine, code, err = nslab("lua " .. quote(path) .. " a 'b c'")
+      assert.equal(0, code, err)
+      local stock = run("lua5.4 " .. quote(path) .. " a 'b c'")
+      assert.equal(stock, mine)
+      assert.equal(path .. "\ta\tb c\t2\t2\ta\tb c\n", mine)
+    end)
+
+    it("exits 1 with the error and a traceback when the script raises", function()
+      local path = lab_file('error("boom")\n')
+      local _, code, err = nslab("lua " .. quote(path))
+      assert.equal(1, code)
+      assert.matches("boom", err, 1, true)
+      assert.matches("stack traceback", err, 1, true)
+    end)
+
+    it("runs inside a world of its own", function()
+      local path = lab_file([[
+local f = assert(io.open("/proc/self/ns/net"))
+f:close()
+print(require("nslab.netns").host():inode())
+]])
+      local out, code, err = nslab("lua " .. quote(path))
+      assert.equal(0, code, err)
+      local mine = require("nslab.netns").host():inode()
+      assert.are_not.equal(tostring(mine), out:match("^(%d+)\n$"))
+    end)
+  end)
+
+  describe("repl", function()
+    it("prints results and leaves at end of input", function()
+      local out, code, err = nslab("repl", "1+1\nreturn netns.list()\n")
+      assert.equal(0, code, err)
+      assert.matches("nslab> 2\n", out, 1, true)
+      assert.matches("nslab> {}\n", out, 1, true)
+      assert.equal("", err)
+    end)
+
+    it("goes on after a syntax error and after a runtime error", function()
+      local out, code, err = nslab("repl", table.concat({
+        "local = 1",          -- syntax error
+        "7 * 6",
+        "error('boom')",      -- runtime error
+        "for i = 1, 2 do",    -- a statement over three lines
+        "  print('line ' .. i)",
+        "end",
+        "x = netns.add('test1')",
+        "netns.list()[1]",
+      }, "\n") .. "\n")
+      assert.equal(0, code, err)
+      assert.matches("<name> expected", err, 1, true)
+      assert.matches("boom", err, 1, true)
+      assert.matches("42\n", out, 1, true)
+      assert.matches("line 1\nline 2\n", out, 1, true)
+      assert.matches("test1\n", out, 1, true)
+      -- the syntax error came before 42 and did not stop the prompt
+      local o = out:find("42", 1, true)
+      assert.is_true(o ~= nil and out:find("test1", o, true) ~= nil)
+    end)
+
+    it("with a lab: the prompt sees what the lab made", function()
+      local path = lab_file([[
+test1 = netns.add "test1"
+check.ok(true, "made test1")
+]])
+      local out, code, err = nslab("repl " .. quote(path), "test1.name\n")
+      assert.equal(0, code, err)
+      assert.matches("1 passed, 0 failed", out, 1, true)
+      assert.matches("nslab> test1\n", out, 1, true)
+    end)
+
+    it("nslab with no arguments is the repl", function()
+      local out, code = nslab("", "6 * 7\n")
+      assert.equal(0, code)
+      assert.matches("nslab> 42\n", out, 1, true)
+    end)
+  end)
+end)

@@ -1,0 +1,207 @@
+-- probe: ICMP echo from inside a namespace (ns:ping), over a veth between
+-- two namespaces; the real ping (iputils) run in the same namespace is the
+-- witness of what is reachable.
+local world = require("spec.support.world")
+local netns = require("nslab.netns")
+local core = require("nslab.core")
+
+-- How long a call of fn(...) took, in seconds, and its result.
+local function timed(fn, ...)
+  local start = core.clock()
+  local result = fn(...)
+  return core.clock() - start, result
+end
+
+-- Does iputils' ping, run inside ns, get an answer from addr within wait
+-- seconds (default 1)?
+local function real_ping(ns, addr, wait)
+  local r = ns:exec({ "ping", "-c", "1", "-W", tostring(wait or 1), addr })
+  return r.status == 0
+end
+
+-- Has dev in ns joined the multicast group (32 hex digits, as
+-- /proc/net/igmp6 writes it)?
+local function joined(ns, dev, group)
+  return ns:run(function()
+    for line in io.lines("/proc/thread-self/net/igmp6") do
+      local d, g = line:match("^%d+%s+(%S+)%s+(%x+)")
+      if d == dev and g == group then return true end
+    end
+    return false
+  end)
+end
+
+-- Wait (at most 2 s) until dev in ns can be found by IPv6 neighbour
+-- discovery: the kernel joins an address's solicited-node group from a
+-- work queue after the link comes up, even with nodad, and a neighbour
+-- solicitation that arrives before is dropped (the next one is a second
+-- later).
+local function wait_solicited(ns, dev, group)
+  local deadline = core.clock() + 2
+  while not joined(ns, dev, group) do
+    if core.clock() > deadline then return false end
+    core.sleep(0.005)
+  end
+  return true
+end
+
+describe("ping", function()
+  local test1, test2, end1, end2
+
+  -- test1 [veth-test1 192.168.1.1/24] ---- [veth-test2 192.168.1.2/24] test2
+  before_each(function()
+    world.fresh()
+    test1, test2 = netns.add("test1"), netns.add("test2")
+    end1, end2 = test1:veth("veth-test1", "veth-test2", { peer_netns = test2 })
+    end1:addr_add("192.168.1.1/24")
+    end2:addr_add("192.168.1.2/24")
+  end)
+
+  -- Both ends up, and both have carrier: the kernel hands carrier to each
+  -- end separately (linkwatch), and an end still without it drops what
+  -- arrives (IPv6 neighbour discovery then waits a full second to retry).
+  local function up()
+    end1:up()
+    end2:up()
+    assert.is_true(end1:wait("UP"))
+    assert.is_true(end2:wait("UP"))
+  end
+
+  it("reaches the other end over IPv4, with sane round-trip times", function()
+    up()
+    local r = test1:ping("192.168.1.2", { count = 3, interval = 0.01 })
+    assert.equal("192.168.1.2", r.target)
+    assert.equal(3, r.sent)
+    assert.equal(3, r.received)
+    assert.is_nil(r.error)
+    assert.is_true(r.rtt_min > 0, "rtt_min > 0")
+    assert.is_true(r.rtt_min <= r.rtt_avg, "rtt_min <= rtt_avg")
+    assert.is_true(r.rtt_avg <= r.rtt_max, "rtt_avg <= rtt_max")
+    assert.is_true(r.rtt_max < 1000, "rtt_max below the 1 s timeout (ms)")
+    -- and back the other way
+    local back = test2:ping("192.168.1.1")
+    assert.same({ 1, 1 }, { back.sent, back.received })
+  end)
+
+  it("reaches the other end over IPv6", function()
+    end1:addr_add("2001:db8::1/64", { nodad = true })
+    end2:addr_add("2001:db8::2/64", { nodad = true })
+    up()
+    -- ff02::1:ff00:2 and ff02::1:ff00:1, the solicited-node groups
+    assert.is_true(wait_solicited(test2, "veth-test2", "ff0200000000000000000001ff000002"))
+    assert.is_true(wait_solicited(test1, "veth-test1", "ff0200000000000000000001ff000001"))
+    local r = test1:ping("2001:db8::2", { count = 3, interval = 0.01, timeout = 0.5 })
+    assert.same({ "2001:db8::2", 3, 3 }, { r.target, r.sent, r.received })
+    assert.is_nil(r.error)
+    assert.is_true(r.rtt_min > 0 and r.rtt_min <= r.rtt_avg and r.rtt_avg <= r.rtt_max)
+    assert.equal(1, test2:ping("2001:db8::1").received)
+  end)
+
+  it("gets no answer from an address nobody has, within the timeout", function()
+    up()
+    local took, r = timed(test1.ping, test1, "192.168.1.9", { timeout = 0.3 })
+    assert.same({ "192.168.1.9", 1, 0 }, { r.target, r.sent, r.received })
+    assert.is_nil(r.rtt_min)
+    assert.is_nil(r.error)
+    assert.is_true(took >= 0.3, "waited the whole timeout: " .. took)
+    assert.is_true(took < 0.3 + 0.2, "returned soon after the timeout: " .. took)
+  end)
+
+  it("says Network is unreachable at once when there is no route", function()
+    end1:addr_add("2001:db8::1/64", { nodad = true })
+    up()
+    for _, target in ipairs{ "198.51.100.1", "2001:db8:ffff::1" } do
+      local took, r = timed(test1.ping, test1, target, { timeout = 2 })
+      assert.equal("Network is unreachable", r.error)
+      assert.same({ target, 0, 0 }, { r.target, r.sent, r.received })
+      assert.is_true(took < 0.2, target .. " took " .. took .. " s")
+    end
+  end)
+
+  it("gets no reply across a link that is down", function()
+    -- both ends down from the start
+    local r = test1:ping("192.168.1.2", { timeout = 0.2 })
+    assert.equal(0, r.received)
+    -- up, then the far end down again
+    up()
+    assert.equal(1, test1:ping("192.168.1.2").received)
+    end2:down()
+    r = test1:ping("192.168.1.2", { timeout = 0.2 })
+    assert.same({ 1, 0 }, { r.sent, r.received })
+    assert.is_false(real_ping(test1, "192.168.1.2", 0.2))
+  end)
+
+  it("pings many targets in one call, results in the order asked", function()
+    -- 192.168.1.50-99, in a scrambled order (17 is prime to 50), so that
+    -- the results could not come back in numeric order by chance
+    local targets = {}
+    for k = 0, 49 do
+      local i = 50 + (k * 17) % 50
+      end2:addr_add("192.168.1." .. i .. "/24")
+      targets[#targets + 1] = "192.168.1." .. i
+    end
+    up()
+    local took, results = timed(test1.ping, test1, targets, { count = 2, interval = 0.01 })
+    assert.equal(#targets, #results)
+    for i, r in ipairs(results) do
+      assert.equal(targets[i], r.target)
+      assert.same({ 2, 2 }, { r.sent, r.received }, r.target)
+      assert.is_nil(r.error, r.target)
+    end
+    assert.is_true(took < 0.5, "in parallel, not one after the other: " .. took)
+  end)
+
+  it("keeps answered, silent and unroutable targets apart in one call", function()
+    up()
+    local results = test1:ping({ "192.168.1.2", "192.168.1.9", "198.51.100.1", "192.168.1.1" },
+                               { timeout = 0.3 })
+    local got = {}
+    for i, r in ipairs(results) do got[i] = { r.target, r.received, r.error or "" } end
+    assert.same({
+      { "192.168.1.2", 1, "" },
+      { "192.168.1.9", 0, "" },
+      { "198.51.100.1", 0, "Network is unreachable" },
+      { "192.168.1.1", 0, "" }, -- its own address, but lo is down in test1
+    }, got)
+  end)
+
+  it("agrees with the real ping on what is reachable", function()
+    up()
+    local cases = {
+      { test1, "192.168.1.2" }, { test2, "192.168.1.1" },  -- the cable
+      { test1, "192.168.1.9" },                             -- nobody there
+      { test1, "198.51.100.1" },                            -- no route
+    }
+    for _, case in ipairs(cases) do
+      local ns, addr = case[1], case[2]
+      local mine = ns:ping(addr, { timeout = 0.3 }).received == 1
+      assert.equal(real_ping(ns, addr, 0.3), mine, "ping " .. addr .. " from " .. ns.name)
+    end
+    assert.is_true(real_ping(test1, "192.168.1.2"), "the witness sees the cable work")
+  end)
+
+  describe("errors", function()
+    it("a malformed target", function()
+      assert.has_error(function() test1:ping("192.168.1.300") end,
+        'ping "192.168.1.300": not an IPv4 or IPv6 address')
+      assert.has_error(function() test1:ping({ "192.168.1.2", "2001:db8::zz" }) end,
+        'ping "2001:db8::zz": not an IPv4 or IPv6 address')
+      assert.has_error(function() test1:ping("192.168.1.0/24") end,
+        'ping "192.168.1.0/24": not an IPv4 or IPv6 address')
+    end)
+    it("a misspelled option", function()
+      assert.has_error(function() test1:ping("192.168.1.2", { cuont = 3 }) end,
+        "ping: invalid option 'cuont'")
+    end)
+    it("bad option values", function()
+      assert.has_error(function() test1:ping("192.168.1.2", { count = 0 }) end)
+      assert.has_error(function() test1:ping("192.168.1.2", { timeout = 0 }) end)
+      assert.has_error(function() test1:ping("192.168.1.2", { timeout = "1" }) end)
+      assert.has_error(function() test1:ping("192.168.1.2", { interval = -1 }) end)
+    end)
+    it("a target that is not a string", function()
+      assert.has_error(function() test1:ping({ "192.168.1.2", 5 }) end)
+      assert.has_error(function() test1:ping(42) end)
+    end)
+  end)
+end)
