@@ -14,7 +14,7 @@
 
 struct err {
   int code;            /* errno value, 0 when none */
-  char reason[240];    /* "" means: strerror(code) says it all */
+  char reason[512];    /* "" means: strerror(code) says it all */
 };
 
 /* Record code and an optional printf-style reason; always returns -1. */

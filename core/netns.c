@@ -41,9 +41,23 @@ int netns_open_current(struct err *e) {
   return fd < 0 ? err_errno(e) : fd;
 }
 
+/* Is fd the namespace the thread is in already? */
+static int is_current(int fd, int current) {
+  struct stat a, b;
+  return fstat(fd, &a) == 0 && fstat(current, &b) == 0 &&
+         a.st_ino == b.st_ino && a.st_dev == b.st_dev;
+}
+
 int netns_enter(int fd, int *saved, struct err *e) {
   *saved = netns_open_current(e);
   if (*saved < 0) return -1;
+  /* No setns when already there: it needs CAP_SYS_ADMIN, and an
+     unprivileged user working in its own namespace has no such thing. */
+  if (is_current(fd, *saved)) {
+    close(*saved);
+    *saved = NETNS_NOT_LEFT;
+    return 0;
+  }
   if (setns(fd, CLONE_NEWNET) < 0) {
     err_errno(e);
     close(*saved);
@@ -54,6 +68,7 @@ int netns_enter(int fd, int *saved, struct err *e) {
 }
 
 int netns_leave(int saved, struct err *e) {
+  if (saved == NETNS_NOT_LEFT) return 0;
   int r = setns(saved, CLONE_NEWNET);
   if (r < 0) err_errno(e);
   close(saved);

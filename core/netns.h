@@ -39,8 +39,10 @@ void netns_list_free(char **names, size_t count);
 int netns_inode(int fd, uint64_t *inode, struct err *e);
 
 /* Switch the calling thread into fd's namespace, remembering where it was
- * in *saved; netns_leave goes back and closes *saved. Used only around
- * socket creation and user callbacks, never left entered. */
+ * in *saved (NETNS_NOT_LEFT when it was there already); netns_leave goes
+ * back and closes *saved. Used only around socket creation and user
+ * callbacks, never left entered. */
+#define NETNS_NOT_LEFT (-2)
 int netns_enter(int fd, int *saved, struct err *e);
 int netns_leave(int saved, struct err *e);
 

@@ -30,7 +30,7 @@ int nl_open(struct nl *nl, int protocol, int netns_fd, struct err *e) {
   if (netns_fd >= 0 && netns_enter(netns_fd, &saved, e) < 0) return -1;
   nl->sock = mnl_socket_open2(protocol, SOCK_CLOEXEC);
   int open_errno = errno;
-  if (saved >= 0 && netns_leave(saved, e) < 0) {
+  if (saved != -1 && netns_leave(saved, e) < 0) {
     if (nl->sock) mnl_socket_close(nl->sock);
     nl->sock = NULL;
     return -1;
@@ -135,6 +135,7 @@ static int transact(struct nl *nl, struct nlmsghdr *msg, mnl_cb_t cb,
     return err_errno(e);
   for (;;) {
     ssize_t n = mnl_socket_recvfrom(nl->sock, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue; /* Ctrl-C is handled by Lua */
     if (n < 0) return err_errno(e);
     int r = walk(nl, buf, (size_t)n, msg->nlmsg_seq, cb, data, &interrupted, e);
     if (r == ANSWER_FAILED) return -1;
