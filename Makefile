@@ -61,6 +61,7 @@ check: deps
 	$(MAKE) --no-print-directory all BUILD=build/check BIN=build/check/bin LIB=build/check/lib \
 	  CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
 	  LDFLAGS="-fsanitize=address,undefined"
+	@ln -sfn ../../lua build/check/lua # bin/../lua, as in the tree
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  tools/test build/check/bin/nslab
 
