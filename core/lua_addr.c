@@ -81,7 +81,8 @@ static void set_ip(lua_State *L, const char *key, const struct ipaddr *a) {
 
 /* One entry shaped like an item of `ip -j addr`'s addr_info, plus the
  * ifindex it belongs to. */
-static void push_addr(lua_State *L, const struct addr_info *a) {
+static void push_addr(lua_State *L, const void *item) {
+  const struct addr_info *a = item;
   char num[16];
   lua_createtable(L, 0, 10);
   lnslab_set_int(L, "ifindex", a->ifindex);
@@ -114,11 +115,7 @@ static int m_addr_list(lua_State *L) {
   struct err e;
   if (addr_list(lnetns_rtnl(L, ns), family, &list, &n, &e) < 0)
     return lnslab_fail(L, "addr show", ns->name, &e);
-  lua_createtable(L, (int)n, 0);
-  for (size_t i = 0; i < n; i++) {
-    push_addr(L, &list[i]);
-    lua_rawseti(L, -2, (lua_Integer)i + 1);
-  }
+  lnslab_push_list(L, list, n, sizeof *list, push_addr);
   free(list);
   return 1;
 }
@@ -129,7 +126,5 @@ void laddr_register(lua_State *L, int module, int methods) {
                                          {"addr_list", m_addr_list},
                                          {NULL, NULL}};
   (void)module;
-  lua_pushvalue(L, methods);
-  luaL_setfuncs(L, method_list, 0);
-  lua_pop(L, 1);
+  lnslab_add(L, methods, method_list);
 }

@@ -106,6 +106,21 @@ int lnslab_ifindex(lua_State *L, struct nl *nl, int idx, const char *op) {
   return ifindex;
 }
 
+void lnslab_push_list(lua_State *L, const void *items, size_t n, size_t size,
+                      lnslab_push_fn push) {
+  lua_createtable(L, (int)n, 0);
+  for (size_t i = 0; i < n; i++) {
+    push(L, (const char *)items + i * size);
+    lua_rawseti(L, -2, (lua_Integer)i + 1);
+  }
+}
+
+void lnslab_add(lua_State *L, int t, const luaL_Reg *functions) {
+  lua_pushvalue(L, t);
+  luaL_setfuncs(L, functions, 0);
+  lua_pop(L, 1);
+}
+
 /* clock(): monotonic seconds, for deadlines that wall-clock jumps
  * cannot stretch. */
 static int l_clock(lua_State *L) {

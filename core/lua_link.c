@@ -82,7 +82,8 @@ static void push_link_type(lua_State *L, unsigned short type) {
 
 /* master, link_index and link_netnsid are present only when set; the
  * Lua layer turns indexes into names where `ip -j` prints names. */
-static void push_link(lua_State *L, const struct link_info *l) {
+static void push_link(lua_State *L, const void *item) {
+  const struct link_info *l = item;
   lua_createtable(L, 0, 16);
   lnslab_set_int(L, "ifindex", l->ifindex);
   lnslab_set_str(L, "ifname", l->ifname);
@@ -216,11 +217,7 @@ static int m_link_list(lua_State *L) {
   struct err e;
   if (link_list(lnetns_rtnl(L, ns), &links, &n, &e) < 0)
     return lnslab_fail(L, "link show", ns->name, &e);
-  lua_createtable(L, (int)n, 0);
-  for (size_t i = 0; i < n; i++) {
-    push_link(L, &links[i]);
-    lua_rawseti(L, -2, (lua_Integer)i + 1);
-  }
+  lnslab_push_list(L, links, n, sizeof *links, push_link);
   free(links);
   return 1;
 }
@@ -231,7 +228,5 @@ void llink_register(lua_State *L, int module, int methods) {
       {"link_del", m_link_del}, {"link_get", m_link_get},
       {"link_list", m_link_list}, {NULL, NULL}};
   (void)module;
-  lua_pushvalue(L, methods);
-  luaL_setfuncs(L, method_list, 0);
-  lua_pop(L, 1);
+  lnslab_add(L, methods, method_list);
 }

@@ -197,11 +197,9 @@ void lnetns_register(lua_State *L, int module, int methods) {
                                   {"__tostring", m_tostring},
                                   {"__eq", m_eq},
                                   {NULL, NULL}};
-  lua_pushvalue(L, module);
-  luaL_setfuncs(L, functions, 0);
-  lua_pushvalue(L, methods);
-  luaL_setfuncs(L, method_list, 0);
+  lnslab_add(L, module, functions);
+  lnslab_add(L, methods, method_list);
   luaL_getmetatable(L, LNETNS);
-  luaL_setfuncs(L, meta, 0);
-  lua_pop(L, 3);
+  lnslab_add(L, lua_gettop(L), meta);
+  lua_pop(L, 1);
 }

@@ -60,6 +60,15 @@ void lnslab_set_str(lua_State *L, const char *key, const char *v);
  * raises "op NAME: No such device" and the like. */
 int lnslab_ifindex(lua_State *L, struct nl *nl, int idx, const char *op);
 
+/* Push an array of n C items (each size bytes) as a Lua sequence of
+ * tables, push(L, item) making each one. */
+typedef void (*lnslab_push_fn)(lua_State *L, const void *item);
+void lnslab_push_list(lua_State *L, const void *items, size_t n, size_t size,
+                      lnslab_push_fn push);
+
+/* Add functions to the table at index t (the module or the methods). */
+void lnslab_add(lua_State *L, int t, const luaL_Reg *functions);
+
 /* Each lua_*.c contributes its functions through one of these. */
 void lnetns_register(lua_State *L, int module, int methods);
 void llink_register(lua_State *L, int module, int methods);

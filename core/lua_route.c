@@ -128,7 +128,8 @@ static void set_name(lua_State *L, const char *key, const struct rtname *names,
 
 /* Shaped like `ip -j route`: dst "default", "10.0.0.0/8" or, for a host
  * route, the bare address; dev is the ifindex here (oif). */
-static void push_route(lua_State *L, const struct route_info *r) {
+static void push_route(lua_State *L, const void *item) {
+  const struct route_info *r = item;
   lua_createtable(L, 0, 10);
   lnslab_set_str(L, "family", r->family == AF_INET ? "inet" : "inet6");
   set_name(L, "type", rtnames_type, r->type);
@@ -163,11 +164,7 @@ static int m_route_list(lua_State *L) {
   }
   if (route_list(lnetns_rtnl(L, ns), family, table, &list, &n, &e) < 0)
     return lnslab_fail(L, "route show", ns->name, &e);
-  lua_createtable(L, (int)n, 0);
-  for (size_t i = 0; i < n; i++) {
-    push_route(L, &list[i]);
-    lua_rawseti(L, -2, (lua_Integer)i + 1);
-  }
+  lnslab_push_list(L, list, n, sizeof *list, push_route);
   free(list);
   return 1;
 }
@@ -178,7 +175,5 @@ void lroute_register(lua_State *L, int module, int methods) {
                                          {"route_list", m_route_list},
                                          {NULL, NULL}};
   (void)module;
-  lua_pushvalue(L, methods);
-  luaL_setfuncs(L, method_list, 0);
-  lua_pop(L, 1);
+  lnslab_add(L, methods, method_list);
 }

@@ -212,9 +212,14 @@ function Netns:veth(name, peer, opts)
 end
 
 -- Addresses as flat entries of `ip -j addr`'s addr_info, with ifname.
-function Netns:addrs(family)
+local function names_by_index(ns)
   local names = {}
-  for _, l in ipairs(self.handle:link_list()) do names[l.ifindex] = l.ifname end
+  for _, l in ipairs(ns.handle:link_list()) do names[l.ifindex] = l.ifname end
+  return names
+end
+
+function Netns:addrs(family)
+  local names = names_by_index(self)
   local list = self.handle:addr_list(family)
   for _, a in ipairs(list) do a.ifname = names[a.ifindex] end
   return list
@@ -223,8 +228,7 @@ end
 -- Routes as `ip -j route` shows them (table main unless opts.table says
 -- "local", a number or "all"), dev by name.
 function Netns:routes(opts)
-  local names = {}
-  for _, l in ipairs(self.handle:link_list()) do names[l.ifindex] = l.ifname end
+  local names = names_by_index(self)
   local list = self.handle:route_list(opts)
   for _, r in ipairs(list) do r.dev = names[r.oif] end
   return list
