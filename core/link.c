@@ -84,6 +84,7 @@ int link_add(struct nl *nl, const struct link_spec *s, struct err *e) {
   struct nlmsghdr *nlh = link_msg(nl, buf, RTM_NEWLINK,
                                   NLM_F_CREATE | NLM_F_EXCL, 0, s->name);
   if (s->mtu) mnl_attr_put_u32(nlh, IFLA_MTU, s->mtu);
+  if (s->netns_fd >= 0) mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)s->netns_fd);
   if (is_veth) put_one_queue(nlh);
   struct nlattr *info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
   mnl_attr_put_strz(nlh, IFLA_INFO_KIND, s->kind);

@@ -30,11 +30,14 @@ struct link_info {
   char qdisc[32];
 };
 
-/* A device to create. For kind "veth", peer names the other end and
- * peer_netns_fd (when >= 0) creates it directly inside that namespace. */
+/* A device to create. netns_fd (when >= 0) creates it directly inside
+ * that namespace. For kind "veth", peer names the other end and
+ * peer_netns_fd places it the same way: both ends in one message, so a
+ * pair is made whole or not at all. */
 struct link_spec {
   const char *name;
   const char *kind;
+  int netns_fd;
   const char *peer;
   int peer_netns_fd;
   unsigned mtu;              /* 0: kernel default */

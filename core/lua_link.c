@@ -126,9 +126,9 @@ static void check_hw(lua_State *L, const char *text, struct link_change *c) {
   c->addr_len = n;
 }
 
-/* link_add{name=, kind=, peer=, peer_netns=, mtu=} */
+/* link_add{name=, kind=, netns=, peer=, peer_netns=, mtu=} */
 static int m_link_add(lua_State *L) {
-  static const char *const allowed[] = {"name", "kind", "peer", "peer_netns", "mtu", NULL};
+  static const char *const allowed[] = {"name", "kind", "netns", "peer", "peer_netns", "mtu", NULL};
   struct lnetns *ns = lnetns_check(L, 1);
   struct link_spec s = {0};
   struct err e;
@@ -139,7 +139,9 @@ static int m_link_add(lua_State *L) {
   if (!s.name || !s.kind) return lnslab_raise(L, "link add: name and kind are required");
   s.peer = lnslab_opt_str(L, 2, "peer", NULL);
   s.mtu = (unsigned)lnslab_opt_int(L, 2, "mtu", 0);
-  s.peer_netns_fd = -1;
+  s.netns_fd = s.peer_netns_fd = -1;
+  lua_getfield(L, 2, "netns");
+  if (!lua_isnil(L, -1)) s.netns_fd = lnetns_check(L, -1)->fd;
   lua_getfield(L, 2, "peer_netns");
   if (!lua_isnil(L, -1)) s.peer_netns_fd = lnetns_check(L, -1)->fd;
   if (link_add(lnetns_rtnl(L, ns), &s, &e) < 0) return lnslab_fail(L, "link add", s.name, &e);

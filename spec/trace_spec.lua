@@ -47,6 +47,7 @@ local function build()
   test1:route_add{ dst = "default", via = "10.1.0.1" }
   test2:route_add{ dst = "198.51.100.0/24", dev = "eth0", metric = 7 }
   test2:route_add{ dst = "203.0.113.0/24", via = "192.168.1.1", table = 100 }
+  host:veth("x1", "x2", { netns = test1, peer_netns = test2 })
   host:veth("tmp0", "tmp1"):rename("tmp2")
   host:link("tmp2"):delete()
   return { host = host, test1 = test1, test2 = test2 }

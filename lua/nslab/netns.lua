@@ -194,21 +194,24 @@ function Netns:link(name)
   return Link.new(self, info.ifname)
 end
 
--- ip link add NAME type veth peer name PEER [netns NS]: both ends at once;
--- with peer_netns the peer is born there, in the same message.
+-- ip link add NAME [netns NS1] type veth peer name PEER [netns NS2]: both
+-- ends in one message, each born in its namespace with its final name, so
+-- the pair is made whole or not at all.
 function Netns:veth(name, peer, opts)
   Link = Link or require("nslab.link")
   opts = opts or {}
-  options.check(opts, "link add", { peer_netns = true, mtu = true })
+  options.check(opts, "link add", { netns = true, peer_netns = true, mtu = true })
+  local ns = opts.netns and M.check(opts.netns, "link add")
   local peer_ns = opts.peer_netns and M.check(opts.peer_netns, "link add")
   self.handle:link_add{ name = name, kind = "veth", peer = peer, mtu = opts.mtu,
-                        peer_netns = peer_ns and peer_ns.handle }
+                        netns = ns and ns.handle, peer_netns = peer_ns and peer_ns.handle }
   local words = "link add " .. shell.quote(name)
+  if ns then words = words .. " netns " .. ns:ref() end
   if opts.mtu then words = words .. " mtu " .. opts.mtu end
   words = words .. " type veth peer name " .. shell.quote(peer)
   if peer_ns then words = words .. " netns " .. peer_ns:ref() end
   trace.command(self:ip(words))
-  return Link.new(self, name), Link.new(peer_ns or self, peer)
+  return Link.new(ns or self, name), Link.new(peer_ns or self, peer)
 end
 
 -- Addresses as flat entries of `ip -j addr`'s addr_info, with ifname.
