@@ -10,6 +10,16 @@ local function quote(s)
   return "'" .. s:gsub("'", "'\\''") .. "'"
 end
 
+-- The nslab program under test: the one running this spec (bin/nslab, or
+-- the sanitizer build under `make check`), else the tree's bin/nslab.
+local function program(root)
+  local p = assert(io.popen("readlink /proc/" .. world.pid() .. "/exe"))
+  local exe = p:read("l")
+  p:close()
+  if exe and exe:match("/nslab$") then return exe end
+  return root .. "/bin/nslab"
+end
+
 -- The tree's root: specs run from there.
 local ROOT = (function()
   local p = assert(io.popen("pwd"))
@@ -17,7 +27,7 @@ local ROOT = (function()
   p:close()
   return dir
 end)()
-local NSLAB = ROOT .. "/bin/nslab"
+local NSLAB = program(ROOT)
 
 -- Run a shell command line; its output (stdout and stderr merged), exit
 -- status and how it ended.
@@ -90,6 +100,10 @@ describe("privilege", function()
       local out = lua_as_nobody(error_of("nslab.netns.host():link('lo'):down()"))
       assert.equal("link set lo: Operation not permitted\n", out)
       assert.equal("UNKNOWN", world.ip_json(nil, "link")[1].operstate)
+    end)
+    it("ping (raw ICMP sockets)", function()
+      local out = lua_as_nobody(error_of("nslab.netns.host():ping('127.0.0.1')"))
+      assert.equal('ping "127.0.0.1": raw ICMP socket needs CAP_NET_RAW\n', out)
     end)
   end)
 

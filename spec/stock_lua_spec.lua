@@ -6,12 +6,25 @@ local function quote(s)
   return "'" .. s:gsub("'", "'\\''") .. "'"
 end
 
+-- The nslab program under test: the one running this spec (bin/nslab, or
+-- the sanitizer build under `make check`), else the tree's bin/nslab.
+local function program(root)
+  local p = assert(io.popen("readlink /proc/" .. world.pid() .. "/exe"))
+  local exe = p:read("l")
+  p:close()
+  if exe and exe:match("/nslab$") then return exe end
+  return root .. "/bin/nslab"
+end
+
+-- The tree's root: specs run from there.
 local ROOT = (function()
   local p = assert(io.popen("pwd"))
   local dir = p:read("l")
   p:close()
   return dir
 end)()
+
+local NSLAB = quote(program(ROOT))
 
 -- The environment the README gives, relative to the tree's root.
 local PATHS = "LUA_PATH='lua/?.lua;lua/?/init.lua;;' LUA_CPATH='lib/?.so;;' "
@@ -63,7 +76,7 @@ describe("stock lua5.4", function()
       'print(a:exec("ip -j netns list").stdout)',
       'local ip = io.popen("ip netns list"); io.write(ip:read("a")); ip:close()',
     }, "; ")
-    local out, code, err = run("bin/nslab sandbox -- env " .. PATHS .. "lua5.4 -e " .. quote(script))
+    local out, code, err = run(NSLAB .. " sandbox -- env " .. PATHS .. "lua5.4 -e " .. quote(script))
     assert.equal(0, code, err)
     local list, json, ip = out:match("^([^\n]*)\n([^\n]*)\n\n(.*)$")
     assert.equal("test1,test2", list, out)

@@ -13,13 +13,24 @@ local function quote(s)
   return "'" .. s:gsub("'", "'\\''") .. "'"
 end
 
+-- The nslab program under test: the one running this spec (bin/nslab, or
+-- the sanitizer build under `make check`), else the tree's bin/nslab.
+local function program(root)
+  local p = assert(io.popen("readlink /proc/" .. world.pid() .. "/exe"))
+  local exe = p:read("l")
+  p:close()
+  if exe and exe:match("/nslab$") then return exe end
+  return root .. "/bin/nslab"
+end
+
+-- The tree's root: specs run from there.
 local ROOT = (function()
   local p = assert(io.popen("pwd"))
   local dir = p:read("l")
   p:close()
   return dir
 end)()
-local NSLAB = quote(ROOT .. "/bin/nslab")
+local NSLAB = quote(program(ROOT))
 
 -- `nslab ARGS` (a shell line): stdout, exit status, stderr.
 local function nslab(args)
