@@ -284,55 +284,15 @@ static int run_lua (int argc, char **argv, int lua_mode) {
 ** ===================================================================
 */
 
-static volatile sig_atomic_t command_pid = 0;
-
 /*
-** As init, forward TERM and HUP to the command (init itself would
-** ignore them); before it exists, just end the world.
+** The world's init (see world.c) already reaps orphans and forwards
+** signals; the command simply takes the place of this process.
 */
-static void forward (int sig) {
-  if (command_pid > 0) kill((pid_t)command_pid, sig);
-  else _exit(128 + sig);
-}
-
-
-/*
-** Reap every process (orphans of the world come to init) until the
-** command itself ends; exit as it did.
-*/
-static int wait_command (pid_t pid) {
-  int status;
-  for (;;) {
-    pid_t got = waitpid(-1, &status, 0);
-    if (got == pid) break;
-    if (got < 0 && errno != EINTR) return EXIT_FAILURE;
-  }
-  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-  return WEXITSTATUS(status);
-}
-
-
 static int sandbox (char **cmd) {
-  struct sigaction sa;
-  memset(&sa, 0, sizeof sa);
-  sa.sa_handler = forward;
-  sa.sa_flags = SA_RESTART;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGTERM, &sa, NULL);
-  sigaction(SIGHUP, &sa, NULL);
   fflush(NULL);
-  pid_t pid = fork();
-  if (pid < 0) {
-    fprintf(stderr, "nslab: fork: %s\n", strerror(errno));
-    return EXIT_FAILURE;
-  }
-  if (pid == 0) {
-    execvp(cmd[0], cmd);
-    fprintf(stderr, "nslab: %s: %s\n", cmd[0], strerror(errno));
-    _exit(errno == ENOENT ? 127 : 126);
-  }
-  command_pid = pid;
-  return wait_command(pid);
+  execvp(cmd[0], cmd);
+  fprintf(stderr, "nslab: %s: %s\n", cmd[0], strerror(errno));
+  return errno == ENOENT ? 127 : 126;
 }
 
 /* }================================================================== */

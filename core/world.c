@@ -17,6 +17,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
@@ -373,6 +374,53 @@ static int world_failed (struct err *e) {
 }
 
 
+static volatile sig_atomic_t first_pid;
+
+/*
+** As init, forward TERM and HUP to the world's first process (init
+** itself would ignore them).
+*/
+static void forward_to_first (int sig) {
+  if (first_pid > 0) kill((pid_t)first_pid, sig);
+}
+
+
+/*
+** PID 1 of the world: reap every process (orphans come to init, and a
+** lab's background commands would otherwise stay zombies) until the
+** first process ends; end the world with its status.
+*/
+static _Noreturn void init_loop (pid_t first) {
+  int status;
+  first_pid = first;
+  set_handler(SIGTERM, forward_to_first);
+  set_handler(SIGHUP, forward_to_first);
+  for (;;) {
+    pid_t got = waitpid(-1, &status, 0);
+    if (got == first) break;
+    if (got < 0 && errno != EINTR) _exit(EXIT_FAILURE);
+  }
+  _exit(WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status));
+}
+
+
+/*
+** Split the world's first process into init (PID 1, which stays here) and
+** the process that does the work (PID 2, which returns), so that Lua's
+** own children stay Lua's while orphans are reaped.
+*/
+static int start_init (struct err *e) {
+  pid_t pid = fork();
+  if (pid < 0)
+    return err_set(e, errno, "cannot make a private world: fork: %s",
+                   strerror(errno));
+  if (pid > 0) init_loop(pid);
+  signal(SIGTERM, SIG_DFL);
+  signal(SIGHUP, SIG_DFL);
+  return 0;
+}
+
+
 int world_enter (struct err *e) {
   int alive[2];
   if (unshare_world(e) < 0) return -1;
@@ -396,7 +444,7 @@ int world_enter (struct err *e) {
       remount_fs("proc", "/proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, e) < 0 ||
       lo_up(e) < 0)
     return world_failed(e);
-  return 0;
+  return start_init(e);
 }
 
 /* }================================================================== */
