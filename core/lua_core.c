@@ -156,6 +156,11 @@ int luaopen_nslab_core(lua_State *L) {
   lprobe_register(L, module, methods);
   lproc_register(L, module, methods);
   lworld_register(L, module, methods);
+  lneigh_register(L, module, methods);
+  lsysctl_register(L, module, methods);
+  ltun_register(L, module, methods);
+  lsock_register(L, module, methods);
+  lcontainer_register(L, module, methods);
   lua_settop(L, module);
   return 1;
 }

@@ -77,6 +77,11 @@ void lroute_register(lua_State *L, int module, int methods);
 void lprobe_register(lua_State *L, int module, int methods);
 void lproc_register(lua_State *L, int module, int methods);
 void lworld_register(lua_State *L, int module, int methods);
+void lneigh_register(lua_State *L, int module, int methods);
+void lsysctl_register(lua_State *L, int module, int methods);
+void ltun_register(lua_State *L, int module, int methods);
+void lsock_register(lua_State *L, int module, int methods);
+void lcontainer_register(lua_State *L, int module, int methods);
 
 int luaopen_nslab_core(lua_State *L);
 
