@@ -5,6 +5,9 @@
 #include <stdarg.h>
 #include <string.h>
 #include <time.h>
+#include <limits.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "link.h"
 #include "lua_nslab.h"
@@ -139,8 +142,37 @@ static int l_sleep(lua_State *L) {
   return 0;
 }
 
+/* mkdir(path): `mkdir -p` without a process per call. */
+static int l_mkdir(lua_State *L) {
+  const char *path = luaL_checkstring(L, 1);
+  char buf[PATH_MAX];
+  if (strlen(path) >= sizeof buf) return lnslab_raise(L, "mkdir %s: path too long", path);
+  strcpy(buf, path);
+  for (char *p = buf + 1;; p++) {
+    if (*p != '/' && *p != '\0') continue;
+    char c = *p;
+    *p = '\0';
+    if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+      return lnslab_raise(L, "mkdir %s: %s", buf, strerror(errno));
+    if (!(*p = c)) break;
+  }
+  return 0;
+}
+
+/* readlink(path): what `ls -l /proc/PID/ns` shows, without ls. */
+static int l_readlink(lua_State *L) {
+  const char *path = luaL_checkstring(L, 1);
+  char buf[PATH_MAX];
+  ssize_t n = readlink(path, buf, sizeof buf - 1);
+  if (n < 0) return lnslab_raise(L, "readlink %s: %s", path, strerror(errno));
+  lua_pushlstring(L, buf, (size_t)n);
+  return 1;
+}
+
 int luaopen_nslab_core(lua_State *L) {
-  static const luaL_Reg functions[] = {{"clock", l_clock}, {"sleep", l_sleep}, {NULL, NULL}};
+  static const luaL_Reg functions[] = {{"clock", l_clock}, {"sleep", l_sleep},
+                                       {"mkdir", l_mkdir}, {"readlink", l_readlink},
+                                       {NULL, NULL}};
   luaL_newlib(L, functions);            /* module */
   int module = lua_gettop(L);
   luaL_newmetatable(L, LNETNS);

@@ -9,6 +9,9 @@ local nslab = {
   core = require("nslab.core"),
   netns = require("nslab.netns"),
   link = require("nslab.link"),
+  bridge = require("nslab.bridge"),
+  container = require("nslab.container"),
+  docker = require("nslab.docker"),
   trace = require("nslab.trace"),
 }
 
@@ -19,6 +22,9 @@ function nslab.globals()
     nslab = nslab,
     netns = nslab.netns,
     host = nslab.netns.host(),
+    core = nslab.core,
+    container = nslab.container,
+    docker = nslab.docker,
     trace = nslab.trace,
   }
 end

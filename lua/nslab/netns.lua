@@ -56,7 +56,11 @@ function M.open(spec)
   if type(spec) == "string" then return wrap(core.netns_open(spec)) end
   if type(spec) ~= "table" then error("netns open: expected a name or {pid=} or {path=}", 2) end
   options.check(spec, "netns open", { pid = true, path = true })
-  if spec.pid then return wrap(core.netns_open_pid(spec.pid)) end
+  if spec.pid then
+    local ns = wrap(core.netns_open_pid(spec.pid))
+    ns.pid = spec.pid -- commands can name it as iproute2 does: by PID
+    return ns
+  end
   if spec.path then return wrap(core.netns_open_path(spec.path)) end
   error("netns open: expected a name or {pid=} or {path=}", 2)
 end
@@ -111,6 +115,7 @@ end
 function Netns:inside(text)
   if self.is_host then return text end
   if self.name then return "ip netns exec " .. shell.quote(self.name) .. " " .. text end
+  if self.pid then return string.format("nsenter -t %d -n %s", self.pid, text) end
   return string.format("nsenter --net=/proc/%d/fd/%d %s", M.pid(), self.handle:fd(), text)
 end
 
@@ -124,11 +129,13 @@ end
 function Netns:ref()
   if self.is_host then return "1" end -- PID 1 of the world is in the host namespace
   if self.name then return shell.quote(self.name) end
+  if self.pid then return tostring(self.pid) end
   return string.format("/proc/%d/fd/%d", M.pid(), self.handle:fd())
 end
 
 function Netns:label()
   if self.is_host then return "host" end
+  if self.label_text then return self.label_text end
   return self.name or tostring(self.handle)
 end
 
@@ -269,6 +276,76 @@ function Netns:ping(target, opts)
     trace.command(self:inside(string.format("%s -c %d %s", ping, count, t)))
   end
   return result
+end
+
+---------------------------------------------------------------- bridges, taps, tables
+
+-- ip link add NAME type bridge ...: a Bridge (see nslab.bridge). opts:
+-- stp, ageing_time, forward_delay (seconds), mcast_snooping, ...
+function Netns:bridge(name, opts)
+  return require("nslab.bridge").add(self, name, opts)
+end
+
+-- `brctl show`: one row per bridge here.
+function Netns:brctl_show()
+  local bridge = require("nslab.bridge")
+  local rows = {}
+  for _, l in ipairs(self:links()) do
+    if l.kind == "bridge" then rows[#rows + 1] = bridge.new(self, l.ifname):show() end
+  end
+  return rows
+end
+
+-- ip tuntap add dev NAME mode tap|tun
+function Netns:tuntap(name, mode)
+  Link = Link or require("nslab.link")
+  mode = mode or "tap"
+  self.handle:tuntap_add(name, mode)
+  trace.command(self:ip("tuntap add dev " .. shell.quote(name) .. " mode " .. mode))
+  return Link.new(self, name)
+end
+
+-- The neighbour (ARP/NDP) table, as `ip -j neigh` shows it, dev by name.
+function Netns:neigh(family)
+  local names = names_by_index(self)
+  local list = {}
+  for _, f in ipairs(family and { family } or { "inet", "inet6" }) do
+    for _, e in ipairs(self.handle:neigh_list{ family = f }) do
+      e.dev = names[e.ifindex]
+      list[#list + 1] = e
+    end
+  end
+  return list
+end
+
+-- sysctl KEY (read) or sysctl -w KEY=VALUE (write), in this namespace.
+function Netns:sysctl(key, value)
+  if value == nil then return self.handle:sysctl_get(key) end
+  value = tostring(value == true and 1 or value == false and 0 or value)
+  self.handle:sysctl_set(key, value)
+  trace.command(self:inside("sysctl -w " .. shell.quote(key .. "=" .. value)))
+  return value
+end
+
+-- /etc/netns/NAME/FILE: what commands run in this namespace see as
+-- /etc/FILE (ip netns exec bind-mounts it). The world's /etc/netns is
+-- private, so this never writes to the host's /etc.
+function Netns:etc_file(file, text)
+  if not self.name then error("netns etc: only a named namespace has /etc/netns files", 2) end
+  local dir = "/etc/netns/" .. self.name
+  core.mkdir(dir)
+  local f = assert(io.open(dir .. "/" .. file, "w"))
+  f:write(text)
+  f:close()
+  trace.command(string.format("mkdir -p %s && printf '%%s' %s > %s/%s", dir,
+                              shell.quote(text), dir, file))
+end
+
+-- The resolv.conf of this namespace (seed 002): netns:resolv_conf{"192.0.2.53"}
+function Netns:resolv_conf(nameservers)
+  local lines = {}
+  for _, ns in ipairs(nameservers) do lines[#lines + 1] = "nameserver " .. ns .. "\n" end
+  self:etc_file("resolv.conf", table.concat(lines))
 end
 
 -- The PID whose fds name anonymous namespaces in printed commands.

@@ -1,0 +1,58 @@
+-- The loopback device and the local routing table: seed 003.
+--
+--   ip route show table local
+--     local 127.0.0.0/8 dev lo proto kernel scope host src 127.0.0.1
+--     local 10.141.155.131 dev eth0 proto kernel scope host src 10.141.155.131
+--     broadcast 10.141.191.255 dev eth0 proto kernel scope link src ...
+--   Traffic to any local address is handed to lo, never to eth0's wire.
+lab "loopback: lo and the local table"
+
+local function key(r)
+  return table.concat({ r.type, r.dst, r.dev, r.scope, r.prefsrc or "" }, " ")
+end
+
+section "A namespace with lo and an eth0"
+step("ip netns add n1; lo up; a veth eth0 with 10.141.155.131/18", function()
+  n1 = netns.add "n1"
+  n1:link("lo"):up()
+  host:veth("peer0", "eth0", { peer_netns = n1 })
+  eth0 = n1:link("eth0")
+  eth0:set{ addrgenmode = "none" } -- no IPv6 chatter on eth0: its counters stay still
+  eth0:addr_add("10.141.155.131/18", { broadcast = true })
+  eth0:up()
+end)
+
+section "ip route show table local"
+show(n1:exec("ip route show table local").stdout)
+local mine = {}
+for _, r in ipairs(n1:routes{ table = "local", family = "inet" }) do mine[#mine + 1] = key(r) end
+table.sort(mine)
+check.ok(#mine >= 5, ("%d IPv4 routes in table local"):format(#mine))
+local want = {
+  "local 127.0.0.0/8 lo host 127.0.0.1",
+  "local 127.0.0.1 lo host 127.0.0.1",
+  "broadcast 127.255.255.255 lo link 127.0.0.1",
+  "local 10.141.155.131 eth0 host 10.141.155.131",
+  "broadcast 10.141.191.255 eth0 link 10.141.155.131",
+}
+for _, line in ipairs(want) do
+  local present = false
+  for _, m in ipairs(mine) do present = present or m == line end
+  check.ok(present, "table local has: " .. line)
+end
+local ip_view = {}
+for _, r in ipairs(require("dkjson").decode(n1:exec("ip -j -4 route show table local").stdout)) do
+  ip_view[#ip_view + 1] = key(r)
+end
+table.sort(ip_view)
+check.equal(mine, ip_view, "nslab's table local equals ip -j route show table local")
+
+section "Local traffic goes through lo"
+local function counter(dev, which)
+  return tonumber(n1:exec({ "cat", ("/sys/class/net/%s/statistics/%s"):format(dev, which) }).stdout)
+end
+local lo_before, eth0_before = counter("lo", "rx_packets"), counter("eth0", "tx_packets")
+check.reachable(n1, { "127.0.0.1", "127.8.9.10", "10.141.155.131" })
+check.ok(counter("lo", "rx_packets") - lo_before >= 18,
+         "lo carried the 9 echo requests and 9 replies, even those to eth0's address")
+check.equal(counter("eth0", "tx_packets") - eth0_before, 0, "eth0 sent nothing")

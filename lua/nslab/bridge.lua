@@ -1,0 +1,115 @@
+-- nslab.bridge: a Linux bridge, the software switch behind docker0,
+-- lxcbr0 and br0.
+--
+--   local br = host:bridge("br0", {stp = false})  -- ip link add br0 type bridge stp_state 0
+--   br:attach(host:link "veth0")                  -- ip link set dev veth0 master br0
+--   br:show()     -- brctl show: name, bridge id, STP enabled, interfaces
+--   br:macs()     -- brctl showmacs: port, MAC, is local, ageing timer
+--
+-- A Bridge is a Link with switch methods; times are in seconds.
+local trace = require("nslab.trace")
+local shell = require("nslab.shell")
+local options = require("nslab.options")
+local link = require("nslab.link")
+
+local Bridge = setmetatable({}, { __index = link.Link })
+Bridge.__index = Bridge
+Bridge.__tostring = link.Link.__tostring
+
+local M = { Bridge = Bridge }
+
+local OPTIONS = { stp = true, ageing_time = true, forward_delay = true, hello_time = true,
+                  max_age = true, priority = true, mcast_snooping = true }
+
+-- The words of `ip link ... type bridge`: times in centiseconds.
+local function bridge_words(opts)
+  local words = {}
+  local function add(word, value) words[#words + 1] = word .. " " .. value end
+  if opts.stp ~= nil then add("stp_state", opts.stp and 1 or 0) end
+  if opts.ageing_time then add("ageing_time", math.floor(opts.ageing_time * 100 + 0.5)) end
+  if opts.forward_delay then add("forward_delay", math.floor(opts.forward_delay * 100 + 0.5)) end
+  if opts.hello_time then add("hello_time", math.floor(opts.hello_time * 100 + 0.5)) end
+  if opts.max_age then add("max_age", math.floor(opts.max_age * 100 + 0.5)) end
+  if opts.priority then add("priority", opts.priority) end
+  if opts.mcast_snooping ~= nil then add("mcast_snooping", opts.mcast_snooping and 1 or 0) end
+  return table.concat(words, " ")
+end
+
+function M.new(ns, name)
+  return setmetatable({ ns = ns, name = name }, Bridge)
+end
+
+-- ip link add NAME type bridge [stp_state 0|1] [ageing_time CS] ...
+function M.add(ns, name, opts)
+  opts = options.check(opts or {}, "link add", OPTIONS)
+  ns.handle:link_add{ name = name, kind = "bridge", bridge = opts }
+  local words = bridge_words(opts)
+  trace.command(ns:ip("link add " .. shell.quote(name) .. " type bridge" ..
+                      (words ~= "" and " " .. words or "")))
+  return M.new(ns, name)
+end
+
+-- ip link set dev NAME type bridge stp_state 1 ...
+function Bridge:configure(opts)
+  options.check(opts, "link set", OPTIONS)
+  self.ns.handle:link_set(self.name, { bridge = opts })
+  trace.command(self.ns:ip("link set dev " .. shell.quote(self.name) .. " type bridge " .. bridge_words(opts)))
+  return self
+end
+
+-- ip link set dev PORT master NAME (brctl addif NAME PORT): a Link or a
+-- device name in the bridge's namespace.
+function Bridge:attach(port)
+  port = link.is(port) and port or self.ns:link(port)
+  port.ns.handle:link_set(port.name, { master = self:index() })
+  trace.command(port.ns:ip("link set dev " .. shell.quote(port.name) .. " master " .. shell.quote(self.name)))
+  return port
+end
+
+-- ip link set dev PORT nomaster (brctl delif NAME PORT)
+function Bridge:detach(port)
+  port = link.is(port) and port or self.ns:link(port)
+  port.ns.handle:link_set(port.name, { master = 0 })
+  trace.command(port.ns:ip("link set dev " .. shell.quote(port.name) .. " nomaster"))
+  return port
+end
+
+-- The ports, as `ip -j link show master NAME` lists them.
+function Bridge:ports()
+  local ports = {}
+  for _, l in ipairs(self.ns:links()) do
+    if l.master == self.name then ports[#ports + 1] = l end
+  end
+  table.sort(ports, function(a, b) return a.ifname < b.ifname end)
+  return ports
+end
+
+-- One row of `brctl show`.
+function Bridge:show()
+  local info = self:info()
+  local interfaces = {}
+  for _, p in ipairs(self:ports()) do interfaces[#interfaces + 1] = p.ifname end
+  return { bridge_name = self.name, bridge_id = info.bridge.bridge_id,
+           stp_enabled = info.bridge.stp and "yes" or "no", interfaces = interfaces }
+end
+
+-- `brctl showmacs NAME`: every MAC the bridge knows, on which port, whether
+-- it is the port's own (local) address, and how long since it was seen.
+function Bridge:macs()
+  local names, mine = {}, self:index()
+  for _, l in ipairs(self.ns:links()) do names[l.ifindex] = l.ifname end
+  local macs = {}
+  for _, e in ipairs(self.ns.handle:neigh_list{ family = "bridge" }) do
+    if e.master_index == mine and not e.vlan and e.ifindex ~= mine then
+      macs[#macs + 1] = { port = names[e.ifindex], mac = e.mac,
+                          is_local = e.state == "permanent", ageing = e.updated or 0 }
+    end
+  end
+  table.sort(macs, function(a, b)
+    if a.port ~= b.port then return a.port < b.port end
+    return a.mac < b.mac
+  end)
+  return macs
+end
+
+return M

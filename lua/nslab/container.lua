@@ -1,0 +1,85 @@
+-- nslab.container: a long-lived process in namespaces of its own, what a
+-- container is to the network (seed 002): its PID, its /proc/PID/ns/*,
+-- entering it by PID as setns.c does. No image, no Docker: the process
+-- only waits.
+--
+--   local c = container.start{name = "test1"}          -- new net, uts, ipc
+--   local d = container.start{name = "web", net = c}   -- --net container:test1
+--   local h = container.start{name = "h", net = host}  -- --net host
+--   c.pid; c.netns; c:exec "ip a"; c:ns(); c:stop()
+local core = require("nslab.core")
+local trace = require("nslab.trace")
+local shell = require("nslab.shell")
+local options = require("nslab.options")
+local netns = require("nslab.netns")
+
+local Container = {}
+Container.__index = Container
+
+local M = { Container = Container }
+
+function M.is(x) return getmetatable(x) == Container end
+
+-- The namespace argument: nil (a new one), a Netns, or a Container whose
+-- network namespace is joined.
+local function network_of(net)
+  if net == nil then return nil end
+  if M.is(net) then return net.netns end
+  return netns.check(net, "container start")
+end
+
+-- Start a container process. opts: name (also its hostname unless
+-- hostname says otherwise), net (see network_of).
+function M.start(opts)
+  options.check(opts, "container start", { name = true, hostname = true, net = true })
+  local name = opts.name or "container"
+  local joined = network_of(opts.net)
+  local proc = core.container_start{ net = joined and joined.handle, hostname = opts.hostname or name }
+  local c = setmetatable({ name = name, proc = proc, pid = proc:pid() }, Container)
+  c.netns = netns.open{ pid = c.pid }
+  c.netns.label_text = "container " .. name
+  local flags = joined and "--uts --ipc" or "--net --uts --ipc"
+  local enter = joined and (joined.is_host and "" or "nsenter --net=/proc/" .. (joined.pid or "?") .. "/ns/net ") or ""
+  trace.command(string.format("%sunshare %s --fork sh -c %s &  # %s, pid %d", enter, flags,
+                              shell.quote("hostname " .. (opts.hostname or name) .. "; exec sleep infinity"),
+                              name, c.pid))
+  return c
+end
+
+-- ls -l /proc/PID/ns: {net = "net:[4026532133]", uts = ..., ...}
+function Container:ns()
+  local links = {}
+  for _, kind in ipairs{ "cgroup", "ipc", "mnt", "net", "pid", "user", "uts" } do
+    links[kind] = core.readlink(string.format("/proc/%d/ns/%s", self.pid, kind))
+  end
+  return links
+end
+
+-- docker exec: a command in all of the container's namespaces (net, uts,
+-- ipc), as `nsenter -t PID -n -u -i CMD` runs it.
+function Container:exec(cmd, opts)
+  local argv = cmd
+  if type(cmd) == "string" then argv = { "sh", "-c", cmd } end
+  local merged = { pid = self.pid }
+  for k, v in pairs(opts or {}) do merged[k] = v end
+  local result = self.netns.handle:exec(argv, merged)
+  trace.command(string.format("nsenter -t %d -n -u -i %s", self.pid,
+                              type(cmd) == "string" and cmd or shell.join(cmd)))
+  return result
+end
+
+function Container:running() return self.proc:running() end
+
+-- kill PID: the process ends; a network namespace nobody else holds goes
+-- with it, and with it the veth end inside.
+function Container:stop()
+  self.netns:close()
+  self.proc:stop()
+  trace.command(string.format("kill %d  # %s", self.pid, self.name))
+end
+
+function Container:__tostring()
+  return string.format("container %s (pid %d)", self.name, self.pid)
+end
+
+return M

@@ -1,0 +1,339 @@
+-- nslab.docker: a small model of Docker's networking (seed 001), built
+-- only from nslab's primitives: what `docker run` does to the network,
+-- step by step, with the names and numbers Docker uses.
+--
+--   local docker = require "nslab.docker"
+--   local test1 = docker.run{name = "test1"}              -- --network bridge
+--   docker.run{name = "n", network = "none"}              -- only lo
+--   docker.run{name = "h", network = "host"}              -- the host's stack
+--   docker.run{name = "c", network = "container:test1"}   -- test1's stack
+--   docker.network_create("demo1", {subnet = "172.18.0.0/16"})
+--   docker.network_inspect "bridge"; docker.network_ls()
+--   docker.stop "test1"; docker.start "test1"; docker.rm "test1"
+--
+-- The default bridge network is docker0, 172.17.0.1/16. A container on a
+-- bridge network gets the next free address, a MAC derived from it
+-- (02:42:ac:11:00:02 for 172.17.0.2), eth0 inside, a host-side veth named
+-- "veth" + 7 hex characters on the bridge, and a default route via the
+-- gateway.
+local netns = require("nslab.netns")
+local container = require("nslab.container")
+local options = require("nslab.options")
+
+local Daemon = {}
+Daemon.__index = Daemon
+
+-- A container as the model keeps it: name, id, network, mode, state, and
+-- while running its process (proc), pid, netns and, on a bridge network,
+-- ip, mac, veth and endpoint_id.
+local DockerContainer = {}
+DockerContainer.__index = DockerContainer
+
+local M = { Daemon = Daemon }
+
+-- docker exec NAME CMD
+function DockerContainer:exec(cmd, opts)
+  if self.state ~= "running" then error(string.format("docker exec: container %s is not running", self.name), 2) end
+  return self.proc:exec(cmd, opts)
+end
+
+function DockerContainer:__tostring()
+  return string.format("docker container %s (%s)", self.name, self.state)
+end
+
+---------------------------------------------------------------- helpers
+
+local function random_hex(chars)
+  local f = assert(io.open("/dev/urandom", "rb"))
+  local bytes = f:read((chars + 1) // 2)
+  f:close()
+  return (bytes:gsub(".", function(b) return ("%02x"):format(b:byte()) end)):sub(1, chars)
+end
+
+local function ipv4_bytes(text)
+  local a, b, c, d = text:match("^(%d+)%.(%d+)%.(%d+)%.(%d+)$")
+  return { tonumber(a), tonumber(b), tonumber(c), tonumber(d) }
+end
+
+local function ipv4_number(text)
+  local b = ipv4_bytes(text)
+  return ((b[1] * 256 + b[2]) * 256 + b[3]) * 256 + b[4]
+end
+
+local function ipv4_text(n)
+  return string.format("%d.%d.%d.%d", n >> 24 & 255, n >> 16 & 255, n >> 8 & 255, n & 255)
+end
+
+-- Docker's MAC for an address: 02:42 and the four bytes of the IPv4 address.
+function M.mac_of(ip)
+  local b = ipv4_bytes(ip)
+  return string.format("02:42:%02x:%02x:%02x:%02x", b[1], b[2], b[3], b[4])
+end
+
+local function parse_subnet(subnet)
+  local base, plen = subnet:match("^(%d+%.%d+%.%d+%.%d+)/(%d+)$")
+  plen = tonumber(plen)
+  if not base or plen < 8 or plen > 30 then
+    error(string.format('docker network create: invalid subnet "%s"', subnet), 3)
+  end
+  local mask = (0xffffffff << (32 - plen)) & 0xffffffff
+  return ipv4_number(base) & mask, plen
+end
+
+local function now()
+  return os.date("!%Y-%m-%dT%H:%M:%S.000000000Z")
+end
+
+---------------------------------------------------------------- networks
+
+-- A bridge network: its Linux bridge, addressed with the gateway, up.
+function Daemon:add_bridge_network(name, subnet, gateway, bridge_name, opts)
+  local base, plen = parse_subnet(subnet)
+  gateway = gateway or ipv4_text(base + 1)
+  local id = random_hex(64)
+  bridge_name = bridge_name or ("br-" .. id:sub(1, 12))
+  local br = self.host:bridge(bridge_name, { stp = false })
+  br:addr_add(gateway .. "/" .. plen, { broadcast = true })
+  br:up()
+  local net = { name = name, id = id, driver = "bridge", created = now(), subnet = subnet,
+                gateway = gateway, base = base, plen = plen, bridge = br,
+                bridge_name = bridge_name, options = opts or {}, used = {} }
+  self.networks[name] = net
+  self.network_order[#self.network_order + 1] = name
+  return net
+end
+
+local function add_plain_network(self, name, driver)
+  self.networks[name] = { name = name, id = random_hex(64), driver = driver, created = now(), options = {} }
+  self.network_order[#self.network_order + 1] = name
+end
+
+-- The lowest free address of a bridge network (Docker's IPAM hands them
+-- out in order and reuses released ones).
+local function allocate(net, owner)
+  local last = net.base + (1 << (32 - net.plen)) - 2
+  for n = net.base + 1, last do
+    local ip = ipv4_text(n)
+    if ip ~= net.gateway and not net.used[ip] then
+      net.used[ip] = owner
+      return ip
+    end
+  end
+  error(string.format("docker run: no free address left in network %s", net.name), 3)
+end
+
+---------------------------------------------------------------- the daemon
+
+-- A daemon as dockerd starts: the networks bridge (docker0), host, none.
+function M.new()
+  local self = setmetatable({ host = netns.host(), networks = {}, network_order = {},
+                              containers = {}, container_order = {} }, Daemon)
+  self:add_bridge_network("bridge", "172.17.0.0/16", "172.17.0.1", "docker0", {
+    ["com.docker.network.bridge.default_bridge"] = "true",
+    ["com.docker.network.bridge.enable_icc"] = "true",
+    ["com.docker.network.bridge.enable_ip_masquerade"] = "true",
+    ["com.docker.network.bridge.host_binding_ipv4"] = "0.0.0.0",
+    ["com.docker.network.bridge.name"] = "docker0",
+    ["com.docker.network.driver.mtu"] = "1500",
+  })
+  add_plain_network(self, "host", "host")
+  add_plain_network(self, "none", "null")
+  return self
+end
+
+-- docker network create NAME --subnet S [--gateway G]
+function Daemon:network_create(name, opts)
+  opts = options.check(opts or {}, "docker network create", { subnet = true, gateway = true })
+  if self.networks[name] then
+    error(string.format("docker network create: network with name %s already exists", name), 2)
+  end
+  if not opts.subnet then error("docker network create: a subnet is required (--subnet)", 2) end
+  return self:add_bridge_network(name, opts.subnet, opts.gateway)
+end
+
+function Daemon:network(name)
+  local net = self.networks[name]
+  if not net then error(string.format("docker: network %s not found", name), 3) end
+  return net
+end
+
+function Daemon:container(name)
+  local c = self.containers[name]
+  if not c then error(string.format("docker: No such container: %s", name), 3) end
+  return c
+end
+
+-- Wire a running container into its network: what libnetwork does on start.
+local function connect(self, c)
+  local net = c.network
+  if net.driver == "null" then c.proc.netns:link("lo"):up() return end
+  if net.driver ~= "bridge" then return end
+  c.ip = allocate(net, c.name)
+  c.mac = M.mac_of(c.ip)
+  c.endpoint_id = random_hex(64)
+  c.veth = "veth" .. random_hex(7)
+  local inside = c.proc.netns
+  local host_end, eth0 = self.host:veth(c.veth, "eth0", { peer_netns = inside })
+  eth0:set{ address = c.mac }
+  eth0:addr_add(c.ip .. "/" .. net.plen, { broadcast = true })
+  inside:link("lo"):up()
+  eth0:up()
+  inside:route_add{ dst = "default", via = net.gateway }
+  net.bridge:attach(host_end)
+  host_end:up()
+end
+
+-- Undo connect: the host end goes (and eth0 with it), the address is free.
+local function disconnect(self, c)
+  if c.network.driver == "bridge" and c.veth then
+    self.host:link(c.veth):delete()
+    c.network.used[c.ip] = nil
+    c.veth, c.ip, c.mac, c.endpoint_id = nil, nil, nil, nil
+  end
+end
+
+local function launch(self, c)
+  local net
+  if c.mode == "host" then net = self.host
+  elseif c.mode == "container" then net = self:container(c.joined).proc
+  end
+  c.proc = container.start{ name = c.name, hostname = c.hostname, net = net }
+  c.pid, c.netns = c.proc.pid, c.proc.netns
+  c.state = "running"
+  local ok, err = pcall(connect, self, c)
+  if not ok then
+    c.proc:stop()
+    c.state = "exited"
+    error(err, 0)
+  end
+end
+
+-- docker run --name NAME [--network bridge|none|host|container:NAME|NET]
+function Daemon:run(opts)
+  options.check(opts, "docker run", { name = true, network = true, hostname = true })
+  local name = opts.name or ("c" .. random_hex(6))
+  if self.containers[name] then
+    error(string.format('docker run: the container name "/%s" is already in use', name), 2)
+  end
+  local network = opts.network or "bridge"
+  local c = setmetatable({ name = name, id = random_hex(64), hostname = opts.hostname or random_hex(12) },
+                         DockerContainer)
+  local joined = network:match("^container:(.+)$")
+  if joined then
+    self:container(joined)
+    c.mode, c.joined, c.network = "container", joined, nil
+  else
+    c.network = self:network(network)
+    c.mode = c.network.driver == "null" and "none" or c.network.driver
+  end
+  launch(self, c)
+  self.containers[name] = c
+  self.container_order[#self.container_order + 1] = name
+  return c
+end
+
+-- docker stop NAME
+function Daemon:stop(name)
+  local c = self:container(name)
+  if c.state ~= "running" then return c end
+  disconnect(self, c)
+  c.proc:stop()
+  c.state = "exited"
+  return c
+end
+
+-- docker start NAME: a new process, wired again (the address may be the
+-- same one, when it is still free).
+function Daemon:start(name)
+  local c = self:container(name)
+  if c.state == "running" then return c end
+  launch(self, c)
+  return c
+end
+
+-- docker rm [-f] NAME
+function Daemon:rm(name, force)
+  local c = self:container(name)
+  if c.state == "running" and not force then
+    error(string.format("docker rm: You cannot remove a running container %s. Stop the container before attempting removal or force remove", c.id), 2)
+  end
+  self:stop(name)
+  self.containers[name] = nil
+  for i, n in ipairs(self.container_order) do
+    if n == name then table.remove(self.container_order, i) break end
+  end
+end
+
+-- docker exec NAME CMD
+function Daemon:exec(name, cmd, opts)
+  return self:container(name):exec(cmd, opts)
+end
+
+-- docker inspect --format '{{.State.Pid}}' NAME
+function Daemon:pid(name)
+  local c = self:container(name)
+  return c.state == "running" and c.pid or 0
+end
+
+-- docker network ls: NETWORK ID, NAME, DRIVER, SCOPE
+function Daemon:network_ls()
+  local rows = {}
+  for _, name in ipairs(self.network_order) do
+    local net = self.networks[name]
+    rows[#rows + 1] = { ["NETWORK ID"] = net.id:sub(1, 12), NAME = name, DRIVER = net.driver, SCOPE = "local" }
+  end
+  return rows
+end
+
+-- The network a container is attached to (container: mode: the other's).
+local function network_of(self, c)
+  if c.mode == "container" then return nil end
+  return c.network
+end
+
+-- docker network inspect NAME, shaped like Docker's JSON (seed 001).
+function Daemon:network_inspect(name)
+  local net = self:network(name)
+  local containers = {}
+  for _, cname in ipairs(self.container_order) do
+    local c = self.containers[cname]
+    if c.state == "running" and network_of(self, c) == net then
+      containers[c.id] = {
+        Name = c.name,
+        EndpointID = c.endpoint_id or random_hex(64),
+        MacAddress = c.mac or "",
+        IPv4Address = c.ip and (c.ip .. "/" .. net.plen) or "",
+        IPv6Address = "",
+      }
+    end
+  end
+  local config = {}
+  if net.driver == "bridge" then config[1] = { Subnet = net.subnet, Gateway = net.gateway } end
+  return {
+    Name = net.name, Id = net.id, Created = net.created, Scope = "local", Driver = net.driver,
+    EnableIPv6 = false,
+    IPAM = { Driver = "default", Options = nil, Config = config },
+    Internal = false, Attachable = false, Ingress = false,
+    ConfigFrom = { Network = "" }, ConfigOnly = false,
+    Containers = containers, Options = net.options, Labels = {},
+  }
+end
+
+---------------------------------------------------------------- module level
+
+-- docker.run{...} and friends act on one daemon per world, made on first use.
+local default
+function M.daemon()
+  default = default or M.new()
+  return default
+end
+
+-- Forget the default daemon (a spec's fresh world has none).
+function M.reset() default = nil end
+
+for _, method in ipairs{ "run", "stop", "start", "rm", "exec", "pid", "network_ls",
+                         "network_inspect", "network_create", "container" } do
+  M[method] = function(...) return M.daemon()[method](M.daemon(), ...) end
+end
+
+return M
