@@ -112,6 +112,8 @@ static int addr_attr(const struct nlattr *attr, void *data) {
 static int parse_addr(const struct nlmsghdr *nlh, void *item) {
   const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
   struct addr_info *a = item;
+  if (mnl_nlmsg_get_payload_len(nlh) < sizeof *ifa) return -1;
+  if (ifa->ifa_family != AF_INET && ifa->ifa_family != AF_INET6) return 0;
   struct addr_parse p = {a, ifa->ifa_family, ifa->ifa_prefixlen, {0}};
   memset(a, 0, sizeof *a);
   a->ifindex = (int)ifa->ifa_index;

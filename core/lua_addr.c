@@ -40,18 +40,26 @@ static int m_addr_add(lua_State *L) {
   lnslab_check_options(L, 4, "addr add", allowed);
   if (!lua_isnoneornil(L, 4)) {
     lua_getfield(L, 4, "broadcast");
-    if (lua_isboolean(L, -1) && lua_toboolean(L, -1) && prefix.family == AF_INET) {
-      ipaddr_broadcast(&prefix, &brd);
-      brdp = &brd;
-    } else if (lua_type(L, -1) == LUA_TSTRING) {
-      if (ipaddr_parse(lua_tostring(L, -1), &brd, &e) < 0 || brd.family != AF_INET)
+    int type = lua_type(L, -1);
+    if (type != LUA_TNIL && prefix.family != AF_INET)
+      return lnslab_raise(L, "addr add: broadcast can be set only for IPv4 addresses");
+    if (type == LUA_TBOOLEAN) {
+      /* `brd +`: none on /31 and /32, which have no broadcast (RFC 3021) */
+      if (lua_toboolean(L, -1) && prefix.prefixlen < 31) {
+        ipaddr_broadcast(&prefix, &brd);
+        brdp = &brd;
+      }
+    } else if (type == LUA_TSTRING) {
+      if (ipaddr_parse(lua_tostring(L, -1), &brd, &e) < 0 || brd.family != AF_INET ||
+          brd.prefixlen >= 0)
         return lnslab_raise(L, "addr add: broadcast \"%s\" is not an IPv4 address",
-                          lua_tostring(L, -1));
+                            lua_tostring(L, -1));
       brdp = &brd;
+    } else if (type != LUA_TNIL) {
+      return lnslab_raise(L, "addr add: broadcast must be true or an IPv4 address");
     }
-    lua_getfield(L, 4, "nodad");
-    if (lua_toboolean(L, -1)) flags |= IFA_F_NODAD;
-    lua_pop(L, 2);
+    if (lnslab_opt_bool(L, 4, "nodad", 0)) flags |= IFA_F_NODAD;
+    lua_pop(L, 1);
   }
   struct nl *nl = lnetns_rtnl(L, ns);
   int ifindex = lnslab_ifindex(L, nl, 2, "addr add");
@@ -72,12 +80,6 @@ static int m_addr_del(lua_State *L) {
   return 0;
 }
 
-static void set_ip(lua_State *L, const char *key, const struct ipaddr *a) {
-  char text[IPADDR_TEXT_MAX];
-  if (!a->family) return;
-  ipaddr_format(a, 0, text, sizeof text);
-  lnslab_set_str(L, key, text);
-}
 
 /* One entry shaped like an item of `ip -j addr`'s addr_info, plus the
  * ifindex it belongs to. */
@@ -87,10 +89,10 @@ static void push_addr(lua_State *L, const void *item) {
   lua_createtable(L, 0, 10);
   lnslab_set_int(L, "ifindex", a->ifindex);
   lnslab_set_str(L, "family", a->local.family == AF_INET ? "inet" : "inet6");
-  set_ip(L, "local", &a->local);
-  set_ip(L, "address", &a->peer);
+  lnslab_set_ip(L, "local", &a->local, 0);
+  lnslab_set_ip(L, "address", &a->peer, 0);
   lnslab_set_int(L, "prefixlen", a->local.prefixlen);
-  set_ip(L, "broadcast", &a->broadcast);
+  lnslab_set_ip(L, "broadcast", &a->broadcast, 0);
   lnslab_set_str(L, "scope", rtname_of(rtnames_scope, a->scope, num, sizeof num));
   if (a->label[0]) lnslab_set_str(L, "label", a->label);
   if (a->flags & IFA_F_TENTATIVE) {

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ipaddr.h"
 #include "link.h"
 #include "lua_nslab.h"
 
@@ -55,9 +56,30 @@ lua_Integer lnslab_opt_int(lua_State *L, int idx, const char *key,
   lua_getfield(L, idx, key);
   lua_Integer v = dflt;
   if (!lua_isnil(L, -1)) {
-    int isint;
-    v = lua_tointegerx(L, -1, &isint);
+    int isint = 0;
+    if (lua_type(L, -1) == LUA_TNUMBER) v = lua_tointegerx(L, -1, &isint);
     if (!isint) lnslab_raise(L, "option '%s' must be an integer", key);
+  }
+  lua_pop(L, 1);
+  return v;
+}
+
+lua_Integer lnslab_opt_range(lua_State *L, int idx, const char *op,
+                             const char *key, lua_Integer dflt,
+                             lua_Integer min, lua_Integer max) {
+  lua_Integer v = lnslab_opt_int(L, idx, key, dflt);
+  if (v != dflt && (v < min || v > max))
+    lnslab_raise(L, "%s: %s must be %I..%I", op, key, min, max);
+  return v;
+}
+
+int lnslab_opt_bool(lua_State *L, int idx, const char *key, int dflt) {
+  if (lua_isnoneornil(L, idx)) return dflt;
+  lua_getfield(L, idx, key);
+  int v = dflt;
+  if (!lua_isnil(L, -1)) {
+    if (!lua_isboolean(L, -1)) lnslab_raise(L, "option '%s' must be true or false", key);
+    v = lua_toboolean(L, -1);
   }
   lua_pop(L, 1);
   return v;
@@ -82,8 +104,9 @@ void lnslab_check_dev(lua_State *L, int idx, int *ifindex, const char **name) {
   *ifindex = 0;
   *name = NULL;
   if (lua_type(L, idx) == LUA_TNUMBER) {
-    *ifindex = (int)luaL_checkinteger(L, idx);
-    if (*ifindex <= 0) luaL_argerror(L, idx, "ifindex must be positive");
+    lua_Integer i = luaL_checkinteger(L, idx);
+    if (i <= 0 || i > INT_MAX) luaL_argerror(L, idx, "ifindex out of range");
+    *ifindex = (int)i;
   } else {
     *name = luaL_checkstring(L, idx);
   }
@@ -97,6 +120,14 @@ void lnslab_set_int(lua_State *L, const char *key, lua_Integer v) {
 void lnslab_set_str(lua_State *L, const char *key, const char *v) {
   lua_pushstring(L, v);
   lua_setfield(L, -2, key);
+}
+
+void lnslab_set_ip(lua_State *L, const char *key, const struct ipaddr *a,
+                   int with_prefix) {
+  char text[IPADDR_TEXT_MAX];
+  if (!a->family) return;
+  ipaddr_format(a, with_prefix, text, sizeof text);
+  lnslab_set_str(L, key, text);
 }
 
 int lnslab_ifindex(lua_State *L, struct nl *nl, int idx, const char *op) {
@@ -136,8 +167,8 @@ static int l_clock(lua_State *L) {
 /* sleep(seconds): the pause between two polls of a condition. */
 static int l_sleep(lua_State *L) {
   lua_Number s = luaL_checknumber(L, 1);
+  if (!(s >= 0 && s <= 1e9)) luaL_argerror(L, 1, "duration out of range (0..1e9 s)");
   struct timespec ts = {(time_t)s, (long)((s - (lua_Number)(time_t)s) * 1e9)};
-  if (s < 0) luaL_argerror(L, 1, "negative duration");
   while (nanosleep(&ts, &ts) < 0 && errno == EINTR) {}
   return 0;
 }

@@ -46,6 +46,12 @@ void lnslab_check_options(lua_State *L, int idx, const char *op,
 /* Read optional fields of an options table (idx may be none/nil). */
 lua_Integer lnslab_opt_int(lua_State *L, int idx, const char *key,
                            lua_Integer dflt);
+/* An integer option within min..max ("op: key must be min..max"). */
+lua_Integer lnslab_opt_range(lua_State *L, int idx, const char *op,
+                             const char *key, lua_Integer dflt,
+                             lua_Integer min, lua_Integer max);
+/* A boolean option: true or false, nothing else. */
+int lnslab_opt_bool(lua_State *L, int idx, const char *key, int dflt);
 const char *lnslab_opt_str(lua_State *L, int idx, const char *key,
                            const char *dflt);
 
@@ -55,6 +61,12 @@ void lnslab_check_dev(lua_State *L, int idx, int *ifindex, const char **name);
 /* Set t[key] for the table on top of the stack. */
 void lnslab_set_int(lua_State *L, const char *key, lua_Integer v);
 void lnslab_set_str(lua_State *L, const char *key, const char *v);
+
+/* Set t[key] to the text of an address (with "/N" when with_prefix);
+ * nothing when the address is unset (family 0). */
+struct ipaddr;
+void lnslab_set_ip(lua_State *L, const char *key, const struct ipaddr *a,
+                   int with_prefix);
 
 /* The ifindex of a device argument (name or number) in the namespace;
  * raises "op NAME: No such device" and the like. */

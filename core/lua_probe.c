@@ -112,6 +112,11 @@ static void push_result(lua_State *L, int single, size_t i,
   if (r->err.code) {
     lua_pushstring(L, err_text(&r->err));
     lua_setfield(L, -2, "error");
+    /* The symbolic name ("ENETUNREACH"), so that a check can tell "no way
+       there" from a probe that went wrong. */
+    const char *name = strerrorname_np(r->err.code);
+    lua_pushstring(L, name ? name : "EUNKNOWN");
+    lua_setfield(L, -2, "errno");
   }
 }
 

@@ -4,6 +4,7 @@
  * scope, proto, family.
  */
 #include <linux/rtnetlink.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -65,34 +66,31 @@ static void check_route(lua_State *L, const char *op, struct route_info *r) {
   r->type = (unsigned char)opt_name(L, op, "type", rtnames_type, RTN_UNICAST);
   r->scope = (unsigned char)opt_name(L, op, "scope", rtnames_scope, RT_SCOPE_NOWHERE);
   r->protocol = (unsigned char)opt_name(L, op, "proto", rtnames_protocol, RTPROT_BOOT);
-  lua_Integer metric = lnslab_opt_int(L, 2, "metric", -1);
+  lua_Integer metric = lnslab_opt_range(L, 2, op, "metric", -1, 0, UINT32_MAX);
   if (metric >= 0) {
     r->priority = (uint32_t)metric;
     r->has_priority = 1;
   }
 }
 
-/* What an error names: "route add default via 10.0.0.1" is clearer than
- * any one field, so the whole spec is rebuilt as ip would print it. */
+/* What an error names: "route add default via 10.0.0.1 dev eth0", the
+ * spec as ip would print it, is clearer than any one field. */
 static const char *describe(lua_State *L, const struct route_info *r) {
-  char dst[IPADDR_TEXT_MAX], via[IPADDR_TEXT_MAX];
-  luaL_Buffer b;
-  luaL_buffinit(L, &b);
+  char dst[IPADDR_TEXT_MAX] = "default", via[IPADDR_TEXT_MAX];
+  int top = lua_gettop(L);
   if (r->dst.family) ipaddr_format(&r->dst, 1, dst, sizeof dst);
-  luaL_addstring(&b, r->dst.family ? dst : "default");
+  lua_pushstring(L, dst);
   if (r->gateway.family) {
     ipaddr_format(&r->gateway, 0, via, sizeof via);
-    luaL_addstring(&b, " via ");
-    luaL_addstring(&b, via);
+    lua_pushfstring(L, " via %s", via);
   }
   lua_getfield(L, 2, "dev");
   if (!lua_isnil(L, -1)) {
-    luaL_addstring(&b, " dev ");
-    luaL_addstring(&b, luaL_tolstring(L, -1, NULL));
-    lua_pop(L, 1);
+    lua_pushfstring(L, " dev %s", luaL_tolstring(L, -1, NULL));
+    lua_replace(L, -3);   /* over the raw value; then drop its text form */
   }
   lua_pop(L, 1);
-  luaL_pushresult(&b);
+  lua_concat(L, lua_gettop(L) - top);
   return lua_tostring(L, -1);
 }
 
@@ -113,12 +111,6 @@ static int route_change(lua_State *L, const char *op,
 static int m_route_add(lua_State *L) { return route_change(L, "route add", route_add); }
 static int m_route_del(lua_State *L) { return route_change(L, "route del", route_del); }
 
-static void set_ip(lua_State *L, const char *key, const struct ipaddr *a, int with_prefix) {
-  char text[IPADDR_TEXT_MAX];
-  if (!a->family) return;
-  ipaddr_format(a, with_prefix, text, sizeof text);
-  lnslab_set_str(L, key, text);
-}
 
 static void set_name(lua_State *L, const char *key, const struct rtname *names,
                      unsigned value) {
@@ -134,13 +126,13 @@ static void push_route(lua_State *L, const void *item) {
   lnslab_set_str(L, "family", r->family == AF_INET ? "inet" : "inet6");
   set_name(L, "type", rtnames_type, r->type);
   if (!r->dst.family) lnslab_set_str(L, "dst", "default");
-  else set_ip(L, "dst", &r->dst, r->dst.prefixlen != (int)ipaddr_len(&r->dst) * 8);
-  set_ip(L, "gateway", &r->gateway, 0);
+  else lnslab_set_ip(L, "dst", &r->dst, r->dst.prefixlen != (int)ipaddr_len(&r->dst) * 8);
+  lnslab_set_ip(L, "gateway", &r->gateway, 0);
   if (r->oif) lnslab_set_int(L, "oif", r->oif);
   set_name(L, "table", rtnames_table, r->table);
   set_name(L, "protocol", rtnames_protocol, r->protocol);
   set_name(L, "scope", rtnames_scope, r->scope);
-  set_ip(L, "prefsrc", &r->prefsrc, 0);
+  lnslab_set_ip(L, "prefsrc", &r->prefsrc, 0);
   if (r->has_priority) lnslab_set_int(L, "metric", r->priority);
 }
 
@@ -155,6 +147,8 @@ static int m_route_list(lua_State *L) {
   unsigned table = RT_TABLE_MAIN;
   lnslab_check_options(L, 2, "route show", allowed);
   const char *f = lnslab_opt_str(L, 2, "family", NULL);
+  if (f && strcmp(f, "inet") && strcmp(f, "inet6"))
+    return lnslab_raise(L, "route show: family must be inet or inet6");
   if (f) family = !strcmp(f, "inet6") ? AF_INET6 : AF_INET;
   if (!lua_isnoneornil(L, 2)) {
     lua_getfield(L, 2, "table");

@@ -41,11 +41,18 @@ int netns_open_current(struct err *e) {
   return fd < 0 ? err_errno(e) : fd;
 }
 
-/* Is fd the namespace the thread is in already? */
-static int is_current(int fd, int current) {
+/* Do two fds name the same namespace? */
+static int same_ns(int fd, int other) {
   struct stat a, b;
-  return fstat(fd, &a) == 0 && fstat(current, &b) == 0 &&
+  return fstat(fd, &a) == 0 && fstat(other, &b) == 0 &&
          a.st_ino == b.st_ino && a.st_dev == b.st_dev;
+}
+
+int netns_is_current(int fd) {
+  int current = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+  int same = current >= 0 && same_ns(fd, current);
+  if (current >= 0) close(current);
+  return same;
 }
 
 int netns_enter(int fd, int *saved, struct err *e) {
@@ -53,7 +60,7 @@ int netns_enter(int fd, int *saved, struct err *e) {
   if (*saved < 0) return -1;
   /* No setns when already there: it needs CAP_SYS_ADMIN, and an
      unprivileged user working in its own namespace has no such thing. */
-  if (is_current(fd, *saved)) {
+  if (same_ns(fd, *saved)) {
     close(*saved);
     *saved = NETNS_NOT_LEFT;
     return 0;
@@ -67,12 +74,21 @@ int netns_enter(int fd, int *saved, struct err *e) {
   return 0;
 }
 
+/* A thread that cannot get back would run every later primitive in the
+ * wrong namespace (STYLE.md: CORE once flushed the host's eth0 that way);
+ * nothing after that point is safe, so stop. */
+static _Noreturn void stranded(void) {
+  fprintf(stderr, "nslab: cannot return to the original network namespace: %s\n",
+          strerror(errno));
+  abort();
+}
+
 int netns_leave(int saved, struct err *e) {
+  (void)e;
   if (saved == NETNS_NOT_LEFT) return 0;
-  int r = setns(saved, CLONE_NEWNET);
-  if (r < 0) err_errno(e);
+  if (setns(saved, CLONE_NEWNET) < 0) stranded();
   close(saved);
-  return r;
+  return 0;
 }
 
 /* }====================================================== */
@@ -101,29 +117,24 @@ static int pin(const char *name, struct err *e) {
 }
 
 int netns_create(const char *name, struct err *e) {
+  if (name && netns_name_ok(name, e) < 0) return -1;
   int saved = netns_open_current(e), fd = -1;
   if (saved < 0) return -1;
-  if (name && netns_name_ok(name, e) < 0) goto out;
   if (unshare(CLONE_NEWNET) < 0) {
-    err_errno(e);
-    goto out;
+    close(saved);
+    return err_errno(e);
   }
-  if (name && pin(name, e) < 0) goto out;
-  fd = netns_open_current(e);
-  if (fd < 0 && name) netns_delete(name, &(struct err){0});
-out:
-  if (setns(saved, CLONE_NEWNET) < 0 && fd >= 0) {
-    /* Cannot get back: better to fail loudly than work in the wrong place. */
-    err_errno(e);
-    close(fd);
-    fd = -1;
-  }
+  int pinned = name && pin(name, e) == 0;
+  if (!name || pinned) fd = netns_open_current(e);
+  if (fd < 0 && pinned) netns_delete(name, &(struct err){0});
+  if (setns(saved, CLONE_NEWNET) < 0) stranded();
   close(saved);
   return fd;
 }
 
 int netns_open_path(const char *path, struct err *e) {
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  /* O_NONBLOCK: a FIFO given by mistake must not hang the lab. */
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
   if (fd < 0) return err_errno(e);
   if (ioctl(fd, NS_GET_NSTYPE) != CLONE_NEWNET) {
     close(fd);
@@ -178,7 +189,7 @@ int netns_list(char ***names, size_t *count, struct err *e) {
   *count = 0;
   if (!dir) return errno == ENOENT ? 0 : err_errno(e);
   for (struct dirent *d; (d = readdir(dir));) {
-    if (d->d_name[0] == '.') continue;
+    if (!strcmp(d->d_name, ".") || !strcmp(d->d_name, "..")) continue;
     if (n == cap) {
       cap = cap ? cap * 2 : 16;
       char **grown = realloc(list, cap * sizeof *list);

@@ -35,13 +35,17 @@ int netns_delete(const char *name, struct err *e);
 int netns_list(char ***names, size_t *count, struct err *e);
 void netns_list_free(char **names, size_t count);
 
+/* Is fd the namespace the calling thread is in? */
+int netns_is_current(int fd);
+
 /* The namespace's inode number (what `ls -l /proc/PID/ns/net` shows). */
 int netns_inode(int fd, uint64_t *inode, struct err *e);
 
 /* Switch the calling thread into fd's namespace, remembering where it was
  * in *saved (NETNS_NOT_LEFT when it was there already); netns_leave goes
- * back and closes *saved. Used only around socket creation and user
- * callbacks, never left entered. */
+ * back and closes *saved, and aborts the process if it cannot (a thread
+ * left in the wrong namespace would act on the wrong network). Used only
+ * around socket creation and user callbacks, never left entered. */
 #define NETNS_NOT_LEFT (-2)
 int netns_enter(int fd, int *saved, struct err *e);
 int netns_leave(int saved, struct err *e);

@@ -91,7 +91,8 @@ static int ack_result(const struct nlmsghdr *nlh, struct err *e) {
     unsigned off = sizeof *ne;
     if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
       off += ne->msg.nlmsg_len - sizeof(struct nlmsghdr);
-    mnl_attr_parse(nlh, off, ext_ack_attr, &msg);
+    if (off <= mnl_nlmsg_get_payload_len(nlh))
+      mnl_attr_parse(nlh, off, ext_ack_attr, &msg);
   }
   if (msg && *msg)
     return err_set(e, -ne->error, "%s (%s)", strerror(-ne->error), msg);

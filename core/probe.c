@@ -379,8 +379,11 @@ static void loop(struct run *r, const struct probe_opts *o) {
     }
     int64_t left = wake > now ? wake - now : 0;
     struct timespec ts = {left / 1000000000LL, left % 1000000000LL};
-    if (ppoll(pf, 2, &ts, NULL) <= 0)
-      continue;                 /* timeout or EINTR: look at the clock */
+    int ready = ppoll(pf, 2, &ts, NULL);
+    if (ready < 0 && errno == EINTR)
+      return;                   /* a handled signal (Ctrl-C): stop here */
+    if (ready <= 0)
+      continue;                 /* timeout: look at the clock */
     for (int f = 0; f < 2; f++) {
       if (pf[f].revents & POLLOUT)
         sc.wait_out = -1;

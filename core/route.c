@@ -118,7 +118,10 @@ static int route_attr(const struct nlattr *attr, void *data) {
 static int parse_route(const struct nlmsghdr *nlh, void *item) {
   const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
   struct route_info *r = item;
+  if (mnl_nlmsg_get_payload_len(nlh) < sizeof *rtm) return -1;
   if (rtm->rtm_flags & RTM_F_CLONED) return 0; /* a cache entry */
+  /* Only IP routes (an AF_UNSPEC dump also holds multicast routing). */
+  if (rtm->rtm_family != AF_INET && rtm->rtm_family != AF_INET6) return 0;
   memset(r, 0, sizeof *r);
   r->family = rtm->rtm_family;
   r->dst.prefixlen = rtm->rtm_dst_len;

@@ -13,9 +13,10 @@
 
 #include "err.h"
 
-/* Make the world. Returns 0 in the world's first process (PID 1 of the new
- * PID namespace); the original process waits for it and exits with its
- * status, so world_enter never returns there. -1: could not make it, with a
+/* Make the world. Returns 0 in the process that does the work, PID 2 of
+ * the new PID namespace: PID 1 is a small init that reaps orphans and ends
+ * the world with PID 2's status; the original process waits for the world
+ * and exits with that status, so world_enter never returns there. -1: could not make it, with a
  * message that says what is missing (CAP_NET_ADMIN, user namespaces). */
 int world_enter(struct err *e);
 

@@ -67,6 +67,15 @@ describe("addr", function()
         'addr "hello": not an IPv4 or IPv6 address')
       assert.same({}, ip_addrs(ns, "eth0"))
     end)
+    it("broadcast where there is none", function()
+      assert.has_error(function() eth0:addr_add("2001:db8::2/64", { broadcast = true }) end,
+        "addr add: broadcast can be set only for IPv4 addresses")
+      eth0:addr_add("192.0.2.1/32", { broadcast = true })
+      eth0:addr_add("198.51.100.0/31", { broadcast = true })
+      for _, a in ipairs(ip_addrs(ns, "eth0")) do assert.is_nil(a.broadcast) end
+      assert.has_error(function() eth0:addr_add("10.0.0.1/8", { broadcast = 5 }) end,
+        "addr add: broadcast must be true or an IPv4 address")
+    end)
     it("a missing device", function()
       local ghost = require("nslab.link").new(ns, "eth9")
       assert.has_error(function() ghost:addr_add("10.0.0.1/8") end, "addr add eth9: No such device")

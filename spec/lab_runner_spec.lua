@@ -454,6 +454,27 @@ describe("lab runner", function()
         "  FAIL ping 192.168.1.2 from test1: no reply within 1 s — got 1/1 replies, avg 0.05 ms"))
     end)
 
+    it("unreachable counts only 'no way there' errors as no reply", function()
+      local function failing(errno, text)
+        return { ping = function(_, target, opts)
+          local r = { target = target, sent = 0, received = 0, error = text, errno = errno }
+          return type(target) == "table" and { r } or r
+        end, name = "n1" }
+      end
+      local status, lines = run([[
+        check.unreachable(unreachable_net, "192.0.2.1")
+        check.unreachable(broken, "192.0.2.1")
+      ]], { globals = function()
+        return { unreachable_net = failing("ENETUNREACH", "Network is unreachable"),
+                 broken = failing("ENOBUFS", "No buffer space available") }
+      end })
+      assert.equal(1, status)
+      assert.is_true(has_line(lines,
+        "  PASS ping 192.0.2.1 from n1: no reply within 1 s (Network is unreachable)"))
+      assert.is_true(has_line(lines,
+        "  FAIL ping 192.0.2.1 from n1: no reply within 1 s — the probe failed: No buffer space available"))
+    end)
+
     it("take a description", function()
       local _, lines = run([[
         check.reachable(test1, "192.168.1.2", { description = "the cable works" })

@@ -10,8 +10,9 @@ local trace = require("nslab.trace")
 local function snapshot(ns)
   local state = { links = {}, addrs = {}, routes = {} }
   for _, l in ipairs(world.ip_json(ns, "-d link")) do
+    local mac = l.address and l.address:match("^02:00:00") and l.address or "" -- the ones nslab set
     state.links[#state.links + 1] = table.concat({ l.ifname, l.mtu, table.concat(l.flags, ","),
-      l.linkinfo and l.linkinfo.info_kind or "", l.master or "", l.link or "" }, " ")
+      l.linkinfo and l.linkinfo.info_kind or "", l.master or "", l.link or "", mac }, " ")
   end
   for _, l in ipairs(world.ip_json(ns, "addr")) do
     for _, a in ipairs(l.addr_info) do
@@ -20,7 +21,9 @@ local function snapshot(ns)
       end
     end
   end
-  for _, r in ipairs(world.ip_json(ns, "-4 route show table all")) do
+  local routes = world.ip_json(ns, "-4 route show table all")
+  for _, r in ipairs(world.ip_json(ns, "-6 route show table main")) do routes[#routes + 1] = r end
+  for _, r in ipairs(routes) do
     local table_name = r.table or "main"
     if table_name ~= "local" then
       state.routes[#state.routes + 1] = table.concat({ table_name, r.type or "", r.dst, r.gateway or "", r.dev or "",
@@ -47,7 +50,13 @@ local function build()
   test1:route_add{ dst = "default", via = "10.1.0.1" }
   test2:route_add{ dst = "198.51.100.0/24", dev = "eth0", metric = 7 }
   test2:route_add{ dst = "203.0.113.0/24", via = "192.168.1.1", table = 100 }
-  host:veth("x1", "x2", { netns = test1, peer_netns = test2 })
+  host:veth("x1", "x2", { netns = test1, peer_netns = test2, mtu = 1450 })
+  test2:link("x2"):addr_add("192.0.2.9/32", { broadcast = true })
+  test2:link("x2"):addr_add("198.51.100.1/31", { broadcast = true })
+  test2:link("x2"):addr_add("2001:db8::2/64", { nodad = true })
+  test2:link("x2"):up()
+  test2:route_add{ family = "inet6", dst = "default", dev = "x2" }
+  test2:route_add{ dst = "203.0.113.128/25", dev = test2:link("x2"):index() }
   host:veth("tmp0", "tmp1"):rename("tmp2")
   host:link("tmp2"):delete()
   return { host = host, test1 = test1, test2 = test2 }

@@ -5,6 +5,10 @@
 -- only a broken lab (a wrong argument, a primitive that raises) stops a run.
 local check = {}
 
+-- Send errors that mean "no way to that address" (errno names).
+local NO_WAY_THERE = { ENETUNREACH = true, EHOSTUNREACH = true, EACCES = true,
+                       EPERM = true, EADDRNOTAVAIL = true }
+
 local MAX_SHOWN = 200 -- characters of a value shown in a failure detail
 
 -- Text of an error value: strings as they are, objects through __tostring.
@@ -251,63 +255,51 @@ function check.bind(runner)
                   " does not match " .. quote(pattern)), message
   end
 
-  -- One check per target: received > 0. Several targets are probed in one
-  -- call, in parallel.
-  function c.reachable(ns, target, opts)
-    local ping, given = ping_options("check.reachable", opts,
-                                     { count = 3, timeout = 2 })
-    local targets, results = ping_all("check.reachable", ns, target, ping)
+  -- Ping every target in one call (in parallel) and record one check per
+  -- target. judge(result, ping) says whether it passed, what follows the
+  -- description (when the lab gave none) and, on failure, the detail.
+  local function ping_checks(op, ns, target, opts, defaults, judge)
+    local ping, given = ping_options(op, opts, defaults)
+    local targets, results = ping_all(op, ns, target, ping)
     local all = true
     for i, result in ipairs(results) do
-      local description = ping_description(ns, targets[i], result, given,
-                                           #targets > 1)
-      if given == nil then
-        description = description .. ": " .. replies(result)
-      end
-      local passed = (result.received or 0) > 0
-      if passed then
-        if given == nil and result.rtt_avg then
-          description = description .. ", avg " .. milliseconds(result.rtt_avg)
-        end
-        record(true, description)
-      else
-        record(false, description,
-               result.error or "no reply within " .. seconds(ping.timeout))
-        all = false
-      end
+      local description = ping_description(ns, targets[i], result, given, #targets > 1)
+      local passed, tail, detail = judge(result, ping)
+      if given == nil then description = description .. tail end
+      record(passed, description, not passed and detail or nil)
+      all = all and passed
     end
     return all
   end
 
-  -- One check per target: no reply within the timeout (an error such as
-  -- "Network is unreachable" is no reply too, and is shown).
+  local function average(result)
+    return result.rtt_avg and ", avg " .. milliseconds(result.rtt_avg) or ""
+  end
+
+  -- Passes when at least one reply came back.
+  function c.reachable(ns, target, opts)
+    return ping_checks("check.reachable", ns, target, opts, { count = 3, timeout = 2 },
+      function(result, ping)
+        if (result.received or 0) > 0 then return true, ": " .. replies(result) .. average(result) end
+        return false, ": " .. replies(result), result.error or "no reply within " .. seconds(ping.timeout)
+      end)
+  end
+
+  -- Passes when no reply came back within the timeout. An error that says
+  -- there is no way there ("Network is unreachable") is no reply too, and
+  -- is shown; any other error (a bad socket, no buffers) fails the check.
   function c.unreachable(ns, target, opts)
-    local ping, given = ping_options("check.unreachable", opts,
-                                     { count = 1, timeout = 1 })
-    local targets, results = ping_all("check.unreachable", ns, target, ping)
-    local all = true
-    for i, result in ipairs(results) do
-      local description = ping_description(ns, targets[i], result, given,
-                                           #targets > 1)
-      if given == nil then
-        description = description .. ": no reply within " ..
-          seconds(ping.timeout)
-      end
-      if (result.received or 0) == 0 then
-        if result.error and given == nil then
-          description = description .. " (" .. result.error .. ")"
+    return ping_checks("check.unreachable", ns, target, opts, { count = 1, timeout = 1 },
+      function(result, ping)
+        local tail = ": no reply within " .. seconds(ping.timeout)
+        if result.error and not NO_WAY_THERE[result.errno] then
+          return false, tail, "the probe failed: " .. result.error
         end
-        record(true, description)
-      else
-        local detail = "got " .. replies(result)
-        if result.rtt_avg then
-          detail = detail .. ", avg " .. milliseconds(result.rtt_avg)
+        if (result.received or 0) == 0 then
+          return true, tail .. (result.error and " (" .. result.error .. ")" or "")
         end
-        record(false, description, detail)
-        all = false
-      end
-    end
-    return all
+        return false, tail, "got " .. replies(result) .. average(result)
+      end)
   end
 
   -- check(cond, description) is check.ok(cond, description).

@@ -43,8 +43,14 @@ function Link:index() return self:info().ifindex end
 -- Wait until the device's operstate is `state` (default "UP"): the kernel
 -- turns carrier into operstate asynchronously, so a lab asks rather than
 -- sleeps. Returns true, or false and the last state seen after `timeout`.
+local OPERSTATES = { UNKNOWN = true, NOTPRESENT = true, DOWN = true, LOWERLAYERDOWN = true,
+                     TESTING = true, DORMANT = true, UP = true }
+
 function Link:wait(state, timeout)
   state, timeout = state or "UP", timeout or 2
+  if not OPERSTATES[state] then
+    error(string.format("link wait: %q is not an operstate (UP, DOWN, LOWERLAYERDOWN, UNKNOWN, ...)", tostring(state)), 2)
+  end
   local deadline = core.clock() + timeout
   local seen
   repeat
@@ -56,12 +62,18 @@ function Link:wait(state, timeout)
   return false, seen
 end
 
--- ip link set dev NAME [up|down] [mtu N] [address MAC] [name NEW]: one
--- message, so either all of it happens or none.
+-- ip link set dev NAME [up|down] [mtu N] [address MAC] [name NEW], in one
+-- message. The kernel applies the parts in order (address, mtu, name, up)
+-- and undoes none when a later one fails; the one that can fail late, a
+-- name already taken, is refused before anything is sent.
 local SET = { up = true, mtu = true, address = true, name = true, addrgenmode = true }
 
 function Link:set(changes)
   options.check(changes, "link set", SET)
+  if changes.name and changes.name ~= self.name and self.ns.handle:link_get(changes.name) then
+    error(string.format("link set %s: File exists (netns %s already has %s)",
+                        self.name, self.ns:label(), changes.name), 2)
+  end
   self.ns.handle:link_set(self.name, changes)
   local words = { "link set dev " .. q(self.name) }
   if changes.up ~= nil then words[#words + 1] = changes.up and "up" or "down" end

@@ -56,6 +56,10 @@ function M.open(spec)
   if type(spec) == "string" then return wrap(core.netns_open(spec)) end
   if type(spec) ~= "table" then error("netns open: expected a name or {pid=} or {path=}", 2) end
   options.check(spec, "netns open", { pid = true, path = true })
+  if spec.pid and spec.path then error("netns open: give a pid or a path, not both", 2) end
+  if spec.pid and math.type(spec.pid) ~= "integer" then
+    error(string.format("netns open: pid must be an integer, got %s", tostring(spec.pid)), 2)
+  end
   if spec.pid then
     local ns = wrap(core.netns_open_pid(spec.pid))
     ns.pid = spec.pid -- commands can name it as iproute2 does: by PID
@@ -208,6 +212,9 @@ function Netns:veth(name, peer, opts)
   Link = Link or require("nslab.link")
   opts = opts or {}
   options.check(opts, "link add", { netns = true, peer_netns = true, mtu = true })
+  if type(name) ~= "string" or type(peer) ~= "string" then
+    error("link add: a veth needs two names, veth(NAME, PEER)", 2)
+  end
   local ns = opts.netns and M.check(opts.netns, "link add")
   local peer_ns = opts.peer_netns and M.check(opts.peer_netns, "link add")
   self.handle:link_add{ name = name, kind = "veth", peer = peer, mtu = opts.mtu,
@@ -217,6 +224,7 @@ function Netns:veth(name, peer, opts)
   if opts.mtu then words = words .. " mtu " .. opts.mtu end
   words = words .. " type veth peer name " .. shell.quote(peer)
   if peer_ns then words = words .. " netns " .. peer_ns:ref() end
+  if opts.mtu then words = words .. " mtu " .. opts.mtu end -- nslab sets both ends
   trace.command(self:ip(words))
   return Link.new(ns or self, name), Link.new(peer_ns or self, peer)
 end
@@ -244,8 +252,11 @@ function Netns:routes(opts)
   return list
 end
 
-local function route_words(r)
+local function route_words(ns, r)
   local words = {}
+  if type(r.dev) == "number" then
+    r = setmetatable({ dev = names_by_index(ns)[r.dev] }, { __index = r })
+  end
   if r.type and r.type ~= "unicast" then words[1] = r.type end
   words[#words + 1] = r.dst or "default"
   for _, key in ipairs{ "via", "dev", "src", "table", "metric", "scope", "proto" } do
@@ -255,14 +266,19 @@ local function route_words(r)
 end
 
 -- ip route add DST [via GW] [dev DEV] [table T] ...: r = {dst=, via=, dev=, ...}
+-- "-6 " when only the family option says the route is IPv6.
+local function family_flag(r)
+  return r.family == "inet6" and "-6 " or ""
+end
+
 function Netns:route_add(r)
   self.handle:route_add(r)
-  trace.command(self:ip("route add " .. route_words(r)))
+  trace.command(self:ip(family_flag(r) .. "route add " .. route_words(self, r)))
 end
 
 function Netns:route_del(r)
   self.handle:route_del(r)
-  trace.command(self:ip("route del " .. route_words(r)))
+  trace.command(self:ip(family_flag(r) .. "route del " .. route_words(self, r)))
 end
 
 -- ICMP echo from here: target is an address or a list of them (pinged in
@@ -330,15 +346,31 @@ end
 -- /etc/netns/NAME/FILE: what commands run in this namespace see as
 -- /etc/FILE (ip netns exec bind-mounts it). The world's /etc/netns is
 -- private, so this never writes to the host's /etc.
+-- Is /etc/netns (or /etc) a mount of this world's own? Writing there
+-- otherwise would change the machine's files.
+function M.etc_is_private()
+  for line in io.lines("/proc/self/mountinfo") do
+    local mount_point = line:match("^%S+ %S+ %S+ %S+ (%S+)")
+    if mount_point == "/etc/netns" or mount_point == "/etc" then return true end
+  end
+  return false
+end
+
 function Netns:etc_file(file, text)
   if not self.name then error("netns etc: only a named namespace has /etc/netns files", 2) end
+  if type(file) ~= "string" or file == "" or file == "." or file == ".." or file:find("/") then
+    error(string.format("netns etc %s: %q is not a file name", self.name, tostring(file)), 2)
+  end
+  if not M.etc_is_private() then
+    error(string.format("netns etc %s: /etc/netns is not private here (run inside nslab's world)", self.name), 2)
+  end
   local dir = "/etc/netns/" .. self.name
   core.mkdir(dir)
   local f = assert(io.open(dir .. "/" .. file, "w"))
   f:write(text)
   f:close()
-  trace.command(string.format("mkdir -p %s && printf '%%s' %s > %s/%s", dir,
-                              shell.quote(text), dir, file))
+  trace.command(string.format("mkdir -p %s && printf '%%s' %s > %s", shell.quote(dir),
+                              shell.quote(text), shell.quote(dir .. "/" .. file)))
 end
 
 -- The resolv.conf of this namespace (seed 002): netns:resolv_conf{"192.0.2.53"}

@@ -47,15 +47,8 @@ function world.pluck(list, key)
   return out
 end
 
--- Is /etc/netns (or /etc) a mount of this world's own, so that writing
--- there cannot touch the host's files?
-function world.private_etc_netns()
-  for line in io.lines("/proc/self/mountinfo") do
-    local mount_point = line:match("^%S+ %S+ %S+ %S+ (%S+)")
-    if mount_point == "/etc/netns" or mount_point == "/etc" then return true end
-  end
-  return false
-end
+-- Is /etc/netns (or /etc) a mount of this world's own?
+world.private_etc_netns = netns.etc_is_private
 
 -- This process's PID as /proc names it.
 function world.pid()
