@@ -8,10 +8,17 @@
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+
+void bridge_opts_init(struct bridge_opts *b) {
+  memset(b, 0, sizeof *b);
+  b->forward_delay = b->hello_time = b->max_age = b->ageing_time = -1;
+  b->stp = b->priority = b->mcast_snooping = -1;
+}
 
 void link_change_init(struct link_change *c) {
   memset(c, 0, sizeof *c);
@@ -35,6 +42,31 @@ int link_name_ok(const char *name, struct err *e) {
       return err_set(e, EINVAL,
                      "interface name cannot contain '/', ':' or spaces");
   return 0;
+}
+
+int link_parse_hw(const char *text, unsigned char *out, struct err *e) {
+  int n = 0;
+  const char *p = text;
+  /* Exactly two hex digits per byte: sscanf's %x would take signs,
+     spaces and "0x". */
+  while (*p && n < LINK_ADDR_MAX) {
+    if (!isxdigit((unsigned char)p[0]) || !isxdigit((unsigned char)p[1])) break;
+    char byte[3] = {p[0], p[1], '\0'};
+    out[n++] = (unsigned char)strtoul(byte, NULL, 16);
+    p += 2;
+    if (*p == ':') p++;
+    else break;
+  }
+  if (*p || n == 0 || p[-1] == ':')
+    return err_set(e, EINVAL, "not a hardware address (aa:bb:cc:dd:ee:ff)");
+  return n;
+}
+
+void link_format_hw(const unsigned char *a, int len, char *buf, size_t size) {
+  size_t used = 0;
+  buf[0] = '\0';
+  for (int i = 0; i < len && used < size; i++)
+    used += (size_t)snprintf(buf + used, size - used, i ? ":%02x" : "%02x", a[i]);
 }
 
 /* Start an RTM_*LINK message for the device ifindex, or name. */
@@ -72,9 +104,42 @@ static void put_veth_peer(struct nlmsghdr *nlh, const struct link_spec *s) {
   mnl_attr_nest_end(nlh, data);
 }
 
+/* IFLA_INFO_DATA of a bridge: only the options that are set. */
+static void put_bridge_data(struct nlmsghdr *nlh, const struct bridge_opts *b) {
+  struct nlattr *data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+  if (b->forward_delay >= 0) mnl_attr_put_u32(nlh, IFLA_BR_FORWARD_DELAY, (uint32_t)b->forward_delay);
+  if (b->hello_time >= 0) mnl_attr_put_u32(nlh, IFLA_BR_HELLO_TIME, (uint32_t)b->hello_time);
+  if (b->max_age >= 0) mnl_attr_put_u32(nlh, IFLA_BR_MAX_AGE, (uint32_t)b->max_age);
+  if (b->ageing_time >= 0) mnl_attr_put_u32(nlh, IFLA_BR_AGEING_TIME, (uint32_t)b->ageing_time);
+  if (b->stp >= 0) mnl_attr_put_u32(nlh, IFLA_BR_STP_STATE, (uint32_t)b->stp);
+  if (b->priority >= 0) mnl_attr_put_u16(nlh, IFLA_BR_PRIORITY, (uint16_t)b->priority);
+  if (b->mcast_snooping >= 0) mnl_attr_put_u8(nlh, IFLA_BR_MCAST_SNOOPING, (uint8_t)b->mcast_snooping);
+  mnl_attr_nest_end(nlh, data);
+}
+
+/* The kernel's STP limits (BR_MIN_* .. BR_MAX_*, in centiseconds), checked
+ * here because it applies a bridge's options one by one and stops at the
+ * first it refuses, with no words: a refused hello_time after an accepted
+ * forward_delay would leave half a change. And it clamps a forward delay
+ * set together with STP on (checked before STP starts) to 2..30 s. */
+static int bridge_opts_ok(const struct bridge_opts *b, struct err *e) {
+  if (b->hello_time >= 0 && (b->hello_time < 100 || b->hello_time > 1000))
+    return err_set(e, ERANGE, "%s (hello_time must be 1..10 s)", strerror(ERANGE));
+  if (b->max_age >= 0 && (b->max_age < 600 || b->max_age > 4000))
+    return err_set(e, ERANGE, "%s (max_age must be 6..40 s)", strerror(ERANGE));
+  if (b->stp > 0 && b->forward_delay >= 0 &&
+      (b->forward_delay < 200 || b->forward_delay > 3000))
+    return err_set(e, ERANGE, "%s (forward_delay must be 2..30 s with STP on)",
+                   strerror(ERANGE));
+  return 0;
+}
+
 int link_add(struct nl *nl, const struct link_spec *s, struct err *e) {
   char buf[MNL_SOCKET_BUFFER_SIZE];
   int is_veth = !strcmp(s->kind, "veth");
+  if (s->bridge && strcmp(s->kind, "bridge"))
+    return err_set(e, EINVAL, "bridge options need kind \"bridge\"");
+  if (s->bridge && bridge_opts_ok(s->bridge, e) < 0) return -1;
   if (link_name_ok(s->name, e) < 0) return -1;
   if (s->peer && link_name_ok(s->peer, e) < 0) {
     char why[sizeof e->reason];
@@ -89,6 +154,7 @@ int link_add(struct nl *nl, const struct link_spec *s, struct err *e) {
   struct nlattr *info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
   mnl_attr_put_strz(nlh, IFLA_INFO_KIND, s->kind);
   if (is_veth) put_veth_peer(nlh, s);
+  if (s->bridge) put_bridge_data(nlh, s->bridge);
   mnl_attr_nest_end(nlh, info);
   return nl_request(nl, nlh, e);
 }
@@ -101,13 +167,84 @@ static void put_addrgenmode(struct nlmsghdr *nlh, int mode) {
   mnl_attr_nest_end(nlh, spec);
 }
 
+/* Keep the kernel's words when it gave some; else add why after
+ * strerror, the way nl.c shows an extended ACK. */
+static int explain(struct err *e, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static int explain(struct err *e, const char *fmt, ...) {
+  char why[256];
+  va_list ap;
+  if (e->reason[0]) return -1;
+  va_start(ap, fmt);
+  vsnprintf(why, sizeof why, fmt, ap);
+  va_end(ap);
+  return err_set(e, e->code, "%s (%s)", strerror(e->code), why);
+}
+
+/* The ifindex of c's new master (a name is looked up), after checking
+ * that the device is no other bridge's port (see link.h). By index, that
+ * is one read: a master that does not exist is explained on failure. */
+static int check_master(struct nl *nl, int ifindex, const char *name,
+                        const struct link_change *c, struct err *e) {
+  struct link_info dev, m;
+  int master = c->master;
+  if (link_get(nl, ifindex, name, &dev, e) < 0) return -1;
+  if (c->master_name) {
+    if (link_get(nl, 0, c->master_name, &m, e) < 0)
+      return e->code == ENODEV ? explain(e, "master %s does not exist", c->master_name) : -1;
+    master = m.ifindex;
+  }
+  if (dev.master && dev.master != master) {
+    char label[32];
+    snprintf(label, sizeof label, "ifindex %d", dev.master);
+    if (link_get(nl, dev.master, NULL, &m, e) == 0) snprintf(label, sizeof label, "%s", m.ifname);
+    err_set(e, EBUSY, NULL);
+    return explain(e, "%s is already a port of %s", dev.ifname, label);
+  }
+  return master;
+}
+
+/* The kernel refuses these without words; say why. A master that does
+ * not exist is EINVAL, one that takes no ports (not a bridge) and bridge
+ * options for a device that is no bridge are EOPNOTSUPP. ERANGE from a
+ * bridge change that passed bridge_opts_ok is a forward delay out of
+ * range with STP already on. */
+static int explain_refusal(struct nl *nl, int ifindex, const char *name,
+                           const struct link_change *c, int master,
+                           struct err *e) {
+  struct err ignored;
+  struct link_info dev;
+  if (e->reason[0]) return -1;
+  if (e->code == ERANGE && c->bridge && c->bridge->forward_delay >= 0)
+    return explain(e, "forward_delay must be 2..30 s with STP on");
+  if (master > 0 && (e->code == EINVAL || e->code == EOPNOTSUPP)) {
+    if (link_get(nl, master, NULL, &dev, &ignored) < 0) {
+      if (ignored.code != ENODEV) return -1;
+      err_set(e, ENODEV, NULL);
+      return explain(e, "no master with ifindex %d", master);
+    }
+    if (e->code == EOPNOTSUPP && strcmp(dev.kind, "bridge"))
+      return explain(e, "master %s is %s%s, not a bridge", dev.ifname,
+                     dev.kind[0] ? "a " : "a device of no kind", dev.kind);
+  }
+  if (e->code == EOPNOTSUPP && c->bridge &&
+      link_get(nl, ifindex, name, &dev, &ignored) == 0 && strcmp(dev.kind, "bridge"))
+    return explain(e, "%s is not a bridge", dev.ifname);
+  return -1;
+}
+
 int link_set(struct nl *nl, int ifindex, const char *name,
              const struct link_change *c, struct err *e) {
   char buf[MNL_SOCKET_BUFFER_SIZE];
+  int master = c->master;
   if (c->name && link_name_ok(c->name, e) < 0) return -1;
   /* A rename must address the device by index: with no index the kernel
      reads IFLA_IFNAME as the device to look up, not its new name. */
   if (c->name && ifindex <= 0 && (ifindex = link_index(nl, name, e)) < 0)
+    return -1;
+  if (c->bridge && bridge_opts_ok(c->bridge, e) < 0) return -1;
+  if ((master > 0 || c->master_name) &&
+      (master = check_master(nl, ifindex, name, c, e)) < 0)
     return -1;
   struct nlmsghdr *nlh = link_msg(nl, buf, RTM_NEWLINK, 0, ifindex, name);
   struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
@@ -119,9 +256,16 @@ int link_set(struct nl *nl, int ifindex, const char *name,
   if (c->mtu) mnl_attr_put_u32(nlh, IFLA_MTU, c->mtu);
   if (c->addr_len) mnl_attr_put(nlh, IFLA_ADDRESS, (size_t)c->addr_len, c->address);
   if (c->netns_fd >= 0) mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)c->netns_fd);
-  if (c->master >= 0) mnl_attr_put_u32(nlh, IFLA_MASTER, (uint32_t)c->master);
+  if (master >= 0) mnl_attr_put_u32(nlh, IFLA_MASTER, (uint32_t)master);
   if (c->addrgenmode >= 0) put_addrgenmode(nlh, c->addrgenmode);
-  return nl_request(nl, nlh, e);
+  if (c->bridge) {
+    struct nlattr *info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+    mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "bridge");
+    put_bridge_data(nlh, c->bridge);
+    mnl_attr_nest_end(nlh, info);
+  }
+  if (nl_request(nl, nlh, e) == 0) return 0;
+  return explain_refusal(nl, ifindex, name, c, master, e);
 }
 
 int link_del(struct nl *nl, int ifindex, const char *name, struct err *e) {
@@ -143,11 +287,80 @@ static void copy_str(char *dst, size_t size, const struct nlattr *attr) {
   dst[len] = '\0';
 }
 
-static int kind_attr(const struct nlattr *attr, void *data) {
-  struct link_info *info = data;
-  if (mnl_attr_get_type(attr) == IFLA_INFO_KIND)
-    copy_str(info->kind, sizeof info->kind, attr);
+/* Collect the attributes of a nest by type, the libmnl way; the caller
+ * validates each one it uses. */
+struct attr_table {
+  const struct nlattr **tb;
+  unsigned max;
+};
+
+static int table_attr(const struct nlattr *attr, void *data) {
+  const struct attr_table *t = data;
+  unsigned type = mnl_attr_get_type(attr);
+  if (type <= t->max) t->tb[type] = attr;
   return MNL_CB_OK;
+}
+
+static int nested(const struct nlattr *nest, const struct nlattr **tb,
+                  unsigned max) {
+  struct attr_table t = {tb, max};
+  memset(tb, 0, (max + 1) * sizeof *tb);
+  return mnl_attr_parse_nested(nest, table_attr, &t);
+}
+
+/* The value of an attribute of exactly width bytes, else dflt. */
+static long uint_attr(const struct nlattr *a, size_t width, long dflt) {
+  if (!a || mnl_attr_get_payload_len(a) != width) return dflt;
+  switch (width) {
+  case 1: return mnl_attr_get_u8(a);
+  case 2: return mnl_attr_get_u16(a);
+  default: return (long)mnl_attr_get_u32(a);
+  }
+}
+
+static void parse_bridge(const struct nlattr *data, struct bridge_opts *b) {
+  const struct nlattr *tb[IFLA_BR_MAX + 1];
+  if (nested(data, tb, IFLA_BR_MAX) < 0) return;
+  b->forward_delay = uint_attr(tb[IFLA_BR_FORWARD_DELAY], 4, 0);
+  b->hello_time = uint_attr(tb[IFLA_BR_HELLO_TIME], 4, 0);
+  b->max_age = uint_attr(tb[IFLA_BR_MAX_AGE], 4, 0);
+  b->ageing_time = uint_attr(tb[IFLA_BR_AGEING_TIME], 4, 0);
+  b->stp = uint_attr(tb[IFLA_BR_STP_STATE], 4, 0);
+  b->priority = uint_attr(tb[IFLA_BR_PRIORITY], 2, 0);
+  b->mcast_snooping = uint_attr(tb[IFLA_BR_MCAST_SNOOPING], 1, 0);
+  if (tb[IFLA_BR_BRIDGE_ID] &&
+      mnl_attr_get_payload_len(tb[IFLA_BR_BRIDGE_ID]) == sizeof b->id)
+    memcpy(b->id, mnl_attr_get_payload(tb[IFLA_BR_BRIDGE_ID]), sizeof b->id);
+}
+
+static void parse_port(const struct nlattr *data, struct bridge_port *p) {
+  const struct nlattr *tb[IFLA_BRPORT_MAX + 1];
+  if (nested(data, tb, IFLA_BRPORT_MAX) < 0) return;
+  p->state = (unsigned char)uint_attr(tb[IFLA_BRPORT_STATE], 1, 0);
+  p->priority = (unsigned)uint_attr(tb[IFLA_BRPORT_PRIORITY], 2, 0);
+  p->cost = (unsigned)uint_attr(tb[IFLA_BRPORT_COST], 4, 0);
+  p->learning = (int)uint_attr(tb[IFLA_BRPORT_LEARNING], 1, 0);
+  p->flood = (int)uint_attr(tb[IFLA_BRPORT_UNICAST_FLOOD], 1, 0);
+}
+
+static int is_str(const struct nlattr *a, const char *s) {
+  return a && mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0 &&
+         !strcmp(mnl_attr_get_str(a), s);
+}
+
+/* IFLA_LINKINFO: the kind, a bridge's own data, a port's bridge data. */
+static void parse_linkinfo(const struct nlattr *nest, struct link_info *info) {
+  const struct nlattr *tb[IFLA_INFO_MAX + 1];
+  if (nested(nest, tb, IFLA_INFO_MAX) < 0) return;
+  if (tb[IFLA_INFO_KIND]) copy_str(info->kind, sizeof info->kind, tb[IFLA_INFO_KIND]);
+  if (is_str(tb[IFLA_INFO_KIND], "bridge") && tb[IFLA_INFO_DATA]) {
+    info->is_bridge = 1;
+    parse_bridge(tb[IFLA_INFO_DATA], &info->bridge);
+  }
+  if (is_str(tb[IFLA_INFO_SLAVE_KIND], "bridge") && tb[IFLA_INFO_SLAVE_DATA]) {
+    info->is_port = 1;
+    parse_port(tb[IFLA_INFO_SLAVE_DATA], &info->port);
+  }
 }
 
 static int link_attr(const struct nlattr *attr, void *data) {
@@ -173,7 +386,7 @@ static int link_attr(const struct nlattr *attr, void *data) {
   case IFLA_BROADCAST:
     if (len <= LINK_ADDR_MAX) memcpy(info->broadcast, mnl_attr_get_payload(attr), len);
     break;
-  case IFLA_LINKINFO: mnl_attr_parse_nested(attr, kind_attr, info); break;
+  case IFLA_LINKINFO: parse_linkinfo(attr, info); break;
   }
   return MNL_CB_OK;
 }

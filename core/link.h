@@ -12,6 +12,26 @@
 
 #define LINK_ADDR_MAX 32
 
+/* Bridge options (IFLA_BR_*). Times are in the kernel's clock_t unit,
+ * centiseconds (USER_HZ 100): `ip link ... ageing_time 30000` is 300 s.
+ * On input a field < 0 is not sent; on output every field is set. */
+struct bridge_opts {
+  long forward_delay, hello_time, max_age, ageing_time;  /* centiseconds */
+  long stp;                  /* IFLA_BR_STP_STATE: 0 off, 1 kernel, 2 user */
+  long priority;             /* 0..65535 */
+  long mcast_snooping;       /* 0 or 1 */
+  unsigned char id[8];       /* read only: priority (2 bytes), MAC (6) */
+};
+
+void bridge_opts_init(struct bridge_opts *b);
+
+/* A bridge port's side (IFLA_INFO_SLAVE_DATA, IFLA_BRPORT_*). */
+struct bridge_port {
+  unsigned char state;       /* BR_STATE_* */
+  unsigned priority, cost;
+  int learning, flood;       /* 0 or 1 */
+};
+
 struct link_info {
   int ifindex;
   char ifname[IFNAMSIZ];
@@ -28,6 +48,10 @@ struct link_info {
   int link;                  /* IFLA_LINK: the veth peer's ifindex, 0 none */
   int link_netnsid;          /* -1: the peer is in this namespace */
   char qdisc[32];
+  int is_bridge;             /* kind "bridge": bridge holds its options */
+  struct bridge_opts bridge;
+  int is_port;               /* a bridge's port: port holds its side */
+  struct bridge_port port;
 };
 
 /* A device to create. netns_fd (when >= 0) creates it directly inside
@@ -41,6 +65,7 @@ struct link_spec {
   const char *peer;
   int peer_netns_fd;
   unsigned mtu;              /* 0: kernel default */
+  const struct bridge_opts *bridge;  /* kind "bridge" only; NULL: defaults */
 };
 
 /* What to change on an existing device; a field left at its "unchanged"
@@ -53,7 +78,9 @@ struct link_change {
   int addr_len;              /* 0: unchanged */
   int netns_fd;              /* move there, -1: unchanged */
   int master;                /* ifindex, 0 = nomaster, -1 unchanged */
+  const char *master_name;   /* the master by name (master is then -1) */
   int addrgenmode;           /* IN6_ADDR_GEN_MODE_*, -1 unchanged */
+  const struct bridge_opts *bridge;  /* change a bridge's options */
 };
 
 void link_change_init(struct link_change *c);
@@ -62,7 +89,17 @@ void link_change_init(struct link_change *c);
  * whitespace, not "." or ".."). */
 int link_name_ok(const char *name, struct err *e);
 
-/* Devices are named by ifindex when > 0, else by name. */
+/* Parse "aa:bb:cc:dd:ee:ff" (1..LINK_ADDR_MAX bytes) into out; returns
+ * the length, or -1. */
+int link_parse_hw(const char *text, unsigned char *out, struct err *e);
+/* "aa:bb:..." into buf (LINK_ADDR_MAX * 3 bytes are always enough). */
+void link_format_hw(const unsigned char *a, int len, char *buf, size_t size);
+
+/* Devices are named by ifindex when > 0, else by name. link_set sends
+ * one message; a new master is checked first with reads: a port of
+ * another bridge is EBUSY, since the kernel would silently move it (and,
+ * for a master it then refuses, leave it on no bridge at all), and an
+ * unknown master is ENODEV (the kernel says EINVAL). */
 int link_add(struct nl *nl, const struct link_spec *spec, struct err *e);
 int link_set(struct nl *nl, int ifindex, const char *name,
              const struct link_change *c, struct err *e);

@@ -67,8 +67,11 @@ lua_Integer lnslab_opt_int(lua_State *L, int idx, const char *key,
 lua_Integer lnslab_opt_range(lua_State *L, int idx, const char *op,
                              const char *key, lua_Integer dflt,
                              lua_Integer min, lua_Integer max) {
+  if (lua_isnoneornil(L, idx)) return dflt;
+  int given = lua_getfield(L, idx, key) != LUA_TNIL;
+  lua_pop(L, 1);
   lua_Integer v = lnslab_opt_int(L, idx, key, dflt);
-  if (v != dflt && (v < min || v > max))
+  if (given && (v < min || v > max))
     lnslab_raise(L, "%s: %s must be %I..%I", op, key, min, max);
   return v;
 }

@@ -1,12 +1,16 @@
 /*
  * lua_link.c - devices: netns methods link_add, link_set, link_del,
- * link_get, link_list. Tables use the field names of `ip -j link`.
+ * link_get, link_list. Tables use the field names of `ip -j link`; a
+ * bridge's options and a port's side use those of `ip -j -d link` and
+ * `bridge -j link`, with times in seconds.
  */
 #include <errno.h>
 #include <net/if_arp.h>
 #include <linux/if_link.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
+#include <limits.h>
 #include <string.h>
 
 #include "link.h"
@@ -66,8 +70,8 @@ static const char *operstate_name(unsigned char s) {
 }
 
 static void push_hw(lua_State *L, const unsigned char *a, int len) {
-  char text[LINK_ADDR_MAX * 3 + 1] = "", *p = text;
-  for (int i = 0; i < len; i++) p += sprintf(p, i ? ":%02x" : "%02x", a[i]);
+  char text[LINK_ADDR_MAX * 3 + 1];
+  link_format_hw(a, len, text, sizeof text);
   lua_pushstring(L, text);
 }
 
@@ -78,6 +82,49 @@ static void push_link_type(lua_State *L, unsigned short type) {
   case ARPHRD_NONE: lua_pushliteral(L, "none"); break;
   default: lua_pushinteger(L, type);
   }
+}
+
+/* The kernel's centiseconds as seconds: an integer when whole. */
+static void set_seconds(lua_State *L, const char *key, long centis) {
+  if (centis % 100 == 0) lua_pushinteger(L, centis / 100);
+  else lua_pushnumber(L, (lua_Number)centis / 100);
+  lua_setfield(L, -2, key);
+}
+
+static void set_bool(lua_State *L, const char *key, int v) {
+  lua_pushboolean(L, v);
+  lua_setfield(L, -2, key);
+}
+
+/* bridge = {stp=, bridge_id=, ageing_time=, ...}; bridge_id as `brctl
+ * show` prints it (8000.024280a4a80e), not ip's 8000.2:42:80:a4:a8:e. */
+static void push_bridge(lua_State *L, const struct bridge_opts *b) {
+  char id[24];
+  lua_createtable(L, 0, 8);
+  set_bool(L, "stp", b->stp != 0);
+  snprintf(id, sizeof id, "%02x%02x.%02x%02x%02x%02x%02x%02x", b->id[0], b->id[1],
+           b->id[2], b->id[3], b->id[4], b->id[5], b->id[6], b->id[7]);
+  lnslab_set_str(L, "bridge_id", id);
+  set_seconds(L, "ageing_time", b->ageing_time);
+  set_seconds(L, "forward_delay", b->forward_delay);
+  set_seconds(L, "hello_time", b->hello_time);
+  set_seconds(L, "max_age", b->max_age);
+  lnslab_set_int(L, "priority", b->priority);
+  set_bool(L, "mcast_snooping", b->mcast_snooping != 0);
+}
+
+/* port = {state=, priority=, cost=, learning=, flood=} as `bridge -j
+ * link` names them (BR_STATE_* order). */
+static void push_port(lua_State *L, const struct bridge_port *p) {
+  static const char *const states[] = {"disabled", "listening", "learning",
+                                       "forwarding", "blocking"};
+  lua_createtable(L, 0, 5);
+  if (p->state < sizeof states / sizeof *states) lnslab_set_str(L, "state", states[p->state]);
+  else lnslab_set_int(L, "state", p->state);
+  lnslab_set_int(L, "priority", p->priority);
+  lnslab_set_int(L, "cost", p->cost);
+  set_bool(L, "learning", p->learning);
+  set_bool(L, "flood", p->flood);
 }
 
 /* master, link_index and link_netnsid are present only when set; the
@@ -105,40 +152,117 @@ static void push_link(lua_State *L, const void *item) {
   if (l->master) lnslab_set_int(L, "master_index", l->master);
   if (l->link) lnslab_set_int(L, "link_index", l->link);
   if (l->link_netnsid >= 0) lnslab_set_int(L, "link_netnsid", l->link_netnsid);
+  if (l->is_bridge) {
+    push_bridge(L, &l->bridge);
+    lua_setfield(L, -2, "bridge");
+  }
+  if (l->is_port) {
+    push_port(L, &l->port);
+    lua_setfield(L, -2, "port");
+  }
 }
 
 /* }====================================================== */
 
 /* "aa:bb:cc:dd:ee:ff" into c->address. */
 static void check_hw(lua_State *L, const char *text, struct link_change *c) {
-  int n = 0;
-  const char *p = text;
-  while (*p && n < LINK_ADDR_MAX) {
-    unsigned byte;
-    int used;
-    if (sscanf(p, "%2x%n", &byte, &used) != 1 || used != 2) break;
-    c->address[n++] = (unsigned char)byte;
-    p += used;
-    if (*p == ':') p++;
-    else break;
-  }
-  if (*p || n == 0) lnslab_raise(L, "link address \"%s\": not a hardware address (aa:bb:cc:dd:ee:ff)", text);
-  c->addr_len = n;
+  struct err e;
+  if ((c->addr_len = link_parse_hw(text, c->address, &e)) < 0)
+    lnslab_raise(L, "link address \"%s\": %s", text, err_text(&e));
 }
 
-/* link_add{name=, kind=, netns=, peer=, peer_netns=, mtu=} */
+/*
+** {======================================================
+** Bridge options: bridge = {stp=, ageing_time=, ...}
+** =======================================================
+*/
+
+/* Whole centiseconds fit the kernel's u32 clock_t up to ~497 days. */
+#define SECONDS_MAX 42949672.0
+
+static long opt_seconds(lua_State *L, int t, const char *op, const char *key) {
+  long centis = -1;
+  if (lua_getfield(L, t, key) != LUA_TNIL) {
+    int isnum;
+    lua_Number s = lua_tonumberx(L, -1, &isnum);
+    if (!isnum || !(s >= 0 && s <= SECONDS_MAX))
+      lnslab_raise(L, "%s: bridge option '%s' must be 0..%d seconds", op, key, (int)SECONDS_MAX);
+    centis = (long)(s * 100 + 0.5);
+  }
+  lua_pop(L, 1);
+  return centis;
+}
+
+static long opt_bool(lua_State *L, int t, const char *op, const char *key) {
+  long v = -1;
+  int type = lua_getfield(L, t, key);
+  if (type == LUA_TBOOLEAN) v = lua_toboolean(L, -1);
+  else if (type != LUA_TNIL) lnslab_raise(L, "%s: bridge option '%s' must be a boolean", op, key);
+  lua_pop(L, 1);
+  return v;
+}
+
+/* The table in field "bridge" of the options at idx into b; 0 if absent. */
+static int check_bridge(lua_State *L, int idx, const char *op, struct bridge_opts *b) {
+  static const char *const allowed[] = {"stp", "ageing_time", "forward_delay", "hello_time",
+                                        "max_age", "priority", "mcast_snooping", NULL};
+  bridge_opts_init(b);
+  int type = lua_getfield(L, idx, "bridge");
+  if (type == LUA_TNIL) {
+    lua_pop(L, 1);
+    return 0;
+  }
+  if (type != LUA_TTABLE) lnslab_raise(L, "%s: option 'bridge' must be a table", op);
+  int t = lua_gettop(L);
+  lnslab_check_options(L, t, lua_pushfstring(L, "%s: bridge", op), allowed);
+  lua_pop(L, 1);
+  b->stp = opt_bool(L, t, op, "stp");
+  b->mcast_snooping = opt_bool(L, t, op, "mcast_snooping");
+  b->ageing_time = opt_seconds(L, t, op, "ageing_time");
+  b->forward_delay = opt_seconds(L, t, op, "forward_delay");
+  b->hello_time = opt_seconds(L, t, op, "hello_time");
+  b->max_age = opt_seconds(L, t, op, "max_age");
+  lua_Integer prio = lnslab_opt_int(L, t, "priority", -1);
+  if (prio < -1 || prio > 65535) lnslab_raise(L, "%s: bridge option 'priority' must be 0..65535", op);
+  b->priority = (long)prio;
+  lua_pop(L, 1);
+  return 1;
+}
+
+/* master = IFINDEX | NAME | 0 (nomaster); link.c looks a name up. */
+static void check_master(lua_State *L, int idx, struct link_change *c) {
+  int type = lua_getfield(L, idx, "master");
+  if (type == LUA_TSTRING) c->master_name = lua_tostring(L, -1);
+  else if (type != LUA_TNIL) {
+    lua_Integer master = lnslab_opt_int(L, idx, "master", -1);
+    if (master < 0 || master > INT_MAX)
+      lnslab_raise(L, "link set: master must be an ifindex, a name or 0");
+    c->master = (int)master;
+  }
+  lua_pop(L, 1);  /* a name stays anchored in the options table */
+}
+
+/* }====================================================== */
+
+/* link_add{name=, kind=, netns=, peer=, peer_netns=, mtu=, bridge=} */
 static int m_link_add(lua_State *L) {
-  static const char *const allowed[] = {"name", "kind", "netns", "peer", "peer_netns", "mtu", NULL};
+  static const char *const allowed[] = {"name", "kind", "netns", "peer", "peer_netns", "mtu",
+                                        "bridge", NULL};
   struct lnetns *ns = lnetns_check(L, 1);
   struct link_spec s = {0};
+  struct bridge_opts bridge;
   struct err e;
   luaL_checktype(L, 2, LUA_TTABLE);
   lnslab_check_options(L, 2, "link add", allowed);
   s.name = lnslab_opt_str(L, 2, "name", NULL);
   s.kind = lnslab_opt_str(L, 2, "kind", NULL);
   if (!s.name || !s.kind) return lnslab_raise(L, "link add: name and kind are required");
+  if (check_bridge(L, 2, "link add", &bridge)) {
+    if (strcmp(s.kind, "bridge")) return lnslab_raise(L, "link add: option 'bridge' needs kind \"bridge\"");
+    s.bridge = &bridge;
+  }
   s.peer = lnslab_opt_str(L, 2, "peer", NULL);
-  s.mtu = (unsigned)lnslab_opt_int(L, 2, "mtu", 0);
+  s.mtu = (unsigned)lnslab_opt_range(L, 2, "link add", "mtu", 0, 1, UINT32_MAX);
   s.netns_fd = s.peer_netns_fd = -1;
   lua_getfield(L, 2, "netns");
   if (!lua_isnil(L, -1)) s.netns_fd = lnetns_check(L, -1)->fd;
@@ -148,12 +272,14 @@ static int m_link_add(lua_State *L) {
   return 0;
 }
 
-/* link_set(dev, {up=, name=, mtu=, address=, netns=, master=, addrgenmode=}) */
+/* link_set(dev, {up=, name=, mtu=, address=, netns=, master=, addrgenmode=,
+ * bridge=}): one message. master is an ifindex, a name, or 0 (nomaster). */
 static int m_link_set(lua_State *L) {
   static const char *const allowed[] = {"up", "name", "mtu", "address", "netns",
-                                        "master", "addrgenmode", NULL};
+                                        "master", "addrgenmode", "bridge", NULL};
   struct lnetns *ns = lnetns_check(L, 1);
   struct link_change c;
+  struct bridge_opts bridge;
   struct err e;
   int ifindex;
   const char *name;
@@ -161,15 +287,15 @@ static int m_link_set(lua_State *L) {
   luaL_checktype(L, 3, LUA_TTABLE);
   lnslab_check_options(L, 3, "link set", allowed);
   link_change_init(&c);
-  lua_getfield(L, 3, "up");
-  if (!lua_isnil(L, -1)) c.up = lua_toboolean(L, -1);
+  c.up = lnslab_opt_bool(L, 3, "up", -1);
   c.name = lnslab_opt_str(L, 3, "name", NULL);
-  c.mtu = (unsigned)lnslab_opt_int(L, 3, "mtu", 0);
+  c.mtu = (unsigned)lnslab_opt_range(L, 3, "link set", "mtu", 0, 1, UINT32_MAX);
   const char *hw = lnslab_opt_str(L, 3, "address", NULL);
   if (hw) check_hw(L, hw, &c);
   lua_getfield(L, 3, "netns");
   if (!lua_isnil(L, -1)) c.netns_fd = lnetns_check(L, -1)->fd;
-  c.master = (int)lnslab_opt_int(L, 3, "master", -1);
+  check_master(L, 3, &c);
+  if (check_bridge(L, 3, "link set", &bridge)) c.bridge = &bridge;
   const char *gen = lnslab_opt_str(L, 3, "addrgenmode", NULL);
   if (gen) {
     if (!strcmp(gen, "none")) c.addrgenmode = IN6_ADDR_GEN_MODE_NONE;

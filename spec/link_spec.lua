@@ -197,7 +197,20 @@ describe("link", function()
     end)
     it("a malformed mac address", function()
       local a = host:veth("veth-test1", "veth-test2")
-      assert.has_error(function() a:set_address("02:42:zz") end)
+      local before = ip_link(nil, "veth-test1").address
+      for _, bad in ipairs{ "02:42:zz", " 2:42:ac:11:00:02", "0x2:42", "+2:42:ac:11:00:02", "02:42:" } do
+        assert.has_error(function() a:set_address(bad) end,
+          ('link address "%s": not a hardware address (aa:bb:cc:dd:ee:ff)'):format(bad))
+      end
+      assert.equal(before, ip_link(nil, "veth-test1").address)
+    end)
+    it("option values of the wrong type or range", function()
+      local a = host:veth("veth-test1", "veth-test2")
+      assert.has_error(function() a:set{ up = "no" } end, "option 'up' must be true or false")
+      assert.has_error(function() a:set_mtu(0) end, "link set: mtu must be 1..4294967295")
+      assert.has_error(function() a:set_mtu("1400") end, "option 'mtu' must be an integer")
+      assert.is_false(has_flag(ip_link(nil, "veth-test1"), "UP"))
+      assert.equal(1500, ip_link(nil, "veth-test1").mtu)
     end)
   end)
 end)

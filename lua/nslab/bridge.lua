@@ -61,7 +61,7 @@ end
 -- device name in the bridge's namespace.
 function Bridge:attach(port)
   port = link.is(port) and port or self.ns:link(port)
-  port.ns.handle:link_set(port.name, { master = self:index() })
+  port.ns.handle:link_set(port.name, { master = self.name })
   trace.command(port.ns:ip("link set dev " .. shell.quote(port.name) .. " master " .. shell.quote(self.name)))
   return port
 end

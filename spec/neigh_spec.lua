@@ -1,0 +1,192 @@
+-- neigh: the ARP and NDP tables of a namespace (ns:neigh_list, neigh_add,
+-- neigh_del) over a veth between two namespaces; `ip -j neigh` in the same
+-- namespace is the witness.
+local world = require("spec.support.world")
+local netns = require("nslab.netns")
+local core = require("nslab.core")
+
+-- ip's view of ns's neighbours, NOARP entries included.
+local function ip_neigh(ns)
+  return world.ip_json(ns, "neigh show nud all")
+end
+
+local function same_entry(theirs, mine)
+  assert.same({ theirs.dst, theirs.lladdr, theirs.state }, { mine.dst, mine.lladdr, mine.state })
+end
+
+-- Has dev in ns joined the IPv6 multicast group (32 hex digits, as
+-- /proc/net/igmp6 writes it)? A neighbour solicitation that arrives
+-- before the solicited-node group is joined is dropped, and the next one
+-- comes a second later: wait for the join instead.
+local function joined(ns, dev, group)
+  return ns:run(function()
+    for line in io.lines("/proc/thread-self/net/igmp6") do
+      local d, g = line:match("^%d+%s+(%S+)%s+(%x+)")
+      if d == dev and g == group then return true end
+    end
+    return false
+  end)
+end
+
+local function wait_joined(ns, dev, group)
+  local deadline = core.clock() + 2
+  while not joined(ns, dev, group) do
+    if core.clock() > deadline then return false end
+    core.sleep(0.005)
+  end
+  return true
+end
+
+describe("neigh", function()
+  local test1, test2, end1, end2, mac1, mac2
+
+  -- test1 [veth-test1 192.168.1.1/24] ---- [veth-test2 192.168.1.2/24] test2
+  before_each(function()
+    world.fresh()
+    test1, test2 = netns.add("test1"), netns.add("test2")
+    end1, end2 = test1:veth("veth-test1", "veth-test2", { peer_netns = test2 })
+    mac1, mac2 = "02:42:ac:11:00:02", "02:42:ac:11:00:03"
+    end1:set_address(mac1)
+    end2:set_address(mac2)
+    end1:addr_add("192.168.1.1/24")
+    end2:addr_add("192.168.1.2/24")
+    end1:up()
+    end2:up()
+    assert.is_true(end1:wait("UP"))
+    assert.is_true(end2:wait("UP"))
+  end)
+
+  it("shows the ARP entry a ping made, REACHABLE with the peer's MAC", function()
+    assert.equal(1, test1:ping("192.168.1.2").received)
+    local mine = world.find(test1.handle:neigh_list{ family = "inet" }, "dst", "192.168.1.2")
+    assert.same({ mac2, { "REACHABLE" }, end1:index() }, { mine.lladdr, mine.state, mine.ifindex })
+    assert.is_true(mine.updated >= 0 and mine.updated < 5)
+    same_entry(world.find(ip_neigh(test1), "dst", "192.168.1.2"), mine)
+    -- the target learned the source from its ARP request
+    local back = world.find(test2.handle:neigh_list(), "dst", "192.168.1.1")
+    assert.equal(mac1, back.lladdr)
+    same_entry(world.find(ip_neigh(test2), "dst", "192.168.1.1"), back)
+  end)
+
+  it("adds a permanent entry, and the ping goes through though the target answers no ARP", function()
+    -- test2 ignores every ARP request (its own requests still get answers)
+    world.sh(test2, "sysctl -qw net.ipv4.conf.veth-test2.arp_ignore=8")
+    assert.equal(0, test1:ping("192.168.1.2", { timeout = 0.3 }).received)
+    assert.is_not.same({ "REACHABLE" }, world.find(ip_neigh(test1), "dst", "192.168.1.2").state)
+    -- replaces the entry the failed resolution left
+    test1.handle:neigh_add("veth-test1", { dst = "192.168.1.2", lladdr = mac2 })
+    local theirs = world.find(ip_neigh(test1), "dst", "192.168.1.2")
+    assert.same({ mac2, { "PERMANENT" } }, { theirs.lladdr, theirs.state })
+    same_entry(theirs, world.find(test1.handle:neigh_list(), "dst", "192.168.1.2"))
+    assert.equal(1, test1:ping("192.168.1.2", { timeout = 1 }).received)
+    assert.same({ "PERMANENT" }, world.find(ip_neigh(test1), "dst", "192.168.1.2").state)
+  end)
+
+  it("adds noarp, reachable and stale entries and the router flag, as ip neigh replace", function()
+    local h = test1.handle
+    h:neigh_add("veth-test1", { dst = "192.168.1.7", lladdr = "02:00:00:00:00:07", state = "noarp", router = true })
+    h:neigh_add("veth-test1", { dst = "192.168.1.8", lladdr = "02:00:00:00:00:08", state = "stale" })
+    h:neigh_add("veth-test1", { dst = "192.168.1.9", lladdr = "02:00:00:00:00:09", state = "reachable" })
+    -- again, changed: replace, not an error
+    h:neigh_add("veth-test1", { dst = "192.168.1.8", lladdr = "02:00:00:00:00:88", state = "stale" })
+    local theirs, mine = ip_neigh(test1), h:neigh_list()
+    for _, dst in ipairs{ "192.168.1.7", "192.168.1.8", "192.168.1.9" } do
+      same_entry(world.find(theirs, "dst", dst), world.find(mine, "dst", dst))
+    end
+    assert.same({ "NOARP" }, world.find(mine, "dst", "192.168.1.7").state)
+    assert.is_true(world.find(mine, "dst", "192.168.1.7").router)
+    -- ip -j says "router":null (a flag with no value), which JSON decoders read as absent
+    assert.matches('"dst":"192.168.1.7",[^}]*"router":null', world.sh(test1, "ip -j neigh show nud all"))
+    assert.same({ "02:00:00:00:00:88", { "STALE" } },
+                { world.find(mine, "dst", "192.168.1.8").lladdr, world.find(mine, "dst", "192.168.1.8").state })
+    assert.is_nil(world.find(mine, "dst", "192.168.1.9").router)
+  end)
+
+  it("deletes an entry", function()
+    test1.handle:neigh_add("veth-test1", { dst = "192.168.1.9", lladdr = "02:00:00:00:00:09" })
+    assert.is_not_nil(world.find(ip_neigh(test1), "dst", "192.168.1.9"))
+    test1.handle:neigh_del("veth-test1", { dst = "192.168.1.9" })
+    assert.is_nil(world.find(ip_neigh(test1), "dst", "192.168.1.9"))
+    assert.is_nil(world.find(test1.handle:neigh_list(), "dst", "192.168.1.9"))
+  end)
+
+  it("handles IPv6 neighbours: a permanent entry, and the one a ping makes", function()
+    end1:addr_add("2001:db8::1/64", { nodad = true })
+    end2:addr_add("2001:db8::2/64", { nodad = true })
+    test1.handle:neigh_add("veth-test1", { dst = "2001:db8::9", lladdr = "02:00:00:00:00:09" })
+    local theirs = world.find(world.ip_json(test1, "-6 neigh show nud all"), "dst", "2001:db8::9")
+    assert.same({ "02:00:00:00:00:09", { "PERMANENT" } }, { theirs.lladdr, theirs.state })
+    same_entry(theirs, world.find(test1.handle:neigh_list{ family = "inet6" }, "dst", "2001:db8::9"))
+    -- ff02::1:ff00:2, the solicited-node group of 2001:db8::2
+    assert.is_true(wait_joined(test2, "veth-test2", "ff0200000000000000000001ff000002"))
+    assert.is_true(wait_joined(test1, "veth-test1", "ff0200000000000000000001ff000001"))
+    assert.equal(1, test1:ping("2001:db8::2", { timeout = 1 }).received)
+    local mine = world.find(test1.handle:neigh_list{ family = "inet6" }, "dst", "2001:db8::2")
+    assert.same({ mac2, { "REACHABLE" } }, { mine.lladdr, mine.state })
+    same_entry(world.find(world.ip_json(test1, "-6 neigh show nud all"), "dst", "2001:db8::2"), mine)
+    -- the default lists both families; a family lists only its own
+    local all = test1.handle:neigh_list()
+    assert.is_not_nil(world.find(all, "dst", "2001:db8::9"))
+    assert.is_nil(world.find(test1.handle:neigh_list{ family = "inet" }, "dst", "2001:db8::9"))
+    test1.handle:neigh_del("veth-test1", { dst = "2001:db8::9" })
+    assert.is_nil(world.find(world.ip_json(test1, "-6 neigh show nud all"), "dst", "2001:db8::9"))
+  end)
+
+  describe("errors", function()
+    local h
+    before_each(function() h = test1.handle end)
+
+    it("a bad address", function()
+      assert.has_error(function() h:neigh_add("veth-test1", { dst = "192.168.1.300", lladdr = mac2 }) end,
+        'neigh add "192.168.1.300": not an IPv4 or IPv6 address')
+      assert.has_error(function() h:neigh_add("veth-test1", { dst = "192.168.1.0/24", lladdr = mac2 }) end,
+        'neigh add "192.168.1.0/24": not an IPv4 or IPv6 address')
+      assert.has_error(function() h:neigh_del("veth-test1", { dst = "fe80::zz" }) end,
+        'neigh del "fe80::zz": not an IPv4 or IPv6 address')
+      assert.has_error(function() h:neigh_add("veth-test1", { lladdr = mac2 }) end,
+        "neigh add: option 'dst' is required")
+    end)
+
+    it("a bad MAC", function()
+      assert.has_error(function() h:neigh_add("veth-test1", { dst = "192.168.1.9", lladdr = "02:42:zz" }) end,
+        'neigh add 192.168.1.9 dev veth-test1: lladdr "02:42:zz": not a hardware address (aa:bb:cc:dd:ee:ff)')
+      -- too short for the device: the kernel's own words
+      assert.has_error(function() h:neigh_add("veth-test1", { dst = "192.168.1.9", lladdr = "02:42" }) end,
+        "neigh add 192.168.1.9 dev veth-test1: Invalid argument (Invalid link address)")
+      -- none at all for a new permanent entry
+      assert.has_error(function() h:neigh_add("veth-test1", { dst = "192.168.1.9" }) end,
+        "neigh add 192.168.1.9 dev veth-test1: Invalid argument (No link layer address given)")
+    end)
+
+    it("a missing device", function()
+      assert.has_error(function() h:neigh_add("eth9", { dst = "192.168.1.9", lladdr = mac2 }) end,
+        "neigh add 192.168.1.9 dev eth9: No such device")
+      assert.has_error(function() h:neigh_del("eth9", { dst = "192.168.1.9" }) end,
+        "neigh del 192.168.1.9 dev eth9: No such device")
+    end)
+
+    it("a missing entry, a bad state, a misspelled option", function()
+      assert.has_error(function() h:neigh_del("veth-test1", { dst = "192.168.1.99" }) end,
+        "neigh del 192.168.1.99 dev veth-test1: No such file or directory")
+      assert.has_error(function() h:neigh_add("veth-test1", { dst = "192.168.1.9", lladdr = mac2, state = "delay" }) end,
+        "neigh add: state must be permanent, noarp, reachable or stale")
+      assert.has_error(function() h:neigh_add("veth-test1", { dst = "192.168.1.9", lladr = mac2 }) end,
+        "neigh add: invalid option 'lladr'")
+      assert.has_error(function() h:neigh_list{ famliy = "inet" } end,
+        "neigh show: invalid option 'famliy'")
+    end)
+
+    it("leaves nothing behind", function()
+      pcall(h.neigh_add, h, "veth-test1", { dst = "192.168.1.9", lladdr = "02:42:zz" })
+      pcall(h.neigh_add, h, "veth-test1", { dst = "192.168.1.9", lladdr = "02:42" })
+      -- `ip neigh add` without lladdr leaves an empty entry; nslab does not
+      pcall(h.neigh_add, h, "veth-test1", { dst = "192.168.1.9" })
+      assert.is_nil(world.find(ip_neigh(test1), "dst", "192.168.1.9"))
+      -- but an entry that was there stays, and without lladdr keeps its own
+      h:neigh_add("veth-test1", { dst = "192.168.1.9", lladdr = "02:00:00:00:00:09", state = "stale" })
+      h:neigh_add("veth-test1", { dst = "192.168.1.9" })
+      local e = world.find(ip_neigh(test1), "dst", "192.168.1.9")
+      assert.same({ "02:00:00:00:00:09", { "PERMANENT" } }, { e.lladdr, e.state })
+    end)
+  end)
+end)
