@@ -357,6 +357,11 @@ static void parse_linkinfo(const struct nlattr *nest, struct link_info *info) {
     info->is_bridge = 1;
     parse_bridge(tb[IFLA_INFO_DATA], &info->bridge);
   }
+  if (is_str(tb[IFLA_INFO_KIND], "tun") && tb[IFLA_INFO_DATA]) {
+    const struct nlattr *tun[IFLA_TUN_MAX + 1];
+    if (nested(tb[IFLA_INFO_DATA], tun, IFLA_TUN_MAX) >= 0)
+      info->tun_type = (int)uint_attr(tun[IFLA_TUN_TYPE], 1, 0);
+  }
   if (is_str(tb[IFLA_INFO_SLAVE_KIND], "bridge") && tb[IFLA_INFO_SLAVE_DATA]) {
     info->is_port = 1;
     parse_port(tb[IFLA_INFO_SLAVE_DATA], &info->port);

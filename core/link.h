@@ -52,6 +52,7 @@ struct link_info {
   struct bridge_opts bridge;
   int is_port;               /* a bridge's port: port holds its side */
   struct bridge_port port;
+  int tun_type;              /* kind "tun": IFF_TUN (1) or IFF_TAP (2) */
 };
 
 /* A device to create. netns_fd (when >= 0) creates it directly inside

@@ -156,6 +156,7 @@ static void push_link(lua_State *L, const void *item) {
     push_bridge(L, &l->bridge);
     lua_setfield(L, -2, "bridge");
   }
+  if (l->tun_type) lnslab_set_str(L, "tun_type", l->tun_type == 2 ? "tap" : "tun");
   if (l->is_port) {
     push_port(L, &l->port);
     lua_setfield(L, -2, "port");

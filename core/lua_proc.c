@@ -5,6 +5,10 @@
  *   ns:exec "ip -br link"                         -- through /bin/sh -c
  *   ns:exec({"ping", "-c", 1, "10.0.0.2"}, {timeout = 5})
  *   --> {status = 0, signal = nil, stdout = "...", stderr = "..."}
+ *   ns:exec("hostname", {pid = 1234})   -- nsenter -t 1234 -n -u -i hostname
+ *
+ * With pid, the command joins that process's network, UTS and IPC
+ * namespaces (as `docker exec` does for a container) instead of ns's.
  */
 #include <limits.h>
 #include <math.h>
@@ -16,7 +20,8 @@
 #include "lua_nslab.h"
 #include "proc.h"
 
-static const char *const exec_options[] = { "input", "timeout", NULL };
+static const char *const exec_options[] = { "input", "timeout", "pid",
+                                            NULL };
 
 
 /*
@@ -110,6 +115,29 @@ static int is_current (int fd) {
 
 
 /*
+** cmd in all the namespaces of process pid. The namespace fds are closed
+** before anything can raise.
+*/
+static int exec_pid (lua_State *L, lua_Integer pid, char **argv,
+                     const char *input, size_t input_len, int timeout_ms) {
+  struct proc_ns ns;
+  struct proc_result r;
+  struct err e;
+  int rc = proc_ns_open_pid((long)pid, &ns, &e);
+  if (rc == 0) {
+    rc = proc_run_ns(&ns, NULL, argv, input, input_len, timeout_ms, &r, &e);
+    proc_ns_close(&ns);
+  }
+  if (rc < 0)
+    return lnslab_fail(L, "netns exec", lua_pushfstring(L, "pid %I",
+                       (LUAI_UACINT)pid), &e);
+  push_result(L, &r);
+  proc_result_free(&r);
+  return 1;
+}
+
+
+/*
 ** ns:exec(cmd [, opts])
 */
 static int l_exec (lua_State *L) {
@@ -123,7 +151,10 @@ static int l_exec (lua_State *L) {
   }
   int timeout_ms = check_timeout(L, 3);
   const char *input = check_input(L, 3, &input_len);
+  lua_Integer pid = lnslab_opt_int(L, 3, "pid", 0);
   char **argv = check_argv(L, 2);
+  if (pid != 0)
+    return exec_pid(L, pid, argv, input, input_len, timeout_ms);
   int here = !ns->name && is_current(ns->fd);
   if (proc_run(here ? -1 : ns->fd, ns->name, argv, input, input_len,
                timeout_ms, &r, &e) < 0)

@@ -31,11 +31,12 @@
 #include "netns.h"
 
 /* What the child failed to do, as sent through the report pipe. */
-enum step { STEP_SETNS, STEP_UNSHARE, STEP_SLAVE, STEP_SYSFS, STEP_FDS,
-            STEP_EXEC };
+enum step { STEP_SETNS, STEP_SETNS_UTS, STEP_SETNS_IPC, STEP_UNSHARE,
+            STEP_SLAVE, STEP_SYSFS, STEP_FDS, STEP_EXEC };
 
 static const char *const step_names[] = {
-  "enter the network namespace", "unshare the mount namespace",
+  "enter the network namespace", "enter the UTS namespace",
+  "enter the IPC namespace", "unshare the mount namespace",
   "make / a slave mount", "mount /sys", "set up stdin/stdout/stderr",
   "exec"
 };
@@ -169,11 +170,26 @@ static int in_path (const char *name) {
 }
 
 
-static _Noreturn void run_child (int report, int fds[3], int netns_fd,
-                                 const char *name, char *const argv[]) {
+/*
+** UTS and IPC first: what they are does not depend on the network
+** namespace, and the mount work that follows the network one comes last.
+*/
+static void enter_all (int report, const struct proc_ns *ns,
+                       const char *name) {
+  if (ns->uts >= 0 && setns(ns->uts, CLONE_NEWUTS) < 0)
+    child_fail(report, STEP_SETNS_UTS);
+  if (ns->ipc >= 0 && setns(ns->ipc, CLONE_NEWIPC) < 0)
+    child_fail(report, STEP_SETNS_IPC);
+  if (ns->net >= 0 || name) enter_netns(report, ns->net, name);
+}
+
+
+static _Noreturn void run_child (int report, int fds[3],
+                                 const struct proc_ns *ns, const char *name,
+                                 char *const argv[]) {
   reset_signals();
   if (setup_fds(&report, fds) < 0) child_fail(report, STEP_FDS);
-  if (netns_fd >= 0 || name) enter_netns(report, netns_fd, name);
+  enter_all(report, ns, name);
   execvp(argv[0], argv);
   if (errno == EACCES && !strchr(argv[0], '/') && !in_path(argv[0]))
     errno = ENOENT;
@@ -427,9 +443,9 @@ static int supervise (pid_t pid, struct io *io, int timeout_ms,
 }
 
 
-int proc_run (int netns_fd, const char *netns_name, char *const argv[],
-              const char *input, size_t input_len, int timeout_ms,
-              struct proc_result *r, struct err *e) {
+int proc_run_ns (const struct proc_ns *ns, const char *netns_name,
+                 char *const argv[], const char *input, size_t input_len,
+                 int timeout_ms, struct proc_result *r, struct err *e) {
   int p[4][2], status, rc = -1;
   pid_t pid;
   sigset_t pipe_set, saved, pending;
@@ -448,7 +464,7 @@ int proc_run (int netns_fd, const char *netns_name, char *const argv[],
   if (pid < 0) { err_errno(e); goto out; }
   if (pid == 0) {
     int fds[3] = { p[0][0], p[1][1], p[2][1] };
-    run_child(p[3][1], fds, netns_fd, netns_name, argv);
+    run_child(p[3][1], fds, ns, netns_name, argv);
   }
   io.in = p[0][1]; io.out = p[1][0]; io.err = p[2][0];
   p[0][1] = p[1][0] = p[2][0] = -1;
@@ -470,6 +486,67 @@ out:
   sigprocmask(SIG_SETMASK, &saved, NULL);
   return rc;
 }
+
+
+int proc_run (int netns_fd, const char *netns_name, char *const argv[],
+              const char *input, size_t input_len, int timeout_ms,
+              struct proc_result *r, struct err *e) {
+  struct proc_ns ns = { netns_fd, -1, -1 };
+  return proc_run_ns(&ns, netns_name, argv, input, input_len, timeout_ms,
+                     r, e);
+}
+
+
+/*
+** {==================================================================
+** The namespaces of a process
+** ===================================================================
+*/
+
+/*
+** Open /proc/PID/ns/KIND unless it is the caller's own: 1 opened, 0 the
+** same, -1 error (ENOENT: the process is gone).
+*/
+static int open_ns_of (long pid, const char *kind, int *fd, struct err *e) {
+  char path[64], self[64];
+  struct stat a, b;
+  snprintf(path, sizeof path, "/proc/%ld/ns/%s", pid, kind);
+  snprintf(self, sizeof self, "/proc/thread-self/ns/%s", kind);
+  *fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (*fd < 0) return err_errno(e);
+  if (fstat(*fd, &a) == 0 && stat(self, &b) == 0 && a.st_ino == b.st_ino &&
+      a.st_dev == b.st_dev) {
+    close(*fd);
+    *fd = -1;
+    return 0;
+  }
+  return 1;
+}
+
+
+int proc_ns_open_pid (long pid, struct proc_ns *ns, struct err *e) {
+  static const char *const kinds[] = { "net", "uts", "ipc" };
+  int *fds[] = { &ns->net, &ns->uts, &ns->ipc };
+  ns->net = ns->uts = ns->ipc = -1;
+  if (pid <= 0) return err_set(e, ESRCH, "no such process");
+  for (int i = 0; i < 3; i++)
+    if (open_ns_of(pid, kinds[i], fds[i], e) < 0) {
+      if (e->code == ENOENT) err_set(e, ESRCH, "no such process");
+      proc_ns_close(ns);
+      return -1;
+    }
+  return 0;
+}
+
+
+void proc_ns_close (struct proc_ns *ns) {
+  if (ns->net >= 0) close(ns->net);
+  if (ns->uts >= 0) close(ns->uts);
+  if (ns->ipc >= 0) close(ns->ipc);
+  ns->net = ns->uts = ns->ipc = -1;
+}
+
+/* }================================================================== */
 
 
 void proc_result_free (struct proc_result *r) {

@@ -194,6 +194,7 @@ function check.bind(runner)
     if ns.name then return tostring(ns.name) end
     local host = runner.host and runner.host()
     if host == nil or rawequal(ns, host) then return "host" end
+    if type(ns.label) == "function" then return ns:label() end -- "container test1"
     return "an anonymous namespace"
   end
 

@@ -166,6 +166,7 @@ end
 -- Wire a running container into its network: what libnetwork does on start.
 local function connect(self, c)
   local net = c.network
+  if c.mode == "container" then return end -- it shares the other's, wired already
   if net.driver == "null" then c.proc.netns:link("lo"):up() return end
   if net.driver ~= "bridge" then return end
   c.ip = allocate(net, c.name)
@@ -185,7 +186,7 @@ end
 
 -- Undo connect: the host end goes (and eth0 with it), the address is free.
 local function disconnect(self, c)
-  if c.network.driver == "bridge" and c.veth then
+  if c.veth then
     self.host:link(c.veth):delete()
     c.network.used[c.ip] = nil
     c.veth, c.ip, c.mac, c.endpoint_id = nil, nil, nil, nil

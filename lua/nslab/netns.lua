@@ -380,6 +380,23 @@ function Netns:resolv_conf(nameservers)
   self:etc_file("resolv.conf", table.concat(lines))
 end
 
+---------------------------------------------------------------- sockets
+
+-- A TCP listener here (nginx's bind + listen): a socket with :accept(),
+-- :port(), :close(). Fails with EADDRINUSE when the port is taken here.
+function Netns:tcp_listen(addr, port, opts)
+  local sock = self.handle:tcp_listen(addr, port, opts)
+  trace.command(self:inside(string.format("nc -l %s %d &", addr, port)))
+  return sock
+end
+
+-- A TCP connection from here: :send(), :recv(), :peer(), :close().
+function Netns:tcp_connect(addr, port, opts)
+  local sock = self.handle:tcp_connect(addr, port, opts)
+  trace.command(self:inside(string.format("nc %s %d", addr, port)))
+  return sock
+end
+
 -- The PID whose fds name anonymous namespaces in printed commands.
 function M.pid()
   local f = io.open("/proc/self/stat")

@@ -1,0 +1,248 @@
+/*
+ * container.c - a long-lived process in namespaces of its own (see
+ * container.h).
+ *
+ * The child reports through a pipe: one record, either "ready" or the step
+ * that failed with its errno. EOF without a record means it died first.
+ */
+#include "container.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+enum step { STEP_READY, STEP_PDEATHSIG, STEP_SESSION, STEP_SETNS,
+            STEP_UNSHARE, STEP_HOSTNAME, STEP_FDS };
+
+static const char *const step_names[] = {
+  "ready", "tie it to its parent", "start a session",
+  "join the network namespace", "unshare its namespaces",
+  "set the hostname", "close inherited descriptors"
+};
+
+struct report { int step, code; };
+
+
+/*
+** {==================================================================
+** The child
+** ===================================================================
+*/
+
+static void send_report (int fd, enum step step, int code) {
+  struct report r = { step, code };
+  ssize_t n = write(fd, &r, sizeof r);
+  (void)n;
+}
+
+
+static _Noreturn void child_fail (int report, enum step step) {
+  send_report(report, step, errno);
+  _exit(127);
+}
+
+
+/* Default dispositions, nothing blocked: SIGTERM ends it. */
+static void reset_signals (void) {
+  sigset_t none;
+  for (int sig = 1; sig < NSIG; sig++)
+    if (sig != SIGKILL && sig != SIGSTOP) signal(sig, SIG_DFL);
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+
+/* Is fd the network namespace we are in? setns there would need a
+ * privilege that joining one's own namespace does not. */
+static int is_current_net (int fd) {
+  struct stat a, b;
+  return fstat(fd, &a) == 0 && stat("/proc/self/ns/net", &b) == 0 &&
+         a.st_ino == b.st_ino && a.st_dev == b.st_dev;
+}
+
+
+/*
+** Close every descriptor but 0, 1, 2 and keep; keep is moved above 2
+** first if it sits there.
+*/
+static int close_inherited (int *keep) {
+  if (*keep < 3) {
+    int moved = fcntl(*keep, F_DUPFD_CLOEXEC, 3);
+    if (moved < 0) return -1;
+    *keep = moved;
+  }
+  if (*keep > 3 && close_range(3, (unsigned)*keep - 1, 0) < 0) return -1;
+  return close_range((unsigned)*keep + 1, ~0U, 0);
+}
+
+
+static _Noreturn void run_child (int report, pid_t parent,
+                                 const struct container_spec *s) {
+  int flags = (s->netns_fd < 0 ? CLONE_NEWNET : 0) |
+              (s->new_uts ? CLONE_NEWUTS : 0) |
+              (s->new_ipc ? CLONE_NEWIPC : 0);
+  reset_signals();
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) child_fail(report, STEP_PDEATHSIG);
+  if (getppid() != parent) _exit(1);   /* the parent died before prctl */
+  if (setsid() < 0) child_fail(report, STEP_SESSION);
+  if (s->netns_fd >= 0 && !is_current_net(s->netns_fd) &&
+      setns(s->netns_fd, CLONE_NEWNET) < 0)
+    child_fail(report, STEP_SETNS);
+  if (flags && unshare(flags) < 0) child_fail(report, STEP_UNSHARE);
+  /* Only ever in a UTS namespace of its own: the world shares the
+     machine's, so a hostname set here would rename the machine. */
+  if (s->hostname && s->new_uts &&
+      sethostname(s->hostname, strlen(s->hostname)) < 0)
+    child_fail(report, STEP_HOSTNAME);
+  if (close_inherited(&report) < 0) child_fail(report, STEP_FDS);
+  send_report(report, STEP_READY, 0);
+  close(report);
+  for (;;) pause();
+}
+
+/* }================================================================== */
+
+
+/*
+** {==================================================================
+** The parent
+** ===================================================================
+*/
+
+static long long now_ms (void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+
+static void reap (struct container *c) {
+  if (c->reaped) return;
+  while (waitpid(c->pid, &c->status, 0) < 0 && errno == EINTR) {}
+  c->reaped = 1;
+}
+
+
+static int check_spec (const struct container_spec *s, struct err *e) {
+  if (s->hostname == NULL) return 0;
+  if (!s->new_uts)
+    return err_set(e, EINVAL, "a hostname needs a UTS namespace of its own "
+                   "(uts = true)");
+  size_t len = strlen(s->hostname);
+  if (len == 0) return err_set(e, EINVAL, "empty hostname");
+  if (len > CONTAINER_HOSTNAME_MAX)
+    return err_set(e, EINVAL, "hostname longer than %d bytes",
+                   CONTAINER_HOSTNAME_MAX);
+  return 0;
+}
+
+
+/*
+** The child's one record: ready (0), or why it failed (-1, child reaped).
+*/
+static int read_report (int fd, struct container *c, struct err *e) {
+  struct report r;
+  ssize_t n;
+  while ((n = read(fd, &r, sizeof r)) < 0 && errno == EINTR) {}
+  if (n == (ssize_t)sizeof r && r.step == STEP_READY) return 0;
+  reap(c);
+  if (n != (ssize_t)sizeof r || r.step <= STEP_READY || r.step > STEP_FDS)
+    return err_set(e, EIO, "the process ended before it was ready");
+  return err_set(e, r.code, "%s: %s", step_names[r.step], strerror(r.code));
+}
+
+
+int container_start (const struct container_spec *s, struct container *c,
+                     struct err *e) {
+  int p[2];
+  pid_t parent = getpid();
+  memset(c, 0, sizeof *c);
+  c->pidfd = -1;
+  c->reaped = 1;                  /* nothing to stop until it runs */
+  if (check_spec(s, e) < 0) return -1;
+  if (pipe2(p, O_CLOEXEC) < 0) return err_errno(e);
+  pid_t pid = fork();
+  if (pid < 0) {
+    err_errno(e);
+    close(p[0]);
+    close(p[1]);
+    return -1;
+  }
+  if (pid == 0) {
+    close(p[0]);
+    run_child(p[1], parent, s);
+  }
+  close(p[1]);
+  c->pid = pid;
+  c->reaped = 0;
+  int rc = read_report(p[0], c, e);
+  close(p[0]);
+  if (rc == 0) c->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+  return rc;
+}
+
+
+int container_running (struct container *c) {
+  if (c->reaped) return 0;
+  pid_t got;
+  while ((got = waitpid(c->pid, &c->status, WNOHANG)) < 0 && errno == EINTR) {}
+  if (got == c->pid) c->reaped = 1;
+  return !c->reaped;
+}
+
+
+/*
+** Wait until the process has ended (not reaped), or the deadline: 1
+** ended, 0 still running. Without a pidfd, look every 10 ms.
+*/
+static int wait_end (struct container *c, long long deadline) {
+  siginfo_t si;
+  for (;;) {
+    memset(&si, 0, sizeof si);
+    if (waitid(P_PID, (id_t)c->pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+        si.si_pid == c->pid)
+      return 1;
+    long long left = deadline - now_ms();
+    if (left <= 0) return 0;
+    if (c->pidfd >= 0) {
+      struct pollfd p = { c->pidfd, POLLIN, 0 };
+      poll(&p, 1, left > INT_MAX ? INT_MAX : (int)left);
+    } else {
+      struct timespec ts = { 0, 10 * 1000000L };
+      nanosleep(&ts, NULL);
+    }
+  }
+}
+
+
+int container_stop (struct container *c, int sig, int timeout_ms,
+                    struct err *e) {
+  if (!container_running(c)) return 0;
+  if (kill(c->pid, sig) < 0) return err_errno(e);
+  if (sig != SIGKILL && !wait_end(c, now_ms() + timeout_ms))
+    kill(c->pid, SIGKILL);
+  reap(c);
+  return 0;
+}
+
+
+void container_release (struct container *c) {
+  if (!c->reaped) {
+    kill(c->pid, SIGKILL);
+    reap(c);
+  }
+  if (c->pidfd >= 0) close(c->pidfd);
+  c->pidfd = -1;
+}
+
+/* }================================================================== */

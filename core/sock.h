@@ -1,0 +1,58 @@
+/*
+ * sock.h - TCP sockets that belong to a network namespace.
+ *
+ * A socket belongs to the namespace it was created in, for good: so only
+ * socket() runs while the thread is briefly inside the target namespace;
+ * bind, listen, connect and all I/O happen after it is back. Every socket
+ * is non-blocking, and every wait is a poll with a deadline, so no call
+ * can hang a lab: a wait that runs out fails with ETIMEDOUT.
+ */
+#ifndef NSLAB_SOCK_H
+#define NSLAB_SOCK_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "err.h"
+#include "ipaddr.h"
+
+/* An address and port; a peer's IPv4-mapped IPv6 address is given as the
+ * IPv4 address it maps. */
+struct sock_ep {
+  struct ipaddr addr;   /* prefixlen unused */
+  int port;
+};
+
+#define SOCK_EP_TEXT_MAX (IPADDR_TEXT_MAX + 8)
+
+/* "192.0.2.1:80", "[2001:db8::1]:80". */
+void sock_ep_format(const struct sock_ep *ep, char *buf, size_t len);
+
+/* In this file, timeout_ms < 0 waits for ever, 0 only looks. */
+
+/* A listening socket on ep in netns_fd (-1: the thread's own): socket,
+ * SO_REUSEADDR when asked, bind, listen. A port in use: EADDRINUSE. */
+int sock_tcp_listen(int netns_fd, const struct sock_ep *ep, int backlog,
+                    int reuseaddr, struct err *e);
+
+/* The next connection on a listening socket, and who made it. */
+int sock_tcp_accept(int fd, int timeout_ms, struct sock_ep *peer,
+                    struct err *e);
+
+/* A connected socket to ep, made from netns_fd. ECONNREFUSED, ENETUNREACH,
+ * EHOSTUNREACH as the kernel says; ETIMEDOUT at the deadline. */
+int sock_tcp_connect(int netns_fd, const struct sock_ep *ep, int timeout_ms,
+                     struct err *e);
+
+/* Send all len bytes (a closed peer: EPIPE, never SIGPIPE). */
+int sock_send_all(int fd, const void *data, size_t len, int timeout_ms,
+                  struct err *e);
+
+/* Up to max bytes, waiting until some come; 0 when the peer closed. */
+ssize_t sock_recv(int fd, void *buf, size_t max, int timeout_ms,
+                  struct err *e);
+
+int sock_local(int fd, struct sock_ep *ep, struct err *e);  /* getsockname */
+int sock_peer(int fd, struct sock_ep *ep, struct err *e);   /* getpeername */
+
+#endif

@@ -1,0 +1,218 @@
+-- container processes: a long-lived process in new network, UTS and IPC
+-- namespaces (or joining a network namespace), entered by PID as
+-- `nsenter -t PID -n -u -i` does; the kernel's view through /proc and
+-- iproute2 must agree with nslab's.
+local world = require("spec.support.world")
+local netns = require("nslab.netns")
+local core = require("nslab.core")
+
+local function ns_link(pid, kind)
+  return core.readlink(("/proc/%d/ns/%s"):format(pid, kind))
+end
+
+local function inode_of(link)
+  return tonumber(link:match("%[(%d+)%]"))
+end
+
+local function exists(path)
+  local f = io.open(path)
+  if f then f:close() end
+  return f ~= nil
+end
+
+-- Wait for cond() with a deadline, never a bare sleep.
+local function eventually(cond, seconds)
+  local deadline = core.clock() + (seconds or 3)
+  repeat
+    if cond() then return true end
+    core.sleep(0.02)
+  until core.clock() > deadline
+  return cond()
+end
+
+-- `ip -j link` inside the container pid, entered by PID.
+local function json_links(host, pid)
+  local r = host:exec("ip -j link", { pid = pid })
+  assert(r.status == 0, r.stderr)
+  return require("dkjson").decode(r.stdout)
+end
+
+-- Field n of /proc/PID/stat (after the command name).
+local function stat_field(pid, n)
+  local f = assert(io.open(("/proc/%d/stat"):format(pid)))
+  local rest = f:read("a"):match("%) (.*)$")
+  f:close()
+  local fields = {}
+  for word in rest:gmatch("%S+") do fields[#fields + 1] = word end
+  return fields[n - 2]
+end
+
+describe("container", function()
+  local host
+  before_each(function()
+    world.fresh()
+    host = netns.host()
+  end)
+
+  it("runs in new network, UTS and IPC namespaces, with its hostname", function()
+    local hostname = world.sh(nil, "hostname")
+    local c <close> = core.container_start{ hostname = "test1" }
+    local pid = c:pid()
+    assert.is_true(c:running())
+    for _, kind in ipairs{ "net", "uts", "ipc" } do
+      assert.are_not.equal(ns_link(world.pid(), kind), ns_link(pid, kind))
+    end
+    -- entered by PID, as docker exec / nsenter -t PID -n -u -i
+    assert.equal("test1\n", host:exec("hostname", { pid = pid }).stdout)
+    assert.equal(ns_link(pid, "ipc") .. "\n", host:exec("readlink /proc/self/ns/ipc", { pid = pid }).stdout)
+    assert.equal(hostname, world.sh(nil, "hostname"))   -- the machine's is untouched
+    -- a new network namespace has only lo, down; /sys shows it
+    local links = json_links(host, pid)
+    assert.same({ "lo" }, world.pluck(links, "ifname"))
+    assert.equal("DOWN", links[1].operstate)
+    assert.equal("lo\n", host:exec("ls /sys/class/net", { pid = pid }).stdout)
+  end)
+
+  it("netns_open_pid names its namespace; the kernel agrees", function()
+    local c <close> = core.container_start{ hostname = "test1" }
+    local pid = c:pid()
+    local ns = core.netns_open_pid(pid)
+    assert.equal(inode_of(ns_link(pid, "net")), ns:inode())
+    -- ls -l /proc/PID/ns, as a shell in the world's host sees it
+    local ls = world.sh(nil, ("ls -l /proc/%d/ns/net"):format(pid))
+    assert.matches("net:%[" .. ns:inode() .. "%]", ls)
+    -- and from inside, by PID
+    assert.equal(("net:[%d]\n"):format(ns:inode()),
+                 host:exec("readlink /proc/self/ns/net", { pid = pid }).stdout)
+    ns:close()
+  end)
+
+  it("joins an existing namespace: a named one (ip netns identify) or another container's", function()
+    local test1 = netns.add("test1")
+    local c1 <close> = core.container_start{ net = test1.handle, hostname = "c1" }
+    assert.equal(test1:inode(), inode_of(ns_link(c1:pid(), "net")))
+    assert.equal("test1\n", world.sh(nil, "ip netns identify " .. c1:pid()))
+    -- --net container:c1
+    local c1_net = core.netns_open_pid(c1:pid())
+    local c2 <close> = core.container_start{ net = c1_net, hostname = "c2" }
+    c1_net:close()
+    assert.equal(ns_link(c1:pid(), "net"), ns_link(c2:pid(), "net"))
+    assert.are_not.equal(ns_link(c1:pid(), "uts"), ns_link(c2:pid(), "uts"))
+    assert.equal("c2\n", host:exec("hostname", { pid = c2:pid() }).stdout)
+    -- --net host: the world's host namespace, its own hostname
+    local h <close> = core.container_start{ net = host.handle, hostname = "h" }
+    assert.equal(host:inode(), inode_of(ns_link(h:pid(), "net")))
+    assert.equal("h\n", host:exec("hostname", { pid = h:pid() }).stdout)
+  end)
+
+  it("can share UTS and IPC when asked", function()
+    local c <close> = core.container_start{ uts = false, ipc = false }
+    assert.equal(ns_link(world.pid(), "uts"), ns_link(c:pid(), "uts"))
+    assert.equal(ns_link(world.pid(), "ipc"), ns_link(c:pid(), "ipc"))
+    assert.are_not.equal(ns_link(world.pid(), "net"), ns_link(c:pid(), "net"))
+  end)
+
+  it("keeps no inherited descriptor and leaves the caller's session", function()
+    local test1 = netns.add("test1")
+    local l = test1.handle:tcp_listen("0.0.0.0", 80)
+    local c <close> = core.container_start{ hostname = "test1" }
+    local fds = world.sh(nil, ("ls /proc/%d/fd | sort -n | tr '\\n' ' '"):format(c:pid()))
+    assert.equal("0 1 2 ", fds)
+    -- the port is free once the caller closes its socket
+    l:close()
+    test1.handle:tcp_listen("0.0.0.0", 80):close()
+    -- its own session: Ctrl-C at a prompt does not reach it
+    assert.equal(tostring(c:pid()), stat_field(c:pid(), 6))
+  end)
+
+  it("stop: the process is gone (no zombie), its namespace is freed", function()
+    local c = core.container_start{ hostname = "test1" }
+    local pid = c:pid()
+    -- a veth end inside: the kernel removes it when the namespace goes
+    local inside = netns.open{ pid = pid }
+    host:veth("veth-c", "eth0", { peer_netns = inside })
+    inside:close()
+    assert.is_not_nil(world.find(world.ip_json(nil, "link"), "ifname", "veth-c"))
+    c:stop()
+    assert.is_false(c:running())
+    assert.is_false(exists("/proc/" .. pid))   -- reaped: not even a zombie
+    assert.is_true(eventually(function()
+      return world.find(world.ip_json(nil, "link"), "ifname", "veth-c") == nil
+    end), "the container's namespace still holds veth-c")
+    assert.equal("container pid " .. pid .. " (stopped)", tostring(c))
+    c:stop()   -- stopping twice is fine
+  end)
+
+  it("stop escalates to SIGKILL when the signal does not end it", function()
+    local c = core.container_start{}
+    local t0 = core.clock()
+    c:stop("SIGSTOP", 0.2)   -- stopped, not ended: killed at the deadline
+    local took = core.clock() - t0
+    assert.is_true(took >= 0.19 and took < 2, "took " .. took)
+    assert.is_false(c:running())
+    assert.is_false(exists("/proc/" .. c:pid()))
+    local d = core.container_start{}
+    d:stop("KILL")
+    assert.is_false(exists("/proc/" .. d:pid()))
+  end)
+
+  it("notices a container killed by someone else, and reaps it", function()
+    local c = core.container_start{}
+    world.sh(nil, "kill -9 " .. c:pid())
+    assert.is_true(eventually(function() return not c:running() end))
+    assert.is_false(exists("/proc/" .. c:pid()))
+  end)
+
+  it("is killed and reaped when collected or closed", function()
+    local pid
+    do
+      local c <close> = core.container_start{}
+      pid = c:pid()
+    end
+    assert.is_false(exists("/proc/" .. pid))
+    pid = core.container_start{}:pid()
+    collectgarbage()
+    collectgarbage()
+    assert.is_false(exists("/proc/" .. pid))
+  end)
+
+  describe("errors", function()
+    it("a pid that does not exist", function()
+      assert.has_error(function() core.netns_open_pid(999999) end,
+        "netns open pid 999999: no such process")
+      assert.has_error(function() host:exec("true", { pid = 999999 }) end,
+        "netns exec pid 999999: no such process")
+    end)
+
+    it("a stopped container cannot be entered", function()
+      local c = core.container_start{}
+      c:stop()
+      assert.has_error(function() host:exec("true", { pid = c:pid() }) end,
+        "netns exec pid " .. c:pid() .. ": no such process")
+    end)
+
+    it("a hostname without a UTS namespace of its own, or too long", function()
+      local hostname = world.sh(nil, "hostname")
+      assert.has_error(function() core.container_start{ uts = false, hostname = "x" } end,
+        "container start x: a hostname needs a UTS namespace of its own (uts = true)")
+      assert.has_error(function() core.container_start{ hostname = ("x"):rep(65) } end,
+        "container start " .. ("x"):rep(65) .. ": hostname longer than 64 bytes")
+      assert.equal(hostname, world.sh(nil, "hostname"))
+    end)
+
+    it("options: misspelled, of the wrong type, a closed namespace", function()
+      assert.has_error(function() core.container_start{ hostnam = "x" } end,
+        "container start: invalid option 'hostnam'")
+      assert.has_error(function() core.container_start{ uts = "yes" } end,
+        "container start: option 'uts' must be a boolean")
+      local closed = netns.new()
+      closed:close()
+      assert.has_error(function() core.container_start{ net = closed.handle } end,
+        "attempt to use a closed netns")
+      assert.has_error(function() core.container_start{ net = "test1" } end)
+      local c = core.container_start{}
+      assert.has_error(function() c:stop("NOPE") end)
+      c:stop()
+    end)
+  end)
+end)
