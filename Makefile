@@ -19,7 +19,7 @@ NSLAB_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -fPIC -D_GNU_SOURCE \
 LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 MNL_LIBS := $(shell pkg-config --libs libmnl 2>/dev/null)
 
-MAIN_LAB := labs/veth.lua
+MAIN_LAB := labs/bridge.lua
 
 CORE_SRC := $(filter-out core/main.c,$(wildcard core/*.c))
 CORE_HDR := $(wildcard core/*.h)

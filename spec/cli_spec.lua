@@ -2,66 +2,9 @@
 -- 2), labs that pass, fail (exit 1) or raise, `nslab lua` as lua5.4 runs
 -- a script, and the REPL fed from a pipe.
 local world = require("spec.support.world")
+local program = require("spec.support.program")
 
-local function quote(s)
-  return "'" .. s:gsub("'", "'\\''") .. "'"
-end
-
--- The nslab program under test: the one running this spec (bin/nslab, or
--- the sanitizer build under `make check`), else the tree's bin/nslab.
-local function program(root)
-  local p = assert(io.popen("readlink /proc/" .. world.pid() .. "/exe"))
-  local exe = p:read("l")
-  p:close()
-  if exe and exe:match("/nslab$") then return exe end
-  return root .. "/bin/nslab"
-end
-
--- The tree's root: specs run from there.
-local ROOT = (function()
-  local p = assert(io.popen("pwd"))
-  local dir = p:read("l")
-  p:close()
-  return dir
-end)()
-local NSLAB = quote(program(ROOT))
-
-local function slurp(path)
-  local f = assert(io.open(path, "rb"))
-  local text = f:read("a")
-  f:close()
-  return text
-end
-
--- Run a shell line (input, when given, on its stdin): stdout, exit status,
--- stderr.
-local function run(command, input)
-  local errfile = os.tmpname()
-  local infile = os.tmpname()
-  local f = assert(io.open(infile, "w"))
-  f:write(input or "")
-  f:close()
-  local p = assert(io.popen(command .. " <" .. infile .. " 2>" .. errfile))
-  local out = p:read("a")
-  local _, _, code = p:close()
-  local err = slurp(errfile)
-  os.remove(errfile)
-  os.remove(infile)
-  return out, code, err
-end
-
-local function nslab(args, input)
-  return run("NO_COLOR=1 " .. NSLAB .. " " .. args, input)
-end
-
--- A new file in /tmp holding text; its path.
-local function temp_file(text)
-  local path = os.tmpname()
-  local f = assert(io.open(path, "w"))
-  f:write(text)
-  f:close()
-  return path
-end
+local quote, run, nslab, temp_file = program.quote, program.run, program.nslab, program.temp_file
 
 local function lines_of(text)
   local list = {}

@@ -5,37 +5,15 @@
 -- The spec runs as root inside a world; setpriv drops to uid 65534 with no
 -- capabilities, so each case really runs unprivileged.
 local world = require("spec.support.world")
+local program = require("spec.support.program")
 
-local function quote(s)
-  return "'" .. s:gsub("'", "'\\''") .. "'"
-end
+local quote, ROOT, NSLAB = program.quote, program.root, program.program
 
--- The nslab program under test: the one running this spec (bin/nslab, or
--- the sanitizer build under `make check`), else the tree's bin/nslab.
-local function program(root)
-  local p = assert(io.popen("readlink /proc/" .. world.pid() .. "/exe"))
-  local exe = p:read("l")
-  p:close()
-  if exe and exe:match("/nslab$") then return exe end
-  return root .. "/bin/nslab"
-end
-
--- The tree's root: specs run from there.
-local ROOT = (function()
-  local p = assert(io.popen("pwd"))
-  local dir = p:read("l")
-  p:close()
-  return dir
-end)()
-local NSLAB = program(ROOT)
-
--- Run a shell command line; its output (stdout and stderr merged), exit
--- status and how it ended.
+-- Run a shell command line; its output (stdout and stderr merged, in the
+-- order written) and exit status.
 local function run(command)
-  local p = assert(io.popen(command .. " 2>&1 </dev/null"))
-  local out = p:read("a")
-  local _, how, code = p:close()
-  return out, code, how
+  local out, code = program.run("exec 2>&1\n" .. command)
+  return out, code
 end
 
 local function last_line(text)

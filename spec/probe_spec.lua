@@ -99,22 +99,34 @@ describe("ping", function()
 
   it("gets no answer from an address nobody has, within the timeout", function()
     up()
-    local took, r = timed(test1.ping, test1, "192.168.1.9", { timeout = 0.3 })
+    -- The timeout (1.5 s) is above the default one (1 s), so a ping that
+    -- ignored the option would return too soon; the call's deadline is
+    -- taken on the same monotonic clock after `timed` starts it, so
+    -- took >= timeout holds however loaded the machine. The upper bound
+    -- leaves a whole second for wake-up and scheduling delays (ASan, two
+    -- busy vCPUs) yet fails a ping that waits twice the timeout, or for
+    -- ever.
+    local timeout = 1.5
+    local took, r = timed(test1.ping, test1, "192.168.1.9", { timeout = timeout })
     assert.same({ "192.168.1.9", 1, 0 }, { r.target, r.sent, r.received })
     assert.is_nil(r.rtt_min)
     assert.is_nil(r.error)
-    assert.is_true(took >= 0.3, "waited the whole timeout: " .. took)
-    assert.is_true(took < 0.3 + 0.2, "returned soon after the timeout: " .. took)
+    assert.is_true(took >= timeout, "waited the whole timeout: " .. took)
+    assert.is_true(took < timeout + 1, "returned soon after the timeout: " .. took)
   end)
 
   it("says Network is unreachable at once when there is no route", function()
     end1:addr_add("2001:db8::1/64", { nodad = true })
     up()
+    -- "At once" is measured against a long timeout: a ping that waited for
+    -- it would take 5 s, while failing at the send takes milliseconds, so
+    -- 1 s is far from both ends.
+    local timeout = 5
     for _, target in ipairs{ "198.51.100.1", "2001:db8:ffff::1" } do
-      local took, r = timed(test1.ping, test1, target, { timeout = 2 })
+      local took, r = timed(test1.ping, test1, target, { timeout = timeout })
       assert.equal("Network is unreachable", r.error)
       assert.same({ target, 0, 0 }, { r.target, r.sent, r.received })
-      assert.is_true(took < 0.2, target .. " took " .. took .. " s")
+      assert.is_true(took < 1, target .. " took " .. took .. " s, not at once")
     end
   end)
 
@@ -141,14 +153,28 @@ describe("ping", function()
       targets[#targets + 1] = "192.168.1." .. i
     end
     up()
-    local took, results = timed(test1.ping, test1, targets, { count = 2, interval = 0.01 })
+    -- Each target gets two requests an interval apart, so one target alone
+    -- needs at least that interval (the replies on a veth take
+    -- microseconds): one after the other, 50 targets need 50 x 0.2 = 10 s;
+    -- all at once, a little over 0.2 s. The timeout (2 s) is there only so
+    -- that a slow machine still gets every reply in. 1.5 s leaves more
+    -- than a second for ASan and load, and still fails if as few as 8 of
+    -- the 50 targets went one after the other (8 x 0.2 s = 1.6 s).
+    local count, interval = 2, 0.2
+    local sequential = #targets * (count - 1) * interval
+    local took, results = timed(test1.ping, test1, targets,
+                                { count = count, interval = interval, timeout = 2 })
     assert.equal(#targets, #results)
     for i, r in ipairs(results) do
       assert.equal(targets[i], r.target)
-      assert.same({ 2, 2 }, { r.sent, r.received }, r.target)
+      assert.same({ count, count }, { r.sent, r.received }, r.target)
       assert.is_nil(r.error, r.target)
     end
-    assert.is_true(took < 0.5, "in parallel, not one after the other: " .. took)
+    -- the interval was kept (else the bound below would prove nothing)
+    assert.is_true(took >= (count - 1) * interval, "the interval was kept: " .. took)
+    assert.is_true(took < 1.5 and took < sequential,
+                   "in parallel, not one after the other: " .. took .. " s (sequential: "
+                   .. sequential .. " s)")
   end)
 
   it("keeps answered, silent and unroutable targets apart in one call", function()
@@ -194,14 +220,20 @@ describe("ping", function()
         "ping: invalid option 'cuont'")
     end)
     it("bad option values", function()
-      assert.has_error(function() test1:ping("192.168.1.2", { count = 0 }) end)
-      assert.has_error(function() test1:ping("192.168.1.2", { timeout = 0 }) end)
-      assert.has_error(function() test1:ping("192.168.1.2", { timeout = "1" }) end)
-      assert.has_error(function() test1:ping("192.168.1.2", { interval = -1 }) end)
+      assert.has_error(function() test1:ping("192.168.1.2", { count = 0 }) end,
+        "bad argument #2 to 'ping' ('count' must be 1..65536)")
+      assert.has_error(function() test1:ping("192.168.1.2", { timeout = 0 }) end,
+        "bad argument #2 to 'ping' ('timeout' must be > 0)")
+      assert.has_error(function() test1:ping("192.168.1.2", { timeout = "1" }) end,
+        "bad argument #2 to 'ping' ('timeout' must be a number of seconds)")
+      assert.has_error(function() test1:ping("192.168.1.2", { interval = -1 }) end,
+        "bad argument #2 to 'ping' ('interval' must be 0..86400 seconds)")
     end)
     it("a target that is not a string", function()
-      assert.has_error(function() test1:ping({ "192.168.1.2", 5 }) end)
-      assert.has_error(function() test1:ping(42) end)
+      assert.has_error(function() test1:ping({ "192.168.1.2", 5 }) end,
+        "bad argument #1 to 'ping' (address string expected at index 2, got number)")
+      assert.has_error(function() test1:ping(42) end,
+        "bad argument #1 to 'ping' (address or array of addresses expected, got number)")
     end)
   end)
 end)

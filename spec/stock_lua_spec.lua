@@ -1,46 +1,17 @@
 -- stock Lua: `require "nslab"` from the distribution's lua5.4, with the
 -- tree's paths (README), outside nslab's own program.
 local world = require("spec.support.world")
+local program = require("spec.support.program")
 
-local function quote(s)
-  return "'" .. s:gsub("'", "'\\''") .. "'"
-end
-
--- The nslab program under test: the one running this spec (bin/nslab, or
--- the sanitizer build under `make check`), else the tree's bin/nslab.
-local function program(root)
-  local p = assert(io.popen("readlink /proc/" .. world.pid() .. "/exe"))
-  local exe = p:read("l")
-  p:close()
-  if exe and exe:match("/nslab$") then return exe end
-  return root .. "/bin/nslab"
-end
-
--- The tree's root: specs run from there.
-local ROOT = (function()
-  local p = assert(io.popen("pwd"))
-  local dir = p:read("l")
-  p:close()
-  return dir
-end)()
-
-local NSLAB = quote(program(ROOT))
+local quote, ROOT = program.quote, program.root
+local NSLAB = quote(program.program)
 
 -- The environment the README gives, relative to the tree's root.
 local PATHS = "LUA_PATH='lua/?.lua;lua/?/init.lua;;' LUA_CPATH='lib/?.so;;' "
 
 -- Run a shell line from the tree's root: stdout, exit status, stderr.
 local function run(command)
-  local errfile = os.tmpname()
-  local p = assert(io.popen("cd " .. quote(ROOT) .. " && " .. command
-                            .. " 2>" .. errfile .. " </dev/null"))
-  local out = p:read("a")
-  local _, _, code = p:close()
-  local f = assert(io.open(errfile))
-  local err = f:read("a")
-  f:close()
-  os.remove(errfile)
-  return out, code, err
+  return program.run("cd " .. quote(ROOT) .. " && " .. command)
 end
 
 describe("stock lua5.4", function()

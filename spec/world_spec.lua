@@ -9,41 +9,9 @@ local world = require("spec.support.world")
 local core = require("nslab.core")
 local json = require("dkjson")
 
-local function quote(s)
-  return "'" .. s:gsub("'", "'\\''") .. "'"
-end
+local program = require("spec.support.program")
 
--- The nslab program under test: the one running this spec (bin/nslab, or
--- the sanitizer build under `make check`), else the tree's bin/nslab.
-local function program(root)
-  local p = assert(io.popen("readlink /proc/" .. world.pid() .. "/exe"))
-  local exe = p:read("l")
-  p:close()
-  if exe and exe:match("/nslab$") then return exe end
-  return root .. "/bin/nslab"
-end
-
--- The tree's root: specs run from there.
-local ROOT = (function()
-  local p = assert(io.popen("pwd"))
-  local dir = p:read("l")
-  p:close()
-  return dir
-end)()
-local NSLAB = quote(program(ROOT))
-
--- `nslab ARGS` (a shell line): stdout, exit status, stderr.
-local function nslab(args)
-  local errfile = os.tmpname()
-  local p = assert(io.popen(NSLAB .. " " .. args .. " 2>" .. errfile .. " </dev/null"))
-  local out = p:read("a")
-  local _, _, code = p:close()
-  local f = assert(io.open(errfile))
-  local err = f:read("a")
-  f:close()
-  os.remove(errfile)
-  return out, code, err
-end
+local quote, nslab = program.quote, program.nslab
 
 local function sandbox(args) return nslab("sandbox -- " .. args) end
 
@@ -137,7 +105,8 @@ describe("sandbox", function()
   it("dies with nslab, even on SIGKILL, and its namespace with it", function()
     -- sh starts nslab in the background, says its PID and waits for it
     -- (so that it is reaped)
-    local p = assert(io.popen(NSLAB .. " sandbox -- sleep 1000 </dev/null >/dev/null 2>&1 & echo $!; wait"))
+    local p = assert(io.popen(quote(program.program)
+                              .. " sandbox -- sleep 1000 </dev/null >/dev/null 2>&1 & echo $!; wait"))
     local parent = tonumber(p:read("l"))
     assert.is_not_nil(parent)
     local ok, err = pcall(function()
@@ -182,17 +151,34 @@ describe("sandbox", function()
   end)
 
   it("reaps orphans: a lab's background commands leave no zombies", function()
-    local script = os.tmpname()
-    local f = assert(io.open(script, "w"))
-    f:write([[
-os.execute("sh -c 'sleep 0.05 &'")
-require("nslab.core").sleep(0.3)
+    -- sh leaves a short sleep behind in the background and exits; the
+    -- orphan goes to the world's init. The script waits (up to 5 s) until
+    -- the sleep is gone from /proc, i.e. exited and reaped, and says what
+    -- became of it. Were the orphan never reaped (Lua as PID 1 does not
+    -- wait for children it did not start), it would sit there as a
+    -- zombie: "sleep Z" after the deadline, and ps would list it.
+    local script = program.temp_file([[
+local core = require("nslab.core")
+local p = assert(io.popen("sh -c 'sleep 0.05 </dev/null >/dev/null 2>&1 & echo $!'"))
+local pid = assert(tonumber(p:read("l")), "no PID for the background sleep")
+p:close()
+-- its state letter (S, R, Z...), nil once it is no more
+local function state()
+  local f = io.open("/proc/" .. pid .. "/stat")
+  if not f then return nil end
+  local stat = f:read("a")
+  f:close()
+  return stat:match("^%d+ %(.*%) (%S+)")
+end
+local deadline = core.clock() + 5
+while state() and core.clock() < deadline do core.sleep(0.01) end
+print("sleep " .. (state() or "gone"))
 os.execute("ps -e -o stat= -o comm=")
 ]])
-    f:close()
-    local out, code = nslab("lua " .. quote(script))
+    local out, code, err = nslab("lua " .. quote(script))
     os.remove(script)
-    assert.equal(0, code)
+    assert.equal(0, code, err)
+    assert.matches("^sleep gone\n", out)
     assert.matches("ps", out, 1, true)
     assert.is_nil(out:match("Z%S*%s+sleep"), out)
     assert.is_nil(out:match("\nZ"), out)
