@@ -85,6 +85,16 @@ describe("netns", function()
     assert.equal("nameserver 192.0.2.53\n", world.sh(nil, "ip netns exec test1 cat /etc/resolv.conf"))
   end)
 
+  it("resolv_conf writes /etc/netns/NAME/resolv.conf, seen only inside", function()
+    local a = netns.add("test1")
+    a:resolv_conf{ "192.0.2.53", "198.51.100.53" }
+    assert.equal("nameserver 192.0.2.53\nnameserver 198.51.100.53\n", a:exec("cat /etc/resolv.conf").stdout)
+    assert.are_not.equal("nameserver 192.0.2.53\n", netns.host():exec("cat /etc/resolv.conf").stdout)
+    assert.has_error(function() a:etc_file("../passwd", "x") end, 'netns etc test1: "../passwd" is not a file name')
+    assert.has_error(function() netns.new():etc_file("hosts", "x") end,
+      "netns etc: only a named namespace has /etc/netns files")
+  end)
+
   it("identifies the namespace of a process", function()
     local a = netns.add("test1")
     assert.is_nil(netns.identify(world.pid()))
