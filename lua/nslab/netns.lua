@@ -380,6 +380,23 @@ function Netns:resolv_conf(nameservers)
   self:etc_file("resolv.conf", table.concat(lines))
 end
 
+---------------------------------------------------------------- netfilter
+
+-- nft add table FAMILY NAME: a table (see nslab.nft) to add chains to.
+function Netns:nft_table(family, name)
+  return require("nslab.nft").table(self, family, name)
+end
+
+-- Several ruleset changes in one nf_tables batch: all or nothing.
+function Netns:nft_batch(fn)
+  return require("nslab.nft").batch(self, fn)
+end
+
+-- `nft list ruleset`, as nft prints it.
+function Netns:nft_ruleset()
+  return require("nslab.nft").ruleset_text(self)
+end
+
 ---------------------------------------------------------------- sockets
 
 -- A TCP listener here (nginx's bind + listen): a socket with :accept(),
