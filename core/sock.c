@@ -1,9 +1,11 @@
 /*
- * sock.c - TCP sockets that belong to a network namespace (see sock.h).
+ * sock.c - TCP and UDP sockets that belong to a network namespace (see
+ * sock.h).
  */
 #include "sock.h"
 
 #include <errno.h>
+#include <linux/errqueue.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
@@ -137,12 +139,13 @@ static int wait_fd (int fd, short events, long long deadline,
 */
 
 /*
-** A non-blocking TCP socket of family, created inside netns_fd.
+** A non-blocking socket of family and type (SOCK_STREAM, SOCK_DGRAM),
+** created inside netns_fd.
 */
-static int socket_in (int netns_fd, int family, struct err *e) {
+static int socket_in (int netns_fd, int family, int type, struct err *e) {
   int saved = -1, sock_errno;
   if (netns_fd >= 0 && netns_enter(netns_fd, &saved, e) < 0) return -1;
-  int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  int fd = socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   sock_errno = errno;
   if (netns_fd >= 0 && netns_leave(saved, e) < 0) {
     if (fd >= 0) close(fd);
@@ -163,7 +166,7 @@ int sock_tcp_listen (int netns_fd, const struct sock_ep *ep, int backlog,
                      int reuseaddr, struct err *e) {
   struct sockaddr_storage ss;
   socklen_t len = to_sockaddr(ep, &ss);
-  int fd = socket_in(netns_fd, ep->addr.family, e);
+  int fd = socket_in(netns_fd, ep->addr.family, SOCK_STREAM, e);
   if (fd < 0) return -1;
   if (reuseaddr &&
       setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &reuseaddr, sizeof reuseaddr) < 0)
@@ -215,7 +218,7 @@ int sock_tcp_connect (int netns_fd, const struct sock_ep *ep, int timeout_ms,
                       struct err *e) {
   struct sockaddr_storage ss;
   socklen_t len = to_sockaddr(ep, &ss);
-  int fd = socket_in(netns_fd, ep->addr.family, e);
+  int fd = socket_in(netns_fd, ep->addr.family, SOCK_STREAM, e);
   if (fd < 0) return -1;
   if (connect(fd, (struct sockaddr *)&ss, len) == 0) return fd;
   if (errno != EINPROGRESS) return fail_closing(fd, e);
@@ -262,6 +265,204 @@ ssize_t sock_recv (int fd, void *buf, size_t max, int timeout_ms,
     ssize_t n = recv(fd, buf, max, MSG_DONTWAIT);
     if (n >= 0) return n;
     if (errno != EAGAIN && errno != EINTR) return err_errno(e);
+    int ready = wait_fd(fd, POLLIN, deadline, e);
+    if (ready < 0) return -1;
+    if (ready == 0) return timed_out(timeout_ms, e);
+  }
+}
+
+/* }================================================================== */
+
+
+/*
+** {==================================================================
+** UDP: datagrams, and the ICMP errors that come back for them
+** ===================================================================
+*/
+
+int sock_udp_bind (int netns_fd, const struct sock_ep *ep, struct err *e) {
+  struct sockaddr_storage ss;
+  socklen_t len = to_sockaddr(ep, &ss);
+  int on = 1;
+  int fd = socket_in(netns_fd, ep->addr.family, SOCK_DGRAM, e);
+  if (fd < 0) return -1;
+  /* IP_RECVERR also covers the IPv4 peers of a dual-stack socket. */
+  if (setsockopt(fd, SOL_IP, IP_RECVERR, &on, sizeof on) < 0)
+    return fail_closing(fd, e);
+  if (ep->addr.family == AF_INET6 &&
+      setsockopt(fd, SOL_IPV6, IPV6_RECVERR, &on, sizeof on) < 0)
+    return fail_closing(fd, e);
+  if (bind(fd, (struct sockaddr *)&ss, len) < 0) return fail_closing(fd, e);
+  return fd;
+}
+
+
+/*
+** What an ICMP error was, in the words of nft's reject types: "port
+** unreachable", "admin prohibited", "time exceeded", ...
+*/
+static void icmp_what (const struct sock_extended_err *ee, char *buf,
+                       size_t len) {
+  static const char *const unreach4[] = {
+    "net unreachable", "host unreachable", "protocol unreachable",
+    "port unreachable", "fragmentation needed", "source route failed",
+    "net unknown", "host unknown", "host isolated", "net prohibited",
+    "host prohibited", "net unreachable for TOS",
+    "host unreachable for TOS", "admin prohibited",
+  };
+  static const char *const unreach6[] = {
+    "no route", "admin prohibited", "beyond scope", "address unreachable",
+    "port unreachable", "source address failed policy", "reject route",
+  };
+  const char *name = NULL;
+  int v6 = ee->ee_origin == SO_EE_ORIGIN_ICMP6;
+  if (!v6 && ee->ee_type == 3 && ee->ee_code < sizeof unreach4 / sizeof *unreach4)
+    name = unreach4[ee->ee_code];
+  else if (!v6 && ee->ee_type == 11) name = "time exceeded";
+  else if (!v6 && ee->ee_type == 12) name = "parameter problem";
+  else if (v6 && ee->ee_type == 1 && ee->ee_code < sizeof unreach6 / sizeof *unreach6)
+    name = unreach6[ee->ee_code];
+  else if (v6 && ee->ee_type == 2) name = "packet too big";
+  else if (v6 && ee->ee_type == 3) name = "time exceeded";
+  else if (v6 && ee->ee_type == 4) name = "parameter problem";
+  const char *icmp = v6 ? "ICMPv6" : "ICMP";
+  if (!name)
+    snprintf(buf, len, "%s type %d code %d", icmp, ee->ee_type, ee->ee_code);
+  else if ((!v6 && ee->ee_type == 3 && ee->ee_code == 4) ||
+           (v6 && ee->ee_type == 2))
+    snprintf(buf, len, "%s %s, MTU %u", icmp, name, ee->ee_info);
+  else
+    snprintf(buf, len, "%s %s", icmp, name);
+}
+
+
+/*
+** Take the oldest error queued on a UDP socket (IP_RECVERR) into e:
+** -1 when there was one (or reading it failed), 0 when none. earlier:
+** the caller is about to send (or failed to), so an ICMP error concerns
+** an earlier datagram and the caller's own was not sent. A local error
+** (EMSGSIZE) is queued by the very send that failed: said plainly.
+*/
+static int queued_error (int fd, int earlier, struct err *e) {
+  struct sockaddr_storage dest;
+  char data[64];
+  union { char buf[512]; struct cmsghdr align; } control;
+  struct iovec iov = { data, sizeof data };
+  struct msghdr msg = {
+    .msg_name = &dest, .msg_namelen = sizeof dest,
+    .msg_iov = &iov, .msg_iovlen = 1,
+    .msg_control = control.buf, .msg_controllen = sizeof control.buf,
+  };
+  if (recvmsg(fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
+    return errno == EAGAIN || errno == EINTR ? 0 : err_errno(e);
+  for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+    if (!((c->cmsg_level == SOL_IP && c->cmsg_type == IP_RECVERR) ||
+          (c->cmsg_level == SOL_IPV6 && c->cmsg_type == IPV6_RECVERR)))
+      continue;
+    struct sock_extended_err ee;
+    memcpy(&ee, CMSG_DATA(c), sizeof ee);
+    const char *why = strerror((int)ee.ee_errno);
+    if (ee.ee_origin != SO_EE_ORIGIN_ICMP && ee.ee_origin != SO_EE_ORIGIN_ICMP6) {
+      if (ee.ee_errno == EMSGSIZE)
+        return err_set(e, EMSGSIZE, "%s (MTU %u)", why, ee.ee_info);
+      return err_set(e, (int)ee.ee_errno, NULL);
+    }
+    /* The offender (the ICMP's sender) follows ee in the message. */
+    struct sockaddr_storage from;
+    struct sock_ep to_ep, from_ep;
+    char what[80], to[SOCK_EP_TEXT_MAX], by[IPADDR_TEXT_MAX] = "?";
+    size_t off_len = c->cmsg_len - CMSG_LEN(sizeof ee);
+    memset(&from, 0, sizeof from);
+    memcpy(&from, CMSG_DATA(c) + sizeof ee,
+           off_len < sizeof from ? off_len : sizeof from);
+    from_sockaddr(&from, &from_ep);
+    if (from_ep.addr.family) ipaddr_format(&from_ep.addr, 0, by, sizeof by);
+    from_sockaddr(&dest, &to_ep);
+    sock_ep_format(&to_ep, to, sizeof to);
+    icmp_what(&ee, what, sizeof what);
+    if (earlier)
+      return err_set(e, (int)ee.ee_errno, "%s (%s from %s for an earlier "
+                     "datagram to %s; this one was not sent)", why, what, by, to);
+    return err_set(e, (int)ee.ee_errno, "%s (%s from %s for a datagram to %s)",
+                   why, what, by, to);
+  }
+  return 0;   /* a queued message that was no error: nothing to say */
+}
+
+
+/*
+** Where a datagram to ep goes from a socket of fd's family: an IPv6
+** socket reaches an IPv4 peer at its IPv4-mapped address.
+*/
+static int dest_of (int fd, const struct sock_ep *ep,
+                    struct sockaddr_storage *ss, socklen_t *len,
+                    struct err *e) {
+  int domain = 0;
+  socklen_t dlen = sizeof domain;
+  if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &dlen) < 0)
+    return err_errno(e);
+  if (domain == AF_INET && ep->addr.family == AF_INET6)
+    return err_set(e, EAFNOSUPPORT, "an IPv4 socket cannot send to an IPv6 address");
+  if (domain == AF_INET6 && ep->addr.family == AF_INET) {
+    struct sock_ep mapped = *ep;
+    static const unsigned char prefix[12] = { [10] = 0xff, [11] = 0xff };
+    mapped.addr.family = AF_INET6;
+    memcpy(mapped.addr.bytes, prefix, 12);
+    memcpy(mapped.addr.bytes + 12, ep->addr.bytes, 4);
+    *len = to_sockaddr(&mapped, ss);
+  } else {
+    *len = to_sockaddr(ep, ss);
+  }
+  return 0;
+}
+
+
+int sock_udp_sendto (int fd, const void *data, size_t len,
+                     const struct sock_ep *ep, int timeout_ms, struct err *e) {
+  struct sockaddr_storage ss;
+  socklen_t sslen = 0;
+  long long deadline = deadline_of(timeout_ms);
+  if (dest_of(fd, ep, &ss, &sslen, e) < 0) return -1;
+  if (queued_error(fd, 1, e) < 0) return -1;
+  for (;;) {
+    if (sendto(fd, data, len, MSG_NOSIGNAL | MSG_DONTWAIT,
+               (struct sockaddr *)&ss, sslen) >= 0)
+      return 0;
+    if (errno != EAGAIN && errno != EINTR) {
+      /* An ICMP error that came in meanwhile fails the send with its
+         code: then the queue says what it was. */
+      int code = errno;
+      if (queued_error(fd, 1, e) < 0) return -1;
+      return err_set(e, code, NULL);
+    }
+    int ready = wait_fd(fd, POLLOUT, deadline, e);
+    if (ready < 0) return -1;
+    if (ready == 0) return timed_out(timeout_ms, e);
+    /* POLLERR wakes the wait too: the next round reports it. */
+    if (queued_error(fd, 1, e) < 0) return -1;
+  }
+}
+
+
+ssize_t sock_udp_recvfrom (int fd, void *buf, size_t max, int timeout_ms,
+                           struct sock_ep *peer, struct err *e) {
+  long long deadline = deadline_of(timeout_ms);
+  for (;;) {
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    /* An error queued first is reported first, as the kernel does. */
+    if (queued_error(fd, 0, e) < 0) return -1;
+    ssize_t n = recvfrom(fd, buf, max, MSG_DONTWAIT, (struct sockaddr *)&ss,
+                         &len);
+    if (n >= 0) {
+      from_sockaddr(&ss, peer);
+      return n;
+    }
+    if (errno != EAGAIN && errno != EINTR) {
+      int code = errno;
+      if (queued_error(fd, 0, e) < 0) return -1;
+      return err_set(e, code, NULL);
+    }
     int ready = wait_fd(fd, POLLIN, deadline, e);
     if (ready < 0) return -1;
     if (ready == 0) return timed_out(timeout_ms, e);

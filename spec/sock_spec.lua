@@ -1,17 +1,21 @@
--- sockets: TCP listeners and connections born inside namespaces, across a
--- veth between two of them; what each end sees is checked against `ss`
--- run in the same namespace.
+-- sockets: TCP listeners and connections, and UDP sockets, born inside
+-- namespaces, across a veth between two of them; what each end sees is
+-- checked against `ss` run in the same namespace.
 local world = require("spec.support.world")
 local netns = require("nslab.netns")
 local core = require("nslab.core")
 
--- test1 (10.0.0.1) and test2 (10.0.0.2) on a veth, lo up in both.
+-- test1 (10.0.0.1) and test2 (10.0.0.2) on a veth, lo up in both. The
+-- veth is waited for: a first ARP request sent before the carrier is up is
+-- lost, and the next comes a second later (a datagram waits that long).
 local function pair()
   local test1, test2 = netns.add("test1"), netns.add("test2")
   local a, b = test1:veth("veth-test1", "veth-test2", { peer_netns = test2 })
   a:addr_add("10.0.0.1/24")
   b:addr_add("10.0.0.2/24")
   for _, l in ipairs{ a, b, test1:link("lo"), test2:link("lo") } do l:up() end
+  assert.is_true(a:wait("UP"))
+  assert.is_true(b:wait("UP"))
   return test1, test2
 end
 
@@ -23,6 +27,61 @@ local function ss(ns, state)
     rows[#rows + 1] = { l, p }
   end
   return rows
+end
+
+-- The local address:port of each UDP socket this process holds in ns, as
+-- `ss -Huanp` (run there) lists them, sorted.
+local function ss_udp(ns)
+  local rows, pid = {}, world.pid()
+  for line in world.sh(ns, "ss -H -u -a -n -p"):gmatch("[^\n]+") do
+    local l = line:match("^%S+%s+%d+%s+%d+%s+(%S+)")
+    if line:find("pid=" .. pid .. ",", 1, true) then rows[#rows + 1] = l end
+  end
+  table.sort(rows)
+  return rows
+end
+
+-- Has dev in ns joined the IPv6 multicast group (32 hex digits, as
+-- /proc/net/igmp6 writes it), within 2 s? A neighbour solicitation that
+-- arrives before the solicited-node group is joined is dropped, and the
+-- next one comes a second later (as in neigh_spec).
+local function wait_joined(ns, dev, group)
+  local deadline = core.clock() + 2
+  repeat
+    local found = ns:run(function()
+      for line in io.lines("/proc/thread-self/net/igmp6") do
+        local d, g = line:match("^%d+%s+(%S+)%s+(%x+)")
+        if d == dev and g == group then return true end
+      end
+      return false
+    end)
+    if found then return true end
+    core.sleep(0.005)
+  until core.clock() > deadline
+  return false
+end
+
+-- pair(), plus 2001:db8::1/64 and ::2 on the veth (no DAD, usable at once,
+-- once each end listens to its solicited-node group).
+local function pair6()
+  local test1, test2 = pair()
+  test1:link("veth-test1"):addr_add("2001:db8::1/64", { nodad = true })
+  test2:link("veth-test2"):addr_add("2001:db8::2/64", { nodad = true })
+  assert.is_true(wait_joined(test1, "veth-test1", "ff0200000000000000000001ff000001"))
+  assert.is_true(wait_joined(test2, "veth-test2", "ff0200000000000000000001ff000002"))
+  return test1, test2
+end
+
+-- Call fn until it raises (at most 2 s, as a queued ICMP error comes back
+-- in its own time); its error.
+local function until_raises(fn)
+  local deadline = core.clock() + 2
+  repeat
+    local ok, err = pcall(fn)
+    if not ok then return err end
+    core.sleep(0.01)
+  until core.clock() > deadline
+  error("did not raise within 2 s")
 end
 
 describe("tcp", function()
@@ -192,6 +251,267 @@ describe("tcp", function()
       c:close()
       c:close()   -- twice is fine
       assert.has_error(function() c:send("x") end, "attempt to use a closed socket")
+    end)
+  end)
+end)
+
+describe("udp", function()
+  before_each(world.fresh)
+
+  it("a datagram and its reply cross; the receiver sees the sender's real address and port", function()
+    local test1, test2 = pair()
+    local u <close> = test1.handle:udp_bind("0.0.0.0", 5353)
+    assert.equal("udp socket 0.0.0.0:5353 in netns test1", tostring(u))
+    assert.same({ "0.0.0.0:5353" }, ss_udp(test1))
+    local p <close> = test2.handle:udp_send("10.0.0.1", 5353, "ping")
+    local port = p:port()
+    assert.is_true(port > 0)
+    -- the kernel agrees on the sender's port, in the sender's namespace
+    assert.same({ "0.0.0.0:" .. port }, ss_udp(test2))
+    assert.equal("udp socket 0.0.0.0:" .. port .. " in netns test2", tostring(p))
+    assert.same({ "ping", "10.0.0.2", port }, { u:recvfrom(100, 1) })
+    assert.equal(4, u:sendto("pong", "10.0.0.2", port))
+    assert.same({ "pong", "10.0.0.1", 5353 }, { p:recvfrom(100, 1) })
+    -- from_port: the datagram leaves from that port
+    local q <close> = test2.handle:udp_send("10.0.0.1", 5353, "again", { from_port = 5000, timeout = 1 })
+    assert.equal(5000, q:port())
+    local both = { "0.0.0.0:5000", "0.0.0.0:" .. port }
+    table.sort(both)
+    assert.same(both, ss_udp(test2))
+    assert.same({ "again", "10.0.0.2", 5000 }, { u:recvfrom(100, 1) })
+  end)
+
+  it("port 0: the kernel picks a port, port() says which", function()
+    local test1, test2 = pair()
+    local u <close> = test1.handle:udp_bind("10.0.0.1", 0)
+    local port = u:port()
+    assert.is_true(port > 0)
+    assert.same({ "10.0.0.1:" .. port }, ss_udp(test1))
+    assert.equal("udp socket 10.0.0.1:" .. port .. " in netns test1", tostring(u))
+    assert.same({ "10.0.0.1", port }, { u:local_address() })
+    local p <close> = test2.handle:udp_bind("0.0.0.0", 0)
+    p:sendto("x", "10.0.0.1", port)
+    assert.same({ "x", "10.0.0.2", p:port() }, { u:recvfrom(10, 1) })
+  end)
+
+  it("datagrams keep their bounds: an empty one is \"\", a long one is cut to max", function()
+    local test1, test2 = pair()
+    local u <close> = test1.handle:udp_bind("0.0.0.0", 0)
+    local p <close> = test2.handle:udp_bind("0.0.0.0", 0)
+    p:sendto("", "10.0.0.1", u:port())
+    p:sendto("abcdef", "10.0.0.1", u:port())
+    p:sendto("gh", "10.0.0.1", u:port())
+    assert.equal("", (u:recvfrom(10, 1)))
+    assert.equal("abc", (u:recvfrom(3, 1)))   -- "def" is gone with it
+    assert.equal("gh", (u:recvfrom(3, 1)))
+  end)
+
+  it("IPv6 across the veth; a dual-stack socket names IPv4 peers plainly and answers them", function()
+    local test1, test2 = pair6()
+    local u <close> = test1.handle:udp_bind("::", 0)
+    assert.equal("udp socket [::]:" .. u:port() .. " in netns test1", tostring(u))
+    local p6 <close> = test2.handle:udp_send("2001:db8::1", u:port(), "six")
+    assert.same({ "six", "2001:db8::2", p6:port() }, { u:recvfrom(100, 1) })
+    u:sendto("back", "2001:db8::2", p6:port())
+    assert.same({ "back", "2001:db8::1", u:port() }, { p6:recvfrom(100, 1) })
+    assert.same({ "*:" .. p6:port() }, ss_udp(test2))   -- ss: dual-stack
+    local p4 <close> = test2.handle:udp_send("10.0.0.1", u:port(), "four")
+    local data, addr, port = u:recvfrom(100, 1)
+    assert.same({ "four", "10.0.0.2", p4:port() }, { data, addr, port })
+    u:sendto("back4", addr, port)
+    assert.same({ "back4", "10.0.0.1", u:port() }, { p4:recvfrom(100, 1) })
+  end)
+
+  it("after MASQUERADE the receiver sees the router's address, and its reply comes back", function()
+    local test1, test2 = pair()   -- test1 routes for test2, out to test3
+    local test3 = netns.add("test3")
+    local out, far = test1:veth("veth-out", "veth-test3", { peer_netns = test3 })
+    out:addr_add("203.0.113.1/24")
+    far:addr_add("203.0.113.2/24")
+    for _, l in ipairs{ out, far, test3:link("lo") } do l:up() end
+    assert.is_true(out:wait("UP"))
+    assert.is_true(far:wait("UP"))
+    test1:sysctl("net.ipv4.ip_forward", 1)
+    test2:route_add{ dst = "default", via = "10.0.0.1" }
+    -- test3 has no route back to 10.0.0.0/24: only NAT brings replies home
+    local server <close> = test3.handle:udp_bind("0.0.0.0", 53)
+    local plain <close> = test2.handle:udp_send("203.0.113.2", 53, "q1", { from_port = 5000 })
+    assert.same({ "q1", "10.0.0.2", 5000 }, { server:recvfrom(100, 1) })
+    assert.has_error(function() server:sendto("a1", "10.0.0.2", 5000) end,
+      "udp sendto 10.0.0.2:5000 in netns test3: Network is unreachable")
+    world.sh(test1, "nft add table ip nat"
+      .. " && nft 'add chain ip nat postrouting { type nat hook postrouting priority srcnat; }'"
+      .. " && nft add rule ip nat postrouting oifname veth-out masquerade")
+    -- a new flow (a new source port: the old one's conntrack entry has no NAT)
+    local natted <close> = test2.handle:udp_send("203.0.113.2", 53, "q2", { from_port = 5001 })
+    local data, addr, port = server:recvfrom(100, 1)
+    assert.same({ "q2", "203.0.113.1", 5001 }, { data, addr, port })
+    server:sendto("a2", addr, port)
+    assert.same({ "a2", "203.0.113.2", 53 }, { natted:recvfrom(100, 1) })
+  end)
+
+  it("recvfrom times out; 0 only looks", function()
+    local test1 = pair()
+    local u <close> = test1.handle:udp_bind("0.0.0.0", 5353)
+    local t0 = core.clock()
+    assert.has_error(function() u:recvfrom(100, 0.3) end,
+      "udp recvfrom 0.0.0.0:5353 in netns test1: timed out after 0.3 s")
+    local took = core.clock() - t0
+    assert.is_true(took >= 0.29 and took < 1.5, "took " .. took)
+    assert.has_error(function() u:recvfrom(100, 0) end,
+      "udp recvfrom 0.0.0.0:5353 in netns test1: timed out after 0 s")
+  end)
+
+  describe("ICMP errors", function()
+    it("a closed port: the next recvfrom says Connection refused, once", function()
+      local _, test2 = pair()
+      local p <close> = test2.handle:udp_send("10.0.0.1", 9, "anyone?")
+      local port = p:port()
+      assert.has_error(function() p:recvfrom(100, 2) end,
+        "udp recvfrom 0.0.0.0:" .. port .. " in netns test2: Connection refused "
+        .. "(ICMP port unreachable from 10.0.0.1 for a datagram to 10.0.0.1:9)")
+      -- reported once: then the socket waits as before
+      assert.has_error(function() p:recvfrom(100, 0.1) end,
+        "udp recvfrom 0.0.0.0:" .. port .. " in netns test2: timed out after 0.1 s")
+    end)
+
+    it("an error that comes back before the next send fails that send, which is not sent", function()
+      local test1, test2 = pair()
+      local u <close> = test1.handle:udp_bind("0.0.0.0", 5353)
+      local p <close> = test2.handle:udp_send("10.0.0.1", 9, "x")
+      local n, sent = 0, {}
+      local err = until_raises(function()
+        n = n + 1
+        p:sendto(tostring(n), "10.0.0.1", 5353)
+        sent[#sent + 1] = tostring(n)
+      end)
+      assert.equal("udp sendto 10.0.0.1:5353 in netns test2: Connection refused "
+        .. "(ICMP port unreachable from 10.0.0.1 for an earlier datagram to 10.0.0.1:9; "
+        .. "this one was not sent)", err)
+      -- the datagrams sent before it arrived; the one that failed did not
+      local got = {}
+      while true do
+        local ok, data = pcall(u.recvfrom, u, 10, 0.1)
+        if not ok then break end
+        got[#got + 1] = data
+      end
+      assert.same(sent, got)
+      -- the error is gone: the socket sends again
+      p:sendto("z", "10.0.0.1", 5353)
+      assert.equal("z", (u:recvfrom(10, 1)))
+    end)
+
+    it("IPv6: ICMPv6 port unreachable", function()
+      local _, test2 = pair6()
+      local p <close> = test2.handle:udp_send("2001:db8::1", 9, "x")
+      assert.has_error(function() p:recvfrom(100, 2) end,
+        "udp recvfrom [::]:" .. p:port() .. " in netns test2: Connection refused "
+        .. "(ICMPv6 port unreachable from 2001:db8::1 for a datagram to [2001:db8::1]:9)")
+    end)
+
+    it("an error from a router on the way names the router; a reject rule's type is told", function()
+      local test1, test2 = pair()   -- test1 routes for test2, but knows no 203.0.113.0/24
+      test1:sysctl("net.ipv4.ip_forward", 1)
+      test2:route_add{ dst = "default", via = "10.0.0.1" }
+      local p <close> = test2.handle:udp_send("203.0.113.9", 53, "x")
+      assert.has_error(function() p:recvfrom(100, 2) end,
+        "udp recvfrom 0.0.0.0:" .. p:port() .. " in netns test2: Network is unreachable "
+        .. "(ICMP net unreachable from 10.0.0.1 for a datagram to 203.0.113.9:53)")
+      world.sh(test1, "nft add table ip f"
+        .. " && nft 'add chain ip f input { type filter hook input priority 0; }'"
+        .. " && nft add rule ip f input udp dport 53 reject with icmp type admin-prohibited")
+      p:sendto("y", "10.0.0.1", 53)
+      assert.has_error(function() p:recvfrom(100, 2) end,
+        "udp recvfrom 0.0.0.0:" .. p:port() .. " in netns test2: No route to host "
+        .. "(ICMP admin prohibited from 10.0.0.1 for a datagram to 10.0.0.1:53)")
+    end)
+
+    it("a neighbour that never answers ARP: No route to host, from the sender itself", function()
+      local _, test2 = pair()
+      -- one ARP probe, 0.1 s: the kernel gives up at once instead of after 3 s
+      test2.handle:sysctl_set("net.ipv4.neigh.veth-test2.mcast_solicit", "1")
+      test2.handle:sysctl_set("net.ipv4.neigh.veth-test2.retrans_time_ms", "100")
+      local p <close> = test2.handle:udp_send("10.0.0.99", 53, "x")
+      assert.has_error(function() p:recvfrom(100, 2) end,
+        "udp recvfrom 0.0.0.0:" .. p:port() .. " in netns test2: No route to host "
+        .. "(ICMP host unreachable from 10.0.0.2 for a datagram to 10.0.0.99:53)")
+    end)
+  end)
+
+  describe("errors", function()
+    it("the world says no: port in use, no route, too long, wrong family", function()
+      local test1, test2 = pair()
+      local u <close> = test1.handle:udp_bind("0.0.0.0", 5353)
+      assert.has_error(function() test1.handle:udp_bind("0.0.0.0", 5353) end,
+        "udp bind 0.0.0.0:5353 in netns test1: Address already in use")
+      assert.has_error(function() test1.handle:udp_send("10.0.0.2", 53, "x", { from_port = 5353 }) end,
+        "udp bind 0.0.0.0:5353 in netns test1: Address already in use")
+      assert.has_error(function() test1.handle:udp_bind("10.0.0.2", 53) end,
+        "udp bind 10.0.0.2:53 in netns test1: Cannot assign requested address")
+      local other <close> = test2.handle:udp_bind("0.0.0.0", 5353)   -- another namespace: free
+      assert.has_error(function() test2.handle:udp_send("198.51.100.1", 53, "x") end,
+        "udp sendto 198.51.100.1:53 in netns test2: Network is unreachable")
+      assert.has_error(function() u:sendto(("x"):rep(70000), "10.0.0.2", 53) end,
+        "udp sendto 10.0.0.2:53 in netns test1: Message too long")
+      assert.has_error(function() u:sendto("x", "2001:db8::2", 53) end,
+        "udp sendto [2001:db8::2]:53 in netns test1: an IPv4 socket cannot send to an IPv6 address")
+      assert.same({ "0.0.0.0:5353" }, ss_udp(test1))   -- the failed ones left nothing open
+    end)
+
+    it("bad arguments, by signature", function()
+      local test1 = pair()
+      local ns = test1.handle
+      local u = ns:udp_bind("127.0.0.1", 0)
+      local label = "127.0.0.1:" .. u:port() .. " in netns test1"
+      local cases = {
+        -- udp_bind(addr, port)
+        { function() ns:udp_bind("10.0.0.300", 53) end, 'udp bind "10.0.0.300": not an IPv4 or IPv6 address' },
+        { function() ns:udp_bind("10.0.0.0/24", 53) end, 'udp bind "10.0.0.0/24": not an IPv4 or IPv6 address' },
+        { function() ns:udp_bind("10.0.0.1", -1) end, "udp bind 10.0.0.1: port must be 0..65535" },
+        { function() ns:udp_bind("10.0.0.1", 65536) end, "udp bind 10.0.0.1: port must be 0..65535" },
+        { function() ns:udp_bind("10.0.0.1", 53, { reuseaddr = true }) end, "udp bind: invalid option 'reuseaddr'" },
+        { function() ns:udp_bind("10.0.0.1") end, "bad argument #2 to 'udp_bind' (number expected, got no value)" },
+        -- udp_send(addr, port, data [, opts])
+        { function() ns:udp_send("host", 53, "x") end, 'udp send "host": not an IPv4 or IPv6 address' },
+        { function() ns:udp_send("10.0.0.2", 0, "x") end, "udp send 10.0.0.2: port must be 1..65535" },
+        { function() ns:udp_send("10.0.0.2", 70000, "x") end, "udp send 10.0.0.2: port must be 1..65535" },
+        { function() ns:udp_send("10.0.0.2", 53) end, "bad argument #3 to 'udp_send' (string expected, got no value)" },
+        { function() ns:udp_send("10.0.0.2", 53, "x", { from = 5000 }) end, "udp send: invalid option 'from'" },
+        { function() ns:udp_send("10.0.0.2", 53, "x", { timout = 1 }) end, "udp send: invalid option 'timout'" },
+        { function() ns:udp_send("10.0.0.2", 53, "x", { from_port = 65536 }) end, "udp send: from_port must be 0..65535" },
+        { function() ns:udp_send("10.0.0.2", 53, "x", { from_port = 1.5 }) end, "option 'from_port' must be an integer" },
+        { function() ns:udp_send("10.0.0.2", 53, "x", { timeout = "1" }) end, "udp send: option 'timeout' must be a number of seconds" },
+        { function() ns:udp_send("10.0.0.2", 53, "x", { timeout = -1 }) end, "bad argument #4 to 'udp_send' (timeout must be 0..86400 seconds)" },
+        -- sock:sendto(data, addr, port [, timeout])
+        { function() u:sendto("x", "10.0.0.2.1", 53) end, 'udp sendto "10.0.0.2.1": not an IPv4 or IPv6 address' },
+        { function() u:sendto("x", "10.0.0.2", 0) end, "udp sendto 10.0.0.2: port must be 1..65535" },
+        { function() u:sendto("x", "10.0.0.2", 53, -1) end, "bad argument #4 to 'sendto' (timeout must be 0..86400 seconds)" },
+        -- sock:recvfrom([max [, timeout]])
+        { function() u:recvfrom(0) end, "bad argument #1 to 'recvfrom' (must be 1..65536)" },
+        { function() u:recvfrom(65537) end, "bad argument #1 to 'recvfrom' (must be 1..65536)" },
+        { function() u:recvfrom(10, 1 / 0) end, "bad argument #2 to 'recvfrom' (timeout must be 0..86400 seconds)" },
+        -- tcp methods on a udp socket, and the other way round
+        { function() u:send("x") end, "tcp send " .. label .. ": not a tcp socket (udp: sendto, recvfrom)" },
+        { function() u:recv() end, "tcp recv " .. label .. ": not a tcp socket (udp: sendto, recvfrom)" },
+        { function() u:accept() end, "tcp accept " .. label .. ": not a listening socket" },
+        { function() u:peer() end, "udp peer " .. label .. ": Transport endpoint is not connected" },
+      }
+      -- argument numbers count from after self, as Lua's own methods do
+      for i, case in ipairs(cases) do
+        local ok, err = pcall(case[1])
+        assert.is_false(ok, "case " .. i .. " did not raise")
+        -- luaL_argerror says where the caller was: not part of the message
+        assert.equal(case[2], (err:gsub("^spec/sock_spec%.lua:%d+: ", "")), "case " .. i)
+      end
+      local l <close> = ns:tcp_listen("127.0.0.1", 0)
+      assert.has_error(function() l:sendto("x", "127.0.0.1", 53) end,
+        "udp sendto 127.0.0.1:" .. l:port() .. " in netns test1: not a udp socket")
+      u:close()
+      u:close()   -- twice is fine
+      assert.equal("udp socket " .. label .. " (closed)", tostring(u))
+      assert.has_error(function() u:sendto("x", "127.0.0.1", 53) end, "attempt to use a closed socket")
+      assert.has_error(function() u:recvfrom() end, "attempt to use a closed socket")
+      assert.has_error(function() u:port() end, "attempt to use a closed socket")
     end)
   end)
 end)

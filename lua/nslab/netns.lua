@@ -414,6 +414,20 @@ function Netns:tcp_connect(addr, port, opts)
   return sock
 end
 
+-- A UDP socket bound here: :recvfrom() says who a datagram came from.
+function Netns:udp_bind(addr, port)
+  local sock = self.handle:udp_bind(addr, port)
+  trace.command(self:inside(string.format("nc -u -l %s %d &", addr, port)))
+  return sock
+end
+
+-- One datagram from here; returns the socket, to recvfrom the answer.
+function Netns:udp_send(addr, port, data, opts)
+  local sock = self.handle:udp_send(addr, port, data, opts)
+  trace.command(self:inside(string.format("echo %s | nc -u %s %d", shell.quote(data), addr, port)))
+  return sock
+end
+
 -- The PID whose fds name anonymous namespaces in printed commands.
 function M.pid()
   local f = io.open("/proc/self/stat")
