@@ -227,6 +227,7 @@ int luaopen_nslab_core(lua_State *L) {
   ltun_register(L, module, methods);
   lsock_register(L, module, methods);
   lcontainer_register(L, module, methods);
+  lnft_register(L, module, methods);
   lua_settop(L, module);
   return 1;
 }

@@ -21,6 +21,7 @@ struct lnetns *lnetns_push(lua_State *L, int fd, const char *name) {
   ns->fd = -1;
   ns->name = NULL;
   memset(&ns->rt, 0, sizeof ns->rt);
+  memset(&ns->nft, 0, sizeof ns->nft);
   luaL_setmetatable(L, LNETNS);
   if (name && !(ns->name = strdup(name))) {
     close(fd);
@@ -39,6 +40,7 @@ struct nl *lnetns_rtnl(lua_State *L, struct lnetns *ns) {
 
 static void release(struct lnetns *ns) {
   nl_close(&ns->rt);
+  nl_close(&ns->nft);
   if (ns->fd >= 0) close(ns->fd);
   ns->fd = -1;
   free(ns->name);

@@ -21,6 +21,7 @@ struct lnetns {
   int fd;        /* -1 once closed */
   char *name;    /* malloc'd; NULL for an anonymous namespace */
   struct nl rt;  /* rt.sock == NULL until first used */
+  struct nl nft; /* NETLINK_NETFILTER, the same way (lua_nft.c) */
 };
 
 /* The namespace at idx; raises "attempt to use a closed netns". */
@@ -94,6 +95,7 @@ void lsysctl_register(lua_State *L, int module, int methods);
 void ltun_register(lua_State *L, int module, int methods);
 void lsock_register(lua_State *L, int module, int methods);
 void lcontainer_register(lua_State *L, int module, int methods);
+void lnft_register(lua_State *L, int module, int methods);
 
 int luaopen_nslab_core(lua_State *L);
 

@@ -18,6 +18,7 @@
 -- gateway.
 local netns = require("nslab.netns")
 local container = require("nslab.container")
+local firewall = require("nslab.docker_firewall")
 local options = require("nslab.options")
 
 local Daemon = {}
@@ -95,9 +96,10 @@ function Daemon:add_bridge_network(name, subnet, gateway, bridge_name, opts)
   local br = self.host:bridge(bridge_name, { stp = false })
   br:addr_add(gateway .. "/" .. plen, { broadcast = true })
   br:up()
-  local net = { name = name, id = id, driver = "bridge", created = now(), subnet = subnet,
-                gateway = gateway, base = base, plen = plen, bridge = br,
-                bridge_name = bridge_name, options = opts or {}, used = {} }
+  local net = { name = name, id = id, driver = "bridge", created = now(),
+                subnet = ipv4_text(base) .. "/" .. plen, gateway = gateway, base = base,
+                plen = plen, bridge = br, bridge_name = bridge_name, options = opts or {}, used = {} }
+  self.firewall:add_network(net)
   self.networks[name] = net
   self.network_order[#self.network_order + 1] = name
   return net
@@ -128,6 +130,7 @@ end
 function M.new()
   local self = setmetatable({ host = netns.host(), networks = {}, network_order = {},
                               containers = {}, container_order = {} }, Daemon)
+  self.firewall = firewall.install(self.host)
   self:add_bridge_network("bridge", "172.17.0.0/16", "172.17.0.1", "docker0", {
     ["com.docker.network.bridge.default_bridge"] = "true",
     ["com.docker.network.bridge.enable_icc"] = "true",
@@ -182,11 +185,13 @@ local function connect(self, c)
   inside:route_add{ dst = "default", via = net.gateway }
   net.bridge:attach(host_end)
   host_end:up()
+  for _, p in ipairs(c.ports) do self.firewall:publish(c, p.host, p.container) end
 end
 
 -- Undo connect: the host end goes (and eth0 with it), the address is free.
 local function disconnect(self, c)
   if c.veth then
+    for _, p in ipairs(c.ports) do self.firewall:unpublish(c, p.host, p.container) end
     self.host:link(c.veth):delete()
     c.network.used[c.ip] = nil
     c.veth, c.ip, c.mac, c.endpoint_id = nil, nil, nil, nil
@@ -209,16 +214,33 @@ local function launch(self, c)
   end
 end
 
+-- "-p 8080:80" (or {"8080:80", ...}) as {{host = 8080, container = 80}}.
+local function parse_ports(publish)
+  if publish == nil then return {} end
+  if type(publish) == "string" then publish = { publish } end
+  local ports = {}
+  for _, spec in ipairs(publish) do
+    local h, c = tostring(spec):match("^(%d+):(%d+)$")
+    h, c = tonumber(h), tonumber(c)
+    if not h or h < 1 or h > 65535 or c < 1 or c > 65535 then
+      error(string.format('docker run: invalid publish "%s" (HOSTPORT:CONTAINERPORT)', tostring(spec)), 4)
+    end
+    ports[#ports + 1] = { host = h, container = c }
+  end
+  return ports
+end
+
 -- docker run --name NAME [--network bridge|none|host|container:NAME|NET]
+-- [-p HOSTPORT:PORT]: opts name, network, hostname, publish.
 function Daemon:run(opts)
-  options.check(opts, "docker run", { name = true, network = true, hostname = true })
+  options.check(opts, "docker run", { name = true, network = true, hostname = true, publish = true })
   local name = opts.name or ("c" .. random_hex(6))
   if self.containers[name] then
     error(string.format('docker run: the container name "/%s" is already in use', name), 2)
   end
   local network = opts.network or "bridge"
-  local c = setmetatable({ name = name, id = random_hex(64), hostname = opts.hostname or random_hex(12) },
-                         DockerContainer)
+  local c = setmetatable({ name = name, id = random_hex(64), hostname = opts.hostname or random_hex(12),
+                           ports = parse_ports(opts.publish) }, DockerContainer)
   local joined = network:match("^container:(.+)$")
   if joined then
     self:container(joined)

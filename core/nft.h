@@ -1,0 +1,179 @@
+/*
+ * nft.h - nf_tables tables, chains and rules over NETLINK_NETFILTER.
+ *
+ * A rule is an array of items, each a match ("ip saddr 172.17.0.0/16") or
+ * a statement ("masquerade"), the same vocabulary nft's syntax has for
+ * them. nft_apply turns items into the very bytecode nft generates for
+ * the same text (so `nft list ruleset` prints the rule back as written)
+ * and sends a list of changes as one batch, which the kernel applies
+ * whole or not at all. nft_list reads the ruleset and turns the bytecode
+ * back into items; what it cannot read becomes one NFTI_UNKNOWN item.
+ *
+ * Like nft, and so printed back the way nft prints it: a prefix loses
+ * its host bits; "==" matches on the source and destination port of one
+ * protocol become one load, read back source port first; the implicit
+ * `meta l4proto tcp` in front of a tcp port match is not read back as a
+ * match of its own, whether nft or the items put it there.
+ */
+#ifndef NSLAB_NFT_H
+#define NSLAB_NFT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "ipaddr.h"
+#include "nl.h"
+
+#define NFT_TEXT_MAX 256 /* table, chain and set names (NFT_NAME_MAXLEN) */
+#define NFT_LOG_PREFIX_MAX 127 /* the kernel keeps 128 bytes with the NUL */
+
+/* Families and hooks by their nft names; -1 when unknown. */
+int nft_family_value(const char *name);     /* NFPROTO_* */
+const char *nft_family_name(int family);    /* "ip", ...; "unknown" */
+int nft_hook_value(const char *name);       /* NF_INET_* */
+const char *nft_hook_name(int hook);
+
+/*
+** {======================================================
+** Rules as items
+** =======================================================
+*/
+
+enum nft_item_kind {
+  NFTI_MATCH, NFTI_COUNTER, NFTI_ACCEPT, NFTI_DROP, NFTI_REJECT,
+  NFTI_RETURN, NFTI_JUMP, NFTI_GOTO, NFTI_MASQUERADE, NFTI_SNAT,
+  NFTI_DNAT, NFTI_LOG, NFTI_UNKNOWN, NFTI_KIND_COUNT
+};
+
+/* What a match looks at, named as nft names it ("ip saddr"). */
+enum nft_key {
+  NFTK_IIFNAME, NFTK_OIFNAME, NFTK_IP_SADDR, NFTK_IP_DADDR,
+  NFTK_IP6_SADDR, NFTK_IP6_DADDR, NFTK_META_L4PROTO, NFTK_IP_PROTOCOL,
+  NFTK_TCP_SPORT, NFTK_TCP_DPORT, NFTK_UDP_SPORT, NFTK_UDP_DPORT,
+  NFTK_CT_STATE, NFTK_COUNT
+};
+
+extern const char *const nft_item_names[NFTI_KIND_COUNT]; /* "match", ... */
+extern const char *const nft_key_names[NFTK_COUNT];       /* "iifname", ... */
+
+/* Connection tracking states as `ct state` bits (NF_CT_STATE_*_BIT). */
+struct nft_ct_state {
+  const char *name;
+  unsigned bit;
+};
+extern const struct nft_ct_state nft_ct_states[]; /* ends with {NULL, 0} */
+
+struct nft_item {
+  enum nft_item_kind kind;
+  /* NFTI_MATCH */
+  enum nft_key key;
+  int neq;                 /* "!=" rather than "==" */
+  /* ip/ip6 addresses of a match (prefixlen -1: the whole address) and
+     the target of snat/dnat */
+  struct ipaddr addr;
+  /* a protocol number, a port, ct state bits; snat/dnat: the port, 0
+     when none */
+  unsigned value;
+  /* an interface name ("eth*" matches a prefix), the chain of jump and
+     goto, the prefix of log ("" = none), the expression NFTI_UNKNOWN
+     stands for */
+  char text[NFT_TEXT_MAX];
+  uint64_t packets, bytes; /* NFTI_COUNTER */
+};
+
+/* }====================================================== */
+
+/*
+** {======================================================
+** Changes
+** =======================================================
+*/
+
+enum nft_verb { NFTV_ADD, NFTV_INSERT, NFTV_DELETE, NFTV_FLUSH };
+enum nft_object { NFTO_TABLE, NFTO_CHAIN, NFTO_RULE, NFTO_RULESET };
+
+/* One change; strings are borrowed. */
+struct nft_op {
+  enum nft_verb verb;
+  enum nft_object object;
+  int family;              /* NFPROTO_*; UNSPEC: flush every family */
+  const char *table, *chain;
+  /* add chain: a base chain when hook >= 0 */
+  const char *type;        /* "filter", "nat", "route" */
+  int hook;
+  int32_t priority;
+  int policy;              /* NF_ACCEPT, NF_DROP or -1 (the default) */
+  /* add/insert rule */
+  const struct nft_item *items;
+  size_t n_items;
+  uint64_t handle;         /* delete rule: which; add/insert: next to
+                              which (0: at the end / the start) */
+};
+
+void nft_op_init(struct nft_op *op);
+
+/* The op as the words of its nft command: "add rule ip nat POSTROUTING". */
+void nft_op_describe(const struct nft_op *op, char *buf, size_t len);
+
+/* Send ops as one batch and read every answer. On failure *failed is the
+ * index of the op the error is about (n: the batch as a whole) and
+ * nothing was applied. An op the kernel would refuse for a reason nft
+ * checks itself (an ip match in an ip6 table, a NAT port without a tcp or
+ * udp match) fails here, before anything is sent. */
+int nft_apply(struct nl *nl, const struct nft_op *ops, size_t n,
+              size_t *failed, struct err *e);
+
+/* }====================================================== */
+
+/*
+** {======================================================
+** The ruleset as it is
+** =======================================================
+*/
+
+struct nft_table_info {
+  int family;
+  char name[NFT_TEXT_MAX];
+  uint64_t handle;
+};
+
+struct nft_chain_info {
+  int family;
+  char table[NFT_TEXT_MAX], name[NFT_TEXT_MAX];
+  uint64_t handle;
+  int hook;                /* -1: a regular chain (no type, priority,
+                              policy) */
+  char type[16];
+  int32_t priority;
+  int policy;
+};
+
+struct nft_rule_info {
+  int family;
+  char table[NFT_TEXT_MAX], chain[NFT_TEXT_MAX];
+  uint64_t handle;
+  struct nft_item *items;  /* malloc'd */
+  size_t n_items;
+};
+
+struct nft_ruleset {
+  struct nft_table_info *tables;
+  struct nft_chain_info *chains;
+  struct nft_rule_info *rules;
+  size_t n_tables, n_chains, n_rules;
+};
+
+/* Tables, chains and rules of one family (NFPROTO_UNSPEC: all) and, with
+ * a table name, of that table only; in the kernel's order. */
+int nft_list(struct nl *nl, int family, const char *table,
+             struct nft_ruleset *rs, struct err *e);
+void nft_ruleset_free(struct nft_ruleset *rs);
+
+/* Read one rule's bytecode (an NFT_MSG_NEWRULE message) into items. */
+int nft_rule_decode(const struct nlmsghdr *nlh, struct nft_rule_info *r,
+                    struct err *e);
+
+/* }====================================================== */
+
+#endif
