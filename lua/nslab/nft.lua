@@ -280,8 +280,15 @@ local Table, Chain = {}, {}
 Table.__index, Chain.__index = Table, Chain
 M.Table, M.Chain = Table, Chain
 
+-- One batch. The core names the op that failed ("nft: op 3 (add rule ip
+-- nat X): ..."); the error adds that op's command, so it says which rule.
 local function apply(ns, ops, commands)
-  ns.handle:nft_apply(ops)
+  local ok, err = pcall(ns.handle.nft_apply, ns.handle, ops)
+  if not ok then
+    local n = tonumber(tostring(err):match("^nft: op (%d+) "))
+    if n and #ops > 1 and commands[n] then err = err .. "\n  in: " .. commands[n] end
+    error(err, 0)
+  end
   for _, command in ipairs(commands) do trace.command(ns:inside(command)) end
 end
 
