@@ -3,7 +3,6 @@
 -- namespace is the witness.
 local world = require("spec.support.world")
 local netns = require("nslab.netns")
-local core = require("nslab.core")
 
 -- ip's view of ns's neighbours, NOARP entries included.
 local function ip_neigh(ns)
@@ -12,29 +11,6 @@ end
 
 local function same_entry(theirs, mine)
   assert.same({ theirs.dst, theirs.lladdr, theirs.state }, { mine.dst, mine.lladdr, mine.state })
-end
-
--- Has dev in ns joined the IPv6 multicast group (32 hex digits, as
--- /proc/net/igmp6 writes it)? A neighbour solicitation that arrives
--- before the solicited-node group is joined is dropped, and the next one
--- comes a second later: wait for the join instead.
-local function joined(ns, dev, group)
-  return ns:run(function()
-    for line in io.lines("/proc/thread-self/net/igmp6") do
-      local d, g = line:match("^%d+%s+(%S+)%s+(%x+)")
-      if d == dev and g == group then return true end
-    end
-    return false
-  end)
-end
-
-local function wait_joined(ns, dev, group)
-  local deadline = core.clock() + 2
-  while not joined(ns, dev, group) do
-    if core.clock() > deadline then return false end
-    core.sleep(0.005)
-  end
-  return true
 end
 
 describe("neigh", function()
@@ -118,8 +94,8 @@ describe("neigh", function()
     assert.same({ "02:00:00:00:00:09", { "PERMANENT" } }, { theirs.lladdr, theirs.state })
     same_entry(theirs, world.find(test1.handle:neigh_list{ family = "inet6" }, "dst", "2001:db8::9"))
     -- ff02::1:ff00:2, the solicited-node group of 2001:db8::2
-    assert.is_true(wait_joined(test2, "veth-test2", "ff0200000000000000000001ff000002"))
-    assert.is_true(wait_joined(test1, "veth-test1", "ff0200000000000000000001ff000001"))
+    assert.is_true(test2:link("veth-test2"):wait_ipv6())
+    assert.is_true(test1:link("veth-test1"):wait_ipv6())
     assert.equal(1, test1:ping("2001:db8::2", { timeout = 1 }).received)
     local mine = world.find(test1.handle:neigh_list{ family = "inet6" }, "dst", "2001:db8::2")
     assert.same({ mac2, { "REACHABLE" } }, { mine.lladdr, mine.state })

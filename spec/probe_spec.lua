@@ -19,32 +19,6 @@ local function real_ping(ns, addr, wait)
   return r.status == 0
 end
 
--- Has dev in ns joined the multicast group (32 hex digits, as
--- /proc/net/igmp6 writes it)?
-local function joined(ns, dev, group)
-  return ns:run(function()
-    for line in io.lines("/proc/thread-self/net/igmp6") do
-      local d, g = line:match("^%d+%s+(%S+)%s+(%x+)")
-      if d == dev and g == group then return true end
-    end
-    return false
-  end)
-end
-
--- Wait (at most 2 s) until dev in ns can be found by IPv6 neighbour
--- discovery: the kernel joins an address's solicited-node group from a
--- work queue after the link comes up, even with nodad, and a neighbour
--- solicitation that arrives before is dropped (the next one is a second
--- later).
-local function wait_solicited(ns, dev, group)
-  local deadline = core.clock() + 2
-  while not joined(ns, dev, group) do
-    if core.clock() > deadline then return false end
-    core.sleep(0.005)
-  end
-  return true
-end
-
 describe("ping", function()
   local test1, test2, end1, end2
 
@@ -88,8 +62,8 @@ describe("ping", function()
     end2:addr_add("2001:db8::2/64", { nodad = true })
     up()
     -- ff02::1:ff00:2 and ff02::1:ff00:1, the solicited-node groups
-    assert.is_true(wait_solicited(test2, "veth-test2", "ff0200000000000000000001ff000002"))
-    assert.is_true(wait_solicited(test1, "veth-test1", "ff0200000000000000000001ff000001"))
+    assert.is_true(test2:link("veth-test2"):wait_ipv6())
+    assert.is_true(test1:link("veth-test1"):wait_ipv6())
     local r = test1:ping("2001:db8::2", { count = 3, interval = 0.01, timeout = 0.5 })
     assert.same({ "2001:db8::2", 3, 3 }, { r.target, r.sent, r.received })
     assert.is_nil(r.error)

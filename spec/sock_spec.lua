@@ -41,34 +41,14 @@ local function ss_udp(ns)
   return rows
 end
 
--- Has dev in ns joined the IPv6 multicast group (32 hex digits, as
--- /proc/net/igmp6 writes it), within 2 s? A neighbour solicitation that
--- arrives before the solicited-node group is joined is dropped, and the
--- next one comes a second later (as in neigh_spec).
-local function wait_joined(ns, dev, group)
-  local deadline = core.clock() + 2
-  repeat
-    local found = ns:run(function()
-      for line in io.lines("/proc/thread-self/net/igmp6") do
-        local d, g = line:match("^%d+%s+(%S+)%s+(%x+)")
-        if d == dev and g == group then return true end
-      end
-      return false
-    end)
-    if found then return true end
-    core.sleep(0.005)
-  until core.clock() > deadline
-  return false
-end
-
 -- pair(), plus 2001:db8::1/64 and ::2 on the veth (no DAD, usable at once,
 -- once each end listens to its solicited-node group).
 local function pair6()
   local test1, test2 = pair()
   test1:link("veth-test1"):addr_add("2001:db8::1/64", { nodad = true })
   test2:link("veth-test2"):addr_add("2001:db8::2/64", { nodad = true })
-  assert.is_true(wait_joined(test1, "veth-test1", "ff0200000000000000000001ff000001"))
-  assert.is_true(wait_joined(test2, "veth-test2", "ff0200000000000000000001ff000002"))
+  assert.is_true(test1:link("veth-test1"):wait_ipv6())
+  assert.is_true(test2:link("veth-test2"):wait_ipv6())
   return test1, test2
 end
 

@@ -92,6 +92,49 @@ function Link:rename(name) return self:set{ name = name } end
 function Link:set_mtu(mtu) return self:set{ mtu = mtu } end
 function Link:set_address(mac) return self:set{ address = mac } end
 
+-- The 16 bytes of an IPv6 address text, as 32 hex digits.
+local function ipv6_hex(text)
+  local head, tail = text:match("^(.-)::(.*)$")
+  local function groups(part)
+    local list = {}
+    for g in part:gmatch("[^:]+") do list[#list + 1] = ("%04x"):format(tonumber(g, 16)) end
+    return list
+  end
+  local left, right = groups(head or text), groups(tail or "")
+  for _ = 1, 8 - #left - #right do left[#left + 1] = "0000" end
+  for _, g in ipairs(right) do left[#left + 1] = g end
+  return table.concat(left)
+end
+
+-- Has this device joined the multicast group (32 hex digits, as
+-- /proc/net/igmp6 writes it)?
+local function joined(self, group)
+  return self.ns:run(function()
+    for line in io.lines("/proc/thread-self/net/igmp6") do
+      local dev, g = line:match("^%d+%s+(%S+)%s+(%x+)")
+      if dev == self.name and g == group then return true end
+    end
+    return false
+  end)
+end
+
+-- Wait until every IPv6 address here can be found by neighbour discovery.
+-- The kernel joins an address's solicited-node group (ff02::1:ffXX:XXXX)
+-- from a work queue after the link comes up, even with nodad, and a
+-- solicitation that arrives before is dropped, the next one coming a
+-- second later: a lab that pings over IPv6 right away asks first.
+function Link:wait_ipv6(timeout)
+  local deadline = core.clock() + (timeout or 2)
+  for _, a in ipairs(self:addrs("inet6")) do
+    local group = "ff0200000000000000000001ff" .. ipv6_hex(a["local"]):sub(-6)
+    while not joined(self, group) do
+      if core.clock() > deadline then return false end
+      core.sleep(0.005)
+    end
+  end
+  return true
+end
+
 -- ip link set NAME netns NS [name NEW]: move (and rename) in one message;
 -- if the kernel refuses (a name taken there), the device stays as it was.
 function Link:set_netns(target, new_name)

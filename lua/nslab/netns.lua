@@ -229,13 +229,14 @@ function Netns:veth(name, peer, opts)
   return Link.new(ns or self, name), Link.new(peer_ns or self, peer)
 end
 
--- Addresses as flat entries of `ip -j addr`'s addr_info, with ifname.
+-- ifindex -> name, for the lists that carry only indexes.
 local function names_by_index(ns)
   local names = {}
   for _, l in ipairs(ns.handle:link_list()) do names[l.ifindex] = l.ifname end
   return names
 end
 
+-- Addresses as flat entries of `ip -j addr`'s addr_info, with ifname.
 function Netns:addrs(family)
   local names = names_by_index(self)
   local list = self.handle:addr_list(family)
