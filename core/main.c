@@ -33,6 +33,8 @@ static const char usage_text[] =
   "usage: nslab [COMMAND [ARGS...]]\n"
   "\n"
   "  nslab run [--color=WHEN] FILE [ARGS...]  run a lab\n"
+  "  nslab explain FILE [ARGS...]             the lab as a shell script of\n"
+  "                                           ip, bridge and nft commands\n"
   "  nslab repl [FILE [ARGS...]]              a Lua prompt with the API "
   "loaded\n"
   "                                           (after running the lab FILE)\n"
@@ -330,7 +332,7 @@ int main (int argc, char **argv) {
     if (enter_world() < 0) return EXIT_USAGE;
     return run_lua(argc, argv, 1);
   }
-  if (strcmp(cmd, "run") && strcmp(cmd, "repl"))
+  if (strcmp(cmd, "run") && strcmp(cmd, "repl") && strcmp(cmd, "explain"))
     return usage_error("unknown command: ", cmd);
   if (enter_world() < 0) return EXIT_USAGE;
   return run_lua(argc, argv, 0);

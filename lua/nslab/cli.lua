@@ -11,6 +11,7 @@ local cli = {}
 
 cli.usage = [==[
 usage: nslab run [--color=WHEN] FILE [ARGS...]
+       nslab explain FILE [ARGS...]
        nslab repl [--color=WHEN] [FILE [ARGS...]]
        nslab lua FILE [ARGS...]
        nslab sandbox [--] CMD [ARGS...]
@@ -18,6 +19,8 @@ usage: nslab run [--color=WHEN] FILE [ARGS...]
   run      run the lab FILE: each step as it happens, each check pass or
            fail, and "N passed, N failed"; exit status 0 only when no
            check failed
+  explain  run the lab quietly and print it as a shell script of the
+           equivalent ip, bridge and nft commands
   repl     a Lua prompt with the nslab API loaded (after running FILE,
            in the environment it ran in); Ctrl-D leaves
   lua      run a plain Lua script (e.g. busted) in a private world
@@ -65,6 +68,21 @@ local commands = {}
 function commands.run(file, args, opts)
   if file == nil then return usage_error("run: no lab file given") end
   return (require("nslab.lab").run_file(file, args, opts))
+end
+
+-- The lab as a shell script: it runs (in this world, quietly) and every
+-- primitive's equivalent command is printed, in order.
+function commands.explain(file, args, opts)
+  if file == nil then return usage_error("explain: no lab file given") end
+  local trace = require("nslab.trace")
+  trace.clear()
+  opts.writer = function() end
+  local status = require("nslab.lab").run_file(file, args, opts)
+  if status == 2 then return status end
+  io.stdout:write("#!/bin/sh\n# ", file, " as iproute2 and nft commands (nslab explain).\n",
+                  "# Run it as root in a world of its own: nslab sandbox -- sh THIS_FILE\n")
+  for _, command in ipairs(trace.history) do io.stdout:write(command, "\n") end
+  return status
 end
 
 -- The prompt, in the lab's environment when a lab ran first (even if a
