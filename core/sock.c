@@ -114,7 +114,9 @@ static int timed_out (int timeout_ms, struct err *e) {
 
 /*
 ** Wait until fd has events or the deadline (-1: none) passes: 1 ready,
-** 0 timed out. A signal does not cut the wait short; the time left does.
+** 0 timed out. A handled signal (Ctrl-C at the prompt) ends the wait with
+** EINTR, so Lua can raise "interrupted!" instead of sitting out a long
+** timeout; nslab installs no other handler that could cut a wait short.
 */
 static int wait_fd (int fd, short events, long long deadline,
                     struct err *e) {
@@ -125,7 +127,8 @@ static int wait_fd (int fd, short events, long long deadline,
     int n = poll(&p, 1, left > 0x7fffffff ? 0x7fffffff : (int)left);
     if (n > 0) return 1;
     if (n == 0 && left == 0) return 0;
-    if (n < 0 && errno != EINTR) return err_errno(e);
+    if (n < 0 && errno == EINTR) return err_set(e, EINTR, "interrupted");
+    if (n < 0) return err_errno(e);
   }
 }
 
