@@ -30,8 +30,10 @@
 
 #include "netns.h"
 
-#define WORLD_FLAGS (CLONE_NEWNET | CLONE_NEWNS | CLONE_NEWPID)
-#define WORLD_FLAGS_TEXT "unshare(CLONE_NEWNET|CLONE_NEWNS|CLONE_NEWPID)"
+/* UTS and IPC too: a lab that runs `hostname` (or a sysctl of those
+ * namespaces) must not rename or change the real machine. */
+#define WORLD_FLAGS (CLONE_NEWNET | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC)
+#define WORLD_FLAGS_TEXT "unshare(CLONE_NEWNET|CLONE_NEWNS|CLONE_NEWPID|CLONE_NEWUTS|CLONE_NEWIPC)"
 
 /* Kept short: the whole message must fit in struct err's reason. */
 #define USERNS_HINT                                                     \
@@ -421,6 +423,22 @@ static int start_init (struct err *e) {
 }
 
 
+/*
+** NSLAB_WORLD names the world's host namespace (its inode): nslab's Lua
+** layer changes a namespace's network only inside a world, so code run by
+** the stock interpreter outside one cannot change the machine's by
+** mistake. Children (specs, sandboxed commands) inherit it.
+*/
+static int mark_world (struct err *e) {
+  struct stat st;
+  char inode[32];
+  if (stat("/proc/thread-self/ns/net", &st) < 0) return err_errno(e);
+  snprintf(inode, sizeof inode, "%llu", (unsigned long long)st.st_ino);
+  if (setenv("NSLAB_WORLD", inode, 1) < 0) return err_errno(e);
+  return 0;
+}
+
+
 int world_enter (struct err *e) {
   int alive[2];
   if (unshare_world(e) < 0) return -1;
@@ -442,7 +460,7 @@ int world_enter (struct err *e) {
   close(alive[0]);
   if (rc < 0 || private_mounts(e) < 0 ||
       remount_fs("proc", "/proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, e) < 0 ||
-      lo_up(e) < 0)
+      lo_up(e) < 0 || mark_world(e) < 0)
     return world_failed(e);
   return start_init(e);
 }
@@ -458,6 +476,6 @@ int world_fresh (struct err *e) {
                    "this needs root; inside one, e.g. nslab lua FILE, "
                    "it does not)" : "");
   }
-  if (private_mounts(e) < 0) return -1;
-  return lo_up(e);
+  if (private_mounts(e) < 0 || lo_up(e) < 0) return -1;
+  return mark_world(e);
 }

@@ -2,6 +2,7 @@
 -- tree's paths (README), outside nslab's own program.
 local world = require("spec.support.world")
 local program = require("spec.support.program")
+local netns = require("nslab.netns")
 
 local quote, ROOT = program.quote, program.root
 local NSLAB = quote(program.program)
@@ -36,6 +37,29 @@ describe("stock lua5.4", function()
     local _, code, err = run("cd / && LUA_PATH= LUA_CPATH= lua5.4 -e 'require \"nslab\"'")
     assert.are_not.equal(0, code)
     assert.matches("module 'nslab' not found", err, 1, true)
+  end)
+
+  it("outside a world, refuses to change the network (and changes nothing)", function()
+    -- still inside this spec's world for safety: only NSLAB_WORLD is unset
+    local out, code, err = run("env -u NSLAB_WORLD " .. PATHS .. "lua5.4 -e " .. quote(table.concat({
+      'local n = require "nslab"',
+      'print(#n.netns.host():links())',
+      'print(select(2, pcall(n.netns.host().veth, n.netns.host(), "a", "b")))',
+      'print(select(2, pcall(n.netns.add, "x")))',
+      'print(select(2, pcall(n.netns.host().sysctl, n.netns.host(), "net.ipv4.ip_forward", 1)))',
+    }, "; ")))
+    assert.equal(0, code, err)
+    local lines = {}
+    for line in out:gmatch("[^\n]+") do lines[#lines + 1] = line end
+    assert.equal("1", lines[1]) -- reading works: lo
+    local why = "refusing to change the machine's own network outside an nslab world " ..
+                "(run it with nslab run/repl/lua/sandbox, or call nslab.netns.allow_host())"
+    assert.equal("link add: " .. why, lines[2])
+    assert.equal("netns add: " .. why, lines[3])
+    assert.equal("sysctl set: " .. why, lines[4])
+    assert.same({ "lo" }, world.pluck(world.ip_json(nil, "link"), "ifname"))
+    assert.same({}, world.ip_json(nil, "netns list"))
+    assert.equal("0", netns.host():sysctl("net.ipv4.ip_forward"))
   end)
 
   it("makes and lists namespaces inside a world, as ip sees them", function()

@@ -166,9 +166,9 @@ p:close()
 local function state()
   local f = io.open("/proc/" .. pid .. "/stat")
   if not f then return nil end
-  local stat = f:read("a")
+  local stat = f:read("a") -- nil when it went between open and read
   f:close()
-  return stat:match("^%d+ %(.*%) (%S+)")
+  return stat and stat:match("^%d+ %(.*%) (%S+)")
 end
 local deadline = core.clock() + 5
 while state() and core.clock() < deadline do core.sleep(0.01) end

@@ -21,8 +21,43 @@ Netns.__index = Netns
 
 local M = { Netns = Netns }
 
+---------------------------------------------------------------- the world
+
+-- Changing a network is allowed inside a world nslab made (nslab run,
+-- repl, lua, sandbox: they set NSLAB_WORLD) or after M.allow_host(), so
+-- that the stock interpreter cannot change the machine's own network by
+-- mistake (DESIGN.md: the real host is never touched unless asked).
+local host_allowed = false
+
+function M.in_world() return os.getenv("NSLAB_WORLD") ~= nil end
+
+-- Work on the machine's own network: an explicit choice, for --host use.
+function M.allow_host() host_allowed = true end
+
+local MUTATING = { link_add = true, link_set = true, link_del = true, addr_add = true,
+                   addr_del = true, route_add = true, route_del = true, neigh_add = true,
+                   neigh_del = true, fdb_add = true, fdb_del = true, sysctl_set = true,
+                   tuntap_add = true, nft_apply = true }
+
+local function refuse(op)
+  error(string.format("%s: refusing to change the machine's own network outside an nslab world " ..
+                      "(run it with nslab run/repl/lua/sandbox, or call nslab.netns.allow_host())", op), 0)
+end
+
+-- Outside a world, a handle whose changing methods refuse; reading and
+-- exec work as usual.
+local function guarded(handle)
+  if host_allowed or M.in_world() then return handle end
+  return setmetatable({}, { __index = function(_, key)
+    local value = handle[key]
+    if MUTATING[key] then return function() refuse(key:gsub("_", " ")) end end
+    if type(value) == "function" then return function(_, ...) return value(handle, ...) end end
+    return value
+  end })
+end
+
 local function wrap(handle)
-  return setmetatable({ handle = handle, name = handle:name() }, Netns)
+  return setmetatable({ handle = guarded(handle), name = handle:name() }, Netns)
 end
 
 function M.is(x) return getmetatable(x) == Netns end
@@ -39,6 +74,7 @@ end
 -- ip netns add NAME
 function M.add(name)
   if type(name) ~= "string" then error("netns add: a name is required", 2) end
+  if not (host_allowed or M.in_world()) then refuse("netns add") end
   local ns = wrap(core.netns_create(name))
   trace.command("ip netns add " .. shell.quote(name))
   return ns
@@ -46,6 +82,7 @@ end
 
 -- An anonymous namespace, as `unshare -n` makes (ip cannot name it).
 function M.new()
+  if not (host_allowed or M.in_world()) then refuse("netns add") end
   local ns = wrap(core.netns_create())
   trace.command("# a new anonymous network namespace (unshare --net)")
   return ns
@@ -80,6 +117,7 @@ end
 function M.delete(x)
   local name = M.is(x) and x.name or x
   if type(name) ~= "string" then error("netns delete: a named namespace is required", 2) end
+  if not (host_allowed or M.in_world()) then refuse("netns delete") end
   core.netns_delete(name)
   if M.is(x) then x:close() end
   trace.command("ip netns delete " .. shell.quote(name))
@@ -88,7 +126,7 @@ end
 local host
 -- The world's host namespace: where nslab started.
 function M.host()
-  host = host or setmetatable({ handle = core.netns_current(), is_host = true }, Netns)
+  host = host or setmetatable({ handle = guarded(core.netns_current()), is_host = true }, Netns)
   return host
 end
 
@@ -347,15 +385,9 @@ end
 -- /etc/netns/NAME/FILE: what commands run in this namespace see as
 -- /etc/FILE (ip netns exec bind-mounts it). The world's /etc/netns is
 -- private, so this never writes to the host's /etc.
--- Is /etc/netns (or /etc) a mount of this world's own? Writing there
--- otherwise would change the machine's files.
-function M.etc_is_private()
-  for line in io.lines("/proc/self/mountinfo") do
-    local mount_point = line:match("^%S+ %S+ %S+ %S+ (%S+)")
-    if mount_point == "/etc/netns" or mount_point == "/etc" then return true end
-  end
-  return false
-end
+-- Is /etc/netns private? Inside a world it is (nslab mounts a tmpfs of
+-- its own there); outside one, writing there would change the machine's.
+function M.etc_is_private() return M.in_world() end
 
 function Netns:etc_file(file, text)
   if not self.name then error("netns etc: only a named namespace has /etc/netns files", 2) end
