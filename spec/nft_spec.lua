@@ -66,6 +66,26 @@ describe("nft", function()
     assert.equal(world.sh(host, "nft list ruleset"), host:nft_ruleset())
   end)
 
+  it("explains rules written loosely as nft will print them", function()
+    local t = host:nft_table("ip", "filter")
+    local c = t:chain("R")
+    local inputs = { "ip protocol tcp tcp dport 80 accept", "tcp dport 2 tcp sport 1 accept",
+                     "ip saddr 10.1.2.3/8 drop", "ip daddr 192.0.2.7/32 drop", "meta l4proto 47 accept" }
+    local explained = {}
+    for i, input in ipairs(inputs) do explained[i] = c:rule(input) end
+    assert.same({ "tcp dport 80 accept", "tcp sport 1 tcp dport 2 accept", "ip saddr 10.0.0.0/8 drop",
+                  "ip daddr 192.0.2.7 drop", "meta l4proto gre accept" }, explained)
+    assert.same(explained, listed_rules(host))
+    local inet = host:nft_table("inet", "n")
+    local pre = inet:chain("PRE", { type = "nat", hook = "prerouting" })
+    assert.equal("tcp dport 22 dnat ip to 192.0.2.1", pre:rule("tcp dport 22 dnat to 192.0.2.1"))
+    local out = inet:chain("OUT", { type = "nat", hook = "output", priority = -100 })
+    assert.matches("type nat hook output priority %-100;", world.sh(host, "nft list chain inet n OUT"))
+    assert.has_error(function() inet:chain("X", { type = "nat", hook = "output", priority = "dstnat" }) end,
+      'nft chain: bad priority "dstnat" for hook output (a number or filter, mangle, raw, security)')
+    assert.is_not_nil(out)
+  end)
+
   it("takes rules as Lua tables too", function()
     local c = host:nft_table("ip", "filter"):chain("FORWARD", { type = "filter", hook = "forward", policy = "drop" })
     local text = c:rule{ { "match", key = "iifname", op = "==", value = "br0" }, { "counter" }, { "accept" } }
@@ -84,6 +104,10 @@ describe("nft", function()
     local filter = host:nft_table("inet", "f")
     filter:chain("input", { type = "filter", hook = "input", priority = "filter + 5", policy = "drop" })
       :insert('ct state established,related accept')
+    filter:chain("out", { type = "filter", hook = "output", priority = 95 })
+    local n = host:nft_table("inet", "n")
+    n:chain("PRE", { type = "nat", hook = "prerouting" }):rule("ip protocol tcp tcp dport 22 dnat to 192.0.2.1")
+    n:chain("OUT", { type = "nat", hook = "output" })
     host:nft_batch(function(b)
       local t6 = b:table("ip6", "t6")
       local ch = b:chain(t6, "out", { type = "filter", hook = "output", priority = 0 })
@@ -144,7 +168,7 @@ describe("nft", function()
     it("a bad priority, hook, type or policy", function()
       local t = host:nft_table("ip", "filter")
       assert.has_error(function() t:chain("C", { type = "filter", hook = "forward", priority = "high" }) end,
-        'nft chain: bad priority "high" (a number or raw, mangle, dstnat, filter, security, srcnat)')
+        'nft chain: bad priority "high" for hook forward (a number or filter, mangle, raw, security)')
       assert.has_error(function() t:chain("C", { type = "filter", hook = "sideways" }) end,
         'nft chain C: unknown hook "sideways"')
       assert.has_error(function() t:chain("C", { type = "mangle", hook = "forward" }) end,

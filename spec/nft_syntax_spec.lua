@@ -66,12 +66,34 @@ describe("nft syntax", function()
       'nft rule: "http" is not a port number')
   end)
 
-  it("names chain priorities as nft 1.0 does", function()
-    assert.equal("srcnat", nft.priority_text("ip", 100))
-    assert.equal("dstnat", nft.priority_text("inet", -100))
-    assert.equal("filter", nft.priority_text("ip", 0))
-    assert.equal("filter + 5", nft.priority_text("ip", 5))
-    assert.equal("filter", nft.priority_text("bridge", -200))
-    assert.equal("1000", nft.priority_text("ip", 1000))
+  it("names chain priorities as nft 1.0 does, where the hook allows the name", function()
+    assert.equal("srcnat", nft.priority_text("ip", 100, "postrouting"))
+    assert.equal("dstnat", nft.priority_text("inet", -100, "prerouting"))
+    assert.equal("-100", nft.priority_text("ip", -100, "output"))
+    assert.equal("100", nft.priority_text("ip", 100, "input"))
+    assert.equal("filter", nft.priority_text("ip", 0, "forward"))
+    assert.equal("filter + 5", nft.priority_text("ip", 5, "input"))
+    assert.equal("95", nft.priority_text("ip", 95, "input"))
+    assert.equal("filter", nft.priority_text("bridge", -200, "forward"))
+    assert.equal("out", nft.priority_text("bridge", 100, "output"))
+    assert.equal("1000", nft.priority_text("ip", 1000, "forward"))
+  end)
+
+  it("writes a rule the way nft will store and print it", function()
+    local canonical = {
+      { "ip protocol tcp tcp dport 80 accept", "tcp dport 80 accept" },
+      { "meta l4proto udp udp dport 53 accept", "udp dport 53 accept" },
+      { "meta l4proto tcp accept", "meta l4proto tcp accept" },
+      { "tcp dport 2 tcp sport 1 accept", "tcp sport 1 tcp dport 2 accept" },
+      { "ip saddr 10.1.2.3/8 drop", "ip saddr 10.0.0.0/8 drop" },
+      { "ip daddr 192.0.2.7/32 drop", "ip daddr 192.0.2.7 drop" },
+      { "meta l4proto 47 accept", "meta l4proto gre accept" },
+      { "meta l4proto icmpv6 accept", "meta l4proto ipv6-icmp accept" },
+    }
+    for _, case in ipairs(canonical) do
+      assert.equal(case[2], nft.format(nft.parse(case[1])), case[1])
+    end
+    assert.equal("tcp dport 22 dnat ip to 192.0.2.1", nft.format(nft.parse("tcp dport 22 dnat to 192.0.2.1"), false, "inet"))
+    assert.equal("tcp dport 22 dnat ip to 192.0.2.1", nft.format(nft.parse("tcp dport 22 dnat ip to 192.0.2.1"), false, "inet"))
   end)
 end)

@@ -50,6 +50,36 @@ local HOOKS = { prerouting = true, input = true, forward = true, output = true, 
 local TYPES = { filter = true, nat = true, route = true }
 local FAMILIES = { ip = true, ip6 = true, inet = true, bridge = true }
 
+-- Protocol numbers and names as nft knows them: from /etc/protocols, as
+-- getprotobynumber(3) gives them (netbase), with the ones nft names
+-- itself should that file be missing.
+local protocols
+local function protocol_table()
+  if protocols then return protocols end
+  protocols = { number = { icmp = 1, tcp = 6, udp = 17, icmpv6 = 58, ["ipv6-icmp"] = 58 },
+                name = { [1] = "icmp", [6] = "tcp", [17] = "udp", [58] = "ipv6-icmp" } }
+  local f = io.open("/etc/protocols")
+  if not f then return protocols end
+  for line in f:lines() do
+    local name, number, aliases = line:match("^([%w%-%.]+)%s+(%d+)%s*([^#]*)")
+    number = tonumber(number)
+    if name then
+      protocols.name[number] = protocols.name[number] or name
+      protocols.number[name] = number
+      for alias in aliases:gmatch("%S+") do protocols.number[alias:lower()] = number end
+    end
+  end
+  f:close()
+  return protocols
+end
+
+-- A protocol value as nft prints it: its name when it has one.
+local function protocol_text(value)
+  local t = protocol_table()
+  local number = math.type(value) == "integer" and value or t.number[value]
+  return number and t.name[number] or tostring(value)
+end
+
 local function fail(fmt, ...)
   error(string.format(fmt, ...), 0)
 end
@@ -109,8 +139,64 @@ local function nat_target(stmt, word)
   return item
 end
 
--- Parse nft rule syntax (the subset above) into the structured form.
+---------------------------------------------------------------- canonical form
+
+-- An IPv4 prefix with its host bits cleared, a /32 as the bare address:
+-- what nft stores and prints back.
+local function canonical_ipv4(value)
+  local a, b, c, d, plen = value:match("^(%d+)%.(%d+)%.(%d+)%.(%d+)/(%d+)$")
+  if not a then return value end
+  plen = tonumber(plen)
+  if plen == 32 then return value:match("^[^/]+") end
+  local n = ((tonumber(a) * 256 + tonumber(b)) * 256 + tonumber(c)) * 256 + tonumber(d)
+  n = n & ((0xffffffff << (32 - plen)) & 0xffffffff)
+  return string.format("%d.%d.%d.%d/%d", n >> 24 & 255, n >> 16 & 255, n >> 8 & 255, n & 255, plen)
+end
+
+local PORT_PROTOCOL = { ["tcp sport"] = "tcp", ["tcp dport"] = "tcp", ["udp sport"] = "udp", ["udp dport"] = "udp" }
+
+-- Rewrite a parsed rule the way nft will store and print it, so that the
+-- text nslab explains is the text `nft list ruleset` shows:
+--   * an explicit "meta l4proto tcp" / "ip protocol tcp" that a later tcp
+--     port match needs anyway is the dependency nft adds itself: dropped;
+--   * "tcp dport X tcp sport Y" is one load in nft, printed sport first;
+--   * prefixes lose their host bits, /32 becomes the address.
+local function canonical(exprs)
+  local out = {}
+  for i, e in ipairs(exprs) do
+    local dependency = false
+    if e[1] == "match" and e.op == "==" and (e.key == "meta l4proto" or e.key == "ip protocol") then
+      local proto = protocol_text(e.value)
+      for j = i + 1, #exprs do
+        if exprs[j][1] == "match" and PORT_PROTOCOL[exprs[j].key] == proto then dependency = true end
+      end
+    end
+    if not dependency then
+      if e[1] == "match" and (e.key == "ip saddr" or e.key == "ip daddr") then
+        e.value = canonical_ipv4(e.value)
+      end
+      out[#out + 1] = e
+    end
+  end
+  for i = 1, #out - 1 do
+    local a, b = out[i], out[i + 1]
+    if a[1] == "match" and b[1] == "match" and a.op == "==" and b.op == "==" and
+       PORT_PROTOCOL[a.key] and PORT_PROTOCOL[a.key] == PORT_PROTOCOL[b.key] and
+       a.key:match("dport$") and b.key:match("sport$") then
+      out[i], out[i + 1] = b, a
+    end
+  end
+  return out
+end
+
+-- Parse nft rule syntax (the subset above) into the structured form, as
+-- nft will store it.
 function M.parse(text)
+  return canonical(M.parse_as_written(text))
+end
+
+-- The same, exactly as written (for a parser's own tests).
+function M.parse_as_written(text)
   local tokens = tokenize(text)
   local exprs, i = {}, 1
   local function word(k) return tokens[k] and tokens[k].text end
@@ -153,9 +239,11 @@ function M.parse(text)
       exprs[#exprs + 1] = { w, chain = chain.text }
       i = i + 2
     elseif w == "snat" or w == "dnat" then
-      if word(i + 1) ~= "to" then fail('nft rule: "%s" must be followed by "to ADDRESS"', w) end
-      exprs[#exprs + 1] = nat_target(w, need(i + 2, "an address after " .. w .. " to").text)
-      i = i + 3
+      -- "dnat to A", or in inet tables "dnat ip to A"
+      local at = (word(i + 1) == "ip" or word(i + 1) == "ip6") and i + 2 or i + 1
+      if word(at) ~= "to" then fail('nft rule: "%s" must be followed by "to ADDRESS"', w) end
+      exprs[#exprs + 1] = nat_target(w, need(at + 1, "an address after " .. w .. " to").text)
+      i = at + 2
     elseif w == "log" then
       local item = { "log" }
       i = i + 1
@@ -177,9 +265,6 @@ end
 
 local function quoted(s) return '"' .. s .. '"' end
 
--- Protocols as nft prints them (numbers it knows become names).
-local PROTOCOL_NAMES = { [1] = "icmp", [6] = "tcp", [17] = "udp", [58] = "ipv6-icmp",
-                         icmpv6 = "ipv6-icmp" }
 
 -- One item as nft prints it. counter prints "counter", or with
 -- with_counts "counter packets N bytes N" as `nft list ruleset` does.
@@ -194,7 +279,7 @@ local function item_text(e, with_counts)
     elseif e.key == "iifname" or e.key == "oifname" then
       value = quoted(value)
     elseif e.key == "ip protocol" or e.key == "meta l4proto" then
-      value = PROTOCOL_NAMES[value] or value
+      value = protocol_text(value)
     end
     return e.key .. (e.op == "!=" and " != " or " ") .. tostring(value)
   elseif kind == "counter" then
@@ -205,7 +290,10 @@ local function item_text(e, with_counts)
   elseif kind == "jump" or kind == "goto" then
     return kind .. " " .. e.chain
   elseif kind == "snat" or kind == "dnat" then
-    return kind .. " to " .. e.addr .. (e.port and (":" .. e.port) or "")
+    -- in an inet table nft says which family the address is of
+    local family = e.in_inet and (e.addr:find(":") and " ip6" or " ip") or ""
+    local addr = e.addr:find(":") and e.port and ("[" .. e.addr .. "]") or e.addr
+    return kind .. family .. " to " .. addr .. (e.port and (":" .. e.port) or "")
   elseif kind == "log" then
     return e.prefix and ("log prefix " .. quoted(e.prefix)) or "log"
   elseif kind == "unknown" then
@@ -214,10 +302,16 @@ local function item_text(e, with_counts)
   return kind
 end
 
--- A structured rule as nft prints it.
-function M.format(exprs, with_counts)
+-- A structured rule as nft prints it (family: the table's, which changes
+-- how NAT statements read in inet tables).
+function M.format(exprs, with_counts, family)
   local words = {}
-  for i, e in ipairs(exprs) do words[i] = item_text(e, with_counts) end
+  for i, e in ipairs(exprs) do
+    if family == "inet" and (e[1] == "snat" or e[1] == "dnat") then
+      e = setmetatable({ in_inet = true }, { __index = e })
+    end
+    words[i] = item_text(e, with_counts)
+  end
   return table.concat(words, " ")
 end
 
@@ -239,29 +333,46 @@ end
 
 ---------------------------------------------------------------- chains and priorities
 
-local function priority_value(family, prio)
+-- nft names a standard priority only where it fits the hook: dstnat in
+-- prerouting, srcnat in postrouting, (bridge) out in output.
+local HOOK_ONLY = { dstnat = "prerouting", srcnat = "postrouting", out = "output" }
+
+local function names_for(family, hook)
+  local names = {}
+  for name, value in pairs(PRIORITIES[family == "bridge" and "bridge" or "default"]) do
+    if not HOOK_ONLY[name] or HOOK_ONLY[name] == hook then names[name] = value end
+  end
+  return names
+end
+
+local function priority_value(family, prio, hook)
   if math.type(prio) == "integer" then return prio end
-  local names = PRIORITIES[family == "bridge" and "bridge" or "default"]
+  local names = names_for(family, hook)
   local name, sign, offset = tostring(prio):match("^(%a+)%s*([+-]?)%s*(%d*)$")
   local base = name and names[name]
-  if not base then fail('nft chain: bad priority "%s" (a number or %s)', tostring(prio),
-                        family == "bridge" and "dstnat, filter, out, srcnat" or "raw, mangle, dstnat, filter, security, srcnat") end
+  if not base then
+    local valid = {}
+    for n in pairs(names) do valid[#valid + 1] = n end
+    table.sort(valid)
+    fail('nft chain: bad priority "%s" for hook %s (a number or %s)', tostring(prio),
+         tostring(hook), table.concat(valid, ", "))
+  end
   local n = tonumber(offset ~= "" and offset or "0")
   return sign == "-" and base - n or base + n
 end
 
--- The priority as nft prints it: a standard name (with an offset) or a number.
-function M.priority_text(family, value)
-  local names = PRIORITIES[family == "bridge" and "bridge" or "default"]
+-- The priority as nft prints it: a standard name valid for the hook (with
+-- an offset of at most 10), or a number.
+function M.priority_text(family, value, hook)
   local best, best_name
-  for name, base in pairs(names) do
+  for name, base in pairs(names_for(family, hook)) do
     if value == base then return name end
     if math.abs(value - base) <= 10 and (not best or math.abs(value - base) < best) then
       best, best_name = math.abs(value - base), name
     end
   end
   if best_name then
-    local d = value - names[best_name]
+    local d = value - PRIORITIES[family == "bridge" and "bridge" or "default"][best_name]
     return best_name .. (d > 0 and " + " or " - ") .. math.abs(d)
   end
   return tostring(value)
@@ -271,7 +382,7 @@ end
 local function chain_spec_text(c)
   if not c.hook then return nil end
   return string.format("type %s hook %s priority %s; policy %s;", c.type, c.hook,
-                       M.priority_text(c.family, c.priority), c.policy or "accept")
+                       M.priority_text(c.family, c.priority, c.hook), c.policy or "accept")
 end
 
 ---------------------------------------------------------------- objects
@@ -305,6 +416,10 @@ function Table:__tostring() return "table " .. self.family .. " " .. self.name e
 
 local CHAIN_OPTIONS = { type = true, hook = true, priority = true, policy = true }
 
+-- Where nat chains go when no priority is given (what iptables-nft uses).
+local DEFAULT_PRIORITY = { ["nat prerouting"] = -100, ["nat output"] = -100,
+                           ["nat postrouting"] = 100, ["nat input"] = 100 }
+
 -- The op and the command line that add a chain.
 local function chain_op(t, name, opts)
   options.check(opts, "nft chain", CHAIN_OPTIONS)
@@ -317,8 +432,8 @@ local function chain_op(t, name, opts)
       fail('nft chain %s: policy must be accept or drop, not "%s"', name, tostring(opts.policy))
     end
     op.type, op.hook, op.policy = opts.type or "filter", opts.hook, opts.policy or "accept"
-    op.priority = priority_value(t.family, opts.priority or (op.type == "nat" and (opts.hook == "postrouting" or opts.hook == "input") and "srcnat")
-                                 or (op.type == "nat" and "dstnat") or "filter")
+    op.priority = priority_value(t.family, opts.priority or DEFAULT_PRIORITY[op.type .. " " .. opts.hook] or 0,
+                                 opts.hook)
     command = command .. " " .. shell.quote("{ " .. chain_spec_text(op) .. " }")
   end
   return op, command
@@ -349,7 +464,7 @@ function Chain:__tostring() return string.format("chain %s %s %s", self.family, 
 
 local function rule_op(chain, rule, verb)
   local exprs = rule_exprs(rule)
-  local text = M.format(exprs)
+  local text = M.format(exprs, false, chain.family)
   local op = { op = verb or "add", object = "rule", family = chain.family, table = chain.table.name,
                chain = chain.name, exprs = exprs }
   local command = string.format("nft %s rule %s %s %s %s", verb or "add", chain.family,
@@ -386,8 +501,8 @@ function Chain:rules()
     if r.chain == self.name then
       local counter
       for _, e in ipairs(r.exprs) do if e[1] == "counter" then counter = e end end
-      list[#list + 1] = { handle = r.handle, exprs = r.exprs, text = M.format(r.exprs, true),
-                          plain = M.format(r.exprs), packets = counter and counter.packets,
+      list[#list + 1] = { handle = r.handle, exprs = r.exprs, text = M.format(r.exprs, true, self.family),
+                          plain = M.format(r.exprs, false, self.family), packets = counter and counter.packets,
                           bytes = counter and counter.bytes }
     end
   end
@@ -461,7 +576,7 @@ function M.ruleset_text(ns)
         if spec then lines[#lines + 1] = "\t\t" .. spec end
         for _, r in ipairs(listing.rules) do
           if r.family == t.family and r.table == t.name and r.chain == c.name then
-            lines[#lines + 1] = "\t\t" .. M.format(r.exprs, true)
+            lines[#lines + 1] = "\t\t" .. M.format(r.exprs, true, r.family)
           end
         end
         lines[#lines + 1] = "\t}"
