@@ -15,11 +15,14 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "child.h"
+#include "netns.h"
+#include "now.h"
 
 enum step { STEP_READY, STEP_PDEATHSIG, STEP_SESSION, STEP_SETNS,
             STEP_UNSHARE, STEP_HOSTNAME, STEP_FDS };
@@ -52,25 +55,6 @@ static _Noreturn void child_fail (int report, enum step step) {
 }
 
 
-/* Default dispositions, nothing blocked: SIGTERM ends it. */
-static void reset_signals (void) {
-  sigset_t none;
-  for (int sig = 1; sig < NSIG; sig++)
-    if (sig != SIGKILL && sig != SIGSTOP) signal(sig, SIG_DFL);
-  sigemptyset(&none);
-  sigprocmask(SIG_SETMASK, &none, NULL);
-}
-
-
-/* Is fd the network namespace we are in? setns there would need a
- * privilege that joining one's own namespace does not. */
-static int is_current_net (int fd) {
-  struct stat a, b;
-  return fstat(fd, &a) == 0 && stat("/proc/self/ns/net", &b) == 0 &&
-         a.st_ino == b.st_ino && a.st_dev == b.st_dev;
-}
-
-
 /*
 ** Close every descriptor but 0, 1, 2 and keep; keep is moved above 2
 ** first if it sits there.
@@ -91,11 +75,13 @@ static _Noreturn void run_child (int report, pid_t parent,
   int flags = (s->netns_fd < 0 ? CLONE_NEWNET : 0) |
               (s->new_uts ? CLONE_NEWUTS : 0) |
               (s->new_ipc ? CLONE_NEWIPC : 0);
-  reset_signals();
+  child_reset_signals();   /* SIGTERM ends it */
   if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) child_fail(report, STEP_PDEATHSIG);
   if (getppid() != parent) _exit(1);   /* the parent died before prctl */
   if (setsid() < 0) child_fail(report, STEP_SESSION);
-  if (s->netns_fd >= 0 && !is_current_net(s->netns_fd) &&
+  /* setns into the namespace it is in would need a privilege that
+     staying there does not. */
+  if (s->netns_fd >= 0 && !netns_is_current(s->netns_fd) &&
       setns(s->netns_fd, CLONE_NEWNET) < 0)
     child_fail(report, STEP_SETNS);
   if (flags && unshare(flags) < 0) child_fail(report, STEP_UNSHARE);
@@ -118,13 +104,6 @@ static _Noreturn void run_child (int report, pid_t parent,
 ** The parent
 ** ===================================================================
 */
-
-static long long now_ms (void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 
 static void reap (struct container *c) {
   if (c->reaped) return;

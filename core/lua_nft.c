@@ -6,6 +6,8 @@
  *                  chain="POSTROUTING", exprs={
  *                    {"match", key="ip saddr", op="==", value="172.17.0.0/16"},
  *                    {"counter"}, {"masquerade"}}} }
+ *   -- Docker's `-m addrtype --dst-type LOCAL`:
+ *   {"match", key="fib daddr type", op="==", value="local"}
  *   ns:nft_list("ip", "nat") --> {tables=, chains=, rules=}
  *
  * A rule's exprs use nft's words (keys "ip saddr", "tcp dport", ...), the
@@ -172,6 +174,17 @@ static unsigned check_ct_state(lua_State *L, int idx, int neq) {
   return bits;
 }
 
+/* fib daddr type: a route type by the name nft gives it. */
+static unsigned check_fib_type(lua_State *L, int idx, const char *key) {
+  if (lua_type(L, idx) == LUA_TSTRING) {
+    int i = name_index(nft_fib_types, NFT_FIB_TYPE_COUNT, lua_tostring(L, idx));
+    if (i >= 0) return (unsigned)i;
+  }
+  return (unsigned)lnslab_raise(
+      L, RULE ": %s %s: not an address type (unicast, local, broadcast, anycast, multicast, "
+         "blackhole, unreachable, prohibit or unspec)", key, token(L, idx));
+}
+
 static void check_match(lua_State *L, int t, struct nft_item *it) {
   static const char *const fields[] = {"key", "op", "value", NULL};
   check_fields(L, t, "match", fields);
@@ -195,6 +208,7 @@ static void check_match(lua_State *L, int t, struct nft_item *it) {
   case NFTK_META_L4PROTO:
   case NFTK_IP_PROTOCOL: it->value = check_proto(L, v, key); break;
   case NFTK_CT_STATE: it->value = check_ct_state(L, v, it->neq); break;
+  case NFTK_FIB_DADDR_TYPE: it->value = check_fib_type(L, v, key); break;
   default: it->value = check_port(L, v, key); break;
   }
   lua_settop(L, v - 1);
@@ -493,6 +507,7 @@ static void push_match_value(lua_State *L, const struct nft_item *it) {
   case NFTK_META_L4PROTO:
   case NFTK_IP_PROTOCOL: push_proto(L, it->value); break;
   case NFTK_CT_STATE: push_ct_state(L, it->value); break;
+  case NFTK_FIB_DADDR_TYPE: lua_pushstring(L, nft_fib_types[it->value]); break;
   default: lua_pushinteger(L, it->value);
   }
 }

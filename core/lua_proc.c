@@ -15,9 +15,8 @@
 #include <signal.h>
 #include <string.h>
 
-#include <sys/stat.h>
-
 #include "lua_nslab.h"
+#include "netns.h"
 #include "proc.h"
 
 static const char *const exec_options[] = { "input", "timeout", "pid",
@@ -104,16 +103,6 @@ static void push_result (lua_State *L, const struct proc_result *r) {
 }
 
 
-/* Is fd the namespace the thread is in? Then a command runs as it is, in
- * this mount namespace, so what it mounts (`ip netns add`) stays visible,
- * as it would from a shell in the world's host. */
-static int is_current (int fd) {
-  struct stat a, b;
-  return fstat(fd, &a) == 0 && stat("/proc/thread-self/ns/net", &b) == 0 &&
-         a.st_ino == b.st_ino && a.st_dev == b.st_dev;
-}
-
-
 /*
 ** cmd in all the namespaces of process pid. The namespace fds are closed
 ** before anything can raise.
@@ -155,7 +144,10 @@ static int l_exec (lua_State *L) {
   char **argv = check_argv(L, 2);
   if (pid != 0)
     return exec_pid(L, pid, argv, input, input_len, timeout_ms);
-  int here = !ns->name && is_current(ns->fd);
+  /* An anonymous namespace the thread is in: the command runs as it is,
+     in this mount namespace, so what it mounts (`ip netns add`) stays
+     visible, as it would from a shell in the world's host. */
+  int here = !ns->name && netns_is_current(ns->fd);
   if (proc_run(here ? -1 : ns->fd, ns->name, argv, input, input_len,
                timeout_ms, &r, &e) < 0)
     return lnslab_fail(L, "netns exec", ns->name ? ns->name : "(anonymous)",

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/ioctl.h>
 #include <linux/nsfs.h>
@@ -89,6 +90,29 @@ int netns_leave(int saved, struct err *e) {
   if (setns(saved, CLONE_NEWNET) < 0) stranded();
   close(saved);
   return 0;
+}
+
+int netns_call(int netns_fd, netns_fn *fn, void *arg, struct err *e) {
+  int saved;
+  if (netns_fd < 0) return fn(arg, e);
+  if (netns_enter(netns_fd, &saved, e) < 0) return -1;
+  int rc = fn(arg, e);
+  netns_leave(saved, e);   /* cannot fail: it aborts instead */
+  return rc;
+}
+
+struct socket_args { int domain, type, protocol; };
+
+static int socket_here(void *arg, struct err *e) {
+  const struct socket_args *a = arg;
+  int fd = socket(a->domain, a->type, a->protocol);
+  return fd < 0 ? err_errno(e) : fd;
+}
+
+int netns_socket(int netns_fd, int domain, int type, int protocol,
+                 struct err *e) {
+  struct socket_args a = {domain, type, protocol};
+  return netns_call(netns_fd, socket_here, &a, e);
 }
 
 /* }====================================================== */

@@ -50,4 +50,16 @@ int netns_inode(int fd, uint64_t *inode, struct err *e);
 int netns_enter(int fd, int *saved, struct err *e);
 int netns_leave(int saved, struct err *e);
 
+/* Run fn(arg, e) with the calling thread inside netns_fd (-1: where it
+ * is) and return what fn returns, the thread back where it was. For what
+ * belongs to the namespace it is created or opened in: sockets, files of
+ * /proc/sys/net, tun devices. fn must return (no Lua error, no longjmp);
+ * when the namespace cannot be entered, fn does not run and e says why. */
+typedef int netns_fn(void *arg, struct err *e);
+int netns_call(int netns_fd, netns_fn *fn, void *arg, struct err *e);
+
+/* socket(2) inside netns_fd (-1: the current namespace); e: its errno. */
+int netns_socket(int netns_fd, int domain, int type, int protocol,
+                 struct err *e);
+
 #endif

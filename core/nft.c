@@ -32,6 +32,7 @@
 #include <linux/netfilter/nf_nat.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
+#include <linux/rtnetlink.h>
 
 #define LOGLEVEL_WARNING 4 /* the level log has when none is given */
 
@@ -81,7 +82,7 @@ const char *const nft_item_names[NFTI_KIND_COUNT] = {
 const char *const nft_key_names[NFTK_COUNT] = {
     "iifname", "oifname", "ip saddr", "ip daddr", "ip6 saddr", "ip6 daddr",
     "meta l4proto", "ip protocol", "tcp sport", "tcp dport", "udp sport",
-    "udp dport", "ct state"};
+    "udp dport", "ct state", "fib daddr type"};
 
 /* In bit order, the order nft prints a set of them in. */
 const struct nft_ct_state nft_ct_states[] = {
@@ -91,6 +92,13 @@ const struct nft_ct_state nft_ct_states[] = {
     {"new", NF_CT_STATE_BIT(IP_CT_NEW)},
     {"untracked", NF_CT_STATE_UNTRACKED_BIT},
     {NULL, 0}};
+
+const char *const nft_fib_types[NFT_FIB_TYPE_COUNT] = {
+    [RTN_UNSPEC] = "unspec",       [RTN_UNICAST] = "unicast",
+    [RTN_LOCAL] = "local",         [RTN_BROADCAST] = "broadcast",
+    [RTN_ANYCAST] = "anycast",     [RTN_MULTICAST] = "multicast",
+    [RTN_BLACKHOLE] = "blackhole", [RTN_UNREACHABLE] = "unreachable",
+    [RTN_PROHIBIT] = "prohibit"};
 
 static const char *net_name(int net) {
   return net == NFPROTO_IPV6 ? "ip6" : "ip";
@@ -195,6 +203,15 @@ static void put_ct_state(struct enc *c) {
   if (!x) return;
   nftnl_expr_set_u32(x, NFTNL_EXPR_CT_KEY, NFT_CT_STATE);
   nftnl_expr_set_u32(x, NFTNL_EXPR_CT_DREG, NFT_REG_1);
+}
+
+/* reg1 = the route type of the destination address (RTN_*) */
+static void put_fib_daddr_type(struct enc *c) {
+  struct nftnl_expr *x = add_expr(c, "fib");
+  if (!x) return;
+  nftnl_expr_set_u32(x, NFTNL_EXPR_FIB_DREG, NFT_REG_1);
+  nftnl_expr_set_u32(x, NFTNL_EXPR_FIB_RESULT, NFT_FIB_RESULT_ADDRTYPE);
+  nftnl_expr_set_u32(x, NFTNL_EXPR_FIB_FLAGS, NFTA_FIB_F_DADDR);
 }
 
 static void put_cmp(struct enc *c, int neq, const void *data, uint32_t len) {
@@ -376,6 +393,19 @@ static void enc_ct_state(struct enc *c, const struct nft_item *it) {
   put_cmp(c, 1, &zero, sizeof zero);
 }
 
+/* fib daddr type: the route type as a host order u32, compared whole.
+ * It needs no protocol match, but the kernel has fib only for ip, ip6
+ * and inet (in bridge it would say "No such file or directory"); it
+ * takes it in every hook of those. */
+static int enc_fib(struct enc *c, const struct nft_item *it, struct err *e) {
+  uint32_t type = it->value;
+  if (c->family != NFPROTO_IPV4 && c->family != NFPROTO_IPV6 && c->family != NFPROTO_INET)
+    return err_set(e, EOPNOTSUPP, "fib daddr type is only valid in ip, ip6 and inet tables");
+  put_fib_daddr_type(c);
+  put_cmp(c, it->neq, &type, sizeof type);
+  return 0;
+}
+
 static int enc_match(struct enc *c, const struct nft_item *items, size_t n,
                      size_t i, struct err *e) {
   const struct nft_item *it = &items[i];
@@ -389,6 +419,7 @@ static int enc_match(struct enc *c, const struct nft_item *items, size_t n,
   case NFTK_META_L4PROTO:
   case NFTK_IP_PROTOCOL: return enc_proto(c, it, e);
   case NFTK_CT_STATE: enc_ct_state(c, it); return 0;
+  case NFTK_FIB_DADDR_TYPE: return enc_fib(c, it, e);
   default: return enc_port(c, items, n, i, e);
   }
 }
@@ -774,7 +805,7 @@ struct dec {
   int l4;          /* the transport protocol once a match said it */
   long l4_item;    /* the item that said it: nft's implicit dependency
                       of a port match, dropped when one follows */
-  enum { LOAD_NONE, LOAD_META, LOAD_PAYLOAD, LOAD_CT } load;
+  enum { LOAD_NONE, LOAD_META, LOAD_PAYLOAD, LOAD_CT, LOAD_FIB } load;
   uint32_t key, base, offset, len;
   int masked;
   unsigned char mask[16];
@@ -841,6 +872,17 @@ static int dec_ct(struct dec *d, const struct nftnl_expr *x) {
       nftnl_expr_get_u32(x, NFTNL_EXPR_CT_KEY) != NFT_CT_STATE)
     return DEC_UNKNOWN;
   d->load = LOAD_CT;
+  d->masked = 0;
+  return DEC_OK;
+}
+
+/* Only the fib nft makes for `fib daddr type`. */
+static int dec_fib(struct dec *d, const struct nftnl_expr *x) {
+  if (!is_reg(x, NFTNL_EXPR_FIB_DREG, NFT_REG_1) ||
+      nftnl_expr_get_u32(x, NFTNL_EXPR_FIB_RESULT) != NFT_FIB_RESULT_ADDRTYPE ||
+      nftnl_expr_get_u32(x, NFTNL_EXPR_FIB_FLAGS) != NFTA_FIB_F_DADDR)
+    return DEC_UNKNOWN;
+  d->load = LOAD_FIB;
   d->masked = 0;
   return DEC_OK;
 }
@@ -1024,6 +1066,18 @@ static int dec_cmp_ct(struct dec *d, const unsigned char *data, uint32_t len,
   return DEC_OK;
 }
 
+/* fib daddr type: one route type nft has a name for. */
+static int dec_cmp_fib(struct dec *d, const unsigned char *data, uint32_t len,
+                       int neq) {
+  uint32_t type;
+  if (d->masked || len != 4) return DEC_UNKNOWN;
+  memcpy(&type, data, 4);
+  if (type >= NFT_FIB_TYPE_COUNT) return DEC_UNKNOWN;
+  struct nft_item *it = dec_match(d, NFTK_FIB_DADDR_TYPE, neq);
+  if (it) it->value = type;
+  return DEC_OK;
+}
+
 static int dec_cmp(struct dec *d, const struct nftnl_expr *x) {
   uint32_t len = 0, op = nftnl_expr_get_u32(x, NFTNL_EXPR_CMP_OP);
   const unsigned char *data = nftnl_expr_get(x, NFTNL_EXPR_CMP_DATA, &len);
@@ -1033,6 +1087,7 @@ static int dec_cmp(struct dec *d, const struct nftnl_expr *x) {
     return DEC_UNKNOWN;
   if (d->load == LOAD_META) rc = dec_cmp_meta(d, data, len, neq);
   else if (d->load == LOAD_CT) rc = dec_cmp_ct(d, data, len, neq);
+  else if (d->load == LOAD_FIB) rc = dec_cmp_fib(d, data, len, neq);
   else if (d->load == LOAD_PAYLOAD && d->base == NFT_PAYLOAD_NETWORK_HEADER)
     rc = dec_cmp_network(d, data, len, neq);
   else if (d->load == LOAD_PAYLOAD && d->base == NFT_PAYLOAD_TRANSPORT_HEADER)
@@ -1163,7 +1218,7 @@ static int dec_expr(struct dec *d, const struct nftnl_expr *x, const char *name)
                   {"cmp", dec_cmp},            {"immediate", dec_immediate},
                   {"nat", dec_nat},            {"counter", dec_counter},
                   {"masq", dec_masq},          {"reject", dec_reject},
-                  {"log", dec_log}};
+                  {"log", dec_log},            {"fib", dec_fib}};
   for (size_t i = 0; i < sizeof decoders / sizeof *decoders; i++)
     if (!strcmp(decoders[i].name, name)) {
       /* A load nothing compared, or data no NAT read, is not ours. */
@@ -1179,7 +1234,8 @@ static int dec_expr(struct dec *d, const struct nftnl_expr *x, const char *name)
 static const char *load_name(int load, const char *name) {
   if (!strcmp(name, "cmp") || !strcmp(name, "bitwise") || !*name)
     return load == LOAD_META ? "meta" : load == LOAD_CT ? "ct"
-                                      : load == LOAD_PAYLOAD ? "payload" : name;
+                                      : load == LOAD_PAYLOAD ? "payload"
+                                      : load == LOAD_FIB ? "fib" : name;
   return name;
 }
 

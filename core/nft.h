@@ -51,7 +51,7 @@ enum nft_key {
   NFTK_IIFNAME, NFTK_OIFNAME, NFTK_IP_SADDR, NFTK_IP_DADDR,
   NFTK_IP6_SADDR, NFTK_IP6_DADDR, NFTK_META_L4PROTO, NFTK_IP_PROTOCOL,
   NFTK_TCP_SPORT, NFTK_TCP_DPORT, NFTK_UDP_SPORT, NFTK_UDP_DPORT,
-  NFTK_CT_STATE, NFTK_COUNT
+  NFTK_CT_STATE, NFTK_FIB_DADDR_TYPE, NFTK_COUNT
 };
 
 extern const char *const nft_item_names[NFTI_KIND_COUNT]; /* "match", ... */
@@ -64,6 +64,11 @@ struct nft_ct_state {
 };
 extern const struct nft_ct_state nft_ct_states[]; /* ends with {NULL, 0} */
 
+/* Route types `fib daddr type` compares with, as nft names them, indexed
+   by their RTN_* number ("unspec" .. "prohibit"). */
+#define NFT_FIB_TYPE_COUNT 9
+extern const char *const nft_fib_types[NFT_FIB_TYPE_COUNT];
+
 struct nft_item {
   enum nft_item_kind kind;
   /* NFTI_MATCH */
@@ -72,8 +77,8 @@ struct nft_item {
   /* ip/ip6 addresses of a match (prefixlen -1: the whole address) and
      the target of snat/dnat */
   struct ipaddr addr;
-  /* a protocol number, a port, ct state bits; snat/dnat: the port, 0
-     when none */
+  /* a protocol number, a port, ct state bits, a route type (RTN_*);
+     snat/dnat: the port, 0 when none */
   unsigned value;
   /* an interface name ("eth*" matches a prefix), the chain of jump and
      goto, the prefix of log ("" = none), the expression NFTI_UNKNOWN
@@ -120,7 +125,9 @@ void nft_op_describe(const struct nft_op *op, char *buf, size_t len);
  * index of the op the error is about (n: the batch as a whole) and
  * nothing was applied. An op the kernel would refuse for a reason nft
  * checks itself (an ip match in an ip6 table, a NAT port without a tcp or
- * udp match) fails here, before anything is sent. */
+ * udp match) fails here, before anything is sent; so does a fib match in
+ * a bridge table, which the kernel would refuse only as "No such file or
+ * directory". */
 int nft_apply(struct nl *nl, const struct nft_op *ops, size_t n,
               size_t *failed, struct err *e);
 

@@ -25,17 +25,16 @@
 */
 
 int nl_open(struct nl *nl, int protocol, int netns_fd, struct err *e) {
-  int saved = -1, one = 1;
+  int one = 1;
   memset(nl, 0, sizeof *nl);
-  if (netns_fd >= 0 && netns_enter(netns_fd, &saved, e) < 0) return -1;
-  nl->sock = mnl_socket_open2(protocol, SOCK_CLOEXEC);
-  int open_errno = errno;
-  if (saved != -1 && netns_leave(saved, e) < 0) {
-    if (nl->sock) mnl_socket_close(nl->sock);
-    nl->sock = NULL;
+  int fd = netns_socket(netns_fd, AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC,
+                        protocol, e);
+  if (fd < 0) return -1;
+  if (!(nl->sock = mnl_socket_fdopen(fd))) {
+    err_errno(e);
+    close(fd);
     return -1;
   }
-  if (!nl->sock) return err_set(e, open_errno, NULL);
   /* Extended ACKs carry the kernel's own explanation of a refusal;
      capped ACKs keep the echo of our request out of error replies. */
   mnl_socket_setsockopt(nl->sock, NETLINK_EXT_ACK, &one, sizeof one);

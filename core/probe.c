@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "netns.h"
+#include "now.h"
 
 #define ECHO_LEN  64          /* 8-byte header + 56 bytes, as ping sends */
 #define BATCH     64          /* requests sent between two reply drains */
@@ -55,12 +56,6 @@ struct run {
 ** Helpers
 ** =======================================================
 */
-
-static int64_t now_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
 
 static int fam_index(int family) {
   return family == AF_INET ? 0 : family == AF_INET6 ? 1 : -1;
@@ -110,11 +105,11 @@ static void size_buffers(int fd, size_t packets) {
     setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof bytes);
 }
 
-/* A raw ICMP/ICMPv6 socket in the thread's current namespace that only
- * lets echo replies in (without the filter it sees every ICMP message
- * of the namespace). */
-static int open_icmp(int family, struct err *e) {
-  int fd;
+/* A raw ICMP/ICMPv6 socket (*family: AF_INET or AF_INET6) that only lets
+ * echo replies in (without the filter it sees every ICMP message of the
+ * namespace); run inside the source namespace (netns_call). */
+static int open_icmp(void *family_arg, struct err *e) {
+  int family = *(const int *)family_arg, fd;
   if (family == AF_INET)
     fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, IPPROTO_ICMP);
   else
@@ -153,16 +148,12 @@ static int open_sockets(struct run *r, int netns_fd, struct err *e) {
   }
   if (per[0] + per[1] == 0)
     return 0;
-  int saved = -1;
-  if (netns_fd >= 0 && netns_enter(netns_fd, &saved, e) < 0)
-    return -1;
   struct err fe[2] = {{0}, {0}};
-  for (int f = 0; f < 2; f++)
+  for (int f = 0; f < 2; f++) {
+    int family = f ? AF_INET6 : AF_INET;
     if (per[f])
-      r->fd[f] = open_icmp(f ? AF_INET6 : AF_INET, &fe[f]);
-  /* Back out before anything else: never return inside the namespace. */
-  if (netns_fd >= 0 && netns_leave(saved, e) < 0)
-    return -1;
+      r->fd[f] = netns_call(netns_fd, open_icmp, &family, &fe[f]);
+  }
   for (int f = 0; f < 2; f++)
     if (r->fd[f] >= 0)
       size_buffers(r->fd[f], per[f] * (size_t)r->count);

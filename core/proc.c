@@ -28,7 +28,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "child.h"
 #include "netns.h"
+#include "now.h"
 
 /* What the child failed to do, as sent through the report pipe. */
 enum step { STEP_SETNS, STEP_SETNS_UTS, STEP_SETNS_IPC, STEP_UNSHARE,
@@ -137,19 +139,6 @@ static int setup_fds (int *report, int fds[3]) {
 
 
 /*
-** A clean signal state for the program: default dispositions (ignored
-** signals would survive exec) and nothing blocked.
-*/
-static void reset_signals (void) {
-  sigset_t none;
-  for (int sig = 1; sig < NSIG; sig++)
-    if (sig != SIGKILL && sig != SIGSTOP) signal(sig, SIG_DFL);
-  sigemptyset(&none);
-  sigprocmask(SIG_SETMASK, &none, NULL);
-}
-
-
-/*
 ** Whether name is a file in some directory of PATH. execvp says EACCES
 ** when one directory could not be searched (e.g. /root/bin for a user
 ** mapped to root), even if the program exists nowhere.
@@ -187,7 +176,7 @@ static void enter_all (int report, const struct proc_ns *ns,
 static _Noreturn void run_child (int report, int fds[3],
                                  const struct proc_ns *ns, const char *name,
                                  char *const argv[]) {
-  reset_signals();
+  child_reset_signals();   /* ignored signals would survive exec */
   if (setup_fds(&report, fds) < 0) child_fail(report, STEP_FDS);
   enter_all(report, ns, name);
   execvp(argv[0], argv);
@@ -214,13 +203,6 @@ struct io {
   int broken_pipe;             /* the program closed stdin early */
   struct buf outb, errb;
 };
-
-
-static long long now_ms (void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 
 static void close_fd (int *fd) {

@@ -11,10 +11,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "netns.h"
+#include "now.h"
 
 
 /*
@@ -95,13 +95,6 @@ int sock_peer (int fd, struct sock_ep *ep, struct err *e) {
 ** ===================================================================
 */
 
-static long long now_ms (void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-
 static long long deadline_of (int timeout_ms) {
   return timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
 }
@@ -146,15 +139,8 @@ static int wait_fd (int fd, short events, long long deadline,
 ** created inside netns_fd.
 */
 static int socket_in (int netns_fd, int family, int type, struct err *e) {
-  int saved = -1, sock_errno;
-  if (netns_fd >= 0 && netns_enter(netns_fd, &saved, e) < 0) return -1;
-  int fd = socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  sock_errno = errno;
-  if (netns_fd >= 0 && netns_leave(saved, e) < 0) {
-    if (fd >= 0) close(fd);
-    return -1;
-  }
-  return fd < 0 ? err_set(e, sock_errno, NULL) : fd;
+  return netns_socket(netns_fd, family, type | SOCK_NONBLOCK | SOCK_CLOEXEC,
+                      0, e);
 }
 
 

@@ -77,6 +77,23 @@ int sysctl_path (const char *key, char *path, size_t size, struct err *e) {
 ** ===================================================================
 */
 
+struct key_file { const char *path; int flags; };
+
+
+/*
+** The open(2) of a key's file, run inside the namespace (netns_call).
+*/
+static int open_here (void *arg, struct err *e) {
+  const struct key_file *k = arg;
+  int fd = open(k->path, k->flags | O_CLOEXEC | O_NOCTTY);
+  if (fd >= 0) return fd;
+  if (errno == ENOENT || errno == ENOTDIR)
+    return err_set(e, ENOENT, "unknown key");
+  if (errno == EISDIR) return err_set(e, EISDIR, "not a key but a directory");
+  return err_errno(e);
+}
+
+
 /*
 ** Open the file of key inside netns_fd; the thread is back in its own
 ** namespace before anything else happens.
@@ -84,21 +101,11 @@ int sysctl_path (const char *key, char *path, size_t size, struct err *e) {
 static int open_key (int netns_fd, const char *key, int flags,
                      struct err *e) {
   char path[4096];
-  int saved = -1, open_errno;
+  struct key_file k = { path, flags };
   struct stat st;
   if (sysctl_path(key, path, sizeof path, e) < 0) return -1;
-  if (netns_fd >= 0 && netns_enter(netns_fd, &saved, e) < 0) return -1;
-  int fd = open(path, flags | O_CLOEXEC | O_NOCTTY);
-  open_errno = errno;
-  if (netns_fd >= 0 && netns_leave(saved, e) < 0) {
-    if (fd >= 0) close(fd);
-    return -1;
-  }
-  if (fd < 0 && (open_errno == ENOENT || open_errno == ENOTDIR))
-    return err_set(e, ENOENT, "unknown key");
-  if (fd < 0 && open_errno == EISDIR)
-    return err_set(e, EISDIR, "not a key but a directory");
-  if (fd < 0) return err_set(e, open_errno, NULL);
+  int fd = netns_call(netns_fd, open_here, &k, e);
+  if (fd < 0) return -1;
   if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
     close(fd);
     return err_set(e, EISDIR, "not a key but a directory");

@@ -45,22 +45,15 @@ const char *tun_mode_name (enum tun_mode mode) {
 */
 
 /*
-** Open the clone device inside netns_fd: the namespace of the opener is
-** where TUNSETIFF will create the device.
+** Open the clone device, run inside the namespace (netns_call): the
+** namespace of the opener is where TUNSETIFF will create the device.
 */
-static int open_clone (int netns_fd, struct err *e) {
-  int saved = -1, open_errno;
-  if (netns_fd >= 0 && netns_enter(netns_fd, &saved, e) < 0) return -1;
+static int open_clone (void *unused, struct err *e) {
+  (void)unused;
   int fd = open(TUN_CLONE_DEVICE, O_RDWR | O_CLOEXEC);
-  open_errno = errno;
-  if (netns_fd >= 0 && netns_leave(saved, e) < 0) {
-    if (fd >= 0) close(fd);
-    return -1;
-  }
-  if (fd < 0)
-    return err_set(e, open_errno, "open %s: %s", TUN_CLONE_DEVICE,
-                   strerror(open_errno));
-  return fd;
+  if (fd >= 0) return fd;
+  int code = errno;
+  return err_set(e, code, "open %s: %s", TUN_CLONE_DEVICE, strerror(code));
 }
 
 
@@ -98,7 +91,7 @@ int tun_add (int netns_fd, const struct tun_spec *s, char *name_out,
   if (link_name_ok(s->name, e) < 0) return -1;
   if (tun_mode_name(s->mode) == NULL)
     return err_set(e, EINVAL, "mode must be tun or tap");
-  int fd = open_clone(netns_fd, e);
+  int fd = netns_call(netns_fd, open_clone, NULL, e);
   if (fd < 0) return -1;
   memset(&ifr, 0, sizeof ifr);
   snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", s->name);

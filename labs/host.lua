@@ -21,8 +21,10 @@ check.equal(test1.netns:inode(), host:inode(), "test1's network namespace is the
 check.equal(names(test1.netns:links()), names(host:links()), "it sees the host's interfaces, docker0 included")
 local inside = test1:exec("ip -o link show docker0")
 check.equal(inside.status, 0, "docker exec test1 ip link show docker0 works")
-check.ok(test1:exec("hostname").stdout ~= host:exec("hostname").stdout,
-         "only the network is shared: its hostname (UTS) is its own")
+check.equal(test1:exec("hostname").stdout, host:exec("hostname").stdout,
+            "docker gives a host-mode container the host's hostname")
+check.ok(test1.proc:ns().uts ~= core.readlink("/proc/self/ns/uts"),
+         "yet only the network namespace is shared: its UTS namespace is its own")
 
 section "Two nginx on the host network: the second cannot bind :80"
 step("web1 (host network) listens on 0.0.0.0:80", function()

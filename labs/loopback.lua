@@ -15,12 +15,14 @@ section "A namespace with lo and an eth0"
 step("ip netns add n1; lo up; a veth eth0 with 10.141.155.131/18", function()
   n1 = netns.add "n1"
   n1:link("lo"):up()
-  host:veth("peer0", "eth0", { peer_netns = n1 })
+  local peer0 = host:veth("peer0", "eth0", { peer_netns = n1 })
+  peer0:set{ addrgenmode = "none", up = true } -- carrier for eth0, and a silent peer
   eth0 = n1:link("eth0")
   eth0:set{ addrgenmode = "none" } -- no IPv6 chatter on eth0: its counters stay still
   eth0:addr_add("10.141.155.131/18", { broadcast = true })
   eth0:up()
 end)
+check.ok(n1:link("eth0"):wait("UP"), "eth0 is UP: it could send, if anything were sent its way")
 
 section "ip route show table local"
 show(n1:exec("ip route show table local").stdout)
@@ -56,3 +58,4 @@ check.reachable(n1, { "127.0.0.1", "127.8.9.10", "10.141.155.131" })
 check.ok(counter("lo", "rx_packets") - lo_before >= 18,
          "lo carried the 9 echo requests and 9 replies, even those to eth0's address")
 check.equal(counter("eth0", "tx_packets") - eth0_before, 0, "eth0 sent nothing")
+check.equal(counter("eth0", "tx_dropped"), 0, "and dropped nothing either")

@@ -44,7 +44,15 @@ check.raises(function() client:tcp_connect("198.51.100.2", 8081, { timeout = 1 }
              "Connection refused", "198.51.100.2:8081: refused, nothing listens on the host")
 check.raises(function() client:tcp_connect("198.51.100.2", 81, { timeout = 1 }) end,
              "Connection refused", "198.51.100.2:81: refused, port 81 was not published")
-check.unreachable(client, web.ip)
+step("the client routes 172.17.0.0/16 via the host (as a neighbour on its LAN could)", function()
+  client:route_add{ dst = "172.17.0.0/16", via = "198.51.100.2" }
+end)
+check.unreachable(client, web.ip, { timeout = 1 })
+check.raises(function() client:tcp_connect(web.ip, 81, { timeout = 1 }) end, "timed out",
+             web.ip .. ":81 directly: dropped by FORWARD (only the published port is let through)")
+local direct = client:tcp_connect(web.ip, 80, { timeout = 2 })
+check.ok(server:accept(2) ~= nil, web.ip .. ":80 directly: accepted, as Docker's DOCKER chain allows it")
+direct:close()
 
 section "docker stop: the publication goes with the container"
 step("docker stop web", function() docker.stop("web") end)

@@ -106,8 +106,9 @@ describe("docker model", function()
   it("hands out addresses in order, and reuses a released one", function()
     local a, b, c = docker.run{ name = "a" }, docker.run{ name = "b" }, docker.run{ name = "c" }
     assert.same({ "172.17.0.2", "172.17.0.3", "172.17.0.4" }, { a.ip, b.ip, c.ip })
+    local veth = b.veth
     docker.stop("b")
-    assert.is_nil(world.find(world.ip_json(nil, "link"), "ifname", b.veth ~= nil and b.veth or "none"))
+    assert.is_nil(world.find(world.ip_json(nil, "link"), "ifname", veth))
     assert.is_nil(b.ip)
     docker.start("b")
     assert.equal("172.17.0.3", b.ip)
@@ -146,7 +147,27 @@ describe("docker model", function()
     assert.is_nil(docker.network_inspect("bridge").Containers[j.id])
   end)
 
+  it("hostnames as Docker gives them", function()
+    local c = docker.run{ name = "c" }
+    assert.equal(c.id:sub(1, 12) .. "\n", c:exec("hostname").stdout)
+    local j = docker.run{ name = "j", network = "container:c" }
+    assert.equal(c.id:sub(1, 12) .. "\n", j:exec("hostname").stdout)
+    local h = docker.run{ name = "h", network = "host" }
+    assert.equal(require("nslab.netns").host():exec("hostname").stdout, h:exec("hostname").stdout)
+  end)
+
   describe("errors", function()
+    it("overlapping subnets, a bad subnet, a port published twice", function()
+      assert.has_error(function() docker.network_create("dup", { subnet = "172.17.0.0/16" }) end,
+        "docker network create: Pool overlaps with other one on this address space (bridge)")
+      assert.has_error(function() docker.network_create("bad", { subnet = "300.1.0.0/16" }) end,
+        'docker network create: invalid subnet "300.1.0.0/16"')
+      docker.run{ name = "web", publish = "8080:80" }
+      assert.has_error(function() docker.run{ name = "web2", publish = "8080:80" } end,
+        "docker run: Bind for 0.0.0.0:8080 failed: port is already allocated")
+      docker.stop("web")
+      docker.run{ name = "web3", publish = "8080:80" } -- free again
+    end)
     it("a container name in use", function()
       docker.run{ name = "test1" }
       assert.has_error(function() docker.run{ name = "test1" } end,

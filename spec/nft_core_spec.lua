@@ -87,7 +87,9 @@ end
 -- the exprs that say the same, and the kind of chain it belongs in.
 local NAT_POST = { type = "nat", hook = "postrouting", priority = 100 }
 local NAT_PRE = { type = "nat", hook = "prerouting", priority = -100 }
+local NAT_OUT = { type = "nat", hook = "output", priority = -100 }
 local FORWARD = { type = "filter", hook = "forward", priority = 0, policy = "accept" }
+local INPUT = { type = "filter", hook = "input", priority = 0 }
 local RULES = {
   { "ip", NAT_POST, 'ip saddr 172.17.0.0/16 oifname != "docker0" counter packets 0 bytes 0 masquerade',
     { { M, key = "ip saddr", op = "==", value = "172.17.0.0/16" },
@@ -133,6 +135,30 @@ local RULES = {
     { { M, key = "ip6 daddr", op = "==", value = "::1" }, { M, key = "udp dport", op = "==", value = 53 }, { "accept" } } },
   { "bridge", FORWARD, 'iifname "a" counter packets 0 bytes 0 accept',
     { { M, key = "iifname", op = "==", value = "a" }, { "counter" }, { "accept" } } },
+  -- Docker's -m addrtype --dst-type LOCAL
+  { "ip", NAT_PRE, "fib daddr type local jump DOCKER",
+    { { M, key = "fib daddr type", op = "==", value = "local" }, { "jump", chain = "DOCKER" } } },
+  { "ip", NAT_OUT, "ip daddr != 127.0.0.0/8 fib daddr type local jump DOCKER",
+    { { M, key = "ip daddr", op = "!=", value = "127.0.0.0/8" },
+      { M, key = "fib daddr type", op = "==", value = "local" }, { "jump", chain = "DOCKER" } } },
+  { "ip", NAT_PRE, "fib daddr type != local return",
+    { { M, key = "fib daddr type", op = "!=", value = "local" }, { "return" } } },
+  { "ip", INPUT, "fib daddr type broadcast drop",
+    { { M, key = "fib daddr type", op = "==", value = "broadcast" }, { "drop" } } },
+  { "ip6", INPUT, "fib daddr type multicast tcp dport 22 drop",
+    { { M, key = "fib daddr type", op = "==", value = "multicast" },
+      { M, key = "tcp dport", op = "==", value = 22 }, { "drop" } } },
+  { "ip6", NAT_PRE, "fib daddr type != unicast accept",
+    { { M, key = "fib daddr type", op = "!=", value = "unicast" }, { "accept" } } },
+  { "inet", FORWARD, "ip saddr 192.0.2.0/24 fib daddr type anycast drop",
+    { { M, key = "ip saddr", op = "==", value = "192.0.2.0/24" },
+      { M, key = "fib daddr type", op = "==", value = "anycast" }, { "drop" } } },
+  { "inet", INPUT, "fib daddr type blackhole counter packets 0 bytes 0 drop",
+    { { M, key = "fib daddr type", op = "==", value = "blackhole" }, { "counter" }, { "drop" } } },
+  { "inet", INPUT, "fib daddr type unreachable reject",
+    { { M, key = "fib daddr type", op = "==", value = "unreachable" }, { "reject" } } },
+  { "ip", FORWARD, "fib daddr type prohibit drop", { { M, key = "fib daddr type", op = "==", value = "prohibit" }, { "drop" } } },
+  { "ip", FORWARD, "fib daddr type unspec drop", { { M, key = "fib daddr type", op = "==", value = "unspec" }, { "drop" } } },
 }
 
 describe("nft core", function()
@@ -296,6 +322,52 @@ describe("nft core", function()
     assert.same({ packets = exprs[3].packets, bytes = exprs[3].bytes }, rule.expr[3].counter)
   end)
 
+  it("matches fib daddr type local on the addresses of the namespace", function()
+    local test2 = netns.add("test2")
+    local a, b = test1:veth("veth-test1", "veth-test2", { peer_netns = test2 })
+    a:addr_add("192.168.1.1/24")
+    b:addr_add("192.168.1.2/24")
+    a:up()
+    b:up()
+    assert.is_true(a:wait("UP"))
+    assert.is_true(b:wait("UP"))
+    ns:nft_apply({
+      add_table("ip", "filter"),
+      add_chain("ip", "filter", "OUTPUT", { type = "filter", hook = "output", priority = 0 }),
+      add_rule("ip", "filter", "OUTPUT", { { M, key = "fib daddr type", op = "==", value = "local" },
+        { M, key = "meta l4proto", op = "==", value = "icmp" }, { "counter" } }),
+      add_rule("ip", "filter", "OUTPUT", { { M, key = "fib daddr type", op = "!=", value = "local" },
+        { M, key = "meta l4proto", op = "==", value = "icmp" }, { "counter" } }),
+    })
+    test1:link("lo"):up()
+    assert.equal(2, test1:ping("192.168.1.1", { count = 2, interval = 0.01 }).received)
+    assert.equal(3, test1:ping("192.168.1.2", { count = 3, interval = 0.01 }).received)
+    local rules = ns:nft_list("ip", "filter").rules
+    assert.equal(4, rules[1].exprs[3].packets, "echo requests to its own address, and their replies")
+    assert.equal(3, rules[2].exprs[3].packets, "echo requests to the peer")
+  end)
+
+  it("takes fib daddr type in every hook nft does, and in no bridge table", function()
+    local ops = { add_table("ip", "t") }
+    for _, hook in ipairs({ "prerouting", "input", "forward", "output", "postrouting" }) do
+      ops[#ops + 1] = add_chain("ip", "t", hook, { hook = hook, priority = 0 })
+      ops[#ops + 1] = add_rule("ip", "t", hook, { { M, key = "fib daddr type", op = "==", value = "local" } })
+      world.sh(test1, string.format("nft add table ip u; nft add chain ip u %s '{ type filter hook %s priority 0; }';" ..
+        " nft add rule ip u %s fib daddr type local", hook, hook, hook))
+    end
+    ns:nft_apply(ops)
+    assert.equal(10, #ns:nft_list("ip").rules)
+    ns:nft_apply({ add_table("bridge", "t"), add_chain("bridge", "t", "c", FORWARD) })
+    assert.has_error(function()
+      ns:nft_apply({ add_rule("bridge", "t", "c", { { M, key = "fib daddr type", op = "==", value = "local" } }) })
+    end, "nft: op 1 (add rule bridge t c): fib daddr type is only valid in ip, ip6 and inet tables")
+    -- nft sends it, and the kernel has no fib for bridge
+    local theirs = test1:exec("nft add rule bridge t c fib daddr type local")
+    assert.is_true(theirs.status ~= 0)
+    assert.matches("No such file or directory", theirs.stderr)
+    assert.same({}, ns:nft_list("bridge").rules)
+  end)
+
   it("applies a batch whole or not at all, and says which op failed", function()
     ns:nft_apply({ add_table("ip", "nat"), add_chain("ip", "nat", "POSTROUTING", NAT_POST),
       add_rule("ip", "nat", "POSTROUTING", { { "masquerade" } }) })
@@ -388,11 +460,16 @@ describe("nft core", function()
 
   it("reads a rule it has no words for as unknown", function()
     world.sh(test1, "nft add table ip t; nft add chain ip t c; nft add rule ip t c ip ttl 3 accept;" ..
-      " nft add rule ip t c meta mark 3 accept; nft add rule ip t c limit rate 3/second accept")
+      " nft add rule ip t c meta mark 3 accept; nft add rule ip t c limit rate 3/second accept;" ..
+      " nft add rule ip t c fib saddr type local accept; nft add rule ip t c fib daddr . iif type local accept;" ..
+      " nft add rule ip t c fib daddr type 9 accept")
     local rules = ns:nft_list().rules
     assert.same({ { "unknown", name = "payload" } }, rules[1].exprs)
     assert.same({ { "unknown", name = "meta" } }, rules[2].exprs)
     assert.same({ { "unknown", name = "limit" } }, rules[3].exprs)
+    assert.same({ { "unknown", name = "fib" } }, rules[4].exprs)
+    assert.same({ { "unknown", name = "fib" } }, rules[5].exprs)
+    assert.same({ { "unknown", name = "fib" } }, rules[6].exprs)
   end)
 
   describe("errors", function()
@@ -467,6 +544,12 @@ describe("nft core", function()
       fails('nft rule: iifname "averyverylongname": interface name longer than 15 bytes',
         rule({ { M, key = "iifname", op = "==", value = "averyverylongname" } }))
       fails('nft rule: iifname: op must be "==" or "!=", got "<"', rule({ { M, key = "iifname", op = "<", value = "x" } }))
+      fails('nft rule: fib daddr type "lokal": not an address type (unicast, local, broadcast, anycast, '
+        .. 'multicast, blackhole, unreachable, prohibit or unspec)',
+        rule({ { M, key = "fib daddr type", op = "==", value = "lokal" } }))
+      fails("nft rule: fib daddr type 2: not an address type (unicast, local, broadcast, anycast, "
+        .. "multicast, blackhole, unreachable, prohibit or unspec)",
+        rule({ { M, key = "fib daddr type", op = "==", value = 2 } }))
       fails("nft rule: jump needs a chain", rule({ { "jump" } }))
       fails("nft rule: log prefix longer than 127 bytes", rule({ { "log", prefix = string.rep("x", 128) } }))
     end)

@@ -36,13 +36,21 @@ function M.start(opts)
   local joined = network_of(opts.net)
   local proc = core.container_start{ net = joined and joined.handle, hostname = opts.hostname or name }
   local c = setmetatable({ name = name, proc = proc, pid = proc:pid() }, Container)
+  -- Commands name the container by a shell variable holding its PID, so
+  -- the explained script works whatever PID it gets when replayed.
+  c.var = "C_" .. name:gsub("[^%w]", "_")
   c.netns = netns.open{ pid = c.pid }
   c.netns.label_text = "container " .. name
+  c.netns.pid_text = "$" .. c.var
   local flags = joined and "--uts --ipc" or "--net --uts --ipc"
-  local enter = joined and (joined.is_host and "" or "nsenter --net=/proc/" .. (joined.pid or "?") .. "/ns/net ") or ""
-  trace.command(string.format("%sunshare %s --fork sh -c %s &  # %s, pid %d", enter, flags,
-                              shell.quote("hostname " .. (opts.hostname or name) .. "; exec sleep infinity"),
-                              name, c.pid))
+  local body = shell.quote("hostname " .. (opts.hostname or name) .. "; exec sleep infinity")
+  local command = string.format("unshare %s --fork sh -c %s", flags, body)
+  if joined then command = joined:inside(command) end
+  trace.command(string.format("%s & %s=$!", command, c.var))
+  if not joined then -- replayed, the next command must not run before unshare has
+    trace.command(string.format('until [ "$(readlink /proc/$%s/ns/net)" != "$(readlink /proc/self/ns/net)" ]; do sleep 0.01; done',
+                                c.var))
+  end
   return c
 end
 
@@ -63,8 +71,7 @@ function Container:exec(cmd, opts)
   local merged = { pid = self.pid }
   for k, v in pairs(opts or {}) do merged[k] = v end
   local result = self.netns.handle:exec(argv, merged)
-  trace.command(string.format("nsenter -t %d -n -u -i %s", self.pid,
-                              type(cmd) == "string" and cmd or shell.join(cmd)))
+  trace.command(string.format("nsenter -t $%s -n -u -i %s", self.var, shell.join(argv)))
   return result
 end
 
@@ -75,7 +82,7 @@ function Container:running() return self.proc:running() end
 function Container:stop()
   self.netns:close()
   self.proc:stop()
-  trace.command(string.format("kill %d  # %s", self.pid, self.name))
+  trace.command(string.format("kill $%s", self.var))
 end
 
 function Container:__tostring()

@@ -74,7 +74,9 @@ end
 local function parse_subnet(subnet)
   local base, plen = subnet:match("^(%d+%.%d+%.%d+%.%d+)/(%d+)$")
   plen = tonumber(plen)
-  if not base or plen < 8 or plen > 30 then
+  local valid = base and plen >= 8 and plen <= 30
+  for octet in (base or ""):gmatch("%d+") do valid = valid and tonumber(octet) <= 255 end
+  if not valid then
     error(string.format('docker network create: invalid subnet "%s"', subnet), 3)
   end
   local mask = (0xffffffff << (32 - plen)) & 0xffffffff
@@ -90,6 +92,16 @@ end
 -- A bridge network: its Linux bridge, addressed with the gateway, up.
 function Daemon:add_bridge_network(name, subnet, gateway, bridge_name, opts)
   local base, plen = parse_subnet(subnet)
+  for _, other in pairs(self.networks) do
+    if other.base then
+      local shorter = math.min(plen, other.plen)
+      local mask = (0xffffffff << (32 - shorter)) & 0xffffffff
+      if base & mask == other.base & mask then
+        error(string.format("docker network create: Pool overlaps with other one on this address space (%s)",
+                            other.name), 3)
+      end
+    end
+  end
   gateway = gateway or ipv4_text(base + 1)
   local id = random_hex(64)
   bridge_name = bridge_name or ("br-" .. id:sub(1, 12))
@@ -129,16 +141,23 @@ end
 -- A daemon as dockerd starts: the networks bridge (docker0), host, none.
 function M.new()
   local self = setmetatable({ host = netns.host(), networks = {}, network_order = {},
-                              containers = {}, container_order = {} }, Daemon)
-  self.firewall = firewall.install(self.host)
-  self:add_bridge_network("bridge", "172.17.0.0/16", "172.17.0.1", "docker0", {
-    ["com.docker.network.bridge.default_bridge"] = "true",
-    ["com.docker.network.bridge.enable_icc"] = "true",
-    ["com.docker.network.bridge.enable_ip_masquerade"] = "true",
-    ["com.docker.network.bridge.host_binding_ipv4"] = "0.0.0.0",
-    ["com.docker.network.bridge.name"] = "docker0",
-    ["com.docker.network.driver.mtu"] = "1500",
-  })
+                              containers = {}, container_order = {}, published = {} }, Daemon)
+  local ok, err = pcall(function()
+    self.firewall = firewall.install(self.host)
+    self:add_bridge_network("bridge", "172.17.0.0/16", "172.17.0.1", "docker0", {
+      ["com.docker.network.bridge.default_bridge"] = "true",
+      ["com.docker.network.bridge.enable_icc"] = "true",
+      ["com.docker.network.bridge.enable_ip_masquerade"] = "true",
+      ["com.docker.network.bridge.host_binding_ipv4"] = "0.0.0.0",
+      ["com.docker.network.bridge.name"] = "docker0",
+      ["com.docker.network.driver.mtu"] = "1500",
+    })
+  end)
+  if not ok then -- leave nothing half-made: the next try starts clean
+    pcall(function() self.host:link("docker0"):delete() end)
+    if self.firewall then pcall(self.firewall.remove, self.firewall) end
+    error(err, 0)
+  end
   add_plain_network(self, "host", "host")
   add_plain_network(self, "none", "null")
   return self
@@ -174,7 +193,6 @@ local function connect(self, c)
   if net.driver ~= "bridge" then return end
   c.ip = allocate(net, c.name)
   c.mac = M.mac_of(c.ip)
-  c.endpoint_id = random_hex(64)
   c.veth = "veth" .. random_hex(7)
   local inside = c.proc.netns
   local host_end, eth0 = self.host:veth(c.veth, "eth0", { peer_netns = inside })
@@ -185,17 +203,44 @@ local function connect(self, c)
   inside:route_add{ dst = "default", via = net.gateway }
   net.bridge:attach(host_end)
   host_end:up()
-  for _, p in ipairs(c.ports) do self.firewall:publish(c, p.host, p.container) end
+  -- `docker run` returns with the network working: wait for carrier on
+  -- both ends (the kernel turns it into operstate asynchronously)
+  if not (eth0:wait("UP") and host_end:wait("UP")) then
+    error(string.format("docker run %s: eth0 did not come up", c.name), 0)
+  end
+  for _, p in ipairs(c.ports) do
+    self.firewall:publish(c, p.host, p.container)
+    self.published[p.host] = c.name
+  end
 end
 
 -- Undo connect: the host end goes (and eth0 with it), the address is free.
+-- Undo connect, whatever part of it happened: published ports, the host
+-- end (eth0 goes with it), the address.
 local function disconnect(self, c)
-  if c.veth then
-    for _, p in ipairs(c.ports) do self.firewall:unpublish(c, p.host, p.container) end
-    self.host:link(c.veth):delete()
-    c.network.used[c.ip] = nil
-    c.veth, c.ip, c.mac, c.endpoint_id = nil, nil, nil, nil
+  for _, p in ipairs(c.ports) do
+    if self.published[p.host] == c.name then
+      self.firewall:unpublish(c, p.host, p.container)
+      self.published[p.host] = nil
+    end
   end
+  if c.veth and self.host.handle:link_get(c.veth) then self.host:link(c.veth):delete() end
+  if c.ip then c.network.used[c.ip] = nil end
+  c.veth, c.ip, c.mac = nil, nil, nil
+end
+
+-- The hostname Docker gives: the first 12 characters of the id; with
+-- --network host the host's own name, with container:X the name of X.
+local function hostname_of(self, c)
+  if c.hostname then return c.hostname end
+  if c.mode == "host" then
+    local f = io.open("/proc/sys/kernel/hostname")
+    local name = f and f:read("l")
+    if f then f:close() end
+    return name
+  end
+  if c.mode == "container" then return hostname_of(self, self:container(c.joined)) end
+  return c.id:sub(1, 12)
 end
 
 local function launch(self, c)
@@ -203,11 +248,13 @@ local function launch(self, c)
   if c.mode == "host" then net = self.host
   elseif c.mode == "container" then net = self:container(c.joined).proc
   end
-  c.proc = container.start{ name = c.name, hostname = c.hostname, net = net }
+  c.endpoint_id = random_hex(64)
+  c.proc = container.start{ name = c.name, hostname = hostname_of(self, c), net = net }
   c.pid, c.netns = c.proc.pid, c.proc.netns
   c.state = "running"
   local ok, err = pcall(connect, self, c)
   if not ok then
+    pcall(disconnect, self, c)
     c.proc:stop()
     c.state = "exited"
     error(err, 0)
@@ -239,8 +286,13 @@ function Daemon:run(opts)
     error(string.format('docker run: the container name "/%s" is already in use', name), 2)
   end
   local network = opts.network or "bridge"
-  local c = setmetatable({ name = name, id = random_hex(64), hostname = opts.hostname or random_hex(12),
+  local c = setmetatable({ name = name, id = random_hex(64), hostname = opts.hostname,
                            ports = parse_ports(opts.publish) }, DockerContainer)
+  for _, p in ipairs(c.ports) do
+    if self.published[p.host] then
+      error(string.format("docker run: Bind for 0.0.0.0:%d failed: port is already allocated", p.host), 2)
+    end
+  end
   local joined = network:match("^container:(.+)$")
   if joined then
     self:container(joined)
@@ -308,22 +360,16 @@ function Daemon:network_ls()
   return rows
 end
 
--- The network a container is attached to (container: mode: the other's).
-local function network_of(self, c)
-  if c.mode == "container" then return nil end
-  return c.network
-end
-
 -- docker network inspect NAME, shaped like Docker's JSON (seed 001).
 function Daemon:network_inspect(name)
   local net = self:network(name)
   local containers = {}
   for _, cname in ipairs(self.container_order) do
     local c = self.containers[cname]
-    if c.state == "running" and network_of(self, c) == net then
+    if c.state == "running" and c.network == net then
       containers[c.id] = {
         Name = c.name,
-        EndpointID = c.endpoint_id or random_hex(64),
+        EndpointID = c.endpoint_id,
         MacAddress = c.mac or "",
         IPv4Address = c.ip and (c.ip .. "/" .. net.plen) or "",
         IPv6Address = "",

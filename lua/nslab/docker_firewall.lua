@@ -26,7 +26,6 @@ local function q(name) return '"' .. name .. '"' end
 -- Install the tables and chains, and turn on forwarding, as dockerd does
 -- when it starts: one nf_tables batch.
 function M.install(host)
-  host:sysctl("net.ipv4.ip_forward", 1)
   local fw = setmetatable({ host = host }, Firewall)
   host:nft_batch(function(b)
     fw.nat = b:table("ip", "nat")
@@ -46,7 +45,14 @@ function M.install(host)
     b:rule(fw.forward, "jump DOCKER-USER")
     b:rule(fw.forward, "jump DOCKER-ISOLATION-STAGE-1")
   end)
+  host:sysctl("net.ipv4.ip_forward", 1)
   return fw
+end
+
+-- Remove both tables (a daemon that failed to start leaves nothing).
+function Firewall:remove()
+  self.nat:delete()
+  self.filter:delete()
 end
 
 -- The rules of one bridge network: out through NAT, forwarding to and

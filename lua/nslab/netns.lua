@@ -157,7 +157,7 @@ end
 function Netns:inside(text)
   if self.is_host then return text end
   if self.name then return "ip netns exec " .. shell.quote(self.name) .. " " .. text end
-  if self.pid then return string.format("nsenter -t %d -n %s", self.pid, text) end
+  if self.pid then return string.format("nsenter -t %s -n %s", self.pid_text or self.pid, text) end
   return string.format("nsenter --net=/proc/%d/fd/%d %s", M.pid(), self.handle:fd(), text)
 end
 
@@ -171,7 +171,7 @@ end
 function Netns:ref()
   if self.is_host then return "1" end -- PID 1 of the world is in the host namespace
   if self.name then return shell.quote(self.name) end
-  if self.pid then return tostring(self.pid) end
+  if self.pid then return self.pid_text or tostring(self.pid) end
   return string.format("/proc/%d/fd/%d", M.pid(), self.handle:fd())
 end
 
