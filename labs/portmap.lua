@@ -38,6 +38,13 @@ local conn2 = server:accept(2)
 check.ok(conn2 ~= nil, "the host reaches its own 198.51.100.2:8080 and lands in the container")
 h:close(); conn2:close()
 
+section "Only the host's own addresses are translated"
+step("the client serves its own :8080", function() client_server = client:tcp_listen("198.51.100.1", 8080) end)
+local out = host:tcp_connect("198.51.100.1", 8080, { timeout = 2 })
+local _, who = client_server:accept(2)
+check.equal(who, "198.51.100.2", "the host reaching 198.51.100.1:8080 gets the client, not the container (fib daddr type local)")
+out:close()
+
 section "What was not published is not reachable"
 step("a listener on :81 in the container too", function() other = web.netns:tcp_listen("0.0.0.0", 81) end)
 check.raises(function() client:tcp_connect("198.51.100.2", 8081, { timeout = 1 }) end,

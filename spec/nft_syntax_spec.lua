@@ -23,6 +23,11 @@ describe("nft syntax", function()
       { 'snat to 198.51.100.1', { { "snat", addr = "198.51.100.1" } } },
       { 'goto OTHER', { { "goto", chain = "OTHER" } } },
       { 'reject', { { "reject" } } },
+      { 'fib daddr type local jump DOCKER',
+        { { "match", key = "fib daddr type", op = "==", value = "local" }, { "jump", chain = "DOCKER" } } },
+      { 'ip daddr != 127.0.0.0/8 fib daddr type != local accept',
+        { { "match", key = "ip daddr", op = "!=", value = "127.0.0.0/8" },
+          { "match", key = "fib daddr type", op = "!=", value = "local" }, { "accept" } } },
       { 'return', { { "return" } } },
     }
     for _, case in ipairs(cases) do
@@ -53,6 +58,7 @@ describe("nft syntax", function()
       { 'iifname "br0', 'nft rule: unterminated string' },
       { 'ct state != new accept', 'nft rule: ct state supports only ==' },
       { '', 'nft rule: empty rule' },
+      { 'fib daddr type lokal accept', 'nft rule: fib daddr type "lokal": not an address type' },
     }
     for _, case in ipairs(bad) do
       local ok, err = pcall(nft.parse, case[1])

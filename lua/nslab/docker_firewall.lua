@@ -3,7 +3,7 @@
 --
 --   ip_forward = 1
 --   table ip nat:     POSTROUTING  ip saddr SUBNET oifname != "BRIDGE" masquerade
---                     PREROUTING / OUTPUT  -> DOCKER   (published ports: dnat)
+--                     PREROUTING / OUTPUT  fib daddr type local -> DOCKER (dnat)
 --   table ip filter:  FORWARD policy drop
 --                       jump DOCKER-USER, jump DOCKER-ISOLATION-STAGE-1
 --                       oifname BRIDGE ct state established,related accept
@@ -13,9 +13,11 @@
 --                     DOCKER-ISOLATION-STAGE-1/2: one bridge network cannot
 --                       reach another
 --
--- Two simplifications, both invisible in a lab's world: PREROUTING jumps to
--- DOCKER for every packet (Docker: only those addressed to the host, with
--- the addrtype match), and OUTPUT for every destination outside 127/8.
+-- Docker's "-m addrtype --dst-type LOCAL" is nft's "fib daddr type local":
+-- only packets addressed to the host itself are candidates for DNAT. Not
+-- modelled: docker-proxy, the userland forwarder that also answers on
+-- 127.0.0.1:PORT and for a container reaching its own host's published
+-- port (the hairpin); here those connections are refused.
 local M = {}
 
 local Firewall = {}
@@ -33,8 +35,8 @@ function M.install(host)
     fw.nat_output = b:chain(fw.nat, "OUTPUT", { type = "nat", hook = "output", priority = -100 })
     fw.nat_postrouting = b:chain(fw.nat, "POSTROUTING", { type = "nat", hook = "postrouting", priority = "srcnat" })
     fw.nat_docker = b:chain(fw.nat, "DOCKER")
-    b:rule(fw.nat_prerouting, "jump DOCKER")
-    b:rule(fw.nat_output, "ip daddr != 127.0.0.0/8 jump DOCKER")
+    b:rule(fw.nat_prerouting, "fib daddr type local jump DOCKER")
+    b:rule(fw.nat_output, "ip daddr != 127.0.0.0/8 fib daddr type local jump DOCKER")
 
     fw.filter = b:table("ip", "filter")
     fw.forward = b:chain(fw.filter, "FORWARD", { type = "filter", hook = "forward", priority = "filter", policy = "drop" })

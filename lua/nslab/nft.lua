@@ -29,9 +29,15 @@ local KEYS = {
   ["tcp sport"] = "tcp sport", ["tcp dport"] = "tcp dport",
   ["udp sport"] = "udp sport", ["udp dport"] = "udp dport",
   ["ct state"] = "ct state",
+  ["fib daddr type"] = "fib daddr type",
 }
+
+-- The address types of `fib daddr type` (Docker's "addrtype --dst-type").
+local FIB_TYPES = { unspec = true, unicast = true, ["local"] = true, broadcast = true, anycast = true,
+                    multicast = true, blackhole = true, unreachable = true, prohibit = true }
 -- Words that start a two-word key.
 local KEY_PREFIX = { ip = true, ip6 = true, meta = true, tcp = true, udp = true, ct = true }
+-- ("fib daddr type" is the one three-word key, read apart)
 
 local VERDICTS = { accept = true, drop = true, reject = true, ["return"] = true,
                    counter = true, masquerade = true }
@@ -207,8 +213,11 @@ function M.parse_as_written(text)
   while i <= #tokens do
     local w, tok = word(i), tokens[i]
     local key = not tok.quoted and (KEYS[w] or (KEY_PREFIX[w] and word(i + 1) and KEYS[w .. " " .. word(i + 1)]))
+    if not tok.quoted and w == "fib" and word(i + 1) == "daddr" and word(i + 2) == "type" then
+      key = "fib daddr type"
+    end
     if key then
-      i = i + (key:find(" ") and 2 or 1)
+      i = i + select(2, key:gsub(" ", "")) + 1
       local op = "=="
       if word(i) == "!=" or word(i) == "==" then op, i = word(i), i + 1 end
       local value = need(i, "a value after " .. key)
@@ -227,6 +236,8 @@ function M.parse_as_written(text)
         v = math.tointeger(tonumber(v)) or v
       elseif key == "iifname" or key == "oifname" then
         if v == "" then fail("nft rule: empty interface name after %s", key) end
+      elseif key == "fib daddr type" and not FIB_TYPES[v] then
+        fail('nft rule: fib daddr type "%s": not an address type (local, unicast, broadcast, ...)', v)
       end
       exprs[#exprs + 1] = { "match", key = key, op = op, value = v }
     elseif tok.quoted then
