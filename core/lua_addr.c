@@ -58,7 +58,7 @@ static int m_addr_add(lua_State *L) {
     } else if (type != LUA_TNIL) {
       return lnslab_raise(L, "addr add: broadcast must be true or an IPv4 address");
     }
-    if (lnslab_opt_bool(L, 4, "nodad", 0)) flags |= IFA_F_NODAD;
+    if (lnslab_opt_bool(L, 4, "addr add", "nodad", 0)) flags |= IFA_F_NODAD;
     lua_pop(L, 1);
   }
   struct nl *nl = lnetns_rtnl(L, ns);

@@ -26,17 +26,6 @@ static struct container *check_container (lua_State *L, int idx) {
 }
 
 
-/* An optional boolean option, dflt when absent. */
-static int opt_bool (lua_State *L, int idx, const char *key, int dflt) {
-  int t = lua_getfield(L, idx, key);
-  if (t != LUA_TNIL && t != LUA_TBOOLEAN)
-    lnslab_raise(L, "container start: option '%s' must be a boolean", key);
-  int v = t == LUA_TNIL ? dflt : lua_toboolean(L, -1);
-  lua_pop(L, 1);
-  return v;
-}
-
-
 /*
 ** core.container_start{net=, hostname=, uts=, ipc=}
 */
@@ -50,8 +39,8 @@ static int l_container_start (lua_State *L) {
   luaL_checktype(L, 1, LUA_TTABLE);
   lnslab_check_options(L, 1, "container start", allowed);
   s.hostname = lnslab_opt_str(L, 1, "hostname", NULL);
-  s.new_uts = opt_bool(L, 1, "uts", 1);
-  s.new_ipc = opt_bool(L, 1, "ipc", 1);
+  s.new_uts = lnslab_opt_bool(L, 1, "container start", "uts", 1);
+  s.new_ipc = lnslab_opt_bool(L, 1, "container start", "ipc", 1);
   if (lua_getfield(L, 1, "net") != LUA_TNIL)
     s.netns_fd = lnetns_check(L, -1)->fd;
   struct container *c = lua_newuserdatauv(L, sizeof *c, 0);

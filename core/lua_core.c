@@ -76,14 +76,11 @@ lua_Integer lnslab_opt_range(lua_State *L, int idx, const char *op,
   return v;
 }
 
-int lnslab_opt_bool(lua_State *L, int idx, const char *key, int dflt) {
+int lnslab_opt_bool(lua_State *L, int idx, const char *op, const char *key, int dflt) {
   if (lua_isnoneornil(L, idx)) return dflt;
-  lua_getfield(L, idx, key);
-  int v = dflt;
-  if (!lua_isnil(L, -1)) {
-    if (!lua_isboolean(L, -1)) lnslab_raise(L, "option '%s' must be true or false", key);
-    v = lua_toboolean(L, -1);
-  }
+  int type = lua_getfield(L, idx, key), v = dflt;
+  if (type == LUA_TBOOLEAN) v = lua_toboolean(L, -1);
+  else if (type != LUA_TNIL) lnslab_raise(L, "%s: option '%s' must be a boolean", op, key);
   lua_pop(L, 1);
   return v;
 }
@@ -133,14 +130,19 @@ void lnslab_set_ip(lua_State *L, const char *key, const struct ipaddr *a,
   lnslab_set_str(L, key, text);
 }
 
-int lnslab_ifindex(lua_State *L, struct nl *nl, int idx, const char *op) {
+int lnslab_ifindex_of(lua_State *L, struct nl *nl, int idx, const char *op,
+                      const char *object) {
   int ifindex;
   const char *name;
   struct err e;
   lnslab_check_dev(L, idx, &ifindex, &name);
   if (ifindex > 0) return ifindex;
-  if ((ifindex = link_index(nl, name, &e)) < 0) lnslab_fail(L, op, name, &e);
+  if ((ifindex = link_index(nl, name, &e)) < 0) lnslab_fail(L, op, object ? object : name, &e);
   return ifindex;
+}
+
+int lnslab_ifindex(lua_State *L, struct nl *nl, int idx, const char *op) {
+  return lnslab_ifindex_of(L, nl, idx, op, NULL);
 }
 
 void lnslab_push_list(lua_State *L, const void *items, size_t n, size_t size,

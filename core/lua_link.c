@@ -288,7 +288,7 @@ static int m_link_set(lua_State *L) {
   luaL_checktype(L, 3, LUA_TTABLE);
   lnslab_check_options(L, 3, "link set", allowed);
   link_change_init(&c);
-  c.up = lnslab_opt_bool(L, 3, "up", -1);
+  c.up = lnslab_opt_bool(L, 3, "link set", "up", -1);
   c.name = lnslab_opt_str(L, 3, "name", NULL);
   c.mtu = (unsigned)lnslab_opt_range(L, 3, "link set", "mtu", 0, 1, UINT32_MAX);
   const char *hw = lnslab_opt_str(L, 3, "address", NULL);

@@ -134,15 +134,6 @@ static void push_neigh(lua_State *L, const void *item) {
 ** =======================================================
 */
 
-/* A boolean option: dflt when absent. */
-static int opt_bool(lua_State *L, int idx, const char *op, const char *key, int dflt) {
-  int v = dflt, type = lua_getfield(L, idx, key);
-  if (type == LUA_TBOOLEAN) v = lua_toboolean(L, -1);
-  else if (type != LUA_TNIL) lnslab_raise(L, "%s: option '%s' must be a boolean", op, key);
-  lua_pop(L, 1);
-  return v;
-}
-
 /* The required string option key. */
 static const char *need_str(lua_State *L, int idx, const char *op, const char *key) {
   const char *v = lnslab_opt_str(L, idx, key, NULL);
@@ -166,18 +157,6 @@ static void check_mac(lua_State *L, const char *op, const char *key, const char 
   struct err e;
   if ((n->lladdr_len = link_parse_hw(text, n->lladdr, &e)) < 0)
     lnslab_raise(L, "%s: %s \"%s\": %s", op, key, text, err_text(&e));
-}
-
-/* The ifindex of the device at idx; a missing one fails naming object. */
-static int check_ifindex(lua_State *L, struct nl *nl, int idx, const char *op,
-                         const char *object) {
-  int ifindex;
-  const char *name;
-  struct err e;
-  lnslab_check_dev(L, idx, &ifindex, &name);
-  if (ifindex > 0) return ifindex;
-  if ((ifindex = link_index(nl, name, &e)) < 0) lnslab_fail(L, op, object, &e);
-  return ifindex;
 }
 
 /* "10.0.0.9 dev eth0": what the error of op names. */
@@ -242,9 +221,9 @@ static int m_neigh_add(lua_State *L) {
   if (!states[i])
     return lnslab_raise(L, "neigh add: state must be permanent, noarp, reachable or stale");
   n.state = nud_of[i];
-  if (opt_bool(L, 3, "neigh add", "router", 0)) n.flags |= NTF_ROUTER;
+  if (lnslab_opt_bool(L, 3, "neigh add", "router", 0)) n.flags |= NTF_ROUTER;
   struct nl *nl = lnetns_rtnl(L, ns);
-  n.ifindex = check_ifindex(L, nl, 2, "neigh add", what);
+  n.ifindex = lnslab_ifindex_of(L, nl, 2, "neigh add", what);
   if (neigh_add(nl, &n, &e) < 0) return lnslab_fail(L, "neigh add", what, &e);
   return 0;
 }
@@ -262,7 +241,7 @@ static int m_neigh_del(lua_State *L) {
   check_dst(L, "neigh del", dst, &n);
   const char *what = object(L, dst, 2);
   struct nl *nl = lnetns_rtnl(L, ns);
-  n.ifindex = check_ifindex(L, nl, 2, "neigh del", what);
+  n.ifindex = lnslab_ifindex_of(L, nl, 2, "neigh del", what);
   if (neigh_del(nl, &n, &e) < 0) return lnslab_fail(L, "neigh del", what, &e);
   return 0;
 }
@@ -271,8 +250,8 @@ static int m_neigh_del(lua_State *L) {
  * lives: master (the bridge's table, the default) and/or self (the
  * device's own). Returns the mac text. */
 static const char *check_fdb(lua_State *L, const char *op, struct neigh_info *n) {
-  int self = opt_bool(L, 3, op, "self", 0);
-  int master = opt_bool(L, 3, op, "master", !self);
+  int self = lnslab_opt_bool(L, 3, op, "self", 0);
+  int master = lnslab_opt_bool(L, 3, op, "master", !self);
   const char *mac = need_str(L, 3, op, "mac");
   neigh_info_init(n, AF_BRIDGE, 0);
   struct err e;
@@ -304,13 +283,13 @@ static int m_fdb_add(lua_State *L) {
   luaL_checktype(L, 3, LUA_TTABLE);
   lnslab_check_options(L, 3, "fdb add", allowed);
   const char *mac = check_fdb(L, "fdb add", &n);
-  int permanent = opt_bool(L, 3, "fdb add", "permanent", !(n.flags & NTF_MASTER));
-  int is_static = opt_bool(L, 3, "fdb add", "static", !permanent);
+  int permanent = lnslab_opt_bool(L, 3, "fdb add", "permanent", !(n.flags & NTF_MASTER));
+  int is_static = lnslab_opt_bool(L, 3, "fdb add", "static", !permanent);
   if (permanent && is_static) return lnslab_raise(L, "fdb add: static and permanent exclude each other");
   n.state = permanent ? NUD_PERMANENT : is_static ? NUD_NOARP : NUD_REACHABLE;
   const char *what = object(L, mac, 2);
   struct nl *nl = lnetns_rtnl(L, ns);
-  n.ifindex = check_ifindex(L, nl, 2, "fdb add", what);
+  n.ifindex = lnslab_ifindex_of(L, nl, 2, "fdb add", what);
   if (neigh_add(nl, &n, &e) < 0) return lnslab_fail(L, "fdb add", what, &e);
   return 0;
 }
@@ -328,7 +307,7 @@ static int m_fdb_del(lua_State *L) {
   const char *what = object(L, check_fdb(L, "fdb del", &n), 2);
   n.state = NUD_PERMANENT;
   struct nl *nl = lnetns_rtnl(L, ns);
-  n.ifindex = check_ifindex(L, nl, 2, "fdb del", what);
+  n.ifindex = lnslab_ifindex_of(L, nl, 2, "fdb del", what);
   if (neigh_del(nl, &n, &e) < 0) return lnslab_fail(L, "fdb del", what, &e);
   return 0;
 }

@@ -51,8 +51,9 @@ lua_Integer lnslab_opt_int(lua_State *L, int idx, const char *key,
 lua_Integer lnslab_opt_range(lua_State *L, int idx, const char *op,
                              const char *key, lua_Integer dflt,
                              lua_Integer min, lua_Integer max);
-/* A boolean option: true or false, nothing else. */
-int lnslab_opt_bool(lua_State *L, int idx, const char *key, int dflt);
+/* A boolean option: true or false ("op: option 'key' must be a boolean"),
+ * dflt when absent or when the table at idx is none/nil. */
+int lnslab_opt_bool(lua_State *L, int idx, const char *op, const char *key, int dflt);
 const char *lnslab_opt_str(lua_State *L, int idx, const char *key,
                            const char *dflt);
 
@@ -72,6 +73,10 @@ void lnslab_set_ip(lua_State *L, const char *key, const struct ipaddr *a,
 /* The ifindex of a device argument (name or number) in the namespace;
  * raises "op NAME: No such device" and the like. */
 int lnslab_ifindex(lua_State *L, struct nl *nl, int idx, const char *op);
+/* The same, a failure naming object ("neigh add 10.0.0.9 dev eth9: ...")
+ * instead of the device. */
+int lnslab_ifindex_of(lua_State *L, struct nl *nl, int idx, const char *op,
+                      const char *object);
 
 /* Push an array of n C items (each size bytes) as a Lua sequence of
  * tables, push(L, item) making each one. */

@@ -194,12 +194,7 @@ static int m_tcp_listen (lua_State *L) {
   struct err e;
   check_ep(L, 2, "tcp listen", 0, &ep);
   lnslab_check_options(L, 4, "tcp listen", allowed);
-  int reuseaddr = 1;
-  if (!lua_isnoneornil(L, 4) && lua_getfield(L, 4, "reuseaddr") != LUA_TNIL) {
-    if (!lua_isboolean(L, -1))
-      lnslab_raise(L, "tcp listen: option 'reuseaddr' must be a boolean");
-    reuseaddr = lua_toboolean(L, -1);
-  }
+  int reuseaddr = lnslab_opt_bool(L, 4, "tcp listen", "reuseaddr", 1);
   lua_Integer backlog = lnslab_opt_int(L, 4, "backlog", 128);
   if (backlog < 1 || backlog > 65535)
     lnslab_raise(L, "tcp listen: option 'backlog' must be 1..65535");

@@ -17,18 +17,6 @@
 #include "tun.h"
 
 
-/* An optional boolean field of the options table at idx. */
-static int opt_bool (lua_State *L, int idx, const char *key) {
-  if (lua_isnoneornil(L, idx)) return 0;
-  int t = lua_getfield(L, idx, key);
-  if (t != LUA_TNIL && t != LUA_TBOOLEAN)
-    lnslab_raise(L, "tuntap add: option '%s' must be a boolean", key);
-  int v = lua_toboolean(L, -1);
-  lua_pop(L, 1);
-  return v;
-}
-
-
 /* An optional uid/gid field: -1 when absent. */
 static long opt_id (lua_State *L, int idx, const char *key) {
   lua_Integer v = lnslab_opt_int(L, idx, key, -1);
@@ -57,9 +45,9 @@ static int m_tuntap_add (lua_State *L) {
   if ((s.mode = tun_mode_parse(mode)) == 0)
     return lnslab_raise(L, "tuntap add %s: mode must be tun or tap, not "
                         "\"%s\"", s.name, mode);
-  s.pi = opt_bool(L, 4, "pi");
-  s.vnet_hdr = opt_bool(L, 4, "vnet_hdr");
-  s.multi_queue = opt_bool(L, 4, "multi_queue");
+  s.pi = lnslab_opt_bool(L, 4, "tuntap add", "pi", 0);
+  s.vnet_hdr = lnslab_opt_bool(L, 4, "tuntap add", "vnet_hdr", 0);
+  s.multi_queue = lnslab_opt_bool(L, 4, "tuntap add", "multi_queue", 0);
   s.owner = opt_id(L, 4, "owner");
   s.group = opt_id(L, 4, "group");
   if (tun_add(ns->fd, &s, name, &e) < 0)
