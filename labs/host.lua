@@ -7,18 +7,12 @@
 --                                      failed (98: Address already in use)
 lab "host: sharing the host's network stack"
 
-local function names(links)
-  local list = {}
-  for _, l in ipairs(links) do list[#list + 1] = l.ifname end
-  return list
-end
-
 section "docker run --network host"
 step("docker run --name test1 --network host", function()
   test1 = docker.run{ name = "test1", network = "host" }
 end)
 check.equal(test1.netns:inode(), host:inode(), "test1's network namespace is the host's")
-check.equal(names(test1.netns:links()), names(host:links()), "it sees the host's interfaces, docker0 included")
+check.equal(test1.netns:link_names(), host:link_names(), "it sees the host's interfaces, docker0 included")
 local inside = test1:exec("ip -o link show docker0")
 check.equal(inside.status, 0, "docker exec test1 ip link show docker0 works")
 check.equal(test1:exec("hostname").stdout, host:exec("hostname").stdout,

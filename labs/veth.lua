@@ -7,19 +7,13 @@
 --   ip netns exec test1 ping 192.168.1.2: nothing until both ends are up
 lab "veth: a cable between two namespaces"
 
-local function names(links)
-  local list = {}
-  for _, l in ipairs(links) do list[#list + 1] = l.ifname end
-  return list
-end
-
 section "Two namespaces"
 step("ip netns add test1, test2", function()
   test1 = netns.add "test1"
   test2 = netns.add "test2"
 end)
 check.equal(netns.list(), { "test1", "test2" }, "ip netns list shows test1 and test2")
-check.equal(names(test1:links()), { "lo" }, "test1 has only lo")
+check.equal(test1:link_names(), { "lo" }, "test1 has only lo")
 
 section "The cable: a veth pair, both ends in the host"
 step("ip link add veth-test1 type veth peer name veth-test2", function()
@@ -35,9 +29,9 @@ step("ip link set veth-test1 netns test1; ip link set veth-test2 netns test2", f
   end1:set_netns(test1)
   end2:set_netns(test2)
 end)
-check.equal(names(host:links()), { "lo" }, "the host no longer has them")
-check.equal(names(test1:links()), { "lo", "veth-test1" }, "test1 now has veth-test1")
-check.equal(names(test2:links()), { "lo", "veth-test2" }, "test2 now has veth-test2")
+check.equal(host:link_names(), { "lo" }, "the host no longer has them")
+check.equal(test1:link_names(), { "lo", "veth-test1" }, "test1 now has veth-test1")
+check.equal(test2:link_names(), { "lo", "veth-test2" }, "test2 now has veth-test2")
 check.ok(end1:info().link_netnsid ~= nil, "veth-test1's peer is in another namespace (veth-test1@ifN)")
 
 section "Addresses"

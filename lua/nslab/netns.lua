@@ -235,6 +235,13 @@ function Netns:links()
   return links
 end
 
+-- The names of the devices here, in ifindex order (`ip -br link`'s first column).
+function Netns:link_names()
+  local names = {}
+  for i, l in ipairs(self.handle:link_list()) do names[i] = l.ifname end
+  return names
+end
+
 -- A device of this namespace by name (or ifindex); raises when missing.
 function Netns:link(name)
   Link = Link or require("nslab.link")
