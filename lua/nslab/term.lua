@@ -65,9 +65,4 @@ function term.palette(enabled)
   return palette
 end
 
--- Remove colour escapes (for logs and for comparing output in specs).
-function term.strip(text)
-  return (text:gsub("\27%[[%d;]*m", ""))
-end
-
 return term
