@@ -300,14 +300,7 @@ describe("nft core", function()
   end)
 
   it("counts real traffic", function()
-    local test2 = netns.add("test2")
-    local a, b = test1:veth("veth-test1", "veth-test2", { peer_netns = test2 })
-    a:addr_add("192.168.1.1/24")
-    b:addr_add("192.168.1.2/24")
-    a:up()
-    b:up()
-    assert.is_true(a:wait("UP"))
-    assert.is_true(b:wait("UP"))
+    world.cable(test1, netns.add("test2"), "192.168.1.1/24", "192.168.1.2/24")
     ns:nft_apply({
       add_table("ip", "filter"),
       add_chain("ip", "filter", "OUTPUT", { type = "filter", hook = "output", priority = 0 }),
@@ -323,14 +316,7 @@ describe("nft core", function()
   end)
 
   it("matches fib daddr type local on the addresses of the namespace", function()
-    local test2 = netns.add("test2")
-    local a, b = test1:veth("veth-test1", "veth-test2", { peer_netns = test2 })
-    a:addr_add("192.168.1.1/24")
-    b:addr_add("192.168.1.2/24")
-    a:up()
-    b:up()
-    assert.is_true(a:wait("UP"))
-    assert.is_true(b:wait("UP"))
+    world.cable(test1, netns.add("test2"), "192.168.1.1/24", "192.168.1.2/24")
     ns:nft_apply({
       add_table("ip", "filter"),
       add_chain("ip", "filter", "OUTPUT", { type = "filter", hook = "output", priority = 0 }),

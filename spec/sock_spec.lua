@@ -10,12 +10,9 @@ local core = require("nslab.core")
 -- lost, and the next comes a second later (a datagram waits that long).
 local function pair()
   local test1, test2 = netns.add("test1"), netns.add("test2")
-  local a, b = test1:veth("veth-test1", "veth-test2", { peer_netns = test2 })
-  a:addr_add("10.0.0.1/24")
-  b:addr_add("10.0.0.2/24")
-  for _, l in ipairs{ a, b, test1:link("lo"), test2:link("lo") } do l:up() end
-  assert.is_true(a:wait("UP"))
-  assert.is_true(b:wait("UP"))
+  world.cable(test1, test2, "10.0.0.1/24", "10.0.0.2/24")
+  test1:link("lo"):up()
+  test2:link("lo"):up()
   return test1, test2
 end
 

@@ -50,6 +50,19 @@ end
 -- Is /etc/netns (or /etc) a mount of this world's own?
 world.private_etc_netns = netns.etc_is_private
 
+-- test1 [veth-test1 addr1] ---- [veth-test2 addr2] test2, both ends up and
+-- with carrier (a first packet sent before that is lost, and ARP retries
+-- only a second later). Returns the two ends.
+function world.cable(test1, test2, addr1, addr2)
+  local a, b = test1:veth("veth-test1", "veth-test2", { peer_netns = test2 })
+  a:addr_add(addr1)
+  b:addr_add(addr2)
+  a:up()
+  b:up()
+  assert(a:wait("UP") and b:wait("UP"), "the cable did not come up")
+  return a, b
+end
+
 -- This process's PID as /proc names it.
 function world.pid()
   local f = assert(io.open("/proc/self/stat"))
