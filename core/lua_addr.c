@@ -32,7 +32,7 @@ static const char *object(lua_State *L, int prefix_idx, int dev_idx) {
  * broadcast = true is `brd +`: the subnet's last address. */
 static int m_addr_add(lua_State *L) {
   static const char *const allowed[] = {"broadcast", "nodad", NULL};
-  struct lnetns *ns = lnetns_check(L, 1);
+  struct lnetns *ns = lnetns_check(L, 1, NULL);
   struct ipaddr prefix, brd, *brdp = NULL;
   unsigned flags = 0;
   struct err e;
@@ -69,7 +69,7 @@ static int m_addr_add(lua_State *L) {
 }
 
 static int m_addr_del(lua_State *L) {
-  struct lnetns *ns = lnetns_check(L, 1);
+  struct lnetns *ns = lnetns_check(L, 1, NULL);
   struct ipaddr prefix;
   struct err e;
   check_prefix(L, 3, &prefix);
@@ -110,7 +110,7 @@ static void push_addr(lua_State *L, const void *item) {
 static int m_addr_list(lua_State *L) {
   static const char *const families[] = {"all", "inet", "inet6", NULL};
   static const int family_of[] = {AF_UNSPEC, AF_INET, AF_INET6};
-  struct lnetns *ns = lnetns_check(L, 1);
+  struct lnetns *ns = lnetns_check(L, 1, NULL);
   int family = family_of[luaL_checkoption(L, 2, "all", families)];
   struct addr_info *list;
   size_t n;
@@ -122,7 +122,7 @@ static int m_addr_list(lua_State *L) {
   return 1;
 }
 
-void laddr_register(lua_State *L, int module, int methods) {
+static void laddr_register(lua_State *L, int module, int methods) {
   static const luaL_Reg method_list[] = {{"addr_add", m_addr_add},
                                          {"addr_del", m_addr_del},
                                          {"addr_list", m_addr_list},
@@ -130,3 +130,5 @@ void laddr_register(lua_State *L, int module, int methods) {
   (void)module;
   lnslab_add(L, methods, method_list);
 }
+
+const struct lbinding laddr_binding = {"addr", NULL, NULL, NULL, laddr_register};

@@ -42,7 +42,7 @@ static int l_container_start (lua_State *L) {
   s.new_uts = lnslab_opt_bool(L, 1, "container start", "uts", 1);
   s.new_ipc = lnslab_opt_bool(L, 1, "container start", "ipc", 1);
   if (lua_getfield(L, 1, "net") != LUA_TNIL)
-    s.netns_fd = lnetns_check(L, -1)->fd;
+    s.netns_fd = lnetns_check(L, -1, NULL)->fd;
   struct container *c = lua_newuserdatauv(L, sizeof *c, 0);
   memset(c, 0, sizeof *c);
   c->reaped = 1;
@@ -120,7 +120,7 @@ static int m_tostring (lua_State *L) {
 }
 
 
-void lcontainer_register (lua_State *L, int module, int methods) {
+static void lcontainer_register(lua_State *L, int module, int methods) {
   static const luaL_Reg functions[] = {
     {"container_start", l_container_start}, {NULL, NULL}
   };
@@ -141,3 +141,5 @@ void lcontainer_register (lua_State *L, int module, int methods) {
   lua_setfield(L, mt, "__index");
   lua_pop(L, 1);
 }
+
+const struct lbinding lcontainer_binding = {"container", NULL, NULL, NULL, lcontainer_register};

@@ -91,17 +91,13 @@ static void set_seconds(lua_State *L, const char *key, long centis) {
   lua_setfield(L, -2, key);
 }
 
-static void set_bool(lua_State *L, const char *key, int v) {
-  lua_pushboolean(L, v);
-  lua_setfield(L, -2, key);
-}
 
 /* bridge = {stp=, bridge_id=, ageing_time=, ...}; bridge_id as `brctl
  * show` prints it (8000.024280a4a80e), not ip's 8000.2:42:80:a4:a8:e. */
 static void push_bridge(lua_State *L, const struct bridge_opts *b) {
   char id[24];
   lua_createtable(L, 0, 8);
-  set_bool(L, "stp", b->stp != 0);
+  lnslab_set_bool(L, "stp", b->stp != 0);
   snprintf(id, sizeof id, "%02x%02x.%02x%02x%02x%02x%02x%02x", b->id[0], b->id[1],
            b->id[2], b->id[3], b->id[4], b->id[5], b->id[6], b->id[7]);
   lnslab_set_str(L, "bridge_id", id);
@@ -110,7 +106,7 @@ static void push_bridge(lua_State *L, const struct bridge_opts *b) {
   set_seconds(L, "hello_time", b->hello_time);
   set_seconds(L, "max_age", b->max_age);
   lnslab_set_int(L, "priority", b->priority);
-  set_bool(L, "mcast_snooping", b->mcast_snooping != 0);
+  lnslab_set_bool(L, "mcast_snooping", b->mcast_snooping != 0);
 }
 
 /* port = {state=, priority=, cost=, learning=, flood=} as `bridge -j
@@ -123,8 +119,8 @@ static void push_port(lua_State *L, const struct bridge_port *p) {
   else lnslab_set_int(L, "state", p->state);
   lnslab_set_int(L, "priority", p->priority);
   lnslab_set_int(L, "cost", p->cost);
-  set_bool(L, "learning", p->learning);
-  set_bool(L, "flood", p->flood);
+  lnslab_set_bool(L, "learning", p->learning);
+  lnslab_set_bool(L, "flood", p->flood);
 }
 
 /* master, link_index and link_netnsid are present only when set; the
@@ -249,7 +245,7 @@ static void check_master(lua_State *L, int idx, struct link_change *c) {
 static int m_link_add(lua_State *L) {
   static const char *const allowed[] = {"name", "kind", "netns", "peer", "peer_netns", "mtu",
                                         "bridge", NULL};
-  struct lnetns *ns = lnetns_check(L, 1);
+  struct lnetns *ns = lnetns_check(L, 1, NULL);
   struct link_spec s = {0};
   struct bridge_opts bridge;
   struct err e;
@@ -266,9 +262,9 @@ static int m_link_add(lua_State *L) {
   s.mtu = (unsigned)lnslab_opt_range(L, 2, "link add", "mtu", 0, 1, UINT32_MAX);
   s.netns_fd = s.peer_netns_fd = -1;
   lua_getfield(L, 2, "netns");
-  if (!lua_isnil(L, -1)) s.netns_fd = lnetns_check(L, -1)->fd;
+  if (!lua_isnil(L, -1)) s.netns_fd = lnetns_check(L, -1, NULL)->fd;
   lua_getfield(L, 2, "peer_netns");
-  if (!lua_isnil(L, -1)) s.peer_netns_fd = lnetns_check(L, -1)->fd;
+  if (!lua_isnil(L, -1)) s.peer_netns_fd = lnetns_check(L, -1, NULL)->fd;
   if (link_add(lnetns_rtnl(L, ns), &s, &e) < 0) return lnslab_fail(L, "link add", s.name, &e);
   return 0;
 }
@@ -278,13 +274,13 @@ static int m_link_add(lua_State *L) {
 static int m_link_set(lua_State *L) {
   static const char *const allowed[] = {"up", "name", "mtu", "address", "netns",
                                         "master", "addrgenmode", "bridge", NULL};
-  struct lnetns *ns = lnetns_check(L, 1);
+  struct lnetns *ns = lnetns_check(L, 1, NULL);
   struct link_change c;
   struct bridge_opts bridge;
   struct err e;
   int ifindex;
   const char *name;
-  lnslab_check_dev(L, 2, &ifindex, &name);
+  lnslab_check_dev(L, 2, "link", &ifindex, &name);
   luaL_checktype(L, 3, LUA_TTABLE);
   lnslab_check_options(L, 3, "link set", allowed);
   link_change_init(&c);
@@ -294,7 +290,7 @@ static int m_link_set(lua_State *L) {
   const char *hw = lnslab_opt_str(L, 3, "address", NULL);
   if (hw) check_hw(L, hw, &c);
   lua_getfield(L, 3, "netns");
-  if (!lua_isnil(L, -1)) c.netns_fd = lnetns_check(L, -1)->fd;
+  if (!lua_isnil(L, -1)) c.netns_fd = lnetns_check(L, -1, NULL)->fd;
   check_master(L, 3, &c);
   if (check_bridge(L, 3, "link set", &bridge)) c.bridge = &bridge;
   const char *gen = lnslab_opt_str(L, 3, "addrgenmode", NULL);
@@ -310,11 +306,11 @@ static int m_link_set(lua_State *L) {
 }
 
 static int m_link_del(lua_State *L) {
-  struct lnetns *ns = lnetns_check(L, 1);
+  struct lnetns *ns = lnetns_check(L, 1, NULL);
   int ifindex;
   const char *name;
   struct err e;
-  lnslab_check_dev(L, 2, &ifindex, &name);
+  lnslab_check_dev(L, 2, "link", &ifindex, &name);
   if (link_del(lnetns_rtnl(L, ns), ifindex, name, &e) < 0)
     return lnslab_fail(L, "link delete", dev_label(L, ifindex, name), &e);
   return 0;
@@ -323,12 +319,12 @@ static int m_link_del(lua_State *L) {
 /* link_get(dev): the table, or nil and the reason when there is no such
  * device (a question, not a failure); other errors raise. */
 static int m_link_get(lua_State *L) {
-  struct lnetns *ns = lnetns_check(L, 1);
+  struct lnetns *ns = lnetns_check(L, 1, NULL);
   int ifindex;
   const char *name;
   struct link_info info;
   struct err e;
-  lnslab_check_dev(L, 2, &ifindex, &name);
+  lnslab_check_dev(L, 2, "link", &ifindex, &name);
   if (link_get(lnetns_rtnl(L, ns), ifindex, name, &info, &e) < 0) {
     if (e.code != ENODEV) return lnslab_fail(L, "link show", dev_label(L, ifindex, name), &e);
     lua_pushnil(L);
@@ -340,7 +336,7 @@ static int m_link_get(lua_State *L) {
 }
 
 static int m_link_list(lua_State *L) {
-  struct lnetns *ns = lnetns_check(L, 1);
+  struct lnetns *ns = lnetns_check(L, 1, NULL);
   struct link_info *links;
   size_t n;
   struct err e;
@@ -351,7 +347,7 @@ static int m_link_list(lua_State *L) {
   return 1;
 }
 
-void llink_register(lua_State *L, int module, int methods) {
+static void llink_register(lua_State *L, int module, int methods) {
   static const luaL_Reg method_list[] = {
       {"link_add", m_link_add}, {"link_set", m_link_set},
       {"link_del", m_link_del}, {"link_get", m_link_get},
@@ -359,3 +355,5 @@ void llink_register(lua_State *L, int module, int methods) {
   (void)module;
   lnslab_add(L, methods, method_list);
 }
+
+const struct lbinding llink_binding = {"link", NULL, NULL, NULL, llink_register};

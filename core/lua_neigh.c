@@ -178,7 +178,7 @@ static int m_neigh_list(lua_State *L) {
   static const char *const allowed[] = {"family", NULL};
   static const char *const families[] = {"inet", "inet6", "bridge", NULL};
   static const int family_of[] = {AF_INET, AF_INET6, AF_BRIDGE};
-  struct lnetns *ns = lnetns_check(L, 1);
+  struct lnetns *ns = lnetns_check(L, 1, NULL);
   int family = AF_UNSPEC;
   struct neigh_info *list;
   size_t n;
@@ -204,7 +204,7 @@ static int m_neigh_add(lua_State *L) {
   static const char *const allowed[] = {"dst", "lladdr", "state", "router", NULL};
   static const char *const states[] = {"permanent", "noarp", "reachable", "stale", NULL};
   static const unsigned nud_of[] = {NUD_PERMANENT, NUD_NOARP, NUD_REACHABLE, NUD_STALE};
-  struct lnetns *ns = lnetns_check(L, 1);
+  struct lnetns *ns = lnetns_check(L, 1, NULL);
   struct neigh_info n;
   struct err e;
   luaL_checktype(L, 3, LUA_TTABLE);
@@ -231,7 +231,7 @@ static int m_neigh_add(lua_State *L) {
 /* neigh_del(dev, {dst=}) */
 static int m_neigh_del(lua_State *L) {
   static const char *const allowed[] = {"dst", NULL};
-  struct lnetns *ns = lnetns_check(L, 1);
+  struct lnetns *ns = lnetns_check(L, 1, NULL);
   struct neigh_info n;
   struct err e;
   luaL_checktype(L, 3, LUA_TTABLE);
@@ -277,7 +277,7 @@ static const char *check_fdb(lua_State *L, const char *op, struct neigh_info *n)
 static int m_fdb_add(lua_State *L) {
   static const char *const allowed[] = {"mac", "master", "self", "static", "permanent",
                                         "vlan", NULL};
-  struct lnetns *ns = lnetns_check(L, 1);
+  struct lnetns *ns = lnetns_check(L, 1, NULL);
   struct neigh_info n;
   struct err e;
   luaL_checktype(L, 3, LUA_TTABLE);
@@ -299,7 +299,7 @@ static int m_fdb_add(lua_State *L) {
  * and the bridge's ignores it. */
 static int m_fdb_del(lua_State *L) {
   static const char *const allowed[] = {"mac", "master", "self", "vlan", NULL};
-  struct lnetns *ns = lnetns_check(L, 1);
+  struct lnetns *ns = lnetns_check(L, 1, NULL);
   struct neigh_info n;
   struct err e;
   luaL_checktype(L, 3, LUA_TTABLE);
@@ -314,7 +314,7 @@ static int m_fdb_del(lua_State *L) {
 
 /* }====================================================== */
 
-void lneigh_register(lua_State *L, int module, int methods) {
+static void lneigh_register(lua_State *L, int module, int methods) {
   static const luaL_Reg method_list[] = {
       {"neigh_list", m_neigh_list}, {"neigh_add", m_neigh_add},
       {"neigh_del", m_neigh_del},   {"fdb_add", m_fdb_add},
@@ -322,3 +322,5 @@ void lneigh_register(lua_State *L, int module, int methods) {
   (void)module;
   lnslab_add(L, methods, method_list);
 }
+
+const struct lbinding lneigh_binding = {"neigh", NULL, NULL, NULL, lneigh_register};

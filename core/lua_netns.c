@@ -7,18 +7,38 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "lua_nslab.h"
+#include "link.h"
+#include "lua_netns.h"
 #include "netns.h"
 
-struct lnetns *lnetns_check(lua_State *L, int idx) {
+struct lnetns *lnetns_check(lua_State *L, int idx, const char *op) {
   struct lnetns *ns = luaL_checkudata(L, idx, LNETNS);
-  if (ns->fd < 0) lnslab_raise(L, "attempt to use a closed netns");
+  const char *pre = op ? lua_pushfstring(L, "%s: ", op) : "";
+  if (ns->deleted) lnslab_raise(L, "%snetns \"%s\": deleted", pre, ns->name);
+  if (ns->fd < 0) lnslab_raise(L, "%sattempt to use a closed netns", pre);
+  if (op) lua_pop(L, 1);
   return ns;
+}
+
+int lnslab_ifindex_of(lua_State *L, struct nl *nl, int idx, const char *op,
+                      const char *object) {
+  int ifindex;
+  const char *name;
+  struct err e;
+  lnslab_check_dev(L, idx, op, &ifindex, &name);
+  if (ifindex > 0) return ifindex;
+  if ((ifindex = link_index(nl, name, &e)) < 0) lnslab_fail(L, op, object ? object : name, &e);
+  return ifindex;
+}
+
+int lnslab_ifindex(lua_State *L, struct nl *nl, int idx, const char *op) {
+  return lnslab_ifindex_of(L, nl, idx, op, NULL);
 }
 
 struct lnetns *lnetns_push(lua_State *L, int fd, const char *name) {
   struct lnetns *ns = lua_newuserdatauv(L, sizeof *ns, 0);
   ns->fd = -1;
+  ns->deleted = 0;
   ns->name = NULL;
   memset(&ns->rt, 0, sizeof ns->rt);
   memset(&ns->nft, 0, sizeof ns->nft);
@@ -126,18 +146,18 @@ static int l_delete(lua_State *L) {
 */
 
 static int m_name(lua_State *L) {
-  struct lnetns *ns = lnetns_check(L, 1);
+  struct lnetns *ns = lnetns_check(L, 1, NULL);
   lua_pushstring(L, ns->name); /* nil when anonymous */
   return 1;
 }
 
 static int m_fd(lua_State *L) {
-  lua_pushinteger(L, lnetns_check(L, 1)->fd);
+  lua_pushinteger(L, lnetns_check(L, 1, NULL)->fd);
   return 1;
 }
 
 static int m_inode(lua_State *L) {
-  struct lnetns *ns = lnetns_check(L, 1);
+  struct lnetns *ns = lnetns_check(L, 1, NULL);
   uint64_t ino;
   struct err e;
   if (netns_inode(ns->fd, &ino, &e) < 0) return lnslab_fail(L, "netns inode", ns->name, &e);
@@ -148,7 +168,7 @@ static int m_inode(lua_State *L) {
 /* run(fn, ...): call fn inside the namespace; the thread is back where it
  * was afterwards, whether fn returned or raised. */
 static int m_run(lua_State *L) {
-  struct lnetns *ns = lnetns_check(L, 1);
+  struct lnetns *ns = lnetns_check(L, 1, NULL);
   struct err e;
   int saved, base = 1;
   luaL_checktype(L, 2, LUA_TFUNCTION);
@@ -185,7 +205,7 @@ static int m_eq(lua_State *L) {
 
 /* }====================================================== */
 
-void lnetns_register(lua_State *L, int module, int methods) {
+static void lnetns_register(lua_State *L, int module, int methods) {
   static const luaL_Reg functions[] = {
       {"netns_create", l_create},      {"netns_open", l_open},
       {"netns_open_pid", l_open_pid},  {"netns_open_path", l_open_path},
@@ -205,3 +225,5 @@ void lnetns_register(lua_State *L, int module, int methods) {
   lnslab_add(L, lua_gettop(L), meta);
   lua_pop(L, 1);
 }
+
+const struct lbinding lnetns_binding = {"netns", NULL, NULL, NULL, lnetns_register};

@@ -443,7 +443,7 @@ static void check_op(lua_State *L, int t, size_t i, int anchor, struct nft_op *o
 
 /* ns:nft_apply(ops): one batch; raises "nft: op N (add rule ...): why". */
 static int m_nft_apply(lua_State *L) {
-  struct lnetns *ns = lnetns_check(L, 1);
+  struct lnetns *ns = lnetns_check(L, 1, NULL);
   luaL_checktype(L, 2, LUA_TTABLE);
   size_t n = lua_rawlen(L, 2), failed;
   lua_newtable(L); /* anchor for the items of each rule */
@@ -587,7 +587,7 @@ static int ruleset_gc(lua_State *L) {
 
 /* ns:nft_list([family [, table]]) -> {tables=, chains=, rules=} */
 static int m_nft_list(lua_State *L) {
-  struct lnetns *ns = lnetns_check(L, 1);
+  struct lnetns *ns = lnetns_check(L, 1, NULL);
   const char *fname = luaL_optstring(L, 2, NULL), *table = luaL_optstring(L, 3, NULL);
   int family = NFPROTO_UNSPEC;
   struct err e;
@@ -611,7 +611,7 @@ static int m_nft_list(lua_State *L) {
 
 /* }====================================================== */
 
-void lnft_register(lua_State *L, int module, int methods) {
+static void lnft_register(lua_State *L, int module, int methods) {
   static const luaL_Reg method_list[] = {{"nft_apply", m_nft_apply},
                                          {"nft_list", m_nft_list},
                                          {NULL, NULL}};
@@ -622,3 +622,5 @@ void lnft_register(lua_State *L, int module, int methods) {
   lua_setfield(L, -2, "__gc");
   lua_pop(L, 1);
 }
+
+const struct lbinding lnft_binding = {"nft", NULL, NULL, NULL, lnft_register};

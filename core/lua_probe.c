@@ -130,7 +130,7 @@ static void push_result(lua_State *L, int single, size_t i,
 */
 
 static int l_ping(lua_State *L) {
-  struct lnetns *ns = lnetns_check(L, 1);
+  struct lnetns *ns = lnetns_check(L, 1, NULL);
   int single = lua_type(L, 2) == LUA_TSTRING;
   if (!single)
     luaL_argexpected(L, lua_type(L, 2) == LUA_TTABLE, 2, "address or array of addresses");
@@ -162,7 +162,7 @@ static int l_ping(lua_State *L) {
   return 1;
 }
 
-void lprobe_register(lua_State *L, int module, int methods) {
+static void lprobe_register(lua_State *L, int module, int methods) {
   (void)module;
   methods = lua_absindex(L, methods);
   lua_pushcfunction(L, l_ping);
@@ -170,3 +170,5 @@ void lprobe_register(lua_State *L, int module, int methods) {
 }
 
 /* }====================================================== */
+
+const struct lbinding lprobe_binding = {"probe", NULL, NULL, NULL, lprobe_register};

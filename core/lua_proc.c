@@ -130,7 +130,7 @@ static int exec_pid (lua_State *L, lua_Integer pid, char **argv,
 ** ns:exec(cmd [, opts])
 */
 static int l_exec (lua_State *L) {
-  struct lnetns *ns = lnetns_check(L, 1);
+  struct lnetns *ns = lnetns_check(L, 1, NULL);
   struct proc_result r;
   struct err e;
   size_t input_len;
@@ -158,8 +158,10 @@ static int l_exec (lua_State *L) {
 }
 
 
-void lproc_register (lua_State *L, int module, int methods) {
+static void lproc_register(lua_State *L, int module, int methods) {
   (void)module;
   lua_pushcfunction(L, l_exec);
   lua_setfield(L, methods, "exec");
 }
+
+const struct lbinding lproc_binding = {"proc", NULL, NULL, NULL, lproc_register};

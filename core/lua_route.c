@@ -96,7 +96,7 @@ static const char *describe(lua_State *L, const struct route_info *r) {
 
 static int route_change(lua_State *L, const char *op,
                         int (*change)(struct nl *, const struct route_info *, struct err *)) {
-  struct lnetns *ns = lnetns_check(L, 1);
+  struct lnetns *ns = lnetns_check(L, 1, NULL);
   struct route_info r;
   struct err e;
   check_route(L, op, &r);
@@ -139,7 +139,7 @@ static void push_route(lua_State *L, const void *item) {
 /* route_list([{family = "inet"|"inet6", table = "main"|"local"|N|"all"}]) */
 static int m_route_list(lua_State *L) {
   static const char *const allowed[] = {"family", "table", NULL};
-  struct lnetns *ns = lnetns_check(L, 1);
+  struct lnetns *ns = lnetns_check(L, 1, NULL);
   struct route_info *list;
   size_t n;
   struct err e;
@@ -163,7 +163,7 @@ static int m_route_list(lua_State *L) {
   return 1;
 }
 
-void lroute_register(lua_State *L, int module, int methods) {
+static void lroute_register(lua_State *L, int module, int methods) {
   static const luaL_Reg method_list[] = {{"route_add", m_route_add},
                                          {"route_del", m_route_del},
                                          {"route_list", m_route_list},
@@ -171,3 +171,5 @@ void lroute_register(lua_State *L, int module, int methods) {
   (void)module;
   lnslab_add(L, methods, method_list);
 }
+
+const struct lbinding lroute_binding = {"route", NULL, NULL, NULL, lroute_register};

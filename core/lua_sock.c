@@ -189,7 +189,7 @@ static void push_ep (lua_State *L, const struct sock_ep *ep) {
 */
 static int m_tcp_listen (lua_State *L) {
   static const char *const allowed[] = { "reuseaddr", "backlog", NULL };
-  struct lnetns *ns = lnetns_check(L, 1);
+  struct lnetns *ns = lnetns_check(L, 1, NULL);
   struct sock_ep ep;
   struct err e;
   check_ep(L, 2, "tcp listen", 0, &ep);
@@ -214,7 +214,7 @@ static int m_tcp_listen (lua_State *L) {
 */
 static int m_tcp_connect (lua_State *L) {
   static const char *const allowed[] = { "timeout", NULL };
-  struct lnetns *ns = lnetns_check(L, 1);
+  struct lnetns *ns = lnetns_check(L, 1, NULL);
   struct sock_ep ep;
   struct err e;
   check_ep(L, 2, "tcp connect", 0, &ep);
@@ -251,7 +251,7 @@ static struct lsock *push_udp (lua_State *L, struct lnetns *ns,
 */
 static int m_udp_bind (lua_State *L) {
   static const char *const allowed[] = { NULL };
-  struct lnetns *ns = lnetns_check(L, 1);
+  struct lnetns *ns = lnetns_check(L, 1, NULL);
   struct sock_ep ep;
   check_ep(L, 2, "udp bind", 0, &ep);
   lnslab_check_options(L, 4, "udp bind", allowed);
@@ -270,7 +270,7 @@ static int m_udp_bind (lua_State *L) {
 */
 static int m_udp_send (lua_State *L) {
   static const char *const allowed[] = { "from_port", "timeout", NULL };
-  struct lnetns *ns = lnetns_check(L, 1);
+  struct lnetns *ns = lnetns_check(L, 1, NULL);
   struct sock_ep to, from;
   struct err e;
   size_t len;
@@ -476,7 +476,7 @@ static int m_tostring (lua_State *L) {
 /* }================================================================== */
 
 
-void lsock_register (lua_State *L, int module, int methods) {
+static void lsock_register(lua_State *L, int module, int methods) {
   static const luaL_Reg ns_methods[] = {
     {"tcp_listen", m_tcp_listen}, {"tcp_connect", m_tcp_connect},
     {"udp_bind", m_udp_bind}, {"udp_send", m_udp_send},
@@ -503,3 +503,5 @@ void lsock_register (lua_State *L, int module, int methods) {
   lua_setfield(L, mt, "__index");
   lua_pop(L, 1);
 }
+
+const struct lbinding lsock_binding = {"sock", NULL, NULL, NULL, lsock_register};

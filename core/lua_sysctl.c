@@ -51,7 +51,7 @@ static int l_sysctl_path (lua_State *L) {
 ** ns:sysctl_get(key) --> the value, as `sysctl -n key` prints it.
 */
 static int m_sysctl_get (lua_State *L) {
-  struct lnetns *ns = lnetns_check(L, 1);
+  struct lnetns *ns = lnetns_check(L, 1, NULL);
   const char *key = check_key(L, 2);
   char *value;
   struct err e;
@@ -68,7 +68,7 @@ static int m_sysctl_get (lua_State *L) {
 ** key=value).
 */
 static int m_sysctl_set (lua_State *L) {
-  struct lnetns *ns = lnetns_check(L, 1);
+  struct lnetns *ns = lnetns_check(L, 1, NULL);
   const char *key = check_key(L, 2);
   size_t len;
   struct err e;
@@ -83,7 +83,7 @@ static int m_sysctl_set (lua_State *L) {
 }
 
 
-void lsysctl_register (lua_State *L, int module, int methods) {
+static void lsysctl_register(lua_State *L, int module, int methods) {
   static const luaL_Reg functions[] = {
     {"sysctl_path", l_sysctl_path}, {NULL, NULL}
   };
@@ -93,3 +93,5 @@ void lsysctl_register (lua_State *L, int module, int methods) {
   lnslab_add(L, module, functions);
   lnslab_add(L, methods, method_list);
 }
+
+const struct lbinding lsysctl_binding = {"sysctl", NULL, NULL, NULL, lsysctl_register};

@@ -34,7 +34,7 @@ static int m_tuntap_add (lua_State *L) {
   static const char *const allowed[] = {
     "pi", "vnet_hdr", "multi_queue", "owner", "group", NULL
   };
-  struct lnetns *ns = lnetns_check(L, 1);
+  struct lnetns *ns = lnetns_check(L, 1, NULL);
   struct tun_spec s;
   struct err e;
   char name[IFNAMSIZ];
@@ -85,7 +85,7 @@ static void push_tun (lua_State *L, const void *item) {
 ** ns:tuntap_list(): the tun and tap devices of the namespace.
 */
 static int m_tuntap_list (lua_State *L) {
-  struct lnetns *ns = lnetns_check(L, 1);
+  struct lnetns *ns = lnetns_check(L, 1, NULL);
   struct tun_info *list;
   size_t n;
   struct err e;
@@ -97,7 +97,7 @@ static int m_tuntap_list (lua_State *L) {
 }
 
 
-void ltun_register (lua_State *L, int module, int methods) {
+static void ltun_register(lua_State *L, int module, int methods) {
   static const luaL_Reg method_list[] = {
     {"tuntap_add", m_tuntap_add}, {"tuntap_list", m_tuntap_list},
     {NULL, NULL}
@@ -105,3 +105,5 @@ void ltun_register (lua_State *L, int module, int methods) {
   (void)module;
   lnslab_add(L, methods, method_list);
 }
+
+const struct lbinding ltun_binding = {"tun", NULL, NULL, NULL, ltun_register};

@@ -17,8 +17,10 @@ static int l_world_fresh (lua_State *L) {
 }
 
 
-void lworld_register (lua_State *L, int module, int methods) {
+static void lworld_register(lua_State *L, int module, int methods) {
   (void)methods;
   lua_pushcfunction(L, l_world_fresh);
   lua_setfield(L, module, "world_fresh");
 }
+
+const struct lbinding lworld_binding = {"world", NULL, NULL, NULL, lworld_register};

@@ -20,7 +20,7 @@
 #include <lua.h>
 #include <lualib.h>
 
-#include "lua_nslab.h"
+#include "lua_aux.h"
 #include "world.h"
 
 #ifndef NSLAB_VERSION

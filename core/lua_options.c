@@ -1,0 +1,130 @@
+/*
+ * lua_options.c - the option reader of lua_aux.c for options the Lua
+ * layer declares itself (check.reachable's, a lab's), so there is one
+ * reader and one shape of message for all of them:
+ *
+ *   core.check_options(opts, "check reachable", nil,
+ *                      {count = {type = "integer", min = 1, max = 1000}})
+ *   core.check_value(v, "link wait", "eth0", "argument 2 (timeout)",
+ *                    {type = "number", min = 0, max = 3600})
+ *
+ * A spec is written as core.options() shows the C ones.
+ */
+#include <string.h>
+
+#include "lua_aux.h"
+
+static const char *const type_names[] = {"boolean", "integer", "number", "string",
+                                         "ifname", "choice", "netns", "device",
+                                         "table", "any", NULL};
+
+/* Memory that lives as long as the arena table at index arena. */
+static void *alloc(lua_State *L, int arena, size_t size) {
+  void *p = lua_newuserdatauv(L, size, 0);
+  memset(p, 0, size);
+  lua_rawseti(L, arena, luaL_len(L, arena) + 1);
+  return p;
+}
+
+static int flag(lua_State *L, int idx, const char *key) {
+  int on = lua_getfield(L, idx, key) == LUA_TBOOLEAN && lua_toboolean(L, -1);
+  lua_pop(L, 1);
+  return on;
+}
+
+static const struct lopt *spec_from_lua(lua_State *L, int idx, int arena);
+
+/* One option from its description at idx. Strings stay anchored in the
+ * spec table, which the caller holds. */
+static void option_from_lua(lua_State *L, int idx, int arena, const char *key,
+                            struct lopt *o) {
+  if (lua_type(L, idx) != LUA_TTABLE)
+    lnslab_raise(L, "option spec '%s': a table is required", key);
+  o->key = key;
+  lua_getfield(L, idx, "type");
+  const char *type = lua_tostring(L, -1);
+  int t = -1;
+  for (int i = 0; type && type_names[i]; i++)
+    if (!strcmp(type, type_names[i])) t = i;
+  if (t < 0) lnslab_raise(L, "option spec '%s': unknown type", key);
+  lua_pop(L, 1);
+  o->type = (enum lopt_type)t;
+  int has_min = lua_getfield(L, idx, "min") == LUA_TNUMBER;
+  o->min = lua_tonumber(L, -1);
+  lua_getfield(L, idx, "max");
+  o->max = lua_tonumber(L, -1);
+  lua_pop(L, 2);
+  if (flag(L, idx, "required")) o->flags |= LOPT_REQUIRED;
+  if (flag(L, idx, "object")) o->flags |= LOPT_OBJECT;
+  if (o->type == LOPT_STR && has_min && o->min == 0) o->flags |= LOPT_EMPTY;
+  if (lua_getfield(L, idx, "choices") == LUA_TTABLE) {
+    lua_Integer n = luaL_len(L, -1);
+    const char **c = alloc(L, arena, (size_t)(n + 1) * sizeof *c);
+    for (lua_Integer i = 1; i <= n; i++) {
+      lua_geti(L, -1, i);
+      c[i - 1] = lua_tostring(L, -1); /* anchored in the choices table */
+      lua_pop(L, 1);
+    }
+    o->choices = c;
+  }
+  lua_pop(L, 1);
+  if (lua_getfield(L, idx, "fields") == LUA_TTABLE)
+    o->sub = spec_from_lua(L, lua_gettop(L), arena);
+  lua_pop(L, 1);
+}
+
+static const struct lopt *spec_from_lua(lua_State *L, int idx, int arena) {
+  int n = 0;
+  lua_pushnil(L);
+  while (lua_next(L, idx)) {
+    if (lua_type(L, -2) != LUA_TSTRING) lnslab_raise(L, "option spec: keys must be strings");
+    n++;
+    lua_pop(L, 1);
+  }
+  struct lopt *spec = alloc(L, arena, (size_t)(n + 1) * sizeof *spec);
+  int i = 0;
+  lua_pushnil(L);
+  while (lua_next(L, idx)) {
+    option_from_lua(L, lua_gettop(L), arena, lua_tostring(L, -2), &spec[i++]);
+    lua_pop(L, 1);
+  }
+  return spec;
+}
+
+/* check_options(opts, op, object, spec): raises, or returns nothing. */
+static int l_check_options(lua_State *L) {
+  lnslab_check_nargs(L, 4, "check_options");
+  const char *op = luaL_checkstring(L, 2);
+  const char *object = luaL_optstring(L, 3, NULL);
+  luaL_checktype(L, 4, LUA_TTABLE);
+  lua_newtable(L);
+  int arena = lua_gettop(L);
+  const struct lopt *spec = spec_from_lua(L, 4, arena);
+  int n = 0;
+  while (spec[n].key) n++;
+  struct lopt_val *out = alloc(L, arena, (size_t)(n + 1) * sizeof *out);
+  lnslab_options(L, 1, op, object, spec, out);
+  return 0;
+}
+
+/* check_value(v, op, object, label, option): raises, or returns nothing. */
+static int l_check_value(lua_State *L) {
+  lnslab_check_nargs(L, 5, "check_value");
+  const char *op = luaL_checkstring(L, 2);
+  const char *object = luaL_optstring(L, 3, NULL);
+  const char *label = luaL_checkstring(L, 4);
+  luaL_checktype(L, 5, LUA_TTABLE);
+  lua_newtable(L);
+  int arena = lua_gettop(L);
+  struct lopt *o = alloc(L, arena, sizeof *o);
+  option_from_lua(L, 5, arena, label, o);
+  struct lopt_val v;
+  lnslab_check_value(L, 1, op, object, label, o, &v);
+  return 0;
+}
+
+static const luaL_Reg functions[] = {{"check_options", l_check_options},
+                                     {"check_value", l_check_value},
+                                     {NULL, NULL}};
+
+const struct lbinding loptions_binding = {"options", functions, NULL, NULL, NULL};
