@@ -8,6 +8,7 @@
 #   make bench    setup and probe timings (bench/*.lua)
 #   make install PREFIX=/usr/local
 
+SHELL   := /bin/bash
 PREFIX  ?= /usr/local
 CC      ?= cc
 PKGS    := lua5.4 libmnl libnftnl
@@ -55,6 +56,50 @@ test: deps
 	$(MAKE) --no-print-directory all
 	@tools/test $(BIN)/nslab
 
+# C unit tests: no kernel, no root, no Lua (tests/unit/*_test.c, each a
+# program printing "N passed, N failed"). tools/test runs them too.
+UNIT_SRC := $(wildcard tests/unit/*_test.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
+KERNEL_OBJ := $(filter-out $(BUILD)/lua_%.o,$(CORE_OBJ))
+
+$(BUILD)/unit/%: tests/unit/%.c tests/unit/unit.h $(KERNEL_OBJ) | $(BUILD)/unit
+	$(CC) $(NSLAB_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(KERNEL_OBJ) $(MNL_LIBS)
+
+$(BUILD)/unit:
+	mkdir -p $@
+
+# Each program's own summary is added up; one that crashes counts as a failure.
+unit: $(UNIT_BIN)
+	@p=0; f=0; for t in $(UNIT_BIN); do echo "== $$t =="; $$t > $(BUILD)/unit/out 2>&1; st=$$?; \
+	  cat $(BUILD)/unit/out; set -- $$(tail -n 1 $(BUILD)/unit/out | sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$$/\1 \2/p'); \
+	  if [ -n "$$1" ]; then p=$$((p + $$1)); f=$$((f + $$2)); fi; \
+	  if [ -z "$$1" ] || { [ $$st -ne 0 ] && [ "$$2" = 0 ]; }; then echo "$$t ended badly ($$st)"; f=$$((f + 1)); fi; \
+	done; echo "$$p passed, $$f failed"; [ $$f -eq 0 ]
+
+# libFuzzer harnesses (fuzz/*_fuzz.c) against the core's C sources, built
+# with clang under ASan and UBSan; each runs FUZZ_SECONDS from its corpus
+# in fuzz/corpus/NAME (new inputs go to a scratch directory, not the tree).
+FUZZ_SECONDS ?= 60
+FUZZ_SRC := $(wildcard fuzz/*_fuzz.c)
+FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz/%)
+FUZZ_CORE := $(filter-out core/lua_% core/main.c,$(CORE_SRC))
+FUZZ_FLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
+              -fno-sanitize-recover=all $(shell pkg-config --cflags libmnl libnftnl 2>/dev/null)
+
+$(BUILD)/fuzz/%: fuzz/%.c $(FUZZ_CORE) $(CORE_HDR) | $(BUILD)/fuzz
+	clang $(FUZZ_FLAGS) -o $@ $< $(FUZZ_CORE) $(MNL_LIBS)
+
+$(BUILD)/fuzz:
+	mkdir -p $@
+
+fuzz: $(FUZZ_BIN)
+	@for f in $(FUZZ_BIN); do name=$${f##*/}; name=$${name%_fuzz}; \
+	  scratch=$$(mktemp -d); mkdir -p fuzz/corpus/$$name; \
+	  echo "== $$name: $(FUZZ_SECONDS) s =="; \
+	  $$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $$scratch fuzz/corpus/$$name \
+	    2>&1 | grep -E 'stat::number_of_executed_units|ERROR|SUMMARY|Done' ; \
+	  st=$${PIPESTATUS[0]}; rm -rf $$scratch; [ $$st -eq 0 ] || exit $$st; done
+
 # A second build under AddressSanitizer + UndefinedBehaviorSanitizer (with
 # LeakSanitizer), running the same specs and labs.
 check: deps
@@ -84,4 +129,4 @@ install: all
 clean:
 	rm -rf build bin lib
 
-.PHONY: all deps run test check bench install clean
+.PHONY: all deps run test unit fuzz lint check bench install clean
