@@ -366,6 +366,13 @@ void lnslab_check_arg(lua_State *L, int idx, const char *op,
                       const char *object, const char *what,
                       const struct lopt *spec, struct lopt_val *out) {
   idx = lua_absindex(L, idx);
+  if (lua_gettop(L) < idx) { /* absent: the label pushed below must not stand in */
+    int top = lua_gettop(L);
+    lua_settop(L, idx);
+    lnslab_check_arg(L, idx, op, object, what, spec, out);
+    lua_settop(L, top);
+    return;
+  }
   const char *label = lua_pushfstring(L, "argument %d (%s)", idx, what);
   lnslab_check_value(L, idx, op, object, label, spec, out);
   lua_pop(L, 1);
