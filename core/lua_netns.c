@@ -21,7 +21,7 @@ struct lnetns *lnetns_check(lua_State *L, int idx, const char *op) {
   const char *pre = op ? lua_pushfstring(L, "%s: ", op) : "";
   if (ns->deleted) lnslab_raise(L, "%snetns \"%s\": deleted", pre, ns->name);
   if (ns->fd < 0 && ns->name)
-    lnslab_raise(L, "%sattempt to use a closed netns (\"%s\")", pre, ns->name);
+    lnslab_raise(L, "%sattempt to use a closed netns \"%s\"", pre, ns->name);
   if (ns->fd < 0) lnslab_raise(L, "%sattempt to use a closed netns (anonymous)", pre);
   if (op) lua_pop(L, 1);
   return ns;

@@ -60,21 +60,21 @@ describe("addr", function()
   describe("errors", function()
     it("a malformed address or prefix", function()
       assert.has_error(function() eth0:addr_add("192.168.1.300/24") end,
-        'addr "192.168.1.300/24": not an IPv4 or IPv6 prefix')
+        'addr add eth0: argument 3 (prefix) must be an IPv4 or IPv6 prefix, got "192.168.1.300/24"')
       assert.has_error(function() eth0:addr_add("192.168.1.3/33") end,
-        'addr "192.168.1.3/33": not an IPv4 or IPv6 prefix')
+        'addr add eth0: argument 3 (prefix) must be an IPv4 or IPv6 prefix, got "192.168.1.3/33"')
       assert.has_error(function() eth0:addr_add("hello") end,
-        'addr "hello": not an IPv4 or IPv6 address')
+        'addr add eth0: argument 3 (prefix) must be an IPv4 or IPv6 prefix, got "hello"')
       assert.same({}, ip_addrs(ns, "eth0"))
     end)
     it("broadcast where there is none", function()
       assert.has_error(function() eth0:addr_add("2001:db8::2/64", { broadcast = true }) end,
-        "addr add: broadcast can be set only for IPv4 addresses")
+        "addr add eth0: option 'broadcast' is only for IPv4 addresses")
       eth0:addr_add("192.0.2.1/32", { broadcast = true })
       eth0:addr_add("198.51.100.0/31", { broadcast = true })
       for _, a in ipairs(ip_addrs(ns, "eth0")) do assert.is_nil(a.broadcast) end
       assert.has_error(function() eth0:addr_add("10.0.0.1/8", { broadcast = 5 }) end,
-        "addr add: broadcast must be true or an IPv4 address")
+        "addr add eth0: option 'broadcast' must be true or an IPv4 address, got 5")
     end)
     it("a missing device", function()
       local ghost = require("nslab.link").new(ns, "eth9")
@@ -86,8 +86,8 @@ describe("addr", function()
         "addr add 192.168.1.1/24 dev eth0: File exists (ipv4: Address already assigned)")
     end)
     it("a misspelled option", function()
-      assert.has_error(function() eth0:addr_add("10.0.0.1/8", { brd = true }) end,
-        "addr add: invalid option 'brd'")
+      assert.has_error(function() ns.handle:addr_add("eth0", "10.0.0.1/8", { brd = true }) end,
+        "addr add eth0: invalid option 'brd'")
     end)
   end)
 end)

@@ -114,18 +114,18 @@ describe("neigh", function()
 
     it("a bad address", function()
       assert.has_error(function() h:neigh_add("veth-test1", { dst = "192.168.1.300", lladdr = mac2 }) end,
-        'neigh add "192.168.1.300": not an IPv4 or IPv6 address')
+        'neigh add veth-test1: option \'dst\' must be an IPv4 or IPv6 address, got "192.168.1.300"')
       assert.has_error(function() h:neigh_add("veth-test1", { dst = "192.168.1.0/24", lladdr = mac2 }) end,
-        'neigh add "192.168.1.0/24": not an IPv4 or IPv6 address')
+        'neigh add veth-test1: option \'dst\' must be an IPv4 or IPv6 address, got "192.168.1.0/24"')
       assert.has_error(function() h:neigh_del("veth-test1", { dst = "fe80::zz" }) end,
-        'neigh del "fe80::zz": not an IPv4 or IPv6 address')
+        'neigh del veth-test1: option \'dst\' must be an IPv4 or IPv6 address, got "fe80::zz"')
       assert.has_error(function() h:neigh_add("veth-test1", { lladdr = mac2 }) end,
-        "neigh add: option 'dst' is required")
+        "neigh add veth-test1: option 'dst' is required (a string of 1..63 bytes without NUL)")
     end)
 
     it("a bad MAC", function()
       assert.has_error(function() h:neigh_add("veth-test1", { dst = "192.168.1.9", lladdr = "02:42:zz" }) end,
-        'neigh add 192.168.1.9 dev veth-test1: lladdr "02:42:zz": not a hardware address (aa:bb:cc:dd:ee:ff)')
+        'neigh add veth-test1: option \'lladdr\' must be a hardware address (aa:bb:cc:dd:ee:ff), got "02:42:zz"')
       -- too short for the device: the kernel's own words
       assert.has_error(function() h:neigh_add("veth-test1", { dst = "192.168.1.9", lladdr = "02:42" }) end,
         "neigh add 192.168.1.9 dev veth-test1: Invalid argument (Invalid link address)")
@@ -145,11 +145,11 @@ describe("neigh", function()
       assert.has_error(function() h:neigh_del("veth-test1", { dst = "192.168.1.99" }) end,
         "neigh del 192.168.1.99 dev veth-test1: No such file or directory")
       assert.has_error(function() h:neigh_add("veth-test1", { dst = "192.168.1.9", lladdr = mac2, state = "delay" }) end,
-        "neigh add: state must be permanent, noarp, reachable or stale")
+        "neigh add veth-test1: option 'state' must be one of permanent, noarp, reachable or stale, got \"delay\"")
       assert.has_error(function() h:neigh_add("veth-test1", { dst = "192.168.1.9", lladr = mac2 }) end,
-        "neigh add: invalid option 'lladr'")
+        "neigh add veth-test1: invalid option 'lladr'")
       assert.has_error(function() h:neigh_list{ famliy = "inet" } end,
-        "neigh show: invalid option 'famliy'")
+        "neigh show test1: invalid option 'famliy'")
     end)
 
     it("leaves nothing behind", function()

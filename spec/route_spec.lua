@@ -73,7 +73,7 @@ describe("route", function()
     end)
     it("a malformed destination", function()
       assert.has_error(function() ns:route_add{ dst = "10.0.0.0/99", dev = "eth0" } end,
-        'route add dst "10.0.0.0/99": not an IPv4 or IPv6 prefix')
+        'route add: option \'dst\' must be an IPv4 or IPv6 prefix, got "10.0.0.0/99"')
     end)
     it("a missing device", function()
       assert.has_error(function() ns:route_add{ dst = "10.0.0.0/8", dev = "eth7" } end,
@@ -90,7 +90,7 @@ describe("route", function()
     end)
     it("an unknown table name and a misspelled option", function()
       assert.has_error(function() ns:route_add{ dst = "default", via = "192.168.1.1", table = "mian" } end,
-        'route add: unknown table "mian"')
+        'route add: option \'table\' must be main, local, default or a table number 1..4294967295, got "mian"')
       assert.has_error(function() ns:route_add{ dst = "default", gw = "192.168.1.1" } end,
         "route add: invalid option 'gw'")
     end)

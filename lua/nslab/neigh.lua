@@ -15,8 +15,8 @@ local M = {}
 -- The neighbour table as `ip -j neigh` shows it, dev by name: family
 -- "inet", "inet6" (both by default) or "bridge" (the FDB).
 function M.list(ns, family, ...)
-  local names = route.names_by_index(ns)
   local list = ns.handle:neigh_list(family ~= nil and { family = family } or nil, ...)
+  local names = route.names_by_index(ns)
   for _, e in ipairs(list) do e.dev = names[e.ifindex] end
   return list
 end
