@@ -57,6 +57,46 @@ describe("addr", function()
     assert.same({ "127.0.0.1", "::1" }, lo)
   end)
 
+  it("reads one device's addresses alone (a filtered dump), by name or ifindex", function()
+    local eth1 = select(2, netns.host():veth("veth1", "eth1", { peer_netns = ns }))
+    eth0:addr_add("192.168.1.2/24")
+    eth1:addr_add("10.1.0.2/24")
+    eth1:addr_add("2001:db8::2/64", { nodad = true })
+    local h = ns.handle
+    assert.same({ "10.1.0.2", "2001:db8::2" }, world.pluck(h:addr_list{ dev = "eth1" }, "local"))
+    assert.same(world.pluck(ip_addrs(ns, "eth1"), "local"), world.pluck(h:addr_list{ dev = "eth1" }, "local"))
+    local index = world.find(world.ip_json(ns, "link"), "ifname", "eth1").ifindex
+    assert.same({ "10.1.0.2" }, world.pluck(h:addr_list{ dev = index, family = "inet" }, "local"))
+    assert.same({ "192.168.1.2" }, world.pluck(eth0:addrs(), "local"))
+    assert.same({ "eth1" }, world.pluck(ns:addrs("inet6", "eth1"), "ifname"))
+    assert.has_error(function() h:addr_list{ dev = "eth9" } end, "addr show eth9: No such device")
+    assert.has_error(function() h:addr_list("inet") end, 'addr show test1: options must be a table, got "inet"')
+  end)
+
+  describe("bad input, refused before anything is sent", function()
+    it("a NUL inside a prefix is refused, not cut", function()
+      assert.has_error(function() ns.handle:addr_add("eth0", "10.0.0.1\0/8") end,
+        "addr add eth0: argument 3 (prefix) must be a string of 1..63 bytes without NUL, got a string with a NUL byte")
+      assert.same({}, ip_addrs(ns, "eth0"))
+    end)
+    it("wrong types, extra arguments", function()
+      local h = ns.handle
+      assert.has_error(function() h:addr_add("eth0", "10.0.0.1/8", { nodad = "yes" }) end,
+        "addr add eth0: option 'nodad' must be a boolean, got \"yes\"")
+      assert.has_error(function() h:addr_add("eth0", "10.0.0.1/8", {}, 1) end,
+        "addr add: too many arguments (5 given, at most 4)")
+      assert.has_error(function() h:addr_del("eth0", "10.0.0.1/8", {}) end,
+        "addr del: too many arguments (4 given, at most 3)")
+      assert.has_error(function() h:addr_add("eth0") end,
+        "addr add eth0: argument 3 (prefix) must be a string of 1..63 bytes without NUL, got nil")
+      assert.has_error(function() h:addr_add(nil, "10.0.0.1/8") end,
+        "addr add: argument 2 (dev) must be an ifindex 1..2147483647 or an interface name, got nil")
+      assert.has_error(function() h:addr_add("eth0", "10.0.0.1/8", { broadcast = "10.255.255.255/8" }) end,
+        'addr add eth0: option \'broadcast\' must be true or an IPv4 address, got "10.255.255.255/8"')
+      assert.same({}, ip_addrs(ns, "eth0"))
+    end)
+  end)
+
   describe("errors", function()
     it("a malformed address or prefix", function()
       assert.has_error(function() eth0:addr_add("192.168.1.300/24") end,
