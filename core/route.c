@@ -4,6 +4,7 @@
 #include "route.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <stdlib.h>
@@ -112,7 +113,9 @@ static int route_attr(const struct nlattr *attr, void *data) {
   case RTA_DST: take_addr(&r->dst, attr, r->family, r->dst.prefixlen); break;
   case RTA_GATEWAY: take_addr(&r->gateway, attr, r->family, -1); break;
   case RTA_PREFSRC: take_addr(&r->prefsrc, attr, r->family, -1); break;
-  case RTA_OIF: if (len == 4) r->oif = (int)mnl_attr_get_u32(attr); break;
+  case RTA_OIF: /* an ifindex is a positive int: 2^31 and more is none */
+    if (len == 4 && mnl_attr_get_u32(attr) <= INT_MAX) r->oif = (int)mnl_attr_get_u32(attr);
+    break;
   case RTA_TABLE: if (len == 4) r->table = mnl_attr_get_u32(attr); break;
   case RTA_PRIORITY:
     if (len == 4) {

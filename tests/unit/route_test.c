@@ -106,6 +106,10 @@ static void refusals_and_odd_replies(void) {
   rtm->rtm_flags |= RTM_F_CLONED;
   UNIT_CHECK(route_parse(nlh, &got) == 1 && (got.flags & RTM_F_CLONED),
              "a cache entry parses, flagged (route_list leaves it out)");
+  /* the route fuzzer's first finding: an RTA_OIF of 2^31 or more was a
+     negative ifindex */
+  mnl_attr_put_u32(nlh, RTA_OIF, 0xf9000003u);
+  UNIT_CHECK(route_parse(nlh, &got) == 1 && got.oif == 0, "an RTA_OIF past INT_MAX is no device");
   rtm->rtm_family = RTNL_FAMILY_IPMR;
   UNIT_CHECK(route_parse(nlh, &got) == 0, "multicast routing is skipped");
   nlh->nlmsg_len = mnl_nlmsg_size(4);
