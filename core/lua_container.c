@@ -96,9 +96,15 @@ static int check_signal (lua_State *L, int idx, const char *object) {
     for (int i = 0; whole && names[i].name; i++)
       if (!strcmp(name, names[i].name)) return names[i].sig;
   }
-  const char *got = lua_type(L, idx) == LUA_TSTRING ? lua_pushfstring(L, "\"%s\"", lua_tostring(L, idx))
-                    : lua_type(L, idx) == LUA_TNUMBER ? lua_tostring(L, idx)
-                    : luaL_typename(L, idx);
+  const char *got = luaL_typename(L, idx);
+  if (lua_type(L, idx) == LUA_TNUMBER) got = lua_tostring(L, idx);
+  else if (lua_type(L, idx) == LUA_TSTRING) {   /* as lua_aux.c shows strings */
+    size_t len;
+    const char *s = lua_tolstring(L, idx, &len);
+    got = strlen(s) != len ? "a string with a NUL byte"
+          : len > 40 ? lua_pushfstring(L, "a string of %I bytes", (lua_Integer)len)
+          : lua_pushfstring(L, "\"%s\"", s);
+  }
   return lnslab_raise(L, "container stop %s: argument 1 (signal) must be a signal number "
                       "1..%d or one of TERM, KILL, INT, HUP, QUIT, USR1, USR2, STOP, CONT, "
                       "got %s", object, NSIG - 1, got);

@@ -85,8 +85,8 @@ static const char *check_input (lua_State *L, int opts, const char *object,
                                 size_t *len) {
   *len = 0;
   if (lua_isnoneornil(L, opts) || lua_getfield(L, opts, "input") == LUA_TNIL) return NULL;
-  const char *s = lua_tolstring(L, -1, len);
-  if (lua_type(L, -1) != LUA_TSTRING || *len > INPUT_MAX)
+  const char *s = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, len) : NULL;
+  if (!s || *len > INPUT_MAX)
     lnslab_raise(L, "netns exec %s: option 'input' must be a string of 0..%d bytes, got %s",
                  object, INPUT_MAX, lua_type(L, -1) == LUA_TSTRING ?
                  lua_pushfstring(L, "%I bytes", (lua_Integer)*len) : luaL_typename(L, -1));
