@@ -177,6 +177,36 @@ describe("container", function()
   end)
 
   describe("errors", function()
+    it("the Lua container: its name, its exec options, extra arguments", function()
+      local container = require("nslab.container")
+      local cases = {
+        { function() container.start{ name = 5 } end,
+          "container start: option 'name' must be a string of 1..64 bytes without NUL, got 5" },
+        { function() container.start{ name = "a", hostnam = "x" } end, "container start a: invalid option 'hostnam'" },
+        { function() container.start({ name = "a" }, 1) end, "container start: too many arguments (2 given, at most 1)" },
+        { function() container.start(5) end, "container start: options must be a table, got 5" },
+      }
+      for _, case in ipairs(cases) do
+        local ok, err = pcall(case[1])
+        assert.is_false(ok)
+        assert.equal(case[2], err)
+      end
+      local c = container.start{ name = "a" }
+      for _, case in ipairs{
+        { function() c:exec("true", { pid = 1 }) end, "container exec a: invalid option 'pid'" },
+        { function() c:exec("true", 5) end, "container exec a: options must be a table, got 5" },
+        { function() c:exec("true", { timeout = -1 }) end, "container exec a: option 'timeout' must be a number 0.001..86400, got -1" },
+        { function() c:exec("true", {}, 1) end, "container exec: too many arguments (3 given, at most 2)" },
+        { function() c:stop(1) end, "container stop: too many arguments (1 given, at most 0)" },
+      } do
+        local ok, err = pcall(case[1])
+        assert.is_false(ok)
+        assert.equal(case[2], err)
+      end
+      assert.equal("a\n", c:exec("hostname", { timeout = 5 }).stdout)
+      c:stop()
+    end)
+
     it("a pid that does not exist", function()
       assert.has_error(function() core.netns_open_pid(999999) end,
         "netns open pid 999999: no such process")
