@@ -543,7 +543,10 @@ static int m_close (lua_State *L) {
 
 
 static int m_tostring (lua_State *L) {
-  struct lsock *s = luaL_checkudata(L, 1, LSOCK);
+  struct lsock *s = luaL_testudata(L, 1, LSOCK);
+  if (!s)
+    return lnslab_raise(L, "socket tostring: argument self must be a socket, got %s",
+                        luaL_typename(L, 1));
   const char *what = label(L, 1);
   if (s->fd < 0) lua_pushfstring(L, "%s socket %s (closed)", proto(s), what);
   else if (s->listening) lua_pushfstring(L, "tcp socket %s (listening)", what);
