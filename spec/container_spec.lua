@@ -183,7 +183,8 @@ describe("container", function()
         { function() container.start{ name = 5 } end,
           "container start: option 'name' must be a string of 1..64 bytes without NUL, got 5" },
         { function() container.start{ name = "a", hostnam = "x" } end, "container start a: invalid option 'hostnam'" },
-        { function() container.start({ name = "a" }, 1) end, "container start: too many arguments (2 given, at most 1)" },
+        { function() container.start({ name = "a" }, 1) end,
+          "container start: too many arguments (2 given, at most 1)" },
         { function() container.start(5) end, "container start: options must be a table, got 5" },
       }
       for _, case in ipairs(cases) do
@@ -195,7 +196,8 @@ describe("container", function()
       for _, case in ipairs{
         { function() c:exec("true", { pid = 1 }) end, "container exec a: invalid option 'pid'" },
         { function() c:exec("true", 5) end, "container exec a: options must be a table, got 5" },
-        { function() c:exec("true", { timeout = -1 }) end, "container exec a: option 'timeout' must be a number 0.001..86400, got -1" },
+        { function() c:exec("true", { timeout = -1 }) end,
+          "container exec a: option 'timeout' must be a number 0.001..86400, got -1" },
         { function() c:exec("true", {}, 1) end, "container exec: too many arguments (3 given, at most 2)" },
         { function() c:stop(1) end, "container stop: too many arguments (1 given, at most 0)" },
       } do
@@ -235,12 +237,20 @@ describe("container", function()
         assert.is_false(ok, "accepted " .. case[2])
         assert.equal("netns exec (anonymous): " .. case[2], err)
       end
+      local cmd = "netns exec (anonymous): argument 1 (cmd, a string or an array of strings) " ..
+        "must be a string of 1..131071 bytes without NUL, got "
+      local word = "netns exec (anonymous): argument 1 (cmd) item 2 " ..
+        "must be a string of 0..131071 bytes without NUL, got "
       local argv = {
-        { 5, "netns exec (anonymous): argument 1 (cmd, a string or an array of strings) must be a string of 1..131071 bytes without NUL, got 5" },
-        { "echo a\0b", "netns exec (anonymous): argument 1 (cmd, a string or an array of strings) must be a string of 1..131071 bytes without NUL, got a string with a NUL byte" },
+        { 5,
+          cmd .. "5" },
+        { "echo a\0b",
+          cmd .. "a string with a NUL byte" },
         { {}, "netns exec (anonymous): argument 1 (cmd) must hold 1..100000 words, got 0" },
-        { { "echo", true }, "netns exec (anonymous): argument 1 (cmd) item 2 must be a string of 0..131071 bytes without NUL, got boolean" },
-        { { "echo", "a\0b" }, "netns exec (anonymous): argument 1 (cmd) item 2 must be a string of 0..131071 bytes without NUL, got a string with a NUL byte" },
+        { { "echo", true },
+          word .. "boolean" },
+        { { "echo", "a\0b" },
+          word .. "a string with a NUL byte" },
       }
       for _, case in ipairs(argv) do
         local ok, err = pcall(h.exec, h, case[1])
@@ -299,7 +309,8 @@ describe("container", function()
       for _, t in ipairs{ -1, 0 / 0, 1 / 0, "1", 3601 } do
         local ok, err = pcall(c.stop, c, "TERM", t)
         assert.is_false(ok)
-        assert.matches("^" .. label:gsub("%p", "%%%0") .. ": argument 2 %(timeout%) must be a number 0..3600, got ", err)
+        local pattern = "^" .. label:gsub("%p", "%%%0") .. ": argument 2 %(timeout%) must be a number 0..3600, got "
+        assert.matches(pattern, err)
       end
       assert.has_error(function() c:stop("TERM", 1, 1) end, "container stop: too many arguments (4 given, at most 3)")
       assert.has_error(function() c.stop(host) end, "container stop: argument self must be a container, got table")

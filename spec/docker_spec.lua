@@ -100,7 +100,8 @@ describe("docker model", function()
     local br = world.find(json.decode(world.sh(nil, "bridge -j link")), "ifname", c.veth)
     assert.equal("docker0", br.master)
     assert.equal(docker.pid("test1"), c.pid)
-    assert.equal(("net:[%d]"):format(c.netns:inode()), require("nslab.core").readlink(("/proc/%d/ns/net"):format(c.pid)))
+    assert.equal(("net:[%d]"):format(c.netns:inode()),
+                 require("nslab.core").readlink(("/proc/%d/ns/net"):format(c.pid)))
   end)
 
   it("hands out addresses in order, and reuses a released one", function()
@@ -178,7 +179,8 @@ describe("docker model", function()
       assert.has_error(function() docker.run{ name = "x", network = "nonet" } end, "docker: network nonet not found")
       assert.has_error(function() docker.run{ name = "x", network = "container:ghost" } end,
         "docker: No such container: ghost")
-      assert.has_error(function() docker.run{ name = "x", netwrok = "bridge" } end, "docker run x: invalid option 'netwrok'")
+      assert.has_error(function() docker.run{ name = "x", netwrok = "bridge" } end,
+        "docker run x: invalid option 'netwrok'")
     end)
     it("removing a running container without force", function()
       local c = docker.run{ name = "test1" }
@@ -216,16 +218,20 @@ describe("docker model", function()
           create .. "gateway 172.18.0.0 is the network or broadcast address of 172.18.0.0/16" },
         { { subnet = "172.18.0.0/16", gateway = "172.18.255.255" },
           create .. "gateway 172.18.255.255 is the network or broadcast address of 172.18.0.0/16" },
-        { { subnet = "172.18.0.0/16", gateway = "172.18.0.300" }, create .. 'invalid gateway "172.18.0.300" (an IPv4 address)' },
-        { { subnet = "172.18.0.0/16", gateway = "172.18.0.01" }, create .. 'invalid gateway "172.18.0.01" (an IPv4 address)' },
+        { { subnet = "172.18.0.0/16", gateway = "172.18.0.300" },
+          create .. 'invalid gateway "172.18.0.300" (an IPv4 address)' },
+        { { subnet = "172.18.0.0/16", gateway = "172.18.0.01" },
+          create .. 'invalid gateway "172.18.0.01" (an IPv4 address)' },
         { { subnet = "172.18.0.1/16" }, create .. "invalid subnet 172.18.0.1/16: it should be 172.18.0.0/16" },
         { { subnet = "172.18.0.0/31" }, create .. 'invalid subnet "172.18.0.0/31" (A.B.C.D/8..30)' },
         { { subnet = "172.0.0.0/7" }, create .. 'invalid subnet "172.0.0.0/7" (A.B.C.D/8..30)' },
         { { subnet = "172.18.0.0/016" }, create .. 'invalid subnet "172.18.0.0/016" (A.B.C.D/8..30)' },
         { { subnet = "172.16.0.0/12" }, create .. "Pool overlaps with other one on this address space (bridge)" },
         { { subnet = "172.17.5.0/24" }, create .. "Pool overlaps with other one on this address space (bridge)" },
-        { { subnet = 5 }, "docker network create n: option 'subnet' must be a string of 1..18 bytes without NUL, got 5" },
-        { { gateway = "172.18.0.1" }, "docker network create n: option 'subnet' is required (a string of 1..18 bytes without NUL)" },
+        { { subnet = 5 },
+          "docker network create n: option 'subnet' must be a string of 1..18 bytes without NUL, got 5" },
+        { { gateway = "172.18.0.1" },
+          "docker network create n: option 'subnet' is required (a string of 1..18 bytes without NUL)" },
         { {}, "docker network create n: option 'subnet' is required (a string of 1..18 bytes without NUL)" },
         { { subnet = "172.18.0.0/16", gw = "172.18.0.1" }, "docker network create n: invalid option 'gw'" },
         { "172.18.0.0/16", 'docker network create n: options must be a table, got "172.18.0.0/16"' },
@@ -237,7 +243,8 @@ describe("docker model", function()
         assert.same(before, snapshot(), case[2])
       end
       for _, case in ipairs{
-        { { 5, { subnet = "172.18.0.0/16" } }, "docker network create: argument 1 (name) must be a string of 1..64 bytes without NUL, got 5" },
+        { { 5, { subnet = "172.18.0.0/16" } },
+          "docker network create: argument 1 (name) must be a string of 1..64 bytes without NUL, got 5" },
         { { "a b", { subnet = "172.18.0.0/16" } },
           'docker network create: invalid network name "a b", only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed' },
         { { "n", { subnet = "172.18.0.0/16" }, 1 }, "docker network create: too many arguments (3 given, at most 2)" },
@@ -271,7 +278,8 @@ describe("docker model", function()
       docker.daemon()
       local before = snapshot()
       local cases = {
-        { function() docker.run{ name = 5 } end, "docker run: option 'name' must be a string of 1..64 bytes without NUL, got 5" },
+        { function() docker.run{ name = 5 } end,
+          "docker run: option 'name' must be a string of 1..64 bytes without NUL, got 5" },
         { function() docker.run{ name = "a b" } end,
           'docker run: invalid container name "a b", only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed' },
         { function() docker.run{ name = "x", hostname = 5 } end,
@@ -280,15 +288,20 @@ describe("docker model", function()
           "docker run x: option 'network' must be a string of 1..80 bytes without NUL, got 5" },
         { function() docker.run{ name = "x", publish = 5 } end,
           "docker run: option 'publish' must be a string or an array of strings, got number" },
-        { function() docker.run{ name = "x", publish = "80" } end, 'docker run: invalid publish "80" (HOSTPORT:CONTAINERPORT)' },
+        { function() docker.run{ name = "x", publish = "80" } end,
+          'docker run: invalid publish "80" (HOSTPORT:CONTAINERPORT)' },
         { function() docker.run(5) end, "docker run: options must be a table, got 5" },
         { function() docker.run({}, 1) end, "docker run: too many arguments (2 given, at most 1)" },
-        { function() docker.stop(5) end, "docker stop: argument 1 (name) must be a string of 1..64 bytes without NUL, got 5" },
+        { function() docker.stop(5) end,
+          "docker stop: argument 1 (name) must be a string of 1..64 bytes without NUL, got 5" },
         { function() docker.stop("x", 1) end, "docker stop: too many arguments (2 given, at most 1)" },
-        { function() docker.start() end, "docker start: argument 1 (name) must be a string of 1..64 bytes without NUL, got nil" },
+        { function() docker.start() end,
+          "docker start: argument 1 (name) must be a string of 1..64 bytes without NUL, got nil" },
         { function() docker.rm("x", "yes") end, 'docker rm x: argument 2 (force) must be a boolean, got "yes"' },
-        { function() docker.pid({}) end, "docker inspect: argument 1 (name) must be a string of 1..64 bytes without NUL, got table" },
-        { function() docker.exec(5, "true") end, "docker exec: argument 1 (name) must be a string of 1..64 bytes without NUL, got 5" },
+        { function() docker.pid({}) end,
+          "docker inspect: argument 1 (name) must be a string of 1..64 bytes without NUL, got table" },
+        { function() docker.exec(5, "true") end,
+          "docker exec: argument 1 (name) must be a string of 1..64 bytes without NUL, got 5" },
         { function() docker.network_inspect(nil) end,
           "docker network inspect: argument 1 (name) must be a string of 1..64 bytes without NUL, got nil" },
         { function() docker.network_ls(1) end, "docker network ls: too many arguments (1 given, at most 0)" },

@@ -58,8 +58,8 @@ function M.start(opts, ...)
   if joined then command = joined:inside(command) end
   trace.command(string.format("%s & %s=$!", command, c.var))
   if not joined then -- replayed, the next command must not run before unshare has
-    trace.command(string.format('until [ "$(readlink /proc/$%s/ns/net)" != "$(readlink /proc/self/ns/net)" ]; do sleep 0.01; done',
-                                c.var))
+    trace.command(string.format('until [ "$(readlink /proc/$%s/ns/net)" != "$(readlink /proc/self/ns/net)" ]; ' ..
+                                "do sleep 0.01; done", c.var))
   end
   return c
 end

@@ -416,7 +416,8 @@ function Daemon:rm(name, force, ...)
   options.value(force, "docker rm", name, "argument 2 (force)", { type = "boolean" })
   local c = find(self, "docker rm", name)
   if c.state == "running" and not force then
-    error(string.format("docker rm: You cannot remove a running container %s. Stop the container before attempting removal or force remove", c.id), 0)
+    error(string.format("docker rm: You cannot remove a running container %s. " ..
+                        "Stop the container before attempting removal or force remove", c.id), 0)
   end
   self:stop(name)
   self.containers[name] = nil
