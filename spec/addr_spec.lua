@@ -21,7 +21,8 @@ describe("addr", function()
     local a = world.find(ip_addrs(ns, "eth0"), "family", "inet")
     assert.same({ "172.17.0.2", 16, "172.17.255.255", "global" }, { a["local"], a.prefixlen, a.broadcast, a.scope })
     local mine = eth0:addrs("inet")[1]
-    assert.same({ a["local"], a.prefixlen, a.broadcast, a.scope, a.label }, { mine["local"], mine.prefixlen, mine.broadcast, mine.scope, mine.label })
+    assert.same({ a["local"], a.prefixlen, a.broadcast, a.scope, a.label },
+                { mine["local"], mine.prefixlen, mine.broadcast, mine.scope, mine.label })
     eth0:up()
     local route = world.find(world.ip_json(ns, "route"), "dst", "172.17.0.0/16")
     assert.same({ "eth0", "kernel", "link", "172.17.0.2" }, { route.dev, route.protocol, route.scope, route.prefsrc })

@@ -176,7 +176,9 @@ describe("neigh", function()
     it("a missing entry, a bad state, a misspelled option", function()
       assert.has_error(function() h:neigh_del("veth-test1", { dst = "192.168.1.99" }) end,
         "neigh del 192.168.1.99 dev veth-test1: No such file or directory")
-      assert.has_error(function() h:neigh_add("veth-test1", { dst = "192.168.1.9", lladdr = mac2, state = "delay" }) end,
+      assert.has_error(function()
+        h:neigh_add("veth-test1", { dst = "192.168.1.9", lladdr = mac2, state = "delay" })
+      end,
         "neigh add veth-test1: option 'state' must be one of permanent, noarp, reachable or stale, got \"delay\"")
       assert.has_error(function() h:neigh_add("veth-test1", { dst = "192.168.1.9", lladr = mac2 }) end,
         "neigh add veth-test1: invalid option 'lladr'")
@@ -209,9 +211,11 @@ describe("neigh", function()
       assert.has_error(function() h:neigh_add("veth-test1", { dst = "192.168.1.9\0", lladdr = mac2 }) end,
         "neigh add veth-test1: option 'dst' must be a string of 1..63 bytes without NUL, got a string with a NUL byte")
       assert.has_error(function() h:neigh_add("veth-test1", { dst = "192.168.1.9", lladdr = mac2 .. "\0" }) end,
-        "neigh add veth-test1: option 'lladdr' must be a string of 1..96 bytes without NUL, got a string with a NUL byte")
+        "neigh add veth-test1: option 'lladdr' must be a string of 1..96 bytes without NUL, " ..
+        "got a string with a NUL byte")
       assert.has_error(function() h:neigh_add("veth-test1\0", { dst = "192.168.1.9", lladdr = mac2 }) end,
-        "neigh add: argument 2 (dev) must be an interface name (1..15 bytes, no '/', ':' or spaces), got a string with a NUL byte")
+        "neigh add: argument 2 (dev) must be an interface name (1..15 bytes, no '/', ':' or spaces), " ..
+        "got a string with a NUL byte")
       assert.has_error(function() h:neigh_add("veth-test1", { dst = "192.168.1.9", router = 1 }) end,
         "neigh add veth-test1: option 'router' must be a boolean, got 1")
       assert.has_error(function() h:neigh_add("veth-test1", { dst = "192.168.1.9", lladdr = mac2 }, {}) end,

@@ -94,7 +94,8 @@ describe("route", function()
     assert.same({ "10.1.0.0/24" }, world.pluck(ns:routes{ dev = "eth1" }, "dst"))
     assert.same({ "192.168.1.0/24" }, world.pluck(ns:routes{ dev = "eth0", family = "inet" }, "dst"))
     assert.same({ "10.2.0.0/16" }, world.pluck(ns:routes{ table = 100 }, "dst"))
-    assert.same(world.pluck(world.ip_json(ns, "route show table 100"), "dst"), world.pluck(ns:routes{ table = 100 }, "dst"))
+    assert.same(world.pluck(world.ip_json(ns, "route show table 100"), "dst"),
+                world.pluck(ns:routes{ table = 100 }, "dst"))
     assert.same({}, ns:routes{ table = 200 })
     assert.same({}, ns:routes{ table = 200, family = "inet" })
     assert.same({}, ns:routes{ table = 200, family = "inet6" })
@@ -136,10 +137,13 @@ describe("route", function()
       refused({ metric = 1.5 }, "route add: option 'metric' must be an integer 0..4294967295, got 1.5")
       refused({ metric = "5" }, 'route add: option \'metric\' must be an integer 0..4294967295, got "5"')
       refused({ metric = 0 / 0 }, "route add: option 'metric' must be an integer 0..4294967295, got nan")
-      refused({ table = 0 }, "route add: option 'table' must be main, local, default or a table number 1..4294967295, got 0")
-      refused({ table = "100" }, 'route add: option \'table\' must be main, local, default or a table number 1..4294967295, got "100"')
-      refused({ scope = 256 }, "route add: option 'scope' must be global, site, link, host, nowhere or a number 0..255, got 256")
-      refused({ type = "unicorn" }, 'route add: option \'type\' must be unicast, local, broadcast, anycast, multicast, ' ..
+      local table = "route add: option 'table' must be main, local, default or a table number 1..4294967295, got "
+      refused({ table = 0 }, table .. "0")
+      refused({ table = "100" }, table .. '"100"')
+      refused({ scope = 256 },
+        "route add: option 'scope' must be global, site, link, host, nowhere or a number 0..255, got 256")
+      refused({ type = "unicorn" },
+        "route add: option 'type' must be unicast, local, broadcast, anycast, multicast, " ..
         'blackhole, unreachable, prohibit, throw or nat, got "unicorn"')
       refused({ family = "ipx" }, 'route add: option \'family\' must be one of inet or inet6, got "ipx"')
       refused({ dev = 0 }, "route add: option 'dev' must be an ifindex 1..2147483647 or an interface name, got 0")
@@ -150,12 +154,14 @@ describe("route", function()
 
     it("missing, extra and wrongly typed arguments", function()
       assert.has_error(function() h:route_add() end, "route add: argument 2 (route) must be a table, got no value")
-      assert.has_error(function() h:route_add("10.0.0.0/8") end, "route add: argument 2 (route) must be a table, got string")
+      assert.has_error(function() h:route_add("10.0.0.0/8") end,
+        "route add: argument 2 (route) must be a table, got string")
       assert.has_error(function() h:route_add({ dst = "10.9.0.0/16", dev = "eth0" }, 1) end,
         "route add: too many arguments (3 given, at most 2)")
       assert.has_error(function() h:route_list({}, 1) end, "route show: too many arguments (3 given, at most 2)")
       assert.has_error(function() h:route_list{ table = "mian" } end,
-        'route show test1: option \'table\' must be main, local, default or a table number 1..4294967295 or all, got "mian"')
+        "route show test1: option 'table' must be main, local, default or a table number 1..4294967295 or all, " ..
+        'got "mian"')
       assert.has_error(function() h:route_get{} end,
         "route get: option 'dst' is required (a string of 1..63 bytes without NUL)")
     end)
