@@ -108,6 +108,9 @@ static void close_every_handle(lua_State *L, const struct stat *st,
       release(ns);
       if (copy) ns->name = copy;
       ns->deleted = ns->name != NULL;
+      lua_pushvalue(L, -2); /* no longer live: the list holds only open ones */
+      lua_pushnil(L);
+      lua_rawset(L, -5);
     }
     lua_pop(L, 1);
   }
@@ -264,10 +267,20 @@ static int m_run(lua_State *L) {
 
 /* close(): the descriptors go at once; using the handle afterwards says
  * "attempt to use a closed netns". Closing twice is fine. */
+static int close_handle(lua_State *L) {
+  release(luaL_checkudata(L, 1, LNETNS));
+  if (lua_getfield(L, LUA_REGISTRYINDEX, LIVE) == LUA_TTABLE) {
+    lua_pushvalue(L, 1);
+    lua_pushnil(L);
+    lua_rawset(L, -3);
+  }
+  lua_pop(L, 1);
+  return 0;
+}
+
 static int m_close(lua_State *L) {
   lnslab_check_nargs(L, 1, "netns close");
-  release(luaL_checkudata(L, 1, LNETNS));
-  return 0;
+  return close_handle(L);
 }
 
 static int m_gc(lua_State *L) {
@@ -313,7 +326,7 @@ static const luaL_Reg methods[] = {
 
 static void lnetns_register(lua_State *L, int module, int method_table) {
   static const luaL_Reg meta[] = {{"__gc", m_gc},
-                                  {"__close", m_close},
+                                  {"__close", close_handle}, /* (value, error) */
                                   {"__tostring", m_tostring},
                                   {"__eq", m_eq},
                                   {NULL, NULL}};
