@@ -195,6 +195,12 @@ describe("netns", function()
       assert.has_error(function() a:addrs() end, 'addr show: attempt to use a closed netns "a"')
       assert.has_error(function() a.handle:route_list() end, 'route show: attempt to use a closed netns "a"')
       assert.equal('netns "a" (closed)', tostring(a.handle))
+      local raw
+      do
+        local h <close> = core.netns_open("a")
+        raw = h
+      end
+      assert.equal('netns "a" (closed)', tostring(raw))
     end)
   end)
 
