@@ -74,13 +74,13 @@ static const struct ipaddr *check_broadcast(lua_State *L, const char *op, const 
       ipaddr_broadcast(prefix, brd);
       out = brd;
     }
-  } else if (type == LUA_TSTRING && ipaddr_parse(lua_tostring(L, -1), brd, &e) == 0 &&
-             brd->family == AF_INET && brd->prefixlen < 0) {
+  } else if (type == LUA_TSTRING && lua_rawlen(L, -1) < IPADDR_TEXT_MAX &&
+             strlen(lua_tostring(L, -1)) == lua_rawlen(L, -1) &&
+             ipaddr_parse(lua_tostring(L, -1), brd, &e) == 0 && brd->family == AF_INET &&
+             brd->prefixlen < 0) {
     out = brd;
   } else {
-    const char *got = type == LUA_TSTRING ? lua_pushfstring(L, "\"%s\"", lua_tostring(L, -1))
-                      : type == LUA_TNUMBER ? luaL_tolstring(L, -1, NULL)
-                                            : luaL_typename(L, -1);
+    const char *got = lnslab_given(L, -1);
     lnslab_raise(L, "%s %s: option 'broadcast' must be true or an IPv4 address, got %s",
                  op, dev, got);
   }

@@ -3,6 +3,7 @@
  */
 #include "lua_ip.h"
 
+#include <string.h>
 #include <sys/socket.h>
 
 void lnslab_check_ip(lua_State *L, int idx, const char *op, const char *object,
@@ -18,4 +19,18 @@ void lnslab_check_ip(lua_State *L, int idx, const char *op, const char *object,
   if (object)
     lnslab_raise(L, "%s %s: %s must be %s, got \"%s\"", op, object, label, what, text ? text : "?");
   lnslab_raise(L, "%s: %s must be %s, got \"%s\"", op, label, what, text ? text : "?");
+}
+
+const char *lnslab_given(lua_State *L, int idx) {
+  size_t len;
+  switch (lua_type(L, idx)) {
+  case LUA_TSTRING: {
+    const char *s = lua_tolstring(L, idx, &len);
+    if (strlen(s) != len) return "a string with a NUL byte";
+    if (len > 40) return lua_pushfstring(L, "a string of %d bytes", (int)len);
+    return lua_pushfstring(L, "\"%s\"", s);
+  }
+  case LUA_TNUMBER: return luaL_tolstring(L, idx, NULL);
+  default: return luaL_typename(L, idx);
+  }
 }

@@ -19,6 +19,10 @@ enum lip_kind {
 void lnslab_check_ip(lua_State *L, int idx, const char *op, const char *object,
                      const char *label, enum lip_kind kind, struct ipaddr *out);
 
+/* What was given at idx, for "..., got X", in lua_aux.c's words: a
+ * number as it is, a short string quoted, else its length or its type. */
+const char *lnslab_given(lua_State *L, int idx);
+
 /* Longest text of an address or prefix option: the LOPT_STR max. */
 #define LIP_TEXT_MAX (IPADDR_TEXT_MAX - 1)
 

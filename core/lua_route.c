@@ -72,18 +72,17 @@ static long check_word(lua_State *L, int opts, const char *op, const char *objec
     if (!lua_isnoneornil(L, opts)) lua_pop(L, 1);
     return dflt;
   }
+  size_t len;
   if (lua_type(L, -1) == LUA_TSTRING) {
-    for (const struct rtname *n = names; n->name; n++)
-      if (!strcmp(n->name, lua_tostring(L, -1))) v = (long)n->value;
+    const char *s = lua_tolstring(L, -1, &len);
+    for (const struct rtname *n = names; n->name && strlen(s) == len; n++)
+      if (!strcmp(n->name, s)) v = (long)n->value;
   } else if (lua_isinteger(L, -1) && max >= min) {
     lua_Integer i = lua_tointeger(L, -1);
     if (i >= min && i <= max) v = (long)i;
   }
   if (v < 0) {
-    const char *got = lua_type(L, -1) == LUA_TSTRING
-                          ? lua_pushfstring(L, "\"%s\"", lua_tostring(L, -1))
-                      : lua_type(L, -1) == LUA_TNUMBER ? luaL_tolstring(L, -1, NULL)
-                                                        : luaL_typename(L, -1);
+    const char *got = lnslab_given(L, -1);
     const char *pre = object ? lua_pushfstring(L, "%s %s", op, object) : op;
     lnslab_raise(L, "%s: option '%s' must be %s, got %s", pre, key, doc, got);
   }

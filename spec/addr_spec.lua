@@ -78,6 +78,8 @@ describe("addr", function()
     it("a NUL inside a prefix is refused, not cut", function()
       assert.has_error(function() ns.handle:addr_add("eth0", "10.0.0.1\0/8") end,
         "addr add eth0: argument 3 (prefix) must be a string of 1..63 bytes without NUL, got a string with a NUL byte")
+      assert.has_error(function() ns.handle:addr_add("eth0", "10.0.0.1/8", { broadcast = "10.255.255.255\0" }) end,
+        "addr add eth0: option 'broadcast' must be true or an IPv4 address, got a string with a NUL byte")
       assert.same({}, ip_addrs(ns, "eth0"))
     end)
     it("wrong types, extra arguments", function()

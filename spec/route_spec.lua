@@ -140,6 +140,7 @@ describe("route", function()
       local table = "route add: option 'table' must be main, local, default or a table number 1..4294967295, got "
       refused({ table = 0 }, table .. "0")
       refused({ table = "100" }, table .. '"100"')
+      refused({ table = "main\0x" }, table .. "a string with a NUL byte")
       refused({ scope = 256 },
         "route add: option 'scope' must be global, site, link, host, nowhere or a number 0..255, got 256")
       refused({ type = "unicorn" },
