@@ -123,7 +123,7 @@ static const char *way_out (int fd) {
 
 
 /*
-** Keep the terminal (0-2), drop everything else the caller left open, so
+** Keep 0-2 (the terminal, pipes, files), drop everything else the caller left open, so
 ** that nothing inherited reaches the machine: `nslab lua f.lua
 ** 9</proc/self/ns/net` must not give the lab the machine's network.
 */
@@ -558,7 +558,7 @@ int world_enter (struct err *e) {
   int alive[2];
   char cwd[PATH_MAX];
   if (close_inherited(e) < 0) return -1;
-  if (getcwd(cwd, sizeof cwd) == NULL) strcpy(cwd, "/");  /* unreachable */
+  if (getcwd(cwd, sizeof cwd) == NULL) strcpy(cwd, "/");  /* deleted, or too long */
   if (unshare_world(e) < 0) return -1;
   if (pipe2(alive, O_CLOEXEC) < 0) return err_errno(e), world_failed(e);
   pid_t pid = fork();

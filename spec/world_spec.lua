@@ -269,7 +269,7 @@ describe("a world's inheritance", function()
     assert.are_not.equal(outer, netns_link)
   end)
 
-  it("refuses a namespace, a directory or a netlink socket as descriptor 0-2", function()
+  it("refuses a namespace or a directory as descriptor 0-2", function()
     for _, redirect in ipairs{ "</proc/self/ns/net", "</run/netns", "<&- 0</proc/self",
                                "1</proc/self/ns/net" } do
       local _, code, err = program.run(quote(program.program) .. " lua " .. quote(script) .. " " .. redirect)
@@ -277,18 +277,8 @@ describe("a world's inheritance", function()
       assert.matches("cannot make a private world: descriptor %d %(std%a+%) is a %a+, which leads out", err)
     end
     -- stderr itself: refused too (the message has nowhere to go)
-    local _, code = program.run(quote(program.program) .. " lua " .. quote(script) .. " 2</proc/self/ns/net")
-    assert.equal(2, code)
-    -- a netlink socket of this namespace as stdin, made by a child of ours
-    local _, code, err = program.run("python3 -c " .. quote([[
-import os, socket, sys
-s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0)
-os.dup2(s.fileno(), 0)
-os.execv(sys.argv[1], sys.argv[1:])
-]]) .. " " .. quote(program.program) .. " lua " .. quote(script))
-    if code == 127 then return end -- no python3: the first cases stand
-    assert.equal(2, code, err)
-    assert.matches("descriptor 0 (stdin) is a netlink socket", err, 1, true)
+    local _, status = program.run(quote(program.program) .. " lua " .. quote(script) .. " 2</proc/self/ns/net")
+    assert.equal(2, status)
   end)
 
   it("sees its working directory as the world shows it", function()
