@@ -123,6 +123,26 @@ static const char *way_out (int fd) {
 
 
 /*
+** A closed 0, 1 or 2 becomes /dev/null: else the next file opened would
+** take its number, and print() or an error message would go into it.
+*/
+static int std_open (struct err *e) {
+  for (int fd = 0; fd <= 2; fd++) {
+    if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF) continue;
+    int null = open("/dev/null", O_RDWR);  /* the lowest free: fd itself */
+    if (null != fd) {
+      int saved = errno;
+      if (null >= 0) close(null);
+      return err_set(e, null < 0 ? saved : EBADF, "cannot make a private "
+                     "world: open /dev/null as descriptor %d: %s", fd,
+                     strerror(null < 0 ? saved : EBADF));
+    }
+  }
+  return 0;
+}
+
+
+/*
 ** Keep 0-2 (the terminal, pipes, files), drop everything else the caller left open, so
 ** that nothing inherited reaches the machine: `nslab lua f.lua
 ** 9</proc/self/ns/net` must not give the lab the machine's network.
@@ -137,7 +157,7 @@ static int close_inherited (struct err *e) {
                      "another %s", fd, names[fd], what, names[fd]);
   }
   world_close_from(3, 0);
-  return 0;
+  return std_open(e);
 }
 
 /* }================================================================== */

@@ -21,8 +21,9 @@
  * (CAP_NET_ADMIN, user namespaces).
  * The world keeps the caller's descriptors 0-2 (refused if one is a
  * namespace, pidfd, directory, netlink or packet socket: a way back to
- * the machine) and closes every other; its working directory is the same
- * path as the world sees it (its own /proc and /run/netns). */
+ * the machine; /dev/null where one is closed) and closes every other;
+ * its working directory is the same path as the world sees it (its own
+ * /proc and /run/netns). */
 int world_enter(struct err *e);
 
 /* Replace the calling process's network and mount namespaces with fresh

@@ -269,6 +269,13 @@ describe("a world's inheritance", function()
     assert.are_not.equal(outer, netns_link)
   end)
 
+  it("gives a closed 0-2 /dev/null, so that no file takes its number", function()
+    local out, code, err = program.run(quote(program.program) .. " sandbox -- readlink " ..
+                                       "/proc/self/fd/0 /proc/self/fd/2 <&- 2>&-")
+    assert.equal(0, code, err)
+    assert.equal("/dev/null\n/dev/null\n", out)
+  end)
+
   it("refuses a namespace or a directory as descriptor 0-2", function()
     for _, redirect in ipairs{ "</proc/self/ns/net", "</run/netns", "<&- 0</proc/self",
                                "1</proc/self/ns/net" } do
