@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* <net/if.h> (needed by link.h) lacks it; the value of <linux/if.h>. */
@@ -144,10 +145,10 @@ static int check_change(struct nl *nl, struct nl *target,
                         struct err *e) {
   int moving = target != NULL;
   const char *final_name = c->name ? c->name : dev->ifname;
-  if (c->netns_fd >= 0 && ((dev->flags & IFF_LOOPBACK) || !strcmp(dev->kind, "bridge")))
+  if (moving && ((dev->flags & IFF_LOOPBACK) || !strcmp(dev->kind, "bridge")))
     return refuse(e, EINVAL, "%s is %s, whose namespace cannot change", dev->ifname,
                   (dev->flags & IFF_LOOPBACK) ? "a loopback device" : "a bridge");
-  if (c->netns_fd >= 0 && (c->master >= 0 || c->master_name))
+  if (moving && (c->master >= 0 || c->master_name))
     return refuse(e, EINVAL, "master and netns cannot change together: "
                   "move first, then set the master there");
   if (c->bridge && strcmp(dev->kind, "bridge"))
@@ -258,6 +259,17 @@ static int move_back(struct nl *nl, struct nl *target, const struct link_info *w
   return link_index(nl, was->ifname, e);
 }
 
+/* Is fd the namespace of nl's socket (a "move" there moves nothing)? */
+static int is_home(struct nl *nl, int fd) {
+  struct stat a, b;
+  int home = ioctl(mnl_socket_get_fd(nl->sock), SIOCGSKNS);
+  if (home < 0) return 0;
+  int same = fstat(home, &a) == 0 && fstat(fd, &b) == 0 && a.st_ino == b.st_ino &&
+             a.st_dev == b.st_dev;
+  close(home);
+  return same;
+}
+
 /* After a refusal of the kernel's: put back what it kept, and say so if
  * that fails too. */
 static void undo(struct nl *nl, struct nl *target, const struct link_info *was,
@@ -334,7 +346,9 @@ int link_set(struct nl *nl, int ifindex, const char *name,
   if (link_get(nl, ifindex, name, &dev, e) < 0) return -1;
   /* A socket in the namespace it moves to: to look for its new name
      there, and to bring it back if it fails there. */
-  if (c->netns_fd >= 0 && nl_open(&target, NETLINK_ROUTE, c->netns_fd, e) < 0) return -1;
+  if (c->netns_fd >= 0 && !is_home(nl, c->netns_fd) &&
+      nl_open(&target, NETLINK_ROUTE, c->netns_fd, e) < 0)
+    return -1;
   rc = check_change(nl, target.sock ? &target : NULL, &dev, c, &master, e);
   /* A new master goes first and alone: a bridge refuses ports for
      reasons no read shows (a device with macvlans on it), and an MTU
