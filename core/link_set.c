@@ -162,9 +162,11 @@ static int check_change(struct nl *nl, struct nl *target,
     if (c->addr_len != dev->addr_len)
       return refuse(e, EINVAL, "a hardware address of %s has %d bytes, not %d", dev->ifname,
                     dev->addr_len, c->addr_len);
-    if (dev->type == ARPHRD_ETHER && !unicast_ether(c->address))
-      return refuse(e, EADDRNOTAVAIL, "%s is not a unicast Ethernet address: "
-                    "the first byte is odd or all are 0", "the address");
+    if (dev->type == ARPHRD_ETHER && !unicast_ether(c->address)) {
+      char hw[LINK_ADDR_MAX * 3];
+      link_format_hw(c->address, c->addr_len, hw, sizeof hw);
+      return refuse(e, EADDRNOTAVAIL, "%s is multicast or zero, not a unicast Ethernet address", hw);
+    }
   }
   if (c->mtu && dev->max_mtu && (c->mtu < dev->min_mtu || c->mtu > dev->max_mtu))
     return refuse(e, EINVAL, "mtu %u is out of %s's range %u..%u", c->mtu, dev->ifname,

@@ -267,7 +267,8 @@ describe("link", function()
 
     it("an address that is not unicast, or of a device with none, with an mtu", function()
       assert.has_error(function() h:link_set("veth-test1", { address = "01:00:5e:00:00:01", mtu = 1300 }) end,
-        "link set veth-test1: Cannot assign requested address (the address is not a unicast Ethernet address: the first byte is odd or all are 0)")
+        "link set veth-test1: Cannot assign requested address "
+          .. "(01:00:5e:00:00:01 is multicast or zero, not a unicast Ethernet address)")
       assert.equal(1500, mtu("veth-test1"))
       h:tuntap_add("tun0", "tun")
       assert.has_error(function() h:link_set("tun0", { address = "02:00:00:00:00:01", mtu = 1300 }) end,
@@ -453,7 +454,8 @@ describe("link", function()
       assert.has_error(function() a:wait("UP", "1400") end,
         "link wait veth-test1: argument 2 (timeout) must be a number 0..3600, got \"1400\"")
       assert.has_error(function() a:wait("up") end,
-        "link wait veth-test1: argument 1 (state) must be one of UNKNOWN, NOTPRESENT, DOWN, LOWERLAYERDOWN, TESTING, DORMANT or UP, got \"up\"")
+        "link wait veth-test1: argument 1 (state) must be one of UNKNOWN, NOTPRESENT, DOWN, "
+          .. "LOWERLAYERDOWN, TESTING, DORMANT or UP, got \"up\"")
     end)
 
     it("extra arguments and bridge priority -1 are errors", function()

@@ -204,8 +204,8 @@ end
 local function joined(self, group)
   return self.ns:run(function()
     for line in io.lines("/proc/thread-self/net/igmp6") do
-      local dev, g = line:match("^%d+%s+(%S+)%s+(%x+)")
-      if dev == self.name and g == group then return true end
+      local ifname, g = line:match("^%d+%s+(%S+)%s+(%x+)")
+      if ifname == self.name and g == group then return true end
     end
     return false
   end)
