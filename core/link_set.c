@@ -32,9 +32,9 @@
 
 /* Keep the kernel's words when it gave some; else add why after
  * strerror, the way nl.c shows an extended ACK. */
-static int explain(struct err *e, const char *fmt, ...)
+static int explain (struct err *e, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-static int explain(struct err *e, const char *fmt, ...) {
+static int explain (struct err *e, const char *fmt, ...) {
   char why[256];
   va_list ap;
   if (e->reason[0]) return -1;
@@ -45,9 +45,9 @@ static int explain(struct err *e, const char *fmt, ...) {
 }
 
 /* A refusal of our own: code, and why. */
-static int refuse(struct err *e, int code, const char *fmt, ...)
+static int refuse (struct err *e, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-static int refuse(struct err *e, int code, const char *fmt, ...) {
+static int refuse (struct err *e, int code, const char *fmt, ...) {
   char why[256];
   va_list ap;
   va_start(ap, fmt);
@@ -57,7 +57,7 @@ static int refuse(struct err *e, int code, const char *fmt, ...) {
 }
 
 /* Start an RTM_NEWLINK for the device ifindex. */
-static struct nlmsghdr *set_msg(struct nl *nl, void *buf, int ifindex) {
+static struct nlmsghdr *set_msg (struct nl *nl, void *buf, int ifindex) {
   struct nlmsghdr *nlh = nl_msg(nl, buf, RTM_NEWLINK, 0);
   struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof *ifi);
   ifi->ifi_family = AF_UNSPEC;
@@ -65,7 +65,7 @@ static struct nlmsghdr *set_msg(struct nl *nl, void *buf, int ifindex) {
   return nlh;
 }
 
-static void put_addrgenmode(struct nlmsghdr *nlh, int mode) {
+static void put_addrgenmode (struct nlmsghdr *nlh, int mode) {
   struct nlattr *spec = mnl_attr_nest_start(nlh, IFLA_AF_SPEC);
   struct nlattr *inet6 = mnl_attr_nest_start(nlh, AF_INET6);
   mnl_attr_put_u8(nlh, IFLA_INET6_ADDR_GEN_MODE, (uint8_t)mode);
@@ -73,7 +73,7 @@ static void put_addrgenmode(struct nlmsghdr *nlh, int mode) {
   mnl_attr_nest_end(nlh, spec);
 }
 
-static void put_bridge(struct nlmsghdr *nlh, const struct bridge_opts *b) {
+static void put_bridge (struct nlmsghdr *nlh, const struct bridge_opts *b) {
   struct nlattr *info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
   mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "bridge");
   link_put_bridge_data(nlh, b);
@@ -82,8 +82,8 @@ static void put_bridge(struct nlmsghdr *nlh, const struct bridge_opts *b) {
 
 /* Is name in use in the namespace of nl by a device other than ifindex?
  * (A lookup by name finds alternative names too, as the kernel's check.) */
-static int name_taken(struct nl *nl, const char *name, int ifindex,
-                      struct err *e) {
+static int name_taken (struct nl *nl, const char *name, int ifindex,
+                       struct err *e) {
   struct link_info other;
   if (link_get(nl, 0, name, &other, e) == 0) return other.ifindex != ifindex;
   return e->code == ENODEV ? 0 : -1;
@@ -99,14 +99,15 @@ static int name_taken(struct nl *nl, const char *name, int ifindex,
  * -1 unchanged), after checking that the master takes ports and would
  * take this one: the kernel detaches a port from its old master before
  * it asks the new one, and refuses some ports without words. */
-static int check_master(struct nl *nl, const struct link_info *dev,
-                        const struct link_change *c, int *out, struct err *e) {
+static int check_master (struct nl *nl, const struct link_info *dev,
+                         const struct link_change *c, int *out, struct err *e) {
   struct link_info m;
   int master = *out = c->master;
   if (!c->master_name && master <= 0) return 0;
   if (link_get(nl, c->master_name ? 0 : master, c->master_name, &m, e) < 0) {
     if (e->code != ENODEV) return -1;
-    if (c->master_name) return refuse(e, ENODEV, "master %s does not exist", c->master_name);
+    if (c->master_name)
+      return refuse(e, ENODEV, "master %s does not exist", c->master_name);
     return refuse(e, ENODEV, "no master with ifindex %d", master);
   }
   master = *out = m.ifindex;
@@ -114,7 +115,8 @@ static int check_master(struct nl *nl, const struct link_info *dev,
     char label[32];
     struct link_info old;
     snprintf(label, sizeof label, "ifindex %d", dev->master);
-    if (link_get(nl, dev->master, NULL, &old, e) == 0) snprintf(label, sizeof label, "%s", old.ifname);
+    if (link_get(nl, dev->master, NULL, &old, e) == 0)
+      snprintf(label, sizeof label, "%s", old.ifname);
     return refuse(e, EBUSY, "%s is already a port of %s", dev->ifname, label);
   }
   if (dev->master == master) return 0;
@@ -123,15 +125,21 @@ static int check_master(struct nl *nl, const struct link_info *dev,
                   m.kind[0] ? "a " : "a device of no kind", m.kind);
   /* br_add_if's refusals. */
   if (master == dev->ifindex || !strcmp(dev->kind, "bridge"))
-    return refuse(e, ELOOP, "%s is a bridge: a bridge cannot be a port of a bridge", dev->ifname);
+    return refuse(e, ELOOP,
+                  "%s is a bridge: a bridge cannot be a port of a bridge",
+                  dev->ifname);
   if (dev->flags & IFF_LOOPBACK)
-    return refuse(e, EINVAL, "%s is a loopback device, which cannot be a bridge port", dev->ifname);
+    return refuse(e, EINVAL,
+                  "%s is a loopback device, which cannot be a bridge port",
+                  dev->ifname);
   if (dev->type != ARPHRD_ETHER)
-    return refuse(e, EINVAL, "%s is not an Ethernet device, which a bridge port must be", dev->ifname);
+    return refuse(e, EINVAL,
+                  "%s is not an Ethernet device, which a bridge port must be",
+                  dev->ifname);
   return 0;
 }
 
-static int unicast_ether(const unsigned char *a) {
+static int unicast_ether (const unsigned char *a) {
   static const unsigned char zero[6];
   return !(a[0] & 1) && memcmp(a, zero, sizeof zero);
 }
@@ -139,17 +147,19 @@ static int unicast_ether(const unsigned char *a) {
 /* Every part the kernel would refuse after applying an earlier one; dev
  * is the device as read now, target a socket in the namespace it moves
  * to (or NULL). *master as check_master sets it. */
-static int check_change(struct nl *nl, struct nl *target,
-                        const struct link_info *dev,
-                        const struct link_change *c, int *master,
-                        struct err *e) {
+static int check_change (struct nl *nl, struct nl *target,
+                         const struct link_info *dev,
+                         const struct link_change *c, int *master,
+                         struct err *e) {
   int moving = target != NULL;
   const char *final_name = c->name ? c->name : dev->ifname;
   if (moving && ((dev->flags & IFF_LOOPBACK) || !strcmp(dev->kind, "bridge")))
-    return refuse(e, EINVAL, "%s is %s, whose namespace cannot change", dev->ifname,
-                  (dev->flags & IFF_LOOPBACK) ? "a loopback device" : "a bridge");
+    return refuse(
+        e, EINVAL, "%s is %s, whose namespace cannot change", dev->ifname,
+        (dev->flags & IFF_LOOPBACK) ? "a loopback device" : "a bridge");
   if (moving && (c->master >= 0 || c->master_name))
-    return refuse(e, EINVAL, "master and netns cannot change together: "
+    return refuse(e, EINVAL,
+                  "master and netns cannot change together: "
                   "move first, then set the master there");
   if (c->bridge && strcmp(dev->kind, "bridge"))
     return refuse(e, EOPNOTSUPP, "%s is not a bridge", dev->ifname);
@@ -158,31 +168,39 @@ static int check_change(struct nl *nl, struct nl *target,
       (c->bridge->forward_delay < 200 || c->bridge->forward_delay > 3000))
     return refuse(e, ERANGE, "forward_delay must be 2..30 s with STP on");
   if (c->addr_len) {
-    if (dev->addr_len == 0) return refuse(e, EOPNOTSUPP, "%s has no hardware address", dev->ifname);
+    if (dev->addr_len == 0)
+      return refuse(e, EOPNOTSUPP, "%s has no hardware address", dev->ifname);
     if (c->addr_len != dev->addr_len)
-      return refuse(e, EINVAL, "a hardware address of %s has %d bytes, not %d", dev->ifname,
-                    dev->addr_len, c->addr_len);
+      return refuse(e, EINVAL, "a hardware address of %s has %d bytes, not %d",
+                    dev->ifname, dev->addr_len, c->addr_len);
     if (dev->type == ARPHRD_ETHER && !unicast_ether(c->address)) {
       char hw[LINK_ADDR_MAX * 3];
       link_format_hw(c->address, c->addr_len, hw, sizeof hw);
-      return refuse(e, EADDRNOTAVAIL, "%s is multicast or zero, not a unicast Ethernet address", hw);
+      return refuse(e, EADDRNOTAVAIL,
+                    "%s is multicast or zero, not a unicast Ethernet address",
+                    hw);
     }
   }
-  if (c->mtu && dev->max_mtu && (c->mtu < dev->min_mtu || c->mtu > dev->max_mtu))
-    return refuse(e, EINVAL, "mtu %u is out of %s's range %u..%u", c->mtu, dev->ifname,
-                  dev->min_mtu, dev->max_mtu);
+  if (c->mtu && dev->max_mtu &&
+      (c->mtu < dev->min_mtu || c->mtu > dev->max_mtu))
+    return refuse(e, EINVAL, "mtu %u is out of %s's range %u..%u", c->mtu,
+                  dev->ifname, dev->min_mtu, dev->max_mtu);
   if (c->addrgenmode >= 0 && (c->mtu ? c->mtu : dev->mtu) < IPV6_MIN_MTU)
-    return refuse(e, EAFNOSUPPORT, "addrgenmode needs IPv6, which is off below mtu %d",
+    return refuse(e, EAFNOSUPPORT,
+                  "addrgenmode needs IPv6, which is off below mtu %d",
                   IPV6_MIN_MTU);
   if (c->name && strcmp(c->name, dev->ifname)) {
     int taken = name_taken(nl, c->name, dev->ifindex, e);
     if (taken < 0) return -1;
-    if (taken && !moving) return refuse(e, EEXIST, "a device named %s exists", c->name);
+    if (taken && !moving)
+      return refuse(e, EEXIST, "a device named %s exists", c->name);
   }
   if (moving) {
     int taken = name_taken(target, final_name, 0, e);
     if (taken < 0) return -1;
-    if (taken) return refuse(e, EEXIST, "the target netns has a device named %s", final_name);
+    if (taken)
+      return refuse(e, EEXIST, "the target netns has a device named %s",
+                    final_name);
   }
   return check_master(nl, dev, c, master, e);
 }
@@ -197,8 +215,8 @@ static int check_change(struct nl *nl, struct nl *target,
 
 /* Put the device ifindex (in the namespace of nl) back as was says, for
  * each part c asked to change. */
-static int restore(struct nl *nl, int ifindex, const struct link_info *was,
-                   const struct link_change *c, struct err *e) {
+static int restore (struct nl *nl, int ifindex, const struct link_info *was,
+                    const struct link_change *c, struct err *e) {
   char buf[MNL_SOCKET_BUFFER_SIZE];
   struct link_info now;
   int parts = 0;
@@ -218,8 +236,9 @@ static int restore(struct nl *nl, int ifindex, const struct link_info *was,
     mnl_attr_put_u32(nlh, IFLA_MTU, was->mtu);
     parts++;
   }
-  if (c->addr_len && (now.addr_len != was->addr_len ||
-                      memcmp(now.address, was->address, (size_t)was->addr_len))) {
+  if (c->addr_len &&
+      (now.addr_len != was->addr_len ||
+       memcmp(now.address, was->address, (size_t)was->addr_len))) {
     mnl_attr_put(nlh, IFLA_ADDRESS, (size_t)was->addr_len, was->address);
     parts++;
   }
@@ -232,7 +251,8 @@ static int restore(struct nl *nl, int ifindex, const struct link_info *was,
     put_addrgenmode(nlh, was->addrgenmode);
     parts++;
   }
-  if (c->bridge && was->is_bridge && memcmp(&now.bridge, &was->bridge, sizeof was->bridge)) {
+  if (c->bridge && was->is_bridge &&
+      memcmp(&now.bridge, &was->bridge, sizeof was->bridge)) {
     struct bridge_opts b = was->bridge;
     put_bridge(nlh, &b);
     parts++;
@@ -243,8 +263,9 @@ static int restore(struct nl *nl, int ifindex, const struct link_info *was,
 /* A device that moved to target and failed there (under its new name if
  * the rename came before the failure): send it back with its old name,
  * which is free where it was, and find its ifindex there. */
-static int move_back(struct nl *nl, struct nl *target, const struct link_info *was,
-                     const struct link_change *c, struct err *e) {
+static int move_back (struct nl *nl, struct nl *target,
+                      const struct link_info *was, const struct link_change *c,
+                      struct err *e) {
   char buf[MNL_SOCKET_BUFFER_SIZE];
   struct link_info there;
   if ((!c->name || link_get(target, 0, c->name, &there, e) < 0) &&
@@ -262,40 +283,43 @@ static int move_back(struct nl *nl, struct nl *target, const struct link_info *w
 }
 
 /* Is fd the namespace of nl's socket (a "move" there moves nothing)? */
-static int is_home(struct nl *nl, int fd) {
+static int is_home (struct nl *nl, int fd) {
   struct stat a, b;
   int home = ioctl(mnl_socket_get_fd(nl->sock), SIOCGSKNS);
   if (home < 0) return 0;
-  int same = fstat(home, &a) == 0 && fstat(fd, &b) == 0 && a.st_ino == b.st_ino &&
-             a.st_dev == b.st_dev;
+  int same = fstat(home, &a) == 0 && fstat(fd, &b) == 0 &&
+             a.st_ino == b.st_ino && a.st_dev == b.st_dev;
   close(home);
   return same;
 }
 
 /* After a refusal of the kernel's: put back what it kept, and say so if
  * that fails too. */
-static void undo(struct nl *nl, struct nl *target, const struct link_info *was,
-                 const struct link_change *c, struct err *e) {
+static void undo (struct nl *nl, struct nl *target, const struct link_info *was,
+                  const struct link_change *c, struct err *e) {
   struct err u;
   int ifindex = was->ifindex;
   if (target) {
     struct link_info here;
     if (link_get(nl, was->ifindex, NULL, &here, &u) < 0) {
-      if (u.code != ENODEV || (ifindex = move_back(nl, target, was, c, &u)) < 0) goto failed;
+      if (u.code != ENODEV || (ifindex = move_back(nl, target, was, c, &u)) < 0)
+        goto failed;
     }
   }
   if (restore(nl, ifindex, was, c, &u) == 0) return;
 failed:;
   size_t n = strlen(e->reason);
-  if (!n) n = (size_t)snprintf(e->reason, sizeof e->reason, "%s", strerror(e->code));
+  if (!n)
+    n = (size_t)snprintf(e->reason, sizeof e->reason, "%s", strerror(e->code));
   if (n < sizeof e->reason)
-    snprintf(e->reason + n, sizeof e->reason - n, "; undoing the rest failed: %s", err_text(&u));
+    snprintf(e->reason + n, sizeof e->reason - n,
+             "; undoing the rest failed: %s", err_text(&u));
 }
 
 /* }====================================================== */
 
 /* The kernel refuses these without words; say why. */
-static int explain_refusal(const struct link_change *c, struct err *e) {
+static int explain_refusal (const struct link_change *c, struct err *e) {
   if (e->reason[0]) return -1;
   if (e->code == ERANGE && c->bridge && c->bridge->forward_delay >= 0)
     return explain(e, "forward_delay must be 2..30 s with STP on");
@@ -303,14 +327,15 @@ static int explain_refusal(const struct link_change *c, struct err *e) {
 }
 
 /* How many parts c changes. */
-static int parts_of(const struct link_change *c) {
+static int parts_of (const struct link_change *c) {
   return (c->name != NULL) + (c->up >= 0) + (c->mtu != 0) + (c->addr_len != 0) +
          (c->netns_fd >= 0) + (c->master >= 0 || c->master_name != NULL) +
          (c->addrgenmode >= 0) + (c->bridge != NULL);
 }
 
-static int send_change(struct nl *nl, int ifindex, const char *name,
-                       const struct link_change *c, int master, struct err *e) {
+static int send_change (struct nl *nl, int ifindex, const char *name,
+                        const struct link_change *c, int master,
+                        struct err *e) {
   char buf[MNL_SOCKET_BUFFER_SIZE];
   struct nlmsghdr *nlh = set_msg(nl, buf, ifindex);
   struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
@@ -323,16 +348,18 @@ static int send_change(struct nl *nl, int ifindex, const char *name,
   }
   if (c->name) mnl_attr_put_strz(nlh, IFLA_IFNAME, c->name);
   if (c->mtu) mnl_attr_put_u32(nlh, IFLA_MTU, c->mtu);
-  if (c->addr_len) mnl_attr_put(nlh, IFLA_ADDRESS, (size_t)c->addr_len, c->address);
-  if (c->netns_fd >= 0) mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)c->netns_fd);
+  if (c->addr_len)
+    mnl_attr_put(nlh, IFLA_ADDRESS, (size_t)c->addr_len, c->address);
+  if (c->netns_fd >= 0)
+    mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)c->netns_fd);
   if (master >= 0) mnl_attr_put_u32(nlh, IFLA_MASTER, (uint32_t)master);
   if (c->addrgenmode >= 0) put_addrgenmode(nlh, c->addrgenmode);
   if (c->bridge) put_bridge(nlh, c->bridge);
   return nl_request(nl, nlh, e);
 }
 
-int link_set(struct nl *nl, int ifindex, const char *name,
-             const struct link_change *c, struct err *e) {
+int link_set (struct nl *nl, int ifindex, const char *name,
+              const struct link_change *c, struct err *e) {
   struct link_info dev;
   struct nl target = {0};
   int master = c->master, rc;
@@ -341,7 +368,8 @@ int link_set(struct nl *nl, int ifindex, const char *name,
   if (c->bridge && link_bridge_opts_ok(c->bridge, e) < 0) return -1;
   /* One part alone is applied whole or refused whole by the kernel (a
      new master, a rename and bridge options still need their checks). */
-  if (parts_of(c) <= 1 && !c->name && master <= 0 && !c->master_name && !c->bridge) {
+  if (parts_of(c) <= 1 && !c->name && master <= 0 && !c->master_name &&
+      !c->bridge) {
     if (send_change(nl, ifindex, name, c, master, e) == 0) return 0;
     return explain_refusal(c, e);
   }
@@ -358,7 +386,8 @@ int link_set(struct nl *nl, int ifindex, const char *name,
   if (rc == 0 && master > 0 && master != dev.master) {
     struct link_change only;
     link_change_init(&only);
-    if ((rc = send_change(nl, dev.ifindex, NULL, &only, master, e)) < 0) explain_refusal(c, e);
+    if ((rc = send_change(nl, dev.ifindex, NULL, &only, master, e)) < 0)
+      explain_refusal(c, e);
     master = -1;
     if (parts_of(c) == 1) goto done;
   }

@@ -15,11 +15,11 @@ extern const struct lopt bridge_opt_spec[];
 
 /* The values read against bridge_opt_spec into b (unset fields stay
  * unset: bridge_opts_init). */
-void bridge_opts_from(const struct lopt_val *v, struct bridge_opts *b);
+void bridge_opts_from (const struct lopt_val *v, struct bridge_opts *b);
 
 /* The table in field "bridge" of the options at idx, checked, into b;
  * returns 0 when absent. */
-int lbridge_opts(lua_State *L, int idx, const char *op, const char *object,
-                 struct bridge_opts *b);
+int lbridge_opts (lua_State *L, int idx, const char *op, const char *object,
+                  struct bridge_opts *b);
 
 #endif

@@ -184,7 +184,7 @@ describe("link", function()
     end)
     it("an ifindex out of range", function()
       assert.has_error(function() host.handle:link_set(math.tointeger(2 ^ 32 + 1), { up = false }) end,
-        "link set: argument 2 (dev) must be an ifindex 1..2147483647 or an interface name, got 4294967297")
+        "link set: argument 1 (dev) must be an ifindex 1..2147483647 or an interface name, got 4294967297")
       assert.is_true(has_flag(ip_link(nil, "lo"), "UP"))
     end)
     it("a veth without a peer name", function()
@@ -200,7 +200,8 @@ describe("link", function()
       local before = ip_link(nil, "veth-test1").address
       for _, bad in ipairs{ "02:42:zz", " 2:42:ac:11:00:02", "0x2:42", "+2:42:ac:11:00:02", "02:42:" } do
         assert.has_error(function() a:set_address(bad) end,
-          ('link set veth-test1: option \'address\' must be a hardware address (aa:bb:cc:dd:ee:ff), got "%s"'):format(bad))
+          ("link set veth-test1: option 'address' must be a hardware address (aa:bb:cc:dd:ee:ff), "
+           .. 'got "%s"'):format(bad))
       end
       assert.equal(before, ip_link(nil, "veth-test1").address)
     end)
@@ -261,7 +262,8 @@ describe("link", function()
 
     it("an mtu below IPv6's with addrgenmode", function()
       assert.has_error(function() h:link_set("veth-test1", { mtu = 1200, addrgenmode = "none" }) end,
-        "link set veth-test1: Address family not supported by protocol (addrgenmode needs IPv6, which is off below mtu 1280)")
+        "link set veth-test1: Address family not supported by protocol "
+          .. "(addrgenmode needs IPv6, which is off below mtu 1280)")
       assert.equal(1500, mtu("veth-test1"))
     end)
 
@@ -310,7 +312,8 @@ describe("link", function()
       h:link_add{ name = "br0", kind = "bridge" }
       local ns = netns.add("test1")
       assert.has_error(function() h:link_set("veth-test1", { master = "br0", netns = ns.handle }) end,
-        "link set veth-test1: Invalid argument (master and netns cannot change together: move first, then set the master there)")
+        "link set veth-test1: Invalid argument "
+          .. "(master and netns cannot change together: move first, then set the master there)")
       assert.is_not_nil(ip_link(nil, "veth-test1"))
     end)
 
@@ -443,7 +446,8 @@ describe("link", function()
 
     it("a handle on a name that is too long or missing errs cleanly", function()
       assert.has_error(function() link.new(host, ("x"):rep(4096)):up() end,
-        "link set: argument 2 (dev) must be an interface name (1..15 bytes, no '/', ':' or spaces), got a string of 4096 bytes")
+        "link set: argument 2 (dev) must be an interface name (1..15 bytes, no '/', ':' or spaces), "
+          .. "got a string of 4096 bytes")
       assert.has_error(function() link.new(host, "nosuch"):up() end, "link set nosuch: No such device")
     end)
 
@@ -460,8 +464,8 @@ describe("link", function()
 
     it("extra arguments and bridge priority -1 are errors", function()
       local h = host.handle
-      assert.has_error(function() h:link_get("lo", 5) end, "link show: too many arguments (3 given, at most 2)")
-      assert.has_error(function() h:link_list(1) end, "link show: too many arguments (2 given, at most 1)")
+      assert.has_error(function() h:link_get("lo", 5) end, "link show: too many arguments (2 given, at most 1)")
+      assert.has_error(function() h:link_list(1) end, "link show: too many arguments (1 given, at most 0)")
       h:link_add{ name = "br0", kind = "bridge" }
       assert.has_error(function() h:link_set("br0", { bridge = { priority = -1 } }) end,
         "link set br0: option 'bridge.priority' must be an integer 0..65535, got -1")
