@@ -111,7 +111,8 @@ describe("link", function()
     host:veth("veth-test1", "veth-test2")
     local mine = world.find(host:links(), "ifname", "veth-test1")
     local ip = ip_link(nil, "veth-test1")
-    for _, key in ipairs{ "ifindex", "ifname", "mtu", "operstate", "address", "broadcast", "link", "txqlen", "link_type" } do
+    for _, key in ipairs{ "ifindex", "ifname", "mtu", "operstate", "address", "broadcast", "link", "txqlen",
+                          "link_type" } do
       assert.equal(ip[key], mine[key], key)
     end
     assert.same(ip.flags, mine.flags)
