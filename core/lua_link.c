@@ -262,7 +262,7 @@ static int m_link_set(lua_State *L) {
   if (v[S_MTU].set) c.mtu = (unsigned)v[S_MTU].i;
   if (v[S_ADDRESS].set) check_hw(L, object, v[S_ADDRESS].s, &c);
   if (v[S_NETNS].set) c.netns_fd = v[S_NETNS].ns->fd;
-  check_master(L, 3, object, &c);
+  if (v[S_MASTER].set) check_master(L, 3, object, &c);
   if (v[S_ADDRGEN].set) c.addrgenmode = (int)v[S_ADDRGEN].i;
   if (v[S_BRIDGE].set) {
     lua_getfield(L, 3, "bridge");

@@ -450,6 +450,10 @@ describe("link", function()
         "link set: argument 2 (dev) must be an interface name (1..15 bytes, no '/', ':' or spaces), "
           .. "got a string of 4096 bytes")
       assert.has_error(function() link.new(host, "nosuch"):up() end, "link set nosuch: No such device")
+      assert.has_error(function() link.new(5, "eth0") end, "link: argument 1 (netns) must be a netns, got number")
+      local a = host:veth("veth-test1", "veth-test2")
+      assert.equal(a, a:set(nil)) -- nothing to change
+      assert.has_error(function() a:set(5) end, "link set veth-test1: options must be a table, got 5")
     end)
 
     it("wait refuses a timeout that is not a number of seconds, and a bad state", function()
@@ -467,6 +471,11 @@ describe("link", function()
       local h = host.handle
       assert.has_error(function() h:link_get("lo", 5) end, "link show: too many arguments (2 given, at most 1)")
       assert.has_error(function() h:link_list(1) end, "link show: too many arguments (1 given, at most 0)")
+      -- an absent device was checked as the label of the message
+      assert.has_error(function() h:link_del() end,
+        "link delete: argument 1 (dev) must be an ifindex 1..2147483647 or an interface name, got nil")
+      assert.has_error(function() h:link_set("lo", { master = -1 }) end,
+        "link set lo: option 'master' must be an ifindex 1..2147483647 or an interface name, got -1")
       h:link_add{ name = "br0", kind = "bridge" }
       assert.has_error(function() h:link_set("br0", { bridge = { priority = -1 } }) end,
         "link set br0: option 'bridge.priority' must be an integer 0..65535, got -1")

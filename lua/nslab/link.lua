@@ -23,6 +23,9 @@ local M = { Link = Link }
 -- when it exists; a handle on a missing name binds when the device
 -- appears and, until then, reports what the core says about the name.
 function M.new(ns, name, ifindex)
+  if not netns.is(ns) then
+    error(string.format("link: argument 1 (netns) must be a netns, got %s", type(ns)), 2)
+  end
   local self = setmetatable({ ns = ns, name = name, ifindex = ifindex }, Link)
   if not ifindex then
     local ok, info = pcall(ns.handle.link_get, ns.handle, name)
@@ -160,6 +163,7 @@ function Link:set(changes)
     changes = copy
   end
   call(self, "link set", "link_set", changes)
+  changes = changes or {} -- nil: nothing to change
   local words = { "link set dev " .. q(self.name) }
   if target then words[#words + 1] = "netns " .. target:ref() end
   if changes.up ~= nil then words[#words + 1] = changes.up and "up" or "down" end
