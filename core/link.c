@@ -159,115 +159,6 @@ int link_add(struct nl *nl, const struct link_spec *s, struct err *e) {
   return nl_request(nl, nlh, e);
 }
 
-static void put_addrgenmode(struct nlmsghdr *nlh, int mode) {
-  struct nlattr *spec = mnl_attr_nest_start(nlh, IFLA_AF_SPEC);
-  struct nlattr *inet6 = mnl_attr_nest_start(nlh, AF_INET6);
-  mnl_attr_put_u8(nlh, IFLA_INET6_ADDR_GEN_MODE, (uint8_t)mode);
-  mnl_attr_nest_end(nlh, inet6);
-  mnl_attr_nest_end(nlh, spec);
-}
-
-/* Keep the kernel's words when it gave some; else add why after
- * strerror, the way nl.c shows an extended ACK. */
-static int explain(struct err *e, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static int explain(struct err *e, const char *fmt, ...) {
-  char why[256];
-  va_list ap;
-  if (e->reason[0]) return -1;
-  va_start(ap, fmt);
-  vsnprintf(why, sizeof why, fmt, ap);
-  va_end(ap);
-  return err_set(e, e->code, "%s (%s)", strerror(e->code), why);
-}
-
-/* The ifindex of c's new master (a name is looked up), after checking
- * that the device is no other bridge's port (see link.h). By index, that
- * is one read: a master that does not exist is explained on failure. */
-static int check_master(struct nl *nl, int ifindex, const char *name,
-                        const struct link_change *c, struct err *e) {
-  struct link_info dev, m;
-  int master = c->master;
-  if (link_get(nl, ifindex, name, &dev, e) < 0) return -1;
-  if (c->master_name) {
-    if (link_get(nl, 0, c->master_name, &m, e) < 0)
-      return e->code == ENODEV ? explain(e, "master %s does not exist", c->master_name) : -1;
-    master = m.ifindex;
-  }
-  if (dev.master && dev.master != master) {
-    char label[32];
-    snprintf(label, sizeof label, "ifindex %d", dev.master);
-    if (link_get(nl, dev.master, NULL, &m, e) == 0) snprintf(label, sizeof label, "%s", m.ifname);
-    err_set(e, EBUSY, NULL);
-    return explain(e, "%s is already a port of %s", dev.ifname, label);
-  }
-  return master;
-}
-
-/* The kernel refuses these without words; say why. A master that does
- * not exist is EINVAL, one that takes no ports (not a bridge) and bridge
- * options for a device that is no bridge are EOPNOTSUPP. ERANGE from a
- * bridge change that passed bridge_opts_ok is a forward delay out of
- * range with STP already on. */
-static int explain_refusal(struct nl *nl, int ifindex, const char *name,
-                           const struct link_change *c, int master,
-                           struct err *e) {
-  struct err ignored;
-  struct link_info dev;
-  if (e->reason[0]) return -1;
-  if (e->code == ERANGE && c->bridge && c->bridge->forward_delay >= 0)
-    return explain(e, "forward_delay must be 2..30 s with STP on");
-  if (master > 0 && (e->code == EINVAL || e->code == EOPNOTSUPP)) {
-    if (link_get(nl, master, NULL, &dev, &ignored) < 0) {
-      if (ignored.code != ENODEV) return -1;
-      err_set(e, ENODEV, NULL);
-      return explain(e, "no master with ifindex %d", master);
-    }
-    if (e->code == EOPNOTSUPP && strcmp(dev.kind, "bridge"))
-      return explain(e, "master %s is %s%s, not a bridge", dev.ifname,
-                     dev.kind[0] ? "a " : "a device of no kind", dev.kind);
-  }
-  if (e->code == EOPNOTSUPP && c->bridge &&
-      link_get(nl, ifindex, name, &dev, &ignored) == 0 && strcmp(dev.kind, "bridge"))
-    return explain(e, "%s is not a bridge", dev.ifname);
-  return -1;
-}
-
-int link_set(struct nl *nl, int ifindex, const char *name,
-             const struct link_change *c, struct err *e) {
-  char buf[MNL_SOCKET_BUFFER_SIZE];
-  int master = c->master;
-  if (c->name && link_name_ok(c->name, e) < 0) return -1;
-  /* A rename must address the device by index: with no index the kernel
-     reads IFLA_IFNAME as the device to look up, not its new name. */
-  if (c->name && ifindex <= 0 && (ifindex = link_index(nl, name, e)) < 0)
-    return -1;
-  if (c->bridge && bridge_opts_ok(c->bridge, e) < 0) return -1;
-  if ((master > 0 || c->master_name) &&
-      (master = check_master(nl, ifindex, name, c, e)) < 0)
-    return -1;
-  struct nlmsghdr *nlh = link_msg(nl, buf, RTM_NEWLINK, 0, ifindex, name);
-  struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
-  if (c->up >= 0) {
-    ifi->ifi_change = IFF_UP;
-    ifi->ifi_flags = c->up ? IFF_UP : 0;
-  }
-  if (c->name) mnl_attr_put_strz(nlh, IFLA_IFNAME, c->name);
-  if (c->mtu) mnl_attr_put_u32(nlh, IFLA_MTU, c->mtu);
-  if (c->addr_len) mnl_attr_put(nlh, IFLA_ADDRESS, (size_t)c->addr_len, c->address);
-  if (c->netns_fd >= 0) mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)c->netns_fd);
-  if (master >= 0) mnl_attr_put_u32(nlh, IFLA_MASTER, (uint32_t)master);
-  if (c->addrgenmode >= 0) put_addrgenmode(nlh, c->addrgenmode);
-  if (c->bridge) {
-    struct nlattr *info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
-    mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "bridge");
-    put_bridge_data(nlh, c->bridge);
-    mnl_attr_nest_end(nlh, info);
-  }
-  if (nl_request(nl, nlh, e) == 0) return 0;
-  return explain_refusal(nl, ifindex, name, c, master, e);
-}
-
 int link_del(struct nl *nl, int ifindex, const char *name, struct err *e) {
   char buf[MNL_SOCKET_BUFFER_SIZE];
   if (ifindex <= 0 && link_name_ok(name, e) < 0) return -1;
@@ -368,6 +259,15 @@ static void parse_linkinfo(const struct nlattr *nest, struct link_info *info) {
   }
 }
 
+/* IFLA_AF_SPEC: IPv6's address generation mode (absent when the device
+ * has no IPv6, e.g. below MTU 1280). */
+static void parse_af_spec(const struct nlattr *nest, struct link_info *info) {
+  const struct nlattr *af[AF_INET6 + 1], *tb[IFLA_INET6_MAX + 1];
+  if (nested(nest, af, AF_INET6) < 0 || !af[AF_INET6]) return;
+  if (nested(af[AF_INET6], tb, IFLA_INET6_MAX) < 0) return;
+  info->addrgenmode = (int)uint_attr(tb[IFLA_INET6_ADDR_GEN_MODE], 1, -1);
+}
+
 static int link_attr(const struct nlattr *attr, void *data) {
   struct link_info *info = data;
   size_t len = mnl_attr_get_payload_len(attr);
@@ -375,6 +275,9 @@ static int link_attr(const struct nlattr *attr, void *data) {
   case IFLA_IFNAME: copy_str(info->ifname, sizeof info->ifname, attr); break;
   case IFLA_QDISC: copy_str(info->qdisc, sizeof info->qdisc, attr); break;
   case IFLA_MTU: if (len == 4) info->mtu = mnl_attr_get_u32(attr); break;
+  case IFLA_MIN_MTU: if (len == 4) info->min_mtu = mnl_attr_get_u32(attr); break;
+  case IFLA_MAX_MTU: if (len == 4) info->max_mtu = mnl_attr_get_u32(attr); break;
+  case IFLA_AF_SPEC: parse_af_spec(attr, info); break;
   case IFLA_TXQLEN: if (len == 4) info->txqlen = mnl_attr_get_u32(attr); break;
   case IFLA_MASTER: if (len == 4) info->master = (int)mnl_attr_get_u32(attr); break;
   case IFLA_LINK: if (len == 4) info->link = (int)mnl_attr_get_u32(attr); break;
@@ -400,6 +303,7 @@ static int parse_link(const struct nlmsghdr *nlh, struct link_info *info) {
   const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
   memset(info, 0, sizeof *info);
   info->link_netnsid = -1;
+  info->addrgenmode = -1;
   info->ifindex = ifi->ifi_index;
   info->flags = ifi->ifi_flags;
   info->type = ifi->ifi_type;
@@ -441,3 +345,11 @@ int link_list(struct nl *nl, struct link_info **out, size_t *count,
 }
 
 /* }====================================================== */
+
+void link_put_bridge_data(struct nlmsghdr *nlh, const struct bridge_opts *b) {
+  put_bridge_data(nlh, b);
+}
+
+int link_bridge_opts_ok(const struct bridge_opts *b, struct err *e) {
+  return bridge_opts_ok(b, e);
+}

@@ -39,6 +39,8 @@ struct link_info {
   unsigned flags;            /* IFF_* from ifinfomsg */
   unsigned char operstate;   /* IF_OPER_* */
   unsigned mtu;
+  unsigned min_mtu, max_mtu; /* the device's range; 0, 0 when not told */
+  int addrgenmode;           /* IN6_ADDR_GEN_MODE_*, -1 without IPv6 */
   unsigned txqlen;
   unsigned char address[LINK_ADDR_MAX];
   unsigned char broadcast[LINK_ADDR_MAX];
@@ -96,12 +98,17 @@ int link_parse_hw(const char *text, unsigned char *out, struct err *e);
 /* "aa:bb:..." into buf (LINK_ADDR_MAX * 3 bytes are always enough). */
 void link_format_hw(const unsigned char *a, int len, char *buf, size_t size);
 
-/* Devices are named by ifindex when > 0, else by name. link_set sends
- * one message; a new master is checked first with reads: a port of
- * another bridge is EBUSY, since the kernel would silently move it (and,
- * for a master it then refuses, leave it on no bridge at all), and an
- * unknown master is ENODEV (the kernel says EINVAL). */
+/* Devices are named by ifindex when > 0, else by name. */
 int link_add(struct nl *nl, const struct link_spec *spec, struct err *e);
+/* All of c or none of it (link_set.c): the kernel applies the parts of one
+ * message in turn and undoes none when a later one fails, so what it
+ * would refuse is refused first, with reads (a name taken here or in the
+ * target namespace, an MTU outside the device's range, an address of the
+ * wrong length or not unicast, a master that is not a bridge or a port
+ * it would not take, a port of another bridge (EBUSY: the kernel would
+ * silently move it), bridge options for a device that is no bridge,
+ * addrgenmode with IPv6 off, a device whose namespace is fixed), and what
+ * fails anyway is undone from what was read before. */
 int link_set(struct nl *nl, int ifindex, const char *name,
              const struct link_change *c, struct err *e);
 int link_del(struct nl *nl, int ifindex, const char *name, struct err *e);
@@ -113,5 +120,8 @@ int link_list(struct nl *nl, struct link_info **out, size_t *count,
 
 /* Helpers shared with the other rtnetlink files. */
 int link_index(struct nl *nl, const char *name, struct err *e);
+/* For link_set.c: a bridge's IFLA_INFO_DATA, and its limits. */
+void link_put_bridge_data(struct nlmsghdr *nlh, const struct bridge_opts *b);
+int link_bridge_opts_ok(const struct bridge_opts *b, struct err *e);
 
 #endif

@@ -14,6 +14,8 @@
 #include <string.h>
 
 #include "link.h"
+#include "lua_bridge_opts.h"
+#include "lua_netns.h"
 #include "lua_nslab.h"
 
 /* <net/if.h> (needed by link.h) stops at IFF_DYNAMIC; these are the
@@ -23,12 +25,6 @@
 #define IFF_DORMANT (1u << 17)
 #define IFF_ECHO (1u << 18)
 #endif
-
-/* The object of an error message: the name, or "ifindex N". */
-static const char *dev_label(lua_State *L, int ifindex, const char *name) {
-  if (name) return name;
-  return lua_pushfstring(L, "ifindex %d", ifindex);
-}
 
 /*
 ** {======================================================
@@ -162,81 +158,37 @@ static void push_link(lua_State *L, const void *item) {
 /* }====================================================== */
 
 /* "aa:bb:cc:dd:ee:ff" into c->address. */
-static void check_hw(lua_State *L, const char *text, struct link_change *c) {
+static void check_hw(lua_State *L, const char *object, const char *text,
+                     struct link_change *c) {
   struct err e;
   if ((c->addr_len = link_parse_hw(text, c->address, &e)) < 0)
-    lnslab_raise(L, "link address \"%s\": %s", text, err_text(&e));
+    lnslab_raise(L, "link set %s: option 'address' must be a hardware address "
+                 "(aa:bb:cc:dd:ee:ff), got \"%s\"", object, text);
 }
 
-/*
-** {======================================================
-** Bridge options: bridge = {stp=, ageing_time=, ...}
-** =======================================================
-*/
-
-/* Whole centiseconds fit the kernel's u32 clock_t up to ~497 days. */
-#define SECONDS_MAX 42949672.0
-
-static long opt_seconds(lua_State *L, int t, const char *op, const char *key) {
-  long centis = -1;
-  if (lua_getfield(L, t, key) != LUA_TNIL) {
-    int isnum;
-    lua_Number s = lua_tonumberx(L, -1, &isnum);
-    if (!isnum || !(s >= 0 && s <= SECONDS_MAX))
-      lnslab_raise(L, "%s: bridge option '%s' must be 0..%d seconds", op, key, (int)SECONDS_MAX);
-    centis = (long)(s * 100 + 0.5);
-  }
-  lua_pop(L, 1);
-  return centis;
-}
-
-static long opt_bool(lua_State *L, int t, const char *op, const char *key) {
-  long v = -1;
-  int type = lua_getfield(L, t, key);
-  if (type == LUA_TBOOLEAN) v = lua_toboolean(L, -1);
-  else if (type != LUA_TNIL) lnslab_raise(L, "%s: bridge option '%s' must be a boolean", op, key);
-  lua_pop(L, 1);
-  return v;
-}
-
-/* The table in field "bridge" of the options at idx into b; 0 if absent. */
+/* The table in field "bridge" of the options at idx into b; 0 if absent
+ * (link add; link set reads it as its declared option). */
 static int check_bridge(lua_State *L, int idx, const char *op, struct bridge_opts *b) {
-  static const char *const allowed[] = {"stp", "ageing_time", "forward_delay", "hello_time",
-                                        "max_age", "priority", "mcast_snooping", NULL};
-  bridge_opts_init(b);
-  int type = lua_getfield(L, idx, "bridge");
-  if (type == LUA_TNIL) {
-    lua_pop(L, 1);
-    return 0;
-  }
-  if (type != LUA_TTABLE) lnslab_raise(L, "%s: option 'bridge' must be a table", op);
-  int t = lua_gettop(L);
-  lnslab_check_options(L, t, lua_pushfstring(L, "%s: bridge", op), allowed);
-  lua_pop(L, 1);
-  b->stp = opt_bool(L, t, op, "stp");
-  b->mcast_snooping = opt_bool(L, t, op, "mcast_snooping");
-  b->ageing_time = opt_seconds(L, t, op, "ageing_time");
-  b->forward_delay = opt_seconds(L, t, op, "forward_delay");
-  b->hello_time = opt_seconds(L, t, op, "hello_time");
-  b->max_age = opt_seconds(L, t, op, "max_age");
-  lua_Integer prio = lnslab_opt_int(L, t, "priority", -1);
-  if (prio < -1 || prio > 65535) lnslab_raise(L, "%s: bridge option 'priority' must be 0..65535", op);
-  b->priority = (long)prio;
-  lua_pop(L, 1);
-  return 1;
+  return lbridge_opts(L, idx, op, NULL, b);
 }
 
-/* master = IFINDEX | NAME | 0 (nomaster); link.c looks a name up. */
-static void check_master(lua_State *L, int idx, struct link_change *c) {
-  int type = lua_getfield(L, idx, "master");
-  if (type == LUA_TSTRING) c->master_name = lua_tostring(L, -1);
-  else if (type != LUA_TNIL) {
-    lua_Integer master = lnslab_opt_int(L, idx, "master", -1);
-    if (master < 0 || master > INT_MAX)
-      lnslab_raise(L, "link set: master must be an ifindex, a name or 0");
-    c->master = (int)master;
+/* master = IFINDEX | NAME | 0 (nomaster); link_set.c looks a name up. */
+static void check_master(lua_State *L, int idx, const char *object,
+                         struct link_change *c) {
+  static const struct lopt dev = {"master", LOPT_DEV, 0, 0, NULL, NULL, 0, NULL};
+  struct lopt_val v;
+  if (lua_getfield(L, idx, "master") == LUA_TNIL) {
+    lua_pop(L, 1);
+    return;
   }
-  lua_pop(L, 1);  /* a name stays anchored in the options table */
+  if (lua_type(L, -1) == LUA_TNUMBER && lua_isinteger(L, -1) && lua_tointeger(L, -1) == 0)
+    c->master = 0;
+  else {
+    lnslab_check_value(L, -1, "link set", object, "option 'master'", &dev, &v);
+    if (v.s) c->master_name = v.s; /* anchored in the options table */
+    else c->master = (int)v.i;
+  }
+  lua_pop(L, 1);
 }
 
 /* }====================================================== */
@@ -269,66 +221,91 @@ static int m_link_add(lua_State *L) {
   return 0;
 }
 
-/* link_set(dev, {up=, name=, mtu=, address=, netns=, master=, addrgenmode=,
- * bridge=}): one message. master is an ifindex, a name, or 0 (nomaster). */
+/* link_set(dev, {up=, name=, mtu=, address=, netns=, master=,
+ * addrgenmode=, bridge=}): all of it or none (link_set.c). */
+static const char *const addrgen_modes[] = {"eui64", "none", "stable_privacy", "random",
+                                            NULL}; /* IN6_ADDR_GEN_MODE_* order */
+
+enum { S_UP, S_NAME, S_MTU, S_ADDRESS, S_NETNS, S_MASTER, S_ADDRGEN, S_BRIDGE, S_N };
+
+static const struct lopt set_spec[] = {
+    [S_UP] = {"up", LOPT_BOOL, 0, 0, NULL, NULL, 0, "bring the device up (true) or down"},
+    [S_NAME] = {"name", LOPT_IFNAME, 0, 0, NULL, NULL, 0, "rename"},
+    [S_MTU] = {"mtu", LOPT_INT, 68, 65536, NULL, NULL, 0,
+               "bytes, within the device's own range (ip -d link: minmtu..maxmtu)"},
+    [S_ADDRESS] = {"address", LOPT_STR, 0, LINK_ADDR_MAX * 3, NULL, NULL, 0,
+                   "hardware address, aa:bb:cc:dd:ee:ff"},
+    [S_NETNS] = {"netns", LOPT_NETNS, 0, 0, NULL, NULL, 0, "move there"},
+    [S_MASTER] = {"master", LOPT_ANY, 0, 0, NULL, NULL, 0,
+                  "a bridge (ifindex or name) to be a port of, or 0 for none"},
+    [S_ADDRGEN] = {"addrgenmode", LOPT_CHOICE, 0, 0, addrgen_modes, NULL, 0,
+                   "how IPv6 makes its link-local address"},
+    [S_BRIDGE] = {"bridge", LOPT_TABLE, 0, 0, NULL, bridge_opt_spec, 0,
+                  "a bridge's options (times in seconds)"},
+    {NULL, LOPT_ANY, 0, 0, NULL, NULL, 0, NULL}};
+
 static int m_link_set(lua_State *L) {
-  static const char *const allowed[] = {"up", "name", "mtu", "address", "netns",
-                                        "master", "addrgenmode", "bridge", NULL};
-  struct lnetns *ns = lnetns_check(L, 1, NULL);
+  struct lnetns *ns = lnetns_check(L, 1, "link set");
+  struct lopt_val v[S_N + 1], b[8];
   struct link_change c;
   struct bridge_opts bridge;
   struct err e;
   int ifindex;
   const char *name;
-  lnslab_check_dev(L, 2, "link", &ifindex, &name);
-  luaL_checktype(L, 3, LUA_TTABLE);
-  lnslab_check_options(L, 3, "link set", allowed);
+  lnslab_check_nargs(L, 3, "link set");
+  lnslab_check_dev(L, 2, "link set", &ifindex, &name);
+  const char *object = lnslab_dev_label(L, ifindex, name);
+  lnslab_options(L, 3, "link set", object, set_spec, v);
   link_change_init(&c);
-  c.up = lnslab_opt_bool(L, 3, "link set", "up", -1);
-  c.name = lnslab_opt_str(L, 3, "name", NULL);
-  c.mtu = (unsigned)lnslab_opt_range(L, 3, "link set", "mtu", 0, 1, UINT32_MAX);
-  const char *hw = lnslab_opt_str(L, 3, "address", NULL);
-  if (hw) check_hw(L, hw, &c);
-  lua_getfield(L, 3, "netns");
-  if (!lua_isnil(L, -1)) c.netns_fd = lnetns_check(L, -1, NULL)->fd;
-  check_master(L, 3, &c);
-  if (check_bridge(L, 3, "link set", &bridge)) c.bridge = &bridge;
-  const char *gen = lnslab_opt_str(L, 3, "addrgenmode", NULL);
-  if (gen) {
-    if (!strcmp(gen, "none")) c.addrgenmode = IN6_ADDR_GEN_MODE_NONE;
-    else if (!strcmp(gen, "eui64")) c.addrgenmode = IN6_ADDR_GEN_MODE_EUI64;
-    else if (!strcmp(gen, "random")) c.addrgenmode = IN6_ADDR_GEN_MODE_RANDOM;
-    else return lnslab_raise(L, "link set: addrgenmode must be none, eui64 or random");
+  if (v[S_UP].set) c.up = v[S_UP].b;
+  if (v[S_NAME].set) c.name = v[S_NAME].s;
+  if (v[S_MTU].set) c.mtu = (unsigned)v[S_MTU].i;
+  if (v[S_ADDRESS].set) check_hw(L, object, v[S_ADDRESS].s, &c);
+  if (v[S_NETNS].set) c.netns_fd = v[S_NETNS].ns->fd;
+  if (v[S_MASTER].set) check_master(L, 3, object, &c);
+  if (v[S_ADDRGEN].set) c.addrgenmode = (int)v[S_ADDRGEN].i;
+  if (v[S_BRIDGE].set) {
+    lua_getfield(L, 3, "bridge");
+    lnslab_suboptions(L, -1, "link set", object, "bridge", bridge_opt_spec, b);
+    lua_pop(L, 1);
+    bridge_opts_from(b, &bridge);
+    c.bridge = &bridge;
   }
   if (link_set(lnetns_rtnl(L, ns), ifindex, name, &c, &e) < 0)
-    return lnslab_fail(L, "link set", dev_label(L, ifindex, name), &e);
+    return lnslab_fail(L, "link set", object, &e);
   return 0;
 }
 
 static int m_link_del(lua_State *L) {
-  struct lnetns *ns = lnetns_check(L, 1, NULL);
+  struct lnetns *ns = lnetns_check(L, 1, "link delete");
   int ifindex;
   const char *name;
   struct err e;
-  lnslab_check_dev(L, 2, "link", &ifindex, &name);
+  lnslab_check_nargs(L, 2, "link delete");
+  lnslab_check_dev(L, 2, "link delete", &ifindex, &name);
   if (link_del(lnetns_rtnl(L, ns), ifindex, name, &e) < 0)
-    return lnslab_fail(L, "link delete", dev_label(L, ifindex, name), &e);
+    return lnslab_fail(L, "link delete", lnslab_dev_label(L, ifindex, name), &e);
   return 0;
 }
 
 /* link_get(dev): the table, or nil and the reason when there is no such
- * device (a question, not a failure); other errors raise. */
+ * device (a question, not a failure); other errors raise. One
+ * RTM_GETLINK, whatever the number of devices. */
 static int m_link_get(lua_State *L) {
-  struct lnetns *ns = lnetns_check(L, 1, NULL);
+  struct lnetns *ns = lnetns_check(L, 1, "link show");
   int ifindex;
   const char *name;
   struct link_info info;
   struct err e;
-  lnslab_check_dev(L, 2, "link", &ifindex, &name);
+  lnslab_check_nargs(L, 2, "link show");
+  lnslab_check_dev(L, 2, "link show", &ifindex, &name);
   if (link_get(lnetns_rtnl(L, ns), ifindex, name, &info, &e) < 0) {
-    if (e.code != ENODEV) return lnslab_fail(L, "link show", dev_label(L, ifindex, name), &e);
+    /* the label first: it is pushed too, and nil must come just before
+       the reason (else ns:link(7) got "ifindex 7" as the device) */
+    const char *label = lnslab_dev_label(L, ifindex, name);
+    if (e.code != ENODEV) return lnslab_fail(L, "link show", label, &e);
     lua_pushnil(L);
-    lua_pushfstring(L, "link %s: %s", dev_label(L, ifindex, name), err_text(&e));
+    lua_pushfstring(L, "link %s: %s", label, err_text(&e));
     return 2;
   }
   push_link(L, &info);
@@ -336,24 +313,22 @@ static int m_link_get(lua_State *L) {
 }
 
 static int m_link_list(lua_State *L) {
-  struct lnetns *ns = lnetns_check(L, 1, NULL);
+  struct lnetns *ns = lnetns_check(L, 1, "link show");
   struct link_info *links;
   size_t n;
   struct err e;
+  lnslab_check_nargs(L, 1, "link show");
   if (link_list(lnetns_rtnl(L, ns), &links, &n, &e) < 0)
     return lnslab_fail(L, "link show", ns->name, &e);
-  lnslab_push_list(L, links, n, sizeof *links, push_link);
-  free(links);
+  lnslab_push_owned_list(L, links, n, sizeof *links, push_link);
   return 1;
 }
 
-static void llink_register(lua_State *L, int module, int methods) {
-  static const luaL_Reg method_list[] = {
-      {"link_add", m_link_add}, {"link_set", m_link_set},
-      {"link_del", m_link_del}, {"link_get", m_link_get},
-      {"link_list", m_link_list}, {NULL, NULL}};
-  (void)module;
-  lnslab_add(L, methods, method_list);
-}
+static const luaL_Reg link_methods[] = {
+    {"link_add", m_link_add}, {"link_set", m_link_set},
+    {"link_del", m_link_del}, {"link_get", m_link_get},
+    {"link_list", m_link_list}, {NULL, NULL}};
 
-const struct lbinding llink_binding = {"link", NULL, NULL, NULL, llink_register};
+static const struct lopt_set link_options[] = {{"link set", set_spec}, {NULL, NULL}};
+
+const struct lbinding llink_binding = {"link", NULL, link_methods, link_options, NULL};

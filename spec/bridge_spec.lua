@@ -292,11 +292,11 @@ describe("bridge", function()
 
     it("a misspelled bridge option", function()
       assert.has_error(function() h:link_add{ name = "br2", kind = "bridge", bridge = { stpp = true } } end,
-        "link add: bridge: invalid option 'stpp'")
+        "link add: invalid option 'bridge.stpp'")
       assert.has_error(function() h:link_set("br0", { bridge = { ageing = 10 } }) end,
-        "link set: bridge: invalid option 'ageing'")
+        "link set br0: invalid option 'bridge.ageing'")
       assert.has_error(function() h:link_add{ name = "br2", kind = "bridge", bridge = { stp = "on" } } end,
-        "link add: bridge option 'stp' must be a boolean")
+        "link add: option 'bridge.stp' must be a boolean, got \"on\"")
       assert.has_error(function() h:link_add{ name = "br2", kind = "bridge", bridge = { ageing_time = -1 } } end)
       assert.has_error(function() h:link_add{ name = "br2", kind = "bridge", bridge = { priority = 65536 } } end)
       assert.is_nil(world.find(world.ip_json(nil, "link"), "ifname", "br2"))
@@ -305,13 +305,13 @@ describe("bridge", function()
 
     it("bridge options out of the kernel's range: all or nothing", function()
       assert.has_error(function() h:link_add{ name = "br2", kind = "bridge", bridge = { hello_time = 0.5 } } end,
-        "link add br2: Numerical result out of range (hello_time must be 1..10 s)")
+        "link add: option 'bridge.hello_time' must be a number 1..10, got 0.5")
       assert.has_error(function() h:link_add{ name = "br2", kind = "bridge", bridge = { stp = true, forward_delay = 1 } } end,
         "link add br2: Numerical result out of range (forward_delay must be 2..30 s with STP on)")
       assert.is_nil(world.find(world.ip_json(nil, "link"), "ifname", "br2"))
       -- forward_delay comes before max_age in the kernel: neither happens
       assert.has_error(function() h:link_set("br0", { bridge = { forward_delay = 4, max_age = 1 } }) end,
-        "link set br0: Numerical result out of range (max_age must be 6..40 s)")
+        "link set br0: option 'bridge.max_age' must be a number 6..40, got 1")
       assert.same(br0_before, ip_link(nil, "br0").linkinfo.info_data)
       -- with STP already on, the kernel itself refuses
       h:link_set("br1", { bridge = { stp = true } })
