@@ -292,13 +292,17 @@ describe("bridge", function()
 
     it("a misspelled bridge option", function()
       assert.has_error(function() h:link_add{ name = "br2", kind = "bridge", bridge = { stpp = true } } end,
-        "link add: bridge: invalid option 'stpp'")
+        "link add br2: invalid option 'bridge.stpp'")
       assert.has_error(function() h:link_set("br0", { bridge = { ageing = 10 } }) end,
         "link set: bridge: invalid option 'ageing'")
       assert.has_error(function() h:link_add{ name = "br2", kind = "bridge", bridge = { stp = "on" } } end,
-        "link add: bridge option 'stp' must be a boolean")
-      assert.has_error(function() h:link_add{ name = "br2", kind = "bridge", bridge = { ageing_time = -1 } } end)
-      assert.has_error(function() h:link_add{ name = "br2", kind = "bridge", bridge = { priority = 65536 } } end)
+        "link add br2: option 'bridge.stp' must be a boolean, got \"on\"")
+      assert.has_error(function() h:link_add{ name = "br2", kind = "bridge", bridge = { ageing_time = -1 } } end,
+        "link add br2: option 'bridge.ageing_time' must be a number 0..42949672, got -1")
+      assert.has_error(function() h:link_add{ name = "br2", kind = "bridge", bridge = { priority = 65536 } } end,
+        "link add br2: option 'bridge.priority' must be an integer 0..65535, got 65536")
+      assert.has_error(function() h:link_add{ name = "br2", kind = "bridge", bridge = { max_age = 0 / 0 } } end,
+        "link add br2: option 'bridge.max_age' must be a number 0..42949672, got nan")
       assert.is_nil(world.find(world.ip_json(nil, "link"), "ifname", "br2"))
       assert.same(br0_before, ip_link(nil, "br0").linkinfo.info_data)
     end)
@@ -324,7 +328,7 @@ describe("bridge", function()
       assert.has_error(function() h:link_set("veth0", { bridge = { stp = true } }) end,
         "link set veth0: Operation not supported (veth0 is not a bridge)")
       assert.has_error(function() h:link_add{ name = "v0", kind = "veth", peer = "v1", bridge = {} } end,
-        "link add: option 'bridge' needs kind \"bridge\"")
+        "link add v0: option 'bridge' needs kind \"bridge\"")
       assert.same({ "br0", "br1", "lo", "veth0", "veth1" }, links())
     end)
 
