@@ -36,7 +36,7 @@ static const long mode_values[] = {MACVLAN_MODE_PRIVATE, MACVLAN_MODE_VEPA,
 
 static const struct kind_field fields[] = {
     {"mode", "mode", KF_CHOICE, offsetof(struct macvlan_opts, mode), 0, 0, modes,
-     mode_values, 0, "whom it reaches: private, vepa, bridge (the default) or passthru"},
+     mode_values, 0, "whom it reaches: private, vepa (the kernel's default), bridge or passthru"},
     {NULL}};
 
 _Static_assert(sizeof(struct macvlan_opts) <= LINK_KIND_DATA, "macvlan data");

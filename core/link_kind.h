@@ -37,6 +37,7 @@ enum kind_field_type {
 #define KF_READONLY 1u /* reported by the kernel, not an option */
 #define KF_REQUIRED 2u /* an option the kind cannot do without */
 #define KF_IP_INT 4u   /* a KF_BOOL that `ip -j -d` prints as 0/1 (or 2) */
+#define KF_IP_6 8u     /* a KF_ADDR that `ip -j -d` names NAME6 when IPv6 */
 
 struct kind_field {
   const char *name;   /* option name, and the field of nslab's table */
@@ -46,7 +47,7 @@ struct kind_field {
   long min, max;      /* KF_UINT; KF_SECONDS in centiseconds */
   const char *const *choices; /* KF_CHOICE: names, NULL-terminated ... */
   const long *values;         /* ... and the kernel's value of each */
-  unsigned flags;     /* KF_READONLY | KF_REQUIRED | KF_IP_INT */
+  unsigned flags;     /* KF_READONLY | KF_REQUIRED | KF_IP_INT | KF_IP_6 */
   const char *doc;
 };
 

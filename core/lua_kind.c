@@ -4,6 +4,8 @@
 #include "lua_kind.h"
 
 #include <errno.h>
+#include <sys/socket.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "ipaddr.h"
@@ -110,7 +112,10 @@ void lkind_set_fields(lua_State *L, const struct link_kind *k,
     if (!name) continue;
     if (f->type == KF_ADDR) {
       const struct ipaddr *a = (const struct ipaddr *)((const char *)data + f->offset);
-      lnslab_set_ip(L, name, a, 0);
+      char key[KF_TEXT_MAX + 2];
+      int six = ip_view && (f->flags & KF_IP_6) && a->family == AF_INET6;
+      snprintf(key, sizeof key, "%s%s", name, six ? "6" : "");
+      lnslab_set_ip(L, key, a, 0);
       continue;
     }
     if (f->type == KF_TEXT) {
