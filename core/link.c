@@ -290,9 +290,13 @@ static int is_str(const struct nlattr *a) {
 }
 
 /* IFLA_LINKINFO: the kind and its data, read by the kind's row; a port's
- * side, read by its master's row. */
+ * side, read by its master's row. A second IFLA_LINKINFO replaces the
+ * first whole (fuzz/corpus/link/two-linkinfo): no row of another kind. */
 static void parse_linkinfo(const struct nlattr *nest, struct link_info *info) {
   const struct nlattr *tb[IFLA_INFO_MAX + 1];
+  info->kind[0] = '\0';
+  info->row = NULL;
+  info->is_port = 0;
   if (kind_nested(nest, tb, IFLA_INFO_MAX) < 0) return;
   if (tb[IFLA_INFO_KIND]) copy_str(info->kind, sizeof info->kind, tb[IFLA_INFO_KIND]);
   if (is_str(tb[IFLA_INFO_KIND]) && (info->row = link_kind_of(info->kind))) {
