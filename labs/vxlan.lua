@@ -97,4 +97,5 @@ step("a second pair, vx1 with VNI 43, on br1 with c3 (10.10.0.3) on hostB", func
   eth0:wait("UP")
   c3 = c
 end)
-check.unreachable(c1, "10.10.0.3", { description = "c1 does not reach c3: hostB gets c1's frames on VNI 42, and c3 is on VNI 43" })
+check.unreachable(c1, "10.10.0.3",
+                  { description = "c1 does not reach c3: hostB gets c1's frames on VNI 42, and c3 is on VNI 43" })

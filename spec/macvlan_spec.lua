@@ -103,9 +103,13 @@ describe("macvlan", function()
     end)
 
     it("a peer, or another kind's options", function()
-      assert.has_error(function() host.handle:link_add{ name = "mv0", kind = "macvlan", link = "eth0", peer = "x" } end,
+      assert.has_error(function()
+        host.handle:link_add{ name = "mv0", kind = "macvlan", link = "eth0", peer = "x" }
+      end,
         "link add mv0: a macvlan has no peer")
-      assert.has_error(function() host.handle:link_add{ name = "mv0", kind = "macvlan", link = "eth0", vxlan = { id = 1 } } end,
+      assert.has_error(function()
+        host.handle:link_add{ name = "mv0", kind = "macvlan", link = "eth0", vxlan = { id = 1 } }
+      end,
         "link add mv0: option 'vxlan' needs kind \"vxlan\"")
       nothing_new()
     end)

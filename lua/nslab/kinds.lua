@@ -36,7 +36,7 @@ M.WORDS = {
 local function dev_name(x) return link.is(x) and x.name or x end
 
 -- link_add's own options and the kind's, from one flat table.
-local function split(kind, opts)
+local function split(opts)
   local top = core.options()["link add"]
   local mine, own = {}, {}
   for k, v in pairs(opts) do
@@ -51,7 +51,7 @@ function M.add(ns, kind, name, opts)
   local spec = { name = name, kind = kind }
   local target
   if type(opts) == "table" then
-    local mine, own = split(kind, opts)
+    local mine, own = split(opts)
     for k, v in pairs(mine) do spec[k] = v end
     if mine.netns ~= nil then
       target = netns.check(mine.netns, "link add")
