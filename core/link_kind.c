@@ -8,11 +8,11 @@
 
 
 extern const struct link_kind kind_veth, kind_bridge, kind_tun, kind_tap,
-    kind_macvlan, kind_vxlan;
+    kind_macvlan, kind_vxlan, kind_vlan, kind_ipvlan;
 
 const struct link_kind *const link_kinds[] = {
     &kind_veth, &kind_bridge, &kind_tun, &kind_tap, &kind_macvlan, &kind_vxlan,
-    NULL};
+    &kind_vlan, &kind_ipvlan, NULL};
 
 _Static_assert(sizeof link_kinds / sizeof *link_kinds <= LINK_KINDS_MAX + 1,
                "LINK_KINDS_MAX is too small");

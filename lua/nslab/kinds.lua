@@ -28,6 +28,8 @@ local function flag(on, off) return function(v) return v and on or off end end
 
 M.WORDS = {
   macvlan = { { "mode", word("mode") } },
+  vlan = { { "protocol", word("protocol") }, { "id", word("id") } },
+  ipvlan = { { "mode", word("mode") }, { "flags", function(v) return v end } },
   vxlan = { { "id", word("id") }, { "local", word("local") }, { "remote", word("remote") },
             { "group", word("group") }, { "dstport", word("dstport") }, { "dev", word("dev") },
             { "learning", flag("learning", "nolearning") } },
@@ -85,5 +87,13 @@ function netns.Netns:macvlan(name, opts) return M.add(self, "macvlan", name, opt
 -- A VXLAN tunnel end: {id =, local =, remote = | group =, dstport =, dev =,
 -- learning =, netns =, mtu =}.
 function netns.Netns:vxlan(name, opts) return M.add(self, "vxlan", name, opts) end
+
+-- An 802.1Q VLAN of parent opts.link: {link =, id =, protocol =
+-- "802.1Q"|"802.1ad", netns =, mtu =} (where the kernel has vlan).
+function netns.Netns:vlan(name, opts) return M.add(self, "vlan", name, opts) end
+
+-- An ipvlan on parent opts.link: {link =, mode = "l2"|"l3"|"l3s", flags =
+-- "bridge"|"private"|"vepa", netns =, mtu =} (where the kernel has ipvlan).
+function netns.Netns:ipvlan(name, opts) return M.add(self, "ipvlan", name, opts) end
 
 return M
