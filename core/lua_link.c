@@ -248,7 +248,8 @@ static struct lopt add_spec[A_KINDS + LINK_KINDS_MAX + 1] = {
     /* names are strings here: link_add says what is wrong with one */
     {"name", LOPT_STR, 0, 64, NULL, NULL, LOPT_REQUIRED | LOPT_OBJECT, "the new device's name"},
     {"kind", LOPT_STR, 0, LINK_KIND_NAME_MAX, NULL, NULL, LOPT_REQUIRED,
-     "veth, bridge, tun, tap, macvlan, vxlan, or any other kind the kernel has"},
+     "a kind of the table (veth, bridge, macvlan, vxlan, ...: its options are the table "
+     "of its name below) or any other kind the kernel has (dummy: no options)"},
     {"netns", LOPT_NETNS, 0, 0, NULL, NULL, 0, "create it inside this namespace"},
     {"peer", LOPT_STR, 0, 64, NULL, NULL, LOPT_EMPTY, "veth: the other end's name"},
     {"peer_netns", LOPT_NETNS, 0, 0, NULL, NULL, 0, "veth: the other end's namespace"},
