@@ -107,10 +107,13 @@ static int check_spec(const struct link_spec *s, const struct link_kind *k,
     return err_set(e, EINVAL, "a %s has no peer", s->kind);
   if ((flags & LINK_KIND_NEEDS_LINK) && s->link <= 0)
     return err_set(e, EINVAL, "a %s needs a parent device (link)", s->kind);
+  /* the kernel ignores IFLA_LINK where a kind has no use for it */
+  if (k && !(flags & LINK_KIND_NEEDS_LINK) && s->link > 0)
+    return err_set(e, EINVAL, "a %s has no parent device (link)", s->kind);
   if (s->data && !k)
     return err_set(e, EINVAL, "kind \"%s\" takes no options of its own", s->kind);
-  if (k && k->create && (s->mtu || s->link > 0))
-    return err_set(e, EINVAL, "a %s is made with ioctls: set mtu and link after", s->kind);
+  if (k && k->create && s->mtu)
+    return err_set(e, EINVAL, "a %s is made with ioctls: set its mtu after", s->kind);
   if (k && k->check && k->check(s, data, e) < 0) return -1;
   return 0;
 }

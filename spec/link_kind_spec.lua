@@ -98,6 +98,8 @@ describe("link kinds", function()
     assert.equal("tap1", h:link_add{ name = "tap%d", kind = "tap" })
     assert.equal("tap", ip_link(nil, "tap1").linkinfo.info_data.type)
     assert.has_error(function() h:link_add{ name = "tap2", kind = "tap", mtu = 1400 } end,
-      "link add tap2: a tap is made with ioctls: set mtu and link after")
+      "link add tap2: a tap is made with ioctls: set its mtu after")
+    assert.has_error(function() h:link_add{ name = "br0", kind = "bridge", link = "eth0" } end,
+      "link add br0: a bridge has no parent device (link)")
   end)
 end)

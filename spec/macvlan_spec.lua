@@ -71,6 +71,7 @@ describe("macvlan", function()
     trace.clear()
     host:macvlan("mv0", { link = "eth0", mode = "bridge" })
     host:macvlan("mv1", { link = "eth0", mode = "vepa", netns = other })
+    host:macvlan("mv2", { link = host:link("eth0"):index(), mode = "private" }) -- traced by name
     local commands = { table.unpack(trace.history) }
     local want = { macvlans(nil), macvlans(other) }
     world.fresh()

@@ -74,9 +74,10 @@ describe("vxlan", function()
     host:vxlan("vx0", { id = 42, dstport = 4789, remote = "192.0.2.2", dev = "eth0", learning = false })
     host:vxlan("vx1", { id = 43, group = "239.1.1.1", dev = host:link("eth0"), ["local"] = "192.0.2.1" })
     host:vxlan("vx2", { id = 44, remote = "2001:db8::2", netns = other, mtu = 1400 })
+    host:vxlan("vx3", { id = 45, remote = "192.0.2.3", dev = host:link("eth0"):index() })
     local commands = { table.unpack(trace.history) }
     local want = { vxlans(nil), vxlans(other) }
-    assert.equal(2, #want[1])
+    assert.equal(3, #want[1])
     world.fresh()
     host = netns.host()
     host:veth("eth0", "eth1"):addr_add("192.0.2.1/24")

@@ -37,9 +37,19 @@ M.WORDS = {
 
 local function dev_name(x) return link.is(x) and x.name or x end
 
+-- How ip names a device given by ifindex: by its name here.
+local function ip_name(ns, x)
+  if type(x) ~= "number" then return x end
+  local info = ns.handle:link_get(x)
+  return info and info.ifname or x
+end
+
+local TOP -- core.options()["link add"], read once
+
 -- link_add's own options and the kind's, from one flat table.
 local function split(opts)
-  local top = core.options()["link add"]
+  TOP = TOP or core.options()["link add"]
+  local top = TOP
   local mine, own = {}, {}
   for k, v in pairs(opts) do
     local common = top[k] and top[k].type ~= "table" and k ~= "name" and k ~= "kind"
@@ -68,12 +78,13 @@ function M.add(ns, kind, name, opts)
   end
   ns.handle:link_add(spec)
   local words = { "link add", shell.quote(name) }
-  if spec.link then words[#words + 1] = "link " .. shell.quote(tostring(spec.link)) end
+  if spec.link then words[#words + 1] = "link " .. shell.quote(tostring(ip_name(ns, spec.link))) end
   if target then words[#words + 1] = "netns " .. target:ref() end
   if spec.mtu then words[#words + 1] = "mtu " .. spec.mtu end
   words[#words + 1] = "type " .. kind
   for _, w in ipairs(M.WORDS[kind] or {}) do
     local v = opts and opts[w[1]]
+    if w[1] == "dev" and v ~= nil then v = ip_name(ns, v) end
     if v ~= nil then words[#words + 1] = w[2](v) end
   end
   trace.command(ns:ip(table.concat(words, " ")))

@@ -131,7 +131,8 @@ static void test_row(const struct link_kind *k) {
   round_trip(k, data, "defaults");
 }
 
-static void refused(const char *name, const char *kind, const char *peer, const char *why) {
+static void refused(const char *name, const char *kind, const char *peer, int link,
+                    const char *why) {
   char buf[MNL_SOCKET_BUFFER_SIZE];
   struct nl nl = {0};
   struct err e;
@@ -139,6 +140,7 @@ static void refused(const char *name, const char *kind, const char *peer, const 
   s.name = name;
   s.kind = kind;
   s.peer = peer;
+  s.link = link;
   s.netns_fd = s.peer_netns_fd = s.own_netns_fd = -1;
   struct nlmsghdr *nlh = link_add_msg(&nl, buf, &s, &e);
   UNIT_CHECK(nlh == NULL, "refused: %s", why);
@@ -154,14 +156,15 @@ int main(void) {
   char big[4097];
   memset(big, 'k', sizeof big - 1);
   big[sizeof big - 1] = '\0';
-  refused("t0", big, NULL, "a 4 KB kind");
+  refused("t0", big, NULL, 0, "a 4 KB kind");
   big[32] = '\0';
-  refused("t0", big, NULL, "a kind of 32 bytes");
-  refused("t0", "", NULL, "an empty kind");
-  refused(big, "veth", NULL, "a name of 32 bytes");
-  refused("t0", "veth", big, "a peer of 32 bytes");
-  refused("t0", "bridge", "t1", "a peer for a bridge");
-  refused("t0", "macvlan", NULL, "a macvlan without a parent");
-  refused("t0", "vxlan", NULL, "a vxlan without an id");
+  refused("t0", big, NULL, 0, "a kind of 32 bytes");
+  refused("t0", "", NULL, 0, "an empty kind");
+  refused(big, "veth", NULL, 0, "a name of 32 bytes");
+  refused("t0", "veth", big, 0, "a peer of 32 bytes");
+  refused("t0", "bridge", "t1", 0, "a peer for a bridge");
+  refused("t0", "macvlan", NULL, 0, "a macvlan without a parent");
+  refused("t0", "vxlan", NULL, 0, "a vxlan without an id");
+  refused("t0", "bridge", NULL, 3, "a parent for a bridge");
   return UNIT_END();
 }
