@@ -109,6 +109,12 @@ static const struct kind_field fields[] = {
 _Static_assert(sizeof(struct bridge_opts) <= LINK_KIND_DATA, "bridge data");
 _Static_assert(sizeof(((struct bridge_opts *)0)->id_text) <= KF_TEXT_MAX, "id_text");
 
+extern const struct link_kind kind_bridge;
+
+const struct bridge_opts *link_info_bridge(const struct link_info *l) {
+  return l->row == &kind_bridge ? (const struct bridge_opts *)l->data : NULL;
+}
+
 const struct link_kind kind_bridge = {
     .name = "bridge", .kernel = "bridge", .size = sizeof(struct bridge_opts),
     .fields = fields, .doc = "a software switch (docker0, lxcbr0, br0)",

@@ -288,7 +288,7 @@ static void copy_str(char *dst, size_t size, const struct nlattr *attr) {
   dst[len] = '\0';
 }
 
-static int is_str(const struct nlattr *a) {
+static int is_nul_str(const struct nlattr *a) {
   return a && mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0;
 }
 
@@ -302,11 +302,11 @@ static void parse_linkinfo(const struct nlattr *nest, struct link_info *info) {
   info->is_port = 0;
   if (kind_nested(nest, tb, IFLA_INFO_MAX) < 0) return;
   if (tb[IFLA_INFO_KIND]) copy_str(info->kind, sizeof info->kind, tb[IFLA_INFO_KIND]);
-  if (is_str(tb[IFLA_INFO_KIND]) && (info->row = link_kind_of(info->kind))) {
+  if (is_nul_str(tb[IFLA_INFO_KIND]) && (info->row = link_kind_of(info->kind))) {
     link_kind_init(info->row, info->data);
     if (tb[IFLA_INFO_DATA] && info->row->parse) info->row->parse(tb[IFLA_INFO_DATA], info->data);
   }
-  if (is_str(tb[IFLA_INFO_SLAVE_KIND]) && tb[IFLA_INFO_SLAVE_DATA]) {
+  if (is_nul_str(tb[IFLA_INFO_SLAVE_KIND]) && tb[IFLA_INFO_SLAVE_DATA]) {
     const struct link_kind *master = link_kind_of(mnl_attr_get_str(tb[IFLA_INFO_SLAVE_KIND]));
     if (master && master->parse_port) master->parse_port(tb[IFLA_INFO_SLAVE_DATA], info);
   }

@@ -104,6 +104,9 @@ long kind_uint_attr(const struct nlattr *a, size_t width, long dflt);
 int kind_nested(const struct nlattr *nest, const struct nlattr **tb,
                 unsigned max);
 
+/* A bridge's options as link_get read them; NULL for any other kind. */
+const struct bridge_opts *link_info_bridge(const struct link_info *l);
+
 /* Shared with link_set: a bridge's IFLA_INFO_DATA and its pre-checks. */
 void put_bridge_data(struct nlmsghdr *nlh, const struct bridge_opts *b);
 int bridge_opts_ok(const struct bridge_opts *b, struct err *e);

@@ -94,6 +94,8 @@ static void round_trip(const struct link_kind *k, const void *data, const char *
   UNIT_STREQ(info.kind, k->kernel, "%s %s: kind", k->name, what);
   UNIT_CHECK(info.row && info.row->fields == k->fields, "%s %s: read by its row", k->name, what);
   if (k->flags & LINK_KIND_NEEDS_LINK) UNIT_CHECK(info.link == 7, "%s %s: link", k->name, what);
+  UNIT_CHECK((link_info_bridge(&info) != NULL) == (k == link_kind_find("bridge")),
+             "%s %s: a bridge's options only for a bridge", k->name, what);
   for (const struct kind_field *f = k->fields; f->name; f++) {
     int set = f->type == KF_ADDR ? addr_of(f, (void *)data)->family != 0
                                  : f->type != KF_TEXT && *kind_clong(f, data) >= 0;
