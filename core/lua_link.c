@@ -1,8 +1,10 @@
 /*
  * lua_link.c - devices: netns methods link_add, link_set, link_del,
  * link_get, link_list. Tables use the field names of `ip -j link`; a
- * bridge's options and a port's side use those of `ip -j -d link` and
- * `bridge -j link`, with times in seconds.
+ * port's side uses those of `bridge -j link`. A device of a kind with a
+ * row (link_kind.h) has linkinfo.info_data as `ip -j -d link` prints it,
+ * and the same data under the kind's name as link_add takes it (bridge =
+ * {stp =, ageing_time = seconds, ...}, vxlan = {id =, remote =, ...}).
  */
 #include <errno.h>
 #include <net/if_arp.h>
