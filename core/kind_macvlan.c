@@ -6,7 +6,12 @@
  * nobody on the parent (private), or it takes the parent over (passthru).
  * Never the parent itself: frames between the two do not cross.
  */
+#include <errno.h>
 #include <linux/if_link.h>
+#include <net/if_arp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "link_kind.h"
 
@@ -30,6 +35,40 @@ static void parse(const struct nlattr *nest, void *data) {
   o->mode = kind_uint_attr(tb[IFLA_MACVLAN_MODE], 4, -1);
 }
 
+extern const struct link_kind kind_macvlan;
+
+/* The kernel's EINVALs, with words: a parent that is no Ethernet device,
+ * or one a passthru macvlan here has taken whole (or that passthru would
+ * have to take from other macvlans). */
+static int explain(struct nl *nl, const struct link_spec *s, struct err *e) {
+  struct link_info parent, *links;
+  struct err ignored;
+  size_t n;
+  char why[128] = "";
+  int code = e->code;
+  const struct macvlan_opts *o = s->data;
+  if (code != EINVAL || link_get(nl, s->link, NULL, &parent, &ignored) < 0) return -1;
+  if (parent.type != ARPHRD_ETHER || (parent.flags & IFF_LOOPBACK))
+    snprintf(why, sizeof why, "parent %s is not an Ethernet device", parent.ifname);
+  else if (link_list(nl, &links, &n, &ignored) == 0) {
+    for (size_t i = 0; i < n && !why[0]; i++) {
+      const struct macvlan_opts *other = (const void *)links[i].data;
+      if (links[i].row != &kind_macvlan || links[i].link != parent.ifindex ||
+          links[i].link_netnsid >= 0)
+        continue;
+      if (other->mode == MACVLAN_MODE_PASSTHRU)
+        snprintf(why, sizeof why, "passthru macvlan %s has %s to itself", links[i].ifname,
+                 parent.ifname);
+      else if (o && o->mode == MACVLAN_MODE_PASSTHRU)
+        snprintf(why, sizeof why, "passthru needs %s alone, and macvlan %s is on it",
+                 parent.ifname, links[i].ifname);
+    }
+    free(links);
+  }
+  if (!why[0]) return -1;
+  return err_set(e, code, "%s (%s)", strerror(code), why);
+}
+
 static const char *const modes[] = {"private", "vepa", "bridge", "passthru", NULL};
 static const long mode_values[] = {MACVLAN_MODE_PRIVATE, MACVLAN_MODE_VEPA,
                                    MACVLAN_MODE_BRIDGE, MACVLAN_MODE_PASSTHRU};
@@ -45,5 +84,5 @@ const struct link_kind kind_macvlan = {
     .name = "macvlan", .kernel = "macvlan", .size = sizeof(struct macvlan_opts),
     .fields = fields, .flags = LINK_KIND_NEEDS_LINK,
     .doc = "a device with a MAC address of its own on its parent's wire (link)",
-    .put = put, .parse = parse,
+    .put = put, .parse = parse, .explain = explain,
 };

@@ -157,7 +157,9 @@ int link_add(struct nl *nl, const struct link_spec *s, struct err *e) {
   struct nlmsghdr *nlh = link_add_msg(nl, buf, s, e);
   if (!nlh) return -1;
   if (s->name_out) snprintf(s->name_out, IFNAMSIZ, "%s", s->name);
-  return nl_request(nl, nlh, e);
+  if (nl_request(nl, nlh, e) == 0) return 0;
+  if (!e->reason[0] && k && k->explain) return k->explain(nl, s, e);
+  return -1;
 }
 
 static void put_addrgenmode(struct nlmsghdr *nlh, int mode) {

@@ -72,6 +72,10 @@ struct link_kind {
   void (*parse)(const struct nlattr *nest, void *data);
   /* IFLA_INFO_SLAVE_DATA of a port whose master is of this kind. */
   void (*parse_port)(const struct nlattr *nest, struct link_info *info);
+  /* After the kernel refused s with no words of its own (e->reason
+   * empty): say why when the row can find out, reading over nl. Or
+   * NULL. Returns -1. */
+  int (*explain)(struct nl *nl, const struct link_spec *s, struct err *e);
   /* Devices the kernel does not make over rtnetlink (tun, tap): made
    * here instead of sending RTM_NEWLINK. NULL for the others. */
   int (*create)(const struct link_spec *s, const void *data, struct err *e);

@@ -95,6 +95,20 @@ describe("macvlan", function()
       nothing_new()
     end)
 
+    it("a parent the kernel refuses, with the reason it does not give", function()
+      assert.has_error(function() host:macvlan("mv0", { link = "lo" }) end,
+        "link add mv0: Invalid argument (parent lo is not an Ethernet device)")
+      host:macvlan("mv1", { link = "eth0", mode = "bridge" })
+      assert.has_error(function() host:macvlan("mv2", { link = "eth0", mode = "passthru" }) end,
+        "link add mv2: Invalid argument (passthru needs eth0 alone, and macvlan mv1 is on it)")
+      host:link("mv1"):delete()
+      host:macvlan("mv1", { link = "eth0", mode = "passthru" })
+      assert.has_error(function() host:macvlan("mv2", { link = "eth0", mode = "bridge" }) end,
+        "link add mv2: Invalid argument (passthru macvlan mv1 has eth0 to itself)")
+      host:link("mv1"):delete()
+      nothing_new()
+    end)
+
     it("a mode that is not one", function()
       assert.has_error(function() host:macvlan("mv0", { link = "eth0", mode = "bridged" }) end,
         "link add mv0: option 'macvlan.mode' must be one of private, vepa, bridge or passthru, got \"bridged\"")
