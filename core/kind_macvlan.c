@@ -19,7 +19,8 @@ struct macvlan_opts {
   long mode; /* MACVLAN_MODE_* */
 };
 
-static void put(struct nlmsghdr *nlh, const struct link_spec *s, const void *data) {
+static void put (struct nlmsghdr *nlh, const struct link_spec *s,
+                 const void *data) {
   (void)s;
   const struct macvlan_opts *o = data;
   if (o->mode < 0) return;
@@ -28,7 +29,7 @@ static void put(struct nlmsghdr *nlh, const struct link_spec *s, const void *dat
   mnl_attr_nest_end(nlh, nest);
 }
 
-static void parse(const struct nlattr *nest, void *data) {
+static void parse (const struct nlattr *nest, void *data) {
   struct macvlan_opts *o = data;
   const struct nlattr *tb[IFLA_MACVLAN_MAX + 1];
   if (kind_nested(nest, tb, IFLA_MACVLAN_MAX) < 0) return;
@@ -40,16 +41,18 @@ extern const struct link_kind kind_macvlan;
 /* The kernel's EINVALs, with words: a parent that is no Ethernet device,
  * or one a passthru macvlan here has taken whole (or that passthru would
  * have to take from other macvlans). */
-static int explain(struct nl *nl, const struct link_spec *s, struct err *e) {
+static int explain (struct nl *nl, const struct link_spec *s, struct err *e) {
   struct link_info parent, *links;
   struct err ignored;
   size_t n;
   char why[128] = "";
   int code = e->code;
   const struct macvlan_opts *o = s->data;
-  if (code != EINVAL || link_get(nl, s->link, NULL, &parent, &ignored) < 0) return -1;
+  if (code != EINVAL || link_get(nl, s->link, NULL, &parent, &ignored) < 0)
+    return -1;
   if (parent.type != ARPHRD_ETHER || (parent.flags & IFF_LOOPBACK))
-    snprintf(why, sizeof why, "parent %s is not an Ethernet device", parent.ifname);
+    snprintf(why, sizeof why, "parent %s is not an Ethernet device",
+             parent.ifname);
   else if (link_list(nl, &links, &n, &ignored) == 0) {
     for (size_t i = 0; i < n && !why[0]; i++) {
       const struct macvlan_opts *other = (const void *)links[i].data;
@@ -57,10 +60,11 @@ static int explain(struct nl *nl, const struct link_spec *s, struct err *e) {
           links[i].link_netnsid >= 0)
         continue;
       if (other->mode == MACVLAN_MODE_PASSTHRU)
-        snprintf(why, sizeof why, "passthru macvlan %s has %s to itself", links[i].ifname,
-                 parent.ifname);
+        snprintf(why, sizeof why, "passthru macvlan %s has %s to itself",
+                 links[i].ifname, parent.ifname);
       else if (o && o->mode == MACVLAN_MODE_PASSTHRU)
-        snprintf(why, sizeof why, "passthru needs %s alone, and macvlan %s is on it",
+        snprintf(why, sizeof why,
+                 "passthru needs %s alone, and macvlan %s is on it",
                  parent.ifname, links[i].ifname);
     }
     free(links);
@@ -69,20 +73,27 @@ static int explain(struct nl *nl, const struct link_spec *s, struct err *e) {
   return err_set(e, code, "%s (%s)", strerror(code), why);
 }
 
-static const char *const modes[] = {"private", "vepa", "bridge", "passthru", NULL};
+static const char *const modes[] = {"private", "vepa", "bridge", "passthru",
+                                    NULL};
 static const long mode_values[] = {MACVLAN_MODE_PRIVATE, MACVLAN_MODE_VEPA,
                                    MACVLAN_MODE_BRIDGE, MACVLAN_MODE_PASSTHRU};
 
 static const struct kind_field fields[] = {
-    {"mode", "mode", KF_CHOICE, offsetof(struct macvlan_opts, mode), 0, 0, modes,
-     mode_values, 0, "whom it reaches: private, vepa (the kernel's default), bridge or passthru"},
+    {"mode", "mode", KF_CHOICE, offsetof(struct macvlan_opts, mode), 0, 0,
+     modes, mode_values, 0,
+     "whom it reaches: private, vepa (the kernel's default), bridge or passthru"},
     {NULL}};
 
 _Static_assert(sizeof(struct macvlan_opts) <= LINK_KIND_DATA, "macvlan data");
 
 const struct link_kind kind_macvlan = {
-    .name = "macvlan", .kernel = "macvlan", .size = sizeof(struct macvlan_opts),
-    .fields = fields, .flags = LINK_KIND_NEEDS_LINK,
+    .name = "macvlan",
+    .kernel = "macvlan",
+    .size = sizeof(struct macvlan_opts),
+    .fields = fields,
+    .flags = LINK_KIND_NEEDS_LINK,
     .doc = "a device with a MAC address of its own on its parent's wire (link)",
-    .put = put, .parse = parse, .explain = explain,
+    .put = put,
+    .parse = parse,
+    .explain = explain,
 };

@@ -10,8 +10,8 @@
 #include "link_kind.h"
 #include "tun.h"
 
-static int create(const struct link_spec *s, const void *data, enum tun_mode mode,
-                  struct err *e) {
+static int create (const struct link_spec *s, const void *data,
+                   enum tun_mode mode, struct err *e) {
   const struct tun_opts *o = data;
   struct tun_spec t;
   tun_spec_init(&t);
@@ -22,35 +22,44 @@ static int create(const struct link_spec *s, const void *data, enum tun_mode mod
   t.multi_queue = o->multi_queue > 0;
   t.owner = o->owner;
   t.group = o->group;
-  return tun_add(s->netns_fd >= 0 ? s->netns_fd : s->own_netns_fd, &t, s->name_out, e);
+  return tun_add(s->netns_fd >= 0 ? s->netns_fd : s->own_netns_fd, &t,
+                 s->name_out, e);
 }
 
-static int create_tun(const struct link_spec *s, const void *data, struct err *e) {
+static int create_tun (const struct link_spec *s, const void *data,
+                       struct err *e) {
   return create(s, data, TUN_MODE_TUN, e);
 }
 
-static int create_tap(const struct link_spec *s, const void *data, struct err *e) {
+static int create_tap (const struct link_spec *s, const void *data,
+                       struct err *e) {
   return create(s, data, TUN_MODE_TAP, e);
 }
 
-static void put(struct nlmsghdr *nlh, const struct link_spec *s, const void *data) {
+static void put (struct nlmsghdr *nlh, const struct link_spec *s,
+                 const void *data) {
   (void)s;
   const struct tun_opts *o = data;
   struct nlattr *nest = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
   if (o->type >= 0) mnl_attr_put_u8(nlh, IFLA_TUN_TYPE, (uint8_t)o->type);
   if (o->pi >= 0) mnl_attr_put_u8(nlh, IFLA_TUN_PI, (uint8_t)o->pi);
-  if (o->vnet_hdr >= 0) mnl_attr_put_u8(nlh, IFLA_TUN_VNET_HDR, (uint8_t)o->vnet_hdr);
-  if (o->persist >= 0) mnl_attr_put_u8(nlh, IFLA_TUN_PERSIST, (uint8_t)o->persist);
-  if (o->multi_queue >= 0) mnl_attr_put_u8(nlh, IFLA_TUN_MULTI_QUEUE, (uint8_t)o->multi_queue);
+  if (o->vnet_hdr >= 0)
+    mnl_attr_put_u8(nlh, IFLA_TUN_VNET_HDR, (uint8_t)o->vnet_hdr);
+  if (o->persist >= 0)
+    mnl_attr_put_u8(nlh, IFLA_TUN_PERSIST, (uint8_t)o->persist);
+  if (o->multi_queue >= 0)
+    mnl_attr_put_u8(nlh, IFLA_TUN_MULTI_QUEUE, (uint8_t)o->multi_queue);
   if (o->owner >= 0) mnl_attr_put_u32(nlh, IFLA_TUN_OWNER, (uint32_t)o->owner);
   if (o->group >= 0) mnl_attr_put_u32(nlh, IFLA_TUN_GROUP, (uint32_t)o->group);
-  if (o->num_queues >= 0) mnl_attr_put_u32(nlh, IFLA_TUN_NUM_QUEUES, (uint32_t)o->num_queues);
+  if (o->num_queues >= 0)
+    mnl_attr_put_u32(nlh, IFLA_TUN_NUM_QUEUES, (uint32_t)o->num_queues);
   if (o->num_disabled_queues >= 0)
-    mnl_attr_put_u32(nlh, IFLA_TUN_NUM_DISABLED_QUEUES, (uint32_t)o->num_disabled_queues);
+    mnl_attr_put_u32(nlh, IFLA_TUN_NUM_DISABLED_QUEUES,
+                     (uint32_t)o->num_disabled_queues);
   mnl_attr_nest_end(nlh, nest);
 }
 
-static void parse(const struct nlattr *nest, void *data) {
+static void parse (const struct nlattr *nest, void *data) {
   struct tun_opts *o = data;
   const struct nlattr *tb[IFLA_TUN_MAX + 1];
   if (kind_nested(nest, tb, IFLA_TUN_MAX) < 0) return;
@@ -64,7 +73,8 @@ static void parse(const struct nlattr *nest, void *data) {
   o->group = kind_uint_attr(tb[IFLA_TUN_GROUP], 4, -1);
   if (o->multi_queue) {
     o->num_queues = kind_uint_attr(tb[IFLA_TUN_NUM_QUEUES], 4, -1);
-    o->num_disabled_queues = kind_uint_attr(tb[IFLA_TUN_NUM_DISABLED_QUEUES], 4, -1);
+    o->num_disabled_queues =
+        kind_uint_attr(tb[IFLA_TUN_NUM_DISABLED_QUEUES], 4, -1);
   }
 }
 
@@ -89,22 +99,34 @@ static const struct kind_field fields[] = {
      "the uid allowed to attach"},
     {"group", "group", KF_UINT, F(group), 0, ID_MAX, NULL, NULL, 0,
      "the gid allowed to attach"},
-    {"numqueues", "numqueues", KF_UINT, F(num_queues), 0, ID_MAX, NULL, NULL, KF_READONLY,
-     "queues attached (multi_queue)"},
-    {"numdisabled", "numdisabled", KF_UINT, F(num_disabled_queues), 0, ID_MAX, NULL, NULL,
-     KF_READONLY, "queues disabled (multi_queue)"},
+    {"numqueues", "numqueues", KF_UINT, F(num_queues), 0, ID_MAX, NULL, NULL,
+     KF_READONLY, "queues attached (multi_queue)"},
+    {"numdisabled", "numdisabled", KF_UINT, F(num_disabled_queues), 0, ID_MAX,
+     NULL, NULL, KF_READONLY, "queues disabled (multi_queue)"},
     {NULL}};
 
 _Static_assert(sizeof(struct tun_opts) <= LINK_KIND_DATA, "tun data");
 
 const struct link_kind kind_tun = {
-    .name = "tun", .kernel = "tun", .size = sizeof(struct tun_opts), .fields = fields,
-    .doc = "a device whose IP packets a program reads and writes (ip tuntap mode tun)",
-    .put = put, .parse = parse, .create = create_tun,
+    .name = "tun",
+    .kernel = "tun",
+    .size = sizeof(struct tun_opts),
+    .fields = fields,
+    .doc =
+        "a device whose IP packets a program reads and writes (ip tuntap mode tun)",
+    .put = put,
+    .parse = parse,
+    .create = create_tun,
 };
 
 const struct link_kind kind_tap = {
-    .name = "tap", .kernel = "tun", .size = sizeof(struct tun_opts), .fields = fields,
-    .doc = "a device whose Ethernet frames a program reads and writes (ip tuntap mode tap)",
-    .put = put, .parse = parse, .create = create_tap,
+    .name = "tap",
+    .kernel = "tun",
+    .size = sizeof(struct tun_opts),
+    .fields = fields,
+    .doc =
+        "a device whose Ethernet frames a program reads and writes (ip tuntap mode tap)",
+    .put = put,
+    .parse = parse,
+    .create = create_tap,
 };

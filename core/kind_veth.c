@@ -11,8 +11,8 @@
 /* VETH_INFO_PEER carries a whole ifinfomsg and attributes of its own; the
  * peer can be born in its namespace with its final name and one queue
  * each way, as the first end (see link.c). */
-static void put(struct nlmsghdr *nlh, const struct link_spec *s,
-                const void *data) {
+static void put (struct nlmsghdr *nlh, const struct link_spec *s,
+                 const void *data) {
   (void)data;
   struct nlattr *nest = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
   struct nlattr *peer = mnl_attr_nest_start(nlh, VETH_INFO_PEER);
@@ -31,7 +31,10 @@ static void put(struct nlmsghdr *nlh, const struct link_spec *s,
 static const struct kind_field fields[] = {{NULL}};
 
 const struct link_kind kind_veth = {
-    .name = "veth", .kernel = "veth", .size = 0, .fields = fields,
+    .name = "veth",
+    .kernel = "veth",
+    .size = 0,
+    .fields = fields,
     .flags = LINK_KIND_PEER | LINK_KIND_ONE_QUEUE,
     .doc = "a pair of devices: what goes in one comes out of the other",
     .put = put,

@@ -40,27 +40,29 @@ enum kind_field_type {
 #define KF_IP_6 8u     /* a KF_ADDR that `ip -j -d` names NAME6 when IPv6 */
 
 struct kind_field {
-  const char *name;   /* option name, and the field of nslab's table */
-  const char *ip;     /* its name in `ip -j -d link`'s info_data, or NULL */
+  const char *name; /* option name, and the field of nslab's table */
+  const char *ip;   /* its name in `ip -j -d link`'s info_data, or NULL */
   enum kind_field_type type;
-  size_t offset;      /* in the kind's struct */
-  long min, max;      /* KF_UINT; KF_SECONDS in centiseconds */
+  size_t offset;              /* in the kind's struct */
+  long min, max;              /* KF_UINT; KF_SECONDS in centiseconds */
   const char *const *choices; /* KF_CHOICE: names, NULL-terminated ... */
   const long *values;         /* ... and the kernel's value of each */
-  unsigned flags;     /* KF_READONLY | KF_REQUIRED | KF_IP_INT | KF_IP_6 */
+  unsigned flags; /* KF_READONLY | KF_REQUIRED | KF_IP_INT | KF_IP_6 */
   const char *doc;
 };
 
-#define LINK_KIND_PEER 1u      /* takes a peer (veth) */
-#define LINK_KIND_NEEDS_LINK 2u /* needs a lower device, IFLA_LINK (macvlan) */
-#define LINK_KIND_ONE_QUEUE 4u /* one tx/rx queue (see link.c) */
+/* Row flags: takes a peer (veth); needs a lower device, IFLA_LINK
+ * (macvlan); gets one tx/rx queue (see link.c). */
+#define LINK_KIND_PEER 1u
+#define LINK_KIND_NEEDS_LINK 2u
+#define LINK_KIND_ONE_QUEUE 4u
 
 struct link_kind {
-  const char *name;        /* what users give as kind */
-  const char *kernel;      /* IFLA_INFO_KIND ("tun" for the tap row) */
-  size_t size;             /* of the kind's struct (<= LINK_KIND_DATA) */
+  const char *name;   /* what users give as kind */
+  const char *kernel; /* IFLA_INFO_KIND ("tun" for the tap row) */
+  size_t size;        /* of the kind's struct (<= LINK_KIND_DATA) */
   const struct kind_field *fields; /* ended by {NULL} */
-  unsigned flags;          /* LINK_KIND_* */
+  unsigned flags;                  /* LINK_KIND_* */
   const char *doc;
   /* Before any message is built: what the kernel would refuse without
    * words, or only halfway. data is never NULL. Or NULL. */
@@ -84,35 +86,35 @@ struct link_kind {
 /* Every row, NULL-terminated (link_kind.c). */
 extern const struct link_kind *const link_kinds[];
 
-#define LINK_KINDS_MAX 16 /* rows (link_kind.c checks it) */
+#define LINK_KINDS_MAX 16  /* rows (link_kind.c checks it) */
 #define KIND_FIELDS_MAX 16 /* fields of one row */
 
 /* The row users name kind (NULL: none, e.g. "dummy"). */
-const struct link_kind *link_kind_find(const char *name);
+const struct link_kind *link_kind_find (const char *name);
 /* The row of what the kernel reports as IFLA_INFO_KIND (NULL: none). */
-const struct link_kind *link_kind_of(const char *kernel_kind);
+const struct link_kind *link_kind_of (const char *kernel_kind);
 
 /* Every field unset (see above). */
-void link_kind_init(const struct link_kind *k, void *data);
+void link_kind_init (const struct link_kind *k, void *data);
 
 /* A field's value in data. */
-long *kind_long(const struct kind_field *f, void *data);
-const long *kind_clong(const struct kind_field *f, const void *data);
+long *kind_long (const struct kind_field *f, void *data);
+const long *kind_clong (const struct kind_field *f, const void *data);
 /* The index of value in f->choices, -1 if none. */
-int kind_choice(const struct kind_field *f, long value);
+int kind_choice (const struct kind_field *f, long value);
 
 /* The value of an attribute of exactly width (1, 2 or 4) bytes, else
  * dflt. */
-long kind_uint_attr(const struct nlattr *a, size_t width, long dflt);
+long kind_uint_attr (const struct nlattr *a, size_t width, long dflt);
 /* Collect the attributes of nest by type (tb[0..max]), unchecked. */
-int kind_nested(const struct nlattr *nest, const struct nlattr **tb,
-                unsigned max);
+int kind_nested (const struct nlattr *nest, const struct nlattr **tb,
+                 unsigned max);
 
 /* A bridge's options as link_get read them; NULL for any other kind. */
-const struct bridge_opts *link_info_bridge(const struct link_info *l);
+const struct bridge_opts *link_info_bridge (const struct link_info *l);
 
 /* Shared with link_set: a bridge's IFLA_INFO_DATA and its pre-checks. */
-void put_bridge_data(struct nlmsghdr *nlh, const struct bridge_opts *b);
-int bridge_opts_ok(const struct bridge_opts *b, struct err *e);
+void put_bridge_data (struct nlmsghdr *nlh, const struct bridge_opts *b);
+int bridge_opts_ok (const struct bridge_opts *b, struct err *e);
 
 #endif

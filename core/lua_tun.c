@@ -28,10 +28,10 @@ static struct lopt_set option_sets[] = {{"tuntap add", NULL}, {NULL, NULL}};
 */
 static int m_tuntap_add (lua_State *L) {
   static const char *const modes[] = {"tun", "tap", NULL};
-  static const struct lopt name_arg = {"name", LOPT_STR, 0, 64, NULL, NULL,
-                                       LOPT_REQUIRED, NULL};
-  static const struct lopt mode_arg = {"mode", LOPT_CHOICE, 0, 0, modes, NULL,
-                                       LOPT_REQUIRED, NULL};
+  static const struct lopt name_arg = {"name", LOPT_STR,      0,   64, NULL,
+                                       NULL,   LOPT_REQUIRED, NULL};
+  static const struct lopt mode_arg = {"mode", LOPT_CHOICE,   0,   0, modes,
+                                       NULL,   LOPT_REQUIRED, NULL};
   struct lopt_val name, mode;
   long data[LINK_KIND_DATA / sizeof(long)];
   char got[IFNAMSIZ];
@@ -58,7 +58,6 @@ static int m_tuntap_add (lua_State *L) {
   return 1;
 }
 
-
 /* Field names as `ip -j -d link` prints them under linkinfo.info_data. */
 static void push_tun (lua_State *L, const void *item) {
   const struct tun_info *t = item;
@@ -67,7 +66,6 @@ static void push_tun (lua_State *L, const void *item) {
   lnslab_set_str(L, "ifname", t->ifname);
   lkind_set_fields(L, link_kind_of("tun"), &t->o, 1);
 }
-
 
 /*
 ** ns:tuntap_list(): the tun and tap devices of the namespace.
@@ -84,15 +82,13 @@ static int m_tuntap_list (lua_State *L) {
   return 1;
 }
 
-
 static const luaL_Reg method_list[] = {
-  {"tuntap_add", m_tuntap_add}, {"tuntap_list", m_tuntap_list},
-  {NULL, NULL}
-};
+    {"tuntap_add", m_tuntap_add}, {"tuntap_list", m_tuntap_list}, {NULL, NULL}};
 
 static void ltun_init (lua_State *L, int module, int methods) {
   (void)L, (void)module, (void)methods;
   option_sets[0].spec = lkind_spec(link_kind_find("tap"));
 }
 
-const struct lbinding ltun_binding = {"tun", NULL, method_list, option_sets, ltun_init};
+const struct lbinding ltun_binding = {"tun", NULL, method_list, option_sets,
+                                      ltun_init};

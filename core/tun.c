@@ -20,13 +20,11 @@
 
 #define TUN_CLONE_DEVICE "/dev/net/tun"
 
-
 void tun_spec_init (struct tun_spec *s) {
   memset(s, 0, sizeof *s);
   s->mode = TUN_MODE_TAP;
   s->owner = s->group = -1;
 }
-
 
 enum tun_mode tun_mode_parse (const char *text) {
   if (!strcmp(text, "tun")) return TUN_MODE_TUN;
@@ -34,11 +32,9 @@ enum tun_mode tun_mode_parse (const char *text) {
   return 0;
 }
 
-
 const char *tun_mode_name (enum tun_mode mode) {
   return mode == TUN_MODE_TUN ? "tun" : mode == TUN_MODE_TAP ? "tap" : NULL;
 }
-
 
 /*
 ** {==================================================================
@@ -58,7 +54,6 @@ static int open_clone (void *unused, struct err *e) {
   return err_set(e, code, "open %s: %s", TUN_CLONE_DEVICE, strerror(code));
 }
 
-
 /*
 ** IFF_TUN_EXCL: without it, TUNSETIFF on the name of an existing tun
 ** device attaches to that device instead of failing.
@@ -70,7 +65,6 @@ static short iff_flags (const struct tun_spec *s) {
   if (s->multi_queue) flags |= IFF_MULTI_QUEUE;
   return flags;
 }
-
 
 /*
 ** Owner, group, then persistence; until TUNSETPERSIST, closing fd takes
@@ -86,7 +80,6 @@ static int configure (int fd, const struct tun_spec *s, struct err *e) {
   return 0;
 }
 
-
 int tun_add (int netns_fd, const struct tun_spec *s, char *name_out,
              struct err *e) {
   struct ifreq ifr;
@@ -99,16 +92,18 @@ int tun_add (int netns_fd, const struct tun_spec *s, char *name_out,
   snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", s->name);
   ifr.ifr_flags = iff_flags(s);
   int rc = ioctl(fd, TUNSETIFF, &ifr);
-  if (rc < 0 && errno == EBUSY) err_set(e, EEXIST, NULL);
-  else if (rc < 0) err_errno(e);
-  else rc = configure(fd, s, e);
+  if (rc < 0 && errno == EBUSY)
+    err_set(e, EEXIST, NULL);
+  else if (rc < 0)
+    err_errno(e);
+  else
+    rc = configure(fd, s, e);
   if (rc == 0 && name_out) memcpy(name_out, ifr.ifr_name, IFNAMSIZ);
   close(fd);
   return rc;
 }
 
 /* }================================================================== */
-
 
 /*
 ** {==================================================================

@@ -22,15 +22,15 @@
 #include "err.h"
 #include "nl.h"
 
-enum tun_mode { TUN_MODE_TUN = 1, TUN_MODE_TAP = 2 };   /* IFF_TUN, IFF_TAP */
+enum tun_mode { TUN_MODE_TUN = 1, TUN_MODE_TAP = 2 }; /* IFF_TUN, IFF_TAP */
 
 struct tun_spec {
-  const char *name;      /* may hold one %d, the kernel picks the number */
+  const char *name; /* may hold one %d, the kernel picks the number */
   enum tun_mode mode;
-  int pi;                /* packet information header (ip's "pi") */
+  int pi; /* packet information header (ip's "pi") */
   int vnet_hdr;
   int multi_queue;
-  long owner, group;     /* uid, gid allowed to attach; -1: anyone */
+  long owner, group; /* uid, gid allowed to attach; -1: anyone */
 };
 
 /* A tun/tap device's data, as its rows (kind_tun.c) lay it out: every
@@ -38,9 +38,9 @@ struct tun_spec {
  * group when the device has none, and the queue counts unless
  * multi_queue (as `ip -d` prints them). */
 struct tun_opts {
-  long type;             /* TUN_MODE_TUN or TUN_MODE_TAP */
-  long pi, vnet_hdr, multi_queue, persist;   /* 0 or 1 */
-  long owner, group;     /* uid, gid */
+  long type;                               /* TUN_MODE_TUN or TUN_MODE_TAP */
+  long pi, vnet_hdr, multi_queue, persist; /* 0 or 1 */
+  long owner, group;                       /* uid, gid */
   long num_queues, num_disabled_queues;
 };
 
@@ -51,21 +51,21 @@ struct tun_info {
   struct tun_opts o;
 };
 
-void tun_spec_init(struct tun_spec *s);
+void tun_spec_init (struct tun_spec *s);
 
 /* "tun" / "tap" to a mode and back; 0 / NULL for anything else. */
-enum tun_mode tun_mode_parse(const char *text);
-const char *tun_mode_name(enum tun_mode mode);
+enum tun_mode tun_mode_parse (const char *text);
+const char *tun_mode_name (enum tun_mode mode);
 
 /* Create a persistent device inside netns_fd (-1: the thread's own), with
  * the name the kernel gave it copied into name_out (IFNAMSIZ bytes, may be
  * NULL). A name in use fails with EEXIST, whatever device holds it. */
-int tun_add(int netns_fd, const struct tun_spec *s, char *name_out,
-            struct err *e);
+int tun_add (int netns_fd, const struct tun_spec *s, char *name_out,
+             struct err *e);
 
 /* The tun/tap devices of nl's namespace, in ifindex order (`ip tuntap
  * show`); *out is malloc'd. */
-int tun_list(struct nl *nl, struct tun_info **out, size_t *count,
-             struct err *e);
+int tun_list (struct nl *nl, struct tun_info **out, size_t *count,
+              struct err *e);
 
 #endif

@@ -13,7 +13,7 @@
 #include "../core/link.h"
 #include "../core/link_kind.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size) {
   static char buf[32768] __attribute__((aligned(8)));
   size_t head = MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct ifinfomsg));
   struct link_info info;
@@ -28,7 +28,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (link_parse(nlh, &info) < 0) return 0;
   if (strnlen(info.ifname, sizeof info.ifname) == sizeof info.ifname ||
       strnlen(info.kind, sizeof info.kind) == sizeof info.kind ||
-      strnlen(info.qdisc, sizeof info.qdisc) == sizeof info.qdisc || info.addr_len > LINK_ADDR_MAX)
+      strnlen(info.qdisc, sizeof info.qdisc) == sizeof info.qdisc ||
+      info.addr_len > LINK_ADDR_MAX)
     abort();
   if (info.row && info.row != link_kind_of(info.kind)) abort();
   return 0;

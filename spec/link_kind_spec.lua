@@ -89,7 +89,7 @@ describe("link kinds", function()
     assert.has_error(function() h:link_add{ name = "x0", kind = "veth", mtu = 70000 } end,
       "link add x0: option 'mtu' must be an integer 68..65535, got 70000")
     assert.has_error(function() h:link_add({ name = "x0", kind = "veth" }, 1) end,
-      "link add: too many arguments (3 given, at most 2)")
+      "link add: too many arguments (2 given, at most 1)")
     assert.same({ "eth0", "eth1", "lo" }, world.pluck(world.ip_json(nil, "link"), "ifname"))
   end)
 

@@ -94,11 +94,11 @@ describe("tuntap", function()
 
     it("a mode that is neither tun nor tap", function()
       assert.has_error(function() test1.handle:tuntap_add("tap0", "tab") end,
-        'tuntap add tap0: argument 3 (mode) must be one of tun or tap, got "tab"')
+        'tuntap add tap0: argument 2 (mode) must be one of tun or tap, got "tab"')
       assert.has_error(function() test1.handle:tuntap_add("tap0") end,
-        "tuntap add tap0: argument 3 (mode) must be one of tun or tap, got nil")
+        "tuntap add tap0: argument 2 (mode) must be one of tun or tap, got nil")
       assert.has_error(function() test1.handle:tuntap_add("tap0", "tap", {}, 1) end,
-        "tuntap add: too many arguments (5 given, at most 4)")
+        "tuntap add: too many arguments (4 given, at most 3)")
     end)
 
     it("options: misspelled or of the wrong type", function()
