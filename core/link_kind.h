@@ -7,6 +7,13 @@
  * from the same fields. Adding a kind is one row in link_kind.c plus its
  * own kind_NAME.c; a kind with no data of its own (dummy) needs no row.
  *
+ * To add a kind (kind_vlan.c is a small example): write kind_NAME.c with
+ * its struct, its fields (offsetof), put and parse, and a const struct
+ * link_kind kind_NAME; list &kind_NAME in link_kinds[] (link_kind.c).
+ * link_add{kind = "NAME", NAME = {...}} then takes its options, link
+ * tables show its data, the unit test round-trips it and the fuzz
+ * harness parses it; nslab.kinds gives it a method and trace words.
+ *
  * A kind's data is a struct of its own, private to its file, held in the
  * LINK_KIND_DATA bytes of link_spec.data (in) and link_info.data (out);
  * fields name its members by offset. A scalar field is a long, -1 when

@@ -97,6 +97,9 @@ describe("link kinds", function()
     assert.equal("tap0", h:link_add{ name = "tap%d", kind = "tap" })
     assert.equal("tap1", h:link_add{ name = "tap%d", kind = "tap" })
     assert.equal("tap", ip_link(nil, "tap1").linkinfo.info_data.type)
+    local other = netns.add("other")
+    assert.equal("tap0", h:link_add{ name = "tap%d", kind = "tap", netns = other.handle })
+    assert.equal("tap", ip_link(other, "tap0").linkinfo.info_data.type)
     assert.has_error(function() h:link_add{ name = "tap2", kind = "tap", mtu = 1400 } end,
       "link add tap2: a tap is made with ioctls: set its mtu after")
     assert.has_error(function() h:link_add{ name = "br0", kind = "bridge", link = "eth0" } end,
