@@ -11,6 +11,11 @@
 #include "nl.h"
 
 #define LINK_ADDR_MAX 32
+/* Longest kind name (IFLA_INFO_KIND), and room for a kind's data. */
+#define LINK_KIND_NAME_MAX 31
+#define LINK_KIND_DATA 160
+
+struct link_kind;
 
 /* Bridge options (IFLA_BR_*). Times are in the kernel's clock_t unit,
  * centiseconds (USER_HZ 100): `ip link ... ageing_time 30000` is 300 s.
@@ -21,6 +26,7 @@ struct bridge_opts {
   long priority;             /* 0..65535 */
   long mcast_snooping;       /* 0 or 1 */
   unsigned char id[8];       /* read only: priority (2 bytes), MAC (6) */
+  char id_text[32];          /* read only: id as brctl prints it */
 };
 
 void bridge_opts_init(struct bridge_opts *b);
@@ -50,26 +56,41 @@ struct link_info {
   int link;                  /* IFLA_LINK: the veth peer's ifindex, 0 none */
   int link_netnsid;          /* -1: the peer is in this namespace */
   char qdisc[32];
-  int is_bridge;             /* kind "bridge": bridge holds its options */
-  struct bridge_opts bridge;
   int is_port;               /* a bridge's port: port holds its side */
   struct bridge_port port;
-  int tun_type;              /* kind "tun": IFF_TUN (1) or IFF_TAP (2) */
+  /* The row of kind (link_kind.h), NULL for a kind with none (lo,
+   * dummy, ...); data is then its fields as the kernel reported them. */
+  const struct link_kind *row;
+  long data[LINK_KIND_DATA / sizeof(long)];
 };
 
 /* A device to create. netns_fd (when >= 0) creates it directly inside
  * that namespace. For kind "veth", peer names the other end and
  * peer_netns_fd places it the same way: both ends in one message, so a
- * pair is made whole or not at all. */
+ * pair is made whole or not at all. data holds the kind's options as its
+ * row (link_kind.h) lays them out; NULL: the kernel's defaults. */
 struct link_spec {
   const char *name;
-  const char *kind;
+  const char *kind;          /* 1..LINK_KIND_NAME_MAX bytes */
   int netns_fd;
   const char *peer;
   int peer_netns_fd;
   unsigned mtu;              /* 0: kernel default */
-  const struct bridge_opts *bridge;  /* kind "bridge" only; NULL: defaults */
+  int link;                  /* IFLA_LINK: lower device (macvlan), 0 none */
+  const void *data;          /* the kind's options, or NULL */
+  int own_netns_fd;          /* nl's namespace, for kinds made without
+                                netlink (tun, tap); -1: the thread's */
+  char *name_out;            /* IFNAMSIZ bytes, or NULL: the name the
+                                kernel gave ("tap%d" -> "tap0") */
 };
+
+/* What link_add would send, built in buf (MNL_SOCKET_BUFFER_SIZE bytes)
+ * after every check; NULL with e set when a check fails. */
+struct nlmsghdr *link_add_msg(struct nl *nl, void *buf,
+                              const struct link_spec *spec, struct err *e);
+/* An RTM_NEWLINK message into out (the reading side's parser); -1 when it
+ * is malformed. */
+int link_parse(const struct nlmsghdr *nlh, struct link_info *out);
 
 /* What to change on an existing device; a field left at its "unchanged"
  * value (see link_change_init) is not sent. */
@@ -120,8 +141,5 @@ int link_list(struct nl *nl, struct link_info **out, size_t *count,
 
 /* Helpers shared with the other rtnetlink files. */
 int link_index(struct nl *nl, const char *name, struct err *e);
-/* For link_set.c: a bridge's IFLA_INFO_DATA, and its limits. */
-void link_put_bridge_data(struct nlmsghdr *nlh, const struct bridge_opts *b);
-int link_bridge_opts_ok(const struct bridge_opts *b, struct err *e);
 
 #endif

@@ -9,6 +9,7 @@
  * anyway is put back as it was read.
  */
 #include "link.h"
+#include "link_kind.h"
 
 #include <errno.h>
 #include <linux/if_arp.h>
@@ -76,7 +77,7 @@ static void put_addrgenmode (struct nlmsghdr *nlh, int mode) {
 static void put_bridge (struct nlmsghdr *nlh, const struct bridge_opts *b) {
   struct nlattr *info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
   mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "bridge");
-  link_put_bridge_data(nlh, b);
+  put_bridge_data(nlh, b);
   mnl_attr_nest_end(nlh, info);
 }
 
@@ -164,7 +165,7 @@ static int check_change (struct nl *nl, struct nl *target,
   if (c->bridge && strcmp(dev->kind, "bridge"))
     return refuse(e, EOPNOTSUPP, "%s is not a bridge", dev->ifname);
   if (c->bridge && c->bridge->forward_delay >= 0 &&
-      (c->bridge->stp > 0 || (c->bridge->stp < 0 && dev->bridge.stp > 0)) &&
+      (c->bridge->stp > 0 || (c->bridge->stp < 0 && link_info_bridge(dev)->stp > 0)) &&
       (c->bridge->forward_delay < 200 || c->bridge->forward_delay > 3000))
     return refuse(e, ERANGE, "forward_delay must be 2..30 s with STP on");
   if (c->addr_len) {
@@ -251,9 +252,9 @@ static int restore (struct nl *nl, int ifindex, const struct link_info *was,
     put_addrgenmode(nlh, was->addrgenmode);
     parts++;
   }
-  if (c->bridge && was->is_bridge &&
-      memcmp(&now.bridge, &was->bridge, sizeof was->bridge)) {
-    struct bridge_opts b = was->bridge;
+  if (c->bridge && link_info_bridge(was) &&
+      memcmp(link_info_bridge(&now), link_info_bridge(was), sizeof(struct bridge_opts))) {
+    struct bridge_opts b = *link_info_bridge(was);
     put_bridge(nlh, &b);
     parts++;
   }
@@ -365,7 +366,7 @@ int link_set (struct nl *nl, int ifindex, const char *name,
   int master = c->master, rc;
   if (ifindex <= 0 && link_name_ok(name, e) < 0) return -1;
   if (c->name && link_name_ok(c->name, e) < 0) return -1;
-  if (c->bridge && link_bridge_opts_ok(c->bridge, e) < 0) return -1;
+  if (c->bridge && bridge_opts_ok(c->bridge, e) < 0) return -1;
   /* One part alone is applied whole or refused whole by the kernel (a
      new master, a rename and bridge options still need their checks). */
   if (parts_of(c) <= 1 && !c->name && master <= 0 && !c->master_name &&

@@ -1,8 +1,10 @@
 /*
  * lua_link.c - devices: netns methods link_add, link_set, link_del,
  * link_get, link_list. Tables use the field names of `ip -j link`; a
- * bridge's options and a port's side use those of `ip -j -d link` and
- * `bridge -j link`, with times in seconds.
+ * port's side uses those of `bridge -j link`. A device of a kind with a
+ * row (link_kind.h) has linkinfo.info_data as `ip -j -d link` prints it,
+ * and the same data under the kind's name as link_add takes it (bridge =
+ * {stp =, ageing_time = seconds, ...}, vxlan = {id =, remote =, ...}).
  */
 #include <errno.h>
 #include <net/if_arp.h>
@@ -14,7 +16,7 @@
 #include <string.h>
 
 #include "link.h"
-#include "lua_bridge_opts.h"
+#include "lua_kind.h"
 #include "lua_netns.h"
 #include "lua_nslab.h"
 
@@ -80,31 +82,6 @@ static void push_link_type(lua_State *L, unsigned short type) {
   }
 }
 
-/* The kernel's centiseconds as seconds: an integer when whole. */
-static void set_seconds(lua_State *L, const char *key, long centis) {
-  if (centis % 100 == 0) lua_pushinteger(L, centis / 100);
-  else lua_pushnumber(L, (lua_Number)centis / 100);
-  lua_setfield(L, -2, key);
-}
-
-
-/* bridge = {stp=, bridge_id=, ageing_time=, ...}; bridge_id as `brctl
- * show` prints it (8000.024280a4a80e), not ip's 8000.2:42:80:a4:a8:e. */
-static void push_bridge(lua_State *L, const struct bridge_opts *b) {
-  char id[24];
-  lua_createtable(L, 0, 8);
-  lnslab_set_bool(L, "stp", b->stp != 0);
-  snprintf(id, sizeof id, "%02x%02x.%02x%02x%02x%02x%02x%02x", b->id[0], b->id[1],
-           b->id[2], b->id[3], b->id[4], b->id[5], b->id[6], b->id[7]);
-  lnslab_set_str(L, "bridge_id", id);
-  set_seconds(L, "ageing_time", b->ageing_time);
-  set_seconds(L, "forward_delay", b->forward_delay);
-  set_seconds(L, "hello_time", b->hello_time);
-  set_seconds(L, "max_age", b->max_age);
-  lnslab_set_int(L, "priority", b->priority);
-  lnslab_set_bool(L, "mcast_snooping", b->mcast_snooping != 0);
-}
-
 /* port = {state=, priority=, cost=, learning=, flood=} as `bridge -j
  * link` names them (BR_STATE_* order). */
 static void push_port(lua_State *L, const struct bridge_port *p) {
@@ -117,6 +94,26 @@ static void push_port(lua_State *L, const struct bridge_port *p) {
   lnslab_set_int(L, "cost", p->cost);
   lnslab_set_bool(L, "learning", p->learning);
   lnslab_set_bool(L, "flood", p->flood);
+}
+
+/* linkinfo = {info_kind=, info_data={...}} as `ip -j -d link` has it
+ * (the fields nslab reads, in ip's names and units), and the same data
+ * under the kind's name in nslab's (bridge = {stp = false, ageing_time =
+ * 300, ...}: what link_add{kind = "bridge", bridge = {...}} takes). */
+static void push_linkinfo(lua_State *L, const struct link_info *l) {
+  lua_createtable(L, 0, 2);
+  lnslab_set_str(L, "info_kind", l->kind);
+  if (l->row && l->row->fields[0].name) {
+    lua_newtable(L);
+    lkind_set_fields(L, l->row, l->data, 1);
+    lua_setfield(L, -2, "info_data");
+  }
+  lua_setfield(L, -2, "linkinfo");
+  if (l->row && l->row->fields[0].name) {
+    lua_newtable(L);
+    lkind_set_fields(L, l->row, l->data, 0);
+    lua_setfield(L, -2, l->row->name);
+  }
 }
 
 /* master, link_index and link_netnsid are present only when set; the
@@ -144,11 +141,7 @@ static void push_link(lua_State *L, const void *item) {
   if (l->master) lnslab_set_int(L, "master_index", l->master);
   if (l->link) lnslab_set_int(L, "link_index", l->link);
   if (l->link_netnsid >= 0) lnslab_set_int(L, "link_netnsid", l->link_netnsid);
-  if (l->is_bridge) {
-    push_bridge(L, &l->bridge);
-    lua_setfield(L, -2, "bridge");
-  }
-  if (l->tun_type) lnslab_set_str(L, "tun_type", l->tun_type == 2 ? "tap" : "tun");
+  if (l->kind[0]) push_linkinfo(L, l);
   if (l->is_port) {
     push_port(L, &l->port);
     lua_setfield(L, -2, "port");
@@ -164,12 +157,6 @@ static void check_hw(lua_State *L, const char *object, const char *text,
   if ((c->addr_len = link_parse_hw(text, c->address, &e)) < 0)
     lnslab_raise(L, "link set %s: option 'address' must be a hardware address "
                  "(aa:bb:cc:dd:ee:ff), got \"%s\"", object, text);
-}
-
-/* The table in field "bridge" of the options at idx into b; 0 if absent
- * (link add; link set reads it as its declared option). */
-static int check_bridge(lua_State *L, int idx, const char *op, struct bridge_opts *b) {
-  return lbridge_opts(L, idx, op, NULL, b);
 }
 
 /* master = IFINDEX | NAME | 0 (nomaster); link_set.c looks a name up. */
@@ -193,33 +180,89 @@ static void check_master(lua_State *L, int idx, const char *object,
 
 /* }====================================================== */
 
-/* link_add{name=, kind=, netns=, peer=, peer_netns=, mtu=, bridge=} */
-static int m_link_add(lua_State *L) {
-  static const char *const allowed[] = {"name", "kind", "netns", "peer", "peer_netns", "mtu",
-                                        "bridge", NULL};
-  struct lnetns *ns = lnetns_check(L, 1, NULL);
-  struct link_spec s = {0};
-  struct bridge_opts bridge;
-  struct err e;
-  luaL_checktype(L, 2, LUA_TTABLE);
-  lnslab_check_options(L, 2, "link add", allowed);
-  s.name = lnslab_opt_str(L, 2, "name", NULL);
-  s.kind = lnslab_opt_str(L, 2, "kind", NULL);
-  if (!s.name || !s.kind) return lnslab_raise(L, "link add: name and kind are required");
-  if (check_bridge(L, 2, "link add", &bridge)) {
-    if (strcmp(s.kind, "bridge")) return lnslab_raise(L, "link add: option 'bridge' needs kind \"bridge\"");
-    s.bridge = &bridge;
-  }
-  s.peer = lnslab_opt_str(L, 2, "peer", NULL);
-  s.mtu = (unsigned)lnslab_opt_range(L, 2, "link add", "mtu", 0, 1, UINT32_MAX);
-  s.netns_fd = s.peer_netns_fd = -1;
-  lua_getfield(L, 2, "netns");
-  if (!lua_isnil(L, -1)) s.netns_fd = lnetns_check(L, -1, NULL)->fd;
-  lua_getfield(L, 2, "peer_netns");
-  if (!lua_isnil(L, -1)) s.peer_netns_fd = lnetns_check(L, -1, NULL)->fd;
-  if (link_add(lnetns_rtnl(L, ns), &s, &e) < 0) return lnslab_fail(L, "link add", s.name, &e);
-  return 0;
+/*
+** {======================================================
+** link_add{name=, kind=, netns=, peer=, peer_netns=, mtu=, link=,
+**          KIND = {the kind's options}}
+** =======================================================
+*/
+
+enum { A_NAME, A_KIND, A_NETNS, A_PEER, A_PEER_NETNS, A_MTU, A_LINK, A_KINDS };
+
+/* The options every kind has, then one table per kind that has options
+ * of its own (made from the rows by add_spec_init). */
+static struct lopt add_spec[A_KINDS + LINK_KINDS_MAX + 1] = {
+    /* names are strings here: link_add says what is wrong with one */
+    {"name", LOPT_STR, 0, 64, NULL, NULL, LOPT_REQUIRED | LOPT_OBJECT, "the new device's name"},
+    {"kind", LOPT_STR, 0, LINK_KIND_NAME_MAX, NULL, NULL, LOPT_REQUIRED,
+     "a kind of the table (veth, bridge, macvlan, vxlan, ...: its options are the table "
+     "of its name below) or any other kind the kernel has (dummy: no options)"},
+    {"netns", LOPT_NETNS, 0, 0, NULL, NULL, 0, "create it inside this namespace"},
+    {"peer", LOPT_STR, 0, 64, NULL, NULL, LOPT_EMPTY, "veth: the other end's name"},
+    {"peer_netns", LOPT_NETNS, 0, 0, NULL, NULL, 0, "veth: the other end's namespace"},
+    {"mtu", LOPT_INT, 68, 65535, NULL, NULL, 0, "bytes (both ends of a veth)"},
+    {"link", LOPT_DEV, 0, 0, NULL, NULL, 0, "the parent device here (macvlan)"},
+};
+
+static void add_spec_init(void) {
+  int n = A_KINDS;
+  if (add_spec[n].key) return;
+  for (const struct link_kind *const *k = link_kinds; *k; k++)
+    if (lkind_spec(*k)[0].key)
+      add_spec[n++] = (struct lopt){(*k)->name, LOPT_TABLE, 0, 0, NULL, lkind_spec(*k), 0,
+                                    (*k)->doc};
 }
+
+/* A device option: its ifindex, a name looked up here. */
+static int dev_option(lua_State *L, struct nl *nl, const struct lopt_val *v,
+                      const char *object, const char *key) {
+  struct err e;
+  if (!v->s) return (int)v->i;
+  int ifindex = link_index(nl, v->s, &e);
+  if (ifindex < 0 && e.code == ENODEV)
+    lnslab_raise(L, "link add %s: option '%s' must be a device here, got \"%s\" (%s)",
+                 object, key, v->s, err_text(&e));
+  if (ifindex < 0) lnslab_fail(L, "link add", object, &e);
+  return ifindex;
+}
+
+/* Returns the name the device got ("tap%d" -> "tap0"). */
+static int m_link_add(lua_State *L) {
+  struct lopt_val v[A_KINDS + LINK_KINDS_MAX + 1];
+  long data[LINK_KIND_DATA / sizeof(long)];
+  char name[IFNAMSIZ];
+  struct link_spec s = {0};
+  struct err e;
+  lnslab_check_nargs(L, 2, "link add");
+  struct lnetns *ns = lnetns_check(L, 1, "link add");
+  const char *object = lnslab_options(L, 2, "link add", NULL, add_spec, v);
+  struct nl *nl = lnetns_rtnl(L, ns);
+  s.name = v[A_NAME].s;
+  s.kind = v[A_KIND].s;
+  const struct link_kind *k = link_kind_find(s.kind);
+  for (int i = A_KINDS; add_spec[i].key; i++)
+    if (v[i].set && k != link_kind_find(add_spec[i].key))
+      return lnslab_raise(L, "link add %s: option '%s' needs kind \"%s\"", object,
+                          add_spec[i].key, add_spec[i].key);
+  if (k && lkind_spec(k)[0].key) {
+    lua_getfield(L, 2, k->name);
+    lkind_read(L, -1, "link add", object, k->name, k, nl, data);
+    lua_pop(L, 1);
+    s.data = data;
+  }
+  s.netns_fd = v[A_NETNS].set ? v[A_NETNS].ns->fd : -1;
+  s.peer = v[A_PEER].s;
+  s.peer_netns_fd = v[A_PEER_NETNS].set ? v[A_PEER_NETNS].ns->fd : -1;
+  s.mtu = v[A_MTU].set ? (unsigned)v[A_MTU].i : 0;
+  if (v[A_LINK].set) s.link = dev_option(L, nl, &v[A_LINK], object, "link");
+  s.own_netns_fd = ns->fd;
+  s.name_out = name;
+  if (link_add(nl, &s, &e) < 0) return lnslab_fail(L, "link add", s.name, &e);
+  lua_pushstring(L, name);
+  return 1;
+}
+
+/* }====================================================== */
 
 /* link_set(dev, {up=, name=, mtu=, address=, netns=, master=,
  * addrgenmode=, bridge=}): all of it or none (link_set.c). */
@@ -228,7 +271,8 @@ static const char *const addrgen_modes[] = {"eui64", "none", "stable_privacy", "
 
 enum { S_UP, S_NAME, S_MTU, S_ADDRESS, S_NETNS, S_MASTER, S_ADDRGEN, S_BRIDGE, S_N };
 
-static const struct lopt set_spec[] = {
+/* Not const: bridge's fields come from the bridge row (llink_init). */
+static struct lopt set_spec[] = {
     [S_UP] = {"up", LOPT_BOOL, 0, 0, NULL, NULL, 0, "bring the device up (true) or down"},
     [S_NAME] = {"name", LOPT_IFNAME, 0, 0, NULL, NULL, 0, "rename"},
     [S_MTU] = {"mtu", LOPT_INT, 68, 65536, NULL, NULL, 0,
@@ -240,15 +284,15 @@ static const struct lopt set_spec[] = {
                   "a bridge (ifindex or name) to be a port of, or 0 for none"},
     [S_ADDRGEN] = {"addrgenmode", LOPT_CHOICE, 0, 0, addrgen_modes, NULL, 0,
                    "how IPv6 makes its link-local address"},
-    [S_BRIDGE] = {"bridge", LOPT_TABLE, 0, 0, NULL, bridge_opt_spec, 0,
+    [S_BRIDGE] = {"bridge", LOPT_TABLE, 0, 0, NULL, NULL, 0,
                   "a bridge's options (times in seconds)"},
     {NULL, LOPT_ANY, 0, 0, NULL, NULL, 0, NULL}};
 
 static int m_link_set(lua_State *L) {
   struct lnetns *ns = lnetns_check(L, 1, "link set");
-  struct lopt_val v[S_N + 1], b[8];
+  struct lopt_val v[S_N + 1];
+  long bridge[LINK_KIND_DATA / sizeof(long)];
   struct link_change c;
-  struct bridge_opts bridge;
   struct err e;
   int ifindex;
   const char *name;
@@ -266,10 +310,10 @@ static int m_link_set(lua_State *L) {
   if (v[S_ADDRGEN].set) c.addrgenmode = (int)v[S_ADDRGEN].i;
   if (v[S_BRIDGE].set) {
     lua_getfield(L, 3, "bridge");
-    lnslab_suboptions(L, -1, "link set", object, "bridge", bridge_opt_spec, b);
+    lkind_read(L, -1, "link set", object, "bridge", link_kind_find("bridge"),
+               lnetns_rtnl(L, ns), bridge);
     lua_pop(L, 1);
-    bridge_opts_from(b, &bridge);
-    c.bridge = &bridge;
+    c.bridge = (const struct bridge_opts *)bridge;
   }
   if (link_set(lnetns_rtnl(L, ns), ifindex, name, &c, &e) < 0)
     return lnslab_fail(L, "link set", object, &e);
@@ -324,11 +368,17 @@ static int m_link_list(lua_State *L) {
   return 1;
 }
 
-static const luaL_Reg link_methods[] = {
+static const luaL_Reg method_list[] = {
     {"link_add", m_link_add}, {"link_set", m_link_set},
     {"link_del", m_link_del}, {"link_get", m_link_get},
     {"link_list", m_link_list}, {NULL, NULL}};
 
-static const struct lopt_set link_options[] = {{"link set", set_spec}, {NULL, NULL}};
+static const struct lopt_set option_sets[] = {{"link add", add_spec}, {"link set", set_spec}, {NULL, NULL}};
 
-const struct lbinding llink_binding = {"link", NULL, link_methods, link_options, NULL};
+static void llink_init(lua_State *L, int module, int methods) {
+  (void)L, (void)module, (void)methods;
+  add_spec_init();
+  set_spec[S_BRIDGE].sub = lkind_spec(link_kind_find("bridge"));
+}
+
+const struct lbinding llink_binding = {"link", NULL, method_list, option_sets, llink_init};

@@ -480,7 +480,7 @@ describe("link", function()
       assert.has_error(function() h:link_set("br0", { bridge = { priority = -1 } }) end,
         "link set br0: option 'bridge.priority' must be an integer 0..65535, got -1")
       assert.has_error(function() h:link_add{ name = "br1", kind = "bridge", bridge = { priority = -1 } } end,
-        "link add: option 'bridge.priority' must be an integer 0..65535, got -1")
+        "link add br1: option 'bridge.priority' must be an integer 0..65535, got -1")
       assert.is_nil(ip_link(nil, "br1"))
     end)
   end)
