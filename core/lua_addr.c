@@ -42,7 +42,7 @@ static const char *check_args(lua_State *L, const char *op, struct ipaddr *prefi
   lnslab_check_dev(L, 2, op, ifindex, name);
   const char *dev = lnslab_dev_label(L, *ifindex, *name);
   lnslab_check_arg(L, 3, op, dev, "prefix", &prefix_arg, &v);
-  lnslab_check_ip(L, 3, op, dev, "argument 3 (prefix)", LIP_PREFIX, prefix);
+  lnslab_check_ip(L, 3, op, dev, lnslab_arg_label(L, 3, "prefix"), LIP_PREFIX, prefix);
   return dev;
 }
 

@@ -34,3 +34,10 @@ const char *lnslab_given(lua_State *L, int idx) {
   default: return luaL_typename(L, idx);
   }
 }
+
+const char *lnslab_arg_label(lua_State *L, int idx, const char *what) {
+  lua_Debug ar;
+  int self = lua_getstack(L, 0, &ar) && lua_getinfo(L, "n", &ar) && ar.namewhat &&
+             !strcmp(ar.namewhat, "method");
+  return lua_pushfstring(L, "argument %d (%s)", lua_absindex(L, idx) - self, what);
+}

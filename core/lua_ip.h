@@ -23,6 +23,10 @@ void lnslab_check_ip(lua_State *L, int idx, const char *op, const char *object,
  * number as it is, a short string quoted, else its length or its type. */
 const char *lnslab_given(lua_State *L, int idx);
 
+/* "argument N (what)" for the argument at idx, N counted as lua_aux.c
+ * counts it: without the self of a method call (ns:x()); pushed. */
+const char *lnslab_arg_label(lua_State *L, int idx, const char *what);
+
 /* Longest text of an address or prefix option: the LOPT_STR max. */
 #define LIP_TEXT_MAX (IPADDR_TEXT_MAX - 1)
 

@@ -208,8 +208,8 @@ static const char *read_neigh(lua_State *L, int opts, const char *op, const char
                               int add, struct neigh_info *n) {
   struct lopt_val v[N_ROUTER + 1];
   if (lua_type(L, opts) != LUA_TTABLE)
-    lnslab_raise(L, "%s %s: argument 3 (entry) must be a table, got %s", op, dev,
-                 luaL_typename(L, opts));
+    lnslab_raise(L, "%s %s: %s must be a table, got %s", op, dev,
+                 lnslab_arg_label(L, opts, "entry"), luaL_typename(L, opts));
   lnslab_options(L, opts, op, dev, add ? add_spec : del_spec, v);
   neigh_info_init(n, AF_UNSPEC, 0);
   lua_getfield(L, opts, "dst");
@@ -231,8 +231,8 @@ static const char *read_fdb(lua_State *L, int opts, const char *op, const char *
                             int add, struct neigh_info *n) {
   struct lopt_val v[F_PERMANENT + 1];
   if (lua_type(L, opts) != LUA_TTABLE)
-    lnslab_raise(L, "%s %s: argument 3 (entry) must be a table, got %s", op, dev,
-                 luaL_typename(L, opts));
+    lnslab_raise(L, "%s %s: %s must be a table, got %s", op, dev,
+                 lnslab_arg_label(L, opts, "entry"), luaL_typename(L, opts));
   lnslab_options(L, opts, op, dev, add ? fdb_add_spec : fdb_del_spec, v);
   neigh_info_init(n, AF_BRIDGE, 0);
   check_mac(L, opts, op, dev, "mac", n);

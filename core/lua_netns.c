@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "link.h"
+#include "lua_ip.h"
 #include "lua_netns.h"
 #include "netns.h"
 
@@ -256,8 +257,8 @@ static int m_run(lua_State *L) {
   int saved, base = 1;
   lnslab_check_arg(L, 2, "netns run", ns->name, "fn", &fn, &v);
   if (lua_type(L, 2) != LUA_TFUNCTION)
-    return lnslab_raise(L, "netns run: argument 2 (fn) must be a function, got %s",
-                        luaL_typename(L, 2));
+    return lnslab_raise(L, "netns run: %s must be a function, got %s",
+                        lnslab_arg_label(L, 2, "fn"), luaL_typename(L, 2));
   if (netns_enter(ns->fd, &saved, &e) < 0) return lnslab_fail(L, "netns enter", ns->name, &e);
   int status = lua_pcall(L, lua_gettop(L) - 2, LUA_MULTRET, 0);
   if (netns_leave(saved, &e) < 0) return lnslab_fail(L, "netns leave", ns->name, &e);

@@ -116,7 +116,8 @@ static void check_route(lua_State *L, const char *op, struct route_info *r,
                         struct lopt_val *v) {
   lnslab_check_nargs(L, 2, op);
   if (lua_type(L, 2) != LUA_TTABLE)
-    lnslab_raise(L, "%s: argument 2 (route) must be a table, got %s", op, luaL_typename(L, 2));
+    lnslab_raise(L, "%s: %s must be a table, got %s", op, lnslab_arg_label(L, 2, "route"),
+                 luaL_typename(L, 2));
   lnslab_options(L, 2, op, NULL, route_spec, v);
   route_info_init(r);
   if (v[R_DST].set && strcmp(v[R_DST].s, "default"))
@@ -233,8 +234,8 @@ static int m_route_get(lua_State *L) {
   struct err e;
   lnslab_check_nargs(L, 2, "route get");
   if (lua_type(L, 2) != LUA_TTABLE)
-    return lnslab_raise(L, "route get: argument 2 (query) must be a table, got %s",
-                        luaL_typename(L, 2));
+    return lnslab_raise(L, "route get: %s must be a table, got %s",
+                        lnslab_arg_label(L, 2, "query"), luaL_typename(L, 2));
   lnslab_options(L, 2, "route get", NULL, get_spec, v);
   memset(&q, 0, sizeof q);
   opt_ip(L, 2, "route get", "dst", &v[G_DST], LIP_ADDRESS, &q.dst);

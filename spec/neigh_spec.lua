@@ -214,14 +214,14 @@ describe("neigh", function()
         "neigh add veth-test1: option 'lladdr' must be a string of 1..96 bytes without NUL, " ..
         "got a string with a NUL byte")
       assert.has_error(function() h:neigh_add("veth-test1\0", { dst = "192.168.1.9", lladdr = mac2 }) end,
-        "neigh add: argument 2 (dev) must be an interface name (1..15 bytes, no '/', ':' or spaces), " ..
+        "neigh add: argument 1 (dev) must be an interface name (1..15 bytes, no '/', ':' or spaces), " ..
         "got a string with a NUL byte")
       assert.has_error(function() h:neigh_add("veth-test1", { dst = "192.168.1.9", router = 1 }) end,
         "neigh add veth-test1: option 'router' must be a boolean, got 1")
       assert.has_error(function() h:neigh_add("veth-test1", { dst = "192.168.1.9", lladdr = mac2 }, {}) end,
-        "neigh add: too many arguments (4 given, at most 3)")
+        "neigh add: too many arguments (3 given, at most 2)")
       assert.has_error(function() h:neigh_add("veth-test1") end,
-        "neigh add veth-test1: argument 3 (entry) must be a table, got no value")
+        "neigh add veth-test1: argument 2 (entry) must be a table, got no value")
       assert.has_error(function() h:fdb_add("veth-test1", { mac = mac2, vlan = 4095 }) end,
         "fdb add veth-test1: option 'vlan' must be an integer 1..4094, got 4095")
       assert.has_error(function() h:fdb_add("veth-test1", { mac = mac2, vlan = 0 }) end,

@@ -154,12 +154,12 @@ describe("route", function()
     end)
 
     it("missing, extra and wrongly typed arguments", function()
-      assert.has_error(function() h:route_add() end, "route add: argument 2 (route) must be a table, got no value")
+      assert.has_error(function() h:route_add() end, "route add: argument 1 (route) must be a table, got no value")
       assert.has_error(function() h:route_add("10.0.0.0/8") end,
-        "route add: argument 2 (route) must be a table, got string")
+        "route add: argument 1 (route) must be a table, got string")
       assert.has_error(function() h:route_add({ dst = "10.9.0.0/16", dev = "eth0" }, 1) end,
-        "route add: too many arguments (3 given, at most 2)")
-      assert.has_error(function() h:route_list({}, 1) end, "route show: too many arguments (3 given, at most 2)")
+        "route add: too many arguments (2 given, at most 1)")
+      assert.has_error(function() h:route_list({}, 1) end, "route show: too many arguments (2 given, at most 1)")
       assert.has_error(function() h:route_list{ table = "mian" } end,
         "route show test1: option 'table' must be main, local, default or a table number 1..4294967295 or all, " ..
         'got "mian"')
