@@ -20,24 +20,3 @@ void lnslab_check_ip(lua_State *L, int idx, const char *op, const char *object,
     lnslab_raise(L, "%s %s: %s must be %s, got \"%s\"", op, object, label, what, text ? text : "?");
   lnslab_raise(L, "%s: %s must be %s, got \"%s\"", op, label, what, text ? text : "?");
 }
-
-const char *lnslab_given(lua_State *L, int idx) {
-  size_t len;
-  switch (lua_type(L, idx)) {
-  case LUA_TSTRING: {
-    const char *s = lua_tolstring(L, idx, &len);
-    if (strlen(s) != len) return "a string with a NUL byte";
-    if (len > 40) return lua_pushfstring(L, "a string of %d bytes", (int)len);
-    return lua_pushfstring(L, "\"%s\"", s);
-  }
-  case LUA_TNUMBER: return luaL_tolstring(L, idx, NULL);
-  default: return luaL_typename(L, idx);
-  }
-}
-
-const char *lnslab_arg_label(lua_State *L, int idx, const char *what) {
-  lua_Debug ar;
-  int self = lua_getstack(L, 0, &ar) && lua_getinfo(L, "n", &ar) && ar.namewhat &&
-             !strcmp(ar.namewhat, "method");
-  return lua_pushfstring(L, "argument %d (%s)", lua_absindex(L, idx) - self, what);
-}

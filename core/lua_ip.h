@@ -19,14 +19,6 @@ enum lip_kind {
 void lnslab_check_ip(lua_State *L, int idx, const char *op, const char *object,
                      const char *label, enum lip_kind kind, struct ipaddr *out);
 
-/* What was given at idx, for "..., got X", in lua_aux.c's words: a
- * number as it is, a short string quoted, else its length or its type. */
-const char *lnslab_given(lua_State *L, int idx);
-
-/* "argument N (what)" for the argument at idx, N counted as lua_aux.c
- * counts it: without the self of a method call (ns:x()); pushed. */
-const char *lnslab_arg_label(lua_State *L, int idx, const char *what);
-
 /* Longest text of an address or prefix option: the LOPT_STR max. */
 #define LIP_TEXT_MAX (IPADDR_TEXT_MAX - 1)
 
