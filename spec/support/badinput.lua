@@ -123,7 +123,8 @@ end
 
 -- A rule is not a name: 64 KB of it is odd enough (1 MB costs the Lua
 -- parser seconds per call).
-local RULE = list({ "", NUL, string.rep("a", 65536), "bi nosuch words", "ip saddr 300.1.1.1 accept", "iifname \"a\nb\" accept",
+local RULE = list({ "", NUL, string.rep("a", 65536), "bi nosuch words", "ip saddr 300.1.1.1 accept",
+                    "iifname \"a\nb\" accept",
                     "ip saddr 198.51.100.1 bogus", "ct state new,new accept", "tcp dport 70000 accept",
                     { { "match", key = "bi nosuch", op = "==", value = "1" } },
                     { { "counter", bi_bogus = 1 } },
@@ -132,10 +133,16 @@ local RULE = list({ "", NUL, string.rep("a", 65536), "bi nosuch words", "ip sadd
 
 -- Bad values of a positional argument of kind a.k.
 local BAD = {}
-BAD.dev = function() return DEV end
+BAD.dev = function(a)
+  if not a.question then return DEV end
+  local out = {} -- a question (is there such a device?): a missing one is an answer
+  for _, v in ipairs(DEV) do if v ~= "bi-nosuch" and v ~= 999999 then out[#out + 1] = v end end
+  return out
+end
 BAD.ifname = function() return IFNAME end
 BAD.str = function(a) return strings(a.min, a.max) end
 BAD.data = function() return { true, {} } end
+BAD.desc = function() return { true, {}, FN } end -- a description: any text
 BAD.nsname = function() return list({ "", NUL, MB, "bi/x", ".", ".." }, WRONG_STR) end
 BAD.path = function() return list({ "", NUL, MB }, WRONG_STR) end
 BAD.prefix = function()
@@ -309,59 +316,47 @@ local function mutate(base, n, i, value)
   return args, math.max(n, i)
 end
 
--- Option cases for the options argument i of a target.
+-- Option cases for the options argument i of a target (a list of
+-- option tables when a.k is "list": its first item is changed).
 local function option_cases(t, i, a, emit)
   local spec, op = spec_of(a, info)
   local friendly = a.friendly or t.friendly
-  -- one table to change: path says where it is within argument i
-  local function around(path, fn)
+  local item = a.k == "list"
+  -- change(top, nested): top is the options table, nested the table at
+  -- path within it (or top); returns the new argument i
+  local function around(path, change)
     return function(base)
-      local b = copy(base[i]) or {}
-      if path == "item" then
-        local list_ = copy(base[i])
-        local item = copy(list_[1])
-        fn(item)
-        list_[1] = item
-        return list_
-      elseif path then
-        local sub = copy(b[path]) or {}
-        fn(sub)
-        b[path] = sub
-      else
-        fn(b)
+      local arg = copy(base[i])
+      local top = item and copy(arg[1]) or arg or {}
+      local nested = top
+      if path then
+        nested = copy(top[path]) or {}
+        top[path] = nested
       end
-      return b
+      change(top, nested)
+      if item then arg[1] = top return arg end
+      return top
     end
   end
-  local function walk(s, path, prefix, item)
-    local where = item and "item" or path
-    emit("unknown field", around(where, function(b)
-      if path and item then b[path] = copy(b[path]) or {} b[path].bi_bogus = 1 else b.bi_bogus = 1 end
-    end), "bi_bogus", prefix .. "bi_bogus = 1")
+  local function walk(s, path, prefix)
+    emit(around(path, function(_, nested) nested.bi_bogus = 1 end), "bi_bogus", prefix .. "bi_bogus = 1")
     for _, key in ipairs(sorted_keys(s)) do
       local o = s[key]
       for _, v in ipairs(bad_option(o, friendly)) do
         if not listed_valid(op, key, v) then
-          emit("option", around(where, function(b)
-            local target = b
-            if path and item then b[path] = copy(b[path]) or {} target = b[path] end
-            for wk, wv in pairs((t.with or {})[key] or {}) do target[wk] = wv or nil end
-            target[key] = v
+          emit(around(path, function(top, nested)
+            for wk, wv in pairs((t.with or {})[path or key] or {}) do top[wk] = wv or nil end
+            nested[key] = v
           end), key, prefix .. key .. " = " .. text(v))
         end
       end
       if o.required then
-        emit("missing option", around(where, function(b)
-          local target = (path and item) and b[path] or b
-          if target then target[key] = nil end
-        end), key, prefix .. "no " .. key)
+        emit(around(path, function(_, nested) nested[key] = nil end), key, prefix .. "no " .. key)
       end
-      if o.type == "table" and o.fields and not path then
-        walk(o.fields, key, prefix .. key .. ".", item)
-      end
+      if o.type == "table" and o.fields and not path then walk(o.fields, key, prefix .. key .. ".") end
     end
   end
-  walk(spec, nil, "", a.k == "list")
+  walk(spec, nil, "")
 end
 
 local function gen_target(g, name, t, target)
@@ -376,11 +371,6 @@ local function gen_target(g, name, t, target)
     c.label, c.make, c.mention, c.recv = label, make, mention, recv
     add(c)
   end
-  local function args_text(args, count)
-    local parts = {}
-    for j = 1, count do parts[j] = text(args[j]) end
-    return table.concat(parts, ", ")
-  end
   -- bad positional values
   for i, a in ipairs(sig) do
     for _, v in ipairs(bad_of(a)) do
@@ -392,12 +382,11 @@ local function gen_target(g, name, t, target)
       local item = a.k == "list" and a.item or a
       option_cases(t, i, a.k == "list" and { k = "list", op = item.op, keys = item.keys, field = item.field,
                                               friendly = item.friendly } or a,
-        function(kind, change, mention, what)
+        function(change, mention, what)
           emit(string.format("%s(arg %d: %s)", target, i, what), function(f)
             local b = base(f)
             return mutate(b, n, i, change(b))
           end, mention)
-          local _ = kind
         end)
     end
   end
@@ -431,6 +420,12 @@ local function gen_target(g, name, t, target)
       end
     end
   end
+end
+
+local function without(names, name)
+  local out = {}
+  for _, x in ipairs(names) do if x ~= name then out[#out + 1] = x end end
+  return out
 end
 
 -- The groups: where the names come from, how a call is made.
@@ -473,13 +468,15 @@ local function groups()
     { prefix = "Table:", class = nft.Table, names = sorted_keys(nft.Table, "function"), map = map.table_methods,
       binding = by("nft.lua"), kind = "method", recv = "T", variants = { "deleted_T" }, noun = map.table_methods.noun },
     { prefix = "Chain:", class = nft.Chain, names = sorted_keys(nft.Chain, "function"), map = map.chain_methods,
-      binding = by("nft.lua"), kind = "method", recv = "CH", variants = { "deleted_CH" }, noun = map.chain_methods.noun },
-    { prefix = "Batch:", names = sorted_keys(map.batch_methods, "table"), map = map.batch_methods,
+      binding = by("nft.lua"), kind = "method", recv = "CH", variants = { "deleted_CH" },
+      noun = map.chain_methods.noun },
+    { prefix = "Batch:", names = without(sorted_keys(map.batch_methods, "table"), "noun"), map = map.batch_methods,
       binding = by("nft.lua"), kind = "batch", noun = map.batch_methods.noun },
     { prefix = "container.", module = nslab.container, names = sorted_keys(nslab.container, "function"),
       map = map.container_functions, binding = by("container.lua"), kind = "function",
       noun = map.container_functions.noun },
-    { prefix = "Container:", class = nslab.container.Container, names = sorted_keys(nslab.container.Container, "function"),
+    { prefix = "Container:", class = nslab.container.Container,
+      names = sorted_keys(nslab.container.Container, "function"),
       map = map.container_methods, binding = by("container.lua"), kind = "method", recv = "ct",
       variants = { "stopped_ct" }, noun = map.container_methods.noun },
     { prefix = "docker.", module = nslab.docker, names = sorted_keys(nslab.docker, "function"),
@@ -517,13 +514,13 @@ function M.cases()
       end
     end
     for _, name in ipairs(sorted_keys(g.map, "table")) do
-      if name ~= "noun" and not present[name] then info.stale[#info.stale + 1] = g.prefix .. name end
+      if name ~= "noun" and name ~= "recv" and not present[name] then info.stale[#info.stale + 1] = g.prefix .. name end
     end
   end
-  local list_ = {}
-  for op in pairs(info.undeclared) do list_[#list_ + 1] = op end
-  table.sort(list_)
-  info.undeclared = list_
+  local ops = {}
+  for op in pairs(info.undeclared) do ops[#ops + 1] = op end
+  table.sort(ops)
+  info.undeclared = ops
   return cases, info
 end
 
@@ -616,6 +613,7 @@ function M.classify(ok, err, case, seconds)
   if seconds and seconds > M.CALL_LIMIT then return "hang", string.format("took %.1f s", seconds) end
   if ok then return "silent", "no error" end
   if type(err) ~= "string" then return "internal", "the error is a " .. type(err) .. ", not a message" end
+  if #err > 4096 then return "internal", string.format("a message of %d bytes (it echoes an argument)", #err) end
   -- the caller's position (error(msg, 2) pointing at the driver) is fine;
   -- a message holding a 1 MB argument is judged by its ends
   local msg = #err > 8192 and err:sub(1, 4096) .. err:sub(-4096) or err

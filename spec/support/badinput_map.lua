@@ -115,8 +115,9 @@ local check_opts = {
   count = { type = "integer", min = 1, max = 65536 },
   interval = { type = "number", min = 0, max = 60 },
   timeout = { type = "number", min = 0.001, max = 3600 },
-  description = { type = "string" },
+  description = { type = "string", min = 0, max = 1 << 20 },
 }
+local HOOKS = { "prerouting", "input", "forward", "output", "postrouting" }
 local chain_opts = {
   type = { type = "choice", choices = { "filter", "nat", "route" } },
   hook = { type = "choice", choices = { "prerouting", "input", "forward", "output", "postrouting" } },
@@ -145,18 +146,20 @@ M.core_functions = {
   readlink = { args = { A("path") }, base = function() return { "/proc/self/ns/net" } end },
   options = { args = {} },
   bindings = { args = {} },
-  check_options = { args = { opt(A("table")), A("str"), opt(A("str")), A("table") },
+  check_options = { args = { opt(A("table")), A("data"), opt(A("data")), A("table") },
                     base = function() return { {}, "bi op", nil, { n = { type = "integer" } } } end,
                     noun = { "check_options", "bi", "option spec" } },
-  check_value = { args = { A("any"), A("str"), opt(A("str")), A("str"), A("table") },
-                  base = function() return { 1, "bi op", nil, "argument 1 (x)", { type = "integer", min = 0, max = 9 } } end,
+  check_value = { args = { A("any"), A("data"), opt(A("data")), A("data"), A("table") },
+                  base = function()
+                    return { 1, "bi op", nil, "argument 1 (x)", { type = "integer", min = 0, max = 9 } }
+                  end,
                   noun = { "check_value", "bi", "option spec" } },
   world_fresh = { args = {}, isolated = true, noun = { "world" } },
 }
 
 -- Methods of a core netns handle (the userdata's method table).
 M.core_methods = {
-  name = { args = {}, noun = { "netns" } }, fd = { args = {}, noun = { "netns" } },
+  name = { args = {}, noun = { "netns" }, deleted_ok = true }, fd = { args = {}, noun = { "netns" } },
   inode = { args = {}, noun = { "netns" } },
   close = { args = {}, deleted_ok = true, noun = { "netns" } },
   run = { args = { A("fn") }, base = function() return { function() end } end, noun = { "netns" } },
@@ -165,7 +168,7 @@ M.core_methods = {
                with = { bridge = { kind = "bridge", peer = false } } },
   link_set = { args = { A("dev"), O("link set") }, base = function() return { "bi-a0", {} } end },
   link_del = { args = { A("dev") }, base = function() return { "bi-spare0" } end, noun = { "link" } },
-  link_get = { args = { A("dev") }, base = function() return { "bi-a0" } end, noun = { "link" } },
+  link_get = { args = { A("dev", { question = true }) }, base = function() return { "bi-a0" } end, noun = { "link" } },
   link_list = { args = {}, noun = { "link" } },
   addr_add = { args = { A("dev"), A("prefix"), opt(O("addr add")) },
                base = function() return { "bi-a0", "203.0.113.9/24" } end },
@@ -178,9 +181,12 @@ M.core_methods = {
   neigh_list = { args = { opt(O("neigh show")) }, noun = { "neigh", "fdb" } },
   neigh_add = { args = { A("dev"), O("neigh add") },
                 base = function() return { "bi-a0", { dst = "198.51.100.7", lladdr = "02:00:00:00:00:07" } } end },
-  neigh_del = { args = { A("dev"), O("neigh del") }, base = function() return { "bi-a0", { dst = "198.51.100.5" } } end },
-  fdb_add = { args = { A("dev"), O("fdb add") }, base = function() return { "bi-p0", { mac = "02:00:00:00:00:08" } } end },
-  fdb_del = { args = { A("dev"), O("fdb del") }, base = function() return { "bi-p0", { mac = "02:00:00:00:00:09" } } end },
+  neigh_del = { args = { A("dev"), O("neigh del") },
+                base = function() return { "bi-a0", { dst = "198.51.100.5" } } end },
+  fdb_add = { args = { A("dev"), O("fdb add") },
+              base = function() return { "bi-p0", { mac = "02:00:00:00:00:08" } } end },
+  fdb_del = { args = { A("dev"), O("fdb del") },
+              base = function() return { "bi-p0", { mac = "02:00:00:00:00:09" } } end },
   sysctl_get = { args = { A("sysctl") }, base = function() return { "net.ipv4.ip_forward" } end },
   sysctl_set = { args = { A("sysctl"), A("sysval") }, base = function() return { "net.ipv4.ip_forward", "1" } end },
   tuntap_add = { args = { A("ifname"), A("choice", { choices = { "tun", "tap" } }), opt(O("tuntap add")) },
@@ -208,7 +214,8 @@ M.core_methods = {
 -- Methods of other core userdata, by receiver (a fixture object).
 M.core_objects = {
   udp = { -- ns:udp_bind(...)
-    sendto = { args = { A("data"), A("addr"), A("port", { min = 1 }) }, base = function() return { "x", "127.0.0.1", 9 } end },
+    sendto = { args = { A("data"), A("addr"), A("port", { min = 1 }) },
+               base = function() return { "x", "127.0.0.1", 9 } end },
     recvfrom = { args = { opt(A("int", { min = 1, max = 65536 })), opt(A("num", { min = 0, max = 3600 })) },
                  base = function() return { 10, 0.01 } end },
     close = { args = {}, deleted_ok = true }, port = { args = {} }, local_address = { args = {} },
@@ -218,7 +225,8 @@ M.core_objects = {
   },
   proc = { -- core.container_start{...}
     pid = { args = {} }, running = { args = {}, deleted_ok = true },
-    stop = { args = { opt(A("signal")), opt(A("num", { min = 0, max = 3600 })) }, base = function() return { "TERM", 1 } end,
+    stop = { args = { opt(A("signal")), opt(A("num", { min = 0, max = 3600 })) },
+             base = function() return { "TERM", 1 } end,
              deleted_ok = true },
     noun = { "container" },
   },
@@ -235,10 +243,9 @@ M.netns_functions = {
   list = { args = {} },
   delete = { args = { A("Netns") }, base = function() return { "bi-del" } end,
              setup = function(f) f.netns.add("bi-del") end },
-  host = { args = {} }, reset = { args = {}, isolated = true }, identify = { args = { A("int", { min = 1, max = 4194304 }) },
-                                                                           base = function() return { 1 } end },
-  check = { args = { A("Netns"), A("str") }, base = function(f) return { f.A, "bi op" } end },
-  is = { args = { A("any") }, base = function() return { 1 } end },
+  host = { args = {} }, reset = { args = {}, isolated = true },
+  identify = { args = { A("int", { min = 1, max = 4194304 }) }, base = function() return { 1 } end },
+  is = { args = { opt(A("any")) }, base = function() return { 1 } end },
   in_world = { args = {} }, allow_host = { args = {}, isolated = true }, etc_is_private = { args = {} },
   pid = { args = {} },
   noun = { "netns" },
@@ -252,16 +259,19 @@ M.netns_methods = {
            base = function() return { "true" } end },
   links = { args = {}, noun = { "link" } }, link_names = { args = {}, noun = { "link" } },
   link = { args = { A("dev") }, base = function() return { "bi-a0" } end, noun = { "link" } },
-  veth = { args = { A("ifname"), A("ifname"), opt(O("link add", { keys = { "netns", "peer_netns", "mtu" }, friendly = true })) },
+  veth = { args = { A("ifname"), A("ifname"),
+                    opt(O("link add", { keys = { "netns", "peer_netns", "mtu" }, friendly = true })) },
            base = function() return { "bi-n0", "bi-n1" } end, noun = { "link" } },
   addrs = { args = { opt(A("choice", { choices = { "inet", "inet6" } })) }, noun = { "addr" } },
   routes = { args = { opt(O("route show")) }, noun = { "route" } },
   route_add = { args = { O("route add") }, base = function() return { { dst = "203.0.113.0/24", dev = "bi-a0" } } end,
                 with = { via = { dev = false } }, noun = { "route" } },
-  route_del = { args = { O("route del") }, base = function() return { { dst = "192.0.2.0/24" } } end, noun = { "route" } },
+  route_del = { args = { O("route del") }, base = function() return { { dst = "192.0.2.0/24" } } end,
+                noun = { "route" } },
   ping = { args = { A("target"), opt(O("ping")) }, base = function() return { "127.0.0.1", { timeout = 0.2 } } end,
            noun = { "ping" } },
-  bridge = { args = { A("ifname"), opt(O("link add", { field = "bridge" })) }, base = function() return { "bi-br9" } end,
+  bridge = { args = { A("ifname"), opt(O("link add", { field = "bridge" })) },
+             base = function() return { "bi-br9" } end,
              noun = { "link", "bridge" } },
   brctl_show = { args = {}, noun = { "link", "bridge" } },
   tuntap = { args = { A("ifname"), opt(A("choice", { choices = { "tun", "tap" } })) },
@@ -292,7 +302,7 @@ M.link_methods = {
   info = { args = {} }, index = { args = {} },
   wait = { args = { opt(A("choice", { choices = { "UP", "DOWN", "UNKNOWN", "LOWERLAYERDOWN" } })),
                     opt(A("num", { min = 0, max = 3600 })) },
-           base = function() return { "DOWN", 0.1 } end },
+           base = function() return { "UP", 0.1 } end },
   set = { args = { O("link set", { keys = { "up", "mtu", "address", "name", "addrgenmode" } }) },
           base = function() return { {} } end },
   up = { args = {} }, down = { args = {} },
@@ -333,7 +343,7 @@ M.nft_functions = {
   parse = { args = { A("rule") }, base = function() return { "ip saddr 198.51.100.1 accept" } end },
   parse_as_written = { args = { A("rule") }, base = function() return { "ip saddr 198.51.100.1 accept" } end },
   priority_text = { args = { A("choice", { choices = { "ip", "ip6", "inet", "bridge" } }), A("int", {}),
-                             opt(A("choice", { choices = { "prerouting", "input", "forward", "output", "postrouting" } })) },
+                             opt(A("choice", { choices = HOOKS })) },
                     base = function() return { "ip", 0, "input" } end },
   format = { args = { A("table"), opt(A("bool")), opt(A("choice", { choices = { "ip", "ip6", "inet", "bridge" } })) },
              base = function() return { { { "counter" } } } end },
@@ -354,7 +364,8 @@ M.chain_methods = {
   rules_add = { args = { A("list", { item = A("rule"), nonempty = true }) },
                 base = function() return { { "ip saddr 198.51.100.1 counter accept" } } end },
   rules = { args = {} },
-  delete_rule = { args = { A("int", { min = 1, max = math.maxinteger }) }, base = function(f) return { f.rule_handle } end },
+  delete_rule = { args = { A("int", { min = 1, max = math.maxinteger }) },
+                  base = function(f) return { f.rule_handle } end },
   flush = { args = {} }, delete = { args = {} },
   noun = { "nft" },
 }
@@ -363,8 +374,10 @@ M.batch_methods = {
   recv = "batch",
   table = { args = { A("choice", { choices = { "ip", "ip6", "inet", "bridge" } }), A("nftname") },
             base = function() return { "ip", "bi-t4" } end },
-  chain = { args = { A("nfttable"), A("nftname"), opt(O(chain_opts)) }, base = function(f) return { f.T, "bi-c3", chain_base } end },
-  rule = { args = { A("nftchain"), A("rule") }, base = function(f) return { f.CH, "ip saddr 198.51.100.1 accept" } end },
+  chain = { args = { A("nfttable"), A("nftname"), opt(O(chain_opts)) },
+            base = function(f) return { f.T, "bi-c3", chain_base } end },
+  rule = { args = { A("nftchain"), A("rule") },
+           base = function(f) return { f.CH, "ip saddr 198.51.100.1 accept" } end },
   noun = { "nft" },
 }
 
@@ -372,7 +385,7 @@ M.container_functions = {
   start = { args = { O({ name = { type = "string", max = 64 }, hostname = { type = "string", max = 64 },
                          net = { type = "netns" } }, { friendly = true }) },
             base = function() return { { name = "bi-c" } } end },
-  is = { args = { A("any") }, base = function() return { 1 } end },
+  is = { args = { opt(A("any")) }, base = function() return { 1 } end },
   noun = { "container" },
 }
 
@@ -381,7 +394,7 @@ M.container_methods = {
   ns = { args = {} }, running = { args = {}, deleted_ok = true },
   exec = { args = { A("cmd"), opt(O("netns exec", { keys = { "input", "timeout" } })) },
            base = function() return { "true" } end },
-  stop = { args = {} },
+  stop = { args = {}, deleted_ok = true }, -- stopping a stopped container does nothing
   noun = { "container", "netns" },
 }
 
@@ -393,7 +406,7 @@ M.docker_functions = {
   start = { args = { A("str") }, base = function() return { "bi-ds" } end, slow = true },
   rm = { args = { A("str"), opt(A("bool")) }, base = function() return { "bi-ds" } end, slow = true },
   exec = { args = { A("str"), A("cmd"), opt(O("netns exec", { keys = { "input", "timeout" } })) },
-           base = function() return { "bi-d", "true" } end, slow = true },
+           base = function() return { "bi-d", "true" } end, slow = true, noun = { "docker", "container", "netns" } },
   pid = { args = { A("str") }, base = function() return { "bi-d" } end, slow = true },
   network_ls = { args = {}, slow = true },
   network_inspect = { args = { A("str") }, base = function() return { "bridge" } end, slow = true },
@@ -408,16 +421,16 @@ M.docker_functions = {
 
 M.check_functions = {
   recv = "check",
-  ok = { args = { A("any"), opt(A("str")), opt(A("any")) }, base = function() return { true, "bi" } end },
-  equal = { args = { A("any"), A("any"), opt(A("str")) }, base = function() return { 1, 1, "bi" } end },
-  match = { args = { A("str"), A("str"), opt(A("str")) }, base = function() return { "abc", "b", "bi" } end },
-  raises = { args = { A("fn"), opt(A("str")), opt(A("str")) },
+  ok = { args = { A("any"), opt(A("desc")), opt(A("any")) }, base = function() return { true, "bi" } end },
+  equal = { args = { A("any"), A("any"), opt(A("desc")) }, base = function() return { 1, 1, "bi" } end },
+  match = { args = { A("any"), A("data"), opt(A("desc")) }, base = function() return { "abc", "b", "bi" } end },
+  raises = { args = { A("fn"), opt(A("data")), opt(A("desc")) },
              base = function() return { function() error("x") end, "x", "bi" } end },
   reachable = { args = { A("Netns"), A("target"), opt(O(check_opts)) },
                 base = function(f) return { f.A, "127.0.0.1", { count = 1, timeout = 0.2 } } end },
   unreachable = { args = { A("Netns"), A("target"), opt(O(check_opts)) },
                   base = function(f) return { f.A, "198.51.100.99", { timeout = 0.1 } } end },
-  noun = { "check" },
+  noun = { "check", "ping" }, -- a check's error may be the probe's own
 }
 
 -- Methods not called: presentation helpers that build the text of a
@@ -425,7 +438,9 @@ M.check_functions = {
 M.skip = {
   ["Netns:inside"] = "builds a traced command line", ["Netns:ip"] = "builds a traced command line",
   ["Netns:ref"] = "builds a traced command line", ["Netns:label"] = "text for messages",
-  ["netns.pid"] = "the process id", ["bridge.new"] = "a handle for a name (its methods are called)",
+  ["netns.pid"] = "the process id",
+  ["netns.check"] = "a helper of the other modules: the caller names the op",
+  ["bridge.new"] = "a handle for a name (its methods are called)",
 }
 
 return M

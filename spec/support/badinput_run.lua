@@ -56,9 +56,10 @@ local function start(job)
   job.out, job.err, job.pidfile, job.status = base .. ".out", base .. ".err", base .. ".pid", base .. ".status"
   local cmd = string.format("%s lua spec/support/badinput_driver.lua %s %s %s", quote(program.program),
                             quote(job.out), job.mode, ranges(job.ids))
-  os.execute(string.format("( %s </dev/null >/dev/null 2>%s & echo $! > %s; wait $!; echo $? > %s.tmp; mv %s.tmp %s ) &",
-                           cmd, quote(job.err), quote(job.pidfile), quote(job.status), quote(job.status),
-                           quote(job.status)))
+  -- in the background: the pid to kill a stalled one, the status once over
+  local status = quote(job.status)
+  os.execute(string.format("( %s </dev/null >/dev/null 2>%s & echo $! > %s; wait $!; echo $? > %s.tmp; " ..
+                           "mv %s.tmp %s ) &", cmd, quote(job.err), quote(job.pidfile), status, status, status))
   job.started = core.clock()
   job.last_line, job.last_change = nil, core.clock()
 end
