@@ -59,6 +59,7 @@ describe("bad input (generated from the option specs and method tables)", functi
     local missing = {}
     for _, op in ipairs(result.info.undeclared) do missing[#missing + 1] = "not in core.options(): " .. op end
     for _, name in ipairs(result.info.unmapped) do missing[#missing + 1] = "no signature in the map: " .. name end
+    for _, op in ipairs(result.info.unused) do missing[#missing + 1] = "declared, used by no call: " .. op end
     assert.are.same({}, missing)
   end)
 end)

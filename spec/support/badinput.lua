@@ -267,6 +267,7 @@ end
 -- (recorded as undeclared), or the map's own Lua-level spec.
 local function spec_of(a, info)
   if type(a.op) == "table" then return a.op, nil end
+  info.used[a.op] = true
   local s = declared()[a.op]
   if not s then
     s = map.fallback[a.op]
@@ -316,6 +317,15 @@ local function mutate(base, n, i, value)
   return args, math.max(n, i)
 end
 
+-- What else an option needs to be read at all: the map's `with`, or, for
+-- a table named after a kind in a spec with a kind ({kind =, bridge =
+-- {...}}), that kind, without a peer.
+local function with_of(t, spec, key)
+  if t.with and t.with[key] then return t.with[key] end
+  if spec.kind and spec[key] and spec[key].type == "table" then return { kind = key, peer = false } end
+  return {}
+end
+
 -- Option cases for the options argument i of a target (a list of
 -- option tables when a.k is "list": its first item is changed).
 local function option_cases(t, i, a, emit)
@@ -345,7 +355,7 @@ local function option_cases(t, i, a, emit)
       for _, v in ipairs(bad_option(o, friendly)) do
         if not listed_valid(op, key, v) then
           emit(around(path, function(top, nested)
-            for wk, wv in pairs((t.with or {})[path or key] or {}) do top[wk] = wv or nil end
+            for wk, wv in pairs(with_of(t, spec, path or key)) do top[wk] = wv or nil end
             nested[key] = v
           end), key, prefix .. key .. " = " .. text(v))
         end
@@ -494,7 +504,7 @@ end
 
 function M.cases()
   if cases then return cases, info end
-  cases, info = {}, { unmapped = {}, undeclared = {}, skipped = {}, stale = {}, targets = 0 }
+  cases, info = {}, { unmapped = {}, undeclared = {}, skipped = {}, stale = {}, targets = 0, used = {} }
   for _, g in ipairs(groups()) do
     local present = {}
     for _, name in ipairs(g.names) do
@@ -521,6 +531,10 @@ function M.cases()
   for op in pairs(info.undeclared) do ops[#ops + 1] = op end
   table.sort(ops)
   info.undeclared = ops
+  info.unused = {}
+  for _, op in ipairs(sorted_keys(declared())) do
+    if not info.used[op] then info.unused[#info.unused + 1] = op end
+  end
   return cases, info
 end
 

@@ -13,6 +13,10 @@ local program = require("spec.support.program")
 
 local M = {}
 
+-- The classes of a bad call that fail the spec, worst first.
+local ORDER = { "crash", "hang", "silent", "internal", "leftover", "setup", "unanswered" }
+M.FAILING = ORDER
+
 M.PARALLEL = 2
 M.BATCH = 150
 M.STALL = bi.CALL_LIMIT + 1 -- seconds without an answer: a hang
@@ -59,7 +63,8 @@ local function start(job)
   -- in the background: the pid to kill a stalled one, the status once over
   local status = quote(job.status)
   os.execute(string.format("( %s </dev/null >/dev/null 2>%s & echo $! > %s; wait $!; echo $? > %s.tmp; " ..
-                           "mv %s.tmp %s ) &", cmd, quote(job.err), quote(job.pidfile), status, status, status))
+                           "mv %s.tmp %s ) 2>/dev/null &", cmd, quote(job.err), quote(job.pidfile),
+                           status, status, status))
   job.started = core.clock()
   job.last_line, job.last_change = nil, core.clock()
 end
@@ -235,6 +240,12 @@ function M.all()
                                     left = r and r.left }
     end
   end
+  local rank = {}
+  for i, class in ipairs(M.FAILING) do rank[class] = i end
+  table.sort(offenders, function(x, y)
+    if rank[x.class] ~= rank[y.class] then return (rank[x.class] or 99) < (rank[y.class] or 99) end
+    return x.case.id < y.case.id
+  end)
   local failed_controls = {}
   for _, c in ipairs(controls) do if not c.ok then failed_controls[#failed_controls + 1] = c end end
   if #controls ~= n_controls then
@@ -256,8 +267,6 @@ end
 
 ---------------------------------------------------------------- the report
 
-local ORDER = { "crash", "hang", "silent", "internal", "leftover", "setup", "unanswered" }
-M.FAILING = ORDER
 
 function M.totals_line(r)
   local t = r.totals
@@ -324,6 +333,7 @@ function M.report_text(r)
   section(string.format("controls that failed (a valid call the cases change; %d run):", r.n_controls), failed)
   section("problems no single call is blamed for:", r.notes)
   section("option sets not declared in core.options() (the map's fallback spec stands in):", r.info.undeclared)
+  section("option sets in core.options() that no call uses (a name in the map to change?):", r.info.unused)
   section("public functions and methods without a signature in the map (only receiver cases):", r.info.unmapped)
   section("in the map but not in the method tables any more:", r.info.stale)
   section("not called:", r.info.skipped)
