@@ -153,13 +153,16 @@ BAD.addr = function()
   return list({ "", NUL, MB, "300.1.1.1", "198.51.100.1/24", "bi-nosuch", "1.2.3.4.5" }, WRONG_STR)
 end
 BAD.target = function()
-  return list({ "", NUL, MB, "300.1.1.1", "198.51.100.1/24", "bi-nosuch", {}, { 5 }, { "" } }, { true, 5 })
+  return list({ "", NUL, MB, "300.1.1.1", "198.51.100.1/24", "bi-nosuch", { 5 }, { "" } }, { true, 5 })
 end
 BAD.mac = function()
   return list({ "", NUL, MB, "zz:zz:zz:zz:zz:zz", "02:00:00:00:00", "02:00:00:00:00:00:00", "02:00:00:00:00:0g" },
               WRONG_STR)
 end
-BAD.sysctl = function() return list({ "", NUL, MB, "net.ipv4.bi_nosuch" }, WRONG_STR) end
+BAD.sysctl = function(a)
+  -- a key the kernel lacks is an error to read or write, not to name
+  return list({ "", NUL, MB, not a.name_only and "net.ipv4.bi_nosuch" or nil }, WRONG_STR)
+end
 BAD.sysval = function() return { NUL, true, {} } end
 BAD.port = function(a) return ints(a.min or 1, a.max or 65535) end
 BAD.int = function(a) return ints(a.min, a.max) end
@@ -374,8 +377,8 @@ local function gen_target(g, name, t, target)
   local base = t.base or function() return {} end
   local n = #sig
   local noun = t.noun or g.noun or { first_word(name) }
-  local common = { target = target, binding = g.binding(name), noun = noun, isolated = t.isolated,
-                   slow = t.slow, setup = t.setup, group = g }
+  local common = { target = target, binding = g.binding(name), noun = noun, isolated = t.isolated or t.bare,
+                   bare = t.bare, slow = t.slow, setup = t.setup, group = g }
   local function emit(label, make, mention, recv)
     local c = copy(common)
     c.label, c.make, c.mention, c.recv = label, make, mention, recv
@@ -610,7 +613,14 @@ end
 -- {pattern, plain, what}: what an internal error gives away.
 local MARKERS = {
   { "bad argument", true, "a luaL argument error" },
-  { "attempt to ", true, "a Lua runtime error" },
+  -- Lua's own runtime errors ("attempt to use a closed netns" is nslab's)
+  { "attempt to index", true, "a Lua runtime error" },
+  { "attempt to call", true, "a Lua runtime error" },
+  { "attempt to perform", true, "a Lua runtime error" },
+  { "attempt to concatenate", true, "a Lua runtime error" },
+  { "attempt to compare", true, "a Lua runtime error" },
+  { "attempt to get length", true, "a Lua runtime error" },
+  { "attempt to yield", true, "a Lua runtime error" },
   { "number has no integer representation", true, "a Lua conversion error" },
   { "stack traceback", true, "a traceback" },
   { "'?'", true, "an unnamed function" },

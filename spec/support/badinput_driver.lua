@@ -329,7 +329,7 @@ local function run_cases(ids)
   end
   for k, id in ipairs(ids) do
     local case = cases[id]
-    local visible = VISIBLE[case.group.prefix]
+    local visible = not case.bare and VISIBLE[case.group.prefix]
     if visible and not rawget(f, visible) then
       look(ids[k - 1])
       local ok_v, err_v = pcall(function() return f[visible] end)

@@ -27,6 +27,8 @@ local function opt(a) a.opt = true return a end
 
 M.A, M.O = A, O
 
+local SECONDS = A("num", { min = 0, max = 3600 }) -- a socket's or a container's timeout
+
 ---------------------------------------------------------------- option specs
 
 -- Specs of the option sets that core.options() does not declare yet, in its
@@ -86,7 +88,6 @@ M.fallback = {
                      pid = { type = "integer", min = 1, max = 4194304 } },
   ["tcp listen"] = { reuseaddr = { type = "boolean" }, backlog = { type = "integer", min = 1, max = 65535 } },
   ["tcp connect"] = { timeout = { type = "number", min = 0, max = 3600 } },
-  ["udp bind"] = {},
   ["udp send"] = { from_port = { type = "integer", min = 0, max = 65535 },
                    timeout = { type = "number", min = 0, max = 3600 } },
   ["container start"] = { hostname = { type = "string", max = 64 }, uts = { type = "boolean" },
@@ -137,8 +138,9 @@ M.core_functions = {
   netns_list = { args = {} },
   netns_delete = { args = { A("nsname") }, base = function() return { "bi-del" } end,
                    setup = function(f) f.core.netns_create("bi-del"):close() end },
-  sysctl_path = { args = { A("sysctl") }, base = function() return { "net.ipv4.ip_forward" } end },
-  container_start = { args = { O("container start") }, base = function(f) return { { net = f.Ah } } end,
+  sysctl_path = { args = { A("sysctl", { name_only = true }) }, base = function() return { "net.ipv4.ip_forward" } end },
+  container_start = { args = { opt(O("container start")) },
+                      base = function(f) return { { net = f.Ah } } end,
                       noun = { "container" } },
   clock = { args = {} },
   sleep = { args = { A("num", { min = 0, max = 1e9 }) }, base = function() return { 0 } end },
@@ -199,7 +201,7 @@ M.core_methods = {
                  base = function() return { "127.0.0.1", 0 } end, noun = { "tcp" } },
   tcp_connect = { args = { A("addr"), A("port", { min = 1 }), opt(O("tcp connect")) },
                   base = function(f) return { "127.0.0.1", f.tcp_port, { timeout = 0.5 } } end, noun = { "tcp" } },
-  udp_bind = { args = { A("addr"), A("port", { min = 0 }), opt(O("udp bind")) },
+  udp_bind = { args = { A("addr"), A("port", { min = 0 }) },
                base = function() return { "127.0.0.1", 0 } end, noun = { "udp" } },
   udp_send = { args = { A("addr"), A("port", { min = 1 }), A("data"), opt(O("udp send")) },
                base = function() return { "127.0.0.1", 9, "x" } end, noun = { "udp" } },
@@ -213,17 +215,19 @@ M.core_methods = {
 -- Methods of other core userdata, by receiver (a fixture object).
 M.core_objects = {
   udp = { -- ns:udp_bind(...)
-    sendto = { args = { A("data"), A("addr"), A("port", { min = 1 }) },
+    sendto = { args = { A("data"), A("addr"), A("port", { min = 1 }), opt(SECONDS) },
                base = function() return { "x", "127.0.0.1", 9 } end },
-    recvfrom = { args = { opt(A("int", { min = 1, max = 65536 })), opt(A("num", { min = 0, max = 3600 })) },
+    recvfrom = { args = { opt(A("int", { min = 1, max = 65536 })), opt(SECONDS) },
                  base = function() return { 10, 0.01 } end },
     close = { args = {}, deleted_ok = true }, port = { args = {} }, local_address = { args = {} },
-    peer = { args = {}, deleted_ok = true }, accept = { args = {} }, send = { args = { A("data") } },
-    recv = { args = {} }, shutdown = { args = {} },
+    peer = { args = {}, deleted_ok = true },
+    -- tcp's, on a udp socket: refused whatever the arguments
+    accept = { args = { opt(SECONDS) } }, send = { args = { A("data"), opt(SECONDS) } },
+    recv = { args = { opt(A("int", { min = 1, max = 16 << 20 })), opt(SECONDS) } }, shutdown = { args = {} },
     noun = { "udp", "tcp", "socket" },
   },
   proc = { -- core.container_start{...}
-    pid = { args = {} }, running = { args = {}, deleted_ok = true },
+    pid = { args = {}, deleted_ok = true }, running = { args = {}, deleted_ok = true },
     stop = { args = { opt(A("signal")), opt(A("num", { min = 0, max = 3600 })) },
              base = function() return { "TERM", 1 } end,
              deleted_ok = true },
@@ -381,8 +385,8 @@ M.batch_methods = {
 }
 
 M.container_functions = {
-  start = { args = { O({ name = { type = "string", max = 64 }, hostname = { type = "string", max = 64 },
-                         net = { type = "netns" } }, { friendly = true }) },
+  start = { args = { opt(O({ name = { type = "string", max = 64 }, hostname = { type = "string", max = 64 },
+                             net = { type = "netns" } }, { friendly = true })) },
             base = function() return { { name = "bi-c" } } end },
   is = { args = { opt(A("any")) }, base = function() return { 1 } end },
   noun = { "container" },
@@ -398,8 +402,8 @@ M.container_methods = {
 }
 
 M.docker_functions = {
-  run = { args = { O({ name = { type = "string", max = 64 }, network = { type = "string", max = 64 },
-                       hostname = { type = "string", max = 64 }, publish = { type = "any" } }) },
+  run = { args = { opt(O({ name = { type = "string", max = 64 }, network = { type = "string", max = 64 },
+                           hostname = { type = "string", max = 64 }, publish = { type = "any" } })) },
           base = function() return { { name = "bi-r", network = "none" } } end, slow = true },
   stop = { args = { A("str") }, base = function() return { "bi-d" } end, slow = true },
   start = { args = { A("str") }, base = function() return { "bi-ds" } end, slow = true },
@@ -413,15 +417,17 @@ M.docker_functions = {
                                               gateway = { type = "string", max = 64 } }) },
                      base = function() return { "bi-net", { subnet = "10.99.0.0/24" } } end, slow = true },
   container = { args = { A("str") }, base = function() return { "bi-d" } end, slow = true },
-  daemon = { args = {}, slow = true }, new = { args = {}, slow = true }, reset = { args = {} },
+  -- new: a second daemon beside the fixture's would clash on docker0
+  daemon = { args = {}, slow = true }, new = { args = {}, slow = true, bare = true }, reset = { args = {} },
   mac_of = { args = { A("addr") }, base = function() return { "172.17.0.2" } end },
   noun = { "docker" },
 }
 
 M.check_functions = {
   recv = "check",
-  ok = { args = { A("any"), opt(A("desc")), opt(A("any")) }, base = function() return { true, "bi" } end },
-  equal = { args = { A("any"), A("any"), opt(A("desc")) }, base = function() return { 1, 1, "bi" } end },
+  -- a condition or a value may be nil
+  ok = { args = { opt(A("any")), opt(A("desc")), opt(A("any")) }, base = function() return { true, "bi" } end },
+  equal = { args = { opt(A("any")), opt(A("any")), opt(A("desc")) }, base = function() return { 1, 1, "bi" } end },
   match = { args = { A("any"), A("data"), opt(A("desc")) }, base = function() return { "abc", "b", "bi" } end },
   raises = { args = { A("fn"), opt(A("data")), opt(A("desc")) },
              base = function() return { function() error("x") end, "x", "bi" } end },
