@@ -329,26 +329,33 @@ local function with_of(t, spec, key)
   return {}
 end
 
--- Option cases for the options argument i of a target (a list of
--- option tables when a.k is "list": its first item is changed).
+-- Option cases for the options argument i of a target: the table under
+-- test is at a.at within the argument (a list of keys: {1} for the first
+-- item of a list, {1, "exprs", 2} for the second item of its exprs).
 local function option_cases(t, i, a, emit)
   local spec, op = spec_of(a, info)
   local friendly = a.friendly or t.friendly
-  local item = a.k == "list"
-  -- change(top, nested): top is the options table, nested the table at
-  -- path within it (or top); returns the new argument i
+  local at = a.at or {}
+  -- change(top, nested): top is the table under test, nested the table at
+  -- path within it (or top); returns the new argument i, copied along at
   local function around(path, change)
     return function(base)
-      local arg = copy(base[i])
-      local top = item and copy(arg[1]) or arg or {}
-      local nested = top
-      if path then
-        nested = copy(top[path]) or {}
-        top[path] = nested
+      local function dig(v, depth)
+        if depth > #at then
+          local top = copy(v) or {}
+          local nested = top
+          if path then
+            nested = copy(top[path]) or {}
+            top[path] = nested
+          end
+          change(top, nested)
+          return top
+        end
+        local c = copy(v) or {}
+        c[at[depth]] = dig(c[at[depth]], depth + 1)
+        return c
       end
-      change(top, nested)
-      if item then arg[1] = top return arg end
-      return top
+      return dig(base[i], 1)
     end
   end
   local function walk(s, path, prefix)
@@ -393,8 +400,13 @@ local function gen_target(g, name, t, target)
     end
     if a.k == "opts" or (a.k == "list" and a.item.k == "opts") then
       local item = a.k == "list" and a.item or a
-      option_cases(t, i, a.k == "list" and { k = "list", op = item.op, keys = item.keys, field = item.field,
-                                              friendly = item.friendly } or a,
+      local at = item.at
+      if a.k == "list" then
+        at = { 1 }
+        for _, k in ipairs(item.at or {}) do at[#at + 1] = k end
+      end
+      option_cases(t, i, { k = item.k, op = item.op, keys = item.keys, field = item.field, friendly = item.friendly,
+                           at = at },
         function(change, mention, what)
           emit(string.format("%s(arg %d: %s)", target, i, what), function(f)
             local b = base(f)
@@ -434,6 +446,9 @@ local function gen_target(g, name, t, target)
     end
   end
 end
+
+local function A_list(item) return { k = "list", item = item, nonempty = true } end
+local function O_of(op, at) return { k = "opts", op = op, at = at } end
 
 local function without(names, name)
   local out = {}
@@ -520,6 +535,16 @@ function M.cases()
         info.unmapped[#info.unmapped + 1] = target
         gen_target(g, name, { args = {}, unmapped = true }, target)
         info.targets = info.targets + 1
+      elseif t.variants then
+        -- one target in several shapes: {label, op, base(f) of the item, at}
+        for _, v in ipairs(t.variants) do
+          local item_base = v[3]
+          local vt = { name = name, noun = t.noun, variant = v[1],
+                       args = { A_list(O_of(v[2], v[4])) },
+                       base = function(f) return { { item_base(f) } } end }
+          gen_target(g, name, vt, target .. "[" .. v[1] .. "]")
+          info.targets = info.targets + 1
+        end
       else
         t.name = name
         gen_target(g, name, t, target)
@@ -547,6 +572,11 @@ function M.controls()
   for _, g in ipairs(groups()) do
     for _, name in ipairs(g.names) do
       local t = g.map[name]
+      for _, v in ipairs(type(t) == "table" and t.variants or {}) do
+        local item_base = v[3]
+        out[#out + 1] = { target = g.prefix .. name .. "[" .. v[1] .. "]", group = g, name = name,
+                          binding = g.binding(name), make = function(f) return { { item_base(f) } }, 1 end }
+      end
       if type(t) == "table" and t.base and not skipped(g, name) and not t.isolated then
         out[#out + 1] = { target = g.prefix .. name, group = g, name = name, setup = t.setup, slow = t.slow,
                           binding = g.binding(name), make = function(f) local b = t.base(f) return b, #t.args end }
@@ -574,7 +604,7 @@ end
 -- The function to call and its arguments (receiver first), for a case.
 function M.call_of(case, f)
   local g = case.group
-  local name = case.target:sub(#g.prefix + 1)
+  local name = case.target:sub(#g.prefix + 1):gsub("%[.*%]$", "")
   local args, n = case.make(f)
   local real = {}
   for i = 1, n do real[i] = resolve(args[i], f) end

@@ -61,6 +61,9 @@ local function fixture()
   f.T = f.A:nft_table("ip", "bi")
   f.CH = f.T:chain("bi-c")
   f.CH:rule("ip saddr 198.51.100.1 counter accept")
+  f.T:chain("bi-j") -- a jump's target
+  f.T:chain("bi-post", { type = "nat", hook = "postrouting", priority = 100 })
+  f.T:chain("bi-pre", { type = "nat", hook = "prerouting", priority = -100 })
   f.rule_handle = f.CH:rules()[1].handle
   setmetatable(f, { __index = function(t, k)
     local make = build[k]

@@ -92,18 +92,40 @@ M.fallback = {
                    timeout = { type = "number", min = 0, max = 3600 } },
   ["container start"] = { hostname = { type = "string", max = 64 }, uts = { type = "boolean" },
                           ipc = { type = "boolean" }, net = { type = "netns" } },
-  ["nft op"] = {
-    op = { type = "choice", choices = { "add", "insert", "delete", "flush" }, required = true },
-    object = { type = "choice", choices = { "table", "chain", "rule" }, required = true },
-    family = { type = "choice", choices = { "ip", "ip6", "inet", "bridge" }, required = true },
-    table = { type = "string", max = 256, required = true }, chain = { type = "string", max = 256 },
-    type = { type = "choice", choices = { "filter", "nat", "route" } },
-    hook = { type = "choice", choices = { "prerouting", "input", "forward", "output", "postrouting" } },
-    priority = { type = "integer", min = -2147483648, max = 2147483647 },
-    policy = { type = "choice", choices = { "accept", "drop" } },
-    handle = { type = "integer", min = 1, max = math.maxinteger }, exprs = { type = "any" },
-  },
 }
+-- nf_tables ops and rule items, as the nft vocabulary declares them
+local FAMILY = { type = "choice", choices = { "ip", "ip6", "inet", "bridge" } }
+local NAME = { type = "string", max = 255, required = true }
+local function nft_head(t)
+  t.op = { type = "choice", choices = { "add", "insert", "delete", "flush" }, required = true }
+  t.object = { type = "choice", choices = { "table", "chain", "rule", "ruleset" }, required = true }
+  t.family = FAMILY
+  return t
+end
+M.fallback["nft table"] = nft_head{ table = NAME }
+M.fallback["nft chain"] = nft_head{ table = NAME, chain = NAME }
+M.fallback["nft ruleset"] = nft_head{}
+M.fallback["nft add chain"] = nft_head{
+  table = NAME, chain = NAME,
+  type = { type = "choice", choices = { "filter", "nat", "route" } },
+  hook = { type = "choice", choices = { "prerouting", "input", "forward", "output", "postrouting" } },
+  priority = { type = "integer", min = -2147483648, max = 2147483647 },
+  policy = { type = "choice", choices = { "accept", "drop" } },
+}
+M.fallback["nft add rule"] = nft_head{ table = NAME, chain = NAME, exprs = { type = "table", required = true },
+                                        handle = { type = "integer", min = 1, max = 2 ^ 53 } }
+M.fallback["nft delete rule"] = nft_head{ table = NAME, chain = NAME,
+                                           handle = { type = "integer", min = 1, max = 2 ^ 53, required = true } }
+M.fallback["nft rule match"] = { key = { type = "string", max = 64, required = true },
+                                 op = { type = "choice", choices = { "==", "!=" } }, value = { type = "any" } }
+M.fallback["nft rule counter"] = { packets = { type = "integer", min = 0, max = 2 ^ 53 },
+                                   bytes = { type = "integer", min = 0, max = 2 ^ 53 } }
+M.fallback["nft rule jump"] = { chain = NAME }
+M.fallback["nft rule goto"] = { chain = NAME }
+M.fallback["nft rule snat"] = { addr = { type = "string", max = 64, required = true },
+                                port = { type = "integer", min = 1, max = 65535 } }
+M.fallback["nft rule dnat"] = M.fallback["nft rule snat"]
+M.fallback["nft rule log"] = { prefix = { type = "string", min = 0, max = 127 } }
 M.fallback["route del"] = M.fallback["route add"]
 
 -- Values that a spec's type alone would call bad but the option takes.
@@ -126,6 +148,10 @@ local chain_opts = {
 }
 local chain_base = { type = "filter", hook = "input", priority = 0, policy = "accept" }
 
+local function RULE_OP(chain, exprs)
+  return { op = "add", object = "rule", family = "ip", table = "bi", chain = chain, exprs = exprs }
+end
+
 ---------------------------------------------------------------- nslab.core
 
 -- Module functions of nslab.core.
@@ -138,7 +164,8 @@ M.core_functions = {
   netns_list = { args = {} },
   netns_delete = { args = { A("nsname") }, base = function() return { "bi-del" } end,
                    setup = function(f) f.core.netns_create("bi-del"):close() end },
-  sysctl_path = { args = { A("sysctl", { name_only = true }) }, base = function() return { "net.ipv4.ip_forward" } end },
+  sysctl_path = { args = { A("sysctl", { name_only = true }) },
+                  base = function() return { "net.ipv4.ip_forward" } end },
   container_start = { args = { opt(O("container start")) },
                       base = function(f) return { { net = f.Ah } } end,
                       noun = { "container" } },
@@ -157,6 +184,9 @@ M.core_functions = {
                   end,
                   noun = { "check_value", "bi", "option spec" } },
   world_fresh = { args = {}, isolated = true, noun = { "world" } },
+  nft_rule = { args = { A("choice", { choices = FAMILY.choices }), A("table"), opt(A("bool")) },
+               base = function() return { "ip", { { "counter" } } } end, noun = { "nft" } },
+  nft_vocabulary = { args = {}, noun = { "nft" } },
 }
 
 -- Methods of a core netns handle (the userdata's method table).
@@ -205,9 +235,37 @@ M.core_methods = {
                base = function() return { "127.0.0.1", 0 } end, noun = { "udp" } },
   udp_send = { args = { A("addr"), A("port", { min = 1 }), A("data"), opt(O("udp send")) },
                base = function() return { "127.0.0.1", 9, "x" } end, noun = { "udp" } },
-  nft_apply = { args = { A("list", { item = O("nft op"), nonempty = true }) },
-                base = function() return { { { op = "add", object = "table", family = "ip", table = "bi-t2" } } } end,
-                noun = { "nft" } },
+  -- one op of each shape, and a rule of each item; at: where in the op
+  -- the options under test are
+  nft_apply = { noun = { "nft" }, variants = {
+    { "table", "nft table", function() return { op = "add", object = "table", family = "ip", table = "bi-t2" } end },
+    { "add chain", "nft add chain", function()
+      return { op = "add", object = "chain", family = "ip", table = "bi", chain = "bi-c9", type = "filter",
+               hook = "input", priority = 0, policy = "accept" }
+    end },
+    { "chain", "nft chain", function()
+      return { op = "flush", object = "chain", family = "ip", table = "bi", chain = "bi-c" }
+    end },
+    { "ruleset", "nft ruleset", function() return { op = "flush", object = "ruleset", family = "ip" } end },
+    { "add rule", "nft add rule", function() return RULE_OP("bi-c", { { "counter" } }) end },
+    { "delete rule", "nft delete rule", function(f)
+      return { op = "delete", object = "rule", family = "ip", table = "bi", chain = "bi-c", handle = f.rule_handle }
+    end },
+    { "match", "nft rule match", function()
+      return RULE_OP("bi-c", { { "match", key = "ip saddr", op = "==", value = "198.51.100.1" } })
+    end, { "exprs", 1 } },
+    { "counter", "nft rule counter", function() return RULE_OP("bi-c", { { "counter" } }) end, { "exprs", 1 } },
+    { "jump", "nft rule jump", function() return RULE_OP("bi-c", { { "jump", chain = "bi-j" } }) end, { "exprs", 1 } },
+    { "goto", "nft rule goto", function() return RULE_OP("bi-c", { { "goto", chain = "bi-j" } }) end, { "exprs", 1 } },
+    { "snat", "nft rule snat", function() return RULE_OP("bi-post", { { "snat", addr = "198.51.100.1" } }) end,
+      { "exprs", 1 } },
+    { "dnat", "nft rule dnat", function()
+      return RULE_OP("bi-pre", { { "match", key = "meta l4proto", op = "==", value = "tcp" },
+                                 { "dnat", addr = "198.51.100.1", port = 80 } })
+    end, { "exprs", 2 } },
+    { "log", "nft rule log", function() return RULE_OP("bi-c", { { "log", prefix = "bi" } }) end, { "exprs", 1 } },
+  } },
+
   nft_list = { args = { opt(A("choice", { choices = { "ip", "ip6", "inet", "bridge" } })), opt(A("nftname")) },
                base = function() return { "ip", "bi" } end, noun = { "nft" } },
 }
