@@ -186,7 +186,10 @@ BAD.nsopen = function()
   return list(BAD.Netns(), { { bi_bogus = 1 }, { pid = 0 }, { pid = -1 }, { pid = 1.5 }, { pid = "1" },
                               { path = 5 }, { path = "" }, { path = NUL }, { pid = 1, path = "/proc/1/ns/net" } })
 end
-BAD.port_link = function() return list({ "", NUL, N16, MB, "bi-nosuch", fx("deleted_link") }, { 5, true, {} }) end
+-- a Bridge's port: a Link, a name or an ifindex
+BAD.port_link = function()
+  return list({ "", NUL, N16, MB, "bi-nosuch", 0, -1, 1.5, fx("deleted_link") }, { true, {} })
+end
 BAD.port = BAD.port
 BAD.nfttable = function() return { 5, "bi", {}, fx("deleted_T") } end
 BAD.nftchain = function() return { 5, "bi-c", {}, fx("deleted_CH") } end

@@ -364,13 +364,15 @@ M.link_methods = {
   wait = { args = { opt(A("choice", { choices = { "UP", "DOWN", "UNKNOWN", "LOWERLAYERDOWN" } })),
                     opt(A("num", { min = 0, max = 3600 })) },
            base = function() return { "UP", 0.1 } end },
-  set = { args = { O("link set", { keys = { "up", "mtu", "address", "name", "addrgenmode" } }) },
+  -- set(nil) is no change (link.lua says so); rename() and the others are not
+  set = { args = { opt(O("link set", { keys = { "up", "mtu", "address", "name", "addrgenmode" } })) },
           base = function() return { {} } end },
   up = { args = {} }, down = { args = {} },
   rename = { args = { A("ifname") }, base = function() return { "bi-ren0" } end },
   set_mtu = { args = { A("int", { min = 68, max = 65535 }) }, base = function() return { 1400 } end },
   set_address = { args = { A("mac") }, base = function() return { "02:00:00:00:00:0a" } end },
-  wait_ipv6 = { args = { opt(A("num", { min = 0, max = 3600 })) }, base = function() return { 0.1 } end },
+  wait_ipv6 = { args = { opt(A("num", { min = 0, max = 3600 })) }, base = function() return { 0.1 } end,
+                noun = { "link", "addr" } },
   set_netns = { args = { A("Netns"), opt(A("ifname")) }, base = function(f) return { f.B, "bi-mv0" } end },
   delete = { args = {} },
   addr_add = { args = { A("prefix"), opt(O("addr add")) }, base = function() return { "203.0.113.9/24" } end,
@@ -503,6 +505,7 @@ M.skip = {
   ["Netns:ref"] = "builds a traced command line", ["Netns:label"] = "text for messages",
   ["netns.pid"] = "the process id",
   ["netns.check"] = "a helper of the other modules: the caller names the op",
+  ["nft.priority_text"] = "text for display, of a priority nslab holds",
   ["bridge.new"] = "a handle for a name (its methods are called)",
 }
 
