@@ -191,7 +191,8 @@ function M.all()
       return
     end
     local stderr = (slurp(job.err) or ""):gsub("%s+$", "")
-    local tail = bi.short(stderr:match("([^\n]*)$") or "", 200)
+    -- what the process said as it died: a sanitizer's summary, or its last line
+    local tail = bi.short(stderr:match("SUMMARY: ([^\n]*)") or stderr:match("([^\n]*)$") or "", 200)
     if begun then
       if job.killed then
         results[begun] = { class = "hang", why = string.format("no answer within %d s", M.STALL) }
