@@ -378,6 +378,9 @@ void lnslab_check_arg(lua_State *L, int idx, const char *op,
                       const char *object, const char *what,
                       const struct lopt *spec, struct lopt_val *out) {
   idx = lua_absindex(L, idx);
+  /* An absent argument must stay absent: else the label pushed next
+     would take its slot and be checked as its value. */
+  if (idx > lua_gettop(L)) lua_settop(L, idx);
   const char *label = lua_pushfstring(L, "argument %d (%s)", idx - self_slots(L), what);
   lnslab_check_value(L, idx, op, object, label, spec, out);
   lua_pop(L, 1);
