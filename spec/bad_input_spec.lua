@@ -34,6 +34,7 @@ describe("bad input (generated from the option specs and method tables)", functi
     result = run.all()
     run.write_report(result, REPORT)
     print("bad input: " .. run.totals_line(result) .. " (" .. REPORT .. ")")
+    for _, why in ipairs(result.skipped) do print("bad input: skip control " .. why) end
   end)
 
   it("refuses every bad call with a clean error, in bounded time, leaving nothing", function()

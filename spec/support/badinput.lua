@@ -281,13 +281,14 @@ local function spec_of(a, info)
     info.undeclared[a.op] = true
   end
   if not s then return {}, a.op end
-  if a.field then s = (s[a.field] and s[a.field].fields) or {} end
-  if a.keys then
+  local fields = a.field and ((s[a.field] and s[a.field].fields) or {})
+  if a.keys then -- some keys of the op, and a nested table's fields beside them (kinds.lua)
     local only = {}
     for _, k in ipairs(a.keys) do only[k] = s[k] end
-    s = only
+    for k, v in pairs(a.field and fields or {}) do only[k] = v end
+    return only, a.op
   end
-  return s, a.op
+  return fields or s, a.op
 end
 
 local function copy(t)
@@ -362,20 +363,36 @@ local function option_cases(t, i, a, emit)
       return dig(base[i], 1)
     end
   end
+  -- what else the option needs (with_of), then the change
+  local function needs(top, nested, path, key)
+    for wk, wv in pairs(with_of(t, spec, path or key)) do
+      if wk == path and type(wv) == "table" then -- the nested table's own base
+        for k, v in pairs(wv) do if nested[k] == nil then nested[k] = v end end
+      else
+        top[wk] = wv or nil
+      end
+    end
+  end
   local function walk(s, path, prefix)
-    emit(around(path, function(_, nested) nested.bi_bogus = 1 end), "bi_bogus", prefix .. "bi_bogus = 1")
+    emit(around(path, function(top, nested)
+      if path then needs(top, nested, path) end
+      nested.bi_bogus = 1
+    end), "bi_bogus", prefix .. "bi_bogus = 1")
     for _, key in ipairs(sorted_keys(s)) do
       local o = s[key]
       for _, v in ipairs(bad_option(o, friendly)) do
         if not listed_valid(op, key, v) then
           emit(around(path, function(top, nested)
-            for wk, wv in pairs(with_of(t, spec, path or key)) do top[wk] = wv or nil end
+            needs(top, nested, path, key)
             nested[key] = v
           end), key, prefix .. key .. " = " .. text(v))
         end
       end
       if o.required then
-        emit(around(path, function(_, nested) nested[key] = nil end), key, prefix .. "no " .. key)
+        emit(around(path, function(top, nested)
+          if path then needs(top, nested, path) end
+          nested[key] = nil
+        end), key, prefix .. "no " .. key)
       end
       if o.type == "table" and o.fields and not path then walk(o.fields, key, prefix .. key .. ".") end
     end

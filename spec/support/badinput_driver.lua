@@ -398,7 +398,10 @@ local function run_controls(ids)
       local fn, args, n = bi.call_of(case, f)
       return fn(table.unpack(args, 1, n))
     end)
-    say("C", i, c.target, ok and "ok" or "fail", ok and "" or bi.short(err, 300))
+    -- a kind this kernel lacks: the control says so (the cases still run:
+    -- what the core refuses before sending is refused all the same)
+    local lacking = not ok and tostring(err):find("Unknown device type", 1, true)
+    say("C", i, c.target, ok and "ok" or lacking and "skip" or "fail", ok and "" or bi.short(err, 300))
   end
 end
 

@@ -196,7 +196,12 @@ M.core_methods = {
   close = { args = {}, deleted_ok = true, noun = { "netns" } },
   run = { args = { A("fn") }, base = function() return { function() end } end, noun = { "netns" } },
   link_add = { args = { O("link add") },
-               base = function() return { { name = "bi-n0", kind = "veth", peer = "bi-n1" } } end },
+               base = function() return { { name = "bi-n0", kind = "veth", peer = "bi-n1" } } end,
+               -- a kind's own table needs that kind (derived), and some a parent or an id
+               with = { macvlan = { kind = "macvlan", peer = false, link = "bi-a0" },
+                        ipvlan = { kind = "ipvlan", peer = false, link = "bi-a0" },
+                        vlan = { kind = "vlan", peer = false, link = "bi-a0", vlan = { id = 5 } },
+                        vxlan = { kind = "vxlan", peer = false, vxlan = { id = 42 } } } },
   link_set = { args = { A("dev"), O("link set") }, base = function() return { "bi-a0", {} } end },
   link_del = { args = { A("dev") }, base = function() return { "bi-spare0" } end, noun = { "link" } },
   link_get = { args = { A("dev", { question = true }) }, base = function() return { "bi-a0" } end, noun = { "link" } },
@@ -297,6 +302,10 @@ M.core_objects = {
 
 local Netns = "A" -- the fixture's Netns "bi-a"
 
+local function KIND_KEYS(kind)
+  return { keys = { "netns", "link", "mtu" }, field = kind, friendly = true }
+end
+
 M.netns_functions = {
   add = { args = { A("nsname") }, base = function() return { "bi-new" } end },
   new = { args = {} },
@@ -343,6 +352,16 @@ M.netns_methods = {
   etc_file = { args = { A("str"), A("data") }, base = function() return { "hosts", "" } end, noun = { "netns" } },
   resolv_conf = { args = { A("list", { item = A("addr") }) }, base = function() return { { "192.0.2.53" } } end,
                   noun = { "netns" } },
+  -- nslab.kinds: the op's common keys and the kind's own, in one table
+  macvlan = { args = { A("ifname"), opt(O("link add", KIND_KEYS("macvlan"))) }, kind = "macvlan",
+              base = function() return { "bi-mv9", { link = "bi-a0", mode = "bridge" } } end, noun = { "link" } },
+  vxlan = { args = { A("ifname"), opt(O("link add", KIND_KEYS("vxlan"))) }, kind = "vxlan",
+            base = function() return { "bi-vx9", { id = 42, dstport = 4789, remote = "192.0.2.2" } } end,
+            noun = { "link" } },
+  vlan = { args = { A("ifname"), opt(O("link add", KIND_KEYS("vlan"))) }, kind = "vlan",
+           base = function() return { "bi-vl9", { link = "bi-a0", id = 5 } } end, noun = { "link" } },
+  ipvlan = { args = { A("ifname"), opt(O("link add", KIND_KEYS("ipvlan"))) }, kind = "ipvlan",
+             base = function() return { "bi-iv9", { link = "bi-a0", mode = "l2" } } end, noun = { "link" } },
   nft_table = { args = { A("choice", { choices = { "ip", "ip6", "inet", "bridge" } }), A("nftname") },
                 base = function() return { "ip", "bi-t3" } end, noun = { "nft" } },
   nft_batch = { args = { A("fn") }, base = function() return { function() end } end, noun = { "nft" } },

@@ -174,7 +174,7 @@ function M.all()
           notes[#notes + 1] = "the witness changed over calls " .. l[2] .. ".." .. l[3] .. ": " .. l[4]
         end
       elseif kind == "C" then
-        controls[#controls + 1] = { target = l[3], ok = l[4] == "ok", message = l[5] }
+        controls[#controls + 1] = { target = l[3], ok = l[4] ~= "fail", skip = l[4] == "skip", message = l[5] }
       elseif kind == "F" then
         notes[#notes + 1] = "the fixture could not be made (" .. job.mode .. " " .. ranges(job.ids) .. "): " .. l[2]
       elseif kind == "DONE" then
@@ -247,8 +247,11 @@ function M.all()
     if rank[x.class] ~= rank[y.class] then return (rank[x.class] or 99) < (rank[y.class] or 99) end
     return x.case.id < y.case.id
   end)
-  local failed_controls = {}
-  for _, c in ipairs(controls) do if not c.ok then failed_controls[#failed_controls + 1] = c end end
+  local failed_controls, skipped = {}, {}
+  for _, c in ipairs(controls) do
+    if not c.ok then failed_controls[#failed_controls + 1] = c end
+    if c.skip then skipped[#skipped + 1] = c.target .. ": " .. c.message end
+  end
   if #controls ~= n_controls then
     notes[#notes + 1] = string.format("%d of %d controls answered", #controls, n_controls)
   end
@@ -263,7 +266,7 @@ function M.all()
     slow[i] = string.format("%6.2f s  %-9s %s", slowest[i][2].seconds, slowest[i][2].class, slowest[i][1].label)
   end
   return { totals = totals, offenders = offenders, controls = failed_controls, n_controls = n_controls,
-           notes = notes, info = info, seconds = core.clock() - t0, slow = slow }
+           notes = notes, info = info, seconds = core.clock() - t0, slow = slow, skipped = skipped }
 end
 
 ---------------------------------------------------------------- the report
@@ -332,6 +335,7 @@ function M.report_text(r)
   local failed = {}
   for _, c in ipairs(r.controls) do failed[#failed + 1] = c.target .. ": " .. c.message end
   section(string.format("controls that failed (a valid call the cases change; %d run):", r.n_controls), failed)
+  section("controls skipped (this kernel lacks the kind; the core's own refusals still run):", r.skipped)
   section("problems no single call is blamed for:", r.notes)
   section("option sets not declared in core.options() (the map's fallback spec stands in):", r.info.undeclared)
   section("option sets in core.options() that no call uses (a name in the map to change?):", r.info.unused)
