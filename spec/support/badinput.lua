@@ -83,10 +83,17 @@ local function list(...)
   return out
 end
 
+-- n + d as an integer when n is one (2^53 + 1 as a float is 2^53)
+local function step(n, d)
+  local i = math.tointeger(n)
+  if i and ((d > 0 and i < math.maxinteger) or (d < 0 and i > math.mininteger)) then return i + d end
+  return n + d
+end
+
 local function ints(min, max)
   local out = { 1.5, NAN, INF, -INF }
-  if min and min > math.mininteger then out[#out + 1] = min - 1 end
-  if max and max < math.maxinteger then out[#out + 1] = max + 1 end
+  if min and min > math.mininteger then out[#out + 1] = step(min, -1) end
+  if max and max < math.maxinteger then out[#out + 1] = step(max, 1) end
   if not max or max < P53 then out[#out + 1] = P53 end
   out[#out + 1] = tostring(min or 1) -- a numeric string
   return list(out, WRONG_NUM)
@@ -118,7 +125,9 @@ local NFTNAME = list({ "", NUL, MB, string.rep("t", 257), string.rep("t", 4096),
 
 local function choices(c)
   local first = c[1] or "x"
-  local out = { "bi-nosuch", "", first .. "\0", first:upper() ~= first and first:upper() or first:lower() }
+  local out = { "bi-nosuch", "", first .. "\0" }
+  local other = first:upper() ~= first and first:upper() or first:lower() -- its case changed
+  if other ~= first then out[#out + 1] = other end
   return list(out, { 5, true })
 end
 
@@ -468,7 +477,7 @@ local function gen_target(g, name, t, target)
   end
 end
 
-local function A_list(item) return { k = "list", item = item, nonempty = true } end
+local function A_list(item) return { k = "list", item = item } end
 local function O_of(op, at) return { k = "opts", op = op, at = at } end
 
 local function without(names, name)

@@ -443,7 +443,7 @@ M.chain_methods = {
   recv = "CH",
   rule = { args = { A("rule") }, base = function() return { "ip saddr 198.51.100.1 counter accept" } end },
   insert = { args = { A("rule") }, base = function() return { "ip saddr 198.51.100.1 counter accept" } end },
-  rules_add = { args = { A("list", { item = A("rule"), nonempty = true }) },
+  rules_add = { args = { A("list", { item = A("rule") }) }, -- none: nothing to add
                 base = function() return { { "ip saddr 198.51.100.1 counter accept" } } end },
   rules = { args = {} },
   delete_rule = { args = { A("int", { min = 1, max = math.maxinteger }) },
