@@ -173,7 +173,7 @@ BAD.sysctl = function(a)
   -- a key the kernel lacks is an error to read or write, not to name
   return list({ "", NUL, MB, not a.name_only and "net.ipv4.bi_nosuch" or nil }, WRONG_STR)
 end
-BAD.sysval = function() return { NUL, true, {} } end
+BAD.sysval = function(a) return a.bool and { NUL, {} } or { NUL, true, {} } end -- Netns:sysctl takes true as 1
 BAD.port = function(a) return ints(a.min or 1, a.max or 65535) end
 BAD.int = function(a) return ints(a.min, a.max) end
 BAD.num = function(a) return nums(a.min, a.max) end

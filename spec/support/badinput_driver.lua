@@ -58,6 +58,7 @@ local function fixture()
   f.attached = p0
   f.Ah:fdb_add("bi-p0", { mac = "02:00:00:00:00:09" })
   f.port = f.A:veth("bi-q0", "bi-q1")
+  core.netns_create("bi-del"):close() -- for netns.delete and core.netns_delete
   f.T = f.A:nft_table("ip", "bi")
   f.CH = f.T:chain("bi-c")
   f.CH:rule("ip saddr 198.51.100.1 counter accept")
