@@ -18,7 +18,6 @@
 #include "link.h"
 #include "lua_kind.h"
 #include "lua_netns.h"
-#include "lua_nslab.h"
 
 /* <net/if.h> (needed by link.h) stops at IFF_DYNAMIC; these are the
  * kernel's values from <linux/if.h>, which cannot be included beside it. */

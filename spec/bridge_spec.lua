@@ -342,7 +342,7 @@ describe("bridge", function()
         "fdb add 02:00:00:00:00:01 dev veth0: Operation not supported (not a bridge port)")
       h:link_set("veth0", { master = "br0" })
       assert.has_error(function() h:fdb_add("veth0", { mac = "02:00:zz" }) end,
-        'fdb add "02:00:zz": not a hardware address (aa:bb:cc:dd:ee:ff)')
+        'fdb add veth0: option \'mac\' must be a hardware address (aa:bb:cc:dd:ee:ff), got "02:00:zz"')
       assert.has_error(function() h:fdb_add("veth0", { mac = "02:00:00:00:01" }) end,
         "fdb add 02:00:00:00:01 dev veth0: Invalid argument (invalid address)")
       assert.has_error(function() h:fdb_add("veth9", { mac = "02:00:00:00:00:01" }) end,
@@ -350,15 +350,15 @@ describe("bridge", function()
       assert.has_error(function() h:fdb_del("veth0", { mac = "02:00:00:00:00:09" }) end,
         "fdb del 02:00:00:00:00:09 dev veth0: No such file or directory")
       assert.has_error(function() h:fdb_add("veth0", { mac = "02:00:00:00:00:01", statik = true }) end,
-        "fdb add: invalid option 'statik'")
+        "fdb add veth0: invalid option 'statik'")
       assert.has_error(function()
         h:fdb_add("veth0", { mac = "02:00:00:00:00:01", static = true, permanent = true })
       end,
-        "fdb add: static and permanent exclude each other")
+        "fdb add veth0: options 'static' and 'permanent' exclude each other")
       assert.has_error(function() h:fdb_add("veth0", { mac = "02:00:00:00:00:01", vlan = 4095 }) end,
-        "fdb add: vlan must be 1..4094")
+        "fdb add veth0: option 'vlan' must be an integer 1..4094, got 4095")
       assert.has_error(function() h:neigh_list{ family = "ipx" } end,
-        "neigh show: family must be inet, inet6 or bridge")
+        'neigh show: option \'family\' must be one of inet, inet6 or bridge, got "ipx"')
       for _, e in ipairs(bridge_json(nil, "fdb show")) do
         assert.is_not.equal("02:00:00:00:00:01", e.mac)
       end

@@ -84,6 +84,7 @@ local function call(self, op, method, ...)
   if head then
     head = head:gsub("^(%a+ %a+) ifindex " .. d .. "$", "%1 " .. self.name)
                :gsub(" dev " .. d .. "$", " dev " .. self.name)
+               :gsub(" dev ifindex " .. d .. "$", " dev " .. self.name)
     a = head .. ": " .. rest
   end
   error(a, 0)
@@ -266,14 +267,9 @@ end
 
 -- This device's addresses (entries of `ip -j addr`'s addr_info).
 function Link:addrs(family)
-  local list = {}
-  local ifindex = get(self, "addr show").ifindex
-  for _, a in ipairs(self.ns.handle:addr_list(family)) do
-    if a.ifindex == ifindex then
-      a.ifname = self.name
-      list[#list + 1] = a
-    end
-  end
+  -- one filtered dump: the kernel sends this device's addresses only
+  local list = self.ns.handle:addr_list{ family = family, dev = get(self, "addr show").ifindex }
+  for _, a in ipairs(list) do a.ifname = self.name end
   return list
 end
 
