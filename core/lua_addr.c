@@ -158,6 +158,11 @@ static int m_addr_list(lua_State *L) {
   if (v[L_FAMILY].set) family = v[L_FAMILY].i ? AF_INET6 : AF_INET;
   struct nl *nl = lnetns_rtnl(L, ns);
   if (v[L_DEV].set) ifindex = resolve(L, nl, "addr show", (int)v[L_DEV].i, v[L_DEV].s);
+  if (v[L_DEV].set && !v[L_DEV].s) { /* a filtered dump of no device is empty, not an error */
+    struct link_info info;
+    if (link_get(nl, ifindex, NULL, &info, &e) < 0)
+      return lnslab_fail(L, "addr show", lnslab_dev_label(L, ifindex, NULL), &e);
+  }
   if (addr_list(nl, family, ifindex, &list, &n, &e) < 0)
     return lnslab_fail(L, "addr show", ns->name, &e);
   lnslab_push_owned_list(L, list, n, sizeof *list, push_addr);

@@ -298,6 +298,11 @@ static int m_link_set(lua_State *L) {
   lnslab_check_nargs(L, 3, "link set");
   lnslab_check_dev(L, 2, "link set", &ifindex, &name);
   const char *object = lnslab_dev_label(L, ifindex, name);
+  /* the table says what to change: link_set(dev) alone changed nothing
+     and looked like it had worked */
+  static const struct lopt opts = {"options", LOPT_TABLE, 0, 0, NULL, NULL, LOPT_REQUIRED, NULL};
+  struct lopt_val t;
+  lnslab_check_arg(L, 3, "link set", object, "options", &opts, &t);
   lnslab_options(L, 3, "link set", object, set_spec, v);
   link_change_init(&c);
   if (v[S_UP].set) c.up = v[S_UP].b;

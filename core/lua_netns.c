@@ -284,6 +284,8 @@ static int close_handle(lua_State *L) {
 
 static int m_close(lua_State *L) {
   lnslab_check_nargs(L, 1, "netns close");
+  if (!luaL_testudata(L, 1, LNETNS)) /* closed or deleted is fine: not lnetns_check */
+    return lnslab_raise(L, "netns close: argument 1 must be a netns, got %s", lnslab_given(L, 1));
   return close_handle(L);
 }
 

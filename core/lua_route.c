@@ -218,6 +218,11 @@ static int m_route_list(lua_State *L) {
                                         RT_TABLE_MAIN);
   struct nl *nl = lnetns_rtnl(L, ns);
   if (v[S_DEV].set) oif = dev_index(L, nl, "route show", &v[S_DEV]);
+  if (v[S_DEV].set && !v[S_DEV].s) { /* a filtered dump of no device is empty, not an error */
+    struct link_info info;
+    if (link_get(nl, oif, NULL, &info, &e) < 0)
+      return lnslab_fail(L, "route show", lnslab_dev_label(L, oif, NULL), &e);
+  }
   if (route_list(nl, family, table, oif, &list, &n, &e) < 0)
     return lnslab_fail(L, "route show", ns->name, &e);
   lnslab_push_owned_list(L, list, n, sizeof *list, push_route);

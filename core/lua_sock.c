@@ -531,7 +531,8 @@ static int m_port (lua_State *L) {
 }
 
 
-static int m_close (lua_State *L) {
+/* __gc and __close (which is given the error too) */
+static int m_release (lua_State *L) {
   struct lsock *s = luaL_testudata(L, 1, LSOCK);
   if (!s)
     return lnslab_raise(L, "socket close: argument self must be a socket, got %s",
@@ -539,6 +540,12 @@ static int m_close (lua_State *L) {
   if (s->fd >= 0) close(s->fd);
   s->fd = -1;
   return 0;
+}
+
+/* s:close(): closing twice is fine; s:close(x) is a mistake. */
+static int m_close (lua_State *L) {
+  lnslab_check_nargs(L, 1, "socket close");
+  return m_release(L);
 }
 
 
@@ -573,7 +580,7 @@ static void lsock_init(lua_State *L, int module, int methods) {
     {"close", m_close}, {NULL, NULL}
   };
   static const luaL_Reg meta[] = {
-    {"__gc", m_close}, {"__close", m_close}, {"__tostring", m_tostring},
+    {"__gc", m_release}, {"__close", m_release}, {"__tostring", m_tostring},
     {NULL, NULL}
   };
   (void)module;

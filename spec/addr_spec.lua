@@ -71,6 +71,8 @@ describe("addr", function()
     assert.same({ "192.168.1.2" }, world.pluck(eth0:addrs(), "local"))
     assert.same({ "eth1" }, world.pluck(ns:addrs("inet6", "eth1"), "ifname"))
     assert.has_error(function() h:addr_list{ dev = "eth9" } end, "addr show eth9: No such device")
+    -- an ifindex of no device: the kernel's filtered dump would be empty
+    assert.has_error(function() h:addr_list{ dev = 999999 } end, "addr show ifindex 999999: No such device")
     assert.has_error(function() h:addr_list("inet") end, 'addr show test1: options must be a table, got "inet"')
   end)
 

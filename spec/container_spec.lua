@@ -186,6 +186,14 @@ describe("container", function()
         { function() container.start({ name = "a" }, 1) end,
           "container start: too many arguments (2 given, at most 1)" },
         { function() container.start(5) end, "container start: options must be a table, got 5" },
+        { function() container.start{ name = "a", net = "nosuch" } end,
+          'container start a: option \'net\': netns "nosuch": no such namespace' },
+        { function() container.start{ net = "" } end,
+          "container start: option 'net': netns open: argument 1 (name) must be a string of 1..255 bytes " ..
+            'without NUL, got ""' },
+        { function() container.start{ net = 5 } end,
+          "container start: option 'net' must be a netns, a container or a namespace name, got number" },
+        { function() container.is(1, 2) end, "container is: too many arguments (2 given, at most 1)" },
       }
       for _, case in ipairs(cases) do
         local ok, err = pcall(case[1])
@@ -207,6 +215,8 @@ describe("container", function()
       end
       assert.equal("a\n", c:exec("hostname", { timeout = 5 }).stdout)
       c:stop()
+      -- its /proc/PID/ns is gone (or another process's)
+      assert.has_error(function() c:ns() end, "container ns a: not running")
     end)
 
     it("a pid that does not exist", function()

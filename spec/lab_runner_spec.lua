@@ -268,6 +268,7 @@ describe("lab runner", function()
           "check.raises: argument 2 (pattern) must be a string of 0..65536 bytes without NUL, got 5" },
         { 'check.raises(error, "x", "d", 1)', "check.raises: too many arguments (4 given, at most 3)" },
         { 'check.reachable(5, "192.168.1.2")', "check.reachable: argument 1 (ns) must be a netns, got number" },
+        { 'check.reachable({}, "192.168.1.2")', "check.reachable: argument 1 (ns) must be a netns, got table" },
         { 'check.reachable(test1, {})',
           "check.reachable: argument 2 (targets) must hold at least one address, got an empty table" },
         { 'check.reachable(test1, "192.168.1.2", {}, 1)', "check.reachable: too many arguments (4 given, at most 3)" },

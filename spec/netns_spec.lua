@@ -58,6 +58,10 @@ describe("netns", function()
     end)
     assert.equal(a:inode(), inside)
     assert.equal(host_inode, require("nslab.core").netns_current():inode())
+    -- what follows fn is passed to it, and what it returns comes back
+    local function add(x, y) return x + 2, y end
+    assert.same({ 3, "x" }, { a:run(add, 1, "x") })
+    assert.same({ 3, "x" }, { a.handle:run(add, 1, "x") })
     -- also after an error inside
     assert.has_error(function() a:run(function() error("boom", 0) end) end, "boom")
     assert.equal(host_inode, require("nslab.core").netns_current():inode())

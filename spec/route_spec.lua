@@ -102,6 +102,8 @@ describe("route", function()
     local all = world.pluck(ns:routes{ table = "all", family = "inet" }, "dst")
     assert.truthy(#all >= 4, table.concat(all, " "))
     assert.has_error(function() ns:routes{ dev = "eth9" } end, "route show eth9: No such device")
+    -- an ifindex of no device: the kernel's filtered dump would be empty
+    assert.has_error(function() ns:routes{ dev = 999999 } end, "route show ifindex 999999: No such device")
   end)
 
   it("adds routes of other types (blackhole)", function()

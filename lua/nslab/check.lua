@@ -163,8 +163,15 @@ end
 
 -- Ping one target or an array of targets in one call (the core probes them
 -- in parallel); always returns an array of results, one per target.
+-- What can ping: a Netns, a core handle, anything with a ping method.
+local function pings(ns)
+  if type(ns) ~= "table" and type(ns) ~= "userdata" then return false end
+  local ok, ping = pcall(function() return ns.ping end)
+  return ok and type(ping) == "function"
+end
+
 local function ping_all(name, ns, target, opts)
-  if type(ns) ~= "table" and type(ns) ~= "userdata" then
+  if not pings(ns) then
     error(string.format("%s: argument 1 (ns) must be a netns, got %s", name, type(ns)), 0)
   end
   local many = type(target) == "table" and getmetatable(target) == nil

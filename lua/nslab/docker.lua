@@ -87,7 +87,10 @@ local function ipv4_text(n)
 end
 
 -- Docker's MAC for an address: 02:42 and the four bytes of the IPv4 address.
-function M.mac_of(ip)
+function M.mac_of(ip, ...)
+  options.nargs("docker mac_of", 1, ip, ...)
+  options.value(ip, "docker mac_of", nil, "argument 1 (ip)", { type = "string", max = 15, required = true })
+  if not ipv4_parse(ip) then error(string.format('docker mac_of: invalid IPv4 address "%s"', ip), 0) end
   local b = ipv4_bytes(ip)
   return string.format("02:42:%02x:%02x:%02x:%02x", b[1], b[2], b[3], b[4])
 end
@@ -192,7 +195,8 @@ end
 ---------------------------------------------------------------- the daemon
 
 -- A daemon as dockerd starts: the networks bridge (docker0), host, none.
-function M.new()
+function M.new(...)
+  options.nargs("docker new", 0, ...)
   local self = setmetatable({ host = netns.host(), networks = {}, network_order = {},
                               containers = {}, container_order = {}, published = {} }, Daemon)
   local ok, err = pcall(function()
@@ -413,6 +417,7 @@ end
 -- docker rm [-f] NAME
 function Daemon:rm(name, force, ...)
   options.nargs("docker rm", 2, name, force, ...)
+  options.value(name, "docker rm", nil, "argument 1 (name)", NAME) -- it names the object below
   options.value(force, "docker rm", name, "argument 2 (force)", { type = "boolean" })
   local c = find(self, "docker rm", name)
   if c.state == "running" and not force then
@@ -483,13 +488,17 @@ end
 
 -- docker.run{...} and friends act on one daemon per world, made on first use.
 local default
-function M.daemon()
+function M.daemon(...)
+  options.nargs("docker daemon", 0, ...)
   default = default or M.new()
   return default
 end
 
 -- Forget the default daemon (a spec's fresh world has none).
-function M.reset() default = nil end
+function M.reset(...)
+  options.nargs("docker reset", 0, ...)
+  default = nil
+end
 
 for _, method in ipairs{ "run", "stop", "start", "rm", "exec", "pid", "network_ls",
                          "network_inspect", "network_create", "container" } do

@@ -456,12 +456,15 @@ local function gen_target(g, name, t, target)
       end)
     end
   end
-  emit(string.format("%s(... one extra argument)", target), function(f)
-    local b = base(f)
-    local args = copy(b)
-    args[n + 1] = "bi-extra"
-    return args, n + 1
-  end)
+  -- (varargs: what follows is passed on, as run(fn, ...) passes it to fn)
+  if not t.varargs then
+    emit(string.format("%s(... one extra argument)", target), function(f)
+      local b = base(f)
+      local args = copy(b)
+      args[n + 1] = "bi-extra"
+      return args, n + 1
+    end)
+  end
   -- receivers that are gone, closed or not one
   local needs = false
   for _, a in ipairs(sig) do needs = needs or not a.opt end

@@ -11,6 +11,8 @@
 -- format (Lua-level options), or a subset of an op's keys (keys = {...}).
 -- base(f) returns the arguments of a valid call, from the fixture f (see
 -- badinput_driver.lua); recv names the receiver (a fixture object).
+-- varargs = true: what follows the arguments is passed on (run(fn, ...)),
+-- so no extra-argument case.
 local M = {}
 
 local function A(k, t)
@@ -195,7 +197,8 @@ M.core_methods = {
   name = { args = {}, noun = { "netns" }, deleted_ok = true }, fd = { args = {}, noun = { "netns" } },
   inode = { args = {}, noun = { "netns" } },
   close = { args = {}, deleted_ok = true, noun = { "netns" } },
-  run = { args = { A("fn") }, base = function() return { function() end } end, noun = { "netns" } },
+  -- run(fn, ...) passes what follows fn on to it, by design
+  run = { args = { A("fn") }, base = function() return { function() end } end, noun = { "netns" }, varargs = true },
   link_add = { args = { O("link add") },
                base = function() return { { name = "bi-n0", kind = "veth", peer = "bi-n1" } } end,
                -- a kind's own table needs that kind (derived), and some a parent or an id
