@@ -300,9 +300,8 @@ static int m_link_set(lua_State *L) {
   const char *object = lnslab_dev_label(L, ifindex, name);
   /* the table says what to change: link_set(dev) alone changed nothing
      and looked like it had worked */
-  static const struct lopt opts = {"options", LOPT_TABLE, 0, 0, NULL, NULL, LOPT_REQUIRED, NULL};
-  struct lopt_val t;
-  lnslab_check_arg(L, 3, "link set", object, "options", &opts, &t);
+  if (lua_isnoneornil(L, 3)) /* lnslab_options' words for a table that is no table */
+    return lnslab_raise(L, "link set %s: options must be a table, got nil", object);
   lnslab_options(L, 3, "link set", object, set_spec, v);
   link_change_init(&c);
   if (v[S_UP].set) c.up = v[S_UP].b;

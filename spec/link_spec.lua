@@ -476,7 +476,7 @@ describe("link", function()
         "link delete: argument 1 (dev) must be an ifindex 1..2147483647 or an interface name, got nil")
       -- nothing to change is a mistake, not a success
       assert.has_error(function() h:link_set("lo") end,
-        "link set lo: argument 2 (options) must be a table, got nil")
+        "link set lo: options must be a table, got nil")
       assert.has_error(function() h:link_set("lo", { master = -1 }) end,
         "link set lo: option 'master' must be an ifindex 1..2147483647 or an interface name, got -1")
       h:link_add{ name = "br0", kind = "bridge" }

@@ -163,8 +163,8 @@ function Link:set(changes)
     if M.is(changes.master) then copy.master = dev(changes.master) end
     changes = copy
   end
+  changes = changes or {} -- nil: nothing to change (the core wants a table)
   call(self, "link set", "link_set", changes)
-  changes = changes or {} -- nil: nothing to change
   local words = { "link set dev " .. q(self.name) }
   if target then words[#words + 1] = "netns " .. target:ref() end
   if changes.up ~= nil then words[#words + 1] = changes.up and "up" or "down" end
