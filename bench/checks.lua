@@ -1,0 +1,126 @@
+-- bench/checks.lua WHAT [N]: what a container start and a check cost.
+--
+--   bin/nslab lua bench/checks.lua containers 1000   -- N container starts
+--   bin/nslab lua bench/checks.lua netns 1000        -- the floor: N netns_create
+--   bin/nslab lua bench/checks.lua reachable         -- one check.reachable
+--   bin/nslab lua bench/checks.lua mesh 100          -- full mesh, N*(N-1) probes
+--
+-- containers: N core.container_start{} (new net, uts, ipc; hostname), the
+-- time of each start, printed per tenth (first, last) and in all; the
+-- Lua state is made to weigh what a lab of N containers weighs (a table
+-- per container), as docker.run's bookkeeping does.
+--
+-- reachable: two namespaces on a veth pair, check.reachable from one to
+-- the other (IPv6 address generation off), the median of 20 calls.
+--
+-- mesh: N namespaces on a bridge, permanent neighbour entries on every
+-- side and static FDB entries (the machine-wide neighbour table would be
+-- exhausted by dynamic ARP), then check.mesh over all of them: every
+-- namespace pings every other one, one poll loop in all.
+local core = require("nslab.core")
+
+local what = arg[1] or "containers"
+local n = tonumber(arg[2] or 100)
+
+local function median(t)
+  table.sort(t)
+  return t[(#t + 1) // 2]
+end
+
+local function ms(s) return string.format("%.3f ms", s * 1000) end
+
+-- What one start makes: a container process, or (the floor) only its
+-- network namespace, as netns_create makes it in this process.
+local function containers(floor)
+  local held, per, weight = {}, {}, {}
+  local t0 = core.clock()
+  for i = 1, n do
+    local s = core.clock()
+    if floor then held[i] = core.netns_create() else held[i] = core.container_start{ hostname = "c" .. i } end
+    per[i] = core.clock() - s
+    weight[i] = { name = "c" .. i, ip = "172.17.0." .. i, data = string.rep("x", 2000) }
+  end
+  local total = core.clock() - t0
+  local tenth = math.max(1, n // 10)
+  local function mean(a, b)
+    local sum = 0
+    for i = a, b do sum = sum + per[i] end
+    return sum / (b - a + 1)
+  end
+  local rss = io.open("/proc/self/status"):read("a"):match("VmRSS:%s*(%d+)")
+  print(string.format("%s N=%d: %.3f s in all, %s per start (median %s; first tenth %s, last tenth %s), "
+                      .. "RSS %d kB", floor and "netns_create" or "container_start", n, total, ms(total / n), ms(median(per)), ms(mean(1, tenth)),
+                      ms(mean(n - tenth + 1, n)), tonumber(rss)))
+  local s = core.clock()
+  for i = 1, n do if floor then held[i]:close() else held[i]:stop("KILL") end end
+  print(string.format("  stopping them: %.3f s", core.clock() - s))
+end
+
+local function lab()
+  local netns = require("nslab.netns")
+  local check_mod = require("nslab.check")
+  local passed, failed = 0, 0
+  local check = check_mod.bind{ record = function(ok)
+    if ok then passed = passed + 1 else failed = failed + 1 end
+    return ok
+  end, host = function() return netns.host() end }
+  return netns, check, function() return passed, failed end
+end
+
+local function reachable()
+  local netns, check = lab()
+  local a, b = netns.add("a"), netns.add("b")
+  a:veth("va", "vb", { peer_netns = b })
+  a:link("va"):addr_add("10.0.0.1/24")
+  b:link("vb"):addr_add("10.0.0.2/24")
+  a:link("va"):up()
+  b:link("vb"):up()
+  check.reachable(a, "10.0.0.2")  -- ARP resolved, links settled
+  local times = {}
+  for i = 1, 20 do
+    local s = core.clock()
+    assert(check.reachable(a, "10.0.0.2"), "not reachable")
+    times[i] = core.clock() - s
+  end
+  local s = core.clock()
+  check.unreachable(a, "10.0.0.99")
+  local unreachable = core.clock() - s
+  print(string.format("check.reachable to a live peer: median %s, max %s of 20; check.unreachable: %.3f s",
+                      ms(median(times)), ms(times[#times]), unreachable))
+end
+
+local function mesh()
+  local netns, check, counts = lab()
+  local host = netns.host().handle
+  local function ip(i) return string.format("10.1.%d.%d", i // 256, i % 256) end
+  local function mac(i) return string.format("02:00:00:00:%02x:%02x", i // 256, i % 256) end
+  host:link_add{ name = "br0", kind = "bridge" }
+  host:link_set("br0", { up = true })
+  local nss = {}
+  for i = 1, n do
+    local ns = netns.add("m" .. i)
+    host:link_add{ name = "p" .. i, kind = "veth", peer = "eth0", peer_netns = ns.handle }
+    ns.handle:link_set("eth0", { addrgenmode = "none", address = mac(i) })
+    host:link_set("p" .. i, { addrgenmode = "none", master = "br0" })
+    ns.handle:addr_add("eth0", ip(i) .. "/16")
+    ns.handle:link_set("eth0", { up = true })
+    host:link_set("p" .. i, { up = true })
+    host:fdb_add("p" .. i, { mac = mac(i) })
+    nss[i] = ns
+  end
+  for i = 1, n do
+    for j = 1, n do
+      if i ~= j then nss[i].handle:neigh_add("eth0", { dst = ip(j), lladdr = mac(j), state = "permanent" }) end
+    end
+  end
+  local s = core.clock()
+  check.mesh(nss, { addresses = function(ns) return ip(tonumber(ns.name:sub(2))) end })
+  local took = core.clock() - s
+  local passed, failed = counts()
+  print(string.format("mesh of %d: %d probes in %.3f s, %d passed, %d failed", n, n * (n - 1), took,
+                      passed, failed))
+end
+
+local run = { containers = containers, netns = function() containers(true) end, reachable = reachable, mesh = mesh }
+assert(run[what], "WHAT must be containers, reachable or mesh")
+run[what]()
