@@ -125,6 +125,49 @@ describe("container", function()
     assert.equal(tostring(c:pid()), stat_field(c:pid(), 6))
   end)
 
+  -- Not a copy of nslab: the tiny idle program, a few pages of memory,
+  -- whatever the caller weighs.
+  it("is a small idle program, not a copy of the caller", function()
+    local ballast = {}
+    for i = 1, 20000 do ballast[i] = { i, tostring(i) } end
+    local c <close> = core.container_start{ hostname = "test1" }
+    local pid = c:pid()
+    -- it names itself once it runs (until then: its memfd's name)
+    local function comm() return io.open(("/proc/%d/comm"):format(pid)):read("a") end
+    assert.is_true(eventually(function() return comm() == "nslab-idle\n" end), comm())
+    assert.equal("nslab-idle\0test1\0", io.open(("/proc/%d/cmdline"):format(pid)):read("a"))
+    local function rss(p)
+      local status = io.open(("/proc/%s/status"):format(p)):read("a")
+      return tonumber(status:match("VmRSS:%s*(%d+) kB") or 0)
+    end
+    assert.is_true(rss(pid) < 256, "the container holds " .. rss(pid) .. " kB")
+    assert.is_true(rss("self") > 4 * rss(pid))
+    assert.equal("S", stat_field(pid, 3))   -- sleeping, not spinning
+    assert.is_true(#ballast > 0)
+    -- the same from the shell: ps names it
+    assert.matches("nslab%-idle test1", world.sh(nil, "ps -o args= -p " .. pid))
+  end)
+
+  it("dies with the process that started it, and the world reaps it", function()
+    -- stock lua5.4 starts one and exits without stopping it (os.exit skips
+    -- the collector): the parent-death signal ends it, PID 1 reaps it
+    -- (its output goes to a file: a survivor holding a pipe would hang this)
+    local program = require("spec.support.program")
+    local file = os.tmpname()
+    local _, code, err = program.run("cd " .. program.quote(program.root) ..
+      " && LUA_PATH='lua/?.lua;;' LUA_CPATH='lib/?.so;;' lua5.4 -e " .. program.quote(
+      'local c = require("nslab.core").container_start{hostname = "orphan"}; ' ..
+      'print(c:pid()); io.stdout:flush(); os.exit(0, false)') .. " </dev/null >" .. file .. " 2>&1")
+    local out = program.slurp(file)
+    os.remove(file)
+    assert.equal(0, code, err .. out)
+    local pid = tonumber(out)
+    assert.is_not_nil(pid, out)
+    assert.is_true(eventually(function() return not exists("/proc/" .. pid) end),
+                   "pid " .. pid .. " outlived its parent")
+    if exists("/proc/" .. pid) then world.sh(nil, "kill -9 " .. pid) end
+  end)
+
   it("stop: the process is gone (no zombie), its namespace is freed", function()
     local c = core.container_start{ hostname = "test1" }
     local pid = c:pid()
