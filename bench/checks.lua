@@ -2,6 +2,7 @@
 --
 --   bin/nslab lua bench/checks.lua containers 1000   -- N container starts
 --   bin/nslab lua bench/checks.lua netns 1000        -- the floor: N netns_create
+--   bin/nslab lua bench/checks.lua docker 200        -- N docker.run{}
 --   bin/nslab lua bench/checks.lua reachable         -- one check.reachable
 --   bin/nslab lua bench/checks.lua mesh 100          -- full mesh, N*(N-1) probes
 --
@@ -15,8 +16,11 @@
 --
 -- mesh: N namespaces on a bridge, permanent neighbour entries on every
 -- side and static FDB entries (the machine-wide neighbour table would be
--- exhausted by dynamic ARP), then check.mesh over all of them: every
--- namespace pings every other one, one poll loop in all.
+-- exhausted by dynamic ARP); every namespace pings every other one: one
+-- source after another (ns:ping, check.reachable), then all at once in one
+-- poll loop (core.ping_many, check.mesh) where the core has it.
+--
+-- docker: N docker.run{} on docker0, the time per container per tenth.
 local core = require("nslab.core")
 
 local what = arg[1] or "containers"
@@ -115,42 +119,78 @@ local function mesh()
       if i ~= j then nss[i].handle:neigh_add("eth0", { dst = ip(j), lladdr = mac(j), state = "permanent" }) end
     end
   end
-  -- the core alone first (ping_many), then the check the lab calls
-  local probes = {}
-  for i = 1, n do
-    for j = 1, n do
-      if i ~= j then probes[#probes + 1] = { nss[i].handle, ip(j) } end
-    end
-  end
-  local s = core.clock()
-  local results = core.ping_many(probes, { count = 3, replies = 1, timeout = 2 })
-  local raw = core.clock() - s
-  local answered = 0
-  for _, r in ipairs(results) do answered = answered + (r.received > 0 and 1 or 0) end
-  -- one source after another, each ns:ping to all the others at once
-  s = core.clock()
-  local seq_answered = 0
-  for i = 1, n do
+  local function targets_of(i)
     local targets = {}
     for j = 1, n do
       if i ~= j then targets[#targets + 1] = ip(j) end
     end
-    for _, r in ipairs(nss[i].handle:ping(targets, { count = 1, timeout = 2 })) do
-      seq_answered = seq_answered + (r.received > 0 and 1 or 0)
-    end
+    return targets
   end
-  local seq = core.clock() - s
-  local nodes = {}
-  for i = 1, n do nodes[i] = { nss[i], ip(i) } end
-  s = core.clock()
-  local _, failures = check.mesh(nodes)
-  local took = core.clock() - s
-  local passed, failed = counts()
-  print(string.format("mesh of %d: %d probes; core.ping_many %.3f s (%d answered); one source after another "
-                      .. "%.3f s (%d answered); check.mesh %.3f s (%d check passed, %d failed, %d failed probes)",
-                      n, #probes, raw, answered, seq, seq_answered, took, passed, failed, #failures))
+  local function answered(results)
+    local k = 0
+    for _, r in ipairs(results) do k = k + ((r.received or 0) > 0 and 1 or 0) end
+    return k
+  end
+  local out = { string.format("mesh of %d (%d probes):", n, n * (n - 1)) }
+  local function phase(text, fn)
+    local s = core.clock()
+    local got = fn()
+    out[#out + 1] = string.format("  %s %.3f s, %s", text, core.clock() - s, got)
+  end
+  -- one source after another through the core, each ns:ping to all the others
+  phase("ns:ping one source after another:", function()
+    local k = 0
+    for i = 1, n do k = k + answered(nss[i].handle:ping(targets_of(i), { count = 1, timeout = 2 })) end
+    return k .. " answered"
+  end)
+  -- the lab's way without a mesh helper: check.reachable per source
+  phase("check.reachable per source:", function()
+    for i = 1, n do check.reachable(nss[i], targets_of(i)) end
+    local passed, failed = counts()
+    return string.format("%d checks passed, %d failed", passed, failed)
+  end)
+  if core.ping_many then  -- one poll loop over every source
+    phase("core.ping_many:", function()
+      local probes = {}
+      for i = 1, n do
+        for _, t in ipairs(targets_of(i)) do probes[#probes + 1] = { nss[i].handle, t } end
+      end
+      return answered(core.ping_many(probes, { count = 3, replies = 1, timeout = 2 })) .. " answered"
+    end)
+    phase("check.mesh:", function()
+      local nodes = {}
+      for i = 1, n do nodes[i] = { nss[i], ip(i) } end
+      local passed, failures = check.mesh(nodes)
+      return string.format("%s, %d failed probes", passed and "passed" or "failed", #failures)
+    end)
+  end
+  print(table.concat(out, "\n"))
 end
 
-local run = { containers = containers, netns = function() containers(true) end, reachable = reachable, mesh = mesh }
-assert(run[what], "WHAT must be containers, reachable or mesh")
+-- N docker.run{} on docker0: the path a lab takes (container process,
+-- address, veth, bridge port), the time per container per tenth.
+local function docker_runs()
+  local docker = require("nslab.docker")
+  local per = {}
+  local t0, cpu0 = core.clock(), os.clock()
+  for i = 1, n do
+    local s = core.clock()
+    docker.run{ name = "c" .. i }
+    per[i] = core.clock() - s
+  end
+  local total, cpu = core.clock() - t0, os.clock() - cpu0
+  local tenth = math.max(1, n // 10)
+  local function mean(a, b)
+    local sum = 0
+    for i = a, b do sum = sum + per[i] end
+    return sum / (b - a + 1)
+  end
+  print(string.format("docker.run N=%d: %.3f s in all, %s per container (first tenth %s, last tenth %s), "
+                      .. "CPU of this process %s per container", n, total, ms(total / n), ms(mean(1, tenth)),
+                      ms(mean(n - tenth + 1, n)), ms(cpu / n)))
+end
+
+local run = { containers = containers, docker = docker_runs, netns = function() containers(true) end,
+              reachable = reachable, mesh = mesh }
+assert(run[what], "WHAT must be containers, netns, docker, reachable or mesh")
 run[what]()
