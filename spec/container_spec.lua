@@ -168,6 +168,34 @@ describe("container", function()
     if exists("/proc/" .. pid) then world.sh(nil, "kill -9 " .. pid) end
   end)
 
+  -- vm.memfd_noexec = 2 refuses to run the idle program from its memfd;
+  -- the setting is per PID namespace and can only be raised, so it is
+  -- set in a world of its own (a nested nslab), not in this one.
+  it("where a memfd cannot be run, is a fork that only waits", function()
+    local program = require("spec.support.program")
+    local ours = world.sh(nil, "cat /proc/sys/vm/memfd_noexec 2>/dev/null || true")
+    local script = program.temp_file([[
+      local core = require("nslab.core")
+      local f = assert(io.open("/proc/sys/vm/memfd_noexec", "w"))
+      assert(f:write("2\n") and f:close())
+      local c = core.container_start{ hostname = "forked" }
+      local comm = io.open("/proc/" .. c:pid() .. "/comm"):read("l")
+      local r = require("nslab.netns").host().handle:exec("hostname", { pid = c:pid() })
+      local fds = io.popen("ls /proc/" .. c:pid() .. "/fd | sort -n | tr '\n' ' '"):read("a")
+      c:stop()
+      print(comm, r.stdout:gsub("\n", ""), fds, tostring(c:running()))
+    ]])
+    local out, code, err = program.nslab("lua " .. program.quote(script))
+    os.remove(script)
+    if code ~= 0 and err:match("memfd_noexec") then
+      pending("vm.memfd_noexec cannot be set here (a kernel before 6.3): " .. err)
+      return
+    end
+    assert.equal(0, code, err)
+    assert.equal("nslab\tforked\t0 1 2 \tfalse\n", out)
+    assert.equal(ours, world.sh(nil, "cat /proc/sys/vm/memfd_noexec 2>/dev/null || true"))   -- ours is untouched
+  end)
+
   it("stop: the process is gone (no zombie), its namespace is freed", function()
     local c = core.container_start{ hostname = "test1" }
     local pid = c:pid()
