@@ -1,6 +1,7 @@
 -- bench/checks.lua WHAT [N]: what a container start and a check cost.
 --
 --   bin/nslab lua bench/checks.lua containers 1000   -- N container starts
+--   bin/nslab lua bench/checks.lua containers 1000 20  -- the same, Lua state 20 MB heavier
 --   bin/nslab lua bench/checks.lua netns 1000        -- the floor: N netns_create
 --   bin/nslab lua bench/checks.lua docker 200        -- N docker.run{}
 --   bin/nslab lua bench/checks.lua reachable         -- one check.reachable
@@ -25,6 +26,7 @@ local core = require("nslab.core")
 
 local what = arg[1] or "containers"
 local n = tonumber(arg[2] or 100)
+local ballast_mb = tonumber(arg[3] or 0)  -- containers: extra MB the Lua state holds
 
 local function median(t)
   table.sort(t)
@@ -37,6 +39,8 @@ local function ms(s) return string.format("%.3f ms", s * 1000) end
 -- network namespace, as netns_create makes it in this process.
 local function containers(floor)
   local held, per, weight = {}, {}, {}
+  local ballast = {}
+  for i = 1, ballast_mb * 16 do ballast[i] = string.rep(string.char(65 + i % 26), 65536 - 32) .. i end
   local t0, cpu0 = core.clock(), os.clock()
   for i = 1, n do
     local s = core.clock()
@@ -56,7 +60,7 @@ local function containers(floor)
                       .. "CPU of this process %s per start, RSS %d kB", floor and "netns_create" or "container_start",
                       n, total, ms(total / n), ms(median(per)), ms(mean(1, tenth)), ms(mean(n - tenth + 1, n)),
                       ms(cpu / n), tonumber(rss)))
-  assert(#weight == n)
+  assert(#weight == n and #ballast == ballast_mb * 16)
   local s = core.clock()
   for i = 1, n do if floor then held[i]:close() else held[i]:stop("KILL") end end
   print(string.format("  stopping them: %.3f s", core.clock() - s))
