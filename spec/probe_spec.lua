@@ -271,7 +271,7 @@ describe("ping", function()
       local closed = netns.new()
       closed:close()
       assert.has_error(function() core.ping_many{ { closed.handle, "192.168.1.2" } } end,
-        "ping many: argument 1 (probes) item 1 [1] (netns): attempt to use a closed netns")
+        "ping many: argument 1 (probes) item 1 [1] (netns): attempt to use a closed netns (anonymous)")
     end)
   end)
 
