@@ -257,6 +257,11 @@ describe("container", function()
         { function() container.start({ name = "a" }, 1) end,
           "container start: too many arguments (2 given, at most 1)" },
         { function() container.start(5) end, "container start: options must be a table, got 5" },
+        { function() container.start{ name = "a", net = 5 } end,
+          "container start a: option 'net' must be a netns, a namespace name or a container, got number" },
+        { function() container.start{ name = "a", net = "nosuch" } end,
+          'container start a: option \'net\': netns "nosuch": no such namespace' },
+        { function() container.is(1, 2) end, "container is: too many arguments (2 given, at most 1)" },
       }
       for _, case in ipairs(cases) do
         local ok, err = pcall(case[1])
@@ -278,6 +283,7 @@ describe("container", function()
       end
       assert.equal("a\n", c:exec("hostname", { timeout = 5 }).stdout)
       c:stop()
+      assert.has_error(function() c:ns() end, "container ns a: the container is not running")
     end)
 
     it("a pid that does not exist", function()
