@@ -234,9 +234,19 @@ local function ping_pairs(name, list, opts)
     local core_probes = {}
     for i, p in ipairs(probes) do core_probes[i] = { p.ns.handle, p.target } end
     results = require("nslab.core").ping_many(core_probes, opts)
-    for _, p in ipairs(probes) do
-      local ping = tostring(p.target):find(":") and "ping -6" or "ping"
-      trace.command(p.ns:inside(string.format("%s -c %d %s", ping, opts.count or 1, p.target)))
+    -- the shell's way: one ping per target, a loop for a pair's many
+    for _, pair in ipairs(list) do
+      local ns, target = source_of(pair[1]), pair[2]
+      local many = type(target) == "table" and getmetatable(target) == nil and #target > 1
+      local one = many and '"$t"' or tostring(type(target) == "table" and target[1] or target)
+      local ping = string.format("ping%s -c %d %s", one:find(":") and " -6" or "", opts.count or 1, one)
+      if many then
+        local words = {}
+        for i, t in ipairs(target) do words[i] = tostring(t) end
+        ping = string.format("sh -c 'for t in %s; do ping%s -c %d \"$t\"; done'", table.concat(words, " "),
+                             words[1]:find(":") and " -6" or "", opts.count or 1)
+      end
+      trace.command(ns:inside(ping))
     end
   else
     for i, pair in ipairs(list) do
