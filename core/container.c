@@ -206,6 +206,16 @@ static int check_spec (const struct container_spec *s, struct err *e) {
 }
 
 
+/* Has the child ended (a vfork child killed before its exec also lets
+ * the parent go on)? Not reaped. */
+static int ended (pid_t pid) {
+  siginfo_t si;
+  memset(&si, 0, sizeof si);
+  return waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+         si.si_pid == pid;
+}
+
+
 /*
 ** The child's one record: 0 when it is ready (it exec'd, or a fork said
 ** so), else the step that failed or -1 (the child reaped, e says why).
@@ -215,7 +225,7 @@ static int read_report (int fd, int execs, struct container *c,
   struct report r;
   ssize_t n;
   while ((n = read(fd, &r, sizeof r)) < 0 && errno == EINTR) {}
-  if (n == 0 && execs) return 0;
+  if (n == 0 && execs && !ended(c->pid)) return 0;
   if (n == (ssize_t)sizeof r && r.step == STEP_READY) return 0;
   reap(c);
   if (n != (ssize_t)sizeof r || r.step <= STEP_READY || r.step > STEP_EXEC) {
@@ -291,12 +301,8 @@ int container_running (struct container *c) {
 ** ended, 0 still running. Without a pidfd, look every 10 ms.
 */
 static int wait_end (struct container *c, long long deadline) {
-  siginfo_t si;
   for (;;) {
-    memset(&si, 0, sizeof si);
-    if (waitid(P_PID, (id_t)c->pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
-        si.si_pid == c->pid)
-      return 1;
+    if (ended(c->pid)) return 1;
     long long left = deadline - now_ms();
     if (left <= 0) return 0;
     if (c->pidfd >= 0) {
