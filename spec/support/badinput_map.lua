@@ -140,6 +140,7 @@ local check_opts = {
   count = { type = "integer", min = 1, max = 65536 },
   interval = { type = "number", min = 0, max = 60 },
   timeout = { type = "number", min = 0.001, max = 3600 },
+  replies = { type = "integer", min = 1, max = 65536 },
   description = { type = "string", min = 0, max = 1 << 20 },
 }
 local HOOKS = { "prerouting", "input", "forward", "output", "postrouting" }
@@ -190,6 +191,9 @@ M.core_functions = {
                base = function() return { "ip", { { "counter" } } } end, noun = { "nft" } },
   nft_vocabulary = { args = {}, noun = { "nft" } },
   allow_host = { args = {}, isolated = true, noun = { "allow" } }, guarded = { args = {} },
+  -- a list of {netns, target} probes; none is nothing to do, as ns:ping{} (a check refuses it)
+  ping_many = { args = { A("list", { item = A("table") }), opt(O("ping many")) },
+                base = function(f) return { { { f.Ah, "127.0.0.1" } }, { timeout = 0.2 } } end, noun = { "ping" } },
 }
 
 -- Methods of a core netns handle (the userdata's method table).
@@ -529,6 +533,9 @@ M.check_functions = {
                 base = function(f) return { f.A, "127.0.0.1", { count = 1, timeout = 0.2 } } end },
   unreachable = { args = { A("Netns"), A("target"), opt(O(check_opts)) },
                   base = function(f) return { f.A, "198.51.100.99", { timeout = 0.1 } } end },
+  -- a list of {ns, address} nodes, each pinging the others
+  mesh = { args = { A("list", { item = A("table"), nonempty = true }), opt(O(check_opts)) },
+           base = function(f) return { { { f.A, "127.0.0.1" }, { f.A, "127.0.0.2" } }, { count = 1, timeout = 0.2 } } end },
   noun = { "check", "ping" }, -- a check's error may be the probe's own
 }
 
