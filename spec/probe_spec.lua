@@ -324,6 +324,12 @@ describe("ping", function()
         "check.reachable: argument 1 (probes) must hold at least one {ns, target} pair, got an empty table")
       assert.has_error(function() check.reachable({ { 5, "192.168.1.2" } }) end,
         "check.reachable: argument 1 (probes) item 1 [1] (ns) must be a netns, got number")
+      -- a table that cannot ping is no netns either (it failed as a call of nil)
+      assert.has_error(function() check.reachable({ { {}, "192.168.1.2" } }) end,
+        "check.reachable: argument 1 (probes) item 1 [1] (ns) must be a netns, got table")
+      assert.has_error(function() check.reachable({}, "192.168.1.2") end,
+        "check.reachable: argument 1 (ns) must be a netns or a list of {ns, target} pairs, got a table with "
+          .. "a target after it")
       assert.has_error(function() check.reachable({ { test1, "192.168.1.2" } }, { replies = 5 }) end,
         "check.reachable: option 'replies' must be at most count (3), got 5")
     end)
@@ -364,6 +370,10 @@ describe("ping", function()
         "check.mesh: argument 1 (nodes) must hold at least 2 nodes, got 1")
       assert.has_error(function() check.mesh({ nodes[1], 5 }) end,
         "check.mesh: argument 1 (nodes) item 2 must be a {ns, address} pair or a container with an address, got 5")
+      assert.has_error(function() check.mesh({ nodes[1], { 5, "10.9.0.9" } }) end,
+        "check.mesh: argument 1 (nodes) item 2 [1] (ns) must be a netns, got number")
+      assert.has_error(function() check.mesh({ nodes[1], { {}, "10.9.0.9" } }) end,
+        "check.mesh: argument 1 (nodes) item 2 [1] (ns) must be a netns, got table")
     end)
   end)
 

@@ -167,10 +167,18 @@ local function target_text(target)
   return tostring(target)
 end
 
+-- Can ns ping: a Netns, a core handle, a stand-in with a ping method?
+-- ({} and the like would fail later, as a call of nil.)
+local function pings(ns)
+  if type(ns) ~= "table" and type(ns) ~= "userdata" then return false end
+  local ok, ping = pcall(function() return ns.ping end)
+  return ok and type(ping) == "function"
+end
+
 -- Ping one target or an array of targets in one call (the core probes them
 -- in parallel); always returns an array of results, one per target.
 local function ping_all(name, ns, target, opts)
-  if type(ns) ~= "table" and type(ns) ~= "userdata" then
+  if not pings(ns) then
     error(string.format("%s: argument 1 (ns) must be a netns, got %s", name, type(ns)), 0)
   end
   local many = type(target) == "table" and getmetatable(target) == nil
@@ -217,7 +225,7 @@ local function ping_pairs(name, list, opts)
                           type(pair)), 0)
     end
     local ns, target = source_of(pair[1]), pair[2]
-    if type(ns) ~= "table" and type(ns) ~= "userdata" then
+    if not pings(ns) then
       error(string.format("%s: argument 1 (probes) item %d [1] (ns) must be a netns, got %s", name, i,
                           type(ns)), 0)
     end
@@ -351,6 +359,10 @@ function check.bind(runner)
   local function ping_checks(op, ns, target, opts, defaults, judge)
     local sources, targets, results, ping, given
     if is_probe_list(ns) then
+      if type(target) == "string" then -- (ns, target) with a table that is no netns
+        error(op .. ": argument 1 (ns) must be a netns or a list of {ns, target} pairs, got a table with "
+              .. "a target after it", 0)
+      end
       if opts ~= nil then
         error(op .. ": too many arguments (a list of probes takes only options after it)", 0)
       end
@@ -455,6 +467,10 @@ function check.bind(runner)
     local resolved = {}
     for i, node in ipairs(nodes) do
       local ns, address = mesh_node(node, i)
+      if not pings(source_of(ns)) then
+        error(string.format("check.mesh: argument 1 (nodes) item %d [1] (ns) must be a netns, got %s", i,
+                            type(ns)), 0)
+      end
       options.value(address, "check.mesh", nil, string.format("argument 1 (nodes) item %d address", i),
                     { type = "string", max = 64, required = true })
       resolved[i] = { ns = source_of(ns), address = address }
