@@ -99,6 +99,7 @@ static int m_addr_add(lua_State *L) {
   unsigned flags = 0;
   struct err e;
   lnslab_check_nargs(L, 4, "addr add");
+  lua_settop(L, 4); /* absent arguments are nil, below the device's label */
   const char *dev = check_args(L, "addr add", &prefix, &ifindex, &name);
   lnslab_options(L, 4, "addr add", dev, add_spec, v);
   if (v[A_BROADCAST].set) brdp = check_broadcast(L, "addr add", dev, &prefix, &brd);
@@ -118,6 +119,7 @@ static int m_addr_del(lua_State *L) {
   int ifindex;
   struct err e;
   lnslab_check_nargs(L, 3, "addr del");
+  lua_settop(L, 3); /* absent arguments are nil, below the device's label */
   const char *dev = check_args(L, "addr del", &prefix, &ifindex, &name);
   struct nl *nl = lnetns_rtnl(L, ns);
   ifindex = resolve(L, nl, "addr del", ifindex, name);

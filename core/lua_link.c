@@ -296,6 +296,7 @@ static int m_link_set(lua_State *L) {
   int ifindex;
   const char *name;
   lnslab_check_nargs(L, 3, "link set");
+  lua_settop(L, 3); /* absent arguments are nil, below the device's label */
   lnslab_check_dev(L, 2, "link set", &ifindex, &name);
   const char *object = lnslab_dev_label(L, ifindex, name);
   /* the table says what to change: link_set(dev) alone changed nothing

@@ -290,6 +290,7 @@ static int entry_change(lua_State *L, const char *op, int add,
   int ifindex;
   struct err e;
   lnslab_check_nargs(L, 3, op);
+  lua_settop(L, 3); /* absent arguments are nil, below the device's label */
   const char *dev = check_dev(L, op, &ifindex, &name);
   const char *what = read(L, 3, op, dev, add, &n);
   struct nl *nl = lnetns_rtnl(L, ns);

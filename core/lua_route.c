@@ -152,7 +152,11 @@ static const char *describe(lua_State *L, const struct route_info *r,
     ipaddr_format(&r->gateway, 0, via, sizeof via);
     lua_pushfstring(L, " via %s", via);
   }
-  if (dev->set) lua_pushfstring(L, " dev %s", lnslab_dev_label(L, (int)dev->i, dev->s));
+  if (dev->set) {
+    const char *label = lnslab_dev_label(L, (int)dev->i, dev->s); /* pushed for an ifindex */
+    lua_pushfstring(L, " dev %s", label);
+    if (!dev->s) lua_remove(L, -2);
+  }
   lua_concat(L, lua_gettop(L) - top);
   return lua_tostring(L, -1);
 }

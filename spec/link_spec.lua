@@ -477,6 +477,7 @@ describe("link", function()
       -- nothing to change is a mistake, not a success
       assert.has_error(function() h:link_set("lo") end,
         "link set lo: options must be a table, got nil")
+      assert.has_error(function() h:link_set(1) end, "link set ifindex 1: options must be a table, got nil")
       assert.has_error(function() h:link_set("lo", { master = -1 }) end,
         "link set lo: option 'master' must be an ifindex 1..2147483647 or an interface name, got -1")
       h:link_add{ name = "br0", kind = "bridge" }

@@ -221,7 +221,11 @@ describe("neigh", function()
       assert.has_error(function() h:neigh_add("veth-test1", { dst = "192.168.1.9", lladdr = mac2 }, {}) end,
         "neigh add: too many arguments (3 given, at most 2)")
       assert.has_error(function() h:neigh_add("veth-test1") end,
-        "neigh add veth-test1: argument 2 (entry) must be a table, got no value")
+        "neigh add veth-test1: argument 2 (entry) must be a table, got nil")
+      -- by ifindex: the device's label is not taken for the missing entry
+      local index = h:link_get("veth-test1").ifindex
+      assert.has_error(function() h:neigh_add(index) end,
+        "neigh add ifindex " .. index .. ": argument 2 (entry) must be a table, got nil")
       assert.has_error(function() h:fdb_add("veth-test1", { mac = mac2, vlan = 4095 }) end,
         "fdb add veth-test1: option 'vlan' must be an integer 1..4094, got 4095")
       assert.has_error(function() h:fdb_add("veth-test1", { mac = mac2, vlan = 0 }) end,

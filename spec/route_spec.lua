@@ -182,6 +182,8 @@ describe("route", function()
     it("a missing device", function()
       assert.has_error(function() ns:route_add{ dst = "10.0.0.0/8", dev = "eth7" } end,
         "route add eth7: No such device")
+      assert.has_error(function() ns.handle:route_add{ dst = "10.0.0.0/8", dev = 999999 } end,
+        "route add 10.0.0.0/8 dev ifindex 999999: No such device")
     end)
     it("a route that exists", function()
       ns:route_add{ dst = "10.0.0.0/8", dev = "eth0" }
