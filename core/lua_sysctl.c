@@ -91,6 +91,11 @@ static int m_sysctl_set (lua_State *L) {
                         key, luaL_typename(L, 3));
   }
   lnslab_check_value(L, 3, "sysctl", KEY_LABEL(key), "argument 2 (value)", &text, &v);
+  /* the kernel would take the first line and fail on the rest ("1\n2"
+     set 1, then said "short write"): refused before writing */
+  if (memchr(v.s, '\n', v.len))
+    return lnslab_raise(L, "sysctl %s: argument 2 (value) must be one line, got a string with a newline",
+                        key);
   if (sysctl_set(ns->fd, key, v.s, &e) < 0)
     return lnslab_fail(L, "sysctl", KEY_LABEL(key), &e);
   return 0;

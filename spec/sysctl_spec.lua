@@ -136,6 +136,11 @@ describe("sysctl", function()
       assert.has_error(function() h:sysctl_set("net.ipv4.ip_forward", "1\0") end,
         "sysctl net.ipv4.ip_forward: argument 2 (value) must be a string of 0..65535 bytes without NUL, " ..
         "got a string with a NUL byte")
+      -- the kernel took the first line, then failed: nothing is written
+      local before = h:sysctl_get("net.ipv4.ip_forward")
+      assert.has_error(function() h:sysctl_set("net.ipv4.ip_forward", before == "1" and "0\n1" or "1\n0") end,
+        "sysctl net.ipv4.ip_forward: argument 2 (value) must be one line, got a string with a newline")
+      assert.equal(before, h:sysctl_get("net.ipv4.ip_forward"))
       assert.has_error(function() h:sysctl_get("net.ipv4.ip_forward\0x") end,
         "sysctl: argument 1 (key) must be a string of 0..4096 bytes without NUL, got a string with a NUL byte")
       assert.has_error(function() h:sysctl_get(4) end,
