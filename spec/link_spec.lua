@@ -189,7 +189,11 @@ describe("link", function()
       assert.is_true(has_flag(ip_link(nil, "lo"), "UP"))
     end)
     it("a veth without a peer name", function()
-      assert.has_error(function() host:veth("veth-test1") end, "link add: a veth needs two names, veth(NAME, PEER)")
+      assert.has_error(function() host:veth("veth-test1") end,
+        "link add: argument 2 (peer) must be an interface name (1..15 bytes, no '/', ':' or spaces), got nil")
+      local ok, err = pcall(host.veth, host, "veth-test1", 5) -- the core's words for a peer name
+      assert.is_false(ok)
+      assert.matches("^link add veth%-test1: option 'peer' must be .*, got 5$", err)
       assert.same({ "lo" }, world.pluck(world.ip_json(nil, "link"), "ifname"))
     end)
     it("the peer gets the mtu too", function()
