@@ -384,7 +384,8 @@ describe("bridge", function()
         'link add br3: argument 1 (netns): netns "nosuch": no such namespace')
       assert.has_error(function() bridge.add(5, "br3") end,
         "link add br3: argument 1 (netns) must be a netns or a namespace name, got 5")
-      assert.has_error(function() bridge.add(host, "br3", {}, 1) end, "link add: too many arguments (4 given, at most 3)")
+      assert.has_error(function() bridge.add(host, "br3", {}, 1) end,
+        "link add: too many arguments (4 given, at most 3)")
       assert.is_nil(ip_link(nil, "br3"))
     end)
 

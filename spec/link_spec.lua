@@ -491,14 +491,16 @@ describe("link", function()
     it("methods refuse extra arguments, and those that need one say so", function()
       local a = host:veth("veth-test1", "veth-test2")
       local iface = "an interface name (1..15 bytes, no '/', ':' or spaces)"
-      assert.has_error(function() a:rename() end, "link set veth-test1: argument 1 (name) must be " .. iface .. ", got nil")
+      assert.has_error(function() a:rename() end,
+        "link set veth-test1: argument 1 (name) must be " .. iface .. ", got nil")
       assert.has_error(function() a:set_mtu() end,
         "link set veth-test1: argument 1 (mtu) must be an integer 68..65535, got nil")
       assert.has_error(function() a:set_address() end,
         "link set veth-test1: argument 1 (address) must be a string of 1..64 bytes without NUL, got nil")
       assert.has_error(function() a:set_netns() end, "link set veth-test1: argument 1 (netns) must be a value, got nil")
       assert.has_error(function() a:up(true) end, "link set veth-test1: too many arguments (1 given, at most 0)")
-      assert.has_error(function() a:rename("x", "y") end, "link set veth-test1: too many arguments (2 given, at most 1)")
+      assert.has_error(function() a:rename("x", "y") end,
+        "link set veth-test1: too many arguments (2 given, at most 1)")
       assert.has_error(function() a:delete(1) end, "link delete veth-test1: too many arguments (1 given, at most 0)")
       assert.has_error(function() a:addr_del("192.0.2.1/24", 1) end,
         "addr del veth-test1: too many arguments (2 given, at most 1)")

@@ -25,7 +25,7 @@ local M = { Link = Link }
 -- appears and, until then, reports what the core says about the name.
 function M.new(ns, name, ifindex)
   if not netns.is(ns) then
-    error(string.format("link: argument 1 (netns) must be a netns, got %s", type(ns)), 2)
+    error(string.format("link: argument 1 (netns) must be a netns, got %s", type(ns)), 0)
   end
   local self = setmetatable({ ns = ns, name = name, ifindex = ifindex }, Link)
   if not ifindex then

@@ -76,10 +76,7 @@ function M.add(...)
 end
 
 -- An anonymous namespace, as `unshare -n` makes (ip cannot name it).
-function M.new(...)
-  if select("#", ...) > 0 then
-    error(string.format("netns add: too many arguments (%d given, at most 0)", select("#", ...)), 2)
-  end
+function M.new()
   local ns = wrap(core.netns_create())
   trace.command("# a new anonymous network namespace (unshare --net)")
   return ns
@@ -89,23 +86,20 @@ local OPEN = { pid = { type = "integer", min = 1, max = 2147483647 },
                path = { type = "string", max = 4095 } }
 
 -- netns.open "test1" | netns.open{pid = 1234} | netns.open{path = "/proc/1/ns/net"}
-function M.open(spec, ...)
-  if type(spec) == "string" then return wrap(core.netns_open(spec, ...)) end
+function M.open(spec)
+  if type(spec) == "string" then return wrap(core.netns_open(spec)) end
   if type(spec) ~= "table" then
-    error(string.format("netns open: argument 1 must be a name, {pid=} or {path=}, got %s", type(spec)), 2)
-  end
-  if select("#", ...) > 0 then
-    error(string.format("netns open: too many arguments (%d given, at most 1)", select("#", ...) + 1), 2)
+    error(string.format("netns open: argument 1 must be a name, {pid=} or {path=}, got %s", type(spec)), 0)
   end
   core.check_options(spec, "netns open", nil, OPEN)
-  if spec.pid and spec.path then error("netns open: give a pid or a path, not both", 2) end
+  if spec.pid and spec.path then error("netns open: give a pid or a path, not both", 0) end
   if spec.pid then
     local ns = wrap(core.netns_open_pid(spec.pid))
     ns.pid = spec.pid -- commands can name it as iproute2 does: by PID
     return ns
   end
   if spec.path then return wrap(core.netns_open_path(spec.path)) end
-  error("netns open: expected a name or {pid=} or {path=}", 2)
+  error("netns open: expected a name or {pid=} or {path=}", 0)
 end
 
 -- ip netns list
@@ -120,7 +114,7 @@ end
 -- later says 'OP: netns "NAME": deleted'.
 function M.delete(x, ...)
   local name = M.is(x) and x.name or x
-  if M.is(x) and not name then error("netns delete: a named namespace is required", 2) end
+  if M.is(x) and not name then error("netns delete: a named namespace is required", 0) end
   core.netns_delete(name, ...)
   trace.command("ip netns delete " .. shell.quote(name))
 end
