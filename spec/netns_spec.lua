@@ -288,7 +288,8 @@ describe("netns", function()
         "netns etc test1: argument 1 (nameservers) must be a table, got nil")
       assert.has_error(function() a:resolv_conf("192.0.2.53") end,
         "netns etc test1: argument 1 (nameservers) must be a table, got \"192.0.2.53\"")
-      for _, bad in ipairs{ "300.1.1.1", "198.51.100.1/24", "1.2.3.4.5", "", "2001:db8::1::2", "x" } do
+      for _, bad in ipairs{ "300.1.1.1", "198.51.100.1/24", "1.2.3.4.5", "", "2001:db8::1::2", "x", "1:2:3:4:5:6:7:8:9",
+                           "fe80::1%", "fe80::1%a b", "::1.2.3", "12345::" } do
         assert.has_error(function() a:resolv_conf{ "192.0.2.53", bad } end,
           string.format("netns etc test1: nameserver 2 must be an IPv4 or IPv6 address, got %q", bad))
       end
@@ -303,8 +304,9 @@ describe("netns", function()
       assert.has_error(function() a:etc_file("hosts", "x", "y") end,
         "netns etc test1: too many arguments (3 given, at most 2)")
       assert.equal(1, a:exec("test -e /etc/netns/test1/resolv.conf").status)
-      a:resolv_conf{ "2001:db8::53", "::ffff:192.0.2.1" }
-      assert.equal("nameserver 2001:db8::53\nnameserver ::ffff:192.0.2.1\n", a:exec("cat /etc/resolv.conf").stdout)
+      a:resolv_conf{ "2001:db8::53", "::ffff:192.0.2.1", "fe80::1%eth0" }
+      assert.equal("nameserver 2001:db8::53\nnameserver ::ffff:192.0.2.1\nnameserver fe80::1%eth0\n",
+                   a:exec("cat /etc/resolv.conf").stdout)
       local b = netns.add("test2")
       core.netns_delete("test2") -- underneath the handle
       assert.has_error(function() b:resolv_conf{ "192.0.2.53" } end, 'netns etc test2: netns "test2": deleted')

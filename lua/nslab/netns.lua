@@ -378,8 +378,12 @@ local function ipv4(text)
   return true
 end
 
--- Is text an IPv6 address (RFC 4291 text: groups, one "::", an IPv4 tail)?
+-- Is text an IPv6 address (RFC 4291 text: groups, one "::", an IPv4 tail;
+-- a link-local one may name its interface, fe80::1%eth0, as glibc reads it)?
 local function ipv6(text)
+  local addr, zone = text:match("^([^%%]*)%%(.*)$")
+  if zone and not zone:match("^[%w%-%._]+$") then return false end
+  text = addr or text
   if #text > 45 or not text:find(":") then return false end
   local head, tail = text:match("^(.-)::(.*)$")
   if head and tail:find("::", 1, true) then return false end
