@@ -137,10 +137,7 @@ local WAIT_STATE = { type = "choice", choices = { "UNKNOWN", "NOTPRESENT", "DOWN
 local WAIT_TIMEOUT = { type = "number", min = 0, max = 3600 }
 
 function Link:wait(state, timeout)
-  state, timeout = state or "UP", timeout or 2
-  local object = api.object_name(self.name)
-  core.check_value(state, "link wait", object, "argument 1 (state)", WAIT_STATE)
-  core.check_value(timeout, "link wait", object, "argument 2 (timeout)", WAIT_TIMEOUT)
+  state, timeout = state or "UP", timeout or 2 -- checked by the declaration below
   local deadline = core.clock() + timeout
   local seen
   repeat
@@ -286,7 +283,7 @@ local TIMEOUT = { type = "number", min = 0, max = 3600 }
 
 api.declare(Link, "Link", {
   info = { op = "link show" }, index = { op = "link show" },
-  wait = { op = "link wait", { "state", WAIT_STATE }, { "timeout", WAIT_TIMEOUT } },
+  wait = { op = "link wait", { "state", WAIT_STATE, lua = true }, { "timeout", WAIT_TIMEOUT, lua = true } },
   set = { op = "link set", { "changes", OPTS } },
   up = { op = "link set" }, down = { op = "link set" },
   rename = { op = "link set", { "name", { type = "ifname", required = true } } },
