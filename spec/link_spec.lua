@@ -208,6 +208,9 @@ describe("link", function()
           ("link set veth-test1: option 'address' must be a hardware address (aa:bb:cc:dd:ee:ff), "
            .. 'got "%s"'):format(bad))
       end
+      -- the kernel would take the first 6 bytes of a longer one and say nothing
+      assert.has_error(function() a:set_address("02:00:00:00:00:00:00") end,
+        "link set veth-test1: Invalid argument (7 bytes given, but a hardware address of veth-test1 has 6)")
       assert.equal(before, ip_link(nil, "veth-test1").address)
     end)
     it("option values of the wrong type or range", function()
