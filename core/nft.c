@@ -42,64 +42,6 @@
 ** =======================================================
 */
 
-static const struct { int value; const char *name; } families[] = {
-    {NFPROTO_IPV4, "ip"},     {NFPROTO_IPV6, "ip6"},  {NFPROTO_INET, "inet"},
-    {NFPROTO_BRIDGE, "bridge"}, {NFPROTO_ARP, "arp"}, {NFPROTO_NETDEV, "netdev"}};
-
-/* Only the families a table can be made in here: arp and netdev chains
-   need more than this vocabulary has. */
-int nft_family_value(const char *name) {
-  for (size_t i = 0; i < 4; i++)
-    if (!strcmp(families[i].name, name)) return families[i].value;
-  return -1;
-}
-
-const char *nft_family_name(int family) {
-  for (size_t i = 0; i < sizeof families / sizeof *families; i++)
-    if (families[i].value == family) return families[i].name;
-  return "unknown";
-}
-
-static const char *const hooks[] = {"prerouting", "input", "forward",
-                                    "output", "postrouting"};
-#define N_HOOKS (int)(sizeof hooks / sizeof *hooks)
-
-int nft_hook_value(const char *name) {
-  for (int i = 0; i < N_HOOKS; i++)
-    if (!strcmp(hooks[i], name)) return i;
-  return -1;
-}
-
-const char *nft_hook_name(int hook) {
-  if (hook == NF_INET_INGRESS) return "ingress";
-  return hook >= 0 && hook < N_HOOKS ? hooks[hook] : "unknown";
-}
-
-const char *const nft_item_names[NFTI_KIND_COUNT] = {
-    "match", "counter", "accept", "drop", "reject", "return", "jump",
-    "goto", "masquerade", "snat", "dnat", "log", "unknown"};
-
-const char *const nft_key_names[NFTK_COUNT] = {
-    "iifname", "oifname", "ip saddr", "ip daddr", "ip6 saddr", "ip6 daddr",
-    "meta l4proto", "ip protocol", "tcp sport", "tcp dport", "udp sport",
-    "udp dport", "ct state", "fib daddr type"};
-
-/* In bit order, the order nft prints a set of them in. */
-const struct nft_ct_state nft_ct_states[] = {
-    {"invalid", NF_CT_STATE_INVALID_BIT},
-    {"established", NF_CT_STATE_BIT(IP_CT_ESTABLISHED)},
-    {"related", NF_CT_STATE_BIT(IP_CT_RELATED)},
-    {"new", NF_CT_STATE_BIT(IP_CT_NEW)},
-    {"untracked", NF_CT_STATE_UNTRACKED_BIT},
-    {NULL, 0}};
-
-const char *const nft_fib_types[NFT_FIB_TYPE_COUNT] = {
-    [RTN_UNSPEC] = "unspec",       [RTN_UNICAST] = "unicast",
-    [RTN_LOCAL] = "local",         [RTN_BROADCAST] = "broadcast",
-    [RTN_ANYCAST] = "anycast",     [RTN_MULTICAST] = "multicast",
-    [RTN_BLACKHOLE] = "blackhole", [RTN_UNREACHABLE] = "unreachable",
-    [RTN_PROHIBIT] = "prohibit"};
-
 static const char *net_name(int net) {
   return net == NFPROTO_IPV6 ? "ip6" : "ip";
 }
@@ -114,18 +56,11 @@ static const char *l4_name(int proto) {
   }
 }
 
-static int key_is_port(enum nft_key k) {
-  return k == NFTK_TCP_SPORT || k == NFTK_TCP_DPORT || k == NFTK_UDP_SPORT ||
-         k == NFTK_UDP_DPORT;
-}
+static int key_is_port(enum nft_key k) { return nft_keys[k].type == NFTT_PORT; }
 
-static int is_sport(enum nft_key k) {
-  return k == NFTK_TCP_SPORT || k == NFTK_UDP_SPORT;
-}
+static int is_sport(enum nft_key k) { return key_is_port(k) && nft_keys[k].offset == 0; }
 
-static int port_proto(enum nft_key k) {
-  return k == NFTK_TCP_SPORT || k == NFTK_TCP_DPORT ? IPPROTO_TCP : IPPROTO_UDP;
-}
+static int port_proto(enum nft_key k) { return nft_keys[k].l4; }
 
 void nft_op_init(struct nft_op *op) {
   memset(op, 0, sizeof *op);
@@ -198,10 +133,10 @@ static void put_payload(struct enc *c, uint32_t base, uint32_t offset,
   nftnl_expr_set_u32(x, NFTNL_EXPR_PAYLOAD_LEN, len);
 }
 
-static void put_ct_state(struct enc *c) {
+static void put_ct(struct enc *c, uint32_t key) {
   struct nftnl_expr *x = add_expr(c, "ct");
   if (!x) return;
-  nftnl_expr_set_u32(x, NFTNL_EXPR_CT_KEY, NFT_CT_STATE);
+  nftnl_expr_set_u32(x, NFTNL_EXPR_CT_KEY, key);
   nftnl_expr_set_u32(x, NFTNL_EXPR_CT_DREG, NFT_REG_1);
 }
 
@@ -212,6 +147,17 @@ static void put_fib_daddr_type(struct enc *c) {
   nftnl_expr_set_u32(x, NFTNL_EXPR_FIB_DREG, NFT_REG_1);
   nftnl_expr_set_u32(x, NFTNL_EXPR_FIB_RESULT, NFT_FIB_RESULT_ADDRTYPE);
   nftnl_expr_set_u32(x, NFTNL_EXPR_FIB_FLAGS, NFTA_FIB_F_DADDR);
+}
+
+/* reg1 = the key's value, as its row says where it is; len overrides
+   the length of a payload load (0: the row's). */
+static void put_load(struct enc *c, const struct nft_key_desc *k, uint32_t len) {
+  switch (k->load) {
+  case NFTL_META: put_meta(c, k->meta); break;
+  case NFTL_PAYLOAD: put_payload(c, k->base, k->offset, len ? len : k->len); break;
+  case NFTL_CT: put_ct(c, k->meta); break;
+  case NFTL_FIB: put_fib_daddr_type(c); break;
+  }
 }
 
 static void put_cmp(struct enc *c, int neq, const void *data, uint32_t len) {
@@ -293,7 +239,7 @@ static void enc_ifname(struct enc *c, const struct nft_item *it) {
   int wildcard = len > 0 && it->text[len - 1] == '*';
   if (wildcard) len--;
   memcpy(name, it->text, len < IFNAMSIZ ? len : IFNAMSIZ);
-  put_meta(c, it->key == NFTK_IIFNAME ? NFT_META_IIFNAME : NFT_META_OIFNAME);
+  put_load(c, &nft_keys[it->key], 0);
   put_cmp(c, it->neq, name, wildcard ? (uint32_t)len : IFNAMSIZ);
 }
 
@@ -301,25 +247,23 @@ static void enc_ifname(struct enc *c, const struct nft_item *it) {
  * prefix ends on a byte, else the whole address through a mask. The
  * host bits of a prefix are cleared, as nft does. */
 static int enc_addr(struct enc *c, const struct nft_item *it, struct err *e) {
-  int v6 = it->key == NFTK_IP6_SADDR || it->key == NFTK_IP6_DADDR;
-  int saddr = it->key == NFTK_IP_SADDR || it->key == NFTK_IP6_SADDR;
-  uint32_t full = v6 ? 16 : 4;
-  uint32_t offset = v6 ? (saddr ? 8 : 24) : (saddr ? 12 : 16);
+  const struct nft_key_desc *k = &nft_keys[it->key];
+  uint32_t full = k->len;
   int plen = it->addr.prefixlen;
   unsigned char addr[16] = {0}, mask[16] = {0};
-  if (need_net(c, v6 ? NFPROTO_IPV6 : NFPROTO_IPV4, e) < 0) return -1;
+  if (need_net(c, k->net, e) < 0) return -1;
   if (plen < 0 || plen == (int)full * 8) {
-    put_payload(c, NFT_PAYLOAD_NETWORK_HEADER, offset, full);
+    put_load(c, k, 0);
     put_cmp(c, it->neq, it->addr.bytes, full);
     return 0;
   }
   for (int i = 0; i < plen; i++) mask[i / 8] |= (unsigned char)(0x80 >> (i % 8));
   for (uint32_t i = 0; i < full; i++) addr[i] = it->addr.bytes[i] & mask[i];
   if (plen % 8 == 0 && plen > 0) {
-    put_payload(c, NFT_PAYLOAD_NETWORK_HEADER, offset, (uint32_t)plen / 8);
+    put_load(c, k, (uint32_t)plen / 8);
     put_cmp(c, it->neq, addr, (uint32_t)plen / 8);
   } else {
-    put_payload(c, NFT_PAYLOAD_NETWORK_HEADER, offset, full);
+    put_load(c, k, 0);
     put_mask(c, mask, full);
     put_cmp(c, it->neq, addr, full);
   }
@@ -329,13 +273,10 @@ static int enc_addr(struct enc *c, const struct nft_item *it, struct err *e) {
 /* `meta l4proto tcp` and `ip protocol tcp` tell later port matches the
  * protocol; a "!=" tells nothing. */
 static int enc_proto(struct enc *c, const struct nft_item *it, struct err *e) {
+  const struct nft_key_desc *k = &nft_keys[it->key];
   uint8_t v = (uint8_t)it->value;
-  if (it->key == NFTK_IP_PROTOCOL) {
-    if (need_net(c, NFPROTO_IPV4, e) < 0) return -1;
-    put_payload(c, NFT_PAYLOAD_NETWORK_HEADER, 9, 1);
-  } else {
-    put_meta(c, NFT_META_L4PROTO);
-  }
+  if (k->net && need_net(c, k->net, e) < 0) return -1;
+  put_load(c, k, 0);
   put_cmp(c, it->neq, &v, sizeof v);
   if (!it->neq) c->l4 = v;
   return 0;
@@ -375,7 +316,7 @@ static int enc_port(struct enc *c, const struct nft_item *items, size_t n,
     put_cmp(c, 0, ports, sizeof ports);
     return 0;
   }
-  put_payload(c, NFT_PAYLOAD_TRANSPORT_HEADER, is_sport(it->key) ? 0 : 2, 2);
+  put_load(c, &nft_keys[it->key], 0);
   put_cmp(c, it->neq, ports, sizeof *ports);
   return 0;
 }
@@ -384,7 +325,7 @@ static int enc_port(struct enc *c, const struct nft_item *items, size_t n,
  * zero); "!=" one state is a plain compare. */
 static void enc_ct_state(struct enc *c, const struct nft_item *it) {
   uint32_t bits = it->value, zero = 0;
-  put_ct_state(c);
+  put_load(c, &nft_keys[it->key], 0);
   if (it->neq) {
     put_cmp(c, 1, &bits, sizeof bits);
     return;
@@ -401,7 +342,7 @@ static int enc_fib(struct enc *c, const struct nft_item *it, struct err *e) {
   uint32_t type = it->value;
   if (c->family != NFPROTO_IPV4 && c->family != NFPROTO_IPV6 && c->family != NFPROTO_INET)
     return err_set(e, EOPNOTSUPP, "fib daddr type is only valid in ip, ip6 and inet tables");
-  put_fib_daddr_type(c);
+  put_load(c, &nft_keys[it->key], 0);
   put_cmp(c, it->neq, &type, sizeof type);
   return 0;
 }
@@ -409,18 +350,16 @@ static int enc_fib(struct enc *c, const struct nft_item *it, struct err *e) {
 static int enc_match(struct enc *c, const struct nft_item *items, size_t n,
                      size_t i, struct err *e) {
   const struct nft_item *it = &items[i];
-  switch (it->key) {
-  case NFTK_IIFNAME:
-  case NFTK_OIFNAME: enc_ifname(c, it); return 0;
-  case NFTK_IP_SADDR:
-  case NFTK_IP_DADDR:
-  case NFTK_IP6_SADDR:
-  case NFTK_IP6_DADDR: return enc_addr(c, it, e);
-  case NFTK_META_L4PROTO:
-  case NFTK_IP_PROTOCOL: return enc_proto(c, it, e);
-  case NFTK_CT_STATE: enc_ct_state(c, it); return 0;
-  case NFTK_FIB_DADDR_TYPE: return enc_fib(c, it, e);
-  default: return enc_port(c, items, n, i, e);
+  if ((unsigned)it->key >= NFTK_COUNT)
+    return err_set(e, EINVAL, "cannot add a match nslab does not know");
+  switch (nft_keys[it->key].type) {
+  case NFTT_IFNAME: enc_ifname(c, it); return 0;
+  case NFTT_ADDR: return enc_addr(c, it, e);
+  case NFTT_PROTO: return enc_proto(c, it, e);
+  case NFTT_CT_STATE: enc_ct_state(c, it); return 0;
+  case NFTT_FIB_TYPE: return enc_fib(c, it, e);
+  case NFTT_PORT: return enc_port(c, items, n, i, e);
+  default: return err_set(e, EINVAL, "cannot add a match nslab does not know");
   }
 }
 
@@ -765,6 +704,44 @@ static int build_batch(struct nl *nl, struct batch *b, const struct nft_op *ops,
   return 0;
 }
 
+/* A name the kernel keeps (NFT_NAME_MAXLEN with its NUL), checked before
+   any message is built around it. */
+static int name_ok(const char *what, const char *name, struct err *e) {
+  if (!name || !*name) return err_set(e, EINVAL, "a %s name is required", what);
+  if (strlen(name) > NFT_NAME_MAX)
+    return err_set(e, ENAMETOOLONG, "%s name longer than %d bytes", what, NFT_NAME_MAX);
+  return 0;
+}
+
+static int in_list(const char *const *names, const char *name) {
+  for (; *names; names++)
+    if (!strcmp(*names, name)) return 1;
+  return 0;
+}
+
+/* What the messages of op hold, within the bounds they are built for. */
+static int check_op(const struct nft_op *op, struct err *e) {
+  if (op->object == NFTO_RULESET) return 0;
+  if (name_ok("table", op->table, e) < 0) return -1;
+  if (op->object == NFTO_TABLE) return 0;
+  if (name_ok("chain", op->chain, e) < 0) return -1;
+  if (op->type && !in_list(nft_chain_types, op->type))
+    return err_set(e, EINVAL, "unknown chain type \"%.32s\"", op->type);
+  for (size_t i = 0; i < op->n_items; i++) {
+    const struct nft_item *it = &op->items[i];
+    if ((unsigned)it->kind >= NFTI_UNKNOWN ||
+        (it->kind == NFTI_MATCH && (unsigned)it->key >= NFTK_COUNT))
+      return err_set(e, EINVAL, "cannot add an expression nslab does not know");
+    if (memchr(it->text, '\0', sizeof it->text) == NULL)
+      return err_set(e, EINVAL, "%s: text not terminated", nft_stmts[it->kind].name);
+    if ((it->kind == NFTI_JUMP || it->kind == NFTI_GOTO) && name_ok("chain", it->text, e) < 0)
+      return -1;
+    if (it->kind == NFTI_LOG && strlen(it->text) > NFT_LOG_PREFIX_MAX)
+      return err_set(e, EINVAL, "log prefix longer than %d bytes", NFT_LOG_PREFIX_MAX);
+  }
+  return 0;
+}
+
 int nft_apply(struct nl *nl, const struct nft_op *ops, size_t n,
               size_t *failed, struct err *e) {
   struct batch b = {NULL, 0, 0};
@@ -773,6 +750,11 @@ int nft_apply(struct nl *nl, const struct nft_op *ops, size_t n,
   e->reason[0] = '\0';
   *failed = n;
   if (n == 0) return 0;
+  for (size_t i = 0; i < n; i++)
+    if (check_op(&ops[i], e) < 0) {
+      *failed = i;
+      return -1;
+    }
   memset(&a, 0, sizeof a);
   a.first = nl->seq + 2;
   a.n = n;
@@ -906,13 +888,13 @@ static int dec_bitwise(struct dec *d, const struct nftnl_expr *x) {
 }
 
 /* iifname/oifname: the name padded with NULs, or a prefix ("eth*"). */
-static int dec_ifname(struct dec *d, const unsigned char *data, uint32_t len,
-                      int neq) {
+static int dec_ifname(struct dec *d, enum nft_key key, const unsigned char *data,
+                      uint32_t len, int neq) {
   size_t n = strnlen((const char *)data, len);
   if (d->masked || len > IFNAMSIZ || n == 0 || n == IFNAMSIZ ||
       (len < IFNAMSIZ && n != len))
     return DEC_UNKNOWN;
-  struct nft_item *it = dec_match(d, d->key == NFT_META_IIFNAME ? NFTK_IIFNAME : NFTK_OIFNAME, neq);
+  struct nft_item *it = dec_match(d, key, neq);
   if (!it) return DEC_OK;
   memcpy(it->text, data, n);
   if (len < IFNAMSIZ) it->text[n] = '*';
@@ -955,13 +937,28 @@ static int dec_net_dependency(struct dec *d, const unsigned char *data,
   return DEC_OK;
 }
 
+/* The key whose row loads what register 1 holds: a meta key, or a
+ * payload at an offset of the header of the network or transport
+ * protocol known (len 0: any length, a prefix). -1 when none. */
+static int key_of_load(const struct dec *d, int net, int l4) {
+  for (int k = 0; k < NFTK_COUNT; k++) {
+    const struct nft_key_desc *r = &nft_keys[k];
+    if (d->load == LOAD_META && r->load == NFTL_META && r->meta == d->key) return k;
+    if (d->load == LOAD_PAYLOAD && r->load == NFTL_PAYLOAD && r->base == d->base &&
+        r->offset == d->offset && (r->net ? r->net == net : r->l4 == l4))
+      return k;
+  }
+  return -1;
+}
+
 static int dec_cmp_meta(struct dec *d, const unsigned char *data, uint32_t len,
                         int neq) {
-  switch (d->key) {
-  case NFT_META_IIFNAME:
-  case NFT_META_OIFNAME: return dec_ifname(d, data, len, neq);
-  case NFT_META_L4PROTO: return dec_proto(d, NFTK_META_L4PROTO, data, len, neq);
-  default: return dec_net_dependency(d, data, len, neq);
+  int k = key_of_load(d, 0, 0);
+  if (k < 0) return dec_net_dependency(d, data, len, neq);
+  switch (nft_keys[k].type) {
+  case NFTT_IFNAME: return dec_ifname(d, (enum nft_key)k, data, len, neq);
+  case NFTT_PROTO: return dec_proto(d, (enum nft_key)k, data, len, neq);
+  default: return DEC_UNKNOWN;
   }
 }
 
@@ -1002,15 +999,13 @@ static int dec_addr(struct dec *d, enum nft_key key, uint32_t full,
 static int dec_cmp_network(struct dec *d, const unsigned char *data,
                            uint32_t len, int neq) {
   int net = d->family == NFPROTO_IPV4 || d->family == NFPROTO_IPV6 ? d->family : d->net;
+  int k = net ? key_of_load(d, net, 0) : -1;
   d->net_pending = 0;
-  if (net == NFPROTO_IPV4) {
-    if (d->offset == 9 && d->len == 1) return dec_proto(d, NFTK_IP_PROTOCOL, data, len, neq);
-    if (d->offset == 12) return dec_addr(d, NFTK_IP_SADDR, 4, data, len, neq);
-    if (d->offset == 16) return dec_addr(d, NFTK_IP_DADDR, 4, data, len, neq);
-  } else if (net == NFPROTO_IPV6) {
-    if (d->offset == 8) return dec_addr(d, NFTK_IP6_SADDR, 16, data, len, neq);
-    if (d->offset == 24) return dec_addr(d, NFTK_IP6_DADDR, 16, data, len, neq);
-  }
+  if (k < 0) return DEC_UNKNOWN;
+  if (nft_keys[k].type == NFTT_PROTO && d->len == nft_keys[k].len)
+    return dec_proto(d, (enum nft_key)k, data, len, neq);
+  if (nft_keys[k].type == NFTT_ADDR)
+    return dec_addr(d, (enum nft_key)k, nft_keys[k].len, data, len, neq);
   return DEC_UNKNOWN;
 }
 
@@ -1019,9 +1014,9 @@ static int dec_cmp_network(struct dec *d, const unsigned char *data,
  * this one and prints no more. */
 static int dec_cmp_transport(struct dec *d, const unsigned char *data,
                              uint32_t len, int neq) {
-  int tcp = d->l4 == IPPROTO_TCP, both = d->len == 4 && d->offset == 0;
-  if (d->masked || len != d->len || (d->l4 != IPPROTO_TCP && d->l4 != IPPROTO_UDP) ||
-      !(both ? !neq : d->len == 2 && (d->offset == 0 || d->offset == 2)))
+  int both = d->len == 4 && d->offset == 0, k = key_of_load(d, 0, d->l4);
+  if (d->masked || len != d->len || d->l4 <= 0 || k < 0 || nft_keys[k].type != NFTT_PORT ||
+      !(both ? !neq : d->len == 2))
     return DEC_UNKNOWN;
   if (d->l4_item >= 0) {
     size_t i = (size_t)d->l4_item;
@@ -1030,22 +1025,19 @@ static int dec_cmp_transport(struct dec *d, const unsigned char *data,
     d->l4_item = -1;
   }
   for (uint32_t off = 0; off < len; off += 2) {
-    int source = d->offset + off == 0;
-    enum nft_key key = tcp ? (source ? NFTK_TCP_SPORT : NFTK_TCP_DPORT)
-                           : (source ? NFTK_UDP_SPORT : NFTK_UDP_DPORT);
+    struct dec at = *d;
+    at.offset = d->offset + off;
+    int key = key_of_load(&at, 0, d->l4);
     uint16_t port;
+    if (key < 0) break;
     memcpy(&port, data + off, 2);
-    struct nft_item *it = dec_match(d, key, neq);
+    struct nft_item *it = dec_match(d, (enum nft_key)key, neq);
     if (it) it->value = ntohs(port);
   }
   return DEC_OK;
 }
 
-static int known_ct_bits(uint32_t bits) {
-  uint32_t all = 0;
-  for (const struct nft_ct_state *s = nft_ct_states; s->name; s++) all |= s->bit;
-  return bits && !(bits & ~all);
-}
+static int known_ct_bits(uint32_t bits) { return bits && !(bits & ~nft_ct_all()); }
 
 /* ct state: "==" is (state & bits) != 0; "!=" one state a plain compare. */
 static int dec_cmp_ct(struct dec *d, const unsigned char *data, uint32_t len,
@@ -1298,6 +1290,42 @@ int nft_rule_decode(const struct nlmsghdr *nlh, struct nft_rule_info *info,
   return 0;
 }
 
+int nft_rule_canonical(int family, const struct nft_item *items, size_t n,
+                       struct nft_item **out, size_t *n_out, struct err *e) {
+  struct nftnl_rule *r = nftnl_rule_alloc();
+  struct nft_op op;
+  struct nft_rule_info info;
+  char *buf = NULL;
+  int rc = -1;
+  *out = NULL;
+  *n_out = 0;
+  nft_op_init(&op);
+  op.table = op.chain = "canonical";
+  op.items = items;
+  op.n_items = n;
+  if (!r || !(buf = calloc(1, message_room(n)))) {
+    err_set(e, ENOMEM, NULL);
+    goto out;
+  }
+  if (check_op(&op, e) < 0) goto out;
+  if (nftnl_rule_set_str(r, NFTNL_RULE_TABLE, op.table) < 0 ||
+      nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, op.chain) < 0) {
+    err_set(e, ENOMEM, NULL);
+    goto out;
+  }
+  if (encode_rule(r, family, items, n, e) < 0) goto out;
+  struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_NEWRULE, (uint16_t)family, 0, 0);
+  nftnl_rule_nlmsg_build_payload(nlh, r);
+  if (nft_rule_decode(nlh, &info, e) < 0) goto out;
+  *out = info.items;
+  *n_out = info.n_items;
+  rc = 0;
+out:
+  if (r) nftnl_rule_free(r);
+  free(buf);
+  return rc;
+}
+
 /* }====================================================== */
 
 /*
@@ -1430,6 +1458,7 @@ int nft_list(struct nl *nl, int family, const char *table,
              struct nft_ruleset *rs, struct err *e) {
   struct listing l = {rs, table, {0, 0, 0}, e};
   memset(rs, 0, sizeof *rs);
+  if (table && name_ok("table", table, e) < 0) return -1;
   if (dump(nl, NFT_MSG_GETTABLE, family, &l, table_cb, &rs->n_tables) < 0 ||
       dump(nl, NFT_MSG_GETCHAIN, family, &l, chain_cb, &rs->n_chains) < 0 ||
       dump(nl, NFT_MSG_GETRULE, family, &l, rule_cb, &rs->n_rules) < 0) {

@@ -26,6 +26,7 @@
 #include "nl.h"
 
 #define NFT_TEXT_MAX 256 /* table, chain and set names (NFT_NAME_MAXLEN) */
+#define NFT_NAME_MAX (NFT_TEXT_MAX - 1) /* their longest, without the NUL */
 #define NFT_LOG_PREFIX_MAX 127 /* the kernel keeps 128 bytes with the NUL */
 
 /* Families and hooks by their nft names; -1 when unknown. */
@@ -34,9 +35,17 @@ const char *nft_family_name(int family);    /* "ip", ...; "unknown" */
 int nft_hook_value(const char *name);       /* NF_INET_* */
 const char *nft_hook_name(int hook);
 
+/* The words a table, chain or op takes, NULL-terminated. */
+extern const char *const nft_family_names[]; /* ip ip6 inet bridge */
+extern const char *const nft_hook_names[];   /* prerouting .. postrouting */
+extern const char *const nft_chain_types[];  /* filter nat route */
+extern const char *const nft_policies[];     /* accept drop */
+
 /*
 ** {======================================================
-** Rules as items
+** The vocabulary: one row per match key and per statement
+** (nft_vocab.c), read by the encoder, the decoder, the checker of the
+** Lua binding, the printer, and exported to Lua for the rule parser
 ** =======================================================
 */
 
@@ -54,8 +63,45 @@ enum nft_key {
   NFTK_CT_STATE, NFTK_FIB_DADDR_TYPE, NFTK_COUNT
 };
 
-extern const char *const nft_item_names[NFTI_KIND_COUNT]; /* "match", ... */
-extern const char *const nft_key_names[NFTK_COUNT];       /* "iifname", ... */
+/* The kind of value a key compares with: how it is checked, compared
+ * and printed. */
+enum nft_vtype {
+  NFTT_IFNAME,   /* "eth0", or "eth*" for a prefix */
+  NFTT_ADDR,     /* an address or prefix of the key's network protocol */
+  NFTT_PROTO,    /* a protocol by name or number */
+  NFTT_PORT,     /* 0..65535 */
+  NFTT_CT_STATE, /* a set of conntrack states */
+  NFTT_FIB_TYPE, /* a route type */
+  NFTT_COUNT
+};
+extern const char *const nft_vtype_names[NFTT_COUNT]; /* "ifname", ... */
+
+/* Where a key's value is loaded from (into register 1). */
+enum nft_load { NFTL_META, NFTL_PAYLOAD, NFTL_CT, NFTL_FIB };
+
+struct nft_key_desc {
+  const char *name;        /* "ip saddr" */
+  enum nft_vtype type;
+  enum nft_load load;
+  uint32_t meta;           /* NFTL_META: NFT_META_*; NFTL_CT: NFT_CT_* */
+  uint32_t base, offset, len; /* NFTL_PAYLOAD: NFT_PAYLOAD_*_HEADER */
+  int net;                 /* the network protocol it needs (NFPROTO_*), 0 */
+  int l4;                  /* the transport protocol it needs, 0 */
+  const char *doc;
+};
+extern const struct nft_key_desc nft_keys[NFTK_COUNT];
+
+/* A statement and the fields its Lua table has besides its name. */
+struct nft_stmt_desc {
+  const char *name;        /* "dnat" */
+  const char *const *fields; /* NULL-terminated */
+  const char *syntax;      /* "dnat [ip|ip6] to ADDR[:PORT]" */
+};
+extern const struct nft_stmt_desc nft_stmts[NFTI_KIND_COUNT];
+
+/* The key or statement of a name; -1 when there is none. */
+int nft_key_value(const char *name);
+int nft_stmt_value(const char *name);
 
 /* Connection tracking states as `ct state` bits (NF_CT_STATE_*_BIT). */
 struct nft_ct_state {
@@ -63,11 +109,19 @@ struct nft_ct_state {
   unsigned bit;
 };
 extern const struct nft_ct_state nft_ct_states[]; /* ends with {NULL, 0} */
+int nft_ct_bit(const char *name);        /* its bit, 0 when unknown */
+unsigned nft_ct_all(void);               /* every known bit */
 
 /* Route types `fib daddr type` compares with, as nft names them, indexed
    by their RTN_* number ("unspec" .. "prohibit"). */
 #define NFT_FIB_TYPE_COUNT 9
 extern const char *const nft_fib_types[NFT_FIB_TYPE_COUNT];
+
+/* Protocols by name as nft knows them (/etc/protocols, and tcp, udp,
+ * icmp, icmpv6 without it): the number, -1 when unknown; the name nft
+ * prints for a number, into buf (the number itself when it has none). */
+int nft_proto_value(const char *name);
+const char *nft_proto_name(unsigned proto, char *buf, size_t len);
 
 struct nft_item {
   enum nft_item_kind kind;
@@ -86,6 +140,19 @@ struct nft_item {
   char text[NFT_TEXT_MAX];
   uint64_t packets, bytes; /* NFTI_COUNTER */
 };
+
+/* A rule as `nft list ruleset` prints it, in the family of its table (in
+ * inet a NAT statement says ip or ip6); counters with their numbers when
+ * with_counts, else as "counter". Returns the length of the whole text,
+ * as snprintf does. */
+size_t nft_rule_format(int family, const struct nft_item *items, size_t n,
+                       int with_counts, char *buf, size_t len);
+
+/* The items as the kernel will hold them, so as nft will print them: the
+ * bytecode nft_apply would send, decoded back, in memory. Fails where
+ * nft_apply would before sending. *out is malloc'd. */
+int nft_rule_canonical(int family, const struct nft_item *items, size_t n,
+                       struct nft_item **out, size_t *n_out, struct err *e);
 
 /* }====================================================== */
 
@@ -123,7 +190,8 @@ void nft_op_describe(const struct nft_op *op, char *buf, size_t len);
 
 /* Send ops as one batch and read every answer. On failure *failed is the
  * index of the op the error is about (n: the batch as a whole) and
- * nothing was applied. An op the kernel would refuse for a reason nft
+ * nothing was applied. Names are checked first: a table, chain or jump
+ * target is 1..NFT_NAME_MAX bytes. An op the kernel would refuse for a reason nft
  * checks itself (an ip match in an ip6 table, a NAT port without a tcp or
  * udp match) fails here, before anything is sent; so does a fib match in
  * a bridge table, which the kernel would refuse only as "No such file or
@@ -172,7 +240,8 @@ struct nft_ruleset {
 };
 
 /* Tables, chains and rules of one family (NFPROTO_UNSPEC: all) and, with
- * a table name, of that table only; in the kernel's order. */
+ * a table name (1..NFT_NAME_MAX bytes), of that table only; in the
+ * kernel's order. */
 int nft_list(struct nl *nl, int family, const char *table,
              struct nft_ruleset *rs, struct err *e);
 void nft_ruleset_free(struct nft_ruleset *rs);
