@@ -302,6 +302,9 @@ static void check_item(lua_State *L, int t, int family, struct nft_item *it) {
   case NFTI_SNAT:
   case NFTI_DNAT: check_nat(L, family, f, it); break;
   case NFTI_LOG:
+    for (size_t i = 0; f[0].set && i < f[0].len; i++)
+      if ((unsigned char)f[0].s[i] < 0x20 || f[0].s[i] == '"' || f[0].s[i] == 0x7f)
+        lnslab_raise(L, RULE " log: option 'prefix' must be printable text without '\"'");
     if (f[0].set) memcpy(it->text, f[0].s, f[0].len + 1);
     break;
   default: break;
@@ -412,11 +415,11 @@ static void check_op(lua_State *L, int t, size_t i, int anchor, struct nft_op *o
   const struct lopt *spec = op_spec(op->verb, op->object);
   if (!spec) lnslab_raise(L, "nft: %s: cannot %s a %s", where, verb.s, object.s);
   /* Enough to name the op in every later message. */
+  struct lopt_val family;
+  head_field(L, t, where, &table_spec[2], &family);
+  if (family.set) op->family = nft_family_value(family.s);
+  else if (op->object == NFTO_RULESET) op->family = NFPROTO_UNSPEC;
   lua_getfield(L, t, "family");
-  if (lua_type(L, -1) == LUA_TSTRING && nft_family_value(lua_tostring(L, -1)) >= 0)
-    op->family = nft_family_value(lua_tostring(L, -1));
-  else if (lua_isnil(L, -1) && op->object == NFTO_RULESET)
-    op->family = NFPROTO_UNSPEC;
   lua_getfield(L, t, "table");
   lua_getfield(L, t, "chain");
   op->table = name_for_desc(L, -2);

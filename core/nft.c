@@ -910,8 +910,11 @@ static int dec_proto(struct dec *d, enum nft_key key, const unsigned char *data,
   if (!it) return DEC_OK;
   it->value = data[0];
   if (!neq) {
+    /* nft prints a match on the network header's protocol field as a
+       dependency only where it is the one nft makes, in ip tables; in
+       inet and bridge that is meta l4proto */
     d->l4 = data[0];
-    d->l4_item = (long)(d->n - 1);
+    d->l4_item = nft_keys[key].net && d->family != nft_keys[key].net ? -1 : (long)(d->n - 1);
   }
   return DEC_OK;
 }

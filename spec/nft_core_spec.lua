@@ -144,6 +144,12 @@ local RULES = {
     { { M, key = "ip6 saddr", op = "==", value = "2001:db8::/32" }, { "snat", addr = "2001:db8::2" } } },
   { "inet", NAT_POST, "ip saddr 10.0.0.0/8 snat ip to 198.51.100.1",
     { { M, key = "ip saddr", op = "==", value = "10.0.0.0/8" }, { "snat", addr = "198.51.100.1" } } },
+  -- a dependency in ip tables only; in inet and bridge nft's is meta l4proto
+  { "inet", FORWARD, "ip protocol tcp tcp dport 22 accept",
+    { { M, key = "ip protocol", op = "==", value = "tcp" }, { M, key = "tcp dport", op = "==", value = 22 }, { "accept" } } },
+  { "bridge", FORWARD, "ip protocol udp udp sport 1 udp dport 2 accept",
+    { { M, key = "ip protocol", op = "==", value = "udp" }, { M, key = "udp sport", op = "==", value = 1 },
+      { M, key = "udp dport", op = "==", value = 2 }, { "accept" } } },
   { "ip", FORWARD, "meta l4proto gre accept", { { M, key = "meta l4proto", op = "==", value = "gre" }, { "accept" } } },
   { "inet", FORWARD, "ip saddr 192.0.2.0/24 ct state established accept",
     { { M, key = "ip saddr", op = "==", value = "192.0.2.0/24" }, { M, key = "ct state", op = "==", value = { "established" } }, { "accept" } } },
@@ -543,7 +549,7 @@ describe("nft core", function()
       fails([[nft: op 2: option 'op' must be one of add, insert, delete or flush, got "ad"]],
         { add_table("ip", "x"), { op = "ad", object = "table", family = "ip", table = "y" } })
       fails("nft: op 1: cannot insert a table", { { op = "insert", object = "table", family = "ip", table = "x" } })
-      fails([[nft: op 1 (add table ip x): option 'family' must be one of ip, ip6, inet or bridge, got "ipx"]],
+      fails([[nft: op 1: option 'family' must be one of ip, ip6, inet or bridge, got "ipx"]],
         { add_table("ipx", "x") })
       fails("nft: op 1 (delete rule ip nat POSTROUTING): option 'handle' is required (an integer 1..9007199254740992)",
         { { op = "delete", object = "rule", family = "ip", table = "nat", chain = "POSTROUTING" } })
@@ -590,7 +596,7 @@ describe("nft core", function()
         "nft rule: too many arguments (4 given, at most 3)")
       assert.has_error(function() core.nft_rule(nil, {}) end,
         "nft rule: argument 1 (family) must be one of ip, ip6, inet or bridge, got nil")
-      assert.has_error(function() rule({ "accept" }) ns:nft_apply(rule({ "accept" })) end,
+      assert.has_error(function() ns:nft_apply(rule({ "accept" })) end,
         "nft rule: expression 1 must be a table, got string")
     end)
 

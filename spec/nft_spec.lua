@@ -170,11 +170,13 @@ describe("nft", function()
       assert.has_error(function() t:chain("C", { type = "filter", hook = "forward", priority = "high" }) end,
         'nft chain: bad priority "high" for hook forward (a number or filter, mangle, raw, security)')
       assert.has_error(function() t:chain("C", { type = "filter", hook = "sideways" }) end,
-        'nft chain C: unknown hook "sideways"')
+        [[nft chain C: option 'hook' must be one of prerouting, input, forward, output or postrouting, got "sideways"]])
       assert.has_error(function() t:chain("C", { type = "mangle", hook = "forward" }) end,
-        'nft chain C: unknown type "mangle"')
+        [[nft chain C: option 'type' must be one of filter, nat or route, got "mangle"]])
       assert.has_error(function() t:chain("C", { hook = "forward", policy = "reject" }) end,
-        'nft chain C: policy must be accept or drop, not "reject"')
+        [[nft chain C: option 'policy' must be one of accept or drop, got "reject"]])
+      assert.has_error(function() t:chain("C", { hook = "forward", prio = 1 }) end,
+        "nft chain C: invalid option 'prio'")
       assert.same({ { table = { family = "ip", name = "filter", handle = 0 } } }, ruleset_json(host))
     end)
     it("an unknown token, a dnat target that is not an address", function()
@@ -188,7 +190,7 @@ describe("nft", function()
     end)
     it("an unknown family", function()
       assert.has_error(function() host:nft_table("arp6", "x") end,
-        'nft table: unknown family "arp6" (ip, ip6, inet, bridge)')
+        [[nft: op 1: option 'family' must be one of ip, ip6, inet or bridge, got "arp6"]])
     end)
   end)
 end)

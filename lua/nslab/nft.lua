@@ -14,77 +14,36 @@
 -- happens or none.
 local trace = require("nslab.trace")
 local shell = require("nslab.shell")
-local options = require("nslab.options")
+local core = require("nslab.core")
 
 local M = {}
 
 ---------------------------------------------------------------- vocabulary
 
--- Match keys, by the words that name them.
-local KEYS = {
-  iifname = "iifname", oifname = "oifname",
-  ["ip saddr"] = "ip saddr", ["ip daddr"] = "ip daddr", ["ip protocol"] = "ip protocol",
-  ["ip6 saddr"] = "ip6 saddr", ["ip6 daddr"] = "ip6 daddr",
-  ["meta l4proto"] = "meta l4proto",
-  ["tcp sport"] = "tcp sport", ["tcp dport"] = "tcp dport",
-  ["udp sport"] = "udp sport", ["udp dport"] = "udp dport",
-  ["ct state"] = "ct state",
-  ["fib daddr type"] = "fib daddr type",
-}
+-- The words come from the core's table (core.nft_vocabulary()), the one
+-- the encoder, the decoder and the checker read: a key or a statement
+-- added there is one the parser knows.
+local VOCABULARY = core.nft_vocabulary()
+M.vocabulary = VOCABULARY
 
--- The address types of `fib daddr type` (Docker's "addrtype --dst-type").
-local FIB_TYPES = { unspec = true, unicast = true, ["local"] = true, broadcast = true, anycast = true,
-                    multicast = true, blackhole = true, unreachable = true, prohibit = true }
--- Words that start a two-word key.
-local KEY_PREFIX = { ip = true, ip6 = true, meta = true, tcp = true, udp = true, ct = true }
--- ("fib daddr type" is the one three-word key, read apart)
+local KEYS = {}       -- "ip saddr" -> its row
+local KEY_WORDS = {}  -- first word -> the keys it starts, longest first
+for _, k in ipairs(VOCABULARY.keys) do
+  KEYS[k.name] = k
+  local first = k.name:match("^%S+")
+  KEY_WORDS[first] = KEY_WORDS[first] or {}
+  table.insert(KEY_WORDS[first], k.name)
+end
+for _, list in pairs(KEY_WORDS) do table.sort(list, function(a, b) return #a > #b end) end
 
-local VERDICTS = { accept = true, drop = true, reject = true, ["return"] = true,
-                   counter = true, masquerade = true }
-
--- ct state words in the order nft prints them (their bit order).
-local CT_STATES = { "invalid", "established", "related", "new", "untracked" }
-local CT_ORDER = {}
-for i, s in ipairs(CT_STATES) do CT_ORDER[s] = i end
+local STATEMENTS = {}
+for _, st in ipairs(VOCABULARY.statements) do STATEMENTS[st.name] = st end
 
 -- Chain priorities by name, as nft 1.0 names them (ip, ip6, inet; bridge).
 local PRIORITIES = {
   default = { raw = -300, mangle = -150, dstnat = -100, filter = 0, security = 50, srcnat = 100 },
   bridge = { dstnat = -300, filter = -200, out = 100, srcnat = 300 },
 }
-local HOOKS = { prerouting = true, input = true, forward = true, output = true, postrouting = true }
-local TYPES = { filter = true, nat = true, route = true }
-local FAMILIES = { ip = true, ip6 = true, inet = true, bridge = true }
-
--- Protocol numbers and names as nft knows them: from /etc/protocols, as
--- getprotobynumber(3) gives them (netbase), with the ones nft names
--- itself should that file be missing.
-local protocols
-local function protocol_table()
-  if protocols then return protocols end
-  protocols = { number = { icmp = 1, tcp = 6, udp = 17, icmpv6 = 58, ["ipv6-icmp"] = 58 },
-                name = { [1] = "icmp", [6] = "tcp", [17] = "udp", [58] = "ipv6-icmp" } }
-  local f = io.open("/etc/protocols")
-  if not f then return protocols end
-  for line in f:lines() do
-    local name, number, aliases = line:match("^([%w%-%.]+)%s+(%d+)%s*([^#]*)")
-    number = tonumber(number)
-    if name then
-      protocols.name[number] = protocols.name[number] or name
-      protocols.number[name] = number
-      for alias in aliases:gmatch("%S+") do protocols.number[alias:lower()] = number end
-    end
-  end
-  f:close()
-  return protocols
-end
-
--- A protocol value as nft prints it: its name when it has one.
-local function protocol_text(value)
-  local t = protocol_table()
-  local number = math.type(value) == "integer" and value or t.number[value]
-  return number and t.name[number] or tostring(value)
-end
 
 local function fail(fmt, ...)
   error(string.format(fmt, ...), 0)
@@ -118,91 +77,53 @@ local function tokenize(text)
   return tokens
 end
 
-local function port_value(word)
-  local n = math.tointeger(tonumber(word))
-  if not n or n < 0 or n > 65535 then fail('nft rule: "%s" is not a port number', word) end
-  return n
+-- A number written as digits, else the word itself: the core says what
+-- is wrong with it, in the words of the key.
+local function number_or_word(word)
+  return word:match("^%d+$") and math.tointeger(tonumber(word)) or word
 end
 
+-- "established,related" or "established, related": a list of the words.
 local function ct_value(words)
   local states = {}
-  for state in words:gmatch("[^,%s]+") do
-    if not CT_ORDER[state] then fail('nft rule: "%s" is not a ct state', state) end
-    states[#states + 1] = state
-  end
+  for state in words:gmatch("[^,%s]+") do states[#states + 1] = state end
   if #states == 0 then fail("nft rule: ct state needs a state") end
   return states
 end
 
--- "ADDR" or "ADDR:PORT" after snat/dnat to.
-local function nat_target(stmt, word)
-  local addr, port = word:match("^([^:]+):(%d+)$")
-  local item = { stmt, addr = addr or word }
-  if port then item.port = port_value(port) end
-  if not item.addr:match("^%d+%.%d+%.%d+%.%d+$") then
-    fail('nft rule: %s to "%s": not an IPv4 address', stmt, word)
+-- "ADDR", "ADDR:PORT", "[ADDR6]:PORT" or "[ADDR6]" after snat/dnat [ip|ip6] to.
+local function nat_target(stmt, family, word)
+  local addr, port = word:match("^%[([^%]]+)%]:(%d+)$")
+  if not addr then addr = word:match("^%[([^%]]+)%]$") end
+  if not addr then addr, port = word:match("^([^:]+):(%d+)$") end
+  addr = addr or word
+  local v6 = addr:find(":", 1, true) ~= nil
+  if family and (family == "ip6") ~= v6 then
+    fail('nft rule: %s %s to "%s": not an %s address', stmt, family, word, family == "ip6" and "IPv6" or "IPv4")
   end
-  return item
+  return { stmt, addr = addr, port = port and number_or_word(port) }
 end
 
----------------------------------------------------------------- canonical form
-
--- An IPv4 prefix with its host bits cleared, a /32 as the bare address:
--- what nft stores and prints back.
-local function canonical_ipv4(value)
-  local a, b, c, d, plen = value:match("^(%d+)%.(%d+)%.(%d+)%.(%d+)/(%d+)$")
-  if not a then return value end
-  plen = tonumber(plen)
-  if plen == 32 then return value:match("^[^/]+") end
-  local n = ((tonumber(a) * 256 + tonumber(b)) * 256 + tonumber(c)) * 256 + tonumber(d)
-  n = n & ((0xffffffff << (32 - plen)) & 0xffffffff)
-  return string.format("%d.%d.%d.%d/%d", n >> 24 & 255, n >> 16 & 255, n >> 8 & 255, n & 255, plen)
-end
-
-local PORT_PROTOCOL = { ["tcp sport"] = "tcp", ["tcp dport"] = "tcp", ["udp sport"] = "udp", ["udp dport"] = "udp" }
-
--- Rewrite a parsed rule the way nft will store and print it, so that the
--- text nslab explains is the text `nft list ruleset` shows:
---   * an explicit "meta l4proto tcp" / "ip protocol tcp" that a later tcp
---     port match needs anyway is the dependency nft adds itself: dropped;
---   * "tcp dport X tcp sport Y" is one load in nft, printed sport first;
---   * prefixes lose their host bits, /32 becomes the address.
-local function canonical(exprs)
-  local out = {}
-  for i, e in ipairs(exprs) do
-    local dependency = false
-    if e[1] == "match" and e.op == "==" and (e.key == "meta l4proto" or e.key == "ip protocol") then
-      local proto = protocol_text(e.value)
-      for j = i + 1, #exprs do
-        if exprs[j][1] == "match" and PORT_PROTOCOL[exprs[j].key] == proto then dependency = true end
-      end
+-- The key starting at token i (not quoted), and how many words it has.
+local function key_at(tokens, i)
+  local t = tokens[i]
+  if not t or t.quoted then return nil end
+  for _, name in ipairs(KEY_WORDS[t.text] or {}) do
+    local n, ok = 0, true
+    for w in name:gmatch("%S+") do
+      n = n + 1
+      local tok = tokens[i + n - 1]
+      if not tok or tok.quoted or tok.text ~= w then ok = false break end
     end
-    if not dependency then
-      if e[1] == "match" and (e.key == "ip saddr" or e.key == "ip daddr") then
-        e.value = canonical_ipv4(e.value)
-      end
-      out[#out + 1] = e
-    end
+    if ok then return name, n end
   end
-  for i = 1, #out - 1 do
-    local a, b = out[i], out[i + 1]
-    if a[1] == "match" and b[1] == "match" and a.op == "==" and b.op == "==" and
-       PORT_PROTOCOL[a.key] and PORT_PROTOCOL[a.key] == PORT_PROTOCOL[b.key] and
-       a.key:match("dport$") and b.key:match("sport$") then
-      out[i], out[i + 1] = b, a
-    end
-  end
-  return out
 end
 
--- Parse nft rule syntax (the subset above) into the structured form, as
--- nft will store it.
-function M.parse(text)
-  return canonical(M.parse_as_written(text))
-end
-
--- The same, exactly as written (for a parser's own tests).
+-- Parse nft rule syntax (the subset core.nft_vocabulary() has) into the
+-- structured form, exactly as written: only the grammar is checked here,
+-- the values by the core (M.parse).
 function M.parse_as_written(text)
+  if type(text) ~= "string" then fail("nft rule: a rule is a string or an array of expressions, got %s", type(text)) end
   local tokens = tokenize(text)
   local exprs, i = {}, 1
   local function word(k) return tokens[k] and tokens[k].text end
@@ -212,37 +133,26 @@ function M.parse_as_written(text)
   end
   while i <= #tokens do
     local w, tok = word(i), tokens[i]
-    local key = not tok.quoted and (KEYS[w] or (KEY_PREFIX[w] and word(i + 1) and KEYS[w .. " " .. word(i + 1)]))
-    if not tok.quoted and w == "fib" and word(i + 1) == "daddr" and word(i + 2) == "type" then
-      key = "fib daddr type"
-    end
+    local key, nwords = key_at(tokens, i)
     if key then
-      i = i + select(2, key:gsub(" ", "")) + 1
+      i = i + nwords
       local op = "=="
       if word(i) == "!=" or word(i) == "==" then op, i = word(i), i + 1 end
       local value = need(i, "a value after " .. key)
       i = i + 1
-      local v = value.text
-      if key == "ct state" then
-        -- "established,related" or "established, related"
+      local v, vtype = value.text, KEYS[key].type
+      if vtype == "ct_state" then
         while word(i) and (v:sub(-1) == "," or word(i):sub(1, 1) == ",") do
           v, i = v .. word(i), i + 1
         end
-        if op ~= "==" then fail("nft rule: ct state supports only ==") end
         v = ct_value(v)
-      elseif key:match("port$") then
-        v = port_value(v)
-      elseif key == "ip protocol" or key == "meta l4proto" then
-        v = math.tointeger(tonumber(v)) or v
-      elseif key == "iifname" or key == "oifname" then
-        if v == "" then fail("nft rule: empty interface name after %s", key) end
-      elseif key == "fib daddr type" and not FIB_TYPES[v] then
-        fail('nft rule: fib daddr type "%s": not an address type (local, unicast, broadcast, ...)', v)
+      elseif vtype == "port" or vtype == "protocol" then
+        v = number_or_word(v)
       end
       exprs[#exprs + 1] = { "match", key = key, op = op, value = v }
     elseif tok.quoted then
       fail('nft rule: unexpected "%s"', w)
-    elseif VERDICTS[w] then
+    elseif STATEMENTS[w] and #STATEMENTS[w].fields == 0 or w == "counter" then
       exprs[#exprs + 1] = { w }
       i = i + 1
     elseif w == "jump" or w == "goto" then
@@ -250,10 +160,11 @@ function M.parse_as_written(text)
       exprs[#exprs + 1] = { w, chain = chain.text }
       i = i + 2
     elseif w == "snat" or w == "dnat" then
-      -- "dnat to A", or in inet tables "dnat ip to A"
-      local at = (word(i + 1) == "ip" or word(i + 1) == "ip6") and i + 2 or i + 1
+      -- "dnat to A", "dnat ip to A", "dnat ip6 to [A]:P"
+      local family = (word(i + 1) == "ip" or word(i + 1) == "ip6") and word(i + 1) or nil
+      local at = family and i + 2 or i + 1
       if word(at) ~= "to" then fail('nft rule: "%s" must be followed by "to ADDRESS"', w) end
-      exprs[#exprs + 1] = nat_target(w, need(at + 1, "an address after " .. w .. " to").text)
+      exprs[#exprs + 1] = nat_target(w, family, need(at + 1, "an address after " .. w .. " to").text)
       i = at + 2
     elseif w == "log" then
       local item = { "log" }
@@ -272,74 +183,30 @@ function M.parse_as_written(text)
   return exprs
 end
 
----------------------------------------------------------------- printing
-
-local function quoted(s) return '"' .. s .. '"' end
-
-
--- One item as nft prints it. counter prints "counter", or with
--- with_counts "counter packets N bytes N" as `nft list ruleset` does.
-local function item_text(e, with_counts)
-  local kind = e[1]
-  if kind == "match" then
-    local value = e.value
-    if e.key == "ct state" then
-      local states = { table.unpack(value) }
-      table.sort(states, function(a, b) return CT_ORDER[a] < CT_ORDER[b] end)
-      value = table.concat(states, ",")
-    elseif e.key == "iifname" or e.key == "oifname" then
-      value = quoted(value)
-    elseif e.key == "ip protocol" or e.key == "meta l4proto" then
-      value = protocol_text(value)
-    end
-    return e.key .. (e.op == "!=" and " != " or " ") .. tostring(value)
-  elseif kind == "counter" then
-    if with_counts and e.packets then
-      return string.format("counter packets %d bytes %d", e.packets, e.bytes or 0)
-    end
-    return "counter"
-  elseif kind == "jump" or kind == "goto" then
-    return kind .. " " .. e.chain
-  elseif kind == "snat" or kind == "dnat" then
-    -- in an inet table nft says which family the address is of
-    local family = e.in_inet and (e.addr:find(":") and " ip6" or " ip") or ""
-    local addr = e.addr:find(":") and e.port and ("[" .. e.addr .. "]") or e.addr
-    return kind .. family .. " to " .. addr .. (e.port and (":" .. e.port) or "")
-  elseif kind == "log" then
-    return e.prefix and ("log prefix " .. quoted(e.prefix)) or "log"
-  elseif kind == "unknown" then
-    return "<" .. (e.name or "?") .. ">"
+-- A rule (text or exprs) as the kernel will hold it, in a table of
+-- family (default ip): its exprs and its text as nft prints it, both
+-- computed by the core (encoded and decoded in memory).
+local function canonical(rule, family, with_counts)
+  local exprs = rule
+  if type(rule) == "string" then exprs = M.parse_as_written(rule)
+  elseif type(rule) ~= "table" then
+    fail("nft rule: a rule is a string or an array of expressions, got %s", type(rule))
   end
-  return kind
+  local text, held = core.nft_rule(family or "ip", exprs, with_counts or false)
+  return held, text
 end
 
--- A structured rule as nft prints it (family: the table's, which changes
--- how NAT statements read in inet tables).
+-- Parse nft rule syntax into the structured form, as the kernel will
+-- hold it (family: the table's, default ip).
+function M.parse(text, family)
+  return (canonical(text, family))
+end
+
+-- A rule as nft prints it: with_counts gives "counter packets N bytes N";
+-- family is the table's (in inet a NAT statement says ip or ip6).
 function M.format(exprs, with_counts, family)
-  local words = {}
-  for i, e in ipairs(exprs) do
-    if family == "inet" and (e[1] == "snat" or e[1] == "dnat") then
-      e = setmetatable({ in_inet = true }, { __index = e })
-    end
-    words[i] = item_text(e, with_counts)
-  end
-  return table.concat(words, " ")
-end
-
--- Check a rule given in the structured form, and return it.
-local function check_exprs(exprs)
-  if type(exprs) ~= "table" or #exprs == 0 then fail("nft rule: a rule is a string or a non-empty array") end
-  for _, e in ipairs(exprs) do
-    if type(e) ~= "table" or type(e[1]) ~= "string" then fail("nft rule: each item is a table like {\"accept\"}") end
-    if e[1] == "match" and not KEYS[e.key] then fail('nft rule: unknown match key "%s"', tostring(e.key)) end
-  end
-  -- round trip through the text: the same validation for both forms
-  return M.parse(M.format(exprs))
-end
-
-local function rule_exprs(rule)
-  if type(rule) == "string" then return M.parse(rule) end
-  return check_exprs(rule)
+  local _, text = canonical(exprs, family, with_counts)
+  return text
 end
 
 ---------------------------------------------------------------- chains and priorities
@@ -402,30 +269,42 @@ local Table, Chain = {}, {}
 Table.__index, Chain.__index = Table, Chain
 M.Table, M.Chain = Table, Chain
 
--- One batch. The core names the op that failed ("nft: op 3 (add rule ip
--- nat X): ..."); the error adds that op's command, so it says which rule.
+-- One batch. The core checks every op and names the one that failed
+-- ("nft: op 3 (add rule ip nat X): ..."); the error adds that op's
+-- command, so it says which rule. Commands are made (for the trace) only
+-- of ops the core took, so each is a function.
 local function apply(ns, ops, commands)
   local ok, err = pcall(ns.handle.nft_apply, ns.handle, ops)
   if not ok then
     local n = tonumber(tostring(err):match("^nft: op (%d+) "))
-    if n and #ops > 1 and commands[n] then err = err .. "\n  in: " .. commands[n] end
+    local known, command = false, nil
+    if n and #ops > 1 and commands[n] then known, command = pcall(commands[n]) end
+    if known then err = err .. "\n  in: " .. command end
     error(err, 0)
   end
-  for _, command in ipairs(commands) do trace.command(ns:inside(command)) end
+  for _, command in ipairs(commands) do trace.command(ns:inside(command())) end
 end
+
+local function q(name) return shell.quote(name) end
 
 -- nft add table FAMILY NAME (nothing happens when it exists already)
 function M.table(ns, family, name)
-  if not FAMILIES[family] then fail('nft table: unknown family "%s" (ip, ip6, inet, bridge)', tostring(family)) end
-  if type(name) ~= "string" or name == "" then fail("nft table: a name is required") end
   apply(ns, { { op = "add", object = "table", family = family, table = name } },
-        { "nft add table " .. family .. " " .. shell.quote(name) })
+        { function() return "nft add table " .. family .. " " .. q(name) end })
   return setmetatable({ ns = ns, family = family, name = name }, Table)
 end
 
 function Table:__tostring() return "table " .. self.family .. " " .. self.name end
 
-local CHAIN_OPTIONS = { type = true, hook = true, priority = true, policy = true }
+-- The options of a chain, in the core's words; the priority may be a
+-- name ("srcnat", "filter + 5"), which is nslab's to read.
+local CHAIN_OPTIONS = {
+  type = { type = "choice", choices = VOCABULARY.chain_types, doc = "base chain type (default filter)" },
+  hook = { type = "choice", choices = VOCABULARY.hooks, doc = "makes it a base chain" },
+  priority = { type = "any", doc = "a number, or a name as nft has them (srcnat, filter + 5)" },
+  policy = { type = "choice", choices = VOCABULARY.policies, doc = "default accept" },
+}
+M.CHAIN_OPTIONS = CHAIN_OPTIONS
 
 -- Where nat chains go when no priority is given (what iptables-nft uses).
 local DEFAULT_PRIORITY = { ["nat prerouting"] = -100, ["nat output"] = -100,
@@ -433,19 +312,19 @@ local DEFAULT_PRIORITY = { ["nat prerouting"] = -100, ["nat output"] = -100,
 
 -- The op and the command line that add a chain.
 local function chain_op(t, name, opts)
-  options.check(opts, "nft chain", CHAIN_OPTIONS)
+  core.check_options(opts, "nft chain", type(name) == "string" and name or nil, CHAIN_OPTIONS)
+  opts = opts or {}
   local op = { op = "add", object = "chain", family = t.family, table = t.name, chain = name }
-  local command = string.format("nft add chain %s %s %s", t.family, shell.quote(t.name), shell.quote(name))
   if opts.hook or opts.type or opts.priority or opts.policy then
-    if not HOOKS[opts.hook] then fail('nft chain %s: unknown hook "%s"', name, tostring(opts.hook)) end
-    if not TYPES[opts.type or "filter"] then fail('nft chain %s: unknown type "%s"', name, tostring(opts.type)) end
-    if opts.policy and opts.policy ~= "accept" and opts.policy ~= "drop" then
-      fail('nft chain %s: policy must be accept or drop, not "%s"', name, tostring(opts.policy))
-    end
+    -- the core says what is missing or wrong; nslab fills in its defaults
     op.type, op.hook, op.policy = opts.type or "filter", opts.hook, opts.policy or "accept"
-    op.priority = priority_value(t.family, opts.priority or DEFAULT_PRIORITY[op.type .. " " .. opts.hook] or 0,
-                                 opts.hook)
-    command = command .. " " .. shell.quote("{ " .. chain_spec_text(op) .. " }")
+    local prio = opts.priority or (opts.hook and DEFAULT_PRIORITY[op.type .. " " .. opts.hook]) or 0
+    op.priority = opts.hook and priority_value(t.family, prio, opts.hook) or prio
+  end
+  local function command()
+    local text = string.format("nft add chain %s %s %s", t.family, q(t.name), q(name))
+    if op.hook then text = text .. " " .. q("{ " .. chain_spec_text(op) .. " }") end
+    return text
   end
   return op, command
 end
@@ -453,7 +332,7 @@ end
 -- nft add chain FAMILY TABLE NAME [{ type T hook H priority P; policy X; }]
 -- opts: type, hook, priority (number or name like "srcnat"), policy.
 function Table:chain(name, opts)
-  local op, command = chain_op(self, name, opts or {})
+  local op, command = chain_op(self, name, opts)
   apply(self.ns, { op }, { command })
   return setmetatable({ ns = self.ns, table = self, family = self.family, name = name,
                         base = op.hook ~= nil }, Chain)
@@ -462,24 +341,30 @@ end
 -- nft delete table FAMILY NAME
 function Table:delete()
   apply(self.ns, { { op = "delete", object = "table", family = self.family, table = self.name } },
-        { string.format("nft delete table %s %s", self.family, shell.quote(self.name)) })
+        { function() return string.format("nft delete table %s %s", self.family, q(self.name)) end })
 end
 
 -- nft flush table FAMILY NAME
 function Table:flush()
   apply(self.ns, { { op = "flush", object = "table", family = self.family, table = self.name } },
-        { string.format("nft flush table %s %s", self.family, shell.quote(self.name)) })
+        { function() return string.format("nft flush table %s %s", self.family, q(self.name)) end })
 end
 
 function Chain:__tostring() return string.format("chain %s %s %s", self.family, self.table.name, self.name) end
 
+-- The op of a rule, its command, and its text as nft will print it.
 local function rule_op(chain, rule, verb)
-  local exprs = rule_exprs(rule)
-  local text = M.format(exprs, false, chain.family)
+  if type(chain) ~= "table" or type(chain.table) ~= "table" then
+    fail("nft rule: a chain is required (from table:chain or batch:chain), got %s", type(chain))
+  end
+  local exprs = type(rule) == "string" and M.parse_as_written(rule) or rule
+  local _, text = canonical(exprs, chain.family)
   local op = { op = verb or "add", object = "rule", family = chain.family, table = chain.table.name,
                chain = chain.name, exprs = exprs }
-  local command = string.format("nft %s rule %s %s %s %s", verb or "add", chain.family,
-                                shell.quote(chain.table.name), shell.quote(chain.name), shell.quote(text))
+  local function command()
+    return string.format("nft %s rule %s %s %s %s", verb or "add", chain.family, q(chain.table.name),
+                         q(chain.name), q(text))
+  end
   return op, command, text
 end
 
@@ -499,6 +384,7 @@ end
 
 -- Several rules in one batch: all of them or none.
 function Chain:rules_add(rules)
+  if type(rules) ~= "table" then fail("nft rules add: argument 1 (rules) must be a table, got %s", type(rules)) end
   local ops, commands = {}, {}
   for i, rule in ipairs(rules) do ops[i], commands[i] = rule_op(self, rule) end
   apply(self.ns, ops, commands)
@@ -512,9 +398,8 @@ function Chain:rules()
     if r.chain == self.name then
       local counter
       for _, e in ipairs(r.exprs) do if e[1] == "counter" then counter = e end end
-      list[#list + 1] = { handle = r.handle, exprs = r.exprs, text = M.format(r.exprs, true, self.family),
-                          plain = M.format(r.exprs, false, self.family), packets = counter and counter.packets,
-                          bytes = counter and counter.bytes }
+      list[#list + 1] = { handle = r.handle, exprs = r.exprs, text = r.text, plain = r.plain,
+                          packets = counter and counter.packets, bytes = counter and counter.bytes }
     end
   end
   return list
@@ -524,20 +409,26 @@ end
 function Chain:delete_rule(handle)
   apply(self.ns, { { op = "delete", object = "rule", family = self.family, table = self.table.name,
                      chain = self.name, handle = handle } },
-        { string.format("nft delete rule %s %s %s handle %d", self.family, shell.quote(self.table.name),
-                        shell.quote(self.name), handle) })
+        { function()
+            return string.format("nft delete rule %s %s %s handle %d", self.family, q(self.table.name),
+                                 q(self.name), handle)
+          end })
 end
 
 -- nft flush chain FAMILY TABLE CHAIN
 function Chain:flush()
   apply(self.ns, { { op = "flush", object = "chain", family = self.family, table = self.table.name, chain = self.name } },
-        { string.format("nft flush chain %s %s %s", self.family, shell.quote(self.table.name), shell.quote(self.name)) })
+        { function()
+            return string.format("nft flush chain %s %s %s", self.family, q(self.table.name), q(self.name))
+          end })
 end
 
 -- nft delete chain FAMILY TABLE CHAIN
 function Chain:delete()
   apply(self.ns, { { op = "delete", object = "chain", family = self.family, table = self.table.name, chain = self.name } },
-        { string.format("nft delete chain %s %s %s", self.family, shell.quote(self.table.name), shell.quote(self.name)) })
+        { function()
+            return string.format("nft delete chain %s %s %s", self.family, q(self.table.name), q(self.name))
+          end })
 end
 
 ---------------------------------------------------------------- batches
@@ -548,14 +439,14 @@ local Batch = {}
 Batch.__index = Batch
 
 function Batch:table(family, name)
-  if not FAMILIES[family] then fail('nft table: unknown family "%s" (ip, ip6, inet, bridge)', tostring(family)) end
   self.ops[#self.ops + 1] = { op = "add", object = "table", family = family, table = name }
-  self.commands[#self.commands + 1] = "nft add table " .. family .. " " .. shell.quote(name)
+  self.commands[#self.commands + 1] = function() return "nft add table " .. family .. " " .. q(name) end
   return setmetatable({ ns = self.ns, family = family, name = name }, Table)
 end
 
 function Batch:chain(t, name, opts)
-  local op, command = chain_op(t, name, opts or {})
+  if type(t) ~= "table" then fail("nft chain: argument 1 (table) must be a table from batch:table, got %s", type(t)) end
+  local op, command = chain_op(t, name, opts)
   self.ops[#self.ops + 1], self.commands[#self.commands + 1] = op, command
   return setmetatable({ ns = self.ns, table = t, family = t.family, name = name, base = op.hook ~= nil }, Chain)
 end
@@ -566,6 +457,7 @@ function Batch:rule(chain, rule)
 end
 
 function M.batch(ns, fn)
+  if type(fn) ~= "function" then fail("nft batch: argument 1 (fn) must be a function, got %s", type(fn)) end
   local b = setmetatable({ ns = ns, ops = {}, commands = {} }, Batch)
   fn(b)
   if #b.ops > 0 then apply(ns, b.ops, b.commands) end
@@ -587,7 +479,7 @@ function M.ruleset_text(ns)
         if spec then lines[#lines + 1] = "\t\t" .. spec end
         for _, r in ipairs(listing.rules) do
           if r.family == t.family and r.table == t.name and r.chain == c.name then
-            lines[#lines + 1] = "\t\t" .. M.format(r.exprs, true, r.family)
+            lines[#lines + 1] = "\t\t" .. r.text
           end
         end
         lines[#lines + 1] = "\t}"
