@@ -1293,6 +1293,19 @@ int nft_rule_decode(const struct nlmsghdr *nlh, struct nft_rule_info *info,
   return 0;
 }
 
+int nft_rule_bytecode(int family, const struct nft_item *items, size_t n,
+                      char *buf, size_t len, struct err *e) {
+  struct nftnl_rule *r = nftnl_rule_alloc();
+  int rc = -1;
+  if (!r) return err_set(e, ENOMEM, NULL);
+  if (encode_rule(r, family, items, n, e) == 0) {
+    rc = nftnl_rule_snprintf(buf, len, r, NFTNL_OUTPUT_DEFAULT, 0);
+    if (rc < 0) err_set(e, EINVAL, "cannot print the bytecode");
+  }
+  nftnl_rule_free(r);
+  return rc;
+}
+
 int nft_rule_canonical(int family, const struct nft_item *items, size_t n,
                        struct nft_item **out, size_t *n_out, struct err *e) {
   struct nftnl_rule *r = nftnl_rule_alloc();
@@ -1303,6 +1316,7 @@ int nft_rule_canonical(int family, const struct nft_item *items, size_t n,
   *out = NULL;
   *n_out = 0;
   nft_op_init(&op);
+  op.object = NFTO_RULE;
   op.table = op.chain = "canonical";
   op.items = items;
   op.n_items = n;

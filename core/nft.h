@@ -148,6 +148,12 @@ struct nft_item {
 size_t nft_rule_format(int family, const struct nft_item *items, size_t n,
                        int with_counts, char *buf, size_t len);
 
+/* The bytecode nft_apply would send for items, as libnftnl prints it
+ * ("[ meta load l4proto => reg 1 ] ..."), for tests and debugging;
+ * returns the length needed, or -1 (e says why). */
+int nft_rule_bytecode(int family, const struct nft_item *items, size_t n,
+                      char *buf, size_t len, struct err *e);
+
 /* The items as the kernel will hold them, so as nft will print them: the
  * bytecode nft_apply would send, decoded back, in memory. Fails where
  * nft_apply would before sending. *out is malloc'd. */

@@ -279,7 +279,10 @@ local function apply(ns, ops, commands)
     local n = tonumber(tostring(err):match("^nft: op (%d+) "))
     local known, command = false, nil
     if n and #ops > 1 and commands[n] then known, command = pcall(commands[n]) end
-    if known then err = err .. "\n  in: " .. command end
+    if known then
+      if #command > 200 then command = command:sub(1, 200) .. "..." end
+      err = err .. "\n  in: " .. command
+    end
     error(err, 0)
   end
   for _, command in ipairs(commands) do trace.command(ns:inside(command())) end
@@ -352,15 +355,16 @@ end
 
 function Chain:__tostring() return string.format("chain %s %s %s", self.family, self.table.name, self.name) end
 
--- The op of a rule, its command, and its text as nft will print it.
+-- The op of a rule, its command, and its text as nft will print it. The
+-- rule sent is the one that text stands for (nft's canonical form, which
+-- the core computed), so replaying the command makes the very same rule.
 local function rule_op(chain, rule, verb)
   if type(chain) ~= "table" or type(chain.table) ~= "table" then
     fail("nft rule: a chain is required (from table:chain or batch:chain), got %s", type(chain))
   end
-  local exprs = type(rule) == "string" and M.parse_as_written(rule) or rule
-  local _, text = canonical(exprs, chain.family)
+  local held, text = canonical(rule, chain.family)
   local op = { op = verb or "add", object = "rule", family = chain.family, table = chain.table.name,
-               chain = chain.name, exprs = exprs }
+               chain = chain.name, exprs = held }
   local function command()
     return string.format("nft %s rule %s %s %s %s", verb or "add", chain.family, q(chain.table.name),
                          q(chain.name), q(text))
