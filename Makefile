@@ -4,6 +4,9 @@
 #   make deps     install the missing Debian packages listed in vendor/
 #   make run      deps + build + the main lab
 #   make test     deps + build + every spec and lab; last line "N passed, N failed"
+#   make unit     C unit tests (no kernel, no root); make test runs them
+#   make lint     luacheck and clang-format; make test runs it
+#   make fuzz     each libFuzzer harness for FUZZ_SECONDS (default 60)
 #   make check    the same tests against an AddressSanitizer/UBSan build
 #   make bench    setup and probe timings (bench/*.lua)
 #   make install PREFIX=/usr/local
@@ -76,6 +79,10 @@ unit: $(UNIT_BIN)
 	  if [ -z "$$1" ] || { [ $$st -ne 0 ] && [ "$$2" = 0 ]; }; then echo "$$t ended badly ($$st)"; f=$$((f + 1)); fi; \
 	done; echo "$$p passed, $$f failed"; [ $$f -eq 0 ]
 
+# luacheck on the Lua files, clang-format on the C files (tools/lint).
+lint:
+	@tools/lint
+
 # libFuzzer harnesses (fuzz/*_fuzz.c) against the core's C sources, built
 # with clang under ASan and UBSan; each runs FUZZ_SECONDS from its corpus
 # in fuzz/corpus/NAME (new inputs go to a scratch directory, not the tree).
@@ -92,7 +99,13 @@ $(BUILD)/fuzz/%: fuzz/%.c $(FUZZ_CORE) $(CORE_HDR) | $(BUILD)/fuzz
 $(BUILD)/fuzz:
 	mkdir -p $@
 
-fuzz: $(FUZZ_BIN)
+fuzz: fuzz-deps
+	$(MAKE) --no-print-directory fuzz-run
+
+fuzz-deps:
+	@tools/deps vendor/debian-packages-fuzz
+
+fuzz-run: $(FUZZ_BIN)
 	@for f in $(FUZZ_BIN); do name=$${f##*/}; name=$${name%_fuzz}; \
 	  scratch=$$(mktemp -d); mkdir -p fuzz/corpus/$$name; \
 	  echo "== $$name: $(FUZZ_SECONDS) s =="; \
@@ -129,4 +142,4 @@ install: all
 clean:
 	rm -rf build bin lib
 
-.PHONY: all deps run test unit fuzz lint check bench install clean
+.PHONY: all deps run test unit fuzz fuzz-deps fuzz-run lint check bench install clean

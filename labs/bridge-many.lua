@@ -54,5 +54,6 @@ for i = 0, 2 do
     if m.mac == mac and not m.is_local then found = m end
   end
   check.equal(found and found.port, "br-veth" .. i, ("net%d's MAC %s was learned on br-veth%d"):format(i, mac, i))
-  check.ok(found and found.ageing < 60, ("and seen in the last minute (ageing timer %.2f s)"):format(found and found.ageing or -1))
+  check.ok(found and found.ageing < 60,
+           ("and seen in the last minute (ageing timer %.2f s)"):format(found and found.ageing or -1))
 end

@@ -48,13 +48,15 @@ step("docker run --name test1; docker run --name test2", function()
 end)
 show(test1:exec("ip a").stdout)
 check.equal(addr_of(test1), "172.17.0.2/16 brd 172.17.255.255", "test1: eth0 172.17.0.2/16")
-check.equal(test1.netns:link("eth0"):info().address, "02:42:ac:11:00:02", "test1: MAC 02:42:ac:11:00:02, from its address")
+check.equal(test1.netns:link("eth0"):info().address, "02:42:ac:11:00:02",
+            "test1: MAC 02:42:ac:11:00:02, from its address")
 check.equal(addr_of(test2), "172.17.0.3/16 brd 172.17.255.255", "test2: eth0 172.17.0.3/16")
 check.equal(test2.netns:link("eth0"):info().address, "02:42:ac:11:00:03", "test2: MAC 02:42:ac:11:00:03")
 check.ok(test1.netns:inode() ~= test2.netns:inode() and test1.netns:inode() ~= host:inode(),
          "each container has its own network namespace")
 local route = test1.netns:routes()[1]
-check.equal(route.dst .. " via " .. tostring(route.gateway), "default via 172.17.0.1", "test1's default route is via docker0")
+check.equal(route.dst .. " via " .. tostring(route.gateway), "default via 172.17.0.1",
+            "test1's default route is via docker0")
 
 section "On the host: a veth per container, on docker0 (brctl show)"
 show(brctl_show(true))
@@ -70,7 +72,8 @@ check.equal(host:link(test1.veth):info().link_index, test1.netns:link("eth0"):in
 
 section "docker network inspect bridge"
 local inspect = docker.network_inspect("bridge")
-check.equal(inspect.IPAM.Config[1], { Subnet = "172.17.0.0/16", Gateway = "172.17.0.1" }, "IPAM: 172.17.0.0/16 via 172.17.0.1")
+check.equal(inspect.IPAM.Config[1], { Subnet = "172.17.0.0/16", Gateway = "172.17.0.1" },
+            "IPAM: 172.17.0.0/16 via 172.17.0.1")
 check.equal(inspect_names(), { "test1", "test2" }, "Containers lists test1 and test2")
 check.equal(inspect.Containers[test1.id].IPv4Address, "172.17.0.2/16", "test1's IPv4Address")
 check.equal(inspect.Options["com.docker.network.bridge.name"], "docker0", "the bridge is docker0")

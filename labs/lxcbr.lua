@@ -50,7 +50,9 @@ step("ip netns exec ns1 ip route add default via 192.168.10.1", function()
   ns1:route_add{ dst = "default", via = "192.168.10.1" }
 end)
 local routes = {}
-for _, r in ipairs(ns1:routes{ family = "inet" }) do routes[#routes + 1] = r.dst .. " " .. (r.gateway or r.scope) .. " " .. r.dev end
+for _, r in ipairs(ns1:routes{ family = "inet" }) do
+  routes[#routes + 1] = r.dst .. " " .. (r.gateway or r.scope) .. " " .. r.dev
+end
 check.equal(routes, { "default 192.168.10.1 eth0", "192.168.10.0/24 link eth0" }, "ip route in ns1 as in the tutorial")
 step("nameserver for ns1 (documentation address, not 8.8.8.8)", function()
   ns1:resolv_conf{ "192.0.2.53" }

@@ -44,7 +44,7 @@ local function traceback_text(traceback)
   return "stack traceback:\n  " .. table.concat(kept, "\n  ")
 end
 
-return function(options)
+return function(_options)
   local busted = require("busted")
   local handler = require("busted.outputHandlers.base")()
   local passed, failed = 0, 0
@@ -63,7 +63,7 @@ return function(options)
     if tb then say(indent(tb)) end
   end
 
-  local function test_end(element, parent, status)
+  local function test_end(element, _parent, status)
     local name = handler.getFullName(element)
     if status == "success" then
       passed = passed + 1
@@ -77,7 +77,7 @@ return function(options)
 
   -- A failure or error of a test, or of anything around tests (a file that
   -- does not load, a describe block, a before_each).
-  local function failure(element, parent, message, trace)
+  local function failure(element, _parent, message, trace)
     failed = failed + 1
     local name = handler.getFullName(element)
     local kind = tostring(element.descriptor)
