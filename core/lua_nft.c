@@ -21,12 +21,12 @@
  */
 #include <limits.h>
 #include <linux/netfilter.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
-#include "link.h"
 #include "lua_aux.h"
 #include "lua_netns.h"
 #include "nft.h"
@@ -133,10 +133,27 @@ static const struct lopt_set option_sets[] = {
 ** =======================================================
 */
 
-/* A value as an error shows it: a string in quotes, else as it is. */
+/* A value as an error shows it: a string in quotes (control bytes as
+ * \n, \xHH; cut at 64 bytes), else as it is. */
 static const char *token(lua_State *L, int idx) {
-  const char *text = luaL_tolstring(L, idx, NULL);
-  return lua_type(L, idx) == LUA_TSTRING ? lua_pushfstring(L, "\"%s\"", text) : text;
+  size_t len;
+  if (lua_type(L, idx) != LUA_TSTRING) return luaL_tolstring(L, idx, NULL);
+  const char *s = lua_tolstring(L, idx, &len);
+  luaL_Buffer b;
+  luaL_buffinit(L, &b);
+  luaL_addchar(&b, '"');
+  for (size_t i = 0; i < len && i < 64; i++) {
+    unsigned char c = (unsigned char)s[i];
+    char esc[8];
+    if (c == '\n') luaL_addstring(&b, "\\n");
+    else if (c < ' ' || c == 0x7f) {
+      snprintf(esc, sizeof esc, "\\x%02x", c);
+      luaL_addstring(&b, esc);
+    } else luaL_addchar(&b, (char)c);
+  }
+  luaL_addstring(&b, len > 64 ? "\"..." : "\"");
+  luaL_pushresult(&b);
+  return lua_tostring(L, -1);
 }
 
 /* The string value at v, or an error in the words of the key. */
@@ -154,16 +171,13 @@ static const char *value_str(lua_State *L, int v, const char *key, const char *w
 static void check_ifname(lua_State *L, int v, struct nft_item *it, const char *key) {
   const char *name = value_str(L, v, key, "an interface name");
   size_t len = strlen(name);
-  char bare[IFNAMSIZ + 1] = "";
-  struct err e;
   if (len && name[len - 1] == '*') len--;
   if (len == 0) lnslab_raise(L, RULE ": %s \"%s\": empty interface name", key, name);
   if (len > IFNAMSIZ - 1)
     lnslab_raise(L, RULE ": %s \"%s\": interface name longer than %d bytes", key, name,
                  IFNAMSIZ - 1);
-  memcpy(bare, name, len);
-  if (link_name_ok(bare, &e) < 0 || memchr(bare, '*', len) || memchr(bare, '"', len))
-    lnslab_raise(L, RULE ": %s %s: not an interface name (no '/', ':', '\"', '*' or spaces)",
+  if (!nft_ifname_ok(name, len))
+    lnslab_raise(L, RULE ": %s %s: not an interface name (printable, no '/', ':', '\"', '*' or spaces)",
                  key, token(L, v));
   memcpy(it->text, name, strlen(name) + 1);
 }
@@ -302,9 +316,8 @@ static void check_item(lua_State *L, int t, int family, struct nft_item *it) {
   case NFTI_SNAT:
   case NFTI_DNAT: check_nat(L, family, f, it); break;
   case NFTI_LOG:
-    for (size_t i = 0; f[0].set && i < f[0].len; i++)
-      if ((unsigned char)f[0].s[i] < 0x20 || f[0].s[i] == '"' || f[0].s[i] == 0x7f)
-        lnslab_raise(L, RULE " log: option 'prefix' must be printable text without '\"'");
+    if (f[0].set && !nft_log_prefix_ok(f[0].s, f[0].len))
+      lnslab_raise(L, RULE " log: option 'prefix' must be printable text without '\"'");
     if (f[0].set) memcpy(it->text, f[0].s, f[0].len + 1);
     break;
   default: break;

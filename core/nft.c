@@ -736,8 +736,15 @@ static int check_op(const struct nft_op *op, struct err *e) {
       return err_set(e, EINVAL, "%s: text not terminated", nft_stmts[it->kind].name);
     if ((it->kind == NFTI_JUMP || it->kind == NFTI_GOTO) && name_ok("chain", it->text, e) < 0)
       return -1;
-    if (it->kind == NFTI_LOG && strlen(it->text) > NFT_LOG_PREFIX_MAX)
-      return err_set(e, EINVAL, "log prefix longer than %d bytes", NFT_LOG_PREFIX_MAX);
+    if (it->kind == NFTI_LOG && !nft_log_prefix_ok(it->text, strlen(it->text)))
+      return err_set(e, EINVAL, "log prefix: at most %d bytes of printable text without '\"'",
+                     NFT_LOG_PREFIX_MAX);
+    if (it->kind == NFTI_MATCH && nft_keys[it->key].type == NFTT_IFNAME) {
+      size_t len = strlen(it->text);
+      if (len && it->text[len - 1] == '*') len--;
+      if (!nft_ifname_ok(it->text, len))
+        return err_set(e, EINVAL, "%s \"%.20s\": not an interface name", nft_keys[it->key].name, it->text);
+    }
   }
   return 0;
 }
@@ -894,6 +901,11 @@ static int dec_ifname(struct dec *d, enum nft_key key, const unsigned char *data
   if (d->masked || len > IFNAMSIZ || n == 0 || n == IFNAMSIZ ||
       (len < IFNAMSIZ && n != len))
     return DEC_UNKNOWN;
+  /* only what reads back as the same name: bytes after the NUL would
+     never match, and a '*' or '"' would print as something else */
+  for (size_t i = n; i < len; i++)
+    if (data[i]) return DEC_UNKNOWN;
+  if (!nft_ifname_ok((const char *)data, n)) return DEC_UNKNOWN;
   struct nft_item *it = dec_match(d, key, neq);
   if (!it) return DEC_OK;
   memcpy(it->text, data, n);
@@ -991,6 +1003,9 @@ static int dec_addr(struct dec *d, enum nft_key key, uint32_t full,
   if (len != d->len || len == 0 || len > full) return DEC_UNKNOWN;
   if (d->masked && (len != full || (plen = mask_prefix(d->mask, full)) < 0))
     return DEC_UNKNOWN;
+  /* bits outside the mask can never match: no prefix says that */
+  for (uint32_t i = 0; d->masked && i < len; i++)
+    if (data[i] & ~d->mask[i]) return DEC_UNKNOWN;
   struct nft_item *it = dec_match(d, key, neq);
   if (!it) return DEC_OK;
   it->addr.family = full == 4 ? AF_INET : AF_INET6;
@@ -1199,6 +1214,7 @@ static int dec_log(struct dec *d, const struct nftnl_expr *x) {
        nftnl_expr_get_u32(x, NFTNL_EXPR_LOG_LEVEL) != LOGLEVEL_WARNING) ||
       (prefix && strlen(prefix) > NFT_LOG_PREFIX_MAX))
     return DEC_UNKNOWN;
+  if (prefix && !nft_log_prefix_ok(prefix, strlen(prefix))) return DEC_UNKNOWN;
   struct nft_item *it = dec_item(d, NFTI_LOG);
   if (it && prefix) memcpy(it->text, prefix, strlen(prefix) + 1);
   return DEC_OK;
@@ -1264,13 +1280,84 @@ static void copy_text(char *dst, const char *src) {
   snprintf(dst, NFT_TEXT_MAX, "%s", src ? src : "");
 }
 
+/* libnftnl trusts what it parses: an attribute of a size it does not
+ * expect makes it exit the process ("nf_tables kernel ABI is broken").
+ * So the attributes it reads are checked here first (found by
+ * fuzz/nft_rule_fuzz.c). */
+static int exact(const struct nlattr *a, uint16_t len) {
+  return mnl_attr_get_payload_len(a) == len;
+}
+
+static int name_attr(const struct nlattr *a, size_t max) {
+  return mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0 &&
+         mnl_attr_get_payload_len(a) <= max;
+}
+
+static int compat_attr_cb(const struct nlattr *a, void *data) {
+  int *bad = data;
+  if (!exact(a, 4)) *bad = 1;
+  return MNL_CB_OK;
+}
+
+static int expr_attr_cb(const struct nlattr *a, void *data) {
+  int *bad = data;
+  uint16_t type = mnl_attr_get_type(a);
+  if (type == NFTA_EXPR_NAME && !name_attr(a, 32)) *bad = 1;
+  if (type == NFTA_EXPR_DATA && mnl_attr_validate(a, MNL_TYPE_NESTED) < 0) *bad = 1;
+  return MNL_CB_OK;
+}
+
+static int list_attr_cb(const struct nlattr *a, void *data) {
+  int *bad = data;
+  if (mnl_attr_get_type(a) != NFTA_LIST_ELEM || mnl_attr_validate(a, MNL_TYPE_NESTED) < 0 ||
+      mnl_attr_parse_nested(a, expr_attr_cb, bad) < 0)
+    *bad = 1;
+  return MNL_CB_OK;
+}
+
+static int rule_attr_cb(const struct nlattr *a, void *data) {
+  int *bad = data;
+  switch (mnl_attr_get_type(a)) {
+  case NFTA_RULE_TABLE:
+  case NFTA_RULE_CHAIN:
+    if (!name_attr(a, NFT_TEXT_MAX)) *bad = 1;
+    break;
+  case NFTA_RULE_HANDLE:
+  case NFTA_RULE_POSITION:
+    if (!exact(a, 8)) *bad = 1;
+    break;
+  case NFTA_RULE_ID:
+  case NFTA_RULE_POSITION_ID:
+  case NFTA_RULE_CHAIN_ID:
+    if (!exact(a, 4)) *bad = 1;
+    break;
+  case NFTA_RULE_COMPAT:
+    if (mnl_attr_validate(a, MNL_TYPE_NESTED) < 0 || mnl_attr_parse_nested(a, compat_attr_cb, bad) < 0)
+      *bad = 1;
+    break;
+  case NFTA_RULE_EXPRESSIONS:
+    if (mnl_attr_validate(a, MNL_TYPE_NESTED) < 0 || mnl_attr_parse_nested(a, list_attr_cb, bad) < 0)
+      *bad = 1;
+    break;
+  default: break;
+  }
+  return MNL_CB_OK;
+}
+
+static int rule_msg_ok(const struct nlmsghdr *nlh) {
+  int bad = 0;
+  if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(struct nfgenmsg))) return 0;
+  if (mnl_attr_parse(nlh, sizeof(struct nfgenmsg), rule_attr_cb, &bad) < 0) return 0;
+  return !bad;
+}
+
 int nft_rule_decode(const struct nlmsghdr *nlh, struct nft_rule_info *info,
                     struct err *e) {
   struct nftnl_rule *r = nftnl_rule_alloc();
   struct dec d;
   memset(info, 0, sizeof *info);
   if (!r) return err_set(e, ENOMEM, NULL);
-  if (nftnl_rule_nlmsg_parse(nlh, r) < 0) {
+  if (!rule_msg_ok(nlh) || nftnl_rule_nlmsg_parse(nlh, r) < 0) {
     nftnl_rule_free(r);
     return err_set(e, EBADMSG, "malformed nf_tables rule message");
   }

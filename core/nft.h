@@ -117,6 +117,12 @@ unsigned nft_ct_all(void);               /* every known bit */
 #define NFT_FIB_TYPE_COUNT 9
 extern const char *const nft_fib_types[NFT_FIB_TYPE_COUNT];
 
+/* The bytes of an interface name a match can take and print back as it
+ * is (len of them, without the '*' of a prefix): printable ASCII but
+ * spaces, '*', '"', '\\', '/' and ':'. A log prefix: printable, no '"'. */
+int nft_ifname_ok(const char *name, size_t len);
+int nft_log_prefix_ok(const char *prefix, size_t len);
+
 /* Protocols by name as nft knows them (/etc/protocols, and tcp, udp,
  * icmp, icmpv6 without it): the number, -1 when unknown; the name nft
  * prints for a number, into buf (the number itself when it has none). */

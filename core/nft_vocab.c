@@ -178,3 +178,19 @@ const char *nft_proto_name(unsigned proto, char *buf, size_t len) {
   else snprintf(buf, len, "%u", proto);
   return buf;
 }
+
+int nft_ifname_ok(const char *name, size_t len) {
+  if (len == 0 || len > 15) return 0;
+  for (size_t i = 0; i < len; i++) {
+    unsigned char c = (unsigned char)name[i];
+    if (c <= ' ' || c >= 0x7f || strchr("*\"\\/:", c)) return 0;
+  }
+  return 1;
+}
+
+int nft_log_prefix_ok(const char *prefix, size_t len) {
+  if (len > NFT_LOG_PREFIX_MAX) return 0;
+  for (size_t i = 0; i < len; i++)
+    if ((unsigned char)prefix[i] < ' ' || prefix[i] == 0x7f || prefix[i] == '"') return 0;
+  return 1;
+}

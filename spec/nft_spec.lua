@@ -137,8 +137,7 @@ describe("nft", function()
     -- a state given twice, a newline in an interface name, a huge octet
     assert.has_error(function() c:rule("ct state new,new accept") end, 'nft rule: ct state "new" given twice')
     assert.has_error(function() c:rule('iifname "a\nb" accept') end,
-      [[nft rule: iifname "a
-b": not an interface name (no '/', ':', '"', '*' or spaces)]])
+      [[nft rule: iifname "a\nb": not an interface name (printable, no '/', ':', '"', '*' or spaces)]])
     assert.has_error(function() c:rule("ip saddr 99999999999999999999.0.0.1/8 drop") end,
       'nft rule: "99999999999999999999.0.0.1/8" is not an IPv4 prefix')
     assert.has_error(function() c:rule{ { "match", key = "ct state", value = { "new", "new" } } } end,

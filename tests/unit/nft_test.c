@@ -280,7 +280,19 @@ static void decoded(struct nftnl_rule *r, int family, const char *want) {
   if (ok) free(info.items);
 }
 
+static void mask(struct nftnl_rule *r, const void *m, uint32_t len) {
+  static const uint8_t zero[16];
+  struct nftnl_expr *x = expr(r, "bitwise");
+  nftnl_expr_set_u32(x, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
+  nftnl_expr_set_u32(x, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
+  nftnl_expr_set_u32(x, NFTNL_EXPR_BITWISE_LEN, len);
+  nftnl_expr_set(x, NFTNL_EXPR_BITWISE_MASK, m, len);
+  nftnl_expr_set(x, NFTNL_EXPR_BITWISE_XOR, zero, len);
+}
+
 static void nft_bytecode(void) {
+  static const uint8_t mask9[4] = {0xff, 0x80, 0, 0}, net9[4] = {10, 128, 0, 0},
+                       host_bits[4] = {10, 128, 0, 33};
   uint8_t tcp = IPPROTO_TCP, v4 = NFPROTO_IPV4;
   uint16_t port = htons(22);
   uint32_t mark = 3;
@@ -312,6 +324,36 @@ static void nft_bytecode(void) {
   r = nftnl_rule_alloc();
   meta(r, NFT_META_L4PROTO);
   decoded(r, IP, "<meta>"); /* a load nothing compares */
+  /* found by fuzzing: a masked compare with bits outside its mask is no
+     prefix (it never matches) */
+  r = nftnl_rule_alloc();
+  payload(r, NFT_PAYLOAD_NETWORK_HEADER, 12, 4);
+  mask(r, mask9, 4);
+  cmp(r, host_bits, 4);
+  decoded(r, IP, "<payload>");
+  r = nftnl_rule_alloc();
+  payload(r, NFT_PAYLOAD_NETWORK_HEADER, 12, 4);
+  mask(r, mask9, 4);
+  cmp(r, net9, 4);
+  decoded(r, IP, "ip saddr 10.128.0.0/9");
+  /* an exact name with a '*' is no wildcard; bytes after the NUL never
+     match */
+  r = nftnl_rule_alloc();
+  meta(r, NFT_META_IIFNAME);
+  cmp(r, "a*\0\0\0\0\0\0\0\0\0\0\0\0\0", 16);
+  decoded(r, IP, "<meta>");
+  r = nftnl_rule_alloc();
+  meta(r, NFT_META_IIFNAME);
+  cmp(r, "a\0b\0\0\0\0\0\0\0\0\0\0\0\0", 16);
+  decoded(r, IP, "<meta>");
+  r = nftnl_rule_alloc();
+  meta(r, NFT_META_IIFNAME);
+  cmp(r, "a\nb\0\0\0\0\0\0\0\0\0\0\0", 16);
+  decoded(r, IP, "<meta>");
+  r = nftnl_rule_alloc();
+  meta(r, NFT_META_OIFNAME);
+  cmp(r, "eth", 3);
+  decoded(r, IP, "oifname \"eth*\"");
 }
 
 /* }====================================================== */
