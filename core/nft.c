@@ -739,6 +739,13 @@ static int check_op(const struct nft_op *op, struct err *e) {
     if (it->kind == NFTI_LOG && !nft_log_prefix_ok(it->text, strlen(it->text)))
       return err_set(e, EINVAL, "log prefix: at most %d bytes of printable text without '\"'",
                      NFT_LOG_PREFIX_MAX);
+    /* nft merges port loads in ways that depend on their order when a
+       port is matched twice (found by fuzz/nft_text_fuzz.c); such a rule
+       is redundant or never matches anyway */
+    for (size_t j = 0; it->kind == NFTI_MATCH && !it->neq && j < i; j++)
+      if (op->items[j].kind == NFTI_MATCH && !op->items[j].neq && op->items[j].key == it->key &&
+          nft_keys[it->key].type == NFTT_PORT)
+        return err_set(e, EINVAL, "%s: more than one == match in a rule", nft_keys[it->key].name);
     if (it->kind == NFTI_MATCH && nft_keys[it->key].type == NFTT_IFNAME) {
       size_t len = strlen(it->text);
       if (len && it->text[len - 1] == '*') len--;

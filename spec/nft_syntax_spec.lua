@@ -72,6 +72,7 @@ describe("nft syntax", function()
       { 'dnat ip to [2001:db8::1]:80', 'nft rule: dnat ip to "[2001:db8::1]:80": not an IPv4 address' },
       { 'tcp dport 80 dnat to [2001:db8::1]:80', 'nft rule: dnat to "2001:db8::1": not an IPv4 address' },
       { 'tcp dport 80 dnat to 192.0.2.1:0', 'nft rule dnat: option \'port\' must be an integer 1..65535, got 0' },
+      { 'tcp dport 1 tcp dport 1 tcp sport 1 accept', 'nft rule: tcp dport: more than one == match in a rule' },
       { 'log prefix "a\nb"', "nft rule log: option 'prefix' must be printable text" },
       { 'dnat to docker0', 'nft rule: dnat to "docker0": not an IPv4 address' },
       { 'masquerade random', 'nft rule: unknown token "random"' },

@@ -222,6 +222,12 @@ static void refusals(void) {
           val(NFTK_FIB_DADDR_TYPE, 0, 2));
   REFUSED(IP, "text not terminated", long_jump);
   REFUSED(IP, "a chain name is required", with_text(NFTI_JUMP, ""));
+  /* found by fuzzing: nft's merge of port loads depends on the order of
+     a port matched twice */
+  REFUSED(IP, "tcp dport: more than one == match in a rule", val(NFTK_TCP_DPORT, 0, 1),
+          val(NFTK_TCP_SPORT, 0, 1), val(NFTK_TCP_DPORT, 0, 1));
+  RULE(IP, "tcp dport != 1 tcp dport != 2 accept", val(NFTK_TCP_DPORT, 1, 1),
+       val(NFTK_TCP_DPORT, 1, 2), item(NFTI_ACCEPT));
 }
 
 /*
