@@ -104,19 +104,26 @@ local RULES = {
   { "ip", FORWARD, "ct state established,related accept",
     { { M, key = "ct state", op = "==", value = { "established", "related" } }, { "accept" } } },
   { "ip", FORWARD, "ct state new accept", { { M, key = "ct state", op = "==", value = { "new" } }, { "accept" } } },
-  { "ip", FORWARD, "ct state != invalid drop", { { M, key = "ct state", op = "!=", value = { "invalid" } }, { "drop" } } },
+  { "ip", FORWARD, "ct state != invalid drop", { { M, key = "ct state", op = "!=", value = { "invalid" } },
+    { "drop" } } },
   { "ip", FORWARD, 'iifname "br0" accept', { { M, key = "iifname", op = "==", value = "br0" }, { "accept" } } },
   { "ip", FORWARD, 'iifname "veth*" oifname "br0" accept',
-    { { M, key = "iifname", op = "==", value = "veth*" }, { M, key = "oifname", op = "==", value = "br0" }, { "accept" } } },
-  { "ip", FORWARD, "ip daddr 10.0.0.0/8 drop", { { M, key = "ip daddr", op = "==", value = "10.0.0.0/8" }, { "drop" } } },
-  { "ip", FORWARD, "ip saddr != 10.128.0.0/9 drop", { { M, key = "ip saddr", op = "!=", value = "10.128.0.0/9" }, { "drop" } } },
+    { { M, key = "iifname", op = "==", value = "veth*" }, { M, key = "oifname", op = "==", value = "br0" },
+      { "accept" } } },
+  { "ip", FORWARD, "ip daddr 10.0.0.0/8 drop", { { M, key = "ip daddr", op = "==", value = "10.0.0.0/8" },
+    { "drop" } } },
+  { "ip", FORWARD, "ip saddr != 10.128.0.0/9 drop", { { M, key = "ip saddr", op = "!=", value = "10.128.0.0/9" },
+    { "drop" } } },
   { "ip", FORWARD, "ip saddr 192.0.2.1 ip daddr 198.51.100.7 accept",
-    { { M, key = "ip saddr", op = "==", value = "192.0.2.1" }, { M, key = "ip daddr", op = "==", value = "198.51.100.7" }, { "accept" } } },
+    { { M, key = "ip saddr", op = "==", value = "192.0.2.1" }, { M, key = "ip daddr", op = "==",
+      value = "198.51.100.7" }, { "accept" } } },
   { "ip", FORWARD, "udp sport 53 accept", { { M, key = "udp sport", op = "==", value = 53 }, { "accept" } } },
   { "ip", FORWARD, "tcp sport 1024 tcp dport 22 accept",
-    { { M, key = "tcp sport", op = "==", value = 1024 }, { M, key = "tcp dport", op = "==", value = 22 }, { "accept" } } },
+    { { M, key = "tcp sport", op = "==", value = 1024 }, { M, key = "tcp dport", op = "==", value = 22 },
+      { "accept" } } },
   { "ip", FORWARD, "tcp dport != 22 accept", { { M, key = "tcp dport", op = "!=", value = 22 }, { "accept" } } },
-  { "ip", FORWARD, "meta l4proto icmp accept", { { M, key = "meta l4proto", op = "==", value = "icmp" }, { "accept" } } },
+  { "ip", FORWARD, "meta l4proto icmp accept", { { M, key = "meta l4proto", op = "==", value = "icmp" },
+    { "accept" } } },
   { "ip", FORWARD, "ip protocol tcp accept", { { M, key = "ip protocol", op = "==", value = "tcp" }, { "accept" } } },
   { "ip", FORWARD, "jump DOCKER", { { "jump", chain = "DOCKER" } } },
   { "ip", FORWARD, "goto DOCKER", { { "goto", chain = "DOCKER" } } },
@@ -125,8 +132,10 @@ local RULES = {
   { "ip", FORWARD, "log", { { "log" } } },
   { "ip", FORWARD, "reject", { { "reject" } } },
   { "ip6", FORWARD, "ip6 saddr 2001:db8::/32 tcp dport 443 reject",
-    { { M, key = "ip6 saddr", op = "==", value = "2001:db8::/32" }, { M, key = "tcp dport", op = "==", value = 443 }, { "reject" } } },
-  { "ip6", FORWARD, "ip6 daddr != 2001:db8::/33 accept", { { M, key = "ip6 daddr", op = "!=", value = "2001:db8::/33" }, { "accept" } } },
+    { { M, key = "ip6 saddr", op = "==", value = "2001:db8::/32" }, { M, key = "tcp dport", op = "==", value = 443 },
+      { "reject" } } },
+  { "ip6", FORWARD, "ip6 daddr != 2001:db8::/33 accept", { { M, key = "ip6 daddr", op = "!=",
+    value = "2001:db8::/33" }, { "accept" } } },
   { "ip6", NAT_PRE, "tcp dport 80 dnat to [2001:db8::1]:8080",
     { { M, key = "tcp dport", op = "==", value = 80 }, { "dnat", addr = "2001:db8::1", port = 8080 } } },
   { "ip6", NAT_PRE, "dnat to 2001:db8::1", { { "dnat", addr = "2001:db8::1" } } },
@@ -146,16 +155,19 @@ local RULES = {
     { { M, key = "ip saddr", op = "==", value = "10.0.0.0/8" }, { "snat", addr = "198.51.100.1" } } },
   -- a dependency in ip tables only; in inet and bridge nft's is meta l4proto
   { "inet", FORWARD, "ip protocol tcp tcp dport 22 accept",
-    { { M, key = "ip protocol", op = "==", value = "tcp" }, { M, key = "tcp dport", op = "==", value = 22 }, { "accept" } } },
+    { { M, key = "ip protocol", op = "==", value = "tcp" }, { M, key = "tcp dport", op = "==", value = 22 },
+      { "accept" } } },
   { "bridge", FORWARD, "ip protocol udp udp sport 1 udp dport 2 accept",
     { { M, key = "ip protocol", op = "==", value = "udp" }, { M, key = "udp sport", op = "==", value = 1 },
       { M, key = "udp dport", op = "==", value = 2 }, { "accept" } } },
   { "ip", FORWARD, "meta l4proto gre accept", { { M, key = "meta l4proto", op = "==", value = "gre" }, { "accept" } } },
   { "inet", FORWARD, "ip saddr 192.0.2.0/24 ct state established accept",
-    { { M, key = "ip saddr", op = "==", value = "192.0.2.0/24" }, { M, key = "ct state", op = "==", value = { "established" } }, { "accept" } } },
+    { { M, key = "ip saddr", op = "==", value = "192.0.2.0/24" }, { M, key = "ct state", op = "==",
+      value = { "established" } }, { "accept" } } },
   { "inet", FORWARD, "tcp dport 22 reject", { { M, key = "tcp dport", op = "==", value = 22 }, { "reject" } } },
   { "bridge", FORWARD, "ip6 daddr ::1 udp dport 53 accept",
-    { { M, key = "ip6 daddr", op = "==", value = "::1" }, { M, key = "udp dport", op = "==", value = 53 }, { "accept" } } },
+    { { M, key = "ip6 daddr", op = "==", value = "::1" }, { M, key = "udp dport", op = "==", value = 53 },
+      { "accept" } } },
   { "bridge", FORWARD, 'iifname "a" counter packets 0 bytes 0 accept',
     { { M, key = "iifname", op = "==", value = "a" }, { "counter" }, { "accept" } } },
   -- Docker's -m addrtype --dst-type LOCAL
@@ -180,8 +192,10 @@ local RULES = {
     { { M, key = "fib daddr type", op = "==", value = "blackhole" }, { "counter" }, { "drop" } } },
   { "inet", INPUT, "fib daddr type unreachable reject",
     { { M, key = "fib daddr type", op = "==", value = "unreachable" }, { "reject" } } },
-  { "ip", FORWARD, "fib daddr type prohibit drop", { { M, key = "fib daddr type", op = "==", value = "prohibit" }, { "drop" } } },
-  { "ip", FORWARD, "fib daddr type unspec drop", { { M, key = "fib daddr type", op = "==", value = "unspec" }, { "drop" } } },
+  { "ip", FORWARD, "fib daddr type prohibit drop", { { M, key = "fib daddr type", op = "==", value = "prohibit" },
+    { "drop" } } },
+  { "ip", FORWARD, "fib daddr type unspec drop", { { M, key = "fib daddr type", op = "==", value = "unspec" },
+    { "drop" } } },
 }
 
 describe("nft core", function()
@@ -372,7 +386,8 @@ describe("nft core", function()
     for _, hook in ipairs({ "prerouting", "input", "forward", "output", "postrouting" }) do
       ops[#ops + 1] = add_chain("ip", "t", hook, { hook = hook, priority = 0 })
       ops[#ops + 1] = add_rule("ip", "t", hook, { { M, key = "fib daddr type", op = "==", value = "local" } })
-      world.sh(test1, string.format("nft add table ip u; nft add chain ip u %s '{ type filter hook %s priority 0; }';" ..
+      world.sh(test1,
+        string.format("nft add table ip u; nft add chain ip u %s '{ type filter hook %s priority 0; }';" ..
         " nft add rule ip u %s fib daddr type local", hook, hook, hook))
     end
     ns:nft_apply(ops)
@@ -513,7 +528,8 @@ describe("nft core", function()
         { { op = "delete", object = "table", family = "ip6", table = "nat" } })
       fails("nft: op 1 (delete rule ip nat POSTROUTING handle 999): No such file or directory",
         { { op = "delete", object = "rule", family = "ip", table = "nat", chain = "POSTROUTING", handle = 999 } })
-      fails("nft: op 1 (add rule ip nat POSTROUTING): No such file or directory", rule({ { "jump", chain = "NOWHERE" } }))
+      fails("nft: op 1 (add rule ip nat POSTROUTING): No such file or directory", rule({ { "jump",
+        chain = "NOWHERE" } }))
     end)
 
     -- the message starts so (the rest lists every choice)
@@ -562,7 +578,8 @@ describe("nft core", function()
 
     it("names of no length, or longer than the kernel keeps, before any message is built", function()
       local long = string.rep("t", 16384)
-      fails_like("nft: op 1 (add table ip): option 'table' must be a string of 1..255 bytes without NUL, got a string of 16384 bytes",
+      fails_like("nft: op 1 (add table ip): option 'table' must be a string of 1..255 bytes without " ..
+        "NUL, got a string of 16384 bytes",
         { add_table("ip", long) })
       fails_like("nft: op 1 (add chain ip nat): option 'chain' must be a string of 1..255 bytes",
         { add_chain("ip", "nat", long) })
@@ -572,7 +589,8 @@ describe("nft core", function()
         { add_table("ip", "") })
       fails_like("nft: op 1 (add chain ip nat): option 'chain' must be a string of 1..255 bytes without NUL, got \"\"",
         { add_chain("ip", "nat", "") })
-      fails_like("nft: op 1 (add table ip): option 'table' must be a string of 1..255 bytes without NUL, got a string with a NUL",
+      fails_like("nft: op 1 (add table ip): option 'table' must be a string of 1..255 bytes without " ..
+        "NUL, got a string with a NUL",
         { add_table("ip", "a\0b") })
       fails_like("nft rule jump: option 'chain' must be a string of 1..255 bytes", rule({ { "jump", chain = long } }))
       -- 255 bytes is the longest name there is
@@ -612,8 +630,10 @@ describe("nft core", function()
         rule({ { M, key = "ip daddr", op = "==", value = "2001:db8::1" } }))
       fails('nft rule: dnat to "docker0": not an IPv4 address', rule({ { "dnat", addr = "docker0" } }))
       fails('nft rule: snat to "10.0.0.0/8": not an IPv4 address', rule({ { "snat", addr = "10.0.0.0/8" } }))
-      fails("nft rule: tcp dport 70000: not a port (0..65535)", rule({ { M, key = "tcp dport", op = "==", value = 70000 } }))
-      fails('nft rule: meta l4proto "sctpx": not a protocol (tcp, udp, icmp, icmpv6, a name of /etc/protocols or 0..255)',
+      fails("nft rule: tcp dport 70000: not a port (0..65535)", rule({ { M, key = "tcp dport", op = "==",
+        value = 70000 } }))
+      fails('nft rule: meta l4proto "sctpx": not a protocol (tcp, udp, icmp, icmpv6, a name of ' ..
+        '/etc/protocols or 0..255)',
         rule({ { M, key = "meta l4proto", op = "==", value = "sctpx" } }))
       fails('nft rule: ct state "establised": not a conntrack state (new, established, related, invalid, untracked)',
         rule({ { M, key = "ct state", op = "==", value = { "establised" } } }))
@@ -640,10 +660,12 @@ describe("nft core", function()
 
     it("a rule nft would refuse, before anything is sent", function()
       fails("nft: op 2 (add rule ip nat POSTROUTING): conflicting protocols specified: ip vs. ip6",
-        { add_chain("ip", "nat", "X"), add_rule("ip", "nat", "POSTROUTING", { { M, key = "ip6 saddr", op = "==", value = "::1" } }) })
+        { add_chain("ip", "nat", "X"), add_rule("ip", "nat", "POSTROUTING", { { M, key = "ip6 saddr", op = "==",
+          value = "::1" } }) })
       fails("nft: op 1 (add rule ip nat POSTROUTING): conflicting protocols specified: tcp vs. udp",
         rule({ { M, key = "tcp dport", op = "==", value = 1 }, { M, key = "udp dport", op = "==", value = 2 } }))
-      fails("nft: op 1 (add rule ip nat POSTROUTING): transport protocol mapping is only valid after transport protocol match",
+      fails("nft: op 1 (add rule ip nat POSTROUTING): transport protocol mapping is only valid " ..
+        "after transport protocol match",
         rule({ { "snat", addr = "192.0.2.1", port = 80 } }))
       assert.equal(1, #ns:nft_list().chains)
     end)

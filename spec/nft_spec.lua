@@ -102,7 +102,8 @@ describe("nft", function()
       { "ip6", "prerouting", "dnat to 2001:db8::1" },
       { "ip6", "postrouting", "snat to 2001:db8::2" },
       { "ip6", "postrouting", "udp sport 53 snat to [2001:db8::2]:53" },
-      { "ip6", "postrouting", "ip6 saddr 2001:db8::1/48 snat to 2001:db8::2", "ip6 saddr 2001:db8::/48 snat to 2001:db8::2" },
+      { "ip6", "postrouting", "ip6 saddr 2001:db8::1/48 snat to 2001:db8::2",
+        "ip6 saddr 2001:db8::/48 snat to 2001:db8::2" },
       { "inet", "prerouting", "tcp dport 80 dnat ip6 to [2001:db8::1]:8080" },
       { "inet", "prerouting", "dnat ip6 to 2001:db8::1" },
       { "inet", "postrouting", "snat ip6 to 2001:db8::2" },
@@ -149,7 +150,8 @@ describe("nft", function()
     local huge = string.rep("x", 16384)
     local before = ruleset_json(host)
     assert.has_error(function() host:nft_table("ip", huge) end,
-      "nft: op 1 (add table ip): option 'table' must be a string of 1..255 bytes without NUL, got a string of 16384 bytes")
+      "nft: op 1 (add table ip): option 'table' must be a string of 1..255 bytes without NUL, got a " ..
+        "string of 16384 bytes")
     assert.has_error(function() host:nft_table("ip", "") end,
       [[nft: op 1 (add table ip): option 'table' must be a string of 1..255 bytes without NUL, got ""]])
     assert.has_error(function() host:nft_table("ip") end,
@@ -158,7 +160,8 @@ describe("nft", function()
     local t = host:nft_table("ip", "t")
     before = ruleset_json(host)
     assert.has_error(function() t:chain(huge) end,
-      "nft: op 1 (add chain ip t): option 'chain' must be a string of 1..255 bytes without NUL, got a string of 16384 bytes")
+      "nft: op 1 (add chain ip t): option 'chain' must be a string of 1..255 bytes without NUL, got " ..
+        "a string of 16384 bytes")
     assert.has_error(function() t:chain("") end,
       [[nft: op 1 (add chain ip t): option 'chain' must be a string of 1..255 bytes without NUL, got ""]])
     -- in a batch the error also shows the op's command (cut short)
@@ -168,9 +171,11 @@ describe("nft", function()
       assert.equal(start, err:sub(1, #start))
       assert.is_true(#err < 600, "a short message")
     end
-    batch_fails("nft: op 1 (add table ip): option 'table' must be a string of 1..255 bytes without NUL, got a string of 16384 bytes",
+    batch_fails("nft: op 1 (add table ip): option 'table' must be a string of 1..255 bytes without " ..
+      "NUL, got a string of 16384 bytes",
       function(b) b:chain(b:table("ip", huge), huge) end)
-    batch_fails("nft: op 2 (add chain ip t): option 'chain' must be a string of 1..255 bytes without NUL, got a string of 16384 bytes",
+    batch_fails("nft: op 2 (add chain ip t): option 'chain' must be a string of 1..255 bytes " ..
+      "without NUL, got a string of 16384 bytes",
       function(b) b:chain(t, "ok"); b:chain(t, huge) end)
     assert.has_error(function() host:nft_batch(nil) end, "nft batch: argument 1 (fn) must be a function, got nil")
     assert.has_error(function() host:nft_batch(function(b) b:rule(nil, "accept") end) end,
@@ -264,7 +269,8 @@ describe("nft", function()
       assert.has_error(function() ghost:chain("X") end, "nft: op 1 (add chain ip nope X): No such file or directory")
       local t = host:nft_table("ip", "filter")
       local chain = setmetatable({ ns = host, table = t, family = "ip", name = "NOPE" }, require("nslab.nft").Chain)
-      assert.has_error(function() chain:rule("accept") end, "nft: op 1 (add rule ip filter NOPE): No such file or directory")
+      assert.has_error(function() chain:rule("accept") end,
+        "nft: op 1 (add rule ip filter NOPE): No such file or directory")
     end)
     it("a bad priority, hook, type or policy", function()
       local t = host:nft_table("ip", "filter")

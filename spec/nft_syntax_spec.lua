@@ -22,7 +22,8 @@ describe("nft syntax", function()
           { "match", key = "udp sport", op = "==", value = 53 }, { "drop" } }, "ip6" },
       { 'meta l4proto icmp log prefix "ping: " accept',
         { { "match", key = "meta l4proto", op = "==", value = "icmp" }, { "log", prefix = "ping: " }, { "accept" } } },
-      { 'ip protocol tcp jump DOCKER', { { "match", key = "ip protocol", op = "==", value = "tcp" }, { "jump", chain = "DOCKER" } } },
+      { 'ip protocol tcp jump DOCKER', { { "match", key = "ip protocol", op = "==", value = "tcp" }, { "jump",
+        chain = "DOCKER" } } },
       { 'snat to 198.51.100.1', { { "snat", addr = "198.51.100.1" } } },
       { 'goto OTHER', { { "goto", chain = "OTHER" } } },
       { 'reject', { { "reject" } } },
@@ -63,9 +64,11 @@ describe("nft syntax", function()
       -- found by fuzzing against nft: each was accepted, or an internal error
       { 'ct state new,new accept', 'nft rule: ct state "new" given twice' },
       { 'ct state established, related,established accept', 'nft rule: ct state "established" given twice' },
-      { 'iifname "a\nb" accept', [[nft rule: iifname "a\nb": not an interface name (printable, no '/', ':', '"', '*' or spaces)]] },
+      { 'iifname "a\nb" accept',
+        [[nft rule: iifname "a\nb": not an interface name (printable, no '/', ':', '"', '*' or spaces)]] },
       { 'oifname "a b" accept', [[nft rule: oifname "a b": not an interface name]] },
-      { 'ip saddr 99999999999999999999.0.0.1/8 drop', 'nft rule: "99999999999999999999.0.0.1/8" is not an IPv4 prefix' },
+      { 'ip saddr 99999999999999999999.0.0.1/8 drop',
+        'nft rule: "99999999999999999999.0.0.1/8" is not an IPv4 prefix' },
       { 'ip daddr 10.0.0.256 drop', 'nft rule: "10.0.0.256" is not an IPv4 address' },
       { 'ip6 daddr 2001:db8::1/129 drop', 'nft rule: "2001:db8::1/129" is not an IPv6 prefix' },
       { 'dnat ip6 to 192.0.2.1', 'nft rule: dnat ip6 to "192.0.2.1": not an IPv6 address' },
@@ -96,8 +99,10 @@ describe("nft syntax", function()
     -- fields the statement does not have are errors, not dropped
     assert.has_error(function() nft.format({ { "match", key = "tcp dport", value = 1, vaule = 2 }, { "accept" } }) end,
       "nft rule match: invalid option 'vaule'")
-    assert.has_error(function() nft.format({ { "accept", chain = "X" } }) end, "nft rule accept: invalid option 'chain'")
-    assert.has_error(function() nft.format(5) end, "nft rule: a rule is a string or an array of expressions, got number")
+    assert.has_error(function() nft.format({ { "accept", chain = "X" } }) end,
+      "nft rule accept: invalid option 'chain'")
+    assert.has_error(function() nft.format(5) end,
+      "nft rule: a rule is a string or an array of expressions, got number")
   end)
 
   it("takes its words from the core's vocabulary", function()
@@ -116,7 +121,8 @@ describe("nft syntax", function()
     for _, k in ipairs(vocabulary.keys) do
       local value = values[k.type] or (k.family == "ip6" and "2001:db8::1" or "192.0.2.1")
       local family = k.family == "ip6" and "ip6" or "ip"
-      assert.equal(k.name .. " " .. value .. " accept", nft.format(nft.parse(k.name .. " " .. value .. " accept", family),
+      assert.equal(k.name .. " " .. value .. " accept", nft.format(nft.parse(k.name .. " " .. value .. " accept",
+        family),
                                                                    false, family))
     end
     local statements = {}
@@ -171,7 +177,9 @@ describe("nft syntax", function()
       assert.equal(case[2], nft.format(nft.parse(case[1], case[3]), false, case[3]), case[1])
       assert.equal(case[2], nft.format(case[1], false, case[3]), case[1])
     end
-    assert.equal("tcp dport 22 dnat ip to 192.0.2.1", nft.format(nft.parse("tcp dport 22 dnat to 192.0.2.1"), false, "inet"))
-    assert.equal("tcp dport 22 dnat ip to 192.0.2.1", nft.format(nft.parse("tcp dport 22 dnat ip to 192.0.2.1"), false, "inet"))
+    assert.equal("tcp dport 22 dnat ip to 192.0.2.1", nft.format(nft.parse("tcp dport 22 dnat to 192.0.2.1"), false,
+      "inet"))
+    assert.equal("tcp dport 22 dnat ip to 192.0.2.1", nft.format(nft.parse("tcp dport 22 dnat ip to 192.0.2.1"),
+      false, "inet"))
   end)
 end)

@@ -419,21 +419,16 @@ function Chain:delete_rule(handle)
           end })
 end
 
--- nft flush chain FAMILY TABLE CHAIN
-function Chain:flush()
-  apply(self.ns, { { op = "flush", object = "chain", family = self.family, table = self.table.name, chain = self.name } },
-        { function()
-            return string.format("nft flush chain %s %s %s", self.family, q(self.table.name), q(self.name))
-          end })
+-- nft flush chain FAMILY TABLE CHAIN, nft delete chain FAMILY TABLE CHAIN
+local function whole_chain(c, verb)
+  local op = { op = verb, object = "chain", family = c.family, table = c.table.name, chain = c.name }
+  apply(c.ns, { op }, { function()
+    return string.format("nft %s chain %s %s %s", verb, c.family, q(c.table.name), q(c.name))
+  end })
 end
 
--- nft delete chain FAMILY TABLE CHAIN
-function Chain:delete()
-  apply(self.ns, { { op = "delete", object = "chain", family = self.family, table = self.table.name, chain = self.name } },
-        { function()
-            return string.format("nft delete chain %s %s %s", self.family, q(self.table.name), q(self.name))
-          end })
-end
+function Chain:flush() whole_chain(self, "flush") end
+function Chain:delete() whole_chain(self, "delete") end
 
 ---------------------------------------------------------------- batches
 
