@@ -129,6 +129,15 @@ describe("nft syntax", function()
     for _, st in ipairs(vocabulary.statements) do statements[#statements + 1] = st.name end
     assert.same({ "match", "counter", "accept", "drop", "reject", "return", "jump", "goto", "masquerade",
                   "snat", "dnat", "log" }, statements)
+    -- every statement reads, by the shape of its fields
+    local samples = { counter = "counter", accept = "accept", drop = "drop", reject = "reject", ["return"] = "return",
+                      jump = "jump X", ["goto"] = "goto X", masquerade = "masquerade", snat = "snat to 192.0.2.1",
+                      dnat = "dnat to 192.0.2.1", log = 'log prefix "x"' }
+    for _, st in ipairs(vocabulary.statements) do
+      if st.name ~= "match" then
+        assert.equal(st.name, nft.parse_as_written(assert(samples[st.name], st.name))[1][1])
+      end
+    end
     assert.same({ "invalid", "established", "related", "new", "untracked" }, vocabulary.ct_states)
     assert.same({ "ip", "ip6", "inet", "bridge" }, vocabulary.families)
   end)

@@ -104,6 +104,36 @@ local function nat_target(stmt, family, word)
   return { stmt, addr = addr, port = port and number_or_word(port) }
 end
 
+-- The syntax of a statement, by the fields its row in the vocabulary
+-- has: (name, tokens, i, need) -> the item, the index after it.
+local SYNTAX = {
+  -- "accept", "masquerade", ...; "counter" (its numbers are the kernel's)
+  [""] = function(w, _, i) return { w }, i + 1 end,
+  ["packets bytes"] = function(w, _, i) return { w }, i + 1 end,
+  -- "jump CHAIN"
+  chain = function(w, _, i, need)
+    return { w, chain = need(i + 1, "a chain name after " .. w).text }, i + 2
+  end,
+  -- "dnat to A", "dnat ip to A", "dnat ip6 to [A]:P"
+  ["addr port"] = function(w, tokens, i, need)
+    local next_word = tokens[i + 1] and tokens[i + 1].text
+    local family = (next_word == "ip" or next_word == "ip6") and next_word or nil
+    local at = family and i + 2 or i + 1
+    if not tokens[at] or tokens[at].text ~= "to" then fail('nft rule: "%s" must be followed by "to ADDRESS"', w) end
+    return nat_target(w, family, need(at + 1, "an address after " .. w .. " to").text), at + 2
+  end,
+  -- "log", "log prefix "TEXT""
+  prefix = function(w, tokens, i, need)
+    local item = { w }
+    if tokens[i + 1] and not tokens[i + 1].quoted and tokens[i + 1].text == "prefix" then
+      local prefix = need(i + 2, "a string after log prefix")
+      if not prefix.quoted then fail('nft rule: log prefix needs a "quoted string"') end
+      return { w, prefix = prefix.text }, i + 3
+    end
+    return item, i + 1
+  end,
+}
+
 -- The key starting at token i (not quoted), and how many words it has.
 local function key_at(tokens, i)
   local t = tokens[i]
@@ -152,28 +182,10 @@ function M.parse_as_written(text)
       exprs[#exprs + 1] = { "match", key = key, op = op, value = v }
     elseif tok.quoted then
       fail('nft rule: unexpected "%s"', w)
-    elseif STATEMENTS[w] and #STATEMENTS[w].fields == 0 or w == "counter" then
-      exprs[#exprs + 1] = { w }
-      i = i + 1
-    elseif w == "jump" or w == "goto" then
-      local chain = need(i + 1, "a chain name after " .. w)
-      exprs[#exprs + 1] = { w, chain = chain.text }
-      i = i + 2
-    elseif w == "snat" or w == "dnat" then
-      -- "dnat to A", "dnat ip to A", "dnat ip6 to [A]:P"
-      local family = (word(i + 1) == "ip" or word(i + 1) == "ip6") and word(i + 1) or nil
-      local at = family and i + 2 or i + 1
-      if word(at) ~= "to" then fail('nft rule: "%s" must be followed by "to ADDRESS"', w) end
-      exprs[#exprs + 1] = nat_target(w, family, need(at + 1, "an address after " .. w .. " to").text)
-      i = at + 2
-    elseif w == "log" then
-      local item = { "log" }
-      i = i + 1
-      if word(i) == "prefix" then
-        local prefix = need(i + 1, "a string after log prefix")
-        if not prefix.quoted then fail('nft rule: log prefix needs a "quoted string"') end
-        item.prefix, i = prefix.text, i + 2
-      end
+    elseif STATEMENTS[w] and w ~= "match" then
+      local shape = table.concat(STATEMENTS[w].fields, " ")
+      local item
+      item, i = SYNTAX[shape](w, tokens, i, need)
       exprs[#exprs + 1] = item
     else
       fail('nft rule: unknown token "%s" in %q', w, text)
