@@ -7,7 +7,10 @@
  * protocol matches nft puts in front of a match that needs them, byte
  * aligned prefixes as shorter loads, the rest through a bitwise mask.
  * Decoding is the inverse (netlink_delinearize.c): the implicit matches
- * are dropped again, so a rule reads back the way nft prints it.
+ * are dropped again, so a rule reads back the way nft prints it. Where a
+ * key's value is loaded from, and what it needs matched first, is its row
+ * in nft_keys (nft_vocab.c); encoder and decoder switch only on the kind
+ * of value.
  */
 #include "nft.h"
 

@@ -12,8 +12,14 @@
  * Like nft, and so printed back the way nft prints it: a prefix loses
  * its host bits; "==" matches on the source and destination port of one
  * protocol become one load, read back source port first; the implicit
- * `meta l4proto tcp` in front of a tcp port match is not read back as a
- * match of its own, whether nft or the items put it there.
+ * `meta l4proto tcp` in front of a tcp port match (in ip tables also
+ * `ip protocol tcp`) is not read back as a match of its own, whether nft
+ * or the items put it there. nft_rule_canonical does that round trip in
+ * memory, and nft_rule_format prints the result, so the text nslab shows
+ * for a rule is the kernel's rule as nft prints it.
+ *
+ * The words (keys, statements, states, route types, protocols) are rows
+ * of one table, nft_vocab.c, that every part reads.
  */
 #ifndef NSLAB_NFT_H
 #define NSLAB_NFT_H

@@ -189,6 +189,7 @@ describe("nft", function()
       "nft rule jump: option 'chain' must be a string of 1..255 bytes without NUL, got a string of 16384 bytes")
     assert.has_error(function() c:rule{ { "drop", extra = 1 } } end, "nft rule drop: invalid option 'extra'")
     assert.has_error(function() c:rule(nil) end, "nft rule: a rule is a string or an array of expressions, got nil")
+    assert.has_error(function() c:rule("accept", "drop") end, "nft rule: too many arguments (2 given, at most 1)")
     assert.same({ "c" }, world.pluck(host.handle:nft_list("ip", "t").chains, "name"))
   end)
 

@@ -49,6 +49,13 @@ local function fail(fmt, ...)
   error(string.format(fmt, ...), 0)
 end
 
+-- Extra positional arguments (...) after max of them are errors, as in
+-- the core.
+local function at_most(max, op, ...)
+  local extra = select("#", ...)
+  if extra > 0 then fail("%s: too many arguments (%d given, at most %d)", op, max + extra, max) end
+end
+
 ---------------------------------------------------------------- parsing
 
 -- Words of a rule: bare words, "quoted strings" (kept with a mark), and
@@ -346,7 +353,8 @@ end
 
 -- nft add chain FAMILY TABLE NAME [{ type T hook H priority P; policy X; }]
 -- opts: type, hook, priority (number or name like "srcnat"), policy.
-function Table:chain(name, opts)
+function Table:chain(name, opts, ...)
+  at_most(2, "nft chain", ...)
   local op, command = chain_op(self, name, opts)
   apply(self.ns, { op }, { command })
   return setmetatable({ ns = self.ns, table = self, family = self.family, name = name,
@@ -354,13 +362,15 @@ function Table:chain(name, opts)
 end
 
 -- nft delete table FAMILY NAME
-function Table:delete()
+function Table:delete(...)
+  at_most(0, "nft delete table", ...)
   apply(self.ns, { { op = "delete", object = "table", family = self.family, table = self.name } },
         { function() return string.format("nft delete table %s %s", self.family, q(self.name)) end })
 end
 
 -- nft flush table FAMILY NAME
-function Table:flush()
+function Table:flush(...)
+  at_most(0, "nft flush table", ...)
   apply(self.ns, { { op = "flush", object = "table", family = self.family, table = self.name } },
         { function() return string.format("nft flush table %s %s", self.family, q(self.name)) end })
 end
@@ -385,21 +395,24 @@ local function rule_op(chain, rule, verb)
 end
 
 -- nft add rule FAMILY TABLE CHAIN RULE: the rule's text as nft prints it.
-function Chain:rule(rule)
+function Chain:rule(rule, ...)
+  at_most(1, "nft rule", ...)
   local op, command, text = rule_op(self, rule)
   apply(self.ns, { op }, { command })
   return text
 end
 
 -- nft insert rule ...: at the top of the chain.
-function Chain:insert(rule)
+function Chain:insert(rule, ...)
+  at_most(1, "nft rule", ...)
   local op, command, text = rule_op(self, rule, "insert")
   apply(self.ns, { op }, { command })
   return text
 end
 
 -- Several rules in one batch: all of them or none.
-function Chain:rules_add(rules)
+function Chain:rules_add(rules, ...)
+  at_most(1, "nft rules add", ...)
   if type(rules) ~= "table" then fail("nft rules add: argument 1 (rules) must be a table, got %s", type(rules)) end
   local ops, commands = {}, {}
   for i, rule in ipairs(rules) do ops[i], commands[i] = rule_op(self, rule) end
@@ -408,7 +421,8 @@ end
 
 -- The chain's rules: {text=, handle=, exprs=, packets=, bytes=}; text is
 -- what nft list prints (counters included), plain the rule as written.
-function Chain:rules()
+function Chain:rules(...)
+  at_most(0, "nft rules", ...)
   local list = {}
   for _, r in ipairs(self.ns.handle:nft_list(self.family, self.table.name).rules) do
     if r.chain == self.name then
@@ -422,7 +436,8 @@ function Chain:rules()
 end
 
 -- nft delete rule FAMILY TABLE CHAIN handle N
-function Chain:delete_rule(handle)
+function Chain:delete_rule(handle, ...)
+  at_most(1, "nft delete rule", ...)
   apply(self.ns, { { op = "delete", object = "rule", family = self.family, table = self.table.name,
                      chain = self.name, handle = handle } },
         { function()
@@ -439,8 +454,15 @@ local function whole_chain(c, verb)
   end })
 end
 
-function Chain:flush() whole_chain(self, "flush") end
-function Chain:delete() whole_chain(self, "delete") end
+function Chain:flush(...)
+  at_most(0, "nft flush chain", ...)
+  whole_chain(self, "flush")
+end
+
+function Chain:delete(...)
+  at_most(0, "nft delete chain", ...)
+  whole_chain(self, "delete")
+end
 
 ---------------------------------------------------------------- batches
 
@@ -449,20 +471,23 @@ function Chain:delete() whole_chain(self, "delete") end
 local Batch = {}
 Batch.__index = Batch
 
-function Batch:table(family, name)
+function Batch:table(family, name, ...)
+  at_most(2, "nft table", ...)
   self.ops[#self.ops + 1] = { op = "add", object = "table", family = family, table = name }
   self.commands[#self.commands + 1] = function() return "nft add table " .. family .. " " .. q(name) end
   return setmetatable({ ns = self.ns, family = family, name = name }, Table)
 end
 
-function Batch:chain(t, name, opts)
+function Batch:chain(t, name, opts, ...)
+  at_most(3, "nft chain", ...)
   if type(t) ~= "table" then fail("nft chain: argument 1 (table) must be a table from batch:table, got %s", type(t)) end
   local op, command = chain_op(t, name, opts)
   self.ops[#self.ops + 1], self.commands[#self.commands + 1] = op, command
   return setmetatable({ ns = self.ns, table = t, family = t.family, name = name, base = op.hook ~= nil }, Chain)
 end
 
-function Batch:rule(chain, rule)
+function Batch:rule(chain, rule, ...)
+  at_most(2, "nft rule", ...)
   local op, command = rule_op(chain, rule)
   self.ops[#self.ops + 1], self.commands[#self.commands + 1] = op, command
 end
