@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <sys/socket.h>
 
+#include <libmnl/libmnl.h>
 #include <libnftnl/expr.h>
 #include <libnftnl/rule.h>
 #include <linux/netfilter.h>
@@ -364,6 +365,25 @@ static void nft_bytecode(void) {
 
 /* }====================================================== */
 
+/* found by fuzzing: libnftnl exits the process on an attribute of a size
+ * it does not expect; such a message is refused instead. */
+static void malformed(void) {
+  static char buf[512];
+  struct nft_rule_info info;
+  struct err e;
+  struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_NEWRULE, NFPROTO_IPV4, 0, 1);
+  unsigned char six[6] = {0};
+  mnl_attr_put(nlh, NFTA_RULE_POSITION_ID, sizeof six, six);
+  UNIT_CHECK(nft_rule_decode(nlh, &info, &e) < 0 && strstr(e.reason, "malformed"),
+             "a rule attribute of the wrong size is refused");
+  nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_NEWRULE, NFPROTO_IPV4, 0, 1);
+  char name[300];
+  memset(name, 'n', sizeof name - 1);
+  name[sizeof name - 1] = '\0';
+  mnl_attr_put_strz(nlh, NFTA_RULE_TABLE, name);
+  UNIT_CHECK(nft_rule_decode(nlh, &info, &e) < 0, "a table name longer than the kernel's is refused");
+}
+
 /* Names are checked before any message is built, so no socket is needed
  * to see them refused. */
 static void names(void) {
@@ -412,6 +432,7 @@ int main(void) {
   ipv6_nat();
   refusals();
   nft_bytecode();
+  malformed();
   names();
   vocabulary();
   return UNIT_END();
