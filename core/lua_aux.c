@@ -341,10 +341,22 @@ void lnslab_push_spec(lua_State *L, const struct lopt *spec) {
 ** =======================================================
 */
 
+/* 1 when the running C function was called as a method (ns:x()), whose
+ * self is not counted in messages, as luaL_argerror does not count it. */
+static int self_slots(lua_State *L) {
+  lua_Debug ar;
+  if (!lua_getstack(L, 0, &ar)) return 0;
+  lua_getinfo(L, "n", &ar);
+  return ar.namewhat && !strcmp(ar.namewhat, "method");
+}
+
 void lnslab_check_nargs(lua_State *L, int n, const char *op) {
   int top = lua_gettop(L);
-  if (top > n)
-    lnslab_raise(L, "%s: too many arguments (%d given, at most %d)", op, top, n);
+  if (top > n) {
+    int self = self_slots(L);
+    lnslab_raise(L, "%s: too many arguments (%d given, at most %d)", op,
+                 top - self, n - self);
+  }
 }
 
 void lnslab_check_value(lua_State *L, int idx, const char *op,
@@ -366,7 +378,7 @@ void lnslab_check_arg(lua_State *L, int idx, const char *op,
                       const char *object, const char *what,
                       const struct lopt *spec, struct lopt_val *out) {
   idx = lua_absindex(L, idx);
-  const char *label = lua_pushfstring(L, "argument %d (%s)", idx, what);
+  const char *label = lua_pushfstring(L, "argument %d (%s)", idx - self_slots(L), what);
   lnslab_check_value(L, idx, op, object, label, spec, out);
   lua_pop(L, 1);
 }

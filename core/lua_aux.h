@@ -119,7 +119,9 @@ void lnslab_push_spec(lua_State *L, const struct lopt *spec);
 ** =======================================================
 */
 
-/* At most n arguments: "OP: too many arguments (N given, at most n)". */
+/* At most n arguments: "OP: too many arguments (N given, at most n)".
+ * Arguments are numbered in messages as luaL_argerror numbers them: the
+ * self of a method call (ns:link_set(...)) is not counted. */
 void lnslab_check_nargs(lua_State *L, int n, const char *op);
 
 /* Argument idx as one of the option types, with the same checks and the

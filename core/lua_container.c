@@ -15,14 +15,39 @@
 #include <string.h>
 
 #include "container.h"
-#include "lua_nslab.h"
+#include "lua_netns.h"
 
 #define LCONTAINER "nslab.container"
 #define STOP_TIMEOUT 2.0   /* seconds between the signal and SIGKILL */
 
+static const struct lopt start_spec[] = {
+  {"hostname", LOPT_STR, 0, CONTAINER_HOSTNAME_MAX, NULL, NULL, LOPT_OBJECT,
+   "its hostname (needs uts); names the container in messages"},
+  {"net", LOPT_NETNS, 0, 0, NULL, NULL, 0,
+   "a netns to join (default: a new one with only lo, down)"},
+  {"uts", LOPT_BOOL, 0, 0, NULL, NULL, 0, "a UTS namespace of its own (true)"},
+  {"ipc", LOPT_BOOL, 0, 0, NULL, NULL, 0, "an IPC namespace of its own (true)"},
+  {NULL, 0, 0, 0, NULL, NULL, 0, NULL}
+};
+enum { START_HOSTNAME, START_NET, START_UTS, START_IPC };
 
-static struct container *check_container (lua_State *L, int idx) {
-  return luaL_checkudata(L, idx, LCONTAINER);
+static const struct lopt_set option_sets[] = {{"container start", start_spec},
+                                              {NULL, NULL}};
+
+
+/* The container at 1, the self of a method: "OP: ..." when it is not. */
+static struct container *check_container (lua_State *L, const char *op) {
+  struct container *c = luaL_testudata(L, 1, LCONTAINER);
+  if (!c)
+    lnslab_raise(L, "%s: argument self must be a container, got %s", op,
+                 luaL_typename(L, 1));
+  return c;
+}
+
+
+/* "pid N", the object of a container's messages. */
+static const char *label (lua_State *L, const struct container *c) {
+  return lua_pushfstring(L, "pid %d", (int)c->pid);
 }
 
 
@@ -30,19 +55,16 @@ static struct container *check_container (lua_State *L, int idx) {
 ** core.container_start{net=, hostname=, uts=, ipc=}
 */
 static int l_container_start (lua_State *L) {
-  static const char *const allowed[] = {
-    "net", "hostname", "uts", "ipc", NULL
-  };
   struct container_spec s = { -1, 1, 1, NULL };
+  struct lopt_val v[4];
   struct err e;
-  if (lua_isnoneornil(L, 1)) lua_settop(L, 0), lua_newtable(L);
-  luaL_checktype(L, 1, LUA_TTABLE);
-  lnslab_check_options(L, 1, "container start", allowed);
-  s.hostname = lnslab_opt_str(L, 1, "hostname", NULL);
-  s.new_uts = lnslab_opt_bool(L, 1, "container start", "uts", 1);
-  s.new_ipc = lnslab_opt_bool(L, 1, "container start", "ipc", 1);
-  if (lua_getfield(L, 1, "net") != LUA_TNIL)
-    s.netns_fd = lnetns_check(L, -1, NULL)->fd;
+  lnslab_check_nargs(L, 1, "container start");
+  lua_settop(L, 1);
+  lnslab_options(L, 1, "container start", NULL, start_spec, v);
+  s.hostname = v[START_HOSTNAME].s;
+  if (v[START_UTS].set) s.new_uts = v[START_UTS].b;
+  if (v[START_IPC].set) s.new_ipc = v[START_IPC].b;
+  if (v[START_NET].set) s.netns_fd = v[START_NET].ns->fd;
   struct container *c = lua_newuserdatauv(L, sizeof *c, 0);
   memset(c, 0, sizeof *c);
   c->reaped = 1;
@@ -55,35 +77,54 @@ static int l_container_start (lua_State *L) {
 
 
 /* A signal as a number or a name: 15, "TERM", "SIGTERM". */
-static int check_signal (lua_State *L, int idx) {
+static int check_signal (lua_State *L, int idx, const char *object) {
   static const struct { const char *name; int sig; } names[] = {
     {"TERM", SIGTERM}, {"KILL", SIGKILL}, {"INT", SIGINT}, {"HUP", SIGHUP},
     {"QUIT", SIGQUIT}, {"USR1", SIGUSR1}, {"USR2", SIGUSR2},
     {"STOP", SIGSTOP}, {"CONT", SIGCONT}, {NULL, 0}
   };
+  lua_Integer sig;
   if (lua_isnoneornil(L, idx)) return SIGTERM;
   if (lua_type(L, idx) == LUA_TNUMBER) {
-    lua_Integer sig = luaL_checkinteger(L, idx);
-    luaL_argcheck(L, sig > 0 && sig < NSIG, idx, "not a signal number");
-    return (int)sig;
+    if (lua_isinteger(L, idx) && (sig = lua_tointeger(L, idx)) > 0 && sig < NSIG)
+      return (int)sig;
+  } else if (lua_type(L, idx) == LUA_TSTRING) {
+    size_t len;
+    const char *name = lua_tolstring(L, idx, &len);
+    int whole = strlen(name) == len;   /* "TERM\0x" is no signal */
+    if (!strncmp(name, "SIG", 3)) name += 3;
+    for (int i = 0; whole && names[i].name; i++)
+      if (!strcmp(name, names[i].name)) return names[i].sig;
   }
-  const char *name = luaL_checkstring(L, idx);
-  if (!strncmp(name, "SIG", 3)) name += 3;
-  for (int i = 0; names[i].name; i++)
-    if (!strcmp(name, names[i].name)) return names[i].sig;
-  return luaL_argerror(L, idx, lua_pushfstring(L, "unknown signal \"%s\"",
-                                               lua_tostring(L, idx)));
+  const char *got = luaL_typename(L, idx);
+  if (lua_type(L, idx) == LUA_TNUMBER) got = lua_tostring(L, idx);
+  else if (lua_type(L, idx) == LUA_TSTRING) {   /* as lua_aux.c shows strings */
+    size_t len;
+    const char *s = lua_tolstring(L, idx, &len);
+    got = strlen(s) != len ? "a string with a NUL byte"
+          : len > 40 ? lua_pushfstring(L, "a string of %I bytes", (lua_Integer)len)
+          : lua_pushfstring(L, "\"%s\"", s);
+  }
+  return lnslab_raise(L, "container stop %s: argument 1 (signal) must be a signal number "
+                      "1..%d or one of TERM, KILL, INT, HUP, QUIT, USR1, USR2, STOP, CONT, "
+                      "got %s", object, NSIG - 1, got);
 }
 
 
 static int m_pid (lua_State *L) {
-  lua_pushinteger(L, check_container(L, 1)->pid);
+  struct container *c = check_container(L, "container pid");
+  lnslab_check_nargs(L, 1, "container pid");
+  lua_settop(L, 1);
+  lua_pushinteger(L, c->pid);
   return 1;
 }
 
 
 static int m_running (lua_State *L) {
-  lua_pushboolean(L, container_running(check_container(L, 1)));
+  struct container *c = check_container(L, "container running");
+  lnslab_check_nargs(L, 1, "container running");
+  lua_settop(L, 1);
+  lua_pushboolean(L, container_running(c));
   return 1;
 }
 
@@ -94,36 +135,42 @@ static int m_running (lua_State *L) {
 ** zombie stays. Stopping a stopped container does nothing.
 */
 static int m_stop (lua_State *L) {
-  struct container *c = check_container(L, 1);
-  int sig = check_signal(L, 2);
-  lua_Number s = luaL_optnumber(L, 3, STOP_TIMEOUT);
+  static const struct lopt timeout = {"timeout", LOPT_NUM, 0, 3600, NULL, NULL, 0, NULL};
+  struct lopt_val v;
   struct err e;
-  luaL_argcheck(L, s >= 0 && s <= 3600, 3, "timeout must be 0..3600 seconds");
+  struct container *c = check_container(L, "container stop");
+  lnslab_check_nargs(L, 3, "container stop");
+  lua_settop(L, 3);
+  const char *object = label(L, c);
+  int sig = check_signal(L, 2, object);
+  lnslab_check_value(L, 3, "container stop", object, "argument 2 (timeout)", &timeout, &v);
+  lua_Number s = v.set ? v.n : STOP_TIMEOUT;
   if (container_stop(c, sig, (int)(s * 1000), &e) < 0)
-    return lnslab_fail(L, "container stop",
-                       lua_pushfstring(L, "pid %d", (int)c->pid), &e);
+    return lnslab_fail(L, "container stop", object, &e);
   return 0;
 }
 
 
 static int m_gc (lua_State *L) {
-  container_release(check_container(L, 1));
+  container_release(check_container(L, "container close"));
   return 0;
 }
 
 
 static int m_tostring (lua_State *L) {
-  struct container *c = check_container(L, 1);
+  struct container *c = check_container(L, "container tostring");
   lua_pushfstring(L, "container pid %d (%s)", (int)c->pid,
                   container_running(c) ? "running" : "stopped");
   return 1;
 }
 
 
-static void lcontainer_register(lua_State *L, int module, int methods) {
-  static const luaL_Reg functions[] = {
-    {"container_start", l_container_start}, {NULL, NULL}
-  };
+static const luaL_Reg functions[] = {
+  {"container_start", l_container_start}, {NULL, NULL}
+};
+
+
+static void lcontainer_init(lua_State *L, int module, int methods) {
   static const luaL_Reg container_methods[] = {
     {"pid", m_pid}, {"running", m_running}, {"stop", m_stop}, {NULL, NULL}
   };
@@ -131,8 +178,8 @@ static void lcontainer_register(lua_State *L, int module, int methods) {
     {"__gc", m_gc}, {"__close", m_gc}, {"__tostring", m_tostring},
     {NULL, NULL}
   };
+  (void)module;
   (void)methods;
-  lnslab_add(L, module, functions);
   luaL_newmetatable(L, LCONTAINER);
   int mt = lua_gettop(L);
   lnslab_add(L, mt, meta);
@@ -142,4 +189,5 @@ static void lcontainer_register(lua_State *L, int module, int methods) {
   lua_pop(L, 1);
 }
 
-const struct lbinding lcontainer_binding = {"container", NULL, NULL, NULL, lcontainer_register};
+const struct lbinding lcontainer_binding = {"container", functions, NULL, option_sets,
+                                            lcontainer_init};

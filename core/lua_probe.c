@@ -4,14 +4,30 @@
  *   ns:ping "192.168.1.2"                 --> {target=..., sent=1, ...}
  *   ns:ping({"10.0.0.1", "2001:db8::2"}, {count = 3, interval = 0.1})
  *                                         --> {{...}, {...}} in that order
+ *
+ * Every wait is bounded: timeout is the deadline from the first send, so a
+ * ping never lasts longer than it, whatever count and interval say.
  */
 #include <errno.h>
 #include <string.h>
 
-#include "lua_nslab.h"
+#include "lua_netns.h"
 #include "probe.h"
 
-#define PING_COUNT_MAX 65536   /* sequence numbers are 16 bits */
+#define PING_TARGETS_MAX 4096
+
+static const struct lopt ping_spec[] = {
+  {"count", LOPT_INT, 1, 65536, NULL, NULL, 0,
+   "echo requests per target (1); sequence numbers are 16 bits"},
+  {"interval", LOPT_NUM, 0, 60, NULL, NULL, 0,
+   "seconds between two requests to one target (0.2)"},
+  {"timeout", LOPT_NUM, 0.001, 3600, NULL, NULL, 0,
+   "seconds from the first send until giving up (1)"},
+  {NULL, 0, 0, 0, NULL, NULL, 0, NULL}
+};
+enum { PING_COUNT, PING_INTERVAL, PING_TIMEOUT };
+
+static const struct lopt_set option_sets[] = {{"ping", ping_spec}, {NULL, NULL}};
 
 
 /*
@@ -20,52 +36,36 @@
 ** =======================================================
 */
 
-/* Optional number field key of the options table at idx, in seconds,
- * as whole milliseconds (rounded up so a tiny positive value stays > 0). */
-static int opt_ms(lua_State *L, int idx, const char *key, double dflt) {
-  double s = dflt;
-  if (!lua_isnoneornil(L, idx)) {
-    int t = lua_getfield(L, idx, key);
-    if (t != LUA_TNIL) {
-      if (t != LUA_TNUMBER)
-        luaL_argerror(L, idx, lua_pushfstring(L, "'%s' must be a number of seconds", key));
-      s = lua_tonumber(L, -1);
-    }
-    lua_pop(L, 1);
-  }
-  if (!(s >= 0 && s <= 86400))   /* also catches NaN */
-    luaL_argerror(L, idx, lua_pushfstring(L, "'%s' must be 0..86400 seconds", key));
-  double ms = s * 1000;
+/* Seconds as whole milliseconds, rounded up so that a tiny positive
+ * value stays > 0 (no ceil(): libm is not linked). */
+static int to_ms(lua_Number s) {
+  lua_Number ms = s * 1000;
   int whole = (int)ms;
   return whole < ms ? whole + 1 : whole;
 }
 
 static void check_opts(lua_State *L, int idx, struct probe_opts *o) {
-  static const char *const allowed[] = {"count", "interval", "timeout", NULL};
-  if (!lua_isnoneornil(L, idx)) {
-    luaL_checktype(L, idx, LUA_TTABLE);
-    lnslab_check_options(L, idx, "ping", allowed);
-  }
-  lua_Integer count = lnslab_opt_int(L, idx, "count", 1);
-  if (count < 1 || count > PING_COUNT_MAX)
-    luaL_argerror(L, idx, "'count' must be 1..65536");
-  o->count = (int)count;
-  o->interval_ms = opt_ms(L, idx, "interval", 0.2);
-  o->timeout_ms = opt_ms(L, idx, "timeout", 1.0);
-  if (o->timeout_ms <= 0)
-    luaL_argerror(L, idx, "'timeout' must be > 0");
+  struct lopt_val v[3];
+  lnslab_options(L, idx, "ping", NULL, ping_spec, v);
+  o->count = v[PING_COUNT].set ? (int)v[PING_COUNT].i : 1;
+  o->interval_ms = to_ms(v[PING_INTERVAL].set ? v[PING_INTERVAL].n : 0.2);
+  o->timeout_ms = to_ms(v[PING_TIMEOUT].set ? v[PING_TIMEOUT].n : 1.0);
 }
 
-/* Push the target string number i (0-based) of argument 2. */
+/* Push the target string number i (0-based) of argument 2, checked. */
 static const char *push_target(lua_State *L, int single, size_t i) {
+  static const struct lopt addr = {"target", LOPT_STR, 0, IPADDR_TEXT_MAX, NULL, NULL,
+                                   LOPT_REQUIRED, NULL};
+  struct lopt_val v;
   if (single) {
     lua_pushvalue(L, 2);
     return lua_tostring(L, -1);
   }
-  if (lua_geti(L, 2, (lua_Integer)i + 1) != LUA_TSTRING)
-    luaL_argerror(L, 2, lua_pushfstring(L, "address string expected at index %I, got %s",
-                                        (lua_Integer)i + 1, luaL_typename(L, -1)));
-  return lua_tostring(L, -1);
+  lua_geti(L, 2, (lua_Integer)i + 1);
+  const char *label = lua_pushfstring(L, "argument 1 (targets) item %I", (lua_Integer)i + 1);
+  lnslab_check_value(L, -2, "ping", NULL, label, &addr, &v);
+  lua_pop(L, 1);
+  return v.s;
 }
 
 /* Parse a target: an address, not a prefix. Raises on anything else. */
@@ -91,19 +91,14 @@ static void set_num(lua_State *L, const char *key, double v) {
   lua_setfield(L, -2, key);
 }
 
-static void set_int(lua_State *L, const char *key, lua_Integer v) {
-  lua_pushinteger(L, v);
-  lua_setfield(L, -2, key);
-}
-
 /* Push {target=, sent=, received=, rtt_*= (when received), error=}. */
 static void push_result(lua_State *L, int single, size_t i,
                         const struct probe_result *r) {
   lua_createtable(L, 0, 7);
   push_target(L, single, i);
   lua_setfield(L, -2, "target");
-  set_int(L, "sent", r->sent);
-  set_int(L, "received", r->received);
+  lnslab_set_int(L, "sent", r->sent);
+  lnslab_set_int(L, "received", r->received);
   if (r->received > 0) {
     set_num(L, "rtt_min", r->rtt_min_ms);
     set_num(L, "rtt_avg", r->rtt_avg_ms);
@@ -130,15 +125,21 @@ static void push_result(lua_State *L, int single, size_t i,
 */
 
 static int l_ping(lua_State *L) {
-  struct lnetns *ns = lnetns_check(L, 1, NULL);
-  int single = lua_type(L, 2) == LUA_TSTRING;
-  if (!single)
-    luaL_argexpected(L, lua_type(L, 2) == LUA_TTABLE, 2, "address or array of addresses");
+  static const struct lopt one = {"target", LOPT_STR, 0, IPADDR_TEXT_MAX, NULL, NULL,
+                                  LOPT_REQUIRED, NULL};
+  struct lopt_val v;
+  lnslab_check_nargs(L, 3, "ping");
+  lua_settop(L, 3);
+  struct lnetns *ns = lnetns_check(L, 1, "ping");
+  int single = lua_type(L, 2) != LUA_TTABLE;
+  if (single)   /* a string, or the message says what a target must be */
+    lnslab_check_value(L, 2, "ping", NULL, "argument 1 (target)", &one, &v);
   struct probe_opts o;
   check_opts(L, 3, &o);
-  lua_Integer len = single ? 1 : luaL_len(L, 2);
-  if (len < 0 || (lua_Unsigned)len > (size_t)-1 / sizeof(struct probe_result))
-    luaL_argerror(L, 2, "too many targets");
+  lua_Integer len = single ? 1 : (lua_Integer)lua_rawlen(L, 2);
+  if (len > PING_TARGETS_MAX)
+    return lnslab_raise(L, "ping: argument 1 (targets) must hold at most %d addresses, got %I",
+                        PING_TARGETS_MAX, len);
   size_t n = (size_t)len;
   /* A userdata, not malloc: a raise below must not leak it. */
   struct probe_result *res = lua_newuserdatauv(L, n ? n * sizeof *res : 1, 0);
@@ -162,13 +163,8 @@ static int l_ping(lua_State *L) {
   return 1;
 }
 
-static void lprobe_register(lua_State *L, int module, int methods) {
-  (void)module;
-  methods = lua_absindex(L, methods);
-  lua_pushcfunction(L, l_ping);
-  lua_setfield(L, methods, "ping");
-}
+static const luaL_Reg methods[] = {{"ping", l_ping}, {NULL, NULL}};
 
 /* }====================================================== */
 
-const struct lbinding lprobe_binding = {"probe", NULL, NULL, NULL, lprobe_register};
+const struct lbinding lprobe_binding = {"probe", NULL, methods, option_sets, NULL};

@@ -11,16 +11,30 @@
  * namespaces (as `docker exec` does for a container) instead of ns's.
  */
 #include <limits.h>
-#include <math.h>
 #include <signal.h>
 #include <string.h>
 
-#include "lua_nslab.h"
+#include "lua_netns.h"
 #include "netns.h"
 #include "proc.h"
 
-static const char *const exec_options[] = { "input", "timeout", "pid",
-                                            NULL };
+#define ARG_MAX_LEN (131072 - 1) /* the kernel's MAX_ARG_STRLEN, less the NUL */
+#define ARGV_MAX 100000
+#define INPUT_MAX (64 << 20)
+#define PID_MAX 4194304          /* PID_MAX_LIMIT */
+
+static const struct lopt exec_spec[] = {
+  {"input", LOPT_ANY, 0, 0, NULL, NULL, 0,
+   "bytes for the command's stdin (a string, NULs allowed, up to 64 MiB)"},
+  {"timeout", LOPT_NUM, 0.001, 86400, NULL, NULL, 0,
+   "seconds before the command is killed (none)"},
+  {"pid", LOPT_INT, 1, PID_MAX, NULL, NULL, 0,
+   "run in the network, UTS and IPC namespaces of this process instead"},
+  {NULL, 0, 0, 0, NULL, NULL, 0, NULL}
+};
+enum { EXEC_INPUT, EXEC_TIMEOUT, EXEC_PID };
+
+static const struct lopt_set option_sets[] = {{"netns exec", exec_spec}, {NULL, NULL}};
 
 
 /*
@@ -29,28 +43,35 @@ static const char *const exec_options[] = { "input", "timeout", "pid",
 ** strings stay referenced). The array is a userdata, freed by the GC
 ** whatever happens next. Leaves the userdata and the strings on the stack.
 */
-static char **check_argv (lua_State *L, int idx) {
-  if (lua_type(L, idx) == LUA_TSTRING) {
+static char **check_argv (lua_State *L, int idx, const char *object) {
+  static const struct lopt word = {"", LOPT_STR, 0, ARG_MAX_LEN, NULL, NULL,
+                                   LOPT_REQUIRED | LOPT_EMPTY, NULL};
+  static const struct lopt script = {"", LOPT_STR, 0, ARG_MAX_LEN, NULL, NULL,
+                                     LOPT_REQUIRED, NULL};
+  struct lopt_val v;
+  if (lua_type(L, idx) != LUA_TTABLE) {
+    lnslab_check_value(L, idx, "netns exec", object,
+                       "argument 1 (cmd, a string or an array of strings)", &script, &v);
     char **argv = lua_newuserdatauv(L, 4 * sizeof *argv, 0);
     argv[0] = "/bin/sh";
     argv[1] = "-c";
-    argv[2] = (char *)lua_tostring(L, idx);
+    argv[2] = (char *)v.s;
     argv[3] = NULL;
     return argv;
   }
-  luaL_argexpected(L, lua_type(L, idx) == LUA_TTABLE, idx,
-                   "string or array of strings");
   lua_Integer n = (lua_Integer)lua_rawlen(L, idx);
-  luaL_argcheck(L, n > 0, idx, "empty command");
-  luaL_argcheck(L, n < 100000, idx, "too many arguments");
-  luaL_checkstack(L, (int)n + 1, "too many arguments");
+  if (n < 1 || n > ARGV_MAX)
+    lnslab_raise(L, "netns exec %s: argument 1 (cmd) must hold 1..%d words, got %I",
+                 object, ARGV_MAX, n);
+  luaL_checkstack(L, (int)n + 2, "too many arguments");
   char **argv = lua_newuserdatauv(L, ((size_t)n + 1) * sizeof *argv, 0);
   for (lua_Integer i = 1; i <= n; i++) {
-    int t = lua_rawgeti(L, idx, i);
-    if (t != LUA_TSTRING && t != LUA_TNUMBER)
-      luaL_argerror(L, idx, lua_pushfstring(L, "element %I is a %s, not a "
-                    "string", (LUAI_UACINT)i, lua_typename(L, t)));
-    argv[i - 1] = (char *)lua_tostring(L, -1);
+    if (lua_rawgeti(L, idx, i) == LUA_TNUMBER)
+      lua_tostring(L, -1);   /* a number is its text, converted in place */
+    const char *label = lua_pushfstring(L, "argument 1 (cmd) item %I", i);
+    lnslab_check_value(L, -2, "netns exec", object, label, &word, &v);
+    lua_pop(L, 1);
+    argv[i - 1] = (char *)v.s;
   }
   argv[n] = NULL;
   return argv;
@@ -58,32 +79,19 @@ static char **check_argv (lua_State *L, int idx) {
 
 
 /*
-** opts.timeout in seconds (fractions allowed) as milliseconds; 0: none.
+** opts.input (any bytes; it stays anchored in the options table).
 */
-static int check_timeout (lua_State *L, int opts) {
-  if (lua_isnoneornil(L, opts)) return 0;
-  int t = lua_getfield(L, opts, "timeout");
-  if (t == LUA_TNIL) { lua_pop(L, 1); return 0; }
-  lua_Number s = lua_tonumber(L, -1);
-  if (t != LUA_TNUMBER || !(s > 0))
-    luaL_argerror(L, opts, "'timeout' must be a positive number of seconds");
-  lua_pop(L, 1);
-  s = ceil(s * 1000);
-  return s >= INT_MAX ? INT_MAX : (int)s;
-}
-
-
-/*
-** opts.input (any bytes), left on the stack to keep it referenced.
-*/
-static const char *check_input (lua_State *L, int opts, size_t *len) {
+static const char *check_input (lua_State *L, int opts, const char *object,
+                                size_t *len) {
   *len = 0;
-  if (lua_isnoneornil(L, opts)) return NULL;
-  int t = lua_getfield(L, opts, "input");
-  if (t == LUA_TNIL) return NULL;
-  if (t != LUA_TSTRING)
-    luaL_argerror(L, opts, "'input' must be a string");
-  return lua_tolstring(L, -1, len);
+  if (lua_isnoneornil(L, opts) || lua_getfield(L, opts, "input") == LUA_TNIL) return NULL;
+  const char *s = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, len) : NULL;
+  if (!s || *len > INPUT_MAX)
+    lnslab_raise(L, "netns exec %s: option 'input' must be a string of 0..%d bytes, got %s",
+                 object, INPUT_MAX, lua_type(L, -1) == LUA_TSTRING ?
+                 lua_pushfstring(L, "%I bytes", (lua_Integer)*len) : luaL_typename(L, -1));
+  lua_pop(L, 1);
+  return s;
 }
 
 
@@ -130,38 +138,34 @@ static int exec_pid (lua_State *L, lua_Integer pid, char **argv,
 ** ns:exec(cmd [, opts])
 */
 static int l_exec (lua_State *L) {
-  struct lnetns *ns = lnetns_check(L, 1, NULL);
+  struct lopt_val v[3];
   struct proc_result r;
   struct err e;
   size_t input_len;
-  if (!lua_isnoneornil(L, 3)) {
-    luaL_checktype(L, 3, LUA_TTABLE);
-    lnslab_check_options(L, 3, "netns exec", exec_options);
-  }
-  int timeout_ms = check_timeout(L, 3);
-  const char *input = check_input(L, 3, &input_len);
-  lua_Integer pid = lnslab_opt_int(L, 3, "pid", 0);
-  char **argv = check_argv(L, 2);
-  if (pid != 0)
-    return exec_pid(L, pid, argv, input, input_len, timeout_ms);
+  lnslab_check_nargs(L, 3, "netns exec");
+  lua_settop(L, 3);
+  struct lnetns *ns = lnetns_check(L, 1, "netns exec");
+  const char *object = ns->name ? ns->name : "(anonymous)";
+  lnslab_options(L, 3, "netns exec", object, exec_spec, v);
+  const char *input = check_input(L, 3, object, &input_len);
+  /* ms, rounded up; 0: no timeout */
+  int timeout_ms = v[EXEC_TIMEOUT].set ? (int)(v[EXEC_TIMEOUT].n * 1000 + 0.999) : 0;
+  char **argv = check_argv(L, 2, object);
+  if (v[EXEC_PID].set)
+    return exec_pid(L, v[EXEC_PID].i, argv, input, input_len, timeout_ms);
   /* An anonymous namespace the thread is in: the command runs as it is,
      in this mount namespace, so what it mounts (`ip netns add`) stays
      visible, as it would from a shell in the world's host. */
   int here = !ns->name && netns_is_current(ns->fd);
   if (proc_run(here ? -1 : ns->fd, ns->name, argv, input, input_len,
                timeout_ms, &r, &e) < 0)
-    return lnslab_fail(L, "netns exec", ns->name ? ns->name : "(anonymous)",
-                       &e);
+    return lnslab_fail(L, "netns exec", object, &e);
   push_result(L, &r);
   proc_result_free(&r);
   return 1;
 }
 
 
-static void lproc_register(lua_State *L, int module, int methods) {
-  (void)module;
-  lua_pushcfunction(L, l_exec);
-  lua_setfield(L, methods, "exec");
-}
+static const luaL_Reg methods[] = {{"exec", l_exec}, {NULL, NULL}};
 
-const struct lbinding lproc_binding = {"proc", NULL, NULL, NULL, lproc_register};
+const struct lbinding lproc_binding = {"proc", NULL, methods, option_sets, NULL};

@@ -31,11 +31,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "lua_nslab.h"
+#include "lua_netns.h"
 #include "sock.h"
 
 #define LSOCK "nslab.socket"
 #define SOCK_TIMEOUT 5.0         /* seconds, when no timeout is given */
+#define SOCK_TIMEOUT_MAX 3600    /* no wait is longer */
 #define SOCK_RECV_DEFAULT 65536
 #define SOCK_RECV_MAX (16 << 20)
 #define SOCK_DGRAM_MAX 65536     /* more than any datagram can carry */
@@ -50,6 +51,34 @@ struct lsock {
  * the endpoint (the bound address of a listener or a UDP socket, the far
  * end of a connection), 2 the namespace's name. */
 
+#define TIMEOUT_DOC "seconds to wait, 0..3600 (5)"
+
+static const struct lopt listen_spec[] = {
+  {"reuseaddr", LOPT_BOOL, 0, 0, NULL, NULL, 0, "SO_REUSEADDR (true)"},
+  {"backlog", LOPT_INT, 1, 65535, NULL, NULL, 0, "the listen(2) backlog (128)"},
+  {NULL, 0, 0, 0, NULL, NULL, 0, NULL}
+};
+enum { LISTEN_REUSEADDR, LISTEN_BACKLOG };
+
+static const struct lopt connect_spec[] = {
+  {"timeout", LOPT_NUM, 0, SOCK_TIMEOUT_MAX, NULL, NULL, 0, TIMEOUT_DOC},
+  {NULL, 0, 0, 0, NULL, NULL, 0, NULL}
+};
+enum { CONNECT_TIMEOUT };
+
+static const struct lopt send_spec[] = {
+  {"from_port", LOPT_INT, 0, 65535, NULL, NULL, 0, "the source port (0: any)"},
+  {"timeout", LOPT_NUM, 0, SOCK_TIMEOUT_MAX, NULL, NULL, 0,
+   "seconds to wait for buffer space, 0..3600 (5)"},
+  {NULL, 0, 0, 0, NULL, NULL, 0, NULL}
+};
+enum { SEND_FROM_PORT, SEND_TIMEOUT };
+
+static const struct lopt_set option_sets[] = {
+  {"tcp listen", listen_spec}, {"tcp connect", connect_spec},
+  {"udp send", send_spec}, {NULL, NULL}
+};
+
 
 /*
 ** {==================================================================
@@ -57,9 +86,12 @@ struct lsock {
 ** ===================================================================
 */
 
-static struct lsock *check_sock (lua_State *L, int idx) {
-  struct lsock *s = luaL_checkudata(L, idx, LSOCK);
-  if (s->fd < 0) lnslab_raise(L, "attempt to use a closed socket");
+/* The socket at 1, the self of a method, still open. */
+static struct lsock *check_sock (lua_State *L, const char *op) {
+  struct lsock *s = luaL_testudata(L, 1, LSOCK);
+  if (!s)
+    lnslab_raise(L, "%s: argument self must be a socket, got %s", op, luaL_typename(L, 1));
+  if (s->fd < 0) lnslab_raise(L, "%s: attempt to use a closed socket", op);
   return s;
 }
 
@@ -88,48 +120,77 @@ static const char *proto (const struct lsock *s) {
 }
 
 
-/* Seconds (>= 0, fractions allowed) as milliseconds, rounded up. */
-static int to_ms (lua_State *L, lua_Number s, int arg) {
-  if (!(s >= 0 && s <= 86400))   /* also catches NaN */
-    luaL_argerror(L, arg, "timeout must be 0..86400 seconds");
+/* Seconds (checked: 0..SOCK_TIMEOUT_MAX) as milliseconds, rounded up. */
+static int to_ms (lua_Number s) {
   lua_Number ms = s * 1000;
   int whole = (int)ms;     /* no ceil(): libm is not linked */
   return whole < ms ? whole + 1 : whole;
 }
 
 
-static int opt_timeout (lua_State *L, int idx) {
-  return to_ms(L, luaL_optnumber(L, idx, SOCK_TIMEOUT), idx);
+/* The optional timeout argument at idx (argument n of the method). */
+static int opt_timeout (lua_State *L, int idx, const char *op, const char *object) {
+  static const struct lopt spec = {"timeout", LOPT_NUM, 0, SOCK_TIMEOUT_MAX, NULL, NULL, 0, NULL};
+  struct lopt_val v;
+  const char *what = lua_pushfstring(L, "argument %d (timeout)", idx - 1);
+  lnslab_check_value(L, idx, op, object, what, &spec, &v);
+  lua_pop(L, 1);
+  return to_ms(v.set ? v.n : SOCK_TIMEOUT);
 }
 
 
-/* A timeout option in seconds (SOCK_TIMEOUT when absent) as ms. */
-static int opt_timeout_field (lua_State *L, int idx, const char *op) {
-  lua_Number seconds = SOCK_TIMEOUT;
-  if (!lua_isnoneornil(L, idx) && lua_getfield(L, idx, "timeout") != LUA_TNIL) {
-    if (lua_type(L, -1) != LUA_TNUMBER)
-      lnslab_raise(L, "%s: option 'timeout' must be a number of seconds", op);
-    seconds = lua_tonumber(L, -1);
-    lua_pop(L, 1);
-  }
-  return to_ms(L, seconds, idx);
+/* The optional size argument at idx: 1..max bytes, dflt when absent. */
+static size_t opt_size (lua_State *L, int idx, const char *op, const char *object,
+                        lua_Integer max, lua_Integer dflt) {
+  struct lopt spec = {"max", LOPT_INT, 1, (lua_Number)max, NULL, NULL, 0, NULL};
+  struct lopt_val v;
+  const char *what = lua_pushfstring(L, "argument %d (max)", idx - 1);
+  lnslab_check_value(L, idx, op, object, what, &spec, &v);
+  lua_pop(L, 1);
+  return (size_t)(v.set ? v.i : dflt);
 }
 
 
-/* The endpoint given as (addr, port) at idx, idx + 1; the port from
- * min_port (a destination needs one, 1) to 65535. */
+/* The data argument at idx: a string of any bytes (a datagram, a
+ * stream), kept on the stack by the caller. */
+static const char *check_data (lua_State *L, int idx, const char *op,
+                               const char *object, size_t *len) {
+  if (lua_type(L, idx) != LUA_TSTRING)
+    lnslab_raise(L, "%s%s%s: argument %d (data) must be a string, got %s", op,
+                 object ? " " : "", object ? object : "", idx - 1, luaL_typename(L, idx));
+  return lua_tolstring(L, idx, len);
+}
+
+
+/* The endpoint given as (addr, port) at idx, idx + 1 (arguments idx - 1
+ * and idx of the method); the port from min_port (a destination needs
+ * one, 1) to 65535. */
 static void check_ep (lua_State *L, int idx, const char *op, int min_port,
                       struct sock_ep *ep) {
-  const char *text = luaL_checkstring(L, idx);
-  lua_Integer port = luaL_checkinteger(L, idx + 1);
+  static const struct lopt addr = {"addr", LOPT_STR, 0, IPADDR_TEXT_MAX, NULL, NULL,
+                                   LOPT_REQUIRED, NULL};
+  struct lopt port = {"port", LOPT_INT, min_port, 65535, NULL, NULL, LOPT_REQUIRED, NULL};
+  struct lopt_val a, p;
   struct err e;
-  if (ipaddr_parse(text, &ep->addr, &e) < 0 || ep->addr.prefixlen >= 0) {
+  const char *what = lua_pushfstring(L, "argument %d (addr)", idx - 1);
+  lnslab_check_value(L, idx, op, NULL, what, &addr, &a);
+  lua_pop(L, 1);
+  if (ipaddr_parse(a.s, &ep->addr, &e) < 0 || ep->addr.prefixlen >= 0) {
     err_set(&e, EINVAL, "not an IPv4 or IPv6 address");
-    lnslab_fail(L, op, lua_pushfstring(L, "\"%s\"", text), &e);
+    lnslab_fail(L, op, lua_pushfstring(L, "\"%s\"", a.s), &e);
   }
-  if (port < min_port || port > 65535)
-    lnslab_raise(L, "%s %s: port must be %d..65535", op, text, min_port);
-  ep->port = (int)port;
+  what = lua_pushfstring(L, "argument %d (port)", idx);
+  lnslab_check_value(L, idx + 1, op, a.s, what, &port, &p);
+  lua_pop(L, 1);
+  ep->port = (int)p.i;
+}
+
+
+/* "ADDR:PORT", the object of a message about options for ep, pushed. */
+static const char *ep_text (lua_State *L, const struct sock_ep *ep) {
+  char text[SOCK_EP_TEXT_MAX];
+  sock_ep_format(ep, text, sizeof text);
+  return lua_pushstring(L, text);
 }
 
 
@@ -188,19 +249,19 @@ static void push_ep (lua_State *L, const struct sock_ep *ep) {
 ** ns:tcp_listen(addr, port [, {reuseaddr = true, backlog = 128}])
 */
 static int m_tcp_listen (lua_State *L) {
-  static const char *const allowed[] = { "reuseaddr", "backlog", NULL };
-  struct lnetns *ns = lnetns_check(L, 1, NULL);
+  struct lopt_val v[2];
   struct sock_ep ep;
   struct err e;
+  lnslab_check_nargs(L, 4, "tcp listen");
+  lua_settop(L, 4);
+  struct lnetns *ns = lnetns_check(L, 1, "tcp listen");
   check_ep(L, 2, "tcp listen", 0, &ep);
-  lnslab_check_options(L, 4, "tcp listen", allowed);
-  int reuseaddr = lnslab_opt_bool(L, 4, "tcp listen", "reuseaddr", 1);
-  lua_Integer backlog = lnslab_opt_int(L, 4, "backlog", 128);
-  if (backlog < 1 || backlog > 65535)
-    lnslab_raise(L, "tcp listen: option 'backlog' must be 1..65535");
+  lnslab_options(L, 4, "tcp listen", ep_text(L, &ep), listen_spec, v);
+  int reuseaddr = v[LISTEN_REUSEADDR].set ? v[LISTEN_REUSEADDR].b : 1;
+  int backlog = v[LISTEN_BACKLOG].set ? (int)v[LISTEN_BACKLOG].i : 128;
   struct lsock *s = push_sock(L, &ep, ns->name);
   int sock = lua_gettop(L);
-  if ((s->fd = sock_tcp_listen(ns->fd, &ep, (int)backlog, reuseaddr, &e)) < 0)
+  if ((s->fd = sock_tcp_listen(ns->fd, &ep, backlog, reuseaddr, &e)) < 0)
     return lnslab_fail(L, "tcp listen", label(L, sock), &e);
   s->listening = 1;
   relabel_bound(L, sock, s);
@@ -213,13 +274,15 @@ static int m_tcp_listen (lua_State *L) {
 ** ns:tcp_connect(addr, port [, {timeout = seconds}])
 */
 static int m_tcp_connect (lua_State *L) {
-  static const char *const allowed[] = { "timeout", NULL };
-  struct lnetns *ns = lnetns_check(L, 1, NULL);
+  struct lopt_val v[1];
   struct sock_ep ep;
   struct err e;
+  lnslab_check_nargs(L, 4, "tcp connect");
+  lua_settop(L, 4);
+  struct lnetns *ns = lnetns_check(L, 1, "tcp connect");
   check_ep(L, 2, "tcp connect", 0, &ep);
-  lnslab_check_options(L, 4, "tcp connect", allowed);
-  int timeout_ms = opt_timeout_field(L, 4, "tcp connect");
+  lnslab_options(L, 4, "tcp connect", ep_text(L, &ep), connect_spec, v);
+  int timeout_ms = to_ms(v[CONNECT_TIMEOUT].set ? v[CONNECT_TIMEOUT].n : SOCK_TIMEOUT);
   struct lsock *s = push_sock(L, &ep, ns->name);
   int sock = lua_gettop(L);
   if ((s->fd = sock_tcp_connect(ns->fd, &ep, timeout_ms, &e)) < 0)
@@ -247,14 +310,14 @@ static struct lsock *push_udp (lua_State *L, struct lnetns *ns,
 
 /*
 ** ns:udp_bind(addr, port) --> an unconnected UDP socket (port 0: any).
-** It takes no options: a table of them is refused, not ignored.
+** It takes no options: a table of them is an extra argument, refused.
 */
 static int m_udp_bind (lua_State *L) {
-  static const char *const allowed[] = { NULL };
-  struct lnetns *ns = lnetns_check(L, 1, NULL);
   struct sock_ep ep;
+  lnslab_check_nargs(L, 3, "udp bind");
+  lua_settop(L, 3);
+  struct lnetns *ns = lnetns_check(L, 1, "udp bind");
   check_ep(L, 2, "udp bind", 0, &ep);
-  lnslab_check_options(L, 4, "udp bind", allowed);
   lua_settop(L, 3);
   push_udp(L, ns, &ep);
   return 1;
@@ -269,21 +332,22 @@ static int m_udp_bind (lua_State *L) {
 ** acknowledged. Its errors are those of udp bind and udp sendto.
 */
 static int m_udp_send (lua_State *L) {
-  static const char *const allowed[] = { "from_port", "timeout", NULL };
-  struct lnetns *ns = lnetns_check(L, 1, NULL);
+  struct lopt_val v[2];
   struct sock_ep to, from;
   struct err e;
   size_t len;
+  lnslab_check_nargs(L, 5, "udp send");
+  lua_settop(L, 5);
+  struct lnetns *ns = lnetns_check(L, 1, "udp send");
   check_ep(L, 2, "udp send", 1, &to);
-  const char *data = luaL_checklstring(L, 4, &len);
-  lnslab_check_options(L, 5, "udp send", allowed);
-  lua_Integer from_port = lnslab_opt_range(L, 5, "udp send", "from_port", 0,
-                                           0, 65535);
-  int timeout_ms = opt_timeout_field(L, 5, "udp send");
+  const char *object = ep_text(L, &to);
+  const char *data = check_data(L, 4, "udp send", object, &len);
+  lnslab_options(L, 5, "udp send", object, send_spec, v);
+  int timeout_ms = to_ms(v[SEND_TIMEOUT].set ? v[SEND_TIMEOUT].n : SOCK_TIMEOUT);
   memset(&from, 0, sizeof from);
   from.addr.family = to.addr.family;   /* the wildcard address */
   from.addr.prefixlen = -1;
-  from.port = (int)from_port;
+  from.port = v[SEND_FROM_PORT].set ? (int)v[SEND_FROM_PORT].i : 0;
   lua_settop(L, 5);
   struct lsock *s = push_udp(L, ns, &from);
   if (sock_udp_sendto(s->fd, data, len, &to, timeout_ms, &e) < 0) {
@@ -308,8 +372,10 @@ static int m_udp_send (lua_State *L) {
 ** s:accept([timeout]) --> socket, peer address, peer port
 */
 static int m_accept (lua_State *L) {
-  struct lsock *s = check_sock(L, 1);
-  int timeout_ms = opt_timeout(L, 2);
+  struct lsock *s = check_sock(L, "tcp accept");
+  lnslab_check_nargs(L, 2, "tcp accept");
+  lua_settop(L, 2);
+  int timeout_ms = opt_timeout(L, 2, "tcp accept", label(L, 1));
   struct sock_ep peer;
   struct err e;
   if (!s->listening)
@@ -333,8 +399,10 @@ static int m_accept (lua_State *L) {
 }
 
 
-static struct lsock *check_connected (lua_State *L, const char *op) {
-  struct lsock *s = check_sock(L, 1);
+static struct lsock *check_connected (lua_State *L, const char *op, int nargs) {
+  struct lsock *s = check_sock(L, op);
+  lnslab_check_nargs(L, nargs, op);
+  lua_settop(L, nargs);   /* absent arguments are nil, our values above */
   if (s->listening)
     lnslab_raise(L, "%s %s: a listening socket has no data", op, label(L, 1));
   if (s->udp)
@@ -344,8 +412,10 @@ static struct lsock *check_connected (lua_State *L, const char *op) {
 }
 
 
-static struct lsock *check_udp (lua_State *L, const char *op) {
-  struct lsock *s = check_sock(L, 1);
+static struct lsock *check_udp (lua_State *L, const char *op, int nargs) {
+  struct lsock *s = check_sock(L, op);
+  lnslab_check_nargs(L, nargs, op);
+  lua_settop(L, nargs);   /* absent arguments are nil, our values above */
   if (!s->udp)
     lnslab_raise(L, "%s %s: not a udp socket", op, label(L, 1));
   return s;
@@ -356,13 +426,14 @@ static struct lsock *check_udp (lua_State *L, const char *op) {
 ** s:sendto(data, addr, port [, timeout]) --> #data, once it is sent
 */
 static int m_sendto (lua_State *L) {
-  struct lsock *s = check_udp(L, "udp sendto");
+  struct lsock *s = check_udp(L, "udp sendto", 5);
   size_t len;
-  const char *data = luaL_checklstring(L, 2, &len);
+  const char *object = label(L, 1);
+  const char *data = check_data(L, 2, "udp sendto", object, &len);
   struct sock_ep ep;
   struct err e;
   check_ep(L, 3, "udp sendto", 1, &ep);
-  int timeout_ms = opt_timeout(L, 5);
+  int timeout_ms = opt_timeout(L, 5, "udp sendto", object);
   if (sock_udp_sendto(s->fd, data, len, &ep, timeout_ms, &e) < 0)
     return lnslab_fail(L, "udp sendto", label_ep(L, 1, &ep), &e);
   lua_pushinteger(L, (lua_Integer)len);
@@ -375,16 +446,16 @@ static int m_sendto (lua_State *L) {
 ** next datagram (cut to max bytes) and where it came from
 */
 static int m_recvfrom (lua_State *L) {
-  struct lsock *s = check_udp(L, "udp recvfrom");
-  lua_Integer max = luaL_optinteger(L, 2, SOCK_DGRAM_MAX);
-  int timeout_ms = opt_timeout(L, 3);
+  struct lsock *s = check_udp(L, "udp recvfrom", 3);
+  const char *object = label(L, 1);
+  size_t max = opt_size(L, 2, "udp recvfrom", object, SOCK_DGRAM_MAX, SOCK_DGRAM_MAX);
+  int timeout_ms = opt_timeout(L, 3, "udp recvfrom", object);
   struct sock_ep peer;
   luaL_Buffer b;
   struct err e;
-  luaL_argcheck(L, max >= 1 && max <= SOCK_DGRAM_MAX, 2, "must be 1..65536");
-  char *p = luaL_buffinitsize(L, &b, (size_t)max);
-  ssize_t n = sock_udp_recvfrom(s->fd, p, (size_t)max, timeout_ms, &peer, &e);
-  if (n < 0) return lnslab_fail(L, "udp recvfrom", label(L, 1), &e);
+  char *p = luaL_buffinitsize(L, &b, max);
+  ssize_t n = sock_udp_recvfrom(s->fd, p, max, timeout_ms, &peer, &e);
+  if (n < 0) return lnslab_fail(L, "udp recvfrom", object, &e);
   luaL_pushresultsize(&b, (size_t)n);
   push_ep(L, &peer);
   return 3;
@@ -395,13 +466,14 @@ static int m_recvfrom (lua_State *L) {
 ** s:send(data [, timeout]) --> #data, once all of it is sent
 */
 static int m_send (lua_State *L) {
-  struct lsock *s = check_connected(L, "tcp send");
+  struct lsock *s = check_connected(L, "tcp send", 3);
   size_t len;
-  const char *data = luaL_checklstring(L, 2, &len);
-  int timeout_ms = opt_timeout(L, 3);
+  const char *object = label(L, 1);
+  const char *data = check_data(L, 2, "tcp send", object, &len);
+  int timeout_ms = opt_timeout(L, 3, "tcp send", object);
   struct err e;
   if (sock_send_all(s->fd, data, len, timeout_ms, &e) < 0)
-    return lnslab_fail(L, "tcp send", label(L, 1), &e);
+    return lnslab_fail(L, "tcp send", object, &e);
   lua_pushinteger(L, (lua_Integer)len);
   return 1;
 }
@@ -411,15 +483,15 @@ static int m_send (lua_State *L) {
 ** s:recv([max [, timeout]]) --> up to max bytes; "" when the peer closed
 */
 static int m_recv (lua_State *L) {
-  struct lsock *s = check_connected(L, "tcp recv");
-  lua_Integer max = luaL_optinteger(L, 2, SOCK_RECV_DEFAULT);
-  int timeout_ms = opt_timeout(L, 3);
+  struct lsock *s = check_connected(L, "tcp recv", 3);
+  const char *object = label(L, 1);
+  size_t max = opt_size(L, 2, "tcp recv", object, SOCK_RECV_MAX, SOCK_RECV_DEFAULT);
+  int timeout_ms = opt_timeout(L, 3, "tcp recv", object);
   luaL_Buffer b;
   struct err e;
-  luaL_argcheck(L, max >= 1 && max <= SOCK_RECV_MAX, 2, "must be 1..16 MiB");
-  char *p = luaL_buffinitsize(L, &b, (size_t)max);
-  ssize_t n = sock_recv(s->fd, p, (size_t)max, timeout_ms, &e);
-  if (n < 0) return lnslab_fail(L, "tcp recv", label(L, 1), &e);
+  char *p = luaL_buffinitsize(L, &b, max);
+  ssize_t n = sock_recv(s->fd, p, max, timeout_ms, &e);
+  if (n < 0) return lnslab_fail(L, "tcp recv", object, &e);
   luaL_pushresultsize(&b, (size_t)n);
   return 1;
 }
@@ -427,37 +499,43 @@ static int m_recv (lua_State *L) {
 
 /* s:shutdown(): no more sending (the peer reads ""); reading goes on. */
 static int m_shutdown (lua_State *L) {
-  struct lsock *s = check_connected(L, "tcp shutdown");
+  struct lsock *s = check_connected(L, "tcp shutdown", 1);
   if (shutdown(s->fd, SHUT_WR) < 0)
     return lnslab_raise(L, "tcp shutdown %s: %s", label(L, 1), strerror(errno));
   return 0;
 }
 
 
-static int push_end (lua_State *L, int peer) {
-  struct lsock *s = check_sock(L, 1);
+/* op0 names the operation until the socket's protocol is known. */
+static int push_end (lua_State *L, const char *op0, const char *what, int peer) {
+  lnslab_check_nargs(L, 1, op0);
+  struct lsock *s = check_sock(L, op0);
   struct sock_ep ep;
   struct err e;
+  const char *op = lua_pushfstring(L, "%s %s", proto(s), what);
   if ((peer ? sock_peer : sock_local)(s->fd, &ep, &e) < 0)
-    return lnslab_fail(L, lua_pushfstring(L, "%s %s", proto(s),
-                                          peer ? "peer" : "local address"),
-                       label(L, 1), &e);
+    return lnslab_fail(L, op, label(L, 1), &e);
   push_ep(L, &ep);
   return 2;
 }
 
-static int m_peer (lua_State *L) { return push_end(L, 1); }
-static int m_local_address (lua_State *L) { return push_end(L, 0); }
+static int m_peer (lua_State *L) { return push_end(L, "socket peer", "peer", 1); }
+static int m_local_address (lua_State *L) {
+  return push_end(L, "socket local address", "local address", 0);
+}
 
 /* s:port(): the local port (what port 0 was bound to). */
 static int m_port (lua_State *L) {
-  push_end(L, 0);
+  push_end(L, "socket port", "local address", 0);
   return 1;
 }
 
 
 static int m_close (lua_State *L) {
-  struct lsock *s = luaL_checkudata(L, 1, LSOCK);
+  struct lsock *s = luaL_testudata(L, 1, LSOCK);
+  if (!s)
+    return lnslab_raise(L, "socket close: argument self must be a socket, got %s",
+                        luaL_typename(L, 1));
   if (s->fd >= 0) close(s->fd);
   s->fd = -1;
   return 0;
@@ -465,7 +543,10 @@ static int m_close (lua_State *L) {
 
 
 static int m_tostring (lua_State *L) {
-  struct lsock *s = luaL_checkudata(L, 1, LSOCK);
+  struct lsock *s = luaL_testudata(L, 1, LSOCK);
+  if (!s)
+    return lnslab_raise(L, "socket tostring: argument self must be a socket, got %s",
+                        luaL_typename(L, 1));
   const char *what = label(L, 1);
   if (s->fd < 0) lua_pushfstring(L, "%s socket %s (closed)", proto(s), what);
   else if (s->listening) lua_pushfstring(L, "tcp socket %s (listening)", what);
@@ -476,12 +557,14 @@ static int m_tostring (lua_State *L) {
 /* }================================================================== */
 
 
-static void lsock_register(lua_State *L, int module, int methods) {
-  static const luaL_Reg ns_methods[] = {
-    {"tcp_listen", m_tcp_listen}, {"tcp_connect", m_tcp_connect},
-    {"udp_bind", m_udp_bind}, {"udp_send", m_udp_send},
-    {NULL, NULL}
-  };
+static const luaL_Reg ns_methods[] = {
+  {"tcp_listen", m_tcp_listen}, {"tcp_connect", m_tcp_connect},
+  {"udp_bind", m_udp_bind}, {"udp_send", m_udp_send},
+  {NULL, NULL}
+};
+
+
+static void lsock_init(lua_State *L, int module, int methods) {
   static const luaL_Reg sock_methods[] = {
     {"accept", m_accept}, {"send", m_send}, {"recv", m_recv},
     {"shutdown", m_shutdown}, {"sendto", m_sendto}, {"recvfrom", m_recvfrom},
@@ -494,7 +577,7 @@ static void lsock_register(lua_State *L, int module, int methods) {
     {NULL, NULL}
   };
   (void)module;
-  lnslab_add(L, methods, ns_methods);
+  (void)methods;
   luaL_newmetatable(L, LSOCK);
   int mt = lua_gettop(L);
   lnslab_add(L, mt, meta);
@@ -504,4 +587,4 @@ static void lsock_register(lua_State *L, int module, int methods) {
   lua_pop(L, 1);
 }
 
-const struct lbinding lsock_binding = {"sock", NULL, NULL, NULL, lsock_register};
+const struct lbinding lsock_binding = {"sock", NULL, ns_methods, option_sets, lsock_init};

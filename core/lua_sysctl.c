@@ -10,25 +10,25 @@
  * Errors name the key: "sysctl net.ipv4.ip_forwrd: unknown key",
  * "sysctl net.ipv4.ip_forward: Invalid argument".
  */
-#include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "lua_nslab.h"
+#include "lua_netns.h"
 #include "sysctl.h"
 
 
 /* The object of an error: the key, none when empty ("sysctl: empty key"). */
 #define KEY_LABEL(key) (*(key) ? (key) : NULL)
 
-/* The key at idx: a string, never with a NUL inside. */
+/* The key at idx: a string without NUL; the core says why it is not a
+ * key (empty, too long, outside net.). */
 static const char *check_key (lua_State *L, int idx) {
-  size_t len;
-  const char *key = luaL_checklstring(L, idx, &len);
-  if (strlen(key) != len)
-    lnslab_raise(L, "sysctl: a key cannot contain a NUL byte");
-  return key;
+  static const struct lopt key = {"key", LOPT_STR, 0, PATH_MAX, NULL, NULL,
+                                  LOPT_REQUIRED | LOPT_EMPTY, NULL};
+  struct lopt_val v;
+  lnslab_check_value(L, idx, "sysctl", NULL, "argument 1 (key)", &key, &v);
+  return v.s;
 }
 
 
@@ -37,6 +37,8 @@ static const char *check_key (lua_State *L, int idx) {
 ** writes to), or raise why it is not a key nslab accepts.
 */
 static int l_sysctl_path (lua_State *L) {
+  lnslab_check_nargs(L, 1, "sysctl");
+  lua_settop(L, 1);
   const char *key = check_key(L, 1);
   char path[PATH_MAX];
   struct err e;
@@ -51,7 +53,9 @@ static int l_sysctl_path (lua_State *L) {
 ** ns:sysctl_get(key) --> the value, as `sysctl -n key` prints it.
 */
 static int m_sysctl_get (lua_State *L) {
-  struct lnetns *ns = lnetns_check(L, 1, NULL);
+  lnslab_check_nargs(L, 2, "sysctl");
+  lua_settop(L, 2);
+  struct lnetns *ns = lnetns_check(L, 1, "sysctl");
   const char *key = check_key(L, 2);
   char *value;
   struct err e;
@@ -64,34 +68,37 @@ static int m_sysctl_get (lua_State *L) {
 
 
 /*
-** ns:sysctl_set(key, value): value is a string or a number (sysctl -w
+** ns:sysctl_set(key, value): value is a string or an integer (sysctl -w
 ** key=value).
 */
 static int m_sysctl_set (lua_State *L) {
-  struct lnetns *ns = lnetns_check(L, 1, NULL);
-  const char *key = check_key(L, 2);
-  size_t len;
+  static const struct lopt text = {"value", LOPT_STR, 0, SYSCTL_VALUE_MAX - 1, NULL, NULL,
+                                   LOPT_REQUIRED | LOPT_EMPTY, NULL};
+  struct lopt_val v;
   struct err e;
-  luaL_argexpected(L, lua_type(L, 3) == LUA_TSTRING ||
-                   lua_type(L, 3) == LUA_TNUMBER, 3, "string or number");
-  const char *value = lua_tolstring(L, 3, &len);
-  if (strlen(value) != len)
-    return lnslab_raise(L, "sysctl %s: the value contains a NUL byte", key);
-  if (sysctl_set(ns->fd, key, value, &e) < 0)
+  lnslab_check_nargs(L, 3, "sysctl");
+  lua_settop(L, 3);
+  struct lnetns *ns = lnetns_check(L, 1, "sysctl");
+  const char *key = check_key(L, 2);
+  if (lua_type(L, 3) == LUA_TNUMBER) {
+    if (!lua_isinteger(L, 3))   /* 1.5, nan, inf: no sysctl takes them */
+      return lnslab_raise(L, "sysctl %s: argument 2 (value) must be a string or an integer, got %s",
+                          key, lua_tostring(L, 3));
+    lua_pushstring(L, lua_tostring(L, 3));
+    lua_replace(L, 3);
+  } else if (lua_type(L, 3) != LUA_TSTRING) {
+    return lnslab_raise(L, "sysctl %s: argument 2 (value) must be a string or an integer, got %s",
+                        key, luaL_typename(L, 3));
+  }
+  lnslab_check_value(L, 3, "sysctl", KEY_LABEL(key), "argument 2 (value)", &text, &v);
+  if (sysctl_set(ns->fd, key, v.s, &e) < 0)
     return lnslab_fail(L, "sysctl", KEY_LABEL(key), &e);
   return 0;
 }
 
 
-static void lsysctl_register(lua_State *L, int module, int methods) {
-  static const luaL_Reg functions[] = {
-    {"sysctl_path", l_sysctl_path}, {NULL, NULL}
-  };
-  static const luaL_Reg method_list[] = {
-    {"sysctl_get", m_sysctl_get}, {"sysctl_set", m_sysctl_set}, {NULL, NULL}
-  };
-  lnslab_add(L, module, functions);
-  lnslab_add(L, methods, method_list);
-}
+static const luaL_Reg functions[] = {{"sysctl_path", l_sysctl_path}, {NULL, NULL}};
+static const luaL_Reg methods[] = {{"sysctl_get", m_sysctl_get},
+                                   {"sysctl_set", m_sysctl_set}, {NULL, NULL}};
 
-const struct lbinding lsysctl_binding = {"sysctl", NULL, NULL, NULL, lsysctl_register};
+const struct lbinding lsysctl_binding = {"sysctl", functions, methods, NULL, NULL};

@@ -1,7 +1,7 @@
 /*
  * lua_world.c - core.world_fresh(): a clean slate for each spec.
  */
-#include "lua_nslab.h"
+#include "lua_aux.h"
 #include "world.h"
 
 
@@ -12,15 +12,12 @@
 */
 static int l_world_fresh (lua_State *L) {
   struct err e;
+  lnslab_check_nargs(L, 0, "world fresh");
   if (world_fresh(&e) < 0) return lnslab_fail(L, "world fresh", NULL, &e);
   return 0;
 }
 
 
-static void lworld_register(lua_State *L, int module, int methods) {
-  (void)methods;
-  lua_pushcfunction(L, l_world_fresh);
-  lua_setfield(L, module, "world_fresh");
-}
+static const luaL_Reg functions[] = {{"world_fresh", l_world_fresh}, {NULL, NULL}};
 
-const struct lbinding lworld_binding = {"world", NULL, NULL, NULL, lworld_register};
+const struct lbinding lworld_binding = {"world", functions, NULL, NULL, NULL};

@@ -177,11 +177,91 @@ describe("container", function()
   end)
 
   describe("errors", function()
+    it("the Lua container: its name, its exec options, extra arguments", function()
+      local container = require("nslab.container")
+      local cases = {
+        { function() container.start{ name = 5 } end,
+          "container start: option 'name' must be a string of 1..64 bytes without NUL, got 5" },
+        { function() container.start{ name = "a", hostnam = "x" } end, "container start a: invalid option 'hostnam'" },
+        { function() container.start({ name = "a" }, 1) end,
+          "container start: too many arguments (2 given, at most 1)" },
+        { function() container.start(5) end, "container start: options must be a table, got 5" },
+      }
+      for _, case in ipairs(cases) do
+        local ok, err = pcall(case[1])
+        assert.is_false(ok)
+        assert.equal(case[2], err)
+      end
+      local c = container.start{ name = "a" }
+      for _, case in ipairs{
+        { function() c:exec("true", { pid = 1 }) end, "container exec a: invalid option 'pid'" },
+        { function() c:exec("true", 5) end, "container exec a: options must be a table, got 5" },
+        { function() c:exec("true", { timeout = -1 }) end,
+          "container exec a: option 'timeout' must be a number 0.001..86400, got -1" },
+        { function() c:exec("true", {}, 1) end, "container exec: too many arguments (3 given, at most 2)" },
+        { function() c:stop(1) end, "container stop: too many arguments (1 given, at most 0)" },
+      } do
+        local ok, err = pcall(case[1])
+        assert.is_false(ok)
+        assert.equal(case[2], err)
+      end
+      assert.equal("a\n", c:exec("hostname", { timeout = 5 }).stdout)
+      c:stop()
+    end)
+
     it("a pid that does not exist", function()
       assert.has_error(function() core.netns_open_pid(999999) end,
         "netns open pid 999999: no such process")
       assert.has_error(function() host:exec("true", { pid = 999999 }) end,
         "netns exec pid 999999: no such process")
+    end)
+
+    -- {pid = 0} used to run the command in the host's namespace, as if no
+    -- pid had been given.
+    it("exec: a pid that is no pid, and other bad options", function()
+      local h = host.handle
+      local cases = {
+        { { pid = 0 }, "option 'pid' must be an integer 1..4194304, got 0" },
+        { { pid = -1 }, "option 'pid' must be an integer 1..4194304, got -1" },
+        { { pid = 1.5 }, "option 'pid' must be an integer 1..4194304, got 1.5" },
+        { { pid = "1" }, "option 'pid' must be an integer 1..4194304, got \"1\"" },
+        { { timeout = 0 }, "option 'timeout' must be a number 0.001..86400, got 0" },
+        { { timeout = 0 / 0 }, "option 'timeout' must be a number 0.001..86400, got nan" },
+        { { timeout = "5" }, "option 'timeout' must be a number 0.001..86400, got \"5\"" },
+        { { input = 5 }, "option 'input' must be a string of 0..67108864 bytes, got number" },
+        { { pdi = 1 }, "invalid option 'pdi'" },
+        { "x", "options must be a table, got \"x\"" },
+      }
+      for _, case in ipairs(cases) do
+        local ok, err = pcall(h.exec, h, "echo ran", case[1])
+        assert.is_false(ok, "accepted " .. case[2])
+        assert.equal("netns exec (anonymous): " .. case[2], err)
+      end
+      local cmd = "netns exec (anonymous): argument 1 (cmd, a string or an array of strings) " ..
+        "must be a string of 1..131071 bytes without NUL, got "
+      local word = "netns exec (anonymous): argument 1 (cmd) item 2 " ..
+        "must be a string of 0..131071 bytes without NUL, got "
+      local argv = {
+        { 5,
+          cmd .. "5" },
+        { "echo a\0b",
+          cmd .. "a string with a NUL byte" },
+        { {}, "netns exec (anonymous): argument 1 (cmd) must hold 1..100000 words, got 0" },
+        { { "echo", true },
+          word .. "boolean" },
+        { { "echo", "a\0b" },
+          word .. "a string with a NUL byte" },
+      }
+      for _, case in ipairs(argv) do
+        local ok, err = pcall(h.exec, h, case[1])
+        assert.is_false(ok)
+        assert.equal(case[2], err)
+      end
+      assert.has_error(function() h:exec("true", {}, 1) end, "netns exec: too many arguments (4 given, at most 3)")
+      -- what is right still runs: numbers and empty words in argv, binary input
+      local r = h:exec({ "printf", "%s|%s|", 42, "" })
+      assert.equal("42||", r.stdout)
+      assert.equal("a\0b", h:exec({ "cat" }, { input = "a\0b" }).stdout)
     end)
 
     it("a stopped container cannot be entered", function()
@@ -196,7 +276,9 @@ describe("container", function()
       assert.has_error(function() core.container_start{ uts = false, hostname = "x" } end,
         "container start x: a hostname needs a UTS namespace of its own (uts = true)")
       assert.has_error(function() core.container_start{ hostname = ("x"):rep(65) } end,
-        "container start " .. ("x"):rep(65) .. ": hostname longer than 64 bytes")
+        "container start: option 'hostname' must be a string of 1..64 bytes without NUL, got a string of 65 bytes")
+      assert.has_error(function() core.container_start{ hostname = "a\0b" } end,
+        "container start: option 'hostname' must be a string of 1..64 bytes without NUL, got a string with a NUL byte")
       assert.equal(hostname, world.sh(nil, "hostname"))
     end)
 
@@ -204,14 +286,36 @@ describe("container", function()
       assert.has_error(function() core.container_start{ hostnam = "x" } end,
         "container start: invalid option 'hostnam'")
       assert.has_error(function() core.container_start{ uts = "yes" } end,
-        "container start: option 'uts' must be a boolean")
+        "container start: option 'uts' must be a boolean, got \"yes\"")
+      assert.has_error(function() core.container_start{ hostname = "h", ipc = 1 } end,
+        "container start h: option 'ipc' must be a boolean, got 1")
+      assert.has_error(function() core.container_start({}, {}) end,
+        "container start: too many arguments (2 given, at most 1)")
       local closed = netns.new()
       closed:close()
       assert.has_error(function() core.container_start{ net = closed.handle } end,
-        "attempt to use a closed netns")
-      assert.has_error(function() core.container_start{ net = "test1" } end)
+        "container start: option 'net': attempt to use a closed netns")
+      assert.has_error(function() core.container_start{ net = "test1" } end,
+        "container start: option 'net' must be a netns, got \"test1\"")
       local c = core.container_start{}
-      assert.has_error(function() c:stop("NOPE") end)
+      local label = "container stop pid " .. c:pid()
+      local signal = ": argument 1 (signal) must be a signal number 1..64 or one of TERM, KILL, " ..
+        "INT, HUP, QUIT, USR1, USR2, STOP, CONT, got "
+      assert.has_error(function() c:stop("NOPE") end, label .. signal .. '"NOPE"')
+      assert.has_error(function() c:stop(0) end, label .. signal .. "0")
+      assert.has_error(function() c:stop(15.5) end, label .. signal .. "15.5")
+      assert.has_error(function() c:stop("TERM\0") end, label .. signal .. "a string with a NUL byte")
+      assert.has_error(function() c:stop({}) end, label .. signal .. "table")
+      for _, t in ipairs{ -1, 0 / 0, 1 / 0, "1", 3601 } do
+        local ok, err = pcall(c.stop, c, "TERM", t)
+        assert.is_false(ok)
+        local pattern = "^" .. label:gsub("%p", "%%%0") .. ": argument 2 %(timeout%) must be a number 0..3600, got "
+        assert.matches(pattern, err)
+      end
+      assert.has_error(function() c:stop("TERM", 1, 1) end, "container stop: too many arguments (4 given, at most 3)")
+      assert.has_error(function() c.stop(host) end, "container stop: argument self must be a container, got table")
+      assert.has_error(function() c.pid(5) end, "container pid: argument self must be a container, got number")
+      assert.is_true(c:running(), "no bad call stopped it")
       c:stop()
     end)
   end)

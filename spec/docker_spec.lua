@@ -100,7 +100,8 @@ describe("docker model", function()
     local br = world.find(json.decode(world.sh(nil, "bridge -j link")), "ifname", c.veth)
     assert.equal("docker0", br.master)
     assert.equal(docker.pid("test1"), c.pid)
-    assert.equal(("net:[%d]"):format(c.netns:inode()), require("nslab.core").readlink(("/proc/%d/ns/net"):format(c.pid)))
+    assert.equal(("net:[%d]"):format(c.netns:inode()),
+                 require("nslab.core").readlink(("/proc/%d/ns/net"):format(c.pid)))
   end)
 
   it("hands out addresses in order, and reuses a released one", function()
@@ -159,9 +160,9 @@ describe("docker model", function()
   describe("errors", function()
     it("overlapping subnets, a bad subnet, a port published twice", function()
       assert.has_error(function() docker.network_create("dup", { subnet = "172.17.0.0/16" }) end,
-        "docker network create: Pool overlaps with other one on this address space (bridge)")
+        "docker network create dup: Pool overlaps with other one on this address space (bridge)")
       assert.has_error(function() docker.network_create("bad", { subnet = "300.1.0.0/16" }) end,
-        'docker network create: invalid subnet "300.1.0.0/16"')
+        'docker network create bad: invalid subnet "300.1.0.0/16" (A.B.C.D/8..30)')
       docker.run{ name = "web", publish = "8080:80" }
       assert.has_error(function() docker.run{ name = "web2", publish = "8080:80" } end,
         "docker run: Bind for 0.0.0.0:8080 failed: port is already allocated")
@@ -178,7 +179,8 @@ describe("docker model", function()
       assert.has_error(function() docker.run{ name = "x", network = "nonet" } end, "docker: network nonet not found")
       assert.has_error(function() docker.run{ name = "x", network = "container:ghost" } end,
         "docker: No such container: ghost")
-      assert.has_error(function() docker.run{ name = "x", netwrok = "bridge" } end, "docker run: invalid option 'netwrok'")
+      assert.has_error(function() docker.run{ name = "x", netwrok = "bridge" } end,
+        "docker run x: invalid option 'netwrok'")
     end)
     it("removing a running container without force", function()
       local c = docker.run{ name = "test1" }
@@ -190,9 +192,151 @@ describe("docker model", function()
     it("a network name in use and a bad subnet", function()
       docker.network_create("demo1", { subnet = "172.18.0.0/16" })
       assert.has_error(function() docker.network_create("demo1", { subnet = "172.19.0.0/16" }) end,
-        "docker network create: network with name demo1 already exists")
+        "docker network create demo1: network with name demo1 already exists")
       assert.has_error(function() docker.network_create("demo2", { subnet = "172.19.0.0" }) end,
-        'docker network create: invalid subnet "172.19.0.0"')
+        'docker network create demo2: invalid subnet "172.19.0.0" (A.B.C.D/8..30)')
+    end)
+
+    -- What the world holds, as iproute2 and nft see it. Of the addresses,
+    -- what was configured: a bridge's IPv6 link-local one comes by itself,
+    -- and its flags change once DAD is done (a left-over bridge shows in
+    -- the links anyway).
+    local function addresses()
+      local out = {}
+      for _, l in ipairs(world.ip_json(nil, "addr")) do
+        for _, a in ipairs(l.addr_info) do
+          if not a["local"]:match("^fe80:") then
+            out[#out + 1] = ("%s %s %s/%d"):format(l.ifname, a.family, a["local"], a.prefixlen)
+          end
+        end
+      end
+      return out
+    end
+
+    -- Of the links, what is configured (operstate follows the carrier, late).
+    local function links()
+      local out = {}
+      for _, l in ipairs(world.ip_json(nil, "link")) do
+        out[#out + 1] = ("%d %s %s mtu %d master %s"):format(l.ifindex, l.ifname, l.address, l.mtu,
+                                                             l.master or "-")
+      end
+      return out
+    end
+
+    local function snapshot()
+      return { link = links(), addr = addresses(),
+               route = world.ip_json(nil, "route"),
+               nft = json.decode(world.sh(nil, "nft -j list ruleset")) }
+    end
+
+    -- Each refused network leaves the world as it was: no bridge, no
+    -- address, no route, no rule (a gateway outside the subnet used to be
+    -- accepted, and a bad one left its bridge behind).
+    it("network create: subnet and gateway checked, nothing left behind", function()
+      docker.daemon()
+      local before = snapshot()
+      local create = "docker network create n: "
+      local cases = {
+        { { subnet = "172.18.0.0/16", gateway = "172.19.0.1" },
+          create .. "no matching subnet for gateway 172.19.0.1 (it is not in 172.18.0.0/16)" },
+        { { subnet = "172.18.0.0/16", gateway = "172.18.0.0" },
+          create .. "gateway 172.18.0.0 is the network or broadcast address of 172.18.0.0/16" },
+        { { subnet = "172.18.0.0/16", gateway = "172.18.255.255" },
+          create .. "gateway 172.18.255.255 is the network or broadcast address of 172.18.0.0/16" },
+        { { subnet = "172.18.0.0/16", gateway = "172.18.0.300" },
+          create .. 'invalid gateway "172.18.0.300" (an IPv4 address)' },
+        { { subnet = "172.18.0.0/16", gateway = "172.18.0.01" },
+          create .. 'invalid gateway "172.18.0.01" (an IPv4 address)' },
+        { { subnet = "172.18.0.1/16" }, create .. "invalid subnet 172.18.0.1/16: it should be 172.18.0.0/16" },
+        { { subnet = "172.18.0.0/31" }, create .. 'invalid subnet "172.18.0.0/31" (A.B.C.D/8..30)' },
+        { { subnet = "172.0.0.0/7" }, create .. 'invalid subnet "172.0.0.0/7" (A.B.C.D/8..30)' },
+        { { subnet = "172.18.0.0/016" }, create .. 'invalid subnet "172.18.0.0/016" (A.B.C.D/8..30)' },
+        { { subnet = "172.16.0.0/12" }, create .. "Pool overlaps with other one on this address space (bridge)" },
+        { { subnet = "172.17.5.0/24" }, create .. "Pool overlaps with other one on this address space (bridge)" },
+        { { subnet = 5 },
+          "docker network create n: option 'subnet' must be a string of 1..18 bytes without NUL, got 5" },
+        { { gateway = "172.18.0.1" },
+          "docker network create n: option 'subnet' is required (a string of 1..18 bytes without NUL)" },
+        { {}, "docker network create n: option 'subnet' is required (a string of 1..18 bytes without NUL)" },
+        { { subnet = "172.18.0.0/16", gw = "172.18.0.1" }, "docker network create n: invalid option 'gw'" },
+        { "172.18.0.0/16", 'docker network create n: options must be a table, got "172.18.0.0/16"' },
+      }
+      for _, case in ipairs(cases) do
+        local ok, err = pcall(docker.network_create, "n", case[1])
+        assert.is_false(ok, case[2])
+        assert.equal(case[2], err)
+        assert.same(before, snapshot(), case[2])
+      end
+      for _, case in ipairs{
+        { { 5, { subnet = "172.18.0.0/16" } },
+          "docker network create: argument 1 (name) must be a string of 1..64 bytes without NUL, got 5" },
+        { { "a b", { subnet = "172.18.0.0/16" } },
+          'docker network create: invalid network name "a b", only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed' },
+        { { "n", { subnet = "172.18.0.0/16" }, 1 }, "docker network create: too many arguments (3 given, at most 2)" },
+      } do
+        local ok, err = pcall(docker.network_create, table.unpack(case[1]))
+        assert.is_false(ok)
+        assert.equal(case[2], err)
+        assert.same(before, snapshot())
+      end
+      -- and a gateway that fits is used
+      local net = docker.network_create("n", { subnet = "172.18.0.0/16", gateway = "172.18.0.254" })
+      local br = world.find(world.ip_json(nil, "addr"), "ifname", net.bridge_name)
+      assert.same({ "172.18.0.254", 16 }, { br.addr_info[1]["local"], br.addr_info[1].prefixlen })
+    end)
+
+    -- A step after the bridge fails (here the firewall: its nat table was
+    -- deleted under the daemon): the bridge, its address and its route go.
+    it("network create undoes the bridge when a later step fails", function()
+      docker.daemon()
+      world.sh(nil, "nft delete table ip nat")
+      local before = snapshot()
+      local ok, err = pcall(docker.network_create, "n", { subnet = "172.18.0.0/16" })
+      assert.is_false(ok)
+      assert.is_string(err)
+      assert.same(before, snapshot())
+      assert.has_error(function() docker.network_inspect("n") end, "docker: network n not found")
+    end)
+
+    -- docker.run{name = 5} and the like used to give internal Lua errors.
+    it("bad arguments to run and the other commands, in one shape", function()
+      docker.daemon()
+      local before = snapshot()
+      local cases = {
+        { function() docker.run{ name = 5 } end,
+          "docker run: option 'name' must be a string of 1..64 bytes without NUL, got 5" },
+        { function() docker.run{ name = "a b" } end,
+          'docker run: invalid container name "a b", only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed' },
+        { function() docker.run{ name = "x", hostname = 5 } end,
+          "docker run x: option 'hostname' must be a string of 1..64 bytes without NUL, got 5" },
+        { function() docker.run{ name = "x", network = 5 } end,
+          "docker run x: option 'network' must be a string of 1..80 bytes without NUL, got 5" },
+        { function() docker.run{ name = "x", publish = 5 } end,
+          "docker run: option 'publish' must be a string or an array of strings, got number" },
+        { function() docker.run{ name = "x", publish = "80" } end,
+          'docker run: invalid publish "80" (HOSTPORT:CONTAINERPORT)' },
+        { function() docker.run(5) end, "docker run: options must be a table, got 5" },
+        { function() docker.run({}, 1) end, "docker run: too many arguments (2 given, at most 1)" },
+        { function() docker.stop(5) end,
+          "docker stop: argument 1 (name) must be a string of 1..64 bytes without NUL, got 5" },
+        { function() docker.stop("x", 1) end, "docker stop: too many arguments (2 given, at most 1)" },
+        { function() docker.start() end,
+          "docker start: argument 1 (name) must be a string of 1..64 bytes without NUL, got nil" },
+        { function() docker.rm("x", "yes") end, 'docker rm x: argument 2 (force) must be a boolean, got "yes"' },
+        { function() docker.pid({}) end,
+          "docker inspect: argument 1 (name) must be a string of 1..64 bytes without NUL, got table" },
+        { function() docker.exec(5, "true") end,
+          "docker exec: argument 1 (name) must be a string of 1..64 bytes without NUL, got 5" },
+        { function() docker.network_inspect(nil) end,
+          "docker network inspect: argument 1 (name) must be a string of 1..64 bytes without NUL, got nil" },
+        { function() docker.network_ls(1) end, "docker network ls: too many arguments (1 given, at most 0)" },
+      }
+      for _, case in ipairs(cases) do
+        local ok, err = pcall(case[1])
+        assert.is_false(ok, case[2])
+        assert.equal(case[2], err)
+      end
+      assert.same(before, snapshot())
     end)
   end)
 end)

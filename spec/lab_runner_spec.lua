@@ -232,7 +232,60 @@ describe("lab runner", function()
 
     it("reject a misspelled runner option", function()
       assert.has_error(function() lab.run_string("", "x", { colour = "never" }) end,
-                       'lab: invalid option "colour"')
+                       "lab: invalid option 'colour'")
+      assert.has_error(function() lab.run_string("", "x", { traceback = "yes" }) end,
+                       "lab: option 'traceback' must be a boolean, got \"yes\"")
+      assert.has_error(function() lab.run_string("", "x", 5) end,
+                       "lab: options must be a table, got 5")
+    end)
+
+    -- The runner's functions and the checks refuse what they cannot use in
+    -- the words of the core ("OP: argument N (what) must be ..."), and extra
+    -- arguments, instead of an internal error or silence.
+    it("bad arguments to the runner's functions and the checks", function()
+      local cases = {
+        { 'step("a", 5)', "step: argument 2 (fn) must be a function, got number" },
+        { 'step({}, function() end)',
+          "step: argument 1 (text) must be a string of 0..65536 bytes without NUL, got table" },
+        { 'step("a", function() end, 1)', "step: too many arguments (3 given, at most 2)" },
+        { 'section("a", "b")', "section: too many arguments (2 given, at most 1)" },
+        { 'lab("a", "b")', "lab: too many arguments (2 given, at most 1)" },
+        { 'check.ok(true, {})',
+          "check.ok: argument 2 (description) must be a string of 0..65536 bytes without NUL, got table" },
+        { 'check.ok(true, "a", "b", "c")', "check.ok: too many arguments (4 given, at most 3)" },
+        { 'check(true, "a\0b")',
+          "check.ok: argument 2 (description) must be a string of 0..65536 bytes without NUL, " ..
+          "got a string with a NUL byte" },
+        { 'check.equal(1, 1, 5)',
+          "check.equal: argument 3 (description) must be a string of 0..65536 bytes without NUL, got 5" },
+        { 'check.equal(1, 1, "a", 1)', "check.equal: too many arguments (4 given, at most 3)" },
+        { 'check.match("x", 5)',
+          "check.match: argument 2 (pattern) must be a string of 0..65536 bytes without NUL, got 5" },
+        { 'check.match("x")',
+          "check.match: argument 2 (pattern) must be a string of 0..65536 bytes without NUL, got nil" },
+        { 'check.raises(5)', "check.raises: argument 1 (fn) must be a function, got number" },
+        { 'check.raises(error, 5)',
+          "check.raises: argument 2 (pattern) must be a string of 0..65536 bytes without NUL, got 5" },
+        { 'check.raises(error, "x", "d", 1)', "check.raises: too many arguments (4 given, at most 3)" },
+        { 'check.reachable(5, "192.168.1.2")', "check.reachable: argument 1 (ns) must be a netns, got number" },
+        { 'check.reachable(test1, {})',
+          "check.reachable: argument 2 (targets) must hold at least one address, got an empty table" },
+        { 'check.reachable(test1, "192.168.1.2", {}, 1)', "check.reachable: too many arguments (4 given, at most 3)" },
+        { 'check.reachable(test1, "192.168.1.2", { count = 0 })',
+          "check.reachable: option 'count' must be an integer 1..65536, got 0" },
+        { 'check.reachable(test1, "192.168.1.2", { timeout = "1" })',
+          'check.reachable: option \'timeout\' must be a number 0.001..3600, got "1"' },
+        { 'check.unreachable(test1, "192.168.1.9", { timeout = 0 / 0 })',
+          "check.unreachable: option 'timeout' must be a number 0.001..3600, got nan" },
+        { 'check.unreachable(test1, "192.168.1.9", { description = 5 })',
+          "check.unreachable: option 'description' must be a string of 0..65536 bytes without NUL, got 5" },
+        { 'check.unreachable(test1, "192.168.1.9", 5)', "check.unreachable: options must be a table, got 5" },
+      }
+      for _, case in ipairs(cases) do
+        local status, lines = run(case[1])
+        assert.equal(1, status, case[1])
+        assert.equal("error: " .. case[2], lines[#lines - 2], case[1])
+      end
     end)
   end)
 
@@ -489,8 +542,8 @@ describe("lab runner", function()
         end)
       ]])
       assert.equal(1, status)
-      assert.matches('^error in step ping: .*check.reachable: invalid option "timout"',
-                     lines[#lines - 2])
+      assert.equal("error in step ping: check.reachable: invalid option 'timout'",
+                   lines[#lines - 2])
     end)
   end)
 end)

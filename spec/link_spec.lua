@@ -184,7 +184,7 @@ describe("link", function()
     end)
     it("an ifindex out of range", function()
       assert.has_error(function() host.handle:link_set(math.tointeger(2 ^ 32 + 1), { up = false }) end,
-        "link: argument 2 (dev) must be an ifindex 1..2147483647 or an interface name, got 4294967297")
+        "link: argument 1 (dev) must be an ifindex 1..2147483647 or an interface name, got 4294967297")
       assert.is_true(has_flag(ip_link(nil, "lo"), "UP"))
     end)
     it("a veth without a peer name", function()

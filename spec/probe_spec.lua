@@ -194,20 +194,37 @@ describe("ping", function()
         "ping: invalid option 'cuont'")
     end)
     it("bad option values", function()
-      assert.has_error(function() test1:ping("192.168.1.2", { count = 0 }) end,
-        "bad argument #2 to 'ping' ('count' must be 1..65536)")
-      assert.has_error(function() test1:ping("192.168.1.2", { timeout = 0 }) end,
-        "bad argument #2 to 'ping' ('timeout' must be > 0)")
-      assert.has_error(function() test1:ping("192.168.1.2", { timeout = "1" }) end,
-        "bad argument #2 to 'ping' ('timeout' must be a number of seconds)")
-      assert.has_error(function() test1:ping("192.168.1.2", { interval = -1 }) end,
-        "bad argument #2 to 'ping' ('interval' must be 0..86400 seconds)")
+      local cases = {
+        { { count = 0 }, "ping: option 'count' must be an integer 1..65536, got 0" },
+        { { count = 1.5 }, "ping: option 'count' must be an integer 1..65536, got 1.5" },
+        { { count = 2 ^ 53 }, "ping: option 'count' must be an integer 1..65536, got 9.007199254741e+15" },
+        { { timeout = 0 }, "ping: option 'timeout' must be a number 0.001..3600, got 0" },
+        { { timeout = "1" }, "ping: option 'timeout' must be a number 0.001..3600, got \"1\"" },
+        { { timeout = 0 / 0 },
+          "ping: option 'timeout' must be a number 0.001..3600, got " .. tostring(0 / 0):gsub("^%-", "") },
+        { { timeout = 1 / 0 }, "ping: option 'timeout' must be a number 0.001..3600, got inf" },
+        { { timeout = 3601 }, "ping: option 'timeout' must be a number 0.001..3600, got 3601" },
+        { { interval = -1 }, "ping: option 'interval' must be a number 0..60, got -1" },
+        { 5, "ping: options must be a table, got 5" },
+      }
+      for _, case in ipairs(cases) do
+        local start = core.clock()
+        local ok, err = pcall(function() return test1.handle:ping("192.168.1.2", case[1]) end)
+        assert.is_false(ok)
+        assert.equal(case[2], err)
+        assert.is_true(core.clock() - start < 0.5, "refused before any wait")
+      end
     end)
-    it("a target that is not a string", function()
+    it("a target that is not a string, and extra arguments", function()
       assert.has_error(function() test1:ping({ "192.168.1.2", 5 }) end,
-        "bad argument #1 to 'ping' (address string expected at index 2, got number)")
+        "ping: argument 1 (targets) item 2 must be a string of 1..64 bytes without NUL, got 5")
       assert.has_error(function() test1:ping(42) end,
-        "bad argument #1 to 'ping' (address or array of addresses expected, got number)")
+        "ping: argument 1 (target) must be a string of 1..64 bytes without NUL, got 42")
+      assert.has_error(function() test1:ping("192.168.1.2\0") end,
+        "ping: argument 1 (target) must be a string of 1..64 bytes without NUL, got a string with a NUL byte")
+      assert.has_error(function() test1.handle:ping("192.168.1.2", {}, 1) end,
+        "ping: too many arguments (4 given, at most 3)")
+      assert.has_error(function() test1.handle.ping(5, "192.168.1.2") end)
     end)
   end)
 end)

@@ -8,6 +8,14 @@ local core = require("nslab.core")
 -- test1 (10.0.0.1) and test2 (10.0.0.2) on a veth, lo up in both. The
 -- veth is waited for: a first ARP request sent before the carrier is up is
 -- lost, and the next comes a second later (a datagram waits that long).
+-- fn raises exactly message. Not assert.has_error: it cuts what looks
+-- like a "file:line: " position, and "tcp listen 0.0.0.0:80: ..." does.
+local function raises(message, fn)
+  local ok, err = pcall(fn)
+  assert.is_false(ok, "no error raised")
+  assert.equal(message, err)
+end
+
 local function pair()
   local test1, test2 = netns.add("test1"), netns.add("test2")
   world.cable(test1, test2, "10.0.0.1/24", "10.0.0.2/24")
@@ -211,23 +219,69 @@ describe("tcp", function()
       assert.has_error(function() ns:tcp_listen("10.0.0.0/24", 80) end,
         'tcp listen "10.0.0.0/24": not an IPv4 or IPv6 address')
       assert.has_error(function() ns:tcp_connect("10.0.0.1", 70000) end,
-        "tcp connect 10.0.0.1: port must be 0..65535")
-      assert.has_error(function() ns:tcp_listen("0.0.0.0", 80, { reuse = true }) end,
-        "tcp listen: invalid option 'reuse'")
-      assert.has_error(function() ns:tcp_connect("10.0.0.1", 80, { timout = 1 }) end,
-        "tcp connect: invalid option 'timout'")
-      assert.has_error(function() ns:tcp_listen("0.0.0.0", 80, { reuseaddr = 1 }) end,
-        "tcp listen: option 'reuseaddr' must be a boolean")
+        "tcp connect 10.0.0.1: argument 2 (port) must be an integer 0..65535, got 70000")
+      assert.has_error(function() ns:tcp_connect("10.0.0.1", 80.5) end,
+        "tcp connect 10.0.0.1: argument 2 (port) must be an integer 0..65535, got 80.5")
+      assert.has_error(function() ns:tcp_connect("10.0.0.1", "80") end,
+        'tcp connect 10.0.0.1: argument 2 (port) must be an integer 0..65535, got "80"')
+      raises("tcp listen 0.0.0.0:80: invalid option 'reuse'",
+        function() ns:tcp_listen("0.0.0.0", 80, { reuse = true }) end)
+      raises("tcp connect 10.0.0.1:80: invalid option 'timout'",
+        function() ns:tcp_connect("10.0.0.1", 80, { timout = 1 }) end)
+      raises("tcp listen 0.0.0.0:80: option 'reuseaddr' must be a boolean, got 1",
+        function() ns:tcp_listen("0.0.0.0", 80, { reuseaddr = 1 }) end)
+      assert.has_error(function() ns:tcp_listen("0.0.0.0", 80, {}, 1) end,
+        "tcp listen: too many arguments (5 given, at most 4)")
       local l <close> = ns:tcp_listen("127.0.0.1", 80)
       assert.has_error(function() l:recv() end,
         "tcp recv 127.0.0.1:80 in netns test1: a listening socket has no data")
-      assert.has_error(function() l:accept(-1) end)
+      raises("tcp accept 127.0.0.1:80 in netns test1: argument 1 (timeout) must be a number 0..3600, got -1",
+        function() l:accept(-1) end)
       local c = ns:tcp_connect("127.0.0.1", 80)
       assert.has_error(function() c:accept() end,
         "tcp accept 127.0.0.1:80 in netns test1: not a listening socket")
       c:close()
       c:close()   -- twice is fine
-      assert.has_error(function() c:send("x") end, "attempt to use a closed socket")
+      assert.has_error(function() c:send("x") end, "tcp send: attempt to use a closed socket")
+      assert.has_error(function() c.send(ns, "x") end, "tcp send: argument self must be a socket, got userdata")
+    end)
+
+    -- Every wait is bounded: a timeout that is not a finite number of
+    -- seconds in 0..3600 (NaN, inf, a numeric string, a negative one, a
+    -- year) is refused before anything waits, for every call that waits.
+    it("timeouts: finite, non-negative, bounded, never a string", function()
+      local test1 = pair()
+      local ns = test1.handle
+      local l <close> = ns:tcp_listen("127.0.0.1", 80)
+      local c <close> = ns:tcp_connect("127.0.0.1", 80)
+      local s <close> = l:accept(1)
+      local u <close> = ns:udp_bind("127.0.0.1", 5353)
+      local calls = {
+        { "tcp accept 127.0.0.1:80 in netns test1: argument 1", function(t) return l:accept(t) end },
+        { "tcp recv 127.0.0.1:80 in netns test1: argument 2", function(t) return c:recv(10, t) end },
+        { "tcp send 127.0.0.1:80 in netns test1: argument 2", function(t) return c:send("x", t) end },
+        { "udp recvfrom 127.0.0.1:5353 in netns test1: argument 2", function(t) return u:recvfrom(10, t) end },
+        { "udp sendto 127.0.0.1:5353 in netns test1: argument 4",
+          function(t) return u:sendto("x", "127.0.0.1", 5353, t) end },
+        { "tcp connect 127.0.0.1:80: option", function(t) return ns:tcp_connect("127.0.0.1", 80, { timeout = t }) end },
+        { "udp send 127.0.0.1:53: option", function(t) return ns:udp_send("127.0.0.1", 53, "x", { timeout = t }) end },
+      }
+      local bad = { { 0 / 0, "nan" }, { 1 / 0, "inf" }, { -1 / 0, "-inf" }, { -1, "-1" },
+                    { "1", '"1"' }, { 3601, "3601" }, { 2 ^ 53, "9.007199254741e+15" }, { true, "boolean" } }
+      for _, call in ipairs(calls) do
+        for _, b in ipairs(bad) do
+          local start = core.clock()
+          local ok, err = pcall(call[2], b[1])
+          assert.is_false(ok, call[1] .. " accepted " .. b[2])
+          assert.is_true(core.clock() - start < 0.5, call[1] .. " waited for " .. b[2])
+          local what = call[1]:match("option$") and " 'timeout'" or " (timeout)"
+          assert.equal(call[1] .. what .. " must be a number 0..3600, got " .. b[2], err)
+        end
+      end
+      -- in range they wait as long as asked
+      local start = core.clock()
+      assert.has_error(function() u:recvfrom(10, 0.2) end)
+      assert.is_true(core.clock() - start >= 0.2)
     end)
   end)
 end)
@@ -444,34 +498,68 @@ describe("udp", function()
         -- udp_bind(addr, port)
         { function() ns:udp_bind("10.0.0.300", 53) end, 'udp bind "10.0.0.300": not an IPv4 or IPv6 address' },
         { function() ns:udp_bind("10.0.0.0/24", 53) end, 'udp bind "10.0.0.0/24": not an IPv4 or IPv6 address' },
-        { function() ns:udp_bind("10.0.0.1", -1) end, "udp bind 10.0.0.1: port must be 0..65535" },
-        { function() ns:udp_bind("10.0.0.1", 65536) end, "udp bind 10.0.0.1: port must be 0..65535" },
-        { function() ns:udp_bind("10.0.0.1", 53, { reuseaddr = true }) end, "udp bind: invalid option 'reuseaddr'" },
-        { function() ns:udp_bind("10.0.0.1") end, "bad argument #2 to 'udp_bind' (number expected, got no value)" },
+        { function() ns:udp_bind("10.0.0.1", -1) end,
+          "udp bind 10.0.0.1: argument 2 (port) must be an integer 0..65535, got -1" },
+        { function() ns:udp_bind("10.0.0.1", 65536) end,
+          "udp bind 10.0.0.1: argument 2 (port) must be an integer 0..65535, got 65536" },
+        { function() ns:udp_bind("10.0.0.1", 2 ^ 53) end,
+          "udp bind 10.0.0.1: argument 2 (port) must be an integer 0..65535, got 9.007199254741e+15" },
+        { function() ns:udp_bind("10.0.0.1", 53, { reuseaddr = true }) end,
+          "udp bind: too many arguments (4 given, at most 3)" },
+        { function() ns:udp_bind("10.0.0.1") end,
+          "udp bind 10.0.0.1: argument 2 (port) must be an integer 0..65535, got nil" },
+        { function() ns:udp_bind(53, 53) end,
+          "udp bind: argument 1 (addr) must be a string of 1..64 bytes without NUL, got 53" },
+        { function() ns:udp_bind("10.0.0.1\0x", 53) end,
+          "udp bind: argument 1 (addr) must be a string of 1..64 bytes without NUL, got a string with a NUL byte" },
+        { function() ns:udp_bind(("1"):rep(1 << 20), 53) end,
+          "udp bind: argument 1 (addr) must be a string of 1..64 bytes without NUL, got a string of 1048576 bytes" },
         -- udp_send(addr, port, data [, opts])
         { function() ns:udp_send("host", 53, "x") end, 'udp send "host": not an IPv4 or IPv6 address' },
-        { function() ns:udp_send("10.0.0.2", 0, "x") end, "udp send 10.0.0.2: port must be 1..65535" },
-        { function() ns:udp_send("10.0.0.2", 70000, "x") end, "udp send 10.0.0.2: port must be 1..65535" },
-        { function() ns:udp_send("10.0.0.2", 53) end, "bad argument #3 to 'udp_send' (string expected, got no value)" },
-        { function() ns:udp_send("10.0.0.2", 53, "x", { from = 5000 }) end, "udp send: invalid option 'from'" },
-        { function() ns:udp_send("10.0.0.2", 53, "x", { timout = 1 }) end, "udp send: invalid option 'timout'" },
-        { function() ns:udp_send("10.0.0.2", 53, "x", { from_port = 65536 }) end, "udp send: from_port must be 0..65535" },
-        { function() ns:udp_send("10.0.0.2", 53, "x", { from_port = 1.5 }) end, "option 'from_port' must be an integer" },
-        { function() ns:udp_send("10.0.0.2", 53, "x", { timeout = "1" }) end, "udp send: option 'timeout' must be a number of seconds" },
-        { function() ns:udp_send("10.0.0.2", 53, "x", { timeout = -1 }) end, "bad argument #4 to 'udp_send' (timeout must be 0..86400 seconds)" },
+        { function() ns:udp_send("10.0.0.2", 0, "x") end,
+          "udp send 10.0.0.2: argument 2 (port) must be an integer 1..65535, got 0" },
+        { function() ns:udp_send("10.0.0.2", 70000, "x") end,
+          "udp send 10.0.0.2: argument 2 (port) must be an integer 1..65535, got 70000" },
+        { function() ns:udp_send("10.0.0.2", 53) end,
+          "udp send 10.0.0.2:53: argument 3 (data) must be a string, got nil" },
+        { function() ns:udp_send("10.0.0.2", 53, "x", { from = 5000 }) end,
+          "udp send 10.0.0.2:53: invalid option 'from'" },
+        { function() ns:udp_send("10.0.0.2", 53, "x", { timout = 1 }) end,
+          "udp send 10.0.0.2:53: invalid option 'timout'" },
+        { function() ns:udp_send("10.0.0.2", 53, "x", { from_port = 65536 }) end,
+          "udp send 10.0.0.2:53: option 'from_port' must be an integer 0..65535, got 65536" },
+        { function() ns:udp_send("10.0.0.2", 53, "x", { from_port = 1.5 }) end,
+          "udp send 10.0.0.2:53: option 'from_port' must be an integer 0..65535, got 1.5" },
+        { function() ns:udp_send("10.0.0.2", 53, "x", { timeout = "1" }) end,
+          'udp send 10.0.0.2:53: option \'timeout\' must be a number 0..3600, got "1"' },
+        { function() ns:udp_send("10.0.0.2", 53, "x", { timeout = -1 }) end,
+          "udp send 10.0.0.2:53: option 'timeout' must be a number 0..3600, got -1" },
+        { function() ns:udp_send("10.0.0.2", 53, "x", 5) end, 'udp send 10.0.0.2:53: options must be a table, got 5' },
         -- sock:sendto(data, addr, port [, timeout])
         { function() u:sendto("x", "10.0.0.2.1", 53) end, 'udp sendto "10.0.0.2.1": not an IPv4 or IPv6 address' },
-        { function() u:sendto("x", "10.0.0.2", 0) end, "udp sendto 10.0.0.2: port must be 1..65535" },
-        { function() u:sendto("x", "10.0.0.2", 53, -1) end, "bad argument #4 to 'sendto' (timeout must be 0..86400 seconds)" },
+        { function() u:sendto("x", "10.0.0.2", 0) end,
+          "udp sendto 10.0.0.2: argument 3 (port) must be an integer 1..65535, got 0" },
+        { function() u:sendto("x", "10.0.0.2", 53, -1) end,
+          "udp sendto " .. label .. ": argument 4 (timeout) must be a number 0..3600, got -1" },
+        { function() u:sendto(5, "10.0.0.2", 53) end,
+          "udp sendto " .. label .. ": argument 1 (data) must be a string, got number" },
+        { function() u:sendto("x", "10.0.0.2", 53, 1, 1) end, "udp sendto: too many arguments (6 given, at most 5)" },
         -- sock:recvfrom([max [, timeout]])
-        { function() u:recvfrom(0) end, "bad argument #1 to 'recvfrom' (must be 1..65536)" },
-        { function() u:recvfrom(65537) end, "bad argument #1 to 'recvfrom' (must be 1..65536)" },
-        { function() u:recvfrom(10, 1 / 0) end, "bad argument #2 to 'recvfrom' (timeout must be 0..86400 seconds)" },
+        { function() u:recvfrom(0) end,
+          "udp recvfrom " .. label .. ": argument 1 (max) must be an integer 1..65536, got 0" },
+        { function() u:recvfrom(65537) end,
+          "udp recvfrom " .. label .. ": argument 1 (max) must be an integer 1..65536, got 65537" },
+        { function() u:recvfrom(10.5) end,
+          "udp recvfrom " .. label .. ": argument 1 (max) must be an integer 1..65536, got 10.5" },
+        { function() u:recvfrom(10, 1 / 0) end,
+          "udp recvfrom " .. label .. ": argument 2 (timeout) must be a number 0..3600, got inf" },
+        { function() u.recvfrom(5) end, "udp recvfrom: argument self must be a socket, got number" },
         -- tcp methods on a udp socket, and the other way round
         { function() u:send("x") end, "tcp send " .. label .. ": not a tcp socket (udp: sendto, recvfrom)" },
         { function() u:recv() end, "tcp recv " .. label .. ": not a tcp socket (udp: sendto, recvfrom)" },
         { function() u:accept() end, "tcp accept " .. label .. ": not a listening socket" },
         { function() u:peer() end, "udp peer " .. label .. ": Transport endpoint is not connected" },
+        { function() u:peer(1) end, "socket peer: too many arguments (2 given, at most 1)" },
       }
       -- argument numbers count from after self, as Lua's own methods do
       for i, case in ipairs(cases) do
@@ -486,9 +574,9 @@ describe("udp", function()
       u:close()
       u:close()   -- twice is fine
       assert.equal("udp socket " .. label .. " (closed)", tostring(u))
-      assert.has_error(function() u:sendto("x", "127.0.0.1", 53) end, "attempt to use a closed socket")
-      assert.has_error(function() u:recvfrom() end, "attempt to use a closed socket")
-      assert.has_error(function() u:port() end, "attempt to use a closed socket")
+      assert.has_error(function() u:sendto("x", "127.0.0.1", 53) end, "udp sendto: attempt to use a closed socket")
+      assert.has_error(function() u:recvfrom() end, "udp recvfrom: attempt to use a closed socket")
+      assert.has_error(function() u:port() end, "socket port: attempt to use a closed socket")
     end)
   end)
 end)

@@ -125,14 +125,36 @@ describe("sysctl", function()
     end)
 
     it("bad arguments", function()
-      assert.has_error(function() test1.handle:sysctl_set("net.ipv4.ip_forward", true) end)
-      assert.has_error(function() test1.handle:sysctl_set("net.ipv4.ip_forward") end)
-      assert.has_error(function() test1.handle:sysctl_set("net.ipv4.ip_forward", "1\0") end,
-        "sysctl net.ipv4.ip_forward: the value contains a NUL byte")
+      local h = test1.handle
+      local value = "sysctl net.ipv4.ip_forward: argument 2 (value) must be a string or an integer, got "
+      assert.has_error(function() h:sysctl_set("net.ipv4.ip_forward", true) end, value .. "boolean")
+      assert.has_error(function() h:sysctl_set("net.ipv4.ip_forward") end, value .. "nil")
+      -- a float has no integer text the kernel takes ("number has no
+      -- integer representation" before)
+      assert.has_error(function() h:sysctl_set("net.ipv4.ip_forward", 1.5) end, value .. "1.5")
+      assert.has_error(function() h:sysctl_set("net.ipv4.ip_forward", 1 / 0) end, value .. "inf")
+      assert.has_error(function() h:sysctl_set("net.ipv4.ip_forward", "1\0") end,
+        "sysctl net.ipv4.ip_forward: argument 2 (value) must be a string of 0..65535 bytes without NUL, " ..
+        "got a string with a NUL byte")
+      assert.has_error(function() h:sysctl_get("net.ipv4.ip_forward\0x") end,
+        "sysctl: argument 1 (key) must be a string of 0..4096 bytes without NUL, got a string with a NUL byte")
+      assert.has_error(function() h:sysctl_get(4) end,
+        "sysctl: argument 1 (key) must be a string of 0..4096 bytes without NUL, got 4")
+      assert.has_error(function() h:sysctl_get(("n"):rep(5000)) end,
+        "sysctl: argument 1 (key) must be a string of 0..4096 bytes without NUL, got a string of 5000 bytes")
+      assert.has_error(function() h:sysctl_get("net.ipv4.ip_forward", 1) end,
+        "sysctl: too many arguments (3 given, at most 2)")
+      assert.has_error(function() h:sysctl_set("net.ipv4.ip_forward", 1, 1) end,
+        "sysctl: too many arguments (4 given, at most 3)")
+      assert.has_error(function() core.sysctl_path("net.ipv4.ip_forward", 1) end,
+        "sysctl: too many arguments (2 given, at most 1)")
+      assert.equal("0", sysctl_n(test1, "net.ipv4.ip_forward"))
+      h:sysctl_set("net.ipv4.ip_forward", 1)   -- an integer is its text
+      assert.equal("1", sysctl_n(test1, "net.ipv4.ip_forward"))
       local closed = netns.new()
       closed:close()
       assert.has_error(function() closed.handle:sysctl_get("net.ipv4.ip_forward") end,
-        "attempt to use a closed netns")
+        "sysctl: attempt to use a closed netns")
     end)
   end)
 end)

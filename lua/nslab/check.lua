@@ -3,6 +3,8 @@
 -- Checks are bound to a runner (check.bind) so that every lab run counts its
 -- own results. A check returns true when it passed, so a lab may branch on it;
 -- only a broken lab (a wrong argument, a primitive that raises) stops a run.
+local options = require("nslab.options")
+
 local check = {}
 
 -- Send errors that mean "no way to that address" (errno names).
@@ -133,20 +135,20 @@ local function milliseconds(ms)
   return string.format(ms < 0.01 and "%.3f ms" or "%.2f ms", ms)
 end
 
-local PING_OPTIONS = { count = true, interval = true, timeout = true,
-                       description = true }
+-- A description: any text, even empty; the same spec for every check.
+local DESCRIPTION = { type = "string", min = 0, max = 65536 }
+local PATTERN = { type = "string", min = 0, max = 65536 }
 
--- Validate a check's options (a misspelled "timout" must not be ignored)
--- and split them into ping options and the description.
+-- A check's options are ping's, as the core declares them, and a
+-- description: a misspelled "timout" is refused in the words of the core.
+local PING_OPTIONS = options.from_core("ping", nil, { description = DESCRIPTION })
+
+-- Check a check's options and split them into ping options and the
+-- description.
 local function ping_options(name, opts, defaults)
-  if opts ~= nil and type(opts) ~= "table" then
-    error(name .. ": options must be a table, got " .. type(opts), 3)
-  end
+  options.check(opts, name, PING_OPTIONS)
   local ping = { count = defaults.count, timeout = defaults.timeout }
   for k, v in pairs(opts or {}) do
-    if not PING_OPTIONS[k] then
-      error(string.format("%s: invalid option %q", name, tostring(k)), 3)
-    end
     if k ~= "description" then ping[k] = v end
   end
   return ping, opts and opts.description
@@ -163,18 +165,18 @@ end
 -- in parallel); always returns an array of results, one per target.
 local function ping_all(name, ns, target, opts)
   if type(ns) ~= "table" and type(ns) ~= "userdata" then
-    error(name .. ": expected a namespace, got " .. type(ns), 3)
+    error(string.format("%s: argument 1 (ns) must be a netns, got %s", name, type(ns)), 0)
   end
   local many = type(target) == "table" and getmetatable(target) == nil
   if many and #target == 0 then
-    error(name .. ": no target to ping", 3)
+    error(name .. ": argument 2 (targets) must hold at least one address, got an empty table", 0)
   end
   if not many then return { target }, { ns:ping(target, opts) } end
   local results = ns:ping(target, opts)
   if type(results) ~= "table" or #results ~= #target then
     error(string.format("%s: ping returned %s results for %d targets", name,
                         type(results) == "table" and #results or "no",
-                        #target), 3)
+                        #target), 0)
   end
   return target, results
 end
@@ -206,13 +208,17 @@ function check.bind(runner)
       ns_name(ns)
   end
 
-  function c.ok(cond, description, detail)
+  function c.ok(cond, description, detail, ...)
+    options.nargs("check.ok", 3, cond, description, detail, ...)
+    options.value(description, "check.ok", nil, "argument 2 (description)", DESCRIPTION)
     description = description or where(2)
     if cond then return record(true, description) end
     return record(false, description, detail and tostring(detail))
   end
 
-  function c.equal(actual, expected, description)
+  function c.equal(actual, expected, description, ...)
+    options.nargs("check.equal", 3, actual, expected, description, ...)
+    options.value(description, "check.equal", nil, "argument 3 (description)", DESCRIPTION)
     description = description or where(2)
     local path, a, e = difference(actual, expected, "", {})
     if path == nil then return record(true, description) end
@@ -225,11 +231,12 @@ function check.bind(runner)
     return record(false, description, detail)
   end
 
-  function c.match(text, pattern, description)
+  function c.match(text, pattern, description, ...)
+    options.nargs("check.match", 3, text, pattern, description, ...)
+    options.value(pattern, "check.match", nil, "argument 2 (pattern)",
+                  { type = "string", min = 0, max = 65536, required = true })
+    options.value(description, "check.match", nil, "argument 3 (description)", DESCRIPTION)
     description = description or where(2)
-    if type(pattern) ~= "string" then
-      error("check.match: pattern must be a string, got " .. type(pattern), 2)
-    end
     if type(text) ~= "string" then
       return record(false, description, "expected a string, got " ..
                     check.render(text))
@@ -241,11 +248,14 @@ function check.bind(runner)
 
   -- Passes when fn raises an error matching pattern (any error when pattern
   -- is nil). Returns passed and the error message, so a lab can show it.
-  function c.raises(fn, pattern, description)
-    description = description or where(2)
+  function c.raises(fn, pattern, description, ...)
+    options.nargs("check.raises", 3, fn, pattern, description, ...)
     if type(fn) ~= "function" then
-      error("check.raises: expected a function, got " .. type(fn), 2)
+      error("check.raises: argument 1 (fn) must be a function, got " .. type(fn), 0)
     end
+    options.value(pattern, "check.raises", nil, "argument 2 (pattern)", PATTERN)
+    options.value(description, "check.raises", nil, "argument 3 (description)", DESCRIPTION)
+    description = description or where(2)
     local ok, err = pcall(fn)
     if ok then return record(false, description, "no error raised") end
     local message = check.message_of(err)
@@ -278,7 +288,8 @@ function check.bind(runner)
   end
 
   -- Passes when at least one reply came back.
-  function c.reachable(ns, target, opts)
+  function c.reachable(ns, target, opts, ...)
+    options.nargs("check.reachable", 3, ns, target, opts, ...)
     return ping_checks("check.reachable", ns, target, opts, { count = 3, timeout = 2 },
       function(result, ping)
         if (result.received or 0) > 0 then return true, ": " .. replies(result) .. average(result) end
@@ -289,7 +300,8 @@ function check.bind(runner)
   -- Passes when no reply came back within the timeout. An error that says
   -- there is no way there ("Network is unreachable") is no reply too, and
   -- is shown; any other error (a bad socket, no buffers) fails the check.
-  function c.unreachable(ns, target, opts)
+  function c.unreachable(ns, target, opts, ...)
+    options.nargs("check.unreachable", 3, ns, target, opts, ...)
     return ping_checks("check.unreachable", ns, target, opts, { count = 1, timeout = 1 },
       function(result, ping)
         local tail = ": no reply within " .. seconds(ping.timeout)

@@ -28,10 +28,20 @@ local function network_of(net)
   return netns.check(net, "container start")
 end
 
+-- What container.start takes: its name is a shell word in the traced
+-- commands; hostname is checked by the core (container_start).
+local START = {
+  name = { type = "string", max = 64, object = true,
+           doc = "names the container (and its hostname unless hostname is given)" },
+  hostname = { type = "any", doc = "its hostname (the core checks it)" },
+  net = { type = "any", doc = "nil (a new namespace), a Netns, or a Container to share" },
+}
+
 -- Start a container process. opts: name (also its hostname unless
 -- hostname says otherwise), net (see network_of).
-function M.start(opts)
-  options.check(opts, "container start", { name = true, hostname = true, net = true })
+function M.start(opts, ...)
+  options.nargs("container start", 1, opts, ...)
+  opts = options.check(opts, "container start", START)
   local name = opts.name or "container"
   local joined = network_of(opts.net)
   local proc = core.container_start{ net = joined and joined.handle, hostname = opts.hostname or name }
@@ -48,14 +58,15 @@ function M.start(opts)
   if joined then command = joined:inside(command) end
   trace.command(string.format("%s & %s=$!", command, c.var))
   if not joined then -- replayed, the next command must not run before unshare has
-    trace.command(string.format('until [ "$(readlink /proc/$%s/ns/net)" != "$(readlink /proc/self/ns/net)" ]; do sleep 0.01; done',
-                                c.var))
+    trace.command(string.format('until [ "$(readlink /proc/$%s/ns/net)" != "$(readlink /proc/self/ns/net)" ]; ' ..
+                                "do sleep 0.01; done", c.var))
   end
   return c
 end
 
 -- ls -l /proc/PID/ns: {net = "net:[4026532133]", uts = ..., ...}
-function Container:ns()
+function Container:ns(...)
+  options.nargs("container ns", 0, ...)
   local links = {}
   for _, kind in ipairs{ "cgroup", "ipc", "mnt", "net", "pid", "user", "uts" } do
     links[kind] = core.readlink(string.format("/proc/%d/ns/%s", self.pid, kind))
@@ -65,7 +76,11 @@ end
 
 -- docker exec: a command in all of the container's namespaces (net, uts,
 -- ipc), as `nsenter -t PID -n -u -i CMD` runs it.
-function Container:exec(cmd, opts)
+local EXEC = options.from_core("netns exec", { pid = true })
+
+function Container:exec(cmd, opts, ...)
+  options.nargs("container exec", 2, cmd, opts, ...)
+  options.check(opts, "container exec", EXEC, self.name)
   local argv = cmd
   if type(cmd) == "string" then argv = { "sh", "-c", cmd } end
   local merged = { pid = self.pid }
@@ -75,11 +90,15 @@ function Container:exec(cmd, opts)
   return result
 end
 
-function Container:running() return self.proc:running() end
+function Container:running(...)
+  options.nargs("container running", 0, ...)
+  return self.proc:running()
+end
 
 -- kill PID: the process ends; a network namespace nobody else holds goes
 -- with it, and with it the veth end inside.
-function Container:stop()
+function Container:stop(...)
+  options.nargs("container stop", 0, ...)
   self.netns:close()
   self.proc:stop()
   trace.command(string.format("kill $%s", self.var))

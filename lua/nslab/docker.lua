@@ -20,6 +20,7 @@ local netns = require("nslab.netns")
 local container = require("nslab.container")
 local firewall = require("nslab.docker_firewall")
 local options = require("nslab.options")
+local core = require("nslab.core")
 
 local Daemon = {}
 Daemon.__index = Daemon
@@ -34,7 +35,7 @@ local M = { Daemon = Daemon }
 
 -- docker exec NAME CMD
 function DockerContainer:exec(cmd, opts)
-  if self.state ~= "running" then error(string.format("docker exec: container %s is not running", self.name), 2) end
+  if self.state ~= "running" then error(string.format("docker exec: container %s is not running", self.name), 0) end
   return self.proc:exec(cmd, opts)
 end
 
@@ -51,14 +52,34 @@ local function random_hex(chars)
   return (bytes:gsub(".", function(b) return ("%02x"):format(b:byte()) end)):sub(1, chars)
 end
 
+-- Docker's rule for container and network names.
+local NAME = { type = "string", max = 64, required = true }
+local NAME_CHARS = "[a-zA-Z0-9][a-zA-Z0-9_.-]"
+
+local function check_name(op, what, name, label)
+  options.value(name, op, nil, label or "argument 1 (name)", NAME)
+  if not name:match("^[%w][%w_.-]*$") then
+    error(string.format('%s: invalid %s name "%s", only %s are allowed', op, what, name, NAME_CHARS), 0)
+  end
+  return name
+end
+
+-- "A.B.C.D" as a number, nil when it is not one (an octet over 255, a
+-- leading zero that inet_aton would read as octal, a missing part).
+local function ipv4_parse(text)
+  local parts = { text:match("^(%d+)%.(%d+)%.(%d+)%.(%d+)$") }
+  if #parts ~= 4 then return nil end
+  local n = 0
+  for _, p in ipairs(parts) do
+    if #p > 3 or (#p > 1 and p:sub(1, 1) == "0") or tonumber(p) > 255 then return nil end
+    n = n * 256 + tonumber(p)
+  end
+  return n
+end
+
 local function ipv4_bytes(text)
   local a, b, c, d = text:match("^(%d+)%.(%d+)%.(%d+)%.(%d+)$")
   return { tonumber(a), tonumber(b), tonumber(c), tonumber(d) }
-end
-
-local function ipv4_number(text)
-  local b = ipv4_bytes(text)
-  return ((b[1] * 256 + b[2]) * 256 + b[3]) * 256 + b[4]
 end
 
 local function ipv4_text(n)
@@ -71,16 +92,40 @@ function M.mac_of(ip)
   return string.format("02:42:%02x:%02x:%02x:%02x", b[1], b[2], b[3], b[4])
 end
 
-local function parse_subnet(subnet)
-  local base, plen = subnet:match("^(%d+%.%d+%.%d+%.%d+)/(%d+)$")
+local function mask_of(plen) return (0xffffffff << (32 - plen)) & 0xffffffff end
+
+-- "A.B.C.D/N": its network number and prefix length. The address must be
+-- the network's own (Docker: "it should be 172.18.0.0/16"), and the prefix
+-- leave room for a gateway and a container (8..30).
+local function parse_subnet(op, subnet)
+  local text, plen = subnet:match("^([%d.]+)/(%d%d?)$")
+  local base = text and ipv4_parse(text)
   plen = tonumber(plen)
-  local valid = base and plen >= 8 and plen <= 30
-  for octet in (base or ""):gmatch("%d+") do valid = valid and tonumber(octet) <= 255 end
-  if not valid then
-    error(string.format('docker network create: invalid subnet "%s"', subnet), 3)
+  if not base or plen < 8 or plen > 30 then
+    error(string.format('%s: invalid subnet "%s" (A.B.C.D/8..30)', op, subnet), 0)
   end
-  local mask = (0xffffffff << (32 - plen)) & 0xffffffff
-  return ipv4_number(base) & mask, plen
+  local mask = mask_of(plen)
+  if base & mask ~= base then
+    error(string.format("%s: invalid subnet %s: it should be %s/%d", op, subnet, ipv4_text(base & mask), plen), 0)
+  end
+  return base, plen
+end
+
+-- The gateway of a subnet: inside it, neither its network nor its
+-- broadcast address. Default: the first address.
+local function parse_gateway(op, gateway, base, plen)
+  if gateway == nil then return ipv4_text(base + 1) end
+  local gw = ipv4_parse(gateway)
+  if not gw then error(string.format('%s: invalid gateway "%s" (an IPv4 address)', op, gateway), 0) end
+  local mask = mask_of(plen)
+  local subnet = ipv4_text(base) .. "/" .. plen
+  if gw & mask ~= base then
+    error(string.format("%s: no matching subnet for gateway %s (it is not in %s)", op, gateway, subnet), 0)
+  end
+  if gw == base or gw == base | (~mask & 0xffffffff) then
+    error(string.format("%s: gateway %s is the network or broadcast address of %s", op, gateway, subnet), 0)
+  end
+  return ipv4_text(gw)
 end
 
 local function now()
@@ -89,29 +134,37 @@ end
 
 ---------------------------------------------------------------- networks
 
--- A bridge network: its Linux bridge, addressed with the gateway, up.
+-- A bridge network: its Linux bridge, addressed with the gateway, up, and
+-- its firewall rules. Everything is checked before anything is made, and
+-- what was made is undone when a later step fails: the bridge goes (its
+-- address and route with it); the rules are one batch, all or nothing.
 function Daemon:add_bridge_network(name, subnet, gateway, bridge_name, opts)
-  local base, plen = parse_subnet(subnet)
+  local op = "docker network create " .. name
+  local base, plen = parse_subnet(op, subnet)
+  gateway = parse_gateway(op, gateway, base, plen)
   for _, other in pairs(self.networks) do
     if other.base then
-      local shorter = math.min(plen, other.plen)
-      local mask = (0xffffffff << (32 - shorter)) & 0xffffffff
+      local mask = mask_of(math.min(plen, other.plen))
       if base & mask == other.base & mask then
-        error(string.format("docker network create: Pool overlaps with other one on this address space (%s)",
-                            other.name), 3)
+        error(string.format("%s: Pool overlaps with other one on this address space (%s)", op, other.name), 0)
       end
     end
   end
-  gateway = gateway or ipv4_text(base + 1)
   local id = random_hex(64)
   bridge_name = bridge_name or ("br-" .. id:sub(1, 12))
-  local br = self.host:bridge(bridge_name, { stp = false })
-  br:addr_add(gateway .. "/" .. plen, { broadcast = true })
-  br:up()
   local net = { name = name, id = id, driver = "bridge", created = now(),
                 subnet = ipv4_text(base) .. "/" .. plen, gateway = gateway, base = base,
-                plen = plen, bridge = br, bridge_name = bridge_name, options = opts or {}, used = {} }
-  self.firewall:add_network(net)
+                plen = plen, bridge_name = bridge_name, options = opts or {}, used = {} }
+  local ok, err = pcall(function()
+    net.bridge = self.host:bridge(bridge_name, { stp = false })
+    net.bridge:addr_add(gateway .. "/" .. plen, { broadcast = true })
+    net.bridge:up()
+    self.firewall:add_network(net)
+  end)
+  if not ok then
+    if net.bridge then pcall(net.bridge.delete, net.bridge) end
+    error(err, 0)
+  end
   self.networks[name] = net
   self.network_order[#self.network_order + 1] = name
   return net
@@ -133,7 +186,7 @@ local function allocate(net, owner)
       return ip
     end
   end
-  error(string.format("docker run: no free address left in network %s", net.name), 3)
+  error(string.format("docker run: no free address left in network %s", net.name), 0)
 end
 
 ---------------------------------------------------------------- the daemon
@@ -163,26 +216,39 @@ function M.new()
   return self
 end
 
+local NETWORK_CREATE = {
+  subnet = { type = "string", max = 18, required = true, doc = "A.B.C.D/N (--subnet)" },
+  gateway = { type = "string", max = 15, doc = "an address in the subnet (--gateway; default: the first)" },
+}
+
 -- docker network create NAME --subnet S [--gateway G]
-function Daemon:network_create(name, opts)
-  opts = options.check(opts or {}, "docker network create", { subnet = true, gateway = true })
+function Daemon:network_create(name, opts, ...)
+  options.nargs("docker network create", 2, name, opts, ...)
+  check_name("docker network create", "network", name)
+  opts = options.check(opts, "docker network create", NETWORK_CREATE, name)
   if self.networks[name] then
-    error(string.format("docker network create: network with name %s already exists", name), 2)
+    error(string.format("docker network create %s: network with name %s already exists", name, name), 0)
   end
-  if not opts.subnet then error("docker network create: a subnet is required (--subnet)", 2) end
   return self:add_bridge_network(name, opts.subnet, opts.gateway)
 end
 
 function Daemon:network(name)
   local net = self.networks[name]
-  if not net then error(string.format("docker: network %s not found", name), 3) end
+  if not net then error(string.format("docker: network %s not found", name), 0) end
   return net
 end
 
-function Daemon:container(name)
+-- The container called name (the only argument of command op).
+local function find(self, op, name, ...)
+  options.nargs(op, 1, name, ...)
+  options.value(name, op, nil, "argument 1 (name)", NAME)
   local c = self.containers[name]
-  if not c then error(string.format("docker: No such container: %s", name), 3) end
+  if not c then error(string.format("docker: No such container: %s", name), 0) end
   return c
+end
+
+function Daemon:container(name, ...)
+  return find(self, "docker container", name, ...)
 end
 
 -- Wire a running container into its network: what libnetwork does on start.
@@ -239,14 +305,14 @@ local function hostname_of(self, c)
     if f then f:close() end
     return name
   end
-  if c.mode == "container" then return hostname_of(self, self:container(c.joined)) end
+  if c.mode == "container" then return hostname_of(self, find(self, "docker container", c.joined)) end
   return c.id:sub(1, 12)
 end
 
 local function launch(self, c)
   local net
   if c.mode == "host" then net = self.host
-  elseif c.mode == "container" then net = self:container(c.joined).proc
+  elseif c.mode == "container" then net = find(self, "docker container", c.joined).proc
   end
   c.endpoint_id = random_hex(64)
   c.proc = container.start{ name = c.name, hostname = hostname_of(self, c), net = net }
@@ -265,12 +331,15 @@ end
 local function parse_ports(publish)
   if publish == nil then return {} end
   if type(publish) == "string" then publish = { publish } end
+  if type(publish) ~= "table" then
+    error("docker run: option 'publish' must be a string or an array of strings, got " .. type(publish), 0)
+  end
   local ports = {}
   for _, spec in ipairs(publish) do
     local h, c = tostring(spec):match("^(%d+):(%d+)$")
     h, c = tonumber(h), tonumber(c)
     if not h or h < 1 or h > 65535 or c < 1 or c > 65535 then
-      error(string.format('docker run: invalid publish "%s" (HOSTPORT:CONTAINERPORT)', tostring(spec)), 4)
+      error(string.format('docker run: invalid publish "%s" (HOSTPORT:CONTAINERPORT)', tostring(spec)), 0)
     end
     ports[#ports + 1] = { host = h, container = c }
   end
@@ -279,23 +348,38 @@ end
 
 -- docker run --name NAME [--network bridge|none|host|container:NAME|NET]
 -- [-p HOSTPORT:PORT]: opts name, network, hostname, publish.
-function Daemon:run(opts)
-  options.check(opts, "docker run", { name = true, network = true, hostname = true, publish = true })
+-- What container start takes as hostname, as the core declares it (there
+-- it names the object; here the container's name does).
+local HOSTNAME = {}
+for k, v in pairs(core.options()["container start"].hostname) do HOSTNAME[k] = v end
+HOSTNAME.object = nil
+
+local RUN = {
+  name = { type = "string", max = 64, object = true, doc = "--name (default: a random one)" },
+  network = { type = "string", max = 80, doc = "bridge (default), none, host, container:NAME or a network" },
+  hostname = HOSTNAME,
+  publish = { type = "any", doc = '"HOSTPORT:PORT" or an array of them (-p)' },
+}
+
+function Daemon:run(opts, ...)
+  options.nargs("docker run", 1, opts, ...)
+  opts = options.check(opts, "docker run", RUN)
+  if opts.name then check_name("docker run", "container", opts.name, "option 'name'") end
   local name = opts.name or ("c" .. random_hex(6))
   if self.containers[name] then
-    error(string.format('docker run: the container name "/%s" is already in use', name), 2)
+    error(string.format('docker run: the container name "/%s" is already in use', name), 0)
   end
   local network = opts.network or "bridge"
   local c = setmetatable({ name = name, id = random_hex(64), hostname = opts.hostname,
                            ports = parse_ports(opts.publish) }, DockerContainer)
   for _, p in ipairs(c.ports) do
     if self.published[p.host] then
-      error(string.format("docker run: Bind for 0.0.0.0:%d failed: port is already allocated", p.host), 2)
+      error(string.format("docker run: Bind for 0.0.0.0:%d failed: port is already allocated", p.host), 0)
     end
   end
   local joined = network:match("^container:(.+)$")
   if joined then
-    self:container(joined)
+    find(self, "docker run", joined)
     c.mode, c.joined, c.network = "container", joined, nil
   else
     c.network = self:network(network)
@@ -308,8 +392,8 @@ function Daemon:run(opts)
 end
 
 -- docker stop NAME
-function Daemon:stop(name)
-  local c = self:container(name)
+function Daemon:stop(name, ...)
+  local c = find(self, "docker stop", name, ...)
   if c.state ~= "running" then return c end
   disconnect(self, c)
   c.proc:stop()
@@ -319,18 +403,21 @@ end
 
 -- docker start NAME: a new process, wired again (the address may be the
 -- same one, when it is still free).
-function Daemon:start(name)
-  local c = self:container(name)
+function Daemon:start(name, ...)
+  local c = find(self, "docker start", name, ...)
   if c.state == "running" then return c end
   launch(self, c)
   return c
 end
 
 -- docker rm [-f] NAME
-function Daemon:rm(name, force)
-  local c = self:container(name)
+function Daemon:rm(name, force, ...)
+  options.nargs("docker rm", 2, name, force, ...)
+  options.value(force, "docker rm", name, "argument 2 (force)", { type = "boolean" })
+  local c = find(self, "docker rm", name)
   if c.state == "running" and not force then
-    error(string.format("docker rm: You cannot remove a running container %s. Stop the container before attempting removal or force remove", c.id), 2)
+    error(string.format("docker rm: You cannot remove a running container %s. " ..
+                        "Stop the container before attempting removal or force remove", c.id), 0)
   end
   self:stop(name)
   self.containers[name] = nil
@@ -340,18 +427,20 @@ function Daemon:rm(name, force)
 end
 
 -- docker exec NAME CMD
-function Daemon:exec(name, cmd, opts)
-  return self:container(name):exec(cmd, opts)
+function Daemon:exec(name, cmd, opts, ...)
+  options.nargs("docker exec", 3, name, cmd, opts, ...)
+  return find(self, "docker exec", name):exec(cmd, opts)
 end
 
 -- docker inspect --format '{{.State.Pid}}' NAME
-function Daemon:pid(name)
-  local c = self:container(name)
+function Daemon:pid(name, ...)
+  local c = find(self, "docker inspect", name, ...)
   return c.state == "running" and c.pid or 0
 end
 
 -- docker network ls: NETWORK ID, NAME, DRIVER, SCOPE
-function Daemon:network_ls()
+function Daemon:network_ls(...)
+  options.nargs("docker network ls", 0, ...)
   local rows = {}
   for _, name in ipairs(self.network_order) do
     local net = self.networks[name]
@@ -361,7 +450,9 @@ function Daemon:network_ls()
 end
 
 -- docker network inspect NAME, shaped like Docker's JSON (seed 001).
-function Daemon:network_inspect(name)
+function Daemon:network_inspect(name, ...)
+  options.nargs("docker network inspect", 1, name, ...)
+  options.value(name, "docker network inspect", nil, "argument 1 (name)", NAME)
   local net = self:network(name)
   local containers = {}
   for _, cname in ipairs(self.container_order) do

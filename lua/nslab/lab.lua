@@ -14,15 +14,16 @@
 local trace = require("nslab.trace")
 local term = require("nslab.term")
 local check = require("nslab.check")
+local options = require("nslab.options")
 
 local lab = {}
 
 local OPTIONS = {
-  color = true,      -- "auto" (default), "always" or "never"
-  writer = true,     -- where the lab's output goes (default io.stdout)
-  err_writer = true, -- where load errors go (default io.stderr)
-  globals = true,    -- the API table, or a function making it (specs)
-  traceback = true,  -- print a Lua traceback under an error
+  color = { type = "any", doc = '"auto" (default), "always" or "never" (term checks it)' },
+  writer = { type = "any", doc = "where the lab's output goes (default io.stdout)" },
+  err_writer = { type = "any", doc = "where load errors go (default io.stderr)" },
+  globals = { type = "any", doc = "the API table, or a function making it (specs)" },
+  traceback = { type = "boolean", doc = "print a Lua traceback under an error" },
 }
 
 -- An error raised inside a step, tagged with the step's text so the report
@@ -50,17 +51,10 @@ local function as_writer(w)
 end
 
 local function check_options(opts)
-  if opts == nil then return {} end
-  if type(opts) ~= "table" then
-    error("lab: options must be a table, got " .. type(opts), 0)
-  end
-  for k in pairs(opts) do
-    if not OPTIONS[k] then
-      error(string.format("lab: invalid option %q", tostring(k)), 0)
-    end
-  end
-  return opts
+  return options.check(opts, "lab", OPTIONS)
 end
+
+local TEXT = { type = "string", min = 0, max = 65536 }
 
 local Runner = {}
 Runner.__index = Runner
@@ -126,12 +120,13 @@ end
 -- step(text) prints a step; step(text, fn) also runs fn and returns its
 -- results. An error inside fn leaves the step tagged with its text.
 function Runner:step(text, fn)
+  if type(text) ~= "number" then options.value(text, "step", nil, "argument 1 (text)", TEXT) end
+  if fn ~= nil and type(fn) ~= "function" then
+    error("step: argument 2 (fn) must be a function, got " .. type(fn), 0)
+  end
   text = tostring(text)
   self:line("* " .. text)
   if fn == nil then return end
-  if type(fn) ~= "function" then
-    error("step: expected a function, got " .. type(fn), 2)
-  end
   local results = table.pack(xpcall(fn, function(err)
     return step_error(text, err, 3)
   end))
@@ -203,9 +198,18 @@ function Runner:environment(path, args)
   if env == nil then env = require("nslab").globals() end
   fall_back_to_globals(env)
   local api_show = rawget(env, "show")
-  env.lab = function(title) self:title(title) end
-  env.section = function(text) self:section(text) end
-  env.step = function(text, fn) return self:step(text, fn) end
+  env.lab = function(title, ...)
+    options.nargs("lab", 1, title, ...)
+    self:title(title)
+  end
+  env.section = function(text, ...)
+    options.nargs("section", 1, text, ...)
+    self:section(text)
+  end
+  env.step = function(text, fn, ...)
+    options.nargs("step", 2, text, fn, ...)
+    return self:step(text, fn)
+  end
   env.show = function(...) return self:show(api_show, ...) end
   env.check = check.bind({
     record = function(...) return self:record(...) end,
