@@ -492,7 +492,7 @@ describe("nft core", function()
     assert.equal(1, #a.chains)
     assert.equal(3, #ns:nft_list().chains)
     assert.has_error(function() ns:nft_list("ipx") end,
-      'nft list: argument 2 (family) must be one of ip, ip6, inet or bridge, got "ipx"')
+      'nft list: argument 1 (family) must be one of ip, ip6, inet or bridge, got "ipx"')
   end)
 
   it("reads a rule it has no words for as unknown", function()
@@ -597,19 +597,19 @@ describe("nft core", function()
       ns:nft_apply({ add_table("ip", string.rep("n", 255)) })
       assert.equal(255, #ns:nft_list("ip", string.rep("n", 255)).tables[1].name)
       assert.has_error(function() ns:nft_list("ip", string.rep("n", 4096)) end,
-        "nft list: argument 3 (table) must be a string of 1..255 bytes without NUL, got a string of 4096 bytes")
+        "nft list: argument 2 (table) must be a string of 1..255 bytes without NUL, got a string of 4096 bytes")
       assert.has_error(function() ns:nft_list("ip", "") end,
-        'nft list: argument 3 (table) must be a string of 1..255 bytes without NUL, got ""')
+        'nft list: argument 2 (table) must be a string of 1..255 bytes without NUL, got ""')
       assert.equal(2, #ns:nft_list().tables)
     end)
 
     it("bad arguments name the operation", function()
-      assert.has_error(function() ns:nft_apply(nil) end, "nft apply: argument 2 (ops) must be a table, got nil")
-      assert.has_error(function() ns:nft_apply({}, 1) end, "nft apply: too many arguments (3 given, at most 2)")
+      assert.has_error(function() ns:nft_apply(nil) end, "nft apply: argument 1 (ops) must be a table, got nil")
+      assert.has_error(function() ns:nft_apply({}, 1) end, "nft apply: too many arguments (2 given, at most 1)")
       assert.has_error(function() ns:nft_apply({ 5 }) end, "nft: op 1: expected a table, got number")
-      assert.has_error(function() ns:nft_list("ip", "nat", 3) end, "nft list: too many arguments (4 given, at most 3)")
+      assert.has_error(function() ns:nft_list("ip", "nat", 3) end, "nft list: too many arguments (3 given, at most 2)")
       assert.has_error(function() ns:nft_list(5) end,
-        "nft list: argument 2 (family) must be one of ip, ip6, inet or bridge, got 5")
+        "nft list: argument 1 (family) must be one of ip, ip6, inet or bridge, got 5")
       assert.has_error(function() core.nft_rule("ip", { { "accept" } }, 1, 2) end,
         "nft rule: too many arguments (4 given, at most 3)")
       assert.has_error(function() core.nft_rule(nil, {}) end,

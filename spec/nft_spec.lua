@@ -182,7 +182,7 @@ describe("nft", function()
       "nft rule: a chain is required (from table:chain or batch:chain), got nil")
     assert.has_error(function() t:chain("c", 5) end, "nft chain c: options must be a table, got 5")
     assert.has_error(function() host.handle:nft_list("ip", string.rep("x", 4096)) end,
-      "nft list: argument 3 (table) must be a string of 1..255 bytes without NUL, got a string of 4096 bytes")
+      "nft list: argument 2 (table) must be a string of 1..255 bytes without NUL, got a string of 4096 bytes")
     assert.same(before, ruleset_json(host))
     local c = t:chain("c")
     assert.has_error(function() c:rule{ { "jump", chain = huge } } end,
