@@ -33,7 +33,7 @@
 
 /* The namespace's nf_tables socket, opened on first use while the thread
  * is briefly inside the namespace (see nl.h). */
-static struct nl *lnetns_nft(lua_State *L, struct lnetns *ns) {
+static struct nl *lnetns_nft (lua_State *L, struct lnetns *ns) {
   struct err e;
   if (!ns->nft.sock && nl_open(&ns->nft, NETLINK_NETFILTER, ns->fd, &e) < 0)
     lnslab_fail(L, "nft: netlink open", ns->name, &e);
@@ -52,43 +52,85 @@ static struct nl *lnetns_nft(lua_State *L, struct lnetns *ns) {
 /* The names of the rows, for LOPT_CHOICE (filled by lnft_init). */
 static const char *key_names[NFTK_COUNT + 1];
 static const char *const verbs[] = {"add", "insert", "delete", "flush", NULL};
-static const char *const objects[] = {"table", "chain", "rule", "ruleset", NULL};
+static const char *const objects[] = {"table", "chain", "rule", "ruleset",
+                                      NULL};
 static const char *const match_ops[] = {"==", "!=", NULL};
 
-#define OPT_VERB {"op", LOPT_CHOICE, 0, 0, verbs, NULL, LOPT_REQUIRED, "add, insert, delete or flush"}
-#define OPT_OBJECT {"object", LOPT_CHOICE, 0, 0, objects, NULL, LOPT_REQUIRED, "table, chain, rule or ruleset"}
-#define OPT_FAMILY {"family", LOPT_CHOICE, 0, 0, nft_family_names, NULL, 0, "the table's family (default ip)"}
-#define OPT_TABLE {"table", LOPT_STR, 0, NFT_NAME_MAX, NULL, NULL, LOPT_REQUIRED, "table name"}
-#define OPT_CHAIN {"chain", LOPT_STR, 0, NFT_NAME_MAX, NULL, NULL, LOPT_REQUIRED, "chain name"}
+#define OPT_VERB                                                               \
+  {                                                                            \
+    "op", LOPT_CHOICE, 0, 0, verbs, NULL, LOPT_REQUIRED,                       \
+        "add, insert, delete or flush"                                         \
+  }
+#define OPT_OBJECT                                                             \
+  {                                                                            \
+    "object", LOPT_CHOICE, 0, 0, objects, NULL, LOPT_REQUIRED,                 \
+        "table, chain, rule or ruleset"                                        \
+  }
+#define OPT_FAMILY                                                             \
+  {                                                                            \
+    "family", LOPT_CHOICE, 0, 0, nft_family_names, NULL, 0,                    \
+        "the table's family (default ip)"                                      \
+  }
+#define OPT_TABLE                                                              \
+  {                                                                            \
+    "table", LOPT_STR, 0, NFT_NAME_MAX, NULL, NULL, LOPT_REQUIRED,             \
+        "table name"                                                           \
+  }
+#define OPT_CHAIN                                                              \
+  {                                                                            \
+    "chain", LOPT_STR, 0, NFT_NAME_MAX, NULL, NULL, LOPT_REQUIRED,             \
+        "chain name"                                                           \
+  }
 
-static const struct lopt table_spec[] = {OPT_VERB, OPT_OBJECT, OPT_FAMILY, OPT_TABLE, {NULL}};
+static const struct lopt table_spec[] = {
+    OPT_VERB, OPT_OBJECT, OPT_FAMILY, OPT_TABLE, {NULL}};
 static const struct lopt chain_add_spec[] = {
-    OPT_VERB, OPT_OBJECT, OPT_FAMILY, OPT_TABLE, OPT_CHAIN,
-    {"type", LOPT_CHOICE, 0, 0, nft_chain_types, NULL, 0, "base chain type (default filter)"},
+    OPT_VERB,
+    OPT_OBJECT,
+    OPT_FAMILY,
+    OPT_TABLE,
+    OPT_CHAIN,
+    {"type", LOPT_CHOICE, 0, 0, nft_chain_types, NULL, 0,
+     "base chain type (default filter)"},
     {"hook", LOPT_CHOICE, 0, 0, nft_hook_names, NULL, 0, "a base chain's hook"},
-    {"priority", LOPT_INT, INT32_MIN, INT32_MAX, NULL, NULL, 0, "a base chain's priority"},
-    {"policy", LOPT_CHOICE, 0, 0, nft_policies, NULL, 0, "a base chain's policy"},
+    {"priority", LOPT_INT, INT32_MIN, INT32_MAX, NULL, NULL, 0,
+     "a base chain's priority"},
+    {"policy", LOPT_CHOICE, 0, 0, nft_policies, NULL, 0,
+     "a base chain's policy"},
     {NULL}};
-static const struct lopt chain_spec[] = {OPT_VERB, OPT_OBJECT, OPT_FAMILY, OPT_TABLE, OPT_CHAIN,
-                                         {NULL}};
+static const struct lopt chain_spec[] = {OPT_VERB,  OPT_OBJECT, OPT_FAMILY,
+                                         OPT_TABLE, OPT_CHAIN,  {NULL}};
 static const struct lopt rule_add_spec[] = {
-    OPT_VERB, OPT_OBJECT, OPT_FAMILY, OPT_TABLE, OPT_CHAIN,
+    OPT_VERB,
+    OPT_OBJECT,
+    OPT_FAMILY,
+    OPT_TABLE,
+    OPT_CHAIN,
     {"exprs", LOPT_TABLE, 0, 0, NULL, NULL, LOPT_REQUIRED,
      "the rule: an array of {\"match\", key=, op=, value=} and statements"},
-    {"handle", LOPT_INT, 1, MAX_INT53, NULL, NULL, 0, "add after / insert before this rule"},
+    {"handle", LOPT_INT, 1, MAX_INT53, NULL, NULL, 0,
+     "add after / insert before this rule"},
     {NULL}};
 static const struct lopt rule_delete_spec[] = {
-    OPT_VERB, OPT_OBJECT, OPT_FAMILY, OPT_TABLE, OPT_CHAIN,
-    {"handle", LOPT_INT, 1, MAX_INT53, NULL, NULL, LOPT_REQUIRED, "the rule's handle"},
+    OPT_VERB,
+    OPT_OBJECT,
+    OPT_FAMILY,
+    OPT_TABLE,
+    OPT_CHAIN,
+    {"handle", LOPT_INT, 1, MAX_INT53, NULL, NULL, LOPT_REQUIRED,
+     "the rule's handle"},
     {NULL}};
-static const struct lopt ruleset_spec[] = {
-    OPT_VERB, OPT_OBJECT,
-    {"family", LOPT_CHOICE, 0, 0, nft_family_names, NULL, 0, "only this family (default all)"},
-    {NULL}};
+static const struct lopt ruleset_spec[] = {OPT_VERB,
+                                           OPT_OBJECT,
+                                           {"family", LOPT_CHOICE, 0, 0,
+                                            nft_family_names, NULL, 0,
+                                            "only this family (default all)"},
+                                           {NULL}};
 
 /* The fields of each statement, as nft_stmts names them. */
 static const struct lopt match_spec[] = {
-    {"key", LOPT_CHOICE, 0, 0, key_names, NULL, LOPT_REQUIRED, "what the match looks at"},
+    {"key", LOPT_CHOICE, 0, 0, key_names, NULL, LOPT_REQUIRED,
+     "what the match looks at"},
     {"op", LOPT_CHOICE, 0, 0, match_ops, NULL, 0, "== (the default) or !="},
     {"value", LOPT_ANY, 0, 0, NULL, NULL, LOPT_REQUIRED,
      "what it is compared with, as the key's type says (core.nft_vocabulary())"},
@@ -97,33 +139,52 @@ static const struct lopt counter_spec[] = {
     {"packets", LOPT_INT, 0, MAX_INT53, NULL, NULL, 0, "start value"},
     {"bytes", LOPT_INT, 0, MAX_INT53, NULL, NULL, 0, "start value"},
     {NULL}};
-static const struct lopt chain_target_spec[] = {
-    {"chain", LOPT_STR, 0, NFT_NAME_MAX, NULL, NULL, LOPT_REQUIRED, "the chain"}, {NULL}};
+static const struct lopt chain_target_spec[] = {{"chain", LOPT_STR, 0,
+                                                 NFT_NAME_MAX, NULL, NULL,
+                                                 LOPT_REQUIRED, "the chain"},
+                                                {NULL}};
 static const struct lopt nat_spec[] = {
-    {"addr", LOPT_STR, 0, IPADDR_TEXT_MAX, NULL, NULL, LOPT_REQUIRED, "the address to map to"},
+    {"addr", LOPT_STR, 0, IPADDR_TEXT_MAX, NULL, NULL, LOPT_REQUIRED,
+     "the address to map to"},
     {"port", LOPT_INT, 1, 65535, NULL, NULL, 0, "the port to map to"},
     {NULL}};
-static const struct lopt log_spec[] = {
-    {"prefix", LOPT_STR, 0, NFT_LOG_PREFIX_MAX, NULL, NULL, LOPT_EMPTY, "text before each line"},
-    {NULL}};
+static const struct lopt log_spec[] = {{"prefix", LOPT_STR, 0,
+                                        NFT_LOG_PREFIX_MAX, NULL, NULL,
+                                        LOPT_EMPTY, "text before each line"},
+                                       {NULL}};
 static const struct lopt no_spec[] = {{NULL}};
 
 /* By enum nft_item_kind. */
 static const struct lopt *const stmt_specs[NFTI_KIND_COUNT] = {
-    [NFTI_MATCH] = match_spec,    [NFTI_COUNTER] = counter_spec, [NFTI_ACCEPT] = no_spec,
-    [NFTI_DROP] = no_spec,        [NFTI_REJECT] = no_spec,       [NFTI_RETURN] = no_spec,
-    [NFTI_JUMP] = chain_target_spec, [NFTI_GOTO] = chain_target_spec,
-    [NFTI_MASQUERADE] = no_spec,  [NFTI_SNAT] = nat_spec,        [NFTI_DNAT] = nat_spec,
-    [NFTI_LOG] = log_spec,        [NFTI_UNKNOWN] = NULL};
+    [NFTI_MATCH] = match_spec,
+    [NFTI_COUNTER] = counter_spec,
+    [NFTI_ACCEPT] = no_spec,
+    [NFTI_DROP] = no_spec,
+    [NFTI_REJECT] = no_spec,
+    [NFTI_RETURN] = no_spec,
+    [NFTI_JUMP] = chain_target_spec,
+    [NFTI_GOTO] = chain_target_spec,
+    [NFTI_MASQUERADE] = no_spec,
+    [NFTI_SNAT] = nat_spec,
+    [NFTI_DNAT] = nat_spec,
+    [NFTI_LOG] = log_spec,
+    [NFTI_UNKNOWN] = NULL};
 
 static const struct lopt_set option_sets[] = {
-    {"nft table", table_spec},          {"nft add chain", chain_add_spec},
-    {"nft chain", chain_spec},          {"nft add rule", rule_add_spec},
-    {"nft delete rule", rule_delete_spec}, {"nft ruleset", ruleset_spec},
-    {"nft rule match", match_spec},     {"nft rule counter", counter_spec},
-    {"nft rule jump", chain_target_spec}, {"nft rule goto", chain_target_spec},
-    {"nft rule snat", nat_spec},        {"nft rule dnat", nat_spec},
-    {"nft rule log", log_spec},         {NULL, NULL}};
+    {"nft table", table_spec},
+    {"nft add chain", chain_add_spec},
+    {"nft chain", chain_spec},
+    {"nft add rule", rule_add_spec},
+    {"nft delete rule", rule_delete_spec},
+    {"nft ruleset", ruleset_spec},
+    {"nft rule match", match_spec},
+    {"nft rule counter", counter_spec},
+    {"nft rule jump", chain_target_spec},
+    {"nft rule goto", chain_target_spec},
+    {"nft rule snat", nat_spec},
+    {"nft rule dnat", nat_spec},
+    {"nft rule log", log_spec},
+    {NULL, NULL}};
 
 /* }====================================================== */
 
@@ -135,7 +196,7 @@ static const struct lopt_set option_sets[] = {
 
 /* A value as an error shows it: a string in quotes (control bytes as
  * \n, \xHH; cut at 64 bytes), else as it is. */
-static const char *token(lua_State *L, int idx) {
+static const char *token (lua_State *L, int idx) {
   size_t len;
   if (lua_type(L, idx) != LUA_TSTRING) return luaL_tolstring(L, idx, NULL);
   const char *s = lua_tolstring(L, idx, &len);
@@ -145,11 +206,13 @@ static const char *token(lua_State *L, int idx) {
   for (size_t i = 0; i < len && i < 64; i++) {
     unsigned char c = (unsigned char)s[i];
     char esc[8];
-    if (c == '\n') luaL_addstring(&b, "\\n");
+    if (c == '\n')
+      luaL_addstring(&b, "\\n");
     else if (c < ' ' || c == 0x7f) {
       snprintf(esc, sizeof esc, "\\x%02x", c);
       luaL_addstring(&b, esc);
-    } else luaL_addchar(&b, (char)c);
+    } else
+      luaL_addchar(&b, (char)c);
   }
   luaL_addstring(&b, len > 64 ? "\"..." : "\"");
   luaL_pushresult(&b);
@@ -157,10 +220,12 @@ static const char *token(lua_State *L, int idx) {
 }
 
 /* The string value at v, or an error in the words of the key. */
-static const char *value_str(lua_State *L, int v, const char *key, const char *what) {
+static const char *value_str (lua_State *L, int v, const char *key,
+                              const char *what) {
   size_t len;
-  if (lua_type(L, v) != LUA_TSTRING) lnslab_raise(L, RULE " %s: value must be %s, got %s",
-                                                 key, what, token(L, v));
+  if (lua_type(L, v) != LUA_TSTRING)
+    lnslab_raise(L, RULE " %s: value must be %s, got %s", key, what,
+                 token(L, v));
   const char *s = lua_tolstring(L, v, &len);
   if (strlen(s) != len) lnslab_raise(L, RULE " %s: value has a NUL byte", key);
   return s;
@@ -168,21 +233,27 @@ static const char *value_str(lua_State *L, int v, const char *key, const char *w
 
 /* iifname/oifname "eth0", or "eth*" for every name starting "eth": a
  * name the kernel could give a device. */
-static void check_ifname(lua_State *L, int v, struct nft_item *it, const char *key) {
+static void check_ifname (lua_State *L, int v, struct nft_item *it,
+                          const char *key) {
   const char *name = value_str(L, v, key, "an interface name");
   size_t len = strlen(name);
   if (len && name[len - 1] == '*') len--;
-  if (len == 0) lnslab_raise(L, RULE ": %s \"%s\": empty interface name", key, name);
+  if (len == 0)
+    lnslab_raise(L, RULE ": %s \"%s\": empty interface name", key, name);
   if (len > IFNAMSIZ - 1)
-    lnslab_raise(L, RULE ": %s \"%s\": interface name longer than %d bytes", key, name,
-                 IFNAMSIZ - 1);
+    lnslab_raise(L, RULE ": %s \"%s\": interface name longer than %d bytes",
+                 key, name, IFNAMSIZ - 1);
   if (!nft_ifname_ok(name, len))
-    lnslab_raise(L, RULE ": %s %s: not an interface name (printable, no '/', ':', '\"', '*' or spaces)",
-                 key, token(L, v));
+    lnslab_raise(
+        L,
+        RULE
+        ": %s %s: not an interface name (printable, no '/', ':', '\"', '*' or spaces)",
+        key, token(L, v));
   memcpy(it->text, name, strlen(name) + 1);
 }
 
-static void check_addr(lua_State *L, int v, struct nft_item *it, const char *key) {
+static void check_addr (lua_State *L, int v, struct nft_item *it,
+                        const char *key) {
   struct err e;
   int family = nft_keys[it->key].net == NFPROTO_IPV6 ? AF_INET6 : AF_INET;
   const char *version = family == AF_INET ? "IPv4" : "IPv6";
@@ -193,36 +264,42 @@ static void check_addr(lua_State *L, int v, struct nft_item *it, const char *key
 }
 
 /* A protocol by the name nft knows (/etc/protocols) or a number. */
-static unsigned check_proto(lua_State *L, int v, const char *key) {
+static unsigned check_proto (lua_State *L, int v, const char *key) {
   lua_Integer n;
   if (lua_type(L, v) == LUA_TSTRING) {
     int p = nft_proto_value(lua_tostring(L, v));
     if (p >= 0) return (unsigned)p;
-  } else if (lua_isinteger(L, v) && (n = lua_tointeger(L, v)) >= 0 && n <= 255) {
+  } else if (lua_isinteger(L, v) && (n = lua_tointeger(L, v)) >= 0 &&
+             n <= 255) {
     return (unsigned)n;
   }
   return (unsigned)lnslab_raise(
-      L, RULE ": %s %s: not a protocol (tcp, udp, icmp, icmpv6, a name of /etc/protocols or 0..255)",
+      L,
+      RULE
+      ": %s %s: not a protocol (tcp, udp, icmp, icmpv6, a name of /etc/protocols or 0..255)",
       key, token(L, v));
 }
 
-static unsigned check_port(lua_State *L, int v, const char *key) {
+static unsigned check_port (lua_State *L, int v, const char *key) {
   lua_Integer n = lua_isinteger(L, v) ? lua_tointeger(L, v) : -1;
-  if (n < 0 || n > 65535) lnslab_raise(L, RULE ": %s %s: not a port (0..65535)", key, token(L, v));
+  if (n < 0 || n > 65535)
+    lnslab_raise(L, RULE ": %s %s: not a port (0..65535)", key, token(L, v));
   return (unsigned)n;
 }
 
-static unsigned ct_bit(lua_State *L, int v) {
+static unsigned ct_bit (lua_State *L, int v) {
   int bit = lua_type(L, v) == LUA_TSTRING ? nft_ct_bit(lua_tostring(L, v)) : 0;
   if (!bit)
-    lnslab_raise(L, RULE ": ct state %s: not a conntrack state "
-                 "(new, established, related, invalid, untracked)", token(L, v));
+    lnslab_raise(L,
+                 RULE ": ct state %s: not a conntrack state "
+                      "(new, established, related, invalid, untracked)",
+                 token(L, v));
   return (unsigned)bit;
 }
 
 /* ct state: an array of states ("==" any of them) or one state; each
  * once. */
-static unsigned check_ct_state(lua_State *L, int v, int neq) {
+static unsigned check_ct_state (lua_State *L, int v, int neq) {
   unsigned bits = 0;
   lua_Integer n;
   if (lua_type(L, v) == LUA_TSTRING) return ct_bit(L, v);
@@ -231,7 +308,9 @@ static unsigned check_ct_state(lua_State *L, int v, int neq) {
   for (lua_Integer i = 1; i <= n; i++) {
     lua_rawgeti(L, v, i);
     unsigned bit = ct_bit(L, lua_gettop(L));
-    if (bits & bit) lnslab_raise(L, RULE ": ct state \"%s\" given twice", lua_tostring(L, -1));
+    if (bits & bit)
+      lnslab_raise(L, RULE ": ct state \"%s\" given twice",
+                   lua_tostring(L, -1));
     bits |= bit;
     lua_pop(L, 1);
   }
@@ -240,17 +319,20 @@ static unsigned check_ct_state(lua_State *L, int v, int neq) {
 }
 
 /* fib daddr type: a route type by the name nft gives it. */
-static unsigned check_fib_type(lua_State *L, int v, const char *key) {
+static unsigned check_fib_type (lua_State *L, int v, const char *key) {
   if (lua_type(L, v) == LUA_TSTRING)
     for (unsigned i = 0; i < NFT_FIB_TYPE_COUNT; i++)
       if (!strcmp(nft_fib_types[i], lua_tostring(L, v))) return i;
   return (unsigned)lnslab_raise(
-      L, RULE ": %s %s: not an address type (unicast, local, broadcast, anycast, multicast, "
-         "blackhole, unreachable, prohibit or unspec)", key, token(L, v));
+      L,
+      RULE
+      ": %s %s: not an address type (unicast, local, broadcast, anycast, multicast, "
+      "blackhole, unreachable, prohibit or unspec)",
+      key, token(L, v));
 }
 
 /* The value at v of a match, by the type of its key's row. */
-static void check_value(lua_State *L, int v, struct nft_item *it) {
+static void check_value (lua_State *L, int v, struct nft_item *it) {
   const char *key = nft_keys[it->key].name;
   switch (nft_keys[it->key].type) {
   case NFTT_IFNAME: check_ifname(L, v, it, key); break;
@@ -265,26 +347,30 @@ static void check_value(lua_State *L, int v, struct nft_item *it) {
 
 /* snat/dnat to addr[:port]: an address of the table's family (either in
  * inet). */
-static void check_nat(lua_State *L, int family, const struct lopt_val *f,
-                      struct nft_item *it) {
+static void check_nat (lua_State *L, int family, const struct lopt_val *f,
+                       struct nft_item *it) {
   const char *kind = nft_stmts[it->kind].name;
-  const char *want = family == NFPROTO_IPV6 ? "IPv6" : family == NFPROTO_INET
-                                                   ? "IPv4 or IPv6" : "IPv4";
+  const char *want = family == NFPROTO_IPV6   ? "IPv6"
+                     : family == NFPROTO_INET ? "IPv4 or IPv6"
+                                              : "IPv4";
   struct err e;
   if (ipaddr_parse(f[0].s, &it->addr, &e) < 0 || it->addr.prefixlen >= 0 ||
-      (family == NFPROTO_IPV6 ? it->addr.family != AF_INET6
-                              : family != NFPROTO_INET && it->addr.family != AF_INET))
-    lnslab_raise(L, RULE ": %s to \"%s\": not an %s address", kind, f[0].s, want);
+      (family == NFPROTO_IPV6
+           ? it->addr.family != AF_INET6
+           : family != NFPROTO_INET && it->addr.family != AF_INET))
+    lnslab_raise(L, RULE ": %s to \"%s\": not an %s address", kind, f[0].s,
+                 want);
   it->value = f[1].set ? (unsigned)f[1].i : 0;
 }
 
 /* The fields of item t besides its name, in a new table on the stack
  * (what the declared spec of the statement is checked against). */
-static int item_fields(lua_State *L, int t) {
+static int item_fields (lua_State *L, int t) {
   lua_newtable(L);
   lua_pushnil(L);
   while (lua_next(L, t)) {
-    if (lua_type(L, -2) == LUA_TNUMBER && lua_isinteger(L, -2) && lua_tointeger(L, -2) == 1) {
+    if (lua_type(L, -2) == LUA_TNUMBER && lua_isinteger(L, -2) &&
+        lua_tointeger(L, -2) == 1) {
       lua_pop(L, 1);
       continue;
     }
@@ -295,7 +381,7 @@ static int item_fields(lua_State *L, int t) {
   return lua_gettop(L);
 }
 
-static void check_item(lua_State *L, int t, int family, struct nft_item *it) {
+static void check_item (lua_State *L, int t, int family, struct nft_item *it) {
   struct lopt_val f[4];
   const char *kind = nft_stmts[it->kind].name;
   int fields = item_fields(L, t);
@@ -317,7 +403,8 @@ static void check_item(lua_State *L, int t, int family, struct nft_item *it) {
   case NFTI_DNAT: check_nat(L, family, f, it); break;
   case NFTI_LOG:
     if (f[0].set && !nft_log_prefix_ok(f[0].s, f[0].len))
-      lnslab_raise(L, RULE " log: option 'prefix' must be printable text without '\"'");
+      lnslab_raise(L, RULE
+                   " log: option 'prefix' must be printable text without '\"'");
     if (f[0].set) memcpy(it->text, f[0].s, f[0].len + 1);
     break;
   default: break;
@@ -327,10 +414,12 @@ static void check_item(lua_State *L, int t, int family, struct nft_item *it) {
 
 /* The exprs array at idx as items, in a userdata left on the stack (the
  * items live as long as it does). */
-static struct nft_item *check_items(lua_State *L, int idx, int family, size_t *n) {
+static struct nft_item *check_items (lua_State *L, int idx, int family,
+                                     size_t *n) {
   idx = lua_absindex(L, idx);
   *n = lua_rawlen(L, idx);
-  struct nft_item *items = lua_newuserdatauv(L, (*n ? *n : 1) * sizeof *items, 0);
+  struct nft_item *items =
+      lua_newuserdatauv(L, (*n ? *n : 1) * sizeof *items, 0);
   int top = lua_gettop(L);
   memset(items, 0, (*n ? *n : 1) * sizeof *items);
   if (*n == 0) lnslab_raise(L, RULE ": a rule needs at least one expression");
@@ -338,12 +427,15 @@ static struct nft_item *check_items(lua_State *L, int idx, int family, size_t *n
     struct nft_item *it = &items[i];
     it->addr.prefixlen = -1;
     if (lua_rawgeti(L, idx, (lua_Integer)i + 1) != LUA_TTABLE)
-      lnslab_raise(L, RULE ": expression %d must be a table, got %s", (int)i + 1,
-                   luaL_typename(L, -1));
+      lnslab_raise(L, RULE ": expression %d must be a table, got %s",
+                   (int)i + 1, luaL_typename(L, -1));
     int t = lua_gettop(L);
     if (lua_rawgeti(L, t, 1) != LUA_TSTRING)
-      lnslab_raise(L, RULE ": expression %d has no name (e.g. {\"match\", ...}, {\"accept\"})",
-                   (int)i + 1);
+      lnslab_raise(
+          L,
+          RULE
+          ": expression %d has no name (e.g. {\"match\", ...}, {\"accept\"})",
+          (int)i + 1);
     int k = nft_stmt_value(lua_tostring(L, -1));
     if (k < 0 || k == NFTI_UNKNOWN)
       lnslab_raise(L, RULE ": unknown statement \"%s\"", lua_tostring(L, -1));
@@ -365,20 +457,25 @@ static struct nft_item *check_items(lua_State *L, int idx, int family, size_t *n
 
 /* The declared spec of an op of this verb and object; NULL when the
  * verb does not fit the object. */
-static const struct lopt *op_spec(enum nft_verb v, enum nft_object o) {
+static const struct lopt *op_spec (enum nft_verb v, enum nft_object o) {
   switch (o) {
   case NFTO_TABLE: return v == NFTV_INSERT ? NULL : table_spec;
-  case NFTO_CHAIN: return v == NFTV_INSERT ? NULL : v == NFTV_ADD ? chain_add_spec : chain_spec;
+  case NFTO_CHAIN:
+    return v == NFTV_INSERT ? NULL
+           : v == NFTV_ADD  ? chain_add_spec
+                            : chain_spec;
   case NFTO_RULE:
-    return v == NFTV_FLUSH ? NULL : v == NFTV_DELETE ? rule_delete_spec : rule_add_spec;
+    return v == NFTV_FLUSH    ? NULL
+           : v == NFTV_DELETE ? rule_delete_spec
+                              : rule_add_spec;
   default: return v == NFTV_FLUSH ? ruleset_spec : NULL;
   }
 }
 
 /* A field of op t checked against its spec alone (op, object), before
  * the op's spec is known. */
-static void head_field(lua_State *L, int t, const char *where, const struct lopt *o,
-                       struct lopt_val *out) {
+static void head_field (lua_State *L, int t, const char *where,
+                        const struct lopt *o, struct lopt_val *out) {
   lua_getfield(L, t, o->key);
   const char *label = lua_pushfstring(L, "option '%s'", o->key);
   lnslab_check_value(L, -2, "nft:", where, label, o, out);
@@ -387,15 +484,18 @@ static void head_field(lua_State *L, int t, const char *where, const struct lopt
 
 /* A base chain has a hook, a priority and maybe a type and a policy; a
  * regular chain none of them. f is read by chain_add_spec. */
-static void check_chain(lua_State *L, const char *where, const struct lopt_val *f,
-                        struct nft_op *op) {
+static void check_chain (lua_State *L, const char *where,
+                         const struct lopt_val *f, struct nft_op *op) {
   if (!f[6].set) {
     if (f[5].set || f[7].set || f[8].set)
-      lnslab_raise(L, "nft: %s: type, priority and policy are for a base chain (give a hook)",
-                   where);
+      lnslab_raise(
+          L,
+          "nft: %s: type, priority and policy are for a base chain (give a hook)",
+          where);
     return;
   }
-  if (!f[7].set) lnslab_raise(L, "nft: %s: a base chain needs a priority", where);
+  if (!f[7].set)
+    lnslab_raise(L, "nft: %s: a base chain needs a priority", where);
   op->hook = (int)f[6].i;
   op->type = f[5].set ? f[5].s : NULL;
   op->priority = (int32_t)f[7].i;
@@ -404,34 +504,40 @@ static void check_chain(lua_State *L, const char *where, const struct lopt_val *
 
 /* The name at idx if it is one a table or chain can have, else NULL:
    only such names go into descriptions. */
-static const char *name_for_desc(lua_State *L, int idx) {
+static const char *name_for_desc (lua_State *L, int idx) {
   size_t len;
-  const char *s = lua_type(L, idx) == LUA_TSTRING ? lua_tolstring(L, idx, &len) : NULL;
+  const char *s =
+      lua_type(L, idx) == LUA_TSTRING ? lua_tolstring(L, idx, &len) : NULL;
   return s && len > 0 && len <= NFT_NAME_MAX && strlen(s) == len ? s : NULL;
 }
 
 /* Op i of the list (a table at t) into op; the items of a rule stay in
  * a userdata anchored in the table at anchor. */
-static void check_op(lua_State *L, int t, size_t i, int anchor, struct nft_op *op) {
+static void check_op (lua_State *L, int t, size_t i, int anchor,
+                      struct nft_op *op) {
   char desc[3 * NFT_TEXT_MAX + 64];
   struct lopt_val f[10], verb, object;
   int top = lua_gettop(L);
   const char *where = lua_pushfstring(L, "op %d", (int)i + 1);
   memset(f, 0, sizeof f);
   if (lua_type(L, t) != LUA_TTABLE)
-    lnslab_raise(L, "nft: %s: expected a table, got %s", where, luaL_typename(L, t));
+    lnslab_raise(L, "nft: %s: expected a table, got %s", where,
+                 luaL_typename(L, t));
   nft_op_init(op);
   head_field(L, t, where, &table_spec[0], &verb);
   head_field(L, t, where, &table_spec[1], &object);
   op->verb = (enum nft_verb)verb.i;
   op->object = (enum nft_object)object.i;
   const struct lopt *spec = op_spec(op->verb, op->object);
-  if (!spec) lnslab_raise(L, "nft: %s: cannot %s a %s", where, verb.s, object.s);
+  if (!spec)
+    lnslab_raise(L, "nft: %s: cannot %s a %s", where, verb.s, object.s);
   /* Enough to name the op in every later message. */
   struct lopt_val family;
   head_field(L, t, where, &table_spec[2], &family);
-  if (family.set) op->family = nft_family_value(family.s);
-  else if (op->object == NFTO_RULESET) op->family = NFPROTO_UNSPEC;
+  if (family.set)
+    op->family = nft_family_value(family.s);
+  else if (op->object == NFTO_RULESET)
+    op->family = NFPROTO_UNSPEC;
   lua_getfield(L, t, "family");
   lua_getfield(L, t, "table");
   lua_getfield(L, t, "chain");
@@ -459,8 +565,9 @@ static void check_op(lua_State *L, int t, size_t i, int anchor, struct nft_op *o
 }
 
 /* ns:nft_apply(ops): one batch; raises "nft: op N (add rule ...): why". */
-static int m_nft_apply(lua_State *L) {
-  static const struct lopt list = {"ops", LOPT_TABLE, 0, 0, NULL, NULL, LOPT_REQUIRED, NULL};
+static int m_nft_apply (lua_State *L) {
+  static const struct lopt list = {"ops", LOPT_TABLE,    0,   0, NULL,
+                                   NULL,  LOPT_REQUIRED, NULL};
   struct lopt_val v;
   lnslab_check_nargs(L, 2, "nft apply");
   struct lnetns *ns = lnetns_check(L, 1, "nft apply");
@@ -476,10 +583,12 @@ static int m_nft_apply(lua_State *L) {
   }
   struct err e;
   if (nft_apply(lnetns_nft(L, ns), ops, n, &failed, &e) == 0) return 0;
-  if (failed >= n) return lnslab_raise(L, "nft: batch of %d ops: %s", (int)n, err_text(&e));
+  if (failed >= n)
+    return lnslab_raise(L, "nft: batch of %d ops: %s", (int)n, err_text(&e));
   char desc[3 * NFT_TEXT_MAX + 64];
   nft_op_describe(&ops[failed], desc, sizeof desc);
-  return lnslab_raise(L, "nft: op %d (%s): %s", (int)failed + 1, desc, err_text(&e));
+  return lnslab_raise(L, "nft: op %d (%s): %s", (int)failed + 1, desc,
+                      err_text(&e));
 }
 
 /* }====================================================== */
@@ -490,7 +599,7 @@ static int m_nft_apply(lua_State *L) {
 ** =======================================================
 */
 
-static void push_ct_state(lua_State *L, unsigned bits) {
+static void push_ct_state (lua_State *L, unsigned bits) {
   int n = 0;
   lua_newtable(L);
   for (const struct nft_ct_state *s = nft_ct_states; s->name; s++)
@@ -501,7 +610,7 @@ static void push_ct_state(lua_State *L, unsigned bits) {
 }
 
 /* The value of a match as check_value reads it. */
-static void push_match_value(lua_State *L, const struct nft_item *it) {
+static void push_match_value (lua_State *L, const struct nft_item *it) {
   char text[IPADDR_TEXT_MAX];
   switch (nft_keys[it->key].type) {
   case NFTT_IFNAME: lua_pushstring(L, it->text); break;
@@ -511,8 +620,10 @@ static void push_match_value(lua_State *L, const struct nft_item *it) {
     break;
   case NFTT_PROTO:
     nft_proto_name(it->value, text, sizeof text);
-    if (nft_proto_value(text) == (int)it->value) lua_pushstring(L, text);
-    else lua_pushinteger(L, it->value);
+    if (nft_proto_value(text) == (int)it->value)
+      lua_pushstring(L, text);
+    else
+      lua_pushinteger(L, it->value);
     break;
   case NFTT_CT_STATE: push_ct_state(L, it->value); break;
   case NFTT_FIB_TYPE: lua_pushstring(L, nft_fib_types[it->value]); break;
@@ -520,7 +631,7 @@ static void push_match_value(lua_State *L, const struct nft_item *it) {
   }
 }
 
-static void push_item(lua_State *L, const void *p) {
+static void push_item (lua_State *L, const void *p) {
   const struct nft_item *it = p;
   lua_createtable(L, 1, 3);
   lua_pushstring(L, nft_stmts[it->kind].name);
@@ -552,8 +663,8 @@ static void push_item(lua_State *L, const void *p) {
 }
 
 /* The text of items, as nft prints it. */
-static void push_text(lua_State *L, int family, const struct nft_item *items, size_t n,
-                      int with_counts) {
+static void push_text (lua_State *L, int family, const struct nft_item *items,
+                       size_t n, int with_counts) {
   luaL_Buffer b;
   size_t len = nft_rule_format(family, items, n, with_counts, NULL, 0);
   char *buf = luaL_buffinitsize(L, &b, len + 1);
@@ -561,7 +672,7 @@ static void push_text(lua_State *L, int family, const struct nft_item *items, si
   luaL_pushresultsize(&b, len);
 }
 
-static void push_table(lua_State *L, const void *p) {
+static void push_table (lua_State *L, const void *p) {
   const struct nft_table_info *t = p;
   lua_createtable(L, 0, 3);
   lnslab_set_str(L, "family", nft_family_name(t->family));
@@ -569,7 +680,7 @@ static void push_table(lua_State *L, const void *p) {
   lnslab_set_int(L, "handle", (lua_Integer)t->handle);
 }
 
-static void push_chain(lua_State *L, const void *p) {
+static void push_chain (lua_State *L, const void *p) {
   const struct nft_chain_info *c = p;
   lua_createtable(L, 0, 8);
   lnslab_set_str(L, "family", nft_family_name(c->family));
@@ -585,7 +696,7 @@ static void push_chain(lua_State *L, const void *p) {
 
 /* A rule: its exprs, and its text as `nft list ruleset` prints it (text,
  * counters with their numbers) and as written (plain). */
-static void push_rule(lua_State *L, const void *p) {
+static void push_rule (lua_State *L, const void *p) {
   const struct nft_rule_info *r = p;
   lua_createtable(L, 0, 7);
   lnslab_set_str(L, "family", nft_family_name(r->family));
@@ -604,17 +715,18 @@ static void push_rule(lua_State *L, const void *p) {
  * out of memory half way. */
 #define LNFT_RULESET "nslab.nft_ruleset"
 
-static int ruleset_gc(lua_State *L) {
+static int ruleset_gc (lua_State *L) {
   nft_ruleset_free(luaL_checkudata(L, 1, LNFT_RULESET));
   return 0;
 }
 
-static const struct lopt family_arg = {"family", LOPT_CHOICE, 0, 0, nft_family_names,
-                                       NULL, 0, NULL};
-static const struct lopt table_arg = {"table", LOPT_STR, 0, NFT_NAME_MAX, NULL, NULL, 0, NULL};
+static const struct lopt family_arg = {"family",         LOPT_CHOICE, 0, 0,
+                                       nft_family_names, NULL,        0, NULL};
+static const struct lopt table_arg = {"table", LOPT_STR, 0, NFT_NAME_MAX,
+                                      NULL,    NULL,     0, NULL};
 
 /* ns:nft_list([family [, table]]) -> {tables=, chains=, rules=} */
-static int m_nft_list(lua_State *L) {
+static int m_nft_list (lua_State *L) {
   struct lopt_val fam, table;
   struct err e;
   lnslab_check_nargs(L, 3, "nft list");
@@ -641,7 +753,7 @@ static int m_nft_list(lua_State *L) {
 }
 
 /* The canonical items, freed by __gc should Lua raise midway. */
-static int items_gc(lua_State *L) {
+static int items_gc (lua_State *L) {
   struct nft_item **box = lua_touserdata(L, 1);
   free(*box);
   *box = NULL;
@@ -651,11 +763,13 @@ static int items_gc(lua_State *L) {
 /* core.nft_rule(family, exprs [, with_counts]) -> text, exprs: the rule
  * as the kernel will hold it and nft will print it (in memory, no
  * kernel); raises what nft_apply would before sending. */
-static int l_nft_rule(lua_State *L) {
-  static const struct lopt family_req = {"family", LOPT_CHOICE, 0, 0, nft_family_names,
-                                          NULL, LOPT_REQUIRED, NULL};
-  static const struct lopt exprs = {"exprs", LOPT_TABLE, 0, 0, NULL, NULL, LOPT_REQUIRED, NULL};
-  static const struct lopt counts = {"with_counts", LOPT_BOOL, 0, 0, NULL, NULL, 0, NULL};
+static int l_nft_rule (lua_State *L) {
+  static const struct lopt family_req = {
+      "family", LOPT_CHOICE, 0, 0, nft_family_names, NULL, LOPT_REQUIRED, NULL};
+  static const struct lopt exprs = {"exprs", LOPT_TABLE,    0,   0, NULL,
+                                    NULL,    LOPT_REQUIRED, NULL};
+  static const struct lopt counts = {"with_counts", LOPT_BOOL, 0, 0,
+                                     NULL,          NULL,      0, NULL};
   struct lopt_val fam, ex, wc;
   struct err e;
   size_t n, m;
@@ -673,7 +787,8 @@ static int l_nft_rule(lua_State *L) {
     lua_setfield(L, -2, "__gc");
   }
   lua_setmetatable(L, -2);
-  if (nft_rule_canonical(family, items, n, box, &m, &e) < 0) return lnslab_fail(L, RULE, NULL, &e);
+  if (nft_rule_canonical(family, items, n, box, &m, &e) < 0)
+    return lnslab_fail(L, RULE, NULL, &e);
   push_text(L, family, *box, m, wc.set && wc.b);
   lnslab_push_list(L, *box, m, sizeof **box, push_item);
   return 2;
@@ -681,7 +796,7 @@ static int l_nft_rule(lua_State *L) {
 
 /* core.nft_vocabulary(): the rows of nft_vocab.c, for the rule parser
  * and help(). */
-static void push_names(lua_State *L, const char *const *names, size_t n) {
+static void push_names (lua_State *L, const char *const *names, size_t n) {
   lua_newtable(L);
   for (size_t i = 0; i < n && names[i]; i++) {
     lua_pushstring(L, names[i]);
@@ -689,7 +804,7 @@ static void push_names(lua_State *L, const char *const *names, size_t n) {
   }
 }
 
-static int l_nft_vocabulary(lua_State *L) {
+static int l_nft_vocabulary (lua_State *L) {
   lnslab_check_nargs(L, 0, "nft vocabulary");
   lua_createtable(L, 0, 8);
   push_names(L, nft_family_names, SIZE_MAX);
@@ -713,7 +828,8 @@ static int l_nft_vocabulary(lua_State *L) {
     lua_createtable(L, 0, 4);
     lnslab_set_str(L, "name", nft_keys[i].name);
     lnslab_set_str(L, "type", nft_vtype_names[nft_keys[i].type]);
-    if (nft_keys[i].net) lnslab_set_str(L, "family", nft_family_name(nft_keys[i].net));
+    if (nft_keys[i].net)
+      lnslab_set_str(L, "family", nft_family_name(nft_keys[i].net));
     lnslab_set_str(L, "doc", nft_keys[i].doc);
     lua_rawseti(L, -2, i + 1);
   }
@@ -733,7 +849,7 @@ static int l_nft_vocabulary(lua_State *L) {
 
 /* }====================================================== */
 
-static void lnft_init(lua_State *L, int module, int methods) {
+static void lnft_init (lua_State *L, int module, int methods) {
   (void)module;
   (void)methods;
   for (int i = 0; i < NFTK_COUNT; i++) key_names[i] = nft_keys[i].name;
@@ -747,8 +863,8 @@ static void lnft_init(lua_State *L, int module, int methods) {
 static const luaL_Reg functions[] = {{"nft_rule", l_nft_rule},
                                      {"nft_vocabulary", l_nft_vocabulary},
                                      {NULL, NULL}};
-static const luaL_Reg methods[] = {{"nft_apply", m_nft_apply},
-                                   {"nft_list", m_nft_list},
-                                   {NULL, NULL}};
+static const luaL_Reg methods[] = {
+    {"nft_apply", m_nft_apply}, {"nft_list", m_nft_list}, {NULL, NULL}};
 
-const struct lbinding lnft_binding = {"nft", functions, methods, option_sets, lnft_init};
+const struct lbinding lnft_binding = {"nft", functions, methods, option_sets,
+                                      lnft_init};

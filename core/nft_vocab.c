@@ -19,41 +19,44 @@
 #include <linux/rtnetlink.h>
 #include <netinet/in.h>
 
-static const struct { int value; const char *name; } families[] = {
-    {NFPROTO_IPV4, "ip"},     {NFPROTO_IPV6, "ip6"},  {NFPROTO_INET, "inet"},
-    {NFPROTO_BRIDGE, "bridge"}, {NFPROTO_ARP, "arp"}, {NFPROTO_NETDEV, "netdev"}};
+static const struct {
+  int value;
+  const char *name;
+} families[] = {{NFPROTO_IPV4, "ip"},   {NFPROTO_IPV6, "ip6"},
+                {NFPROTO_INET, "inet"}, {NFPROTO_BRIDGE, "bridge"},
+                {NFPROTO_ARP, "arp"},   {NFPROTO_NETDEV, "netdev"}};
 
 /* Only the families a table can be made in here: arp and netdev chains
    need more than this vocabulary has. */
 const char *const nft_family_names[] = {"ip", "ip6", "inet", "bridge", NULL};
 
-int nft_family_value(const char *name) {
+int nft_family_value (const char *name) {
   for (size_t i = 0; i < 4; i++)
     if (!strcmp(families[i].name, name)) return families[i].value;
   return -1;
 }
 
-const char *nft_family_name(int family) {
+const char *nft_family_name (int family) {
   for (size_t i = 0; i < sizeof families / sizeof *families; i++)
     if (families[i].value == family) return families[i].name;
   return "unknown";
 }
 
 /* Indexed by NF_INET_*. */
-const char *const nft_hook_names[] = {"prerouting", "input", "forward",
-                                      "output", "postrouting", NULL};
+const char *const nft_hook_names[] = {"prerouting", "input",       "forward",
+                                      "output",     "postrouting", NULL};
 #define N_HOOKS 5
 
 const char *const nft_chain_types[] = {"filter", "nat", "route", NULL};
 const char *const nft_policies[] = {"accept", "drop", NULL};
 
-int nft_hook_value(const char *name) {
+int nft_hook_value (const char *name) {
   for (int i = 0; i < N_HOOKS; i++)
     if (!strcmp(nft_hook_names[i], name)) return i;
   return -1;
 }
 
-const char *nft_hook_name(int hook) {
+const char *nft_hook_name (int hook) {
   if (hook == NF_INET_INGRESS) return "ingress";
   return hook >= 0 && hook < N_HOOKS ? nft_hook_names[hook] : "unknown";
 }
@@ -69,17 +72,23 @@ const char *const nft_vtype_names[NFTT_COUNT] = {
 const struct nft_key_desc nft_keys[NFTK_COUNT] = {
     {"iifname", NFTT_IFNAME, META(IIFNAME), 0, 0, "input interface name"},
     {"oifname", NFTT_IFNAME, META(OIFNAME), 0, 0, "output interface name"},
-    {"ip saddr", NFTT_ADDR, NET(12, 4), NFPROTO_IPV4, 0, "IPv4 source address or prefix"},
-    {"ip daddr", NFTT_ADDR, NET(16, 4), NFPROTO_IPV4, 0, "IPv4 destination address or prefix"},
-    {"ip6 saddr", NFTT_ADDR, NET(8, 16), NFPROTO_IPV6, 0, "IPv6 source address or prefix"},
-    {"ip6 daddr", NFTT_ADDR, NET(24, 16), NFPROTO_IPV6, 0, "IPv6 destination address or prefix"},
+    {"ip saddr", NFTT_ADDR, NET(12, 4), NFPROTO_IPV4, 0,
+     "IPv4 source address or prefix"},
+    {"ip daddr", NFTT_ADDR, NET(16, 4), NFPROTO_IPV4, 0,
+     "IPv4 destination address or prefix"},
+    {"ip6 saddr", NFTT_ADDR, NET(8, 16), NFPROTO_IPV6, 0,
+     "IPv6 source address or prefix"},
+    {"ip6 daddr", NFTT_ADDR, NET(24, 16), NFPROTO_IPV6, 0,
+     "IPv6 destination address or prefix"},
     {"meta l4proto", NFTT_PROTO, META(L4PROTO), 0, 0, "transport protocol"},
-    {"ip protocol", NFTT_PROTO, NET(9, 1), NFPROTO_IPV4, 0, "IPv4 protocol field"},
+    {"ip protocol", NFTT_PROTO, NET(9, 1), NFPROTO_IPV4, 0,
+     "IPv4 protocol field"},
     {"tcp sport", NFTT_PORT, L4(0), 0, IPPROTO_TCP, "TCP source port"},
     {"tcp dport", NFTT_PORT, L4(2), 0, IPPROTO_TCP, "TCP destination port"},
     {"udp sport", NFTT_PORT, L4(0), 0, IPPROTO_UDP, "UDP source port"},
     {"udp dport", NFTT_PORT, L4(2), 0, IPPROTO_UDP, "UDP destination port"},
-    {"ct state", NFTT_CT_STATE, NFTL_CT, NFT_CT_STATE, 0, 0, 0, 0, 0, "conntrack states"},
+    {"ct state", NFTT_CT_STATE, NFTL_CT, NFT_CT_STATE, 0, 0, 0, 0, 0,
+     "conntrack states"},
     {"fib daddr type", NFTT_FIB_TYPE, NFTL_FIB, 0, 0, 0, 4, 0, 0,
      "route type of the destination address (Docker's addrtype --dst-type)"},
 };
@@ -109,13 +118,13 @@ const struct nft_stmt_desc nft_stmts[NFTI_KIND_COUNT] = {
     {"unknown", unknown_fields, "what nslab has no words for (read only)"},
 };
 
-int nft_key_value(const char *name) {
+int nft_key_value (const char *name) {
   for (int i = 0; i < NFTK_COUNT; i++)
     if (!strcmp(nft_keys[i].name, name)) return i;
   return -1;
 }
 
-int nft_stmt_value(const char *name) {
+int nft_stmt_value (const char *name) {
   for (int i = 0; i < NFTI_KIND_COUNT; i++)
     if (!strcmp(nft_stmts[i].name, name)) return i;
   return -1;
@@ -130,15 +139,16 @@ const struct nft_ct_state nft_ct_states[] = {
     {"untracked", NF_CT_STATE_UNTRACKED_BIT},
     {NULL, 0}};
 
-int nft_ct_bit(const char *name) {
+int nft_ct_bit (const char *name) {
   for (const struct nft_ct_state *s = nft_ct_states; s->name; s++)
     if (!strcmp(s->name, name)) return (int)s->bit;
   return 0;
 }
 
-unsigned nft_ct_all(void) {
+unsigned nft_ct_all (void) {
   unsigned all = 0;
-  for (const struct nft_ct_state *s = nft_ct_states; s->name; s++) all |= s->bit;
+  for (const struct nft_ct_state *s = nft_ct_states; s->name; s++)
+    all |= s->bit;
   return all;
 }
 
@@ -150,11 +160,16 @@ const char *const nft_fib_types[NFT_FIB_TYPE_COUNT] = {
     [RTN_PROHIBIT] = "prohibit"};
 
 /* The names nft has itself, should /etc/protocols be missing. */
-static const struct { const char *name; int value; } own_protos[] = {
-    {"icmp", IPPROTO_ICMP}, {"tcp", IPPROTO_TCP}, {"udp", IPPROTO_UDP},
-    {"icmpv6", IPPROTO_ICMPV6}, {"ipv6-icmp", IPPROTO_ICMPV6}};
+static const struct {
+  const char *name;
+  int value;
+} own_protos[] = {{"icmp", IPPROTO_ICMP},
+                  {"tcp", IPPROTO_TCP},
+                  {"udp", IPPROTO_UDP},
+                  {"icmpv6", IPPROTO_ICMPV6},
+                  {"ipv6-icmp", IPPROTO_ICMPV6}};
 
-int nft_proto_value(const char *name) {
+int nft_proto_value (const char *name) {
   struct protoent pe, *found = NULL;
   char buf[1024];
   for (size_t i = 0; i < sizeof own_protos / sizeof *own_protos; i++)
@@ -166,20 +181,27 @@ int nft_proto_value(const char *name) {
 }
 
 /* As nft prints it: getprotobynumber's name (58 is "ipv6-icmp"). */
-const char *nft_proto_name(unsigned proto, char *buf, size_t len) {
+const char *nft_proto_name (unsigned proto, char *buf, size_t len) {
   struct protoent pe, *found = NULL;
   char scratch[1024];
-  if (getprotobynumber_r((int)proto, &pe, scratch, sizeof scratch, &found) == 0 && found)
+  if (getprotobynumber_r((int)proto, &pe, scratch, sizeof scratch, &found) ==
+          0 &&
+      found)
     snprintf(buf, len, "%s", found->p_name);
-  else if (proto == IPPROTO_ICMP) snprintf(buf, len, "icmp");
-  else if (proto == IPPROTO_TCP) snprintf(buf, len, "tcp");
-  else if (proto == IPPROTO_UDP) snprintf(buf, len, "udp");
-  else if (proto == IPPROTO_ICMPV6) snprintf(buf, len, "ipv6-icmp");
-  else snprintf(buf, len, "%u", proto);
+  else if (proto == IPPROTO_ICMP)
+    snprintf(buf, len, "icmp");
+  else if (proto == IPPROTO_TCP)
+    snprintf(buf, len, "tcp");
+  else if (proto == IPPROTO_UDP)
+    snprintf(buf, len, "udp");
+  else if (proto == IPPROTO_ICMPV6)
+    snprintf(buf, len, "ipv6-icmp");
+  else
+    snprintf(buf, len, "%u", proto);
   return buf;
 }
 
-int nft_ifname_ok(const char *name, size_t len) {
+int nft_ifname_ok (const char *name, size_t len) {
   if (len == 0 || len > 15) return 0;
   for (size_t i = 0; i < len; i++) {
     unsigned char c = (unsigned char)name[i];
@@ -188,9 +210,10 @@ int nft_ifname_ok(const char *name, size_t len) {
   return 1;
 }
 
-int nft_log_prefix_ok(const char *prefix, size_t len) {
+int nft_log_prefix_ok (const char *prefix, size_t len) {
   if (len > NFT_LOG_PREFIX_MAX) return 0;
   for (size_t i = 0; i < len; i++)
-    if ((unsigned char)prefix[i] < ' ' || prefix[i] == 0x7f || prefix[i] == '"') return 0;
+    if ((unsigned char)prefix[i] < ' ' || prefix[i] == 0x7f || prefix[i] == '"')
+      return 0;
   return 1;
 }

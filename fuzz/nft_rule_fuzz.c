@@ -24,7 +24,8 @@
 
 #include "../core/nft.h"
 
-static const int families[] = {NFPROTO_IPV4, NFPROTO_IPV6, NFPROTO_INET, NFPROTO_BRIDGE};
+static const int families[] = {NFPROTO_IPV4, NFPROTO_IPV6, NFPROTO_INET,
+                               NFPROTO_BRIDGE};
 
 /* The input as a stream of bytes; zeros once it runs out. */
 struct in {
@@ -32,38 +33,40 @@ struct in {
   size_t n;
 };
 
-static uint8_t byte(struct in *in) {
+static uint8_t byte (struct in *in) {
   if (!in->n) return 0;
   in->n--;
   return *in->p++;
 }
 
-static uint32_t word(struct in *in) {
+static uint32_t word (struct in *in) {
   uint32_t v = byte(in);
-  return v | (uint32_t)byte(in) << 8 | (uint32_t)byte(in) << 16 | (uint32_t)byte(in) << 24;
+  return v | (uint32_t)byte(in) << 8 | (uint32_t)byte(in) << 16 |
+         (uint32_t)byte(in) << 24;
 }
 
 /* A small number mostly, sometimes any. */
-static uint32_t pick(struct in *in, uint32_t small) {
+static uint32_t pick (struct in *in, uint32_t small) {
   uint8_t b = byte(in);
   return b < 0xf0 ? b % small : word(in);
 }
 
-static void data(struct in *in, struct nftnl_expr *x, uint16_t attr) {
+static void data (struct in *in, struct nftnl_expr *x, uint16_t attr) {
   uint8_t buf[32];
   uint32_t len = byte(in) % 20;
   for (uint32_t i = 0; i < len; i++) buf[i] = byte(in);
   nftnl_expr_set(x, attr, buf, len);
 }
 
-static void reg(struct in *in, struct nftnl_expr *x, uint16_t attr) {
+static void reg (struct in *in, struct nftnl_expr *x, uint16_t attr) {
   nftnl_expr_set_u32(x, attr, byte(in) < 0xe0 ? NFT_REG_1 : pick(in, 4));
 }
 
-static void one_expr(struct in *in, struct nftnl_rule *r) {
-  static const char *const names[] = {"meta", "payload", "cmp", "bitwise", "ct", "fib",
-                                      "immediate", "immediate", "nat", "counter", "masq",
-                                      "reject", "log", "limit"};
+static void one_expr (struct in *in, struct nftnl_rule *r) {
+  static const char *const names[] = {
+      "meta", "payload",   "cmp",       "bitwise", "ct",
+      "fib",  "immediate", "immediate", "nat",     "counter",
+      "masq", "reject",    "log",       "limit"};
   uint8_t k = byte(in) % (sizeof names / sizeof *names);
   struct nftnl_expr *x = nftnl_expr_alloc(names[k]);
   if (!x) return;
@@ -106,7 +109,8 @@ static void one_expr(struct in *in, struct nftnl_rule *r) {
     data(in, x, NFTNL_EXPR_IMM_DATA);
     break;
   case 7: {
-    static const int verdicts[] = {NF_ACCEPT, NF_DROP, NFT_RETURN, NFT_JUMP, NFT_GOTO, 7};
+    static const int verdicts[] = {NF_ACCEPT, NF_DROP,  NFT_RETURN,
+                                   NFT_JUMP,  NFT_GOTO, 7};
     int v = verdicts[byte(in) % 6];
     char chain[300];
     size_t len = byte(in) % 4 == 0 ? 256 + byte(in) % 30 : byte(in) % 8;
@@ -114,15 +118,18 @@ static void one_expr(struct in *in, struct nftnl_rule *r) {
     chain[len] = '\0';
     nftnl_expr_set_u32(x, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
     nftnl_expr_set_u32(x, NFTNL_EXPR_IMM_VERDICT, (uint32_t)v);
-    if (v == NFT_JUMP || v == NFT_GOTO) nftnl_expr_set_str(x, NFTNL_EXPR_IMM_CHAIN, chain);
+    if (v == NFT_JUMP || v == NFT_GOTO)
+      nftnl_expr_set_str(x, NFTNL_EXPR_IMM_CHAIN, chain);
     break;
   }
   case 8:
     nftnl_expr_set_u32(x, NFTNL_EXPR_NAT_TYPE, pick(in, 3));
-    nftnl_expr_set_u32(x, NFTNL_EXPR_NAT_FAMILY, byte(in) & 1 ? NFPROTO_IPV6 : NFPROTO_IPV4);
+    nftnl_expr_set_u32(x, NFTNL_EXPR_NAT_FAMILY,
+                       byte(in) & 1 ? NFPROTO_IPV6 : NFPROTO_IPV4);
     reg(in, x, NFTNL_EXPR_NAT_REG_ADDR_MIN);
     if (byte(in) & 1) {
-      nftnl_expr_set_u32(x, NFTNL_EXPR_NAT_REG_PROTO_MIN, byte(in) & 1 ? NFT_REG_2 : NFT_REG_1);
+      nftnl_expr_set_u32(x, NFTNL_EXPR_NAT_REG_PROTO_MIN,
+                         byte(in) & 1 ? NFT_REG_2 : NFT_REG_1);
       nftnl_expr_set_u32(x, NFTNL_EXPR_NAT_FLAGS, pick(in, 8));
     }
     break;
@@ -150,11 +157,13 @@ static void one_expr(struct in *in, struct nftnl_rule *r) {
 }
 
 /* Printed into buffers of every size from 0 up: never past the end. */
-static size_t text_of(int family, const struct nft_item *items, size_t n, char *out, size_t len) {
+static size_t text_of (int family, const struct nft_item *items, size_t n,
+                       char *out, size_t len) {
   size_t need = nft_rule_format(family, items, n, 1, NULL, 0);
   for (size_t small = 0; small < 8; small++) {
     char *buf = malloc(small ? small : 1);
-    if (nft_rule_format(family, items, n, 1, small ? buf : NULL, small) != need) abort();
+    if (nft_rule_format(family, items, n, 1, small ? buf : NULL, small) != need)
+      abort();
     if (small && strlen(buf) >= small) abort();
     free(buf);
   }
@@ -162,7 +171,7 @@ static size_t text_of(int family, const struct nft_item *items, size_t n, char *
   return need;
 }
 
-static void check(const struct nlmsghdr *nlh) {
+static void check (const struct nlmsghdr *nlh) {
   struct nft_rule_info info;
   struct nft_item *again = NULL;
   size_t m;
@@ -171,9 +180,11 @@ static void check(const struct nlmsghdr *nlh) {
   if (nft_rule_decode(nlh, &info, &e) < 0) return;
   text_of(info.family, info.items, info.n_items, text, sizeof text);
   int unknown = 0;
-  for (size_t i = 0; i < info.n_items; i++) unknown |= info.items[i].kind == NFTI_UNKNOWN;
+  for (size_t i = 0; i < info.n_items; i++)
+    unknown |= info.items[i].kind == NFTI_UNKNOWN;
   if (!unknown && info.n_items &&
-      nft_rule_canonical(info.family, info.items, info.n_items, &again, &m, &e) == 0) {
+      nft_rule_canonical(info.family, info.items, info.n_items, &again, &m,
+                         &e) == 0) {
     text_of(info.family, again, m, text2, sizeof text2);
     if (strcmp(text, text2)) {
       fprintf(stderr, "read back differently:\n  %s\n  %s\n", text, text2);
@@ -184,7 +195,7 @@ static void check(const struct nlmsghdr *nlh) {
   free(info.items);
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *p, size_t size) {
+int LLVMFuzzerTestOneInput (const uint8_t *p, size_t size) {
   static char buf[1 << 17];
   struct in in = {p, size};
   if (size > 4096) return 0;
@@ -193,7 +204,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *p, size_t size) {
   memset(buf, 0, sizeof buf);
   if (head & 1) {
     /* raw attributes after the headers */
-    struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_NEWRULE, (uint16_t)family, 0, 1);
+    struct nlmsghdr *nlh =
+        nftnl_nlmsg_build_hdr(buf, NFT_MSG_NEWRULE, (uint16_t)family, 0, 1);
     void *at = mnl_nlmsg_get_payload_tail(nlh);
     memcpy(at, in.p, in.n);
     nlh->nlmsg_len += (uint32_t)in.n;
@@ -206,7 +218,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *p, size_t size) {
   nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, "c");
   nftnl_rule_set_u64(r, NFTNL_RULE_HANDLE, 1);
   for (int i = 0; in.n && i < 24; i++) one_expr(&in, r);
-  struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_NEWRULE, (uint16_t)family, 0, 1);
+  struct nlmsghdr *nlh =
+      nftnl_nlmsg_build_hdr(buf, NFT_MSG_NEWRULE, (uint16_t)family, 0, 1);
   nftnl_rule_nlmsg_build_payload(nlh, r);
   nftnl_rule_free(r);
   check(nlh);

@@ -16,7 +16,7 @@
 #include <lua.h>
 #include <lualib.h>
 
-int luaopen_nslab_core(lua_State *L);
+int luaopen_nslab_core (lua_State *L);
 
 static lua_State *L;
 
@@ -38,12 +38,12 @@ static const char check_lua[] =
     "  end\n"
     "end\n";
 
-static void fail(const char *what) {
+static void fail (const char *what) {
   fprintf(stderr, "nft_text_fuzz: %s\n", what);
   abort();
 }
 
-int LLVMFuzzerInitialize(int *argc, char ***argv) {
+int LLVMFuzzerInitialize (int *argc, char ***argv) {
   (void)argc;
   (void)argv;
   L = luaL_newstate();
@@ -55,13 +55,14 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
   lua_pushcfunction(L, luaopen_nslab_core);
   lua_setfield(L, -2, "nslab.core");
   lua_settop(L, 0);
-  if (luaL_loadstring(L, check_lua) != LUA_OK || lua_pcall(L, 0, 1, 0) != LUA_OK)
+  if (luaL_loadstring(L, check_lua) != LUA_OK ||
+      lua_pcall(L, 0, 1, 0) != LUA_OK)
     fail(lua_tostring(L, -1));
   lua_setfield(L, LUA_REGISTRYINDEX, "nft_text_fuzz");
   return 0;
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size) {
   static const char *const families[] = {"ip", "ip6", "inet", "bridge"};
   if (size == 0 || size > 1024) return 0;
   lua_getfield(L, LUA_REGISTRYINDEX, "nft_text_fuzz");
