@@ -47,6 +47,8 @@ static struct nl *lnetns_nft (lua_State *L, struct lnetns *ns) {
 */
 
 #define RULE "nft rule"
+/* More than any rule nft would write; it bounds what one rule costs. */
+#define NFT_RULE_ITEMS_MAX 256
 #define MAX_INT53 9007199254740992.0 /* 2^53: integers a double holds */
 
 /* The names of the rows, for LOPT_CHOICE (filled by lnft_init). */
@@ -418,6 +420,9 @@ static struct nft_item *check_items (lua_State *L, int idx, int family,
                                      size_t *n) {
   idx = lua_absindex(L, idx);
   *n = lua_rawlen(L, idx);
+  if (*n > NFT_RULE_ITEMS_MAX)
+    lnslab_raise(L, RULE ": at most %d expressions in a rule, got %d",
+                 NFT_RULE_ITEMS_MAX, (int)(*n > INT_MAX ? INT_MAX : *n));
   struct nft_item *items =
       lua_newuserdatauv(L, (*n ? *n : 1) * sizeof *items, 0);
   int top = lua_gettop(L);

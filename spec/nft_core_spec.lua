@@ -574,6 +574,9 @@ describe("nft core", function()
       fails("nft rule accept: invalid option 'chain'", rule({ { "accept", chain = "X" } }))
       fails("nft rule counter: invalid option 'packet'", rule({ { "counter", packet = 1 } }))
       fails("nft rule: a rule needs at least one expression", rule({}))
+      local many = {}
+      for i = 1, 257 do many[i] = { "counter" } end
+      fails("nft rule: at most 256 expressions in a rule, got 257", rule(many))
     end)
 
     it("names of no length, or longer than the kernel keeps, before any message is built", function()
