@@ -414,11 +414,28 @@ static void check_item (lua_State *L, int t, int family, struct nft_item *it) {
   lua_settop(L, t);
 }
 
+/* The table at idx is a list: only the keys 1..#t (a misspelled field
+ * next to the list must not be silently ignored). */
+static void check_list (lua_State *L, int idx, const char *op,
+                        const char *what) {
+  lua_Integer n = (lua_Integer)lua_rawlen(L, idx);
+  idx = lua_absindex(L, idx);
+  lua_pushnil(L);
+  while (lua_next(L, idx)) {
+    lua_pop(L, 1);
+    if (!lua_isinteger(L, -1) || lua_tointeger(L, -1) < 1 ||
+        lua_tointeger(L, -1) > n)
+      lnslab_raise(L, "%s: %s must be a list, got the key %s", op, what,
+                   token(L, -1));
+  }
+}
+
 /* The exprs array at idx as items, in a userdata left on the stack (the
  * items live as long as it does). */
 static struct nft_item *check_items (lua_State *L, int idx, int family,
                                      size_t *n) {
   idx = lua_absindex(L, idx);
+  check_list(L, idx, RULE, "a rule");
   *n = lua_rawlen(L, idx);
   if (*n > NFT_RULE_ITEMS_MAX)
     lnslab_raise(L, RULE ": at most %d expressions in a rule, got %d",
@@ -577,6 +594,7 @@ static int m_nft_apply (lua_State *L) {
   lnslab_check_nargs(L, 2, "nft apply");
   struct lnetns *ns = lnetns_check(L, 1, "nft apply");
   lnslab_check_arg(L, 2, "nft apply", NULL, "ops", &list, &v);
+  check_list(L, 2, "nft apply", "argument 1 (ops)");
   size_t n = lua_rawlen(L, 2), failed;
   lua_newtable(L); /* anchor for the items of each rule */
   int anchor = lua_gettop(L);

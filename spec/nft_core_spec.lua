@@ -577,6 +577,8 @@ describe("nft core", function()
       local many = {}
       for i = 1, 257 do many[i] = { "counter" } end
       fails("nft rule: at most 256 expressions in a rule, got 257", rule(many))
+      fails('nft rule: a rule must be a list, got the key "verdict"', rule({ { "accept" }, verdict = "drop" }))
+      fails('nft apply: argument 1 (ops) must be a list, got the key "atomic"', { atomic = true })
     end)
 
     it("names of no length, or longer than the kernel keeps, before any message is built", function()
