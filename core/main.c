@@ -45,7 +45,8 @@ static const char usage_text[] =
   "\n"
   "Everything runs in a private world: new network, mount and PID\n"
   "namespaces (in a user namespace when not root). When nslab exits the\n"
-  "world is gone; the host's network is never touched.\n"
+  "world is gone; the host's network is never touched. Only stdin, stdout\n"
+  "and stderr are passed in (descriptors above 2 are closed).\n"
   "WHEN is auto (the default; never if NO_COLOR is set), always or never.\n";
 
 

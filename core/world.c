@@ -24,9 +24,13 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/statvfs.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <linux/magic.h>
 
 #include "netns.h"
 
@@ -39,6 +43,124 @@
 #define USERNS_HINT                                                     \
   "run as root or allow unprivileged user namespaces (sysctl "          \
   "user.max_user_namespaces, kernel.unprivileged_userns_clone)"
+
+
+/* Where the headers predate pidfs (Linux 6.9), pidfds' own filesystem. */
+#ifndef PID_FS_MAGIC
+#define PID_FS_MAGIC 0x50494446
+#endif
+
+
+/*
+** {==================================================================
+** What a world inherits
+** ===================================================================
+*/
+
+/*
+** Close what /proc/self/fd lists from first up (fd numbers come in
+** order, so closing while reading skips none). Without /proc: every
+** number below the limit.
+*/
+static void close_listed (unsigned first) {
+  struct dirent *de;
+  DIR *d = opendir("/proc/self/fd");
+  if (d == NULL) {
+    long max = sysconf(_SC_OPEN_MAX);
+    for (long fd = first; fd < (max > 0 ? max : 1024); fd++) close((int)fd);
+    return;
+  }
+  while ((de = readdir(d)) != NULL) {
+    char *end;
+    long fd = strtol(de->d_name, &end, 10);
+    if (end != de->d_name && *end == '\0' && fd >= (long)first &&
+        fd != dirfd(d))
+      close((int)fd);
+  }
+  closedir(d);
+}
+
+
+void world_close_from (unsigned first, int listed) {
+#ifdef SYS_close_range
+  if (!listed && syscall(SYS_close_range, first, ~0U, 0U) == 0) return;
+#endif
+  close_listed(first);
+}
+
+
+/*
+** Why descriptor fd (0, 1 or 2, which stay open) would lead out of the
+** world, or NULL: a namespace or a pidfd (setns takes either), a
+** directory (a way back into the machine's /proc or /run/netns), a
+** netlink or packet socket (the machine's own network).
+*/
+static const char *way_out (int fd) {
+  struct stat st;
+  struct statfs fs;
+  char path[32], target[32];
+  if (fstat(fd, &st) < 0) return NULL;  /* closed: nothing to reach */
+  if (S_ISDIR(st.st_mode)) return "a directory";
+  if (fstatfs(fd, &fs) == 0) {
+    if (fs.f_type == NSFS_MAGIC) return "a namespace";
+    if (fs.f_type == PID_FS_MAGIC) return "a pidfd";
+    if (fs.f_type == ANON_INODE_FS_MAGIC) {
+      snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+      ssize_t n = readlink(path, target, sizeof target - 1);
+      target[n > 0 ? n : 0] = '\0';
+      if (strcmp(target, "anon_inode:[pidfd]") == 0) return "a pidfd";
+    }
+  }
+  if (S_ISSOCK(st.st_mode)) {
+    int domain;
+    socklen_t len = sizeof domain;
+    if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) == 0 &&
+        (domain == AF_NETLINK || domain == AF_PACKET))
+      return domain == AF_NETLINK ? "a netlink socket" : "a packet socket";
+  }
+  return NULL;
+}
+
+
+/*
+** A closed 0, 1 or 2 becomes /dev/null: else the next file opened would
+** take its number, and print() or an error message would go into it.
+*/
+static int std_open (struct err *e) {
+  for (int fd = 0; fd <= 2; fd++) {
+    if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF) continue;
+    int null = open("/dev/null", O_RDWR);  /* the lowest free: fd itself */
+    if (null != fd) {
+      int saved = errno;
+      if (null >= 0) close(null);
+      return err_set(e, null < 0 ? saved : EBADF, "cannot make a private "
+                     "world: open /dev/null as descriptor %d: %s", fd,
+                     strerror(null < 0 ? saved : EBADF));
+    }
+  }
+  return 0;
+}
+
+
+/*
+** Keep 0-2 (the terminal, pipes, files), drop everything else the caller left open, so
+** that nothing inherited reaches the machine: `nslab lua f.lua
+** 9</proc/self/ns/net` must not give the lab the machine's network.
+*/
+static int close_inherited (struct err *e) {
+  static const char *const names[] = {"stdin", "stdout", "stderr"};
+  for (int fd = 0; fd <= 2; fd++) {
+    const char *what = way_out(fd);
+    if (what != NULL)
+      return err_set(e, EBADF, "cannot make a private world: descriptor %d "
+                     "(%s) is %s, which leads out of the world; give nslab "
+                     "another %s", fd, names[fd], what, names[fd]);
+  }
+  world_close_from(3, 0);
+  return std_open(e);
+}
+
+/* }================================================================== */
 
 
 /*
@@ -439,8 +561,24 @@ static int mark_world (struct err *e) {
 }
 
 
+/*
+** The working directory as the world sees its path: the inherited one
+** may be a directory the world's mounts hide (the machine's /run/netns,
+** or /proc/1 of its PID namespace).
+*/
+static int enter_cwd (const char *cwd, struct err *e) {
+  if (chdir(cwd) < 0)
+    return err_set(e, errno, "cannot make a private world: the current "
+                   "directory %s is not in it: %s", cwd, strerror(errno));
+  return 0;
+}
+
+
 int world_enter (struct err *e) {
   int alive[2];
+  char cwd[PATH_MAX];
+  if (close_inherited(e) < 0) return -1;
+  if (getcwd(cwd, sizeof cwd) == NULL) strcpy(cwd, "/");  /* deleted, or too long */
   if (unshare_world(e) < 0) return -1;
   if (pipe2(alive, O_CLOEXEC) < 0) return err_errno(e), world_failed(e);
   pid_t pid = fork();
@@ -460,7 +598,7 @@ int world_enter (struct err *e) {
   close(alive[0]);
   if (rc < 0 || private_mounts(e) < 0 ||
       remount_fs("proc", "/proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, e) < 0 ||
-      lo_up(e) < 0 || mark_world(e) < 0)
+      lo_up(e) < 0 || mark_world(e) < 0 || enter_cwd(cwd, e) < 0)
     return world_failed(e);
   return start_init(e);
 }

@@ -156,6 +156,19 @@ check.equal({ a, b, arg[1], arg[2] }, { "x", "y z", "x", "y z" }, "arguments")
       assert.equal(0, status)
       assert.equal("replayed\n", replay)
     end)
+    it("prints every command of a lab longer than the trace's usual history", function()
+      local n = require("nslab.trace").limit * 3 // 2
+      local path = lab_file(string.format([[
+for i = 1, %d do host:link("lo"):set_mtu(1000 + i) end
+]], n))
+      local out, code, err = nslab("explain " .. quote(path))
+      assert.equal(0, code, err)
+      local mtus = {}
+      for mtu in out:gmatch("ip link set dev lo mtu (%d+)\n") do mtus[#mtus + 1] = tonumber(mtu) end
+      assert.equal(n, #mtus)
+      assert.equal(1001, mtus[1])
+      assert.equal(1000 + n, mtus[n])
+    end)
     it("without a file is a usage error", function()
       local _, code, err = nslab("explain")
       assert.equal(2, code)

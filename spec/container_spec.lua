@@ -257,7 +257,7 @@ describe("container", function()
         assert.is_false(ok)
         assert.equal(case[2], err)
       end
-      assert.has_error(function() h:exec("true", {}, 1) end, "netns exec: too many arguments (4 given, at most 3)")
+      assert.has_error(function() h:exec("true", {}, 1) end, "netns exec: too many arguments (3 given, at most 2)")
       -- what is right still runs: numbers and empty words in argv, binary input
       local r = h:exec({ "printf", "%s|%s|", 42, "" })
       assert.equal("42||", r.stdout)
@@ -312,7 +312,7 @@ describe("container", function()
         local pattern = "^" .. label:gsub("%p", "%%%0") .. ": argument 2 %(timeout%) must be a number 0..3600, got "
         assert.matches(pattern, err)
       end
-      assert.has_error(function() c:stop("TERM", 1, 1) end, "container stop: too many arguments (4 given, at most 3)")
+      assert.has_error(function() c:stop("TERM", 1, 1) end, "container stop: too many arguments (3 given, at most 2)")
       assert.has_error(function() c.stop(host) end, "container stop: argument self must be a container, got table")
       assert.has_error(function() c.pid(5) end, "container pid: argument self must be a container, got number")
       assert.is_true(c:running(), "no bad call stopped it")

@@ -223,7 +223,7 @@ describe("ping", function()
       assert.has_error(function() test1:ping("192.168.1.2\0") end,
         "ping: argument 1 (target) must be a string of 1..64 bytes without NUL, got a string with a NUL byte")
       assert.has_error(function() test1.handle:ping("192.168.1.2", {}, 1) end,
-        "ping: too many arguments (4 given, at most 3)")
+        "ping: too many arguments (3 given, at most 2)")
       assert.has_error(function() test1.handle.ping(5, "192.168.1.2") end)
     end)
   end)

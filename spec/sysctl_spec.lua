@@ -143,9 +143,9 @@ describe("sysctl", function()
       assert.has_error(function() h:sysctl_get(("n"):rep(5000)) end,
         "sysctl: argument 1 (key) must be a string of 0..4096 bytes without NUL, got a string of 5000 bytes")
       assert.has_error(function() h:sysctl_get("net.ipv4.ip_forward", 1) end,
-        "sysctl: too many arguments (3 given, at most 2)")
+        "sysctl: too many arguments (2 given, at most 1)")
       assert.has_error(function() h:sysctl_set("net.ipv4.ip_forward", 1, 1) end,
-        "sysctl: too many arguments (4 given, at most 3)")
+        "sysctl: too many arguments (3 given, at most 2)")
       assert.has_error(function() core.sysctl_path("net.ipv4.ip_forward", 1) end,
         "sysctl: too many arguments (2 given, at most 1)")
       assert.equal("0", sysctl_n(test1, "net.ipv4.ip_forward"))

@@ -79,7 +79,9 @@ describe("trace", function()
 
   it("replayed with iproute2, the commands build the same state", function()
     trace.clear()
+    local was = trace.record(true) -- the whole build, however long
     local built = build()
+    trace.record(was)
     local commands = { table.unpack(trace.history) } -- replaying traces too
     local expected = {}
     for name, ns in pairs(built) do expected[name] = snapshot(ns) end
@@ -90,5 +92,48 @@ describe("trace", function()
     for name, ns in pairs(replayed) do
       assert.same(expected[name], snapshot(ns), "namespace " .. name)
     end
+  end)
+
+  describe("history", function()
+    local was
+    before_each(function() was = trace.record(false) trace.clear() end)
+    after_each(function() trace.record(was) trace.clear() end)
+
+    -- n commands "c1".."cn" straight into the trace
+    local function feed(first, last)
+      for i = first, last do trace.command("c" .. i) end
+    end
+
+    it("keeps only the newest trace.limit commands, in order, by default", function()
+      local limit = trace.limit
+      local seen = 0
+      local unlisten = trace.listen(function() seen = seen + 1 end)
+      for round = 1, 10 do
+        feed((round - 1) * limit + 1, round * limit)
+        assert.is_true(#trace.history <= limit + limit // 4, "round " .. round .. ": " .. #trace.history)
+      end
+      unlisten()
+      assert.equal(10 * limit, seen) -- listeners still see every one
+      feed(10 * limit + 1, 10 * limit + 7)
+      local n = #trace.history
+      assert.is_true(n >= limit and n <= limit + limit // 4, n)
+      assert.equal("c" .. (10 * limit + 7), trace.history[n])
+      for i = 1, n do
+        assert.equal("c" .. (10 * limit + 7 - n + i), trace.history[i], "entry " .. i)
+      end
+    end)
+
+    it("keeps every command while recording, and clear() keeps the same table", function()
+      local history = trace.history
+      assert.is_false(trace.record(true))
+      feed(1, 3 * trace.limit)
+      assert.equal(3 * trace.limit, #history)
+      assert.equal("c1", history[1])
+      assert.equal("c" .. 3 * trace.limit, history[3 * trace.limit])
+      assert.is_true(trace.record(false))
+      trace.clear()
+      assert.equal(history, trace.history)
+      assert.equal(0, #trace.history)
+    end)
   end)
 end)

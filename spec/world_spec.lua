@@ -1,7 +1,9 @@
 -- world: `nslab sandbox` runs a command in a private world: only lo, its
 -- own network namespace, /run/netns a tmpfs, /sys for the new namespace,
 -- nothing leaks out, the world dies with nslab (even on SIGKILL), and the
--- command's exit status comes back.
+-- command's exit status comes back. Nothing inherited leads back out:
+-- descriptors above 2 are closed, 0-2 may not be namespaces or
+-- directories, and the working directory is the world's own view of it.
 --
 -- The spec itself runs inside a world; the sandboxes it starts are worlds
 -- nested in it, and this world stands for the host they must not touch.
@@ -188,5 +190,115 @@ os.execute("ps -e -o stat= -o comm=")
     local _, code, err = nslab("sandbox --")
     assert.equal(2, code)
     assert.matches("no command", err, 1, true)
+  end)
+end)
+
+
+-- What a lab sees of its inheritance: every open descriptor of the Lua
+-- process (number and target), whether /proc/self/fd/9 opens, its own
+-- namespace, its working directory and what a relative name opens there.
+local INSPECT = [[
+local stat = io.open("/proc/self/stat")
+local pid = stat:read("a"):match("^(%d+)")
+stat:close()
+local p = io.popen("cd /proc/" .. pid .. "/fd && for f in *; do echo \"fd $f $(readlink $f)\"; done")
+io.write(p:read("a"))
+p:close()
+local f = io.open("/proc/self/fd/9")
+print("fd9 " .. (f and "open" or "closed"))
+if f then f:close() end
+p = io.popen("readlink /proc/" .. pid .. "/ns/net /proc/" .. pid .. "/cwd")
+print("netns " .. p:read("l"))
+print("cwd " .. p:read("l"))
+p:close()
+local name = ...
+if name then
+  p = io.popen("readlink " .. name .. " 2>/dev/null || ls -d " .. name .. " 2>/dev/null")
+  print("relative " .. (p:read("l") or "missing"))
+  p:close()
+end
+]]
+
+describe("a world's inheritance", function()
+  before_each(world.fresh)
+  local script
+  before_each(function() script = program.temp_file(INSPECT) end)
+  after_each(function() os.remove(script) end)
+
+  local function inspect(prefix, suffix)
+    local out, code, err = program.run((prefix or "") .. "NO_COLOR=1 " .. quote(program.program) ..
+                                       " lua " .. quote(script) .. " " .. (suffix or ""))
+    assert.equal(0, code, err)
+    local seen = { fds = {}, targets = {} }
+    for fd, target in out:gmatch("fd (%d+) ([^\n]*)\n") do
+      seen.fds[#seen.fds + 1] = tonumber(fd)
+      seen.targets[#seen.targets + 1] = target
+    end
+    seen.fd9 = out:match("fd9 (%a+)")
+    seen.netns = out:match("netns (net:%[%d+%])")
+    seen.cwd = out:match("cwd ([^\n]+)")
+    seen.relative = out:match("relative ([^\n]+)")
+    return seen, out
+  end
+
+  it("cannot open an inherited namespace descriptor (9</proc/self/ns/net)", function()
+    local outer = readlink("/proc/self/ns/net")
+    local seen, out = inspect(nil, "9</proc/self/ns/net 7</run/netns 5</dev/null")
+    assert.equal("closed", seen.fd9, out)
+    assert.is_not_nil(seen.netns, out)
+    assert.are_not.equal(outer, seen.netns)
+    -- 0-2 and the lab's own pipe from io.popen (its other end may be
+    -- listed as it closes), nothing inherited
+    for i, fd in ipairs(seen.fds) do
+      assert.is_true(fd <= 2 or seen.targets[i]:match("^pipe:") ~= nil or seen.targets[i] == "",
+                     "fd " .. fd .. " -> " .. seen.targets[i] .. "\n" .. out)
+      assert.is_nil(seen.targets[i]:match("^net:"), out)
+      assert.are_not.equal("/run/netns", seen.targets[i], out)
+    end
+  end)
+
+  it("closes them in sandbox too, and its init holds only 0-2", function()
+    local outer = readlink("/proc/self/ns/net")
+    local out, code, err = program.run(quote(program.program) .. " sandbox -- " .. sh(
+      "ls /proc/1/fd | tr '\\n' ' '; echo; readlink /proc/self/fd/9 || echo closed; " ..
+      "readlink /proc/self/ns/net") .. " 9</proc/self/ns/net")
+    assert.equal(0, code, err)
+    local init_fds, fd9, netns_link = out:match("^([^\n]*)\n([^\n]*)\n([^\n]*)\n$")
+    assert.equal("0 1 2 ", init_fds, out)
+    assert.equal("closed", fd9, out)
+    assert.are_not.equal(outer, netns_link)
+  end)
+
+  it("gives a closed 0-2 /dev/null, so that no file takes its number", function()
+    local out, code, err = program.run(quote(program.program) .. " sandbox -- readlink " ..
+                                       "/proc/self/fd/0 /proc/self/fd/2 <&- 2>&-")
+    assert.equal(0, code, err)
+    assert.equal("/dev/null\n/dev/null\n", out)
+  end)
+
+  it("refuses a namespace or a directory as descriptor 0-2", function()
+    for _, redirect in ipairs{ "</proc/self/ns/net", "</run/netns", "<&- 0</proc/self",
+                               "1</proc/self/ns/net" } do
+      local _, code, err = program.run(quote(program.program) .. " lua " .. quote(script) .. " " .. redirect)
+      assert.equal(2, code, redirect)
+      assert.matches("cannot make a private world: descriptor %d %(std%a+%) is a %a+, which leads out", err)
+    end
+    -- stderr itself: refused too (the message has nowhere to go)
+    local _, status = program.run(quote(program.program) .. " lua " .. quote(script) .. " 2</proc/self/ns/net")
+    assert.equal(2, status)
+  end)
+
+  it("sees its working directory as the world shows it", function()
+    -- a named namespace here, in the /run/netns the lab would shadow
+    local ns = require("nslab.netns").add("outer")
+    local seen, out = inspect("cd /run/netns && ", "outer")
+    assert.equal("/run/netns", seen.cwd, out)
+    assert.equal("missing", seen.relative, out) -- not this world's "outer"
+    ns:close()
+    -- /proc/1 is the world's init there, not this world's
+    seen, out = inspect("cd /proc/1 && ", "ns/net")
+    assert.equal("/proc/1", seen.cwd, out)
+    assert.equal(seen.netns, seen.relative, out)
+    assert.are_not.equal(readlink("/proc/1/ns/net"), seen.relative, out)
   end)
 end)

@@ -71,11 +71,13 @@ function commands.run(file, args, opts)
 end
 
 -- The lab as a shell script: it runs (in this world, quietly) and every
--- primitive's equivalent command is printed, in order.
+-- primitive's equivalent command is printed, in order (all of them: the
+-- trace records the whole lab, not only its last trace.limit commands).
 function commands.explain(file, args, opts)
   if file == nil then return usage_error("explain: no lab file given") end
   local trace = require("nslab.trace")
   trace.clear()
+  trace.record(true)
   opts.writer = function() end
   local status = require("nslab.lab").run_file(file, args, opts)
   if status == 2 then return status end
