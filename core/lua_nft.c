@@ -867,6 +867,17 @@ static int l_nft_vocabulary (lua_State *L) {
     lua_rawseti(L, -2, i + 1);
   }
   lua_setfield(L, -2, "statements");
+  lua_newtable(L);
+  for (int i = 0; nft_priorities[i].name; i++) {
+    const struct nft_priority *p = &nft_priorities[i];
+    lua_createtable(L, 0, 4);
+    lnslab_set_str(L, "name", p->name);
+    lnslab_set_int(L, "value", p->value);
+    lnslab_set_str(L, "families", p->bridge ? "bridge" : "ip ip6 inet");
+    if (p->hook >= 0) lnslab_set_str(L, "hook", nft_hook_name(p->hook));
+    lua_rawseti(L, -2, i + 1);
+  }
+  lua_setfield(L, -2, "priorities");
   return 1;
 }
 

@@ -47,6 +47,16 @@ extern const char *const nft_hook_names[];   /* prerouting .. postrouting */
 extern const char *const nft_chain_types[];  /* filter nat route */
 extern const char *const nft_policies[];     /* accept drop */
 
+/* Chain priorities by the names nft 1.0 gives them: in the ip, ip6 and
+ * inet families, or in bridge; some only in one hook. */
+struct nft_priority {
+  const char *name;
+  int32_t value;
+  int bridge; /* the bridge family's, not the others' */
+  int hook;   /* the only hook it is named in (NF_INET_*), or -1 */
+};
+extern const struct nft_priority nft_priorities[]; /* ends with {NULL} */
+
 /*
 ** {======================================================
 ** The vocabulary: one row per match key and per statement

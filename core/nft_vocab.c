@@ -61,6 +61,19 @@ const char *nft_hook_name (int hook) {
   return hook >= 0 && hook < N_HOOKS ? nft_hook_names[hook] : "unknown";
 }
 
+const struct nft_priority nft_priorities[] = {
+    {"raw", -300, 0, -1},
+    {"mangle", -150, 0, -1},
+    {"dstnat", -100, 0, NF_INET_PRE_ROUTING},
+    {"filter", 0, 0, -1},
+    {"security", 50, 0, -1},
+    {"srcnat", 100, 0, NF_INET_POST_ROUTING},
+    {"dstnat", -300, 1, NF_INET_PRE_ROUTING},
+    {"filter", -200, 1, -1},
+    {"out", 100, 1, NF_INET_LOCAL_OUT},
+    {"srcnat", 300, 1, NF_INET_POST_ROUTING},
+    {NULL, 0, 0, -1}};
+
 const char *const nft_vtype_names[NFTT_COUNT] = {
     "ifname", "address", "protocol", "port", "ct_state", "fib_type"};
 

@@ -140,6 +140,8 @@ describe("nft syntax", function()
     end
     assert.same({ "invalid", "established", "related", "new", "untracked" }, vocabulary.ct_states)
     assert.same({ "ip", "ip6", "inet", "bridge" }, vocabulary.families)
+    assert.same({ name = "srcnat", value = 100, families = "ip ip6 inet", hook = "postrouting" },
+      vocabulary.priorities[6])
   end)
 
   it("names chain priorities as nft 1.0 does, where the hook allows the name", function()

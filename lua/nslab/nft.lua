@@ -39,11 +39,13 @@ for _, list in pairs(KEY_WORDS) do table.sort(list, function(a, b) return #a > #
 local STATEMENTS = {}
 for _, st in ipairs(VOCABULARY.statements) do STATEMENTS[st.name] = st end
 
--- Chain priorities by name, as nft 1.0 names them (ip, ip6, inet; bridge).
-local PRIORITIES = {
-  default = { raw = -300, mangle = -150, dstnat = -100, filter = 0, security = 50, srcnat = 100 },
-  bridge = { dstnat = -300, filter = -200, out = 100, srcnat = 300 },
-}
+-- Chain priorities by name, as nft 1.0 names them (ip, ip6, inet;
+-- bridge), and the one hook some of them are named in.
+local PRIORITIES, HOOK_ONLY = { default = {}, bridge = {} }, { default = {}, bridge = {} }
+for _, p in ipairs(VOCABULARY.priorities) do
+  local set = p.families == "bridge" and "bridge" or "default"
+  PRIORITIES[set][p.name], HOOK_ONLY[set][p.name] = p.value, p.hook
+end
 
 local function fail(fmt, ...)
   error(string.format(fmt, ...), 0)
@@ -232,12 +234,10 @@ end
 
 -- nft names a standard priority only where it fits the hook: dstnat in
 -- prerouting, srcnat in postrouting, (bridge) out in output.
-local HOOK_ONLY = { dstnat = "prerouting", srcnat = "postrouting", out = "output" }
-
 local function names_for(family, hook)
-  local names = {}
-  for name, value in pairs(PRIORITIES[family == "bridge" and "bridge" or "default"]) do
-    if not HOOK_ONLY[name] or HOOK_ONLY[name] == hook then names[name] = value end
+  local names, set = {}, family == "bridge" and "bridge" or "default"
+  for name, value in pairs(PRIORITIES[set]) do
+    if not HOOK_ONLY[set][name] or HOOK_ONLY[set][name] == hook then names[name] = value end
   end
   return names
 end
