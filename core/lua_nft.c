@@ -84,6 +84,13 @@ static const char *const match_ops[] = {"==", "!=", NULL};
         "chain name"                                                           \
   }
 
+/* The places of the fields in the specs below: every op spec starts with
+ * op, object, family, table, chain; then its own. */
+enum { F_OP, F_OBJECT, F_FAMILY, F_TABLE, F_CHAIN, F_OWN };
+enum { F_TYPE = F_OWN, F_HOOK, F_PRIORITY, F_POLICY }; /* chain_add_spec */
+enum { F_EXPRS = F_OWN, F_POSITION };                  /* rule_add_spec */
+enum { F_HANDLE = F_OWN };                             /* rule_delete_spec */
+
 static const struct lopt table_spec[] = {
     OPT_VERB, OPT_OBJECT, OPT_FAMILY, OPT_TABLE, {NULL}};
 static const struct lopt chain_add_spec[] = {
@@ -384,7 +391,7 @@ static int item_fields (lua_State *L, int t) {
 }
 
 static void check_item (lua_State *L, int t, int family, struct nft_item *it) {
-  struct lopt_val f[4];
+  struct lopt_val f[4]; /* f[i]: field i of the statement's spec */
   const char *kind = nft_stmts[it->kind].name;
   int fields = item_fields(L, t);
   lnslab_options(L, fields, RULE, kind, stmt_specs[it->kind], f);
@@ -508,20 +515,20 @@ static void head_field (lua_State *L, int t, const char *where,
  * regular chain none of them. f is read by chain_add_spec. */
 static void check_chain (lua_State *L, const char *where,
                          const struct lopt_val *f, struct nft_op *op) {
-  if (!f[6].set) {
-    if (f[5].set || f[7].set || f[8].set)
+  if (!f[F_HOOK].set) {
+    if (f[F_TYPE].set || f[F_PRIORITY].set || f[F_POLICY].set)
       lnslab_raise(
           L,
           "nft: %s: type, priority and policy are for a base chain (give a hook)",
           where);
     return;
   }
-  if (!f[7].set)
+  if (!f[F_PRIORITY].set)
     lnslab_raise(L, "nft: %s: a base chain needs a priority", where);
-  op->hook = (int)f[6].i;
-  op->type = f[5].set ? f[5].s : NULL;
-  op->priority = (int32_t)f[7].i;
-  if (f[8].set) op->policy = f[8].i == 0 ? NF_ACCEPT : NF_DROP;
+  op->hook = (int)f[F_HOOK].i;
+  op->type = f[F_TYPE].set ? f[F_TYPE].s : NULL;
+  op->priority = (int32_t)f[F_PRIORITY].i;
+  if (f[F_POLICY].set) op->policy = f[F_POLICY].i == 0 ? NF_ACCEPT : NF_DROP;
 }
 
 /* The name at idx if it is one a table or chain can have, else NULL:
@@ -546,8 +553,8 @@ static void check_op (lua_State *L, int t, size_t i, int anchor,
     lnslab_raise(L, "nft: %s: expected a table, got %s", where,
                  luaL_typename(L, t));
   nft_op_init(op);
-  head_field(L, t, where, &table_spec[0], &verb);
-  head_field(L, t, where, &table_spec[1], &object);
+  head_field(L, t, where, &table_spec[F_OP], &verb);
+  head_field(L, t, where, &table_spec[F_OBJECT], &object);
   op->verb = (enum nft_verb)verb.i;
   op->object = (enum nft_object)object.i;
   const struct lopt *spec = op_spec(op->verb, op->object);
@@ -555,7 +562,7 @@ static void check_op (lua_State *L, int t, size_t i, int anchor,
     lnslab_raise(L, "nft: %s: cannot %s a %s", where, verb.s, object.s);
   /* Enough to name the op in every later message. */
   struct lopt_val family;
-  head_field(L, t, where, &table_spec[2], &family);
+  head_field(L, t, where, &table_spec[F_FAMILY], &family);
   if (family.set)
     op->family = nft_family_value(family.s);
   else if (op->object == NFTO_RULESET)
@@ -571,17 +578,17 @@ static void check_op (lua_State *L, int t, size_t i, int anchor,
   nft_op_describe(op, desc, sizeof desc);
   where = lua_pushfstring(L, "op %d (%s)", (int)i + 1, desc);
   lnslab_options(L, t, "nft:", where, spec, f);
-  if (f[2].set) op->family = nft_family_value(f[2].s);
-  op->table = f[3].set ? f[3].s : NULL;
-  op->chain = op->object != NFTO_TABLE && f[4].set ? f[4].s : NULL;
+  if (f[F_FAMILY].set) op->family = nft_family_value(f[F_FAMILY].s);
+  op->table = f[F_TABLE].set ? f[F_TABLE].s : NULL;
+  op->chain = op->object != NFTO_TABLE && f[F_CHAIN].set ? f[F_CHAIN].s : NULL;
   if (spec == chain_add_spec) check_chain(L, where, f, op);
   if (spec == rule_add_spec) {
-    if (f[6].set) op->handle = (uint64_t)f[6].i;
+    if (f[F_POSITION].set) op->handle = (uint64_t)f[F_POSITION].i;
     lua_getfield(L, t, "exprs");
     op->items = check_items(L, -1, op->family, &op->n_items);
     lua_rawseti(L, anchor, (lua_Integer)lua_rawlen(L, anchor) + 1);
   } else if (spec == rule_delete_spec) {
-    op->handle = (uint64_t)f[5].i;
+    op->handle = (uint64_t)f[F_HANDLE].i;
   }
   lua_settop(L, top);
 }
