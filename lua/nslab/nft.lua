@@ -6,12 +6,16 @@
 --   post:rule 'ip saddr 172.17.0.0/16 oifname != "docker0" counter masquerade'
 --   post:rules()      -- each rule as nft prints it, with its handle and counters
 --
--- Rules are nft syntax strings (the subset below) or the structured form
--- the C core takes (an array of {"match", key=, op=, value=} and
--- statements such as {"counter"}, {"dnat", addr=, port=}). Anything outside
--- the subset is an error that names the token, never a different rule.
--- Every call that changes the ruleset is one nf_tables batch: all of it
--- happens or none.
+-- Rules are nft syntax strings (the subset core.nft_vocabulary() has:
+-- its keys, statements, states and priority names are the C core's, the
+-- only copy) or the structured form the C core takes (an array of
+-- {"match", key=, op=, value=} and statements such as {"counter"},
+-- {"dnat", addr=, port=}). This file reads only the grammar; the core
+-- checks the values, and computes the text nslab explains by encoding
+-- the rule and decoding it back in memory: it is the kernel's rule as
+-- `nft list ruleset` prints it. Anything outside the subset is an error
+-- that names the token, never a different rule. Every call that changes
+-- the ruleset is one nf_tables batch: all of it happens or none.
 local trace = require("nslab.trace")
 local shell = require("nslab.shell")
 local core = require("nslab.core")
