@@ -67,22 +67,22 @@ end
 -- Words of a rule: bare words, "quoted strings" (kept with a mark), and
 -- "!=" / "==" as words of their own.
 local function tokenize(text)
-  local tokens, i = {}, 1
-  while i <= #text do
+  local tokens, i, n = {}, 1, #text
+  while i <= n do
     local c = text:sub(i, i)
-    if c:match("%s") then
-      i = i + 1
+    if c:find("^%s") then
+      i = text:find("[^%s]", i) or n + 1
     elseif c == '"' then
       local j = text:find('"', i + 1, true)
       if not j then fail('nft rule: unterminated string at "%s"', text:sub(i)) end
       tokens[#tokens + 1] = { text = text:sub(i + 1, j - 1), quoted = true }
       i = j + 1
-    elseif text:sub(i, i + 1) == "!=" or text:sub(i, i + 1) == "==" then
+    elseif text:find("^[!=]=", i) then
       tokens[#tokens + 1] = { text = text:sub(i, i + 1) }
       i = i + 2
     else
-      local j = i
-      while j <= #text and not text:sub(j, j):match('[%s"]') and text:sub(j, j + 1) ~= "!=" do j = j + 1 end
+      -- a word ends at a space, a quote or "!="
+      local j = math.min(text:find('[%s"]', i) or n + 1, text:find("!=", i, true) or n + 1)
       tokens[#tokens + 1] = { text = text:sub(i, j - 1) }
       i = j
     end
