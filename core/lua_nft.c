@@ -537,7 +537,7 @@ static const char *name_for_desc (lua_State *L, int idx) {
   size_t len;
   const char *s =
       lua_type(L, idx) == LUA_TSTRING ? lua_tolstring(L, idx, &len) : NULL;
-  return s && len > 0 && len <= NFT_NAME_MAX && strlen(s) == len ? s : NULL;
+  return s && strlen(s) == len && nft_name_ok(s, len) ? s : NULL;
 }
 
 /* Op i of the list (a table at t) into op; the items of a rule stay in
@@ -615,8 +615,14 @@ static int m_nft_apply (lua_State *L) {
   if (nft_apply(lnetns_nft(L, ns), ops, n, &failed, &e) == 0) return 0;
   if (failed >= n)
     return lnslab_raise(L, "nft: batch of %d ops: %s", (int)n, err_text(&e));
+  /* names the op by what it has of them that prints as it is */
   char desc[3 * NFT_TEXT_MAX + 64];
-  nft_op_describe(&ops[failed], desc, sizeof desc);
+  struct nft_op named = ops[failed];
+  if (named.table && !nft_name_ok(named.table, strlen(named.table)))
+    named.table = NULL;
+  if (named.chain && !nft_name_ok(named.chain, strlen(named.chain)))
+    named.chain = NULL;
+  nft_op_describe(&named, desc, sizeof desc);
   return lnslab_raise(L, "nft: op %d (%s): %s", (int)failed + 1, desc,
                       err_text(&e));
 }

@@ -747,6 +747,10 @@ static int name_ok (const char *what, const char *name, struct err *e) {
   if (strlen(name) > NFT_NAME_MAX)
     return err_set(e, ENAMETOOLONG, "%s name longer than %d bytes", what,
                    NFT_NAME_MAX);
+  if (!nft_name_ok(name, strlen(name)))
+    return err_set(e, EINVAL,
+                   "%s name: printable ASCII only, without spaces or '\"'",
+                   what);
   return 0;
 }
 
@@ -1183,7 +1187,7 @@ static int dec_verdict (struct dec *d, const struct nftnl_expr *x) {
   case NFT_RETURN: dec_item(d, NFTI_RETURN); return DEC_OK;
   case NFT_JUMP:
   case NFT_GOTO:
-    if (!chain || strlen(chain) >= NFT_TEXT_MAX) return DEC_UNKNOWN;
+    if (!chain || !nft_name_ok(chain, strlen(chain))) return DEC_UNKNOWN;
     if ((it = dec_item(d, v == NFT_JUMP ? NFTI_JUMP : NFTI_GOTO)))
       memcpy(it->text, chain, strlen(chain) + 1);
     return DEC_OK;

@@ -223,6 +223,15 @@ int nft_ifname_ok (const char *name, size_t len) {
   return 1;
 }
 
+int nft_name_ok (const char *name, size_t len) {
+  if (len == 0 || len > NFT_NAME_MAX) return 0;
+  for (size_t i = 0; i < len; i++) {
+    unsigned char c = (unsigned char)name[i];
+    if (c <= ' ' || c >= 0x7f || c == '"' || c == '\\') return 0;
+  }
+  return 1;
+}
+
 int nft_log_prefix_ok (const char *prefix, size_t len) {
   if (len > NFT_LOG_PREFIX_MAX) return 0;
   for (size_t i = 0; i < len; i++)

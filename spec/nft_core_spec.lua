@@ -598,6 +598,13 @@ describe("nft core", function()
         "NUL, got a string with a NUL",
         { add_table("ip", "a\0b") })
       fails_like("nft rule jump: option 'chain' must be a string of 1..255 bytes", rule({ { "jump", chain = long } }))
+      -- names that would not print back as themselves
+      fails([[nft: op 1 (add table ip): table name: printable ASCII only, without spaces or '"']],
+        { add_table("ip", "a b") })
+      fails([[nft: op 1 (add chain ip nat): chain name: printable ASCII only, without spaces or '"']],
+        { add_chain("ip", "nat", "a\nb") })
+      fails([[nft: op 1 (add rule ip nat POSTROUTING): chain name: printable ASCII only, without spaces or '"']],
+        rule({ { "jump", chain = 'x"y' } }))
       -- 255 bytes is the longest name there is
       ns:nft_apply({ add_table("ip", string.rep("n", 255)) })
       assert.equal(255, #ns:nft_list("ip", string.rep("n", 255)).tables[1].name)

@@ -250,6 +250,10 @@ static void refusals (void) {
           val(NFTK_FIB_DADDR_TYPE, 0, 2));
   REFUSED(IP, "text not terminated", long_jump);
   REFUSED(IP, "a chain name is required", with_text(NFTI_JUMP, ""));
+  /* found by fuzzing: a chain name with a newline printed as two lines */
+  REFUSED(IP, "chain name: printable ASCII only",
+          with_text(NFTI_JUMP, "E6\\\n"));
+  REFUSED(IP, "chain name: printable ASCII only", with_text(NFTI_GOTO, "a b"));
   /* found by fuzzing: nft's merge of port loads depends on the order of
      a port matched twice */
   REFUSED(IP, "tcp dport: more than one == match in a rule",
@@ -297,6 +301,13 @@ static void verdict (struct nftnl_rule *r, int v) {
   struct nftnl_expr *x = expr(r, "immediate");
   nftnl_expr_set_u32(x, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
   nftnl_expr_set_u32(x, NFTNL_EXPR_IMM_VERDICT, (uint32_t)v);
+}
+
+static void jump (struct nftnl_rule *r, const char *chain) {
+  struct nftnl_expr *x = expr(r, "immediate");
+  nftnl_expr_set_u32(x, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
+  nftnl_expr_set_u32(x, NFTNL_EXPR_IMM_VERDICT, (uint32_t)NFT_JUMP);
+  nftnl_expr_set_str(x, NFTNL_EXPR_IMM_CHAIN, chain);
 }
 
 /* r as a NEWRULE message, decoded and printed, then freed. */
@@ -392,6 +403,22 @@ static void nft_bytecode (void) {
   meta(r, NFT_META_OIFNAME);
   cmp(r, "eth", 3);
   decoded(r, IP, "oifname \"eth*\"");
+  r = nftnl_rule_alloc();
+  jump(r, "a\nb");
+  decoded(r, IP, "<immediate>");
+  r = nftnl_rule_alloc();
+  jump(r, "DOCKER-USER");
+  decoded(r, IP, "jump DOCKER-USER");
+  /* found by fuzzing: separate loads of two ports print as nft prints
+     them; nft (and nslab) merge them when that text is added again */
+  r = nftnl_rule_alloc();
+  meta(r, NFT_META_L4PROTO);
+  cmp(r, &tcp, 1);
+  payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2);
+  cmp(r, &port, 2);
+  payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 0, 2);
+  cmp(r, &port, 2);
+  decoded(r, IP, "tcp dport 22 tcp sport 22");
 }
 
 /* }====================================================== */
@@ -448,6 +475,14 @@ static void names (void) {
                  strstr(e.reason, "a chain name is required"),
              "an empty chain name is refused");
   huge[4096] = '\0';
+  op.object = NFTO_TABLE;
+  op.table = "a b";
+  UNIT_CHECK(nft_apply(NULL, &op, 1, &failed, &e) < 0 &&
+                 strstr(e.reason, "printable ASCII only"),
+             "a table name with a space is refused");
+  op.table = "a\nb";
+  UNIT_CHECK(nft_apply(NULL, &op, 1, &failed, &e) < 0,
+             "a table name with a newline is refused");
   UNIT_CHECK(nft_list(NULL, NFPROTO_IPV4, huge, &rs, &e) < 0 &&
                  strstr(e.reason, "table name longer than 255 bytes"),
              "a 4 KB table name to list is refused");
