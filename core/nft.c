@@ -749,7 +749,7 @@ static int name_ok (const char *what, const char *name, struct err *e) {
                    NFT_NAME_MAX);
   if (!nft_name_ok(name, strlen(name)))
     return err_set(e, EINVAL,
-                   "%s name: printable ASCII only, without spaces or '\"'",
+                   "%s name: letters, digits, '_', '.', '/' and '-' only",
                    what);
   return 0;
 }
@@ -878,6 +878,9 @@ static struct nft_item *dec_item (struct dec *d, enum nft_item_kind kind) {
   memset(it, 0, sizeof *it);
   it->kind = kind;
   it->addr.prefixlen = -1;
+  /* a protocol match before a statement guards the statement too: nft
+     keeps it (found by fuzz/nft_rule_fuzz.c) */
+  if (kind != NFTI_MATCH) d->l4_item = -1;
   return it;
 }
 

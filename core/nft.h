@@ -159,8 +159,8 @@ extern const char *const nft_fib_types[NFT_FIB_TYPE_COUNT];
  * is (len of them, without the '*' of a prefix): printable ASCII but
  * spaces, '*', '"', '\\', '/' and ':'. A log prefix: printable, no '"'. */
 int nft_ifname_ok (const char *name, size_t len);
-/* A table or chain name nslab makes and prints as it is: 1..NFT_NAME_MAX
- * bytes of printable ASCII but spaces, '"' and '\\'. */
+/* A table or chain name nslab makes, and reads and prints as it is (no
+ * quoting): 1..NFT_NAME_MAX letters, digits, '_', '.', '/' and '-'. */
 int nft_name_ok (const char *name, size_t len);
 int nft_log_prefix_ok (const char *prefix, size_t len);
 

@@ -8,6 +8,7 @@
  */
 #include "nft.h"
 
+#include <ctype.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -227,7 +228,7 @@ int nft_name_ok (const char *name, size_t len) {
   if (len == 0 || len > NFT_NAME_MAX) return 0;
   for (size_t i = 0; i < len; i++) {
     unsigned char c = (unsigned char)name[i];
-    if (c <= ' ' || c >= 0x7f || c == '"' || c == '\\') return 0;
+    if (!isalnum(c) && !strchr("_./-", c)) return 0;
   }
   return 1;
 }

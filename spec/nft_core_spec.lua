@@ -153,6 +153,10 @@ local RULES = {
     { { M, key = "ip6 saddr", op = "==", value = "2001:db8::/32" }, { "snat", addr = "2001:db8::2" } } },
   { "inet", NAT_POST, "ip saddr 10.0.0.0/8 snat ip to 198.51.100.1",
     { { M, key = "ip saddr", op = "==", value = "10.0.0.0/8" }, { "snat", addr = "198.51.100.1" } } },
+  -- a protocol match before a statement guards it: no dependency
+  { "ip", FORWARD, "meta l4proto tcp counter packets 0 bytes 0 tcp dport 22 accept",
+    { { M, key = "meta l4proto", op = "==", value = "tcp" }, { "counter" },
+      { M, key = "tcp dport", op = "==", value = 22 }, { "accept" } } },
   -- a dependency in ip tables only; in inet and bridge nft's is meta l4proto
   { "inet", FORWARD, "ip protocol tcp tcp dport 22 accept",
     { { M, key = "ip protocol", op = "==", value = "tcp" }, { M, key = "tcp dport", op = "==", value = 22 },
@@ -599,11 +603,11 @@ describe("nft core", function()
         { add_table("ip", "a\0b") })
       fails_like("nft rule jump: option 'chain' must be a string of 1..255 bytes", rule({ { "jump", chain = long } }))
       -- names that would not print back as themselves
-      fails([[nft: op 1 (add table ip): table name: printable ASCII only, without spaces or '"']],
+      fails([[nft: op 1 (add table ip): table name: letters, digits, '_', '.', '/' and '-' only]],
         { add_table("ip", "a b") })
-      fails([[nft: op 1 (add chain ip nat): chain name: printable ASCII only, without spaces or '"']],
+      fails([[nft: op 1 (add chain ip nat): chain name: letters, digits, '_', '.', '/' and '-' only]],
         { add_chain("ip", "nat", "a\nb") })
-      fails([[nft: op 1 (add rule ip nat POSTROUTING): chain name: printable ASCII only, without spaces or '"']],
+      fails([[nft: op 1 (add rule ip nat POSTROUTING): chain name: letters, digits, '_', '.', '/' and '-' only]],
         rule({ { "jump", chain = 'x"y' } }))
       -- 255 bytes is the longest name there is
       ns:nft_apply({ add_table("ip", string.rep("n", 255)) })

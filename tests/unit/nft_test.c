@@ -251,9 +251,10 @@ static void refusals (void) {
   REFUSED(IP, "text not terminated", long_jump);
   REFUSED(IP, "a chain name is required", with_text(NFTI_JUMP, ""));
   /* found by fuzzing: a chain name with a newline printed as two lines */
-  REFUSED(IP, "chain name: printable ASCII only",
-          with_text(NFTI_JUMP, "E6\\\n"));
-  REFUSED(IP, "chain name: printable ASCII only", with_text(NFTI_GOTO, "a b"));
+  REFUSED(IP, "chain name: letters, digits", with_text(NFTI_JUMP, "E6\\\n"));
+  REFUSED(IP, "chain name: letters, digits", with_text(NFTI_GOTO, "a b"));
+  /* found by fuzzing: a name the rule parser splits ("n!=w") */
+  REFUSED(IP, "chain name: letters, digits", with_text(NFTI_JUMP, "n!=w"));
   /* found by fuzzing: nft's merge of port loads depends on the order of
      a port matched twice */
   REFUSED(IP, "tcp dport: more than one == match in a rule",
@@ -419,6 +420,15 @@ static void nft_bytecode (void) {
   payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 0, 2);
   cmp(r, &port, 2);
   decoded(r, IP, "tcp dport 22 tcp sport 22");
+  /* found by fuzzing: a protocol match before a statement guards it,
+     and is no dependency nft drops */
+  r = nftnl_rule_alloc();
+  meta(r, NFT_META_L4PROTO);
+  cmp(r, &tcp, 1);
+  expr(r, "counter");
+  payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2);
+  cmp(r, &port, 2);
+  decoded(r, IP, "meta l4proto tcp counter packets 0 bytes 0 tcp dport 22");
 }
 
 /* }====================================================== */
@@ -478,7 +488,7 @@ static void names (void) {
   op.object = NFTO_TABLE;
   op.table = "a b";
   UNIT_CHECK(nft_apply(NULL, &op, 1, &failed, &e) < 0 &&
-                 strstr(e.reason, "printable ASCII only"),
+                 strstr(e.reason, "letters, digits"),
              "a table name with a space is refused");
   op.table = "a\nb";
   UNIT_CHECK(nft_apply(NULL, &op, 1, &failed, &e) < 0,
