@@ -273,9 +273,18 @@ static void check_addr (lua_State *L, int v, struct nft_item *it,
 }
 
 /* A protocol by the name nft knows (/etc/protocols) or a number. */
+/* The string at v, NULL when it is none or has a NUL (which every
+ * comparison of C strings would stop at: found by fuzzing). */
+static const char *word_at (lua_State *L, int v) {
+  size_t len;
+  const char *s =
+      lua_type(L, v) == LUA_TSTRING ? lua_tolstring(L, v, &len) : NULL;
+  return s && strlen(s) == len ? s : NULL;
+}
+
 static unsigned check_proto (lua_State *L, int v, const char *key) {
   lua_Integer n;
-  if (lua_type(L, v) == LUA_TSTRING) {
+  if (word_at(L, v)) {
     int p = nft_proto_value(lua_tostring(L, v));
     if (p >= 0) return (unsigned)p;
   } else if (lua_isinteger(L, v) && (n = lua_tointeger(L, v)) >= 0 &&
@@ -297,7 +306,7 @@ static unsigned check_port (lua_State *L, int v, const char *key) {
 }
 
 static unsigned ct_bit (lua_State *L, int v) {
-  int bit = lua_type(L, v) == LUA_TSTRING ? nft_ct_bit(lua_tostring(L, v)) : 0;
+  int bit = word_at(L, v) ? nft_ct_bit(lua_tostring(L, v)) : 0;
   if (!bit)
     lnslab_raise(L,
                  RULE ": ct state %s: not a conntrack state "
@@ -329,7 +338,7 @@ static unsigned check_ct_state (lua_State *L, int v, int neq) {
 
 /* fib daddr type: a route type by the name nft gives it. */
 static unsigned check_fib_type (lua_State *L, int v, const char *key) {
-  if (lua_type(L, v) == LUA_TSTRING)
+  if (word_at(L, v))
     for (unsigned i = 0; i < NFT_FIB_TYPE_COUNT; i++)
       if (!strcmp(nft_fib_types[i], lua_tostring(L, v))) return i;
   return (unsigned)lnslab_raise(

@@ -784,6 +784,15 @@ static int check_op (const struct nft_op *op, struct err *e) {
           e, EINVAL,
           "log prefix: at most %d bytes of printable text without '\"'",
           NFT_LOG_PREFIX_MAX);
+    /* a second == match of the transport protocol is dropped or kept
+       by nft depending on what follows (found by fuzz/nft_text_fuzz.c) */
+    for (size_t j = 0; it->kind == NFTI_MATCH && !it->neq && j < i; j++)
+      if (op->items[j].kind == NFTI_MATCH && !op->items[j].neq &&
+          nft_keys[op->items[j].key].type == NFTT_PROTO &&
+          nft_keys[it->key].type == NFTT_PROTO)
+        return err_set(e, EINVAL,
+                       "%s: the transport protocol is matched already",
+                       nft_keys[it->key].name);
     /* nft merges port loads in ways that depend on their order when a
        port is matched twice (found by fuzz/nft_text_fuzz.c); such a rule
        is redundant or never matches anyway */

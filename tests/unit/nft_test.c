@@ -253,6 +253,16 @@ static void refusals (void) {
   /* found by fuzzing: a chain name with a newline printed as two lines */
   REFUSED(IP, "chain name: letters, digits", with_text(NFTI_JUMP, "E6\\\n"));
   REFUSED(IP, "chain name: letters, digits", with_text(NFTI_GOTO, "a b"));
+  /* found by fuzzing: nft drops one of two protocol matches, or not */
+  REFUSED(IP, "ip protocol: the transport protocol is matched already",
+          val(NFTK_IP_PROTOCOL, 0, IPPROTO_TCP),
+          val(NFTK_IP_PROTOCOL, 0, IPPROTO_TCP), val(NFTK_TCP_SPORT, 0, 13));
+  REFUSED(INET, "meta l4proto: the transport protocol is matched already",
+          val(NFTK_IP_PROTOCOL, 0, IPPROTO_TCP),
+          val(NFTK_META_L4PROTO, 0, IPPROTO_TCP));
+  RULE(IP, "ip protocol != udp meta l4proto tcp accept",
+       val(NFTK_IP_PROTOCOL, 1, IPPROTO_UDP),
+       val(NFTK_META_L4PROTO, 0, IPPROTO_TCP), item(NFTI_ACCEPT));
   /* found by fuzzing: a name the rule parser splits ("n!=w") */
   REFUSED(IP, "chain name: letters, digits", with_text(NFTI_JUMP, "n!=w"));
   /* found by fuzzing: nft's merge of port loads depends on the order of
