@@ -194,6 +194,24 @@ static void item_set (int family, const struct nft_item *items, size_t n,
     used += (size_t)snprintf(out + used, len - used, "%s|", sorted[i]);
 }
 
+/* A protocol match just before a port match of its protocol that nft
+ * would read as the port's implicit dependency: it reads as a match of
+ * its own only when bytecode said the protocol twice (nft prints it so
+ * too), and then the text, added again, loses it, as with nft. */
+static int reads_as_dependency (int family, const struct nft_item *items,
+                                size_t n) {
+  for (size_t i = 0; i + 1 < n; i++) {
+    const struct nft_item *a = &items[i], *b = &items[i + 1];
+    if (a->kind == NFTI_MATCH && b->kind == NFTI_MATCH && !a->neq &&
+        nft_keys[a->key].type == NFTT_PROTO &&
+        nft_keys[b->key].type == NFTT_PORT &&
+        (int)a->value == nft_keys[b->key].l4 &&
+        (!nft_keys[a->key].net || nft_keys[a->key].net == family))
+      return 1;
+  }
+  return 0;
+}
+
 /* Decoded, the rule prints into any buffer; what it says in nslab's
  * words, added again as nft_apply would, holds the same matches and
  * statements, and is then a fixed point (found by this harness: nft's
@@ -217,7 +235,8 @@ static void check (const struct nlmsghdr *nlh) {
     text_of(info.family, again, m, text2, sizeof text2);
     item_set(info.family, info.items, info.n_items, set, sizeof set);
     item_set(info.family, again, m, set2, sizeof set2);
-    if (strcmp(set, set2)) {
+    if (strcmp(set, set2) &&
+        !reads_as_dependency(info.family, info.items, info.n_items)) {
       fprintf(stderr, "read back as another rule:\n  %s\n  %s\n", text, text2);
       abort();
     }

@@ -439,6 +439,16 @@ static void nft_bytecode (void) {
   payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2);
   cmp(r, &port, 2);
   decoded(r, IP, "meta l4proto tcp counter packets 0 bytes 0 tcp dport 22");
+  /* the protocol said twice: the second is the dependency, as nft reads
+     it */
+  r = nftnl_rule_alloc();
+  meta(r, NFT_META_L4PROTO);
+  cmp(r, &tcp, 1);
+  meta(r, NFT_META_L4PROTO);
+  cmp(r, &tcp, 1);
+  payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2);
+  cmp(r, &port, 2);
+  decoded(r, IP, "meta l4proto tcp tcp dport 22");
 }
 
 /* }====================================================== */
