@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <linux/if_addr.h>
+#include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -39,12 +40,13 @@ static int need_prefix(const struct ipaddr *prefix, struct err *e) {
   return 0;
 }
 
-int addr_add(struct nl *nl, int ifindex, const struct ipaddr *prefix,
-             const struct ipaddr *broadcast, unsigned flags, struct err *e) {
-  char buf[MNL_SOCKET_BUFFER_SIZE];
-  if (need_prefix(prefix, e) < 0) return -1;
-  struct nlmsghdr *nlh = addr_msg(nl, buf, RTM_NEWADDR,
-                                  NLM_F_CREATE | NLM_F_EXCL, ifindex, prefix);
+struct nlmsghdr *addr_build(struct nl *nl, void *buf, uint16_t type, int ifindex,
+                            const struct ipaddr *prefix,
+                            const struct ipaddr *broadcast, unsigned flags,
+                            struct err *e) {
+  if (need_prefix(prefix, e) < 0) return NULL;
+  uint16_t nl_flags = type == RTM_NEWADDR ? NLM_F_CREATE | NLM_F_EXCL : 0;
+  struct nlmsghdr *nlh = addr_msg(nl, buf, type, nl_flags, ifindex, prefix);
   if (broadcast && broadcast->family == AF_INET)
     mnl_attr_put(nlh, IFA_BROADCAST, 4, broadcast->bytes);
   if (flags) {
@@ -52,14 +54,22 @@ int addr_add(struct nl *nl, int ifindex, const struct ipaddr *prefix,
     ifa->ifa_flags = (unsigned char)flags;
     mnl_attr_put_u32(nlh, IFA_FLAGS, flags);
   }
-  return nl_request(nl, nlh, e);
+  return nlh;
+}
+
+int addr_add(struct nl *nl, int ifindex, const struct ipaddr *prefix,
+             const struct ipaddr *broadcast, unsigned flags, struct err *e) {
+  char buf[MNL_SOCKET_BUFFER_SIZE];
+  struct nlmsghdr *nlh = addr_build(nl, buf, RTM_NEWADDR, ifindex, prefix, broadcast,
+                                    flags, e);
+  return nlh ? nl_request(nl, nlh, e) : -1;
 }
 
 int addr_del(struct nl *nl, int ifindex, const struct ipaddr *prefix,
              struct err *e) {
   char buf[MNL_SOCKET_BUFFER_SIZE];
-  if (need_prefix(prefix, e) < 0) return -1;
-  return nl_request(nl, addr_msg(nl, buf, RTM_DELADDR, 0, ifindex, prefix), e);
+  struct nlmsghdr *nlh = addr_build(nl, buf, RTM_DELADDR, ifindex, prefix, NULL, 0, e);
+  return nlh ? nl_request(nl, nlh, e) : -1;
 }
 
 /*
@@ -109,10 +119,9 @@ static int addr_attr(const struct nlattr *attr, void *data) {
 
 /* IPv4 reports the interface's own address in IFA_LOCAL and the peer (or
  * the same address) in IFA_ADDRESS; IPv6 gives only IFA_ADDRESS. */
-static int parse_addr(const struct nlmsghdr *nlh, void *item) {
+int addr_parse(const struct nlmsghdr *nlh, struct addr_info *a) {
   const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
-  struct addr_info *a = item;
-  if (mnl_nlmsg_get_payload_len(nlh) < sizeof *ifa) return -1;
+  if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof *ifa)) return -1;
   if (ifa->ifa_family != AF_INET && ifa->ifa_family != AF_INET6) return 0;
   struct addr_parse p = {a, ifa->ifa_family, ifa->ifa_prefixlen, {0}};
   memset(a, 0, sizeof *a);
@@ -127,14 +136,35 @@ static int parse_addr(const struct nlmsghdr *nlh, void *item) {
   return a->local.family ? 1 : 0;
 }
 
-int addr_list(struct nl *nl, int family, struct addr_info **out,
+static int parse_listed(const struct nlmsghdr *nlh, void *item) {
+  return addr_parse(nlh, item);
+}
+
+/* With strict checking the kernel filters a dump by ifa_index instead
+ * of ignoring it. */
+static int strict(struct nl *nl, int on) {
+  return setsockopt(mnl_socket_get_fd(nl->sock), SOL_NETLINK,
+                    NETLINK_GET_STRICT_CHK, &on, sizeof on);
+}
+
+int addr_list(struct nl *nl, int family, int ifindex, struct addr_info **out,
               size_t *count, struct err *e) {
   char buf[MNL_SOCKET_BUFFER_SIZE];
   struct nlmsghdr *nlh = nl_msg(nl, buf, RTM_GETADDR, 0);
   struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof *ifa);
   ifa->ifa_family = (unsigned char)family;
-  return nl_collect(nl, nlh, RTM_NEWADDR, parse_addr, sizeof **out,
-                    (void **)out, count, e);
+  ifa->ifa_index = ifindex > 0 ? (unsigned)ifindex : 0;
+  int filtered = ifindex > 0 && strict(nl, 1) == 0;
+  int rc = nl_collect(nl, nlh, RTM_NEWADDR, parse_listed, sizeof **out,
+                      (void **)out, count, e);
+  if (filtered) strict(nl, 0);
+  if (rc < 0 || ifindex <= 0) return rc;
+  /* Kernels without strict checking send every device's. */
+  size_t kept = 0;
+  for (size_t i = 0; i < *count; i++)
+    if ((*out)[i].ifindex == ifindex) (*out)[kept++] = (*out)[i];
+  *count = kept;
+  return 0;
 }
 
 /* }====================================================== */

@@ -2,12 +2,12 @@
  * link.c - network devices over rtnetlink.
  */
 #include "link.h"
+#include "link_kind.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
-#include <linux/veth.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,184 +88,78 @@ static void put_one_queue(struct nlmsghdr *nlh) {
   mnl_attr_put_u32(nlh, IFLA_NUM_RX_QUEUES, 1);
 }
 
-/* VETH_INFO_PEER carries a whole ifinfomsg and attributes of its own; the
- * peer can be born in its namespace with its final name. */
-static void put_veth_peer(struct nlmsghdr *nlh, const struct link_spec *s) {
-  struct nlattr *data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
-  struct nlattr *peer = mnl_attr_nest_start(nlh, VETH_INFO_PEER);
-  struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof *ifi);
-  ifi->ifi_family = AF_UNSPEC;
-  if (s->peer) mnl_attr_put_strz(nlh, IFLA_IFNAME, s->peer);
-  if (s->peer_netns_fd >= 0)
-    mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)s->peer_netns_fd);
-  if (s->mtu) mnl_attr_put_u32(nlh, IFLA_MTU, s->mtu);
-  put_one_queue(nlh);
-  mnl_attr_nest_end(nlh, peer);
-  mnl_attr_nest_end(nlh, data);
-}
-
-/* IFLA_INFO_DATA of a bridge: only the options that are set. */
-static void put_bridge_data(struct nlmsghdr *nlh, const struct bridge_opts *b) {
-  struct nlattr *data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
-  if (b->forward_delay >= 0) mnl_attr_put_u32(nlh, IFLA_BR_FORWARD_DELAY, (uint32_t)b->forward_delay);
-  if (b->hello_time >= 0) mnl_attr_put_u32(nlh, IFLA_BR_HELLO_TIME, (uint32_t)b->hello_time);
-  if (b->max_age >= 0) mnl_attr_put_u32(nlh, IFLA_BR_MAX_AGE, (uint32_t)b->max_age);
-  if (b->ageing_time >= 0) mnl_attr_put_u32(nlh, IFLA_BR_AGEING_TIME, (uint32_t)b->ageing_time);
-  if (b->stp >= 0) mnl_attr_put_u32(nlh, IFLA_BR_STP_STATE, (uint32_t)b->stp);
-  if (b->priority >= 0) mnl_attr_put_u16(nlh, IFLA_BR_PRIORITY, (uint16_t)b->priority);
-  if (b->mcast_snooping >= 0) mnl_attr_put_u8(nlh, IFLA_BR_MCAST_SNOOPING, (uint8_t)b->mcast_snooping);
-  mnl_attr_nest_end(nlh, data);
-}
-
-/* The kernel's STP limits (BR_MIN_* .. BR_MAX_*, in centiseconds), checked
- * here because it applies a bridge's options one by one and stops at the
- * first it refuses, with no words: a refused hello_time after an accepted
- * forward_delay would leave half a change. And it clamps a forward delay
- * set together with STP on (checked before STP starts) to 2..30 s. */
-static int bridge_opts_ok(const struct bridge_opts *b, struct err *e) {
-  if (b->hello_time >= 0 && (b->hello_time < 100 || b->hello_time > 1000))
-    return err_set(e, ERANGE, "%s (hello_time must be 1..10 s)", strerror(ERANGE));
-  if (b->max_age >= 0 && (b->max_age < 600 || b->max_age > 4000))
-    return err_set(e, ERANGE, "%s (max_age must be 6..40 s)", strerror(ERANGE));
-  if (b->stp > 0 && b->forward_delay >= 0 &&
-      (b->forward_delay < 200 || b->forward_delay > 3000))
-    return err_set(e, ERANGE, "%s (forward_delay must be 2..30 s with STP on)",
-                   strerror(ERANGE));
-  return 0;
-}
-
-int link_add(struct nl *nl, const struct link_spec *s, struct err *e) {
-  char buf[MNL_SOCKET_BUFFER_SIZE];
-  int is_veth = !strcmp(s->kind, "veth");
-  if (s->bridge && strcmp(s->kind, "bridge"))
-    return err_set(e, EINVAL, "bridge options need kind \"bridge\"");
-  if (s->bridge && bridge_opts_ok(s->bridge, e) < 0) return -1;
+/* Everything link_add can refuse before building a message: names and
+ * the kind's length first (nothing is put before they fit), then what
+ * the kind's row takes and needs. */
+static int check_spec(const struct link_spec *s, const struct link_kind *k,
+                      const void *data, struct err *e) {
   if (link_name_ok(s->name, e) < 0) return -1;
+  size_t len = strlen(s->kind);
+  if (len == 0 || len > LINK_KIND_NAME_MAX)
+    return err_set(e, EINVAL, "kind must be 1..%d bytes", LINK_KIND_NAME_MAX);
   if (s->peer && link_name_ok(s->peer, e) < 0) {
     char why[sizeof e->reason];
     snprintf(why, sizeof why, "%s", e->reason);
     return err_set(e, EINVAL, "peer \"%s\": %s", s->peer, why);
   }
+  unsigned flags = k ? k->flags : 0;
+  if ((s->peer || s->peer_netns_fd >= 0) && !(flags & LINK_KIND_PEER))
+    return err_set(e, EINVAL, "a %s has no peer", s->kind);
+  if ((flags & LINK_KIND_NEEDS_LINK) && s->link <= 0)
+    return err_set(e, EINVAL, "a %s needs a parent device (link)", s->kind);
+  /* the kernel ignores IFLA_LINK where a kind has no use for it */
+  if (k && !(flags & LINK_KIND_NEEDS_LINK) && s->link > 0)
+    return err_set(e, EINVAL, "a %s has no parent device (link)", s->kind);
+  if (s->data && !k)
+    return err_set(e, EINVAL, "kind \"%s\" takes no options of its own", s->kind);
+  if (k && k->create && s->mtu)
+    return err_set(e, EINVAL, "a %s is made with ioctls: set its mtu after", s->kind);
+  if (k && k->check && k->check(s, data, e) < 0) return -1;
+  return 0;
+}
+
+/* The kind's data: the caller's, else every field unset. */
+static const void *kind_data(const struct link_spec *s, const struct link_kind *k,
+                             void *scratch) {
+  if (s->data || !k) return s->data;
+  link_kind_init(k, scratch);
+  return scratch;
+}
+
+struct nlmsghdr *link_add_msg(struct nl *nl, void *buf, const struct link_spec *s,
+                              struct err *e) {
+  long scratch[LINK_KIND_DATA / sizeof(long)];
+  const struct link_kind *k = link_kind_find(s->kind);
+  const void *data = kind_data(s, k, scratch);
+  if (check_spec(s, k, data, e) < 0) return NULL;
   struct nlmsghdr *nlh = link_msg(nl, buf, RTM_NEWLINK,
                                   NLM_F_CREATE | NLM_F_EXCL, 0, s->name);
   if (s->mtu) mnl_attr_put_u32(nlh, IFLA_MTU, s->mtu);
   if (s->netns_fd >= 0) mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)s->netns_fd);
-  if (is_veth) put_one_queue(nlh);
+  if (s->link > 0) mnl_attr_put_u32(nlh, IFLA_LINK, (uint32_t)s->link);
+  if (k && (k->flags & LINK_KIND_ONE_QUEUE)) put_one_queue(nlh);
   struct nlattr *info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
-  mnl_attr_put_strz(nlh, IFLA_INFO_KIND, s->kind);
-  if (is_veth) put_veth_peer(nlh, s);
-  if (s->bridge) put_bridge_data(nlh, s->bridge);
+  mnl_attr_put_strz(nlh, IFLA_INFO_KIND, k ? k->kernel : s->kind);
+  if (k && k->put) k->put(nlh, s, data);
   mnl_attr_nest_end(nlh, info);
-  return nl_request(nl, nlh, e);
+  return nlh;
 }
 
-static void put_addrgenmode(struct nlmsghdr *nlh, int mode) {
-  struct nlattr *spec = mnl_attr_nest_start(nlh, IFLA_AF_SPEC);
-  struct nlattr *inet6 = mnl_attr_nest_start(nlh, AF_INET6);
-  mnl_attr_put_u8(nlh, IFLA_INET6_ADDR_GEN_MODE, (uint8_t)mode);
-  mnl_attr_nest_end(nlh, inet6);
-  mnl_attr_nest_end(nlh, spec);
-}
-
-/* Keep the kernel's words when it gave some; else add why after
- * strerror, the way nl.c shows an extended ACK. */
-static int explain(struct err *e, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static int explain(struct err *e, const char *fmt, ...) {
-  char why[256];
-  va_list ap;
-  if (e->reason[0]) return -1;
-  va_start(ap, fmt);
-  vsnprintf(why, sizeof why, fmt, ap);
-  va_end(ap);
-  return err_set(e, e->code, "%s (%s)", strerror(e->code), why);
-}
-
-/* The ifindex of c's new master (a name is looked up), after checking
- * that the device is no other bridge's port (see link.h). By index, that
- * is one read: a master that does not exist is explained on failure. */
-static int check_master(struct nl *nl, int ifindex, const char *name,
-                        const struct link_change *c, struct err *e) {
-  struct link_info dev, m;
-  int master = c->master;
-  if (link_get(nl, ifindex, name, &dev, e) < 0) return -1;
-  if (c->master_name) {
-    if (link_get(nl, 0, c->master_name, &m, e) < 0)
-      return e->code == ENODEV ? explain(e, "master %s does not exist", c->master_name) : -1;
-    master = m.ifindex;
-  }
-  if (dev.master && dev.master != master) {
-    char label[32];
-    snprintf(label, sizeof label, "ifindex %d", dev.master);
-    if (link_get(nl, dev.master, NULL, &m, e) == 0) snprintf(label, sizeof label, "%s", m.ifname);
-    err_set(e, EBUSY, NULL);
-    return explain(e, "%s is already a port of %s", dev.ifname, label);
-  }
-  return master;
-}
-
-/* The kernel refuses these without words; say why. A master that does
- * not exist is EINVAL, one that takes no ports (not a bridge) and bridge
- * options for a device that is no bridge are EOPNOTSUPP. ERANGE from a
- * bridge change that passed bridge_opts_ok is a forward delay out of
- * range with STP already on. */
-static int explain_refusal(struct nl *nl, int ifindex, const char *name,
-                           const struct link_change *c, int master,
-                           struct err *e) {
-  struct err ignored;
-  struct link_info dev;
-  if (e->reason[0]) return -1;
-  if (e->code == ERANGE && c->bridge && c->bridge->forward_delay >= 0)
-    return explain(e, "forward_delay must be 2..30 s with STP on");
-  if (master > 0 && (e->code == EINVAL || e->code == EOPNOTSUPP)) {
-    if (link_get(nl, master, NULL, &dev, &ignored) < 0) {
-      if (ignored.code != ENODEV) return -1;
-      err_set(e, ENODEV, NULL);
-      return explain(e, "no master with ifindex %d", master);
-    }
-    if (e->code == EOPNOTSUPP && strcmp(dev.kind, "bridge"))
-      return explain(e, "master %s is %s%s, not a bridge", dev.ifname,
-                     dev.kind[0] ? "a " : "a device of no kind", dev.kind);
-  }
-  if (e->code == EOPNOTSUPP && c->bridge &&
-      link_get(nl, ifindex, name, &dev, &ignored) == 0 && strcmp(dev.kind, "bridge"))
-    return explain(e, "%s is not a bridge", dev.ifname);
-  return -1;
-}
-
-int link_set(struct nl *nl, int ifindex, const char *name,
-             const struct link_change *c, struct err *e) {
+int link_add(struct nl *nl, const struct link_spec *s, struct err *e) {
   char buf[MNL_SOCKET_BUFFER_SIZE];
-  int master = c->master;
-  if (c->name && link_name_ok(c->name, e) < 0) return -1;
-  /* A rename must address the device by index: with no index the kernel
-     reads IFLA_IFNAME as the device to look up, not its new name. */
-  if (c->name && ifindex <= 0 && (ifindex = link_index(nl, name, e)) < 0)
-    return -1;
-  if (c->bridge && bridge_opts_ok(c->bridge, e) < 0) return -1;
-  if ((master > 0 || c->master_name) &&
-      (master = check_master(nl, ifindex, name, c, e)) < 0)
-    return -1;
-  struct nlmsghdr *nlh = link_msg(nl, buf, RTM_NEWLINK, 0, ifindex, name);
-  struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
-  if (c->up >= 0) {
-    ifi->ifi_change = IFF_UP;
-    ifi->ifi_flags = c->up ? IFF_UP : 0;
+  long scratch[LINK_KIND_DATA / sizeof(long)];
+  const struct link_kind *k = link_kind_find(s->kind);
+  if (k && k->create) {
+    const void *data = kind_data(s, k, scratch);
+    if (check_spec(s, k, data, e) < 0) return -1;
+    return k->create(s, data, e);
   }
-  if (c->name) mnl_attr_put_strz(nlh, IFLA_IFNAME, c->name);
-  if (c->mtu) mnl_attr_put_u32(nlh, IFLA_MTU, c->mtu);
-  if (c->addr_len) mnl_attr_put(nlh, IFLA_ADDRESS, (size_t)c->addr_len, c->address);
-  if (c->netns_fd >= 0) mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)c->netns_fd);
-  if (master >= 0) mnl_attr_put_u32(nlh, IFLA_MASTER, (uint32_t)master);
-  if (c->addrgenmode >= 0) put_addrgenmode(nlh, c->addrgenmode);
-  if (c->bridge) {
-    struct nlattr *info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
-    mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "bridge");
-    put_bridge_data(nlh, c->bridge);
-    mnl_attr_nest_end(nlh, info);
-  }
+  struct nlmsghdr *nlh = link_add_msg(nl, buf, s, e);
+  if (!nlh) return -1;
+  if (s->name_out) snprintf(s->name_out, IFNAMSIZ, "%s", s->name);
   if (nl_request(nl, nlh, e) == 0) return 0;
-  return explain_refusal(nl, ifindex, name, c, master, e);
+  if (!e->reason[0] && k && k->explain) return k->explain(nl, s, e);
+  return -1;
 }
 
 int link_del(struct nl *nl, int ifindex, const char *name, struct err *e) {
@@ -287,85 +181,37 @@ static void copy_str(char *dst, size_t size, const struct nlattr *attr) {
   dst[len] = '\0';
 }
 
-/* Collect the attributes of a nest by type, the libmnl way; the caller
- * validates each one it uses. */
-struct attr_table {
-  const struct nlattr **tb;
-  unsigned max;
-};
-
-static int table_attr(const struct nlattr *attr, void *data) {
-  const struct attr_table *t = data;
-  unsigned type = mnl_attr_get_type(attr);
-  if (type <= t->max) t->tb[type] = attr;
-  return MNL_CB_OK;
+static int is_nul_str(const struct nlattr *a) {
+  return a && mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0;
 }
 
-static int nested(const struct nlattr *nest, const struct nlattr **tb,
-                  unsigned max) {
-  struct attr_table t = {tb, max};
-  memset(tb, 0, (max + 1) * sizeof *tb);
-  return mnl_attr_parse_nested(nest, table_attr, &t);
-}
-
-/* The value of an attribute of exactly width bytes, else dflt. */
-static long uint_attr(const struct nlattr *a, size_t width, long dflt) {
-  if (!a || mnl_attr_get_payload_len(a) != width) return dflt;
-  switch (width) {
-  case 1: return mnl_attr_get_u8(a);
-  case 2: return mnl_attr_get_u16(a);
-  default: return (long)mnl_attr_get_u32(a);
-  }
-}
-
-static void parse_bridge(const struct nlattr *data, struct bridge_opts *b) {
-  const struct nlattr *tb[IFLA_BR_MAX + 1];
-  if (nested(data, tb, IFLA_BR_MAX) < 0) return;
-  b->forward_delay = uint_attr(tb[IFLA_BR_FORWARD_DELAY], 4, 0);
-  b->hello_time = uint_attr(tb[IFLA_BR_HELLO_TIME], 4, 0);
-  b->max_age = uint_attr(tb[IFLA_BR_MAX_AGE], 4, 0);
-  b->ageing_time = uint_attr(tb[IFLA_BR_AGEING_TIME], 4, 0);
-  b->stp = uint_attr(tb[IFLA_BR_STP_STATE], 4, 0);
-  b->priority = uint_attr(tb[IFLA_BR_PRIORITY], 2, 0);
-  b->mcast_snooping = uint_attr(tb[IFLA_BR_MCAST_SNOOPING], 1, 0);
-  if (tb[IFLA_BR_BRIDGE_ID] &&
-      mnl_attr_get_payload_len(tb[IFLA_BR_BRIDGE_ID]) == sizeof b->id)
-    memcpy(b->id, mnl_attr_get_payload(tb[IFLA_BR_BRIDGE_ID]), sizeof b->id);
-}
-
-static void parse_port(const struct nlattr *data, struct bridge_port *p) {
-  const struct nlattr *tb[IFLA_BRPORT_MAX + 1];
-  if (nested(data, tb, IFLA_BRPORT_MAX) < 0) return;
-  p->state = (unsigned char)uint_attr(tb[IFLA_BRPORT_STATE], 1, 0);
-  p->priority = (unsigned)uint_attr(tb[IFLA_BRPORT_PRIORITY], 2, 0);
-  p->cost = (unsigned)uint_attr(tb[IFLA_BRPORT_COST], 4, 0);
-  p->learning = (int)uint_attr(tb[IFLA_BRPORT_LEARNING], 1, 0);
-  p->flood = (int)uint_attr(tb[IFLA_BRPORT_UNICAST_FLOOD], 1, 0);
-}
-
-static int is_str(const struct nlattr *a, const char *s) {
-  return a && mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0 &&
-         !strcmp(mnl_attr_get_str(a), s);
-}
-
-/* IFLA_LINKINFO: the kind, a bridge's own data, a port's bridge data. */
+/* IFLA_LINKINFO: the kind and its data, read by the kind's row; a port's
+ * side, read by its master's row. A second IFLA_LINKINFO replaces the
+ * first whole (fuzz/corpus/link/two-linkinfo): no row of another kind. */
 static void parse_linkinfo(const struct nlattr *nest, struct link_info *info) {
   const struct nlattr *tb[IFLA_INFO_MAX + 1];
-  if (nested(nest, tb, IFLA_INFO_MAX) < 0) return;
+  info->kind[0] = '\0';
+  info->row = NULL;
+  info->is_port = 0;
+  if (kind_nested(nest, tb, IFLA_INFO_MAX) < 0) return;
   if (tb[IFLA_INFO_KIND]) copy_str(info->kind, sizeof info->kind, tb[IFLA_INFO_KIND]);
-  if (is_str(tb[IFLA_INFO_KIND], "bridge") && tb[IFLA_INFO_DATA]) {
-    info->is_bridge = 1;
-    parse_bridge(tb[IFLA_INFO_DATA], &info->bridge);
+  if (is_nul_str(tb[IFLA_INFO_KIND]) && (info->row = link_kind_of(info->kind))) {
+    link_kind_init(info->row, info->data);
+    if (tb[IFLA_INFO_DATA] && info->row->parse) info->row->parse(tb[IFLA_INFO_DATA], info->data);
   }
-  if (is_str(tb[IFLA_INFO_KIND], "tun") && tb[IFLA_INFO_DATA]) {
-    const struct nlattr *tun[IFLA_TUN_MAX + 1];
-    if (nested(tb[IFLA_INFO_DATA], tun, IFLA_TUN_MAX) >= 0)
-      info->tun_type = (int)uint_attr(tun[IFLA_TUN_TYPE], 1, 0);
+  if (is_nul_str(tb[IFLA_INFO_SLAVE_KIND]) && tb[IFLA_INFO_SLAVE_DATA]) {
+    const struct link_kind *master = link_kind_of(mnl_attr_get_str(tb[IFLA_INFO_SLAVE_KIND]));
+    if (master && master->parse_port) master->parse_port(tb[IFLA_INFO_SLAVE_DATA], info);
   }
-  if (is_str(tb[IFLA_INFO_SLAVE_KIND], "bridge") && tb[IFLA_INFO_SLAVE_DATA]) {
-    info->is_port = 1;
-    parse_port(tb[IFLA_INFO_SLAVE_DATA], &info->port);
-  }
+}
+
+/* IFLA_AF_SPEC: IPv6's address generation mode (absent when the device
+ * has no IPv6, e.g. below MTU 1280). */
+static void parse_af_spec(const struct nlattr *nest, struct link_info *info) {
+  const struct nlattr *af[AF_INET6 + 1], *tb[IFLA_INET6_MAX + 1];
+  if (kind_nested(nest, af, AF_INET6) < 0 || !af[AF_INET6]) return;
+  if (kind_nested(af[AF_INET6], tb, IFLA_INET6_MAX) < 0) return;
+  info->addrgenmode = (int)kind_uint_attr(tb[IFLA_INET6_ADDR_GEN_MODE], 1, -1);
 }
 
 static int link_attr(const struct nlattr *attr, void *data) {
@@ -375,6 +221,9 @@ static int link_attr(const struct nlattr *attr, void *data) {
   case IFLA_IFNAME: copy_str(info->ifname, sizeof info->ifname, attr); break;
   case IFLA_QDISC: copy_str(info->qdisc, sizeof info->qdisc, attr); break;
   case IFLA_MTU: if (len == 4) info->mtu = mnl_attr_get_u32(attr); break;
+  case IFLA_MIN_MTU: if (len == 4) info->min_mtu = mnl_attr_get_u32(attr); break;
+  case IFLA_MAX_MTU: if (len == 4) info->max_mtu = mnl_attr_get_u32(attr); break;
+  case IFLA_AF_SPEC: parse_af_spec(attr, info); break;
   case IFLA_TXQLEN: if (len == 4) info->txqlen = mnl_attr_get_u32(attr); break;
   case IFLA_MASTER: if (len == 4) info->master = (int)mnl_attr_get_u32(attr); break;
   case IFLA_LINK: if (len == 4) info->link = (int)mnl_attr_get_u32(attr); break;
@@ -396,10 +245,12 @@ static int link_attr(const struct nlattr *attr, void *data) {
   return MNL_CB_OK;
 }
 
-static int parse_link(const struct nlmsghdr *nlh, struct link_info *info) {
+int link_parse(const struct nlmsghdr *nlh, struct link_info *info) {
   const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
   memset(info, 0, sizeof *info);
+  if (nlh->nlmsg_len < MNL_NLMSG_HDRLEN + sizeof *ifi) return -1;
   info->link_netnsid = -1;
+  info->addrgenmode = -1;
   info->ifindex = ifi->ifi_index;
   info->flags = ifi->ifi_flags;
   info->type = ifi->ifi_type;
@@ -408,7 +259,7 @@ static int parse_link(const struct nlmsghdr *nlh, struct link_info *info) {
 
 static int get_cb(const struct nlmsghdr *nlh, void *data) {
   if (nlh->nlmsg_type != RTM_NEWLINK) return MNL_CB_OK;
-  return parse_link(nlh, data) < 0 ? MNL_CB_ERROR : MNL_CB_OK;
+  return link_parse(nlh, data) < 0 ? MNL_CB_ERROR : MNL_CB_OK;
 }
 
 int link_get(struct nl *nl, int ifindex, const char *name,
@@ -428,7 +279,7 @@ int link_index(struct nl *nl, const char *name, struct err *e) {
 }
 
 static int parse_item(const struct nlmsghdr *nlh, void *item) {
-  return parse_link(nlh, item) < 0 ? -1 : 1;
+  return link_parse(nlh, item) < 0 ? -1 : 1;
 }
 
 int link_list(struct nl *nl, struct link_info **out, size_t *count,

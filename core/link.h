@@ -11,6 +11,11 @@
 #include "nl.h"
 
 #define LINK_ADDR_MAX 32
+/* Longest kind name (IFLA_INFO_KIND), and room for a kind's data. */
+#define LINK_KIND_NAME_MAX 31
+#define LINK_KIND_DATA 160
+
+struct link_kind;
 
 /* Bridge options (IFLA_BR_*). Times are in the kernel's clock_t unit,
  * centiseconds (USER_HZ 100): `ip link ... ageing_time 30000` is 300 s.
@@ -21,6 +26,7 @@ struct bridge_opts {
   long priority;             /* 0..65535 */
   long mcast_snooping;       /* 0 or 1 */
   unsigned char id[8];       /* read only: priority (2 bytes), MAC (6) */
+  char id_text[32];          /* read only: id as brctl prints it */
 };
 
 void bridge_opts_init(struct bridge_opts *b);
@@ -39,6 +45,8 @@ struct link_info {
   unsigned flags;            /* IFF_* from ifinfomsg */
   unsigned char operstate;   /* IF_OPER_* */
   unsigned mtu;
+  unsigned min_mtu, max_mtu; /* the device's range; 0, 0 when not told */
+  int addrgenmode;           /* IN6_ADDR_GEN_MODE_*, -1 without IPv6 */
   unsigned txqlen;
   unsigned char address[LINK_ADDR_MAX];
   unsigned char broadcast[LINK_ADDR_MAX];
@@ -48,26 +56,41 @@ struct link_info {
   int link;                  /* IFLA_LINK: the veth peer's ifindex, 0 none */
   int link_netnsid;          /* -1: the peer is in this namespace */
   char qdisc[32];
-  int is_bridge;             /* kind "bridge": bridge holds its options */
-  struct bridge_opts bridge;
   int is_port;               /* a bridge's port: port holds its side */
   struct bridge_port port;
-  int tun_type;              /* kind "tun": IFF_TUN (1) or IFF_TAP (2) */
+  /* The row of kind (link_kind.h), NULL for a kind with none (lo,
+   * dummy, ...); data is then its fields as the kernel reported them. */
+  const struct link_kind *row;
+  long data[LINK_KIND_DATA / sizeof(long)];
 };
 
 /* A device to create. netns_fd (when >= 0) creates it directly inside
  * that namespace. For kind "veth", peer names the other end and
  * peer_netns_fd places it the same way: both ends in one message, so a
- * pair is made whole or not at all. */
+ * pair is made whole or not at all. data holds the kind's options as its
+ * row (link_kind.h) lays them out; NULL: the kernel's defaults. */
 struct link_spec {
   const char *name;
-  const char *kind;
+  const char *kind;          /* 1..LINK_KIND_NAME_MAX bytes */
   int netns_fd;
   const char *peer;
   int peer_netns_fd;
   unsigned mtu;              /* 0: kernel default */
-  const struct bridge_opts *bridge;  /* kind "bridge" only; NULL: defaults */
+  int link;                  /* IFLA_LINK: lower device (macvlan), 0 none */
+  const void *data;          /* the kind's options, or NULL */
+  int own_netns_fd;          /* nl's namespace, for kinds made without
+                                netlink (tun, tap); -1: the thread's */
+  char *name_out;            /* IFNAMSIZ bytes, or NULL: the name the
+                                kernel gave ("tap%d" -> "tap0") */
 };
+
+/* What link_add would send, built in buf (MNL_SOCKET_BUFFER_SIZE bytes)
+ * after every check; NULL with e set when a check fails. */
+struct nlmsghdr *link_add_msg(struct nl *nl, void *buf,
+                              const struct link_spec *spec, struct err *e);
+/* An RTM_NEWLINK message into out (the reading side's parser); -1 when it
+ * is malformed. */
+int link_parse(const struct nlmsghdr *nlh, struct link_info *out);
 
 /* What to change on an existing device; a field left at its "unchanged"
  * value (see link_change_init) is not sent. */
@@ -96,12 +119,17 @@ int link_parse_hw(const char *text, unsigned char *out, struct err *e);
 /* "aa:bb:..." into buf (LINK_ADDR_MAX * 3 bytes are always enough). */
 void link_format_hw(const unsigned char *a, int len, char *buf, size_t size);
 
-/* Devices are named by ifindex when > 0, else by name. link_set sends
- * one message; a new master is checked first with reads: a port of
- * another bridge is EBUSY, since the kernel would silently move it (and,
- * for a master it then refuses, leave it on no bridge at all), and an
- * unknown master is ENODEV (the kernel says EINVAL). */
+/* Devices are named by ifindex when > 0, else by name. */
 int link_add(struct nl *nl, const struct link_spec *spec, struct err *e);
+/* All of c or none of it (link_set.c): the kernel applies the parts of one
+ * message in turn and undoes none when a later one fails, so what it
+ * would refuse is refused first, with reads (a name taken here or in the
+ * target namespace, an MTU outside the device's range, an address of the
+ * wrong length or not unicast, a master that is not a bridge or a port
+ * it would not take, a port of another bridge (EBUSY: the kernel would
+ * silently move it), bridge options for a device that is no bridge,
+ * addrgenmode with IPv6 off, a device whose namespace is fixed), and what
+ * fails anyway is undone from what was read before. */
 int link_set(struct nl *nl, int ifindex, const char *name,
              const struct link_change *c, struct err *e);
 int link_del(struct nl *nl, int ifindex, const char *name, struct err *e);

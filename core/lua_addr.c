@@ -1,5 +1,8 @@
 /*
  * lua_addr.c - addresses: netns methods addr_add, addr_del, addr_list.
+ *
+ *   ns:addr_add("eth0", "192.168.1.1/24", {broadcast = true})
+ *   ns:addr_list{family = "inet", dev = "eth0"}   -- one device's only
  */
 #include <linux/if_addr.h>
 #include <stdlib.h>
@@ -7,79 +10,121 @@
 #include <sys/socket.h>
 
 #include "addr.h"
-#include "lua_nslab.h"
+#include "link.h"
+#include "lua_ip.h"
+#include "lua_netns.h"
 #include "rtnames.h"
 
-/* A prefix argument; like `ip addr`, a bare address means /32 or /128.
- * Bad text raises: addr "192.168.1.300/24": not an IPv4 or IPv6 prefix */
-static void check_prefix(lua_State *L, int idx, struct ipaddr *a) {
-  const char *text = luaL_checkstring(L, idx);
+static const char *const families[] = {"inet", "inet6", NULL};
+
+enum { A_BROADCAST, A_NODAD };
+static const struct lopt add_spec[] = {
+    {"broadcast", LOPT_ANY, 0, 0, NULL, NULL, 0,
+     "true (brd +: the subnet's last address) or an IPv4 address"},
+    {"nodad", LOPT_BOOL, 0, 0, NULL, NULL, 0,
+     "IPv6: usable at once, no duplicate address detection"},
+    {NULL, 0, 0, 0, NULL, NULL, 0, NULL}};
+
+enum { L_FAMILY, L_DEV };
+static const struct lopt show_spec[] = {
+    {"family", LOPT_CHOICE, 0, 0, families, NULL, 0, "only this family"},
+    {"dev", LOPT_DEV, 0, 0, NULL, NULL, 0, "only this device's (one filtered dump)"},
+    {NULL, 0, 0, 0, NULL, NULL, 0, NULL}};
+
+static const struct lopt prefix_arg = {"prefix", LOPT_STR, 0, LIP_TEXT_MAX, NULL, NULL,
+                                       LOPT_REQUIRED, NULL};
+
+/* The device at 2 (checked, not yet resolved) and the prefix at 3: like
+ * `ip addr`, a bare address means /32 or /128. Returns the device's label. */
+static const char *check_args(lua_State *L, const char *op, struct ipaddr *prefix,
+                              int *ifindex, const char **name) {
+  struct lopt_val v;
+  lnslab_check_dev(L, 2, op, ifindex, name);
+  const char *dev = lnslab_dev_label(L, *ifindex, *name);
+  lnslab_check_arg(L, 3, op, dev, "prefix", &prefix_arg, &v);
+  lnslab_check_ip(L, 3, op, dev, lnslab_arg_label(L, 3, "prefix"), LIP_PREFIX, prefix);
+  return dev;
+}
+
+static int resolve(lua_State *L, struct nl *nl, const char *op, int ifindex,
+                   const char *name) {
   struct err e;
-  if (ipaddr_parse(text, a, &e) < 0) {
-    lua_pushfstring(L, "\"%s\"", text);
-    lnslab_fail(L, "addr", lua_tostring(L, -1), &e);
-  }
-  if (a->prefixlen < 0) a->prefixlen = a->family == AF_INET ? 32 : 128;
+  if (ifindex > 0) return ifindex;
+  if ((ifindex = link_index(nl, name, &e)) < 0) lnslab_fail(L, op, name, &e);
+  return ifindex;
 }
 
 /* "addr add 192.168.1.1/24 dev veth-test1" names both objects. */
-static const char *object(lua_State *L, int prefix_idx, int dev_idx) {
-  return lua_pushfstring(L, "%s dev %s", lua_tostring(L, prefix_idx),
-                         luaL_tolstring(L, dev_idx, NULL));
+static const char *object(lua_State *L, const char *dev) {
+  return lua_pushfstring(L, "%s dev %s", lua_tostring(L, 3), dev);
 }
 
-/* addr_add(dev, prefix [, {broadcast = true | "a.b.c.d", nodad = bool}])
- * broadcast = true is `brd +`: the subnet's last address. */
+/* The broadcast option: NULL for none. */
+static const struct ipaddr *check_broadcast(lua_State *L, const char *op, const char *dev,
+                                            const struct ipaddr *prefix,
+                                            struct ipaddr *brd) {
+  struct err e;
+  int type = lua_getfield(L, 4, "broadcast");
+  const struct ipaddr *out = NULL;
+  if (prefix->family != AF_INET)
+    lnslab_raise(L, "%s %s: option 'broadcast' is only for IPv4 addresses", op, dev);
+  if (type == LUA_TBOOLEAN) {
+    /* `brd +`: none on /31 and /32, which have no broadcast (RFC 3021) */
+    if (lua_toboolean(L, -1) && prefix->prefixlen < 31) {
+      ipaddr_broadcast(prefix, brd);
+      out = brd;
+    }
+  } else if (type == LUA_TSTRING && lua_rawlen(L, -1) < IPADDR_TEXT_MAX &&
+             strlen(lua_tostring(L, -1)) == lua_rawlen(L, -1) &&
+             ipaddr_parse(lua_tostring(L, -1), brd, &e) == 0 && brd->family == AF_INET &&
+             brd->prefixlen < 0) {
+    out = brd;
+  } else {
+    const char *got = lnslab_given(L, -1);
+    lnslab_raise(L, "%s %s: option 'broadcast' must be true or an IPv4 address, got %s",
+                 op, dev, got);
+  }
+  lua_pop(L, 1);
+  return out;
+}
+
+/* addr_add(dev, prefix [, {broadcast = true | "a.b.c.d", nodad = bool}]) */
 static int m_addr_add(lua_State *L) {
-  static const char *const allowed[] = {"broadcast", "nodad", NULL};
-  struct lnetns *ns = lnetns_check(L, 1, NULL);
-  struct ipaddr prefix, brd, *brdp = NULL;
+  struct lnetns *ns = lnetns_check(L, 1, "addr add");
+  struct lopt_val v[A_NODAD + 1];
+  struct ipaddr prefix, brd;
+  const struct ipaddr *brdp = NULL;
+  const char *name;
+  int ifindex;
   unsigned flags = 0;
   struct err e;
-  check_prefix(L, 3, &prefix);
-  lnslab_check_options(L, 4, "addr add", allowed);
-  if (!lua_isnoneornil(L, 4)) {
-    lua_getfield(L, 4, "broadcast");
-    int type = lua_type(L, -1);
-    if (type != LUA_TNIL && prefix.family != AF_INET)
-      return lnslab_raise(L, "addr add: broadcast can be set only for IPv4 addresses");
-    if (type == LUA_TBOOLEAN) {
-      /* `brd +`: none on /31 and /32, which have no broadcast (RFC 3021) */
-      if (lua_toboolean(L, -1) && prefix.prefixlen < 31) {
-        ipaddr_broadcast(&prefix, &brd);
-        brdp = &brd;
-      }
-    } else if (type == LUA_TSTRING) {
-      if (ipaddr_parse(lua_tostring(L, -1), &brd, &e) < 0 || brd.family != AF_INET ||
-          brd.prefixlen >= 0)
-        return lnslab_raise(L, "addr add: broadcast \"%s\" is not an IPv4 address",
-                            lua_tostring(L, -1));
-      brdp = &brd;
-    } else if (type != LUA_TNIL) {
-      return lnslab_raise(L, "addr add: broadcast must be true or an IPv4 address");
-    }
-    if (lnslab_opt_bool(L, 4, "addr add", "nodad", 0)) flags |= IFA_F_NODAD;
-    lua_pop(L, 1);
-  }
+  lnslab_check_nargs(L, 4, "addr add");
+  const char *dev = check_args(L, "addr add", &prefix, &ifindex, &name);
+  lnslab_options(L, 4, "addr add", dev, add_spec, v);
+  if (v[A_BROADCAST].set) brdp = check_broadcast(L, "addr add", dev, &prefix, &brd);
+  if (v[A_NODAD].set && v[A_NODAD].b) flags |= IFA_F_NODAD;
   struct nl *nl = lnetns_rtnl(L, ns);
-  int ifindex = lnslab_ifindex(L, nl, 2, "addr add");
+  ifindex = resolve(L, nl, "addr add", ifindex, name);
   if (addr_add(nl, ifindex, &prefix, brdp, flags, &e) < 0)
-    return lnslab_fail(L, "addr add", object(L, 3, 2), &e);
+    return lnslab_fail(L, "addr add", object(L, dev), &e);
   return 0;
 }
 
+/* addr_del(dev, prefix) */
 static int m_addr_del(lua_State *L) {
-  struct lnetns *ns = lnetns_check(L, 1, NULL);
+  struct lnetns *ns = lnetns_check(L, 1, "addr del");
   struct ipaddr prefix;
+  const char *name;
+  int ifindex;
   struct err e;
-  check_prefix(L, 3, &prefix);
+  lnslab_check_nargs(L, 3, "addr del");
+  const char *dev = check_args(L, "addr del", &prefix, &ifindex, &name);
   struct nl *nl = lnetns_rtnl(L, ns);
-  int ifindex = lnslab_ifindex(L, nl, 2, "addr del");
+  ifindex = resolve(L, nl, "addr del", ifindex, name);
   if (addr_del(nl, ifindex, &prefix, &e) < 0)
-    return lnslab_fail(L, "addr del", object(L, 3, 2), &e);
+    return lnslab_fail(L, "addr del", object(L, dev), &e);
   return 0;
 }
-
 
 /* One entry shaped like an item of `ip -j addr`'s addr_info, plus the
  * ifindex it belongs to. */
@@ -95,40 +140,37 @@ static void push_addr(lua_State *L, const void *item) {
   lnslab_set_ip(L, "broadcast", &a->broadcast, 0);
   lnslab_set_str(L, "scope", rtname_of(rtnames_scope, a->scope, num, sizeof num));
   if (a->label[0]) lnslab_set_str(L, "label", a->label);
-  if (a->flags & IFA_F_TENTATIVE) {
-    lua_pushboolean(L, 1);
-    lua_setfield(L, -2, "tentative");
-  }
-  if (a->flags & IFA_F_NODAD) {
-    lua_pushboolean(L, 1);
-    lua_setfield(L, -2, "nodad");
-  }
+  if (a->flags & IFA_F_TENTATIVE) lnslab_set_bool(L, "tentative", 1);
+  if (a->flags & IFA_F_NODAD) lnslab_set_bool(L, "nodad", 1);
   if (a->valid_lft != 0xffffffffu) lnslab_set_int(L, "valid_life_time", a->valid_lft);
 }
 
-/* addr_list(["inet" | "inet6"]) */
+/* addr_list([{family = "inet" | "inet6", dev = NAME | IFINDEX}]) */
 static int m_addr_list(lua_State *L) {
-  static const char *const families[] = {"all", "inet", "inet6", NULL};
-  static const int family_of[] = {AF_UNSPEC, AF_INET, AF_INET6};
-  struct lnetns *ns = lnetns_check(L, 1, NULL);
-  int family = family_of[luaL_checkoption(L, 2, "all", families)];
+  struct lnetns *ns = lnetns_check(L, 1, "addr show");
+  struct lopt_val v[L_DEV + 1];
   struct addr_info *list;
   size_t n;
   struct err e;
-  if (addr_list(lnetns_rtnl(L, ns), family, &list, &n, &e) < 0)
+  int family = AF_UNSPEC, ifindex = 0;
+  lnslab_check_nargs(L, 2, "addr show");
+  lnslab_options(L, 2, "addr show", ns->name, show_spec, v);
+  if (v[L_FAMILY].set) family = v[L_FAMILY].i ? AF_INET6 : AF_INET;
+  struct nl *nl = lnetns_rtnl(L, ns);
+  if (v[L_DEV].set) ifindex = resolve(L, nl, "addr show", (int)v[L_DEV].i, v[L_DEV].s);
+  if (addr_list(nl, family, ifindex, &list, &n, &e) < 0)
     return lnslab_fail(L, "addr show", ns->name, &e);
-  lnslab_push_list(L, list, n, sizeof *list, push_addr);
-  free(list);
+  lnslab_push_owned_list(L, list, n, sizeof *list, push_addr);
   return 1;
 }
 
-static void laddr_register(lua_State *L, int module, int methods) {
-  static const luaL_Reg method_list[] = {{"addr_add", m_addr_add},
-                                         {"addr_del", m_addr_del},
-                                         {"addr_list", m_addr_list},
-                                         {NULL, NULL}};
-  (void)module;
-  lnslab_add(L, methods, method_list);
-}
+static const luaL_Reg methods[] = {{"addr_add", m_addr_add},
+                                   {"addr_del", m_addr_del},
+                                   {"addr_list", m_addr_list},
+                                   {NULL, NULL}};
 
-const struct lbinding laddr_binding = {"addr", NULL, NULL, NULL, laddr_register};
+static const struct lopt_set option_sets[] = {{"addr add", add_spec},
+                                              {"addr show", show_spec},
+                                              {NULL, NULL}};
+
+const struct lbinding laddr_binding = {"addr", NULL, methods, option_sets, NULL};

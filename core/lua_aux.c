@@ -51,7 +51,7 @@ static const char *number_text(lua_State *L, lua_Number n) {
 
 /* What was given, for "..., got X": a number as it is, a string quoted
  * (its length when long or not printable), else the type's name. */
-static const char *given(lua_State *L, int idx) {
+const char *lnslab_given(lua_State *L, int idx) {
   switch (lua_type(L, idx)) {
   case LUA_TNUMBER:
     if (lua_isinteger(L, idx)) return lua_pushfstring(L, "%I", lua_tointeger(L, idx));
@@ -114,7 +114,7 @@ static const char *wanted(lua_State *L, const struct lopt *o) {
 static int refuse(lua_State *L, const char *pre, const char *label,
                   const struct lopt *o, int v) {
   const char *w = wanted(L, o);
-  return lnslab_raise(L, "%s%s must be %s, got %s", pre, label, w, given(L, v));
+  return lnslab_raise(L, "%s%s must be %s, got %s", pre, label, w, lnslab_given(L, v));
 }
 
 static int integral(lua_State *L, int v, lua_Integer *out) {
@@ -229,8 +229,8 @@ static const char *read_options(lua_State *L, int idx, const char *op,
   int top = lua_gettop(L);
   if (!absent && lua_type(L, idx) != LUA_TTABLE) {
     const char *pre = prefix(L, op, object);
-    if (path) lnslab_raise(L, "%soption '%s' must be a table, got %s", pre, path, given(L, idx));
-    lnslab_raise(L, "%soptions must be a table, got %s", pre, given(L, idx));
+    if (path) lnslab_raise(L, "%soption '%s' must be a table, got %s", pre, path, lnslab_given(L, idx));
+    lnslab_raise(L, "%soptions must be a table, got %s", pre, lnslab_given(L, idx));
   }
   /* The object first: every later message names it. */
   for (int i = 0; i < n; i++)
@@ -252,7 +252,7 @@ static const char *read_options(lua_State *L, int idx, const char *op,
     while (lua_next(L, idx)) {
       int known = lua_type(L, -2) == LUA_TSTRING && lnslab_opt_index(spec, lua_tostring(L, -2)) >= 0;
       if (!known) {
-        const char *key = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : given(L, -2);
+        const char *key = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : lnslab_given(L, -2);
         lnslab_raise(L, "%sinvalid option '%s%s'", pre, dot, key);
       }
       lua_pop(L, 1);
@@ -350,6 +350,10 @@ static int self_slots(lua_State *L) {
   return ar.namewhat && !strcmp(ar.namewhat, "method");
 }
 
+const char *lnslab_arg_label(lua_State *L, int idx, const char *what) {
+  return lua_pushfstring(L, "argument %d (%s)", lua_absindex(L, idx) - self_slots(L), what);
+}
+
 void lnslab_check_nargs(lua_State *L, int n, const char *op) {
   int top = lua_gettop(L);
   if (top > n) {
@@ -378,7 +382,10 @@ void lnslab_check_arg(lua_State *L, int idx, const char *op,
                       const char *object, const char *what,
                       const struct lopt *spec, struct lopt_val *out) {
   idx = lua_absindex(L, idx);
-  const char *label = lua_pushfstring(L, "argument %d (%s)", idx - self_slots(L), what);
+  /* An absent argument must stay absent: else the label pushed next
+     would take its slot and be checked as its value. */
+  if (idx > lua_gettop(L)) lua_settop(L, idx);
+  const char *label = lnslab_arg_label(L, idx, what);
   lnslab_check_value(L, idx, op, object, label, spec, out);
   lua_pop(L, 1);
 }

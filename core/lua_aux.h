@@ -140,6 +140,13 @@ void lnslab_check_value(lua_State *L, int idx, const char *op,
                         const char *object, const char *label,
                         const struct lopt *spec, struct lopt_val *out);
 
+/* What was given at idx, for "..., got X": a number as it is, a short
+ * string quoted, else its length or its type; pushed (or a literal). */
+const char *lnslab_given(lua_State *L, int idx);
+/* "argument N (what)" for the argument at idx, N counted without the self
+ * of a method call; pushed. */
+const char *lnslab_arg_label(lua_State *L, int idx, const char *what);
+
 /* Common cases of the above. */
 const char *lnslab_check_str(lua_State *L, int idx, const char *op,
                              const char *what, size_t max, size_t *len);

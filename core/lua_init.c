@@ -76,6 +76,7 @@ int luaopen_nslab_core(lua_State *L) {
     if ((*b)->methods) lnslab_add(L, methods, (*b)->methods);
     if ((*b)->init) (*b)->init(L, module, methods);
   }
+  lnetns_guard(L, module, methods); /* last: it sees every function */
   lua_settop(L, module);
   return 1;
 }

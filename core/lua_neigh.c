@@ -15,7 +15,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "lua_nslab.h"
+#include "lua_ip.h"
+#include "lua_netns.h"
 #include "neigh.h"
 
 /*
@@ -130,38 +131,126 @@ static void push_neigh(lua_State *L, const void *item) {
 
 /*
 ** {======================================================
-** Arguments
+** Options: one entry per options table, read whole before anything is
+** sent (so a list of entries can later be read the same way first)
 ** =======================================================
 */
 
-/* The required string option key. */
-static const char *need_str(lua_State *L, int idx, const char *op, const char *key) {
-  const char *v = lnslab_opt_str(L, idx, key, NULL);
-  if (!v) lnslab_raise(L, "%s: option '%s' is required", op, key);
-  return v;
+static const char *const families[] = {"inet", "inet6", "bridge", NULL};
+static const int family_of[] = {AF_INET, AF_INET6, AF_BRIDGE};
+static const char *const states[] = {"permanent", "noarp", "reachable", "stale", NULL};
+static const unsigned nud_of[] = {NUD_PERMANENT, NUD_NOARP, NUD_REACHABLE, NUD_STALE};
+
+enum { S_FAMILY };
+static const struct lopt show_spec[] = {
+    {"family", LOPT_CHOICE, 0, 0, families, NULL, 0,
+     "inet, inet6 (both by default) or bridge (the FDB)"},
+    {NULL, 0, 0, 0, NULL, NULL, 0, NULL}};
+
+enum { N_DST, N_LLADDR, N_STATE, N_ROUTER };
+static const struct lopt add_spec[] = {
+    {"dst", LOPT_STR, 0, LIP_TEXT_MAX, NULL, NULL, LOPT_REQUIRED, "the neighbour's address"},
+    {"lladdr", LOPT_STR, 0, LINK_ADDR_MAX * 3, NULL, NULL, 0, "its MAC address"},
+    {"state", LOPT_CHOICE, 0, 0, states, NULL, 0, "permanent by default"},
+    {"router", LOPT_BOOL, 0, 0, NULL, NULL, 0, "IPv6: the neighbour is a router"},
+    {NULL, 0, 0, 0, NULL, NULL, 0, NULL}};
+static const struct lopt del_spec[] = {
+    {"dst", LOPT_STR, 0, LIP_TEXT_MAX, NULL, NULL, LOPT_REQUIRED, "the neighbour's address"},
+    {NULL, 0, 0, 0, NULL, NULL, 0, NULL}};
+
+enum { F_MAC, F_MASTER, F_SELF, F_VLAN, F_STATIC, F_PERMANENT };
+static const struct lopt fdb_add_spec[] = {
+    {"mac", LOPT_STR, 0, LINK_ADDR_MAX * 3, NULL, NULL, LOPT_REQUIRED, "the MAC address"},
+    {"master", LOPT_BOOL, 0, 0, NULL, NULL, 0, "in the bridge's table (the default)"},
+    {"self", LOPT_BOOL, 0, 0, NULL, NULL, 0, "in the device's own table"},
+    {"vlan", LOPT_INT, 1, 4094, NULL, NULL, 0, "the VLAN of the entry"},
+    {"static", LOPT_BOOL, 0, 0, NULL, NULL, 0,
+     "forward to the port, never ages (the default); false: a dynamic entry"},
+    {"permanent", LOPT_BOOL, 0, 0, NULL, NULL, 0,
+     "a local entry: the bridge itself receives frames for the MAC"},
+    {NULL, 0, 0, 0, NULL, NULL, 0, NULL}};
+static const struct lopt fdb_del_spec[] = {
+    {"mac", LOPT_STR, 0, LINK_ADDR_MAX * 3, NULL, NULL, LOPT_REQUIRED, "the MAC address"},
+    {"master", LOPT_BOOL, 0, 0, NULL, NULL, 0, "in the bridge's table (the default)"},
+    {"self", LOPT_BOOL, 0, 0, NULL, NULL, 0, "in the device's own table"},
+    {"vlan", LOPT_INT, 1, 4094, NULL, NULL, 0, "the VLAN of the entry"},
+    {NULL, 0, 0, 0, NULL, NULL, 0, NULL}};
+
+static int flag(const struct lopt_val *v, int dflt) { return v->set ? v->b : dflt; }
+
+/* The device argument at 2, checked (resolved later): its label. */
+static const char *check_dev(lua_State *L, const char *op, int *ifindex, const char **name) {
+  lnslab_check_dev(L, 2, op, ifindex, name);
+  return lnslab_dev_label(L, *ifindex, *name);
 }
 
-/* dst: an address, not a prefix.
- * neigh add "10.0.0.300": not an IPv4 or IPv6 address */
-static void check_dst(lua_State *L, const char *op, const char *text, struct neigh_info *n) {
+static int resolve(lua_State *L, struct nl *nl, const char *op, const char *what,
+                   int ifindex, const char *name) {
   struct err e;
-  if (ipaddr_parse(text, &n->dst, &e) < 0 || n->dst.prefixlen >= 0) {
-    err_set(&e, EINVAL, "not an IPv4 or IPv6 address");
-    lnslab_fail(L, op, lua_pushfstring(L, "\"%s\"", text), &e);
-  }
+  if (ifindex > 0) return ifindex;
+  if ((ifindex = link_index(nl, name, &e)) < 0) lnslab_fail(L, op, what, &e);
+  return ifindex;
+}
+
+static void check_mac(lua_State *L, int opts, const char *op, const char *dev,
+                      const char *key, struct neigh_info *n) {
+  struct err e;
+  lua_getfield(L, opts, key);
+  if ((n->lladdr_len = link_parse_hw(lua_tostring(L, -1), n->lladdr, &e)) < 0)
+    lnslab_raise(L, "%s %s: option '%s' must be a hardware address (aa:bb:cc:dd:ee:ff), got \"%s\"",
+                 op, dev, key, lua_tostring(L, -1));
+  lua_pop(L, 1);
+}
+
+/* A neighbour entry from the options at opts (neigh add when add, else
+ * neigh del); the ifindex is set later. Returns "DST dev DEV". */
+static const char *read_neigh(lua_State *L, int opts, const char *op, const char *dev,
+                              int add, struct neigh_info *n) {
+  struct lopt_val v[N_ROUTER + 1];
+  if (lua_type(L, opts) != LUA_TTABLE)
+    lnslab_raise(L, "%s %s: %s must be a table, got %s", op, dev,
+                 lnslab_arg_label(L, opts, "entry"), luaL_typename(L, opts));
+  lnslab_options(L, opts, op, dev, add ? add_spec : del_spec, v);
+  neigh_info_init(n, AF_UNSPEC, 0);
+  lua_getfield(L, opts, "dst");
+  lnslab_check_ip(L, -1, op, dev, "option 'dst'", LIP_ADDRESS, &n->dst);
+  lua_pop(L, 1);
   n->family = n->dst.family;
+  if (add) {
+    if (v[N_LLADDR].set) check_mac(L, opts, op, dev, "lladdr", n);
+    n->state = nud_of[v[N_STATE].set ? v[N_STATE].i : 0];
+    if (flag(&v[N_ROUTER], 0)) n->flags |= NTF_ROUTER;
+  }
+  return lua_pushfstring(L, "%s dev %s", v[N_DST].s, dev);
 }
 
-static void check_mac(lua_State *L, const char *op, const char *key, const char *text,
-                      struct neigh_info *n) {
-  struct err e;
-  if ((n->lladdr_len = link_parse_hw(text, n->lladdr, &e)) < 0)
-    lnslab_raise(L, "%s: %s \"%s\": %s", op, key, text, err_text(&e));
-}
-
-/* "10.0.0.9 dev eth0": what the error of op names. */
-static const char *object(lua_State *L, const char *key_text, int dev_idx) {
-  return lua_pushfstring(L, "%s dev %s", key_text, luaL_tolstring(L, dev_idx, NULL));
+/* An FDB entry from the options at opts: mac, vlan, and where it lives:
+ * master (the bridge's table, the default) and/or self (the device's
+ * own). For fdb add also its kind (see m_fdb_add). Returns "MAC dev DEV". */
+static const char *read_fdb(lua_State *L, int opts, const char *op, const char *dev,
+                            int add, struct neigh_info *n) {
+  struct lopt_val v[F_PERMANENT + 1];
+  if (lua_type(L, opts) != LUA_TTABLE)
+    lnslab_raise(L, "%s %s: %s must be a table, got %s", op, dev,
+                 lnslab_arg_label(L, opts, "entry"), luaL_typename(L, opts));
+  lnslab_options(L, opts, op, dev, add ? fdb_add_spec : fdb_del_spec, v);
+  neigh_info_init(n, AF_BRIDGE, 0);
+  check_mac(L, opts, op, dev, "mac", n);
+  int self = flag(&v[F_SELF], 0);
+  int master = flag(&v[F_MASTER], !self);
+  if (!master && !self) lnslab_raise(L, "%s %s: option 'master' or 'self' must be true", op, dev);
+  if (master) n->flags |= NTF_MASTER;
+  if (self) n->flags |= NTF_SELF;
+  n->vlan = v[F_VLAN].set ? (int)v[F_VLAN].i : -1;
+  n->state = NUD_PERMANENT; /* as `bridge fdb del` sends it */
+  if (add) {
+    int permanent = flag(&v[F_PERMANENT], !master);
+    int is_static = flag(&v[F_STATIC], !permanent);
+    if (permanent && is_static)
+      lnslab_raise(L, "%s %s: options 'static' and 'permanent' exclude each other", op, dev);
+    n->state = permanent ? NUD_PERMANENT : is_static ? NUD_NOARP : NUD_REACHABLE;
+  }
+  return lua_pushfstring(L, "%s dev %s", v[F_MAC].s, dev);
 }
 
 /* }====================================================== */
@@ -175,95 +264,49 @@ static const char *object(lua_State *L, const char *key_text, int dev_idx) {
 /* neigh_list([{family = "inet" | "inet6" | "bridge"}]): all of IPv4 and
  * IPv6 by default, NOARP entries included (`ip neigh show nud all`). */
 static int m_neigh_list(lua_State *L) {
-  static const char *const allowed[] = {"family", NULL};
-  static const char *const families[] = {"inet", "inet6", "bridge", NULL};
-  static const int family_of[] = {AF_INET, AF_INET6, AF_BRIDGE};
-  struct lnetns *ns = lnetns_check(L, 1, NULL);
+  struct lnetns *ns = lnetns_check(L, 1, "neigh show");
+  struct lopt_val v[S_FAMILY + 1];
   int family = AF_UNSPEC;
   struct neigh_info *list;
   size_t n;
   struct err e;
-  lnslab_check_options(L, 2, "neigh show", allowed);
-  const char *name = lnslab_opt_str(L, 2, "family", NULL);
-  if (name) {
-    int i = 0;
-    while (families[i] && strcmp(families[i], name)) i++;
-    if (!families[i]) return lnslab_raise(L, "neigh show: family must be inet, inet6 or bridge");
-    family = family_of[i];
-  }
+  lnslab_check_nargs(L, 2, "neigh show");
+  lnslab_options(L, 2, "neigh show", ns->name, show_spec, v);
+  if (v[S_FAMILY].set) family = family_of[v[S_FAMILY].i];
   if (neigh_list(lnetns_rtnl(L, ns), family, &list, &n, &e) < 0)
     return lnslab_fail(L, family == AF_BRIDGE ? "fdb show" : "neigh show", ns->name, &e);
-  lnslab_push_list(L, list, n, sizeof *list, push_neigh);
-  free(list);
+  lnslab_push_owned_list(L, list, n, sizeof *list, push_neigh);
   return 1;
+}
+
+/* One entry of op, read by read (neigh or FDB), then sent by change. */
+static int entry_change(lua_State *L, const char *op, int add,
+                        const char *(*read)(lua_State *, int, const char *, const char *,
+                                            int, struct neigh_info *),
+                        int (*change)(struct nl *, const struct neigh_info *, struct err *)) {
+  struct lnetns *ns = lnetns_check(L, 1, op);
+  struct neigh_info n;
+  const char *name;
+  int ifindex;
+  struct err e;
+  lnslab_check_nargs(L, 3, op);
+  const char *dev = check_dev(L, op, &ifindex, &name);
+  const char *what = read(L, 3, op, dev, add, &n);
+  struct nl *nl = lnetns_rtnl(L, ns);
+  n.ifindex = resolve(L, nl, op, what, ifindex, name);
+  if (change(nl, &n, &e) < 0) return lnslab_fail(L, op, what, &e);
+  return 0;
 }
 
 /* neigh_add(dev, {dst=, lladdr=, state=, router=}): `ip neigh replace`;
  * state is permanent (the default), noarp, reachable or stale. */
 static int m_neigh_add(lua_State *L) {
-  static const char *const allowed[] = {"dst", "lladdr", "state", "router", NULL};
-  static const char *const states[] = {"permanent", "noarp", "reachable", "stale", NULL};
-  static const unsigned nud_of[] = {NUD_PERMANENT, NUD_NOARP, NUD_REACHABLE, NUD_STALE};
-  struct lnetns *ns = lnetns_check(L, 1, NULL);
-  struct neigh_info n;
-  struct err e;
-  luaL_checktype(L, 3, LUA_TTABLE);
-  lnslab_check_options(L, 3, "neigh add", allowed);
-  neigh_info_init(&n, AF_UNSPEC, 0);
-  const char *dst = need_str(L, 3, "neigh add", "dst");
-  check_dst(L, "neigh add", dst, &n);
-  const char *what = object(L, dst, 2);
-  const char *lladdr = lnslab_opt_str(L, 3, "lladdr", NULL);
-  if (lladdr) check_mac(L, lua_pushfstring(L, "neigh add %s", what), "lladdr", lladdr, &n);
-  const char *state = lnslab_opt_str(L, 3, "state", "permanent");
-  int i = 0;
-  while (states[i] && strcmp(states[i], state)) i++;
-  if (!states[i])
-    return lnslab_raise(L, "neigh add: state must be permanent, noarp, reachable or stale");
-  n.state = nud_of[i];
-  if (lnslab_opt_bool(L, 3, "neigh add", "router", 0)) n.flags |= NTF_ROUTER;
-  struct nl *nl = lnetns_rtnl(L, ns);
-  n.ifindex = lnslab_ifindex_of(L, nl, 2, "neigh add", what);
-  if (neigh_add(nl, &n, &e) < 0) return lnslab_fail(L, "neigh add", what, &e);
-  return 0;
+  return entry_change(L, "neigh add", 1, read_neigh, neigh_add);
 }
 
 /* neigh_del(dev, {dst=}) */
 static int m_neigh_del(lua_State *L) {
-  static const char *const allowed[] = {"dst", NULL};
-  struct lnetns *ns = lnetns_check(L, 1, NULL);
-  struct neigh_info n;
-  struct err e;
-  luaL_checktype(L, 3, LUA_TTABLE);
-  lnslab_check_options(L, 3, "neigh del", allowed);
-  neigh_info_init(&n, AF_UNSPEC, 0);
-  const char *dst = need_str(L, 3, "neigh del", "dst");
-  check_dst(L, "neigh del", dst, &n);
-  const char *what = object(L, dst, 2);
-  struct nl *nl = lnetns_rtnl(L, ns);
-  n.ifindex = lnslab_ifindex_of(L, nl, 2, "neigh del", what);
-  if (neigh_del(nl, &n, &e) < 0) return lnslab_fail(L, "neigh del", what, &e);
-  return 0;
-}
-
-/* The FDB entry of the options at 3, for op: mac, vlan, and where it
- * lives: master (the bridge's table, the default) and/or self (the
- * device's own). Returns the mac text. */
-static const char *check_fdb(lua_State *L, const char *op, struct neigh_info *n) {
-  int self = lnslab_opt_bool(L, 3, op, "self", 0);
-  int master = lnslab_opt_bool(L, 3, op, "master", !self);
-  const char *mac = need_str(L, 3, op, "mac");
-  neigh_info_init(n, AF_BRIDGE, 0);
-  struct err e;
-  if ((n->lladdr_len = link_parse_hw(mac, n->lladdr, &e)) < 0)
-    lnslab_fail(L, op, lua_pushfstring(L, "\"%s\"", mac), &e);
-  if (master) n->flags |= NTF_MASTER;
-  if (self) n->flags |= NTF_SELF;
-  if (!master && !self) lnslab_raise(L, "%s: master or self must be true", op);
-  lua_Integer vlan = lnslab_opt_int(L, 3, "vlan", -1);
-  if (vlan != -1 && (vlan < 1 || vlan > 4094)) lnslab_raise(L, "%s: vlan must be 1..4094", op);
-  n->vlan = (int)vlan;
-  return mac;
+  return entry_change(L, "neigh del", 0, read_neigh, neigh_del);
 }
 
 /* fdb_add(dev, {mac=, master=, self=, static=, permanent=, vlan=}):
@@ -275,52 +318,25 @@ static const char *check_fdb(lua_State *L, const char *op, struct neigh_info *n)
  * device's own (self, not master) is permanent: the kernel takes no
  * other kind there. */
 static int m_fdb_add(lua_State *L) {
-  static const char *const allowed[] = {"mac", "master", "self", "static", "permanent",
-                                        "vlan", NULL};
-  struct lnetns *ns = lnetns_check(L, 1, NULL);
-  struct neigh_info n;
-  struct err e;
-  luaL_checktype(L, 3, LUA_TTABLE);
-  lnslab_check_options(L, 3, "fdb add", allowed);
-  const char *mac = check_fdb(L, "fdb add", &n);
-  int permanent = lnslab_opt_bool(L, 3, "fdb add", "permanent", !(n.flags & NTF_MASTER));
-  int is_static = lnslab_opt_bool(L, 3, "fdb add", "static", !permanent);
-  if (permanent && is_static) return lnslab_raise(L, "fdb add: static and permanent exclude each other");
-  n.state = permanent ? NUD_PERMANENT : is_static ? NUD_NOARP : NUD_REACHABLE;
-  const char *what = object(L, mac, 2);
-  struct nl *nl = lnetns_rtnl(L, ns);
-  n.ifindex = lnslab_ifindex_of(L, nl, 2, "fdb add", what);
-  if (neigh_add(nl, &n, &e) < 0) return lnslab_fail(L, "fdb add", what, &e);
-  return 0;
+  return entry_change(L, "fdb add", 1, read_fdb, neigh_add);
 }
 
 /* fdb_del(dev, {mac=, master=, self=, vlan=}). The state says permanent,
  * as `bridge fdb del` sends it: a device's own table refuses any other,
  * and the bridge's ignores it. */
 static int m_fdb_del(lua_State *L) {
-  static const char *const allowed[] = {"mac", "master", "self", "vlan", NULL};
-  struct lnetns *ns = lnetns_check(L, 1, NULL);
-  struct neigh_info n;
-  struct err e;
-  luaL_checktype(L, 3, LUA_TTABLE);
-  lnslab_check_options(L, 3, "fdb del", allowed);
-  const char *what = object(L, check_fdb(L, "fdb del", &n), 2);
-  n.state = NUD_PERMANENT;
-  struct nl *nl = lnetns_rtnl(L, ns);
-  n.ifindex = lnslab_ifindex_of(L, nl, 2, "fdb del", what);
-  if (neigh_del(nl, &n, &e) < 0) return lnslab_fail(L, "fdb del", what, &e);
-  return 0;
+  return entry_change(L, "fdb del", 0, read_fdb, neigh_del);
 }
 
 /* }====================================================== */
 
-static void lneigh_register(lua_State *L, int module, int methods) {
-  static const luaL_Reg method_list[] = {
-      {"neigh_list", m_neigh_list}, {"neigh_add", m_neigh_add},
-      {"neigh_del", m_neigh_del},   {"fdb_add", m_fdb_add},
-      {"fdb_del", m_fdb_del},       {NULL, NULL}};
-  (void)module;
-  lnslab_add(L, methods, method_list);
-}
+static const luaL_Reg methods[] = {
+    {"neigh_list", m_neigh_list}, {"neigh_add", m_neigh_add},
+    {"neigh_del", m_neigh_del},   {"fdb_add", m_fdb_add},
+    {"fdb_del", m_fdb_del},       {NULL, NULL}};
 
-const struct lbinding lneigh_binding = {"neigh", NULL, NULL, NULL, lneigh_register};
+static const struct lopt_set option_sets[] = {
+    {"neigh show", show_spec}, {"neigh add", add_spec},  {"neigh del", del_spec},
+    {"fdb add", fdb_add_spec}, {"fdb del", fdb_del_spec}, {NULL, NULL}};
+
+const struct lbinding lneigh_binding = {"neigh", NULL, methods, option_sets, NULL};

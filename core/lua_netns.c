@@ -2,20 +2,28 @@
  * lua_netns.c - namespaces as Lua values ("nslab.netns" userdata).
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "link.h"
+#include "lua_ip.h"
 #include "lua_netns.h"
 #include "netns.h"
+
+/* Every live handle of this Lua state, as the keys of a weak table in
+ * the registry: deleting a namespace finds and closes each one. */
+static const char LIVE[] = "nslab.netns.live";
 
 struct lnetns *lnetns_check(lua_State *L, int idx, const char *op) {
   struct lnetns *ns = luaL_checkudata(L, idx, LNETNS);
   const char *pre = op ? lua_pushfstring(L, "%s: ", op) : "";
   if (ns->deleted) lnslab_raise(L, "%snetns \"%s\": deleted", pre, ns->name);
-  if (ns->fd < 0) lnslab_raise(L, "%sattempt to use a closed netns", pre);
+  if (ns->fd < 0 && ns->name)
+    lnslab_raise(L, "%sattempt to use a closed netns \"%s\"", pre, ns->name);
+  if (ns->fd < 0) lnslab_raise(L, "%sattempt to use a closed netns (anonymous)", pre);
   if (op) lua_pop(L, 1);
   return ns;
 }
@@ -48,6 +56,20 @@ struct lnetns *lnetns_push(lua_State *L, int fd, const char *name) {
     lnslab_raise(L, "not enough memory");
   }
   ns->fd = fd;
+  if (lua_getfield(L, LUA_REGISTRYINDEX, LIVE) != LUA_TTABLE) {
+    lua_pop(L, 1);
+    lua_newtable(L);
+    lua_createtable(L, 0, 1);
+    lua_pushliteral(L, "k");
+    lua_setfield(L, -2, "__mode");
+    lua_setmetatable(L, -2);
+    lua_pushvalue(L, -1);
+    lua_setfield(L, LUA_REGISTRYINDEX, LIVE);
+  }
+  lua_pushvalue(L, -2);
+  lua_pushboolean(L, 1);
+  lua_rawset(L, -3);
+  lua_pop(L, 1);
   return ns;
 }
 
@@ -58,13 +80,42 @@ struct nl *lnetns_rtnl(lua_State *L, struct lnetns *ns) {
   return &ns->rt;
 }
 
+/* Close the namespace's descriptors; the name stays for the messages of
+ * later uses, until the handle is collected. */
 static void release(struct lnetns *ns) {
   nl_close(&ns->rt);
   nl_close(&ns->nft);
   if (ns->fd >= 0) close(ns->fd);
   ns->fd = -1;
-  free(ns->name);
-  ns->name = NULL;
+}
+
+/* Mark every open handle of the namespace whose nsfs inode is st as
+ * deleted (named name from now on), closing its descriptors: a handle
+ * kept would still reach the namespace, and a link moved there would
+ * vanish with it. */
+static void close_every_handle(lua_State *L, const struct stat *st,
+                               const char *name) {
+  if (lua_getfield(L, LUA_REGISTRYINDEX, LIVE) != LUA_TTABLE) {
+    lua_pop(L, 1);
+    return;
+  }
+  lua_pushnil(L);
+  while (lua_next(L, -2)) {
+    struct lnetns *ns = luaL_testudata(L, -2, LNETNS);
+    struct stat other;
+    if (ns && ns->fd >= 0 && fstat(ns->fd, &other) == 0 &&
+        other.st_ino == st->st_ino && other.st_dev == st->st_dev) {
+      char *copy = ns->name ? NULL : strdup(name);
+      release(ns);
+      if (copy) ns->name = copy;
+      ns->deleted = ns->name != NULL;
+      lua_pushvalue(L, -2); /* no longer live: the list holds only open ones */
+      lua_pushnil(L);
+      lua_rawset(L, -5);
+    }
+    lua_pop(L, 1);
+  }
+  lua_pop(L, 1);
 }
 
 /*
@@ -80,16 +131,31 @@ static int push_or_fail(lua_State *L, int fd, const char *name,
   return 1;
 }
 
+/* A namespace name argument: a file name under /run/netns, as `ip netns
+ * add` takes it (NUL bytes and over-long names refused before anything
+ * is made; '/', . and .. by netns_name_ok, which names the object). */
+static const char *check_name(lua_State *L, int idx, const char *op, int required) {
+  static const struct lopt name = {"name", LOPT_STR, 0, NETNS_NAME_MAX, NULL, NULL,
+                                    LOPT_REQUIRED, "a namespace name, as ip netns add takes it"};
+  static const struct lopt optional = {"name", LOPT_STR, 0, NETNS_NAME_MAX, NULL, NULL, 0,
+                                       "a namespace name, as ip netns add takes it"};
+  struct lopt_val v;
+  lnslab_check_arg(L, idx, op, NULL, "name", required ? &name : &optional, &v);
+  return v.s;
+}
+
 /* create([name]): `ip netns add NAME`, or an anonymous namespace. */
 static int l_create(lua_State *L) {
-  const char *name = luaL_optstring(L, 1, NULL);
+  lnslab_check_nargs(L, 1, "netns add");
+  const char *name = check_name(L, 1, "netns add", 0);
   struct err e;
   int fd = netns_create(name, &e);
   return push_or_fail(L, fd, name, "netns add", name ? name : "(anonymous)", &e);
 }
 
 static int l_open(lua_State *L) {
-  const char *name = luaL_checkstring(L, 1);
+  lnslab_check_nargs(L, 1, "netns open");
+  const char *name = check_name(L, 1, "netns open", 1);
   struct err e;
   lua_pushfstring(L, "\"%s\"", name);
   return push_or_fail(L, netns_open_name(name, &e), name, "netns",
@@ -97,7 +163,8 @@ static int l_open(lua_State *L) {
 }
 
 static int l_open_pid(lua_State *L) {
-  lua_Integer pid = luaL_checkinteger(L, 1);
+  lnslab_check_nargs(L, 1, "netns open");
+  lua_Integer pid = lnslab_check_int(L, 1, "netns open", "pid", 1, INT_MAX);
   struct err e;
   lua_pushfstring(L, "pid %d", (int)pid);
   return push_or_fail(L, netns_open_pid((long)pid, &e), NULL, "netns open",
@@ -105,13 +172,15 @@ static int l_open_pid(lua_State *L) {
 }
 
 static int l_open_path(lua_State *L) {
-  const char *path = luaL_checkstring(L, 1);
+  lnslab_check_nargs(L, 1, "netns open");
+  const char *path = lnslab_check_str(L, 1, "netns open", "path", PATH_MAX - 1, NULL);
   struct err e;
   return push_or_fail(L, netns_open_path(path, &e), NULL, "netns open", path, &e);
 }
 
 static int l_current(lua_State *L) {
   struct err e;
+  lnslab_check_nargs(L, 0, "netns open");
   return push_or_fail(L, netns_open_current(&e), NULL, "netns open",
                       "(current)", &e);
 }
@@ -120,6 +189,7 @@ static int l_list(lua_State *L) {
   char **names;
   size_t n;
   struct err e;
+  lnslab_check_nargs(L, 0, "netns list");
   if (netns_list(&names, &n, &e) < 0) return lnslab_fail(L, "netns list", NULL, &e);
   lua_createtable(L, (int)n, 0);
   for (size_t i = 0; i < n; i++) {
@@ -130,10 +200,19 @@ static int l_list(lua_State *L) {
   return 1;
 }
 
+/* delete(name): `ip netns delete NAME`; every handle of this Lua state to
+ * that namespace is closed, and says so when used. */
 static int l_delete(lua_State *L) {
-  const char *name = luaL_checkstring(L, 1);
+  lnslab_check_nargs(L, 1, "netns delete");
+  const char *name = check_name(L, 1, "netns delete", 1);
+  struct stat st;
   struct err e;
+  int fd = netns_open_name(name, &e);
+  if (fd < 0 && e.code != ENOENT) return lnslab_fail(L, "netns delete", name, &e);
+  int known = fd >= 0 && fstat(fd, &st) == 0;
+  if (fd >= 0) close(fd);
   if (netns_delete(name, &e) < 0) return lnslab_fail(L, "netns delete", name, &e);
+  if (known) close_every_handle(L, &st, name);
   return 0;
 }
 
@@ -146,18 +225,21 @@ static int l_delete(lua_State *L) {
 */
 
 static int m_name(lua_State *L) {
-  struct lnetns *ns = lnetns_check(L, 1, NULL);
+  lnslab_check_nargs(L, 1, "netns name");
+  struct lnetns *ns = lnetns_check(L, 1, "netns name");
   lua_pushstring(L, ns->name); /* nil when anonymous */
   return 1;
 }
 
 static int m_fd(lua_State *L) {
-  lua_pushinteger(L, lnetns_check(L, 1, NULL)->fd);
+  lnslab_check_nargs(L, 1, "netns fd");
+  lua_pushinteger(L, lnetns_check(L, 1, "netns fd")->fd);
   return 1;
 }
 
 static int m_inode(lua_State *L) {
-  struct lnetns *ns = lnetns_check(L, 1, NULL);
+  lnslab_check_nargs(L, 1, "netns inode");
+  struct lnetns *ns = lnetns_check(L, 1, "netns inode");
   uint64_t ino;
   struct err e;
   if (netns_inode(ns->fd, &ino, &e) < 0) return lnslab_fail(L, "netns inode", ns->name, &e);
@@ -168,10 +250,15 @@ static int m_inode(lua_State *L) {
 /* run(fn, ...): call fn inside the namespace; the thread is back where it
  * was afterwards, whether fn returned or raised. */
 static int m_run(lua_State *L) {
-  struct lnetns *ns = lnetns_check(L, 1, NULL);
+  static const struct lopt fn = {"fn", LOPT_ANY, 0, 0, NULL, NULL, LOPT_REQUIRED, NULL};
+  struct lnetns *ns = lnetns_check(L, 1, "netns run");
+  struct lopt_val v;
   struct err e;
   int saved, base = 1;
-  luaL_checktype(L, 2, LUA_TFUNCTION);
+  lnslab_check_arg(L, 2, "netns run", ns->name, "fn", &fn, &v);
+  if (lua_type(L, 2) != LUA_TFUNCTION)
+    return lnslab_raise(L, "netns run: %s must be a function, got %s",
+                        lnslab_arg_label(L, 2, "fn"), luaL_typename(L, 2));
   if (netns_enter(ns->fd, &saved, &e) < 0) return lnslab_fail(L, "netns enter", ns->name, &e);
   int status = lua_pcall(L, lua_gettop(L) - 2, LUA_MULTRET, 0);
   if (netns_leave(saved, &e) < 0) return lnslab_fail(L, "netns leave", ns->name, &e);
@@ -179,14 +266,37 @@ static int m_run(lua_State *L) {
   return lua_gettop(L) - base;
 }
 
-static int m_close(lua_State *L) {
+/* close(): the descriptors go at once; using the handle afterwards says
+ * "attempt to use a closed netns". Closing twice is fine. */
+static int close_handle(lua_State *L) {
   release(luaL_checkudata(L, 1, LNETNS));
+  if (lua_getfield(L, LUA_REGISTRYINDEX, LIVE) == LUA_TTABLE) {
+    lua_pushvalue(L, 1);
+    lua_pushnil(L);
+    lua_rawset(L, -3);
+  }
+  lua_pop(L, 1);
+  return 0;
+}
+
+static int m_close(lua_State *L) {
+  lnslab_check_nargs(L, 1, "netns close");
+  return close_handle(L);
+}
+
+static int m_gc(lua_State *L) {
+  struct lnetns *ns = luaL_checkudata(L, 1, LNETNS);
+  release(ns);
+  free(ns->name);
+  ns->name = NULL;
   return 0;
 }
 
 static int m_tostring(lua_State *L) {
   struct lnetns *ns = luaL_checkudata(L, 1, LNETNS);
-  if (ns->fd < 0) lua_pushliteral(L, "netns (closed)");
+  const char *state = ns->deleted ? "deleted" : "closed";
+  if (ns->fd < 0 && ns->name) lua_pushfstring(L, "netns \"%s\" (%s)", ns->name, state);
+  else if (ns->fd < 0) lua_pushliteral(L, "netns (closed)");
   else if (ns->name) lua_pushfstring(L, "netns \"%s\"", ns->name);
   else lua_pushfstring(L, "netns (anonymous, fd %d)", ns->fd);
   return 1;
@@ -205,25 +315,27 @@ static int m_eq(lua_State *L) {
 
 /* }====================================================== */
 
-static void lnetns_register(lua_State *L, int module, int methods) {
-  static const luaL_Reg functions[] = {
-      {"netns_create", l_create},      {"netns_open", l_open},
-      {"netns_open_pid", l_open_pid},  {"netns_open_path", l_open_path},
-      {"netns_current", l_current},    {"netns_list", l_list},
-      {"netns_delete", l_delete},      {NULL, NULL}};
-  static const luaL_Reg method_list[] = {
-      {"name", m_name}, {"fd", m_fd},       {"inode", m_inode},
-      {"run", m_run},   {"close", m_close}, {NULL, NULL}};
-  static const luaL_Reg meta[] = {{"__gc", m_close},
-                                  {"__close", m_close},
+static const luaL_Reg functions[] = {
+    {"netns_create", l_create},      {"netns_open", l_open},
+    {"netns_open_pid", l_open_pid},  {"netns_open_path", l_open_path},
+    {"netns_current", l_current},    {"netns_list", l_list},
+    {"netns_delete", l_delete},      {NULL, NULL}};
+
+static const luaL_Reg methods[] = {
+    {"name", m_name}, {"fd", m_fd},       {"inode", m_inode},
+    {"run", m_run},   {"close", m_close}, {NULL, NULL}};
+
+static void lnetns_register(lua_State *L, int module, int method_table) {
+  static const luaL_Reg meta[] = {{"__gc", m_gc},
+                                  {"__close", close_handle}, /* (value, error) */
                                   {"__tostring", m_tostring},
                                   {"__eq", m_eq},
                                   {NULL, NULL}};
-  lnslab_add(L, module, functions);
-  lnslab_add(L, methods, method_list);
+  (void)module;
+  (void)method_table;
   luaL_getmetatable(L, LNETNS);
   lnslab_add(L, lua_gettop(L), meta);
   lua_pop(L, 1);
 }
 
-const struct lbinding lnetns_binding = {"netns", NULL, NULL, NULL, lnetns_register};
+const struct lbinding lnetns_binding = {"netns", functions, methods, NULL, lnetns_register};

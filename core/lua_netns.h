@@ -35,4 +35,9 @@ int lnslab_ifindex(lua_State *L, struct nl *nl, int idx, const char *op);
 int lnslab_ifindex_of(lua_State *L, struct nl *nl, int idx, const char *op,
                       const char *object);
 
+/* Outside an nslab world, make every function of the module and every
+ * netns method refuse unless it is read-only, until core.allow_host()
+ * (lua_guard.c); adds allow_host and guarded to the module. */
+void lnetns_guard(lua_State *L, int module, int methods);
+
 #endif

@@ -66,6 +66,13 @@ static int neigh_exists(struct nl *nl, const struct neigh_info *n) {
   return nl_get(nl, nlh, NULL, NULL, &ignored) == 0;
 }
 
+struct nlmsghdr *neigh_build(struct nl *nl, void *buf, uint16_t type,
+                             const struct neigh_info *n, struct err *e) {
+  if (entry_ok(n, e) < 0) return NULL;
+  uint16_t flags = type == RTM_NEWNEIGH ? NLM_F_CREATE | NLM_F_REPLACE : 0;
+  return neigh_msg(nl, buf, type, flags, n);
+}
+
 int neigh_add(struct nl *nl, const struct neigh_info *n, struct err *e) {
   char buf[MNL_SOCKET_BUFFER_SIZE];
   struct err ignored;
@@ -74,9 +81,7 @@ int neigh_add(struct nl *nl, const struct neigh_info *n, struct err *e) {
      then refuses it ("No link layer address given"), leaving an empty one
      behind; take back what it made, never one that was there. */
   int existed = n->family != AF_BRIDGE && !n->lladdr_len && neigh_exists(nl, n);
-  if (request(nl, neigh_msg(nl, buf, RTM_NEWNEIGH,
-                            NLM_F_CREATE | NLM_F_REPLACE, n), n, e) == 0)
-    return 0;
+  if (request(nl, neigh_build(nl, buf, RTM_NEWNEIGH, n, e), n, e) == 0) return 0;
   if (n->family != AF_BRIDGE && !n->lladdr_len && !existed)
     neigh_del(nl, n, &ignored);
   return -1;
@@ -84,8 +89,8 @@ int neigh_add(struct nl *nl, const struct neigh_info *n, struct err *e) {
 
 int neigh_del(struct nl *nl, const struct neigh_info *n, struct err *e) {
   char buf[MNL_SOCKET_BUFFER_SIZE];
-  if (entry_ok(n, e) < 0) return -1;
-  return request(nl, neigh_msg(nl, buf, RTM_DELNEIGH, 0, n), n, e);
+  struct nlmsghdr *nlh = neigh_build(nl, buf, RTM_DELNEIGH, n, e);
+  return nlh ? request(nl, nlh, n, e) : -1;
 }
 
 /*
@@ -123,14 +128,17 @@ static int neigh_attr(const struct nlattr *attr, void *data) {
 }
 
 /* Proxy entries (NTF_PROXY) only come when asked for; none are. */
-static int parse_neigh(const struct nlmsghdr *nlh, void *item) {
+int neigh_parse(const struct nlmsghdr *nlh, struct neigh_info *n) {
   const struct ndmsg *ndm = mnl_nlmsg_get_payload(nlh);
-  struct neigh_info *n = item;
   if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof *ndm)) return -1;
   neigh_info_init(n, ndm->ndm_family, ndm->ndm_ifindex);
   n->state = ndm->ndm_state;
   n->flags = ndm->ndm_flags;
   return mnl_attr_parse(nlh, sizeof *ndm, neigh_attr, n) < 0 ? -1 : 1;
+}
+
+static int parse_listed(const struct nlmsghdr *nlh, void *item) {
+  return neigh_parse(nlh, item);
 }
 
 int neigh_list(struct nl *nl, int family, struct neigh_info **out,
@@ -139,8 +147,16 @@ int neigh_list(struct nl *nl, int family, struct neigh_info **out,
   struct nlmsghdr *nlh = nl_msg(nl, buf, RTM_GETNEIGH, 0);
   struct ndmsg *ndm = mnl_nlmsg_put_extra_header(nlh, sizeof *ndm);
   ndm->ndm_family = (unsigned char)family;
-  return nl_collect(nl, nlh, RTM_NEWNEIGH, parse_neigh, sizeof **out,
-                    (void **)out, count, e);
+  if (nl_collect(nl, nlh, RTM_NEWNEIGH, parse_listed, sizeof **out,
+                 (void **)out, count, e) < 0)
+    return -1;
+  /* An AF_UNSPEC dump also holds every family's, the bridge's FDB too. */
+  size_t kept = 0;
+  for (size_t i = 0; i < *count; i++)
+    if (family != AF_UNSPEC || (*out)[i].family == AF_INET || (*out)[i].family == AF_INET6)
+      (*out)[kept++] = (*out)[i];
+  *count = kept;
+  return 0;
 }
 
 /* }====================================================== */

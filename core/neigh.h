@@ -10,6 +10,7 @@
 #define NSLAB_NEIGH_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "err.h"
 #include "ipaddr.h"
@@ -46,5 +47,14 @@ int neigh_del(struct nl *nl, const struct neigh_info *n, struct err *e);
  * fdb show`); *out is malloc'd. */
 int neigh_list(struct nl *nl, int family, struct neigh_info **out,
                size_t *count, struct err *e);
+
+/* The message neigh_add (RTM_NEWNEIGH) or neigh_del (RTM_DELNEIGH) sends
+ * for n, built in buf (MNL_SOCKET_BUFFER_SIZE bytes); NULL when n is no
+ * entry (e says why). For the unit tests as much as the above. */
+struct nlmsghdr *neigh_build(struct nl *nl, void *buf, uint16_t type,
+                             const struct neigh_info *n, struct err *e);
+/* Read one RTM_NEWNEIGH (a neighbour or an FDB entry) into n: 1, or -1
+ * for a malformed message. */
+int neigh_parse(const struct nlmsghdr *nlh, struct neigh_info *n);
 
 #endif

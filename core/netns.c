@@ -19,11 +19,12 @@
 #include <limits.h>
 #include <unistd.h>
 
+/* The rule of `ip netns add`: one file name under RUN_DIR. */
 int netns_name_ok(const char *name, struct err *e) {
   if (!*name) return err_set(e, EINVAL, "empty namespace name");
   if (strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, ".."))
     return err_set(e, EINVAL, "a namespace name cannot contain '/' or be . or ..");
-  if (strlen(name) > 200) return err_set(e, ENAMETOOLONG, NULL);
+  if (strlen(name) > NETNS_NAME_MAX) return err_set(e, ENAMETOOLONG, NULL);
   return 0;
 }
 

@@ -15,7 +15,11 @@
 #define NETNS_RUN_DIR "/run/netns"
 #define NETNS_ETC_DIR "/etc/netns"
 
-/* Is name usable as a namespace name (non-empty, no '/', not . or ..)? */
+/* The longest namespace name: a file name (NAME_MAX, as `ip netns add`). */
+#define NETNS_NAME_MAX 255
+
+/* Is name usable as a namespace name (1..NETNS_NAME_MAX bytes, no '/',
+ * not . or ..)? */
 int netns_name_ok(const char *name, struct err *e);
 
 /* Create a new namespace; with a name, also bind-mount it at

@@ -21,7 +21,8 @@ describe("addr", function()
     local a = world.find(ip_addrs(ns, "eth0"), "family", "inet")
     assert.same({ "172.17.0.2", 16, "172.17.255.255", "global" }, { a["local"], a.prefixlen, a.broadcast, a.scope })
     local mine = eth0:addrs("inet")[1]
-    assert.same({ a["local"], a.prefixlen, a.broadcast, a.scope, a.label }, { mine["local"], mine.prefixlen, mine.broadcast, mine.scope, mine.label })
+    assert.same({ a["local"], a.prefixlen, a.broadcast, a.scope, a.label },
+                { mine["local"], mine.prefixlen, mine.broadcast, mine.scope, mine.label })
     eth0:up()
     local route = world.find(world.ip_json(ns, "route"), "dst", "172.17.0.0/16")
     assert.same({ "eth0", "kernel", "link", "172.17.0.2" }, { route.dev, route.protocol, route.scope, route.prefsrc })
@@ -57,24 +58,67 @@ describe("addr", function()
     assert.same({ "127.0.0.1", "::1" }, lo)
   end)
 
+  it("reads one device's addresses alone (a filtered dump), by name or ifindex", function()
+    local eth1 = select(2, netns.host():veth("veth1", "eth1", { peer_netns = ns }))
+    eth0:addr_add("192.168.1.2/24")
+    eth1:addr_add("10.1.0.2/24")
+    eth1:addr_add("2001:db8::2/64", { nodad = true })
+    local h = ns.handle
+    assert.same({ "10.1.0.2", "2001:db8::2" }, world.pluck(h:addr_list{ dev = "eth1" }, "local"))
+    assert.same(world.pluck(ip_addrs(ns, "eth1"), "local"), world.pluck(h:addr_list{ dev = "eth1" }, "local"))
+    local index = world.find(world.ip_json(ns, "link"), "ifname", "eth1").ifindex
+    assert.same({ "10.1.0.2" }, world.pluck(h:addr_list{ dev = index, family = "inet" }, "local"))
+    assert.same({ "192.168.1.2" }, world.pluck(eth0:addrs(), "local"))
+    assert.same({ "eth1" }, world.pluck(ns:addrs("inet6", "eth1"), "ifname"))
+    assert.has_error(function() h:addr_list{ dev = "eth9" } end, "addr show eth9: No such device")
+    assert.has_error(function() h:addr_list("inet") end, 'addr show test1: options must be a table, got "inet"')
+  end)
+
+  describe("bad input, refused before anything is sent", function()
+    it("a NUL inside a prefix is refused, not cut", function()
+      assert.has_error(function() ns.handle:addr_add("eth0", "10.0.0.1\0/8") end,
+        "addr add eth0: argument 2 (prefix) must be a string of 1..63 bytes without NUL, got a string with a NUL byte")
+      assert.has_error(function() ns.handle:addr_add("eth0", "10.0.0.1/8", { broadcast = "10.255.255.255\0" }) end,
+        "addr add eth0: option 'broadcast' must be true or an IPv4 address, got a string with a NUL byte")
+      assert.same({}, ip_addrs(ns, "eth0"))
+    end)
+    it("wrong types, extra arguments", function()
+      local h = ns.handle
+      assert.has_error(function() h:addr_add("eth0", "10.0.0.1/8", { nodad = "yes" }) end,
+        "addr add eth0: option 'nodad' must be a boolean, got \"yes\"")
+      assert.has_error(function() h:addr_add("eth0", "10.0.0.1/8", {}, 1) end,
+        "addr add: too many arguments (4 given, at most 3)")
+      assert.has_error(function() h:addr_del("eth0", "10.0.0.1/8", {}) end,
+        "addr del: too many arguments (3 given, at most 2)")
+      assert.has_error(function() h:addr_add("eth0") end,
+        "addr add eth0: argument 2 (prefix) must be a string of 1..63 bytes without NUL, got nil")
+      assert.has_error(function() h:addr_add(nil, "10.0.0.1/8") end,
+        "addr add: argument 1 (dev) must be an ifindex 1..2147483647 or an interface name, got nil")
+      assert.has_error(function() h:addr_add("eth0", "10.0.0.1/8", { broadcast = "10.255.255.255/8" }) end,
+        'addr add eth0: option \'broadcast\' must be true or an IPv4 address, got "10.255.255.255/8"')
+      assert.same({}, ip_addrs(ns, "eth0"))
+    end)
+  end)
+
   describe("errors", function()
     it("a malformed address or prefix", function()
+      -- (through Link, which calls the core's function: its arguments count from the handle)
       assert.has_error(function() eth0:addr_add("192.168.1.300/24") end,
-        'addr "192.168.1.300/24": not an IPv4 or IPv6 prefix')
+        'addr add eth0: argument 3 (prefix) must be an IPv4 or IPv6 prefix, got "192.168.1.300/24"')
       assert.has_error(function() eth0:addr_add("192.168.1.3/33") end,
-        'addr "192.168.1.3/33": not an IPv4 or IPv6 prefix')
+        'addr add eth0: argument 3 (prefix) must be an IPv4 or IPv6 prefix, got "192.168.1.3/33"')
       assert.has_error(function() eth0:addr_add("hello") end,
-        'addr "hello": not an IPv4 or IPv6 address')
+        'addr add eth0: argument 3 (prefix) must be an IPv4 or IPv6 prefix, got "hello"')
       assert.same({}, ip_addrs(ns, "eth0"))
     end)
     it("broadcast where there is none", function()
       assert.has_error(function() eth0:addr_add("2001:db8::2/64", { broadcast = true }) end,
-        "addr add: broadcast can be set only for IPv4 addresses")
+        "addr add eth0: option 'broadcast' is only for IPv4 addresses")
       eth0:addr_add("192.0.2.1/32", { broadcast = true })
       eth0:addr_add("198.51.100.0/31", { broadcast = true })
       for _, a in ipairs(ip_addrs(ns, "eth0")) do assert.is_nil(a.broadcast) end
       assert.has_error(function() eth0:addr_add("10.0.0.1/8", { broadcast = 5 }) end,
-        "addr add: broadcast must be true or an IPv4 address")
+        "addr add eth0: option 'broadcast' must be true or an IPv4 address, got 5")
     end)
     it("a missing device", function()
       local ghost = require("nslab.link").new(ns, "eth9")
@@ -86,8 +130,8 @@ describe("addr", function()
         "addr add 192.168.1.1/24 dev eth0: File exists (ipv4: Address already assigned)")
     end)
     it("a misspelled option", function()
-      assert.has_error(function() eth0:addr_add("10.0.0.1/8", { brd = true }) end,
-        "addr add: invalid option 'brd'")
+      assert.has_error(function() ns.handle:addr_add("eth0", "10.0.0.1/8", { brd = true }) end,
+        "addr add eth0: invalid option 'brd'")
     end)
   end)
 end)

@@ -51,7 +51,8 @@ describe("bridge", function()
     assert.same({ 0, 30000, 1500, 200, 2000, 32768, 1 },
                 { d.stp_state, d.ageing_time, d.forward_delay, d.hello_time, d.max_age, d.priority, d.mcast_snooping })
     assert.same({ false, 300, 15, 2, 20, 32768, true },
-                { mine.stp, mine.ageing_time, mine.forward_delay, mine.hello_time, mine.max_age, mine.priority, mine.mcast_snooping })
+                { mine.stp, mine.ageing_time, mine.forward_delay, mine.hello_time, mine.max_age, mine.priority,
+                  mine.mcast_snooping })
     -- no port and no address set: seed 002's "lxcbr0 8000.000000000000 no"
     assert.equal("8000.000000000000", mine.bridge_id)
     assert.equal(brctl_id(d.bridge_id), mine.bridge_id)
@@ -66,7 +67,8 @@ describe("bridge", function()
                 { d.stp_state, d.ageing_time, d.forward_delay, d.hello_time, d.max_age, d.priority, d.mcast_snooping })
     local mine = h:link_get("br0").bridge
     assert.same({ true, 12.5, 4, 1, 10, 4096, false },
-                { mine.stp, mine.ageing_time, mine.forward_delay, mine.hello_time, mine.max_age, mine.priority, mine.mcast_snooping })
+                { mine.stp, mine.ageing_time, mine.forward_delay, mine.hello_time, mine.max_age, mine.priority,
+                  mine.mcast_snooping })
     assert.equal("1000.", mine.bridge_id:sub(1, 5))
   end)
 
@@ -112,7 +114,8 @@ describe("bridge", function()
       local theirs, mine = world.find(ports, "ifname", name), h:link_get(name)
       assert.equal("br0", theirs.master)
       assert.equal(br, mine.master_index)
-      assert.same({ theirs.state, theirs.priority, theirs.cost }, { mine.port.state, mine.port.priority, mine.port.cost })
+      assert.same({ theirs.state, theirs.priority, theirs.cost },
+                  { mine.port.state, mine.port.priority, mine.port.cost })
       assert.equal("disabled", mine.port.state) -- down
       assert.same({ true, true }, { mine.port.learning, mine.port.flood })
     end
@@ -292,26 +295,32 @@ describe("bridge", function()
 
     it("a misspelled bridge option", function()
       assert.has_error(function() h:link_add{ name = "br2", kind = "bridge", bridge = { stpp = true } } end,
-        "link add: bridge: invalid option 'stpp'")
+        "link add br2: invalid option 'bridge.stpp'")
       assert.has_error(function() h:link_set("br0", { bridge = { ageing = 10 } }) end,
-        "link set: bridge: invalid option 'ageing'")
+        "link set br0: invalid option 'bridge.ageing'")
       assert.has_error(function() h:link_add{ name = "br2", kind = "bridge", bridge = { stp = "on" } } end,
-        "link add: bridge option 'stp' must be a boolean")
-      assert.has_error(function() h:link_add{ name = "br2", kind = "bridge", bridge = { ageing_time = -1 } } end)
-      assert.has_error(function() h:link_add{ name = "br2", kind = "bridge", bridge = { priority = 65536 } } end)
+        "link add br2: option 'bridge.stp' must be a boolean, got \"on\"")
+      assert.has_error(function() h:link_add{ name = "br2", kind = "bridge", bridge = { ageing_time = -1 } } end,
+        "link add br2: option 'bridge.ageing_time' must be a number 0..42949672, got -1")
+      assert.has_error(function() h:link_add{ name = "br2", kind = "bridge", bridge = { priority = 65536 } } end,
+        "link add br2: option 'bridge.priority' must be an integer 0..65535, got 65536")
+      assert.has_error(function() h:link_add{ name = "br2", kind = "bridge", bridge = { max_age = 0 / 0 } } end,
+        "link add br2: option 'bridge.max_age' must be a number 6..40, got nan")
       assert.is_nil(world.find(world.ip_json(nil, "link"), "ifname", "br2"))
       assert.same(br0_before, ip_link(nil, "br0").linkinfo.info_data)
     end)
 
     it("bridge options out of the kernel's range: all or nothing", function()
       assert.has_error(function() h:link_add{ name = "br2", kind = "bridge", bridge = { hello_time = 0.5 } } end,
-        "link add br2: Numerical result out of range (hello_time must be 1..10 s)")
-      assert.has_error(function() h:link_add{ name = "br2", kind = "bridge", bridge = { stp = true, forward_delay = 1 } } end,
+        "link add br2: option 'bridge.hello_time' must be a number 1..10, got 0.5")
+      assert.has_error(function()
+        h:link_add{ name = "br2", kind = "bridge", bridge = { stp = true, forward_delay = 1 } }
+      end,
         "link add br2: Numerical result out of range (forward_delay must be 2..30 s with STP on)")
       assert.is_nil(world.find(world.ip_json(nil, "link"), "ifname", "br2"))
       -- forward_delay comes before max_age in the kernel: neither happens
       assert.has_error(function() h:link_set("br0", { bridge = { forward_delay = 4, max_age = 1 } }) end,
-        "link set br0: Numerical result out of range (max_age must be 6..40 s)")
+        "link set br0: option 'bridge.max_age' must be a number 6..40, got 1")
       assert.same(br0_before, ip_link(nil, "br0").linkinfo.info_data)
       -- with STP already on, the kernel itself refuses
       h:link_set("br1", { bridge = { stp = true } })
@@ -324,7 +333,7 @@ describe("bridge", function()
       assert.has_error(function() h:link_set("veth0", { bridge = { stp = true } }) end,
         "link set veth0: Operation not supported (veth0 is not a bridge)")
       assert.has_error(function() h:link_add{ name = "v0", kind = "veth", peer = "v1", bridge = {} } end,
-        "link add: option 'bridge' needs kind \"bridge\"")
+        "link add v0: option 'bridge' needs kind \"bridge\"")
       assert.same({ "br0", "br1", "lo", "veth0", "veth1" }, links())
     end)
 
@@ -333,7 +342,7 @@ describe("bridge", function()
         "fdb add 02:00:00:00:00:01 dev veth0: Operation not supported (not a bridge port)")
       h:link_set("veth0", { master = "br0" })
       assert.has_error(function() h:fdb_add("veth0", { mac = "02:00:zz" }) end,
-        'fdb add "02:00:zz": not a hardware address (aa:bb:cc:dd:ee:ff)')
+        'fdb add veth0: option \'mac\' must be a hardware address (aa:bb:cc:dd:ee:ff), got "02:00:zz"')
       assert.has_error(function() h:fdb_add("veth0", { mac = "02:00:00:00:01" }) end,
         "fdb add 02:00:00:00:01 dev veth0: Invalid argument (invalid address)")
       assert.has_error(function() h:fdb_add("veth9", { mac = "02:00:00:00:00:01" }) end,
@@ -341,13 +350,15 @@ describe("bridge", function()
       assert.has_error(function() h:fdb_del("veth0", { mac = "02:00:00:00:00:09" }) end,
         "fdb del 02:00:00:00:00:09 dev veth0: No such file or directory")
       assert.has_error(function() h:fdb_add("veth0", { mac = "02:00:00:00:00:01", statik = true }) end,
-        "fdb add: invalid option 'statik'")
-      assert.has_error(function() h:fdb_add("veth0", { mac = "02:00:00:00:00:01", static = true, permanent = true }) end,
-        "fdb add: static and permanent exclude each other")
+        "fdb add veth0: invalid option 'statik'")
+      assert.has_error(function()
+        h:fdb_add("veth0", { mac = "02:00:00:00:00:01", static = true, permanent = true })
+      end,
+        "fdb add veth0: options 'static' and 'permanent' exclude each other")
       assert.has_error(function() h:fdb_add("veth0", { mac = "02:00:00:00:00:01", vlan = 4095 }) end,
-        "fdb add: vlan must be 1..4094")
+        "fdb add veth0: option 'vlan' must be an integer 1..4094, got 4095")
       assert.has_error(function() h:neigh_list{ family = "ipx" } end,
-        "neigh show: family must be inet, inet6 or bridge")
+        'neigh show: option \'family\' must be one of inet, inet6 or bridge, got "ipx"')
       for _, e in ipairs(bridge_json(nil, "fdb show")) do
         assert.is_not.equal("02:00:00:00:00:01", e.mac)
       end

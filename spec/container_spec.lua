@@ -294,7 +294,7 @@ describe("container", function()
       local closed = netns.new()
       closed:close()
       assert.has_error(function() core.container_start{ net = closed.handle } end,
-        "container start: option 'net': attempt to use a closed netns")
+        "container start: option 'net': attempt to use a closed netns (anonymous)")
       assert.has_error(function() core.container_start{ net = "test1" } end,
         "container start: option 'net' must be a netns, got \"test1\"")
       local c = core.container_start{}

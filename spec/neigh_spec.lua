@@ -108,24 +108,56 @@ describe("neigh", function()
     assert.is_nil(world.find(world.ip_json(test1, "-6 neigh show nud all"), "dst", "2001:db8::9"))
   end)
 
+  it("the friendly methods add and delete one entry each, traced as ip neigh and bridge fdb", function()
+    local trace = require("nslab.trace")
+    trace.clear()
+    test1:neigh_add("veth-test1", { dst = "192.168.1.9", lladdr = "02:00:00:00:00:09", state = "noarp" })
+    local added = trace.history[1]
+    local e = world.find(ip_neigh(test1), "dst", "192.168.1.9")
+    assert.same({ "02:00:00:00:00:09", { "NOARP" } }, { e.lladdr, e.state })
+    assert.equal("veth-test1", world.find(test1:neigh("inet"), "dst", "192.168.1.9").dev)
+    trace.clear()
+    test1:neigh_del("veth-test1", { dst = "192.168.1.9" })
+    local deleted = trace.history[1]
+    assert.is_nil(world.find(ip_neigh(test1), "dst", "192.168.1.9"))
+    assert.same({ "ip -n test1 neigh replace 192.168.1.9 lladdr 02:00:00:00:00:09 nud noarp dev veth-test1",
+                  "ip -n test1 neigh del 192.168.1.9 dev veth-test1" }, { added, deleted })
+  end)
+
+  it("FDB entries: added and deleted on a bridge port, as bridge -j fdb shows them", function()
+    local br = test1:bridge("br0")
+    br:attach(end1)
+    test1:fdb_add("veth-test1", { mac = "02:00:00:00:00:0a" })
+    local fdb = test1:exec("bridge -j fdb show dev veth-test1")
+    local theirs = world.find(require("dkjson").decode(fdb.stdout), "mac", "02:00:00:00:00:0a")
+    assert.same({ "static", "br0" }, { theirs.state, theirs.master })
+    local mine = world.find(test1:neigh("bridge"), "mac", "02:00:00:00:00:0a")
+    assert.same({ "static", "veth-test1" }, { mine.state, mine.dev })
+    -- ns:neigh() is IPv4 and IPv6 only: no FDB entry in it
+    for _, n in ipairs(test1:neigh()) do assert.is_nil(n.mac) end
+    for _, n in ipairs(test1.handle:neigh_list()) do assert.is_nil(n.mac) end
+    test1:fdb_del("veth-test1", { mac = "02:00:00:00:00:0a" })
+    assert.is_nil(world.find(test1:neigh("bridge"), "mac", "02:00:00:00:00:0a"))
+  end)
+
   describe("errors", function()
     local h
     before_each(function() h = test1.handle end)
 
     it("a bad address", function()
       assert.has_error(function() h:neigh_add("veth-test1", { dst = "192.168.1.300", lladdr = mac2 }) end,
-        'neigh add "192.168.1.300": not an IPv4 or IPv6 address')
+        'neigh add veth-test1: option \'dst\' must be an IPv4 or IPv6 address, got "192.168.1.300"')
       assert.has_error(function() h:neigh_add("veth-test1", { dst = "192.168.1.0/24", lladdr = mac2 }) end,
-        'neigh add "192.168.1.0/24": not an IPv4 or IPv6 address')
+        'neigh add veth-test1: option \'dst\' must be an IPv4 or IPv6 address, got "192.168.1.0/24"')
       assert.has_error(function() h:neigh_del("veth-test1", { dst = "fe80::zz" }) end,
-        'neigh del "fe80::zz": not an IPv4 or IPv6 address')
+        'neigh del veth-test1: option \'dst\' must be an IPv4 or IPv6 address, got "fe80::zz"')
       assert.has_error(function() h:neigh_add("veth-test1", { lladdr = mac2 }) end,
-        "neigh add: option 'dst' is required")
+        "neigh add veth-test1: option 'dst' is required (a string of 1..63 bytes without NUL)")
     end)
 
     it("a bad MAC", function()
       assert.has_error(function() h:neigh_add("veth-test1", { dst = "192.168.1.9", lladdr = "02:42:zz" }) end,
-        'neigh add 192.168.1.9 dev veth-test1: lladdr "02:42:zz": not a hardware address (aa:bb:cc:dd:ee:ff)')
+        'neigh add veth-test1: option \'lladdr\' must be a hardware address (aa:bb:cc:dd:ee:ff), got "02:42:zz"')
       -- too short for the device: the kernel's own words
       assert.has_error(function() h:neigh_add("veth-test1", { dst = "192.168.1.9", lladdr = "02:42" }) end,
         "neigh add 192.168.1.9 dev veth-test1: Invalid argument (Invalid link address)")
@@ -144,12 +176,14 @@ describe("neigh", function()
     it("a missing entry, a bad state, a misspelled option", function()
       assert.has_error(function() h:neigh_del("veth-test1", { dst = "192.168.1.99" }) end,
         "neigh del 192.168.1.99 dev veth-test1: No such file or directory")
-      assert.has_error(function() h:neigh_add("veth-test1", { dst = "192.168.1.9", lladdr = mac2, state = "delay" }) end,
-        "neigh add: state must be permanent, noarp, reachable or stale")
+      assert.has_error(function()
+        h:neigh_add("veth-test1", { dst = "192.168.1.9", lladdr = mac2, state = "delay" })
+      end,
+        "neigh add veth-test1: option 'state' must be one of permanent, noarp, reachable or stale, got \"delay\"")
       assert.has_error(function() h:neigh_add("veth-test1", { dst = "192.168.1.9", lladr = mac2 }) end,
-        "neigh add: invalid option 'lladr'")
+        "neigh add veth-test1: invalid option 'lladr'")
       assert.has_error(function() h:neigh_list{ famliy = "inet" } end,
-        "neigh show: invalid option 'famliy'")
+        "neigh show test1: invalid option 'famliy'")
     end)
 
     it("leaves nothing behind", function()
@@ -163,6 +197,47 @@ describe("neigh", function()
       h:neigh_add("veth-test1", { dst = "192.168.1.9" })
       local e = world.find(ip_neigh(test1), "dst", "192.168.1.9")
       assert.same({ "02:00:00:00:00:09", { "PERMANENT" } }, { e.lladdr, e.state })
+    end)
+  end)
+
+  describe("bad input, refused before anything is sent", function()
+    local h
+    before_each(function() h = test1.handle end)
+
+    it("NULs, over-long strings, bad VLANs, unknown options, extra arguments", function()
+      -- IPv4 only: the kernel adds IPv6 multicast entries of its own meanwhile
+      local function ip4() return world.ip_json(test1, "-4 neigh show nud all") end
+      local before = ip4()
+      assert.has_error(function() h:neigh_add("veth-test1", { dst = "192.168.1.9\0", lladdr = mac2 }) end,
+        "neigh add veth-test1: option 'dst' must be a string of 1..63 bytes without NUL, got a string with a NUL byte")
+      assert.has_error(function() h:neigh_add("veth-test1", { dst = "192.168.1.9", lladdr = mac2 .. "\0" }) end,
+        "neigh add veth-test1: option 'lladdr' must be a string of 1..96 bytes without NUL, " ..
+        "got a string with a NUL byte")
+      assert.has_error(function() h:neigh_add("veth-test1\0", { dst = "192.168.1.9", lladdr = mac2 }) end,
+        "neigh add: argument 1 (dev) must be an interface name (1..15 bytes, no '/', ':' or spaces), " ..
+        "got a string with a NUL byte")
+      assert.has_error(function() h:neigh_add("veth-test1", { dst = "192.168.1.9", router = 1 }) end,
+        "neigh add veth-test1: option 'router' must be a boolean, got 1")
+      assert.has_error(function() h:neigh_add("veth-test1", { dst = "192.168.1.9", lladdr = mac2 }, {}) end,
+        "neigh add: too many arguments (3 given, at most 2)")
+      assert.has_error(function() h:neigh_add("veth-test1") end,
+        "neigh add veth-test1: argument 2 (entry) must be a table, got no value")
+      assert.has_error(function() h:fdb_add("veth-test1", { mac = mac2, vlan = 4095 }) end,
+        "fdb add veth-test1: option 'vlan' must be an integer 1..4094, got 4095")
+      assert.has_error(function() h:fdb_add("veth-test1", { mac = mac2, vlan = 0 }) end,
+        "fdb add veth-test1: option 'vlan' must be an integer 1..4094, got 0")
+      assert.has_error(function() h:fdb_add("veth-test1", { mac = mac2, static = true, permanent = true }) end,
+        "fdb add veth-test1: options 'static' and 'permanent' exclude each other")
+      assert.has_error(function() h:fdb_add("veth-test1", { mac = mac2, master = false }) end,
+        "fdb add veth-test1: option 'master' or 'self' must be true")
+      assert.has_error(function() h:fdb_del("veth-test1", { mac = mac2, static = true }) end,
+        "fdb del veth-test1: invalid option 'static'")
+      assert.has_error(function() h:fdb_add("veth-test1", { mac = "zz" }) end,
+        'fdb add veth-test1: option \'mac\' must be a hardware address (aa:bb:cc:dd:ee:ff), got "zz"')
+      assert.has_error(function() h:neigh_list{ family = "ipx" } end,
+        'neigh show test1: option \'family\' must be one of inet, inet6 or bridge, got "ipx"')
+      assert.same(before, ip4())
+      assert.same({}, world.ip_json(test1, "neigh show 192.168.1.9"))
     end)
   end)
 end)

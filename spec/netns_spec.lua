@@ -2,6 +2,7 @@
 -- with `ip netns` and /proc inside the same world.
 local world = require("spec.support.world")
 local netns = require("nslab.netns")
+local core = require("nslab.core")
 
 describe("netns", function()
   before_each(world.fresh)
@@ -133,12 +134,121 @@ describe("netns", function()
     it("a closed handle", function()
       local a = netns.new()
       a:close()
-      assert.has_error(function() a:links() end, "attempt to use a closed netns")
+      assert.has_error(function() a:addrs() end, "addr show: attempt to use a closed netns (anonymous)")
+      assert.has_error(function() a:links() end, "link show: attempt to use a closed netns (anonymous)")
     end)
     it("an unknown program in exec", function()
       local a = netns.add("test1")
       assert.has_error(function() a:exec({ "no-such-program-xyz" }) end,
         'netns exec test1: no such program "no-such-program-xyz"')
+    end)
+  end)
+
+  describe("handles of a deleted namespace", function()
+    it("deleting by name closes every handle: Netns objects and core handles alike", function()
+      local a = netns.add("a")
+      local again = netns.open("a")
+      local raw = core.netns_open("a")
+      local by_path = netns.open{ path = "/run/netns/a" } -- anonymous until deleted
+      local other = netns.add("b")
+      netns.delete("a")
+      assert.has_error(function() a:addrs() end, 'addr show: netns "a": deleted')
+      assert.has_error(function() again:routes() end, 'route show: netns "a": deleted')
+      assert.has_error(function() raw:inode() end, 'netns inode: netns "a": deleted')
+      assert.has_error(function() by_path:addrs() end, 'addr show: netns "a": deleted')
+      assert.equal('netns "a" (deleted)', tostring(raw))
+      -- the others are untouched
+      assert.same({ "lo" }, world.pluck(other:links(), "ifname"))
+      assert.same({ "b" }, world.pluck(world.ip_json(nil, "netns list"), "name"))
+    end)
+
+    it("deleting by object closes the other handles too", function()
+      local a = netns.add("a")
+      local raw = core.netns_open("a")
+      netns.delete(a)
+      assert.has_error(function() raw:neigh_list() end, 'neigh show: netns "a": deleted')
+      assert.has_error(function() a:neigh() end, 'neigh show: netns "a": deleted')
+    end)
+
+    it("moving a link into a deleted namespace is refused, and the link stays", function()
+      local a = netns.add("a")
+      local va = netns.host():veth("va", "vb")
+      netns.delete("a")
+      assert.has_error(function() va:set_netns(a) end)
+      local ok, err = pcall(va.set_netns, va, a)
+      assert.is_false(ok)
+      assert.matches('netns "a": deleted', err, 1, true)
+      assert.same({ "lo", "va", "vb" }, world.pluck(world.ip_json(nil, "link"), "ifname"))
+      assert.same({}, world.ip_json(nil, "netns list"))
+    end)
+
+    it("a namespace made again under the name is a new one; old handles stay deleted", function()
+      local old = netns.add("a")
+      netns.delete("a")
+      local new = netns.add("a")
+      assert.has_error(function() old:inode() end, 'netns inode: netns "a": deleted')
+      assert.equal(world.sh(new, "readlink /proc/self/ns/net"), ("net:[%d]\n"):format(new:inode()))
+    end)
+
+    it("a closed handle names the operation and the namespace", function()
+      local a = netns.add("a")
+      a:close()
+      assert.has_error(function() a:addrs() end, 'addr show: attempt to use a closed netns "a"')
+      assert.has_error(function() a.handle:route_list() end, 'route show: attempt to use a closed netns "a"')
+      assert.equal('netns "a" (closed)', tostring(a.handle))
+      local raw
+      do
+        local h <close> = core.netns_open("a")
+        raw = h
+      end
+      assert.equal('netns "a" (closed)', tostring(raw))
+    end)
+  end)
+
+  describe("names and arguments", function()
+    it("a NUL in a name is refused, not cut", function()
+      assert.has_error(function() netns.add("eth\0x") end,
+        "netns add: argument 1 (name) must be a string of 1..255 bytes without NUL, got a string with a NUL byte")
+      assert.has_error(function() netns.open("eth\0x") end,
+        "netns open: argument 1 (name) must be a string of 1..255 bytes without NUL, got a string with a NUL byte")
+      assert.has_error(function() core.netns_delete("eth\0x") end,
+        "netns delete: argument 1 (name) must be a string of 1..255 bytes without NUL, got a string with a NUL byte")
+      assert.same({}, world.ip_json(nil, "netns list"))
+    end)
+
+    it("names as ip netns add takes them: up to NAME_MAX bytes", function()
+      local long = string.rep("n", 255)
+      netns.add(long)
+      assert.same({ long }, world.pluck(world.ip_json(nil, "netns list"), "name"))
+      assert.has_error(function() netns.add(long .. "n") end,
+        "netns add: argument 1 (name) must be a string of 1..255 bytes without NUL, got a string of 256 bytes")
+      assert.has_error(function() netns.add("") end,
+        'netns add: argument 1 (name) must be a string of 1..255 bytes without NUL, got ""')
+      assert.has_error(function() netns.add() end,
+        "netns add: argument 1 (name) must be a string of 1..255 bytes without NUL, got nil")
+      assert.has_error(function() netns.add(5) end,
+        "netns add: argument 1 (name) must be a string of 1..255 bytes without NUL, got 5")
+      assert.same({ long }, netns.list())
+    end)
+
+    it("extra arguments are errors", function()
+      assert.has_error(function() netns.add("a", "b") end, "netns add: too many arguments (2 given, at most 1)")
+      assert.has_error(function() netns.new(1) end, "netns add: too many arguments (1 given, at most 0)")
+      assert.has_error(function() netns.delete("a", true) end, "netns delete: too many arguments (2 given, at most 1)")
+      assert.has_error(function() core.netns_open_pid(1, 2) end, "netns open: too many arguments (2 given, at most 1)")
+      assert.has_error(function() netns.open({ pid = 1 }, 2) end, "netns open: too many arguments (2 given, at most 1)")
+      assert.same({}, netns.list())
+    end)
+
+    it("pids and paths are checked", function()
+      assert.has_error(function() netns.open{ pid = 1.5 } end,
+        "netns open: option 'pid' must be an integer 1..2147483647, got 1.5")
+      assert.has_error(function() netns.open{ pid = "1" } end,
+        'netns open: option \'pid\' must be an integer 1..2147483647, got "1"')
+      assert.has_error(function() core.netns_open_pid(0 / 0) end,
+        "netns open: argument 1 (pid) must be an integer 1..2147483647, got nan")
+      assert.has_error(function() core.netns_open_path("/proc/self/ns/net\0x") end,
+        "netns open: argument 1 (path) must be a string of 1..4095 bytes without NUL, got a string with a NUL byte")
     end)
   end)
 end)

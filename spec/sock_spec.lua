@@ -559,7 +559,7 @@ describe("udp", function()
         { function() u:recv() end, "tcp recv " .. label .. ": not a tcp socket (udp: sendto, recvfrom)" },
         { function() u:accept() end, "tcp accept " .. label .. ": not a listening socket" },
         { function() u:peer() end, "udp peer " .. label .. ": Transport endpoint is not connected" },
-        { function() u:peer(1) end, "socket peer: too many arguments (2 given, at most 1)" },
+        { function() u:peer(1) end, "socket peer: too many arguments (1 given, at most 0)" },
       }
       -- argument numbers count from after self, as Lua's own methods do
       for i, case in ipairs(cases) do

@@ -154,7 +154,7 @@ describe("sysctl", function()
       local closed = netns.new()
       closed:close()
       assert.has_error(function() closed.handle:sysctl_get("net.ipv4.ip_forward") end,
-        "sysctl: attempt to use a closed netns")
+        "sysctl: attempt to use a closed netns (anonymous)")
     end)
   end)
 end)

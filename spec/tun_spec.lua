@@ -94,17 +94,20 @@ describe("tuntap", function()
 
     it("a mode that is neither tun nor tap", function()
       assert.has_error(function() test1.handle:tuntap_add("tap0", "tab") end,
-        'tuntap add tap0: mode must be tun or tap, not "tab"')
-      assert.has_error(function() test1.handle:tuntap_add("tap0") end)
+        'tuntap add tap0: argument 2 (mode) must be one of tun or tap, got "tab"')
+      assert.has_error(function() test1.handle:tuntap_add("tap0") end,
+        "tuntap add tap0: argument 2 (mode) must be one of tun or tap, got nil")
+      assert.has_error(function() test1.handle:tuntap_add("tap0", "tap", {}, 1) end,
+        "tuntap add: too many arguments (4 given, at most 3)")
     end)
 
     it("options: misspelled or of the wrong type", function()
       assert.has_error(function() test1.handle:tuntap_add("tap0", "tap", { multiqueue = true }) end,
-        "tuntap add: invalid option 'multiqueue'")
+        "tuntap add tap0: invalid option 'multiqueue'")
       assert.has_error(function() test1.handle:tuntap_add("tap0", "tap", { pi = "yes" }) end,
-        "tuntap add: option 'pi' must be a boolean")
+        "tuntap add tap0: option 'pi' must be a boolean, got \"yes\"")
       assert.has_error(function() test1.handle:tuntap_add("tap0", "tap", { owner = -5 }) end,
-        "tuntap add: option 'owner' must be a uid/gid")
+        "tuntap add tap0: option 'owner' must be an integer 0..4294967294, got -5")
       assert.same({}, test1.handle:tuntap_list())
     end)
   end)

@@ -9,7 +9,6 @@
 -- A Bridge is a Link with switch methods; times are in seconds.
 local trace = require("nslab.trace")
 local shell = require("nslab.shell")
-local options = require("nslab.options")
 local link = require("nslab.link")
 
 local Bridge = setmetatable({}, { __index = link.Link })
@@ -17,9 +16,6 @@ Bridge.__index = Bridge
 Bridge.__tostring = link.Link.__tostring
 
 local M = { Bridge = Bridge }
-
-local OPTIONS = { stp = true, ageing_time = true, forward_delay = true, hello_time = true,
-                  max_age = true, priority = true, mcast_snooping = true }
 
 -- The words of `ip link ... type bridge`: times in centiseconds.
 local function bridge_words(opts)
@@ -41,9 +37,8 @@ end
 
 -- ip link add NAME type bridge [stp_state 0|1] [ageing_time CS] ...
 function M.add(ns, name, opts)
-  opts = options.check(opts or {}, "link add", OPTIONS)
   ns.handle:link_add{ name = name, kind = "bridge", bridge = opts }
-  local words = bridge_words(opts)
+  local words = bridge_words(opts or {})
   trace.command(ns:ip("link add " .. shell.quote(name) .. " type bridge" ..
                       (words ~= "" and " " .. words or "")))
   return M.new(ns, name)
@@ -51,7 +46,6 @@ end
 
 -- ip link set dev NAME type bridge stp_state 1 ...
 function Bridge:configure(opts)
-  options.check(opts, "link set", OPTIONS)
   self.ns.handle:link_set(self.name, { bridge = opts })
   trace.command(self.ns:ip("link set dev " .. shell.quote(self.name) .. " type bridge " .. bridge_words(opts)))
   return self

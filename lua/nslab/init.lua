@@ -10,6 +10,7 @@ local nslab = {
   netns = require("nslab.netns"),
   link = require("nslab.link"),
   bridge = require("nslab.bridge"),
+  kinds = require("nslab.kinds"),
   container = require("nslab.container"),
   docker = require("nslab.docker"),
   trace = require("nslab.trace"),

@@ -1,15 +1,16 @@
--- nslab.link: one network device, named by its namespace and name.
+-- nslab.link: one network device of one namespace.
 --
 --   local a = test1:link "veth-test1"
 --   a:addr_add "192.168.1.1/24"     -- ip -n test1 addr add 192.168.1.1/24 dev veth-test1
 --   a:up()                          -- ip -n test1 link set dev veth-test1 up
 --   host:link("veth-test1"):set_netns(test1)  -- ip link set veth-test1 netns test1
 --
--- A Link follows its device: after set_netns or rename it names the device
--- in its new namespace or under its new name.
+-- A Link remembers its device's ifindex and addresses it by that, not by
+-- name: once the device is gone, the handle says so, even when a new one
+-- has taken the name. After set_netns or rename it follows its device to
+-- its new namespace, name and (after a move) ifindex.
 local shell = require("nslab.shell")
 local trace = require("nslab.trace")
-local options = require("nslab.options")
 local netns = require("nslab.netns")
 local core = require("nslab.core")
 
@@ -18,8 +19,34 @@ Link.__index = Link
 
 local M = { Link = Link }
 
-function M.new(ns, name)
-  return setmetatable({ ns = ns, name = name }, Link)
+-- A handle on the device name (or ifindex) of ns, bound to its ifindex
+-- when it exists; a handle on a missing name binds when the device
+-- appears and, until then, reports what the core says about the name.
+function M.new(ns, name, ifindex)
+  if not netns.is(ns) then
+    error(string.format("link: argument 1 (netns) must be a netns, got %s", type(ns)), 2)
+  end
+  local self = setmetatable({ ns = ns, name = name, ifindex = ifindex }, Link)
+  if not ifindex then
+    local ok, info = pcall(ns.handle.link_get, ns.handle, name)
+    if ok and info then self.ifindex, self.name = info.ifindex, info.ifname end
+  end
+  return self
+end
+
+-- The device dev (a name or an ifindex) of ns; raises when there is none.
+-- Netns:link delegates here.
+function M.lookup(ns, dev)
+  local info, why = ns.handle:link_get(dev)
+  if not info then error(string.format("%s in netns %s", why, ns:label()), 3) end
+  return M.new(ns, info.ifname, info.ifindex)
+end
+
+-- The same for an ifindex only.
+function M.by_index(ns, ifindex)
+  core.check_value(ifindex, "link", nil, "argument 2 (ifindex)",
+                   { type = "integer", min = 1, max = 2147483647 })
+  return M.lookup(ns, ifindex)
 end
 
 function M.is(x) return getmetatable(x) == Link end
@@ -30,59 +57,130 @@ end
 
 local function q(word) return shell.quote(word) end
 
--- The device as `ip -j link show dev NAME` shows it.
-function Link:info()
-  for _, l in ipairs(self.ns:links()) do
-    if l.ifname == self.name then return l end
+-- What the core is given for the device: its ifindex once bound.
+local function dev(self)
+  if not self.ifindex then
+    local ok, info = pcall(self.ns.handle.link_get, self.ns.handle, self.name)
+    if ok and info then self.ifindex = info.ifindex end
   end
-  error(string.format("link %s: No such device in netns %s", self.name, self.ns:label()), 2)
+  return self.ifindex or self.name
 end
 
-function Link:index() return self:info().ifindex end
+local function gone(self, op)
+  error(string.format("%s %s: No such device (deleted: ifindex %d was %s in netns %s)",
+                      op, self.name, self.ifindex, self.name, self.ns:label()), 0)
+end
+
+-- handle:method(dev, ...) for operation op: the core names the device
+-- "ifindex N" when given one, and a device that is gone may be the cause.
+local function call(self, op, method, ...)
+  local h = self.ns.handle
+  local d = dev(self)
+  local ok, a, b = pcall(h[method], h, d, ...)
+  if ok then return a, b end
+  if type(a) ~= "string" or type(d) ~= "number" then error(a, 0) end
+  if not h:link_get(d) then gone(self, op) end
+  local head, rest = a:match("^(.-): (.*)$")
+  if head then
+    head = head:gsub("^(%a+ %a+) ifindex " .. d .. "$", "%1 " .. self.name)
+               :gsub(" dev " .. d .. "$", " dev " .. self.name)
+               :gsub(" dev ifindex " .. d .. "$", " dev " .. self.name)
+    a = head .. ": " .. rest
+  end
+  error(a, 0)
+end
+
+-- This device's table as link_get gives it (one RTM_GETLINK), or the
+-- error of op when it is gone.
+local function get(self, op)
+  local d = dev(self)
+  local info = self.ns.handle:link_get(d)
+  if info then
+    self.name = info.ifname -- renamed by another handle or by ip
+    return info
+  end
+  if type(d) == "number" then gone(self, op) end
+  error(string.format("link %s: No such device in netns %s", self.name, self.ns:label()), 3)
+end
+
+-- The device as `ip -j link show dev NAME` shows it: one get, and one
+-- each for its master and its peer (named when in this namespace; M-DOWN
+-- when the device with the peer's index here is not up, as ip prints it).
+function Link:info()
+  local h = self.ns.handle
+  local l = get(self, "link show")
+  if l.master_index then
+    local m = h:link_get(l.master_index)
+    l.master = m and m.ifname
+  end
+  if l.link_index then
+    local other = h:link_get(l.link_index)
+    if other and not l.link_netnsid then l.link = other.ifname end
+    local up = false
+    for _, f in ipairs(other and other.flags or {}) do up = up or f == "UP" end
+    if l.link_index ~= l.ifindex and not up then l.flags[#l.flags + 1] = "M-DOWN" end
+  end
+  return l
+end
+
+function Link:index() return get(self, "link show").ifindex end
 
 -- Wait until the device's operstate is `state` (default "UP"): the kernel
 -- turns carrier into operstate asynchronously, so a lab asks rather than
--- sleeps. Returns true, or false and the last state seen after `timeout`.
-local OPERSTATES = { UNKNOWN = true, NOTPRESENT = true, DOWN = true, LOWERLAYERDOWN = true,
-                     TESTING = true, DORMANT = true, UP = true }
+-- sleeps. Returns true, or false and the last state seen after `timeout`
+-- seconds (default 2).
+local WAIT_STATE = { type = "choice", choices = { "UNKNOWN", "NOTPRESENT", "DOWN", "LOWERLAYERDOWN",
+                                                 "TESTING", "DORMANT", "UP" } }
+local WAIT_TIMEOUT = { type = "number", min = 0, max = 3600 }
 
 function Link:wait(state, timeout)
   state, timeout = state or "UP", timeout or 2
-  if not OPERSTATES[state] then
-    error(string.format("link wait: %q is not an operstate (UP, DOWN, LOWERLAYERDOWN, UNKNOWN, ...)", tostring(state)), 2)
-  end
+  core.check_value(state, "link wait", self.name, "argument 1 (state)", WAIT_STATE)
+  core.check_value(timeout, "link wait", self.name, "argument 2 (timeout)", WAIT_TIMEOUT)
   local deadline = core.clock() + timeout
   local seen
   repeat
-    local info = self.ns.handle:link_get(self.name)
-    seen = info and info.operstate
+    seen = get(self, "link wait").operstate
     if seen == state then return true end
     core.sleep(0.01)
   until core.clock() > deadline
   return false, seen
 end
 
--- ip link set dev NAME [up|down] [mtu N] [address MAC] [name NEW], in one
--- message. The kernel applies the parts in order (address, mtu, name, up)
--- and undoes none when a later one fails; the one that can fail late, a
--- name already taken, is refused before anything is sent.
-local SET = { up = true, mtu = true, address = true, name = true, addrgenmode = true }
-
+-- ip link set dev NAME [up|down] [mtu N] [address MAC] [name NEW] [netns
+-- NS] [master M|nomaster] [addrgenmode G], in one call: the core makes it
+-- all or nothing and checks every option. netns may be a Netns or a
+-- name, master a Link.
 function Link:set(changes)
-  options.check(changes, "link set", SET)
-  if changes.name and changes.name ~= self.name and self.ns.handle:link_get(changes.name) then
-    error(string.format("link set %s: File exists (netns %s already has %s)",
-                        self.name, self.ns:label(), changes.name), 2)
+  local target
+  if type(changes) == "table" and (changes.netns ~= nil or M.is(changes.master)) then
+    local copy = {}
+    for k, v in pairs(changes) do copy[k] = v end
+    if changes.netns ~= nil then
+      target = netns.check(changes.netns, "link set")
+      copy.netns = target.handle
+    end
+    if M.is(changes.master) then copy.master = dev(changes.master) end
+    changes = copy
   end
-  self.ns.handle:link_set(self.name, changes)
+  call(self, "link set", "link_set", changes)
+  changes = changes or {} -- nil: nothing to change
   local words = { "link set dev " .. q(self.name) }
+  if target then words[#words + 1] = "netns " .. target:ref() end
   if changes.up ~= nil then words[#words + 1] = changes.up and "up" or "down" end
   if changes.mtu then words[#words + 1] = "mtu " .. changes.mtu end
   if changes.address then words[#words + 1] = "address " .. changes.address end
+  if changes.master == 0 then words[#words + 1] = "nomaster"
+  elseif changes.master then words[#words + 1] = "master " .. q(tostring(changes.master)) end
   if changes.addrgenmode then words[#words + 1] = "addrgenmode " .. changes.addrgenmode end
   if changes.name then words[#words + 1] = "name " .. q(changes.name) end
   trace.command(self.ns:ip(table.concat(words, " ")))
   if changes.name then self.name = changes.name end
+  if target and target ~= self.ns then
+    -- the ifindex is kept only when it is free there
+    self.ns, self.ifindex = target, nil
+    self.ifindex = target.handle:link_get(self.name).ifindex
+  end
   return self
 end
 
@@ -111,8 +209,8 @@ end
 local function joined(self, group)
   return self.ns:run(function()
     for line in io.lines("/proc/thread-self/net/igmp6") do
-      local dev, g = line:match("^%d+%s+(%S+)%s+(%x+)")
-      if dev == self.name and g == group then return true end
+      local ifname, g = line:match("^%d+%s+(%S+)%s+(%x+)")
+      if ifname == self.name and g == group then return true end
     end
     return false
   end)
@@ -135,35 +233,22 @@ function Link:wait_ipv6(timeout)
   return true
 end
 
--- ip link set NAME netns NS [name NEW]: move (and rename) in one message;
--- if the kernel refuses (a name taken there), the device stays as it was.
+-- ip link set NAME netns NS [name NEW]: move (and rename) in one call; if
+-- the kernel refuses (a name taken there), the device stays as it was.
 function Link:set_netns(target, new_name)
-  target = netns.check(target, "link set")
-  -- The kernel moves first and renames after: with the new name taken in
-  -- the target it would move the device, then fail (6.x). Refuse up front.
-  if new_name and target.handle:link_get(new_name) then
-    error(string.format("link set %s: File exists (netns %s already has %s)",
-                        self.name, target:label(), new_name), 2)
-  end
-  self.ns.handle:link_set(self.name, { netns = target.handle, name = new_name })
-  local words = "link set " .. q(self.name) .. " netns " .. target:ref()
-  if new_name then words = words .. " name " .. q(new_name) end
-  trace.command(self.ns:ip(words))
-  self.ns, self.name = target, new_name or self.name
-  return self
+  return self:set{ netns = target, name = new_name }
 end
 
 -- ip link delete NAME (a veth takes its peer with it)
 function Link:delete()
-  self.ns.handle:link_del(self.name)
+  call(self, "link delete", "link_del")
   trace.command(self.ns:ip("link delete " .. q(self.name)))
 end
 
 -- ip addr add PREFIX dev NAME [brd +]; opts: broadcast (true or address),
 -- nodad (IPv6: usable at once, no duplicate address detection).
 function Link:addr_add(prefix, opts)
-  if opts then options.check(opts, "addr add", { broadcast = true, nodad = true }) end
-  self.ns.handle:addr_add(self.name, prefix, opts)
+  call(self, "addr add", "addr_add", prefix, opts)
   local words = "addr add " .. prefix
   if opts and opts.broadcast then
     words = words .. " brd " .. (opts.broadcast == true and "+" or opts.broadcast)
@@ -175,17 +260,16 @@ function Link:addr_add(prefix, opts)
 end
 
 function Link:addr_del(prefix)
-  self.ns.handle:addr_del(self.name, prefix)
+  call(self, "addr del", "addr_del", prefix)
   trace.command(self.ns:ip("addr del " .. prefix .. " dev " .. q(self.name)))
   return self
 end
 
 -- This device's addresses (entries of `ip -j addr`'s addr_info).
 function Link:addrs(family)
-  local list = {}
-  for _, a in ipairs(self.ns:addrs(family)) do
-    if a.ifname == self.name then list[#list + 1] = a end
-  end
+  -- one filtered dump: the kernel sends this device's addresses only
+  local list = self.ns.handle:addr_list{ family = family, dev = get(self, "addr show").ifindex }
+  for _, a in ipairs(list) do a.ifname = self.name end
   return list
 end
 

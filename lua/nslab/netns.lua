@@ -13,6 +13,9 @@ local core = require("nslab.core")
 local trace = require("nslab.trace")
 local shell = require("nslab.shell")
 local options = require("nslab.options")
+local route = require("nslab.route")
+local neigh = require("nslab.neigh")
+local sock = require("nslab.sock")
 
 local Link -- nslab.link, loaded lazily (it requires this module)
 
@@ -26,38 +29,17 @@ local M = { Netns = Netns }
 -- Changing a network is allowed inside a world nslab made (nslab run,
 -- repl, lua, sandbox: they set NSLAB_WORLD) or after M.allow_host(), so
 -- that the stock interpreter cannot change the machine's own network by
--- mistake (DESIGN.md: the real host is never touched unless asked).
-local host_allowed = false
-
+-- mistake (DESIGN.md: the real host is never touched unless asked). The
+-- guard is the core's (lua_guard.c): outside a world every function and
+-- method of nslab.core that is not read-only refuses, whichever way it is
+-- reached.
 function M.in_world() return os.getenv("NSLAB_WORLD") ~= nil end
 
 -- Work on the machine's own network: an explicit choice, for --host use.
-function M.allow_host() host_allowed = true end
-
-local MUTATING = { link_add = true, link_set = true, link_del = true, addr_add = true,
-                   addr_del = true, route_add = true, route_del = true, neigh_add = true,
-                   neigh_del = true, fdb_add = true, fdb_del = true, sysctl_set = true,
-                   tuntap_add = true, nft_apply = true }
-
-local function refuse(op)
-  error(string.format("%s: refusing to change the machine's own network outside an nslab world " ..
-                      "(run it with nslab run/repl/lua/sandbox, or call nslab.netns.allow_host())", op), 0)
-end
-
--- Outside a world, a handle whose changing methods refuse; reading and
--- exec work as usual.
-local function guarded(handle)
-  if host_allowed or M.in_world() then return handle end
-  return setmetatable({}, { __index = function(_, key)
-    local value = handle[key]
-    if MUTATING[key] then return function() refuse(key:gsub("_", " ")) end end
-    if type(value) == "function" then return function(_, ...) return value(handle, ...) end end
-    return value
-  end })
-end
+function M.allow_host() core.allow_host() end
 
 local function wrap(handle)
-  return setmetatable({ handle = guarded(handle), name = handle:name() }, Netns)
+  return setmetatable({ handle = handle, name = handle:name() }, Netns)
 end
 
 function M.is(x) return getmetatable(x) == Netns end
@@ -71,32 +53,41 @@ end
 
 ---------------------------------------------------------------- module
 
+local NAME = { type = "string", required = true, max = 255 }
+
 -- ip netns add NAME
-function M.add(name)
-  if type(name) ~= "string" then error("netns add: a name is required", 2) end
-  if not (host_allowed or M.in_world()) then refuse("netns add") end
-  local ns = wrap(core.netns_create(name))
+function M.add(...)
+  local name = ...
+  if name == nil then core.check_value(name, "netns add", nil, "argument 1 (name)", NAME) end
+  local ns = wrap(core.netns_create(...))
   trace.command("ip netns add " .. shell.quote(name))
   return ns
 end
 
 -- An anonymous namespace, as `unshare -n` makes (ip cannot name it).
-function M.new()
-  if not (host_allowed or M.in_world()) then refuse("netns add") end
+function M.new(...)
+  if select("#", ...) > 0 then
+    error(string.format("netns add: too many arguments (%d given, at most 0)", select("#", ...)), 2)
+  end
   local ns = wrap(core.netns_create())
   trace.command("# a new anonymous network namespace (unshare --net)")
   return ns
 end
 
+local OPEN = { pid = { type = "integer", min = 1, max = 2147483647 },
+               path = { type = "string", max = 4095 } }
+
 -- netns.open "test1" | netns.open{pid = 1234} | netns.open{path = "/proc/1/ns/net"}
-function M.open(spec)
-  if type(spec) == "string" then return wrap(core.netns_open(spec)) end
-  if type(spec) ~= "table" then error("netns open: expected a name or {pid=} or {path=}", 2) end
-  options.check(spec, "netns open", { pid = true, path = true })
-  if spec.pid and spec.path then error("netns open: give a pid or a path, not both", 2) end
-  if spec.pid and math.type(spec.pid) ~= "integer" then
-    error(string.format("netns open: pid must be an integer, got %s", tostring(spec.pid)), 2)
+function M.open(spec, ...)
+  if type(spec) == "string" then return wrap(core.netns_open(spec, ...)) end
+  if type(spec) ~= "table" then
+    error(string.format("netns open: argument 1 must be a name, {pid=} or {path=}, got %s", type(spec)), 2)
   end
+  if select("#", ...) > 0 then
+    error(string.format("netns open: too many arguments (%d given, at most 1)", select("#", ...) + 1), 2)
+  end
+  core.check_options(spec, "netns open", nil, OPEN)
+  if spec.pid and spec.path then error("netns open: give a pid or a path, not both", 2) end
   if spec.pid then
     local ns = wrap(core.netns_open_pid(spec.pid))
     ns.pid = spec.pid -- commands can name it as iproute2 does: by PID
@@ -107,26 +98,26 @@ function M.open(spec)
 end
 
 -- ip netns list
-function M.list()
-  local names = core.netns_list()
+function M.list(...)
+  local names = core.netns_list(...)
   trace.command("ip netns list")
   return names
 end
 
--- ip netns delete NAME (a Netns handle given here is closed too)
-function M.delete(x)
+-- ip netns delete NAME. Every handle to the namespace, this one and any
+-- other (Netns objects and core handles alike), is closed: using one
+-- later says 'OP: netns "NAME": deleted'.
+function M.delete(x, ...)
   local name = M.is(x) and x.name or x
-  if type(name) ~= "string" then error("netns delete: a named namespace is required", 2) end
-  if not (host_allowed or M.in_world()) then refuse("netns delete") end
-  core.netns_delete(name)
-  if M.is(x) then x:close() end
+  if M.is(x) and not name then error("netns delete: a named namespace is required", 2) end
+  core.netns_delete(name, ...)
   trace.command("ip netns delete " .. shell.quote(name))
 end
 
 local host
 -- The world's host namespace: where nslab started.
 function M.host()
-  host = host or setmetatable({ handle = guarded(core.netns_current()), is_host = true }, Netns)
+  host = host or setmetatable({ handle = core.netns_current(), is_host = true }, Netns)
   return host
 end
 
@@ -274,71 +265,24 @@ function Netns:veth(name, peer, opts)
   return Link.new(ns or self, name), Link.new(peer_ns or self, peer)
 end
 
--- ifindex -> name, for the lists that carry only indexes.
-local function names_by_index(ns)
-  local names = {}
-  for _, l in ipairs(ns.handle:link_list()) do names[l.ifindex] = l.ifname end
-  return names
-end
-
--- Addresses as flat entries of `ip -j addr`'s addr_info, with ifname.
-function Netns:addrs(family)
-  local names = names_by_index(self)
-  local list = self.handle:addr_list(family)
+-- Addresses as flat entries of `ip -j addr`'s addr_info, with ifname:
+-- of one device when dev (a name or ifindex) is given, fetched alone.
+function Netns:addrs(family, dev)
+  local list = self.handle:addr_list{ family = family, dev = dev }
+  local names = type(dev) == "string" and setmetatable({}, { __index = function() return dev end })
+                or route.names_by_index(self)
   for _, a in ipairs(list) do a.ifname = names[a.ifindex] end
   return list
 end
 
--- Routes as `ip -j route` shows them (table main unless opts.table says
--- "local", a number or "all"), dev by name.
-function Netns:routes(opts)
-  local names = names_by_index(self)
-  local list = self.handle:route_list(opts)
-  for _, r in ipairs(list) do r.dev = names[r.oif] end
-  return list
-end
+-- Routes (nslab.route): ip -j route [show table T], ip route add|del|get.
+function Netns:routes(opts, ...) return route.list(self, opts, ...) end
+function Netns:route_add(r, ...) return route.add(self, r, ...) end
+function Netns:route_del(r, ...) return route.del(self, r, ...) end
+function Netns:route_get(dst, opts, ...) return route.get(self, dst, opts, ...) end
 
-local function route_words(ns, r)
-  local words = {}
-  if type(r.dev) == "number" then
-    r = setmetatable({ dev = names_by_index(ns)[r.dev] }, { __index = r })
-  end
-  if r.type and r.type ~= "unicast" then words[1] = r.type end
-  words[#words + 1] = r.dst or "default"
-  for _, key in ipairs{ "via", "dev", "src", "table", "metric", "scope", "proto" } do
-    if r[key] ~= nil then words[#words + 1] = key .. " " .. tostring(r[key]) end
-  end
-  return table.concat(words, " ")
-end
-
--- ip route add DST [via GW] [dev DEV] [table T] ...: r = {dst=, via=, dev=, ...}
--- "-6 " when only the family option says the route is IPv6.
-local function family_flag(r)
-  return r.family == "inet6" and "-6 " or ""
-end
-
-function Netns:route_add(r)
-  self.handle:route_add(r)
-  trace.command(self:ip(family_flag(r) .. "route add " .. route_words(self, r)))
-end
-
-function Netns:route_del(r)
-  self.handle:route_del(r)
-  trace.command(self:ip(family_flag(r) .. "route del " .. route_words(self, r)))
-end
-
--- ICMP echo from here: target is an address or a list of them (pinged in
--- parallel). opts: count, interval, timeout (seconds).
-function Netns:ping(target, opts)
-  local result = self.handle:ping(target, opts)
-  local count = opts and opts.count or 1
-  local targets = type(target) == "table" and target or { target }
-  for _, t in ipairs(targets) do
-    local ping = t:find(":") and "ping -6" or "ping"
-    trace.command(self:inside(string.format("%s -c %d %s", ping, count, t)))
-  end
-  return result
-end
+-- ICMP echo from here (nslab.sock).
+function Netns:ping(target, opts, ...) return sock.ping(self, target, opts, ...) end
 
 ---------------------------------------------------------------- bridges, taps, tables
 
@@ -367,18 +311,13 @@ function Netns:tuntap(name, mode)
   return Link.new(self, name)
 end
 
--- The neighbour (ARP/NDP) table, as `ip -j neigh` shows it, dev by name.
-function Netns:neigh(family)
-  local names = names_by_index(self)
-  local list = {}
-  for _, f in ipairs(family and { family } or { "inet", "inet6" }) do
-    for _, e in ipairs(self.handle:neigh_list{ family = f }) do
-      e.dev = names[e.ifindex]
-      list[#list + 1] = e
-    end
-  end
-  return list
-end
+-- Neighbours and FDB entries (nslab.neigh): ip -j neigh, ip neigh
+-- replace|del, bridge fdb replace|del.
+function Netns:neigh(family, ...) return neigh.list(self, family, ...) end
+function Netns:neigh_add(dev, entry, ...) return neigh.add(self, dev, entry, ...) end
+function Netns:neigh_del(dev, entry, ...) return neigh.del(self, dev, entry, ...) end
+function Netns:fdb_add(dev, entry, ...) return neigh.fdb_add(self, dev, entry, ...) end
+function Netns:fdb_del(dev, entry, ...) return neigh.fdb_del(self, dev, entry, ...) end
 
 -- sysctl KEY (read) or sysctl -w KEY=VALUE (write), in this namespace.
 function Netns:sysctl(key, value)
@@ -437,36 +376,12 @@ function Netns:nft_ruleset()
   return require("nslab.nft").ruleset_text(self)
 end
 
----------------------------------------------------------------- sockets
+---------------------------------------------------------------- sockets (nslab.sock)
 
--- A TCP listener here (nginx's bind + listen): a socket with :accept(),
--- :port(), :close(). Fails with EADDRINUSE when the port is taken here.
-function Netns:tcp_listen(addr, port, opts)
-  local sock = self.handle:tcp_listen(addr, port, opts)
-  trace.command(self:inside(string.format("nc -l %s %d &", addr, port)))
-  return sock
-end
-
--- A TCP connection from here: :send(), :recv(), :peer(), :close().
-function Netns:tcp_connect(addr, port, opts)
-  local sock = self.handle:tcp_connect(addr, port, opts)
-  trace.command(self:inside(string.format("nc %s %d", addr, port)))
-  return sock
-end
-
--- A UDP socket bound here: :recvfrom() says who a datagram came from.
-function Netns:udp_bind(addr, port)
-  local sock = self.handle:udp_bind(addr, port)
-  trace.command(self:inside(string.format("nc -u -l %s %d &", addr, port)))
-  return sock
-end
-
--- One datagram from here; returns the socket, to recvfrom the answer.
-function Netns:udp_send(addr, port, data, opts)
-  local sock = self.handle:udp_send(addr, port, data, opts)
-  trace.command(self:inside(string.format("echo %s | nc -u %s %d", shell.quote(data), addr, port)))
-  return sock
-end
+function Netns:tcp_listen(addr, port, ...) return sock.tcp_listen(self, addr, port, ...) end
+function Netns:tcp_connect(addr, port, ...) return sock.tcp_connect(self, addr, port, ...) end
+function Netns:udp_bind(addr, port, ...) return sock.udp_bind(self, addr, port, ...) end
+function Netns:udp_send(addr, port, data, ...) return sock.udp_send(self, addr, port, data, ...) end
 
 -- The PID whose fds name anonymous namespaces in printed commands.
 function M.pid()

@@ -1,0 +1,68 @@
+-- nslab.neigh: the neighbour table (ARP, NDP) and the bridge forwarding
+-- database of a namespace, as `ip neigh` and `bridge fdb` name them. The
+-- core checks every option; one entry per call (an entry is read whole
+-- before anything is sent, so a list of them can be added the same way).
+--
+--   ns:neigh()                                                -- ip -j neigh
+--   ns:neigh_add("eth0", { dst = "10.0.0.2", lladdr = "02:42:ac:11:00:02" })
+--   ns:fdb_add("veth0", { mac = "02:42:ac:11:00:02" })          -- bridge fdb replace ... master static
+local trace = require("nslab.trace")
+local shell = require("nslab.shell")
+local route = require("nslab.route")
+
+local M = {}
+
+-- The neighbour table as `ip -j neigh` shows it, dev by name: family
+-- "inet", "inet6" (both by default) or "bridge" (the FDB).
+function M.list(ns, family, ...)
+  local list = ns.handle:neigh_list(family ~= nil and { family = family } or nil, ...)
+  local names = route.names_by_index(ns)
+  for _, e in ipairs(list) do e.dev = names[e.ifindex] end
+  return list
+end
+
+-- ip neigh replace DST lladdr MAC nud STATE dev DEV
+function M.add(ns, dev, entry, ...)
+  ns.handle:neigh_add(dev, entry, ...)
+  local words = { "neigh replace", entry.dst }
+  if entry.lladdr then words[#words + 1] = "lladdr " .. entry.lladdr end
+  words[#words + 1] = "nud " .. (entry.state or "permanent")
+  if entry.router then words[#words + 1] = "router" end
+  words[#words + 1] = "dev " .. shell.quote(tostring(dev))
+  trace.command(ns:ip(table.concat(words, " ")))
+end
+
+-- ip neigh del DST dev DEV
+function M.del(ns, dev, entry, ...)
+  ns.handle:neigh_del(dev, entry, ...)
+  trace.command(ns:ip("neigh del " .. entry.dst .. " dev " .. shell.quote(tostring(dev))))
+end
+
+local function fdb_words(dev, entry)
+  local words = { entry.mac, "dev " .. shell.quote(tostring(dev)) }
+  if entry.vlan then words[#words + 1] = "vlan " .. entry.vlan end
+  if entry.self then words[#words + 1] = "self" end
+  if entry.master or not entry.self then words[#words + 1] = "master" end
+  return words
+end
+
+-- bridge fdb replace MAC dev PORT master static (see the core's fdb_add)
+function M.fdb_add(ns, dev, entry, ...)
+  ns.handle:fdb_add(dev, entry, ...)
+  local words = fdb_words(dev, entry)
+  local master = entry.master or not entry.self
+  local permanent = entry.permanent
+  if permanent == nil then permanent = not master end
+  if permanent then words[#words + 1] = "permanent"
+  elseif entry.static ~= false then words[#words + 1] = "static"
+  else words[#words + 1] = "dynamic" end
+  trace.command(ns:inside("bridge fdb replace " .. table.concat(words, " ")))
+end
+
+-- bridge fdb del MAC dev PORT [master|self]
+function M.fdb_del(ns, dev, entry, ...)
+  ns.handle:fdb_del(dev, entry, ...)
+  trace.command(ns:inside("bridge fdb del " .. table.concat(fdb_words(dev, entry), " ")))
+end
+
+return M

@@ -1,0 +1,52 @@
+-- nslab.sock: sockets and probes opened inside a namespace, each traced
+-- as the nc or ping command that does the same. The Netns methods
+-- (ns:tcp_listen, ns:tcp_connect, ns:udp_bind, ns:udp_send, ns:ping)
+-- call these; the core checks every argument.
+local trace = require("nslab.trace")
+local shell = require("nslab.shell")
+
+local M = {}
+
+-- A TCP listener (nginx's bind + listen): a socket with :accept(),
+-- :port(), :close(). Fails with EADDRINUSE when the port is taken there.
+function M.tcp_listen(ns, addr, port, ...)
+  local sock = ns.handle:tcp_listen(addr, port, ...)
+  trace.command(ns:inside(string.format("nc -l %s %s &", addr, port)))
+  return sock
+end
+
+-- A TCP connection: :send(), :recv(), :peer(), :close().
+function M.tcp_connect(ns, addr, port, ...)
+  local sock = ns.handle:tcp_connect(addr, port, ...)
+  trace.command(ns:inside(string.format("nc %s %s", addr, port)))
+  return sock
+end
+
+-- A bound UDP socket: :recvfrom() says who a datagram came from.
+function M.udp_bind(ns, addr, port, ...)
+  local sock = ns.handle:udp_bind(addr, port, ...)
+  trace.command(ns:inside(string.format("nc -u -l %s %s &", addr, port)))
+  return sock
+end
+
+-- One datagram; returns the socket, to recvfrom the answer.
+function M.udp_send(ns, addr, port, data, ...)
+  local sock = ns.handle:udp_send(addr, port, data, ...)
+  trace.command(ns:inside(string.format("echo %s | nc -u %s %s", shell.quote(tostring(data)), addr, port)))
+  return sock
+end
+
+-- ICMP echo: target is an address or a list of them (pinged in
+-- parallel). opts: count, interval, timeout (seconds).
+function M.ping(ns, target, opts, ...)
+  local result = ns.handle:ping(target, opts, ...)
+  local count = type(opts) == "table" and opts.count or 1
+  local targets = type(target) == "table" and target or { target }
+  for _, t in ipairs(targets) do
+    local ping = tostring(t):find(":") and "ping -6" or "ping"
+    trace.command(ns:inside(string.format("%s -c %d %s", ping, count, t)))
+  end
+  return result
+end
+
+return M
