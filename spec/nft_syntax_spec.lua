@@ -148,6 +148,17 @@ describe("nft syntax", function()
       vocabulary.priorities[6])
   end)
 
+  it("explains rules in stock lua5.4 outside a world too (the core's guard lets these through)", function()
+    local program = require("spec.support.program")
+    local quote = program.quote
+    -- still inside this spec's world for safety: only NSLAB_WORLD is unset
+    local out, code, err = program.run("cd " .. quote(program.root) .. " && env -u NSLAB_WORLD " ..
+      "LUA_PATH='lua/?.lua;;' LUA_CPATH='lib/?.so;;' lua5.4 -e " ..
+      quote('print(require("nslab.nft").format("ip protocol tcp tcp dport 22 accept"))'))
+    assert.equal(0, code, err)
+    assert.equal("tcp dport 22 accept\n", out)
+  end)
+
   it("names chain priorities as nft 1.0 does, where the hook allows the name", function()
     assert.equal("srcnat", nft.priority_text("ip", 100, "postrouting"))
     assert.equal("dstnat", nft.priority_text("inet", -100, "prerouting"))
