@@ -6,6 +6,7 @@ local world = require("spec.support.world")
 local netns = require("nslab.netns")
 local trace = require("nslab.trace")
 local json = require("dkjson")
+local nft_parse = require("nslab.nft").parse
 
 -- The rule lines of `nft list ruleset`, counters' numbers blanked.
 local function listed_rules(ns)
@@ -190,7 +191,16 @@ describe("nft", function()
     assert.has_error(function() c:rule{ { "drop", extra = 1 } } end, "nft rule drop: invalid option 'extra'")
     assert.has_error(function() c:rule(nil) end, "nft rule: a rule is a string or an array of expressions, got nil")
     assert.has_error(function() c:rule("accept", "drop") end, "nft rule: too many arguments (2 given, at most 1)")
+    assert.has_error(function() host:nft_table("ip", "t", 1) end, "nft table: too many arguments (4 given, at most 3)")
+    assert.has_error(function() host:nft_batch(function() end, 1) end,
+      "nft batch: too many arguments (3 given, at most 2)")
+    assert.has_error(function() require("nslab.nft").table(5, "ip", "t") end,
+      "nft table: argument 1 (ns) must be a netns, got number")
+    assert.has_error(function() nft_parse(string.rep("a", 65536)) end,
+      'nft rule: unknown token "' .. string.rep("a", 60) .. '..." in "' .. string.rep("a", 60) .. '..."')
     assert.same({ "c" }, world.pluck(host.handle:nft_list("ip", "t").chains, "name"))
+    c:delete()
+    assert.has_error(function() c:rules() end, "nft list chain ip t c: No such file or directory")
   end)
 
   it("takes rules as Lua tables too", function()

@@ -139,7 +139,7 @@ describe("nft syntax", function()
                       dnat = "dnat to 192.0.2.1", log = 'log prefix "x"' }
     for _, st in ipairs(vocabulary.statements) do
       if st.name ~= "match" then
-        assert.equal(st.name, nft.parse_as_written(assert(samples[st.name], st.name))[1][1])
+        assert.equal(st.name, nft.parse_as_written((assert(samples[st.name], st.name)))[1][1])
       end
     end
     assert.same({ "invalid", "established", "related", "new", "untracked" }, vocabulary.ct_states)

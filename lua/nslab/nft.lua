@@ -55,6 +55,24 @@ local function fail(fmt, ...)
   error(string.format(fmt, ...), 0)
 end
 
+-- A word or a rule as an error quotes it: cut short, so a message never
+-- echoes a huge argument.
+local function cut(text)
+  text = tostring(text)
+  return #text > 60 and text:sub(1, 60) .. "..." or text
+end
+
+-- The namespace a module function is given (ns:nft_table(...) passes
+-- itself): open, or an error naming the operation.
+local function check_ns(ns, op)
+  local handle = type(ns) == "table" and ns.handle
+  local ok, err = pcall(function() return handle:fd() end)
+  if not ok then
+    if type(handle) ~= "userdata" then fail("%s: argument 1 (ns) must be a netns, got %s", op, type(ns)) end
+    fail("%s: %s", op, tostring(err):gsub("^[%w ]*: ", ""))
+  end
+end
+
 -- Extra positional arguments (...) after max of them are errors, as in
 -- the core.
 local function at_most(max, op, ...)
@@ -162,16 +180,16 @@ local function key_at(tokens, i)
   end
 end
 
--- Parse nft rule syntax (the subset core.nft_vocabulary() has) into the
+-- nft rule syntax (the subset core.nft_vocabulary() has) in the
 -- structured form, exactly as written: only the grammar is checked here,
--- the values by the core (M.parse).
-function M.parse_as_written(text)
+-- the values by the core.
+local function parse_words(text)
   if type(text) ~= "string" then fail("nft rule: a rule is a string or an array of expressions, got %s", type(text)) end
   local tokens = tokenize(text)
   local exprs, i = {}, 1
   local function word(k) return tokens[k] and tokens[k].text end
   local function need(k, what)
-    if not tokens[k] then fail("nft rule: %s expected at the end of %q", what, text) end
+    if not tokens[k] then fail("nft rule: %s expected at the end of %q", what, cut(text)) end
     return tokens[k]
   end
   while i <= #tokens do
@@ -194,14 +212,14 @@ function M.parse_as_written(text)
       end
       exprs[#exprs + 1] = { "match", key = key, op = op, value = v }
     elseif tok.quoted then
-      fail('nft rule: unexpected "%s"', w)
+      fail('nft rule: unexpected "%s"', cut(w))
     elseif STATEMENTS[w] and w ~= "match" then
       local shape = table.concat(STATEMENTS[w].fields, " ")
       local item
       item, i = SYNTAX[shape](w, tokens, i, need)
       exprs[#exprs + 1] = item
     else
-      fail('nft rule: unknown token "%s" in %q', w, text)
+      fail('nft rule: unknown token "%s" in %q', cut(w), cut(text))
     end
   end
   if #exprs == 0 then fail("nft rule: empty rule") end
@@ -213,7 +231,7 @@ end
 -- computed by the core (encoded and decoded in memory).
 local function canonical(rule, family, with_counts)
   local exprs = rule
-  if type(rule) == "string" then exprs = M.parse_as_written(rule)
+  if type(rule) == "string" then exprs = parse_words(rule)
   elseif type(rule) ~= "table" then
     fail("nft rule: a rule is a string or an array of expressions, got %s", type(rule))
   end
@@ -223,13 +241,25 @@ end
 
 -- Parse nft rule syntax into the structured form, as the kernel will
 -- hold it (family: the table's, default ip).
-function M.parse(text, family)
+function M.parse(text, family, ...)
+  at_most(2, "nft rule", ...)
+  if type(text) ~= "string" then fail("nft rule: argument 1 (text) must be a string, got %s", type(text)) end
   return (canonical(text, family))
+end
+
+-- The same, exactly as written (the values checked as in an inet table,
+-- where both ip and ip6 matches go).
+function M.parse_as_written(text, ...)
+  at_most(1, "nft rule", ...)
+  local exprs = parse_words(text)
+  canonical(exprs, "inet")
+  return exprs
 end
 
 -- A rule as nft prints it: with_counts gives "counter packets N bytes N";
 -- family is the table's (in inet a NAT statement says ip or ip6).
-function M.format(exprs, with_counts, family)
+function M.format(exprs, with_counts, family, ...)
+  at_most(3, "nft rule", ...)
   local _, text = canonical(exprs, family, with_counts)
   return text
 end
@@ -314,7 +344,9 @@ end
 local function q(name) return shell.quote(name) end
 
 -- nft add table FAMILY NAME (nothing happens when it exists already)
-function M.table(ns, family, name)
+function M.table(ns, family, name, ...)
+  check_ns(ns, "nft table")
+  at_most(3, "nft table", ...)
   apply(ns, { { op = "add", object = "table", family = family, table = name } },
         { function() return "nft add table " .. family .. " " .. q(name) end })
   return setmetatable({ ns = ns, family = family, name = name }, Table)
@@ -427,8 +459,13 @@ end
 -- what nft list prints (counters included), plain the rule as written.
 function Chain:rules(...)
   at_most(0, "nft rules", ...)
-  local list = {}
-  for _, r in ipairs(self.ns.handle:nft_list(self.family, self.table.name).rules) do
+  local list, listing = {}, self.ns.handle:nft_list(self.family, self.table.name)
+  local found = false
+  for _, c in ipairs(listing.chains) do found = found or c.name == self.name end
+  if not found then
+    fail("nft list chain %s %s %s: No such file or directory", self.family, self.table.name, self.name)
+  end
+  for _, r in ipairs(listing.rules) do
     if r.chain == self.name then
       local counter
       for _, e in ipairs(r.exprs) do if e[1] == "counter" then counter = e end end
@@ -496,7 +533,9 @@ function Batch:rule(chain, rule, ...)
   self.ops[#self.ops + 1], self.commands[#self.commands + 1] = op, command
 end
 
-function M.batch(ns, fn)
+function M.batch(ns, fn, ...)
+  check_ns(ns, "nft batch")
+  at_most(2, "nft batch", ...)
   if type(fn) ~= "function" then fail("nft batch: argument 1 (fn) must be a function, got %s", type(fn)) end
   local b = setmetatable({ ns = ns, ops = {}, commands = {} }, Batch)
   fn(b)
@@ -504,7 +543,9 @@ function M.batch(ns, fn)
 end
 
 -- `nft list ruleset`, as text in nft's own layout (counters included).
-function M.ruleset_text(ns)
+function M.ruleset_text(ns, ...)
+  check_ns(ns, "nft list ruleset")
+  at_most(1, "nft list ruleset", ...)
   local listing = ns.handle:nft_list()
   local lines = {}
   for _, t in ipairs(listing.tables) do
