@@ -32,7 +32,7 @@ CORE_HDR := $(wildcard core/*.h)
 BUILD ?= build
 BIN   ?= bin
 LIB   ?= lib
-CORE_OBJ := $(CORE_SRC:core/%.c=$(BUILD)/%.o)
+CORE_OBJ := $(CORE_SRC:core/%.c=$(BUILD)/%.o) $(BUILD)/idle_elf.o
 
 all: $(BIN)/nslab $(LIB)/nslab/core.so
 
@@ -45,6 +45,19 @@ $(BIN)/nslab: $(BUILD)/main.o $(CORE_OBJ) | $(BIN)
 # The Lua module: symbols of Lua itself come from the interpreter that loads it.
 $(LIB)/nslab/core.so: $(CORE_OBJ) | $(LIB)/nslab
 	$(CC) $(NSLAB_CFLAGS) $(CFLAGS) $(LDFLAGS) -shared -o $@ $^ $(MNL_LIBS)
+
+# The program a container process runs (core/idle/idle.c): static, no
+# libc, a few hundred bytes; carried inside the core (idle_elf.S), so it
+# is built with flags of its own, never a sanitizer's.
+IDLE_FLAGS := -std=gnu11 -Wall -Wextra -Werror -Os -static -nostdlib -fno-pie -no-pie \
+              -fno-stack-protector -fno-asynchronous-unwind-tables -Wl,--build-id=none \
+              -Wl,-n -Wl,-z,norelro -Wl,-z,noseparate-code -s
+
+$(BUILD)/idle: core/idle/idle.c | $(BUILD)
+	$(CC) $(IDLE_FLAGS) -o $@ $<
+
+$(BUILD)/idle_elf.o: core/idle/idle_elf.S $(BUILD)/idle | $(BUILD)
+	$(CC) -c -DIDLE_PATH='"$(BUILD)/idle"' -o $@ $<
 
 $(BUILD) $(BIN) $(LIB)/nslab:
 	mkdir -p $@
@@ -101,8 +114,8 @@ $(FUZZ_LUA:%=$(BUILD)/fuzz/%_fuzz): FUZZ_EXTRA = $(filter core/lua_%,$(CORE_SRC)
   $(shell pkg-config --cflags --libs lua5.4 2>/dev/null) -DNSLAB_LUA_DIR='"$(CURDIR)/lua"'
 $(FUZZ_LUA:%=$(BUILD)/fuzz/%_fuzz): $(filter core/lua_%,$(CORE_SRC))
 
-$(BUILD)/fuzz/%: fuzz/%.c $(FUZZ_CORE) $(CORE_HDR) | $(BUILD)/fuzz
-	clang $(FUZZ_FLAGS) -o $@ $< $(FUZZ_CORE) $(FUZZ_EXTRA) $(MNL_LIBS)
+$(BUILD)/fuzz/%: fuzz/%.c $(FUZZ_CORE) $(CORE_HDR) $(BUILD)/idle_elf.o | $(BUILD)/fuzz
+	clang $(FUZZ_FLAGS) -o $@ $< $(FUZZ_CORE) $(FUZZ_EXTRA) $(BUILD)/idle_elf.o $(MNL_LIBS)
 
 $(BUILD)/fuzz:
 	mkdir -p $@

@@ -2,12 +2,13 @@
  * container.h - a long-lived process in namespaces of its own: what a
  * container is, as far as the network can tell.
  *
- * The process is a fork of the caller that only waits (no image, no exec):
- * it joins or creates a network namespace, gets UTS and IPC namespaces of
- * its own (and a hostname), keeps none of the caller's descriptors but
- * stdin, stdout and stderr, and pauses until it is killed. It leaves the
- * caller's session, so Ctrl-C at a prompt does not reach it, and it dies
- * with its parent. Its namespaces live as long as it does (or as anything
+ * The process is a vfork of the caller that joins or creates a network
+ * namespace, gets UTS and IPC namespaces of its own (and a hostname),
+ * keeps none of the caller's descriptors but stdin, stdout and stderr,
+ * and execs a tiny idle program ("nslab-idle HOSTNAME", a few pages of
+ * memory whatever the caller weighs) that waits until it is killed. It
+ * leaves the caller's session, so Ctrl-C at a prompt does not reach it,
+ * and it dies with its parent. Its namespaces live as long as it does (or as anything
  * else holds them): stopping it frees a network namespace nobody else
  * uses, and the veth ends inside go with it.
  */

@@ -18,8 +18,11 @@
 static const char LIVE[] = "nslab.netns.live";
 
 struct lnetns *lnetns_check(lua_State *L, int idx, const char *op) {
-  struct lnetns *ns = luaL_checkudata(L, idx, LNETNS);
+  struct lnetns *ns = luaL_testudata(L, idx, LNETNS);
   const char *pre = op ? lua_pushfstring(L, "%s: ", op) : "";
+  if (!ns) /* ns.link_add(5) instead of ns:link_add() */
+    lnslab_raise(L, "%sargument %d must be a netns, got %s", pre, lua_absindex(L, idx),
+                 lnslab_given(L, idx));
   if (ns->deleted) lnslab_raise(L, "%snetns \"%s\": deleted", pre, ns->name);
   if (ns->fd < 0 && ns->name)
     lnslab_raise(L, "%sattempt to use a closed netns \"%s\"", pre, ns->name);

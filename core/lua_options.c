@@ -93,10 +93,12 @@ static const struct lopt *spec_from_lua(lua_State *L, int idx, int arena) {
 
 /* check_options(opts, op, object, spec): raises, or returns nothing. */
 static int l_check_options(lua_State *L) {
+  static const struct lopt table = {"spec", LOPT_TABLE, 0, 0, NULL, NULL, LOPT_REQUIRED, NULL};
+  struct lopt_val v;
   lnslab_check_nargs(L, 4, "check_options");
-  const char *op = luaL_checkstring(L, 2);
-  const char *object = luaL_optstring(L, 3, NULL);
-  luaL_checktype(L, 4, LUA_TTABLE);
+  const char *op = lnslab_check_str(L, 2, "check_options", "op", 256, NULL);
+  const char *object = lua_isnil(L, 3) ? NULL : lnslab_check_str(L, 3, "check_options", "object", LOPT_STR_MAX, NULL);
+  lnslab_check_arg(L, 4, "check_options", NULL, "spec", &table, &v);
   lua_newtable(L);
   int arena = lua_gettop(L);
   const struct lopt *spec = spec_from_lua(L, 4, arena);
@@ -109,16 +111,17 @@ static int l_check_options(lua_State *L) {
 
 /* check_value(v, op, object, label, option): raises, or returns nothing. */
 static int l_check_value(lua_State *L) {
+  static const struct lopt table = {"spec", LOPT_TABLE, 0, 0, NULL, NULL, LOPT_REQUIRED, NULL};
+  struct lopt_val v;
   lnslab_check_nargs(L, 5, "check_value");
-  const char *op = luaL_checkstring(L, 2);
-  const char *object = luaL_optstring(L, 3, NULL);
-  const char *label = luaL_checkstring(L, 4);
-  luaL_checktype(L, 5, LUA_TTABLE);
+  const char *op = lnslab_check_str(L, 2, "check_value", "op", 256, NULL);
+  const char *object = lua_isnil(L, 3) ? NULL : lnslab_check_str(L, 3, "check_value", "object", LOPT_STR_MAX, NULL);
+  const char *label = lnslab_check_str(L, 4, "check_value", "label", 256, NULL);
+  lnslab_check_arg(L, 5, "check_value", NULL, "spec", &table, &v);
   lua_newtable(L);
   int arena = lua_gettop(L);
   struct lopt *o = alloc(L, arena, sizeof *o);
   option_from_lua(L, 5, arena, label, o);
-  struct lopt_val v;
   lnslab_check_value(L, 1, op, object, label, o, &v);
   return 0;
 }

@@ -1,12 +1,20 @@
 /*
- * lua_probe.c - the netns method ping(targets [, opts]).
+ * lua_probe.c - the netns method ping(targets [, opts]) and
+ * core.ping_many(probes [, opts]), probes from several namespaces at once.
  *
  *   ns:ping "192.168.1.2"                 --> {target=..., sent=1, ...}
  *   ns:ping({"10.0.0.1", "2001:db8::2"}, {count = 3, interval = 0.1})
  *                                         --> {{...}, {...}} in that order
+ *   ns:ping("10.0.0.1", {count = 3, replies = 1})   -- done at the first reply
+ *   core.ping_many{{ns1, "10.0.0.2"}, {ns2, "10.0.0.1"}}
+ *                                         --> {{...}, {...}} in that order
  *
- * Every wait is bounded: timeout is the deadline from the first send, so a
- * ping never lasts longer than it, whatever count and interval say.
+ * A result: target (the text asked), sent, received, rtt_min, rtt_avg,
+ * rtt_max (milliseconds, only when received > 0), and when a request
+ * could not be sent, error (the message) and errno (its symbolic name,
+ * "ENETUNREACH"). Every wait is bounded: timeout is the deadline from the
+ * first send, so a ping never lasts longer than it, whatever count and
+ * interval say; it returns as soon as every target has its replies.
  */
 #include <errno.h>
 #include <string.h>
@@ -15,6 +23,7 @@
 #include "probe.h"
 
 #define PING_TARGETS_MAX 4096
+#define PING_MANY_MAX 65536   /* probes of one ping_many (ids repeat past it) */
 
 static const struct lopt ping_spec[] = {
   {"count", LOPT_INT, 1, 65536, NULL, NULL, 0,
@@ -23,11 +32,14 @@ static const struct lopt ping_spec[] = {
    "seconds between two requests to one target (0.2)"},
   {"timeout", LOPT_NUM, 0.001, 3600, NULL, NULL, 0,
    "seconds from the first send until giving up (1)"},
+  {"replies", LOPT_INT, 1, 65536, NULL, NULL, 0,
+   "replies after which a target gets no more requests (count); at most count"},
   {NULL, 0, 0, 0, NULL, NULL, 0, NULL}
 };
-enum { PING_COUNT, PING_INTERVAL, PING_TIMEOUT };
+enum { PING_COUNT, PING_INTERVAL, PING_TIMEOUT, PING_REPLIES };
 
-static const struct lopt_set option_sets[] = {{"ping", ping_spec}, {NULL, NULL}};
+static const struct lopt_set option_sets[] = {{"ping", ping_spec}, {"ping many", ping_spec},
+                                              {NULL, NULL}};
 
 
 /*
@@ -44,12 +56,16 @@ static int to_ms(lua_Number s) {
   return whole < ms ? whole + 1 : whole;
 }
 
-static void check_opts(lua_State *L, int idx, struct probe_opts *o) {
-  struct lopt_val v[3];
-  lnslab_options(L, idx, "ping", NULL, ping_spec, v);
+static void check_opts(lua_State *L, int idx, const char *op, struct probe_opts *o) {
+  struct lopt_val v[4];
+  lnslab_options(L, idx, op, NULL, ping_spec, v);
   o->count = v[PING_COUNT].set ? (int)v[PING_COUNT].i : 1;
+  o->replies = v[PING_REPLIES].set ? (int)v[PING_REPLIES].i : o->count;
   o->interval_ms = to_ms(v[PING_INTERVAL].set ? v[PING_INTERVAL].n : 0.2);
   o->timeout_ms = to_ms(v[PING_TIMEOUT].set ? v[PING_TIMEOUT].n : 1.0);
+  if (o->replies > o->count)
+    lnslab_raise(L, "%s: option 'replies' must be at most count (%d), got %d", op, o->count,
+                 o->replies);
 }
 
 /* Push the target string number i (0-based) of argument 2, checked. */
@@ -69,11 +85,11 @@ static const char *push_target(lua_State *L, int single, size_t i) {
 }
 
 /* Parse a target: an address, not a prefix. Raises on anything else. */
-static void parse_target(lua_State *L, const char *text, struct ipaddr *a) {
+static void parse_target(lua_State *L, const char *op, const char *text, struct ipaddr *a) {
   struct err e;
   if (ipaddr_parse(text, a, &e) < 0 || a->prefixlen >= 0) {
     err_set(&e, EINVAL, "not an IPv4 or IPv6 address");
-    lnslab_fail(L, "ping", lua_pushfstring(L, "\"%s\"", text), &e);
+    lnslab_fail(L, op, lua_pushfstring(L, "\"%s\"", text), &e);
   }
 }
 
@@ -91,11 +107,11 @@ static void set_num(lua_State *L, const char *key, double v) {
   lua_setfield(L, -2, key);
 }
 
-/* Push {target=, sent=, received=, rtt_*= (when received), error=}. */
-static void push_result(lua_State *L, int single, size_t i,
-                        const struct probe_result *r) {
-  lua_createtable(L, 0, 7);
-  push_target(L, single, i);
+/* Push {target=, sent=, received=, rtt_*= (when received), error=},
+ * the target's text being on top of the stack (popped). */
+static void push_result(lua_State *L, const struct probe_result *r) {
+  lua_createtable(L, 0, 8);
+  lua_rotate(L, -2, 1);
   lua_setfield(L, -2, "target");
   lnslab_set_int(L, "sent", r->sent);
   lnslab_set_int(L, "received", r->received);
@@ -135,7 +151,7 @@ static int l_ping(lua_State *L) {
   if (single)   /* a string, or the message says what a target must be */
     lnslab_check_value(L, 2, "ping", NULL, "argument 1 (target)", &one, &v);
   struct probe_opts o;
-  check_opts(L, 3, &o);
+  check_opts(L, 3, "ping", &o);
   lua_Integer len = single ? 1 : (lua_Integer)lua_rawlen(L, 2);
   if (len > PING_TARGETS_MAX)
     return lnslab_raise(L, "ping: argument 1 (targets) must hold at most %d addresses, got %I",
@@ -145,19 +161,21 @@ static int l_ping(lua_State *L) {
   struct probe_result *res = lua_newuserdatauv(L, n ? n * sizeof *res : 1, 0);
   memset(res, 0, n * sizeof *res);
   for (size_t i = 0; i < n; i++) {
-    parse_target(L, push_target(L, single, i), &res[i].target);
+    parse_target(L, "ping", push_target(L, single, i), &res[i].target);
     lua_pop(L, 1);
   }
   struct err e;
   if (probe_ping(ns->fd, res, n, &o, &e) < 0)
     lnslab_fail(L, "ping", single ? lua_pushfstring(L, "\"%s\"", lua_tostring(L, 2)) : NULL, &e);
   if (single) {
-    push_result(L, 1, 0, &res[0]);
+    push_target(L, 1, 0);
+    push_result(L, &res[0]);
     return 1;
   }
   lua_createtable(L, (int)(n < 1u << 30 ? n : 0), 0);
   for (size_t i = 0; i < n; i++) {
-    push_result(L, 0, i, &res[i]);
+    push_target(L, 0, i);
+    push_result(L, &res[i]);
     lua_rawseti(L, -2, (lua_Integer)i + 1);
   }
   return 1;
@@ -167,4 +185,89 @@ static const luaL_Reg methods[] = {{"ping", l_ping}, {NULL, NULL}};
 
 /* }====================================================== */
 
-const struct lbinding lprobe_binding = {"probe", NULL, methods, option_sets, NULL};
+
+/*
+** {======================================================
+** core.ping_many(probes [, opts])
+** =======================================================
+*/
+
+/* Push probe i's field k (1: its netns, 2: its target), checked. */
+static void push_probe_field(lua_State *L, size_t i, int k, struct lopt_val *v) {
+  static const struct lopt probe = {"probe", LOPT_TABLE, 0, 0, NULL, NULL, LOPT_REQUIRED, NULL};
+  static const struct lopt fields[] = {
+    {"netns", LOPT_NETNS, 0, 0, NULL, NULL, LOPT_REQUIRED, NULL},
+    {"target", LOPT_STR, 0, IPADDR_TEXT_MAX, NULL, NULL, LOPT_REQUIRED, NULL},
+  };
+  struct lopt_val t;
+  lua_geti(L, 1, (lua_Integer)i + 1);
+  const char *label = lua_pushfstring(L, "argument 1 (probes) item %I", (lua_Integer)i + 1);
+  lnslab_check_value(L, -2, "ping many", NULL, label, &probe, &t);
+  lua_geti(L, -2, k);
+  label = lua_pushfstring(L, "argument 1 (probes) item %I [%d] (%s)", (lua_Integer)i + 1, k,
+                          fields[k - 1].key);
+  lnslab_check_value(L, -2, "ping many", NULL, label, &fields[k - 1], v);
+  lua_pop(L, 1);        /* the field's label */
+  lua_rotate(L, -3, 1); /* the field below the item and its label */
+  lua_pop(L, 2);
+}
+
+/*
+** Each probe is {netns, target}; every probe runs in the one poll loop,
+** from its own namespace (probes sharing a namespace share its sockets).
+** Returns one result per probe, in order, as ns:ping's.
+*/
+static int l_ping_many(lua_State *L) {
+  lnslab_check_nargs(L, 2, "ping many");
+  lua_settop(L, 2);
+  static const struct lopt list = {"probes", LOPT_TABLE, 0, 0, NULL, NULL, LOPT_REQUIRED, NULL};
+  struct lopt_val v;
+  lnslab_check_arg(L, 1, "ping many", NULL, "probes", &list, &v);
+  struct probe_opts o;
+  check_opts(L, 2, "ping many", &o);
+  lua_Integer len = (lua_Integer)lua_rawlen(L, 1);
+  if (len > PING_MANY_MAX)
+    return lnslab_raise(L, "ping many: argument 1 (probes) must hold at most %d probes, got %I",
+                        PING_MANY_MAX, len);
+  size_t n = (size_t)len;
+  struct probe_result *res = lua_newuserdatauv(L, n ? n * sizeof *res : 1, 0);    /* 3 */
+  int *fds = lua_newuserdatauv(L, n ? n * sizeof *fds : 1, 0);                     /* 4 */
+  lua_newtable(L);                             /* 5: netns userdata -> source index */
+  memset(res, 0, n * sizeof *res);
+  size_t nsrc = 0;
+  for (size_t i = 0; i < n; i++) {
+    push_probe_field(L, i, 1, &v);
+    lua_pushvalue(L, -1);
+    if (lua_rawget(L, 5) == LUA_TNUMBER) {
+      res[i].source = (size_t)lua_tointeger(L, -1);
+      lua_pop(L, 2);
+    } else {
+      lua_pop(L, 1);
+      res[i].source = nsrc;
+      fds[nsrc] = v.ns->fd;
+      lua_pushinteger(L, (lua_Integer)nsrc++);
+      lua_rawset(L, 5);
+    }
+    push_probe_field(L, i, 2, &v);
+    parse_target(L, "ping many", v.s, &res[i].target);
+    lua_pop(L, 1);
+  }
+  struct err e;
+  if (probe_run(fds, nsrc, res, n, &o, &e) < 0)
+    lnslab_fail(L, "ping many", NULL, &e);
+  lua_createtable(L, (int)(n < 1u << 30 ? n : 0), 0);
+  for (size_t i = 0; i < n; i++) {
+    lua_geti(L, 1, (lua_Integer)i + 1);
+    lua_geti(L, -1, 2);
+    lua_remove(L, -2);
+    push_result(L, &res[i]);
+    lua_rawseti(L, -2, (lua_Integer)i + 1);
+  }
+  return 1;
+}
+
+static const luaL_Reg functions[] = {{"ping_many", l_ping_many}, {NULL, NULL}};
+
+/* }====================================================== */
+
+const struct lbinding lprobe_binding = {"probe", functions, methods, option_sets, NULL};

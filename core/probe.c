@@ -1,12 +1,15 @@
 /*
- * probe.c - ICMP echo to many targets at once from one poll loop.
+ * probe.c - ICMP echo to many targets from many namespaces at once, from
+ * one poll loop.
  *
- * One raw socket per address family, opened inside the source namespace
- * and filtered down to echo replies. Requests go out in rounds (round k is
- * due k*interval after the first send), a batch at a time, so replies are
- * drained while a large round is still going out. Each target has its own
- * echo id (a random base per call plus its index); a reply is matched by
- * id, sequence and source address, and carries its send time back.
+ * One raw socket per source namespace and address family, opened inside
+ * that namespace and filtered down to echo replies. Requests go out in
+ * rounds (round k is due k*interval after the first send), a batch at a
+ * time, so replies are drained while a large round is still going out; a
+ * target that has its replies gets no more requests. Each target has its
+ * own echo id (a random base per call plus its index); a reply is matched
+ * by socket, id, sequence and source address, and carries its send time
+ * back.
  */
 #include "probe.h"
 
@@ -20,6 +23,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -35,19 +39,28 @@
 
 struct slot {                 /* per-target state beside its result */
   uint16_t id;
+  int done;                   /* failed or has its replies: no more sends */
   int lost;                   /* errno of a request the kernel dropped */
+  size_t sock;                /* index of its source's sockets */
   double rtt_sum;
   unsigned char *seen;        /* bitmap of answered sequence numbers */
+};
+
+struct sock {                 /* the sockets of one source namespace */
+  int netns_fd;
+  int fd[2];                  /* IPv4, IPv6; -1 when not needed or failed */
+  size_t per[2];              /* targets of each family */
 };
 
 struct run {
   struct probe_result *t;
   struct slot *s;
   size_t n, pending;          /* targets still waiting for something */
-  int count;
+  int count, replies;
   uint16_t id0;
   int64_t t0;                 /* first send; replies stamped earlier are not ours */
-  int fd[2];                  /* IPv4, IPv6; -1 when not needed or failed */
+  struct sock *k;
+  size_t nk;
 };
 
 
@@ -80,8 +93,13 @@ static void put16(unsigned char *p, uint16_t v) {
   p[1] = v & 0xff;
 }
 
-/* A target is finished once it failed or got every answer. */
-static void finish(struct run *r) { r->pending--; }
+/* A target is finished once it failed or got its replies. */
+static void finish(struct run *r, size_t i) {
+  if (r->s[i].done)
+    return;
+  r->s[i].done = 1;
+  r->pending--;
+}
 
 /* }====================================================== */
 
@@ -137,36 +155,43 @@ static int open_icmp(void *family_arg, struct err *e) {
   return fd;
 }
 
-/* Open the sockets the targets need, inside netns_fd. A family whose
- * socket fails marks its targets; returns -1 when no socket opened. */
-static int open_sockets(struct run *r, int netns_fd, struct err *e) {
-  size_t per[2] = {0, 0};
+/* Open the sockets each source needs, inside its namespace. A socket
+ * that fails marks the targets that needed it; returns -1 when targets
+ * needed sockets and none opened (e: the first failure). */
+static int open_sockets(struct run *r, struct err *e) {
+  size_t needed = 0, opened = 0;
+  struct err first = {0};
   for (size_t i = 0; i < r->n; i++) {
     int f = fam_index(r->t[i].target.family);
-    if (f >= 0)
-      per[f]++;
+    if (f >= 0 && !r->s[i].done)
+      r->k[r->s[i].sock].per[f]++;
   }
-  if (per[0] + per[1] == 0)
-    return 0;
-  struct err fe[2] = {{0}, {0}};
-  for (int f = 0; f < 2; f++) {
-    int family = f ? AF_INET6 : AF_INET;
-    if (per[f])
-      r->fd[f] = netns_call(netns_fd, open_icmp, &family, &fe[f]);
-  }
-  for (int f = 0; f < 2; f++)
-    if (r->fd[f] >= 0)
-      size_buffers(r->fd[f], per[f] * (size_t)r->count);
-  if (r->fd[0] < 0 && r->fd[1] < 0) {
-    *e = fe[per[0] ? 0 : 1];
-    return -1;
-  }
-  for (size_t i = 0; i < r->n; i++) {
-    int f = fam_index(r->t[i].target.family);
-    if (f >= 0 && r->fd[f] < 0 && r->t[i].err.code == 0) {
-      r->t[i].err = fe[f];
-      finish(r);
+  for (size_t k = 0; k < r->nk; k++) {
+    struct sock *sk = &r->k[k];
+    for (int f = 0; f < 2; f++) {
+      if (!sk->per[f])
+        continue;
+      int family = f ? AF_INET6 : AF_INET;
+      struct err fe = {0};
+      needed++;
+      sk->fd[f] = netns_call(sk->netns_fd, open_icmp, &family, &fe);
+      if (sk->fd[f] >= 0) {
+        opened++;
+        size_buffers(sk->fd[f], sk->per[f] * (size_t)r->count);
+        continue;
+      }
+      if (first.code == 0)
+        first = fe;
+      for (size_t i = 0; i < r->n; i++)
+        if (r->s[i].sock == k && fam_index(r->t[i].target.family) == f && !r->s[i].done) {
+          r->t[i].err = fe;
+          finish(r, i);
+        }
     }
+  }
+  if (needed && !opened) {
+    *e = first;
+    return -1;
   }
   return 0;
 }
@@ -186,6 +211,7 @@ enum { SENT, AGAIN, LOST, FAILED };
 static int send_echo(struct run *r, size_t i) {
   struct probe_result *t = &r->t[i];
   int f = fam_index(t->target.family);
+  int fd = r->k[r->s[i].sock].fd[f];
   unsigned char pkt[ECHO_LEN] = {0};
   pkt[0] = f ? ICMP6_ECHO_REQUEST : ICMP_ECHO;
   put16(pkt + 4, r->s[i].id);
@@ -212,7 +238,7 @@ static int send_echo(struct run *r, size_t i) {
     memcpy(&to.in6.sin6_addr, t->target.bytes, 16);
     tolen = sizeof to.in6;
   }
-  while (sendto(r->fd[f], pkt, sizeof pkt, 0, &to.sa, tolen) < 0) {
+  while (sendto(fd, pkt, sizeof pkt, 0, &to.sa, tolen) < 0) {
     if (errno == EINTR)
       continue;
     if (errno == EAGAIN || errno == EWOULDBLOCK)
@@ -222,17 +248,17 @@ static int send_echo(struct run *r, size_t i) {
       return LOST;                        /* ping, go on with the next one */
     }
     err_errno(&t->err);                   /* unreachable etc.: target done */
-    finish(r);
+    finish(r, i);
     return FAILED;
   }
   t->sent++;
   return SENT;
 }
 
-/* Record echo reply (id, seq) from src; anything not ours is ignored. */
-static void on_reply(struct run *r, int family, const void *src, uint16_t id,
-                     uint16_t seq, const unsigned char *data, size_t len,
-                     int64_t now) {
+/* Record echo reply (id, seq) from src, read on socket k; anything not
+ * ours is ignored. */
+static void on_reply(struct run *r, size_t k, int family, const void *src, uint16_t id,
+                     uint16_t seq, const unsigned char *data, size_t len, int64_t now) {
   int64_t ts;
   if (len < sizeof ts)
     return;
@@ -240,11 +266,13 @@ static void on_reply(struct run *r, int family, const void *src, uint16_t id,
   if (ts < r->t0 || ts > now)
     return;
   size_t alen = family == AF_INET ? 4 : 16;
-  /* Ids repeat every 65536 targets; the source address tells them apart. */
+  /* Ids repeat every 65536 targets; the socket (the source namespace)
+     and the address tell them apart. */
   for (size_t i = (uint16_t)(id - r->id0); i < r->n; i += 65536) {
     struct probe_result *t = &r->t[i];
     struct slot *s = &r->s[i];
-    if (s->id != id || t->target.family != family || memcmp(t->target.bytes, src, alen))
+    if (s->id != id || s->sock != k || t->target.family != family ||
+        memcmp(t->target.bytes, src, alen))
       continue;
     if (seq >= t->sent || t->err.code || (s->seen[seq / 8] & (1u << seq % 8)))
       continue;                           /* never sent, or a duplicate */
@@ -255,15 +283,16 @@ static void on_reply(struct run *r, int family, const void *src, uint16_t id,
     if (ms > t->rtt_max_ms)
       t->rtt_max_ms = ms;
     s->rtt_sum += ms;
-    if (++t->received == r->count)
-      finish(r);
+    if (++t->received == r->replies)
+      finish(r, i);
     return;
   }
 }
 
-/* Read every queued packet of socket f. IPv4 raw sockets deliver the IP
- * header too; ICMPv6 ones start at the ICMPv6 header, checksum verified. */
-static void drain(struct run *r, int f) {
+/* Read every queued packet of socket f of source k. IPv4 raw sockets
+ * deliver the IP header too; ICMPv6 ones start at the ICMPv6 header,
+ * checksum verified. */
+static void drain(struct run *r, size_t k, int f) {
   unsigned char buf[1500];
   union {
     struct sockaddr_in in;
@@ -271,7 +300,7 @@ static void drain(struct run *r, int f) {
   } from;
   for (;;) {
     socklen_t fromlen = sizeof from;
-    ssize_t len = recvfrom(r->fd[f], buf, sizeof buf, 0, (struct sockaddr *)&from, &fromlen);
+    ssize_t len = recvfrom(r->k[k].fd[f], buf, sizeof buf, 0, (struct sockaddr *)&from, &fromlen);
     if (len < 0) {
       if (errno == EINTR)
         continue;
@@ -289,12 +318,12 @@ static void drain(struct run *r, int f) {
       /* Raw sockets see packets before ICMP checks the checksum. */
       if (ilen < 8 || icmp[0] != ICMP_ECHOREPLY || inet_csum(icmp, ilen) != 0)
         continue;
-      on_reply(r, AF_INET, &from.in.sin_addr, get16(icmp + 4), get16(icmp + 6),
+      on_reply(r, k, AF_INET, &from.in.sin_addr, get16(icmp + 4), get16(icmp + 6),
                icmp + 8, ilen - 8, now);
     } else {
       if (ilen < 8 || icmp[0] != ICMP6_ECHO_REPLY)
         continue;
-      on_reply(r, AF_INET6, &from.in6.sin6_addr, get16(icmp + 4), get16(icmp + 6),
+      on_reply(r, k, AF_INET6, &from.in6.sin6_addr, get16(icmp + 4), get16(icmp + 6),
                icmp + 8, ilen - 8, now);
     }
   }
@@ -312,7 +341,8 @@ static void drain(struct run *r, int f) {
 struct sched {
   int round;          /* the round being sent (count: all sent) */
   size_t cursor;      /* next target within it */
-  int wait_out;       /* after EAGAIN: the socket to wait POLLOUT on, -1 */
+  long wait_out;      /* after EAGAIN: the socket to wait POLLOUT on (its
+                         index in the poll set, 2k + family), -1 */
 };
 
 static int64_t round_due(const struct run *r, const struct sched *sc,
@@ -329,10 +359,10 @@ static void send_batch(struct run *r, struct sched *sc, int64_t interval,
          now >= round_due(r, sc, interval)) {
     size_t i = sc->cursor;
     struct probe_result *t = &r->t[i];
-    if (t->err.code == 0) {
+    if (!r->s[i].done) {
       int rc = send_echo(r, i);
       if (rc == AGAIN) {
-        sc->wait_out = fam_index(t->target.family);
+        sc->wait_out = (long)(2 * r->s[i].sock) + fam_index(t->target.family);
         return;
       }
       sent += rc == SENT;
@@ -344,8 +374,9 @@ static void send_batch(struct run *r, struct sched *sc, int64_t interval,
   }
 }
 
-static void loop(struct run *r, const struct probe_opts *o) {
+static void loop(struct run *r, const struct probe_opts *o, struct pollfd *pf) {
   int64_t interval = (int64_t)o->interval_ms * NS_PER_MS;
+  size_t npf = 2 * r->nk;
   struct sched sc = {0, 0, -1};
   r->t0 = now_ns();
   int64_t deadline = r->t0 + (int64_t)o->timeout_ms * NS_PER_MS;
@@ -362,24 +393,23 @@ static void loop(struct run *r, const struct probe_opts *o) {
       if (due < wake)
         wake = due;
     }
-    struct pollfd pf[2];
-    for (int f = 0; f < 2; f++) {
-      pf[f].fd = r->fd[f];
-      pf[f].events = POLLIN | (sc.wait_out == f ? POLLOUT : 0);
-      pf[f].revents = 0;
+    for (size_t p = 0; p < npf; p++) {
+      pf[p].fd = r->k[p / 2].fd[p % 2];
+      pf[p].events = POLLIN | ((long)p == sc.wait_out ? POLLOUT : 0);
+      pf[p].revents = 0;
     }
     int64_t left = wake > now ? wake - now : 0;
     struct timespec ts = {left / 1000000000LL, left % 1000000000LL};
-    int ready = ppoll(pf, 2, &ts, NULL);
+    int ready = ppoll(pf, npf, &ts, NULL);
     if (ready < 0 && errno == EINTR)
       return;                   /* a handled signal (Ctrl-C): stop here */
     if (ready <= 0)
       continue;                 /* timeout: look at the clock */
-    for (int f = 0; f < 2; f++) {
-      if (pf[f].revents & POLLOUT)
+    for (size_t p = 0; p < npf; p++) {
+      if (pf[p].revents & POLLOUT)
         sc.wait_out = -1;
-      if (pf[f].revents & (POLLIN | POLLERR))
-        drain(r, f);
+      if (pf[p].revents & (POLLIN | POLLERR))
+        drain(r, p / 2, (int)(p % 2));
     }
   }
 }
@@ -393,44 +423,72 @@ static void loop(struct run *r, const struct probe_opts *o) {
 ** =======================================================
 */
 
-int probe_ping(int netns_fd, struct probe_result *targets, size_t n,
-               const struct probe_opts *o, struct err *e) {
-  if (o->count < 1 || o->count > 65536 || o->interval_ms < 0 || o->timeout_ms <= 0)
-    return err_set(e, EINVAL, "invalid options: count 1..65536, interval >= 0, timeout > 0");
-  struct run r = {.t = targets, .n = n, .pending = n, .count = o->count,
-                  .fd = {-1, -1}};
-  for (size_t i = 0; i < n; i++) {
-    struct probe_result *t = &targets[i];
-    t->sent = t->received = 0;
-    t->rtt_min_ms = t->rtt_avg_ms = t->rtt_max_ms = 0;
-    t->err.code = 0;
-    t->err.reason[0] = '\0';
-    if (fam_index(t->target.family) < 0) {
-      err_set(&t->err, EAFNOSUPPORT, "not an IPv4 or IPv6 address");
-      finish(&r);
-    }
+/* Sources that are the same namespace share one set of sockets: map
+ * each source to its set (r->k), by the inode of its descriptor. */
+static int group_sources(struct run *r, const int *fds, size_t nsrc, size_t *sock_of) {
+  struct stat *st = calloc(nsrc, sizeof *st);
+  if (!st)
+    return -1;
+  for (size_t j = 0; j < nsrc; j++) {
+    int known = fds[j] >= 0 && fstat(fds[j], &st[j]) == 0;
+    sock_of[j] = r->nk;
+    for (size_t m = 0; known && m < j; m++)
+      if (fds[m] >= 0 && st[m].st_dev == st[j].st_dev && st[m].st_ino == st[j].st_ino) {
+        sock_of[j] = sock_of[m];
+        break;
+      }
+    if (sock_of[j] == r->nk)
+      r->k[r->nk++] = (struct sock){fds[j], {-1, -1}, {0, 0}};
   }
+  free(st);
+  return 0;
+}
+
+int probe_run(const int *netns_fds, size_t nsrc, struct probe_result *targets, size_t n,
+              const struct probe_opts *o, struct err *e) {
+  if (o->count < 1 || o->count > 65536 || o->replies < 0 || o->replies > o->count ||
+      o->interval_ms < 0 || o->timeout_ms <= 0)
+    return err_set(e, EINVAL, "invalid options: count 1..65536, replies 0..count, "
+                   "interval >= 0, timeout > 0");
+  for (size_t i = 0; i < n; i++)
+    if (targets[i].source >= nsrc)
+      return err_set(e, EINVAL, "target %zu: no source %zu", i + 1, targets[i].source);
+  struct run r = {.t = targets, .n = n, .pending = n, .count = o->count,
+                  .replies = o->replies ? o->replies : o->count};
   if (n == 0)
     return 0;
   size_t stride = ((size_t)o->count + 7) / 8;
   r.s = calloc(n, sizeof *r.s);
+  r.k = calloc(nsrc, sizeof *r.k);
+  size_t *sock_of = calloc(nsrc, sizeof *sock_of);
   unsigned char *seen = n <= SIZE_MAX / stride ? calloc(n, stride) : NULL;
-  if (!r.s || !seen) {
-    free(r.s);
-    free(seen);
-    return err_set(e, ENOMEM, NULL);
+  struct pollfd *pf = calloc(2 * nsrc, sizeof *pf);
+  int rc = -1;
+  if (!r.s || !r.k || !sock_of || !seen || !pf || group_sources(&r, netns_fds, nsrc, sock_of) < 0) {
+    err_set(e, ENOMEM, NULL);
+    goto out;
   }
   uint16_t id0;
   if (getrandom(&id0, sizeof id0, GRND_NONBLOCK) != sizeof id0)
     id0 = (uint16_t)(now_ns() ^ getpid());
   r.id0 = id0;
   for (size_t i = 0; i < n; i++) {
+    struct probe_result *t = &targets[i];
     r.s[i].id = (uint16_t)(id0 + i);
     r.s[i].seen = seen + i * stride;
+    r.s[i].sock = sock_of[t->source];
+    t->sent = t->received = 0;
+    t->rtt_min_ms = t->rtt_avg_ms = t->rtt_max_ms = 0;
+    t->err.code = 0;
+    t->err.reason[0] = '\0';
+    if (fam_index(t->target.family) < 0) {
+      err_set(&t->err, EAFNOSUPPORT, "not an IPv4 or IPv6 address");
+      finish(&r, i);
+    }
   }
-  int rc = open_sockets(&r, netns_fd, e);
+  rc = open_sockets(&r, e);
   if (rc == 0) {
-    loop(&r, o);
+    loop(&r, o, pf);
     for (size_t i = 0; i < n; i++) {
       struct probe_result *t = &targets[i];
       if (t->received)
@@ -439,12 +497,24 @@ int probe_ping(int netns_fd, struct probe_result *targets, size_t n,
         err_set(&t->err, r.s[i].lost, NULL);   /* say why nothing went out */
     }
   }
-  for (int f = 0; f < 2; f++)
-    if (r.fd[f] >= 0)
-      close(r.fd[f]);
+out:
+  for (size_t k = 0; r.k && k < r.nk; k++)
+    for (int f = 0; f < 2; f++)
+      if (r.k[k].fd[f] >= 0)
+        close(r.k[k].fd[f]);
+  free(pf);
   free(seen);
+  free(sock_of);
+  free(r.k);
   free(r.s);
   return rc;
+}
+
+int probe_ping(int netns_fd, struct probe_result *targets, size_t n,
+               const struct probe_opts *o, struct err *e) {
+  for (size_t i = 0; i < n; i++)
+    targets[i].source = 0;
+  return probe_run(&netns_fd, 1, targets, n, o, e);
 }
 
 /* }====================================================== */

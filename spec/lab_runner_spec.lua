@@ -472,16 +472,16 @@ describe("lab runner", function()
         "  FAIL ping 192.168.1.1 from test2: 0/3 replies — no reply within 2 s"))
     end)
 
-    it("use count 3 and timeout 2 s for reachable, 1 s for unreachable", function()
+    it("use count 3, timeout 2 s and done at the first reply for reachable, 1 s for unreachable", function()
       local _, _, _, env = run([[
         check.reachable(test1, "192.168.1.2")
         check.unreachable(test1, "192.168.1.9")
         check.reachable(test1, "192.168.1.2", { count = 1, timeout = 0.5 })
       ]])
       local calls = env.test1.calls
-      assert.same({ count = 3, timeout = 2 }, calls[1].opts)
+      assert.same({ count = 3, timeout = 2, replies = 1 }, calls[1].opts)
       assert.same({ count = 1, timeout = 1 }, calls[2].opts)
-      assert.same({ count = 1, timeout = 0.5 }, calls[3].opts)
+      assert.same({ count = 1, timeout = 0.5, replies = 1 }, calls[3].opts)
     end)
 
     it("ping several targets in one call, one check each", function()

@@ -180,6 +180,193 @@ describe("ping", function()
     assert.is_true(real_ping(test1, "192.168.1.2"), "the witness sees the cable work")
   end)
 
+  it("stops sending to a target once it has its replies (replies)", function()
+    up()
+    -- count 3 one second apart: all of them take 2 s; done at the first
+    -- reply, a live peer answers in well under a second
+    local took, r = timed(test1.ping, test1, "192.168.1.2", { count = 3, interval = 1, replies = 1, timeout = 5 })
+    assert.same({ 1, 1 }, { r.sent, r.received })
+    assert.is_true(took < 0.9, "done at the first reply: " .. took)
+    -- a silent target still gets every request, one per interval
+    took, r = timed(test1.ping, test1, "192.168.1.9", { count = 3, interval = 0.1, replies = 1, timeout = 0.5 })
+    assert.same({ 3, 0 }, { r.sent, r.received })
+    assert.is_true(took >= 0.5, "waited the whole timeout: " .. took)
+    -- two replies wanted: two requests, the interval kept between them
+    took, r = timed(test1.ping, test1, "192.168.1.2", { count = 5, interval = 0.3, replies = 2, timeout = 5 })
+    assert.same({ 2, 2 }, { r.sent, r.received })
+    assert.is_true(took >= 0.3 and took < 1.2, "two requests an interval apart: " .. took)
+  end)
+
+  describe("ping_many: several namespaces in one poll loop", function()
+    it("probes from every source at once, results in the order asked", function()
+      local test3 = netns.add("test3")
+      local a3, b3 = test2:veth("veth-23", "veth-32", { peer_netns = test3 })
+      a3:addr_add("10.0.23.2/24")
+      b3:addr_add("10.0.23.3/24")
+      a3:up()
+      b3:up()
+      up()
+      assert.is_true(a3:wait("UP") and b3:wait("UP"))
+      local probes = {
+        { test1.handle, "192.168.1.2" }, { test2.handle, "192.168.1.1" },
+        { test3.handle, "10.0.23.2" }, { test2.handle, "10.0.23.3" },
+        { test1.handle, "192.168.1.9" },                -- nobody there
+        { test3.handle, "198.51.100.1" },               -- no route
+      }
+      -- Two requests an interval (0.3 s) apart for each of the answered
+      -- probes: one source after another would take at least 4 x 0.3 s
+      -- plus the silent one's timeout; at once, the timeout (1 s) bounds it.
+      local took, results = timed(core.ping_many, probes, { count = 2, interval = 0.3, timeout = 1 })
+      local got = {}
+      for i, r in ipairs(results) do got[i] = { r.target, r.sent, r.received, r.errno or "" } end
+      assert.same({
+        { "192.168.1.2", 2, 2, "" }, { "192.168.1.1", 2, 2, "" },
+        { "10.0.23.2", 2, 2, "" }, { "10.0.23.3", 2, 2, "" },
+        { "192.168.1.9", 2, 0, "" }, { "198.51.100.1", 0, 0, "ENETUNREACH" },
+      }, got)
+      assert.is_true(took >= 1 and took < 1.9, "one loop, bounded by the timeout: " .. took)
+      -- the witness agrees, from the same namespaces
+      assert.is_true(real_ping(test3, "10.0.23.2"))
+      assert.is_false(real_ping(test1, "192.168.1.9", 0.2))
+    end)
+
+    it("keeps two handles of one namespace apart from each other's replies", function()
+      up()
+      local again = netns.open("test1")
+      local results = core.ping_many({ { test1.handle, "192.168.1.2" }, { again.handle, "192.168.1.2" } },
+                                     { count = 3, interval = 0.01, timeout = 2 })
+      for _, r in ipairs(results) do assert.same({ 3, 3 }, { r.sent, r.received }) end
+      again:close()
+    end)
+
+    it("ends as soon as every probe has its replies", function()
+      up()
+      local took, results = timed(core.ping_many, { { test1.handle, "192.168.1.2" }, { test2.handle, "192.168.1.1" } },
+                                  { count = 3, interval = 1, replies = 1, timeout = 5 })
+      assert.same({ 1, 1 }, { results[1].received, results[2].received })
+      assert.is_true(took < 0.9, "done at the first replies: " .. took)
+      assert.same({}, core.ping_many({}))
+    end)
+
+    it("refuses what is no probe, before any wait", function()
+      local h = test1.handle
+      local cases = {
+        { { 5 }, "ping many: argument 1 (probes) item 1 must be a table, got 5" },
+        { { { h } }, "ping many: argument 1 (probes) item 1 [2] (target) must be a string of 1..64 bytes "
+          .. "without NUL, got nil" },
+        { { { "test1", "192.168.1.2" } }, 'ping many: argument 1 (probes) item 1 [1] (netns) must be a netns, '
+          .. 'got "test1"' },
+        { { { h, "192.168.1.300" } }, 'ping many "192.168.1.300": not an IPv4 or IPv6 address' },
+      }
+      for _, case in ipairs(cases) do
+        local ok, err = pcall(core.ping_many, case[1])
+        assert.is_false(ok)
+        assert.equal(case[2], err)
+      end
+      assert.has_error(function() core.ping_many() end, "ping many: argument 1 (probes) must be a table, got nil")
+      assert.has_error(function() core.ping_many({}, { replies = 2 }) end,
+        "ping many: option 'replies' must be at most count (1), got 2")
+      assert.has_error(function() core.ping_many({}, { cuont = 2 }) end, "ping many: invalid option 'cuont'")
+      assert.has_error(function() core.ping_many({}, {}, 1) end, "ping many: too many arguments (3 given, at most 2)")
+      local closed = netns.new()
+      closed:close()
+      assert.has_error(function() core.ping_many{ { closed.handle, "192.168.1.2" } } end,
+        "ping many: argument 1 (probes) item 1 [1] (netns): attempt to use a closed netns (anonymous)")
+    end)
+  end)
+
+  describe("the checks", function()
+    local check, recorded
+    before_each(function()
+      recorded = {}
+      check = require("nslab.check").bind{
+        record = function(passed, description, detail)
+          recorded[#recorded + 1] = { passed, description, detail }
+          return passed
+        end,
+        host = function() return netns.host() end,
+      }
+    end)
+
+    it("reachable passes at the first reply, unreachable waits its whole timeout", function()
+      up()
+      -- count 3 one second apart would take 2 s if it waited for them all
+      local took, passed = timed(check.reachable, test1, "192.168.1.2", { interval = 1 })
+      assert.is_true(passed)
+      assert.is_true(took < 0.9, "done at the first reply: " .. took)
+      assert.equal("ping 192.168.1.2 from test1: 1/1 replies", recorded[1][2]:match("^(.-), avg"))
+      took, passed = timed(check.unreachable, test1, "192.168.1.9", { timeout = 0.4 })
+      assert.is_true(passed)
+      assert.is_true(took >= 0.4, "waited the whole timeout: " .. took)
+      assert.equal("ping 192.168.1.9 from test1: no reply within 0.4 s", recorded[2][2])
+    end)
+
+    it("reachable and unreachable take {ns, target} pairs, probed at once", function()
+      up()
+      local took, passed = timed(check.reachable, { { test1, "192.168.1.2" }, { test2, { "192.168.1.1" } } },
+                                 { interval = 1 })
+      assert.is_true(passed)
+      assert.is_true(took < 0.9, "at once, done at the first replies: " .. took)
+      assert.equal(2, #recorded)
+      assert.matches("^ping 192.168.1.2 from test1: 1/1 replies", recorded[1][2])
+      assert.matches("^ping 192.168.1.1 from test2: 1/1 replies", recorded[2][2])
+      -- the silent ones wait their timeout once, together
+      took, passed = timed(check.unreachable, { { test1, "192.168.1.9" }, { test2, "192.168.1.8" } },
+                           { timeout = 0.5 })
+      assert.is_true(passed)
+      assert.is_true(took >= 0.5 and took < 0.95, "one timeout for both: " .. took)
+      -- a failing pair fails its own check only
+      passed = check.reachable({ { test1, "192.168.1.2" }, { test1, "192.168.1.9" } }, { timeout = 0.3 })
+      assert.is_false(passed)
+      assert.same({ true, false }, { recorded[5][1], recorded[6][1] })
+      assert.equal("no reply within 0.3 s", recorded[6][3])
+      assert.has_error(function() check.reachable({}) end,
+        "check.reachable: argument 1 (probes) must hold at least one {ns, target} pair, got an empty table")
+      assert.has_error(function() check.reachable({ { 5, "192.168.1.2" } }) end,
+        "check.reachable: argument 1 (probes) item 1 [1] (ns) must be a netns, got number")
+      assert.has_error(function() check.reachable({ { test1, "192.168.1.2" } }, { replies = 5 }) end,
+        "check.reachable: option 'replies' must be at most count (3), got 5")
+    end)
+
+    it("mesh: every node pings every other one, one check for all, the failures returned", function()
+      -- three namespaces on a bridge in the host, and one that is cut off
+      local host = netns.host()
+      local br = host:bridge("br0", { stp = false })
+      br:up()
+      local nodes = {}
+      for i = 1, 3 do
+        local ns = netns.add("m" .. i)
+        local port = host:veth("p" .. i, "eth0", { peer_netns = ns })
+        br:attach(port)
+        port:up()
+        local eth0 = ns:link("eth0")
+        eth0:addr_add("10.9.0." .. i .. "/24")
+        eth0:up()
+        assert.is_true(eth0:wait("UP") and port:wait("UP"))
+        nodes[i] = { ns, "10.9.0." .. i }
+      end
+      local passed, failures = check.mesh(nodes, { timeout = 3 })
+      assert.is_true(passed)
+      assert.same({}, failures)
+      assert.same({ true, "mesh of 3: every node reaches every other one (6 probes)" },
+                  { recorded[1][1], recorded[1][2] })
+      -- the witness: each node reaches the others with the real ping too
+      assert.is_true(real_ping(nodes[3][1], "10.9.0.1"))
+      nodes[4] = { netns.add("m4"), "10.9.0.4" }
+      passed, failures = check.mesh(nodes, { timeout = 0.5 })
+      assert.is_false(passed)
+      assert.equal(6, #failures)   -- 3 to m4 (nobody there), 3 from it (no route)
+      for _, f in ipairs(failures) do
+        assert.is_true(f.to == "10.9.0.4" or rawequal(f.from, nodes[4][1]), f.to)
+      end
+      assert.matches("^6 of 12 probes failed: ", recorded[2][3])
+      assert.has_error(function() check.mesh({ nodes[1] }) end,
+        "check.mesh: argument 1 (nodes) must hold at least 2 nodes, got 1")
+      assert.has_error(function() check.mesh({ nodes[1], 5 }) end,
+        "check.mesh: argument 1 (nodes) item 2 must be a {ns, address} pair or a container with an address, got 5")
+    end)
+  end)
+
   describe("errors", function()
     it("a malformed target", function()
       assert.has_error(function() test1:ping("192.168.1.300") end,

@@ -4,6 +4,7 @@
 -- own results. A check returns true when it passed, so a lab may branch on it;
 -- only a broken lab (a wrong argument, a primitive that raises) stops a run.
 local options = require("nslab.options")
+local trace = require("nslab.trace")
 
 local check = {}
 
@@ -147,9 +148,14 @@ local PING_OPTIONS = options.from_core("ping", nil, { description = DESCRIPTION 
 -- description.
 local function ping_options(name, opts, defaults)
   options.check(opts, name, PING_OPTIONS)
-  local ping = { count = defaults.count, timeout = defaults.timeout }
+  local ping = { count = defaults.count, timeout = defaults.timeout, replies = defaults.replies }
   for k, v in pairs(opts or {}) do
     if k ~= "description" then ping[k] = v end
+  end
+  -- (the one rule between two options the core's spec cannot say)
+  if ping.replies and ping.replies > ping.count then
+    error(string.format("%s: option 'replies' must be at most count (%d), got %d", name, ping.count,
+                        ping.replies), 0)
   end
   return ping, opts and opts.description
 end
@@ -179,6 +185,77 @@ local function ping_all(name, ns, target, opts)
                         #target), 0)
   end
   return target, results
+end
+
+-- The namespace a check pings from: a Netns (anything with a ping
+-- method), or what has one as its netns (a container).
+local function source_of(ns)
+  if (type(ns) == "table" or type(ns) == "userdata") and ns.ping == nil and type(ns.netns) == "table" then
+    return ns.netns
+  end
+  return ns
+end
+
+-- Is x a list of probes ({ {ns, target}, ... }) rather than a namespace?
+local function is_probe_list(x)
+  return type(x) == "table" and getmetatable(x) == nil and x.ping == nil and x.netns == nil
+end
+
+-- Ping many {ns, target} pairs (target: an address or an array of them);
+-- returns the flat list of {ns =, target =} probes and their results, in
+-- order. Real namespaces (with a core handle) are probed all at once, in
+-- one poll loop of the core; anything else (a stand-in) one pair after
+-- the other through its ping method.
+local function ping_pairs(name, list, opts)
+  if #list == 0 then
+    error(name .. ": argument 1 (probes) must hold at least one {ns, target} pair, got an empty table", 0)
+  end
+  local probes, real = {}, true
+  for i, pair in ipairs(list) do
+    if type(pair) ~= "table" or getmetatable(pair) ~= nil then
+      error(string.format("%s: argument 1 (probes) item %d must be a {ns, target} pair, got %s", name, i,
+                          type(pair)), 0)
+    end
+    local ns, target = source_of(pair[1]), pair[2]
+    if type(ns) ~= "table" and type(ns) ~= "userdata" then
+      error(string.format("%s: argument 1 (probes) item %d [1] (ns) must be a netns, got %s", name, i,
+                          type(ns)), 0)
+    end
+    real = real and type(ns) == "table" and type(ns.handle) == "userdata"
+    local targets = (type(target) == "table" and getmetatable(target) == nil) and target or { target }
+    if #targets == 0 then
+      error(string.format("%s: argument 1 (probes) item %d [2] (targets) must hold at least one address, "
+                          .. "got an empty table", name, i), 0)
+    end
+    for _, t in ipairs(targets) do probes[#probes + 1] = { ns = ns, target = t, pair = i } end
+  end
+  local results = {}
+  if real then
+    local core_probes = {}
+    for i, p in ipairs(probes) do core_probes[i] = { p.ns.handle, p.target } end
+    results = require("nslab.core").ping_many(core_probes, opts)
+    -- the shell's way: one ping per target, a loop for a pair's many
+    for _, pair in ipairs(list) do
+      local ns, target = source_of(pair[1]), pair[2]
+      local many = type(target) == "table" and getmetatable(target) == nil and #target > 1
+      local one = many and '"$t"' or tostring(type(target) == "table" and target[1] or target)
+      local ping = string.format("ping%s -c %d %s", one:find(":") and " -6" or "", opts.count or 1, one)
+      if many then
+        local words = {}
+        for i, t in ipairs(target) do words[i] = tostring(t) end
+        ping = string.format("sh -c 'for t in %s; do ping%s -c %d \"$t\"; done'", table.concat(words, " "),
+                             words[1]:find(":") and " -6" or "", opts.count or 1)
+      end
+      trace.command(ns:inside(ping))
+    end
+  else
+    for i, pair in ipairs(list) do
+      local _, r = ping_all(name, source_of(pair[1]), pair[2], opts)
+      for _, result in ipairs(r) do results[#results + 1] = result end
+      assert(#results <= #probes, i)
+    end
+  end
+  return probes, results
 end
 
 local function replies(result)
@@ -269,12 +346,28 @@ function check.bind(runner)
   -- Ping every target in one call (in parallel) and record one check per
   -- target. judge(result, ping) says whether it passed, what follows the
   -- description (when the lab gave none) and, on failure, the detail.
+  -- With a list of {ns, target} pairs instead of ns (target is then the
+  -- options), every pair is probed at once, one check per probe.
   local function ping_checks(op, ns, target, opts, defaults, judge)
-    local ping, given = ping_options(op, opts, defaults)
-    local targets, results = ping_all(op, ns, target, ping)
+    local sources, targets, results, ping, given
+    if is_probe_list(ns) then
+      if opts ~= nil then
+        error(op .. ": too many arguments (a list of probes takes only options after it)", 0)
+      end
+      ping, given = ping_options(op, target, defaults)
+      local probes
+      probes, results = ping_pairs(op, ns, ping)
+      sources, targets = {}, {}
+      for i, p in ipairs(probes) do sources[i], targets[i] = p.ns, p.target end
+    else
+      ns = source_of(ns)
+      ping, given = ping_options(op, opts, defaults)
+      targets, results = ping_all(op, ns, target, ping)
+    end
     local all = true
     for i, result in ipairs(results) do
-      local description = ping_description(ns, targets[i], result, given, #targets > 1)
+      local from = sources and sources[i] or ns
+      local description = ping_description(from, targets[i], result, given, #targets > 1)
       local passed, tail, detail = judge(result, ping)
       if given == nil then description = description .. tail end
       record(passed, description, not passed and detail or nil)
@@ -287,19 +380,35 @@ function check.bind(runner)
     return result.rtt_avg and ", avg " .. milliseconds(result.rtt_avg) or ""
   end
 
-  -- Passes when at least one reply came back.
-  function c.reachable(ns, target, opts, ...)
-    options.nargs("check.reachable", 3, ns, target, opts, ...)
-    return ping_checks("check.reachable", ns, target, opts, { count = 3, timeout = 2 },
-      function(result, ping)
-        if (result.received or 0) > 0 then return true, ": " .. replies(result) .. average(result) end
-        return false, ": " .. replies(result), result.error or "no reply within " .. seconds(ping.timeout)
-      end)
+  local function reached(result, ping)
+    if (result.received or 0) > 0 then return true, ": " .. replies(result) .. average(result) end
+    return false, ": " .. replies(result), result.error or "no reply within " .. seconds(ping.timeout)
   end
 
-  -- Passes when no reply came back within the timeout. An error that says
-  -- there is no way there ("Network is unreachable") is no reply too, and
-  -- is shown; any other error (a bad socket, no buffers) fails the check.
+  -- check.reachable(ns, target [, opts]): ping target (an address, or an
+  -- array of addresses pinged in parallel) from ns (a Netns, or a
+  -- container: its netns); one check per target, which passes at the
+  -- first reply. check.reachable({ {ns1, target1}, {ns2, target2}, ... }
+  -- [, opts]): every pair at once, from all those namespaces in one poll
+  -- loop; one check per probe.
+  -- opts: count (3: echo requests at most per target, one per interval,
+  -- until one is answered), interval (0.2 s), timeout (2 s: the deadline
+  -- from the first send), replies (1: the replies that end a target),
+  -- description (replaces the generated one).
+  -- Returns true when every check passed.
+  function c.reachable(ns, target, opts, ...)
+    options.nargs("check.reachable", 3, ns, target, opts, ...)
+    return ping_checks("check.reachable", ns, target, opts, { count = 3, timeout = 2, replies = 1 },
+      reached)
+  end
+
+  -- check.unreachable(ns, target [, opts]), or a list of {ns, target}
+  -- pairs as check.reachable takes: passes when no reply came back within
+  -- the timeout, which it waits in full. An error that says there is no
+  -- way there ("Network is unreachable") is no reply too, and is shown;
+  -- any other error (a bad socket, no buffers) fails the check.
+  -- opts: count (1), interval (0.2 s), timeout (1 s), description.
+  -- Returns true when every check passed.
   function c.unreachable(ns, target, opts, ...)
     options.nargs("check.unreachable", 3, ns, target, opts, ...)
     return ping_checks("check.unreachable", ns, target, opts, { count = 1, timeout = 1 },
@@ -313,6 +422,71 @@ function check.bind(runner)
         end
         return false, tail, "got " .. replies(result) .. average(result)
       end)
+  end
+
+  -- The address a mesh pings a node at: a {ns, address} pair, or an
+  -- object with netns and ip (a docker container).
+  local function mesh_node(node, i)
+    if type(node) == "table" and getmetatable(node) == nil and node[1] ~= nil then
+      return node[1], node[2]
+    end
+    if type(node) == "table" and node.netns ~= nil and node.ip ~= nil then return node.netns, node.ip end
+    error(string.format("check.mesh: argument 1 (nodes) item %d must be a {ns, address} pair "
+                        .. "or a container with an address, got %s", i, check.render(node)), 0)
+  end
+
+  -- check.mesh(nodes [, opts]): every node pings every other node, all at
+  -- once in one poll loop, and the whole mesh is one check. A node is a
+  -- {ns, address} pair (ns: a Netns or a container) or a container with
+  -- netns and ip (docker.run's). opts: as check.reachable's (count 3,
+  -- interval 0.2 s, timeout 2 s, replies 1, description).
+  -- Returns passed and the list of failed probes, each {from = ns, to =
+  -- address, result = the ping result} (empty when passed).
+  function c.mesh(nodes, opts, ...)
+    options.nargs("check.mesh", 2, nodes, opts, ...)
+    if type(nodes) ~= "table" then
+      error("check.mesh: argument 1 (nodes) must be a list of nodes, got " .. type(nodes), 0)
+    end
+    if #nodes < 2 then
+      error("check.mesh: argument 1 (nodes) must hold at least 2 nodes, got " .. #nodes, 0)
+    end
+    local ping, given = ping_options("check.mesh", opts, { count = 3, timeout = 2, replies = 1 })
+    local list, names = {}, {}
+    local resolved = {}
+    for i, node in ipairs(nodes) do
+      local ns, address = mesh_node(node, i)
+      options.value(address, "check.mesh", nil, string.format("argument 1 (nodes) item %d address", i),
+                    { type = "string", max = 64, required = true })
+      resolved[i] = { ns = source_of(ns), address = address }
+    end
+    for i, a in ipairs(resolved) do
+      local others = {}
+      for j, b in ipairs(resolved) do
+        if i ~= j then others[#others + 1] = b.address end
+      end
+      list[i] = { a.ns, others }
+      names[i] = ns_name(a.ns)
+    end
+    local probes, results = ping_pairs("check.mesh", list, ping)
+    local failures, shown = {}, {}
+    for i, result in ipairs(results) do
+      local passed = reached(result, ping)
+      if not passed then
+        failures[#failures + 1] = { from = probes[i].ns, to = probes[i].target, result = result }
+        if #shown < 10 then
+          shown[#shown + 1] = names[probes[i].pair] .. " → " .. tostring(probes[i].target) ..
+            " (" .. (result.error or "no reply") .. ")"
+        end
+      end
+    end
+    local description = given or string.format("mesh of %d: every node reaches every other one (%d probes)",
+                                               #nodes, #probes)
+    local detail = nil
+    if #failures > 0 then
+      detail = string.format("%d of %d probes failed: %s%s", #failures, #probes, table.concat(shown, ", "),
+                             #failures > #shown and ", …" or "")
+    end
+    return record(#failures == 0, description, detail), failures
   end
 
   -- check(cond, description) is check.ok(cond, description).

@@ -18,14 +18,24 @@ Container.__index = Container
 
 local M = { Container = Container }
 
-function M.is(x) return getmetatable(x) == Container end
+function M.is(x, ...)
+  options.nargs("container is", 1, x, ...)
+  return getmetatable(x) == Container
+end
 
--- The namespace argument: nil (a new one), a Netns, or a Container whose
--- network namespace is joined.
-local function network_of(net)
+-- The namespace argument: nil (a new one), a Netns, a namespace's name, or
+-- a Container whose network namespace is joined. Errors name the start.
+local function network_of(net, name)
   if net == nil then return nil end
   if M.is(net) then return net.netns end
-  return netns.check(net, "container start")
+  if netns.is(net) then return net end
+  if type(net) ~= "string" then
+    error(string.format("container start %s: option 'net' must be a netns, a namespace name or a container, "
+                        .. "got %s", name, type(net)), 0)
+  end
+  local ok, ns = pcall(netns.open, net)
+  if ok then return ns end
+  error(string.format("container start %s: option 'net': %s", name, tostring(ns)), 0)
 end
 
 -- What container.start takes: its name is a shell word in the traced
@@ -43,7 +53,7 @@ function M.start(opts, ...)
   options.nargs("container start", 1, opts, ...)
   opts = options.check(opts, "container start", START)
   local name = opts.name or "container"
-  local joined = network_of(opts.net)
+  local joined = network_of(opts.net, name)
   local proc = core.container_start{ net = joined and joined.handle, hostname = opts.hostname or name }
   local c = setmetatable({ name = name, proc = proc, pid = proc:pid() }, Container)
   -- Commands name the container by a shell variable holding its PID, so
@@ -67,6 +77,9 @@ end
 -- ls -l /proc/PID/ns: {net = "net:[4026532133]", uts = ..., ...}
 function Container:ns(...)
   options.nargs("container ns", 0, ...)
+  if not self.proc:running() then
+    error(string.format("container ns %s: the container is not running", self.name), 0)
+  end
   local links = {}
   for _, kind in ipairs{ "cgroup", "ipc", "mnt", "net", "pid", "user", "uts" } do
     links[kind] = core.readlink(string.format("/proc/%d/ns/%s", self.pid, kind))

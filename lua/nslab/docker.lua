@@ -175,18 +175,67 @@ local function add_plain_network(self, name, driver)
   self.network_order[#self.network_order + 1] = name
 end
 
+-- A min-heap of numbers (released addresses): push, and pop the smallest.
+local function heap_push(h, v)
+  local i = #h + 1
+  h[i] = v
+  while i > 1 and h[i // 2] > h[i] do
+    h[i], h[i // 2] = h[i // 2], h[i]
+    i = i // 2
+  end
+end
+
+local function heap_pop(h)
+  local top, n = h[1], #h
+  local last = h[n]
+  h[n] = nil
+  if n == 1 then return top end
+  h[1] = last
+  local i = 1
+  while true do
+    local l, r, m = 2 * i, 2 * i + 1, i
+    if l < n and h[l] < h[m] then m = l end
+    if r < n and h[r] < h[m] then m = r end
+    if m == i then return top end
+    h[i], h[m] = h[m], h[i]
+    i = m
+  end
+end
+
 -- The lowest free address of a bridge network (Docker's IPAM hands them
--- out in order and reuses released ones).
+-- out in order and reuses released ones): every address below the cursor
+-- (net.next) was handed out once, and is either in use or on the free
+-- list (net.free, a min-heap), so the answer is the smallest released
+-- one, else the cursor's, without looking at the others.
 local function allocate(net, owner)
+  net.next = net.next or net.base + 1
+  net.free = net.free or {}
+  local gateway = ipv4_parse(net.gateway)
+  while #net.free > 0 do
+    local ip = ipv4_text(heap_pop(net.free))
+    if not net.used[ip] then
+      net.used[ip] = owner
+      return ip
+    end
+  end
   local last = net.base + (1 << (32 - net.plen)) - 2
-  for n = net.base + 1, last do
+  while net.next <= last do
+    local n = net.next
+    net.next = n + 1
     local ip = ipv4_text(n)
-    if ip ~= net.gateway and not net.used[ip] then
+    if n ~= gateway and not net.used[ip] then
       net.used[ip] = owner
       return ip
     end
   end
   error(string.format("docker run: no free address left in network %s", net.name), 0)
+end
+
+-- Give an address back to its network's free list.
+local function release(net, ip)
+  if net.used[ip] == nil then return end
+  net.used[ip] = nil
+  heap_push(net.free, ipv4_parse(ip))
 end
 
 ---------------------------------------------------------------- the daemon
@@ -291,7 +340,7 @@ local function disconnect(self, c)
     end
   end
   if c.veth and self.host.handle:link_get(c.veth) then self.host:link(c.veth):delete() end
-  if c.ip then c.network.used[c.ip] = nil end
+  if c.ip then release(c.network, c.ip) end
   c.veth, c.ip, c.mac = nil, nil, nil
 end
 
