@@ -370,7 +370,10 @@ local DEFAULT_PRIORITY = { ["nat prerouting"] = -100, ["nat output"] = -100,
 
 -- The op and the command line that add a chain.
 local function chain_op(t, name, opts)
-  core.check_options(opts, "nft chain", type(name) == "string" and name or nil, CHAIN_OPTIONS)
+  -- the name, when it is one, names the chain in messages (the core says
+  -- what is wrong with it otherwise)
+  local object = type(name) == "string" and #name <= 255 and not name:find("%z") and name ~= "" and name or nil
+  core.check_options(opts, "nft chain", object, CHAIN_OPTIONS)
   opts = opts or {}
   local op = { op = "add", object = "chain", family = t.family, table = t.name, chain = name }
   if opts.hook or opts.type or opts.priority or opts.policy then
