@@ -432,13 +432,13 @@ end
 ---------------------------------------------------------------- netfilter
 
 -- nft add table FAMILY NAME: a table (see nslab.nft) to add chains to.
-function Netns:nft_table(family, name, ...)
-  return require("nslab.nft").table(self, family, name, ...)
+function Netns:nft_table(...)
+  return require("nslab.nft").table(self, ...)
 end
 
 -- Several ruleset changes in one nf_tables batch: all or nothing.
-function Netns:nft_batch(fn, ...)
-  return require("nslab.nft").batch(self, fn, ...)
+function Netns:nft_batch(...)
+  return require("nslab.nft").batch(self, ...)
 end
 
 -- `nft list ruleset`, as nft prints it.
