@@ -107,8 +107,15 @@ FUZZ_CORE := $(filter-out core/lua_% core/main.c,$(CORE_SRC))
 FUZZ_FLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
               -fno-sanitize-recover=all $(shell pkg-config --cflags libmnl libnftnl 2>/dev/null)
 
+# Harnesses that drive the Lua layer also link the bindings and liblua5.4,
+# and find the tree's lua/ (FUZZ_EXTRA, per harness).
+FUZZ_LUA := nft_text
+$(FUZZ_LUA:%=$(BUILD)/fuzz/%_fuzz): FUZZ_EXTRA = $(filter core/lua_%,$(CORE_SRC)) \
+  $(shell pkg-config --cflags --libs lua5.4 2>/dev/null) -DNSLAB_LUA_DIR='"$(CURDIR)/lua"'
+$(FUZZ_LUA:%=$(BUILD)/fuzz/%_fuzz): $(filter core/lua_%,$(CORE_SRC))
+
 $(BUILD)/fuzz/%: fuzz/%.c $(FUZZ_CORE) $(CORE_HDR) $(BUILD)/idle_elf.o | $(BUILD)/fuzz
-	clang $(FUZZ_FLAGS) -o $@ $< $(FUZZ_CORE) $(BUILD)/idle_elf.o $(MNL_LIBS)
+	clang $(FUZZ_FLAGS) -o $@ $< $(FUZZ_CORE) $(FUZZ_EXTRA) $(BUILD)/idle_elf.o $(MNL_LIBS)
 
 $(BUILD)/fuzz:
 	mkdir -p $@

@@ -172,8 +172,8 @@ static int check_change (struct nl *nl, struct nl *target,
     if (dev->addr_len == 0)
       return refuse(e, EOPNOTSUPP, "%s has no hardware address", dev->ifname);
     if (c->addr_len != dev->addr_len)
-      return refuse(e, EINVAL, "a hardware address of %s has %d bytes, not %d",
-                    dev->ifname, dev->addr_len, c->addr_len);
+      return refuse(e, EINVAL, "%d bytes given, but a hardware address of %s has %d",
+                    c->addr_len, dev->ifname, dev->addr_len);
     if (dev->type == ARPHRD_ETHER && !unicast_ether(c->address)) {
       char hw[LINK_ADDR_MAX * 3];
       link_format_hw(c->address, c->addr_len, hw, sizeof hw);
@@ -368,9 +368,10 @@ int link_set (struct nl *nl, int ifindex, const char *name,
   if (c->name && link_name_ok(c->name, e) < 0) return -1;
   if (c->bridge && bridge_opts_ok(c->bridge, e) < 0) return -1;
   /* One part alone is applied whole or refused whole by the kernel (a
-     new master, a rename and bridge options still need their checks). */
+     new master, a rename and bridge options still need their checks, and
+     an address: the kernel takes a longer one than the device's, cut). */
   if (parts_of(c) <= 1 && !c->name && master <= 0 && !c->master_name &&
-      !c->bridge) {
+      !c->bridge && !c->addr_len) {
     if (send_change(nl, ifindex, name, c, master, e) == 0) return 0;
     return explain_refusal(c, e);
   }

@@ -22,7 +22,8 @@ static const char *const read_only_functions[] = {
     "options",     "bindings",       "check_options",   "check_value",
     "clock",       "sleep",          "readlink",        "sysctl_path",
     "netns_open",  "netns_open_pid", "netns_open_path", "netns_current",
-    "netns_list",  "allow_host",     "guarded",         NULL};
+    "netns_list",  "allow_host",     "guarded",         "nft_rule",
+    "nft_vocabulary", NULL};
 static const char *const read_only_methods[] = {
     "name",      "fd",         "inode",     "close",       "link_get",
     "link_list", "addr_list",  "route_list", "route_get",  "neigh_list",

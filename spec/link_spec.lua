@@ -189,7 +189,11 @@ describe("link", function()
       assert.is_true(has_flag(ip_link(nil, "lo"), "UP"))
     end)
     it("a veth without a peer name", function()
-      assert.has_error(function() host:veth("veth-test1") end, "link add: a veth needs two names, veth(NAME, PEER)")
+      assert.has_error(function() host:veth("veth-test1") end,
+        "link add: argument 2 (peer) must be an interface name (1..15 bytes, no '/', ':' or spaces), got nil")
+      local ok, err = pcall(host.veth, host, "veth-test1", 5) -- the core's words for a peer name
+      assert.is_false(ok)
+      assert.matches("^link add veth%-test1: option 'peer' must be .*, got 5$", err)
       assert.same({ "lo" }, world.pluck(world.ip_json(nil, "link"), "ifname"))
     end)
     it("the peer gets the mtu too", function()
@@ -204,6 +208,9 @@ describe("link", function()
           ("link set veth-test1: option 'address' must be a hardware address (aa:bb:cc:dd:ee:ff), "
            .. 'got "%s"'):format(bad))
       end
+      -- the kernel would take the first 6 bytes of a longer one and say nothing
+      assert.has_error(function() a:set_address("02:00:00:00:00:00:00") end,
+        "link set veth-test1: Invalid argument (7 bytes given, but a hardware address of veth-test1 has 6)")
       assert.equal(before, ip_link(nil, "veth-test1").address)
     end)
     it("option values of the wrong type or range", function()
@@ -486,6 +493,45 @@ describe("link", function()
       assert.has_error(function() h:link_add{ name = "br1", kind = "bridge", bridge = { priority = -1 } } end,
         "link add br1: option 'bridge.priority' must be an integer 0..65535, got -1")
       assert.is_nil(ip_link(nil, "br1"))
+    end)
+
+    it("methods refuse extra arguments, and those that need one say so", function()
+      local a = host:veth("veth-test1", "veth-test2")
+      local iface = "an interface name (1..15 bytes, no '/', ':' or spaces)"
+      assert.has_error(function() a:rename() end,
+        "link set veth-test1: argument 1 (name) must be " .. iface .. ", got nil")
+      assert.has_error(function() a:set_mtu() end,
+        "link set veth-test1: argument 1 (mtu) must be an integer 68..65535, got nil")
+      assert.has_error(function() a:set_address() end,
+        "link set veth-test1: argument 1 (address) must be a string of 1..64 bytes without NUL, got nil")
+      assert.has_error(function() a:set_netns() end, "link set veth-test1: argument 1 (netns) must be a value, got nil")
+      assert.has_error(function() a:up(true) end, "link set veth-test1: too many arguments (1 given, at most 0)")
+      assert.has_error(function() a:rename("x", "y") end,
+        "link set veth-test1: too many arguments (2 given, at most 1)")
+      assert.has_error(function() a:delete(1) end, "link delete veth-test1: too many arguments (1 given, at most 0)")
+      assert.has_error(function() a:addr_del("192.0.2.1/24", 1) end,
+        "addr del veth-test1: too many arguments (2 given, at most 1)")
+      local l = ip_link(nil, "veth-test1")
+      assert.same({ "veth-test1", 1500 }, { l.ifname, l.mtu })
+      assert.is_false(has_flag(l, "UP"))
+    end)
+
+    it("wait_ipv6 takes a finite timeout of 0..3600 seconds, not a string", function()
+      local a = host:veth("veth-test1", "veth-test2")
+      for _, bad in ipairs{ 0 / 0, math.huge, -1, 3601, "0", true } do
+        local ok, err = pcall(a.wait_ipv6, a, bad)
+        assert.is_false(ok)
+        assert.matches("^link wait_ipv6 veth%-test1: argument 1 %(timeout%) must be a number 0..3600, got ", err)
+      end
+      assert.is_true(a:wait_ipv6(0)) -- no IPv6 address: nothing to wait for
+    end)
+
+    it("a name no message can carry is left out of the message", function()
+      local big = link.new(host, string.rep("x", 1 << 20))
+      local ok, err = pcall(big.wait, big, "UP", 0)
+      assert.is_false(ok)
+      assert.is_true(#err < 200, err:sub(1, 200))
+      assert.matches("^link ", err)
     end)
   end)
 end)

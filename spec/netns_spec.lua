@@ -3,6 +3,7 @@
 local world = require("spec.support.world")
 local netns = require("nslab.netns")
 local core = require("nslab.core")
+require("nslab.kinds") -- ns:macvlan
 
 describe("netns", function()
   before_each(world.fresh)
@@ -253,6 +254,68 @@ describe("netns", function()
         "netns open: argument 1 (pid) must be an integer 1..2147483647, got nan")
       assert.has_error(function() core.netns_open_path("/proc/self/ns/net\0x") end,
         "netns open: argument 1 (path) must be a string of 1..4095 bytes without NUL, got a string with a NUL byte")
+    end)
+
+    it("every method refuses arguments it does not take, and one it needs left out", function()
+      local a = netns.add("test1")
+      assert.has_error(function() a:links(1) end, "link show: too many arguments (1 given, at most 0)")
+      assert.has_error(function() a:link("lo", 2) end, "link show: too many arguments (2 given, at most 1)")
+      assert.has_error(function() a:tuntap("tap0", "tap", 3) end, "tuntap add: too many arguments (3 given, at most 2)")
+      assert.has_error(function() a:close(1) end, "netns close test1: too many arguments (1 given, at most 0)")
+      assert.has_error(function() a:link() end,
+        "link show: argument 1 (dev) must be an ifindex 1..2147483647 or an interface name, got nil")
+      assert.has_error(function() netns.is(a, 2) end, "netns is: too many arguments (2 given, at most 1)")
+      assert.same({ "lo" }, world.pluck(world.ip_json(a, "link"), "ifname"))
+      -- run passes what follows fn on to it, as the core's run does
+      assert.equal(3, a:run(function(x, y) return x + y end, 1, 2))
+    end)
+
+    it("a namespace given by name names the operation that wanted it", function()
+      local a = netns.add("test1")
+      assert.has_error(function() a:veth("veth-a", "veth-b", { peer_netns = "nosuch" }) end,
+        "link add veth-a: option 'peer_netns': netns \"nosuch\": no such namespace")
+      assert.has_error(function() a:veth("veth-a", "veth-b", { netns = "" }) end,
+        "link add veth-a: option 'netns': a namespace name must be a string of 1..255 bytes without NUL, got \"\"")
+      assert.has_error(function() a:veth("veth-a", "veth-b", { peer_netns = 5 }) end,
+        "link add veth-a: option 'peer_netns' must be a netns or a namespace name, got 5")
+      assert.has_error(function() a:macvlan("mv0", { link = "lo", netns = "no/such" }) end,
+        "link add mv0: option 'netns': netns \"no/such\": a namespace name cannot contain '/' or be . or ..")
+      assert.same({ "lo" }, world.pluck(world.ip_json(a, "link"), "ifname"))
+      local l = a:veth("veth-a", "veth-b", { peer_netns = "test1" }) -- a name that opens is fine
+      assert.has_error(function() l:set_netns("nosuch") end,
+        "link set veth-a: argument 1 (netns): netns \"nosuch\": no such namespace")
+    end)
+
+    it("etc_file and resolv_conf check what they write, and where", function()
+      local a = netns.add("test1")
+      assert.has_error(function() a:resolv_conf() end,
+        "netns etc test1: argument 1 (nameservers) must be a table, got nil")
+      assert.has_error(function() a:resolv_conf("192.0.2.53") end,
+        "netns etc test1: argument 1 (nameservers) must be a table, got \"192.0.2.53\"")
+      for _, bad in ipairs{ "300.1.1.1", "198.51.100.1/24", "1.2.3.4.5", "", "2001:db8::1::2", "x", "1:2:3:4:5:6:7:8:9",
+                           "fe80::1%", "fe80::1%a b", "::1.2.3", "12345::" } do
+        assert.has_error(function() a:resolv_conf{ "192.0.2.53", bad } end,
+          string.format("netns etc test1: nameserver 2 must be an IPv4 or IPv6 address, got %q", bad))
+      end
+      assert.has_error(function() a:resolv_conf{ 5 } end,
+        "netns etc test1: nameserver 1 must be an IPv4 or IPv6 address, got 5")
+      assert.has_error(function() a:resolv_conf{ string.rep("1", 1 << 20) } end,
+        "netns etc test1: nameserver 1 must be an IPv4 or IPv6 address, got a string of 1048576 bytes")
+      assert.has_error(function() a:etc_file("hosts") end,
+        "netns etc test1: argument 2 (text) must be a string of 0..1048576 bytes without NUL, got nil")
+      assert.has_error(function() a:etc_file(string.rep("h", 4097), "x") end,
+        "netns etc test1: argument 1 (file) must be a string of 1..255 bytes without NUL, got a string of 4097 bytes")
+      assert.has_error(function() a:etc_file("hosts", "x", "y") end,
+        "netns etc test1: too many arguments (3 given, at most 2)")
+      assert.equal(1, a:exec("test -e /etc/netns/test1/resolv.conf").status)
+      a:resolv_conf{ "2001:db8::53", "::ffff:192.0.2.1", "fe80::1%eth0" }
+      assert.equal("nameserver 2001:db8::53\nnameserver ::ffff:192.0.2.1\nnameserver fe80::1%eth0\n",
+                   a:exec("cat /etc/resolv.conf").stdout)
+      local b = netns.add("test2")
+      core.netns_delete("test2") -- underneath the handle
+      assert.has_error(function() b:resolv_conf{ "192.0.2.53" } end, 'netns etc test2: netns "test2": deleted')
+      assert.has_error(function() b:etc_file("hosts", "") end, 'netns etc test2: netns "test2": deleted')
+      assert.is_nil(io.open("/etc/netns/test2/hosts"))
     end)
   end)
 end)

@@ -6,6 +6,7 @@
 local world = require("spec.support.world")
 local netns = require("nslab.netns")
 local json = require("dkjson")
+local core = require("nslab.core")
 
 local M = "match"
 
@@ -103,19 +104,26 @@ local RULES = {
   { "ip", FORWARD, "ct state established,related accept",
     { { M, key = "ct state", op = "==", value = { "established", "related" } }, { "accept" } } },
   { "ip", FORWARD, "ct state new accept", { { M, key = "ct state", op = "==", value = { "new" } }, { "accept" } } },
-  { "ip", FORWARD, "ct state != invalid drop", { { M, key = "ct state", op = "!=", value = { "invalid" } }, { "drop" } } },
+  { "ip", FORWARD, "ct state != invalid drop", { { M, key = "ct state", op = "!=", value = { "invalid" } },
+    { "drop" } } },
   { "ip", FORWARD, 'iifname "br0" accept', { { M, key = "iifname", op = "==", value = "br0" }, { "accept" } } },
   { "ip", FORWARD, 'iifname "veth*" oifname "br0" accept',
-    { { M, key = "iifname", op = "==", value = "veth*" }, { M, key = "oifname", op = "==", value = "br0" }, { "accept" } } },
-  { "ip", FORWARD, "ip daddr 10.0.0.0/8 drop", { { M, key = "ip daddr", op = "==", value = "10.0.0.0/8" }, { "drop" } } },
-  { "ip", FORWARD, "ip saddr != 10.128.0.0/9 drop", { { M, key = "ip saddr", op = "!=", value = "10.128.0.0/9" }, { "drop" } } },
+    { { M, key = "iifname", op = "==", value = "veth*" }, { M, key = "oifname", op = "==", value = "br0" },
+      { "accept" } } },
+  { "ip", FORWARD, "ip daddr 10.0.0.0/8 drop", { { M, key = "ip daddr", op = "==", value = "10.0.0.0/8" },
+    { "drop" } } },
+  { "ip", FORWARD, "ip saddr != 10.128.0.0/9 drop", { { M, key = "ip saddr", op = "!=", value = "10.128.0.0/9" },
+    { "drop" } } },
   { "ip", FORWARD, "ip saddr 192.0.2.1 ip daddr 198.51.100.7 accept",
-    { { M, key = "ip saddr", op = "==", value = "192.0.2.1" }, { M, key = "ip daddr", op = "==", value = "198.51.100.7" }, { "accept" } } },
+    { { M, key = "ip saddr", op = "==", value = "192.0.2.1" }, { M, key = "ip daddr", op = "==",
+      value = "198.51.100.7" }, { "accept" } } },
   { "ip", FORWARD, "udp sport 53 accept", { { M, key = "udp sport", op = "==", value = 53 }, { "accept" } } },
   { "ip", FORWARD, "tcp sport 1024 tcp dport 22 accept",
-    { { M, key = "tcp sport", op = "==", value = 1024 }, { M, key = "tcp dport", op = "==", value = 22 }, { "accept" } } },
+    { { M, key = "tcp sport", op = "==", value = 1024 }, { M, key = "tcp dport", op = "==", value = 22 },
+      { "accept" } } },
   { "ip", FORWARD, "tcp dport != 22 accept", { { M, key = "tcp dport", op = "!=", value = 22 }, { "accept" } } },
-  { "ip", FORWARD, "meta l4proto icmp accept", { { M, key = "meta l4proto", op = "==", value = "icmp" }, { "accept" } } },
+  { "ip", FORWARD, "meta l4proto icmp accept", { { M, key = "meta l4proto", op = "==", value = "icmp" },
+    { "accept" } } },
   { "ip", FORWARD, "ip protocol tcp accept", { { M, key = "ip protocol", op = "==", value = "tcp" }, { "accept" } } },
   { "ip", FORWARD, "jump DOCKER", { { "jump", chain = "DOCKER" } } },
   { "ip", FORWARD, "goto DOCKER", { { "goto", chain = "DOCKER" } } },
@@ -124,15 +132,46 @@ local RULES = {
   { "ip", FORWARD, "log", { { "log" } } },
   { "ip", FORWARD, "reject", { { "reject" } } },
   { "ip6", FORWARD, "ip6 saddr 2001:db8::/32 tcp dport 443 reject",
-    { { M, key = "ip6 saddr", op = "==", value = "2001:db8::/32" }, { M, key = "tcp dport", op = "==", value = 443 }, { "reject" } } },
-  { "ip6", FORWARD, "ip6 daddr != 2001:db8::/33 accept", { { M, key = "ip6 daddr", op = "!=", value = "2001:db8::/33" }, { "accept" } } },
+    { { M, key = "ip6 saddr", op = "==", value = "2001:db8::/32" }, { M, key = "tcp dport", op = "==", value = 443 },
+      { "reject" } } },
+  { "ip6", FORWARD, "ip6 daddr != 2001:db8::/33 accept", { { M, key = "ip6 daddr", op = "!=",
+    value = "2001:db8::/33" }, { "accept" } } },
   { "ip6", NAT_PRE, "tcp dport 80 dnat to [2001:db8::1]:8080",
     { { M, key = "tcp dport", op = "==", value = 80 }, { "dnat", addr = "2001:db8::1", port = 8080 } } },
+  { "ip6", NAT_PRE, "dnat to 2001:db8::1", { { "dnat", addr = "2001:db8::1" } } },
+  { "ip6", NAT_POST, "udp sport 53 snat to [2001:db8::2]:53",
+    { { M, key = "udp sport", op = "==", value = 53 }, { "snat", addr = "2001:db8::2", port = 53 } } },
+  { "ip6", NAT_POST, "ip6 daddr 2001:db8::1 snat to 2001:db8::2",
+    { { M, key = "ip6 daddr", op = "==", value = "2001:db8::1" }, { "snat", addr = "2001:db8::2" } } },
+  { "inet", NAT_PRE, "tcp dport 80 dnat ip6 to [2001:db8::1]:8080",
+    { { M, key = "tcp dport", op = "==", value = 80 }, { "dnat", addr = "2001:db8::1", port = 8080 } } },
+  { "inet", NAT_PRE, "dnat ip6 to 2001:db8::1", { { "dnat", addr = "2001:db8::1" } } },
+  { "inet", NAT_PRE, "tcp dport 22 dnat ip to 192.0.2.1:2222",
+    { { M, key = "tcp dport", op = "==", value = 22 }, { "dnat", addr = "192.0.2.1", port = 2222 } } },
+  { "inet", NAT_POST, "snat ip6 to 2001:db8::2", { { "snat", addr = "2001:db8::2" } } },
+  { "inet", NAT_POST, "ip6 saddr 2001:db8::/32 snat ip6 to 2001:db8::2",
+    { { M, key = "ip6 saddr", op = "==", value = "2001:db8::/32" }, { "snat", addr = "2001:db8::2" } } },
+  { "inet", NAT_POST, "ip saddr 10.0.0.0/8 snat ip to 198.51.100.1",
+    { { M, key = "ip saddr", op = "==", value = "10.0.0.0/8" }, { "snat", addr = "198.51.100.1" } } },
+  -- a protocol match before a statement guards it: no dependency
+  { "ip", FORWARD, "meta l4proto tcp counter packets 0 bytes 0 tcp dport 22 accept",
+    { { M, key = "meta l4proto", op = "==", value = "tcp" }, { "counter" },
+      { M, key = "tcp dport", op = "==", value = 22 }, { "accept" } } },
+  -- a dependency in ip tables only; in inet and bridge nft's is meta l4proto
+  { "inet", FORWARD, "ip protocol tcp tcp dport 22 accept",
+    { { M, key = "ip protocol", op = "==", value = "tcp" }, { M, key = "tcp dport", op = "==", value = 22 },
+      { "accept" } } },
+  { "bridge", FORWARD, "ip protocol udp udp sport 1 udp dport 2 accept",
+    { { M, key = "ip protocol", op = "==", value = "udp" }, { M, key = "udp sport", op = "==", value = 1 },
+      { M, key = "udp dport", op = "==", value = 2 }, { "accept" } } },
+  { "ip", FORWARD, "meta l4proto gre accept", { { M, key = "meta l4proto", op = "==", value = "gre" }, { "accept" } } },
   { "inet", FORWARD, "ip saddr 192.0.2.0/24 ct state established accept",
-    { { M, key = "ip saddr", op = "==", value = "192.0.2.0/24" }, { M, key = "ct state", op = "==", value = { "established" } }, { "accept" } } },
+    { { M, key = "ip saddr", op = "==", value = "192.0.2.0/24" }, { M, key = "ct state", op = "==",
+      value = { "established" } }, { "accept" } } },
   { "inet", FORWARD, "tcp dport 22 reject", { { M, key = "tcp dport", op = "==", value = 22 }, { "reject" } } },
   { "bridge", FORWARD, "ip6 daddr ::1 udp dport 53 accept",
-    { { M, key = "ip6 daddr", op = "==", value = "::1" }, { M, key = "udp dport", op = "==", value = 53 }, { "accept" } } },
+    { { M, key = "ip6 daddr", op = "==", value = "::1" }, { M, key = "udp dport", op = "==", value = 53 },
+      { "accept" } } },
   { "bridge", FORWARD, 'iifname "a" counter packets 0 bytes 0 accept',
     { { M, key = "iifname", op = "==", value = "a" }, { "counter" }, { "accept" } } },
   -- Docker's -m addrtype --dst-type LOCAL
@@ -157,8 +196,10 @@ local RULES = {
     { { M, key = "fib daddr type", op = "==", value = "blackhole" }, { "counter" }, { "drop" } } },
   { "inet", INPUT, "fib daddr type unreachable reject",
     { { M, key = "fib daddr type", op = "==", value = "unreachable" }, { "reject" } } },
-  { "ip", FORWARD, "fib daddr type prohibit drop", { { M, key = "fib daddr type", op = "==", value = "prohibit" }, { "drop" } } },
-  { "ip", FORWARD, "fib daddr type unspec drop", { { M, key = "fib daddr type", op = "==", value = "unspec" }, { "drop" } } },
+  { "ip", FORWARD, "fib daddr type prohibit drop", { { M, key = "fib daddr type", op = "==", value = "prohibit" },
+    { "drop" } } },
+  { "ip", FORWARD, "fib daddr type unspec drop", { { M, key = "fib daddr type", op = "==", value = "unspec" },
+    { "drop" } } },
 }
 
 describe("nft core", function()
@@ -254,7 +295,18 @@ describe("nft core", function()
       assert.same({ family, "t" .. i, "c" }, { mine.family, mine.table, mine.chain })
       assert.same(decoded(exprs), mine.exprs, text)
       assert.same(decoded(exprs), theirs.exprs, text)
+      assert.same({ text, text }, { mine.text, theirs.text })
       assert.is_true(theirs.handle > mine.handle)
+    end
+  end)
+
+  it("computes the text nft prints and the exprs the kernel holds, in memory", function()
+    for _, case in ipairs(RULES) do
+      local family, text, exprs = case[1], case[3], case[4]
+      local got, canonical = core.nft_rule(family, exprs, true)
+      assert.equal(text, got)
+      assert.same(decoded(exprs), canonical, text)
+      assert.equal((text:gsub("counter packets 0 bytes 0", "counter")), (core.nft_rule(family, exprs)))
     end
   end)
 
@@ -338,7 +390,8 @@ describe("nft core", function()
     for _, hook in ipairs({ "prerouting", "input", "forward", "output", "postrouting" }) do
       ops[#ops + 1] = add_chain("ip", "t", hook, { hook = hook, priority = 0 })
       ops[#ops + 1] = add_rule("ip", "t", hook, { { M, key = "fib daddr type", op = "==", value = "local" } })
-      world.sh(test1, string.format("nft add table ip u; nft add chain ip u %s '{ type filter hook %s priority 0; }';" ..
+      world.sh(test1,
+        string.format("nft add table ip u; nft add chain ip u %s '{ type filter hook %s priority 0; }';" ..
         " nft add rule ip u %s fib daddr type local", hook, hook, hook))
     end
     ns:nft_apply(ops)
@@ -436,12 +489,14 @@ describe("nft core", function()
     assert.same({ "a", "b" }, world.pluck(ip.tables, "name"))
     assert.same({ "ip", "ip" }, world.pluck(ip.chains, "family"))
     local a = ns:nft_list("ip", "a")
-    assert.same({ { family = "ip", table = "a", chain = "c", handle = a.rules[1].handle, exprs = { { "drop" } } } },
+    assert.same({ { family = "ip", table = "a", chain = "c", handle = a.rules[1].handle, exprs = { { "drop" } },
+                    text = "drop", plain = "drop" } },
       a.rules)
     assert.same({ "a" }, world.pluck(a.tables, "name"))
     assert.equal(1, #a.chains)
     assert.equal(3, #ns:nft_list().chains)
-    assert.has_error(function() ns:nft_list("ipx") end, 'nft list: unknown family "ipx" (ip, ip6, inet, bridge)')
+    assert.has_error(function() ns:nft_list("ipx") end,
+      'nft list: argument 1 (family) must be one of ip, ip6, inet or bridge, got "ipx"')
   end)
 
   it("reads a rule it has no words for as unknown", function()
@@ -477,24 +532,32 @@ describe("nft core", function()
         { { op = "delete", object = "table", family = "ip6", table = "nat" } })
       fails("nft: op 1 (delete rule ip nat POSTROUTING handle 999): No such file or directory",
         { { op = "delete", object = "rule", family = "ip", table = "nat", chain = "POSTROUTING", handle = 999 } })
-      fails("nft: op 1 (add rule ip nat POSTROUTING): No such file or directory", rule({ { "jump", chain = "NOWHERE" } }))
+      fails("nft: op 1 (add rule ip nat POSTROUTING): No such file or directory", rule({ { "jump",
+        chain = "NOWHERE" } }))
     end)
+
+    -- the message starts so (the rest lists every choice)
+    local function fails_like(start, ops)
+      local ok, err = pcall(ns.nft_apply, ns, ops)
+      assert.is_false(ok)
+      assert.equal(start, tostring(err):sub(1, #start))
+    end
 
     it("a bad priority, hook, type or policy, before anything is sent", function()
       local function chain(base) return { add_chain("ip", "nat", "FOO", base) } end
-      fails('nft: op 1 (add chain ip nat FOO): priority must be an integer, got "srcnat"',
+      local pre = "nft: op 1 (add chain ip nat FOO): "
+      fails(pre .. [[option 'priority' must be an integer -2147483648..2147483647, got "srcnat"]],
         chain({ type = "nat", hook = "postrouting", priority = "srcnat" }))
-      fails("nft: op 1 (add chain ip nat FOO): priority must be an integer, got 1.5",
+      fails(pre .. "option 'priority' must be an integer -2147483648..2147483647, got 1.5",
         chain({ type = "nat", hook = "postrouting", priority = 1.5 }))
-      fails("nft: op 1 (add chain ip nat FOO): a base chain needs a priority", chain({ hook = "input" }))
-      fails('nft: op 1 (add chain ip nat FOO): unknown hook "postroutin" (prerouting, input, forward, output, postrouting)',
+      fails(pre .. "a base chain needs a priority", chain({ hook = "input" }))
+      fails(pre .. [[option 'hook' must be one of prerouting, input, forward, output or postrouting, got "postroutin"]],
         chain({ type = "nat", hook = "postroutin", priority = 100 }))
-      fails('nft: op 1 (add chain ip nat FOO): unknown chain type "nut" (filter, nat, route)',
+      fails(pre .. [[option 'type' must be one of filter, nat or route, got "nut"]],
         chain({ type = "nut", hook = "postrouting", priority = 100 }))
-      fails('nft: op 1 (add chain ip nat FOO): policy must be accept or drop, got "reject"',
+      fails(pre .. [[option 'policy' must be one of accept or drop, got "reject"]],
         chain({ hook = "input", priority = 0, policy = "reject" }))
-      fails("nft: op 1 (add chain ip nat FOO): type, priority and policy are for a base chain (give a hook)",
-        chain({ policy = "drop" }))
+      fails(pre .. "type, priority and policy are for a base chain (give a hook)", chain({ policy = "drop" }))
       assert.equal(1, #ns:nft_list().chains)
     end)
 
@@ -503,49 +566,122 @@ describe("nft core", function()
         { { op = "add", object = "rule", family = "ip", table = "nat", chian = "POSTROUTING", exprs = {} } })
       fails("nft: op 1 (add rule ip nat POSTROUTING): invalid option 'hook'",
         { add_rule("ip", "nat", "POSTROUTING", {}, { hook = "input" }) })
-      fails("nft: op 2: op must be add, insert, delete or flush",
+      fails([[nft: op 2: option 'op' must be one of add, insert, delete or flush, got "ad"]],
         { add_table("ip", "x"), { op = "ad", object = "table", family = "ip", table = "y" } })
       fails("nft: op 1: cannot insert a table", { { op = "insert", object = "table", family = "ip", table = "x" } })
-      fails('nft: op 1: unknown family "ipx" (ip, ip6, inet, bridge)', { add_table("ipx", "x") })
-      fails("nft: op 1 (delete rule ip nat POSTROUTING): delete rule needs a handle",
+      fails([[nft: op 1: option 'family' must be one of ip, ip6, inet or bridge, got "ipx"]],
+        { add_table("ipx", "x") })
+      fails("nft: op 1 (delete rule ip nat POSTROUTING): option 'handle' is required (an integer 1..9007199254740992)",
         { { op = "delete", object = "rule", family = "ip", table = "nat", chain = "POSTROUTING" } })
-      fails("nft rule: invalid field 'vaule' in \"match\"", rule({ { M, key = "tcp dport", vaule = 1 } }))
-      fails("nft rule: invalid field 'to' in \"dnat\"", rule({ { "dnat", to = "1.2.3.4" } }))
+      fails("nft rule match: invalid option 'vaule'", rule({ { M, key = "tcp dport", vaule = 1 } }))
+      fails("nft rule dnat: invalid option 'to'", rule({ { "dnat", to = "1.2.3.4" } }))
+      fails("nft rule accept: invalid option 'chain'", rule({ { "accept", chain = "X" } }))
+      fails("nft rule counter: invalid option 'packet'", rule({ { "counter", packet = 1 } }))
+      fails("nft rule: a rule needs at least one expression", rule({}))
+      local many = {}
+      for i = 1, 257 do many[i] = { "counter" } end
+      fails("nft rule: at most 256 expressions in a rule, got 257", rule(many))
+      fails('nft rule: a rule must be a list, got the key "verdict"', rule({ { "accept" }, verdict = "drop" }))
+      fails('nft apply: argument 1 (ops) must be a list, got the key "atomic"', { atomic = true })
+    end)
+
+    it("names of no length, or longer than the kernel keeps, before any message is built", function()
+      local long = string.rep("t", 16384)
+      fails_like("nft: op 1 (add table ip): option 'table' must be a string of 1..255 bytes without " ..
+        "NUL, got a string of 16384 bytes",
+        { add_table("ip", long) })
+      fails_like("nft: op 1 (add chain ip nat): option 'chain' must be a string of 1..255 bytes",
+        { add_chain("ip", "nat", long) })
+      fails_like("nft: op 1 (add rule ip): option 'table' must be a string of 1..255 bytes",
+        { add_rule("ip", long, long, { { "accept" } }) })
+      fails_like("nft: op 1 (add table ip): option 'table' must be a string of 1..255 bytes without NUL, got \"\"",
+        { add_table("ip", "") })
+      fails_like("nft: op 1 (add chain ip nat): option 'chain' must be a string of 1..255 bytes without NUL, got \"\"",
+        { add_chain("ip", "nat", "") })
+      fails_like("nft: op 1 (add table ip): option 'table' must be a string of 1..255 bytes without " ..
+        "NUL, got a string with a NUL",
+        { add_table("ip", "a\0b") })
+      fails_like("nft rule jump: option 'chain' must be a string of 1..255 bytes", rule({ { "jump", chain = long } }))
+      -- names that would not print back as themselves
+      fails([[nft: op 1 (add table ip): table name: letters, digits, '_', '.', '/' and '-' only]],
+        { add_table("ip", "a b") })
+      fails([[nft: op 1 (add chain ip nat): chain name: letters, digits, '_', '.', '/' and '-' only]],
+        { add_chain("ip", "nat", "a\nb") })
+      fails([[nft: op 1 (add rule ip nat POSTROUTING): chain name: letters, digits, '_', '.', '/' and '-' only]],
+        rule({ { "jump", chain = 'x"y' } }))
+      -- 255 bytes is the longest name there is
+      ns:nft_apply({ add_table("ip", string.rep("n", 255)) })
+      assert.equal(255, #ns:nft_list("ip", string.rep("n", 255)).tables[1].name)
+      assert.has_error(function() ns:nft_list("ip", string.rep("n", 4096)) end,
+        "nft list: argument 2 (table) must be a string of 1..255 bytes without NUL, got a string of 4096 bytes")
+      assert.has_error(function() ns:nft_list("ip", "") end,
+        'nft list: argument 2 (table) must be a string of 1..255 bytes without NUL, got ""')
+      assert.equal(2, #ns:nft_list().tables)
+    end)
+
+    it("bad arguments name the operation", function()
+      assert.has_error(function() ns:nft_apply(nil) end, "nft apply: argument 1 (ops) must be a table, got nil")
+      assert.has_error(function() ns:nft_apply({}, 1) end, "nft apply: too many arguments (2 given, at most 1)")
+      assert.has_error(function() ns:nft_apply({ 5 }) end, "nft: op 1: expected a table, got number")
+      assert.has_error(function() ns:nft_list("ip", "nat", 3) end, "nft list: too many arguments (3 given, at most 2)")
+      assert.has_error(function() ns:nft_list(5) end,
+        "nft list: argument 1 (family) must be one of ip, ip6, inet or bridge, got 5")
+      assert.has_error(function() core.nft_rule("ip", { { "accept" } }, 1, 2) end,
+        "nft rule: too many arguments (4 given, at most 3)")
+      assert.has_error(function() core.nft_rule(nil, {}) end,
+        "nft rule: argument 1 (family) must be one of ip, ip6, inet or bridge, got nil")
+      assert.has_error(function() ns:nft_apply(rule({ "accept" })) end,
+        "nft rule: expression 1 must be a table, got string")
     end)
 
     it("an unknown token or a malformed value names it", function()
       fails('nft rule: unknown statement "acept"', rule({ { "acept" } }))
-      fails('nft rule: unknown match key "ip ttl"', rule({ { M, key = "ip ttl", op = "==", value = 1 } }))
+      fails_like([[nft rule match: option 'key' must be one of iifname, oifname, ip saddr, ]],
+        rule({ { M, key = "ip ttl", op = "==", value = 1 } }))
       fails('nft rule: "172.17.0.300/16" is not an IPv4 prefix',
         rule({ { M, key = "ip saddr", op = "==", value = "172.17.0.300/16" } }))
+      fails('nft rule: "99999999999999999999.0.0.1/8" is not an IPv4 prefix',
+        rule({ { M, key = "ip saddr", op = "==", value = "99999999999999999999.0.0.1/8" } }))
       fails('nft rule: "2001:db8::1" is not an IPv4 address',
         rule({ { M, key = "ip daddr", op = "==", value = "2001:db8::1" } }))
       fails('nft rule: dnat to "docker0": not an IPv4 address', rule({ { "dnat", addr = "docker0" } }))
       fails('nft rule: snat to "10.0.0.0/8": not an IPv4 address', rule({ { "snat", addr = "10.0.0.0/8" } }))
-      fails("nft rule: tcp dport 70000: not a port (0..65535)", rule({ { M, key = "tcp dport", op = "==", value = 70000 } }))
-      fails('nft rule: meta l4proto "sctpx": not a protocol (tcp, udp, icmp, icmpv6 or 0..255)',
+      fails("nft rule: tcp dport 70000: not a port (0..65535)", rule({ { M, key = "tcp dport", op = "==",
+        value = 70000 } }))
+      fails('nft rule: meta l4proto "sctpx": not a protocol (tcp, udp, icmp, icmpv6, a name of ' ..
+        '/etc/protocols or 0..255)',
         rule({ { M, key = "meta l4proto", op = "==", value = "sctpx" } }))
       fails('nft rule: ct state "establised": not a conntrack state (new, established, related, invalid, untracked)',
         rule({ { M, key = "ct state", op = "==", value = { "establised" } } }))
+      fails('nft rule: ct state "new" given twice',
+        rule({ { M, key = "ct state", op = "==", value = { "new", "established", "new" } } }))
       fails('nft rule: iifname "averyverylongname": interface name longer than 15 bytes',
         rule({ { M, key = "iifname", op = "==", value = "averyverylongname" } }))
-      fails('nft rule: iifname: op must be "==" or "!=", got "<"', rule({ { M, key = "iifname", op = "<", value = "x" } }))
+      fails([[nft rule: iifname "a\nb": not an interface name (printable, no '/', ':', '"', '*' or spaces)]],
+        rule({ { M, key = "iifname", op = "==", value = "a\nb" } }))
+      fails([[nft rule: oifname "e*th": not an interface name (printable, no '/', ':', '"', '*' or spaces)]],
+        rule({ { M, key = "oifname", op = "==", value = "e*th" } }))
+      fails([[nft rule match: option 'op' must be one of == or !=, got "<"]],
+        rule({ { M, key = "iifname", op = "<", value = "x" } }))
       fails('nft rule: fib daddr type "lokal": not an address type (unicast, local, broadcast, anycast, '
         .. 'multicast, blackhole, unreachable, prohibit or unspec)',
         rule({ { M, key = "fib daddr type", op = "==", value = "lokal" } }))
       fails("nft rule: fib daddr type 2: not an address type (unicast, local, broadcast, anycast, "
         .. "multicast, blackhole, unreachable, prohibit or unspec)",
         rule({ { M, key = "fib daddr type", op = "==", value = 2 } }))
-      fails("nft rule: jump needs a chain", rule({ { "jump" } }))
-      fails("nft rule: log prefix longer than 127 bytes", rule({ { "log", prefix = string.rep("x", 128) } }))
+      fails("nft rule jump: option 'chain' is required (a string of 1..255 bytes without NUL)", rule({ { "jump" } }))
+      fails("nft rule log: option 'prefix' must be a string of 0..127 bytes without NUL, got a string of 128 bytes",
+        rule({ { "log", prefix = string.rep("x", 128) } }))
     end)
 
     it("a rule nft would refuse, before anything is sent", function()
       fails("nft: op 2 (add rule ip nat POSTROUTING): conflicting protocols specified: ip vs. ip6",
-        { add_chain("ip", "nat", "X"), add_rule("ip", "nat", "POSTROUTING", { { M, key = "ip6 saddr", op = "==", value = "::1" } }) })
+        { add_chain("ip", "nat", "X"), add_rule("ip", "nat", "POSTROUTING", { { M, key = "ip6 saddr", op = "==",
+          value = "::1" } }) })
       fails("nft: op 1 (add rule ip nat POSTROUTING): conflicting protocols specified: tcp vs. udp",
         rule({ { M, key = "tcp dport", op = "==", value = 1 }, { M, key = "udp dport", op = "==", value = 2 } }))
-      fails("nft: op 1 (add rule ip nat POSTROUTING): transport protocol mapping is only valid after transport protocol match",
+      fails("nft: op 1 (add rule ip nat POSTROUTING): transport protocol mapping is only valid " ..
+        "after transport protocol match",
         rule({ { "snat", addr = "192.0.2.1", port = 80 } }))
       assert.equal(1, #ns:nft_list().chains)
     end)

@@ -116,7 +116,8 @@ describe("stock lua5.4", function()
     assert.same({
       "function allow_host", "function bindings", "function check_options", "function check_value",
       "function clock", "function guarded", "function netns_current", "function netns_list",
-      "function netns_open", "function netns_open_path", "function netns_open_pid", "function options",
+      "function netns_open", "function netns_open_path", "function netns_open_pid",
+      "function nft_rule", "function nft_vocabulary", "function options",
       "function readlink", "function sleep", "function sysctl_path",
       "method addr_list", "method close", "method fd", "method inode", "method link_get",
       "method link_list", "method name", "method neigh_list", "method nft_list", "method route_get",

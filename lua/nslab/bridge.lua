@@ -10,6 +10,8 @@
 local trace = require("nslab.trace")
 local shell = require("nslab.shell")
 local link = require("nslab.link")
+local netns = require("nslab.netns")
+local api = require("nslab.api")
 
 local Bridge = setmetatable({}, { __index = link.Link })
 Bridge.__index = Bridge
@@ -31,12 +33,15 @@ local function bridge_words(opts)
   return table.concat(words, " ")
 end
 
+-- A handle on the bridge name of ns, bound to its ifindex as a Link is:
+-- once the bridge is gone, its methods say so.
 function M.new(ns, name)
-  return setmetatable({ ns = ns, name = name }, Bridge)
+  return setmetatable(link.new(ns, name), Bridge)
 end
 
 -- ip link add NAME type bridge [stp_state 0|1] [ageing_time CS] ...
 function M.add(ns, name, opts)
+  ns = netns.check(ns, "link add", api.object_name(name), "argument 1 (netns)")
   ns.handle:link_add{ name = name, kind = "bridge", bridge = opts }
   local words = bridge_words(opts or {})
   trace.command(ns:ip("link add " .. shell.quote(name) .. " type bridge" ..
@@ -46,7 +51,7 @@ end
 
 -- ip link set dev NAME type bridge stp_state 1 ...
 function Bridge:configure(opts)
-  self.ns.handle:link_set(self.name, { bridge = opts })
+  self.ns.handle:link_set(self:index(), { bridge = opts })
   trace.command(self.ns:ip("link set dev " .. shell.quote(self.name) .. " type bridge " .. bridge_words(opts)))
   return self
 end
@@ -55,7 +60,8 @@ end
 -- device name in the bridge's namespace.
 function Bridge:attach(port)
   port = link.is(port) and port or self.ns:link(port)
-  port.ns.handle:link_set(port.name, { master = self.name })
+  self:index() -- the bridge is still there
+  port.ns.handle:link_set(port:index(), { master = self.name })
   trace.command(port.ns:ip("link set dev " .. shell.quote(port.name) .. " master " .. shell.quote(self.name)))
   return port
 end
@@ -63,13 +69,18 @@ end
 -- ip link set dev PORT nomaster (brctl delif NAME PORT)
 function Bridge:detach(port)
   port = link.is(port) and port or self.ns:link(port)
-  port.ns.handle:link_set(port.name, { master = 0 })
+  local mine, info = self:index(), port:info()
+  if info.master_index ~= mine then
+    error(string.format("link set %s: not a port of bridge %s", port.name, self.name), 0)
+  end
+  port.ns.handle:link_set(info.ifindex, { master = 0 })
   trace.command(port.ns:ip("link set dev " .. shell.quote(port.name) .. " nomaster"))
   return port
 end
 
 -- The ports, as `ip -j link show master NAME` lists them.
 function Bridge:ports()
+  self:index() -- the bridge is still there
   local ports = {}
   for _, l in ipairs(self.ns:links()) do
     if l.master == self.name then ports[#ports + 1] = l end
@@ -105,5 +116,23 @@ function Bridge:macs()
   end)
   return macs
 end
+
+---------------------------------------------------------------- signatures
+
+-- Every function and method's positional arguments, once (nslab.api).
+local OPTS = { type = "table" }
+local PORT = { type = "any", required = true } -- a Link or a device name here
+
+api.declare(M, "bridge", {
+  add = { op = "link add", { "netns", { type = "any", required = true } },
+          { "name", { type = "ifname", required = true } }, { "opts", OPTS } },
+}, { functions = true })
+
+api.declare(Bridge, "Bridge", {
+  configure = { op = "link set", { "opts", { type = "table", required = true } } },
+  attach = { op = "link set", { "port", PORT } },
+  detach = { op = "link set", { "port", PORT } },
+  ports = { op = "link show" }, show = { op = "bridge show" }, macs = { op = "bridge fdb" },
+}, { object = function(self) return self.name end })
 
 return M

@@ -18,6 +18,7 @@ local trace = require("nslab.trace")
 local shell = require("nslab.shell")
 local link = require("nslab.link")
 local netns = require("nslab.netns")
+local api = require("nslab.api")
 
 local M = {}
 
@@ -66,7 +67,7 @@ function M.add(ns, kind, name, opts)
     local mine, own = split(opts)
     for k, v in pairs(mine) do spec[k] = v end
     if mine.netns ~= nil then
-      target = netns.check(mine.netns, "link add")
+      target = netns.check(mine.netns, "link add", api.object_name(name), "option 'netns'")
       spec.netns = target.handle
     end
     spec.link = dev_name(mine.link)
@@ -106,5 +107,12 @@ function netns.Netns:vlan(name, opts) return M.add(self, "vlan", name, opts) end
 -- An ipvlan on parent opts.link: {link =, mode = "l2"|"l3"|"l3s", flags =
 -- "bridge"|"private"|"vepa", netns =, mtu =} (where the kernel has ipvlan).
 function netns.Netns:ipvlan(name, opts) return M.add(self, "ipvlan", name, opts) end
+
+-- Their positional arguments, once (nslab.api).
+local KIND = { { "name", { type = "ifname", required = true } }, { "opts", { type = "table" } } }
+local function kind_decl() return { op = "link add", KIND[1], KIND[2] } end
+api.declare(netns.Netns, "Netns", { macvlan = kind_decl(), vxlan = kind_decl(), vlan = kind_decl(),
+                                    ipvlan = kind_decl() },
+            { object = function(self, op) return op:find("^netns") and self:label() or nil end })
 
 return M

@@ -13,6 +13,7 @@ local shell = require("nslab.shell")
 local trace = require("nslab.trace")
 local netns = require("nslab.netns")
 local core = require("nslab.core")
+local api = require("nslab.api")
 
 local Link = {}
 Link.__index = Link
@@ -24,7 +25,7 @@ local M = { Link = Link }
 -- appears and, until then, reports what the core says about the name.
 function M.new(ns, name, ifindex)
   if not netns.is(ns) then
-    error(string.format("link: argument 1 (netns) must be a netns, got %s", type(ns)), 2)
+    error(string.format("link: argument 1 (netns) must be a netns, got %s", type(ns)), 0)
   end
   local self = setmetatable({ ns = ns, name = name, ifindex = ifindex }, Link)
   if not ifindex then
@@ -38,7 +39,7 @@ end
 -- Netns:link delegates here.
 function M.lookup(ns, dev)
   local info, why = ns.handle:link_get(dev)
-  if not info then error(string.format("%s in netns %s", why, ns:label()), 3) end
+  if not info then error(string.format("%s in netns %s", why, ns:label()), 0) end
   return M.new(ns, info.ifname, info.ifindex)
 end
 
@@ -67,8 +68,9 @@ local function dev(self)
 end
 
 local function gone(self, op)
+  local name = api.object_name(self.name) or "?"
   error(string.format("%s %s: No such device (deleted: ifindex %d was %s in netns %s)",
-                      op, self.name, self.ifindex, self.name, self.ns:label()), 0)
+                      op, name, self.ifindex, name, self.ns:label()), 0)
 end
 
 -- handle:method(dev, ...) for operation op: the core names the device
@@ -100,7 +102,8 @@ local function get(self, op)
     return info
   end
   if type(d) == "number" then gone(self, op) end
-  error(string.format("link %s: No such device in netns %s", self.name, self.ns:label()), 3)
+  local name = api.object_name(self.name)
+  error(string.format("%s%s: No such device in netns %s", op, name and " " .. name or "", self.ns:label()), 0)
 end
 
 -- The device as `ip -j link show dev NAME` shows it: one get, and one
@@ -134,9 +137,7 @@ local WAIT_STATE = { type = "choice", choices = { "UNKNOWN", "NOTPRESENT", "DOWN
 local WAIT_TIMEOUT = { type = "number", min = 0, max = 3600 }
 
 function Link:wait(state, timeout)
-  state, timeout = state or "UP", timeout or 2
-  core.check_value(state, "link wait", self.name, "argument 1 (state)", WAIT_STATE)
-  core.check_value(timeout, "link wait", self.name, "argument 2 (timeout)", WAIT_TIMEOUT)
+  state, timeout = state or "UP", timeout or 2 -- checked by the declaration below
   local deadline = core.clock() + timeout
   local seen
   repeat
@@ -157,7 +158,7 @@ function Link:set(changes)
     local copy = {}
     for k, v in pairs(changes) do copy[k] = v end
     if changes.netns ~= nil then
-      target = netns.check(changes.netns, "link set")
+      target = netns.check(changes.netns, "link set", api.object_name(self.name), "option 'netns'")
       copy.netns = target.handle
     end
     if M.is(changes.master) then copy.master = dev(changes.master) end
@@ -222,7 +223,7 @@ end
 -- solicitation that arrives before is dropped, the next one coming a
 -- second later: a lab that pings over IPv6 right away asks first.
 function Link:wait_ipv6(timeout)
-  local deadline = core.clock() + (timeout or 2)
+  local deadline = core.clock() + (timeout or 2) -- checked by the declaration below
   for _, a in ipairs(self:addrs("inet6")) do
     local group = "ff0200000000000000000001ff" .. ipv6_hex(a["local"]):sub(-6)
     while not joined(self, group) do
@@ -236,7 +237,8 @@ end
 -- ip link set NAME netns NS [name NEW]: move (and rename) in one call; if
 -- the kernel refuses (a name taken there), the device stays as it was.
 function Link:set_netns(target, new_name)
-  return self:set{ netns = target, name = new_name }
+  local ns = netns.check(target, "link set", api.object_name(self.name), "argument 1 (netns)")
+  return self:set{ netns = ns, name = new_name }
 end
 
 -- ip link delete NAME (a veth takes its peer with it)
@@ -272,5 +274,27 @@ function Link:addrs(family)
   for _, a in ipairs(list) do a.ifname = self.name end
   return list
 end
+
+---------------------------------------------------------------- signatures
+
+-- Every method's positional arguments, once (nslab.api).
+local OPTS = { type = "table" }
+local TIMEOUT = { type = "number", min = 0, max = 3600 }
+
+api.declare(Link, "Link", {
+  info = { op = "link show" }, index = { op = "link show" },
+  wait = { op = "link wait", { "state", WAIT_STATE, lua = true }, { "timeout", WAIT_TIMEOUT, lua = true } },
+  set = { op = "link set", { "changes", OPTS } },
+  up = { op = "link set" }, down = { op = "link set" },
+  rename = { op = "link set", { "name", { type = "ifname", required = true } } },
+  set_mtu = { op = "link set", { "mtu", { type = "integer", min = 68, max = 65535, required = true } } },
+  set_address = { op = "link set", { "address", { type = "string", max = 64, required = true } } },
+  wait_ipv6 = { op = "link wait_ipv6", { "timeout", TIMEOUT, lua = true } },
+  set_netns = { op = "link set", { "netns", { type = "any", required = true } }, { "name", { type = "ifname" } } },
+  delete = { op = "link delete" },
+  addr_add = { op = "addr add", { "prefix", { type = "string", required = true } }, { "opts", OPTS } },
+  addr_del = { op = "addr del", { "prefix", { type = "string", required = true } } },
+  addrs = { op = "addr show", { "family", { type = "any" } } },
+}, { object = function(self) return self.name end })
 
 return M

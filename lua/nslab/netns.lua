@@ -16,6 +16,7 @@ local options = require("nslab.options")
 local route = require("nslab.route")
 local neigh = require("nslab.neigh")
 local sock = require("nslab.sock")
+local api = require("nslab.api")
 
 local Link -- nslab.link, loaded lazily (it requires this module)
 
@@ -44,11 +45,21 @@ end
 
 function M.is(x) return getmetatable(x) == Netns end
 
--- The namespace argument of a function: a Netns or the name of one.
-function M.check(x, op)
+-- The namespace argument of an operation: a Netns or the name of one.
+-- label names the argument ("option 'peer_netns'", "argument 1 (netns)"),
+-- so a name that opens no namespace says which operation wanted it:
+--   link add veth-a: option 'peer_netns': netns "x": no such namespace
+function M.check(x, op, object, label)
   if M.is(x) then return x end
-  if type(x) == "string" then return M.open(x) end
-  error(string.format("%s: expected a netns or a namespace name, got %s", op, type(x)), 3)
+  local head = op .. (object and " " .. object or "") .. (label and ": " .. label or "")
+  if type(x) ~= "string" then
+    error(string.format("%s must be a netns or a namespace name, got %s", head,
+                        (type(x) == "number" or type(x) == "boolean") and tostring(x) or type(x)), 0)
+  end
+  local ok, ns = pcall(M.open, x)
+  if ok then return ns end
+  local why = tostring(ns):gsub("^netns open: argument 1 %(name%)", "a namespace name")
+  error(head .. ": " .. why, 0)
 end
 
 ---------------------------------------------------------------- module
@@ -65,10 +76,7 @@ function M.add(...)
 end
 
 -- An anonymous namespace, as `unshare -n` makes (ip cannot name it).
-function M.new(...)
-  if select("#", ...) > 0 then
-    error(string.format("netns add: too many arguments (%d given, at most 0)", select("#", ...)), 2)
-  end
+function M.new()
   local ns = wrap(core.netns_create())
   trace.command("# a new anonymous network namespace (unshare --net)")
   return ns
@@ -78,23 +86,20 @@ local OPEN = { pid = { type = "integer", min = 1, max = 2147483647 },
                path = { type = "string", max = 4095 } }
 
 -- netns.open "test1" | netns.open{pid = 1234} | netns.open{path = "/proc/1/ns/net"}
-function M.open(spec, ...)
-  if type(spec) == "string" then return wrap(core.netns_open(spec, ...)) end
+function M.open(spec)
+  if type(spec) == "string" then return wrap(core.netns_open(spec)) end
   if type(spec) ~= "table" then
-    error(string.format("netns open: argument 1 must be a name, {pid=} or {path=}, got %s", type(spec)), 2)
-  end
-  if select("#", ...) > 0 then
-    error(string.format("netns open: too many arguments (%d given, at most 1)", select("#", ...) + 1), 2)
+    error(string.format("netns open: argument 1 must be a name, {pid=} or {path=}, got %s", type(spec)), 0)
   end
   core.check_options(spec, "netns open", nil, OPEN)
-  if spec.pid and spec.path then error("netns open: give a pid or a path, not both", 2) end
+  if spec.pid and spec.path then error("netns open: give a pid or a path, not both", 0) end
   if spec.pid then
     local ns = wrap(core.netns_open_pid(spec.pid))
     ns.pid = spec.pid -- commands can name it as iproute2 does: by PID
     return ns
   end
   if spec.path then return wrap(core.netns_open_path(spec.path)) end
-  error("netns open: expected a name or {pid=} or {path=}", 2)
+  error("netns open: expected a name or {pid=} or {path=}", 0)
 end
 
 -- ip netns list
@@ -109,7 +114,7 @@ end
 -- later says 'OP: netns "NAME": deleted'.
 function M.delete(x, ...)
   local name = M.is(x) and x.name or x
-  if M.is(x) and not name then error("netns delete: a named namespace is required", 2) end
+  if M.is(x) and not name then error("netns delete: a named namespace is required", 0) end
   core.netns_delete(name, ...)
   trace.command("ip netns delete " .. shell.quote(name))
 end
@@ -237,7 +242,7 @@ end
 function Netns:link(name)
   Link = Link or require("nslab.link")
   local info, why = self.handle:link_get(name)
-  if not info then error(string.format('%s in netns %s', why, self:label()), 2) end
+  if not info then error(string.format('%s in netns %s', why, self:label()), 0) end
   return Link.new(self, info.ifname)
 end
 
@@ -248,11 +253,9 @@ function Netns:veth(name, peer, opts)
   Link = Link or require("nslab.link")
   opts = opts or {}
   options.check(opts, "link add", { netns = true, peer_netns = true, mtu = true })
-  if type(name) ~= "string" or type(peer) ~= "string" then
-    error("link add: a veth needs two names, veth(NAME, PEER)", 2)
-  end
-  local ns = opts.netns and M.check(opts.netns, "link add")
-  local peer_ns = opts.peer_netns and M.check(opts.peer_netns, "link add")
+  local object = api.object_name(name)
+  local ns = opts.netns and M.check(opts.netns, "link add", object, "option 'netns'")
+  local peer_ns = opts.peer_netns and M.check(opts.peer_netns, "link add", object, "option 'peer_netns'")
   self.handle:link_add{ name = name, kind = "veth", peer = peer, mtu = opts.mtu,
                         netns = ns and ns.handle, peer_netns = peer_ns and peer_ns.handle }
   local words = "link add " .. shell.quote(name)
@@ -335,45 +338,112 @@ end
 -- its own there); outside one, writing there would change the machine's.
 function M.etc_is_private() return M.in_world() end
 
+local ETC_FILE = { type = "string", max = 255 }
+local ETC_TEXT = { type = "string", min = 0, max = 1 << 20 }
+
+-- "netns etc NAME" with the namespace checked: named, open, not deleted.
+local function etc_op(self)
+  local ok, why = pcall(self.handle.fd, self.handle)
+  local op = "netns etc" .. (self.name and " " .. self.name or "")
+  if not ok then error(op .. ": " .. tostring(why):gsub("^netns fd: ", ""), 0) end
+  if not self.name then error("netns etc: only a named namespace has /etc/netns files", 0) end
+  return op
+end
+
 function Netns:etc_file(file, text)
-  if not self.name then error("netns etc: only a named namespace has /etc/netns files", 2) end
-  if type(file) ~= "string" or file == "" or file == "." or file == ".." or file:find("/") then
-    error(string.format("netns etc %s: %q is not a file name", self.name, tostring(file)), 2)
+  local op = etc_op(self)
+  core.check_value(file, op, nil, "argument 1 (file)", ETC_FILE)
+  if file == "." or file == ".." or file:find("/") then
+    error(string.format("%s: %q is not a file name", op, file), 0)
   end
+  core.check_value(text, op, nil, "argument 2 (text)", ETC_TEXT)
   if not M.etc_is_private() then
-    error(string.format("netns etc %s: /etc/netns is not private here (run inside nslab's world)", self.name), 2)
+    error(op .. ": /etc/netns is not private here (run inside nslab's world)", 0)
   end
   local dir = "/etc/netns/" .. self.name
   core.mkdir(dir)
-  local f = assert(io.open(dir .. "/" .. file, "w"))
+  local f, why = io.open(dir .. "/" .. file, "w")
+  if not f then error(op .. ": " .. why, 0) end
   f:write(text)
   f:close()
   trace.command(string.format("mkdir -p %s && printf '%%s' %s > %s", shell.quote(dir),
                               shell.quote(text), shell.quote(dir .. "/" .. file)))
 end
 
+-- Is text an IPv4 address (four decimal octets)?
+local function ipv4(text)
+  local parts = { text:match("^(%d%d?%d?)%.(%d%d?%d?)%.(%d%d?%d?)%.(%d%d?%d?)$") }
+  if #parts ~= 4 then return false end
+  for _, p in ipairs(parts) do if tonumber(p) > 255 then return false end end
+  return true
+end
+
+-- Is text an IPv6 address (RFC 4291 text: groups, one "::", an IPv4 tail;
+-- a link-local one may name its interface, fe80::1%eth0, as glibc reads it)?
+local function ipv6(text)
+  local addr, zone = text:match("^([^%%]*)%%(.*)$")
+  if zone and not zone:match("^[%w%-%._]+$") then return false end
+  text = addr or text
+  if #text > 45 or not text:find(":") then return false end
+  local head, tail = text:match("^(.-)::(.*)$")
+  if head and tail:find("::", 1, true) then return false end
+  local groups = 0
+  local function part(p, last)
+    if p == "" then return true end
+    local list = {}
+    for g in (p .. ":"):gmatch("([^:]*):") do list[#list + 1] = g end
+    for i, g in ipairs(list) do
+      if last and i == #list and g:find("%.") then
+        if not ipv4(g) then return false end
+        groups = groups + 2
+      elseif g:match("^%x%x?%x?%x?$") then
+        groups = groups + 1
+      else
+        return false
+      end
+    end
+    return true
+  end
+  if head then
+    if not (part(head, false) and part(tail, true)) then return false end
+    return groups < 8
+  end
+  return part(text, true) and groups == 8
+end
+
+local NAMESERVERS = { type = "table", required = true }
+
 -- The resolv.conf of this namespace (seed 002): netns:resolv_conf{"192.0.2.53"}
 function Netns:resolv_conf(nameservers)
+  local op = etc_op(self)
+  core.check_value(nameservers, op, nil, "argument 1 (nameservers)", NAMESERVERS)
   local lines = {}
-  for _, ns in ipairs(nameservers) do lines[#lines + 1] = "nameserver " .. ns .. "\n" end
+  for i, ns in ipairs(nameservers) do
+    if type(ns) ~= "string" or not (ipv4(ns) or ipv6(ns)) then
+      local got = type(ns) == "string" and (#ns <= 64 and string.format("%q", ns) or "a string of " .. #ns .. " bytes")
+                  or type(ns) == "number" and tostring(ns) or type(ns)
+      error(string.format("%s: nameserver %d must be an IPv4 or IPv6 address, got %s", op, i, got), 0)
+    end
+    lines[#lines + 1] = "nameserver " .. ns .. "\n"
+  end
   self:etc_file("resolv.conf", table.concat(lines))
 end
 
 ---------------------------------------------------------------- netfilter
 
 -- nft add table FAMILY NAME: a table (see nslab.nft) to add chains to.
-function Netns:nft_table(family, name)
-  return require("nslab.nft").table(self, family, name)
+function Netns:nft_table(...)
+  return require("nslab.nft").table(self, ...)
 end
 
 -- Several ruleset changes in one nf_tables batch: all or nothing.
-function Netns:nft_batch(fn)
-  return require("nslab.nft").batch(self, fn)
+function Netns:nft_batch(...)
+  return require("nslab.nft").batch(self, ...)
 end
 
 -- `nft list ruleset`, as nft prints it.
-function Netns:nft_ruleset()
-  return require("nslab.nft").ruleset_text(self)
+function Netns:nft_ruleset(...)
+  return require("nslab.nft").ruleset_text(self, ...)
 end
 
 ---------------------------------------------------------------- sockets (nslab.sock)
@@ -390,5 +460,62 @@ function M.pid()
   if f then f:close() end
   return pid
 end
+
+---------------------------------------------------------------- signatures
+
+-- Every function and method's positional arguments, once (nslab.api):
+-- more than these, or a required one left out, is an error of its op.
+local ANY = { type = "any" }
+local REQ = { type = "any", required = true }
+local IFNAME = { type = "ifname", required = true }
+local DEV = { type = "device", required = true }
+local OPTS = { type = "table" }
+local ENTRY = { type = "table", required = true }
+local ADDR = { type = "string", required = true }
+local PORT = { type = "integer", min = 0, max = 65535, required = true }
+
+api.declare(M, "netns", {
+  add = { op = "netns add", { "name", { type = "string", max = 255, required = true } } },
+  new = { op = "netns add" },
+  open = { op = "netns open", { "name", REQ } },
+  list = { op = "netns list" },
+  delete = { op = "netns delete", { "name", REQ } },
+  host = { op = "netns host" }, reset = { op = "netns reset" },
+  identify = { op = "netns identify", { "pid", { type = "integer", min = 1, max = 2147483647, required = true } } },
+  is = { op = "netns is", { "value", ANY } },
+  in_world = { op = "netns in_world" }, allow_host = { op = "netns allow_host" },
+  etc_is_private = { op = "netns etc_is_private" }, pid = { op = "netns pid" },
+}, { functions = true })
+
+api.declare(Netns, "Netns", {
+  inode = { op = "netns inode" }, close = { op = "netns close" },
+  run = { op = "netns run", { "fn", REQ }, rest = true },
+  exec = { op = "netns exec", { "cmd", REQ }, { "opts", OPTS } },
+  links = { op = "link show" }, link_names = { op = "link show" },
+  link = { op = "link show", { "dev", DEV } },
+  veth = { op = "link add", { "name", IFNAME }, { "peer", IFNAME }, { "opts", OPTS } },
+  addrs = { op = "addr show", { "family", ANY }, { "dev", { type = "device" } } },
+  routes = { op = "route show", { "opts", OPTS } },
+  route_add = { op = "route add", { "route", ENTRY } },
+  route_del = { op = "route del", { "route", ENTRY } },
+  route_get = { op = "route get", { "dst", ADDR }, { "opts", OPTS } },
+  ping = { op = "ping", { "target", REQ }, { "opts", OPTS } },
+  bridge = { op = "link add", { "name", IFNAME }, { "opts", OPTS } },
+  brctl_show = { op = "link show" },
+  tuntap = { op = "tuntap add", { "name", IFNAME }, { "mode", ANY } },
+  neigh = { op = "neigh show", { "family", ANY } },
+  neigh_add = { op = "neigh add", { "dev", DEV }, { "entry", ENTRY } },
+  neigh_del = { op = "neigh del", { "dev", DEV }, { "entry", ENTRY } },
+  fdb_add = { op = "fdb add", { "dev", DEV }, { "entry", ENTRY } },
+  fdb_del = { op = "fdb del", { "dev", DEV }, { "entry", ENTRY } },
+  sysctl = { op = "sysctl", { "key", { type = "string", required = true } }, { "value", ANY } },
+  etc_file = { op = "netns etc", { "file", { type = "string", max = 255, required = true } },
+               { "text", { type = "string", min = 0, max = 1 << 20, required = true } } },
+  resolv_conf = { op = "netns etc", { "nameservers", NAMESERVERS } },
+  tcp_listen = { op = "tcp listen", { "addr", ADDR }, { "port", PORT }, { "opts", OPTS } },
+  tcp_connect = { op = "tcp connect", { "addr", ADDR }, { "port", PORT }, { "opts", OPTS } },
+  udp_bind = { op = "udp bind", { "addr", ADDR }, { "port", PORT } },
+  udp_send = { op = "udp send", { "addr", ADDR }, { "port", PORT }, { "data", REQ }, { "opts", OPTS } },
+}, { object = function(self, op) return op:find("^netns") and self:label() or nil end })
 
 return M

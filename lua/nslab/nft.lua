@@ -6,88 +6,78 @@
 --   post:rule 'ip saddr 172.17.0.0/16 oifname != "docker0" counter masquerade'
 --   post:rules()      -- each rule as nft prints it, with its handle and counters
 --
--- Rules are nft syntax strings (the subset below) or the structured form
--- the C core takes (an array of {"match", key=, op=, value=} and
--- statements such as {"counter"}, {"dnat", addr=, port=}). Anything outside
--- the subset is an error that names the token, never a different rule.
--- Every call that changes the ruleset is one nf_tables batch: all of it
--- happens or none.
+-- Rules are nft syntax strings (the subset core.nft_vocabulary() has:
+-- its keys, statements, states and priority names are the C core's, the
+-- only copy) or the structured form the C core takes (an array of
+-- {"match", key=, op=, value=} and statements such as {"counter"},
+-- {"dnat", addr=, port=}). This file reads only the grammar; the core
+-- checks the values, and computes the text nslab explains by encoding
+-- the rule and decoding it back in memory: it is the kernel's rule as
+-- `nft list ruleset` prints it. Anything outside the subset is an error
+-- that names the token, never a different rule. Every call that changes
+-- the ruleset is one nf_tables batch: all of it happens or none.
 local trace = require("nslab.trace")
 local shell = require("nslab.shell")
-local options = require("nslab.options")
+local core = require("nslab.core")
 
 local M = {}
 
 ---------------------------------------------------------------- vocabulary
 
--- Match keys, by the words that name them.
-local KEYS = {
-  iifname = "iifname", oifname = "oifname",
-  ["ip saddr"] = "ip saddr", ["ip daddr"] = "ip daddr", ["ip protocol"] = "ip protocol",
-  ["ip6 saddr"] = "ip6 saddr", ["ip6 daddr"] = "ip6 daddr",
-  ["meta l4proto"] = "meta l4proto",
-  ["tcp sport"] = "tcp sport", ["tcp dport"] = "tcp dport",
-  ["udp sport"] = "udp sport", ["udp dport"] = "udp dport",
-  ["ct state"] = "ct state",
-  ["fib daddr type"] = "fib daddr type",
-}
+-- The words come from the core's table (core.nft_vocabulary()), the one
+-- the encoder, the decoder and the checker read: a key or a statement
+-- added there is one the parser knows.
+local VOCABULARY = core.nft_vocabulary()
+M.vocabulary = VOCABULARY
 
--- The address types of `fib daddr type` (Docker's "addrtype --dst-type").
-local FIB_TYPES = { unspec = true, unicast = true, ["local"] = true, broadcast = true, anycast = true,
-                    multicast = true, blackhole = true, unreachable = true, prohibit = true }
--- Words that start a two-word key.
-local KEY_PREFIX = { ip = true, ip6 = true, meta = true, tcp = true, udp = true, ct = true }
--- ("fib daddr type" is the one three-word key, read apart)
-
-local VERDICTS = { accept = true, drop = true, reject = true, ["return"] = true,
-                   counter = true, masquerade = true }
-
--- ct state words in the order nft prints them (their bit order).
-local CT_STATES = { "invalid", "established", "related", "new", "untracked" }
-local CT_ORDER = {}
-for i, s in ipairs(CT_STATES) do CT_ORDER[s] = i end
-
--- Chain priorities by name, as nft 1.0 names them (ip, ip6, inet; bridge).
-local PRIORITIES = {
-  default = { raw = -300, mangle = -150, dstnat = -100, filter = 0, security = 50, srcnat = 100 },
-  bridge = { dstnat = -300, filter = -200, out = 100, srcnat = 300 },
-}
-local HOOKS = { prerouting = true, input = true, forward = true, output = true, postrouting = true }
-local TYPES = { filter = true, nat = true, route = true }
-local FAMILIES = { ip = true, ip6 = true, inet = true, bridge = true }
-
--- Protocol numbers and names as nft knows them: from /etc/protocols, as
--- getprotobynumber(3) gives them (netbase), with the ones nft names
--- itself should that file be missing.
-local protocols
-local function protocol_table()
-  if protocols then return protocols end
-  protocols = { number = { icmp = 1, tcp = 6, udp = 17, icmpv6 = 58, ["ipv6-icmp"] = 58 },
-                name = { [1] = "icmp", [6] = "tcp", [17] = "udp", [58] = "ipv6-icmp" } }
-  local f = io.open("/etc/protocols")
-  if not f then return protocols end
-  for line in f:lines() do
-    local name, number, aliases = line:match("^([%w%-%.]+)%s+(%d+)%s*([^#]*)")
-    number = tonumber(number)
-    if name then
-      protocols.name[number] = protocols.name[number] or name
-      protocols.number[name] = number
-      for alias in aliases:gmatch("%S+") do protocols.number[alias:lower()] = number end
-    end
-  end
-  f:close()
-  return protocols
+local KEYS = {}       -- "ip saddr" -> its row
+local KEY_WORDS = {}  -- first word -> the keys it starts, longest first
+for _, k in ipairs(VOCABULARY.keys) do
+  KEYS[k.name] = k
+  local first = k.name:match("^%S+")
+  KEY_WORDS[first] = KEY_WORDS[first] or {}
+  table.insert(KEY_WORDS[first], k.name)
 end
+for _, list in pairs(KEY_WORDS) do table.sort(list, function(a, b) return #a > #b end) end
 
--- A protocol value as nft prints it: its name when it has one.
-local function protocol_text(value)
-  local t = protocol_table()
-  local number = math.type(value) == "integer" and value or t.number[value]
-  return number and t.name[number] or tostring(value)
+local STATEMENTS = {}
+for _, st in ipairs(VOCABULARY.statements) do STATEMENTS[st.name] = st end
+
+-- Chain priorities by name, as nft 1.0 names them (ip, ip6, inet;
+-- bridge), and the one hook some of them are named in.
+local PRIORITIES, HOOK_ONLY = { default = {}, bridge = {} }, { default = {}, bridge = {} }
+for _, p in ipairs(VOCABULARY.priorities) do
+  local set = p.families == "bridge" and "bridge" or "default"
+  PRIORITIES[set][p.name], HOOK_ONLY[set][p.name] = p.value, p.hook
 end
 
 local function fail(fmt, ...)
   error(string.format(fmt, ...), 0)
+end
+
+-- A word or a rule as an error quotes it: cut short, so a message never
+-- echoes a huge argument.
+local function cut(text)
+  text = tostring(text)
+  return #text > 60 and text:sub(1, 60) .. "..." or text
+end
+
+-- The namespace a module function is given (ns:nft_table(...) passes
+-- itself): open, or an error naming the operation.
+local function check_ns(ns, op)
+  local handle = type(ns) == "table" and ns.handle
+  local ok, err = pcall(function() return handle:fd() end)
+  if not ok then
+    if type(handle) ~= "userdata" then fail("%s: argument 1 (ns) must be a netns, got %s", op, type(ns)) end
+    fail("%s: %s", op, tostring(err):gsub("^[%w ]*: ", ""))
+  end
+end
+
+-- Extra positional arguments (...) after max of them are errors, as in
+-- the core.
+local function at_most(max, op, ...)
+  local extra = select("#", ...)
+  if extra > 0 then fail("%s: too many arguments (%d given, at most %d)", op, max + extra, max) end
 end
 
 ---------------------------------------------------------------- parsing
@@ -95,22 +85,22 @@ end
 -- Words of a rule: bare words, "quoted strings" (kept with a mark), and
 -- "!=" / "==" as words of their own.
 local function tokenize(text)
-  local tokens, i = {}, 1
-  while i <= #text do
+  local tokens, i, n = {}, 1, #text
+  while i <= n do
     local c = text:sub(i, i)
-    if c:match("%s") then
-      i = i + 1
+    if c:find("^%s") then
+      i = text:find("[^%s]", i) or n + 1
     elseif c == '"' then
       local j = text:find('"', i + 1, true)
       if not j then fail('nft rule: unterminated string at "%s"', text:sub(i)) end
       tokens[#tokens + 1] = { text = text:sub(i + 1, j - 1), quoted = true }
       i = j + 1
-    elseif text:sub(i, i + 1) == "!=" or text:sub(i, i + 1) == "==" then
+    elseif text:find("^[!=]=", i) then
       tokens[#tokens + 1] = { text = text:sub(i, i + 1) }
       i = i + 2
     else
-      local j = i
-      while j <= #text and not text:sub(j, j):match('[%s"]') and text:sub(j, j + 1) ~= "!=" do j = j + 1 end
+      -- a word ends at a space, a quote or "!="
+      local j = math.min(text:find('[%s"]', i) or n + 1, text:find("!=", i, true) or n + 1)
       tokens[#tokens + 1] = { text = text:sub(i, j - 1) }
       i = j
     end
@@ -118,240 +108,170 @@ local function tokenize(text)
   return tokens
 end
 
-local function port_value(word)
-  local n = math.tointeger(tonumber(word))
-  if not n or n < 0 or n > 65535 then fail('nft rule: "%s" is not a port number', word) end
-  return n
+-- A number written as digits, else the word itself: the core says what
+-- is wrong with it, in the words of the key.
+local function number_or_word(word)
+  return word:match("^%d+$") and math.tointeger(tonumber(word)) or word
 end
 
+-- "established,related" or "established, related": a list of the words.
 local function ct_value(words)
   local states = {}
-  for state in words:gmatch("[^,%s]+") do
-    if not CT_ORDER[state] then fail('nft rule: "%s" is not a ct state', state) end
-    states[#states + 1] = state
-  end
+  for state in words:gmatch("[^,%s]+") do states[#states + 1] = state end
   if #states == 0 then fail("nft rule: ct state needs a state") end
   return states
 end
 
--- "ADDR" or "ADDR:PORT" after snat/dnat to.
-local function nat_target(stmt, word)
-  local addr, port = word:match("^([^:]+):(%d+)$")
-  local item = { stmt, addr = addr or word }
-  if port then item.port = port_value(port) end
-  if not item.addr:match("^%d+%.%d+%.%d+%.%d+$") then
-    fail('nft rule: %s to "%s": not an IPv4 address', stmt, word)
+-- "ADDR", "ADDR:PORT", "[ADDR6]:PORT" or "[ADDR6]" after snat/dnat [ip|ip6] to.
+local function nat_target(stmt, family, word)
+  local addr, port = word:match("^%[([^%]]+)%]:(%d+)$")
+  if not addr then addr = word:match("^%[([^%]]+)%]$") end
+  if not addr then addr, port = word:match("^([^:]+):(%d+)$") end
+  addr = addr or word
+  local v6 = addr:find(":", 1, true) ~= nil
+  if family and (family == "ip6") ~= v6 then
+    fail('nft rule: %s %s to "%s": not an %s address', stmt, family, word, family == "ip6" and "IPv6" or "IPv4")
   end
-  return item
+  return { stmt, addr = addr, port = port and number_or_word(port) }
 end
 
----------------------------------------------------------------- canonical form
-
--- An IPv4 prefix with its host bits cleared, a /32 as the bare address:
--- what nft stores and prints back.
-local function canonical_ipv4(value)
-  local a, b, c, d, plen = value:match("^(%d+)%.(%d+)%.(%d+)%.(%d+)/(%d+)$")
-  if not a then return value end
-  plen = tonumber(plen)
-  if plen == 32 then return value:match("^[^/]+") end
-  local n = ((tonumber(a) * 256 + tonumber(b)) * 256 + tonumber(c)) * 256 + tonumber(d)
-  n = n & ((0xffffffff << (32 - plen)) & 0xffffffff)
-  return string.format("%d.%d.%d.%d/%d", n >> 24 & 255, n >> 16 & 255, n >> 8 & 255, n & 255, plen)
-end
-
-local PORT_PROTOCOL = { ["tcp sport"] = "tcp", ["tcp dport"] = "tcp", ["udp sport"] = "udp", ["udp dport"] = "udp" }
-
--- Rewrite a parsed rule the way nft will store and print it, so that the
--- text nslab explains is the text `nft list ruleset` shows:
---   * an explicit "meta l4proto tcp" / "ip protocol tcp" that a later tcp
---     port match needs anyway is the dependency nft adds itself: dropped;
---   * "tcp dport X tcp sport Y" is one load in nft, printed sport first;
---   * prefixes lose their host bits, /32 becomes the address.
-local function canonical(exprs)
-  local out = {}
-  for i, e in ipairs(exprs) do
-    local dependency = false
-    if e[1] == "match" and e.op == "==" and (e.key == "meta l4proto" or e.key == "ip protocol") then
-      local proto = protocol_text(e.value)
-      for j = i + 1, #exprs do
-        if exprs[j][1] == "match" and PORT_PROTOCOL[exprs[j].key] == proto then dependency = true end
-      end
+-- The syntax of a statement, by the fields its row in the vocabulary
+-- has: (name, tokens, i, need) -> the item, the index after it.
+local SYNTAX = {
+  -- "accept", "masquerade", ...; "counter" (its numbers are the kernel's)
+  [""] = function(w, _, i) return { w }, i + 1 end,
+  ["packets bytes"] = function(w, _, i) return { w }, i + 1 end,
+  -- "jump CHAIN"
+  chain = function(w, _, i, need)
+    return { w, chain = need(i + 1, "a chain name after " .. w).text }, i + 2
+  end,
+  -- "dnat to A", "dnat ip to A", "dnat ip6 to [A]:P"
+  ["addr port"] = function(w, tokens, i, need)
+    local next_word = tokens[i + 1] and tokens[i + 1].text
+    local family = (next_word == "ip" or next_word == "ip6") and next_word or nil
+    local at = family and i + 2 or i + 1
+    if not tokens[at] or tokens[at].text ~= "to" then fail('nft rule: "%s" must be followed by "to ADDRESS"', w) end
+    return nat_target(w, family, need(at + 1, "an address after " .. w .. " to").text), at + 2
+  end,
+  -- "log", "log prefix "TEXT""
+  prefix = function(w, tokens, i, need)
+    local item = { w }
+    if tokens[i + 1] and not tokens[i + 1].quoted and tokens[i + 1].text == "prefix" then
+      local prefix = need(i + 2, "a string after log prefix")
+      if not prefix.quoted then fail('nft rule: log prefix needs a "quoted string"') end
+      return { w, prefix = prefix.text }, i + 3
     end
-    if not dependency then
-      if e[1] == "match" and (e.key == "ip saddr" or e.key == "ip daddr") then
-        e.value = canonical_ipv4(e.value)
-      end
-      out[#out + 1] = e
+    return item, i + 1
+  end,
+}
+
+-- The key starting at token i (not quoted), and how many words it has.
+local function key_at(tokens, i)
+  local t = tokens[i]
+  if not t or t.quoted then return nil end
+  for _, name in ipairs(KEY_WORDS[t.text] or {}) do
+    local n, ok = 0, true
+    for w in name:gmatch("%S+") do
+      n = n + 1
+      local tok = tokens[i + n - 1]
+      if not tok or tok.quoted or tok.text ~= w then ok = false break end
     end
+    if ok then return name, n end
   end
-  for i = 1, #out - 1 do
-    local a, b = out[i], out[i + 1]
-    if a[1] == "match" and b[1] == "match" and a.op == "==" and b.op == "==" and
-       PORT_PROTOCOL[a.key] and PORT_PROTOCOL[a.key] == PORT_PROTOCOL[b.key] and
-       a.key:match("dport$") and b.key:match("sport$") then
-      out[i], out[i + 1] = b, a
-    end
-  end
-  return out
 end
 
--- Parse nft rule syntax (the subset above) into the structured form, as
--- nft will store it.
-function M.parse(text)
-  return canonical(M.parse_as_written(text))
-end
-
--- The same, exactly as written (for a parser's own tests).
-function M.parse_as_written(text)
+-- nft rule syntax (the subset core.nft_vocabulary() has) in the
+-- structured form, exactly as written: only the grammar is checked here,
+-- the values by the core.
+local function parse_words(text)
+  if type(text) ~= "string" then fail("nft rule: a rule is a string or an array of expressions, got %s", type(text)) end
   local tokens = tokenize(text)
   local exprs, i = {}, 1
   local function word(k) return tokens[k] and tokens[k].text end
   local function need(k, what)
-    if not tokens[k] then fail("nft rule: %s expected at the end of %q", what, text) end
+    if not tokens[k] then fail("nft rule: %s expected at the end of %q", what, cut(text)) end
     return tokens[k]
   end
   while i <= #tokens do
     local w, tok = word(i), tokens[i]
-    local key = not tok.quoted and (KEYS[w] or (KEY_PREFIX[w] and word(i + 1) and KEYS[w .. " " .. word(i + 1)]))
-    if not tok.quoted and w == "fib" and word(i + 1) == "daddr" and word(i + 2) == "type" then
-      key = "fib daddr type"
-    end
+    local key, nwords = key_at(tokens, i)
     if key then
-      i = i + select(2, key:gsub(" ", "")) + 1
+      i = i + nwords
       local op = "=="
       if word(i) == "!=" or word(i) == "==" then op, i = word(i), i + 1 end
       local value = need(i, "a value after " .. key)
       i = i + 1
-      local v = value.text
-      if key == "ct state" then
-        -- "established,related" or "established, related"
+      local v, vtype = value.text, KEYS[key].type
+      if vtype == "ct_state" then
         while word(i) and (v:sub(-1) == "," or word(i):sub(1, 1) == ",") do
           v, i = v .. word(i), i + 1
         end
-        if op ~= "==" then fail("nft rule: ct state supports only ==") end
         v = ct_value(v)
-      elseif key:match("port$") then
-        v = port_value(v)
-      elseif key == "ip protocol" or key == "meta l4proto" then
-        v = math.tointeger(tonumber(v)) or v
-      elseif key == "iifname" or key == "oifname" then
-        if v == "" then fail("nft rule: empty interface name after %s", key) end
-      elseif key == "fib daddr type" and not FIB_TYPES[v] then
-        fail('nft rule: fib daddr type "%s": not an address type (local, unicast, broadcast, ...)', v)
+      elseif vtype == "port" or vtype == "protocol" then
+        v = number_or_word(v)
       end
       exprs[#exprs + 1] = { "match", key = key, op = op, value = v }
     elseif tok.quoted then
-      fail('nft rule: unexpected "%s"', w)
-    elseif VERDICTS[w] then
-      exprs[#exprs + 1] = { w }
-      i = i + 1
-    elseif w == "jump" or w == "goto" then
-      local chain = need(i + 1, "a chain name after " .. w)
-      exprs[#exprs + 1] = { w, chain = chain.text }
-      i = i + 2
-    elseif w == "snat" or w == "dnat" then
-      -- "dnat to A", or in inet tables "dnat ip to A"
-      local at = (word(i + 1) == "ip" or word(i + 1) == "ip6") and i + 2 or i + 1
-      if word(at) ~= "to" then fail('nft rule: "%s" must be followed by "to ADDRESS"', w) end
-      exprs[#exprs + 1] = nat_target(w, need(at + 1, "an address after " .. w .. " to").text)
-      i = at + 2
-    elseif w == "log" then
-      local item = { "log" }
-      i = i + 1
-      if word(i) == "prefix" then
-        local prefix = need(i + 1, "a string after log prefix")
-        if not prefix.quoted then fail('nft rule: log prefix needs a "quoted string"') end
-        item.prefix, i = prefix.text, i + 2
-      end
+      fail('nft rule: unexpected "%s"', cut(w))
+    elseif STATEMENTS[w] and w ~= "match" then
+      local shape = table.concat(STATEMENTS[w].fields, " ")
+      local item
+      item, i = SYNTAX[shape](w, tokens, i, need)
       exprs[#exprs + 1] = item
     else
-      fail('nft rule: unknown token "%s" in %q', w, text)
+      fail('nft rule: unknown token "%s" in %q', cut(w), cut(text))
     end
   end
   if #exprs == 0 then fail("nft rule: empty rule") end
   return exprs
 end
 
----------------------------------------------------------------- printing
-
-local function quoted(s) return '"' .. s .. '"' end
-
-
--- One item as nft prints it. counter prints "counter", or with
--- with_counts "counter packets N bytes N" as `nft list ruleset` does.
-local function item_text(e, with_counts)
-  local kind = e[1]
-  if kind == "match" then
-    local value = e.value
-    if e.key == "ct state" then
-      local states = { table.unpack(value) }
-      table.sort(states, function(a, b) return CT_ORDER[a] < CT_ORDER[b] end)
-      value = table.concat(states, ",")
-    elseif e.key == "iifname" or e.key == "oifname" then
-      value = quoted(value)
-    elseif e.key == "ip protocol" or e.key == "meta l4proto" then
-      value = protocol_text(value)
-    end
-    return e.key .. (e.op == "!=" and " != " or " ") .. tostring(value)
-  elseif kind == "counter" then
-    if with_counts and e.packets then
-      return string.format("counter packets %d bytes %d", e.packets, e.bytes or 0)
-    end
-    return "counter"
-  elseif kind == "jump" or kind == "goto" then
-    return kind .. " " .. e.chain
-  elseif kind == "snat" or kind == "dnat" then
-    -- in an inet table nft says which family the address is of
-    local family = e.in_inet and (e.addr:find(":") and " ip6" or " ip") or ""
-    local addr = e.addr:find(":") and e.port and ("[" .. e.addr .. "]") or e.addr
-    return kind .. family .. " to " .. addr .. (e.port and (":" .. e.port) or "")
-  elseif kind == "log" then
-    return e.prefix and ("log prefix " .. quoted(e.prefix)) or "log"
-  elseif kind == "unknown" then
-    return "<" .. (e.name or "?") .. ">"
+-- A rule (text or exprs) as the kernel will hold it, in a table of
+-- family (default ip): its exprs and its text as nft prints it, both
+-- computed by the core (encoded and decoded in memory).
+local function canonical(rule, family, with_counts)
+  local exprs = rule
+  if type(rule) == "string" then exprs = parse_words(rule)
+  elseif type(rule) ~= "table" then
+    fail("nft rule: a rule is a string or an array of expressions, got %s", type(rule))
   end
-  return kind
+  local text, held = core.nft_rule(family or "ip", exprs, with_counts or false)
+  return held, text
 end
 
--- A structured rule as nft prints it (family: the table's, which changes
--- how NAT statements read in inet tables).
-function M.format(exprs, with_counts, family)
-  local words = {}
-  for i, e in ipairs(exprs) do
-    if family == "inet" and (e[1] == "snat" or e[1] == "dnat") then
-      e = setmetatable({ in_inet = true }, { __index = e })
-    end
-    words[i] = item_text(e, with_counts)
-  end
-  return table.concat(words, " ")
+-- Parse nft rule syntax into the structured form, as the kernel will
+-- hold it (family: the table's, default ip).
+function M.parse(text, family, ...)
+  at_most(2, "nft rule", ...)
+  if type(text) ~= "string" then fail("nft rule: argument 1 (text) must be a string, got %s", type(text)) end
+  return (canonical(text, family))
 end
 
--- Check a rule given in the structured form, and return it.
-local function check_exprs(exprs)
-  if type(exprs) ~= "table" or #exprs == 0 then fail("nft rule: a rule is a string or a non-empty array") end
-  for _, e in ipairs(exprs) do
-    if type(e) ~= "table" or type(e[1]) ~= "string" then fail("nft rule: each item is a table like {\"accept\"}") end
-    if e[1] == "match" and not KEYS[e.key] then fail('nft rule: unknown match key "%s"', tostring(e.key)) end
-  end
-  -- round trip through the text: the same validation for both forms
-  return M.parse(M.format(exprs))
+-- The same, exactly as written (the values checked as in an inet table,
+-- where both ip and ip6 matches go).
+function M.parse_as_written(text, ...)
+  at_most(1, "nft rule", ...)
+  local exprs = parse_words(text)
+  canonical(exprs, "inet")
+  return exprs
 end
 
-local function rule_exprs(rule)
-  if type(rule) == "string" then return M.parse(rule) end
-  return check_exprs(rule)
+-- A rule as nft prints it: with_counts gives "counter packets N bytes N";
+-- family is the table's (in inet a NAT statement says ip or ip6).
+function M.format(exprs, with_counts, family, ...)
+  at_most(3, "nft rule", ...)
+  local _, text = canonical(exprs, family, with_counts)
+  return text
 end
 
 ---------------------------------------------------------------- chains and priorities
 
 -- nft names a standard priority only where it fits the hook: dstnat in
 -- prerouting, srcnat in postrouting, (bridge) out in output.
-local HOOK_ONLY = { dstnat = "prerouting", srcnat = "postrouting", out = "output" }
-
 local function names_for(family, hook)
-  local names = {}
-  for name, value in pairs(PRIORITIES[family == "bridge" and "bridge" or "default"]) do
-    if not HOOK_ONLY[name] or HOOK_ONLY[name] == hook then names[name] = value end
+  local names, set = {}, family == "bridge" and "bridge" or "default"
+  for name, value in pairs(PRIORITIES[set]) do
+    if not HOOK_ONLY[set][name] or HOOK_ONLY[set][name] == hook then names[name] = value end
   end
   return names
 end
@@ -402,30 +322,47 @@ local Table, Chain = {}, {}
 Table.__index, Chain.__index = Table, Chain
 M.Table, M.Chain = Table, Chain
 
--- One batch. The core names the op that failed ("nft: op 3 (add rule ip
--- nat X): ..."); the error adds that op's command, so it says which rule.
+-- One batch. The core checks every op and names the one that failed
+-- ("nft: op 3 (add rule ip nat X): ..."); the error adds that op's
+-- command, so it says which rule. Commands are made (for the trace) only
+-- of ops the core took, so each is a function.
 local function apply(ns, ops, commands)
   local ok, err = pcall(ns.handle.nft_apply, ns.handle, ops)
   if not ok then
     local n = tonumber(tostring(err):match("^nft: op (%d+) "))
-    if n and #ops > 1 and commands[n] then err = err .. "\n  in: " .. commands[n] end
+    local known, command = false, nil
+    if n and #ops > 1 and commands[n] then known, command = pcall(commands[n]) end
+    if known then
+      if #command > 200 then command = command:sub(1, 200) .. "..." end
+      err = err .. "\n  in: " .. command
+    end
     error(err, 0)
   end
-  for _, command in ipairs(commands) do trace.command(ns:inside(command)) end
+  for _, command in ipairs(commands) do trace.command(ns:inside(command())) end
 end
 
+local function q(name) return shell.quote(name) end
+
 -- nft add table FAMILY NAME (nothing happens when it exists already)
-function M.table(ns, family, name)
-  if not FAMILIES[family] then fail('nft table: unknown family "%s" (ip, ip6, inet, bridge)', tostring(family)) end
-  if type(name) ~= "string" or name == "" then fail("nft table: a name is required") end
+function M.table(ns, family, name, ...)
+  check_ns(ns, "nft table")
+  at_most(3, "nft table", ...)
   apply(ns, { { op = "add", object = "table", family = family, table = name } },
-        { "nft add table " .. family .. " " .. shell.quote(name) })
+        { function() return "nft add table " .. family .. " " .. q(name) end })
   return setmetatable({ ns = ns, family = family, name = name }, Table)
 end
 
 function Table:__tostring() return "table " .. self.family .. " " .. self.name end
 
-local CHAIN_OPTIONS = { type = true, hook = true, priority = true, policy = true }
+-- The options of a chain, in the core's words; the priority may be a
+-- name ("srcnat", "filter + 5"), which is nslab's to read.
+local CHAIN_OPTIONS = {
+  type = { type = "choice", choices = VOCABULARY.chain_types, doc = "base chain type (default filter)" },
+  hook = { type = "choice", choices = VOCABULARY.hooks, doc = "makes it a base chain" },
+  priority = { type = "any", doc = "a number, or a name as nft has them (srcnat, filter + 5)" },
+  policy = { type = "choice", choices = VOCABULARY.policies, doc = "default accept" },
+}
+M.CHAIN_OPTIONS = CHAIN_OPTIONS
 
 -- Where nat chains go when no priority is given (what iptables-nft uses).
 local DEFAULT_PRIORITY = { ["nat prerouting"] = -100, ["nat output"] = -100,
@@ -433,72 +370,89 @@ local DEFAULT_PRIORITY = { ["nat prerouting"] = -100, ["nat output"] = -100,
 
 -- The op and the command line that add a chain.
 local function chain_op(t, name, opts)
-  options.check(opts, "nft chain", CHAIN_OPTIONS)
+  -- the name, when it is one, names the chain in messages (the core says
+  -- what is wrong with it otherwise)
+  local object = type(name) == "string" and #name <= 255 and not name:find("%z") and name ~= "" and name or nil
+  core.check_options(opts, "nft chain", object, CHAIN_OPTIONS)
+  opts = opts or {}
   local op = { op = "add", object = "chain", family = t.family, table = t.name, chain = name }
-  local command = string.format("nft add chain %s %s %s", t.family, shell.quote(t.name), shell.quote(name))
   if opts.hook or opts.type or opts.priority or opts.policy then
-    if not HOOKS[opts.hook] then fail('nft chain %s: unknown hook "%s"', name, tostring(opts.hook)) end
-    if not TYPES[opts.type or "filter"] then fail('nft chain %s: unknown type "%s"', name, tostring(opts.type)) end
-    if opts.policy and opts.policy ~= "accept" and opts.policy ~= "drop" then
-      fail('nft chain %s: policy must be accept or drop, not "%s"', name, tostring(opts.policy))
-    end
+    -- the core says what is missing or wrong; nslab fills in its defaults
     op.type, op.hook, op.policy = opts.type or "filter", opts.hook, opts.policy or "accept"
-    op.priority = priority_value(t.family, opts.priority or DEFAULT_PRIORITY[op.type .. " " .. opts.hook] or 0,
-                                 opts.hook)
-    command = command .. " " .. shell.quote("{ " .. chain_spec_text(op) .. " }")
+    local prio = opts.priority or (opts.hook and DEFAULT_PRIORITY[op.type .. " " .. opts.hook]) or 0
+    op.priority = opts.hook and priority_value(t.family, prio, opts.hook) or prio
+  end
+  local function command()
+    local text = string.format("nft add chain %s %s %s", t.family, q(t.name), q(name))
+    if op.hook then text = text .. " " .. q("{ " .. chain_spec_text(op) .. " }") end
+    return text
   end
   return op, command
 end
 
 -- nft add chain FAMILY TABLE NAME [{ type T hook H priority P; policy X; }]
 -- opts: type, hook, priority (number or name like "srcnat"), policy.
-function Table:chain(name, opts)
-  local op, command = chain_op(self, name, opts or {})
+function Table:chain(name, opts, ...)
+  at_most(2, "nft chain", ...)
+  local op, command = chain_op(self, name, opts)
   apply(self.ns, { op }, { command })
   return setmetatable({ ns = self.ns, table = self, family = self.family, name = name,
                         base = op.hook ~= nil }, Chain)
 end
 
 -- nft delete table FAMILY NAME
-function Table:delete()
+function Table:delete(...)
+  at_most(0, "nft delete table", ...)
   apply(self.ns, { { op = "delete", object = "table", family = self.family, table = self.name } },
-        { string.format("nft delete table %s %s", self.family, shell.quote(self.name)) })
+        { function() return string.format("nft delete table %s %s", self.family, q(self.name)) end })
 end
 
 -- nft flush table FAMILY NAME
-function Table:flush()
+function Table:flush(...)
+  at_most(0, "nft flush table", ...)
   apply(self.ns, { { op = "flush", object = "table", family = self.family, table = self.name } },
-        { string.format("nft flush table %s %s", self.family, shell.quote(self.name)) })
+        { function() return string.format("nft flush table %s %s", self.family, q(self.name)) end })
 end
 
 function Chain:__tostring() return string.format("chain %s %s %s", self.family, self.table.name, self.name) end
 
+-- The op of a rule, its command, and its text as nft will print it. The
+-- rule sent is the one that text stands for (nft's canonical form, which
+-- the core computed), so replaying the command makes the very same rule.
 local function rule_op(chain, rule, verb)
-  local exprs = rule_exprs(rule)
-  local text = M.format(exprs, false, chain.family)
+  if type(chain) ~= "table" or type(chain.table) ~= "table" then
+    fail("nft rule: a chain is required (from table:chain or batch:chain), got %s", type(chain))
+  end
+  local held, text = canonical(rule, chain.family)
   local op = { op = verb or "add", object = "rule", family = chain.family, table = chain.table.name,
-               chain = chain.name, exprs = exprs }
-  local command = string.format("nft %s rule %s %s %s %s", verb or "add", chain.family,
-                                shell.quote(chain.table.name), shell.quote(chain.name), shell.quote(text))
+               chain = chain.name, exprs = held }
+  local function command()
+    return string.format("nft %s rule %s %s %s %s", verb or "add", chain.family, q(chain.table.name),
+                         q(chain.name), q(text))
+  end
   return op, command, text
 end
 
 -- nft add rule FAMILY TABLE CHAIN RULE: the rule's text as nft prints it.
-function Chain:rule(rule)
+function Chain:rule(rule, ...)
+  at_most(1, "nft rule", ...)
   local op, command, text = rule_op(self, rule)
   apply(self.ns, { op }, { command })
   return text
 end
 
 -- nft insert rule ...: at the top of the chain.
-function Chain:insert(rule)
+function Chain:insert(rule, ...)
+  at_most(1, "nft rule", ...)
   local op, command, text = rule_op(self, rule, "insert")
   apply(self.ns, { op }, { command })
   return text
 end
 
 -- Several rules in one batch: all of them or none.
-function Chain:rules_add(rules)
+function Chain:rules_add(rules, ...)
+  at_most(1, "nft rules add", ...)
+  if type(rules) ~= "table" then fail("nft rules add: argument 1 (rules) must be a table, got %s", type(rules)) end
   local ops, commands = {}, {}
   for i, rule in ipairs(rules) do ops[i], commands[i] = rule_op(self, rule) end
   apply(self.ns, ops, commands)
@@ -506,38 +460,52 @@ end
 
 -- The chain's rules: {text=, handle=, exprs=, packets=, bytes=}; text is
 -- what nft list prints (counters included), plain the rule as written.
-function Chain:rules()
-  local list = {}
-  for _, r in ipairs(self.ns.handle:nft_list(self.family, self.table.name).rules) do
+function Chain:rules(...)
+  at_most(0, "nft rules", ...)
+  local list, listing = {}, self.ns.handle:nft_list(self.family, self.table.name)
+  local found = false
+  for _, c in ipairs(listing.chains) do found = found or c.name == self.name end
+  if not found then
+    fail("nft list chain %s %s %s: No such file or directory", self.family, self.table.name, self.name)
+  end
+  for _, r in ipairs(listing.rules) do
     if r.chain == self.name then
       local counter
       for _, e in ipairs(r.exprs) do if e[1] == "counter" then counter = e end end
-      list[#list + 1] = { handle = r.handle, exprs = r.exprs, text = M.format(r.exprs, true, self.family),
-                          plain = M.format(r.exprs, false, self.family), packets = counter and counter.packets,
-                          bytes = counter and counter.bytes }
+      list[#list + 1] = { handle = r.handle, exprs = r.exprs, text = r.text, plain = r.plain,
+                          packets = counter and counter.packets, bytes = counter and counter.bytes }
     end
   end
   return list
 end
 
 -- nft delete rule FAMILY TABLE CHAIN handle N
-function Chain:delete_rule(handle)
+function Chain:delete_rule(handle, ...)
+  at_most(1, "nft delete rule", ...)
   apply(self.ns, { { op = "delete", object = "rule", family = self.family, table = self.table.name,
                      chain = self.name, handle = handle } },
-        { string.format("nft delete rule %s %s %s handle %d", self.family, shell.quote(self.table.name),
-                        shell.quote(self.name), handle) })
+        { function()
+            return string.format("nft delete rule %s %s %s handle %d", self.family, q(self.table.name),
+                                 q(self.name), handle)
+          end })
 end
 
--- nft flush chain FAMILY TABLE CHAIN
-function Chain:flush()
-  apply(self.ns, { { op = "flush", object = "chain", family = self.family, table = self.table.name, chain = self.name } },
-        { string.format("nft flush chain %s %s %s", self.family, shell.quote(self.table.name), shell.quote(self.name)) })
+-- nft flush chain FAMILY TABLE CHAIN, nft delete chain FAMILY TABLE CHAIN
+local function whole_chain(c, verb)
+  local op = { op = verb, object = "chain", family = c.family, table = c.table.name, chain = c.name }
+  apply(c.ns, { op }, { function()
+    return string.format("nft %s chain %s %s %s", verb, c.family, q(c.table.name), q(c.name))
+  end })
 end
 
--- nft delete chain FAMILY TABLE CHAIN
-function Chain:delete()
-  apply(self.ns, { { op = "delete", object = "chain", family = self.family, table = self.table.name, chain = self.name } },
-        { string.format("nft delete chain %s %s %s", self.family, shell.quote(self.table.name), shell.quote(self.name)) })
+function Chain:flush(...)
+  at_most(0, "nft flush chain", ...)
+  whole_chain(self, "flush")
+end
+
+function Chain:delete(...)
+  at_most(0, "nft delete chain", ...)
+  whole_chain(self, "delete")
 end
 
 ---------------------------------------------------------------- batches
@@ -547,32 +515,40 @@ end
 local Batch = {}
 Batch.__index = Batch
 
-function Batch:table(family, name)
-  if not FAMILIES[family] then fail('nft table: unknown family "%s" (ip, ip6, inet, bridge)', tostring(family)) end
+function Batch:table(family, name, ...)
+  at_most(2, "nft table", ...)
   self.ops[#self.ops + 1] = { op = "add", object = "table", family = family, table = name }
-  self.commands[#self.commands + 1] = "nft add table " .. family .. " " .. shell.quote(name)
+  self.commands[#self.commands + 1] = function() return "nft add table " .. family .. " " .. q(name) end
   return setmetatable({ ns = self.ns, family = family, name = name }, Table)
 end
 
-function Batch:chain(t, name, opts)
-  local op, command = chain_op(t, name, opts or {})
+function Batch:chain(t, name, opts, ...)
+  at_most(3, "nft chain", ...)
+  if type(t) ~= "table" then fail("nft chain: argument 1 (table) must be a table from batch:table, got %s", type(t)) end
+  local op, command = chain_op(t, name, opts)
   self.ops[#self.ops + 1], self.commands[#self.commands + 1] = op, command
   return setmetatable({ ns = self.ns, table = t, family = t.family, name = name, base = op.hook ~= nil }, Chain)
 end
 
-function Batch:rule(chain, rule)
+function Batch:rule(chain, rule, ...)
+  at_most(2, "nft rule", ...)
   local op, command = rule_op(chain, rule)
   self.ops[#self.ops + 1], self.commands[#self.commands + 1] = op, command
 end
 
-function M.batch(ns, fn)
+function M.batch(ns, fn, ...)
+  check_ns(ns, "nft batch")
+  at_most(2, "nft batch", ...)
+  if type(fn) ~= "function" then fail("nft batch: argument 1 (fn) must be a function, got %s", type(fn)) end
   local b = setmetatable({ ns = ns, ops = {}, commands = {} }, Batch)
   fn(b)
   if #b.ops > 0 then apply(ns, b.ops, b.commands) end
 end
 
 -- `nft list ruleset`, as text in nft's own layout (counters included).
-function M.ruleset_text(ns)
+function M.ruleset_text(ns, ...)
+  check_ns(ns, "nft list ruleset")
+  at_most(1, "nft list ruleset", ...)
   local listing = ns.handle:nft_list()
   local lines = {}
   for _, t in ipairs(listing.tables) do
@@ -587,7 +563,7 @@ function M.ruleset_text(ns)
         if spec then lines[#lines + 1] = "\t\t" .. spec end
         for _, r in ipairs(listing.rules) do
           if r.family == t.family and r.table == t.name and r.chain == c.name then
-            lines[#lines + 1] = "\t\t" .. M.format(r.exprs, true, r.family)
+            lines[#lines + 1] = "\t\t" .. r.text
           end
         end
         lines[#lines + 1] = "\t}"

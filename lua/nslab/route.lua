@@ -36,9 +36,9 @@ end
 -- dev, fibmatch (the table's route rather than the lookup's result).
 function M.get(ns, dst, opts, ...)
   if opts ~= nil and type(opts) ~= "table" then
-    error(string.format("route get: options must be a table, got %s", type(opts)), 3)
+    error(string.format("route get: options must be a table, got %s", type(opts)), 0)
   end
-  if opts and opts.dst ~= nil then error("route get: the destination is the first argument, not option 'dst'", 3) end
+  if opts and opts.dst ~= nil then error("route get: the destination is the first argument, not option 'dst'", 0) end
   local query = { dst = dst }
   for k, v in pairs(opts or {}) do query[k] = v end
   local r = ns.handle:route_get(query, ...)

@@ -332,7 +332,8 @@ M.netns_functions = {
 M.netns_methods = {
   recv = Netns,
   inode = { args = {} }, close = { args = {}, deleted_ok = true },
-  run = { args = { A("fn") }, base = function() return { function() end } end },
+  -- run(fn, ...) passes what follows fn on to it, as the core's run does
+  run = { args = { A("fn") }, base = function() return { function() end } end, varargs = true },
   exec = { args = { A("cmd"), opt(O("netns exec", { keys = { "input", "timeout" } })) },
            base = function() return { "true" } end },
   links = { args = {}, noun = { "link" } }, link_names = { args = {}, noun = { "link" } },
