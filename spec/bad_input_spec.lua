@@ -17,18 +17,7 @@ local run = require("spec.support.badinput_run")
 
 local REPORT = "build/badinput-report.txt"
 
--- TEMPORARY: until the bindings' conversions (issue 7) are merged, this spec
--- reports failures on main; it runs only with NSLAB_BADINPUT=1 so that
--- `make test` stays green meanwhile. The lead removes this guard (and the
--- `if`) after merging.
-local enabled = os.getenv("NSLAB_BADINPUT") == "1"
-
 describe("bad input (generated from the option specs and method tables)", function()
-  if not enabled then
-    pending("set NSLAB_BADINPUT=1 to run it (TEMPORARY guard, see the top of the file)")
-    return
-  end
-
   local result
   setup(function()
     result = run.all()

@@ -279,17 +279,17 @@ local function declared()
   return options_cache
 end
 
--- The spec of an options argument: declared, or the map's fallback
--- (recorded as undeclared), or the map's own Lua-level spec.
+-- The spec of an options argument: declared by the core (an op the core
+-- does not declare is recorded, and the spec fails on it), or the map's
+-- own Lua-level spec.
 local function spec_of(a, info)
   if type(a.op) == "table" then return a.op, nil end
   info.used[a.op] = true
   local s = declared()[a.op]
   if not s then
-    s = map.fallback[a.op]
     info.undeclared[a.op] = true
+    return {}, a.op
   end
-  if not s then return {}, a.op end
   local fields = a.field and ((s[a.field] and s[a.field].fields) or {})
   if a.keys then -- some keys of the op, and a nested table's fields beside them (kinds.lua)
     local only = {}
