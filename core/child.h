@@ -9,6 +9,6 @@
 #define NSLAB_CHILD_H
 
 /* Default dispositions for every signal, nothing blocked. */
-void child_reset_signals(void);
+void child_reset_signals (void);
 
 #endif

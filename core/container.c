@@ -34,24 +34,35 @@
 #include "now.h"
 
 #ifndef MFD_EXEC
-#define MFD_EXEC 0x0010U      /* Linux 6.3: say that it will be executed */
+#define MFD_EXEC 0x0010U /* Linux 6.3: say that it will be executed */
 #endif
 
-enum step { STEP_READY, STEP_PDEATHSIG, STEP_SESSION, STEP_SETNS,
-            STEP_UNSHARE, STEP_HOSTNAME, STEP_FDS, STEP_EXEC };
-
-static const char *const step_names[] = {
-  "ready", "tie it to its parent", "start a session",
-  "join the network namespace", "unshare its namespaces",
-  "set the hostname", "close inherited descriptors",
-  "run the idle program"
+enum step {
+  STEP_READY,
+  STEP_PDEATHSIG,
+  STEP_SESSION,
+  STEP_SETNS,
+  STEP_UNSHARE,
+  STEP_HOSTNAME,
+  STEP_FDS,
+  STEP_EXEC
 };
 
-struct report { int step, code; };
+static const char *const step_names[] = {"ready",
+                                         "tie it to its parent",
+                                         "start a session",
+                                         "join the network namespace",
+                                         "unshare its namespaces",
+                                         "set the hostname",
+                                         "close inherited descriptors",
+                                         "run the idle program"};
+
+struct report {
+  int step, code;
+};
 
 /* The idle program's image (idle_elf.S). */
 extern const unsigned char nslab_idle_elf[], nslab_idle_elf_end[];
-
 
 /*
 ** {==================================================================
@@ -59,7 +70,7 @@ extern const unsigned char nslab_idle_elf[], nslab_idle_elf_end[];
 ** ===================================================================
 */
 
-static int idle_fd = -2;      /* -2: not made yet; -1: none, fork instead */
+static int idle_fd = -2; /* -2: not made yet; -1: none, fork instead */
 
 /*
 ** A sealed, close-on-exec memfd holding the idle program, made once per
@@ -82,10 +93,10 @@ static int idle_program (void) {
     }
     p += n;
   }
-  fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE);
+  fcntl(fd, F_ADD_SEALS,
+        F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE);
   return idle_fd = fd;
 }
-
 
 /* The exec of the idle program failed: fork from now on. */
 static void idle_unusable (void) {
@@ -95,7 +106,6 @@ static void idle_unusable (void) {
 
 /* }================================================================== */
 
-
 /*
 ** {==================================================================
 ** The child
@@ -103,17 +113,15 @@ static void idle_unusable (void) {
 */
 
 static void send_report (int fd, enum step step, int code) {
-  struct report r = { step, code };
+  struct report r = {step, code};
   ssize_t n = write(fd, &r, sizeof r);
   (void)n;
 }
-
 
 static _Noreturn void child_fail (int report, enum step step) {
   send_report(report, step, errno);
   _exit(127);
 }
-
 
 /*
 ** Close every descriptor but 0, 1, 2 and keep; keep is moved above 2
@@ -129,7 +137,6 @@ static int close_inherited (int *keep) {
   return close_range((unsigned)*keep + 1, ~0U, 0);
 }
 
-
 /*
 ** The idle program in place of the caller's image: every descriptor but
 ** 0, 1 and 2 goes at the exec (marked, not closed: the report pipe and
@@ -137,13 +144,13 @@ static int close_inherited (int *keep) {
 */
 static _Noreturn void exec_idle (int report, int idle,
                                  const struct container_spec *s) {
-  char *argv[] = { "nslab-idle", (char *)s->hostname, NULL };
-  char *envp[] = { NULL };
-  if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0) child_fail(report, STEP_FDS);
+  char *argv[] = {"nslab-idle", (char *)s->hostname, NULL};
+  char *envp[] = {NULL};
+  if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+    child_fail(report, STEP_FDS);
   execveat(idle, "", argv, envp, AT_EMPTY_PATH);
   child_fail(report, STEP_EXEC);
 }
-
 
 /*
 ** Runs in a vfork (idle >= 0: the caller's memory, so it only makes
@@ -152,11 +159,10 @@ static _Noreturn void exec_idle (int report, int idle,
 static _Noreturn void run_child (int report, pid_t parent, int idle,
                                  const struct container_spec *s) {
   int flags = (s->netns_fd < 0 ? CLONE_NEWNET : 0) |
-              (s->new_uts ? CLONE_NEWUTS : 0) |
-              (s->new_ipc ? CLONE_NEWIPC : 0);
-  child_reset_signals();   /* SIGTERM ends it */
+              (s->new_uts ? CLONE_NEWUTS : 0) | (s->new_ipc ? CLONE_NEWIPC : 0);
+  child_reset_signals(); /* SIGTERM ends it */
   if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) child_fail(report, STEP_PDEATHSIG);
-  if (getppid() != parent) _exit(1);   /* the parent died before prctl */
+  if (getppid() != parent) _exit(1); /* the parent died before prctl */
   if (setsid() < 0) child_fail(report, STEP_SESSION);
   /* setns into the namespace it is in would need a privilege that
      staying there does not. */
@@ -178,7 +184,6 @@ static _Noreturn void run_child (int report, pid_t parent, int idle,
 
 /* }================================================================== */
 
-
 /*
 ** {==================================================================
 ** The parent
@@ -191,11 +196,11 @@ static void reap (struct container *c) {
   c->reaped = 1;
 }
 
-
 static int check_spec (const struct container_spec *s, struct err *e) {
   if (s->hostname == NULL) return 0;
   if (!s->new_uts)
-    return err_set(e, EINVAL, "a hostname needs a UTS namespace of its own "
+    return err_set(e, EINVAL,
+                   "a hostname needs a UTS namespace of its own "
                    "(uts = true)");
   size_t len = strlen(s->hostname);
   if (len == 0) return err_set(e, EINVAL, "empty hostname");
@@ -204,7 +209,6 @@ static int check_spec (const struct container_spec *s, struct err *e) {
                    CONTAINER_HOSTNAME_MAX);
   return 0;
 }
-
 
 /* Has the child ended (a vfork child killed before its exec also lets
  * the parent go on)? Not reaped. */
@@ -215,13 +219,11 @@ static int ended (pid_t pid) {
          si.si_pid == pid;
 }
 
-
 /*
 ** The child's one record: 0 when it is ready (it exec'd, or a fork said
 ** so), else the step that failed or -1 (the child reaped, e says why).
 */
-static int read_report (int fd, int execs, struct container *c,
-                        struct err *e) {
+static int read_report (int fd, int execs, struct container *c, struct err *e) {
   struct report r;
   ssize_t n;
   while ((n = read(fd, &r, sizeof r)) < 0 && errno == EINTR) {}
@@ -235,7 +237,6 @@ static int read_report (int fd, int execs, struct container *c,
   err_set(e, r.code, "%s: %s", step_names[r.step], strerror(r.code));
   return r.step;
 }
-
 
 /*
 ** One attempt: a vfork that execs the idle program (idle >= 0), or a fork.
@@ -268,16 +269,15 @@ static int start_child (const struct container_spec *s, int idle,
   return rc;
 }
 
-
 int container_start (const struct container_spec *s, struct container *c,
                      struct err *e) {
   memset(c, 0, sizeof *c);
   c->pidfd = -1;
-  c->reaped = 1;                  /* nothing to stop until it runs */
+  c->reaped = 1; /* nothing to stop until it runs */
   if (check_spec(s, e) < 0) return -1;
   int idle = idle_program();
   int rc = start_child(s, idle, c, e);
-  if (rc == STEP_EXEC) {          /* the memfd cannot be run here */
+  if (rc == STEP_EXEC) { /* the memfd cannot be run here */
     idle_unusable();
     rc = start_child(s, -1, c, e);
   }
@@ -286,7 +286,6 @@ int container_start (const struct container_spec *s, struct container *c,
   return 0;
 }
 
-
 int container_running (struct container *c) {
   if (c->reaped) return 0;
   pid_t got;
@@ -294,7 +293,6 @@ int container_running (struct container *c) {
   if (got == c->pid) c->reaped = 1;
   return !c->reaped;
 }
-
 
 /*
 ** Wait until the process has ended (not reaped), or the deadline: 1
@@ -306,15 +304,14 @@ static int wait_end (struct container *c, long long deadline) {
     long long left = deadline - now_ms();
     if (left <= 0) return 0;
     if (c->pidfd >= 0) {
-      struct pollfd p = { c->pidfd, POLLIN, 0 };
+      struct pollfd p = {c->pidfd, POLLIN, 0};
       poll(&p, 1, left > INT_MAX ? INT_MAX : (int)left);
     } else {
-      struct timespec ts = { 0, 10 * 1000000L };
+      struct timespec ts = {0, 10 * 1000000L};
       nanosleep(&ts, NULL);
     }
   }
 }
-
 
 int container_stop (struct container *c, int sig, int timeout_ms,
                     struct err *e) {
@@ -325,7 +322,6 @@ int container_stop (struct container *c, int sig, int timeout_ms,
   reap(c);
   return 0;
 }
-
 
 void container_release (struct container *c) {
   if (!c->reaped) {

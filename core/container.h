@@ -8,8 +8,8 @@
  * and execs a tiny idle program ("nslab-idle HOSTNAME", a few pages of
  * memory whatever the caller weighs) that waits until it is killed. It
  * leaves the caller's session, so Ctrl-C at a prompt does not reach it,
- * and it dies with its parent. Its namespaces live as long as it does (or as anything
- * else holds them): stopping it frees a network namespace nobody else
+ * and it dies with its parent. Its namespaces live as long as it does (or as
+ * anything else holds them): stopping it frees a network namespace nobody else
  * uses, and the veth ends inside go with it.
  */
 #ifndef NSLAB_CONTAINER_H
@@ -19,35 +19,35 @@
 
 #include "err.h"
 
-#define CONTAINER_HOSTNAME_MAX 64   /* HOST_NAME_MAX */
+#define CONTAINER_HOSTNAME_MAX 64 /* HOST_NAME_MAX */
 
 struct container_spec {
-  int netns_fd;          /* the network namespace to join; -1: a new one */
-  int new_uts, new_ipc;  /* unshare those too */
-  const char *hostname;  /* NULL: keep the inherited one; needs new_uts */
+  int netns_fd;         /* the network namespace to join; -1: a new one */
+  int new_uts, new_ipc; /* unshare those too */
+  const char *hostname; /* NULL: keep the inherited one; needs new_uts */
 };
 
 struct container {
   pid_t pid;
-  int pidfd;             /* -1 if the kernel has no pidfd_open */
-  int reaped;            /* waited for: pid may name another process now */
-  int status;            /* wait status once reaped */
+  int pidfd;  /* -1 if the kernel has no pidfd_open */
+  int reaped; /* waited for: pid may name another process now */
+  int status; /* wait status once reaped */
 };
 
 /* Start the process and wait until it is ready; on failure the child is
  * reaped and e says which step failed ("set the hostname: ..."). */
-int container_start(const struct container_spec *s, struct container *c,
-                    struct err *e);
+int container_start (const struct container_spec *s, struct container *c,
+                     struct err *e);
 
 /* Is it alive? Reaps it if it has ended on its own. */
-int container_running(struct container *c);
+int container_running (struct container *c);
 
 /* Send sig, wait up to timeout_ms for it to end, then SIGKILL; reap it.
  * Stopping a stopped container does nothing. */
-int container_stop(struct container *c, int sig, int timeout_ms,
-                   struct err *e);
+int container_stop (struct container *c, int sig, int timeout_ms,
+                    struct err *e);
 
 /* Kill (SIGKILL) and reap if needed, close the pidfd. */
-void container_release(struct container *c);
+void container_release (struct container *c);
 
 #endif

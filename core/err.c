@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-int err_set(struct err *e, int code, const char *fmt, ...) {
+int err_set (struct err *e, int code, const char *fmt, ...) {
   e->code = code;
   e->reason[0] = '\0';
   if (fmt) {
@@ -18,8 +18,10 @@ int err_set(struct err *e, int code, const char *fmt, ...) {
   return -1;
 }
 
-int err_errno(struct err *e) { return err_set(e, errno, NULL); }
+int err_errno (struct err *e) {
+  return err_set(e, errno, NULL);
+}
 
-const char *err_text(const struct err *e) {
+const char *err_text (const struct err *e) {
   return e->reason[0] ? e->reason : strerror(e->code);
 }

@@ -13,18 +13,18 @@
 #include <stddef.h>
 
 struct err {
-  int code;            /* errno value, 0 when none */
-  char reason[512];    /* "" means: strerror(code) says it all */
+  int code;         /* errno value, 0 when none */
+  char reason[512]; /* "" means: strerror(code) says it all */
 };
 
 /* Record code and an optional printf-style reason; always returns -1. */
-int err_set(struct err *e, int code, const char *fmt, ...)
+int err_set (struct err *e, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* Record the current errno with no extra reason; returns -1. */
-int err_errno(struct err *e);
+int err_errno (struct err *e);
 
 /* The text to show after "op object: " (reason, else strerror). */
-const char *err_text(const struct err *e);
+const char *err_text (const struct err *e);
 
 #endif

@@ -11,14 +11,14 @@
 #include <sys/socket.h>
 
 /* A prefix length: decimal digits only, within the family's width. */
-static int parse_prefixlen(const char *text, int max) {
+static int parse_prefixlen (const char *text, int max) {
   char *end;
   if (*text < '0' || *text > '9' || strlen(text) > 3) return -1;
   long n = strtol(text, &end, 10);
   return (*end || n > max) ? -1 : (int)n;
 }
 
-int ipaddr_parse(const char *text, struct ipaddr *a, struct err *e) {
+int ipaddr_parse (const char *text, struct ipaddr *a, struct err *e) {
   char host[IPADDR_TEXT_MAX];
   const char *slash = strchr(text, '/');
   size_t hostlen = slash ? (size_t)(slash - text) : strlen(text);
@@ -44,8 +44,8 @@ bad:
                  slash ? "prefix" : "address");
 }
 
-void ipaddr_format(const struct ipaddr *a, int with_prefix, char *buf,
-                   size_t len) {
+void ipaddr_format (const struct ipaddr *a, int with_prefix, char *buf,
+                    size_t len) {
   char host[INET6_ADDRSTRLEN] = "";
   if (a->family) inet_ntop(a->family, a->bytes, host, sizeof host);
   if (with_prefix && a->prefixlen >= 0)
@@ -54,12 +54,12 @@ void ipaddr_format(const struct ipaddr *a, int with_prefix, char *buf,
     snprintf(buf, len, "%s", host);
 }
 
-size_t ipaddr_len(const struct ipaddr *a) {
+size_t ipaddr_len (const struct ipaddr *a) {
   return a->family == AF_INET ? 4 : a->family == AF_INET6 ? 16 : 0;
 }
 
-void ipaddr_from_bytes(struct ipaddr *a, int family, const void *bytes,
-                       size_t len, int prefixlen) {
+void ipaddr_from_bytes (struct ipaddr *a, int family, const void *bytes,
+                        size_t len, int prefixlen) {
   if (len != (family == AF_INET ? 4u : family == AF_INET6 ? 16u : 0u) || !len)
     return;
   a->family = family;
@@ -67,7 +67,7 @@ void ipaddr_from_bytes(struct ipaddr *a, int family, const void *bytes,
   memcpy(a->bytes, bytes, len);
 }
 
-void ipaddr_broadcast(const struct ipaddr *a, struct ipaddr *out) {
+void ipaddr_broadcast (const struct ipaddr *a, struct ipaddr *out) {
   uint32_t addr, host_bits;
   int plen = a->prefixlen < 0 ? 32 : a->prefixlen;
   *out = *a;

@@ -17,16 +17,16 @@ struct ipaddr {
 #define IPADDR_TEXT_MAX 64 /* room for "ffff:...:ffff/128" and a NUL */
 
 /* Parse "192.168.1.1", "192.168.1.1/24", "fe80::1/64". */
-int ipaddr_parse(const char *text, struct ipaddr *a, struct err *e);
+int ipaddr_parse (const char *text, struct ipaddr *a, struct err *e);
 /* "a.b.c.d" or "a.b.c.d/N" (with_prefix and prefixlen >= 0). */
-void ipaddr_format(const struct ipaddr *a, int with_prefix, char *buf,
-                   size_t len);
-size_t ipaddr_len(const struct ipaddr *a);   /* 4, 16 or 0 */
+void ipaddr_format (const struct ipaddr *a, int with_prefix, char *buf,
+                    size_t len);
+size_t ipaddr_len (const struct ipaddr *a); /* 4, 16 or 0 */
 /* Fill a from len raw bytes of the family (as a netlink attribute holds
  * them); leaves a untouched when len does not fit the family. */
-void ipaddr_from_bytes(struct ipaddr *a, int family, const void *bytes,
-                       size_t len, int prefixlen);
+void ipaddr_from_bytes (struct ipaddr *a, int family, const void *bytes,
+                        size_t len, int prefixlen);
 /* The IPv4 broadcast address of a/prefixlen (for `brd +`). */
-void ipaddr_broadcast(const struct ipaddr *a, struct ipaddr *out);
+void ipaddr_broadcast (const struct ipaddr *a, struct ipaddr *out);
 
 #endif

@@ -14,13 +14,13 @@
 #include <string.h>
 #include <sys/socket.h>
 
-void bridge_opts_init(struct bridge_opts *b) {
+void bridge_opts_init (struct bridge_opts *b) {
   memset(b, 0, sizeof *b);
   b->forward_delay = b->hello_time = b->max_age = b->ageing_time = -1;
   b->stp = b->priority = b->mcast_snooping = -1;
 }
 
-void link_change_init(struct link_change *c) {
+void link_change_init (struct link_change *c) {
   memset(c, 0, sizeof *c);
   c->up = -1;
   c->netns_fd = -1;
@@ -29,7 +29,7 @@ void link_change_init(struct link_change *c) {
 }
 
 /* The kernel's dev_valid_name(), checked here so the error can say why. */
-int link_name_ok(const char *name, struct err *e) {
+int link_name_ok (const char *name, struct err *e) {
   size_t len = strlen(name);
   if (len == 0) return err_set(e, EINVAL, "empty interface name");
   if (len >= IFNAMSIZ)
@@ -44,7 +44,7 @@ int link_name_ok(const char *name, struct err *e) {
   return 0;
 }
 
-int link_parse_hw(const char *text, unsigned char *out, struct err *e) {
+int link_parse_hw (const char *text, unsigned char *out, struct err *e) {
   int n = 0;
   const char *p = text;
   /* Exactly two hex digits per byte: sscanf's %x would take signs,
@@ -54,25 +54,28 @@ int link_parse_hw(const char *text, unsigned char *out, struct err *e) {
     char byte[3] = {p[0], p[1], '\0'};
     out[n++] = (unsigned char)strtoul(byte, NULL, 16);
     p += 2;
-    if (*p == ':') p++;
-    else break;
+    if (*p == ':')
+      p++;
+    else
+      break;
   }
   if (*p || n == 0 || p[-1] == ':')
     return err_set(e, EINVAL, "not a hardware address (aa:bb:cc:dd:ee:ff)");
   return n;
 }
 
-void link_format_hw(const unsigned char *a, int len, char *buf, size_t size) {
+void link_format_hw (const unsigned char *a, int len, char *buf, size_t size) {
   size_t used = 0;
   buf[0] = '\0';
   for (int i = 0; i < len && used < size; i++)
-    used += (size_t)snprintf(buf + used, size - used, i ? ":%02x" : "%02x", a[i]);
+    used +=
+        (size_t)snprintf(buf + used, size - used, i ? ":%02x" : "%02x", a[i]);
 }
 
 /* Start an RTM_*LINK message for the device ifindex, or name. */
-static struct nlmsghdr *link_msg(struct nl *nl, void *buf, uint16_t type,
-                                 uint16_t flags, int ifindex,
-                                 const char *name) {
+static struct nlmsghdr *link_msg (struct nl *nl, void *buf, uint16_t type,
+                                  uint16_t flags, int ifindex,
+                                  const char *name) {
   struct nlmsghdr *nlh = nl_msg(nl, buf, type, flags);
   struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof *ifi);
   ifi->ifi_family = AF_UNSPEC;
@@ -83,7 +86,7 @@ static struct nlmsghdr *link_msg(struct nl *nl, void *buf, uint16_t type,
 
 /* One queue each way: the default (one per CPU) is shrunk later by the
  * kernel under RTNL with an RCU grace period (PERFORMANCE.md). */
-static void put_one_queue(struct nlmsghdr *nlh) {
+static void put_one_queue (struct nlmsghdr *nlh) {
   mnl_attr_put_u32(nlh, IFLA_NUM_TX_QUEUES, 1);
   mnl_attr_put_u32(nlh, IFLA_NUM_RX_QUEUES, 1);
 }
@@ -91,8 +94,8 @@ static void put_one_queue(struct nlmsghdr *nlh) {
 /* Everything link_add can refuse before building a message: names and
  * the kind's length first (nothing is put before they fit), then what
  * the kind's row takes and needs. */
-static int check_spec(const struct link_spec *s, const struct link_kind *k,
-                      const void *data, struct err *e) {
+static int check_spec (const struct link_spec *s, const struct link_kind *k,
+                       const void *data, struct err *e) {
   if (link_name_ok(s->name, e) < 0) return -1;
   size_t len = strlen(s->kind);
   if (len == 0 || len > LINK_KIND_NAME_MAX)
@@ -111,31 +114,34 @@ static int check_spec(const struct link_spec *s, const struct link_kind *k,
   if (k && !(flags & LINK_KIND_NEEDS_LINK) && s->link > 0)
     return err_set(e, EINVAL, "a %s has no parent device (link)", s->kind);
   if (s->data && !k)
-    return err_set(e, EINVAL, "kind \"%s\" takes no options of its own", s->kind);
+    return err_set(e, EINVAL, "kind \"%s\" takes no options of its own",
+                   s->kind);
   if (k && k->create && s->mtu)
-    return err_set(e, EINVAL, "a %s is made with ioctls: set its mtu after", s->kind);
+    return err_set(e, EINVAL, "a %s is made with ioctls: set its mtu after",
+                   s->kind);
   if (k && k->check && k->check(s, data, e) < 0) return -1;
   return 0;
 }
 
 /* The kind's data: the caller's, else every field unset. */
-static const void *kind_data(const struct link_spec *s, const struct link_kind *k,
-                             void *scratch) {
+static const void *kind_data (const struct link_spec *s,
+                              const struct link_kind *k, void *scratch) {
   if (s->data || !k) return s->data;
   link_kind_init(k, scratch);
   return scratch;
 }
 
-struct nlmsghdr *link_add_msg(struct nl *nl, void *buf, const struct link_spec *s,
-                              struct err *e) {
+struct nlmsghdr *link_add_msg (struct nl *nl, void *buf,
+                               const struct link_spec *s, struct err *e) {
   long scratch[LINK_KIND_DATA / sizeof(long)];
   const struct link_kind *k = link_kind_find(s->kind);
   const void *data = kind_data(s, k, scratch);
   if (check_spec(s, k, data, e) < 0) return NULL;
-  struct nlmsghdr *nlh = link_msg(nl, buf, RTM_NEWLINK,
-                                  NLM_F_CREATE | NLM_F_EXCL, 0, s->name);
+  struct nlmsghdr *nlh =
+      link_msg(nl, buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, 0, s->name);
   if (s->mtu) mnl_attr_put_u32(nlh, IFLA_MTU, s->mtu);
-  if (s->netns_fd >= 0) mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)s->netns_fd);
+  if (s->netns_fd >= 0)
+    mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)s->netns_fd);
   if (s->link > 0) mnl_attr_put_u32(nlh, IFLA_LINK, (uint32_t)s->link);
   if (k && (k->flags & LINK_KIND_ONE_QUEUE)) put_one_queue(nlh);
   struct nlattr *info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
@@ -145,7 +151,7 @@ struct nlmsghdr *link_add_msg(struct nl *nl, void *buf, const struct link_spec *
   return nlh;
 }
 
-int link_add(struct nl *nl, const struct link_spec *s, struct err *e) {
+int link_add (struct nl *nl, const struct link_spec *s, struct err *e) {
   char buf[MNL_SOCKET_BUFFER_SIZE];
   long scratch[LINK_KIND_DATA / sizeof(long)];
   const struct link_kind *k = link_kind_find(s->kind);
@@ -162,7 +168,7 @@ int link_add(struct nl *nl, const struct link_spec *s, struct err *e) {
   return -1;
 }
 
-int link_del(struct nl *nl, int ifindex, const char *name, struct err *e) {
+int link_del (struct nl *nl, int ifindex, const char *name, struct err *e) {
   char buf[MNL_SOCKET_BUFFER_SIZE];
   if (ifindex <= 0 && link_name_ok(name, e) < 0) return -1;
   return nl_request(nl, link_msg(nl, buf, RTM_DELLINK, 0, ifindex, name), e);
@@ -174,63 +180,83 @@ int link_del(struct nl *nl, int ifindex, const char *name, struct err *e) {
 ** =======================================================
 */
 
-static void copy_str(char *dst, size_t size, const struct nlattr *attr) {
-  size_t len = strnlen(mnl_attr_get_payload(attr), mnl_attr_get_payload_len(attr));
+static void copy_str (char *dst, size_t size, const struct nlattr *attr) {
+  size_t len =
+      strnlen(mnl_attr_get_payload(attr), mnl_attr_get_payload_len(attr));
   if (len >= size) len = size - 1;
   memcpy(dst, mnl_attr_get_payload(attr), len);
   dst[len] = '\0';
 }
 
-static int is_nul_str(const struct nlattr *a) {
+static int is_nul_str (const struct nlattr *a) {
   return a && mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0;
 }
 
 /* IFLA_LINKINFO: the kind and its data, read by the kind's row; a port's
  * side, read by its master's row. A second IFLA_LINKINFO replaces the
  * first whole (fuzz/corpus/link/two-linkinfo): no row of another kind. */
-static void parse_linkinfo(const struct nlattr *nest, struct link_info *info) {
+static void parse_linkinfo (const struct nlattr *nest, struct link_info *info) {
   const struct nlattr *tb[IFLA_INFO_MAX + 1];
   info->kind[0] = '\0';
   info->row = NULL;
   info->is_port = 0;
   if (kind_nested(nest, tb, IFLA_INFO_MAX) < 0) return;
-  if (tb[IFLA_INFO_KIND]) copy_str(info->kind, sizeof info->kind, tb[IFLA_INFO_KIND]);
-  if (is_nul_str(tb[IFLA_INFO_KIND]) && (info->row = link_kind_of(info->kind))) {
+  if (tb[IFLA_INFO_KIND])
+    copy_str(info->kind, sizeof info->kind, tb[IFLA_INFO_KIND]);
+  if (is_nul_str(tb[IFLA_INFO_KIND]) &&
+      (info->row = link_kind_of(info->kind))) {
     link_kind_init(info->row, info->data);
-    if (tb[IFLA_INFO_DATA] && info->row->parse) info->row->parse(tb[IFLA_INFO_DATA], info->data);
+    if (tb[IFLA_INFO_DATA] && info->row->parse)
+      info->row->parse(tb[IFLA_INFO_DATA], info->data);
   }
   if (is_nul_str(tb[IFLA_INFO_SLAVE_KIND]) && tb[IFLA_INFO_SLAVE_DATA]) {
-    const struct link_kind *master = link_kind_of(mnl_attr_get_str(tb[IFLA_INFO_SLAVE_KIND]));
-    if (master && master->parse_port) master->parse_port(tb[IFLA_INFO_SLAVE_DATA], info);
+    const struct link_kind *master =
+        link_kind_of(mnl_attr_get_str(tb[IFLA_INFO_SLAVE_KIND]));
+    if (master && master->parse_port)
+      master->parse_port(tb[IFLA_INFO_SLAVE_DATA], info);
   }
 }
 
 /* IFLA_AF_SPEC: IPv6's address generation mode (absent when the device
  * has no IPv6, e.g. below MTU 1280). */
-static void parse_af_spec(const struct nlattr *nest, struct link_info *info) {
+static void parse_af_spec (const struct nlattr *nest, struct link_info *info) {
   const struct nlattr *af[AF_INET6 + 1], *tb[IFLA_INET6_MAX + 1];
   if (kind_nested(nest, af, AF_INET6) < 0 || !af[AF_INET6]) return;
   if (kind_nested(af[AF_INET6], tb, IFLA_INET6_MAX) < 0) return;
   info->addrgenmode = (int)kind_uint_attr(tb[IFLA_INET6_ADDR_GEN_MODE], 1, -1);
 }
 
-static int link_attr(const struct nlattr *attr, void *data) {
+static int link_attr (const struct nlattr *attr, void *data) {
   struct link_info *info = data;
   size_t len = mnl_attr_get_payload_len(attr);
   switch (mnl_attr_get_type(attr)) {
   case IFLA_IFNAME: copy_str(info->ifname, sizeof info->ifname, attr); break;
   case IFLA_QDISC: copy_str(info->qdisc, sizeof info->qdisc, attr); break;
-  case IFLA_MTU: if (len == 4) info->mtu = mnl_attr_get_u32(attr); break;
-  case IFLA_MIN_MTU: if (len == 4) info->min_mtu = mnl_attr_get_u32(attr); break;
-  case IFLA_MAX_MTU: if (len == 4) info->max_mtu = mnl_attr_get_u32(attr); break;
+  case IFLA_MTU:
+    if (len == 4) info->mtu = mnl_attr_get_u32(attr);
+    break;
+  case IFLA_MIN_MTU:
+    if (len == 4) info->min_mtu = mnl_attr_get_u32(attr);
+    break;
+  case IFLA_MAX_MTU:
+    if (len == 4) info->max_mtu = mnl_attr_get_u32(attr);
+    break;
   case IFLA_AF_SPEC: parse_af_spec(attr, info); break;
-  case IFLA_TXQLEN: if (len == 4) info->txqlen = mnl_attr_get_u32(attr); break;
-  case IFLA_MASTER: if (len == 4) info->master = (int)mnl_attr_get_u32(attr); break;
-  case IFLA_LINK: if (len == 4) info->link = (int)mnl_attr_get_u32(attr); break;
+  case IFLA_TXQLEN:
+    if (len == 4) info->txqlen = mnl_attr_get_u32(attr);
+    break;
+  case IFLA_MASTER:
+    if (len == 4) info->master = (int)mnl_attr_get_u32(attr);
+    break;
+  case IFLA_LINK:
+    if (len == 4) info->link = (int)mnl_attr_get_u32(attr);
+    break;
   case IFLA_LINK_NETNSID:
     if (len == 4) info->link_netnsid = (int)mnl_attr_get_u32(attr);
     break;
-  case IFLA_OPERSTATE: if (len == 1) info->operstate = mnl_attr_get_u8(attr); break;
+  case IFLA_OPERSTATE:
+    if (len == 1) info->operstate = mnl_attr_get_u8(attr);
+    break;
   case IFLA_ADDRESS:
     if (len <= LINK_ADDR_MAX) {
       memcpy(info->address, mnl_attr_get_payload(attr), len);
@@ -238,14 +264,15 @@ static int link_attr(const struct nlattr *attr, void *data) {
     }
     break;
   case IFLA_BROADCAST:
-    if (len <= LINK_ADDR_MAX) memcpy(info->broadcast, mnl_attr_get_payload(attr), len);
+    if (len <= LINK_ADDR_MAX)
+      memcpy(info->broadcast, mnl_attr_get_payload(attr), len);
     break;
   case IFLA_LINKINFO: parse_linkinfo(attr, info); break;
   }
   return MNL_CB_OK;
 }
 
-int link_parse(const struct nlmsghdr *nlh, struct link_info *info) {
+int link_parse (const struct nlmsghdr *nlh, struct link_info *info) {
   const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
   memset(info, 0, sizeof *info);
   if (nlh->nlmsg_len < MNL_NLMSG_HDRLEN + sizeof *ifi) return -1;
@@ -257,13 +284,13 @@ int link_parse(const struct nlmsghdr *nlh, struct link_info *info) {
   return mnl_attr_parse(nlh, sizeof *ifi, link_attr, info) < 0 ? -1 : 0;
 }
 
-static int get_cb(const struct nlmsghdr *nlh, void *data) {
+static int get_cb (const struct nlmsghdr *nlh, void *data) {
   if (nlh->nlmsg_type != RTM_NEWLINK) return MNL_CB_OK;
   return link_parse(nlh, data) < 0 ? MNL_CB_ERROR : MNL_CB_OK;
 }
 
-int link_get(struct nl *nl, int ifindex, const char *name,
-             struct link_info *out, struct err *e) {
+int link_get (struct nl *nl, int ifindex, const char *name,
+              struct link_info *out, struct err *e) {
   char buf[MNL_SOCKET_BUFFER_SIZE];
   if (ifindex <= 0 && link_name_ok(name, e) < 0) return -1;
   struct nlmsghdr *nlh = link_msg(nl, buf, RTM_GETLINK, 0, ifindex, name);
@@ -272,18 +299,18 @@ int link_get(struct nl *nl, int ifindex, const char *name,
   return nl_get(nl, nlh, get_cb, out, e);
 }
 
-int link_index(struct nl *nl, const char *name, struct err *e) {
+int link_index (struct nl *nl, const char *name, struct err *e) {
   struct link_info info;
   if (link_get(nl, 0, name, &info, e) < 0) return -1;
   return info.ifindex;
 }
 
-static int parse_item(const struct nlmsghdr *nlh, void *item) {
+static int parse_item (const struct nlmsghdr *nlh, void *item) {
   return link_parse(nlh, item) < 0 ? -1 : 1;
 }
 
-int link_list(struct nl *nl, struct link_info **out, size_t *count,
-              struct err *e) {
+int link_list (struct nl *nl, struct link_info **out, size_t *count,
+               struct err *e) {
   char buf[MNL_SOCKET_BUFFER_SIZE];
   struct nlmsghdr *nlh = link_msg(nl, buf, RTM_GETLINK, 0, 0, NULL);
   mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);

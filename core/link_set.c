@@ -165,14 +165,16 @@ static int check_change (struct nl *nl, struct nl *target,
   if (c->bridge && strcmp(dev->kind, "bridge"))
     return refuse(e, EOPNOTSUPP, "%s is not a bridge", dev->ifname);
   if (c->bridge && c->bridge->forward_delay >= 0 &&
-      (c->bridge->stp > 0 || (c->bridge->stp < 0 && link_info_bridge(dev)->stp > 0)) &&
+      (c->bridge->stp > 0 ||
+       (c->bridge->stp < 0 && link_info_bridge(dev)->stp > 0)) &&
       (c->bridge->forward_delay < 200 || c->bridge->forward_delay > 3000))
     return refuse(e, ERANGE, "forward_delay must be 2..30 s with STP on");
   if (c->addr_len) {
     if (dev->addr_len == 0)
       return refuse(e, EOPNOTSUPP, "%s has no hardware address", dev->ifname);
     if (c->addr_len != dev->addr_len)
-      return refuse(e, EINVAL, "%d bytes given, but a hardware address of %s has %d",
+      return refuse(e, EINVAL,
+                    "%d bytes given, but a hardware address of %s has %d",
                     c->addr_len, dev->ifname, dev->addr_len);
     if (dev->type == ARPHRD_ETHER && !unicast_ether(c->address)) {
       char hw[LINK_ADDR_MAX * 3];
@@ -253,7 +255,8 @@ static int restore (struct nl *nl, int ifindex, const struct link_info *was,
     parts++;
   }
   if (c->bridge && link_info_bridge(was) &&
-      memcmp(link_info_bridge(&now), link_info_bridge(was), sizeof(struct bridge_opts))) {
+      memcmp(link_info_bridge(&now), link_info_bridge(was),
+             sizeof(struct bridge_opts))) {
     struct bridge_opts b = *link_info_bridge(was);
     put_bridge(nlh, &b);
     parts++;

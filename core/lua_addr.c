@@ -28,26 +28,29 @@ static const struct lopt add_spec[] = {
 enum { L_FAMILY, L_DEV };
 static const struct lopt show_spec[] = {
     {"family", LOPT_CHOICE, 0, 0, families, NULL, 0, "only this family"},
-    {"dev", LOPT_DEV, 0, 0, NULL, NULL, 0, "only this device's (one filtered dump)"},
+    {"dev", LOPT_DEV, 0, 0, NULL, NULL, 0,
+     "only this device's (one filtered dump)"},
     {NULL, 0, 0, 0, NULL, NULL, 0, NULL}};
 
-static const struct lopt prefix_arg = {"prefix", LOPT_STR, 0, LIP_TEXT_MAX, NULL, NULL,
-                                       LOPT_REQUIRED, NULL};
+static const struct lopt prefix_arg = {
+    "prefix", LOPT_STR, 0, LIP_TEXT_MAX, NULL, NULL, LOPT_REQUIRED, NULL};
 
 /* The device at 2 (checked, not yet resolved) and the prefix at 3: like
  * `ip addr`, a bare address means /32 or /128. Returns the device's label. */
-static const char *check_args(lua_State *L, const char *op, struct ipaddr *prefix,
-                              int *ifindex, const char **name) {
+static const char *check_args (lua_State *L, const char *op,
+                               struct ipaddr *prefix, int *ifindex,
+                               const char **name) {
   struct lopt_val v;
   lnslab_check_dev(L, 2, op, ifindex, name);
   const char *dev = lnslab_dev_label(L, *ifindex, *name);
   lnslab_check_arg(L, 3, op, dev, "prefix", &prefix_arg, &v);
-  lnslab_check_ip(L, 3, op, dev, lnslab_arg_label(L, 3, "prefix"), LIP_PREFIX, prefix);
+  lnslab_check_ip(L, 3, op, dev, lnslab_arg_label(L, 3, "prefix"), LIP_PREFIX,
+                  prefix);
   return dev;
 }
 
-static int resolve(lua_State *L, struct nl *nl, const char *op, int ifindex,
-                   const char *name) {
+static int resolve (lua_State *L, struct nl *nl, const char *op, int ifindex,
+                    const char *name) {
   struct err e;
   if (ifindex > 0) return ifindex;
   if ((ifindex = link_index(nl, name, &e)) < 0) lnslab_fail(L, op, name, &e);
@@ -55,19 +58,21 @@ static int resolve(lua_State *L, struct nl *nl, const char *op, int ifindex,
 }
 
 /* "addr add 192.168.1.1/24 dev veth-test1" names both objects. */
-static const char *object(lua_State *L, const char *dev) {
+static const char *object (lua_State *L, const char *dev) {
   return lua_pushfstring(L, "%s dev %s", lua_tostring(L, 3), dev);
 }
 
 /* The broadcast option: NULL for none. */
-static const struct ipaddr *check_broadcast(lua_State *L, const char *op, const char *dev,
-                                            const struct ipaddr *prefix,
-                                            struct ipaddr *brd) {
+static const struct ipaddr *check_broadcast (lua_State *L, const char *op,
+                                             const char *dev,
+                                             const struct ipaddr *prefix,
+                                             struct ipaddr *brd) {
   struct err e;
   int type = lua_getfield(L, 4, "broadcast");
   const struct ipaddr *out = NULL;
   if (prefix->family != AF_INET)
-    lnslab_raise(L, "%s %s: option 'broadcast' is only for IPv4 addresses", op, dev);
+    lnslab_raise(L, "%s %s: option 'broadcast' is only for IPv4 addresses", op,
+                 dev);
   if (type == LUA_TBOOLEAN) {
     /* `brd +`: none on /31 and /32, which have no broadcast (RFC 3021) */
     if (lua_toboolean(L, -1) && prefix->prefixlen < 31) {
@@ -76,20 +81,21 @@ static const struct ipaddr *check_broadcast(lua_State *L, const char *op, const 
     }
   } else if (type == LUA_TSTRING && lua_rawlen(L, -1) < IPADDR_TEXT_MAX &&
              strlen(lua_tostring(L, -1)) == lua_rawlen(L, -1) &&
-             ipaddr_parse(lua_tostring(L, -1), brd, &e) == 0 && brd->family == AF_INET &&
-             brd->prefixlen < 0) {
+             ipaddr_parse(lua_tostring(L, -1), brd, &e) == 0 &&
+             brd->family == AF_INET && brd->prefixlen < 0) {
     out = brd;
   } else {
     const char *got = lnslab_given(L, -1);
-    lnslab_raise(L, "%s %s: option 'broadcast' must be true or an IPv4 address, got %s",
-                 op, dev, got);
+    lnslab_raise(
+        L, "%s %s: option 'broadcast' must be true or an IPv4 address, got %s",
+        op, dev, got);
   }
   lua_pop(L, 1);
   return out;
 }
 
 /* addr_add(dev, prefix [, {broadcast = true | "a.b.c.d", nodad = bool}]) */
-static int m_addr_add(lua_State *L) {
+static int m_addr_add (lua_State *L) {
   struct lnetns *ns = lnetns_check(L, 1, "addr add");
   struct lopt_val v[A_NODAD + 1];
   struct ipaddr prefix, brd;
@@ -102,7 +108,8 @@ static int m_addr_add(lua_State *L) {
   lua_settop(L, 4); /* absent arguments are nil, below the device's label */
   const char *dev = check_args(L, "addr add", &prefix, &ifindex, &name);
   lnslab_options(L, 4, "addr add", dev, add_spec, v);
-  if (v[A_BROADCAST].set) brdp = check_broadcast(L, "addr add", dev, &prefix, &brd);
+  if (v[A_BROADCAST].set)
+    brdp = check_broadcast(L, "addr add", dev, &prefix, &brd);
   if (v[A_NODAD].set && v[A_NODAD].b) flags |= IFA_F_NODAD;
   struct nl *nl = lnetns_rtnl(L, ns);
   ifindex = resolve(L, nl, "addr add", ifindex, name);
@@ -112,7 +119,7 @@ static int m_addr_add(lua_State *L) {
 }
 
 /* addr_del(dev, prefix) */
-static int m_addr_del(lua_State *L) {
+static int m_addr_del (lua_State *L) {
   struct lnetns *ns = lnetns_check(L, 1, "addr del");
   struct ipaddr prefix;
   const char *name;
@@ -130,7 +137,7 @@ static int m_addr_del(lua_State *L) {
 
 /* One entry shaped like an item of `ip -j addr`'s addr_info, plus the
  * ifindex it belongs to. */
-static void push_addr(lua_State *L, const void *item) {
+static void push_addr (lua_State *L, const void *item) {
   const struct addr_info *a = item;
   char num[16];
   lua_createtable(L, 0, 10);
@@ -140,15 +147,17 @@ static void push_addr(lua_State *L, const void *item) {
   lnslab_set_ip(L, "address", &a->peer, 0);
   lnslab_set_int(L, "prefixlen", a->local.prefixlen);
   lnslab_set_ip(L, "broadcast", &a->broadcast, 0);
-  lnslab_set_str(L, "scope", rtname_of(rtnames_scope, a->scope, num, sizeof num));
+  lnslab_set_str(L, "scope",
+                 rtname_of(rtnames_scope, a->scope, num, sizeof num));
   if (a->label[0]) lnslab_set_str(L, "label", a->label);
   if (a->flags & IFA_F_TENTATIVE) lnslab_set_bool(L, "tentative", 1);
   if (a->flags & IFA_F_NODAD) lnslab_set_bool(L, "nodad", 1);
-  if (a->valid_lft != 0xffffffffu) lnslab_set_int(L, "valid_life_time", a->valid_lft);
+  if (a->valid_lft != 0xffffffffu)
+    lnslab_set_int(L, "valid_life_time", a->valid_lft);
 }
 
 /* addr_list([{family = "inet" | "inet6", dev = NAME | IFINDEX}]) */
-static int m_addr_list(lua_State *L) {
+static int m_addr_list (lua_State *L) {
   struct lnetns *ns = lnetns_check(L, 1, "addr show");
   struct lopt_val v[L_DEV + 1];
   struct addr_info *list;
@@ -159,11 +168,14 @@ static int m_addr_list(lua_State *L) {
   lnslab_options(L, 2, "addr show", ns->name, show_spec, v);
   if (v[L_FAMILY].set) family = v[L_FAMILY].i ? AF_INET6 : AF_INET;
   struct nl *nl = lnetns_rtnl(L, ns);
-  if (v[L_DEV].set) ifindex = resolve(L, nl, "addr show", (int)v[L_DEV].i, v[L_DEV].s);
-  if (v[L_DEV].set && !v[L_DEV].s) { /* a filtered dump of no device is empty, not an error */
+  if (v[L_DEV].set)
+    ifindex = resolve(L, nl, "addr show", (int)v[L_DEV].i, v[L_DEV].s);
+  if (v[L_DEV].set &&
+      !v[L_DEV].s) { /* a filtered dump of no device is empty, not an error */
     struct link_info info;
     if (link_get(nl, ifindex, NULL, &info, &e) < 0)
-      return lnslab_fail(L, "addr show", lnslab_dev_label(L, ifindex, NULL), &e);
+      return lnslab_fail(L, "addr show", lnslab_dev_label(L, ifindex, NULL),
+                         &e);
   }
   if (addr_list(nl, family, ifindex, &list, &n, &e) < 0)
     return lnslab_fail(L, "addr show", ns->name, &e);
@@ -176,8 +188,8 @@ static const luaL_Reg methods[] = {{"addr_add", m_addr_add},
                                    {"addr_list", m_addr_list},
                                    {NULL, NULL}};
 
-static const struct lopt_set option_sets[] = {{"addr add", add_spec},
-                                              {"addr show", show_spec},
-                                              {NULL, NULL}};
+static const struct lopt_set option_sets[] = {
+    {"addr add", add_spec}, {"addr show", show_spec}, {NULL, NULL}};
 
-const struct lbinding laddr_binding = {"addr", NULL, methods, option_sets, NULL};
+const struct lbinding laddr_binding = {"addr", NULL, methods, option_sets,
+                                       NULL};

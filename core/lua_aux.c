@@ -15,7 +15,7 @@
 #include "link.h"
 #include "lua_netns.h"
 
-int lnslab_raise(lua_State *L, const char *fmt, ...) {
+int lnslab_raise (lua_State *L, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
   lua_pushvfstring(L, fmt, ap);
@@ -23,8 +23,8 @@ int lnslab_raise(lua_State *L, const char *fmt, ...) {
   return lua_error(L);
 }
 
-int lnslab_fail(lua_State *L, const char *op, const char *object,
-                const struct err *e) {
+int lnslab_fail (lua_State *L, const char *op, const char *object,
+                 const struct err *e) {
   if (object) return lnslab_raise(L, "%s %s: %s", op, object, err_text(e));
   return lnslab_raise(L, "%s: %s", op, err_text(e));
 }
@@ -36,13 +36,13 @@ int lnslab_fail(lua_State *L, const char *op, const char *object,
 */
 
 /* "OP OBJECT: " or "OP: ", pushed. */
-static const char *prefix(lua_State *L, const char *op, const char *object) {
+static const char *prefix (lua_State *L, const char *op, const char *object) {
   if (object) return lua_pushfstring(L, "%s %s: ", op, object);
   return lua_pushfstring(L, "%s: ", op);
 }
 
 /* A number as people write it: 1400, 0.5, 1e+09, inf, nan. */
-static const char *number_text(lua_State *L, lua_Number n) {
+static const char *number_text (lua_State *L, lua_Number n) {
   char buf[32];
   if (isnan(n)) return lua_pushliteral(L, "nan");
   snprintf(buf, sizeof buf, "%.14g", (double)n);
@@ -51,10 +51,11 @@ static const char *number_text(lua_State *L, lua_Number n) {
 
 /* What was given, for "..., got X": a number as it is, a string quoted
  * (its length when long or not printable), else the type's name. */
-const char *lnslab_given(lua_State *L, int idx) {
+const char *lnslab_given (lua_State *L, int idx) {
   switch (lua_type(L, idx)) {
   case LUA_TNUMBER:
-    if (lua_isinteger(L, idx)) return lua_pushfstring(L, "%I", lua_tointeger(L, idx));
+    if (lua_isinteger(L, idx))
+      return lua_pushfstring(L, "%I", lua_tointeger(L, idx));
     return number_text(L, lua_tonumber(L, idx));
   case LUA_TSTRING: {
     size_t len;
@@ -72,7 +73,7 @@ const char *lnslab_given(lua_State *L, int idx) {
 }
 
 /* The words after "must be" for a spec, pushed. */
-static const char *wanted(lua_State *L, const struct lopt *o) {
+static const char *wanted (lua_State *L, const struct lopt *o) {
   switch (o->type) {
   case LOPT_BOOL: return lua_pushliteral(L, "a boolean");
   case LOPT_INT:
@@ -88,8 +89,9 @@ static const char *wanted(lua_State *L, const struct lopt *o) {
                            (o->flags & LOPT_EMPTY) ? 0 : 1, max);
   }
   case LOPT_IFNAME:
-    return lua_pushfstring(L, "an interface name (1..%d bytes, no '/', ':' or spaces)",
-                           IFNAMSIZ - 1);
+    return lua_pushfstring(
+        L, "an interface name (1..%d bytes, no '/', ':' or spaces)",
+        IFNAMSIZ - 1);
   case LOPT_CHOICE: {
     luaL_Buffer b;
     luaL_buffinit(L, &b);
@@ -111,13 +113,14 @@ static const char *wanted(lua_State *L, const struct lopt *o) {
 }
 
 /* Raise "PREFIX LABEL must be WANTED, got GIVEN" about the value at v. */
-static int refuse(lua_State *L, const char *pre, const char *label,
-                  const struct lopt *o, int v) {
+static int refuse (lua_State *L, const char *pre, const char *label,
+                   const struct lopt *o, int v) {
   const char *w = wanted(L, o);
-  return lnslab_raise(L, "%s%s must be %s, got %s", pre, label, w, lnslab_given(L, v));
+  return lnslab_raise(L, "%s%s must be %s, got %s", pre, label, w,
+                      lnslab_given(L, v));
 }
 
-static int integral(lua_State *L, int v, lua_Integer *out) {
+static int integral (lua_State *L, int v, lua_Integer *out) {
   if (lua_type(L, v) != LUA_TNUMBER) return 0;
   if (lua_isinteger(L, v)) {
     *out = lua_tointeger(L, v);
@@ -129,8 +132,8 @@ static int integral(lua_State *L, int v, lua_Integer *out) {
          (lua_Number)*out == lua_tonumber(L, v);
 }
 
-static int string_ok(lua_State *L, int v, const struct lopt *o,
-                     struct lopt_val *out) {
+static int string_ok (lua_State *L, int v, const struct lopt *o,
+                      struct lopt_val *out) {
   size_t max = o->max > 0 ? (size_t)o->max : LOPT_STR_MAX;
   if (lua_type(L, v) != LUA_TSTRING) return 0;
   out->s = lua_tolstring(L, v, &out->len);
@@ -140,8 +143,9 @@ static int string_ok(lua_State *L, int v, const struct lopt *o,
 
 /* Check the value at v (absolute) against o; pre and label make the
  * message. On success out is filled. */
-static void check_value(lua_State *L, int v, const char *pre, const char *label,
-                        const struct lopt *o, struct lopt_val *out) {
+static void check_value (lua_State *L, int v, const char *pre,
+                         const char *label, const struct lopt *o,
+                         struct lopt_val *out) {
   struct err e;
   memset(out, 0, sizeof *out);
   out->set = 1;
@@ -166,7 +170,8 @@ static void check_value(lua_State *L, int v, const char *pre, const char *label,
     if (!string_ok(L, v, o, out)) refuse(L, pre, label, o, v);
     break;
   case LOPT_IFNAME: {
-    static const struct lopt name = {"", LOPT_STR, 0, IFNAMSIZ - 1, NULL, NULL, 0, NULL};
+    static const struct lopt name = {"",   LOPT_STR, 0, IFNAMSIZ - 1,
+                                     NULL, NULL,     0, NULL};
     if (!string_ok(L, v, &name, out) || link_name_ok(out->s, &e) < 0)
       refuse(L, pre, label, o, v);
     break;
@@ -196,21 +201,21 @@ static void check_value(lua_State *L, int v, const char *pre, const char *label,
       if (!integral(L, v, &out->i) || out->i <= 0 || out->i > INT_MAX)
         refuse(L, pre, label, o, v);
     } else {
-      static const struct lopt name = {"", LOPT_IFNAME, 0, 0, NULL, NULL, 0, NULL};
+      static const struct lopt name = {"",   LOPT_IFNAME, 0, 0,
+                                       NULL, NULL,        0, NULL};
       check_value(L, v, pre, label, &name, out);
     }
     break;
   case LOPT_TABLE:
     if (lua_type(L, v) != LUA_TTABLE) refuse(L, pre, label, o, v);
     break;
-  case LOPT_ANY:
-    break;
+  case LOPT_ANY: break;
   }
 }
 
 /* }====================================================== */
 
-int lnslab_opt_index(const struct lopt *spec, const char *key) {
+int lnslab_opt_index (const struct lopt *spec, const char *key) {
   for (int i = 0; spec[i].key; i++)
     if (!strcmp(spec[i].key, key)) return i;
   return -1;
@@ -218,9 +223,10 @@ int lnslab_opt_index(const struct lopt *spec, const char *key) {
 
 /* Check the table at idx against spec; path ("bridge") names a nested
  * table in the labels: option 'bridge.stp'. */
-static const char *read_options(lua_State *L, int idx, const char *op,
-                                const char *object, const char *path,
-                                const struct lopt *spec, struct lopt_val *out) {
+static const char *read_options (lua_State *L, int idx, const char *op,
+                                 const char *object, const char *path,
+                                 const struct lopt *spec,
+                                 struct lopt_val *out) {
   int n = 0, named = -1;
   while (spec[n].key) n++;
   memset(out, 0, (size_t)n * sizeof *out);
@@ -229,8 +235,11 @@ static const char *read_options(lua_State *L, int idx, const char *op,
   int top = lua_gettop(L);
   if (!absent && lua_type(L, idx) != LUA_TTABLE) {
     const char *pre = prefix(L, op, object);
-    if (path) lnslab_raise(L, "%soption '%s' must be a table, got %s", pre, path, lnslab_given(L, idx));
-    lnslab_raise(L, "%soptions must be a table, got %s", pre, lnslab_given(L, idx));
+    if (path)
+      lnslab_raise(L, "%soption '%s' must be a table, got %s", pre, path,
+                   lnslab_given(L, idx));
+    lnslab_raise(L, "%soptions must be a table, got %s", pre,
+                 lnslab_given(L, idx));
   }
   /* The object first: every later message names it. */
   for (int i = 0; i < n; i++)
@@ -250,9 +259,11 @@ static const char *read_options(lua_State *L, int idx, const char *op,
   if (!absent) {
     lua_pushnil(L);
     while (lua_next(L, idx)) {
-      int known = lua_type(L, -2) == LUA_TSTRING && lnslab_opt_index(spec, lua_tostring(L, -2)) >= 0;
+      int known = lua_type(L, -2) == LUA_TSTRING &&
+                  lnslab_opt_index(spec, lua_tostring(L, -2)) >= 0;
       if (!known) {
-        const char *key = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : lnslab_given(L, -2);
+        const char *key = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2)
+                                                         : lnslab_given(L, -2);
         lnslab_raise(L, "%sinvalid option '%s%s'", pre, dot, key);
       }
       lua_pop(L, 1);
@@ -262,8 +273,8 @@ static const char *read_options(lua_State *L, int idx, const char *op,
     if (absent || lua_getfield(L, idx, spec[i].key) == LUA_TNIL) {
       lua_settop(L, top + 2);
       if (spec[i].flags & LOPT_REQUIRED)
-        lnslab_raise(L, "%soption '%s%s' is required (%s)", pre, dot, spec[i].key,
-                     wanted(L, &spec[i]));
+        lnslab_raise(L, "%soption '%s%s' is required (%s)", pre, dot,
+                     spec[i].key, wanted(L, &spec[i]));
       continue;
     }
     const char *label = lua_pushfstring(L, "option '%s%s'", dot, spec[i].key);
@@ -272,7 +283,8 @@ static const char *read_options(lua_State *L, int idx, const char *op,
       /* Checked here too, so nothing is sent before all of it is right. */
       int m = 0;
       while (spec[i].sub[m].key) m++;
-      struct lopt_val *scratch = lua_newuserdatauv(L, (size_t)(m + 1) * sizeof *scratch, 0);
+      struct lopt_val *scratch =
+          lua_newuserdatauv(L, (size_t)(m + 1) * sizeof *scratch, 0);
       const char *sub = lua_pushfstring(L, "%s%s", dot, spec[i].key);
       read_options(L, top + 3, op, object, sub, spec[i].sub, scratch);
     }
@@ -282,29 +294,31 @@ static const char *read_options(lua_State *L, int idx, const char *op,
   return object;
 }
 
-const char *lnslab_options(lua_State *L, int idx, const char *op,
-                           const char *object, const struct lopt *spec,
-                           struct lopt_val *out) {
+const char *lnslab_options (lua_State *L, int idx, const char *op,
+                            const char *object, const struct lopt *spec,
+                            struct lopt_val *out) {
   return read_options(L, idx, op, object, NULL, spec, out);
 }
 
-const char *lnslab_suboptions(lua_State *L, int idx, const char *op,
-                              const char *object, const char *key,
-                              const struct lopt *spec, struct lopt_val *out) {
+const char *lnslab_suboptions (lua_State *L, int idx, const char *op,
+                               const char *object, const char *key,
+                               const struct lopt *spec, struct lopt_val *out) {
   return read_options(L, idx, op, object, key, spec, out);
 }
 
-void lnslab_push_spec(lua_State *L, const struct lopt *spec) {
+void lnslab_push_spec (lua_State *L, const struct lopt *spec) {
   static const char *const types[] = {"boolean", "integer", "number", "string",
-                                      "ifname", "choice", "netns", "device",
-                                      "table", "any"};
+                                      "ifname",  "choice",  "netns",  "device",
+                                      "table",   "any"};
   lua_newtable(L);
   for (const struct lopt *o = spec; o->key; o++) {
     lua_createtable(L, 0, 6);
     lnslab_set_str(L, "type", types[o->type]);
     if (o->type == LOPT_INT || o->type == LOPT_NUM || o->type == LOPT_STR) {
-      lua_Number max = o->type == LOPT_STR && o->max <= 0 ? LOPT_STR_MAX : o->max;
-      lua_Number min = o->type == LOPT_STR ? ((o->flags & LOPT_EMPTY) ? 0 : 1) : o->min;
+      lua_Number max =
+          o->type == LOPT_STR && o->max <= 0 ? LOPT_STR_MAX : o->max;
+      lua_Number min =
+          o->type == LOPT_STR ? ((o->flags & LOPT_EMPTY) ? 0 : 1) : o->min;
       if (o->type == LOPT_NUM) {
         lua_pushnumber(L, min);
         lua_setfield(L, -2, "min");
@@ -343,18 +357,19 @@ void lnslab_push_spec(lua_State *L, const struct lopt *spec) {
 
 /* 1 when the running C function was called as a method (ns:x()), whose
  * self is not counted in messages, as luaL_argerror does not count it. */
-static int self_slots(lua_State *L) {
+static int self_slots (lua_State *L) {
   lua_Debug ar;
   if (!lua_getstack(L, 0, &ar)) return 0;
   lua_getinfo(L, "n", &ar);
   return ar.namewhat && !strcmp(ar.namewhat, "method");
 }
 
-const char *lnslab_arg_label(lua_State *L, int idx, const char *what) {
-  return lua_pushfstring(L, "argument %d (%s)", lua_absindex(L, idx) - self_slots(L), what);
+const char *lnslab_arg_label (lua_State *L, int idx, const char *what) {
+  return lua_pushfstring(L, "argument %d (%s)",
+                         lua_absindex(L, idx) - self_slots(L), what);
 }
 
-void lnslab_check_nargs(lua_State *L, int n, const char *op) {
+void lnslab_check_nargs (lua_State *L, int n, const char *op) {
   int top = lua_gettop(L);
   if (top > n) {
     int self = self_slots(L);
@@ -363,9 +378,9 @@ void lnslab_check_nargs(lua_State *L, int n, const char *op) {
   }
 }
 
-void lnslab_check_value(lua_State *L, int idx, const char *op,
-                        const char *object, const char *label,
-                        const struct lopt *spec, struct lopt_val *out) {
+void lnslab_check_value (lua_State *L, int idx, const char *op,
+                         const char *object, const char *label,
+                         const struct lopt *spec, struct lopt_val *out) {
   idx = lua_absindex(L, idx);
   int top = lua_gettop(L);
   const char *pre = prefix(L, op, object);
@@ -378,9 +393,9 @@ void lnslab_check_value(lua_State *L, int idx, const char *op,
   lua_settop(L, top);
 }
 
-void lnslab_check_arg(lua_State *L, int idx, const char *op,
-                      const char *object, const char *what,
-                      const struct lopt *spec, struct lopt_val *out) {
+void lnslab_check_arg (lua_State *L, int idx, const char *op,
+                       const char *object, const char *what,
+                       const struct lopt *spec, struct lopt_val *out) {
   idx = lua_absindex(L, idx);
   /* An absent argument must stay absent: else the label pushed next
      would take its slot and be checked as its value. */
@@ -390,66 +405,68 @@ void lnslab_check_arg(lua_State *L, int idx, const char *op,
   lua_pop(L, 1);
 }
 
-const char *lnslab_check_str(lua_State *L, int idx, const char *op,
-                             const char *what, size_t max, size_t *len) {
-  struct lopt spec = {what, LOPT_STR, 0, (lua_Number)max, NULL, NULL, LOPT_REQUIRED, NULL};
+const char *lnslab_check_str (lua_State *L, int idx, const char *op,
+                              const char *what, size_t max, size_t *len) {
+  struct lopt spec = {what, LOPT_STR,      0,   (lua_Number)max, NULL,
+                      NULL, LOPT_REQUIRED, NULL};
   struct lopt_val v;
   lnslab_check_arg(L, idx, op, NULL, what, &spec, &v);
   if (len) *len = v.len;
   return v.s;
 }
 
-lua_Integer lnslab_check_int(lua_State *L, int idx, const char *op,
-                             const char *what, lua_Integer min,
-                             lua_Integer max) {
-  struct lopt spec = {what, LOPT_INT, (lua_Number)min, (lua_Number)max, NULL, NULL,
-                      LOPT_REQUIRED, NULL};
+lua_Integer lnslab_check_int (lua_State *L, int idx, const char *op,
+                              const char *what, lua_Integer min,
+                              lua_Integer max) {
+  struct lopt spec = {what, LOPT_INT, (lua_Number)min, (lua_Number)max,
+                      NULL, NULL,     LOPT_REQUIRED,   NULL};
   struct lopt_val v;
   lnslab_check_arg(L, idx, op, NULL, what, &spec, &v);
   return v.i;
 }
 
-void lnslab_check_dev(lua_State *L, int idx, const char *op, int *ifindex,
-                      const char **name) {
-  static const struct lopt spec = {"dev", LOPT_DEV, 0, 0, NULL, NULL, LOPT_REQUIRED, NULL};
+void lnslab_check_dev (lua_State *L, int idx, const char *op, int *ifindex,
+                       const char **name) {
+  static const struct lopt spec = {"dev", LOPT_DEV,      0,   0, NULL,
+                                   NULL,  LOPT_REQUIRED, NULL};
   struct lopt_val v;
   lnslab_check_arg(L, idx, op, NULL, "dev", &spec, &v);
   *ifindex = v.s ? 0 : (int)v.i;
   *name = v.s;
 }
 
-const char *lnslab_dev_label(lua_State *L, int ifindex, const char *name) {
+const char *lnslab_dev_label (lua_State *L, int ifindex, const char *name) {
   if (name) return name;
   return lua_pushfstring(L, "ifindex %d", ifindex);
 }
 
 /* }====================================================== */
 
-void lnslab_set_int(lua_State *L, const char *key, lua_Integer v) {
+void lnslab_set_int (lua_State *L, const char *key, lua_Integer v) {
   lua_pushinteger(L, v);
   lua_setfield(L, -2, key);
 }
 
-void lnslab_set_str(lua_State *L, const char *key, const char *v) {
+void lnslab_set_str (lua_State *L, const char *key, const char *v) {
   lua_pushstring(L, v);
   lua_setfield(L, -2, key);
 }
 
-void lnslab_set_bool(lua_State *L, const char *key, int v) {
+void lnslab_set_bool (lua_State *L, const char *key, int v) {
   lua_pushboolean(L, v);
   lua_setfield(L, -2, key);
 }
 
-void lnslab_set_ip(lua_State *L, const char *key, const struct ipaddr *a,
-                   int with_prefix) {
+void lnslab_set_ip (lua_State *L, const char *key, const struct ipaddr *a,
+                    int with_prefix) {
   char text[IPADDR_TEXT_MAX];
   if (!a->family) return;
   ipaddr_format(a, with_prefix, text, sizeof text);
   lnslab_set_str(L, key, text);
 }
 
-void lnslab_push_list(lua_State *L, const void *items, size_t n, size_t size,
-                      lnslab_push_fn push) {
+void lnslab_push_list (lua_State *L, const void *items, size_t n, size_t size,
+                       lnslab_push_fn push) {
   lua_createtable(L, (int)n, 0);
   for (size_t i = 0; i < n; i++) {
     push(L, (const char *)items + i * size);
@@ -459,15 +476,15 @@ void lnslab_push_list(lua_State *L, const void *items, size_t n, size_t size,
 
 /* The array is owned by a Lua value while it is turned into tables, so an
  * out-of-memory error midway does not leak it. */
-static int free_box(lua_State *L) {
+static int free_box (lua_State *L) {
   void **box = lua_touserdata(L, 1);
   free(*box);
   *box = NULL;
   return 0;
 }
 
-void lnslab_push_owned_list(lua_State *L, void *items, size_t n, size_t size,
-                            lnslab_push_fn push) {
+void lnslab_push_owned_list (lua_State *L, void *items, size_t n, size_t size,
+                             lnslab_push_fn push) {
   void **box = lua_newuserdatauv(L, sizeof *box, 0);
   *box = items;
   if (luaL_newmetatable(L, "nslab.list")) {
@@ -481,7 +498,7 @@ void lnslab_push_owned_list(lua_State *L, void *items, size_t n, size_t size,
   lua_remove(L, -2);
 }
 
-void lnslab_add(lua_State *L, int t, const luaL_Reg *functions) {
+void lnslab_add (lua_State *L, int t, const luaL_Reg *functions) {
   lua_pushvalue(L, t);
   luaL_setfuncs(L, functions, 0);
   lua_pop(L, 1);

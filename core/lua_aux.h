@@ -8,7 +8,8 @@
  * absent), e.g.
  *   link add veth-a: option 'mtu' must be an integer 68..65535, got 70000
  *   link add: invalid option 'mtux'
- *   netns add: argument 1 (name) must be a string of 1..255 bytes without NUL, got 300 bytes
+ *   netns add: argument 1 (name) must be a string of 1..255 bytes without NUL,
+ * got 300 bytes
  */
 #ifndef NSLAB_LUA_AUX_H
 #define NSLAB_LUA_AUX_H
@@ -21,11 +22,11 @@
 
 /* Raise a message as it is: no "file:line:" of the Lua caller, since the
  * caller is usually nslab's own Lua layer, not the user's code. */
-int lnslab_raise(lua_State *L, const char *fmt, ...);
+int lnslab_raise (lua_State *L, const char *fmt, ...);
 
 /* Raise "op object: reason" (object may be NULL). Never returns. */
-int lnslab_fail(lua_State *L, const char *op, const char *object,
-                const struct err *e);
+int lnslab_fail (lua_State *L, const char *op, const char *object,
+                 const struct err *e);
 
 /*
 ** {======================================================
@@ -59,10 +60,10 @@ enum lopt_type {
 struct lopt {
   const char *key;
   enum lopt_type type;
-  lua_Number min, max;          /* LOPT_INT, LOPT_NUM; LOPT_STR: max length */
-  const char *const *choices;   /* LOPT_CHOICE, NULL-terminated */
-  const struct lopt *sub;       /* LOPT_TABLE: the nested spec, or NULL */
-  unsigned flags;               /* LOPT_REQUIRED | LOPT_OBJECT | LOPT_EMPTY */
+  lua_Number min, max;        /* LOPT_INT, LOPT_NUM; LOPT_STR: max length */
+  const char *const *choices; /* LOPT_CHOICE, NULL-terminated */
+  const struct lopt *sub;     /* LOPT_TABLE: the nested spec, or NULL */
+  unsigned flags;             /* LOPT_REQUIRED | LOPT_OBJECT | LOPT_EMPTY */
   const char *doc;
 };
 
@@ -76,13 +77,14 @@ struct lopt_set {
 /* The value of one option, once checked. Strings stay anchored in the
  * options table, handles in it too. */
 struct lopt_val {
-  int set;            /* present (not nil) */
-  int b;              /* LOPT_BOOL */
-  lua_Integer i;      /* LOPT_INT; LOPT_CHOICE: index; LOPT_DEV: ifindex or 0 */
-  lua_Number n;       /* LOPT_NUM (and LOPT_INT as a number) */
-  const char *s;      /* LOPT_STR, LOPT_IFNAME, LOPT_CHOICE; LOPT_DEV: name or NULL */
-  size_t len;         /* length of s */
-  struct lnetns *ns;  /* LOPT_NETNS */
+  int set;       /* present (not nil) */
+  int b;         /* LOPT_BOOL */
+  lua_Integer i; /* LOPT_INT; LOPT_CHOICE: index; LOPT_DEV: ifindex or 0 */
+  lua_Number n;  /* LOPT_NUM (and LOPT_INT as a number) */
+  const char
+      *s;     /* LOPT_STR, LOPT_IFNAME, LOPT_CHOICE; LOPT_DEV: name or NULL */
+  size_t len; /* length of s */
+  struct lnetns *ns; /* LOPT_NETNS */
 };
 
 /* Check the options table at idx (none or nil: no options) against spec
@@ -94,22 +96,22 @@ struct lopt_val {
  * be NULL). The stack is left as it was: a LOPT_TABLE or LOPT_ANY value is
  * fetched again by the caller (lua_getfield), and strings and handles stay
  * anchored in the table. Returns the object used in messages. */
-const char *lnslab_options(lua_State *L, int idx, const char *op,
-                           const char *object, const struct lopt *spec,
-                           struct lopt_val *out);
+const char *lnslab_options (lua_State *L, int idx, const char *op,
+                            const char *object, const struct lopt *spec,
+                            struct lopt_val *out);
 /* The same for the nested table at idx, the value of option key: its
  * messages say option 'key.field'. */
-const char *lnslab_suboptions(lua_State *L, int idx, const char *op,
-                              const char *object, const char *key,
-                              const struct lopt *spec, struct lopt_val *out);
+const char *lnslab_suboptions (lua_State *L, int idx, const char *op,
+                               const char *object, const char *key,
+                               const struct lopt *spec, struct lopt_val *out);
 
 /* The index of key in spec (a binding names its fields by key, once). */
-int lnslab_opt_index(const struct lopt *spec, const char *key);
+int lnslab_opt_index (const struct lopt *spec, const char *key);
 
 /* Push a spec as the Lua table core.options() shows:
  * {key = {type = "integer", min =, max =, choices = {...}, fields = {...},
  *  required = true, doc = "..."}, ...}. */
-void lnslab_push_spec(lua_State *L, const struct lopt *spec);
+void lnslab_push_spec (lua_State *L, const struct lopt *spec);
 
 /* }====================================================== */
 
@@ -122,7 +124,7 @@ void lnslab_push_spec(lua_State *L, const struct lopt *spec);
 /* At most n arguments: "OP: too many arguments (N given, at most n)".
  * Arguments are numbered in messages as luaL_argerror numbers them: the
  * self of a method call (ns:link_set(...)) is not counted. */
-void lnslab_check_nargs(lua_State *L, int n, const char *op);
+void lnslab_check_nargs (lua_State *L, int n, const char *op);
 
 /* Argument idx as one of the option types, with the same checks and the
  * same words ("OP OBJECT: argument 2 (what) must be ..."); what names the
@@ -130,60 +132,60 @@ void lnslab_check_nargs(lua_State *L, int n, const char *op);
  * e.g. static const struct lopt name = {"name", LOPT_IFNAME}. An absent
  * argument is an error unless the spec lacks LOPT_REQUIRED, when out->set
  * is 0. */
-void lnslab_check_arg(lua_State *L, int idx, const char *op,
-                      const char *object, const char *what,
-                      const struct lopt *spec, struct lopt_val *out);
+void lnslab_check_arg (lua_State *L, int idx, const char *op,
+                       const char *object, const char *what,
+                       const struct lopt *spec, struct lopt_val *out);
 
 /* The same for any value, label naming it in the message ("option
  * 'count'", "argument 2 (timeout)"). */
-void lnslab_check_value(lua_State *L, int idx, const char *op,
-                        const char *object, const char *label,
-                        const struct lopt *spec, struct lopt_val *out);
+void lnslab_check_value (lua_State *L, int idx, const char *op,
+                         const char *object, const char *label,
+                         const struct lopt *spec, struct lopt_val *out);
 
 /* What was given at idx, for "..., got X": a number as it is, a short
  * string quoted, else its length or its type; pushed (or a literal). */
-const char *lnslab_given(lua_State *L, int idx);
+const char *lnslab_given (lua_State *L, int idx);
 /* "argument N (what)" for the argument at idx, N counted without the self
  * of a method call; pushed. */
-const char *lnslab_arg_label(lua_State *L, int idx, const char *what);
+const char *lnslab_arg_label (lua_State *L, int idx, const char *what);
 
 /* Common cases of the above. */
-const char *lnslab_check_str(lua_State *L, int idx, const char *op,
-                             const char *what, size_t max, size_t *len);
-lua_Integer lnslab_check_int(lua_State *L, int idx, const char *op,
-                             const char *what, lua_Integer min,
-                             lua_Integer max);
+const char *lnslab_check_str (lua_State *L, int idx, const char *op,
+                              const char *what, size_t max, size_t *len);
+lua_Integer lnslab_check_int (lua_State *L, int idx, const char *op,
+                              const char *what, lua_Integer min,
+                              lua_Integer max);
 /* A device argument: an integer ifindex or a name; sets one of the two. */
-void lnslab_check_dev(lua_State *L, int idx, const char *op, int *ifindex,
-                      const char **name);
+void lnslab_check_dev (lua_State *L, int idx, const char *op, int *ifindex,
+                       const char **name);
 /* The object of a message about a device: its name or "ifindex N". */
-const char *lnslab_dev_label(lua_State *L, int ifindex, const char *name);
+const char *lnslab_dev_label (lua_State *L, int ifindex, const char *name);
 
 /* }====================================================== */
 
 /* Set t[key] for the table on top of the stack. */
-void lnslab_set_int(lua_State *L, const char *key, lua_Integer v);
-void lnslab_set_str(lua_State *L, const char *key, const char *v);
-void lnslab_set_bool(lua_State *L, const char *key, int v);
+void lnslab_set_int (lua_State *L, const char *key, lua_Integer v);
+void lnslab_set_str (lua_State *L, const char *key, const char *v);
+void lnslab_set_bool (lua_State *L, const char *key, int v);
 
 /* Set t[key] to the text of an address (with "/N" when with_prefix);
  * nothing when the address is unset (family 0). */
 struct ipaddr;
-void lnslab_set_ip(lua_State *L, const char *key, const struct ipaddr *a,
-                   int with_prefix);
+void lnslab_set_ip (lua_State *L, const char *key, const struct ipaddr *a,
+                    int with_prefix);
 
 /* Push an array of n C items (each size bytes) as a Lua sequence of
  * tables, push(L, item) making each one. */
 typedef void (*lnslab_push_fn)(lua_State *L, const void *item);
-void lnslab_push_list(lua_State *L, const void *items, size_t n, size_t size,
-                      lnslab_push_fn push);
+void lnslab_push_list (lua_State *L, const void *items, size_t n, size_t size,
+                       lnslab_push_fn push);
 /* The same for a malloc'd array, which is freed after, also when Lua
  * raises an out-of-memory error midway. */
-void lnslab_push_owned_list(lua_State *L, void *items, size_t n, size_t size,
-                            lnslab_push_fn push);
+void lnslab_push_owned_list (lua_State *L, void *items, size_t n, size_t size,
+                             lnslab_push_fn push);
 
 /* Add functions to the table at index t (a module, methods, a metatable). */
-void lnslab_add(lua_State *L, int t, const luaL_Reg *functions);
+void lnslab_add (lua_State *L, int t, const luaL_Reg *functions);
 
 /*
 ** {======================================================
@@ -192,16 +194,16 @@ void lnslab_add(lua_State *L, int t, const luaL_Reg *functions);
 */
 
 struct lbinding {
-  const char *name;                    /* "link", "nft", ... */
-  const luaL_Reg *functions;           /* module functions, or NULL */
-  const luaL_Reg *methods;             /* netns methods, or NULL */
-  const struct lopt_set *options;      /* ended by {NULL}, or NULL */
+  const char *name;               /* "link", "nft", ... */
+  const luaL_Reg *functions;      /* module functions, or NULL */
+  const luaL_Reg *methods;        /* netns methods, or NULL */
+  const struct lopt_set *options; /* ended by {NULL}, or NULL */
   void (*init)(lua_State *L, int module, int methods); /* or NULL */
 };
 
 /* }====================================================== */
 
 /* The module nslab.core (lua_init.c). */
-int luaopen_nslab_core(lua_State *L);
+int luaopen_nslab_core (lua_State *L);
 
 #endif

@@ -18,22 +18,22 @@
 #include "lua_netns.h"
 
 #define LCONTAINER "nslab.container"
-#define STOP_TIMEOUT 2.0   /* seconds between the signal and SIGKILL */
+#define STOP_TIMEOUT 2.0 /* seconds between the signal and SIGKILL */
 
 static const struct lopt start_spec[] = {
-  {"hostname", LOPT_STR, 0, CONTAINER_HOSTNAME_MAX, NULL, NULL, LOPT_OBJECT,
-   "its hostname (needs uts); names the container in messages"},
-  {"net", LOPT_NETNS, 0, 0, NULL, NULL, 0,
-   "a netns to join (default: a new one with only lo, down)"},
-  {"uts", LOPT_BOOL, 0, 0, NULL, NULL, 0, "a UTS namespace of its own (true)"},
-  {"ipc", LOPT_BOOL, 0, 0, NULL, NULL, 0, "an IPC namespace of its own (true)"},
-  {NULL, 0, 0, 0, NULL, NULL, 0, NULL}
-};
+    {"hostname", LOPT_STR, 0, CONTAINER_HOSTNAME_MAX, NULL, NULL, LOPT_OBJECT,
+     "its hostname (needs uts); names the container in messages"},
+    {"net", LOPT_NETNS, 0, 0, NULL, NULL, 0,
+     "a netns to join (default: a new one with only lo, down)"},
+    {"uts", LOPT_BOOL, 0, 0, NULL, NULL, 0,
+     "a UTS namespace of its own (true)"},
+    {"ipc", LOPT_BOOL, 0, 0, NULL, NULL, 0,
+     "an IPC namespace of its own (true)"},
+    {NULL, 0, 0, 0, NULL, NULL, 0, NULL}};
 enum { START_HOSTNAME, START_NET, START_UTS, START_IPC };
 
 static const struct lopt_set option_sets[] = {{"container start", start_spec},
                                               {NULL, NULL}};
-
 
 /* The container at 1, the self of a method: "OP: ..." when it is not. */
 static struct container *check_container (lua_State *L, const char *op) {
@@ -44,18 +44,16 @@ static struct container *check_container (lua_State *L, const char *op) {
   return c;
 }
 
-
 /* "pid N", the object of a container's messages. */
 static const char *label (lua_State *L, const struct container *c) {
   return lua_pushfstring(L, "pid %d", (int)c->pid);
 }
 
-
 /*
 ** core.container_start{net=, hostname=, uts=, ipc=}
 */
 static int l_container_start (lua_State *L) {
-  struct container_spec s = { -1, 1, 1, NULL };
+  struct container_spec s = {-1, 1, 1, NULL};
   struct lopt_val v[4];
   struct err e;
   lnslab_check_nargs(L, 1, "container start");
@@ -75,41 +73,47 @@ static int l_container_start (lua_State *L) {
   return 1;
 }
 
-
 /* A signal as a number or a name: 15, "TERM", "SIGTERM". */
 static int check_signal (lua_State *L, int idx, const char *object) {
-  static const struct { const char *name; int sig; } names[] = {
-    {"TERM", SIGTERM}, {"KILL", SIGKILL}, {"INT", SIGINT}, {"HUP", SIGHUP},
-    {"QUIT", SIGQUIT}, {"USR1", SIGUSR1}, {"USR2", SIGUSR2},
-    {"STOP", SIGSTOP}, {"CONT", SIGCONT}, {NULL, 0}
-  };
+  static const struct {
+    const char *name;
+    int sig;
+  } names[] = {{"TERM", SIGTERM}, {"KILL", SIGKILL}, {"INT", SIGINT},
+               {"HUP", SIGHUP},   {"QUIT", SIGQUIT}, {"USR1", SIGUSR1},
+               {"USR2", SIGUSR2}, {"STOP", SIGSTOP}, {"CONT", SIGCONT},
+               {NULL, 0}};
   lua_Integer sig;
   if (lua_isnoneornil(L, idx)) return SIGTERM;
   if (lua_type(L, idx) == LUA_TNUMBER) {
-    if (lua_isinteger(L, idx) && (sig = lua_tointeger(L, idx)) > 0 && sig < NSIG)
+    if (lua_isinteger(L, idx) && (sig = lua_tointeger(L, idx)) > 0 &&
+        sig < NSIG)
       return (int)sig;
   } else if (lua_type(L, idx) == LUA_TSTRING) {
     size_t len;
     const char *name = lua_tolstring(L, idx, &len);
-    int whole = strlen(name) == len;   /* "TERM\0x" is no signal */
+    int whole = strlen(name) == len; /* "TERM\0x" is no signal */
     if (!strncmp(name, "SIG", 3)) name += 3;
     for (int i = 0; whole && names[i].name; i++)
       if (!strcmp(name, names[i].name)) return names[i].sig;
   }
   const char *got = luaL_typename(L, idx);
-  if (lua_type(L, idx) == LUA_TNUMBER) got = lua_tostring(L, idx);
-  else if (lua_type(L, idx) == LUA_TSTRING) {   /* as lua_aux.c shows strings */
+  if (lua_type(L, idx) == LUA_TNUMBER)
+    got = lua_tostring(L, idx);
+  else if (lua_type(L, idx) == LUA_TSTRING) { /* as lua_aux.c shows strings */
     size_t len;
     const char *s = lua_tolstring(L, idx, &len);
     got = strlen(s) != len ? "a string with a NUL byte"
-          : len > 40 ? lua_pushfstring(L, "a string of %I bytes", (lua_Integer)len)
-          : lua_pushfstring(L, "\"%s\"", s);
+          : len > 40
+              ? lua_pushfstring(L, "a string of %I bytes", (lua_Integer)len)
+              : lua_pushfstring(L, "\"%s\"", s);
   }
-  return lnslab_raise(L, "container stop %s: argument 1 (signal) must be a signal number "
-                      "1..%d or one of TERM, KILL, INT, HUP, QUIT, USR1, USR2, STOP, CONT, "
-                      "got %s", object, NSIG - 1, got);
+  return lnslab_raise(
+      L,
+      "container stop %s: argument 1 (signal) must be a signal number "
+      "1..%d or one of TERM, KILL, INT, HUP, QUIT, USR1, USR2, STOP, CONT, "
+      "got %s",
+      object, NSIG - 1, got);
 }
-
 
 static int m_pid (lua_State *L) {
   struct container *c = check_container(L, "container pid");
@@ -119,7 +123,6 @@ static int m_pid (lua_State *L) {
   return 1;
 }
 
-
 static int m_running (lua_State *L) {
   struct container *c = check_container(L, "container running");
   lnslab_check_nargs(L, 1, "container running");
@@ -128,14 +131,14 @@ static int m_running (lua_State *L) {
   return 1;
 }
 
-
 /*
 ** c:stop([signal [, timeout]]): the signal (SIGTERM), then SIGKILL if it
 ** has not ended within timeout seconds; it is reaped either way, so no
 ** zombie stays. Stopping a stopped container does nothing.
 */
 static int m_stop (lua_State *L) {
-  static const struct lopt timeout = {"timeout", LOPT_NUM, 0, 3600, NULL, NULL, 0, NULL};
+  static const struct lopt timeout = {"timeout", LOPT_NUM, 0, 3600,
+                                      NULL,      NULL,     0, NULL};
   struct lopt_val v;
   struct err e;
   struct container *c = check_container(L, "container stop");
@@ -143,19 +146,18 @@ static int m_stop (lua_State *L) {
   lua_settop(L, 3);
   const char *object = label(L, c);
   int sig = check_signal(L, 2, object);
-  lnslab_check_value(L, 3, "container stop", object, "argument 2 (timeout)", &timeout, &v);
+  lnslab_check_value(L, 3, "container stop", object, "argument 2 (timeout)",
+                     &timeout, &v);
   lua_Number s = v.set ? v.n : STOP_TIMEOUT;
   if (container_stop(c, sig, (int)(s * 1000), &e) < 0)
     return lnslab_fail(L, "container stop", object, &e);
   return 0;
 }
 
-
 static int m_gc (lua_State *L) {
   container_release(check_container(L, "container close"));
   return 0;
 }
-
 
 static int m_tostring (lua_State *L) {
   struct container *c = check_container(L, "container tostring");
@@ -164,20 +166,16 @@ static int m_tostring (lua_State *L) {
   return 1;
 }
 
+static const luaL_Reg functions[] = {{"container_start", l_container_start},
+                                     {NULL, NULL}};
 
-static const luaL_Reg functions[] = {
-  {"container_start", l_container_start}, {NULL, NULL}
-};
-
-
-static void lcontainer_init(lua_State *L, int module, int methods) {
+static void lcontainer_init (lua_State *L, int module, int methods) {
   static const luaL_Reg container_methods[] = {
-    {"pid", m_pid}, {"running", m_running}, {"stop", m_stop}, {NULL, NULL}
-  };
-  static const luaL_Reg meta[] = {
-    {"__gc", m_gc}, {"__close", m_gc}, {"__tostring", m_tostring},
-    {NULL, NULL}
-  };
+      {"pid", m_pid}, {"running", m_running}, {"stop", m_stop}, {NULL, NULL}};
+  static const luaL_Reg meta[] = {{"__gc", m_gc},
+                                  {"__close", m_gc},
+                                  {"__tostring", m_tostring},
+                                  {NULL, NULL}};
   (void)module;
   (void)methods;
   luaL_newmetatable(L, LCONTAINER);
@@ -189,5 +187,5 @@ static void lcontainer_init(lua_State *L, int module, int methods) {
   lua_pop(L, 1);
 }
 
-const struct lbinding lcontainer_binding = {"container", functions, NULL, option_sets,
-                                            lcontainer_init};
+const struct lbinding lcontainer_binding = {"container", functions, NULL,
+                                            option_sets, lcontainer_init};

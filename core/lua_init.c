@@ -9,18 +9,18 @@
 
 extern const struct lbinding lutil_binding, loptions_binding, lnetns_binding,
     llink_binding, laddr_binding, lroute_binding, lneigh_binding,
-    lsysctl_binding, ltun_binding, lprobe_binding, lsock_binding,
-    lproc_binding, lcontainer_binding, lworld_binding, lnft_binding;
+    lsysctl_binding, ltun_binding, lprobe_binding, lsock_binding, lproc_binding,
+    lcontainer_binding, lworld_binding, lnft_binding;
 
 static const struct lbinding *const bindings[] = {
-    &lutil_binding,  &loptions_binding, &lnetns_binding,    &llink_binding,
-    &laddr_binding,  &lroute_binding,   &lneigh_binding,    &lsysctl_binding,
-    &ltun_binding,   &lprobe_binding,   &lsock_binding,     &lproc_binding,
-    &lcontainer_binding, &lworld_binding, &lnft_binding,    NULL};
+    &lutil_binding,      &loptions_binding, &lnetns_binding, &llink_binding,
+    &laddr_binding,      &lroute_binding,   &lneigh_binding, &lsysctl_binding,
+    &ltun_binding,       &lprobe_binding,   &lsock_binding,  &lproc_binding,
+    &lcontainer_binding, &lworld_binding,   &lnft_binding,   NULL};
 
 /* core.options(): {["link add"] = {mtu = {type = "integer", ...}, ...}}
  * for every option set a binding declares. */
-static int l_options(lua_State *L) {
+static int l_options (lua_State *L) {
   lnslab_check_nargs(L, 0, "options");
   lua_newtable(L);
   for (const struct lbinding *const *b = bindings; *b; b++)
@@ -33,7 +33,7 @@ static int l_options(lua_State *L) {
 
 /* core.bindings(): {link = {functions = {...}, methods = {...}}, ...}:
  * which binding gives which names (help() and the bad-input spec). */
-static void push_names(lua_State *L, const luaL_Reg *r, const char *key) {
+static void push_names (lua_State *L, const luaL_Reg *r, const char *key) {
   lua_newtable(L);
   for (int i = 1; r && r->name; r++, i++) {
     lua_pushstring(L, r->name);
@@ -42,7 +42,7 @@ static void push_names(lua_State *L, const luaL_Reg *r, const char *key) {
   lua_setfield(L, -2, key);
 }
 
-static int l_bindings(lua_State *L) {
+static int l_bindings (lua_State *L) {
   lnslab_check_nargs(L, 0, "bindings");
   lua_newtable(L);
   for (const struct lbinding *const *b = bindings; *b; b++) {
@@ -60,9 +60,9 @@ static int l_bindings(lua_State *L) {
   return 1;
 }
 
-int luaopen_nslab_core(lua_State *L) {
-  static const luaL_Reg own[] = {{"options", l_options}, {"bindings", l_bindings},
-                                 {NULL, NULL}};
+int luaopen_nslab_core (lua_State *L) {
+  static const luaL_Reg own[] = {
+      {"options", l_options}, {"bindings", l_bindings}, {NULL, NULL}};
   luaL_newlib(L, own); /* module */
   int module = lua_gettop(L);
   luaL_newmetatable(L, LNETNS);

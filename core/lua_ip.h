@@ -16,8 +16,9 @@ enum lip_kind {
 
 /* The string at idx (already checked as one) as kind; label names it
  * ("option 'dst'", "argument 3 (prefix)"). Raises. */
-void lnslab_check_ip(lua_State *L, int idx, const char *op, const char *object,
-                     const char *label, enum lip_kind kind, struct ipaddr *out);
+void lnslab_check_ip (lua_State *L, int idx, const char *op, const char *object,
+                      const char *label, enum lip_kind kind,
+                      struct ipaddr *out);
 
 /* Longest text of an address or prefix option: the LOPT_STR max. */
 #define LIP_TEXT_MAX (IPADDR_TEXT_MAX - 1)

@@ -34,18 +34,29 @@
 */
 
 /* Flag names in the order `ip link` prints them. */
-static const struct { unsigned flag; const char *name; } flag_names[] = {
-    {IFF_LOOPBACK, "LOOPBACK"},   {IFF_BROADCAST, "BROADCAST"},
-    {IFF_POINTOPOINT, "POINTOPOINT"}, {IFF_MULTICAST, "MULTICAST"},
-    {IFF_NOARP, "NOARP"},         {IFF_ALLMULTI, "ALLMULTI"},
-    {IFF_PROMISC, "PROMISC"},     {IFF_MASTER, "MASTER"},
-    {IFF_SLAVE, "SLAVE"},         {IFF_DEBUG, "DEBUG"},
-    {IFF_DYNAMIC, "DYNAMIC"},     {IFF_AUTOMEDIA, "AUTOMEDIA"},
-    {IFF_PORTSEL, "PORTSEL"},     {IFF_NOTRAILERS, "NOTRAILERS"},
-    {IFF_UP, "UP"},               {IFF_LOWER_UP, "LOWER_UP"},
-    {IFF_DORMANT, "DORMANT"},     {IFF_ECHO, "ECHO"}};
+static const struct {
+  unsigned flag;
+  const char *name;
+} flag_names[] = {{IFF_LOOPBACK, "LOOPBACK"},
+                  {IFF_BROADCAST, "BROADCAST"},
+                  {IFF_POINTOPOINT, "POINTOPOINT"},
+                  {IFF_MULTICAST, "MULTICAST"},
+                  {IFF_NOARP, "NOARP"},
+                  {IFF_ALLMULTI, "ALLMULTI"},
+                  {IFF_PROMISC, "PROMISC"},
+                  {IFF_MASTER, "MASTER"},
+                  {IFF_SLAVE, "SLAVE"},
+                  {IFF_DEBUG, "DEBUG"},
+                  {IFF_DYNAMIC, "DYNAMIC"},
+                  {IFF_AUTOMEDIA, "AUTOMEDIA"},
+                  {IFF_PORTSEL, "PORTSEL"},
+                  {IFF_NOTRAILERS, "NOTRAILERS"},
+                  {IFF_UP, "UP"},
+                  {IFF_LOWER_UP, "LOWER_UP"},
+                  {IFF_DORMANT, "DORMANT"},
+                  {IFF_ECHO, "ECHO"}};
 
-static void push_flags(lua_State *L, unsigned flags) {
+static void push_flags (lua_State *L, unsigned flags) {
   int n = 0;
   lua_newtable(L);
   if ((flags & IFF_UP) && !(flags & IFF_RUNNING)) {
@@ -59,20 +70,20 @@ static void push_flags(lua_State *L, unsigned flags) {
     }
 }
 
-static const char *operstate_name(unsigned char s) {
-  static const char *const names[] = {"UNKNOWN", "NOTPRESENT", "DOWN",
-                                      "LOWERLAYERDOWN", "TESTING", "DORMANT",
-                                      "UP"};
+static const char *operstate_name (unsigned char s) {
+  static const char *const names[] = {
+      "UNKNOWN", "NOTPRESENT", "DOWN", "LOWERLAYERDOWN",
+      "TESTING", "DORMANT",    "UP"};
   return s < sizeof names / sizeof *names ? names[s] : "UNKNOWN";
 }
 
-static void push_hw(lua_State *L, const unsigned char *a, int len) {
+static void push_hw (lua_State *L, const unsigned char *a, int len) {
   char text[LINK_ADDR_MAX * 3 + 1];
   link_format_hw(a, len, text, sizeof text);
   lua_pushstring(L, text);
 }
 
-static void push_link_type(lua_State *L, unsigned short type) {
+static void push_link_type (lua_State *L, unsigned short type) {
   switch (type) {
   case ARPHRD_ETHER: lua_pushliteral(L, "ether"); break;
   case ARPHRD_LOOPBACK: lua_pushliteral(L, "loopback"); break;
@@ -83,12 +94,14 @@ static void push_link_type(lua_State *L, unsigned short type) {
 
 /* port = {state=, priority=, cost=, learning=, flood=} as `bridge -j
  * link` names them (BR_STATE_* order). */
-static void push_port(lua_State *L, const struct bridge_port *p) {
+static void push_port (lua_State *L, const struct bridge_port *p) {
   static const char *const states[] = {"disabled", "listening", "learning",
                                        "forwarding", "blocking"};
   lua_createtable(L, 0, 5);
-  if (p->state < sizeof states / sizeof *states) lnslab_set_str(L, "state", states[p->state]);
-  else lnslab_set_int(L, "state", p->state);
+  if (p->state < sizeof states / sizeof *states)
+    lnslab_set_str(L, "state", states[p->state]);
+  else
+    lnslab_set_int(L, "state", p->state);
   lnslab_set_int(L, "priority", p->priority);
   lnslab_set_int(L, "cost", p->cost);
   lnslab_set_bool(L, "learning", p->learning);
@@ -99,7 +112,7 @@ static void push_port(lua_State *L, const struct bridge_port *p) {
  * (the fields nslab reads, in ip's names and units), and the same data
  * under the kind's name in nslab's (bridge = {stp = false, ageing_time =
  * 300, ...}: what link_add{kind = "bridge", bridge = {...}} takes). */
-static void push_linkinfo(lua_State *L, const struct link_info *l) {
+static void push_linkinfo (lua_State *L, const struct link_info *l) {
   lua_createtable(L, 0, 2);
   lnslab_set_str(L, "info_kind", l->kind);
   if (l->row && l->row->fields[0].name) {
@@ -117,7 +130,7 @@ static void push_linkinfo(lua_State *L, const struct link_info *l) {
 
 /* master, link_index and link_netnsid are present only when set; the
  * Lua layer turns indexes into names where `ip -j` prints names. */
-static void push_link(lua_State *L, const void *item) {
+static void push_link (lua_State *L, const void *item) {
   const struct link_info *l = item;
   lua_createtable(L, 0, 16);
   lnslab_set_int(L, "ifindex", l->ifindex);
@@ -150,29 +163,35 @@ static void push_link(lua_State *L, const void *item) {
 /* }====================================================== */
 
 /* "aa:bb:cc:dd:ee:ff" into c->address. */
-static void check_hw(lua_State *L, const char *object, const char *text,
-                     struct link_change *c) {
+static void check_hw (lua_State *L, const char *object, const char *text,
+                      struct link_change *c) {
   struct err e;
   if ((c->addr_len = link_parse_hw(text, c->address, &e)) < 0)
-    lnslab_raise(L, "link set %s: option 'address' must be a hardware address "
-                 "(aa:bb:cc:dd:ee:ff), got \"%s\"", object, text);
+    lnslab_raise(L,
+                 "link set %s: option 'address' must be a hardware address "
+                 "(aa:bb:cc:dd:ee:ff), got \"%s\"",
+                 object, text);
 }
 
 /* master = IFINDEX | NAME | 0 (nomaster); link_set.c looks a name up. */
-static void check_master(lua_State *L, int idx, const char *object,
-                         struct link_change *c) {
-  static const struct lopt dev = {"master", LOPT_DEV, 0, 0, NULL, NULL, 0, NULL};
+static void check_master (lua_State *L, int idx, const char *object,
+                          struct link_change *c) {
+  static const struct lopt dev = {"master", LOPT_DEV, 0, 0,
+                                  NULL,     NULL,     0, NULL};
   struct lopt_val v;
   if (lua_getfield(L, idx, "master") == LUA_TNIL) {
     lua_pop(L, 1);
     return;
   }
-  if (lua_type(L, -1) == LUA_TNUMBER && lua_isinteger(L, -1) && lua_tointeger(L, -1) == 0)
+  if (lua_type(L, -1) == LUA_TNUMBER && lua_isinteger(L, -1) &&
+      lua_tointeger(L, -1) == 0)
     c->master = 0;
   else {
     lnslab_check_value(L, -1, "link set", object, "option 'master'", &dev, &v);
-    if (v.s) c->master_name = v.s; /* anchored in the options table */
-    else c->master = (int)v.i;
+    if (v.s)
+      c->master_name = v.s; /* anchored in the options table */
+    else
+      c->master = (int)v.i;
   }
   lua_pop(L, 1);
 }
@@ -192,41 +211,46 @@ enum { A_NAME, A_KIND, A_NETNS, A_PEER, A_PEER_NETNS, A_MTU, A_LINK, A_KINDS };
  * of its own (made from the rows by add_spec_init). */
 static struct lopt add_spec[A_KINDS + LINK_KINDS_MAX + 1] = {
     /* names are strings here: link_add says what is wrong with one */
-    {"name", LOPT_STR, 0, 64, NULL, NULL, LOPT_REQUIRED | LOPT_OBJECT, "the new device's name"},
+    {"name", LOPT_STR, 0, 64, NULL, NULL, LOPT_REQUIRED | LOPT_OBJECT,
+     "the new device's name"},
     {"kind", LOPT_STR, 0, LINK_KIND_NAME_MAX, NULL, NULL, LOPT_REQUIRED,
      "a kind of the table (veth, bridge, macvlan, vxlan, ...: its options are the table "
      "of its name below) or any other kind the kernel has (dummy: no options)"},
-    {"netns", LOPT_NETNS, 0, 0, NULL, NULL, 0, "create it inside this namespace"},
-    {"peer", LOPT_STR, 0, 64, NULL, NULL, LOPT_EMPTY, "veth: the other end's name"},
-    {"peer_netns", LOPT_NETNS, 0, 0, NULL, NULL, 0, "veth: the other end's namespace"},
+    {"netns", LOPT_NETNS, 0, 0, NULL, NULL, 0,
+     "create it inside this namespace"},
+    {"peer", LOPT_STR, 0, 64, NULL, NULL, LOPT_EMPTY,
+     "veth: the other end's name"},
+    {"peer_netns", LOPT_NETNS, 0, 0, NULL, NULL, 0,
+     "veth: the other end's namespace"},
     {"mtu", LOPT_INT, 68, 65535, NULL, NULL, 0, "bytes (both ends of a veth)"},
     {"link", LOPT_DEV, 0, 0, NULL, NULL, 0, "the parent device here (macvlan)"},
 };
 
-static void add_spec_init(void) {
+static void add_spec_init (void) {
   int n = A_KINDS;
   if (add_spec[n].key) return;
   for (const struct link_kind *const *k = link_kinds; *k; k++)
     if (lkind_spec(*k)[0].key)
-      add_spec[n++] = (struct lopt){(*k)->name, LOPT_TABLE, 0, 0, NULL, lkind_spec(*k), 0,
-                                    (*k)->doc};
+      add_spec[n++] = (struct lopt){(*k)->name, LOPT_TABLE,     0, 0,
+                                    NULL,       lkind_spec(*k), 0, (*k)->doc};
 }
 
 /* A device option: its ifindex, a name looked up here. */
-static int dev_option(lua_State *L, struct nl *nl, const struct lopt_val *v,
-                      const char *object, const char *key) {
+static int dev_option (lua_State *L, struct nl *nl, const struct lopt_val *v,
+                       const char *object, const char *key) {
   struct err e;
   if (!v->s) return (int)v->i;
   int ifindex = link_index(nl, v->s, &e);
   if (ifindex < 0 && e.code == ENODEV)
-    lnslab_raise(L, "link add %s: option '%s' must be a device here, got \"%s\" (%s)",
-                 object, key, v->s, err_text(&e));
+    lnslab_raise(
+        L, "link add %s: option '%s' must be a device here, got \"%s\" (%s)",
+        object, key, v->s, err_text(&e));
   if (ifindex < 0) lnslab_fail(L, "link add", object, &e);
   return ifindex;
 }
 
 /* Returns the name the device got ("tap%d" -> "tap0"). */
-static int m_link_add(lua_State *L) {
+static int m_link_add (lua_State *L) {
   struct lopt_val v[A_KINDS + LINK_KINDS_MAX + 1];
   long data[LINK_KIND_DATA / sizeof(long)];
   char name[IFNAMSIZ];
@@ -241,8 +265,8 @@ static int m_link_add(lua_State *L) {
   const struct link_kind *k = link_kind_find(s.kind);
   for (int i = A_KINDS; add_spec[i].key; i++)
     if (v[i].set && k != link_kind_find(add_spec[i].key))
-      return lnslab_raise(L, "link add %s: option '%s' needs kind \"%s\"", object,
-                          add_spec[i].key, add_spec[i].key);
+      return lnslab_raise(L, "link add %s: option '%s' needs kind \"%s\"",
+                          object, add_spec[i].key, add_spec[i].key);
   if (k && lkind_spec(k)[0].key) {
     lua_getfield(L, 2, k->name);
     lkind_read(L, -1, "link add", object, k->name, k, nl, data);
@@ -265,17 +289,30 @@ static int m_link_add(lua_State *L) {
 
 /* link_set(dev, {up=, name=, mtu=, address=, netns=, master=,
  * addrgenmode=, bridge=}): all of it or none (link_set.c). */
-static const char *const addrgen_modes[] = {"eui64", "none", "stable_privacy", "random",
-                                            NULL}; /* IN6_ADDR_GEN_MODE_* order */
+static const char *const addrgen_modes[] = {
+    "eui64", "none", "stable_privacy", "random",
+    NULL}; /* IN6_ADDR_GEN_MODE_* order */
 
-enum { S_UP, S_NAME, S_MTU, S_ADDRESS, S_NETNS, S_MASTER, S_ADDRGEN, S_BRIDGE, S_N };
+enum {
+  S_UP,
+  S_NAME,
+  S_MTU,
+  S_ADDRESS,
+  S_NETNS,
+  S_MASTER,
+  S_ADDRGEN,
+  S_BRIDGE,
+  S_N
+};
 
 /* Not const: bridge's fields come from the bridge row (llink_init). */
 static struct lopt set_spec[] = {
-    [S_UP] = {"up", LOPT_BOOL, 0, 0, NULL, NULL, 0, "bring the device up (true) or down"},
+    [S_UP] = {"up", LOPT_BOOL, 0, 0, NULL, NULL, 0,
+              "bring the device up (true) or down"},
     [S_NAME] = {"name", LOPT_IFNAME, 0, 0, NULL, NULL, 0, "rename"},
-    [S_MTU] = {"mtu", LOPT_INT, 68, 65536, NULL, NULL, 0,
-               "bytes, within the device's own range (ip -d link: minmtu..maxmtu)"},
+    [S_MTU] =
+        {"mtu", LOPT_INT, 68, 65536, NULL, NULL, 0,
+         "bytes, within the device's own range (ip -d link: minmtu..maxmtu)"},
     [S_ADDRESS] = {"address", LOPT_STR, 0, LINK_ADDR_MAX * 3, NULL, NULL, 0,
                    "hardware address, aa:bb:cc:dd:ee:ff"},
     [S_NETNS] = {"netns", LOPT_NETNS, 0, 0, NULL, NULL, 0, "move there"},
@@ -287,7 +324,7 @@ static struct lopt set_spec[] = {
                   "a bridge's options (times in seconds)"},
     {NULL, LOPT_ANY, 0, 0, NULL, NULL, 0, NULL}};
 
-static int m_link_set(lua_State *L) {
+static int m_link_set (lua_State *L) {
   struct lnetns *ns = lnetns_check(L, 1, "link set");
   struct lopt_val v[S_N + 1];
   long bridge[LINK_KIND_DATA / sizeof(long)];
@@ -301,8 +338,10 @@ static int m_link_set(lua_State *L) {
   const char *object = lnslab_dev_label(L, ifindex, name);
   /* the table says what to change: link_set(dev) alone changed nothing
      and looked like it had worked */
-  if (lua_isnoneornil(L, 3)) /* lnslab_options' words for a table that is no table */
-    return lnslab_raise(L, "link set %s: options must be a table, got nil", object);
+  if (lua_isnoneornil(
+          L, 3)) /* lnslab_options' words for a table that is no table */
+    return lnslab_raise(L, "link set %s: options must be a table, got nil",
+                        object);
   lnslab_options(L, 3, "link set", object, set_spec, v);
   link_change_init(&c);
   if (v[S_UP].set) c.up = v[S_UP].b;
@@ -324,7 +363,7 @@ static int m_link_set(lua_State *L) {
   return 0;
 }
 
-static int m_link_del(lua_State *L) {
+static int m_link_del (lua_State *L) {
   struct lnetns *ns = lnetns_check(L, 1, "link delete");
   int ifindex;
   const char *name;
@@ -332,14 +371,15 @@ static int m_link_del(lua_State *L) {
   lnslab_check_nargs(L, 2, "link delete");
   lnslab_check_dev(L, 2, "link delete", &ifindex, &name);
   if (link_del(lnetns_rtnl(L, ns), ifindex, name, &e) < 0)
-    return lnslab_fail(L, "link delete", lnslab_dev_label(L, ifindex, name), &e);
+    return lnslab_fail(L, "link delete", lnslab_dev_label(L, ifindex, name),
+                       &e);
   return 0;
 }
 
 /* link_get(dev): the table, or nil and the reason when there is no such
  * device (a question, not a failure); other errors raise. One
  * RTM_GETLINK, whatever the number of devices. */
-static int m_link_get(lua_State *L) {
+static int m_link_get (lua_State *L) {
   struct lnetns *ns = lnetns_check(L, 1, "link show");
   int ifindex;
   const char *name;
@@ -360,7 +400,7 @@ static int m_link_get(lua_State *L) {
   return 1;
 }
 
-static int m_link_list(lua_State *L) {
+static int m_link_list (lua_State *L) {
   struct lnetns *ns = lnetns_check(L, 1, "link show");
   struct link_info *links;
   size_t n;
@@ -373,16 +413,18 @@ static int m_link_list(lua_State *L) {
 }
 
 static const luaL_Reg method_list[] = {
-    {"link_add", m_link_add}, {"link_set", m_link_set},
-    {"link_del", m_link_del}, {"link_get", m_link_get},
+    {"link_add", m_link_add},   {"link_set", m_link_set},
+    {"link_del", m_link_del},   {"link_get", m_link_get},
     {"link_list", m_link_list}, {NULL, NULL}};
 
-static const struct lopt_set option_sets[] = {{"link add", add_spec}, {"link set", set_spec}, {NULL, NULL}};
+static const struct lopt_set option_sets[] = {
+    {"link add", add_spec}, {"link set", set_spec}, {NULL, NULL}};
 
-static void llink_init(lua_State *L, int module, int methods) {
+static void llink_init (lua_State *L, int module, int methods) {
   (void)L, (void)module, (void)methods;
   add_spec_init();
   set_spec[S_BRIDGE].sub = lkind_spec(link_kind_find("bridge"));
 }
 
-const struct lbinding llink_binding = {"link", NULL, method_list, option_sets, llink_init};
+const struct lbinding llink_binding = {"link", NULL, method_list, option_sets,
+                                       llink_init};

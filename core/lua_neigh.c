@@ -25,14 +25,16 @@
 ** =======================================================
 */
 
-static const struct { unsigned bit; const char *name; } nud_names[] = {
-    {NUD_INCOMPLETE, "INCOMPLETE"}, {NUD_REACHABLE, "REACHABLE"},
-    {NUD_STALE, "STALE"},           {NUD_DELAY, "DELAY"},
-    {NUD_PROBE, "PROBE"},           {NUD_FAILED, "FAILED"},
-    {NUD_NOARP, "NOARP"},           {NUD_PERMANENT, "PERMANENT"}};
+static const struct {
+  unsigned bit;
+  const char *name;
+} nud_names[] = {{NUD_INCOMPLETE, "INCOMPLETE"}, {NUD_REACHABLE, "REACHABLE"},
+                 {NUD_STALE, "STALE"},           {NUD_DELAY, "DELAY"},
+                 {NUD_PROBE, "PROBE"},           {NUD_FAILED, "FAILED"},
+                 {NUD_NOARP, "NOARP"},           {NUD_PERMANENT, "PERMANENT"}};
 
 /* `ip -j neigh`'s state: every NUD bit by name, or {"NONE"}. */
-static void push_nud(lua_State *L, unsigned state) {
+static void push_nud (lua_State *L, unsigned state) {
   int n = 0;
   lua_newtable(L);
   for (size_t i = 0; i < sizeof nud_names / sizeof *nud_names; i++)
@@ -47,11 +49,16 @@ static void push_nud(lua_State *L, unsigned state) {
 }
 
 /* `bridge -j fdb`'s flags, in its order. */
-static void push_fdb_flags(lua_State *L, unsigned flags) {
-  static const struct { unsigned bit; const char *name; } names[] = {
-      {NTF_SELF, "self"},       {NTF_ROUTER, "router"},
-      {NTF_EXT_LEARNED, "extern_learn"}, {NTF_OFFLOADED, "offload"},
-      {NTF_MASTER, "master"},   {NTF_STICKY, "sticky"}};
+static void push_fdb_flags (lua_State *L, unsigned flags) {
+  static const struct {
+    unsigned bit;
+    const char *name;
+  } names[] = {{NTF_SELF, "self"},
+               {NTF_ROUTER, "router"},
+               {NTF_EXT_LEARNED, "extern_learn"},
+               {NTF_OFFLOADED, "offload"},
+               {NTF_MASTER, "master"},
+               {NTF_STICKY, "sticky"}};
   int n = 0;
   lua_newtable(L);
   for (size_t i = 0; i < sizeof names / sizeof *names; i++)
@@ -62,29 +69,34 @@ static void push_fdb_flags(lua_State *L, unsigned flags) {
 }
 
 /* `bridge -j fdb`'s state: learned entries have "". */
-static void push_fdb_state(lua_State *L, unsigned state) {
-  if (state & NUD_PERMANENT) lua_pushliteral(L, "permanent");
-  else if (state & NUD_NOARP) lua_pushliteral(L, "static");
-  else if (state & NUD_STALE) lua_pushliteral(L, "stale");
-  else if (state & NUD_REACHABLE) lua_pushliteral(L, "");
-  else lua_pushfstring(L, "0x%x", state);
+static void push_fdb_state (lua_State *L, unsigned state) {
+  if (state & NUD_PERMANENT)
+    lua_pushliteral(L, "permanent");
+  else if (state & NUD_NOARP)
+    lua_pushliteral(L, "static");
+  else if (state & NUD_STALE)
+    lua_pushliteral(L, "stale");
+  else if (state & NUD_REACHABLE)
+    lua_pushliteral(L, "");
+  else
+    lua_pushfstring(L, "0x%x", state);
 }
 
-static void set_hw(lua_State *L, const char *key, const struct neigh_info *n) {
+static void set_hw (lua_State *L, const char *key, const struct neigh_info *n) {
   char text[LINK_ADDR_MAX * 3 + 1];
   link_format_hw(n->lladdr, n->lladdr_len, text, sizeof text);
   lnslab_set_str(L, key, text);
 }
 
 /* The kernel's clock_t ticks (centiseconds) as seconds. */
-static void set_seconds(lua_State *L, const char *key, unsigned centis) {
+static void set_seconds (lua_State *L, const char *key, unsigned centis) {
   lua_pushnumber(L, (lua_Number)centis / 100);
   lua_setfield(L, -2, key);
 }
 
 /* {mac=, ifindex=, master_index=, vlan=, state=, flags=, updated=, used=};
  * updated is brctl showmacs' ageing timer. */
-static void push_fdb(lua_State *L, const struct neigh_info *n) {
+static void push_fdb (lua_State *L, const struct neigh_info *n) {
   lua_createtable(L, 0, 8);
   set_hw(L, "mac", n);
   lnslab_set_int(L, "ifindex", n->ifindex);
@@ -102,7 +114,7 @@ static void push_fdb(lua_State *L, const struct neigh_info *n) {
 
 /* {dst=, ifindex=, lladdr=, state={...}, router=, used=, confirmed=,
  * updated=} */
-static void push_neigh(lua_State *L, const void *item) {
+static void push_neigh (lua_State *L, const void *item) {
   const struct neigh_info *n = item;
   char text[IPADDR_TEXT_MAX];
   if (n->family == AF_BRIDGE) {
@@ -138,8 +150,10 @@ static void push_neigh(lua_State *L, const void *item) {
 
 static const char *const families[] = {"inet", "inet6", "bridge", NULL};
 static const int family_of[] = {AF_INET, AF_INET6, AF_BRIDGE};
-static const char *const states[] = {"permanent", "noarp", "reachable", "stale", NULL};
-static const unsigned nud_of[] = {NUD_PERMANENT, NUD_NOARP, NUD_REACHABLE, NUD_STALE};
+static const char *const states[] = {"permanent", "noarp", "reachable", "stale",
+                                     NULL};
+static const unsigned nud_of[] = {NUD_PERMANENT, NUD_NOARP, NUD_REACHABLE,
+                                  NUD_STALE};
 
 enum { S_FAMILY };
 static const struct lopt show_spec[] = {
@@ -149,19 +163,25 @@ static const struct lopt show_spec[] = {
 
 enum { N_DST, N_LLADDR, N_STATE, N_ROUTER };
 static const struct lopt add_spec[] = {
-    {"dst", LOPT_STR, 0, LIP_TEXT_MAX, NULL, NULL, LOPT_REQUIRED, "the neighbour's address"},
-    {"lladdr", LOPT_STR, 0, LINK_ADDR_MAX * 3, NULL, NULL, 0, "its MAC address"},
+    {"dst", LOPT_STR, 0, LIP_TEXT_MAX, NULL, NULL, LOPT_REQUIRED,
+     "the neighbour's address"},
+    {"lladdr", LOPT_STR, 0, LINK_ADDR_MAX * 3, NULL, NULL, 0,
+     "its MAC address"},
     {"state", LOPT_CHOICE, 0, 0, states, NULL, 0, "permanent by default"},
-    {"router", LOPT_BOOL, 0, 0, NULL, NULL, 0, "IPv6: the neighbour is a router"},
+    {"router", LOPT_BOOL, 0, 0, NULL, NULL, 0,
+     "IPv6: the neighbour is a router"},
     {NULL, 0, 0, 0, NULL, NULL, 0, NULL}};
-static const struct lopt del_spec[] = {
-    {"dst", LOPT_STR, 0, LIP_TEXT_MAX, NULL, NULL, LOPT_REQUIRED, "the neighbour's address"},
-    {NULL, 0, 0, 0, NULL, NULL, 0, NULL}};
+static const struct lopt del_spec[] = {{"dst", LOPT_STR, 0, LIP_TEXT_MAX, NULL,
+                                        NULL, LOPT_REQUIRED,
+                                        "the neighbour's address"},
+                                       {NULL, 0, 0, 0, NULL, NULL, 0, NULL}};
 
 enum { F_MAC, F_MASTER, F_SELF, F_VLAN, F_STATIC, F_PERMANENT };
 static const struct lopt fdb_add_spec[] = {
-    {"mac", LOPT_STR, 0, LINK_ADDR_MAX * 3, NULL, NULL, LOPT_REQUIRED, "the MAC address"},
-    {"master", LOPT_BOOL, 0, 0, NULL, NULL, 0, "in the bridge's table (the default)"},
+    {"mac", LOPT_STR, 0, LINK_ADDR_MAX * 3, NULL, NULL, LOPT_REQUIRED,
+     "the MAC address"},
+    {"master", LOPT_BOOL, 0, 0, NULL, NULL, 0,
+     "in the bridge's table (the default)"},
     {"self", LOPT_BOOL, 0, 0, NULL, NULL, 0, "in the device's own table"},
     {"vlan", LOPT_INT, 1, 4094, NULL, NULL, 0, "the VLAN of the entry"},
     {"static", LOPT_BOOL, 0, 0, NULL, NULL, 0,
@@ -170,42 +190,49 @@ static const struct lopt fdb_add_spec[] = {
      "a local entry: the bridge itself receives frames for the MAC"},
     {NULL, 0, 0, 0, NULL, NULL, 0, NULL}};
 static const struct lopt fdb_del_spec[] = {
-    {"mac", LOPT_STR, 0, LINK_ADDR_MAX * 3, NULL, NULL, LOPT_REQUIRED, "the MAC address"},
-    {"master", LOPT_BOOL, 0, 0, NULL, NULL, 0, "in the bridge's table (the default)"},
+    {"mac", LOPT_STR, 0, LINK_ADDR_MAX * 3, NULL, NULL, LOPT_REQUIRED,
+     "the MAC address"},
+    {"master", LOPT_BOOL, 0, 0, NULL, NULL, 0,
+     "in the bridge's table (the default)"},
     {"self", LOPT_BOOL, 0, 0, NULL, NULL, 0, "in the device's own table"},
     {"vlan", LOPT_INT, 1, 4094, NULL, NULL, 0, "the VLAN of the entry"},
     {NULL, 0, 0, 0, NULL, NULL, 0, NULL}};
 
-static int flag(const struct lopt_val *v, int dflt) { return v->set ? v->b : dflt; }
+static int flag (const struct lopt_val *v, int dflt) {
+  return v->set ? v->b : dflt;
+}
 
 /* The device argument at 2, checked (resolved later): its label. */
-static const char *check_dev(lua_State *L, const char *op, int *ifindex, const char **name) {
+static const char *check_dev (lua_State *L, const char *op, int *ifindex,
+                              const char **name) {
   lnslab_check_dev(L, 2, op, ifindex, name);
   return lnslab_dev_label(L, *ifindex, *name);
 }
 
-static int resolve(lua_State *L, struct nl *nl, const char *op, const char *what,
-                   int ifindex, const char *name) {
+static int resolve (lua_State *L, struct nl *nl, const char *op,
+                    const char *what, int ifindex, const char *name) {
   struct err e;
   if (ifindex > 0) return ifindex;
   if ((ifindex = link_index(nl, name, &e)) < 0) lnslab_fail(L, op, what, &e);
   return ifindex;
 }
 
-static void check_mac(lua_State *L, int opts, const char *op, const char *dev,
-                      const char *key, struct neigh_info *n) {
+static void check_mac (lua_State *L, int opts, const char *op, const char *dev,
+                       const char *key, struct neigh_info *n) {
   struct err e;
   lua_getfield(L, opts, key);
   if ((n->lladdr_len = link_parse_hw(lua_tostring(L, -1), n->lladdr, &e)) < 0)
-    lnslab_raise(L, "%s %s: option '%s' must be a hardware address (aa:bb:cc:dd:ee:ff), got \"%s\"",
-                 op, dev, key, lua_tostring(L, -1));
+    lnslab_raise(
+        L,
+        "%s %s: option '%s' must be a hardware address (aa:bb:cc:dd:ee:ff), got \"%s\"",
+        op, dev, key, lua_tostring(L, -1));
   lua_pop(L, 1);
 }
 
 /* A neighbour entry from the options at opts (neigh add when add, else
  * neigh del); the ifindex is set later. Returns "DST dev DEV". */
-static const char *read_neigh(lua_State *L, int opts, const char *op, const char *dev,
-                              int add, struct neigh_info *n) {
+static const char *read_neigh (lua_State *L, int opts, const char *op,
+                               const char *dev, int add, struct neigh_info *n) {
   struct lopt_val v[N_ROUTER + 1];
   if (lua_type(L, opts) != LUA_TTABLE)
     lnslab_raise(L, "%s %s: %s must be a table, got %s", op, dev,
@@ -227,8 +254,8 @@ static const char *read_neigh(lua_State *L, int opts, const char *op, const char
 /* An FDB entry from the options at opts: mac, vlan, and where it lives:
  * master (the bridge's table, the default) and/or self (the device's
  * own). For fdb add also its kind (see m_fdb_add). Returns "MAC dev DEV". */
-static const char *read_fdb(lua_State *L, int opts, const char *op, const char *dev,
-                            int add, struct neigh_info *n) {
+static const char *read_fdb (lua_State *L, int opts, const char *op,
+                             const char *dev, int add, struct neigh_info *n) {
   struct lopt_val v[F_PERMANENT + 1];
   if (lua_type(L, opts) != LUA_TTABLE)
     lnslab_raise(L, "%s %s: %s must be a table, got %s", op, dev,
@@ -238,7 +265,8 @@ static const char *read_fdb(lua_State *L, int opts, const char *op, const char *
   check_mac(L, opts, op, dev, "mac", n);
   int self = flag(&v[F_SELF], 0);
   int master = flag(&v[F_MASTER], !self);
-  if (!master && !self) lnslab_raise(L, "%s %s: option 'master' or 'self' must be true", op, dev);
+  if (!master && !self)
+    lnslab_raise(L, "%s %s: option 'master' or 'self' must be true", op, dev);
   if (master) n->flags |= NTF_MASTER;
   if (self) n->flags |= NTF_SELF;
   n->vlan = v[F_VLAN].set ? (int)v[F_VLAN].i : -1;
@@ -247,8 +275,12 @@ static const char *read_fdb(lua_State *L, int opts, const char *op, const char *
     int permanent = flag(&v[F_PERMANENT], !master);
     int is_static = flag(&v[F_STATIC], !permanent);
     if (permanent && is_static)
-      lnslab_raise(L, "%s %s: options 'static' and 'permanent' exclude each other", op, dev);
-    n->state = permanent ? NUD_PERMANENT : is_static ? NUD_NOARP : NUD_REACHABLE;
+      lnslab_raise(L,
+                   "%s %s: options 'static' and 'permanent' exclude each other",
+                   op, dev);
+    n->state = permanent   ? NUD_PERMANENT
+               : is_static ? NUD_NOARP
+                           : NUD_REACHABLE;
   }
   return lua_pushfstring(L, "%s dev %s", v[F_MAC].s, dev);
 }
@@ -263,7 +295,7 @@ static const char *read_fdb(lua_State *L, int opts, const char *op, const char *
 
 /* neigh_list([{family = "inet" | "inet6" | "bridge"}]): all of IPv4 and
  * IPv6 by default, NOARP entries included (`ip neigh show nud all`). */
-static int m_neigh_list(lua_State *L) {
+static int m_neigh_list (lua_State *L) {
   struct lnetns *ns = lnetns_check(L, 1, "neigh show");
   struct lopt_val v[S_FAMILY + 1];
   int family = AF_UNSPEC;
@@ -274,16 +306,19 @@ static int m_neigh_list(lua_State *L) {
   lnslab_options(L, 2, "neigh show", ns->name, show_spec, v);
   if (v[S_FAMILY].set) family = family_of[v[S_FAMILY].i];
   if (neigh_list(lnetns_rtnl(L, ns), family, &list, &n, &e) < 0)
-    return lnslab_fail(L, family == AF_BRIDGE ? "fdb show" : "neigh show", ns->name, &e);
+    return lnslab_fail(L, family == AF_BRIDGE ? "fdb show" : "neigh show",
+                       ns->name, &e);
   lnslab_push_owned_list(L, list, n, sizeof *list, push_neigh);
   return 1;
 }
 
 /* One entry of op, read by read (neigh or FDB), then sent by change. */
-static int entry_change(lua_State *L, const char *op, int add,
-                        const char *(*read)(lua_State *, int, const char *, const char *,
-                                            int, struct neigh_info *),
-                        int (*change)(struct nl *, const struct neigh_info *, struct err *)) {
+static int entry_change (lua_State *L, const char *op, int add,
+                         const char *(*read)(lua_State *, int, const char *,
+                                             const char *, int,
+                                             struct neigh_info *),
+                         int (*change)(struct nl *, const struct neigh_info *,
+                                       struct err *)) {
   struct lnetns *ns = lnetns_check(L, 1, op);
   struct neigh_info n;
   const char *name;
@@ -301,12 +336,12 @@ static int entry_change(lua_State *L, const char *op, int add,
 
 /* neigh_add(dev, {dst=, lladdr=, state=, router=}): `ip neigh replace`;
  * state is permanent (the default), noarp, reachable or stale. */
-static int m_neigh_add(lua_State *L) {
+static int m_neigh_add (lua_State *L) {
   return entry_change(L, "neigh add", 1, read_neigh, neigh_add);
 }
 
 /* neigh_del(dev, {dst=}) */
-static int m_neigh_del(lua_State *L) {
+static int m_neigh_del (lua_State *L) {
   return entry_change(L, "neigh del", 0, read_neigh, neigh_del);
 }
 
@@ -318,14 +353,14 @@ static int m_neigh_del(lua_State *L) {
  * port: what a lab means by a static MAC. An entry that is only the
  * device's own (self, not master) is permanent: the kernel takes no
  * other kind there. */
-static int m_fdb_add(lua_State *L) {
+static int m_fdb_add (lua_State *L) {
   return entry_change(L, "fdb add", 1, read_fdb, neigh_add);
 }
 
 /* fdb_del(dev, {mac=, master=, self=, vlan=}). The state says permanent,
  * as `bridge fdb del` sends it: a device's own table refuses any other,
  * and the bridge's ignores it. */
-static int m_fdb_del(lua_State *L) {
+static int m_fdb_del (lua_State *L) {
   return entry_change(L, "fdb del", 0, read_fdb, neigh_del);
 }
 
@@ -337,7 +372,9 @@ static const luaL_Reg methods[] = {
     {"fdb_del", m_fdb_del},       {NULL, NULL}};
 
 static const struct lopt_set option_sets[] = {
-    {"neigh show", show_spec}, {"neigh add", add_spec},  {"neigh del", del_spec},
-    {"fdb add", fdb_add_spec}, {"fdb del", fdb_del_spec}, {NULL, NULL}};
+    {"neigh show", show_spec}, {"neigh add", add_spec},
+    {"neigh del", del_spec},   {"fdb add", fdb_add_spec},
+    {"fdb del", fdb_del_spec}, {NULL, NULL}};
 
-const struct lbinding lneigh_binding = {"neigh", NULL, methods, option_sets, NULL};
+const struct lbinding lneigh_binding = {"neigh", NULL, methods, option_sets,
+                                        NULL};

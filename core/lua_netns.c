@@ -17,36 +17,38 @@
  * the registry: deleting a namespace finds and closes each one. */
 static const char LIVE[] = "nslab.netns.live";
 
-struct lnetns *lnetns_check(lua_State *L, int idx, const char *op) {
+struct lnetns *lnetns_check (lua_State *L, int idx, const char *op) {
   struct lnetns *ns = luaL_testudata(L, idx, LNETNS);
   const char *pre = op ? lua_pushfstring(L, "%s: ", op) : "";
   if (!ns) /* ns.link_add(5) instead of ns:link_add() */
-    lnslab_raise(L, "%sargument %d must be a netns, got %s", pre, lua_absindex(L, idx),
-                 lnslab_given(L, idx));
+    lnslab_raise(L, "%sargument %d must be a netns, got %s", pre,
+                 lua_absindex(L, idx), lnslab_given(L, idx));
   if (ns->deleted) lnslab_raise(L, "%snetns \"%s\": deleted", pre, ns->name);
   if (ns->fd < 0 && ns->name)
     lnslab_raise(L, "%sattempt to use a closed netns \"%s\"", pre, ns->name);
-  if (ns->fd < 0) lnslab_raise(L, "%sattempt to use a closed netns (anonymous)", pre);
+  if (ns->fd < 0)
+    lnslab_raise(L, "%sattempt to use a closed netns (anonymous)", pre);
   if (op) lua_pop(L, 1);
   return ns;
 }
 
-int lnslab_ifindex_of(lua_State *L, struct nl *nl, int idx, const char *op,
-                      const char *object) {
+int lnslab_ifindex_of (lua_State *L, struct nl *nl, int idx, const char *op,
+                       const char *object) {
   int ifindex;
   const char *name;
   struct err e;
   lnslab_check_dev(L, idx, op, &ifindex, &name);
   if (ifindex > 0) return ifindex;
-  if ((ifindex = link_index(nl, name, &e)) < 0) lnslab_fail(L, op, object ? object : name, &e);
+  if ((ifindex = link_index(nl, name, &e)) < 0)
+    lnslab_fail(L, op, object ? object : name, &e);
   return ifindex;
 }
 
-int lnslab_ifindex(lua_State *L, struct nl *nl, int idx, const char *op) {
+int lnslab_ifindex (lua_State *L, struct nl *nl, int idx, const char *op) {
   return lnslab_ifindex_of(L, nl, idx, op, NULL);
 }
 
-struct lnetns *lnetns_push(lua_State *L, int fd, const char *name) {
+struct lnetns *lnetns_push (lua_State *L, int fd, const char *name) {
   struct lnetns *ns = lua_newuserdatauv(L, sizeof *ns, 0);
   ns->fd = -1;
   ns->deleted = 0;
@@ -76,7 +78,7 @@ struct lnetns *lnetns_push(lua_State *L, int fd, const char *name) {
   return ns;
 }
 
-struct nl *lnetns_rtnl(lua_State *L, struct lnetns *ns) {
+struct nl *lnetns_rtnl (lua_State *L, struct lnetns *ns) {
   struct err e;
   if (!ns->rt.sock && nl_open(&ns->rt, NETLINK_ROUTE, ns->fd, &e) < 0)
     lnslab_fail(L, "netlink open", ns->name, &e);
@@ -85,7 +87,7 @@ struct nl *lnetns_rtnl(lua_State *L, struct lnetns *ns) {
 
 /* Close the namespace's descriptors; the name stays for the messages of
  * later uses, until the handle is collected. */
-static void release(struct lnetns *ns) {
+static void release (struct lnetns *ns) {
   nl_close(&ns->rt);
   nl_close(&ns->nft);
   if (ns->fd >= 0) close(ns->fd);
@@ -96,8 +98,8 @@ static void release(struct lnetns *ns) {
  * deleted (named name from now on), closing its descriptors: a handle
  * kept would still reach the namespace, and a link moved there would
  * vanish with it. */
-static void close_every_handle(lua_State *L, const struct stat *st,
-                               const char *name) {
+static void close_every_handle (lua_State *L, const struct stat *st,
+                                const char *name) {
   if (lua_getfield(L, LUA_REGISTRYINDEX, LIVE) != LUA_TTABLE) {
     lua_pop(L, 1);
     return;
@@ -127,8 +129,8 @@ static void close_every_handle(lua_State *L, const struct stat *st,
 ** =======================================================
 */
 
-static int push_or_fail(lua_State *L, int fd, const char *name,
-                        const char *op, const char *object, struct err *e) {
+static int push_or_fail (lua_State *L, int fd, const char *name, const char *op,
+                         const char *object, struct err *e) {
   if (fd < 0) return lnslab_fail(L, op, object, e);
   lnetns_push(L, fd, name);
   return 1;
@@ -137,26 +139,36 @@ static int push_or_fail(lua_State *L, int fd, const char *name,
 /* A namespace name argument: a file name under /run/netns, as `ip netns
  * add` takes it (NUL bytes and over-long names refused before anything
  * is made; '/', . and .. by netns_name_ok, which names the object). */
-static const char *check_name(lua_State *L, int idx, const char *op, int required) {
-  static const struct lopt name = {"name", LOPT_STR, 0, NETNS_NAME_MAX, NULL, NULL,
-                                    LOPT_REQUIRED, "a namespace name, as ip netns add takes it"};
-  static const struct lopt optional = {"name", LOPT_STR, 0, NETNS_NAME_MAX, NULL, NULL, 0,
-                                       "a namespace name, as ip netns add takes it"};
+static const char *check_name (lua_State *L, int idx, const char *op,
+                               int required) {
+  static const struct lopt name = {
+      "name",
+      LOPT_STR,
+      0,
+      NETNS_NAME_MAX,
+      NULL,
+      NULL,
+      LOPT_REQUIRED,
+      "a namespace name, as ip netns add takes it"};
+  static const struct lopt optional = {
+      "name", LOPT_STR, 0, NETNS_NAME_MAX,
+      NULL,   NULL,     0, "a namespace name, as ip netns add takes it"};
   struct lopt_val v;
   lnslab_check_arg(L, idx, op, NULL, "name", required ? &name : &optional, &v);
   return v.s;
 }
 
 /* create([name]): `ip netns add NAME`, or an anonymous namespace. */
-static int l_create(lua_State *L) {
+static int l_create (lua_State *L) {
   lnslab_check_nargs(L, 1, "netns add");
   const char *name = check_name(L, 1, "netns add", 0);
   struct err e;
   int fd = netns_create(name, &e);
-  return push_or_fail(L, fd, name, "netns add", name ? name : "(anonymous)", &e);
+  return push_or_fail(L, fd, name, "netns add", name ? name : "(anonymous)",
+                      &e);
 }
 
-static int l_open(lua_State *L) {
+static int l_open (lua_State *L) {
   lnslab_check_nargs(L, 1, "netns open");
   const char *name = check_name(L, 1, "netns open", 1);
   struct err e;
@@ -165,7 +177,7 @@ static int l_open(lua_State *L) {
                       lua_tostring(L, -1), &e);
 }
 
-static int l_open_pid(lua_State *L) {
+static int l_open_pid (lua_State *L) {
   lnslab_check_nargs(L, 1, "netns open");
   lua_Integer pid = lnslab_check_int(L, 1, "netns open", "pid", 1, INT_MAX);
   struct err e;
@@ -174,26 +186,29 @@ static int l_open_pid(lua_State *L) {
                       lua_tostring(L, -1), &e);
 }
 
-static int l_open_path(lua_State *L) {
+static int l_open_path (lua_State *L) {
   lnslab_check_nargs(L, 1, "netns open");
-  const char *path = lnslab_check_str(L, 1, "netns open", "path", PATH_MAX - 1, NULL);
+  const char *path =
+      lnslab_check_str(L, 1, "netns open", "path", PATH_MAX - 1, NULL);
   struct err e;
-  return push_or_fail(L, netns_open_path(path, &e), NULL, "netns open", path, &e);
+  return push_or_fail(L, netns_open_path(path, &e), NULL, "netns open", path,
+                      &e);
 }
 
-static int l_current(lua_State *L) {
+static int l_current (lua_State *L) {
   struct err e;
   lnslab_check_nargs(L, 0, "netns open");
   return push_or_fail(L, netns_open_current(&e), NULL, "netns open",
                       "(current)", &e);
 }
 
-static int l_list(lua_State *L) {
+static int l_list (lua_State *L) {
   char **names;
   size_t n;
   struct err e;
   lnslab_check_nargs(L, 0, "netns list");
-  if (netns_list(&names, &n, &e) < 0) return lnslab_fail(L, "netns list", NULL, &e);
+  if (netns_list(&names, &n, &e) < 0)
+    return lnslab_fail(L, "netns list", NULL, &e);
   lua_createtable(L, (int)n, 0);
   for (size_t i = 0; i < n; i++) {
     lua_pushstring(L, names[i]);
@@ -205,16 +220,18 @@ static int l_list(lua_State *L) {
 
 /* delete(name): `ip netns delete NAME`; every handle of this Lua state to
  * that namespace is closed, and says so when used. */
-static int l_delete(lua_State *L) {
+static int l_delete (lua_State *L) {
   lnslab_check_nargs(L, 1, "netns delete");
   const char *name = check_name(L, 1, "netns delete", 1);
   struct stat st;
   struct err e;
   int fd = netns_open_name(name, &e);
-  if (fd < 0 && e.code != ENOENT) return lnslab_fail(L, "netns delete", name, &e);
+  if (fd < 0 && e.code != ENOENT)
+    return lnslab_fail(L, "netns delete", name, &e);
   int known = fd >= 0 && fstat(fd, &st) == 0;
   if (fd >= 0) close(fd);
-  if (netns_delete(name, &e) < 0) return lnslab_fail(L, "netns delete", name, &e);
+  if (netns_delete(name, &e) < 0)
+    return lnslab_fail(L, "netns delete", name, &e);
   if (known) close_every_handle(L, &st, name);
   return 0;
 }
@@ -227,33 +244,35 @@ static int l_delete(lua_State *L) {
 ** =======================================================
 */
 
-static int m_name(lua_State *L) {
+static int m_name (lua_State *L) {
   lnslab_check_nargs(L, 1, "netns name");
   struct lnetns *ns = lnetns_check(L, 1, "netns name");
   lua_pushstring(L, ns->name); /* nil when anonymous */
   return 1;
 }
 
-static int m_fd(lua_State *L) {
+static int m_fd (lua_State *L) {
   lnslab_check_nargs(L, 1, "netns fd");
   lua_pushinteger(L, lnetns_check(L, 1, "netns fd")->fd);
   return 1;
 }
 
-static int m_inode(lua_State *L) {
+static int m_inode (lua_State *L) {
   lnslab_check_nargs(L, 1, "netns inode");
   struct lnetns *ns = lnetns_check(L, 1, "netns inode");
   uint64_t ino;
   struct err e;
-  if (netns_inode(ns->fd, &ino, &e) < 0) return lnslab_fail(L, "netns inode", ns->name, &e);
+  if (netns_inode(ns->fd, &ino, &e) < 0)
+    return lnslab_fail(L, "netns inode", ns->name, &e);
   lua_pushinteger(L, (lua_Integer)ino);
   return 1;
 }
 
 /* run(fn, ...): call fn inside the namespace; the thread is back where it
  * was afterwards, whether fn returned or raised. */
-static int m_run(lua_State *L) {
-  static const struct lopt fn = {"fn", LOPT_ANY, 0, 0, NULL, NULL, LOPT_REQUIRED, NULL};
+static int m_run (lua_State *L) {
+  static const struct lopt fn = {"fn", LOPT_ANY,      0,   0, NULL,
+                                 NULL, LOPT_REQUIRED, NULL};
   struct lnetns *ns = lnetns_check(L, 1, "netns run");
   struct lopt_val v;
   struct err e;
@@ -262,16 +281,18 @@ static int m_run(lua_State *L) {
   if (lua_type(L, 2) != LUA_TFUNCTION)
     return lnslab_raise(L, "netns run: %s must be a function, got %s",
                         lnslab_arg_label(L, 2, "fn"), luaL_typename(L, 2));
-  if (netns_enter(ns->fd, &saved, &e) < 0) return lnslab_fail(L, "netns enter", ns->name, &e);
+  if (netns_enter(ns->fd, &saved, &e) < 0)
+    return lnslab_fail(L, "netns enter", ns->name, &e);
   int status = lua_pcall(L, lua_gettop(L) - 2, LUA_MULTRET, 0);
-  if (netns_leave(saved, &e) < 0) return lnslab_fail(L, "netns leave", ns->name, &e);
+  if (netns_leave(saved, &e) < 0)
+    return lnslab_fail(L, "netns leave", ns->name, &e);
   if (status != LUA_OK) return lua_error(L);
   return lua_gettop(L) - base;
 }
 
 /* close(): the descriptors go at once; using the handle afterwards says
  * "attempt to use a closed netns". Closing twice is fine. */
-static int close_handle(lua_State *L) {
+static int close_handle (lua_State *L) {
   release(luaL_checkudata(L, 1, LNETNS));
   if (lua_getfield(L, LUA_REGISTRYINDEX, LIVE) == LUA_TTABLE) {
     lua_pushvalue(L, 1);
@@ -282,14 +303,16 @@ static int close_handle(lua_State *L) {
   return 0;
 }
 
-static int m_close(lua_State *L) {
+static int m_close (lua_State *L) {
   lnslab_check_nargs(L, 1, "netns close");
-  if (!luaL_testudata(L, 1, LNETNS)) /* closed or deleted is fine: not lnetns_check */
-    return lnslab_raise(L, "netns close: argument 1 must be a netns, got %s", lnslab_given(L, 1));
+  if (!luaL_testudata(L, 1,
+                      LNETNS)) /* closed or deleted is fine: not lnetns_check */
+    return lnslab_raise(L, "netns close: argument 1 must be a netns, got %s",
+                        lnslab_given(L, 1));
   return close_handle(L);
 }
 
-static int m_gc(lua_State *L) {
+static int m_gc (lua_State *L) {
   struct lnetns *ns = luaL_checkudata(L, 1, LNETNS);
   release(ns);
   free(ns->name);
@@ -297,18 +320,22 @@ static int m_gc(lua_State *L) {
   return 0;
 }
 
-static int m_tostring(lua_State *L) {
+static int m_tostring (lua_State *L) {
   struct lnetns *ns = luaL_checkudata(L, 1, LNETNS);
   const char *state = ns->deleted ? "deleted" : "closed";
-  if (ns->fd < 0 && ns->name) lua_pushfstring(L, "netns \"%s\" (%s)", ns->name, state);
-  else if (ns->fd < 0) lua_pushliteral(L, "netns (closed)");
-  else if (ns->name) lua_pushfstring(L, "netns \"%s\"", ns->name);
-  else lua_pushfstring(L, "netns (anonymous, fd %d)", ns->fd);
+  if (ns->fd < 0 && ns->name)
+    lua_pushfstring(L, "netns \"%s\" (%s)", ns->name, state);
+  else if (ns->fd < 0)
+    lua_pushliteral(L, "netns (closed)");
+  else if (ns->name)
+    lua_pushfstring(L, "netns \"%s\"", ns->name);
+  else
+    lua_pushfstring(L, "netns (anonymous, fd %d)", ns->fd);
   return 1;
 }
 
 /* Two handles are equal when they name the same namespace. */
-static int m_eq(lua_State *L) {
+static int m_eq (lua_State *L) {
   struct lnetns *a = luaL_checkudata(L, 1, LNETNS);
   struct lnetns *b = luaL_checkudata(L, 2, LNETNS);
   struct stat sa, sb;
@@ -321,21 +348,22 @@ static int m_eq(lua_State *L) {
 /* }====================================================== */
 
 static const luaL_Reg functions[] = {
-    {"netns_create", l_create},      {"netns_open", l_open},
-    {"netns_open_pid", l_open_pid},  {"netns_open_path", l_open_path},
-    {"netns_current", l_current},    {"netns_list", l_list},
-    {"netns_delete", l_delete},      {NULL, NULL}};
+    {"netns_create", l_create},     {"netns_open", l_open},
+    {"netns_open_pid", l_open_pid}, {"netns_open_path", l_open_path},
+    {"netns_current", l_current},   {"netns_list", l_list},
+    {"netns_delete", l_delete},     {NULL, NULL}};
 
-static const luaL_Reg methods[] = {
-    {"name", m_name}, {"fd", m_fd},       {"inode", m_inode},
-    {"run", m_run},   {"close", m_close}, {NULL, NULL}};
+static const luaL_Reg methods[] = {{"name", m_name},   {"fd", m_fd},
+                                   {"inode", m_inode}, {"run", m_run},
+                                   {"close", m_close}, {NULL, NULL}};
 
-static void lnetns_register(lua_State *L, int module, int method_table) {
-  static const luaL_Reg meta[] = {{"__gc", m_gc},
-                                  {"__close", close_handle}, /* (value, error) */
-                                  {"__tostring", m_tostring},
-                                  {"__eq", m_eq},
-                                  {NULL, NULL}};
+static void lnetns_register (lua_State *L, int module, int method_table) {
+  static const luaL_Reg meta[] = {
+      {"__gc", m_gc},
+      {"__close", close_handle}, /* (value, error) */
+      {"__tostring", m_tostring},
+      {"__eq", m_eq},
+      {NULL, NULL}};
   (void)module;
   (void)method_table;
   luaL_getmetatable(L, LNETNS);
@@ -343,4 +371,5 @@ static void lnetns_register(lua_State *L, int module, int method_table) {
   lua_pop(L, 1);
 }
 
-const struct lbinding lnetns_binding = {"netns", functions, methods, NULL, lnetns_register};
+const struct lbinding lnetns_binding = {"netns", functions, methods, NULL,
+                                        lnetns_register};

@@ -22,22 +22,22 @@ struct lnetns {
 /* The open namespace at idx. A closed one raises "OP: attempt to use a
  * closed netns", a deleted one "OP: netns "a": deleted"; op may be NULL
  * (the message then starts with the reason). */
-struct lnetns *lnetns_check(lua_State *L, int idx, const char *op);
+struct lnetns *lnetns_check (lua_State *L, int idx, const char *op);
 /* Push a new userdata owning fd (and a copy of name). */
-struct lnetns *lnetns_push(lua_State *L, int fd, const char *name);
+struct lnetns *lnetns_push (lua_State *L, int fd, const char *name);
 /* The namespace's rtnetlink socket, opened on first use; raises. */
-struct nl *lnetns_rtnl(lua_State *L, struct lnetns *ns);
+struct nl *lnetns_rtnl (lua_State *L, struct lnetns *ns);
 
 /* The ifindex of a device argument (name or number) in the namespace;
  * raises "op NAME: No such device" and the like, naming object instead of
  * the device when object is not NULL. */
-int lnslab_ifindex(lua_State *L, struct nl *nl, int idx, const char *op);
-int lnslab_ifindex_of(lua_State *L, struct nl *nl, int idx, const char *op,
-                      const char *object);
+int lnslab_ifindex (lua_State *L, struct nl *nl, int idx, const char *op);
+int lnslab_ifindex_of (lua_State *L, struct nl *nl, int idx, const char *op,
+                       const char *object);
 
 /* Outside an nslab world, make every function of the module and every
  * netns method refuse unless it is read-only, until core.allow_host()
  * (lua_guard.c); adds allow_host and guarded to the module. */
-void lnetns_guard(lua_State *L, int module, int methods);
+void lnetns_guard (lua_State *L, int module, int methods);
 
 #endif

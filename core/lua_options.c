@@ -14,30 +14,30 @@
 
 #include "lua_aux.h"
 
-static const char *const type_names[] = {"boolean", "integer", "number", "string",
-                                         "ifname", "choice", "netns", "device",
-                                         "table", "any", NULL};
+static const char *const type_names[] = {
+    "boolean", "integer", "number", "string", "ifname", "choice",
+    "netns",   "device",  "table",  "any",    NULL};
 
 /* Memory that lives as long as the arena table at index arena. */
-static void *alloc(lua_State *L, int arena, size_t size) {
+static void *alloc (lua_State *L, int arena, size_t size) {
   void *p = lua_newuserdatauv(L, size, 0);
   memset(p, 0, size);
   lua_rawseti(L, arena, luaL_len(L, arena) + 1);
   return p;
 }
 
-static int flag(lua_State *L, int idx, const char *key) {
+static int flag (lua_State *L, int idx, const char *key) {
   int on = lua_getfield(L, idx, key) == LUA_TBOOLEAN && lua_toboolean(L, -1);
   lua_pop(L, 1);
   return on;
 }
 
-static const struct lopt *spec_from_lua(lua_State *L, int idx, int arena);
+static const struct lopt *spec_from_lua (lua_State *L, int idx, int arena);
 
 /* One option from its description at idx. Strings stay anchored in the
  * spec table, which the caller holds. */
-static void option_from_lua(lua_State *L, int idx, int arena, const char *key,
-                            struct lopt *o) {
+static void option_from_lua (lua_State *L, int idx, int arena, const char *key,
+                             struct lopt *o) {
   if (lua_type(L, idx) != LUA_TTABLE)
     lnslab_raise(L, "option spec '%s': a table is required", key);
   o->key = key;
@@ -73,11 +73,12 @@ static void option_from_lua(lua_State *L, int idx, int arena, const char *key,
   lua_pop(L, 1);
 }
 
-static const struct lopt *spec_from_lua(lua_State *L, int idx, int arena) {
+static const struct lopt *spec_from_lua (lua_State *L, int idx, int arena) {
   int n = 0;
   lua_pushnil(L);
   while (lua_next(L, idx)) {
-    if (lua_type(L, -2) != LUA_TSTRING) lnslab_raise(L, "option spec: keys must be strings");
+    if (lua_type(L, -2) != LUA_TSTRING)
+      lnslab_raise(L, "option spec: keys must be strings");
     n++;
     lua_pop(L, 1);
   }
@@ -92,12 +93,16 @@ static const struct lopt *spec_from_lua(lua_State *L, int idx, int arena) {
 }
 
 /* check_options(opts, op, object, spec): raises, or returns nothing. */
-static int l_check_options(lua_State *L) {
-  static const struct lopt table = {"spec", LOPT_TABLE, 0, 0, NULL, NULL, LOPT_REQUIRED, NULL};
+static int l_check_options (lua_State *L) {
+  static const struct lopt table = {"spec", LOPT_TABLE,    0,   0, NULL,
+                                    NULL,   LOPT_REQUIRED, NULL};
   struct lopt_val v;
   lnslab_check_nargs(L, 4, "check_options");
   const char *op = lnslab_check_str(L, 2, "check_options", "op", 256, NULL);
-  const char *object = lua_isnil(L, 3) ? NULL : lnslab_check_str(L, 3, "check_options", "object", LOPT_STR_MAX, NULL);
+  const char *object = lua_isnil(L, 3)
+                           ? NULL
+                           : lnslab_check_str(L, 3, "check_options", "object",
+                                              LOPT_STR_MAX, NULL);
   lnslab_check_arg(L, 4, "check_options", NULL, "spec", &table, &v);
   lua_newtable(L);
   int arena = lua_gettop(L);
@@ -110,12 +115,16 @@ static int l_check_options(lua_State *L) {
 }
 
 /* check_value(v, op, object, label, option): raises, or returns nothing. */
-static int l_check_value(lua_State *L) {
-  static const struct lopt table = {"spec", LOPT_TABLE, 0, 0, NULL, NULL, LOPT_REQUIRED, NULL};
+static int l_check_value (lua_State *L) {
+  static const struct lopt table = {"spec", LOPT_TABLE,    0,   0, NULL,
+                                    NULL,   LOPT_REQUIRED, NULL};
   struct lopt_val v;
   lnslab_check_nargs(L, 5, "check_value");
   const char *op = lnslab_check_str(L, 2, "check_value", "op", 256, NULL);
-  const char *object = lua_isnil(L, 3) ? NULL : lnslab_check_str(L, 3, "check_value", "object", LOPT_STR_MAX, NULL);
+  const char *object =
+      lua_isnil(L, 3)
+          ? NULL
+          : lnslab_check_str(L, 3, "check_value", "object", LOPT_STR_MAX, NULL);
   const char *label = lnslab_check_str(L, 4, "check_value", "label", 256, NULL);
   lnslab_check_arg(L, 5, "check_value", NULL, "spec", &table, &v);
   lua_newtable(L);
@@ -130,4 +139,5 @@ static const luaL_Reg functions[] = {{"check_options", l_check_options},
                                      {"check_value", l_check_value},
                                      {NULL, NULL}};
 
-const struct lbinding loptions_binding = {"options", functions, NULL, NULL, NULL};
+const struct lbinding loptions_binding = {"options", functions, NULL, NULL,
+                                          NULL};

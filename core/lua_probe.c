@@ -23,24 +23,22 @@
 #include "probe.h"
 
 #define PING_TARGETS_MAX 4096
-#define PING_MANY_MAX 65536   /* probes of one ping_many (ids repeat past it) */
+#define PING_MANY_MAX 65536 /* probes of one ping_many (ids repeat past it) */
 
 static const struct lopt ping_spec[] = {
-  {"count", LOPT_INT, 1, 65536, NULL, NULL, 0,
-   "echo requests per target (1); sequence numbers are 16 bits"},
-  {"interval", LOPT_NUM, 0, 60, NULL, NULL, 0,
-   "seconds between two requests to one target (0.2)"},
-  {"timeout", LOPT_NUM, 0.001, 3600, NULL, NULL, 0,
-   "seconds from the first send until giving up (1)"},
-  {"replies", LOPT_INT, 1, 65536, NULL, NULL, 0,
-   "replies after which a target gets no more requests (count); at most count"},
-  {NULL, 0, 0, 0, NULL, NULL, 0, NULL}
-};
+    {"count", LOPT_INT, 1, 65536, NULL, NULL, 0,
+     "echo requests per target (1); sequence numbers are 16 bits"},
+    {"interval", LOPT_NUM, 0, 60, NULL, NULL, 0,
+     "seconds between two requests to one target (0.2)"},
+    {"timeout", LOPT_NUM, 0.001, 3600, NULL, NULL, 0,
+     "seconds from the first send until giving up (1)"},
+    {"replies", LOPT_INT, 1, 65536, NULL, NULL, 0,
+     "replies after which a target gets no more requests (count); at most count"},
+    {NULL, 0, 0, 0, NULL, NULL, 0, NULL}};
 enum { PING_COUNT, PING_INTERVAL, PING_TIMEOUT, PING_REPLIES };
 
-static const struct lopt_set option_sets[] = {{"ping", ping_spec}, {"ping many", ping_spec},
-                                              {NULL, NULL}};
-
+static const struct lopt_set option_sets[] = {
+    {"ping", ping_spec}, {"ping many", ping_spec}, {NULL, NULL}};
 
 /*
 ** {======================================================
@@ -50,13 +48,14 @@ static const struct lopt_set option_sets[] = {{"ping", ping_spec}, {"ping many",
 
 /* Seconds as whole milliseconds, rounded up so that a tiny positive
  * value stays > 0 (no ceil(): libm is not linked). */
-static int to_ms(lua_Number s) {
+static int to_ms (lua_Number s) {
   lua_Number ms = s * 1000;
   int whole = (int)ms;
   return whole < ms ? whole + 1 : whole;
 }
 
-static void check_opts(lua_State *L, int idx, const char *op, struct probe_opts *o) {
+static void check_opts (lua_State *L, int idx, const char *op,
+                        struct probe_opts *o) {
   struct lopt_val v[4];
   lnslab_options(L, idx, op, NULL, ping_spec, v);
   o->count = v[PING_COUNT].set ? (int)v[PING_COUNT].i : 1;
@@ -64,28 +63,30 @@ static void check_opts(lua_State *L, int idx, const char *op, struct probe_opts 
   o->interval_ms = to_ms(v[PING_INTERVAL].set ? v[PING_INTERVAL].n : 0.2);
   o->timeout_ms = to_ms(v[PING_TIMEOUT].set ? v[PING_TIMEOUT].n : 1.0);
   if (o->replies > o->count)
-    lnslab_raise(L, "%s: option 'replies' must be at most count (%d), got %d", op, o->count,
-                 o->replies);
+    lnslab_raise(L, "%s: option 'replies' must be at most count (%d), got %d",
+                 op, o->count, o->replies);
 }
 
 /* Push the target string number i (0-based) of argument 2, checked. */
-static const char *push_target(lua_State *L, int single, size_t i) {
-  static const struct lopt addr = {"target", LOPT_STR, 0, IPADDR_TEXT_MAX, NULL, NULL,
-                                   LOPT_REQUIRED, NULL};
+static const char *push_target (lua_State *L, int single, size_t i) {
+  static const struct lopt addr = {
+      "target", LOPT_STR, 0, IPADDR_TEXT_MAX, NULL, NULL, LOPT_REQUIRED, NULL};
   struct lopt_val v;
   if (single) {
     lua_pushvalue(L, 2);
     return lua_tostring(L, -1);
   }
   lua_geti(L, 2, (lua_Integer)i + 1);
-  const char *label = lua_pushfstring(L, "argument 1 (targets) item %I", (lua_Integer)i + 1);
+  const char *label =
+      lua_pushfstring(L, "argument 1 (targets) item %I", (lua_Integer)i + 1);
   lnslab_check_value(L, -2, "ping", NULL, label, &addr, &v);
   lua_pop(L, 1);
   return v.s;
 }
 
 /* Parse a target: an address, not a prefix. Raises on anything else. */
-static void parse_target(lua_State *L, const char *op, const char *text, struct ipaddr *a) {
+static void parse_target (lua_State *L, const char *op, const char *text,
+                          struct ipaddr *a) {
   struct err e;
   if (ipaddr_parse(text, a, &e) < 0 || a->prefixlen >= 0) {
     err_set(&e, EINVAL, "not an IPv4 or IPv6 address");
@@ -95,21 +96,20 @@ static void parse_target(lua_State *L, const char *op, const char *text, struct 
 
 /* }====================================================== */
 
-
 /*
 ** {======================================================
 ** Results
 ** =======================================================
 */
 
-static void set_num(lua_State *L, const char *key, double v) {
+static void set_num (lua_State *L, const char *key, double v) {
   lua_pushnumber(L, v);
   lua_setfield(L, -2, key);
 }
 
 /* Push {target=, sent=, received=, rtt_*= (when received), error=},
  * the target's text being on top of the stack (popped). */
-static void push_result(lua_State *L, const struct probe_result *r) {
+static void push_result (lua_State *L, const struct probe_result *r) {
   lua_createtable(L, 0, 8);
   lua_rotate(L, -2, 1);
   lua_setfield(L, -2, "target");
@@ -133,29 +133,29 @@ static void push_result(lua_State *L, const struct probe_result *r) {
 
 /* }====================================================== */
 
-
 /*
 ** {======================================================
 ** ns:ping(targets [, opts])
 ** =======================================================
 */
 
-static int l_ping(lua_State *L) {
-  static const struct lopt one = {"target", LOPT_STR, 0, IPADDR_TEXT_MAX, NULL, NULL,
-                                  LOPT_REQUIRED, NULL};
+static int l_ping (lua_State *L) {
+  static const struct lopt one = {
+      "target", LOPT_STR, 0, IPADDR_TEXT_MAX, NULL, NULL, LOPT_REQUIRED, NULL};
   struct lopt_val v;
   lnslab_check_nargs(L, 3, "ping");
   lua_settop(L, 3);
   struct lnetns *ns = lnetns_check(L, 1, "ping");
   int single = lua_type(L, 2) != LUA_TTABLE;
-  if (single)   /* a string, or the message says what a target must be */
+  if (single) /* a string, or the message says what a target must be */
     lnslab_check_value(L, 2, "ping", NULL, "argument 1 (target)", &one, &v);
   struct probe_opts o;
   check_opts(L, 3, "ping", &o);
   lua_Integer len = single ? 1 : (lua_Integer)lua_rawlen(L, 2);
   if (len > PING_TARGETS_MAX)
-    return lnslab_raise(L, "ping: argument 1 (targets) must hold at most %d addresses, got %I",
-                        PING_TARGETS_MAX, len);
+    return lnslab_raise(
+        L, "ping: argument 1 (targets) must hold at most %d addresses, got %I",
+        PING_TARGETS_MAX, len);
   size_t n = (size_t)len;
   /* A userdata, not malloc: a raise below must not leak it. */
   struct probe_result *res = lua_newuserdatauv(L, n ? n * sizeof *res : 1, 0);
@@ -166,7 +166,9 @@ static int l_ping(lua_State *L) {
   }
   struct err e;
   if (probe_ping(ns->fd, res, n, &o, &e) < 0)
-    lnslab_fail(L, "ping", single ? lua_pushfstring(L, "\"%s\"", lua_tostring(L, 2)) : NULL, &e);
+    lnslab_fail(
+        L, "ping",
+        single ? lua_pushfstring(L, "\"%s\"", lua_tostring(L, 2)) : NULL, &e);
   if (single) {
     push_target(L, 1, 0);
     push_result(L, &res[0]);
@@ -185,7 +187,6 @@ static const luaL_Reg methods[] = {{"ping", l_ping}, {NULL, NULL}};
 
 /* }====================================================== */
 
-
 /*
 ** {======================================================
 ** core.ping_many(probes [, opts])
@@ -193,19 +194,22 @@ static const luaL_Reg methods[] = {{"ping", l_ping}, {NULL, NULL}};
 */
 
 /* Push probe i's field k (1: its netns, 2: its target), checked. */
-static void push_probe_field(lua_State *L, size_t i, int k, struct lopt_val *v) {
-  static const struct lopt probe = {"probe", LOPT_TABLE, 0, 0, NULL, NULL, LOPT_REQUIRED, NULL};
+static void push_probe_field (lua_State *L, size_t i, int k,
+                              struct lopt_val *v) {
+  static const struct lopt probe = {"probe", LOPT_TABLE,    0,   0, NULL,
+                                    NULL,    LOPT_REQUIRED, NULL};
   static const struct lopt fields[] = {
-    {"netns", LOPT_NETNS, 0, 0, NULL, NULL, LOPT_REQUIRED, NULL},
-    {"target", LOPT_STR, 0, IPADDR_TEXT_MAX, NULL, NULL, LOPT_REQUIRED, NULL},
+      {"netns", LOPT_NETNS, 0, 0, NULL, NULL, LOPT_REQUIRED, NULL},
+      {"target", LOPT_STR, 0, IPADDR_TEXT_MAX, NULL, NULL, LOPT_REQUIRED, NULL},
   };
   struct lopt_val t;
   lua_geti(L, 1, (lua_Integer)i + 1);
-  const char *label = lua_pushfstring(L, "argument 1 (probes) item %I", (lua_Integer)i + 1);
+  const char *label =
+      lua_pushfstring(L, "argument 1 (probes) item %I", (lua_Integer)i + 1);
   lnslab_check_value(L, -2, "ping many", NULL, label, &probe, &t);
   lua_geti(L, -2, k);
-  label = lua_pushfstring(L, "argument 1 (probes) item %I [%d] (%s)", (lua_Integer)i + 1, k,
-                          fields[k - 1].key);
+  label = lua_pushfstring(L, "argument 1 (probes) item %I [%d] (%s)",
+                          (lua_Integer)i + 1, k, fields[k - 1].key);
   lnslab_check_value(L, -2, "ping many", NULL, label, &fields[k - 1], v);
   lua_pop(L, 1);        /* the field's label */
   lua_rotate(L, -3, 1); /* the field below the item and its label */
@@ -217,22 +221,25 @@ static void push_probe_field(lua_State *L, size_t i, int k, struct lopt_val *v) 
 ** from its own namespace (probes sharing a namespace share its sockets).
 ** Returns one result per probe, in order, as ns:ping's.
 */
-static int l_ping_many(lua_State *L) {
+static int l_ping_many (lua_State *L) {
   lnslab_check_nargs(L, 2, "ping many");
   lua_settop(L, 2);
-  static const struct lopt list = {"probes", LOPT_TABLE, 0, 0, NULL, NULL, LOPT_REQUIRED, NULL};
+  static const struct lopt list = {"probes", LOPT_TABLE,    0,   0, NULL,
+                                   NULL,     LOPT_REQUIRED, NULL};
   struct lopt_val v;
   lnslab_check_arg(L, 1, "ping many", NULL, "probes", &list, &v);
   struct probe_opts o;
   check_opts(L, 2, "ping many", &o);
   lua_Integer len = (lua_Integer)lua_rawlen(L, 1);
   if (len > PING_MANY_MAX)
-    return lnslab_raise(L, "ping many: argument 1 (probes) must hold at most %d probes, got %I",
-                        PING_MANY_MAX, len);
+    return lnslab_raise(
+        L, "ping many: argument 1 (probes) must hold at most %d probes, got %I",
+        PING_MANY_MAX, len);
   size_t n = (size_t)len;
-  struct probe_result *res = lua_newuserdatauv(L, n ? n * sizeof *res : 1, 0);    /* 3 */
-  int *fds = lua_newuserdatauv(L, n ? n * sizeof *fds : 1, 0);                     /* 4 */
-  lua_newtable(L);                             /* 5: netns userdata -> source index */
+  struct probe_result *res =
+      lua_newuserdatauv(L, n ? n * sizeof *res : 1, 0);        /* 3 */
+  int *fds = lua_newuserdatauv(L, n ? n * sizeof *fds : 1, 0); /* 4 */
+  lua_newtable(L); /* 5: netns userdata -> source index */
   memset(res, 0, n * sizeof *res);
   size_t nsrc = 0;
   for (size_t i = 0; i < n; i++) {
@@ -270,4 +277,5 @@ static const luaL_Reg functions[] = {{"ping_many", l_ping_many}, {NULL, NULL}};
 
 /* }====================================================== */
 
-const struct lbinding lprobe_binding = {"probe", functions, methods, option_sets, NULL};
+const struct lbinding lprobe_binding = {"probe", functions, methods,
+                                        option_sets, NULL};

@@ -35,16 +35,16 @@
 #include "sock.h"
 
 #define LSOCK "nslab.socket"
-#define SOCK_TIMEOUT 5.0         /* seconds, when no timeout is given */
-#define SOCK_TIMEOUT_MAX 3600    /* no wait is longer */
+#define SOCK_TIMEOUT 5.0      /* seconds, when no timeout is given */
+#define SOCK_TIMEOUT_MAX 3600 /* no wait is longer */
 #define SOCK_RECV_DEFAULT 65536
 #define SOCK_RECV_MAX (16 << 20)
-#define SOCK_DGRAM_MAX 65536     /* more than any datagram can carry */
+#define SOCK_DGRAM_MAX 65536 /* more than any datagram can carry */
 
 struct lsock {
-  int fd;          /* -1 once closed */
+  int fd; /* -1 once closed */
   int listening;
-  int udp;         /* a datagram socket: sendto, recvfrom */
+  int udp; /* a datagram socket: sendto, recvfrom */
 };
 
 /* A socket's user values make its label, "ADDR:PORT in netns NAME": 1 is
@@ -54,31 +54,29 @@ struct lsock {
 #define TIMEOUT_DOC "seconds to wait, 0..3600 (5)"
 
 static const struct lopt listen_spec[] = {
-  {"reuseaddr", LOPT_BOOL, 0, 0, NULL, NULL, 0, "SO_REUSEADDR (true)"},
-  {"backlog", LOPT_INT, 1, 65535, NULL, NULL, 0, "the listen(2) backlog (128)"},
-  {NULL, 0, 0, 0, NULL, NULL, 0, NULL}
-};
+    {"reuseaddr", LOPT_BOOL, 0, 0, NULL, NULL, 0, "SO_REUSEADDR (true)"},
+    {"backlog", LOPT_INT, 1, 65535, NULL, NULL, 0,
+     "the listen(2) backlog (128)"},
+    {NULL, 0, 0, 0, NULL, NULL, 0, NULL}};
 enum { LISTEN_REUSEADDR, LISTEN_BACKLOG };
 
 static const struct lopt connect_spec[] = {
-  {"timeout", LOPT_NUM, 0, SOCK_TIMEOUT_MAX, NULL, NULL, 0, TIMEOUT_DOC},
-  {NULL, 0, 0, 0, NULL, NULL, 0, NULL}
-};
+    {"timeout", LOPT_NUM, 0, SOCK_TIMEOUT_MAX, NULL, NULL, 0, TIMEOUT_DOC},
+    {NULL, 0, 0, 0, NULL, NULL, 0, NULL}};
 enum { CONNECT_TIMEOUT };
 
 static const struct lopt send_spec[] = {
-  {"from_port", LOPT_INT, 0, 65535, NULL, NULL, 0, "the source port (0: any)"},
-  {"timeout", LOPT_NUM, 0, SOCK_TIMEOUT_MAX, NULL, NULL, 0,
-   "seconds to wait for buffer space, 0..3600 (5)"},
-  {NULL, 0, 0, 0, NULL, NULL, 0, NULL}
-};
+    {"from_port", LOPT_INT, 0, 65535, NULL, NULL, 0,
+     "the source port (0: any)"},
+    {"timeout", LOPT_NUM, 0, SOCK_TIMEOUT_MAX, NULL, NULL, 0,
+     "seconds to wait for buffer space, 0..3600 (5)"},
+    {NULL, 0, 0, 0, NULL, NULL, 0, NULL}};
 enum { SEND_FROM_PORT, SEND_TIMEOUT };
 
-static const struct lopt_set option_sets[] = {
-  {"tcp listen", listen_spec}, {"tcp connect", connect_spec},
-  {"udp send", send_spec}, {NULL, NULL}
-};
-
+static const struct lopt_set option_sets[] = {{"tcp listen", listen_spec},
+                                              {"tcp connect", connect_spec},
+                                              {"udp send", send_spec},
+                                              {NULL, NULL}};
 
 /*
 ** {==================================================================
@@ -90,11 +88,11 @@ static const struct lopt_set option_sets[] = {
 static struct lsock *check_sock (lua_State *L, const char *op) {
   struct lsock *s = luaL_testudata(L, 1, LSOCK);
   if (!s)
-    lnslab_raise(L, "%s: argument self must be a socket, got %s", op, luaL_typename(L, 1));
+    lnslab_raise(L, "%s: argument self must be a socket, got %s", op,
+                 luaL_typename(L, 1));
   if (s->fd < 0) lnslab_raise(L, "%s: attempt to use a closed socket", op);
   return s;
 }
-
 
 static const char *label (lua_State *L, int idx) {
   lua_getiuservalue(L, idx, 1);
@@ -102,7 +100,6 @@ static const char *label (lua_State *L, int idx) {
   return lua_pushfstring(L, "%s in netns %s", lua_tostring(L, -2),
                          lua_tostring(L, -1));
 }
-
 
 /* "EP in netns NAME" for another endpoint, in the namespace of the socket
  * at idx (where a datagram goes). */
@@ -113,24 +110,23 @@ static const char *label_ep (lua_State *L, int idx, const struct sock_ep *ep) {
   return lua_pushfstring(L, "%s in netns %s", text, lua_tostring(L, -1));
 }
 
-
 /* "tcp" or "udp", to name operations. */
 static const char *proto (const struct lsock *s) {
   return s->udp ? "udp" : "tcp";
 }
 
-
 /* Seconds (checked: 0..SOCK_TIMEOUT_MAX) as milliseconds, rounded up. */
 static int to_ms (lua_Number s) {
   lua_Number ms = s * 1000;
-  int whole = (int)ms;     /* no ceil(): libm is not linked */
+  int whole = (int)ms; /* no ceil(): libm is not linked */
   return whole < ms ? whole + 1 : whole;
 }
 
-
 /* The optional timeout argument at idx (argument n of the method). */
-static int opt_timeout (lua_State *L, int idx, const char *op, const char *object) {
-  static const struct lopt spec = {"timeout", LOPT_NUM, 0, SOCK_TIMEOUT_MAX, NULL, NULL, 0, NULL};
+static int opt_timeout (lua_State *L, int idx, const char *op,
+                        const char *object) {
+  static const struct lopt spec = {"timeout", LOPT_NUM, 0, SOCK_TIMEOUT_MAX,
+                                   NULL,      NULL,     0, NULL};
   struct lopt_val v;
   const char *what = lua_pushfstring(L, "argument %d (timeout)", idx - 1);
   lnslab_check_value(L, idx, op, object, what, &spec, &v);
@@ -138,10 +134,9 @@ static int opt_timeout (lua_State *L, int idx, const char *op, const char *objec
   return to_ms(v.set ? v.n : SOCK_TIMEOUT);
 }
 
-
 /* The optional size argument at idx: 1..max bytes, dflt when absent. */
-static size_t opt_size (lua_State *L, int idx, const char *op, const char *object,
-                        lua_Integer max, lua_Integer dflt) {
+static size_t opt_size (lua_State *L, int idx, const char *op,
+                        const char *object, lua_Integer max, lua_Integer dflt) {
   struct lopt spec = {"max", LOPT_INT, 1, (lua_Number)max, NULL, NULL, 0, NULL};
   struct lopt_val v;
   const char *what = lua_pushfstring(L, "argument %d (max)", idx - 1);
@@ -150,26 +145,26 @@ static size_t opt_size (lua_State *L, int idx, const char *op, const char *objec
   return (size_t)(v.set ? v.i : dflt);
 }
 
-
 /* The data argument at idx: a string of any bytes (a datagram, a
  * stream), kept on the stack by the caller. */
 static const char *check_data (lua_State *L, int idx, const char *op,
                                const char *object, size_t *len) {
   if (lua_type(L, idx) != LUA_TSTRING)
     lnslab_raise(L, "%s%s%s: argument %d (data) must be a string, got %s", op,
-                 object ? " " : "", object ? object : "", idx - 1, luaL_typename(L, idx));
+                 object ? " " : "", object ? object : "", idx - 1,
+                 luaL_typename(L, idx));
   return lua_tolstring(L, idx, len);
 }
-
 
 /* The endpoint given as (addr, port) at idx, idx + 1 (arguments idx - 1
  * and idx of the method); the port from min_port (a destination needs
  * one, 1) to 65535. */
 static void check_ep (lua_State *L, int idx, const char *op, int min_port,
                       struct sock_ep *ep) {
-  static const struct lopt addr = {"addr", LOPT_STR, 0, IPADDR_TEXT_MAX, NULL, NULL,
-                                   LOPT_REQUIRED, NULL};
-  struct lopt port = {"port", LOPT_INT, min_port, 65535, NULL, NULL, LOPT_REQUIRED, NULL};
+  static const struct lopt addr = {
+      "addr", LOPT_STR, 0, IPADDR_TEXT_MAX, NULL, NULL, LOPT_REQUIRED, NULL};
+  struct lopt port = {"port", LOPT_INT, min_port,      65535,
+                      NULL,   NULL,     LOPT_REQUIRED, NULL};
   struct lopt_val a, p;
   struct err e;
   const char *what = lua_pushfstring(L, "argument %d (addr)", idx - 1);
@@ -185,14 +180,12 @@ static void check_ep (lua_State *L, int idx, const char *op, int min_port,
   ep->port = (int)p.i;
 }
 
-
 /* "ADDR:PORT", the object of a message about options for ep, pushed. */
 static const char *ep_text (lua_State *L, const struct sock_ep *ep) {
   char text[SOCK_EP_TEXT_MAX];
   sock_ep_format(ep, text, sizeof text);
   return lua_pushstring(L, text);
 }
-
 
 /* Label the socket at idx by the endpoint ep. */
 static void set_label (lua_State *L, int idx, const struct sock_ep *ep) {
@@ -201,7 +194,6 @@ static void set_label (lua_State *L, int idx, const struct sock_ep *ep) {
   lua_pushstring(L, text);
   lua_setiuservalue(L, idx, 1);
 }
-
 
 /*
 ** A new socket userdata, its fd -1 until the socket exists (so a raise in
@@ -220,14 +212,12 @@ static struct lsock *push_sock (lua_State *L, const struct sock_ep *ep,
   return s;
 }
 
-
 /* A listener (or UDP socket) on port 0 is labelled by the port it got. */
 static void relabel_bound (lua_State *L, int idx, const struct lsock *s) {
   struct sock_ep ep;
   struct err e;
   if (sock_local(s->fd, &ep, &e) == 0) set_label(L, idx, &ep);
 }
-
 
 static void push_ep (lua_State *L, const struct sock_ep *ep) {
   char text[IPADDR_TEXT_MAX];
@@ -237,7 +227,6 @@ static void push_ep (lua_State *L, const struct sock_ep *ep) {
 }
 
 /* }================================================================== */
-
 
 /*
 ** {==================================================================
@@ -269,7 +258,6 @@ static int m_tcp_listen (lua_State *L) {
   return 1;
 }
 
-
 /*
 ** ns:tcp_connect(addr, port [, {timeout = seconds}])
 */
@@ -282,7 +270,8 @@ static int m_tcp_connect (lua_State *L) {
   struct lnetns *ns = lnetns_check(L, 1, "tcp connect");
   check_ep(L, 2, "tcp connect", 0, &ep);
   lnslab_options(L, 4, "tcp connect", ep_text(L, &ep), connect_spec, v);
-  int timeout_ms = to_ms(v[CONNECT_TIMEOUT].set ? v[CONNECT_TIMEOUT].n : SOCK_TIMEOUT);
+  int timeout_ms =
+      to_ms(v[CONNECT_TIMEOUT].set ? v[CONNECT_TIMEOUT].n : SOCK_TIMEOUT);
   struct lsock *s = push_sock(L, &ep, ns->name);
   int sock = lua_gettop(L);
   if ((s->fd = sock_tcp_connect(ns->fd, &ep, timeout_ms, &e)) < 0)
@@ -290,7 +279,6 @@ static int m_tcp_connect (lua_State *L) {
   lua_settop(L, sock);
   return 1;
 }
-
 
 /*
 ** A UDP socket bound to ep in ns, pushed; raises "udp bind ...".
@@ -307,7 +295,6 @@ static struct lsock *push_udp (lua_State *L, struct lnetns *ns,
   return s;
 }
 
-
 /*
 ** ns:udp_bind(addr, port) --> an unconnected UDP socket (port 0: any).
 ** It takes no options: a table of them is an extra argument, refused.
@@ -322,7 +309,6 @@ static int m_udp_bind (lua_State *L) {
   push_udp(L, ns, &ep);
   return 1;
 }
-
 
 /*
 ** ns:udp_send(addr, port, data [, {from_port = 0, timeout = seconds}])
@@ -343,9 +329,10 @@ static int m_udp_send (lua_State *L) {
   const char *object = ep_text(L, &to);
   const char *data = check_data(L, 4, "udp send", object, &len);
   lnslab_options(L, 5, "udp send", object, send_spec, v);
-  int timeout_ms = to_ms(v[SEND_TIMEOUT].set ? v[SEND_TIMEOUT].n : SOCK_TIMEOUT);
+  int timeout_ms =
+      to_ms(v[SEND_TIMEOUT].set ? v[SEND_TIMEOUT].n : SOCK_TIMEOUT);
   memset(&from, 0, sizeof from);
-  from.addr.family = to.addr.family;   /* the wildcard address */
+  from.addr.family = to.addr.family; /* the wildcard address */
   from.addr.prefixlen = -1;
   from.port = v[SEND_FROM_PORT].set ? (int)v[SEND_FROM_PORT].i : 0;
   lua_settop(L, 5);
@@ -360,7 +347,6 @@ static int m_udp_send (lua_State *L) {
 }
 
 /* }================================================================== */
-
 
 /*
 ** {==================================================================
@@ -379,7 +365,8 @@ static int m_accept (lua_State *L) {
   struct sock_ep peer;
   struct err e;
   if (!s->listening)
-    return lnslab_raise(L, "tcp accept %s: not a listening socket", label(L, 1));
+    return lnslab_raise(L, "tcp accept %s: not a listening socket",
+                        label(L, 1));
   /* The owner exists before the connection does: nothing can raise
      between accept and the handover. */
   struct lsock *c = lua_newuserdatauv(L, sizeof *c, 2);
@@ -390,19 +377,18 @@ static int m_accept (lua_State *L) {
   int conn = lua_gettop(L);
   if ((c->fd = sock_tcp_accept(s->fd, timeout_ms, &peer, &e)) < 0)
     return lnslab_fail(L, "tcp accept", label(L, 1), &e);
-  set_label(L, conn, &peer);               /* its peer, */
-  lua_getiuservalue(L, 1, 2);              /* in the listener's namespace */
+  set_label(L, conn, &peer);  /* its peer, */
+  lua_getiuservalue(L, 1, 2); /* in the listener's namespace */
   lua_setiuservalue(L, conn, 2);
   lua_settop(L, conn);
   push_ep(L, &peer);
   return 3;
 }
 
-
 static struct lsock *check_connected (lua_State *L, const char *op, int nargs) {
   struct lsock *s = check_sock(L, op);
   lnslab_check_nargs(L, nargs, op);
-  lua_settop(L, nargs);   /* absent arguments are nil, our values above */
+  lua_settop(L, nargs); /* absent arguments are nil, our values above */
   if (s->listening)
     lnslab_raise(L, "%s %s: a listening socket has no data", op, label(L, 1));
   if (s->udp)
@@ -411,16 +397,13 @@ static struct lsock *check_connected (lua_State *L, const char *op, int nargs) {
   return s;
 }
 
-
 static struct lsock *check_udp (lua_State *L, const char *op, int nargs) {
   struct lsock *s = check_sock(L, op);
   lnslab_check_nargs(L, nargs, op);
-  lua_settop(L, nargs);   /* absent arguments are nil, our values above */
-  if (!s->udp)
-    lnslab_raise(L, "%s %s: not a udp socket", op, label(L, 1));
+  lua_settop(L, nargs); /* absent arguments are nil, our values above */
+  if (!s->udp) lnslab_raise(L, "%s %s: not a udp socket", op, label(L, 1));
   return s;
 }
-
 
 /*
 ** s:sendto(data, addr, port [, timeout]) --> #data, once it is sent
@@ -440,7 +423,6 @@ static int m_sendto (lua_State *L) {
   return 1;
 }
 
-
 /*
 ** s:recvfrom([max [, timeout]]) --> data, peer address, peer port: the
 ** next datagram (cut to max bytes) and where it came from
@@ -448,7 +430,8 @@ static int m_sendto (lua_State *L) {
 static int m_recvfrom (lua_State *L) {
   struct lsock *s = check_udp(L, "udp recvfrom", 3);
   const char *object = label(L, 1);
-  size_t max = opt_size(L, 2, "udp recvfrom", object, SOCK_DGRAM_MAX, SOCK_DGRAM_MAX);
+  size_t max =
+      opt_size(L, 2, "udp recvfrom", object, SOCK_DGRAM_MAX, SOCK_DGRAM_MAX);
   int timeout_ms = opt_timeout(L, 3, "udp recvfrom", object);
   struct sock_ep peer;
   luaL_Buffer b;
@@ -460,7 +443,6 @@ static int m_recvfrom (lua_State *L) {
   push_ep(L, &peer);
   return 3;
 }
-
 
 /*
 ** s:send(data [, timeout]) --> #data, once all of it is sent
@@ -478,14 +460,14 @@ static int m_send (lua_State *L) {
   return 1;
 }
 
-
 /*
 ** s:recv([max [, timeout]]) --> up to max bytes; "" when the peer closed
 */
 static int m_recv (lua_State *L) {
   struct lsock *s = check_connected(L, "tcp recv", 3);
   const char *object = label(L, 1);
-  size_t max = opt_size(L, 2, "tcp recv", object, SOCK_RECV_MAX, SOCK_RECV_DEFAULT);
+  size_t max =
+      opt_size(L, 2, "tcp recv", object, SOCK_RECV_MAX, SOCK_RECV_DEFAULT);
   int timeout_ms = opt_timeout(L, 3, "tcp recv", object);
   luaL_Buffer b;
   struct err e;
@@ -496,7 +478,6 @@ static int m_recv (lua_State *L) {
   return 1;
 }
 
-
 /* s:shutdown(): no more sending (the peer reads ""); reading goes on. */
 static int m_shutdown (lua_State *L) {
   struct lsock *s = check_connected(L, "tcp shutdown", 1);
@@ -505,9 +486,9 @@ static int m_shutdown (lua_State *L) {
   return 0;
 }
 
-
 /* op0 names the operation until the socket's protocol is known. */
-static int push_end (lua_State *L, const char *op0, const char *what, int peer) {
+static int push_end (lua_State *L, const char *op0, const char *what,
+                     int peer) {
   lnslab_check_nargs(L, 1, op0);
   struct lsock *s = check_sock(L, op0);
   struct sock_ep ep;
@@ -519,7 +500,9 @@ static int push_end (lua_State *L, const char *op0, const char *what, int peer) 
   return 2;
 }
 
-static int m_peer (lua_State *L) { return push_end(L, "socket peer", "peer", 1); }
+static int m_peer (lua_State *L) {
+  return push_end(L, "socket peer", "peer", 1);
+}
 static int m_local_address (lua_State *L) {
   return push_end(L, "socket local address", "local address", 0);
 }
@@ -530,12 +513,12 @@ static int m_port (lua_State *L) {
   return 1;
 }
 
-
 /* __gc and __close (which is given the error too) */
 static int m_release (lua_State *L) {
   struct lsock *s = luaL_testudata(L, 1, LSOCK);
   if (!s)
-    return lnslab_raise(L, "socket close: argument self must be a socket, got %s",
+    return lnslab_raise(L,
+                        "socket close: argument self must be a socket, got %s",
                         luaL_typename(L, 1));
   if (s->fd >= 0) close(s->fd);
   s->fd = -1;
@@ -548,41 +531,42 @@ static int m_close (lua_State *L) {
   return m_release(L);
 }
 
-
 static int m_tostring (lua_State *L) {
   struct lsock *s = luaL_testudata(L, 1, LSOCK);
   if (!s)
-    return lnslab_raise(L, "socket tostring: argument self must be a socket, got %s",
-                        luaL_typename(L, 1));
+    return lnslab_raise(
+        L, "socket tostring: argument self must be a socket, got %s",
+        luaL_typename(L, 1));
   const char *what = label(L, 1);
-  if (s->fd < 0) lua_pushfstring(L, "%s socket %s (closed)", proto(s), what);
-  else if (s->listening) lua_pushfstring(L, "tcp socket %s (listening)", what);
-  else lua_pushfstring(L, "%s socket %s", proto(s), what);
+  if (s->fd < 0)
+    lua_pushfstring(L, "%s socket %s (closed)", proto(s), what);
+  else if (s->listening)
+    lua_pushfstring(L, "tcp socket %s (listening)", what);
+  else
+    lua_pushfstring(L, "%s socket %s", proto(s), what);
   return 1;
 }
 
 /* }================================================================== */
 
+static const luaL_Reg ns_methods[] = {{"tcp_listen", m_tcp_listen},
+                                      {"tcp_connect", m_tcp_connect},
+                                      {"udp_bind", m_udp_bind},
+                                      {"udp_send", m_udp_send},
+                                      {NULL, NULL}};
 
-static const luaL_Reg ns_methods[] = {
-  {"tcp_listen", m_tcp_listen}, {"tcp_connect", m_tcp_connect},
-  {"udp_bind", m_udp_bind}, {"udp_send", m_udp_send},
-  {NULL, NULL}
-};
-
-
-static void lsock_init(lua_State *L, int module, int methods) {
+static void lsock_init (lua_State *L, int module, int methods) {
   static const luaL_Reg sock_methods[] = {
-    {"accept", m_accept}, {"send", m_send}, {"recv", m_recv},
-    {"shutdown", m_shutdown}, {"sendto", m_sendto}, {"recvfrom", m_recvfrom},
-    {"peer", m_peer},
-    {"local_address", m_local_address}, {"port", m_port},
-    {"close", m_close}, {NULL, NULL}
-  };
-  static const luaL_Reg meta[] = {
-    {"__gc", m_release}, {"__close", m_release}, {"__tostring", m_tostring},
-    {NULL, NULL}
-  };
+      {"accept", m_accept}, {"send", m_send},
+      {"recv", m_recv},     {"shutdown", m_shutdown},
+      {"sendto", m_sendto}, {"recvfrom", m_recvfrom},
+      {"peer", m_peer},     {"local_address", m_local_address},
+      {"port", m_port},     {"close", m_close},
+      {NULL, NULL}};
+  static const luaL_Reg meta[] = {{"__gc", m_release},
+                                  {"__close", m_release},
+                                  {"__tostring", m_tostring},
+                                  {NULL, NULL}};
   (void)module;
   (void)methods;
   luaL_newmetatable(L, LSOCK);
@@ -594,4 +578,5 @@ static void lsock_init(lua_State *L, int module, int methods) {
   lua_pop(L, 1);
 }
 
-const struct lbinding lsock_binding = {"sock", NULL, ns_methods, option_sets, lsock_init};
+const struct lbinding lsock_binding = {"sock", NULL, ns_methods, option_sets,
+                                       lsock_init};

@@ -13,7 +13,7 @@
 
 /* clock(): monotonic seconds, for deadlines that wall-clock jumps
  * cannot stretch. */
-static int l_clock(lua_State *L) {
+static int l_clock (lua_State *L) {
   struct timespec ts;
   lnslab_check_nargs(L, 0, "clock");
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -22,21 +22,24 @@ static int l_clock(lua_State *L) {
 }
 
 /* sleep(seconds): the pause between two polls of a condition. */
-static int l_sleep(lua_State *L) {
-  static const struct lopt spec = {"seconds", LOPT_NUM, 0, 1e9, NULL, NULL, LOPT_REQUIRED, NULL};
+static int l_sleep (lua_State *L) {
+  static const struct lopt spec = {"seconds", LOPT_NUM,      0,   1e9, NULL,
+                                   NULL,      LOPT_REQUIRED, NULL};
   struct lopt_val v;
   lnslab_check_nargs(L, 1, "sleep");
   lnslab_check_arg(L, 1, "sleep", NULL, "seconds", &spec, &v);
-  struct timespec ts = {(time_t)v.n, (long)((v.n - (lua_Number)(time_t)v.n) * 1e9)};
+  struct timespec ts = {(time_t)v.n,
+                        (long)((v.n - (lua_Number)(time_t)v.n) * 1e9)};
   while (nanosleep(&ts, &ts) < 0 && errno == EINTR) {}
   return 0;
 }
 
 /* mkdir(path): `mkdir -p` without a process per call. */
-static int l_mkdir(lua_State *L) {
+static int l_mkdir (lua_State *L) {
   char buf[PATH_MAX];
   lnslab_check_nargs(L, 1, "mkdir");
-  const char *path = lnslab_check_str(L, 1, "mkdir", "path", sizeof buf - 1, NULL);
+  const char *path =
+      lnslab_check_str(L, 1, "mkdir", "path", sizeof buf - 1, NULL);
   strcpy(buf, path);
   for (char *p = buf + 1;; p++) {
     if (*p != '/' && *p != '\0') continue;
@@ -50,18 +53,21 @@ static int l_mkdir(lua_State *L) {
 }
 
 /* readlink(path): what `ls -l /proc/PID/ns` shows, without ls. */
-static int l_readlink(lua_State *L) {
+static int l_readlink (lua_State *L) {
   char buf[PATH_MAX];
   lnslab_check_nargs(L, 1, "readlink");
-  const char *path = lnslab_check_str(L, 1, "readlink", "path", sizeof buf - 1, NULL);
+  const char *path =
+      lnslab_check_str(L, 1, "readlink", "path", sizeof buf - 1, NULL);
   ssize_t n = readlink(path, buf, sizeof buf - 1);
   if (n < 0) return lnslab_raise(L, "readlink %s: %s", path, strerror(errno));
   lua_pushlstring(L, buf, (size_t)n);
   return 1;
 }
 
-static const luaL_Reg functions[] = {{"clock", l_clock}, {"sleep", l_sleep},
-                                     {"mkdir", l_mkdir}, {"readlink", l_readlink},
+static const luaL_Reg functions[] = {{"clock", l_clock},
+                                     {"sleep", l_sleep},
+                                     {"mkdir", l_mkdir},
+                                     {"readlink", l_readlink},
                                      {NULL, NULL}};
 
 const struct lbinding lutil_binding = {"util", functions, NULL, NULL, NULL};

@@ -4,7 +4,6 @@
 #include "lua_aux.h"
 #include "world.h"
 
-
 /*
 ** world_fresh(): new network and mount namespaces for this process (lo
 ** up, empty /run/netns). Handles opened before still point at the old
@@ -17,7 +16,7 @@ static int l_world_fresh (lua_State *L) {
   return 0;
 }
 
-
-static const luaL_Reg functions[] = {{"world_fresh", l_world_fresh}, {NULL, NULL}};
+static const luaL_Reg functions[] = {{"world_fresh", l_world_fresh},
+                                     {NULL, NULL}};
 
 const struct lbinding lworld_binding = {"world", functions, NULL, NULL, NULL};

@@ -30,25 +30,24 @@
 #define EXIT_USAGE 2
 
 static const char usage_text[] =
-  "usage: nslab [COMMAND [ARGS...]]\n"
-  "\n"
-  "  nslab run [--color=WHEN] FILE [ARGS...]  run a lab\n"
-  "  nslab explain FILE [ARGS...]             the lab as a shell script of\n"
-  "                                           ip, bridge and nft commands\n"
-  "  nslab repl [FILE [ARGS...]]              a Lua prompt with the API "
-  "loaded\n"
-  "                                           (after running the lab FILE)\n"
-  "  nslab                                    the same as nslab repl\n"
-  "  nslab lua FILE [ARGS...]                 run a plain Lua script\n"
-  "  nslab sandbox [--] CMD [ARGS...]         run a command\n"
-  "  nslab --help | --version\n"
-  "\n"
-  "Everything runs in a private world: new network, mount and PID\n"
-  "namespaces (in a user namespace when not root). When nslab exits the\n"
-  "world is gone; the host's network is never touched. Only stdin, stdout\n"
-  "and stderr are passed in (descriptors above 2 are closed).\n"
-  "WHEN is auto (the default; never if NO_COLOR is set), always or never.\n";
-
+    "usage: nslab [COMMAND [ARGS...]]\n"
+    "\n"
+    "  nslab run [--color=WHEN] FILE [ARGS...]  run a lab\n"
+    "  nslab explain FILE [ARGS...]             the lab as a shell script of\n"
+    "                                           ip, bridge and nft commands\n"
+    "  nslab repl [FILE [ARGS...]]              a Lua prompt with the API "
+    "loaded\n"
+    "                                           (after running the lab FILE)\n"
+    "  nslab                                    the same as nslab repl\n"
+    "  nslab lua FILE [ARGS...]                 run a plain Lua script\n"
+    "  nslab sandbox [--] CMD [ARGS...]         run a command\n"
+    "  nslab --help | --version\n"
+    "\n"
+    "Everything runs in a private world: new network, mount and PID\n"
+    "namespaces (in a user namespace when not root). When nslab exits the\n"
+    "world is gone; the host's network is never touched. Only stdin, stdout\n"
+    "and stderr are passed in (descriptors above 2 are closed).\n"
+    "WHEN is auto (the default; never if NO_COLOR is set), always or never.\n";
 
 /*
 ** {==================================================================
@@ -69,7 +68,6 @@ static void lstop (lua_State *L, lua_Debug *ar) {
   luaL_error(L, "interrupted!");
 }
 
-
 /*
 ** SIGINT: ask Lua to stop at the next instruction; lua_sethook is safe
 ** in a signal handler. A second Ctrl-C before Lua got there (stuck in C)
@@ -81,7 +79,6 @@ static void laction (int sig) {
   interrupt_pending = 1;
   lua_sethook(globalL, lstop, flag, 1);
 }
-
 
 /*
 ** Without SA_RESTART: a blocking read (the prompt's io.read) returns so
@@ -95,19 +92,17 @@ static void set_sigint (void (*fn)(int)) {
   sigaction(SIGINT, &sa, NULL);
 }
 
-
 static int msghandler (lua_State *L) {
   const char *msg = lua_tostring(L, 1);
   if (msg == NULL) {
     if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING)
       return 1;
-    msg = lua_pushfstring(L, "(error object is a %s value)",
-                          luaL_typename(L, 1));
+    msg =
+        lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
   }
   luaL_traceback(L, L, msg, 1);
   return 1;
 }
-
 
 /*
 ** Call the function below narg arguments with a traceback handler and
@@ -121,12 +116,11 @@ static int docall (lua_State *L, int narg, int nres) {
   set_sigint(laction);
   int status = lua_pcall(L, narg, nres, base);
   set_sigint(SIG_DFL);
-  lua_sethook(L, NULL, 0, 0);  /* an interrupt that came too late */
+  lua_sethook(L, NULL, 0, 0); /* an interrupt that came too late */
   interrupt_pending = 0;
   lua_remove(L, base);
   return status;
 }
-
 
 static int report (lua_State *L, int status) {
   if (status != LUA_OK) {
@@ -138,7 +132,6 @@ static int report (lua_State *L, int status) {
 }
 
 /* }================================================================== */
-
 
 /*
 ** {==================================================================
@@ -159,7 +152,6 @@ static int exe_dir (char *buf, size_t size) {
   return 0;
 }
 
-
 /*
 ** nslab.core is built in; nslab's Lua files are found beside the
 ** executable, in the source tree (bin/../lua) or where `make install`
@@ -173,7 +165,8 @@ static void set_paths (lua_State *L) {
   lua_setfield(L, -2, "nslab.core");
   lua_pop(L, 1);
   if (exe_dir(dir, sizeof dir) == 0) {
-    lua_pushfstring(L, "%s/../lua/?.lua;%s/../lua/?/init.lua;"
+    lua_pushfstring(L,
+                    "%s/../lua/?.lua;%s/../lua/?/init.lua;"
                     "%s/../share/lua/5.4/?.lua;%s/../share/lua/5.4/?/init.lua;",
                     dir, dir, dir, dir);
     lua_getfield(L, -2, "path");
@@ -183,13 +176,11 @@ static void set_paths (lua_State *L) {
   lua_pop(L, 1);
 }
 
-
 /*
 ** The global 'arg' as lua5.4 makes it: arg[0] the script, arg[1..] its
 ** arguments, negative indices for what came before.
 */
-static void create_arg_table (lua_State *L, int argc, char **argv,
-                              int script) {
+static void create_arg_table (lua_State *L, int argc, char **argv, int script) {
   lua_createtable(L, argc - script - 1, script + 1);
   for (int i = 0; i < argc; i++) {
     lua_pushstring(L, argv[i]);
@@ -197,7 +188,6 @@ static void create_arg_table (lua_State *L, int argc, char **argv,
   }
   lua_setglobal(L, "arg");
 }
-
 
 /*
 ** nslab lua FILE ARGS...: argv[2] is the script ("-" is stdin).
@@ -213,7 +203,6 @@ static int run_script (lua_State *L, int argc, char **argv) {
   }
   return report(L, status) == LUA_OK ? EXIT_SUCCESS : EXIT_FAILURE;
 }
-
 
 /*
 ** nslab run/repl: require("nslab.cli").main{argv[1], ...}; its integer
@@ -235,15 +224,21 @@ static int run_cli (lua_State *L, int argc, char **argv) {
   int isnum;
   lua_Integer code = lua_tointegerx(L, -1, &isnum);
   if (!isnum && !lua_isnil(L, -1)) {
-    fprintf(stderr, "nslab: nslab.cli.main returned a %s, not an exit "
-            "status\n", luaL_typename(L, -1));
+    fprintf(stderr,
+            "nslab: nslab.cli.main returned a %s, not an exit "
+            "status\n",
+            luaL_typename(L, -1));
     return EXIT_FAILURE;
   }
   return isnum ? (int)(code & 0xff) : EXIT_SUCCESS;
 }
 
-
-struct job { int argc; char **argv; int lua_mode; int status; };
+struct job {
+  int argc;
+  char **argv;
+  int lua_mode;
+  int status;
+};
 
 /*
 ** Everything that touches the Lua state runs protected (lua.c's pmain),
@@ -261,13 +256,12 @@ static int pmain (lua_State *L) {
   return 0;
 }
 
-
 static int run_lua (int argc, char **argv, int lua_mode) {
-  struct job job = { argc, argv, lua_mode, EXIT_FAILURE };
+  struct job job = {argc, argv, lua_mode, EXIT_FAILURE};
   lua_State *L = luaL_newstate();
   if (L == NULL) {
     fprintf(stderr, "nslab: cannot create the Lua state: not enough "
-            "memory\n");
+                    "memory\n");
     return EXIT_FAILURE;
   }
   lua_gc(L, LUA_GCSTOP);
@@ -279,7 +273,6 @@ static int run_lua (int argc, char **argv, int lua_mode) {
 }
 
 /* }================================================================== */
-
 
 /*
 ** {==================================================================
@@ -300,12 +293,10 @@ static int sandbox (char **cmd) {
 
 /* }================================================================== */
 
-
 static int usage_error (const char *what, const char *arg) {
   fprintf(stderr, "nslab: %s%s\ntry 'nslab --help'\n", what, arg);
   return EXIT_USAGE;
 }
-
 
 static int enter_world (void) {
   struct err e;
@@ -314,14 +305,12 @@ static int enter_world (void) {
   return -1;
 }
 
-
 int main (int argc, char **argv) {
   const char *cmd = argc > 1 ? argv[1] : "repl";
   if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help"))
     return fputs(usage_text, stdout), EXIT_SUCCESS;
   if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V"))
-    return printf("nslab %s (%s)\n", NSLAB_VERSION, LUA_RELEASE),
-           EXIT_SUCCESS;
+    return printf("nslab %s (%s)\n", NSLAB_VERSION, LUA_RELEASE), EXIT_SUCCESS;
   if (!strcmp(cmd, "sandbox")) {
     int first = argc > 2 && !strcmp(argv[2], "--") ? 3 : 2;
     if (first >= argc) return usage_error("sandbox: no command given", "");

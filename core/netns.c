@@ -20,15 +20,16 @@
 #include <unistd.h>
 
 /* The rule of `ip netns add`: one file name under RUN_DIR. */
-int netns_name_ok(const char *name, struct err *e) {
+int netns_name_ok (const char *name, struct err *e) {
   if (!*name) return err_set(e, EINVAL, "empty namespace name");
   if (strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, ".."))
-    return err_set(e, EINVAL, "a namespace name cannot contain '/' or be . or ..");
+    return err_set(e, EINVAL,
+                   "a namespace name cannot contain '/' or be . or ..");
   if (strlen(name) > NETNS_NAME_MAX) return err_set(e, ENAMETOOLONG, NULL);
   return 0;
 }
 
-static void run_path(const char *name, char *path, size_t len) {
+static void run_path (const char *name, char *path, size_t len) {
   snprintf(path, len, "%s/%s", NETNS_RUN_DIR, name);
 }
 
@@ -38,26 +39,26 @@ static void run_path(const char *name, char *path, size_t len) {
 ** =======================================================
 */
 
-int netns_open_current(struct err *e) {
+int netns_open_current (struct err *e) {
   int fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
   return fd < 0 ? err_errno(e) : fd;
 }
 
 /* Do two fds name the same namespace? */
-static int same_ns(int fd, int other) {
+static int same_ns (int fd, int other) {
   struct stat a, b;
-  return fstat(fd, &a) == 0 && fstat(other, &b) == 0 &&
-         a.st_ino == b.st_ino && a.st_dev == b.st_dev;
+  return fstat(fd, &a) == 0 && fstat(other, &b) == 0 && a.st_ino == b.st_ino &&
+         a.st_dev == b.st_dev;
 }
 
-int netns_is_current(int fd) {
+int netns_is_current (int fd) {
   int current = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
   int same = current >= 0 && same_ns(fd, current);
   if (current >= 0) close(current);
   return same;
 }
 
-int netns_enter(int fd, int *saved, struct err *e) {
+int netns_enter (int fd, int *saved, struct err *e) {
   *saved = netns_open_current(e);
   if (*saved < 0) return -1;
   /* No setns when already there: it needs CAP_SYS_ADMIN, and an
@@ -79,13 +80,14 @@ int netns_enter(int fd, int *saved, struct err *e) {
 /* A thread that cannot get back would run every later primitive in the
  * wrong namespace (STYLE.md: CORE once flushed the host's eth0 that way);
  * nothing after that point is safe, so stop. */
-static _Noreturn void stranded(void) {
-  fprintf(stderr, "nslab: cannot return to the original network namespace: %s\n",
+static _Noreturn void stranded (void) {
+  fprintf(stderr,
+          "nslab: cannot return to the original network namespace: %s\n",
           strerror(errno));
   abort();
 }
 
-int netns_leave(int saved, struct err *e) {
+int netns_leave (int saved, struct err *e) {
   (void)e;
   if (saved == NETNS_NOT_LEFT) return 0;
   if (setns(saved, CLONE_NEWNET) < 0) stranded();
@@ -93,25 +95,27 @@ int netns_leave(int saved, struct err *e) {
   return 0;
 }
 
-int netns_call(int netns_fd, netns_fn *fn, void *arg, struct err *e) {
+int netns_call (int netns_fd, netns_fn *fn, void *arg, struct err *e) {
   int saved;
   if (netns_fd < 0) return fn(arg, e);
   if (netns_enter(netns_fd, &saved, e) < 0) return -1;
   int rc = fn(arg, e);
-  netns_leave(saved, e);   /* cannot fail: it aborts instead */
+  netns_leave(saved, e); /* cannot fail: it aborts instead */
   return rc;
 }
 
-struct socket_args { int domain, type, protocol; };
+struct socket_args {
+  int domain, type, protocol;
+};
 
-static int socket_here(void *arg, struct err *e) {
+static int socket_here (void *arg, struct err *e) {
   const struct socket_args *a = arg;
   int fd = socket(a->domain, a->type, a->protocol);
   return fd < 0 ? err_errno(e) : fd;
 }
 
-int netns_socket(int netns_fd, int domain, int type, int protocol,
-                 struct err *e) {
+int netns_socket (int netns_fd, int domain, int type, int protocol,
+                  struct err *e) {
   struct socket_args a = {domain, type, protocol};
   return netns_call(netns_fd, socket_here, &a, e);
 }
@@ -126,7 +130,7 @@ int netns_socket(int netns_fd, int domain, int type, int protocol,
 
 /* Bind-mount the thread's current namespace on RUN_DIR/name. The mount
  * point is created exclusively, so a taken name fails with EEXIST. */
-static int pin(const char *name, struct err *e) {
+static int pin (const char *name, struct err *e) {
   char path[PATH_MAX];
   if (mkdir(NETNS_RUN_DIR, 0755) < 0 && errno != EEXIST) return err_errno(e);
   run_path(name, path, sizeof path);
@@ -141,7 +145,7 @@ static int pin(const char *name, struct err *e) {
   return 0;
 }
 
-int netns_create(const char *name, struct err *e) {
+int netns_create (const char *name, struct err *e) {
   if (name && netns_name_ok(name, e) < 0) return -1;
   int saved = netns_open_current(e), fd = -1;
   if (saved < 0) return -1;
@@ -157,7 +161,7 @@ int netns_create(const char *name, struct err *e) {
   return fd;
 }
 
-int netns_open_path(const char *path, struct err *e) {
+int netns_open_path (const char *path, struct err *e) {
   /* O_NONBLOCK: a FIFO given by mistake must not hang the lab. */
   int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
   if (fd < 0) return err_errno(e);
@@ -168,7 +172,7 @@ int netns_open_path(const char *path, struct err *e) {
   return fd;
 }
 
-int netns_open_name(const char *name, struct err *e) {
+int netns_open_name (const char *name, struct err *e) {
   char path[PATH_MAX];
   if (netns_name_ok(name, e) < 0) return -1;
   run_path(name, path, sizeof path);
@@ -179,7 +183,7 @@ int netns_open_name(const char *name, struct err *e) {
   return fd;
 }
 
-int netns_open_pid(long pid, struct err *e) {
+int netns_open_pid (long pid, struct err *e) {
   char path[64];
   if (pid <= 0) return err_set(e, ESRCH, "no such process");
   snprintf(path, sizeof path, "/proc/%ld/ns/net", pid);
@@ -188,7 +192,7 @@ int netns_open_pid(long pid, struct err *e) {
   return fd;
 }
 
-int netns_delete(const char *name, struct err *e) {
+int netns_delete (const char *name, struct err *e) {
   char path[PATH_MAX];
   if (netns_name_ok(name, e) < 0) return -1;
   run_path(name, path, sizeof path);
@@ -202,11 +206,11 @@ int netns_delete(const char *name, struct err *e) {
 
 /* }====================================================== */
 
-static int by_name(const void *a, const void *b) {
+static int by_name (const void *a, const void *b) {
   return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int netns_list(char ***names, size_t *count, struct err *e) {
+int netns_list (char ***names, size_t *count, struct err *e) {
   DIR *dir = opendir(NETNS_RUN_DIR);
   size_t n = 0, cap = 0;
   char **list = NULL;
@@ -235,12 +239,12 @@ nomem:
   return err_set(e, ENOMEM, NULL);
 }
 
-void netns_list_free(char **names, size_t count) {
+void netns_list_free (char **names, size_t count) {
   for (size_t i = 0; i < count; i++) free(names[i]);
   free(names);
 }
 
-int netns_inode(int fd, uint64_t *inode, struct err *e) {
+int netns_inode (int fd, uint64_t *inode, struct err *e) {
   struct stat st;
   if (fstat(fd, &st) < 0) return err_errno(e);
   *inode = (uint64_t)st.st_ino;

@@ -24,11 +24,11 @@
 ** =======================================================
 */
 
-int nl_open(struct nl *nl, int protocol, int netns_fd, struct err *e) {
+int nl_open (struct nl *nl, int protocol, int netns_fd, struct err *e) {
   int one = 1;
   memset(nl, 0, sizeof *nl);
-  int fd = netns_socket(netns_fd, AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC,
-                        protocol, e);
+  int fd =
+      netns_socket(netns_fd, AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol, e);
   if (fd < 0) return -1;
   if (!(nl->sock = mnl_socket_fdopen(fd))) {
     err_errno(e);
@@ -49,13 +49,13 @@ int nl_open(struct nl *nl, int protocol, int netns_fd, struct err *e) {
   return 0;
 }
 
-void nl_close(struct nl *nl) {
+void nl_close (struct nl *nl) {
   if (nl->sock) mnl_socket_close(nl->sock);
   nl->sock = NULL;
 }
 
-struct nlmsghdr *nl_msg(struct nl *nl, void *buf, uint16_t type,
-                        uint16_t flags) {
+struct nlmsghdr *nl_msg (struct nl *nl, void *buf, uint16_t type,
+                         uint16_t flags) {
   struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
   nlh->nlmsg_type = type;
   nlh->nlmsg_flags = NLM_F_REQUEST | flags;
@@ -71,7 +71,7 @@ struct nlmsghdr *nl_msg(struct nl *nl, void *buf, uint16_t type,
 ** =======================================================
 */
 
-static int ext_ack_attr(const struct nlattr *attr, void *data) {
+static int ext_ack_attr (const struct nlattr *attr, void *data) {
   const char **msg = data;
   if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_MSG &&
       mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
@@ -80,7 +80,7 @@ static int ext_ack_attr(const struct nlattr *attr, void *data) {
 }
 
 /* An NLMSG_ERROR: 0 is the ACK; otherwise keep the kernel's words. */
-static int ack_result(const struct nlmsghdr *nlh, struct err *e) {
+static int ack_result (const struct nlmsghdr *nlh, struct err *e) {
   const struct nlmsgerr *ne = mnl_nlmsg_get_payload(nlh);
   const char *msg = NULL;
   if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof *ne))
@@ -105,8 +105,8 @@ enum { ANSWER_MORE, ANSWER_DONE, ANSWER_FAILED };
 /* Walk one datagram of answers. An interrupted dump (the table changed
  * while it was read) is read to its end and reported as EINTR so the
  * caller repeats it whole; libmnl's own loop would stop mid-dump. */
-static int walk(struct nl *nl, const void *buf, size_t len, uint32_t seq,
-                mnl_cb_t cb, void *data, int *interrupted, struct err *e) {
+static int walk (struct nl *nl, const void *buf, size_t len, uint32_t seq,
+                 mnl_cb_t cb, void *data, int *interrupted, struct err *e) {
   const struct nlmsghdr *nlh = buf;
   int remaining = (int)len;
   for (; mnl_nlmsg_ok(nlh, remaining); nlh = mnl_nlmsg_next(nlh, &remaining)) {
@@ -125,14 +125,13 @@ static int walk(struct nl *nl, const void *buf, size_t len, uint32_t seq,
 }
 
 /* Send msg, then read answers until the ACK, an error or the dump's end. */
-static int transact(struct nl *nl, struct nlmsghdr *msg, mnl_cb_t cb,
-                    void *data, struct err *e) {
+static int transact (struct nl *nl, struct nlmsghdr *msg, mnl_cb_t cb,
+                     void *data, struct err *e) {
   char buf[NL_RECV_SIZE];
   int interrupted = 0;
   e->code = 0;
   e->reason[0] = '\0';
-  if (mnl_socket_sendto(nl->sock, msg, msg->nlmsg_len) < 0)
-    return err_errno(e);
+  if (mnl_socket_sendto(nl->sock, msg, msg->nlmsg_len) < 0) return err_errno(e);
   for (;;) {
     ssize_t n = mnl_socket_recvfrom(nl->sock, buf, sizeof buf);
     if (n < 0 && errno == EINTR) continue; /* Ctrl-C is handled by Lua */
@@ -144,19 +143,19 @@ static int transact(struct nl *nl, struct nlmsghdr *msg, mnl_cb_t cb,
   }
 }
 
-int nl_request(struct nl *nl, struct nlmsghdr *msg, struct err *e) {
+int nl_request (struct nl *nl, struct nlmsghdr *msg, struct err *e) {
   msg->nlmsg_flags |= NLM_F_ACK;
   return transact(nl, msg, NULL, NULL, e);
 }
 
-int nl_get(struct nl *nl, struct nlmsghdr *msg, mnl_cb_t cb, void *data,
-           struct err *e) {
+int nl_get (struct nl *nl, struct nlmsghdr *msg, mnl_cb_t cb, void *data,
+            struct err *e) {
   msg->nlmsg_flags |= NLM_F_ACK;
   return transact(nl, msg, cb, data, e);
 }
 
-int nl_dump(struct nl *nl, struct nlmsghdr *msg, mnl_cb_t cb, void *data,
-            struct err *e) {
+int nl_dump (struct nl *nl, struct nlmsghdr *msg, mnl_cb_t cb, void *data,
+             struct err *e) {
   msg->nlmsg_flags |= NLM_F_DUMP;
   return transact(nl, msg, cb, data, e);
 }
@@ -168,7 +167,7 @@ struct collection {
   char *items;
 };
 
-static int collect_cb(const struct nlmsghdr *nlh, void *data) {
+static int collect_cb (const struct nlmsghdr *nlh, void *data) {
   struct collection *c = data;
   if (nlh->nlmsg_type != c->type) return MNL_CB_OK;
   if (c->n == c->cap) {
@@ -190,9 +189,9 @@ static int collect_cb(const struct nlmsghdr *nlh, void *data) {
   return MNL_CB_OK;
 }
 
-int nl_collect(struct nl *nl, struct nlmsghdr *msg, uint16_t type,
-               nl_parse_fn parse, size_t item_size, void **items,
-               size_t *count, struct err *e) {
+int nl_collect (struct nl *nl, struct nlmsghdr *msg, uint16_t type,
+                nl_parse_fn parse, size_t item_size, void **items,
+                size_t *count, struct err *e) {
   struct collection c = {type, parse, item_size, 0, 0, NULL};
   int r = -1;
   for (int tries = 0; tries < 10; tries++) {

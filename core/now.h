@@ -7,7 +7,7 @@
 
 #include <stdint.h>
 
-int64_t now_ns(void);   /* CLOCK_MONOTONIC in nanoseconds */
-int64_t now_ms(void);   /* the same in whole milliseconds */
+int64_t now_ns (void); /* CLOCK_MONOTONIC in nanoseconds */
+int64_t now_ms (void); /* the same in whole milliseconds */
 
 #endif

@@ -16,7 +16,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/icmp6.h>
-#include <linux/icmp.h>      /* ICMP_FILTER: after netinet/in.h */
+#include <linux/icmp.h> /* ICMP_FILTER: after netinet/in.h */
 #include <poll.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -30,39 +30,38 @@
 #include "netns.h"
 #include "now.h"
 
-#define ECHO_LEN  64          /* 8-byte header + 56 bytes, as ping sends */
-#define BATCH     64          /* requests sent between two reply drains */
-#define PKT_COST  2048        /* socket buffer bytes one packet may hold */
-#define BUF_MIN   (256 << 10) /* never shrink below about the default */
-#define BUF_MAX   (64 << 20)  /* cap on the socket buffers we ask for */
+#define ECHO_LEN 64         /* 8-byte header + 56 bytes, as ping sends */
+#define BATCH 64            /* requests sent between two reply drains */
+#define PKT_COST 2048       /* socket buffer bytes one packet may hold */
+#define BUF_MIN (256 << 10) /* never shrink below about the default */
+#define BUF_MAX (64 << 20)  /* cap on the socket buffers we ask for */
 #define NS_PER_MS 1000000LL
 
-struct slot {                 /* per-target state beside its result */
+struct slot { /* per-target state beside its result */
   uint16_t id;
-  int done;                   /* failed or has its replies: no more sends */
-  int lost;                   /* errno of a request the kernel dropped */
-  size_t sock;                /* index of its source's sockets */
+  int done;    /* failed or has its replies: no more sends */
+  int lost;    /* errno of a request the kernel dropped */
+  size_t sock; /* index of its source's sockets */
   double rtt_sum;
-  unsigned char *seen;        /* bitmap of answered sequence numbers */
+  unsigned char *seen; /* bitmap of answered sequence numbers */
 };
 
-struct sock {                 /* the sockets of one source namespace */
+struct sock { /* the sockets of one source namespace */
   int netns_fd;
-  int fd[2];                  /* IPv4, IPv6; -1 when not needed or failed */
-  size_t per[2];              /* targets of each family */
+  int fd[2];     /* IPv4, IPv6; -1 when not needed or failed */
+  size_t per[2]; /* targets of each family */
 };
 
 struct run {
   struct probe_result *t;
   struct slot *s;
-  size_t n, pending;          /* targets still waiting for something */
+  size_t n, pending; /* targets still waiting for something */
   int count, replies;
   uint16_t id0;
-  int64_t t0;                 /* first send; replies stamped earlier are not ours */
+  int64_t t0; /* first send; replies stamped earlier are not ours */
   struct sock *k;
   size_t nk;
 };
-
 
 /*
 ** {======================================================
@@ -70,39 +69,36 @@ struct run {
 ** =======================================================
 */
 
-static int fam_index(int family) {
+static int fam_index (int family) {
   return family == AF_INET ? 0 : family == AF_INET6 ? 1 : -1;
 }
 
 /* The Internet checksum (RFC 1071) of len bytes. */
-static uint16_t inet_csum(const unsigned char *p, size_t len) {
+static uint16_t inet_csum (const unsigned char *p, size_t len) {
   uint32_t sum = 0;
-  for (; len > 1; p += 2, len -= 2)
-    sum += (uint32_t)p[0] << 8 | p[1];
-  if (len)
-    sum += (uint32_t)p[0] << 8;
-  while (sum >> 16)
-    sum = (sum & 0xffff) + (sum >> 16);
+  for (; len > 1; p += 2, len -= 2) sum += (uint32_t)p[0] << 8 | p[1];
+  if (len) sum += (uint32_t)p[0] << 8;
+  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
   return (uint16_t)~sum;
 }
 
-static uint16_t get16(const unsigned char *p) { return (uint16_t)(p[0] << 8 | p[1]); }
+static uint16_t get16 (const unsigned char *p) {
+  return (uint16_t)(p[0] << 8 | p[1]);
+}
 
-static void put16(unsigned char *p, uint16_t v) {
+static void put16 (unsigned char *p, uint16_t v) {
   p[0] = v >> 8;
   p[1] = v & 0xff;
 }
 
 /* A target is finished once it failed or got its replies. */
-static void finish(struct run *r, size_t i) {
-  if (r->s[i].done)
-    return;
+static void finish (struct run *r, size_t i) {
+  if (r->s[i].done) return;
   r->s[i].done = 1;
   r->pending--;
 }
 
 /* }====================================================== */
-
 
 /*
 ** {======================================================
@@ -113,10 +109,10 @@ static void finish(struct run *r, size_t i) {
 /* Ask for bigger buffers so a large round neither blocks on requests
  * queued behind unresolved neighbours nor drops replies. Best effort:
  * the FORCE variants need CAP_NET_ADMIN, the plain ones are capped. */
-static void size_buffers(int fd, size_t packets) {
-  int bytes = packets > BUF_MAX / PKT_COST ? BUF_MAX : (int)(packets * PKT_COST);
-  if (bytes < BUF_MIN)
-    bytes = BUF_MIN;
+static void size_buffers (int fd, size_t packets) {
+  int bytes =
+      packets > BUF_MAX / PKT_COST ? BUF_MAX : (int)(packets * PKT_COST);
+  if (bytes < BUF_MIN) bytes = BUF_MIN;
   if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &bytes, sizeof bytes) < 0)
     setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bytes, sizeof bytes);
   if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof bytes) < 0)
@@ -126,12 +122,13 @@ static void size_buffers(int fd, size_t packets) {
 /* A raw ICMP/ICMPv6 socket (*family: AF_INET or AF_INET6) that only lets
  * echo replies in (without the filter it sees every ICMP message of the
  * namespace); run inside the source namespace (netns_call). */
-static int open_icmp(void *family_arg, struct err *e) {
+static int open_icmp (void *family_arg, struct err *e) {
   int family = *(const int *)family_arg, fd;
   if (family == AF_INET)
     fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, IPPROTO_ICMP);
   else
-    fd = socket(AF_INET6, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, IPPROTO_ICMPV6);
+    fd = socket(AF_INET6, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK,
+                IPPROTO_ICMPV6);
   if (fd < 0) {
     if (errno == EPERM || errno == EACCES)
       return err_set(e, errno, "raw ICMP socket needs CAP_NET_RAW");
@@ -139,7 +136,7 @@ static int open_icmp(void *family_arg, struct err *e) {
   }
   int rc;
   if (family == AF_INET) {
-    struct icmp_filter f = {.data = ~(1U << ICMP_ECHOREPLY)};  /* set = drop */
+    struct icmp_filter f = {.data = ~(1U << ICMP_ECHOREPLY)}; /* set = drop */
     rc = setsockopt(fd, SOL_RAW, ICMP_FILTER, &f, sizeof f);
   } else {
     struct icmp6_filter f;
@@ -158,19 +155,17 @@ static int open_icmp(void *family_arg, struct err *e) {
 /* Open the sockets each source needs, inside its namespace. A socket
  * that fails marks the targets that needed it; returns -1 when targets
  * needed sockets and none opened (e: the first failure). */
-static int open_sockets(struct run *r, struct err *e) {
+static int open_sockets (struct run *r, struct err *e) {
   size_t needed = 0, opened = 0;
   struct err first = {0};
   for (size_t i = 0; i < r->n; i++) {
     int f = fam_index(r->t[i].target.family);
-    if (f >= 0 && !r->s[i].done)
-      r->k[r->s[i].sock].per[f]++;
+    if (f >= 0 && !r->s[i].done) r->k[r->s[i].sock].per[f]++;
   }
   for (size_t k = 0; k < r->nk; k++) {
     struct sock *sk = &r->k[k];
     for (int f = 0; f < 2; f++) {
-      if (!sk->per[f])
-        continue;
+      if (!sk->per[f]) continue;
       int family = f ? AF_INET6 : AF_INET;
       struct err fe = {0};
       needed++;
@@ -180,10 +175,10 @@ static int open_sockets(struct run *r, struct err *e) {
         size_buffers(sk->fd[f], sk->per[f] * (size_t)r->count);
         continue;
       }
-      if (first.code == 0)
-        first = fe;
+      if (first.code == 0) first = fe;
       for (size_t i = 0; i < r->n; i++)
-        if (r->s[i].sock == k && fam_index(r->t[i].target.family) == f && !r->s[i].done) {
+        if (r->s[i].sock == k && fam_index(r->t[i].target.family) == f &&
+            !r->s[i].done) {
           r->t[i].err = fe;
           finish(r, i);
         }
@@ -198,7 +193,6 @@ static int open_sockets(struct run *r, struct err *e) {
 
 /* }====================================================== */
 
-
 /*
 ** {======================================================
 ** Requests and replies
@@ -208,7 +202,7 @@ static int open_sockets(struct run *r, struct err *e) {
 enum { SENT, AGAIN, LOST, FAILED };
 
 /* Send echo request number t->sent to target i. */
-static int send_echo(struct run *r, size_t i) {
+static int send_echo (struct run *r, size_t i) {
   struct probe_result *t = &r->t[i];
   int f = fam_index(t->target.family);
   int fd = r->k[r->s[i].sock].fd[f];
@@ -219,9 +213,9 @@ static int send_echo(struct run *r, size_t i) {
   int64_t ts = now_ns();
   memcpy(pkt + 8, &ts, sizeof ts);
   for (size_t k = 16; k < ECHO_LEN; k++)
-    pkt[k] = (unsigned char)k;             /* the pattern ping uses */
+    pkt[k] = (unsigned char)k; /* the pattern ping uses */
   if (!f)
-    put16(pkt + 2, inet_csum(pkt, sizeof pkt));  /* the kernel does ICMPv6's */
+    put16(pkt + 2, inet_csum(pkt, sizeof pkt)); /* the kernel does ICMPv6's */
 
   union {
     struct sockaddr sa;
@@ -239,15 +233,14 @@ static int send_echo(struct run *r, size_t i) {
     tolen = sizeof to.in6;
   }
   while (sendto(fd, pkt, sizeof pkt, 0, &to.sa, tolen) < 0) {
-    if (errno == EINTR)
-      continue;
+    if (errno == EINTR) continue;
     if (errno == EAGAIN || errno == EWOULDBLOCK)
-      return AGAIN;                       /* socket buffer full */
+      return AGAIN; /* socket buffer full */
     if (errno == ENOBUFS || errno == ENOMEM) {
-      r->s[i].lost = errno;               /* dropped on the way out: like */
-      return LOST;                        /* ping, go on with the next one */
+      r->s[i].lost = errno; /* dropped on the way out: like */
+      return LOST;          /* ping, go on with the next one */
     }
-    err_errno(&t->err);                   /* unreachable etc.: target done */
+    err_errno(&t->err); /* unreachable etc.: target done */
     finish(r, i);
     return FAILED;
   }
@@ -257,14 +250,13 @@ static int send_echo(struct run *r, size_t i) {
 
 /* Record echo reply (id, seq) from src, read on socket k; anything not
  * ours is ignored. */
-static void on_reply(struct run *r, size_t k, int family, const void *src, uint16_t id,
-                     uint16_t seq, const unsigned char *data, size_t len, int64_t now) {
+static void on_reply (struct run *r, size_t k, int family, const void *src,
+                      uint16_t id, uint16_t seq, const unsigned char *data,
+                      size_t len, int64_t now) {
   int64_t ts;
-  if (len < sizeof ts)
-    return;
+  if (len < sizeof ts) return;
   memcpy(&ts, data, sizeof ts);
-  if (ts < r->t0 || ts > now)
-    return;
+  if (ts < r->t0 || ts > now) return;
   size_t alen = family == AF_INET ? 4 : 16;
   /* Ids repeat every 65536 targets; the socket (the source namespace)
      and the address tell them apart. */
@@ -275,16 +267,13 @@ static void on_reply(struct run *r, size_t k, int family, const void *src, uint1
         memcmp(t->target.bytes, src, alen))
       continue;
     if (seq >= t->sent || t->err.code || (s->seen[seq / 8] & (1u << seq % 8)))
-      continue;                           /* never sent, or a duplicate */
+      continue; /* never sent, or a duplicate */
     s->seen[seq / 8] |= (unsigned char)(1u << seq % 8);
     double ms = (double)(now - ts) / NS_PER_MS;
-    if (t->received == 0 || ms < t->rtt_min_ms)
-      t->rtt_min_ms = ms;
-    if (ms > t->rtt_max_ms)
-      t->rtt_max_ms = ms;
+    if (t->received == 0 || ms < t->rtt_min_ms) t->rtt_min_ms = ms;
+    if (ms > t->rtt_max_ms) t->rtt_max_ms = ms;
     s->rtt_sum += ms;
-    if (++t->received == r->replies)
-      finish(r, i);
+    if (++t->received == r->replies) finish(r, i);
     return;
   }
 }
@@ -292,7 +281,7 @@ static void on_reply(struct run *r, size_t k, int family, const void *src, uint1
 /* Read every queued packet of socket f of source k. IPv4 raw sockets
  * deliver the IP header too; ICMPv6 ones start at the ICMPv6 header,
  * checksum verified. */
-static void drain(struct run *r, size_t k, int f) {
+static void drain (struct run *r, size_t k, int f) {
   unsigned char buf[1500];
   union {
     struct sockaddr_in in;
@@ -300,37 +289,34 @@ static void drain(struct run *r, size_t k, int f) {
   } from;
   for (;;) {
     socklen_t fromlen = sizeof from;
-    ssize_t len = recvfrom(r->k[k].fd[f], buf, sizeof buf, 0, (struct sockaddr *)&from, &fromlen);
+    ssize_t len = recvfrom(r->k[k].fd[f], buf, sizeof buf, 0,
+                           (struct sockaddr *)&from, &fromlen);
     if (len < 0) {
-      if (errno == EINTR)
-        continue;
-      return;                             /* EAGAIN: empty */
+      if (errno == EINTR) continue;
+      return; /* EAGAIN: empty */
     }
     int64_t now = now_ns();
     const unsigned char *icmp = buf;
     size_t ilen = (size_t)len;
     if (!f) {
       size_t hl = (size_t)(buf[0] & 0x0f) * 4;
-      if (ilen < 20 || buf[0] >> 4 != 4 || hl < 20 || hl > ilen)
-        continue;
+      if (ilen < 20 || buf[0] >> 4 != 4 || hl < 20 || hl > ilen) continue;
       icmp += hl;
       ilen -= hl;
       /* Raw sockets see packets before ICMP checks the checksum. */
       if (ilen < 8 || icmp[0] != ICMP_ECHOREPLY || inet_csum(icmp, ilen) != 0)
         continue;
-      on_reply(r, k, AF_INET, &from.in.sin_addr, get16(icmp + 4), get16(icmp + 6),
-               icmp + 8, ilen - 8, now);
+      on_reply(r, k, AF_INET, &from.in.sin_addr, get16(icmp + 4),
+               get16(icmp + 6), icmp + 8, ilen - 8, now);
     } else {
-      if (ilen < 8 || icmp[0] != ICMP6_ECHO_REPLY)
-        continue;
-      on_reply(r, k, AF_INET6, &from.in6.sin6_addr, get16(icmp + 4), get16(icmp + 6),
-               icmp + 8, ilen - 8, now);
+      if (ilen < 8 || icmp[0] != ICMP6_ECHO_REPLY) continue;
+      on_reply(r, k, AF_INET6, &from.in6.sin6_addr, get16(icmp + 4),
+               get16(icmp + 6), icmp + 8, ilen - 8, now);
     }
   }
 }
 
 /* }====================================================== */
-
 
 /*
 ** {======================================================
@@ -339,21 +325,21 @@ static void drain(struct run *r, size_t k, int f) {
 */
 
 struct sched {
-  int round;          /* the round being sent (count: all sent) */
-  size_t cursor;      /* next target within it */
-  long wait_out;      /* after EAGAIN: the socket to wait POLLOUT on (its
-                         index in the poll set, 2k + family), -1 */
+  int round;     /* the round being sent (count: all sent) */
+  size_t cursor; /* next target within it */
+  long wait_out; /* after EAGAIN: the socket to wait POLLOUT on (its
+                    index in the poll set, 2k + family), -1 */
 };
 
-static int64_t round_due(const struct run *r, const struct sched *sc,
-                         int64_t interval) {
+static int64_t round_due (const struct run *r, const struct sched *sc,
+                          int64_t interval) {
   return r->t0 + sc->round * interval;
 }
 
 /* Send up to BATCH due requests; stop at a full socket (its buffer is
  * shared by all targets of the family, so wait until it drains). */
-static void send_batch(struct run *r, struct sched *sc, int64_t interval,
-                       int64_t now) {
+static void send_batch (struct run *r, struct sched *sc, int64_t interval,
+                        int64_t now) {
   int sent = 0;
   while (sc->round < r->count && sc->wait_out < 0 && sent < BATCH &&
          now >= round_due(r, sc, interval)) {
@@ -374,7 +360,8 @@ static void send_batch(struct run *r, struct sched *sc, int64_t interval,
   }
 }
 
-static void loop(struct run *r, const struct probe_opts *o, struct pollfd *pf) {
+static void loop (struct run *r, const struct probe_opts *o,
+                  struct pollfd *pf) {
   int64_t interval = (int64_t)o->interval_ms * NS_PER_MS;
   size_t npf = 2 * r->nk;
   struct sched sc = {0, 0, -1};
@@ -382,16 +369,13 @@ static void loop(struct run *r, const struct probe_opts *o, struct pollfd *pf) {
   int64_t deadline = r->t0 + (int64_t)o->timeout_ms * NS_PER_MS;
   for (;;) {
     int64_t now = now_ns();
-    if (r->pending == 0 || now >= deadline)
-      return;
+    if (r->pending == 0 || now >= deadline) return;
     send_batch(r, &sc, interval, now);
-    if (r->pending == 0)
-      return;                   /* the last targets failed to send */
+    if (r->pending == 0) return; /* the last targets failed to send */
     int64_t wake = deadline;
     if (sc.round < r->count && sc.wait_out < 0) {
       int64_t due = round_due(r, &sc, interval);
-      if (due < wake)
-        wake = due;
+      if (due < wake) wake = due;
     }
     for (size_t p = 0; p < npf; p++) {
       pf[p].fd = r->k[p / 2].fd[p % 2];
@@ -402,20 +386,16 @@ static void loop(struct run *r, const struct probe_opts *o, struct pollfd *pf) {
     struct timespec ts = {left / 1000000000LL, left % 1000000000LL};
     int ready = ppoll(pf, npf, &ts, NULL);
     if (ready < 0 && errno == EINTR)
-      return;                   /* a handled signal (Ctrl-C): stop here */
-    if (ready <= 0)
-      continue;                 /* timeout: look at the clock */
+      return;                 /* a handled signal (Ctrl-C): stop here */
+    if (ready <= 0) continue; /* timeout: look at the clock */
     for (size_t p = 0; p < npf; p++) {
-      if (pf[p].revents & POLLOUT)
-        sc.wait_out = -1;
-      if (pf[p].revents & (POLLIN | POLLERR))
-        drain(r, p / 2, (int)(p % 2));
+      if (pf[p].revents & POLLOUT) sc.wait_out = -1;
+      if (pf[p].revents & (POLLIN | POLLERR)) drain(r, p / 2, (int)(p % 2));
     }
   }
 }
 
 /* }====================================================== */
-
 
 /*
 ** {======================================================
@@ -425,15 +405,16 @@ static void loop(struct run *r, const struct probe_opts *o, struct pollfd *pf) {
 
 /* Sources that are the same namespace share one set of sockets: map
  * each source to its set (r->k), by the inode of its descriptor. */
-static int group_sources(struct run *r, const int *fds, size_t nsrc, size_t *sock_of) {
+static int group_sources (struct run *r, const int *fds, size_t nsrc,
+                          size_t *sock_of) {
   struct stat *st = calloc(nsrc, sizeof *st);
-  if (!st)
-    return -1;
+  if (!st) return -1;
   for (size_t j = 0; j < nsrc; j++) {
     int known = fds[j] >= 0 && fstat(fds[j], &st[j]) == 0;
     sock_of[j] = r->nk;
     for (size_t m = 0; known && m < j; m++)
-      if (fds[m] >= 0 && st[m].st_dev == st[j].st_dev && st[m].st_ino == st[j].st_ino) {
+      if (fds[m] >= 0 && st[m].st_dev == st[j].st_dev &&
+          st[m].st_ino == st[j].st_ino) {
         sock_of[j] = sock_of[m];
         break;
       }
@@ -444,19 +425,23 @@ static int group_sources(struct run *r, const int *fds, size_t nsrc, size_t *soc
   return 0;
 }
 
-int probe_run(const int *netns_fds, size_t nsrc, struct probe_result *targets, size_t n,
-              const struct probe_opts *o, struct err *e) {
-  if (o->count < 1 || o->count > 65536 || o->replies < 0 || o->replies > o->count ||
-      o->interval_ms < 0 || o->timeout_ms <= 0)
-    return err_set(e, EINVAL, "invalid options: count 1..65536, replies 0..count, "
+int probe_run (const int *netns_fds, size_t nsrc, struct probe_result *targets,
+               size_t n, const struct probe_opts *o, struct err *e) {
+  if (o->count < 1 || o->count > 65536 || o->replies < 0 ||
+      o->replies > o->count || o->interval_ms < 0 || o->timeout_ms <= 0)
+    return err_set(e, EINVAL,
+                   "invalid options: count 1..65536, replies 0..count, "
                    "interval >= 0, timeout > 0");
   for (size_t i = 0; i < n; i++)
     if (targets[i].source >= nsrc)
-      return err_set(e, EINVAL, "target %zu: no source %zu", i + 1, targets[i].source);
-  struct run r = {.t = targets, .n = n, .pending = n, .count = o->count,
+      return err_set(e, EINVAL, "target %zu: no source %zu", i + 1,
+                     targets[i].source);
+  struct run r = {.t = targets,
+                  .n = n,
+                  .pending = n,
+                  .count = o->count,
                   .replies = o->replies ? o->replies : o->count};
-  if (n == 0)
-    return 0;
+  if (n == 0) return 0;
   size_t stride = ((size_t)o->count + 7) / 8;
   r.s = calloc(n, sizeof *r.s);
   r.k = calloc(nsrc, sizeof *r.k);
@@ -464,7 +449,8 @@ int probe_run(const int *netns_fds, size_t nsrc, struct probe_result *targets, s
   unsigned char *seen = n <= SIZE_MAX / stride ? calloc(n, stride) : NULL;
   struct pollfd *pf = calloc(2 * nsrc, sizeof *pf);
   int rc = -1;
-  if (!r.s || !r.k || !sock_of || !seen || !pf || group_sources(&r, netns_fds, nsrc, sock_of) < 0) {
+  if (!r.s || !r.k || !sock_of || !seen || !pf ||
+      group_sources(&r, netns_fds, nsrc, sock_of) < 0) {
     err_set(e, ENOMEM, NULL);
     goto out;
   }
@@ -491,17 +477,15 @@ int probe_run(const int *netns_fds, size_t nsrc, struct probe_result *targets, s
     loop(&r, o, pf);
     for (size_t i = 0; i < n; i++) {
       struct probe_result *t = &targets[i];
-      if (t->received)
-        t->rtt_avg_ms = r.s[i].rtt_sum / t->received;
+      if (t->received) t->rtt_avg_ms = r.s[i].rtt_sum / t->received;
       if (t->sent == 0 && t->err.code == 0 && r.s[i].lost)
-        err_set(&t->err, r.s[i].lost, NULL);   /* say why nothing went out */
+        err_set(&t->err, r.s[i].lost, NULL); /* say why nothing went out */
     }
   }
 out:
   for (size_t k = 0; r.k && k < r.nk; k++)
     for (int f = 0; f < 2; f++)
-      if (r.k[k].fd[f] >= 0)
-        close(r.k[k].fd[f]);
+      if (r.k[k].fd[f] >= 0) close(r.k[k].fd[f]);
   free(pf);
   free(seen);
   free(sock_of);
@@ -510,10 +494,9 @@ out:
   return rc;
 }
 
-int probe_ping(int netns_fd, struct probe_result *targets, size_t n,
-               const struct probe_opts *o, struct err *e) {
-  for (size_t i = 0; i < n; i++)
-    targets[i].source = 0;
+int probe_ping (int netns_fd, struct probe_result *targets, size_t n,
+                const struct probe_opts *o, struct err *e) {
+  for (size_t i = 0; i < n; i++) targets[i].source = 0;
   return probe_run(&netns_fd, 1, targets, n, o, e);
 }
 

@@ -33,18 +33,26 @@
 #include "now.h"
 
 /* What the child failed to do, as sent through the report pipe. */
-enum step { STEP_SETNS, STEP_SETNS_UTS, STEP_SETNS_IPC, STEP_UNSHARE,
-            STEP_SLAVE, STEP_SYSFS, STEP_FDS, STEP_EXEC };
-
-static const char *const step_names[] = {
-  "enter the network namespace", "enter the UTS namespace",
-  "enter the IPC namespace", "unshare the mount namespace",
-  "make / a slave mount", "mount /sys", "set up stdin/stdout/stderr",
-  "exec"
+enum step {
+  STEP_SETNS,
+  STEP_SETNS_UTS,
+  STEP_SETNS_IPC,
+  STEP_UNSHARE,
+  STEP_SLAVE,
+  STEP_SYSFS,
+  STEP_FDS,
+  STEP_EXEC
 };
 
-struct report { int step, code; };
+static const char *const step_names[] = {
+    "enter the network namespace", "enter the UTS namespace",
+    "enter the IPC namespace",     "unshare the mount namespace",
+    "make / a slave mount",        "mount /sys",
+    "set up stdin/stdout/stderr",  "exec"};
 
+struct report {
+  int step, code;
+};
 
 /*
 ** {==================================================================
@@ -53,12 +61,11 @@ struct report { int step, code; };
 */
 
 static _Noreturn void child_fail (int report, enum step step) {
-  struct report r = { step, errno };
+  struct report r = {step, errno};
   ssize_t n = write(report, &r, sizeof r);
   (void)n;
   _exit(127);
 }
-
 
 /*
 ** Bind every file of /etc/netns/NAME over its twin in /etc. Like ip, a
@@ -82,7 +89,6 @@ static void bind_etc (const char *name) {
   closedir(d);
 }
 
-
 /*
 ** Mount a sysfs that describes the current network namespace: detach the
 ** old one or, where that is refused, shadow it (read-only if it was).
@@ -96,7 +102,6 @@ static int remount_sys (const char *name) {
   return mount(name ? name : "sysfs", "/sys", "sysfs", flags, NULL);
 }
 
-
 static void enter_netns (int report, int netns_fd, const char *name) {
   if (netns_fd >= 0 && setns(netns_fd, CLONE_NEWNET) < 0)
     child_fail(report, STEP_SETNS);
@@ -108,7 +113,6 @@ static void enter_netns (int report, int netns_fd, const char *name) {
   if (name) bind_etc(name);
 }
 
-
 /*
 ** Make fd the target standard descriptor. dup2 onto itself would keep
 ** close-on-exec, so that case clears the flag instead.
@@ -117,7 +121,6 @@ static int move_fd (int fd, int target) {
   if (fd == target) return fcntl(fd, F_SETFD, 0);
   return dup2(fd, target) < 0 ? -1 : 0;
 }
-
 
 /*
 ** stdin, stdout, stderr from the pipes. The sources (and the report
@@ -137,7 +140,6 @@ static int setup_fds (int *report, int fds[3]) {
   return 0;
 }
 
-
 /*
 ** Whether name is a file in some directory of PATH. execvp says EACCES
 ** when one directory could not be searched (e.g. /root/bin for a user
@@ -149,8 +151,8 @@ static int in_path (const char *name) {
   if (path == NULL) path = "/bin:/usr/bin";
   while (*path) {
     int len = (int)strcspn(path, ":");
-    if (snprintf(file, sizeof file, "%.*s/%s", len ? len : 1,
-                 len ? path : ".", name) < (int)sizeof file &&
+    if (snprintf(file, sizeof file, "%.*s/%s", len ? len : 1, len ? path : ".",
+                 name) < (int)sizeof file &&
         access(file, F_OK) == 0)
       return 1;
     path += len + (path[len] == ':');
@@ -158,13 +160,11 @@ static int in_path (const char *name) {
   return 0;
 }
 
-
 /*
 ** UTS and IPC first: what they are does not depend on the network
 ** namespace, and the mount work that follows the network one comes last.
 */
-static void enter_all (int report, const struct proc_ns *ns,
-                       const char *name) {
+static void enter_all (int report, const struct proc_ns *ns, const char *name) {
   if (ns->uts >= 0 && setns(ns->uts, CLONE_NEWUTS) < 0)
     child_fail(report, STEP_SETNS_UTS);
   if (ns->ipc >= 0 && setns(ns->ipc, CLONE_NEWIPC) < 0)
@@ -172,11 +172,10 @@ static void enter_all (int report, const struct proc_ns *ns,
   if (ns->net >= 0 || name) enter_netns(report, ns->net, name);
 }
 
-
 static _Noreturn void run_child (int report, int fds[3],
                                  const struct proc_ns *ns, const char *name,
                                  char *const argv[]) {
-  child_reset_signals();   /* ignored signals would survive exec */
+  child_reset_signals(); /* ignored signals would survive exec */
   if (setup_fds(&report, fds) < 0) child_fail(report, STEP_FDS);
   enter_all(report, ns, name);
   execvp(argv[0], argv);
@@ -187,29 +186,29 @@ static _Noreturn void run_child (int report, int fds[3],
 
 /* }================================================================== */
 
-
 /*
 ** {==================================================================
 ** The parent
 ** ===================================================================
 */
 
-struct buf { char *data; size_t len, cap; };
-
-struct io {
-  int in, out, err, pidfd;     /* parent's ends; -1 when closed */
-  const char *input;
-  size_t input_len, input_pos;
-  int broken_pipe;             /* the program closed stdin early */
-  struct buf outb, errb;
+struct buf {
+  char *data;
+  size_t len, cap;
 };
 
+struct io {
+  int in, out, err, pidfd; /* parent's ends; -1 when closed */
+  const char *input;
+  size_t input_len, input_pos;
+  int broken_pipe; /* the program closed stdin early */
+  struct buf outb, errb;
+};
 
 static void close_fd (int *fd) {
   if (*fd >= 0) close(*fd);
   *fd = -1;
 }
-
 
 /*
 ** Read what is available on *fd into b; close *fd at EOF.
@@ -224,8 +223,14 @@ static int drain (int *fd, struct buf *b, struct err *e) {
       b->cap = cap;
     }
     ssize_t n = read(*fd, b->data + b->len, b->cap - b->len - 1);
-    if (n > 0) { b->len += (size_t)n; continue; }
-    if (n == 0) { close_fd(fd); break; }
+    if (n > 0) {
+      b->len += (size_t)n;
+      continue;
+    }
+    if (n == 0) {
+      close_fd(fd);
+      break;
+    }
     if (errno == EINTR) continue;
     if (errno == EAGAIN) break;
     return err_errno(e);
@@ -233,16 +238,18 @@ static int drain (int *fd, struct buf *b, struct err *e) {
   return 0;
 }
 
-
 /*
 ** Write as much input as the pipe takes; close stdin when all is written
 ** or the program stopped reading (EPIPE: SIGPIPE is blocked meanwhile).
 */
 static int feed (struct io *io, struct err *e) {
   while (io->in >= 0 && io->input_pos < io->input_len) {
-    ssize_t n = write(io->in, io->input + io->input_pos,
-                      io->input_len - io->input_pos);
-    if (n >= 0) { io->input_pos += (size_t)n; continue; }
+    ssize_t n =
+        write(io->in, io->input + io->input_pos, io->input_len - io->input_pos);
+    if (n >= 0) {
+      io->input_pos += (size_t)n;
+      continue;
+    }
     if (errno == EINTR) continue;
     if (errno == EAGAIN) return 0;
     if (errno != EPIPE) return err_errno(e);
@@ -253,12 +260,10 @@ static int feed (struct io *io, struct err *e) {
   return 0;
 }
 
-
 static int set_nonblock (int fd) {
   int flags = fcntl(fd, F_GETFL);
   return flags < 0 ? -1 : fcntl(fd, F_SETFL, flags | O_NONBLOCK);
 }
-
 
 /*
 ** One round of poll. Returns 1 while there is more to do, 0 when done:
@@ -268,8 +273,10 @@ static int set_nonblock (int fd) {
 */
 static int pump (struct io *io, int timeout, struct err *e) {
   struct pollfd p[4] = {
-    { io->in, POLLOUT, 0 }, { io->out, POLLIN, 0 },
-    { io->err, POLLIN, 0 }, { io->pidfd, POLLIN, 0 },
+      {io->in, POLLOUT, 0},
+      {io->out, POLLIN, 0},
+      {io->err, POLLIN, 0},
+      {io->pidfd, POLLIN, 0},
   };
   if (io->out < 0 && io->err < 0 && io->pidfd < 0) return 0;
   int n = poll(p, 4, timeout);
@@ -285,13 +292,11 @@ static int pump (struct io *io, int timeout, struct err *e) {
   return 1;
 }
 
-
 /*
 ** Run the I/O loop until done; past the deadline, SIGKILL the program
 ** and keep going until it is gone.
 */
-static int pump_all (struct io *io, pid_t pid, int timeout_ms,
-                     struct err *e) {
+static int pump_all (struct io *io, pid_t pid, int timeout_ms, struct err *e) {
   long long deadline = timeout_ms > 0 ? now_ms() + timeout_ms : -1;
   int killed = 0, rc;
   do {
@@ -301,7 +306,7 @@ static int pump_all (struct io *io, pid_t pid, int timeout_ms,
       if (left <= 0) {
         kill(pid, SIGKILL);
         killed = 1;
-        if (io->pidfd < 0) return 0;  /* cannot watch it: stop here */
+        if (io->pidfd < 0) return 0; /* cannot watch it: stop here */
       } else {
         wait = left > INT_MAX ? INT_MAX : (int)left;
       }
@@ -310,7 +315,6 @@ static int pump_all (struct io *io, pid_t pid, int timeout_ms,
   } while (rc > 0);
   return rc;
 }
-
 
 /*
 ** The report pipe: EOF means the exec worked; otherwise the child says
@@ -330,11 +334,9 @@ static int read_report (int fd, char *const argv[], struct err *e) {
   return err_set(e, r.code, "%s: %s", step_names[r.step], strerror(r.code));
 }
 
-
 static void reap (pid_t pid, int *status) {
   while (waitpid(pid, status, 0) < 0 && errno == EINTR) {}
 }
-
 
 static void io_close (struct io *io) {
   close_fd(&io->in);
@@ -343,13 +345,11 @@ static void io_close (struct io *io) {
   close_fd(&io->pidfd);
 }
 
-
 /*
 ** Hand the buffers to r, NUL-terminated (empty output is "", not NULL).
 */
-static int take_output (struct io *io, struct proc_result *r,
-                        struct err *e) {
-  struct buf *bufs[2] = { &io->outb, &io->errb };
+static int take_output (struct io *io, struct proc_result *r, struct err *e) {
+  struct buf *bufs[2] = {&io->outb, &io->errb};
   for (int i = 0; i < 2; i++)
     if (bufs[i]->data == NULL && (bufs[i]->data = malloc(1)) == NULL)
       return err_set(e, ENOMEM, NULL);
@@ -362,14 +362,12 @@ static int take_output (struct io *io, struct proc_result *r,
   return 0;
 }
 
-
 static void fill_status (struct proc_result *r, int status) {
   r->exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   r->signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
 }
 
 /* }================================================================== */
-
 
 /*
 ** Pipes: [0] stdin, [1] stdout, [2] stderr, [3] the report. All
@@ -385,14 +383,12 @@ static int make_pipes (int p[4][2], struct err *e) {
   return 0;
 }
 
-
 static void close_pipes (int p[4][2]) {
   for (int i = 0; i < 4; i++) {
     close_fd(&p[i][0]);
     close_fd(&p[i][1]);
   }
 }
-
 
 /*
 ** The child's ends, closed in the parent so that EOF and EPIPE come
@@ -405,7 +401,6 @@ static void close_pipes_of_child (int p[4][2]) {
   close_fd(&p[3][1]);
 }
 
-
 /*
 ** After a successful start: talk to the program, reap it, fill r.
 */
@@ -413,8 +408,10 @@ static int supervise (pid_t pid, struct io *io, int timeout_ms,
                       struct proc_result *r, struct err *e) {
   int status, rc = 0;
   io->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-  if (io->input == NULL) close_fd(&io->in);
-  else rc = feed(io, e);
+  if (io->input == NULL)
+    close_fd(&io->in);
+  else
+    rc = feed(io, e);
   if (rc == 0) rc = pump_all(io, pid, timeout_ms, e);
   if (rc < 0) kill(pid, SIGKILL);
   io_close(io);
@@ -424,15 +421,18 @@ static int supervise (pid_t pid, struct io *io, int timeout_ms,
   return rc;
 }
 
-
 int proc_run_ns (const struct proc_ns *ns, const char *netns_name,
                  char *const argv[], const char *input, size_t input_len,
                  int timeout_ms, struct proc_result *r, struct err *e) {
   int p[4][2], status, rc = -1;
   pid_t pid;
   sigset_t pipe_set, saved, pending;
-  struct io io = { .in = -1, .out = -1, .err = -1, .pidfd = -1,
-                   .input = input, .input_len = input_len };
+  struct io io = {.in = -1,
+                  .out = -1,
+                  .err = -1,
+                  .pidfd = -1,
+                  .input = input,
+                  .input_len = input_len};
   memset(r, 0, sizeof *r);
   if (argv == NULL || argv[0] == NULL)
     return err_set(e, EINVAL, "no program to run");
@@ -443,12 +443,17 @@ int proc_run_ns (const struct proc_ns *ns, const char *netns_name,
   sigprocmask(SIG_BLOCK, &pipe_set, &saved);
   if (make_pipes(p, e) < 0) goto out;
   pid = fork();
-  if (pid < 0) { err_errno(e); goto out; }
+  if (pid < 0) {
+    err_errno(e);
+    goto out;
+  }
   if (pid == 0) {
-    int fds[3] = { p[0][0], p[1][1], p[2][1] };
+    int fds[3] = {p[0][0], p[1][1], p[2][1]};
     run_child(p[3][1], fds, ns, netns_name, argv);
   }
-  io.in = p[0][1]; io.out = p[1][0]; io.err = p[2][0];
+  io.in = p[0][1];
+  io.out = p[1][0];
+  io.err = p[2][0];
   p[0][1] = p[1][0] = p[2][0] = -1;
   close_pipes_of_child(p);
   if (read_report(p[3][0], argv, e) < 0) {
@@ -462,22 +467,19 @@ out:
   free(io.outb.data);
   free(io.errb.data);
   if (io.broken_pipe && !was_pending) {
-    struct timespec zero = { 0, 0 };
+    struct timespec zero = {0, 0};
     sigtimedwait(&pipe_set, NULL, &zero);
   }
   sigprocmask(SIG_SETMASK, &saved, NULL);
   return rc;
 }
 
-
 int proc_run (int netns_fd, const char *netns_name, char *const argv[],
               const char *input, size_t input_len, int timeout_ms,
               struct proc_result *r, struct err *e) {
-  struct proc_ns ns = { netns_fd, -1, -1 };
-  return proc_run_ns(&ns, netns_name, argv, input, input_len, timeout_ms,
-                     r, e);
+  struct proc_ns ns = {netns_fd, -1, -1};
+  return proc_run_ns(&ns, netns_name, argv, input, input_len, timeout_ms, r, e);
 }
-
 
 /*
 ** {==================================================================
@@ -505,10 +507,9 @@ static int open_ns_of (long pid, const char *kind, int *fd, struct err *e) {
   return 1;
 }
 
-
 int proc_ns_open_pid (long pid, struct proc_ns *ns, struct err *e) {
-  static const char *const kinds[] = { "net", "uts", "ipc" };
-  int *fds[] = { &ns->net, &ns->uts, &ns->ipc };
+  static const char *const kinds[] = {"net", "uts", "ipc"};
+  int *fds[] = {&ns->net, &ns->uts, &ns->ipc};
   ns->net = ns->uts = ns->ipc = -1;
   if (pid <= 0) return err_set(e, ESRCH, "no such process");
   for (int i = 0; i < 3; i++)
@@ -520,7 +521,6 @@ int proc_ns_open_pid (long pid, struct proc_ns *ns, struct err *e) {
   return 0;
 }
 
-
 void proc_ns_close (struct proc_ns *ns) {
   if (ns->net >= 0) close(ns->net);
   if (ns->uts >= 0) close(ns->uts);
@@ -529,7 +529,6 @@ void proc_ns_close (struct proc_ns *ns) {
 }
 
 /* }================================================================== */
-
 
 void proc_result_free (struct proc_result *r) {
   free(r->out);

@@ -16,9 +16,9 @@ extern const struct rtname rtnames_scope[], rtnames_type[], rtnames_protocol[],
     rtnames_table[];
 
 /* The name of value, or its decimal text in buf. */
-const char *rtname_of(const struct rtname *names, unsigned value, char *buf,
-                      size_t len);
+const char *rtname_of (const struct rtname *names, unsigned value, char *buf,
+                       size_t len);
 /* The value of a name or of a decimal number; -1 when neither. */
-long rtname_value(const struct rtname *names, const char *text);
+long rtname_value (const struct rtname *names, const char *text);
 
 #endif

@@ -16,7 +16,6 @@
 #include "netns.h"
 #include "now.h"
 
-
 /*
 ** {==================================================================
 ** Addresses
@@ -26,10 +25,11 @@
 void sock_ep_format (const struct sock_ep *ep, char *buf, size_t len) {
   char host[IPADDR_TEXT_MAX];
   ipaddr_format(&ep->addr, 0, host, sizeof host);
-  if (ep->addr.family == AF_INET6) snprintf(buf, len, "[%s]:%d", host, ep->port);
-  else snprintf(buf, len, "%s:%d", host, ep->port);
+  if (ep->addr.family == AF_INET6)
+    snprintf(buf, len, "[%s]:%d", host, ep->port);
+  else
+    snprintf(buf, len, "%s:%d", host, ep->port);
 }
-
 
 static socklen_t to_sockaddr (const struct sock_ep *ep,
                               struct sockaddr_storage *ss) {
@@ -48,7 +48,6 @@ static socklen_t to_sockaddr (const struct sock_ep *ep,
   return sizeof *sin6;
 }
 
-
 /* A dual-stack listener sees IPv4 peers as ::ffff:a.b.c.d: say a.b.c.d. */
 static void from_sockaddr (const struct sockaddr_storage *ss,
                            struct sock_ep *ep) {
@@ -61,13 +60,13 @@ static void from_sockaddr (const struct sockaddr_storage *ss,
   } else if (ss->ss_family == AF_INET6) {
     const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
     if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr))
-      ipaddr_from_bytes(&ep->addr, AF_INET, sin6->sin6_addr.s6_addr + 12, 4, -1);
+      ipaddr_from_bytes(&ep->addr, AF_INET, sin6->sin6_addr.s6_addr + 12, 4,
+                        -1);
     else
       ipaddr_from_bytes(&ep->addr, AF_INET6, &sin6->sin6_addr, 16, -1);
     ep->port = ntohs(sin6->sin6_port);
   }
 }
-
 
 int sock_local (int fd, struct sock_ep *ep, struct err *e) {
   struct sockaddr_storage ss;
@@ -76,7 +75,6 @@ int sock_local (int fd, struct sock_ep *ep, struct err *e) {
   from_sockaddr(&ss, ep);
   return 0;
 }
-
 
 int sock_peer (int fd, struct sock_ep *ep, struct err *e) {
   struct sockaddr_storage ss;
@@ -88,7 +86,6 @@ int sock_peer (int fd, struct sock_ep *ep, struct err *e) {
 
 /* }================================================================== */
 
-
 /*
 ** {==================================================================
 ** Waiting with a deadline
@@ -99,11 +96,9 @@ static long long deadline_of (int timeout_ms) {
   return timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
 }
 
-
 static int timed_out (int timeout_ms, struct err *e) {
   return err_set(e, ETIMEDOUT, "timed out after %g s", timeout_ms / 1000.0);
 }
-
 
 /*
 ** Wait until fd has events or the deadline (-1: none) passes: 1 ready,
@@ -111,9 +106,8 @@ static int timed_out (int timeout_ms, struct err *e) {
 ** EINTR, so Lua can raise "interrupted!" instead of sitting out a long
 ** timeout; nslab installs no other handler that could cut a wait short.
 */
-static int wait_fd (int fd, short events, long long deadline,
-                    struct err *e) {
-  struct pollfd p = { fd, events, 0 };
+static int wait_fd (int fd, short events, long long deadline, struct err *e) {
+  struct pollfd p = {fd, events, 0};
   for (;;) {
     long long left = deadline < 0 ? -1 : deadline - now_ms();
     if (deadline >= 0 && left < 0) left = 0;
@@ -127,7 +121,6 @@ static int wait_fd (int fd, short events, long long deadline,
 
 /* }================================================================== */
 
-
 /*
 ** {==================================================================
 ** Listening, accepting, connecting
@@ -139,10 +132,9 @@ static int wait_fd (int fd, short events, long long deadline,
 ** created inside netns_fd.
 */
 static int socket_in (int netns_fd, int family, int type, struct err *e) {
-  return netns_socket(netns_fd, family, type | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                      0, e);
+  return netns_socket(netns_fd, family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0,
+                      e);
 }
-
 
 static int fail_closing (int fd, struct err *e) {
   err_errno(e);
@@ -150,21 +142,19 @@ static int fail_closing (int fd, struct err *e) {
   return -1;
 }
 
-
 int sock_tcp_listen (int netns_fd, const struct sock_ep *ep, int backlog,
                      int reuseaddr, struct err *e) {
   struct sockaddr_storage ss;
   socklen_t len = to_sockaddr(ep, &ss);
   int fd = socket_in(netns_fd, ep->addr.family, SOCK_STREAM, e);
   if (fd < 0) return -1;
-  if (reuseaddr &&
-      setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &reuseaddr, sizeof reuseaddr) < 0)
+  if (reuseaddr && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &reuseaddr,
+                              sizeof reuseaddr) < 0)
     return fail_closing(fd, e);
   if (bind(fd, (struct sockaddr *)&ss, len) < 0) return fail_closing(fd, e);
   if (listen(fd, backlog) < 0) return fail_closing(fd, e);
   return fd;
 }
-
 
 int sock_tcp_accept (int fd, int timeout_ms, struct sock_ep *peer,
                      struct err *e) {
@@ -172,8 +162,8 @@ int sock_tcp_accept (int fd, int timeout_ms, struct sock_ep *peer,
   for (;;) {
     struct sockaddr_storage ss;
     socklen_t len = sizeof ss;
-    int c = accept4(fd, (struct sockaddr *)&ss, &len,
-                    SOCK_NONBLOCK | SOCK_CLOEXEC);
+    int c =
+        accept4(fd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (c >= 0) {
       from_sockaddr(&ss, peer);
       return c;
@@ -186,7 +176,6 @@ int sock_tcp_accept (int fd, int timeout_ms, struct sock_ep *peer,
     if (ready == 0) return timed_out(timeout_ms, e);
   }
 }
-
 
 /*
 ** The outcome of a non-blocking connect: wait until the socket is
@@ -201,7 +190,6 @@ static int finish_connect (int fd, int timeout_ms, struct err *e) {
     return err_errno(e);
   return so_error ? err_set(e, so_error, NULL) : 0;
 }
-
 
 int sock_tcp_connect (int netns_fd, const struct sock_ep *ep, int timeout_ms,
                       struct err *e) {
@@ -219,7 +207,6 @@ int sock_tcp_connect (int netns_fd, const struct sock_ep *ep, int timeout_ms,
 }
 
 /* }================================================================== */
-
 
 /*
 ** {==================================================================
@@ -246,7 +233,6 @@ int sock_send_all (int fd, const void *data, size_t len, int timeout_ms,
   return 0;
 }
 
-
 ssize_t sock_recv (int fd, void *buf, size_t max, int timeout_ms,
                    struct err *e) {
   long long deadline = deadline_of(timeout_ms);
@@ -261,7 +247,6 @@ ssize_t sock_recv (int fd, void *buf, size_t max, int timeout_ms,
 }
 
 /* }================================================================== */
-
 
 /*
 ** {==================================================================
@@ -285,7 +270,6 @@ int sock_udp_bind (int netns_fd, const struct sock_ep *ep, struct err *e) {
   return fd;
 }
 
-
 /*
 ** What an ICMP error was, in the words of nft's reject types: "port
 ** unreachable", "admin prohibited", "time exceeded", ...
@@ -293,27 +277,45 @@ int sock_udp_bind (int netns_fd, const struct sock_ep *ep, struct err *e) {
 static void icmp_what (const struct sock_extended_err *ee, char *buf,
                        size_t len) {
   static const char *const unreach4[] = {
-    "net unreachable", "host unreachable", "protocol unreachable",
-    "port unreachable", "fragmentation needed", "source route failed",
-    "net unknown", "host unknown", "host isolated", "net prohibited",
-    "host prohibited", "net unreachable for TOS",
-    "host unreachable for TOS", "admin prohibited",
+      "net unreachable",
+      "host unreachable",
+      "protocol unreachable",
+      "port unreachable",
+      "fragmentation needed",
+      "source route failed",
+      "net unknown",
+      "host unknown",
+      "host isolated",
+      "net prohibited",
+      "host prohibited",
+      "net unreachable for TOS",
+      "host unreachable for TOS",
+      "admin prohibited",
   };
   static const char *const unreach6[] = {
-    "no route", "admin prohibited", "beyond scope", "address unreachable",
-    "port unreachable", "source address failed policy", "reject route",
+      "no route",         "admin prohibited",
+      "beyond scope",     "address unreachable",
+      "port unreachable", "source address failed policy",
+      "reject route",
   };
   const char *name = NULL;
   int v6 = ee->ee_origin == SO_EE_ORIGIN_ICMP6;
-  if (!v6 && ee->ee_type == 3 && ee->ee_code < sizeof unreach4 / sizeof *unreach4)
+  if (!v6 && ee->ee_type == 3 &&
+      ee->ee_code < sizeof unreach4 / sizeof *unreach4)
     name = unreach4[ee->ee_code];
-  else if (!v6 && ee->ee_type == 11) name = "time exceeded";
-  else if (!v6 && ee->ee_type == 12) name = "parameter problem";
-  else if (v6 && ee->ee_type == 1 && ee->ee_code < sizeof unreach6 / sizeof *unreach6)
+  else if (!v6 && ee->ee_type == 11)
+    name = "time exceeded";
+  else if (!v6 && ee->ee_type == 12)
+    name = "parameter problem";
+  else if (v6 && ee->ee_type == 1 &&
+           ee->ee_code < sizeof unreach6 / sizeof *unreach6)
     name = unreach6[ee->ee_code];
-  else if (v6 && ee->ee_type == 2) name = "packet too big";
-  else if (v6 && ee->ee_type == 3) name = "time exceeded";
-  else if (v6 && ee->ee_type == 4) name = "parameter problem";
+  else if (v6 && ee->ee_type == 2)
+    name = "packet too big";
+  else if (v6 && ee->ee_type == 3)
+    name = "time exceeded";
+  else if (v6 && ee->ee_type == 4)
+    name = "parameter problem";
   const char *icmp = v6 ? "ICMPv6" : "ICMP";
   if (!name)
     snprintf(buf, len, "%s type %d code %d", icmp, ee->ee_type, ee->ee_code);
@@ -323,7 +325,6 @@ static void icmp_what (const struct sock_extended_err *ee, char *buf,
   else
     snprintf(buf, len, "%s %s", icmp, name);
 }
-
 
 /*
 ** Take the oldest error queued on a UDP socket (IP_RECVERR) into e:
@@ -335,12 +336,18 @@ static void icmp_what (const struct sock_extended_err *ee, char *buf,
 static int queued_error (int fd, int earlier, struct err *e) {
   struct sockaddr_storage dest;
   char data[64];
-  union { char buf[512]; struct cmsghdr align; } control;
-  struct iovec iov = { data, sizeof data };
+  union {
+    char buf[512];
+    struct cmsghdr align;
+  } control;
+  struct iovec iov = {data, sizeof data};
   struct msghdr msg = {
-    .msg_name = &dest, .msg_namelen = sizeof dest,
-    .msg_iov = &iov, .msg_iovlen = 1,
-    .msg_control = control.buf, .msg_controllen = sizeof control.buf,
+      .msg_name = &dest,
+      .msg_namelen = sizeof dest,
+      .msg_iov = &iov,
+      .msg_iovlen = 1,
+      .msg_control = control.buf,
+      .msg_controllen = sizeof control.buf,
   };
   if (recvmsg(fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
     return errno == EAGAIN || errno == EINTR ? 0 : err_errno(e);
@@ -351,7 +358,8 @@ static int queued_error (int fd, int earlier, struct err *e) {
     struct sock_extended_err ee;
     memcpy(&ee, CMSG_DATA(c), sizeof ee);
     const char *why = strerror((int)ee.ee_errno);
-    if (ee.ee_origin != SO_EE_ORIGIN_ICMP && ee.ee_origin != SO_EE_ORIGIN_ICMP6) {
+    if (ee.ee_origin != SO_EE_ORIGIN_ICMP &&
+        ee.ee_origin != SO_EE_ORIGIN_ICMP6) {
       if (ee.ee_errno == EMSGSIZE)
         return err_set(e, EMSGSIZE, "%s (MTU %u)", why, ee.ee_info);
       return err_set(e, (int)ee.ee_errno, NULL);
@@ -370,14 +378,15 @@ static int queued_error (int fd, int earlier, struct err *e) {
     sock_ep_format(&to_ep, to, sizeof to);
     icmp_what(&ee, what, sizeof what);
     if (earlier)
-      return err_set(e, (int)ee.ee_errno, "%s (%s from %s for an earlier "
-                     "datagram to %s; this one was not sent)", why, what, by, to);
+      return err_set(e, (int)ee.ee_errno,
+                     "%s (%s from %s for an earlier "
+                     "datagram to %s; this one was not sent)",
+                     why, what, by, to);
     return err_set(e, (int)ee.ee_errno, "%s (%s from %s for a datagram to %s)",
                    why, what, by, to);
   }
-  return 0;   /* a queued message that was no error: nothing to say */
+  return 0; /* a queued message that was no error: nothing to say */
 }
-
 
 /*
 ** Where a datagram to ep goes from a socket of fd's family: an IPv6
@@ -391,10 +400,11 @@ static int dest_of (int fd, const struct sock_ep *ep,
   if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &dlen) < 0)
     return err_errno(e);
   if (domain == AF_INET && ep->addr.family == AF_INET6)
-    return err_set(e, EAFNOSUPPORT, "an IPv4 socket cannot send to an IPv6 address");
+    return err_set(e, EAFNOSUPPORT,
+                   "an IPv4 socket cannot send to an IPv6 address");
   if (domain == AF_INET6 && ep->addr.family == AF_INET) {
     struct sock_ep mapped = *ep;
-    static const unsigned char prefix[12] = { [10] = 0xff, [11] = 0xff };
+    static const unsigned char prefix[12] = {[10] = 0xff, [11] = 0xff};
     mapped.addr.family = AF_INET6;
     memcpy(mapped.addr.bytes, prefix, 12);
     memcpy(mapped.addr.bytes + 12, ep->addr.bytes, 4);
@@ -404,7 +414,6 @@ static int dest_of (int fd, const struct sock_ep *ep,
   }
   return 0;
 }
-
 
 int sock_udp_sendto (int fd, const void *data, size_t len,
                      const struct sock_ep *ep, int timeout_ms, struct err *e) {
@@ -432,7 +441,6 @@ int sock_udp_sendto (int fd, const void *data, size_t len,
   }
 }
 
-
 ssize_t sock_udp_recvfrom (int fd, void *buf, size_t max, int timeout_ms,
                            struct sock_ep *peer, struct err *e) {
   long long deadline = deadline_of(timeout_ms);
@@ -441,8 +449,8 @@ ssize_t sock_udp_recvfrom (int fd, void *buf, size_t max, int timeout_ms,
     socklen_t len = sizeof ss;
     /* An error queued first is reported first, as the kernel does. */
     if (queued_error(fd, 0, e) < 0) return -1;
-    ssize_t n = recvfrom(fd, buf, max, MSG_DONTWAIT, (struct sockaddr *)&ss,
-                         &len);
+    ssize_t n =
+        recvfrom(fd, buf, max, MSG_DONTWAIT, (struct sockaddr *)&ss, &len);
     if (n >= 0) {
       from_sockaddr(&ss, peer);
       return n;

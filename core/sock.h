@@ -27,59 +27,59 @@
 /* An address and port; a peer's IPv4-mapped IPv6 address is given as the
  * IPv4 address it maps. */
 struct sock_ep {
-  struct ipaddr addr;   /* prefixlen unused */
+  struct ipaddr addr; /* prefixlen unused */
   int port;
 };
 
 #define SOCK_EP_TEXT_MAX (IPADDR_TEXT_MAX + 8)
 
 /* "192.0.2.1:80", "[2001:db8::1]:80". */
-void sock_ep_format(const struct sock_ep *ep, char *buf, size_t len);
+void sock_ep_format (const struct sock_ep *ep, char *buf, size_t len);
 
 /* In this file, timeout_ms < 0 waits for ever, 0 only looks. */
 
 /* A listening socket on ep in netns_fd (-1: the thread's own): socket,
  * SO_REUSEADDR when asked, bind, listen. A port in use: EADDRINUSE. */
-int sock_tcp_listen(int netns_fd, const struct sock_ep *ep, int backlog,
-                    int reuseaddr, struct err *e);
+int sock_tcp_listen (int netns_fd, const struct sock_ep *ep, int backlog,
+                     int reuseaddr, struct err *e);
 
 /* The next connection on a listening socket, and who made it. */
-int sock_tcp_accept(int fd, int timeout_ms, struct sock_ep *peer,
-                    struct err *e);
+int sock_tcp_accept (int fd, int timeout_ms, struct sock_ep *peer,
+                     struct err *e);
 
 /* A connected socket to ep, made from netns_fd. ECONNREFUSED, ENETUNREACH,
  * EHOSTUNREACH as the kernel says; ETIMEDOUT at the deadline. */
-int sock_tcp_connect(int netns_fd, const struct sock_ep *ep, int timeout_ms,
-                     struct err *e);
+int sock_tcp_connect (int netns_fd, const struct sock_ep *ep, int timeout_ms,
+                      struct err *e);
 
 /* Send all len bytes (a closed peer: EPIPE, never SIGPIPE). */
-int sock_send_all(int fd, const void *data, size_t len, int timeout_ms,
-                  struct err *e);
+int sock_send_all (int fd, const void *data, size_t len, int timeout_ms,
+                   struct err *e);
 
 /* Up to max bytes, waiting until some come; 0 when the peer closed. */
-ssize_t sock_recv(int fd, void *buf, size_t max, int timeout_ms,
-                  struct err *e);
+ssize_t sock_recv (int fd, void *buf, size_t max, int timeout_ms,
+                   struct err *e);
 
 /* A UDP socket bound to ep in netns_fd, with IP_RECVERR. A port in use:
  * EADDRINUSE. */
-int sock_udp_bind(int netns_fd, const struct sock_ep *ep, struct err *e);
+int sock_udp_bind (int netns_fd, const struct sock_ep *ep, struct err *e);
 
 /* Send one datagram of len bytes to ep, waiting at most timeout_ms for
  * buffer space. An ICMP error queued for an earlier datagram fails the
  * call first (this datagram is not sent). From an IPv6 socket an IPv4
  * peer is reached through its IPv4-mapped address; from an IPv4 socket an
  * IPv6 peer is EAFNOSUPPORT. */
-int sock_udp_sendto(int fd, const void *data, size_t len,
-                    const struct sock_ep *ep, int timeout_ms, struct err *e);
+int sock_udp_sendto (int fd, const void *data, size_t len,
+                     const struct sock_ep *ep, int timeout_ms, struct err *e);
 
 /* The next datagram (cut to max bytes) and where it came from, waiting
  * until one comes. A queued ICMP error fails the call instead, e.g.
  * ECONNREFUSED, "Connection refused (ICMP port unreachable from 10.0.0.1
  * for a datagram to 10.0.0.1:9)". 0 is an empty datagram. */
-ssize_t sock_udp_recvfrom(int fd, void *buf, size_t max, int timeout_ms,
-                          struct sock_ep *peer, struct err *e);
+ssize_t sock_udp_recvfrom (int fd, void *buf, size_t max, int timeout_ms,
+                           struct sock_ep *peer, struct err *e);
 
-int sock_local(int fd, struct sock_ep *ep, struct err *e);  /* getsockname */
-int sock_peer(int fd, struct sock_ep *ep, struct err *e);   /* getpeername */
+int sock_local (int fd, struct sock_ep *ep, struct err *e); /* getsockname */
+int sock_peer (int fd, struct sock_ep *ep, struct err *e);  /* getpeername */
 
 #endif

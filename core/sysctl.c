@@ -13,7 +13,6 @@
 
 #include "netns.h"
 
-
 /*
 ** {==================================================================
 ** Keys
@@ -30,19 +29,20 @@ static void key_to_path (const char *key, char *out) {
   int swap = first && *first == '.';
   for (; *key; key++, out++) {
     *out = *key;
-    if (swap && *key == '.') *out = '/';
-    else if (swap && *key == '/') *out = '.';
+    if (swap && *key == '.')
+      *out = '/';
+    else if (swap && *key == '/')
+      *out = '.';
   }
   *out = '\0';
 }
-
 
 /*
 ** Every component of rel must be a plain name: an empty one, "." or ".."
 ** could step out of the net tree.
 */
 static int components_ok (const char *rel) {
-  for (const char *p = rel;; ) {
+  for (const char *p = rel;;) {
     size_t len = strcspn(p, "/");
     if (len == 0 || (len == 1 && p[0] == '.') ||
         (len == 2 && p[0] == '.' && p[1] == '.'))
@@ -52,9 +52,8 @@ static int components_ok (const char *rel) {
   }
 }
 
-
 int sysctl_path (const char *key, char *path, size_t size, struct err *e) {
-  size_t len = strlen(key), dir = sizeof SYSCTL_DIR;   /* with its '/' */
+  size_t len = strlen(key), dir = sizeof SYSCTL_DIR; /* with its '/' */
   if (len == 0) return err_set(e, EINVAL, "empty key");
   if (key[0] == '/' || key[0] == '.')
     return err_set(e, EINVAL, "a key cannot start with '/' or '.'");
@@ -70,15 +69,16 @@ int sysctl_path (const char *key, char *path, size_t size, struct err *e) {
 
 /* }================================================================== */
 
-
 /*
 ** {==================================================================
 ** Opening inside the namespace, using outside
 ** ===================================================================
 */
 
-struct key_file { const char *path; int flags; };
-
+struct key_file {
+  const char *path;
+  int flags;
+};
 
 /*
 ** The open(2) of a key's file, run inside the namespace (netns_call).
@@ -93,15 +93,13 @@ static int open_here (void *arg, struct err *e) {
   return err_errno(e);
 }
 
-
 /*
 ** Open the file of key inside netns_fd; the thread is back in its own
 ** namespace before anything else happens.
 */
-static int open_key (int netns_fd, const char *key, int flags,
-                     struct err *e) {
+static int open_key (int netns_fd, const char *key, int flags, struct err *e) {
   char path[4096];
-  struct key_file k = { path, flags };
+  struct key_file k = {path, flags};
   struct stat st;
   if (sysctl_path(key, path, sizeof path, e) < 0) return -1;
   int fd = netns_call(netns_fd, open_here, &k, e);
@@ -112,7 +110,6 @@ static int open_key (int netns_fd, const char *key, int flags,
   }
   return fd;
 }
-
 
 /*
 ** All of fd, NUL-terminated, in a malloc'd buffer.
@@ -145,7 +142,6 @@ static char *read_all (int fd, struct err *e) {
   return buf;
 }
 
-
 /* Strip leading and trailing whitespace in place. */
 static void trim (char *s) {
   size_t start = 0, end = strlen(s);
@@ -154,7 +150,6 @@ static void trim (char *s) {
   memmove(s, s + start, end - start);
   s[end - start] = '\0';
 }
-
 
 int sysctl_get (int netns_fd, const char *key, char **value, struct err *e) {
   *value = NULL;
@@ -166,7 +161,6 @@ int sysctl_get (int netns_fd, const char *key, char **value, struct err *e) {
   trim(*value);
   return 0;
 }
-
 
 /*
 ** One write of "value\n", as sysctl -w makes it: the kernel parses a
@@ -184,9 +178,12 @@ int sysctl_set (int netns_fd, const char *key, const char *value,
   if (fd >= 0) {
     ssize_t n;
     while ((n = write(fd, line, len + 1)) < 0 && errno == EINTR) {}
-    if (n < 0) err_errno(e);
-    else if ((size_t)n != len + 1) err_set(e, EIO, "short write");
-    else rc = 0;
+    if (n < 0)
+      err_errno(e);
+    else if ((size_t)n != len + 1)
+      err_set(e, EIO, "short write");
+    else
+      rc = 0;
     close(fd);
   }
   free(line);

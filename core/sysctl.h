@@ -20,24 +20,24 @@
 #include "err.h"
 
 #define SYSCTL_DIR "/proc/sys"
-#define SYSCTL_VALUE_MAX 65536   /* no net sysctl prints more */
+#define SYSCTL_VALUE_MAX 65536 /* no net sysctl prints more */
 
 /* The file for key below SYSCTL_DIR, in path (size bytes). The key is
  * "net.ipv4.ip_forward" or "net/ipv4/conf/lxcbr0.1/forwarding": as in
  * sysctl(8), the first separator decides; after a '.' dots and slashes
  * swap roles ("net.ipv4.conf.lxcbr0/1.forwarding" is the same key). A
  * component that is empty, "." or ".." is refused. */
-int sysctl_path(const char *key, char *path, size_t size, struct err *e);
+int sysctl_path (const char *key, char *path, size_t size, struct err *e);
 
 /* Read key in the namespace netns_fd (-1: the thread's own). *value is
  * malloc'd, without leading or trailing whitespace ("1\t0" stays). Errors:
  * ENOENT "unknown key", EISDIR "not a key but a directory", the kernel's
  * own (EACCES for a write-only key). */
-int sysctl_get(int netns_fd, const char *key, char **value, struct err *e);
+int sysctl_get (int netns_fd, const char *key, char **value, struct err *e);
 
 /* Write value (a newline is added, as sysctl -w does) to key. A value the
  * kernel refuses fails with its errno (EINVAL: "Invalid argument"). */
-int sysctl_set(int netns_fd, const char *key, const char *value,
-               struct err *e);
+int sysctl_set (int netns_fd, const char *key, const char *value,
+                struct err *e);
 
 #endif

@@ -36,20 +36,20 @@
 
 /* UTS and IPC too: a lab that runs `hostname` (or a sysctl of those
  * namespaces) must not rename or change the real machine. */
-#define WORLD_FLAGS (CLONE_NEWNET | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC)
-#define WORLD_FLAGS_TEXT "unshare(CLONE_NEWNET|CLONE_NEWNS|CLONE_NEWPID|CLONE_NEWUTS|CLONE_NEWIPC)"
+#define WORLD_FLAGS                                                            \
+  (CLONE_NEWNET | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC)
+#define WORLD_FLAGS_TEXT                                                       \
+  "unshare(CLONE_NEWNET|CLONE_NEWNS|CLONE_NEWPID|CLONE_NEWUTS|CLONE_NEWIPC)"
 
 /* Kept short: the whole message must fit in struct err's reason. */
-#define USERNS_HINT                                                     \
-  "run as root or allow unprivileged user namespaces (sysctl "          \
+#define USERNS_HINT                                                            \
+  "run as root or allow unprivileged user namespaces (sysctl "                 \
   "user.max_user_namespaces, kernel.unprivileged_userns_clone)"
-
 
 /* Where the headers predate pidfs (Linux 6.9), pidfds' own filesystem. */
 #ifndef PID_FS_MAGIC
 #define PID_FS_MAGIC 0x50494446
 #endif
-
 
 /*
 ** {==================================================================
@@ -80,14 +80,12 @@ static void close_listed (unsigned first) {
   closedir(d);
 }
 
-
 void world_close_from (unsigned first, int listed) {
 #ifdef SYS_close_range
   if (!listed && syscall(SYS_close_range, first, ~0U, 0U) == 0) return;
 #endif
   close_listed(first);
 }
-
 
 /*
 ** Why descriptor fd (0, 1 or 2, which stay open) would lead out of the
@@ -99,7 +97,7 @@ static const char *way_out (int fd) {
   struct stat st;
   struct statfs fs;
   char path[32], target[32];
-  if (fstat(fd, &st) < 0) return NULL;  /* closed: nothing to reach */
+  if (fstat(fd, &st) < 0) return NULL; /* closed: nothing to reach */
   if (S_ISDIR(st.st_mode)) return "a directory";
   if (fstatfs(fd, &fs) == 0) {
     if (fs.f_type == NSFS_MAGIC) return "a namespace";
@@ -121,7 +119,6 @@ static const char *way_out (int fd) {
   return NULL;
 }
 
-
 /*
 ** A closed 0, 1 or 2 becomes /dev/null: else the next file opened would
 ** take its number, and print() or an error message would go into it.
@@ -129,21 +126,22 @@ static const char *way_out (int fd) {
 static int std_open (struct err *e) {
   for (int fd = 0; fd <= 2; fd++) {
     if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF) continue;
-    int null = open("/dev/null", O_RDWR);  /* the lowest free: fd itself */
+    int null = open("/dev/null", O_RDWR); /* the lowest free: fd itself */
     if (null != fd) {
       int saved = errno;
       if (null >= 0) close(null);
-      return err_set(e, null < 0 ? saved : EBADF, "cannot make a private "
-                     "world: open /dev/null as descriptor %d: %s", fd,
-                     strerror(null < 0 ? saved : EBADF));
+      return err_set(e, null < 0 ? saved : EBADF,
+                     "cannot make a private "
+                     "world: open /dev/null as descriptor %d: %s",
+                     fd, strerror(null < 0 ? saved : EBADF));
     }
   }
   return 0;
 }
 
-
 /*
-** Keep 0-2 (the terminal, pipes, files), drop everything else the caller left open, so
+** Keep 0-2 (the terminal, pipes, files), drop everything else the caller left
+*open, so
 ** that nothing inherited reaches the machine: `nslab lua f.lua
 ** 9</proc/self/ns/net` must not give the lab the machine's network.
 */
@@ -152,16 +150,17 @@ static int close_inherited (struct err *e) {
   for (int fd = 0; fd <= 2; fd++) {
     const char *what = way_out(fd);
     if (what != NULL)
-      return err_set(e, EBADF, "cannot make a private world: descriptor %d "
+      return err_set(e, EBADF,
+                     "cannot make a private world: descriptor %d "
                      "(%s) is %s, which leads out of the world; give nslab "
-                     "another %s", fd, names[fd], what, names[fd]);
+                     "another %s",
+                     fd, names[fd], what, names[fd]);
   }
   world_close_from(3, 0);
   return std_open(e);
 }
 
 /* }================================================================== */
-
 
 /*
 ** {==================================================================
@@ -182,7 +181,6 @@ static int write_file (const char *path, const char *text) {
   return n == (ssize_t)strlen(text) ? 0 : -1;
 }
 
-
 /*
 ** Enter a new user namespace in which the caller is root (uid and gid 0
 ** mapped to the caller's own). setgroups must be denied before an
@@ -193,23 +191,30 @@ static int enter_userns (struct err *e) {
   uid_t uid = geteuid();
   gid_t gid = getegid();
   if (unshare(CLONE_NEWUSER) < 0)
-    return err_set(e, errno, "cannot make a private world: namespaces "
+    return err_set(e, errno,
+                   "cannot make a private world: namespaces "
                    "need CAP_SYS_ADMIN and user namespaces are unavailable "
-                   "(%s); " USERNS_HINT, strerror(errno));
+                   "(%s); " USERNS_HINT,
+                   strerror(errno));
   if (write_file("/proc/self/setgroups", "deny") < 0 && errno != ENOENT)
-    return err_set(e, errno, "cannot make a private world: write "
-                   "/proc/self/setgroups: %s", strerror(errno));
+    return err_set(e, errno,
+                   "cannot make a private world: write "
+                   "/proc/self/setgroups: %s",
+                   strerror(errno));
   snprintf(map, sizeof map, "0 %u 1\n", (unsigned)uid);
   if (write_file("/proc/self/uid_map", map) < 0)
-    return err_set(e, errno, "cannot make a private world: map uid %u in "
-                   "the user namespace: %s", (unsigned)uid, strerror(errno));
+    return err_set(e, errno,
+                   "cannot make a private world: map uid %u in "
+                   "the user namespace: %s",
+                   (unsigned)uid, strerror(errno));
   snprintf(map, sizeof map, "0 %u 1\n", (unsigned)gid);
   if (write_file("/proc/self/gid_map", map) < 0)
-    return err_set(e, errno, "cannot make a private world: map gid %u in "
-                   "the user namespace: %s", (unsigned)gid, strerror(errno));
+    return err_set(e, errno,
+                   "cannot make a private world: map gid %u in "
+                   "the user namespace: %s",
+                   (unsigned)gid, strerror(errno));
   return 0;
 }
-
 
 /*
 ** New network, mount and PID namespaces: directly as root, else (or when
@@ -219,13 +224,15 @@ static int unshare_world (struct err *e) {
   if (geteuid() == 0) {
     if (unshare(WORLD_FLAGS) == 0) return 0;
     if (errno != EPERM)
-      return err_set(e, errno, "cannot make a private world: "
-                     WORLD_FLAGS_TEXT ": %s", strerror(errno));
+      return err_set(e, errno,
+                     "cannot make a private world: " WORLD_FLAGS_TEXT ": %s",
+                     strerror(errno));
   }
   if (enter_userns(e) < 0) return -1;
   if (unshare(WORLD_FLAGS) < 0)
-    return err_set(e, errno, "cannot make a private world: "
-                   WORLD_FLAGS_TEXT " in a user namespace: %s; "
+    return err_set(e, errno,
+                   "cannot make a private world: " WORLD_FLAGS_TEXT
+                   " in a user namespace: %s; "
                    "unprivileged user namespaces may be restricted (sysctl "
                    "kernel.apparmor_restrict_unprivileged_userns)",
                    strerror(errno));
@@ -233,7 +240,6 @@ static int unshare_world (struct err *e) {
 }
 
 /* }================================================================== */
-
 
 /*
 ** {==================================================================
@@ -259,7 +265,6 @@ static int remount_fs (const char *fstype, const char *target,
   return 0;
 }
 
-
 /*
 ** A fresh, empty tmpfs on dir (the previous one detached, if we may).
 */
@@ -269,7 +274,6 @@ static int fresh_tmpfs (const char *dir, struct err *e) {
     return err_set(e, errno, "mount tmpfs on %s: %s", dir, strerror(errno));
   return 0;
 }
-
 
 /*
 ** Recreate DIR/NAME on the new tmpfs over DIR from the old DIR (open as
@@ -297,7 +301,6 @@ static void carry_entry (const char *dir, int old, const char *name) {
     return;
   mount(src, dst, NULL, MS_BIND | MS_REC, NULL);
 }
-
 
 /*
 ** Put a tmpfs on dir that still shows what dir held.
@@ -330,7 +333,6 @@ static int shadow_dir (const char *dir, struct err *e) {
   return 0;
 }
 
-
 /*
 ** Make sure the directory path (/run/netns, /etc/netns) exists without
 ** writing to the host's files: if it is missing, its parent is shadowed
@@ -350,7 +352,6 @@ static int private_dir (const char *path, struct err *e) {
   return 0;
 }
 
-
 /*
 ** The world's own /run/netns (named namespaces) and /etc/netns (their
 ** /etc files), each a fresh tmpfs.
@@ -363,7 +364,6 @@ static int private_dirs (struct err *e) {
   return 0;
 }
 
-
 /*
 ** Private mounts for a new network namespace: / made private first so
 ** that nothing below propagates back to the host; /sys remounted so that
@@ -375,7 +375,6 @@ static int private_mounts (struct err *e) {
   if (private_dirs(e) < 0) return -1;
   return remount_fs("sysfs", "/sys", MS_NOSUID | MS_NODEV | MS_NOEXEC, e);
 }
-
 
 /*
 ** Bring up lo, as every fresh namespace needs (SIOCSIFFLAGS: one call).
@@ -399,7 +398,6 @@ static int lo_up (struct err *e) {
 
 /* }================================================================== */
 
-
 /*
 ** {==================================================================
 ** The world's first process and the one that waits for it
@@ -420,7 +418,6 @@ static void end_world (int sig) {
   _exit(128 + sig);
 }
 
-
 static void set_handler (int sig, void (*fn)(int)) {
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
@@ -429,7 +426,6 @@ static void set_handler (int sig, void (*fn)(int)) {
   sigemptyset(&sa.sa_mask);
   sigaction(sig, &sa, NULL);
 }
-
 
 /*
 ** Ctrl-Z: the world's init ignores SIGTSTP, but SIGSTOP from outside its
@@ -450,7 +446,6 @@ static void stop_world (int sig) {
   errno = saved;
 }
 
-
 /*
 ** The original process: forward TERM and HUP to the world, leave INT and
 ** QUIT to it (a terminal sends them to both), exit as it exits.
@@ -469,14 +464,13 @@ static _Noreturn void wait_world (pid_t pid) {
   _exit(WEXITSTATUS(status));
 }
 
-
 /*
 ** In the world's first process: die with the original process (even if
 ** it is SIGKILLed), and make sure it did not die before we asked. Its
 ** end of the pipe closes only when it dies.
 */
 static int tie_to_parent (int alive, struct err *e) {
-  struct pollfd p = { .fd = alive, .events = POLLIN };
+  struct pollfd p = {.fd = alive, .events = POLLIN};
   if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
     return err_set(e, errno, "prctl(PR_SET_PDEATHSIG): %s", strerror(errno));
   if (poll(&p, 1, 0) != 0) _exit(1);
@@ -484,7 +478,6 @@ static int tie_to_parent (int alive, struct err *e) {
   set_handler(SIGHUP, end_world);
   return 0;
 }
-
 
 /*
 ** Say what failed: "cannot make a private world: mount ...: reason".
@@ -497,7 +490,6 @@ static int world_failed (struct err *e) {
   return err_set(e, e->code, "%s%s", prefix, reason);
 }
 
-
 static volatile sig_atomic_t first_pid;
 
 /*
@@ -507,7 +499,6 @@ static volatile sig_atomic_t first_pid;
 static void forward_to_first (int sig) {
   if (first_pid > 0) kill((pid_t)first_pid, sig);
 }
-
 
 /*
 ** PID 1 of the world: reap every process (orphans come to init, and a
@@ -527,7 +518,6 @@ static _Noreturn void init_loop (pid_t first) {
   _exit(WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status));
 }
 
-
 /*
 ** Split the world's first process into init (PID 1, which stays here) and
 ** the process that does the work (PID 2, which returns), so that Lua's
@@ -544,7 +534,6 @@ static int start_init (struct err *e) {
   return 0;
 }
 
-
 /*
 ** NSLAB_WORLD names the world's host namespace (its inode): nslab's Lua
 ** layer changes a namespace's network only inside a world, so code run by
@@ -560,7 +549,6 @@ static int mark_world (struct err *e) {
   return 0;
 }
 
-
 /*
 ** The working directory as the world sees its path: the inherited one
 ** may be a directory the world's mounts hide (the machine's /run/netns,
@@ -568,30 +556,31 @@ static int mark_world (struct err *e) {
 */
 static int enter_cwd (const char *cwd, struct err *e) {
   if (chdir(cwd) < 0)
-    return err_set(e, errno, "cannot make a private world: the current "
-                   "directory %s is not in it: %s", cwd, strerror(errno));
+    return err_set(e, errno,
+                   "cannot make a private world: the current "
+                   "directory %s is not in it: %s",
+                   cwd, strerror(errno));
   return 0;
 }
-
 
 int world_enter (struct err *e) {
   int alive[2];
   char cwd[PATH_MAX];
   if (close_inherited(e) < 0) return -1;
-  if (getcwd(cwd, sizeof cwd) == NULL) strcpy(cwd, "/");  /* deleted, or too long */
+  if (getcwd(cwd, sizeof cwd) == NULL)
+    strcpy(cwd, "/"); /* deleted, or too long */
   if (unshare_world(e) < 0) return -1;
   if (pipe2(alive, O_CLOEXEC) < 0) return err_errno(e), world_failed(e);
   pid_t pid = fork();
   if (pid < 0) {
-    err_set(e, errno, "cannot make a private world: fork: %s",
-            strerror(errno));
+    err_set(e, errno, "cannot make a private world: fork: %s", strerror(errno));
     close(alive[0]);
     close(alive[1]);
     return -1;
   }
   if (pid > 0) {
     close(alive[0]);
-    wait_world(pid);  /* keeps alive[1] open until it exits */
+    wait_world(pid); /* keeps alive[1] open until it exits */
   }
   close(alive[1]);
   int rc = tie_to_parent(alive[0], e);
@@ -605,14 +594,15 @@ int world_enter (struct err *e) {
 
 /* }================================================================== */
 
-
 int world_fresh (struct err *e) {
   if (unshare(CLONE_NEWNET | CLONE_NEWNS) < 0) {
     int code = errno;
-    return err_set(e, code, "unshare(CLONE_NEWNET|CLONE_NEWNS): %s%s",
-                   strerror(code), code == EPERM ? " (outside a world "
-                   "this needs root; inside one, e.g. nslab lua FILE, "
-                   "it does not)" : "");
+    return err_set(
+        e, code, "unshare(CLONE_NEWNET|CLONE_NEWNS): %s%s", strerror(code),
+        code == EPERM ? " (outside a world "
+                        "this needs root; inside one, e.g. nslab lua FILE, "
+                        "it does not)"
+                      : "");
   }
   if (private_mounts(e) < 0 || lo_up(e) < 0) return -1;
   return mark_world(e);

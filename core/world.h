@@ -24,15 +24,15 @@
  * the machine; /dev/null where one is closed) and closes every other;
  * its working directory is the same path as the world sees it (its own
  * /proc and /run/netns). */
-int world_enter(struct err *e);
+int world_enter (struct err *e);
 
 /* Replace the calling process's network and mount namespaces with fresh
  * ones (tmpfs on /run/netns, /sys for the new namespace, lo up), without a
  * new PID namespace: a clean slate for each spec, inside a world. */
-int world_fresh(struct err *e);
+int world_fresh (struct err *e);
 
 /* Close every descriptor from first up: close_range(2), or each one that
  * /proc/self/fd lists when the kernel lacks it (or when listed is set). */
-void world_close_from(unsigned first, int listed);
+void world_close_from (unsigned first, int listed);
 
 #endif

@@ -9,7 +9,7 @@
 #include "../core/addr.h"
 #include "nlreply.h"
 
-static void each(const struct nlmsghdr *nlh) {
+static void each (const struct nlmsghdr *nlh) {
   char buf[8192], text[IPADDR_TEXT_MAX];
   struct addr_info a, b;
   struct nl nl = {0};
@@ -19,15 +19,18 @@ static void each(const struct nlmsghdr *nlh) {
   ipaddr_format(&a.peer, 0, text, sizeof text);
   ipaddr_format(&a.broadcast, 0, text, sizeof text);
   if (strnlen(a.label, sizeof a.label) == sizeof a.label) abort();
-  struct nlmsghdr *req = addr_build(&nl, buf, RTM_NEWADDR, a.ifindex, &a.local, NULL, a.flags, &e);
+  struct nlmsghdr *req =
+      addr_build(&nl, buf, RTM_NEWADDR, a.ifindex, &a.local, NULL, a.flags, &e);
   if (!req) return;
-  if (addr_parse(req, &b) != 1 || b.ifindex != a.ifindex || b.local.family != a.local.family ||
+  if (addr_parse(req, &b) != 1 || b.ifindex != a.ifindex ||
+      b.local.family != a.local.family ||
       b.local.prefixlen != a.local.prefixlen ||
-      memcmp(b.local.bytes, a.local.bytes, ipaddr_len(&a.local)) || b.flags != a.flags)
+      memcmp(b.local.bytes, a.local.bytes, ipaddr_len(&a.local)) ||
+      b.flags != a.flags)
     abort();
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size) {
   nlreply_walk(data, size, each);
   return 0;
 }

@@ -8,7 +8,7 @@
 
 #include "../core/ipaddr.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size) {
   char text[256];
   struct ipaddr a, b;
   struct err e;

@@ -9,7 +9,7 @@
 #include "../core/neigh.h"
 #include "nlreply.h"
 
-static void each(const struct nlmsghdr *nlh) {
+static void each (const struct nlmsghdr *nlh) {
   char buf[8192], text[IPADDR_TEXT_MAX], hw[LINK_ADDR_MAX * 3 + 1];
   struct neigh_info n, back;
   struct nl nl = {0};
@@ -20,15 +20,16 @@ static void each(const struct nlmsghdr *nlh) {
   link_format_hw(n.lladdr, n.lladdr_len, hw, sizeof hw);
   struct nlmsghdr *req = neigh_build(&nl, buf, RTM_NEWNEIGH, &n, &e);
   if (!req) return;
-  if (neigh_parse(req, &back) != 1 || back.family != n.family || back.ifindex != n.ifindex ||
-      back.lladdr_len != n.lladdr_len || memcmp(back.lladdr, n.lladdr, (size_t)n.lladdr_len) ||
-      back.vlan != n.vlan || back.state != (n.state & 0xffff) || back.flags != (n.flags & 0xff) ||
-      back.dst.family != n.dst.family ||
+  if (neigh_parse(req, &back) != 1 || back.family != n.family ||
+      back.ifindex != n.ifindex || back.lladdr_len != n.lladdr_len ||
+      memcmp(back.lladdr, n.lladdr, (size_t)n.lladdr_len) ||
+      back.vlan != n.vlan || back.state != (n.state & 0xffff) ||
+      back.flags != (n.flags & 0xff) || back.dst.family != n.dst.family ||
       (n.dst.family && memcmp(back.dst.bytes, n.dst.bytes, ipaddr_len(&n.dst))))
     abort();
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size) {
   nlreply_walk(data, size, each);
   return 0;
 }

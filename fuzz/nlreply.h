@@ -13,8 +13,8 @@
 
 /* Call each(nlh) for every well-formed message of data, copied to an
  * aligned buffer as recvfrom would give it. */
-static void nlreply_walk(const uint8_t *data, size_t size,
-                         void (*each)(const struct nlmsghdr *nlh)) {
+static void nlreply_walk (const uint8_t *data, size_t size,
+                          void (*each)(const struct nlmsghdr *nlh)) {
   static _Alignas(8) char buf[65536];
   if (size > sizeof buf) return;
   memcpy(buf, data, size);
@@ -23,8 +23,8 @@ static void nlreply_walk(const uint8_t *data, size_t size,
   /* mnl_nlmsg_ok alone takes a length of 2^31 or more for a negative
      int and lets the walk jump out of the buffer (the first finding,
      kept as huge-length in each corpus): check it as unsigned first. */
-  for (; remaining >= (int)sizeof *nlh && nlh->nlmsg_len <= (unsigned)remaining &&
-         mnl_nlmsg_ok(nlh, remaining);
+  for (; remaining >= (int)sizeof *nlh &&
+         nlh->nlmsg_len <= (unsigned)remaining && mnl_nlmsg_ok(nlh, remaining);
        nlh = mnl_nlmsg_next(nlh, &remaining))
     each(nlh);
 }

@@ -10,11 +10,12 @@
 #include "../core/rtnames.h"
 #include "nlreply.h"
 
-static int same_ip(const struct ipaddr *a, const struct ipaddr *b) {
-  return a->family == b->family && (!a->family || !memcmp(a->bytes, b->bytes, ipaddr_len(a)));
+static int same_ip (const struct ipaddr *a, const struct ipaddr *b) {
+  return a->family == b->family &&
+         (!a->family || !memcmp(a->bytes, b->bytes, ipaddr_len(a)));
 }
 
-static void each(const struct nlmsghdr *nlh) {
+static void each (const struct nlmsghdr *nlh) {
   char buf[8192], text[IPADDR_TEXT_MAX], num[16];
   struct route_info r, back;
   struct nl nl = {0};
@@ -29,15 +30,18 @@ static void each(const struct nlmsghdr *nlh) {
   rtname_of(rtnames_scope, r.scope, num, sizeof num);
   struct nlmsghdr *req = route_build(&nl, buf, RTM_NEWROUTE, &r, &e);
   if (!req) return;
-  if (route_parse(req, &back) != 1 || back.family != r.family || !same_ip(&back.dst, &r.dst) ||
+  if (route_parse(req, &back) != 1 || back.family != r.family ||
+      !same_ip(&back.dst, &r.dst) ||
       (r.dst.family && back.dst.prefixlen != r.dst.prefixlen) ||
-      !same_ip(&back.gateway, &r.gateway) || !same_ip(&back.prefsrc, &r.prefsrc) ||
-      back.oif != r.oif || back.table != r.table || back.has_priority != r.has_priority ||
-      back.priority != r.priority || back.type != r.type || back.protocol != r.protocol)
+      !same_ip(&back.gateway, &r.gateway) ||
+      !same_ip(&back.prefsrc, &r.prefsrc) || back.oif != r.oif ||
+      back.table != r.table || back.has_priority != r.has_priority ||
+      back.priority != r.priority || back.type != r.type ||
+      back.protocol != r.protocol)
     abort();
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size) {
   nlreply_walk(data, size, each);
   return 0;
 }

@@ -9,14 +9,14 @@
 #include "../../core/addr.h"
 #include "unit.h"
 
-static struct ipaddr ip(const char *text) {
+static struct ipaddr ip (const char *text) {
   struct ipaddr a;
   struct err e;
   if (ipaddr_parse(text, &a, &e) < 0) a.family = 0;
   return a;
 }
 
-static const char *text(const struct ipaddr *a, int with_prefix) {
+static const char *text (const struct ipaddr *a, int with_prefix) {
   static char buf[4][IPADDR_TEXT_MAX];
   static int i;
   char *out = buf[i++ % 4];
@@ -25,14 +25,15 @@ static const char *text(const struct ipaddr *a, int with_prefix) {
   return out;
 }
 
-static void ipv4_with_broadcast(void) {
+static void ipv4_with_broadcast (void) {
   char buf[MNL_SOCKET_BUFFER_SIZE];
   struct nl nl = {0};
   struct ipaddr prefix = ip("172.17.0.2/16"), brd;
   struct addr_info a;
   struct err e;
   ipaddr_broadcast(&prefix, &brd);
-  struct nlmsghdr *nlh = addr_build(&nl, buf, RTM_NEWADDR, 7, &prefix, &brd, IFA_F_NODAD, &e);
+  struct nlmsghdr *nlh =
+      addr_build(&nl, buf, RTM_NEWADDR, 7, &prefix, &brd, IFA_F_NODAD, &e);
   UNIT_CHECK(nlh != NULL, "an IPv4 address is built");
   if (!nlh) return;
   UNIT_CHECK(nlh->nlmsg_flags & NLM_F_CREATE && nlh->nlmsg_flags & NLM_F_EXCL,
@@ -41,20 +42,23 @@ static void ipv4_with_broadcast(void) {
   UNIT_CHECK(a.ifindex == 7, "ifindex 7");
   UNIT_STREQ(text(&a.local, 1), "172.17.0.2/16", "local and prefix length");
   UNIT_STREQ(text(&a.broadcast, 0), "172.17.255.255", "broadcast");
-  UNIT_STREQ(text(&a.peer, 0), "(none)", "no peer: IFA_ADDRESS is the local address");
+  UNIT_STREQ(text(&a.peer, 0), "(none)",
+             "no peer: IFA_ADDRESS is the local address");
   UNIT_CHECK(a.flags & IFA_F_NODAD, "nodad in IFA_FLAGS");
   UNIT_CHECK(a.scope == RT_SCOPE_UNIVERSE, "global scope");
 }
 
-static void ipv6_and_loopback(void) {
+static void ipv6_and_loopback (void) {
   char buf[MNL_SOCKET_BUFFER_SIZE];
   struct nl nl = {0};
   struct ipaddr prefix = ip("2001:db8::2/64"), lo = ip("127.0.0.1/8");
   struct addr_info a;
   struct err e;
-  struct nlmsghdr *nlh = addr_build(&nl, buf, RTM_NEWADDR, 3, &prefix, NULL, 0, &e);
+  struct nlmsghdr *nlh =
+      addr_build(&nl, buf, RTM_NEWADDR, 3, &prefix, NULL, 0, &e);
   UNIT_CHECK(nlh && addr_parse(nlh, &a) == 1, "an IPv6 address round-trips");
-  UNIT_STREQ(text(&a.local, 1), "2001:db8::2/64", "IPv6 local and prefix length");
+  UNIT_STREQ(text(&a.local, 1), "2001:db8::2/64",
+             "IPv6 local and prefix length");
   UNIT_STREQ(text(&a.broadcast, 0), "(none)", "no broadcast");
   UNIT_CHECK(a.valid_lft == 0xffffffffu, "forever when no IFA_CACHEINFO");
   nlh = addr_build(&nl, buf, RTM_NEWADDR, 1, &lo, NULL, 0, &e);
@@ -62,24 +66,28 @@ static void ipv6_and_loopback(void) {
              "127.0.0.1/8 has host scope, as ip addr add gives it");
 }
 
-static void delete_and_refusals(void) {
+static void delete_and_refusals (void) {
   char buf[MNL_SOCKET_BUFFER_SIZE];
   struct nl nl = {0};
   struct ipaddr bare = ip("10.0.0.1"), prefix = ip("10.0.0.1/8");
   struct addr_info a;
   struct err e;
-  struct nlmsghdr *nlh = addr_build(&nl, buf, RTM_DELADDR, 2, &prefix, NULL, 0, &e);
-  UNIT_CHECK(nlh && nlh->nlmsg_type == RTM_DELADDR && !(nlh->nlmsg_flags & NLM_F_CREATE),
+  struct nlmsghdr *nlh =
+      addr_build(&nl, buf, RTM_DELADDR, 2, &prefix, NULL, 0, &e);
+  UNIT_CHECK(nlh && nlh->nlmsg_type == RTM_DELADDR &&
+                 !(nlh->nlmsg_flags & NLM_F_CREATE),
              "RTM_DELADDR without create flags");
-  UNIT_CHECK(nlh && addr_parse(nlh, &a) == 1 && a.ifindex == 2, "its header and address read back");
+  UNIT_CHECK(nlh && addr_parse(nlh, &a) == 1 && a.ifindex == 2,
+             "its header and address read back");
   UNIT_CHECK(addr_build(&nl, buf, RTM_NEWADDR, 2, &bare, NULL, 0, &e) == NULL,
              "an address without prefix length is refused");
-  UNIT_STREQ(e.reason, "an address needs a prefix length (a.b.c.d/N)", "and says why");
+  UNIT_STREQ(e.reason, "an address needs a prefix length (a.b.c.d/N)",
+             "and says why");
 }
 
 /* A reply shaped by hand: a point-to-point peer, a label longer than a
  * name, a family that is no IP, a truncated header. */
-static void odd_replies(void) {
+static void odd_replies (void) {
   char buf[MNL_SOCKET_BUFFER_SIZE];
   struct addr_info a;
   struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
@@ -105,7 +113,7 @@ static void odd_replies(void) {
   UNIT_CHECK(addr_parse(nlh, &a) == -1, "a truncated header is malformed");
 }
 
-int main(void) {
+int main (void) {
   ipv4_with_broadcast();
   ipv6_and_loopback();
   delete_and_refusals();

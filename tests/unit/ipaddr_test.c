@@ -4,7 +4,7 @@
 #include "../../core/ipaddr.h"
 #include "unit.h"
 
-static void round_trip(const char *text, const char *want) {
+static void round_trip (const char *text, const char *want) {
   struct ipaddr a;
   char out[IPADDR_TEXT_MAX];
   struct err e;
@@ -13,13 +13,13 @@ static void round_trip(const char *text, const char *want) {
   UNIT_STREQ(ok ? out : e.reason, want, "prefix %s", text);
 }
 
-static void refused(const char *text) {
+static void refused (const char *text) {
   struct ipaddr a;
   struct err e;
   UNIT_CHECK(ipaddr_parse(text, &a, &e) < 0, "prefix %s is refused", text);
 }
 
-int main(void) {
+int main (void) {
   round_trip("192.168.1.1/24", "192.168.1.1/24");
   round_trip("10.0.0.1", "10.0.0.1");
   round_trip("2001:db8::1/64", "2001:db8::1/64");

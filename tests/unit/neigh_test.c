@@ -10,7 +10,8 @@
 #include "../../core/neigh.h"
 #include "unit.h"
 
-static int round_trip(uint16_t type, const struct neigh_info *n, struct neigh_info *out) {
+static int round_trip (uint16_t type, const struct neigh_info *n,
+                       struct neigh_info *out) {
   static char buf[8192] /* MNL_SOCKET_BUFFER_SIZE at most */;
   struct nl nl = {0};
   struct err e;
@@ -18,13 +19,13 @@ static int round_trip(uint16_t type, const struct neigh_info *n, struct neigh_in
   return nlh ? neigh_parse(nlh, out) : -2;
 }
 
-static const char *hw(const struct neigh_info *n) {
+static const char *hw (const struct neigh_info *n) {
   static char text[LINK_ADDR_MAX * 3 + 1];
   link_format_hw(n->lladdr, n->lladdr_len, text, sizeof text);
   return text;
 }
 
-static void neighbours(void) {
+static void neighbours (void) {
   struct neigh_info n, got;
   struct err e;
   char text[IPADDR_TEXT_MAX];
@@ -32,22 +33,26 @@ static void neighbours(void) {
   ipaddr_parse("192.168.1.2", &n.dst, &e);
   n.lladdr_len = link_parse_hw("02:42:ac:11:00:02", n.lladdr, &e);
   n.state = NUD_PERMANENT;
-  UNIT_CHECK(round_trip(RTM_NEWNEIGH, &n, &got) == 1, "an ARP entry round-trips");
+  UNIT_CHECK(round_trip(RTM_NEWNEIGH, &n, &got) == 1,
+             "an ARP entry round-trips");
   ipaddr_format(&got.dst, 0, text, sizeof text);
   UNIT_STREQ(text, "192.168.1.2", "its address");
   UNIT_STREQ(hw(&got), "02:42:ac:11:00:02", "its MAC");
   UNIT_CHECK(got.family == AF_INET && got.ifindex == 5, "family and device");
-  UNIT_CHECK(got.state == NUD_PERMANENT && got.vlan == -1, "permanent, no VLAN");
+  UNIT_CHECK(got.state == NUD_PERMANENT && got.vlan == -1,
+             "permanent, no VLAN");
   neigh_info_init(&n, AF_INET6, 2);
   ipaddr_parse("2001:db8::9", &n.dst, &e);
   n.state = NUD_STALE;
   n.flags = NTF_ROUTER;
-  UNIT_CHECK(round_trip(RTM_NEWNEIGH, &n, &got) == 1 && got.family == AF_INET6, "an NDP entry round-trips");
-  UNIT_CHECK(got.flags & NTF_ROUTER && got.state == NUD_STALE && got.lladdr_len == 0,
+  UNIT_CHECK(round_trip(RTM_NEWNEIGH, &n, &got) == 1 && got.family == AF_INET6,
+             "an NDP entry round-trips");
+  UNIT_CHECK(got.flags & NTF_ROUTER && got.state == NUD_STALE &&
+                 got.lladdr_len == 0,
              "router, stale, no link-layer address");
 }
 
-static void fdb_entries(void) {
+static void fdb_entries (void) {
   struct neigh_info n, got;
   struct err e;
   neigh_info_init(&n, AF_BRIDGE, 4);
@@ -55,26 +60,33 @@ static void fdb_entries(void) {
   n.flags = NTF_MASTER;
   n.state = NUD_NOARP;
   n.vlan = 10;
-  UNIT_CHECK(round_trip(RTM_NEWNEIGH, &n, &got) == 1, "an FDB entry round-trips");
-  UNIT_CHECK(got.family == AF_BRIDGE && !got.dst.family, "family bridge, no IP address");
+  UNIT_CHECK(round_trip(RTM_NEWNEIGH, &n, &got) == 1,
+             "an FDB entry round-trips");
+  UNIT_CHECK(got.family == AF_BRIDGE && !got.dst.family,
+             "family bridge, no IP address");
   UNIT_STREQ(hw(&got), "02:00:00:00:00:0a", "its MAC");
-  UNIT_CHECK(got.vlan == 10 && got.flags == NTF_MASTER && got.state == NUD_NOARP,
+  UNIT_CHECK(got.vlan == 10 && got.flags == NTF_MASTER &&
+                 got.state == NUD_NOARP,
              "vlan 10, master, static (noarp)");
-  UNIT_CHECK(round_trip(RTM_DELNEIGH, &n, &got) == 1 && got.ifindex == 4, "and its deletion");
+  UNIT_CHECK(round_trip(RTM_DELNEIGH, &n, &got) == 1 && got.ifindex == 4,
+             "and its deletion");
 }
 
-static void refusals_and_odd_replies(void) {
+static void refusals_and_odd_replies (void) {
   static char buf[8192] /* MNL_SOCKET_BUFFER_SIZE at most */;
   struct nl nl = {0};
   struct neigh_info n, got;
   struct err e;
   neigh_info_init(&n, AF_INET, 1);
-  UNIT_CHECK(neigh_build(&nl, buf, RTM_NEWNEIGH, &n, &e) == NULL, "no destination: refused");
+  UNIT_CHECK(neigh_build(&nl, buf, RTM_NEWNEIGH, &n, &e) == NULL,
+             "no destination: refused");
   ipaddr_parse("2001:db8::1", &n.dst, &e);
-  UNIT_CHECK(neigh_build(&nl, buf, RTM_NEWNEIGH, &n, &e) == NULL, "an IPv6 address in IPv4: refused");
+  UNIT_CHECK(neigh_build(&nl, buf, RTM_NEWNEIGH, &n, &e) == NULL,
+             "an IPv6 address in IPv4: refused");
   UNIT_STREQ(e.reason, "address family mismatch", "and says why");
   neigh_info_init(&n, AF_BRIDGE, 1);
-  UNIT_CHECK(neigh_build(&nl, buf, RTM_NEWNEIGH, &n, &e) == NULL, "an FDB entry without MAC: refused");
+  UNIT_CHECK(neigh_build(&nl, buf, RTM_NEWNEIGH, &n, &e) == NULL,
+             "an FDB entry without MAC: refused");
   /* By hand: an over-long link-layer address and a short VLAN. */
   struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
   nlh->nlmsg_type = RTM_NEWNEIGH;
@@ -87,13 +99,15 @@ static void refusals_and_odd_replies(void) {
   unsigned char v4[4] = {10, 0, 0, 1};
   mnl_attr_put(nlh, NDA_DST, 4, v4); /* an IPv4 address in an FDB entry */
   UNIT_CHECK(neigh_parse(nlh, &got) == 1, "an odd FDB reply parses");
-  UNIT_CHECK(got.lladdr_len == 0 && got.vlan == -1, "without what does not fit");
-  UNIT_CHECK(!got.dst.family, "an address of no family of the entry is left out");
+  UNIT_CHECK(got.lladdr_len == 0 && got.vlan == -1,
+             "without what does not fit");
+  UNIT_CHECK(!got.dst.family,
+             "an address of no family of the entry is left out");
   nlh->nlmsg_len = mnl_nlmsg_size(3);
   UNIT_CHECK(neigh_parse(nlh, &got) == -1, "a truncated header is malformed");
 }
 
-int main(void) {
+int main (void) {
   neighbours();
   fdb_entries();
   refusals_and_odd_replies();
