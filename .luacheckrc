@@ -19,5 +19,6 @@ files["labs/"] = {
 -- Benchmarks run with `nslab lua`, as plain scripts.
 files["bench/"] = {}
 
--- Specs run under busted.
-files["spec/"] = { std = "+busted" }
+-- Specs run under busted. A `local _name <close>` holds a socket open to
+-- the end of its scope: used by being there.
+files["spec/"] = { std = "+busted", ignore = { "211/_.*" } }

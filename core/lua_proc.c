@@ -18,8 +18,8 @@
 #include "netns.h"
 #include "proc.h"
 
-#define ARG_MAX_LEN (131072 - 1) /* the kernel's MAX_ARG_STRLEN, less the NUL  \
-                                  */
+/* The kernel's MAX_ARG_STRLEN, less the NUL. */
+#define ARG_MAX_LEN (131072 - 1)
 #define ARGV_MAX 100000
 #define INPUT_MAX (64 << 20)
 #define PID_MAX 4194304 /* PID_MAX_LIMIT */

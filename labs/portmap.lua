@@ -42,7 +42,8 @@ section "Only the host's own addresses are translated"
 step("the client serves its own :8080", function() client_server = client:tcp_listen("198.51.100.1", 8080) end)
 local out = host:tcp_connect("198.51.100.1", 8080, { timeout = 2 })
 local _, who = client_server:accept(2)
-check.equal(who, "198.51.100.2", "the host reaching 198.51.100.1:8080 gets the client, not the container (fib daddr type local)")
+check.equal(who, "198.51.100.2",
+            "the host reaching 198.51.100.1:8080 gets the client, not the container (fib daddr type local)")
 out:close()
 
 section "What was not published is not reachable"

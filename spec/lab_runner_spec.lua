@@ -356,12 +356,12 @@ describe("lab runner", function()
     describe("with NO_COLOR set", function()
       local getenv = os.getenv
       before_each(function()
-        os.getenv = function(name)
+        os.getenv = function(name) -- luacheck: ignore 122 (a stand-in, put back after)
           if name == "NO_COLOR" then return "1" end
           return getenv(name)
         end
       end)
-      after_each(function() os.getenv = getenv end)
+      after_each(function() os.getenv = getenv end) -- luacheck: ignore 122
 
       it("is off in auto mode even on a terminal", function()
         assert.is_false(term.use_color("auto", io.stdout))
@@ -509,7 +509,7 @@ describe("lab runner", function()
 
     it("unreachable counts only 'no way there' errors as no reply", function()
       local function failing(errno, text)
-        return { ping = function(_, target, opts)
+        return { ping = function(_, target, _opts)
           local r = { target = target, sent = 0, received = 0, error = text, errno = errno }
           return type(target) == "table" and { r } or r
         end, name = "n1" }

@@ -115,14 +115,14 @@ describe("tcp", function()
       "tcp listen 0.0.0.0:80 in netns test1: Address already in use")
     assert.has_error(function() test1.handle:tcp_listen("10.0.0.1", 80) end,
       "tcp listen 10.0.0.1:80 in netns test1: Address already in use")
-    local other <close> = test2.handle:tcp_listen("0.0.0.0", 80)
-    local host <close> = netns.host().handle:tcp_listen("0.0.0.0", 80)
+    local _other <close> = test2.handle:tcp_listen("0.0.0.0", 80)
+    local _host <close> = netns.host().handle:tcp_listen("0.0.0.0", 80)
     assert.same({ { "0.0.0.0:80", "0.0.0.0:*" } }, ss(test1, "listening"))
     assert.same({ { "0.0.0.0:80", "0.0.0.0:*" } }, ss(test2, "listening"))
     -- closing frees the port at once
     first:close()
     assert.equal("tcp socket 0.0.0.0:80 in netns test1 (closed)", tostring(first))
-    local again <close> = test1.handle:tcp_listen("0.0.0.0", 80)
+    local _again <close> = test1.handle:tcp_listen("0.0.0.0", 80)
   end)
 
   it("port 0: the kernel picks a port, port() says which", function()
@@ -139,10 +139,10 @@ describe("tcp", function()
   it("IPv6 on lo; a dual-stack listener names IPv4 peers plainly", function()
     local test1, test2 = pair()
     local l <close> = test1.handle:tcp_listen("::", 0)
-    local c6 <close> = test1.handle:tcp_connect("::1", l:port())
+    local _c6 <close> = test1.handle:tcp_connect("::1", l:port())
     local _, peer6 = l:accept(1)
     assert.equal("::1", peer6)
-    local c4 <close> = test2.handle:tcp_connect("10.0.0.1", l:port())
+    local _c4 <close> = test2.handle:tcp_connect("10.0.0.1", l:port())
     local _, peer4 = l:accept(1)
     assert.equal("10.0.0.2", peer4)
     assert.equal("tcp socket [::]:" .. l:port() .. " in netns test1 (listening)", tostring(l))
@@ -154,7 +154,7 @@ describe("tcp", function()
     local l <close> = test1.handle:tcp_listen("127.0.0.1", 8080)
     local c = core.container_start{ net = test1.handle, hostname = "test2" }
     local joined = core.netns_open_pid(c:pid())
-    local conn <close> = joined:tcp_connect("127.0.0.1", 8080, { timeout = 1 })
+    local _conn <close> = joined:tcp_connect("127.0.0.1", 8080, { timeout = 1 })
     assert.equal("127.0.0.1", select(2, l:accept(1)))
     joined:close()
     c:stop()
@@ -254,7 +254,7 @@ describe("tcp", function()
       local ns = test1.handle
       local l <close> = ns:tcp_listen("127.0.0.1", 80)
       local c <close> = ns:tcp_connect("127.0.0.1", 80)
-      local s <close> = l:accept(1)
+      local _s <close> = l:accept(1)
       local u <close> = ns:udp_bind("127.0.0.1", 5353)
       local calls = {
         { "tcp accept 127.0.0.1:80 in netns test1: argument 1", function(t) return l:accept(t) end },
@@ -366,7 +366,7 @@ describe("udp", function()
     test2:route_add{ dst = "default", via = "10.0.0.1" }
     -- test3 has no route back to 10.0.0.0/24: only NAT brings replies home
     local server <close> = test3.handle:udp_bind("0.0.0.0", 53)
-    local plain <close> = test2.handle:udp_send("203.0.113.2", 53, "q1", { from_port = 5000 })
+    local _plain <close> = test2.handle:udp_send("203.0.113.2", 53, "q1", { from_port = 5000 })
     assert.same({ "q1", "10.0.0.2", 5000 }, { server:recvfrom(100, 1) })
     assert.has_error(function() server:sendto("a1", "10.0.0.2", 5000) end,
       "udp sendto 10.0.0.2:5000 in netns test3: Network is unreachable")
@@ -479,7 +479,7 @@ describe("udp", function()
         "udp bind 0.0.0.0:5353 in netns test1: Address already in use")
       assert.has_error(function() test1.handle:udp_bind("10.0.0.2", 53) end,
         "udp bind 10.0.0.2:53 in netns test1: Cannot assign requested address")
-      local other <close> = test2.handle:udp_bind("0.0.0.0", 5353)   -- another namespace: free
+      local _free <close> = test2.handle:udp_bind("0.0.0.0", 5353)   -- another namespace: free
       assert.has_error(function() test2.handle:udp_send("198.51.100.1", 53, "x") end,
         "udp sendto 198.51.100.1:53 in netns test2: Network is unreachable")
       assert.has_error(function() u:sendto(("x"):rep(70000), "10.0.0.2", 53) end,

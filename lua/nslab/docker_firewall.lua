@@ -39,7 +39,8 @@ function M.install(host)
     b:rule(fw.nat_output, "ip daddr != 127.0.0.0/8 fib daddr type local jump DOCKER")
 
     fw.filter = b:table("ip", "filter")
-    fw.forward = b:chain(fw.filter, "FORWARD", { type = "filter", hook = "forward", priority = "filter", policy = "drop" })
+    fw.forward = b:chain(fw.filter, "FORWARD",
+                         { type = "filter", hook = "forward", priority = "filter", policy = "drop" })
     fw.docker = b:chain(fw.filter, "DOCKER")
     fw.user = b:chain(fw.filter, "DOCKER-USER")
     fw.stage1 = b:chain(fw.filter, "DOCKER-ISOLATION-STAGE-1")
