@@ -79,7 +79,7 @@ UNIT_SRC := $(wildcard tests/unit/*_test.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
 KERNEL_OBJ := $(filter-out $(BUILD)/lua_%.o,$(CORE_OBJ))
 
-$(BUILD)/unit/%: tests/unit/%.c tests/unit/unit.h $(KERNEL_OBJ) | $(BUILD)/unit
+$(BUILD)/unit/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(KERNEL_OBJ) | $(BUILD)/unit
 	$(CC) $(NSLAB_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(KERNEL_OBJ) $(MNL_LIBS)
 
 $(BUILD)/unit:

@@ -7,23 +7,8 @@
 #include <sys/socket.h>
 
 #include "../../core/addr.h"
+#include "ip_text.h"
 #include "unit.h"
-
-static struct ipaddr ip (const char *text) {
-  struct ipaddr a;
-  struct err e;
-  if (ipaddr_parse(text, &a, &e) < 0) a.family = 0;
-  return a;
-}
-
-static const char *text (const struct ipaddr *a, int with_prefix) {
-  static char buf[4][IPADDR_TEXT_MAX];
-  static int i;
-  char *out = buf[i++ % 4];
-  if (!a->family) return "(none)";
-  ipaddr_format(a, with_prefix, out, IPADDR_TEXT_MAX);
-  return out;
-}
 
 static void ipv4_with_broadcast (void) {
   char buf[MNL_SOCKET_BUFFER_SIZE];

@@ -8,23 +8,8 @@
 
 #include "../../core/route.h"
 #include "../../core/rtnames.h"
+#include "ip_text.h"
 #include "unit.h"
-
-static struct ipaddr ip (const char *text) {
-  struct ipaddr a;
-  struct err e;
-  if (ipaddr_parse(text, &a, &e) < 0) a.family = 0;
-  return a;
-}
-
-static const char *text (const struct ipaddr *a, int with_prefix) {
-  static char buf[4][IPADDR_TEXT_MAX];
-  static int i;
-  char *out = buf[i++ % 4];
-  if (!a->family) return "(none)";
-  ipaddr_format(a, with_prefix, out, IPADDR_TEXT_MAX);
-  return out;
-}
 
 static int round_trip (uint16_t type, const struct route_info *r,
                        struct route_info *out) {
