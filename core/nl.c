@@ -109,7 +109,7 @@ static int walk (struct nl *nl, const void *buf, size_t len, uint32_t seq,
                  mnl_cb_t cb, void *data, int *interrupted, struct err *e) {
   const struct nlmsghdr *nlh = buf;
   int remaining = (int)len;
-  for (; mnl_nlmsg_ok(nlh, remaining); nlh = mnl_nlmsg_next(nlh, &remaining)) {
+  for (; nl_msg_ok(nlh, remaining); nlh = mnl_nlmsg_next(nlh, &remaining)) {
     if (nlh->nlmsg_seq != seq || nlh->nlmsg_pid != nl->portid) continue;
     if (nlh->nlmsg_flags & NLM_F_DUMP_INTR) *interrupted = 1;
     if (nlh->nlmsg_type == NLMSG_ERROR)

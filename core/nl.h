@@ -46,6 +46,15 @@ int nl_collect (struct nl *nl, struct nlmsghdr *msg, uint16_t type,
                 nl_parse_fn parse, size_t item_size, void **items,
                 size_t *count, struct err *e);
 
+/* Is there a whole message at nlh, with remaining bytes left in the
+ * datagram? mnl_nlmsg_ok alone takes a length of 2^31 or more for a
+ * negative int and lets a walk jump out of the buffer (fuzz/corpus/NAME/
+ * huge-length): the length is compared as unsigned first. */
+static inline int nl_msg_ok (const struct nlmsghdr *nlh, int remaining) {
+  return remaining >= (int)sizeof *nlh &&
+         nlh->nlmsg_len <= (unsigned)remaining && mnl_nlmsg_ok(nlh, remaining);
+}
+
 /* Send a request whose answer is one message (e.g. RTM_GETLINK by name). */
 int nl_get (struct nl *nl, struct nlmsghdr *msg, mnl_cb_t cb, void *data,
             struct err *e);

@@ -6,7 +6,7 @@
 #ifndef NSLAB_FUZZ_NLREPLY_H
 #define NSLAB_FUZZ_NLREPLY_H
 
-#include <libmnl/libmnl.h>
+#include "../core/nl.h"
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,12 +20,7 @@ static void nlreply_walk (const uint8_t *data, size_t size,
   memcpy(buf, data, size);
   const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
   int remaining = (int)size;
-  /* mnl_nlmsg_ok alone takes a length of 2^31 or more for a negative
-     int and lets the walk jump out of the buffer (the first finding,
-     kept as huge-length in each corpus): check it as unsigned first. */
-  for (; remaining >= (int)sizeof *nlh &&
-         nlh->nlmsg_len <= (unsigned)remaining && mnl_nlmsg_ok(nlh, remaining);
-       nlh = mnl_nlmsg_next(nlh, &remaining))
+  for (; nl_msg_ok(nlh, remaining); nlh = mnl_nlmsg_next(nlh, &remaining))
     each(nlh);
 }
 
