@@ -68,7 +68,14 @@ describe("a long run", function()
       .. "descriptors %d -> %d (most %d)", WARMUP, CYCLES, base.rss, last.rss, base.heap, last.heap,
       base.fds, last.fds, most_fds)
     print(report)
-    assert.is_true(last.rss - base.rss <= RSS_SLACK_KB, report)
+    -- Under AddressSanitizer (make check) freed memory waits in its
+    -- quarantine (256 MB by default) and RSS grows by design: there the
+    -- heap and the descriptors are the measure; make test bounds RSS.
+    if os.getenv("ASAN_OPTIONS") then
+      print("memory: RSS not bounded under AddressSanitizer (its quarantine keeps freed memory)")
+    else
+      assert.is_true(last.rss - base.rss <= RSS_SLACK_KB, report)
+    end
     assert.is_true(last.heap - base.heap <= HEAP_SLACK_KB, report)
     assert.is_true(most_fds <= base.fds, report)
     assert.same({}, netns.list())
