@@ -35,6 +35,13 @@ end
 
 local function ms(s) return string.format("%.3f ms", s * 1000) end
 
+-- The mean of per[a..b].
+local function mean(per, a, b)
+  local sum = 0
+  for i = a, b do sum = sum + per[i] end
+  return sum / (b - a + 1)
+end
+
 -- What one start makes: a container process, or (the floor) only its
 -- network namespace, as netns_create makes it in this process.
 local function containers(floor)
@@ -50,16 +57,11 @@ local function containers(floor)
   end
   local total, cpu = core.clock() - t0, os.clock() - cpu0
   local tenth = math.max(1, n // 10)
-  local function mean(a, b)
-    local sum = 0
-    for i = a, b do sum = sum + per[i] end
-    return sum / (b - a + 1)
-  end
   local rss = io.open("/proc/self/status"):read("a"):match("VmRSS:%s*(%d+)")
   print(string.format("%s N=%d: %.3f s in all, %s per start (median %s; first tenth %s, last tenth %s), "
                       .. "CPU of this process %s per start, RSS %d kB", floor and "netns_create" or "container_start",
-                      n, total, ms(total / n), ms(median(per)), ms(mean(1, tenth)), ms(mean(n - tenth + 1, n)),
-                      ms(cpu / n), tonumber(rss)))
+                      n, total, ms(total / n), ms(median(per)), ms(mean(per, 1, tenth)),
+                      ms(mean(per, n - tenth + 1, n)), ms(cpu / n), tonumber(rss)))
   assert(#weight == n and #ballast == ballast_mb * 16)
   local s = core.clock()
   for i = 1, n do if floor then held[i]:close() else held[i]:stop("KILL") end end
@@ -184,14 +186,9 @@ local function docker_runs()
   end
   local total, cpu = core.clock() - t0, os.clock() - cpu0
   local tenth = math.max(1, n // 10)
-  local function mean(a, b)
-    local sum = 0
-    for i = a, b do sum = sum + per[i] end
-    return sum / (b - a + 1)
-  end
   print(string.format("docker.run N=%d: %.3f s in all, %s per container (first tenth %s, last tenth %s), "
-                      .. "CPU of this process %s per container", n, total, ms(total / n), ms(mean(1, tenth)),
-                      ms(mean(n - tenth + 1, n)), ms(cpu / n)))
+                      .. "CPU of this process %s per container", n, total, ms(total / n), ms(mean(per, 1, tenth)),
+                      ms(mean(per, n - tenth + 1, n)), ms(cpu / n)))
 end
 
 local run = { containers = containers, docker = docker_runs, netns = function() containers(true) end,

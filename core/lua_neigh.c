@@ -229,14 +229,21 @@ static void check_mac (lua_State *L, int opts, const char *op, const char *dev,
   lua_pop(L, 1);
 }
 
+/* The entry argument at opts is a table (an absent one too is an error:
+ * lnslab_options would take it as no options). */
+static void check_entry (lua_State *L, int opts, const char *op,
+                         const char *dev) {
+  if (lua_type(L, opts) != LUA_TTABLE)
+    lnslab_raise(L, "%s %s: %s must be a table, got %s", op, dev,
+                 lnslab_arg_label(L, opts, "entry"), luaL_typename(L, opts));
+}
+
 /* A neighbour entry from the options at opts (neigh add when add, else
  * neigh del); the ifindex is set later. Returns "DST dev DEV". */
 static const char *read_neigh (lua_State *L, int opts, const char *op,
                                const char *dev, int add, struct neigh_info *n) {
   struct lopt_val v[N_ROUTER + 1];
-  if (lua_type(L, opts) != LUA_TTABLE)
-    lnslab_raise(L, "%s %s: %s must be a table, got %s", op, dev,
-                 lnslab_arg_label(L, opts, "entry"), luaL_typename(L, opts));
+  check_entry(L, opts, op, dev);
   lnslab_options(L, opts, op, dev, add ? add_spec : del_spec, v);
   neigh_info_init(n, AF_UNSPEC, 0);
   lua_getfield(L, opts, "dst");
@@ -257,9 +264,7 @@ static const char *read_neigh (lua_State *L, int opts, const char *op,
 static const char *read_fdb (lua_State *L, int opts, const char *op,
                              const char *dev, int add, struct neigh_info *n) {
   struct lopt_val v[F_PERMANENT + 1];
-  if (lua_type(L, opts) != LUA_TTABLE)
-    lnslab_raise(L, "%s %s: %s must be a table, got %s", op, dev,
-                 lnslab_arg_label(L, opts, "entry"), luaL_typename(L, opts));
+  check_entry(L, opts, op, dev);
   lnslab_options(L, opts, op, dev, add ? fdb_add_spec : fdb_del_spec, v);
   neigh_info_init(n, AF_BRIDGE, 0);
   check_mac(L, opts, op, dev, "mac", n);

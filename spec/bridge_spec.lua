@@ -13,9 +13,7 @@ local function bridge_json(ns, args)
   return json.decode(r.stdout) or {}
 end
 
-local function ip_link(ns, name)
-  return world.find(world.ip_json(ns, "-d link"), "ifname", name)
-end
+local ip_link = world.ip_link
 
 -- ip prints a bridge id with ether_ntoa ("8000.2:42:80:a4:a8:e"); brctl
 -- zero-pads and drops the colons ("8000.024280a4a80e").

@@ -5,9 +5,7 @@ local world = require("spec.support.world")
 local netns = require("nslab.netns")
 local core = require("nslab.core")
 
-local function ip_link(ns, name)
-  return world.find(world.ip_json(ns, "-d link"), "ifname", name)
-end
+local ip_link = world.ip_link
 
 describe("link kinds", function()
   local host, h

@@ -3,9 +3,7 @@
 local world = require("spec.support.world")
 local netns = require("nslab.netns")
 
-local function ip_link(ns, name)
-  return world.find(world.ip_json(ns, "-d link"), "ifname", name)
-end
+local ip_link = world.ip_link
 
 local function has_flag(link, flag)
   for _, f in ipairs(link.flags) do if f == flag then return true end end

@@ -7,9 +7,7 @@ local netns = require("nslab.netns")
 local trace = require("nslab.trace")
 require("nslab.kinds")
 
-local function ip_link(ns, name)
-  return world.find(world.ip_json(ns, "-d link"), "ifname", name)
-end
+local ip_link = world.ip_link
 
 -- What ip says of the macvlans of ns: name, parent, mode.
 local function macvlans(ns)

@@ -8,9 +8,7 @@ local netns = require("nslab.netns")
 local trace = require("nslab.trace")
 require("nslab.kinds")
 
-local function ip_link(ns, name)
-  return world.find(world.ip_json(ns, "-d link"), "ifname", name)
-end
+local ip_link = world.ip_link
 
 -- A skip says why (the summary lists only the test's name).
 local function skip(why)

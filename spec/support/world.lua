@@ -39,6 +39,11 @@ function world.find(list, key, value)
   end
 end
 
+-- One device as `ip -j -d link` shows it in ns (nil: the host), or nil.
+function world.ip_link(ns, name)
+  return world.find(world.ip_json(ns, "-d link"), "ifname", name)
+end
+
 -- The sorted values of field key over a list.
 function world.pluck(list, key)
   local out = {}
