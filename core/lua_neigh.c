@@ -401,7 +401,11 @@ static int entry_change (lua_State *L, const char *op, int add, read_fn read,
   lnslab_check_nargs(L, 3, op);
   lua_settop(L, 3); /* absent arguments are nil, below the device's label */
   const char *dev = check_dev(L, op, &ifindex, &name);
-  size_t many = add ? entry_list(L, 3, op, dev) : 0;
+  size_t many = entry_list(L, 3, op, dev);
+  if (many && !add)
+    lnslab_raise(L,
+                 "%s %s: %s must be one entry, got a list (a list is for adds)",
+                 op, dev, lnslab_arg_label(L, 3, "entry"));
   if (many)
     return list_add(L, lnetns_rtnl(L, ns), op, dev, ifindex, name, many, read);
   const char *what = read(L, 3, op, dev, add, &n);

@@ -186,6 +186,8 @@ describe("neigh", function()
         "neigh add veth-test1: argument 2 (entry) must be one entry or a list of entries, not both")
       assert.has_error(function() test1.handle:neigh_add("eth9", { list[1] }) end,
         "neigh add dev eth9: No such device")
+      assert.has_error(function() test1.handle:neigh_del("veth-test1", { list[1] }) end,
+        "neigh del veth-test1: argument 2 (entry) must be one entry, got a list (a list is for adds)")
       assert.same(before, ip4(test1))
     end)
 
