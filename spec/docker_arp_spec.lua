@@ -170,9 +170,25 @@ describe("docker static ARP", function()
     local c = checks()
     assert.is_true(c.mesh(qs, { count = 1, timeout = 2 })) -- 6 pairs, 12 entries > 10
     assert.equal(2, #notes())
-    assert.matches("docker network sf: .*a probe of 6 container pairs would need 12 entries", notes()[2])
+    assert.matches("docker network sf: .*probes of 6 container pairs would need 12 entries", notes()[2])
     assert.equal("static", fdb(quiet.bridge_name)[qs[4].mac].state)
     permanent(neighbours(qs[2])[qs[3].ip], qs[3].mac)
+  end)
+
+  it("auto: probes one after the other count together", function()
+    arp.BUDGET = 8 -- four containers fit, and four probed pairs
+    local _, cs = network("si", nil, 4)
+    local c = checks()
+    assert.is_true(c.reachable(cs[1], { cs[2].ip, cs[3].ip }, { count = 1, timeout = 2 }))
+    assert.is_true(c.reachable(cs[4], { cs[2].ip, cs[3].ip }, { count = 1, timeout = 2 }))
+    assert.is_true(c.reachable(cs[2], cs[1].ip, { count = 1, timeout = 2 })) -- probed already: not counted
+    assert.same({}, notes())
+    assert.same({ "REACHABLE" }, neighbours(cs[1])[cs[2].ip].state) -- ARP's own
+    assert.is_true(c.reachable(cs[1], cs[4].ip, { count = 1, timeout = 2 })) -- the fifth pair
+    assert.equal(1, #notes())
+    assert.matches("docker network si: .*probes of 5 container pairs would need 10 entries", notes()[1])
+    permanent(neighbours(cs[1])[cs[4].ip], cs[4].mac)
+    permanent(neighbours(cs[4])[cs[1].ip], cs[1].mac)
   end)
 
   it("dynamic: ARP as Docker does it, no entries added", function()

@@ -32,7 +32,8 @@
 -- The mode of a network: "dynamic" (Docker's own: ARP), "static" (from
 -- the start), "auto" (the default: static once the network could need
 -- more dynamic entries than M.BUDGET, counting two per container for the
--- gateway, or a probe batch would need more than that, two per pair).
+-- gateway, or nslab's probes between its containers would, two per pair
+-- probed so far).
 -- Turning static prints one line in the lab output (a comment in the
 -- trace) saying what and why.
 --
@@ -65,7 +66,7 @@ local function st_of(c) return c and c.network and c.network.arp end
 -- MAC once pinned.
 function M.network(daemon, net, mode)
   net.arp = { daemon = daemon, mode = mode or "auto", static = false, members = {}, order = {}, slot = {},
-              count = 0 }
+              count = 0, probed = 0 }
   if mode == "static" then M.enable(daemon, net, 'the network was created with arp = "static"') end
 end
 
@@ -101,6 +102,7 @@ local function add_member(st, c)
   st.count = st.count + 1
   member_of[c.netns] = c
   c.arp_peers = {}
+  c.arp_seen = setmetatable({}, { __mode = "k" }) -- peers probed while dynamic
 end
 
 local function remove_member(st, c)
@@ -110,7 +112,7 @@ local function remove_member(st, c)
   st.slot[c], st.members[c.ip] = nil, nil
   st.count = st.count - 1
   member_of[c.netns] = nil
-  c.arp_peers = nil
+  c.arp_peers, c.arp_seen = nil, nil
 end
 
 -- A container wired into its bridge network (the end of docker.lua's
@@ -198,10 +200,23 @@ function M.before_probe(probes)
     holder.arp_order[#holder.arp_order + 1] = other
   end
   for _, net in ipairs(nets) do
-    local pairs_here = by_net[net]
-    if not net.arp.static and net.arp.mode == "auto" and 2 * #pairs_here > M.BUDGET then
-      M.enable(net.arp.daemon, net, string.format("a probe of %d container pairs would need %d entries",
-                                                  #pairs_here, 2 * #pairs_here))
+    local pairs_here, st = by_net[net], net.arp
+    if not st.static and st.mode == "auto" then
+      -- the pairs probed so far, each once: probes one after the other
+      -- fill the table as surely as one batch does
+      local fresh = {}
+      for _, pair in ipairs(pairs_here) do
+        if not pair[1].arp_seen[pair[2]] then fresh[#fresh + 1] = pair end
+      end
+      if 2 * (st.probed + #fresh) > M.BUDGET then
+        M.enable(st.daemon, net, string.format("probes of %d container pairs would need %d entries",
+                                               st.probed + #fresh, 2 * (st.probed + #fresh)))
+      else
+        for _, pair in ipairs(fresh) do
+          pair[1].arp_seen[pair[2]], pair[2].arp_seen[pair[1]] = true, true
+        end
+        st.probed = st.probed + #fresh
+      end
     end
     if net.arp.static then
       for _, pair in ipairs(pairs_here) do
