@@ -417,7 +417,8 @@ M.docker_functions = {
   network_ls = { args = {}, slow = true },
   network_inspect = { args = { A("str") }, base = function() return { "bridge" } end, slow = true },
   network_create = { args = { A("str"), O({ subnet = { type = "string", max = 64, required = true },
-                                              gateway = { type = "string", max = 64 } }) },
+                                              gateway = { type = "string", max = 64 },
+                                              arp = { type = "choice", choices = { "auto", "static", "dynamic" } } }) },
                      base = function() return { "bi-net", { subnet = "10.99.0.0/24" } } end, slow = true },
   container = { args = { A("str") }, base = function() return { "bi-d" } end, slow = true },
   -- new: a second daemon beside the fixture's would clash on docker0
