@@ -1,0 +1,3 @@
+local M = {}
+function M.help() end
+return M
