@@ -135,17 +135,19 @@ function Runner:step(text, fn)
 end
 
 -- show(text) prints command output; show(result of ns:exec) prints its
--- stdout and stderr; anything else its view (nslab.view: as the tool
--- people know prints it, or show(x, {json = true}) as JSON) when it has
--- one, else the value as Lua shows it.
-function Runner:show(value, ...)
+-- stdout and stderr; anything else goes to the API's own show (a view of an
+-- object: nslab.view's text, or its JSON with show(x, {json = true})) when
+-- there is one, else prints as Lua shows it.
+function Runner:show(api_show, value, ...)
   if type(value) == "string" then return self:block(value) end
   if type(value) == "table" and (value.stdout or value.stderr) then
     self:block(value.stdout or "")
     return self:block(value.stderr or "")
   end
-  local text = require("nslab.view").render(value, ...)
-  if text then return self:block(text) end
+  if api_show then
+    local text = api_show(value, ...)
+    if type(text) == "string" then return self:block(text) end
+  end
   self:block(check.render(value))
 end
 
@@ -195,6 +197,9 @@ function Runner:environment(path, args)
   if type(env) == "function" then env = env() end
   if env == nil then env = require("nslab").globals() end
   fall_back_to_globals(env)
+  local api_show = rawget(env, "show")
+  -- the API's show prints; the lab puts the same text under its step
+  if api_show == require("nslab.view").show then api_show = require("nslab.view").render end
   env.lab = function(title, ...)
     options.nargs("lab", 1, title, ...)
     self:title(title)
@@ -207,7 +212,7 @@ function Runner:environment(path, args)
     options.nargs("step", 2, text, fn, ...)
     return self:step(text, fn)
   end
-  env.show = function(...) return self:show(...) end
+  env.show = function(...) return self:show(api_show, ...) end
   env.check = check.bind({
     record = function(...) return self:record(...) end,
     host = function() return rawget(env, "host") end,

@@ -200,8 +200,9 @@ function view.json(x, opts)
 end
 
 -- show(x [, {json = true}]): print x's view on stdout (the REPL's and a
--- plain script's show; a lab's show puts the same text under its step).
--- Returns the text. A value without a view prints as Lua shows it.
+-- plain script's show; a lab's show puts the same text under its step,
+-- from view.render). A value without a view prints as Lua shows it.
+-- Returns nothing, so that the REPL does not print it twice.
 function view.show(x, opts, ...)
   if select("#", ...) > 0 then
     error(string.format("show: too many arguments (%d given, at most 2)", 2 + select("#", ...)), 0)
@@ -213,7 +214,6 @@ function view.show(x, opts, ...)
   end
   io.stdout:write(text)
   io.stdout:flush()
-  return text
 end
 
 -- A method for a class: obj:view([opts]) is view.render(obj, opts).
