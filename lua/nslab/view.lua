@@ -182,14 +182,24 @@ function view.data(x, opts)
   return p:result()
 end
 
--- x's view: text, or with opts.json its JSON text; nil when x has none.
-function view.render(x, opts)
-  opts = check_opts(opts, "show")
+-- The op of x's errors: its kind's ("link show"), else "show".
+local function op_of(x)
+  local k = view.kind_of(x)
+  local op = k and k.op
+  if type(op) == "function" then op = op(x) end
+  return op or "show"
+end
+
+local function render(x, opts, op)
+  opts = check_opts(opts, op)
   local p = view.printer(opts.json)
   if not print_value(p, x, opts) then return nil end
   if opts.json then return json.encode(p:result(), { pretty = opts.pretty }) .. "\n" end
   return p:result()
 end
+
+-- x's view: text, or with opts.json its JSON text; nil when x has none.
+function view.render(x, opts) return render(x, opts, "show") end
 
 function view.text(x) return view.render(x) end
 
@@ -216,7 +226,14 @@ function view.show(x, opts, ...)
   io.stdout:flush()
 end
 
--- A method for a class: obj:view([opts]) is view.render(obj, opts).
-function view.method(self, opts) return view.render(self, opts) end
+-- obj:view([opts]) for a class: view.render(obj, opts), its errors in
+-- the words of its kind ("link show: invalid option 'jsn'").
+function view.method(self, opts, ...)
+  local op = op_of(self)
+  if select("#", ...) > 0 then
+    error(string.format("%s: too many arguments (%d given, at most 1)", op, 1 + select("#", ...)), 0)
+  end
+  return render(self, opts, op)
+end
 
 return view

@@ -6,7 +6,7 @@ local link = require("nslab.view.link")
 local brctl = require("nslab.view.brctl")
 local fdb = require("nslab.view.fdb")
 
-local K = { header = brctl.header }
+local K = { header = brctl.header, op = "bridge show" }
 
 function K.is(x) return getmetatable(x) == require("nslab.bridge").Bridge end
 

@@ -1,7 +1,7 @@
 -- The view of a link: `ip -br link` as text; `ip -j link`'s fields as
 -- JSON. A Link handle, or a device table as ns:links() and link:info()
 -- give it. The helpers are the netns view's too (`ip -br addr`).
-local K = {}
+local K = { op = "link show" }
 
 function K.is(x)
   if getmetatable(x) == require("nslab.link").Link then return true end

@@ -4,11 +4,13 @@
 local link = require("nslab.view.link")
 local route = require("nslab.view.route")
 
-local K = { separator = "\n" }
+local K = { separator = "\n", op = "netns show" }
 
 function K.is(x) return getmetatable(x) == require("nslab.netns").Netns end
 
 function K.data(ns)
+  local ok, why = pcall(ns.handle.fd, ns.handle)
+  if not ok then error("netns show: " .. tostring(why):gsub("^netns fd: ", ""), 0) end
   local addrs = {}
   for _, a in ipairs(ns:addrs()) do
     addrs[a.ifindex] = addrs[a.ifindex] or {}

@@ -11,10 +11,23 @@ function K.is(x)
   return mt == nft.Table or mt == nft.Chain
 end
 
+function K.op(x)
+  return getmetatable(x) == require("nslab.nft").Chain and "nft list chain" or "nft list table"
+end
+
 function K.data(x)
   local nft = require("nslab.nft")
   local t = getmetatable(x) == nft.Chain and x.table or x
   local listing = x.ns.handle:nft_list(t.family, t.name)
+  local found = #listing.tables > 0
+  if found and t ~= x then
+    found = false
+    for _, c in ipairs(listing.chains) do found = found or c.name == x.name end
+  end
+  if not found then
+    error(string.format("%s %s %s%s: No such file or directory", K.op(x), t.family, t.name,
+                        t ~= x and " " .. x.name or ""), 0)
+  end
   local text = nft.ruleset_text(x.ns)
   return { family = t.family, name = t.name, chain = t ~= x and x.name or nil, listing = listing, text = text }
 end
