@@ -86,13 +86,32 @@ local OP_COMMANDS = {
   ["bridge fdb"] = "brctl showmacs", ["sysctl"] = "sysctl -w", ["ping"] = "ping",
 }
 
--- The first sentence of text, on one line.
+-- The first sentence of text, on one line, with a capital.
 local function sentence(text)
-  text = text:gsub("%s+", " "):gsub("^ ", "")
+  text = text:gsub("%s+", " "):gsub("^ ", ""):gsub("^%l", string.upper)
   local cut = text:find("%. ") or text:find("%.$")
   if cut then text = text:sub(1, cut) end
   if #text > 100 then text = text:sub(1, 97):gsub(" %S*$", "") .. "..." end
   return text
+end
+
+-- Where the command at the start of text ends: at the first ": ", ". ",
+-- "; ", ", " or " (" outside brackets ([{ type T; policy P; }] is one),
+-- or at the end of the comment's first line (first) when no bracket is open.
+local function command_end(text, first)
+  local depth = 0
+  for i = 1, #text do
+    local c, two = text:sub(i, i), text:sub(i, i + 1)
+    if i == first + 1 and depth == 0 then return i end
+    if c == "[" or c == "{" then
+      depth = depth + 1
+    elseif c == "]" or c == "}" then
+      depth = math.max(depth - 1, 0)
+    elseif depth == 0 and (two == ": " or two == ". " or two == "; " or two == ", " or two == " (") then
+      return i
+    end
+  end
+  return #text + 1
 end
 
 -- {command, description} from fn's comment: a comment that starts with a
@@ -100,20 +119,21 @@ end
 -- the first ": ", ". ", "; ", ", " or " ("; what follows is the
 -- description. Otherwise the op's command, and the comment's first sentence.
 local function describe(fn, op)
-  local text = table.concat(comment_of(fn), " "):gsub("%s+", " ")
+  local comment = comment_of(fn)
+  local text = table.concat(comment, " "):gsub("%s+", " ")
   local quoted, after = text:match("^`([^`]+)`(.*)$")
   local first = (quoted or text):match("^(%S+)")
   if first and TOOLS[first] then
-    if quoted then return quoted, sentence((after:gsub("^[%s:,;]+", ""))) end
-    local cut = #text + 1
-    for _, sep in ipairs{ ": ", ". ", "; ", ", ", " (" } do
-      local at = text:find(sep, 1, true)
-      if at and at < cut then cut = at end
+    if quoted then
+      local rest = after:gsub("^[%s:,;]+", "")
+      return quoted, sentence(rest), rest
     end
-    local command = text:sub(1, cut - 1):gsub("%.$", "")
-    return command, sentence((text:sub(cut):gsub("^[%s:.;,]+", "")))
+    local cut = command_end(text, #(comment[1]:gsub("%s+", " ")))
+    local command = text:sub(1, cut - 1):gsub("([^.])%.$", "%1")
+    local rest = text:sub(cut):gsub("^[%s:.;,]+", "")
+    return command, sentence(rest), rest
   end
-  return OP_COMMANDS[op], sentence(text)
+  return OP_COMMANDS[op], sentence(text), text
 end
 
 ---------------------------------------------------------------- signatures
@@ -227,7 +247,7 @@ end
 local function entry(t, name)
   local fn = t.source and t.source(name) or t.get(name)
   local decl = t.decl and t.decl[name]
-  local command, description = describe(fn, decl and decl.op)
+  local command, description, full = describe(fn, decl and decl.op)
   local options
   if decl then
     for _, a in ipairs(decl) do
@@ -239,7 +259,8 @@ local function entry(t, name)
   end
   return { name = t.prefix .. name, signature = t.prefix .. name .. signature(fn, decl, t.method or
                                                                                fn ~= t.get(name)),
-           command = command, description = description, options = options }
+           command = command, description = description, options = options,
+           full = (full or ""):gsub("^%s+", ""):gsub("%s+$", ""):gsub("^%l", string.upper) }
 end
 
 -- "key (type): doc" for each option of an entry, sorted.
@@ -388,15 +409,20 @@ function help.markdown()
       local e = entry(t, name)
       out[#out + 1] = "### `" .. e.signature .. "`"
       out[#out + 1] = ""
-      if e.description ~= "" then out[#out + 1] = e.description end
-      if e.command then out[#out + 1] = "Command: `" .. e.command .. "`" end
-      if e.options then
+      if e.full ~= "" then
+        out[#out + 1] = e.full
         out[#out + 1] = ""
+      end
+      if e.command then
+        out[#out + 1] = "Command: `" .. e.command .. "`"
+        out[#out + 1] = ""
+      end
+      if e.options then
         out[#out + 1] = "Options (`" .. e.options.op .. "`):"
         out[#out + 1] = ""
         for _, line in ipairs(option_lines(e.options)) do out[#out + 1] = "- " .. line end
+        out[#out + 1] = ""
       end
-      out[#out + 1] = ""
     end
   end
   out[#out + 1] = "## nslab.core"
