@@ -86,9 +86,15 @@ local OP_COMMANDS = {
   ["bridge fdb"] = "brctl showmacs", ["sysctl"] = "sysctl -w", ["ping"] = "ping",
 }
 
+-- Text with a capital when it starts with a word.
+local function capital(text)
+  if text:match("^%l+ ") then return (text:gsub("^%l", string.upper)) end
+  return text
+end
+
 -- The first sentence of text, on one line, with a capital.
 local function sentence(text)
-  text = text:gsub("%s+", " "):gsub("^ ", ""):gsub("^%l", string.upper)
+  text = capital(text:gsub("%s+", " "):gsub("^ ", ""))
   local cut = text:find("%. ") or text:find("%.$")
   if cut then text = text:sub(1, cut) end
   if #text > 100 then text = text:sub(1, 97):gsub(" %S*$", "") .. "..." end
@@ -118,8 +124,13 @@ end
 -- command (`ip link set dev NAME up`, or one in backquotes) names it up to
 -- the first ": ", ". ", "; ", ", " or " ("; what follows is the
 -- description. Otherwise the op's command, and the comment's first sentence.
-local function describe(fn, op)
+local function describe(fn, op, name)
   local comment = comment_of(fn)
+  -- a comment that starts with the call itself ("check.mesh(nodes [, opts]): ...")
+  if comment[1] and name then
+    local call = comment[1]:match("^[%w_.:]*" .. name .. "%b()[:,]?%s*")
+    if call then comment[1] = comment[1]:sub(#call + 1) end
+  end
   local text = table.concat(comment, " "):gsub("%s+", " ")
   local quoted, after = text:match("^`([^`]+)`(.*)$")
   local first = (quoted or text):match("^(%S+)")
@@ -234,6 +245,8 @@ local function load_topics()
     topic("check", "Checks (in a lab): each prints PASS or FAIL", "check.", checks),
     topic("view", "Views: show(x), x:view(), nslab.view", "view.", view, nil, false,
           { "render", "show", "text", "json", "data", "has" }),
+    topic("graph", "Pictures: graph() (Graphviz)", "graph.", require("nslab.graph"), nil, false, { "graph", "dot" }),
+    topic("help", "This help", "help.", help, nil, false, { "help", "text", "markdown" }),
   }
   list[5].class = Bridge
   -- docker.run(...) and the others call the default daemon's method
@@ -247,7 +260,7 @@ end
 local function entry(t, name)
   local fn = t.source and t.source(name) or t.get(name)
   local decl = t.decl and t.decl[name]
-  local command, description, full = describe(fn, decl and decl.op)
+  local command, description, full = describe(fn, decl and decl.op, name)
   local options
   if decl then
     for _, a in ipairs(decl) do
@@ -260,7 +273,7 @@ local function entry(t, name)
   return { name = t.prefix .. name, signature = t.prefix .. name .. signature(fn, decl, t.method or
                                                                                fn ~= t.get(name)),
            command = command, description = description, options = options,
-           full = (full or ""):gsub("^%s+", ""):gsub("%s+$", ""):gsub("^%l", string.upper) }
+           full = capital((full or ""):gsub("^%s+", ""):gsub("%s+$", "")) }
 end
 
 -- "key (type): doc" for each option of an entry, sorted.
@@ -318,7 +331,7 @@ function help.index()
     end
     out[#out + 1] = ""
   end
-  out[#out + 1] = "Also: show(x [, {json = true}]) prints x's view; help(x) this help."
+  out[#out + 1] = "In a lab and at the prompt: show = view.show, graph = graph.graph, help = help.help."
   return table.concat(out, "\n") .. "\n"
 end
 

@@ -36,6 +36,7 @@ function nslab.globals()
     trace = nslab.trace,
     show = nslab.view.show,
     help = require("nslab.help").help,
+    graph = require("nslab.graph").graph,
   }
 end
 

@@ -1,0 +1,107 @@
+-- graph: the world's topology as Graphviz dot (namespaces as clusters,
+-- devices with their addresses, veth pairs, bridge ports), rendered to SVG
+-- with dot when Graphviz is installed; the SVG is checked with xmllint.
+local world = require("spec.support.world")
+local netns = require("nslab.netns")
+local graph = require("nslab.graph")
+local trace = require("nslab.trace")
+
+local function has(text, plain) return text:find(plain, 1, true) ~= nil end
+
+-- host [br0: port0] -- veth -- [eth0 10.0.0.2/24] test1; test1 [a] -- [b] test2
+local function build()
+  local host = netns.host()
+  local test1, test2 = netns.add("test1"), netns.add("test2")
+  local br = host:bridge("br0")
+  local port = host:veth("port0", "eth0", { peer_netns = test1 })
+  br:attach(port)
+  test1:link("eth0"):addr_add("10.0.0.2/24")
+  test1:veth("a", "b", { peer_netns = test2 })
+  return host, test1, test2
+end
+
+-- The dot ID of the node whose label starts with name in source.
+local function node_of(source, name)
+  return source:match('"(n%d+_%d+)" %[label="' .. name:gsub("%p", "%%%0") .. '[ \\"]')
+end
+
+describe("graph", function()
+  before_each(world.fresh)
+
+  it("draws each namespace as a box with its devices and addresses", function()
+    build()
+    local source = graph.graph()
+    assert.truthy(source:find("^graph nslab {\n"))
+    for _, label in ipairs{ 'label="host";', 'label="netns test1";', 'label="netns test2";' } do
+      assert.truthy(has(source, label), label)
+    end
+    assert.truthy(has(source, 'label="eth0 (veth)\\n10.0.0.2/24"'))
+    assert.truthy(has(source, 'label="br0 (bridge)", shape=box3d'))
+    assert.is_false(has(source, 'label="lo'))
+  end)
+
+  it("joins the two ends of each veth pair and each port to its bridge", function()
+    build()
+    local source = graph.graph()
+    local port, eth0, br = node_of(source, "port0"), node_of(source, "eth0"), node_of(source, "br0")
+    local a, b = node_of(source, "a"), node_of(source, "b")
+    assert.is_not_nil(port and eth0 and br and a and b, source)
+    assert.truthy(has(source, ('"%s" -- "%s" [label="veth"]'):format(port, eth0)), source)
+    assert.truthy(has(source, ('"%s" -- "%s" [label="veth"]'):format(a, b)), source)
+    assert.truthy(has(source, ('"%s" -- "%s" [style=bold, label="port"]'):format(port, br)), source)
+    local _, veths = source:gsub('%[label="veth"%]', "")
+    assert.equal(2, veths)
+  end)
+
+  it("names a container's namespace and says NAT where the ruleset rewrites", function()
+    local docker = require("nslab.docker")
+    docker.reset()
+    docker.run{ name = "g1" }
+    local source = graph.graph()
+    assert.truthy(has(source, 'label="container g1";'), source)
+    assert.truthy(has(source, 'label="host (NAT)";'), source)
+    docker.rm("g1", true)
+    docker.reset()
+  end)
+
+  it("only reads: it traces nothing", function()
+    build()
+    local before = #trace.history
+    graph.graph()
+    assert.equal(before, #trace.history)
+  end)
+
+  it("renders SVG with dot that names every namespace and device", function()
+    local host, test1, test2 = build()
+    local file = os.tmpname()
+    local ok, why = pcall(graph.graph, { svg = file })
+    if not ok and tostring(why):find("dot is not installed", 1, true) then
+      os.remove(file)
+      pending(tostring(why))
+      return
+    end
+    assert.is_true(ok, why)
+    local lint = host:exec({ "xmllint", "--noout", file })
+    if lint.status == 127 then
+      pending("xmllint is not installed (Debian libxml2-utils)")
+    else
+      assert.equal(0, lint.status, lint.stderr)
+    end
+    local f = assert(io.open(file))
+    local svg = f:read("a")
+    f:close()
+    os.remove(file)
+    assert.truthy(svg:find("<svg", 1, true))
+    for _, text in ipairs{ "host", "netns test1", "netns test2" } do assert.truthy(has(svg, text), text) end
+    for _, ns in ipairs{ host, test1, test2 } do
+      for _, name in ipairs(ns:link_names()) do
+        if name ~= "lo" then assert.truthy(has(svg, name), name) end
+      end
+    end
+  end)
+
+  it("refuses options it does not know and extra arguments", function()
+    assert.has_error(function() graph.graph{ svgg = "x" } end, "graph: invalid option 'svgg'")
+    assert.has_error(function() graph.graph({}, 1) end, "graph: too many arguments (2 given, at most 1)")
+  end)
+end)
