@@ -64,6 +64,23 @@ describe("graph", function()
     docker.reset()
   end)
 
+  it("as text: a box per namespace, each device with its addresses and where it leads", function()
+    build()
+    local text = graph.graph{ text = true }
+    local lines = {}
+    for line in text:gmatch("([^\n]*)\n") do lines[#lines + 1] = line end
+    assert.truthy(lines[1]:find("^%+%- host %-+%+$"), lines[1])
+    local top
+    for _, line in ipairs(lines) do
+      if line:find("^%+%- ") then top = #line end
+      assert.equal(top, #line, "every line of a box is as wide as its top: " .. line)
+    end
+    assert.truthy(text:find("| br0 %(bridge%) +port port0 +|"), text)
+    assert.truthy(text:find("| port0 %(veth%) +<%-> netns test1 eth0, port of br0 |"), text)
+    assert.truthy(text:find("| eth0 %(veth%) 10%.0%.0%.2/24 +<%-> host port0 +|"), text)
+    assert.truthy(text:find("| b %(veth%) +<%-> netns test1 a +|"), text)
+  end)
+
   it("only reads: it traces nothing", function()
     build()
     local before = #trace.history

@@ -3,6 +3,7 @@
 --   graph()                      -- the dot source (returned)
 --   graph{ svg = "lab.svg" }     -- rendered with `dot -Tsvg` (Debian graphviz)
 --   graph{ png = "lab.png" }     -- or -Tpng; graph{ dot = "lab.dot" } writes the source
+--   graph{ text = true }         -- the same picture as text, for a terminal
 --
 -- Each namespace is a box (a cluster): the host, every named one, and
 -- every other namespace a process of the world is in (a container's; named
@@ -21,6 +22,7 @@ local OPTIONS = {
   svg = { type = "string", max = 4095, doc = "write the picture here as SVG (dot -Tsvg)" },
   png = { type = "string", max = 4095, doc = "write the picture here as PNG (dot -Tpng)" },
   dot = { type = "string", max = 4095, doc = "write the dot source here" },
+  text = { type = "boolean", doc = "return the picture as text (boxes and arrows, for a terminal) instead of dot" },
 }
 M.OPTIONS = OPTIONS
 
@@ -115,34 +117,26 @@ local function facts()
   return out
 end
 
--- The dot source of the world now.
-function M.dot()
+-- The picture as data: spaces (label, nat, nodes: {id, name, kind,
+-- addrs, down}) and edges ({a, b, kind}: "veth", "port" or the kind of a
+-- device on its parent).
+function M.model()
   local spaces = facts()
-  local lines = { "graph nslab {", "  rankdir=LR;", '  node [shape=box, fontname="monospace", fontsize=10];',
-                  '  edge [fontname="monospace", fontsize=9];' }
-  local node = {} -- namespace index -> ifindex -> node id
+  local node = {} -- namespace index -> ifindex -> node
   for i, s in ipairs(spaces) do
-    node[i] = {}
-    lines[#lines + 1] = "  subgraph cluster_" .. s.id .. " {"
-    lines[#lines + 1] = "    label=" .. q(s.label .. (s.nat and " (NAT)" or "")) .. ";"
-    lines[#lines + 1] = "    style=rounded;"
+    node[i], s.nodes = {}, {}
     for _, l in ipairs(s.links) do
       if l.ifname ~= "lo" then
-        local id = s.id .. "_" .. l.ifindex
-        node[i][l.ifindex] = id
-        local text = { l.ifname .. (l.kind and " (" .. l.kind .. ")" or "") }
-        for _, a in ipairs(s.addrs[l.ifindex] or {}) do text[#text + 1] = a end
-        local attrs = { "label=" .. q(table.concat(text, "\n")) }
-        if l.kind == "bridge" then attrs[#attrs + 1] = "shape=box3d" end
-        if l.operstate == "DOWN" then attrs[#attrs + 1] = "style=dashed" end
-        lines[#lines + 1] = "    " .. q(id) .. " [" .. table.concat(attrs, ", ") .. "];"
+        local n = { id = s.id .. "_" .. l.ifindex, name = l.ifname, kind = l.kind, space = s,
+                    addrs = s.addrs[l.ifindex] or {}, down = l.operstate == "DOWN" }
+        node[i][l.ifindex] = n
+        s.nodes[#s.nodes + 1] = n
       end
     end
-    lines[#lines + 1] = "  }"
   end
+  local edges, paired = {}, {}
   -- a veth pair: two veths whose link indexes point at each other; the
   -- other end in this namespace when ip names it, else in another
-  local paired = {}
   for i, s in ipairs(spaces) do
     for _, l in ipairs(s.links) do
       local me = node[i][l.ifindex]
@@ -163,7 +157,7 @@ function M.dot()
         end
         if other and not paired[other] then
           paired[me], paired[other] = true, true
-          lines[#lines + 1] = "  " .. q(me) .. " -- " .. q(other) .. " [label=\"veth\"];"
+          edges[#edges + 1] = { a = me, b = other, kind = "veth" }
         end
       end
     end
@@ -172,15 +166,88 @@ function M.dot()
     for _, l in ipairs(s.links) do
       local me = node[i][l.ifindex]
       if me and l.master_index and node[i][l.master_index] then
-        lines[#lines + 1] = "  " .. q(me) .. " -- " .. q(node[i][l.master_index]) .. " [style=bold, label=\"port\"];"
+        edges[#edges + 1] = { a = me, b = node[i][l.master_index], kind = "port" }
       elseif me and l.kind ~= "veth" and l.link_index and not l.link_netnsid and node[i][l.link_index] then
-        lines[#lines + 1] = "  " .. q(me) .. " -- " .. q(node[i][l.link_index]) .. " [style=dotted, label=" ..
-                            q(l.kind or "link") .. "];"
+        edges[#edges + 1] = { a = me, b = node[i][l.link_index], kind = l.kind or "link" }
       end
     end
   end
+  return { spaces = spaces, edges = edges }
+end
+
+local function title(s) return s.label .. (s.nat and " (NAT)" or "") end
+local function name_kind(n) return n.name .. (n.kind and " (" .. n.kind .. ")" or "") end
+
+-- The dot source of the world now.
+function M.dot(model)
+  model = model or M.model()
+  local lines = { "graph nslab {", "  rankdir=LR;", '  node [shape=box, fontname="monospace", fontsize=10];',
+                  '  edge [fontname="monospace", fontsize=9];' }
+  for _, s in ipairs(model.spaces) do
+    lines[#lines + 1] = "  subgraph cluster_" .. s.id .. " {"
+    lines[#lines + 1] = "    label=" .. q(title(s)) .. ";"
+    lines[#lines + 1] = "    style=rounded;"
+    for _, n in ipairs(s.nodes) do
+      local text = { name_kind(n) }
+      for _, a in ipairs(n.addrs) do text[#text + 1] = a end
+      local attrs = { "label=" .. q(table.concat(text, "\n")) }
+      if n.kind == "bridge" then attrs[#attrs + 1] = "shape=box3d" end
+      if n.down then attrs[#attrs + 1] = "style=dashed" end
+      lines[#lines + 1] = "    " .. q(n.id) .. " [" .. table.concat(attrs, ", ") .. "];"
+    end
+    lines[#lines + 1] = "  }"
+  end
+  local STYLE = { veth = '[label="veth"]', port = '[style=bold, label="port"]' }
+  for _, e in ipairs(model.edges) do
+    lines[#lines + 1] = "  " .. q(e.a.id) .. " -- " .. q(e.b.id) .. " " ..
+                        (STYLE[e.kind] or "[style=dotted, label=" .. q(e.kind) .. "]") .. ";"
+  end
   lines[#lines + 1] = "}"
   return table.concat(lines, "\n") .. "\n"
+end
+
+-- The picture as text, for a terminal: each namespace, its devices with
+-- their addresses, and where each one leads.
+function M.text(model)
+  model = model or M.model()
+  local links = {}
+  local function add(n, text)
+    links[n] = links[n] or {}
+    table.insert(links[n], text)
+  end
+  for _, e in ipairs(model.edges) do
+    local where_b = e.b.space == e.a.space and e.b.name or e.b.space.label .. " " .. e.b.name
+    local where_a = e.a.space == e.b.space and e.a.name or e.a.space.label .. " " .. e.a.name
+    if e.kind == "veth" then
+      add(e.a, "<-> " .. where_b)
+      add(e.b, "<-> " .. where_a)
+    elseif e.kind == "port" then
+      add(e.a, "port of " .. where_b)
+      add(e.b, "port " .. where_a)
+    else
+      add(e.a, "on " .. where_b)
+    end
+  end
+  local out = {}
+  for _, s in ipairs(model.spaces) do
+    local rows, first, second = {}, 0, 0
+    for _, n in ipairs(s.nodes) do
+      local text = name_kind(n) .. (n.down and " DOWN" or "")
+      if #n.addrs > 0 then text = text .. " " .. table.concat(n.addrs, " ") end
+      local row = { text, table.concat(links[n] or {}, ", ") }
+      rows[#rows + 1] = row
+      first, second = math.max(first, #row[1]), math.max(second, #row[2])
+    end
+    local width = math.max(#title(s) + 2, first + (second > 0 and second + 2 or 0), 12)
+    out[#out + 1] = "+- " .. title(s) .. " " .. string.rep("-", width - #title(s) - 1) .. "+"
+    for _, row in ipairs(rows) do
+      local line = row[1] .. (#row[2] > 0 and string.rep(" ", first - #row[1]) .. "  " .. row[2] or "")
+      out[#out + 1] = "| " .. line .. string.rep(" ", width - #line) .. " |"
+    end
+    if #rows == 0 then out[#out + 1] = "| (no devices)" .. string.rep(" ", width - 12) .. " |" end
+    out[#out + 1] = "+" .. string.rep("-", width + 2) .. "+"
+  end
+  return table.concat(out, "\n") .. "\n"
 end
 
 local function write(path, text)
@@ -202,17 +269,20 @@ local function render(source, format, path)
 end
 
 -- graph([opts]): the dot source of the world; opts.dot, opts.svg,
--- opts.png: files to write it to, as source or rendered.
+-- opts.png: files to write it to, as source or rendered; opts.text: return
+-- the picture as text instead (what a terminal shows).
 function M.graph(opts, ...)
   if select("#", ...) > 0 then
     error(string.format("graph: too many arguments (%d given, at most 1)", 1 + select("#", ...)), 0)
   end
   core.check_options(opts, "graph", nil, OPTIONS)
   opts = opts or {}
-  local source = M.dot()
+  local model = M.model()
+  local source = M.dot(model)
   if opts.dot then write(opts.dot, source) end
   if opts.svg then render(source, "svg", opts.svg) end
   if opts.png then render(source, "png", opts.png) end
+  if opts.text then return M.text(model) end
   return source
 end
 
