@@ -75,10 +75,11 @@ describe("graph", function()
       if line:find("^%+%- ") then top = #line end
       assert.equal(top, #line, "every line of a box is as wide as its top: " .. line)
     end
-    assert.truthy(text:find("| br0 %(bridge%) +port port0 +|"), text)
-    assert.truthy(text:find("| port0 %(veth%) +<%-> netns test1 eth0, port of br0 |"), text)
-    assert.truthy(text:find("| eth0 %(veth%) 10%.0%.0%.2/24 +<%-> host port0 +|"), text)
-    assert.truthy(text:find("| b %(veth%) +<%-> netns test1 a +|"), text)
+    -- (nothing is up: DOWN says so)
+    assert.truthy(text:find("| br0 %(bridge%) DOWN +port port0 +|"), text)
+    assert.truthy(text:find("| port0 %(veth%) DOWN +<%-> netns test1 eth0, port of br0 |"), text)
+    assert.truthy(text:find("| eth0 %(veth%) DOWN 10%.0%.0%.2/24 +<%-> host port0 +|"), text)
+    assert.truthy(text:find("| b %(veth%) DOWN +<%-> netns test1 a +|"), text)
   end)
 
   it("only reads: it traces nothing", function()

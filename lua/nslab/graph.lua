@@ -84,8 +84,15 @@ local function namespaces()
       local ok, ns = pcall(netns.open, { pid = pid })
       if ok then
         seen[inode] = true
-        local label = containers[pid] and "container " .. containers[pid] or "pid " .. pid
-        list[#list + 1] = { ns = ns, label = label, close = true }
+        -- a process's namespace with nothing but lo is no part of the
+        -- topology (a spec's fresh world leaves PID 1 in the old one),
+        -- unless it is a container's ("docker run --network none")
+        if containers[pid] or #ns:link_names() > 1 then
+          local label = containers[pid] and "container " .. containers[pid] or "pid " .. pid
+          list[#list + 1] = { ns = ns, label = label, close = true }
+        else
+          ns:close()
+        end
       end
     end
   end
