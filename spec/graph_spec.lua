@@ -110,12 +110,68 @@ describe("graph", function()
     f:close()
     os.remove(file)
     assert.truthy(svg:find("<svg", 1, true))
-    for _, text in ipairs{ "host", "netns test1", "netns test2" } do assert.truthy(has(svg, text), text) end
+    for _, text in ipairs{ "host", "netns test1", "netns test2" } do assert.truthy(has(svg, ">" .. text), text) end
     for _, ns in ipairs{ host, test1, test2 } do
       for _, name in ipairs(ns:link_names()) do
         if name ~= "lo" then assert.truthy(has(svg, name), name) end
       end
     end
+  end)
+
+  it("draws what a lab built (nslab graph LAB -o FILE)", function()
+    local file = os.tmpname()
+    local dot = file .. ".dot"
+    assert.equal(0, graph.lab_file("labs/veth.lua", dot))
+    local f = assert(io.open(dot))
+    local source = f:read("a")
+    f:close()
+    os.remove(dot)
+    os.remove(file)
+    assert.truthy(has(source, 'label="netns test1";'), source)
+    assert.truthy(has(source, '[label="veth"]'), source)
+    assert.has_error(function() graph.lab_file("labs/veth.lua", "x.jpeg") end,
+                     "graph: x.jpeg: the file's name must end in .dot, .svg, .png or .txt")
+  end)
+
+  it("renders every shipped lab to well-formed SVG naming every namespace and device", function()
+    local host = netns.host()
+    if host:exec({ "sh", "-c", "command -v dot && command -v xmllint" }).status ~= 0 then
+      pending("dot (graphviz) or xmllint (libxml2-utils) is not installed")
+      return
+    end
+    local labs = {}
+    local p = io.popen("ls labs/*.lua")
+    for path in p:lines() do
+      if path ~= "labs/scale.lua" then labs[#labs + 1] = path end -- scale: 200 namespaces, drawn by hand
+    end
+    p:close()
+    assert.is_true(#labs >= 16)
+    local file = os.tmpname()
+    for _, path in ipairs(labs) do
+      world.fresh()
+      require("nslab.docker").reset()
+      assert.is_true(graph.lab_file(path, file .. ".svg") ~= 2, path)
+      local lint = netns.host():exec({ "xmllint", "--noout", file .. ".svg" })
+      assert.equal(0, lint.status, path .. ": " .. lint.stderr)
+      local f = assert(io.open(file .. ".svg"))
+      local svg = f:read("a")
+      f:close()
+      -- named independently of graph: ip netns list, ip -j link in each
+      local spaces = { { nil, "host" } }
+      for name in world.sh(nil, "ip netns list"):gmatch("(%S+)[^\n]*\n") do
+        spaces[#spaces + 1] = { netns.open(name), "netns " .. name }
+      end
+      -- (Graphviz writes "-" as "&#45;")
+      local function in_svg(text) return has(svg, ">" .. text:gsub("%-", "&#45;")) end
+      for _, space in ipairs(spaces) do
+        assert.truthy(in_svg(space[2]), path .. ": " .. space[2])
+        for _, l in ipairs(world.ip_json(space[1], "link")) do
+          if l.ifname ~= "lo" then assert.truthy(in_svg(l.ifname), path .. ": " .. l.ifname) end
+        end
+      end
+    end
+    os.remove(file .. ".svg")
+    os.remove(file)
   end)
 
   it("refuses options it does not know and extra arguments", function()

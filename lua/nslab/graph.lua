@@ -202,6 +202,8 @@ function M.dot(model)
       if n.down then attrs[#attrs + 1] = "style=dashed" end
       lines[#lines + 1] = "    " .. q(n.id) .. " [" .. table.concat(attrs, ", ") .. "];"
     end
+    -- Graphviz leaves an empty cluster out: say there is only lo
+    if #s.nodes == 0 then lines[#lines + 1] = "    " .. q(s.id .. "_lo") .. ' [label="lo only", style=dotted];' end
     lines[#lines + 1] = "  }"
   end
   local STYLE = { veth = '[label="veth"]', port = '[style=bold, label="port"]' }
@@ -251,7 +253,7 @@ function M.text(model)
       local line = row[1] .. (#row[2] > 0 and string.rep(" ", first - #row[1]) .. "  " .. row[2] or "")
       out[#out + 1] = "| " .. line .. string.rep(" ", width - #line) .. " |"
     end
-    if #rows == 0 then out[#out + 1] = "| (no devices)" .. string.rep(" ", width - 12) .. " |" end
+    if #rows == 0 then out[#out + 1] = "| (lo only)" .. string.rep(" ", width - 10) .. " |" end
     out[#out + 1] = "+" .. string.rep("-", width + 2) .. "+"
   end
   return table.concat(out, "\n") .. "\n"
@@ -291,6 +293,28 @@ function M.graph(opts, ...)
   if opts.png then render(source, "png", opts.png) end
   if opts.text then return M.text(model) end
   return source
+end
+
+-- `nslab graph LAB -o FILE`: run the lab at path quietly (args are its
+-- arguments), then draw what it built into out, by its extension: .dot
+-- the source, .svg or .png rendered, .txt the text picture; nil or "-":
+-- the dot source on stdout. Returns the lab's status (2: it could not be
+-- loaded, and nothing is drawn).
+function M.lab_file(path, out, args)
+  local ext = out and out ~= "-" and (out:match("%.(%w+)$") or "")
+  if ext and not (ext == "txt" or ext == "dot" or ext == "svg" or ext == "png") then
+    error("graph: " .. out .. ": the file's name must end in .dot, .svg, .png or .txt", 0)
+  end
+  local status = require("nslab.lab").run_file(path, args or {}, { writer = function() end })
+  if status == 2 then return status end
+  if not ext then
+    io.stdout:write(M.graph())
+  elseif ext == "txt" then
+    write(out, M.graph{ text = true })
+  else
+    M.graph{ [ext] = out }
+  end
+  return status
 end
 
 return M
