@@ -253,7 +253,7 @@ function M.text(model)
       local line = row[1] .. (#row[2] > 0 and string.rep(" ", first - #row[1]) .. "  " .. row[2] or "")
       out[#out + 1] = "| " .. line .. string.rep(" ", width - #line) .. " |"
     end
-    if #rows == 0 then out[#out + 1] = "| (lo only)" .. string.rep(" ", width - 10) .. " |" end
+    if #rows == 0 then out[#out + 1] = "| (lo only)" .. string.rep(" ", width - 9) .. " |" end
     out[#out + 1] = "+" .. string.rep("-", width + 2) .. "+"
   end
   return table.concat(out, "\n") .. "\n"
