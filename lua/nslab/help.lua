@@ -137,12 +137,12 @@ local function describe(fn, op, name)
   if first and TOOLS[first] then
     if quoted then
       local rest = after:gsub("^[%s:,;]+", "")
-      return quoted, sentence(rest), rest
+      return quoted, sentence(rest), text
     end
     local cut = command_end(text, #(comment[1]:gsub("%s+", " ")))
     local command = text:sub(1, cut - 1):gsub("([^.])%.$", "%1")
     local rest = text:sub(cut):gsub("^[%s:.;,]+", "")
-    return command, sentence(rest), rest
+    return command, sentence(rest), text
   end
   return OP_COMMANDS[op], sentence(text), text
 end
@@ -261,6 +261,9 @@ local function entry(t, name)
   local fn = t.source and t.source(name) or t.get(name)
   local decl = t.decl and t.decl[name]
   local command, description, full = describe(fn, decl and decl.op, name)
+  local full_text = (full or ""):gsub("^%s+", ""):gsub("%s+$", "")
+  -- (a comment that starts with its command keeps the command's case)
+  if not command then full_text = capital(full_text) end
   local options
   if decl then
     for _, a in ipairs(decl) do
@@ -273,7 +276,7 @@ local function entry(t, name)
   return { name = t.prefix .. name, signature = t.prefix .. name .. signature(fn, decl, t.method or
                                                                                fn ~= t.get(name)),
            command = command, description = description, options = options,
-           full = capital((full or ""):gsub("^%s+", ""):gsub("%s+$", "")) }
+           full = full_text }
 end
 
 -- "key (type): doc" for each option of an entry, sorted.
