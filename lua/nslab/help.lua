@@ -137,12 +137,12 @@ local function describe(fn, op, name)
   if first and TOOLS[first] then
     if quoted then
       local rest = after:gsub("^[%s:,;]+", "")
-      return quoted, sentence(rest), text
+      return quoted, sentence(rest), text, true
     end
     local cut = command_end(text, #(comment[1]:gsub("%s+", " ")))
     local command = text:sub(1, cut - 1):gsub("([^.])%.$", "%1")
     local rest = text:sub(cut):gsub("^[%s:.;,]+", "")
-    return command, sentence(rest), text
+    return command, sentence(rest), text, true
   end
   return OP_COMMANDS[op], sentence(text), text
 end
@@ -260,10 +260,10 @@ end
 local function entry(t, name)
   local fn = t.source and t.source(name) or t.get(name)
   local decl = t.decl and t.decl[name]
-  local command, description, full = describe(fn, decl and decl.op, name)
+  local command, description, full, starts_with_command = describe(fn, decl and decl.op, name)
   local full_text = (full or ""):gsub("^%s+", ""):gsub("%s+$", "")
   -- (a comment that starts with its command keeps the command's case)
-  if not command then full_text = capital(full_text) end
+  if not starts_with_command then full_text = capital(full_text) end
   local options
   if decl then
     for _, a in ipairs(decl) do
