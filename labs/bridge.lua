@@ -32,6 +32,7 @@ step("dockerd starts: the networks bridge, host, none", function() docker.daemon
 local docker0 = host:link("docker0"):info()
 check.equal(docker0.kind, "bridge", "docker0 is a Linux bridge")
 check.equal(host:link("docker0"):addrs("inet")[1]["local"], "172.17.0.1", "docker0 has the gateway address 172.17.0.1")
+show(docker.network_ls())
 local names = {}
 for _, row in ipairs(docker.network_ls()) do names[#names + 1] = row.NAME .. "/" .. row.DRIVER end
 check.equal(names, { "bridge/bridge", "host/host", "none/null" }, "docker network ls: bridge, host, none")

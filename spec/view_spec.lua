@@ -285,6 +285,27 @@ describe("view", function()
     end)
   end)
 
+  describe("of docker network ls", function()
+    it("pads its columns as docker's tabwriter does; JSON as --format json names them", function()
+      local docker = require("nslab.docker")
+      docker.reset()
+      docker.network_create("demo-network-1", { subnet = "172.18.0.0/16" })
+      local rows = docker.network_ls()
+      local lines = lines_of(view.text(rows))
+      assert.equal("NETWORK ID     NAME             DRIVER    SCOPE", lines[1])
+      assert.equal(#rows + 1, #lines)
+      for i, row in ipairs(rows) do
+        assert.equal(("%-15s%-17s%-10s%s"):format(row["NETWORK ID"], row.NAME, row.DRIVER, row.SCOPE), lines[i + 1])
+      end
+      local one = lines_of(view.text(rows[1]))
+      assert.equal("NETWORK ID     NAME      DRIVER    SCOPE", one[1])
+      local list = decode(view.json(rows))
+      assert.same({ ID = rows[4]["NETWORK ID"], Name = "demo-network-1", Driver = "bridge", Scope = "local" },
+                  list[4])
+      docker.reset()
+    end)
+  end)
+
   describe("show", function()
     it("in a lab puts the view under the step; json = true gives the JSON", function()
       local out = {}

@@ -17,8 +17,10 @@
 --
 -- A kind may give a header (text printed once above one or a list of
 -- them, as `brctl show` prints its column names) and a separator (text
--- between two of them in a list). A Lua array of values with views is a
--- list: its JSON an array, its text the items one after the other.
+-- between two of them in a list), or list(p, items) to print a list of
+-- them itself (columns as wide as the widest row). A Lua array of values
+-- with views is a list: its JSON an array, its text the items one after
+-- the other.
 local json = require("nslab.json")
 
 local view = {}
@@ -97,7 +99,7 @@ end
 -- In the order they are tried: classes first, then the plain tables the
 -- API returns (recognised by their fields).
 local KIND_NAMES = { "bridge", "link", "netns", "nft", "docker", "brctl", "macs", "route", "neigh",
-                     "fdb", "addr" }
+                     "fdb", "addr", "network_ls" }
 local kinds
 
 local function load_kinds()
@@ -163,6 +165,13 @@ local function print_value(p, x, opts)
   end
   local list = list_kinds(x)
   if not list then return false end
+  local all_same = true
+  for i = 2, #list do all_same = all_same and list[i] == list[1] end
+  if all_same and list[1].list then
+    -- a table whose columns fit every row (docker's tabwriter)
+    p:array(nil, function() list[1].list(p, x) end)
+    return true
+  end
   p:array(nil, function()
     for i, item in ipairs(x) do
       local same = i > 1 and list[i] == list[i - 1]
