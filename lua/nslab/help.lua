@@ -441,6 +441,23 @@ function help.markdown()
       end
     end
   end
+  out[#out + 1] = "## What show(x) prints: the views"
+  out[#out + 1] = ""
+  out[#out + 1] = "`show(x)` prints the view of x as text, `show(x, {json = true})` as JSON (`pretty = true`:"
+  out[#out + 1] = "indented); `x:view(opts)` and `nslab.view.render(x, opts)` return it. A Lua array of them is a list."
+  out[#out + 1] = "Each kind of value and what its view shows (nslab/view/KIND.lua):"
+  out[#out + 1] = ""
+  for _, name in ipairs(require("nslab.view").KIND_NAMES) do
+    local path = package.searchpath("nslab.view." .. name, package.path)
+    local text = {}
+    for _, line in ipairs(path and lines_of("@" .. path) or {}) do
+      local c = line:match("^%-%-%s?(.*)$")
+      if not c then break end
+      text[#text + 1] = c
+    end
+    out[#out + 1] = "- **" .. name .. "**: " .. table.concat(text, " "):gsub("%s+", " "):gsub("^The view of ", "")
+  end
+  out[#out + 1] = ""
   out[#out + 1] = "## nslab.core"
   out[#out + 1] = ""
   for _, b in ipairs(core_lines()) do

@@ -100,6 +100,7 @@ end
 -- API returns (recognised by their fields).
 local KIND_NAMES = { "bridge", "link", "netns", "nft", "docker", "brctl", "macs", "route", "neigh",
                      "fdb", "addr", "network_ls" }
+view.KIND_NAMES = KIND_NAMES
 local kinds
 
 local function load_kinds()
