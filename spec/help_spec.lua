@@ -78,6 +78,12 @@ describe("help", function()
     end
   end)
 
+  it("of a value with a view: what its view shows", function()
+    local text = help.text(nslab.netns.host():links()[1])
+    assert.truthy(text:find("^A link: `ip %-br link` as text"), text)
+    assert.truthy(has(text, "show(x) prints it; show(x, {json = true}) as JSON"))
+  end)
+
   it("says when there is nothing to tell, and refuses extra arguments", function()
     assert.equal('help: nothing called "nosuch" (help() lists the API)\n', help.text("nosuch"))
     assert.equal("help: no help for a number value (help() lists the API)\n", help.text(42))

@@ -21,6 +21,8 @@ local core = require("nslab.core")
 
 local help = {}
 
+local view_description -- below
+
 ---------------------------------------------------------------- sources
 
 -- The function an api.declare wrapper stands for (its upvalue fn).
@@ -399,6 +401,11 @@ function help.text(x)
   if type(x) == "string" then
     return string.format("help: nothing called %q (help() lists the API)\n", x)
   end
+  local view = require("nslab.view")
+  local kind = view.kind_of(x)
+  if kind then
+    return capital(view_description(kind.name)) .. "\n  show(x) prints it; show(x, {json = true}) as JSON\n"
+  end
   return "help: no help for a " .. type(x) .. " value (help() lists the API)\n"
 end
 
@@ -409,6 +416,18 @@ function help.help(x, ...)
   end
   io.stdout:write(help.text(x))
   io.stdout:flush()
+end
+
+-- What nslab/view/NAME.lua says its view is (its leading comment).
+view_description = function(name)
+  local path = package.searchpath("nslab.view." .. name, package.path)
+  local text = {}
+  for _, line in ipairs(path and lines_of("@" .. path) or {}) do
+    local c = line:match("^%-%-%s?(.*)$")
+    if not c then break end
+    text[#text + 1] = c
+  end
+  return (table.concat(text, " "):gsub("%s+", " "):gsub("^The view of ", ""))
 end
 
 ---------------------------------------------------------------- markdown
@@ -448,14 +467,7 @@ function help.markdown()
   out[#out + 1] = "Each kind of value and what its view shows (nslab/view/KIND.lua):"
   out[#out + 1] = ""
   for _, name in ipairs(require("nslab.view").KIND_NAMES) do
-    local path = package.searchpath("nslab.view." .. name, package.path)
-    local text = {}
-    for _, line in ipairs(path and lines_of("@" .. path) or {}) do
-      local c = line:match("^%-%-%s?(.*)$")
-      if not c then break end
-      text[#text + 1] = c
-    end
-    out[#out + 1] = "- **" .. name .. "**: " .. table.concat(text, " "):gsub("%s+", " "):gsub("^The view of ", "")
+    out[#out + 1] = "- **" .. name .. "**: " .. view_description(name)
   end
   out[#out + 1] = ""
   out[#out + 1] = "## nslab.core"
