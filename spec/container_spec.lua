@@ -133,17 +133,18 @@ describe("container", function()
   -- socket): the child never copies the caller's table, so a start costs
   -- the same with thousands open (a vfork copies it: 1 ms more per 3000).
   it("starts as fast with thousands of descriptors open as with none", function()
+    -- the caller's CPU time (a copy of the table is the caller's work;
+    -- wall time on a shared machine is mostly other processes')
     local function starts()
-      local t = core.clock()
-      for _ = 1, 50 do
+      local t = os.clock()
+      for _ = 1, 100 do
         local c <close> = core.container_start{ uts = false, ipc = false }
       end
-      return core.clock() - t
+      return os.clock() - t
     end
     starts()
-    -- interleaved rounds, medians: other processes load the machine
     local few, many, files = {}, {}, {}
-    for round = 1, 5 do
+    for round = 1, 5 do -- interleaved rounds, medians
       few[round] = starts()
       for i = 1, 6000 do files[i] = assert(io.open("/dev/null")) end
       many[round] = starts()
@@ -151,8 +152,8 @@ describe("container", function()
     end
     table.sort(few)
     table.sort(many)
-    assert.is_true(many[3] < few[3] * 1.4, ("50 starts: %.3f s with 6000 more descriptors, %.3f s without")
-                   :format(many[3], few[3]))
+    assert.is_true(many[3] < few[3] * 1.3 + 0.002,
+                   ("100 starts: %.4f s of CPU with 6000 more descriptors, %.4f s without"):format(many[3], few[3]))
   end)
 
   -- Not a copy of nslab: the tiny idle program, a few pages of memory,
@@ -305,7 +306,9 @@ describe("container", function()
         { function() c:exec("true", { timeout = -1 }) end,
           "container exec a: option 'timeout' must be a number 0.001..86400, got -1" },
         { function() c:exec("true", {}, 1) end, "container exec: too many arguments (3 given, at most 2)" },
-        { function() c:stop(1) end, "container stop: too many arguments (1 given, at most 0)" },
+        { function() c:stop("KILL", 1) end, "container stop: too many arguments (2 given, at most 1)" },
+        { function() c:stop("NOPE") end, "container stop a: argument 1 (signal) must be a signal number " ..
+          "1..64 or one of TERM, KILL, INT, HUP, QUIT, USR1, USR2, STOP, CONT, got \"NOPE\"" },
       } do
         local ok, err = pcall(case[1])
         assert.is_false(ok)
