@@ -139,6 +139,7 @@ describe("container", function()
       local t = os.clock()
       for _ = 1, 100 do
         local c <close> = core.container_start{ uts = false, ipc = false }
+        assert(c)
       end
       return os.clock() - t
     end

@@ -64,7 +64,7 @@ function M.start(opts, ...)
   c.netns.pid_text = "$" .. c.var
   local flags = joined and "--uts --ipc" or "--net --uts --ipc"
   local body = shell.quote("hostname " .. (opts.hostname or name) .. "; exec sleep infinity")
-  local command = string.format("unshare %s --fork sh -c %s", flags, body)
+  local command = string.format("unshare %s sh -c %s", flags, body) -- $! is the process that holds them
   if joined then command = joined:inside(command) end
   trace.command(string.format("%s & %s=$!", command, c.var))
   if not joined then -- replayed, the next command must not run before unshare has

@@ -530,7 +530,7 @@ local function teardown(self, list, signal)
     if not deleted then waited[#waited + 1] = e.name end
   end
   if #waited == 0 then return end
-  trace.command(string.format("for v in %s; do while ip link show dev \"$v\" >/dev/null 2>&1; do sleep 0.01; done; done",
+  trace.command(string.format('for v in %s; do while ip link show dev "$v" >/dev/null 2>&1; do sleep 0.01; done; done',
                               table.concat(waited, " ")))
 end
 
