@@ -10,6 +10,7 @@
 --   docker.network_create("demo1", {subnet = "172.18.0.0/16"})
 --   docker.network_inspect "bridge"; docker.network_ls()
 --   docker.stop "test1"; docker.start "test1"; docker.rm "test1"
+--   docker.rm({"c1", "c2", "c3"}, true)                    -- docker rm -f c1 c2 c3: one batch
 --
 -- The default bridge network is docker0, 172.17.0.1/16. A container on a
 -- bridge network gets the next free address, a MAC derived from it
@@ -88,22 +89,21 @@ local function ipv4_parse(text)
   return n
 end
 
-local function ipv4_bytes(text)
-  local a, b, c, d = text:match("^(%d+)%.(%d+)%.(%d+)%.(%d+)$")
-  return { tonumber(a), tonumber(b), tonumber(c), tonumber(d) }
-end
-
 local function ipv4_text(n)
   return string.format("%d.%d.%d.%d", n >> 24 & 255, n >> 16 & 255, n >> 8 & 255, n & 255)
 end
 
 -- Docker's MAC for an address: 02:42 and the four bytes of the IPv4 address.
+local function mac_of_number(n)
+  return string.format("02:42:%02x:%02x:%02x:%02x", n >> 24 & 255, n >> 16 & 255, n >> 8 & 255, n & 255)
+end
+
 function M.mac_of(ip, ...)
   options.nargs("docker mac_of", 1, ip, ...)
   options.value(ip, "docker mac_of", nil, "argument 1 (ip)", { type = "string", max = 15, required = true })
-  if not ipv4_parse(ip) then error(string.format('docker mac_of: invalid IPv4 address "%s"', ip), 0) end
-  local b = ipv4_bytes(ip)
-  return string.format("02:42:%02x:%02x:%02x:%02x", b[1], b[2], b[3], b[4])
+  local n = ipv4_parse(ip)
+  if not n then error(string.format('docker mac_of: invalid IPv4 address "%s"', ip), 0) end
+  return mac_of_number(n)
 end
 
 local function mask_of(plen) return (0xffffffff << (32 - plen)) & 0xffffffff end
@@ -224,12 +224,13 @@ end
 local function allocate(net, owner)
   net.next = net.next or net.base + 1
   net.free = net.free or {}
-  local gateway = ipv4_parse(net.gateway)
+  net.gateway_n = net.gateway_n or ipv4_parse(net.gateway)
   while #net.free > 0 do
-    local ip = ipv4_text(heap_pop(net.free))
+    local n = heap_pop(net.free)
+    local ip = ipv4_text(n)
     if not net.used[ip] then
       net.used[ip] = owner
-      return ip
+      return ip, n
     end
   end
   local last = net.base + (1 << (32 - net.plen)) - 2
@@ -237,9 +238,9 @@ local function allocate(net, owner)
     local n = net.next
     net.next = n + 1
     local ip = ipv4_text(n)
-    if n ~= gateway and not net.used[ip] then
+    if n ~= net.gateway_n and not net.used[ip] then
       net.used[ip] = owner
-      return ip
+      return ip, n
     end
   end
   error(string.format("docker run: no free address left in network %s", net.name), 0)
@@ -332,8 +333,9 @@ local function connect(self, c)
   local lo = link.new(inside, "lo", 1) -- a new namespace's loopback is ifindex 1: no lookup
   if net.driver == "null" then lo:up() return end
   if net.driver ~= "bridge" then return end
-  c.ip = allocate(net, c.name)
-  c.mac = M.mac_of(c.ip)
+  local n
+  c.ip, n = allocate(net, c.name)
+  c.mac = mac_of_number(n)
   c.veth = "veth" .. random_hex(7)
   local host_end, eth0 = self.host:veth(c.veth, "eth0", { peer_netns = inside })
   c.host_end = host_end
