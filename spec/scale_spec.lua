@@ -132,3 +132,35 @@ describe("labs/scale.lua", function()
     end
   end)
 end)
+
+describe("tools/profile.lua", function()
+  local program = require("spec.support.program")
+
+  it("profiles a script: its lines, functions and core calls, with the script's own output and status", function()
+    local script = program.temp_file([[
+      local core = require("nslab.core")
+      local function work()
+        local t = 0
+        for i = 1, 200000 do t = t + i % 7 end
+        for _ = 1, 20 do core.netns_create():close() end
+        return t
+      end
+      print("result", work(), ...)
+    ]])
+    local out, code, err = program.nslab("lua tools/profile.lua --top=5 " .. program.quote(script) .. " a b")
+    assert.equal(0, code, err)
+    assert.equal("result\t599997\ta\tb\n", out)
+    assert.matches("^profile: %d+%.%d+ s charged", err)
+    assert.matches("\nLines %(self time", err)
+    assert.matches("\nFunctions %(inclusive%)", err)
+    assert.matches("%(work%)", err)
+    assert.matches("%s20  %[C%] netns_create\n", err)
+    local lua_out, lua_code, lua_err = program.nslab("lua tools/profile.lua --lua " .. program.quote(script))
+    os.remove(script)
+    assert.equal(0, lua_code, lua_err)
+    assert.matches("^result", lua_out)
+    assert.matches("%(work%)", lua_err)
+    local _, bad = program.nslab("lua tools/profile.lua --nope x.lua")
+    assert.equal(2, bad)
+  end)
+end)
