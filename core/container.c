@@ -2,16 +2,23 @@
  * container.c - a long-lived process in namespaces of its own (see
  * container.h).
  *
- * The child is a vfork: it borrows the caller's memory (no copy of a big
- * Lua state, no page tables to duplicate, nothing for the parent to
- * fault back after), makes its namespaces and execs the idle program
- * (idle/idle.c), which the core carries and writes once into a sealed
- * memfd. The parent waits until the exec. Where a memfd cannot be
- * executed (vm.memfd_noexec = 2), the child is a fork that only pauses.
+ * The child is a clone with CLONE_VM | CLONE_VFORK, as posix_spawn makes
+ * one: it borrows the caller's memory (no copy of a big Lua state, no page
+ * tables to duplicate, nothing for the parent to fault back after), runs
+ * on a small stack of its own, makes its namespaces and execs the idle
+ * program (idle/idle.c), which the core carries and writes once into a
+ * sealed memfd. The parent waits until the exec. It shares the caller's
+ * descriptor table too (CLONE_FILES) and leaves it at once for a copy of
+ * only the descriptors up to the memfd (close_range CLOSE_RANGE_UNSHARE):
+ * a vfork would copy the whole table, and a lab holds three descriptors
+ * per container (its pidfd, its netns, a netlink socket), so starting the
+ * thousandth container would cost a millisecond more than the first.
+ * It reports a failed step by writing it into the caller's memory.
  *
- * The child reports through a pipe: one record, the step that failed with
- * its errno, or (a fork) "ready". EOF without a record means the exec
- * happened (a vfork) or that the child died first (a fork).
+ * Where a memfd cannot be executed (vm.memfd_noexec = 2), the child is a
+ * fork that only pauses and reports through a pipe: one record, the step
+ * that failed with its errno, or "ready"; EOF without a record means it
+ * died first.
  */
 #include "container.h"
 
@@ -95,6 +102,14 @@ static int idle_program (void) {
   }
   fcntl(fd, F_ADD_SEALS,
         F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE);
+  /* The child copies the descriptors up to this one: the lowest free. */
+  int low = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+  if (low >= 0 && low < fd) {
+    close(fd);
+    fd = low;
+  } else if (low >= 0) {
+    close(low);
+  }
   return idle_fd = fd;
 }
 
@@ -138,44 +153,73 @@ static int close_inherited (int *keep) {
 }
 
 /*
-** The idle program in place of the caller's image: every descriptor but
-** 0, 1 and 2 goes at the exec (marked, not closed: the report pipe and
-** the memfd are still needed until then).
+** Set up the namespaces and hostname: what both kinds of child do once
+** their descriptors are their own. Returns 0 or the step that failed.
 */
-static _Noreturn void exec_idle (int report, int idle,
-                                 const struct container_spec *s) {
-  char *argv[] = {"nslab-idle", (char *)s->hostname, NULL};
-  char *envp[] = {NULL};
-  if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
-    child_fail(report, STEP_FDS);
-  execveat(idle, "", argv, envp, AT_EMPTY_PATH);
-  child_fail(report, STEP_EXEC);
-}
-
-/*
-** Runs in a vfork (idle >= 0: the caller's memory, so it only makes
-** system calls, then execs) or in a fork (idle < 0: it stays and pauses).
-*/
-static _Noreturn void run_child (int report, pid_t parent, int idle,
-                                 const struct container_spec *s) {
+static enum step enter_namespaces (pid_t parent,
+                                   const struct container_spec *s) {
   int flags = (s->netns_fd < 0 ? CLONE_NEWNET : 0) |
               (s->new_uts ? CLONE_NEWUTS : 0) | (s->new_ipc ? CLONE_NEWIPC : 0);
   child_reset_signals(); /* SIGTERM ends it */
-  if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) child_fail(report, STEP_PDEATHSIG);
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0) return STEP_PDEATHSIG;
   if (getppid() != parent) _exit(1); /* the parent died before prctl */
-  if (setsid() < 0) child_fail(report, STEP_SESSION);
+  if (setsid() < 0) return STEP_SESSION;
   /* setns into the namespace it is in would need a privilege that
      staying there does not. */
   if (s->netns_fd >= 0 && !netns_is_current(s->netns_fd) &&
       setns(s->netns_fd, CLONE_NEWNET) < 0)
-    child_fail(report, STEP_SETNS);
-  if (flags && unshare(flags) < 0) child_fail(report, STEP_UNSHARE);
+    return STEP_SETNS;
+  if (flags && unshare(flags) < 0) return STEP_UNSHARE;
   /* Only ever in a UTS namespace of its own: the world shares the
      machine's, so a hostname set here would rename the machine. */
   if (s->hostname && s->new_uts &&
       sethostname(s->hostname, strlen(s->hostname)) < 0)
-    child_fail(report, STEP_HOSTNAME);
-  if (idle >= 0) exec_idle(report, idle, s);
+    return STEP_HOSTNAME;
+  return STEP_READY;
+}
+
+/* What the clone child is given, and where it writes a failure. */
+struct spawn {
+  const struct container_spec *s;
+  pid_t parent;
+  int idle;
+  struct report r; /* the caller's memory: step 0 until a step fails */
+};
+
+static _Noreturn void spawn_fail (struct spawn *sp, enum step step) {
+  sp->r.code = errno;
+  sp->r.step = step;
+  _exit(127);
+}
+
+/*
+** The clone child: the caller's memory and, until it execs, its
+** descriptor table. Once in its namespaces it takes a table of its own
+** holding 0..idle only, closes 3..idle-1 there, and execs the idle
+** program (the memfd is close-on-exec).
+*/
+static int spawn_child (void *arg) {
+  struct spawn *sp = arg;
+  const struct container_spec *s = sp->s;
+  char *argv[] = {"nslab-idle", (char *)s->hostname, NULL};
+  char *envp[] = {NULL};
+  enum step failed = enter_namespaces(sp->parent, s); /* uses netns_fd */
+  if (failed != STEP_READY) spawn_fail(sp, failed);
+  if (close_range((unsigned)sp->idle + 1, ~0U, CLOSE_RANGE_UNSHARE) < 0)
+    spawn_fail(sp, STEP_FDS);
+  if (sp->idle > 3 && close_range(3, (unsigned)sp->idle - 1, 0) < 0)
+    spawn_fail(sp, STEP_FDS);
+  execveat(sp->idle, "", argv, envp, AT_EMPTY_PATH);
+  spawn_fail(sp, STEP_EXEC);
+}
+
+/*
+** The fork child (no runnable memfd): it stays and pauses.
+*/
+static _Noreturn void fork_child (int report, pid_t parent,
+                                  const struct container_spec *s) {
+  enum step failed = enter_namespaces(parent, s);
+  if (failed != STEP_READY) child_fail(report, failed);
   if (close_inherited(&report) < 0) child_fail(report, STEP_FDS);
   send_report(report, STEP_READY, 0);
   close(report);
@@ -219,42 +263,67 @@ static int ended (pid_t pid) {
          si.si_pid == pid;
 }
 
-/*
-** The child's one record: 0 when it is ready (it exec'd, or a fork said
-** so), else the step that failed or -1 (the child reaped, e says why).
-*/
-static int read_report (int fd, int execs, struct container *c, struct err *e) {
-  struct report r;
-  ssize_t n;
-  while ((n = read(fd, &r, sizeof r)) < 0 && errno == EINTR) {}
-  if (n == 0 && execs && !ended(c->pid)) return 0;
-  if (n == (ssize_t)sizeof r && r.step == STEP_READY) return 0;
+/* A failed step of the child (reaped), as e; -1 when it names none. */
+static int child_failed (const struct report *r, struct container *c,
+                         struct err *e) {
   reap(c);
-  if (n != (ssize_t)sizeof r || r.step <= STEP_READY || r.step > STEP_EXEC) {
+  if (r->step <= STEP_READY || r->step > STEP_EXEC) {
     err_set(e, EIO, "the process ended before it was ready");
     return -1;
   }
-  err_set(e, r.code, "%s: %s", step_names[r.step], strerror(r.code));
-  return r.step;
+  err_set(e, r->code, "%s: %s", step_names[r->step], strerror(r->code));
+  return r->step;
 }
 
+/* The fork child's one record: 0 when it is ready, else as child_failed. */
+static int read_report (int fd, struct container *c, struct err *e) {
+  struct report r = {STEP_READY, 0};
+  ssize_t n;
+  while ((n = read(fd, &r, sizeof r)) < 0 && errno == EINTR) {}
+  if (n == (ssize_t)sizeof r && r.step == STEP_READY) return 0;
+  if (n != (ssize_t)sizeof r) r.step = -1;
+  return child_failed(&r, c, e);
+}
+
+#define SPAWN_STACK (64 * 1024)
+
 /*
-** One attempt: a vfork that execs the idle program (idle >= 0), or a fork.
-** Returns 0, a failed step (> 0) or -1, with e set. All
+** A clone that execs the idle program. Returns 0 once it has (the caller
+** resumes at the exec), a failed step (> 0) or -1, with e set. All
 ** signals stay blocked until the child has its own default handlers:
-** a vfork child runs in the caller's memory, and the caller's Lua
-** handlers must never run there.
+** it runs in the caller's memory, and the caller's Lua handlers must
+** never run there. Its stack is on the caller's, idle while it waits.
 */
-static int start_child (const struct container_spec *s, int idle,
-                        struct container *c, struct err *e) {
+static int spawn (const struct container_spec *s, int idle, struct container *c,
+                  struct err *e) {
+  _Alignas(16) char stack[SPAWN_STACK];
+  struct spawn sp = {s, getpid(), idle, {STEP_READY, 0}};
+  sigset_t all, old;
+  sigfillset(&all);
+  sigprocmask(SIG_SETMASK, &all, &old);
+  pid_t pid = clone(spawn_child, stack + sizeof stack,
+                    CLONE_VM | CLONE_VFORK | CLONE_FILES | SIGCHLD, &sp);
+  int saved = errno;
+  sigprocmask(SIG_SETMASK, &old, NULL);
+  if (pid < 0) return err_set(e, saved, NULL);
+  c->pid = pid;
+  c->reaped = 0;
+  /* step 0 and alive: it exec'd (a child killed first lets us go on too) */
+  if (sp.r.step == STEP_READY && !ended(pid)) return 0;
+  return child_failed(&sp.r, c, e);
+}
+
+/* A fork that stays and pauses, reporting through a pipe. */
+static int fork_and_wait (const struct container_spec *s, struct container *c,
+                          struct err *e) {
   int p[2];
   sigset_t all, old;
   pid_t parent = getpid();
   if (pipe2(p, O_CLOEXEC) < 0) return err_errno(e);
   sigfillset(&all);
   sigprocmask(SIG_SETMASK, &all, &old);
-  pid_t pid = idle >= 0 ? vfork() : fork();
-  if (pid == 0) run_child(p[1], parent, idle, s);
+  pid_t pid = fork();
+  if (pid == 0) fork_child(p[1], parent, s);
   int saved = errno;
   sigprocmask(SIG_SETMASK, &old, NULL);
   close(p[1]);
@@ -264,7 +333,7 @@ static int start_child (const struct container_spec *s, int idle,
   }
   c->pid = pid;
   c->reaped = 0;
-  int rc = read_report(p[0], idle >= 0, c, e);
+  int rc = read_report(p[0], c, e);
   close(p[0]);
   return rc;
 }
@@ -276,10 +345,12 @@ int container_start (const struct container_spec *s, struct container *c,
   c->reaped = 1; /* nothing to stop until it runs */
   if (check_spec(s, e) < 0) return -1;
   int idle = idle_program();
-  int rc = start_child(s, idle, c, e);
-  if (rc == STEP_EXEC) { /* the memfd cannot be run here */
+  int rc = idle >= 0 ? spawn(s, idle, c, e) : fork_and_wait(s, c, e);
+  /* the memfd cannot be run here, or no private descriptor table (a
+     kernel before 5.9): fork from now on */
+  if (idle >= 0 && (rc == STEP_EXEC || (rc == STEP_FDS && e->code == EINVAL))) {
     idle_unusable();
-    rc = start_child(s, -1, c, e);
+    rc = fork_and_wait(s, c, e);
   }
   if (rc != 0) return -1;
   c->pidfd = (int)syscall(SYS_pidfd_open, c->pid, 0);

@@ -2,7 +2,9 @@
  * container.h - a long-lived process in namespaces of its own: what a
  * container is, as far as the network can tell.
  *
- * The process is a vfork of the caller that joins or creates a network
+ * The process is a vfork-style clone of the caller (its memory borrowed,
+ * its descriptor table never copied: starting one costs the same however
+ * many descriptors the caller holds) that joins or creates a network
  * namespace, gets UTS and IPC namespaces of its own (and a hostname),
  * keeps none of the caller's descriptors but stdin, stdout and stderr,
  * and execs a tiny idle program ("nslab-idle HOSTNAME", a few pages of

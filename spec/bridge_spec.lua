@@ -387,6 +387,26 @@ describe("bridge", function()
       assert.is_nil(ip_link(nil, "br3"))
     end)
 
+    -- BR_MAX_PORTS: port numbers 1..1023. Ports that stay down (no
+    -- IPv6 traffic); both ends of each pair, so 512 pairs.
+    it("a full bridge (1023 ports) refuses one more, naming the limit, and changes nothing", function()
+      local br = host:bridge("brfull")
+      for i = 1, 512 do
+        local a, b = host:veth("fa" .. i, "fb" .. i)
+        br:attach(a)
+        if i < 512 then br:attach(b) end
+      end
+      assert.equal(1023, #bridge_json(nil, "link show master brfull"))
+      assert.has_error(function() br:attach("fb512") end,
+        "link set fb512: bridge brfull is full: a Linux bridge holds at most 1023 ports (BR_MAX_PORTS)")
+      assert.is_nil(ip_link(nil, "fb512").master)
+      assert.equal(1023, #bridge_json(nil, "link show master brfull"))
+      -- a place is free again once a port goes
+      br:detach("fa1")
+      br:attach("fb512")
+      assert.equal("brfull", ip_link(nil, "fb512").master)
+    end)
+
     it("detach is of a port of this bridge", function()
       local br0 = netns.host():link("br0")
       assert.equal("bridge", br0:info().linkinfo.info_kind)

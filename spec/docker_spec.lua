@@ -127,6 +127,96 @@ describe("docker model", function()
     assert.has_error(function() docker.start("test1") end, "docker: No such container: test1")
   end)
 
+  -- docker rm -f c1 c2 ...: the processes go, and the kernel removes the
+  -- pairs with their namespaces in one batch; rm returns once it has.
+  it("rm of a list: every veth is gone when it returns, addresses free, one wait traced", function()
+    local trace = require("nslab.trace")
+    local names, veths = {}, {}
+    for i = 1, 12 do
+      names[i] = "c" .. i
+      veths[i] = docker.run{ name = names[i] }.veth
+    end
+    local j = docker.run{ name = "j", network = "container:c3" } -- holds c3's namespace, rm'd too
+    names[#names + 1] = "j"
+    trace.clear()
+    local t = require("nslab.core").clock()
+    docker.rm(names, true)
+    local took = require("nslab.core").clock() - t
+    assert.same({}, world.ip_json(nil, "link show master docker0"))
+    assert.same({}, world.ip_json(nil, "link show type veth"))
+    assert.same({}, docker.network_inspect("bridge").Containers)
+    assert.is_false(j.proc:running())
+    assert.has_error(function() docker.container("c1") end, "docker: No such container: c1")
+    assert.equal("172.17.0.2", docker.run{ name = "again" }.ip)
+    -- the trace: the joiner first, each kill, one wait for all the pairs
+    assert.equal("kill -KILL $C_j", trace.history[1])
+    assert.equal("kill -KILL $C_c1", trace.history[2])
+    assert.equal(("for v in %s; do while ip link show dev \"$v\" >/dev/null 2>&1; do sleep 0.01; done; done")
+                 :format(table.concat(veths, " ")), trace.history[14])
+    assert.is_true(took < 2, ("rm of 13 took %.3f s"):format(took)) -- no fallback deadline waited
+  end)
+
+  it("stop of a list, then start: the same addresses, new veths", function()
+    local a, b = docker.run{ name = "a" }, docker.run{ name = "b" }
+    local joiner = docker.run{ name = "j", network = "container:a" }
+    -- a's namespace is still held by j: its veth is deleted, not waited for
+    local t = require("nslab.core").clock()
+    local stopped = docker.stop{ "a", "b" }
+    assert.is_true(require("nslab.core").clock() - t < 2)
+    assert.same({ a, b }, stopped)
+    assert.same({}, world.ip_json(nil, "link show type veth"))
+    assert.is_true(joiner.proc:running())
+    assert.same({ "lo" }, world.pluck(world.ip_json(joiner.netns, "link"), "ifname"))
+    docker.start("a")
+    docker.start("b")
+    assert.same({ "172.17.0.2", "172.17.0.3" }, { a.ip, b.ip })
+    assert.equal(2, #world.ip_json(nil, "link show master docker0"))
+  end)
+
+  -- BR_MAX_PORTS: a bridge network holds 1023 containers; the next one
+  -- is refused before anything is made, and a bridge the kernel finds
+  -- full (ports docker does not know of) says the same.
+  it("a full bridge network refuses a container, naming the limit, and makes nothing", function()
+    local function idle() -- container processes (those of earlier specs' daemons collected first)
+      collectgarbage()
+      collectgarbage()
+      return select(2, world.sh(nil, "pgrep -x nslab-idle || true"):gsub("\n", ""))
+    end
+    docker.BRIDGE_PORTS = 2
+    local ok, err = pcall(function()
+      docker.run{ name = "c1" }
+      docker.run{ name = "c2" }
+      assert.has_error(function() docker.run{ name = "c3" } end,
+        "docker run c3: network bridge is full: a Linux bridge holds at most 2 ports (BR_MAX_PORTS)")
+    end)
+    docker.BRIDGE_PORTS = 1023
+    assert(ok, err)
+    assert.has_error(function() docker.container("c3") end, "docker: No such container: c3")
+    assert.equal(2, #world.ip_json(nil, "link show master docker0"))
+    docker.rm({ "c1", "c2" }, true)
+    -- the kernel's limit: 1022 ports that are not containers, then c1, then none
+    local host = require("nslab.netns").host()
+    local docker0 = require("nslab.bridge").new(host, "docker0")
+    for i = 1, 511 do
+      local x, y = host:veth("fa" .. i, "fb" .. i)
+      docker0:attach(x)
+      docker0:attach(y)
+    end
+    local c1 = docker.run{ name = "c1" }
+    local procs = idle()
+    assert.has_error(function() docker.run{ name = "c2" } end,
+      "docker run c2: network bridge is full: a Linux bridge holds at most 1023 ports (BR_MAX_PORTS)")
+    assert.equal(1023, #world.ip_json(nil, "link show master docker0"))
+    assert.equal(1 + 1022, #world.ip_json(nil, "link show type veth")) -- c1's end and the 1022
+    assert.has_error(function() docker.container("c2") end, "docker: No such container: c2")
+    assert.equal(procs, idle()) -- c2's is gone
+    assert.equal("172.17.0.2", c1.ip)
+    docker.rm("c1", true)
+    host:link("fa1"):delete() -- fa1 and fb1: two places
+    assert.equal("172.17.0.2", docker.run{ name = "c3" }.ip)
+    assert.equal("172.17.0.3", docker.run{ name = "c4" }.ip) -- c2's try gave its address back
+  end)
+
   it("user-defined bridge networks get their own bridge and subnet", function()
     local net = docker.network_create("demo1", { subnet = "172.18.0.0/16" })
     local c = docker.run{ name = "d1", network = "demo1" }
@@ -188,6 +278,30 @@ describe("docker model", function()
       assert.is_true(c.proc:running())
       docker.rm("test1", true)
       assert.is_false(c.proc:running())
+    end)
+    it("a list to rm or stop: each name checked before anything is done", function()
+      local a = docker.run{ name = "a" }
+      docker.run{ name = "b" }
+      local cases = {
+        { function() docker.rm({}, true) end, "docker rm: argument 1 (names) must name at least one container" },
+        { function() docker.rm({ "a", "a" }, true) end, "docker rm: container a is named twice" },
+        { function() docker.rm({ "a", 5 }, true) end,
+          "docker rm: argument 1 (names), item 2 must be a string of 1..64 bytes without NUL, got 5" },
+        { function() docker.rm({ "a", "nosuch" }, true) end, "docker: No such container: nosuch" },
+        { function() docker.rm({ "a", "b" }) end, "docker rm: You cannot remove a running container " .. a.id ..
+          ". Stop the container before attempting removal or force remove" },
+        { function() docker.rm({ "a" }, "yes") end,
+          'docker rm: argument 2 (force) must be a boolean, got "yes"' },
+        { function() docker.stop{ "b", "nosuch" } end, "docker: No such container: nosuch" },
+        { function() docker.stop({ "b" }, 1) end, "docker stop: too many arguments (2 given, at most 1)" },
+      }
+      for _, case in ipairs(cases) do
+        local ok, err = pcall(case[1])
+        assert.is_false(ok)
+        assert.equal(case[2], err)
+      end
+      assert.equal(2, #world.ip_json(nil, "link show master docker0"))
+      assert.is_true(a.proc:running())
     end)
     it("a network name in use and a bad subnet", function()
       docker.network_create("demo1", { subnet = "172.18.0.0/16" })

@@ -56,12 +56,29 @@ function Bridge:configure(opts)
   return self
 end
 
+-- A Linux bridge holds at most BR_MAX_PORTS - 1 = 1023 ports (port
+-- number 0 is reserved); the kernel says EXFULL past that.
+M.PORTS_MAX = 1023
+
 -- ip link set dev PORT master NAME (brctl addif NAME PORT): a Link or a
--- device name in the bridge's namespace.
+-- device name in the bridge's namespace. One request, by ifindex when both
+-- are bound (no lookups: the cost of an attach does not grow with the
+-- links around); only a failure looks at what is still there.
 function Bridge:attach(port)
   port = link.is(port) and port or self.ns:link(port)
-  self:index() -- the bridge is still there
-  port.ns.handle:link_set(port:index(), { master = self.name })
+  local h = port.ns.handle
+  local master = port.ns == self.ns and self.ifindex or self.name
+  local ok, err = pcall(h.link_set, h, port.ifindex or port.name, { master = master })
+  if not ok then
+    self:index() -- raises when the bridge is gone
+    port:index() -- and when the port is
+    err = tostring(err)
+    if err:find(": Exchange full$") then
+      error(string.format("link set %s: bridge %s is full: a Linux bridge holds at most %d ports (BR_MAX_PORTS)",
+                          port.name, self.name, M.PORTS_MAX), 0)
+    end
+    error((err:gsub("^link set ifindex %d+:", "link set " .. port.name .. ":")), 0)
+  end
   trace.command(port.ns:ip("link set dev " .. shell.quote(port.name) .. " master " .. shell.quote(self.name)))
   return port
 end

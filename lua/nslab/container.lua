@@ -64,7 +64,7 @@ function M.start(opts, ...)
   c.netns.pid_text = "$" .. c.var
   local flags = joined and "--uts --ipc" or "--net --uts --ipc"
   local body = shell.quote("hostname " .. (opts.hostname or name) .. "; exec sleep infinity")
-  local command = string.format("unshare %s --fork sh -c %s", flags, body)
+  local command = string.format("unshare %s sh -c %s", flags, body) -- $! is the process that holds them
   if joined then command = joined:inside(command) end
   trace.command(string.format("%s & %s=$!", command, c.var))
   if not joined then -- replayed, the next command must not run before unshare has
@@ -108,13 +108,21 @@ function Container:running(...)
   return self.proc:running()
 end
 
--- kill PID: the process ends; a network namespace nobody else holds goes
--- with it, and with it the veth end inside.
-function Container:stop(...)
-  options.nargs("container stop", 0, ...)
+-- kill [-SIGNAL] PID: the process ends (SIGTERM, or signal: a name such
+-- as "KILL" or a number); a network namespace nobody else holds goes with
+-- it, and with it the veth end inside (the kernel removes it afterwards,
+-- asynchronously). The core checks the signal.
+function Container:stop(signal, ...)
+  options.nargs("container stop", 1, signal, ...)
+  local ok, err = pcall(self.proc.stop, self.proc, signal)
+  if not ok then -- the core names the process; the container has a name
+    error((tostring(err):gsub("^container stop pid %d+:", "container stop " .. self.name .. ":")), 0)
+  end
   self.netns:close()
-  self.proc:stop()
-  trace.command(string.format("kill $%s", self.var))
+  local flag = ""
+  if type(signal) == "number" then flag = "-" .. signal .. " "
+  elseif signal ~= nil then flag = "-" .. signal:gsub("^SIG", "") .. " " end
+  trace.command(string.format("kill %s$%s", flag, self.var))
 end
 
 function Container:__tostring()

@@ -10,6 +10,7 @@
 --   docker.network_create("demo1", {subnet = "172.18.0.0/16"})
 --   docker.network_inspect "bridge"; docker.network_ls()
 --   docker.stop "test1"; docker.start "test1"; docker.rm "test1"
+--   docker.rm({"c1", "c2", "c3"}, true)                    -- docker rm -f c1 c2 c3: one batch
 --
 -- The default bridge network is docker0, 172.17.0.1/16. A container on a
 -- bridge network gets the next free address, a MAC derived from it
@@ -17,7 +18,9 @@
 -- "veth" + 7 hex characters on the bridge, and a default route via the
 -- gateway.
 local netns = require("nslab.netns")
+local link = require("nslab.link")
 local container = require("nslab.container")
+local trace = require("nslab.trace")
 local firewall = require("nslab.docker_firewall")
 local arp = require("nslab.docker_arp")
 local options = require("nslab.options")
@@ -46,11 +49,20 @@ end
 
 ---------------------------------------------------------------- helpers
 
+-- Random bytes from the kernel, read a page at a time (three ids per
+-- container: one read per ~40 containers, not three opens and reads each).
+local pool, pool_at = "", 1
+
 local function random_hex(chars)
-  local f = assert(io.open("/dev/urandom", "rb"))
-  local bytes = f:read((chars + 1) // 2)
-  f:close()
-  return (bytes:gsub(".", function(b) return ("%02x"):format(b:byte()) end)):sub(1, chars)
+  local need = (chars + 1) // 2
+  if pool_at + need > #pool + 1 then
+    local f = assert(io.open("/dev/urandom", "rb"))
+    pool, pool_at = f:read(4096), 1
+    f:close()
+  end
+  local bytes = pool:sub(pool_at, pool_at + need - 1)
+  pool_at = pool_at + need
+  return (("%02x"):rep(need):format(bytes:byte(1, -1))):sub(1, chars)
 end
 
 -- Docker's rule for container and network names.
@@ -78,22 +90,21 @@ local function ipv4_parse(text)
   return n
 end
 
-local function ipv4_bytes(text)
-  local a, b, c, d = text:match("^(%d+)%.(%d+)%.(%d+)%.(%d+)$")
-  return { tonumber(a), tonumber(b), tonumber(c), tonumber(d) }
-end
-
 local function ipv4_text(n)
   return string.format("%d.%d.%d.%d", n >> 24 & 255, n >> 16 & 255, n >> 8 & 255, n & 255)
 end
 
 -- Docker's MAC for an address: 02:42 and the four bytes of the IPv4 address.
+local function mac_of_number(n)
+  return string.format("02:42:%02x:%02x:%02x:%02x", n >> 24 & 255, n >> 16 & 255, n >> 8 & 255, n & 255)
+end
+
 function M.mac_of(ip, ...)
   options.nargs("docker mac_of", 1, ip, ...)
   options.value(ip, "docker mac_of", nil, "argument 1 (ip)", { type = "string", max = 15, required = true })
-  if not ipv4_parse(ip) then error(string.format('docker mac_of: invalid IPv4 address "%s"', ip), 0) end
-  local b = ipv4_bytes(ip)
-  return string.format("02:42:%02x:%02x:%02x:%02x", b[1], b[2], b[3], b[4])
+  local n = ipv4_parse(ip)
+  if not n then error(string.format('docker mac_of: invalid IPv4 address "%s"', ip), 0) end
+  return mac_of_number(n)
 end
 
 local function mask_of(plen) return (0xffffffff << (32 - plen)) & 0xffffffff end
@@ -158,7 +169,7 @@ function Daemon:add_bridge_network(name, subnet, gateway, bridge_name, opts)
   bridge_name = bridge_name or ("br-" .. id:sub(1, 12))
   local net = { name = name, id = id, driver = "bridge", created = now(),
                 subnet = ipv4_text(base) .. "/" .. plen, gateway = gateway, base = base,
-                plen = plen, bridge_name = bridge_name, options = opts or {}, used = {} }
+                plen = plen, bridge_name = bridge_name, options = opts or {}, used = {}, ports = 0 }
   local ok, err = pcall(function()
     net.bridge = self.host:bridge(bridge_name, { stp = false })
     net.bridge:addr_add(gateway .. "/" .. plen, { broadcast = true })
@@ -215,12 +226,13 @@ end
 local function allocate(net, owner)
   net.next = net.next or net.base + 1
   net.free = net.free or {}
-  local gateway = ipv4_parse(net.gateway)
+  net.gateway_n = net.gateway_n or ipv4_parse(net.gateway)
   while #net.free > 0 do
-    local ip = ipv4_text(heap_pop(net.free))
+    local n = heap_pop(net.free)
+    local ip = ipv4_text(n)
     if not net.used[ip] then
       net.used[ip] = owner
-      return ip
+      return ip, n
     end
   end
   local last = net.base + (1 << (32 - net.plen)) - 2
@@ -228,9 +240,9 @@ local function allocate(net, owner)
     local n = net.next
     net.next = n + 1
     local ip = ipv4_text(n)
-    if n ~= gateway and not net.used[ip] then
+    if n ~= net.gateway_n and not net.used[ip] then
       net.used[ip] = owner
-      return ip
+      return ip, n
     end
   end
   error(string.format("docker run: no free address left in network %s", net.name), 0)
@@ -249,7 +261,7 @@ end
 function M.new(...)
   options.nargs("docker new", 0, ...)
   local self = setmetatable({ host = netns.host(), networks = {}, network_order = {},
-                              containers = {}, container_order = {}, published = {} }, Daemon)
+                              containers = {}, published = {} }, Daemon)
   local ok, err = pcall(function()
     self.firewall = firewall.install(self.host)
     self:add_bridge_network("bridge", "172.17.0.0/16", "172.17.0.1", "docker0", {
@@ -309,23 +321,38 @@ function Daemon:container(name, ...)
   return find(self, "docker container", name, ...)
 end
 
+-- A Linux bridge holds at most BR_MAX_PORTS - 1 ports (port number 0 is
+-- reserved): 1023, as Docker's own bridge networks do.
+M.BRIDGE_PORTS = 1023
+
+local function full(c, net)
+  return string.format("docker run %s: network %s is full: a Linux bridge holds at most %d ports (BR_MAX_PORTS)",
+                       c.name, net.name, M.BRIDGE_PORTS)
+end
+
 -- Wire a running container into its network: what libnetwork does on start.
 local function connect(self, c)
   local net = c.network
   if c.mode == "container" then return end -- it shares the other's, wired already
-  if net.driver == "null" then c.proc.netns:link("lo"):up() return end
-  if net.driver ~= "bridge" then return end
-  c.ip = allocate(net, c.name)
-  c.mac = M.mac_of(c.ip)
-  c.veth = "veth" .. random_hex(7)
   local inside = c.proc.netns
+  local lo = link.new(inside, "lo", 1) -- a new namespace's loopback is ifindex 1: no lookup
+  if net.driver == "null" then lo:up() return end
+  if net.driver ~= "bridge" then return end
+  local n
+  c.ip, n = allocate(net, c.name)
+  c.mac = mac_of_number(n)
+  c.veth = "veth" .. random_hex(7)
   local host_end, eth0 = self.host:veth(c.veth, "eth0", { peer_netns = inside })
+  c.host_end = host_end
   eth0:set{ address = c.mac }
   eth0:addr_add(c.ip .. "/" .. net.plen, { broadcast = true })
-  inside:link("lo"):up()
+  lo:up()
   eth0:up()
   inside:route_add{ dst = "default", via = net.gateway }
-  net.bridge:attach(host_end)
+  local ok, err = pcall(net.bridge.attach, net.bridge, host_end)
+  if not ok then error(tostring(err):find("(BR_MAX_PORTS)", 1, true) and full(c, net) or err, 0) end
+  c.attached = true
+  net.ports = net.ports + 1
   host_end:up()
   -- `docker run` returns with the network working: wait for carrier on
   -- both ends (the kernel turns it into operstate asynchronously)
@@ -339,10 +366,11 @@ local function connect(self, c)
   end
 end
 
--- Undo connect: the host end goes (and eth0 with it), the address is free.
 -- Undo connect, whatever part of it happened: published ports, the host
--- end (eth0 goes with it), the address.
-local function disconnect(self, c)
+-- end (eth0 goes with it), the address. With ends (a list), the host end
+-- is not deleted but put there: the caller lets the kernel remove it with
+-- the container's namespace (see teardown).
+local function disconnect(self, c, ends)
   arp.disconnect(self, c)
   for _, p in ipairs(c.ports) do
     if self.published[p.host] == c.name then
@@ -350,9 +378,16 @@ local function disconnect(self, c)
       self.published[p.host] = nil
     end
   end
-  if c.veth and self.host.handle:link_get(c.veth) then self.host:link(c.veth):delete() end
+  if c.host_end then
+    if ends then
+      ends[#ends + 1] = c.host_end
+    elseif self.host.handle:link_get(c.host_end.ifindex) then
+      c.host_end:delete()
+    end
+  end
+  if c.attached then c.network.ports = c.network.ports - 1 end
   if c.ip then release(c.network, c.ip) end
-  c.veth, c.ip, c.mac = nil, nil, nil
+  c.veth, c.host_end, c.attached, c.ip, c.mac = nil, nil, nil, nil, nil
 end
 
 -- The hostname Docker gives: the first 12 characters of the id; with
@@ -370,9 +405,13 @@ local function hostname_of(self, c)
 end
 
 local function launch(self, c)
-  local net
+  local net, joined
   if c.mode == "host" then net = self.host
-  elseif c.mode == "container" then net = find(self, "docker container", c.joined).proc
+  elseif c.mode == "container" then
+    joined = find(self, "docker container", c.joined)
+    net = joined.proc
+  elseif c.mode == "bridge" and c.network.ports >= M.BRIDGE_PORTS then
+    error(full(c, c.network), 0) -- before anything is made
   end
   c.endpoint_id = random_hex(64)
   c.proc = container.start{ name = c.name, hostname = hostname_of(self, c), net = net }
@@ -384,6 +423,10 @@ local function launch(self, c)
     c.proc:stop()
     c.state = "exited"
     error(err, 0)
+  end
+  if joined then -- its process holds the other's namespace from now on
+    c.holds = joined
+    joined.joiners = joined.joiners + 1
   end
 end
 
@@ -431,7 +474,7 @@ function Daemon:run(opts, ...)
   end
   local network = opts.network or "bridge"
   local c = setmetatable({ name = name, id = random_hex(64), hostname = opts.hostname,
-                           ports = parse_ports(opts.publish) }, DockerContainer)
+                           ports = parse_ports(opts.publish), joiners = 0 }, DockerContainer)
   for _, p in ipairs(c.ports) do
     if self.published[p.host] then
       error(string.format("docker run: Bind for 0.0.0.0:%d failed: port is already allocated", p.host), 0)
@@ -447,18 +490,83 @@ function Daemon:run(opts, ...)
   end
   launch(self, c)
   self.containers[name] = c
-  self.container_order[#self.container_order + 1] = name
   return c
 end
 
--- docker stop NAME
-function Daemon:stop(name, ...)
-  local c = find(self, "docker stop", name, ...)
-  if c.state ~= "running" then return c end
-  disconnect(self, c)
-  c.proc:stop()
-  c.state = "exited"
-  return c
+-- Stop running containers (the stopped ones are left as they are):
+-- their ports, their process (signal: nil for SIGTERM, "KILL"), their
+-- address. The host end of a single container's veth is deleted here,
+-- which costs the kernel's synchronous device teardown (~30 ms: RCU grace
+-- periods under RTNL, as `ip link delete` costs). For several, nothing is
+-- deleted one by one: each process goes and its namespace with it, and
+-- the kernel removes every pair inside in one batch of its own (~4 ms a
+-- pair at 100); the call returns once it has, so the meaning is the same.
+-- A namespace another process still holds (a container: joiner outside
+-- the list) keeps its pair: that one is deleted here.
+local function teardown(self, list, signal)
+  -- joiners first: then a namespace still held is held from outside the list
+  local running = {}
+  for pass = 1, 2 do
+    for _, c in ipairs(list) do
+      if c.state == "running" and (c.holds ~= nil) == (pass == 1) then running[#running + 1] = c end
+    end
+  end
+  local ends = #running > 1 and {} or nil
+  for _, c in ipairs(running) do
+    disconnect(self, c, c.joiners == 0 and ends or nil)
+    c.proc:stop(signal)
+    c.state = "exited"
+    if c.holds then
+      c.holds.joiners = c.holds.joiners - 1
+      c.holds = nil
+    end
+  end
+  if not ends or #ends == 0 then return end
+  -- wait for the kernel: each end is looked at until it is gone, in order
+  local h = self.host.handle
+  local deadline = core.clock() + 2 + 0.005 * #ends
+  local waited = {}
+  for _, e in ipairs(ends) do
+    local deleted = false
+    while not deleted and h:link_get(e.ifindex) do
+      if core.clock() > deadline then -- held by someone else: not the kernel's to remove
+        e:delete()
+        deleted = true
+      else
+        core.sleep(0.002)
+      end
+    end
+    if not deleted then waited[#waited + 1] = e.name end
+  end
+  if #waited == 0 then return end
+  trace.command(string.format('for v in %s; do while ip link show dev "$v" >/dev/null 2>&1; do sleep 0.01; done; done',
+                              table.concat(waited, " ")))
+end
+
+-- The containers a command names: one name, or a list of names (docker
+-- stop c1 c2 ...), each checked, none twice.
+local function named(self, op, names)
+  if type(names) ~= "table" then
+    options.value(names, op, nil, "argument 1 (name)", NAME)
+    return { find(self, op, names) }, names
+  end
+  if #names == 0 then error(op .. ": argument 1 (names) must name at least one container", 0) end
+  local list, seen = {}, {}
+  for i, name in ipairs(names) do
+    options.value(name, op, nil, ("argument 1 (names), item %d"):format(i), NAME)
+    if seen[name] then error(string.format("%s: container %s is named twice", op, name), 0) end
+    seen[name] = true
+    list[i] = find(self, op, name)
+  end
+  return list
+end
+
+-- docker stop NAME (or a list of names)
+function Daemon:stop(names, ...)
+  options.nargs("docker stop", 1, names, ...)
+  local list = named(self, "docker stop", names)
+  teardown(self, list)
+  return type(names) == "table" and list or list[1]
 end
 
 -- docker start NAME: a new process, wired again (the address may be the
@@ -470,21 +578,25 @@ function Daemon:start(name, ...)
   return c
 end
 
--- docker rm [-f] NAME
-function Daemon:rm(name, force, ...)
-  options.nargs("docker rm", 2, name, force, ...)
-  options.value(name, "docker rm", nil, "argument 1 (name)", NAME) -- it names the object below
-  options.value(force, "docker rm", name, "argument 2 (force)", { type = "boolean" })
-  local c = find(self, "docker rm", name)
-  if c.state == "running" and not force then
-    error(string.format("docker rm: You cannot remove a running container %s. " ..
-                        "Stop the container before attempting removal or force remove", c.id), 0)
+-- docker rm [-f] NAME (or a list of names: docker rm -f c1 c2 ...). Every
+-- name is checked first: nothing is removed when one is wrong. -f kills
+-- (SIGKILL, as Docker does).
+function Daemon:rm(names, force, ...)
+  options.nargs("docker rm", 2, names, force, ...)
+  local object = type(names) == "string" and names or nil
+  if type(names) ~= "table" then
+    options.value(names, "docker rm", nil, "argument 1 (name)", NAME) -- it names the object below
   end
-  self:stop(name)
-  self.containers[name] = nil
-  for i, n in ipairs(self.container_order) do
-    if n == name then table.remove(self.container_order, i) break end
+  options.value(force, "docker rm", object, "argument 2 (force)", { type = "boolean" })
+  local list = named(self, "docker rm", names)
+  for _, c in ipairs(list) do
+    if c.state == "running" and not force then
+      error(string.format("docker rm: You cannot remove a running container %s. " ..
+                          "Stop the container before attempting removal or force remove", c.id), 0)
+    end
   end
+  teardown(self, list, "KILL")
+  for _, c in ipairs(list) do self.containers[c.name] = nil end
 end
 
 -- docker exec NAME CMD
@@ -516,8 +628,7 @@ function Daemon:network_inspect(name, ...)
   options.value(name, "docker network inspect", nil, "argument 1 (name)", NAME)
   local net = self:network(name)
   local containers = {}
-  for _, cname in ipairs(self.container_order) do
-    local c = self.containers[cname]
+  for _, c in pairs(self.containers) do
     if c.state == "running" and c.network == net then
       containers[c.id] = {
         Name = c.name,

@@ -46,6 +46,43 @@ function term.use_color(mode, stream)
   return term.stdout_isatty()
 end
 
+-- A progress line: progress:update(text) rewrites one line in place
+-- ("\r", the text, erase to the end of the line) at most every `every`
+-- seconds (0.1) and progress:done() erases it; both do nothing unless
+-- the output is a terminal, so a pipe or a file gets nothing extra.
+-- opts: stream (io.stdout), live (decided: true or false; default: stream
+-- is io.stdout, a terminal, TERM is not "dumb"), every, clock (a function
+-- returning seconds; default nslab.core's clock).
+local Progress = {}
+Progress.__index = Progress
+
+function term.progress(opts)
+  opts = opts or {}
+  local stream = opts.stream or io.stdout
+  local live = opts.live
+  if live == nil then
+    live = stream == io.stdout and os.getenv("TERM") ~= "dumb" and term.stdout_isatty()
+  end
+  return setmetatable({ stream = stream, live = live and true or false, every = opts.every or 0.1,
+                        clock = opts.clock or require("nslab.core").clock, shown = nil }, Progress)
+end
+
+function Progress:update(text)
+  if not self.live then return end
+  local now = self.clock()
+  if self.shown and now - self.shown < self.every then return end
+  self.shown = now
+  self.stream:write("\r", text, "\27[K")
+  self.stream:flush()
+end
+
+function Progress:done()
+  if not self.live or not self.shown then return end
+  self.shown = nil
+  self.stream:write("\r\27[K")
+  self.stream:flush()
+end
+
 local function identity(text) return text end
 
 -- A palette of text decorators: palette.red("FAIL"). With colour off every

@@ -11,21 +11,41 @@
 --   * while recording (trace.record(true)), every command: `nslab explain`
 --     records the whole lab, and so do specs that replay a build's trace.
 -- trace.clear() empties the history and leaves the mode as it is.
-local trace = { history = {}, limit = 1000 }
+--
+-- trace.count is the number of commands made so far (the history may have
+-- dropped some). trace.quietly(fn) runs fn without telling the listeners:
+-- a lab that makes a thousand of the same thing shows the commands of the
+-- first one, not of all (the history, and so `nslab explain`, has them all).
+local trace = { history = {}, limit = 1000, count = 0 }
 
 local listeners = {}
 local recording = false
+local quiet = 0
 
 function trace.command(text)
   local history = trace.history
   local n = #history + 1
   history[n] = text
+  trace.count = trace.count + 1
   if not recording and n >= trace.limit + trace.limit // 4 then
     -- keep the newest trace.limit: shift them down, clear the rest
     table.move(history, n - trace.limit + 1, n, 1)
     for i = n, trace.limit + 1, -1 do history[i] = nil end
   end
+  if quiet > 0 then return end
   for _, listener in ipairs(listeners) do listener(text) end
+end
+
+-- Call fn(...) with the listeners not told of its commands. Returns how
+-- many commands it made, then fn's results; an error in fn goes through.
+function trace.quietly(fn, ...)
+  if type(fn) ~= "function" then error("trace quietly: argument 1 (fn) must be a function, got " .. type(fn), 2) end
+  local before = trace.count
+  quiet = quiet + 1
+  local results = table.pack(pcall(fn, ...))
+  quiet = quiet - 1
+  if not results[1] then error(results[2], 0) end
+  return trace.count - before, table.unpack(results, 2, results.n)
 end
 
 -- Keep every command from now on (on = true) or only the last
