@@ -14,6 +14,7 @@ local nslab = {
   container = require("nslab.container"),
   docker = require("nslab.docker"),
   trace = require("nslab.trace"),
+  ipv6 = require("nslab.ipv6"), -- nslab.ipv6(true): links keep IPv6 address generation
 }
 
 -- The names a lab or the REPL sees: the API, with the world's host
