@@ -72,7 +72,7 @@ end
 -- unless the lab keeps IPv6 (nil: the kernel's). Below 1280 a device has no
 -- IPv6 to quiet.
 function M.create_mode(mtu)
-  if mode == true or (mtu and mtu < 1280) then return nil end
+  if mode == true or (type(mtu) == "number" and mtu < 1280) then return nil end
   return "none"
 end
 
