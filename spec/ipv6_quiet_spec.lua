@@ -158,6 +158,15 @@ describe("ipv6 quiet", function()
       assert.same({ "none", "none" }, { gen_mode(a, "w0"), peer.inet6_addr_gen_mode })
     end)
 
+    it("a kind's method takes it too, traced as ip would set it", function()
+      host:veth("eth0", "eth1")
+      trace.clear()
+      host:macvlan("mv0", { link = "eth0", addrgenmode = "random" })
+      assert.same({ "ip link add mv0 link eth0 type macvlan",
+                    "ip link set dev mv0 addrgenmode random" }, trace.history)
+      assert.equal("random", gen_mode(nil, "mv0"))
+    end)
+
     it("refuses a mode that is none, and an mtu without IPv6, before anything is made", function()
       assert.has_error(function()
         host.handle:link_add{ name = "v0", kind = "veth", peer = "v1", addrgenmode = "eui48" }

@@ -89,7 +89,8 @@ function M.add(ns, kind, name, opts)
   else
     spec[kind] = opts
   end
-  spec.addrgenmode = ipv6.create_mode(spec.mtu or parent_mtu(ns, kind, spec))
+  local quiet = spec.addrgenmode == nil -- one the lab gave is its own
+  if quiet then spec.addrgenmode = ipv6.create_mode(spec.mtu or parent_mtu(ns, kind, spec)) end
   ns.handle:link_add(spec)
   local words = { "link add", shell.quote(name) }
   if spec.link then words[#words + 1] = "link " .. shell.quote(tostring(ip_name(ns, spec.link))) end
@@ -102,7 +103,7 @@ function M.add(ns, kind, name, opts)
     if v ~= nil then words[#words + 1] = w[2](v) end
   end
   trace.command(ns:ip(table.concat(words, " ")))
-  if spec.addrgenmode then ipv6.trace_created(target or ns, name) end
+  if spec.addrgenmode then ipv6.trace_created(target or ns, name, nil, nil, spec.addrgenmode, quiet) end
   return link.new(target or ns, name)
 end
 
