@@ -78,16 +78,16 @@ end
 
 -- The equivalent commands of what create_mode asked for, after the
 -- `ip link add` of the device (ns) and, for a veth, its peer (peer_ns):
--- mode (default "none") was set on each end; by this policy unless
+-- given (default "none") was set on each end; by this policy unless
 -- policy is false (a mode the lab gave itself: no note).
-function M.trace_created(ns, name, peer_ns, peer, mode, policy)
+function M.trace_created(ns, name, peer_ns, peer, given, policy)
   if not noted and policy ~= false then
     noted = true
     for _, fn in ipairs(listeners) do fn(M.NOTE) end
   end
-  mode = mode or "none"
-  trace.command(ns:ip("link set dev " .. shell.quote(name) .. " addrgenmode " .. mode))
-  if peer then trace.command(peer_ns:ip("link set dev " .. shell.quote(peer) .. " addrgenmode " .. mode)) end
+  local words = " addrgenmode " .. (given or "none")
+  trace.command(ns:ip("link set dev " .. shell.quote(name) .. words))
+  if peer then trace.command(peer_ns:ip("link set dev " .. shell.quote(peer) .. words)) end
 end
 
 -- The mode a device of ns would have had: the namespace's default (0
