@@ -164,18 +164,20 @@ struct nlmsghdr *link_add_msg (struct nl *nl, void *buf,
 ** =======================================================
 */
 
-/* A socket in the namespace fd (-1: nl's own), in *there. */
-static struct nl *socket_in (struct nl *nl, int fd, struct nl *there,
-                             struct err *e) {
+/* A socket in the namespace fd (-1: nl's own): open already, else
+ * opened in *there. */
+static struct nl *socket_in (struct nl *nl, int fd, struct nl *open,
+                             struct nl *there, struct err *e) {
   if (fd < 0) return nl;
+  if (open) return open;
   return nl_open(there, NETLINK_ROUTE, fd, e) < 0 ? NULL : there;
 }
 
 /* One end: the device ifindex, else name, in the namespace fd. */
-static int addrgen_end (struct nl *nl, int fd, int ifindex, const char *name,
-                        int mode, struct err *e) {
+static int addrgen_end (struct nl *nl, int fd, struct nl *open, int ifindex,
+                        const char *name, int mode, struct err *e) {
   struct nl there = {0};
-  struct nl *at = socket_in(nl, fd, &there, e);
+  struct nl *at = socket_in(nl, fd, open, &there, e);
   struct link_change c;
   link_change_init(&c);
   c.addrgenmode = mode;
@@ -189,7 +191,7 @@ static int addrgen_end (struct nl *nl, int fd, int ifindex, const char *name,
 static int peer_index (struct nl *nl, const struct link_spec *s,
                        const char *name, struct err *e) {
   struct nl there = {0};
-  struct nl *at = socket_in(nl, s->netns_fd, &there, e);
+  struct nl *at = socket_in(nl, s->netns_fd, s->netns_nl, &there, e);
   struct link_info info;
   int rc = at ? link_get(at, 0, name, &info, e) : -1;
   nl_close(&there);
@@ -203,7 +205,7 @@ static void unmake (struct nl *nl, const struct link_spec *s, const char *name,
                     struct err *e) {
   struct nl there = {0};
   struct err u;
-  struct nl *at = socket_in(nl, s->netns_fd, &there, &u);
+  struct nl *at = socket_in(nl, s->netns_fd, s->netns_nl, &there, &u);
   int rc = at ? link_del(at, 0, name, &u) : -1;
   nl_close(&there);
   size_t n = strlen(e->reason);
@@ -221,11 +223,12 @@ static int apply_addrgen (struct nl *nl, const struct link_spec *s,
                           const struct link_kind *k, const char *name,
                           struct err *e) {
   int mode = s->addrgen - 1, rc;
-  rc = addrgen_end(nl, s->netns_fd, 0, name, mode, e);
+  rc = addrgen_end(nl, s->netns_fd, s->netns_nl, 0, name, mode, e);
   if (rc == 0 && k && (k->flags & LINK_KIND_PEER)) {
     int peer = s->peer ? 0 : peer_index(nl, s, name, e);
     rc = peer < 0 ? -1
-                  : addrgen_end(nl, s->peer_netns_fd, peer, s->peer, mode, e);
+                  : addrgen_end(nl, s->peer_netns_fd, s->peer_netns_nl, peer,
+                                s->peer, mode, e);
   }
   if (rc == 0) return 0;
   char why[sizeof e->reason];

@@ -89,6 +89,9 @@ struct link_spec {
                        the device is down (kernel 6.18 refuses it inside a
                        creating RTM_NEWLINK: EAFNOSUPPORT); when that
                        fails the device is deleted again */
+  struct nl *netns_nl, *peer_netns_nl; /* sockets already open in netns_fd
+                                          and peer_netns_fd for that, or
+                                          NULL: opened for the call */
 };
 
 /* What link_add would send, built in buf (MNL_SOCKET_BUFFER_SIZE bytes)

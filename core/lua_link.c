@@ -298,7 +298,13 @@ static int m_link_add (lua_State *L) {
   s.peer_netns_fd = v[A_PEER_NETNS].set ? v[A_PEER_NETNS].ns->fd : -1;
   s.mtu = v[A_MTU].set ? (unsigned)v[A_MTU].i : 0;
   if (v[A_LINK].set) s.link = dev_option(L, nl, &v[A_LINK], object, "link");
-  if (v[A_ADDRGEN].set) s.addrgen = 1 + (int)v[A_ADDRGEN].i;
+  if (v[A_ADDRGEN].set) {
+    s.addrgen = 1 + (int)v[A_ADDRGEN].i;
+    /* the handles' own sockets, not one opened per create */
+    if (v[A_NETNS].set) s.netns_nl = lnetns_rtnl(L, v[A_NETNS].ns);
+    if (v[A_PEER_NETNS].set)
+      s.peer_netns_nl = lnetns_rtnl(L, v[A_PEER_NETNS].ns);
+  }
   s.own_netns_fd = ns->fd;
   s.name_out = name;
   if (link_add(nl, &s, &e) < 0) return lnslab_fail(L, "link add", s.name, &e);
