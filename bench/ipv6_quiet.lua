@@ -2,7 +2,7 @@
 -- lab takes, measured side by side in one run.
 --
 --   bin/nslab lua bench/ipv6_quiet.lua                -- N = 100 and 500, 3 repetitions
---   bin/nslab lua bench/ipv6_quiet.lua 100 500 1000   -- other Ns
+--   REPS=5 bin/nslab lua bench/ipv6_quiet.lua 100 500 1000   -- other Ns, 5 repetitions
 --   bin/nslab lua bench/ipv6_quiet.lua one N PATH MODE   -- one case (what the driver runs)
 --
 -- PATH: "docker" (docker.run{} x N) or "veth" (the friendly netns/veth
@@ -46,7 +46,7 @@ end
 local ns_list = {}
 for i = 1, #arg do ns_list[#ns_list + 1] = math.tointeger(tonumber(arg[i])) end
 if #ns_list == 0 then ns_list = { 100, 500 } end
-local REPS = 3
+local REPS = tonumber(os.getenv("REPS") or "") or 3
 local cases = {}
 for _, n in ipairs(ns_list) do
   for _, path in ipairs{ "docker", "veth" } do
