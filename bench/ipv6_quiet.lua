@@ -75,10 +75,21 @@ local function median(list)
   return s[(#s + 1) // 2]
 end
 
-print(string.format("%-6s %-8s %12s %12s %8s", "N", "path", "IPv6 on (s)", "quiet (s)", "quiet/on"))
+-- min..max of a case's runs: on a loaded machine the spread says how far
+-- to trust the medians
+local function range(list)
+  local s = { table.unpack(list) }
+  table.sort(s)
+  return string.format("%.2f..%.2f", s[1], s[#s])
+end
+
+print(string.format("%-6s %-8s %12s %12s %8s   %-12s %-12s", "N", "path", "IPv6 on (s)", "quiet (s)", "quiet/on",
+                    "on range", "quiet range"))
 for _, n in ipairs(ns_list) do
   for _, path in ipairs{ "docker", "veth" } do
-    local on, quiet = median(times[n .. " " .. path .. " on"]), median(times[n .. " " .. path .. " quiet"])
-    print(string.format("%-6d %-8s %12.3f %12.3f %8.2f", n, path, on, quiet, quiet / on))
+    local on_t, quiet_t = times[n .. " " .. path .. " on"], times[n .. " " .. path .. " quiet"]
+    local on, quiet = median(on_t), median(quiet_t)
+    print(string.format("%-6d %-8s %12.3f %12.3f %8.2f   %-12s %-12s", n, path, on, quiet, quiet / on,
+                        range(on_t), range(quiet_t)))
   end
 end
