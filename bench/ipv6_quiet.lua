@@ -10,8 +10,11 @@
 -- route, br:attach, up). MODE: "on" (nslab.ipv6(true): links keep IPv6
 -- address generation, as before) or "quiet" (the default). Each case runs
 -- in a fresh world of its own (one nslab process each), the order rotated
--- per repetition; the table shows medians and the quiet/on ratio.
+-- per repetition; the table shows medians and the quiet/on ratio, and
+-- the packets the host's links sent (setup and 3 s after; last run).
 local core = require("nslab.core")
+
+local kept = {}
 
 local function one(n, path, mode)
   local nslab = require("nslab")
@@ -26,6 +29,7 @@ local function one(n, path, mode)
     br:up()
     for i = 1, n do
       local ns = nslab.netns.new()
+      kept[i] = ns -- an anonymous namespace lives as long as its handle
       local port, eth0 = host:veth("v" .. i, "eth0", { peer_netns = ns })
       eth0:addr_add(string.format("172.17.%d.%d/16", (i + 1) // 256, (i + 1) % 256))
       ns:link("lo"):up()
@@ -35,7 +39,16 @@ local function one(n, path, mode)
       port:up()
     end
   end
-  io.write(string.format("%.4f\n", core.clock() - t0))
+  local took = core.clock() - t0
+  -- packets the host's links sent during the setup and 3 s after
+  -- it (the bridge floods each multicast to every port): the kernel's
+  -- IPv6 chatter, counted, where the times vary with the machine's load
+  core.sleep(3)
+  local out = host:exec({ "ip", "-s", "-j", "link" }).stdout
+  local packets = 0
+  for k in out:gmatch('"tx":{"bytes":%d+,"packets":(%d+)') do packets = packets + tonumber(k) end
+  assert(path == "docker" or #kept == n)
+  io.write(string.format("%.4f %d\n", took, packets))
 end
 
 if arg[1] == "one" then
@@ -55,17 +68,18 @@ for _, n in ipairs(ns_list) do
 end
 
 local nslab_bin = (arg[0]:match("^(.*)/bench/") or ".") .. "/bin/nslab"
-local times = {}
+local times, packets = {}, {}
 for rep = 1, REPS do
   for k = 1, #cases do
     local c = cases[(k + rep - 2) % #cases + 1] -- rotated: each case leads once
     local cmd = string.format("%s lua %s one %d %s %s", nslab_bin, arg[0], c.n, c.path, c.mode)
     local p = assert(io.popen(cmd))
-    local t = tonumber(p:read("a"))
+    local t, sent = p:read("n", "n")
     p:close()
     local key = c.n .. " " .. c.path .. " " .. c.mode
     times[key] = times[key] or {}
     table.insert(times[key], t or 0 / 0)
+    packets[key] = sent or 0 / 0
   end
 end
 
@@ -83,13 +97,14 @@ local function range(list)
   return string.format("%.2f..%.2f", s[1], s[#s])
 end
 
-print(string.format("%-6s %-8s %12s %12s %8s   %-12s %-12s", "N", "path", "IPv6 on (s)", "quiet (s)", "quiet/on",
-                    "on range", "quiet range"))
+print(string.format("%-6s %-8s %12s %12s %8s   %-12s %-12s %10s %10s", "N", "path", "IPv6 on (s)", "quiet (s)",
+                    "quiet/on", "on range", "quiet range", "pkts on", "pkts quiet"))
 for _, n in ipairs(ns_list) do
   for _, path in ipairs{ "docker", "veth" } do
     local on_t, quiet_t = times[n .. " " .. path .. " on"], times[n .. " " .. path .. " quiet"]
     local on, quiet = median(on_t), median(quiet_t)
-    print(string.format("%-6d %-8s %12.3f %12.3f %8.2f   %-12s %-12s", n, path, on, quiet, quiet / on,
-                        range(on_t), range(quiet_t)))
+    print(string.format("%-6d %-8s %12.3f %12.3f %8.2f   %-12s %-12s %10d %10d", n, path, on, quiet, quiet / on,
+                        range(on_t), range(quiet_t), packets[n .. " " .. path .. " on"],
+                        packets[n .. " " .. path .. " quiet"]))
   end
 end
