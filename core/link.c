@@ -119,6 +119,13 @@ static int check_spec (const struct link_spec *s, const struct link_kind *k,
   if (k && k->create && s->mtu)
     return err_set(e, EINVAL, "a %s is made with ioctls: set its mtu after",
                    s->kind);
+  if (s->addrgen < 0 || s->addrgen > 4)
+    return err_set(e, EINVAL, "addrgenmode %d is no IN6_ADDR_GEN_MODE",
+                   s->addrgen - 1);
+  if (s->addrgen && s->mtu && s->mtu < IPV6_MIN_MTU)
+    return err_set(e, EAFNOSUPPORT,
+                   "addrgenmode needs IPv6, which is off below mtu %d",
+                   IPV6_MIN_MTU);
   if (k && k->check && k->check(s, data, e) < 0) return -1;
   return 0;
 }
@@ -151,21 +158,110 @@ struct nlmsghdr *link_add_msg (struct nl *nl, void *buf,
   return nlh;
 }
 
+/*
+** {======================================================
+** IPv6 address generation, right after the create
+** =======================================================
+*/
+
+/* A socket in the namespace fd (-1: nl's own): open already, else
+ * opened in *there. */
+static struct nl *socket_in (struct nl *nl, int fd, struct nl *open,
+                             struct nl *there, struct err *e) {
+  if (fd < 0) return nl;
+  if (open) return open;
+  return nl_open(there, NETLINK_ROUTE, fd, e) < 0 ? NULL : there;
+}
+
+/* One end: the device ifindex, else name, in the namespace fd. */
+static int addrgen_end (struct nl *nl, int fd, struct nl *open, int ifindex,
+                        const char *name, int mode, struct err *e) {
+  struct nl there = {0};
+  struct nl *at = socket_in(nl, fd, open, &there, e);
+  struct link_change c;
+  link_change_init(&c);
+  c.addrgenmode = mode;
+  int rc = at ? link_set(at, ifindex, name, &c, e) : -1;
+  nl_close(&there);
+  return rc;
+}
+
+/* The peer of a veth made without a peer name: its index, as the main
+ * end names it (IFLA_LINK, an index in the peer's namespace). */
+static int peer_index (struct nl *nl, const struct link_spec *s,
+                       const char *name, struct err *e) {
+  struct nl there = {0};
+  struct nl *at = socket_in(nl, s->netns_fd, s->netns_nl, &there, e);
+  struct link_info info;
+  int rc = at ? link_get(at, 0, name, &info, e) : -1;
+  nl_close(&there);
+  if (rc == 0 && info.link <= 0) rc = err_set(e, ENODEV, "it has no peer");
+  return rc < 0 ? -1 : info.link;
+}
+
+/* The device just made (a veth takes its peer), where it was made; a
+ * failure is added to e's reason. */
+static void unmake (struct nl *nl, const struct link_spec *s, const char *name,
+                    struct err *e) {
+  struct nl there = {0};
+  struct err u;
+  struct nl *at = socket_in(nl, s->netns_fd, s->netns_nl, &there, &u);
+  int rc = at ? link_del(at, 0, name, &u) : -1;
+  nl_close(&there);
+  size_t n = strlen(e->reason);
+  if (rc < 0 && n < sizeof e->reason)
+    snprintf(e->reason + n, sizeof e->reason - n,
+             "; deleting it again failed: %s", err_text(&u));
+}
+
+/* s->addrgen on each end of the device name just made, still down:
+ * kernel 6.18 refuses IFLA_INET6_ADDR_GEN_MODE inside a creating
+ * RTM_NEWLINK (EAFNOSUPPORT), so it is a setlink of its own, and the
+ * peer's is sent in the peer's namespace (where the kernel put it: its
+ * own fd, else nl's). All or nothing: when one fails, the device goes. */
+static int apply_addrgen (struct nl *nl, const struct link_spec *s,
+                          const struct link_kind *k, const char *name,
+                          struct err *e) {
+  int mode = s->addrgen - 1, rc;
+  rc = addrgen_end(nl, s->netns_fd, s->netns_nl, 0, name, mode, e);
+  if (rc == 0 && k && (k->flags & LINK_KIND_PEER)) {
+    int peer = s->peer ? 0 : peer_index(nl, s, name, e);
+    rc = peer < 0 ? -1
+                  : addrgen_end(nl, s->peer_netns_fd, s->peer_netns_nl, peer,
+                                s->peer, mode, e);
+  }
+  if (rc == 0) return 0;
+  char why[sizeof e->reason];
+  snprintf(why, sizeof why, "%s", err_text(e));
+  err_set(e, e->code, "setting addrgenmode after the create: %s", why);
+  unmake(nl, s, name, e);
+  return -1;
+}
+
+/* }====================================================== */
+
 int link_add (struct nl *nl, const struct link_spec *s, struct err *e) {
   char buf[MNL_SOCKET_BUFFER_SIZE];
+  char made[IFNAMSIZ];
   long scratch[LINK_KIND_DATA / sizeof(long)];
   const struct link_kind *k = link_kind_find(s->kind);
+  char *name = s->name_out ? s->name_out : made;
   if (k && k->create) {
     const void *data = kind_data(s, k, scratch);
-    if (check_spec(s, k, data, e) < 0) return -1;
-    return k->create(s, data, e);
+    struct link_spec named = *s;
+    named.name_out = name;
+    if (check_spec(s, k, data, e) < 0 || k->create(&named, data, e) < 0)
+      return -1;
+    return s->addrgen ? apply_addrgen(nl, s, k, name, e) : 0;
   }
   struct nlmsghdr *nlh = link_add_msg(nl, buf, s, e);
   if (!nlh) return -1;
-  if (s->name_out) snprintf(s->name_out, IFNAMSIZ, "%s", s->name);
-  if (nl_request(nl, nlh, e) == 0) return 0;
-  if (!e->reason[0] && k && k->explain) return k->explain(nl, s, e);
-  return -1;
+  snprintf(name, IFNAMSIZ, "%s", s->name);
+  if (nl_request(nl, nlh, e) < 0) {
+    if (!e->reason[0] && k && k->explain) return k->explain(nl, s, e);
+    return -1;
+  }
+  return s->addrgen ? apply_addrgen(nl, s, k, name, e) : 0;
 }
 
 int link_del (struct nl *nl, int ifindex, const char *name, struct err *e) {

@@ -14,6 +14,8 @@
 /* Longest kind name (IFLA_INFO_KIND), and room for a kind's data. */
 #define LINK_KIND_NAME_MAX 31
 #define LINK_KIND_DATA 160
+/* Below this MTU a device has no IPv6 (addrconf drops its inet6_dev). */
+#define IPV6_MIN_MTU 1280
 
 struct link_kind;
 
@@ -82,6 +84,14 @@ struct link_spec {
                        netlink (tun, tap); -1: the thread's */
   char *name_out;   /* IFNAMSIZ bytes, or NULL: the name the
                        kernel gave ("tap%d" -> "tap0") */
+  int addrgen;      /* 1 + IN6_ADDR_GEN_MODE_*, 0: the kernel's. Set on
+                       each end by a setlink right after the create, while
+                       the device is down (kernel 6.18 refuses it inside a
+                       creating RTM_NEWLINK: EAFNOSUPPORT); when that
+                       fails the device is deleted again */
+  struct nl *netns_nl, *peer_netns_nl; /* sockets already open in netns_fd
+                                          and peer_netns_fd for that, or
+                                          NULL: opened for the call */
 };
 
 /* What link_add would send, built in buf (MNL_SOCKET_BUFFER_SIZE bytes)

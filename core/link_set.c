@@ -28,9 +28,6 @@
 #define IFF_LOOPBACK 0x8
 #endif
 
-/* Below this MTU a device has no IPv6 (addrconf drops its inet6_dev). */
-#define IPV6_MIN_MTU 1280
-
 /* Keep the kernel's words when it gave some; else add why after
  * strerror, the way nl.c shows an extended ACK. */
 static int explain (struct err *e, const char *fmt, ...)

@@ -27,6 +27,10 @@
 #define IFF_ECHO (1u << 18)
 #endif
 
+/* IPv6 address generation modes, in IN6_ADDR_GEN_MODE_* order. */
+static const char *const addrgen_modes[] = {"eui64", "none", "stable_privacy",
+                                            "random", NULL};
+
 /*
 ** {======================================================
 ** Link tables
@@ -153,6 +157,9 @@ static void push_link (lua_State *L, const void *item) {
   if (l->master) lnslab_set_int(L, "master_index", l->master);
   if (l->link) lnslab_set_int(L, "link_index", l->link);
   if (l->link_netnsid >= 0) lnslab_set_int(L, "link_netnsid", l->link_netnsid);
+  /* as `ip -j -d link` names it; absent where the device has no IPv6 */
+  if (l->addrgenmode >= 0 && l->addrgenmode < 4)
+    lnslab_set_str(L, "inet6_addr_gen_mode", addrgen_modes[l->addrgenmode]);
   if (l->kind[0]) push_linkinfo(L, l);
   if (l->is_port) {
     push_port(L, &l->port);
@@ -205,7 +212,17 @@ static void check_master (lua_State *L, int idx, const char *object,
 ** =======================================================
 */
 
-enum { A_NAME, A_KIND, A_NETNS, A_PEER, A_PEER_NETNS, A_MTU, A_LINK, A_KINDS };
+enum {
+  A_NAME,
+  A_KIND,
+  A_NETNS,
+  A_PEER,
+  A_PEER_NETNS,
+  A_MTU,
+  A_LINK,
+  A_ADDRGEN,
+  A_KINDS
+};
 
 /* The options every kind has, then one table per kind that has options
  * of its own (made from the rows by add_spec_init). */
@@ -224,6 +241,9 @@ static struct lopt add_spec[A_KINDS + LINK_KINDS_MAX + 1] = {
      "veth: the other end's namespace"},
     {"mtu", LOPT_INT, 68, 65535, NULL, NULL, 0, "bytes (both ends of a veth)"},
     {"link", LOPT_DEV, 0, 0, NULL, NULL, 0, "the parent device here (macvlan)"},
+    {"addrgenmode", LOPT_CHOICE, 0, 0, addrgen_modes, NULL, 0,
+     "IPv6 address generation, set on each end right after the create while "
+     "it is down (none: no link-local address); if that fails, nothing is made"},
 };
 
 static void add_spec_init (void) {
@@ -278,6 +298,13 @@ static int m_link_add (lua_State *L) {
   s.peer_netns_fd = v[A_PEER_NETNS].set ? v[A_PEER_NETNS].ns->fd : -1;
   s.mtu = v[A_MTU].set ? (unsigned)v[A_MTU].i : 0;
   if (v[A_LINK].set) s.link = dev_option(L, nl, &v[A_LINK], object, "link");
+  if (v[A_ADDRGEN].set) {
+    s.addrgen = 1 + (int)v[A_ADDRGEN].i;
+    /* the handles' own sockets, not one opened per create */
+    if (v[A_NETNS].set) s.netns_nl = lnetns_rtnl(L, v[A_NETNS].ns);
+    if (v[A_PEER_NETNS].set)
+      s.peer_netns_nl = lnetns_rtnl(L, v[A_PEER_NETNS].ns);
+  }
   s.own_netns_fd = ns->fd;
   s.name_out = name;
   if (link_add(nl, &s, &e) < 0) return lnslab_fail(L, "link add", s.name, &e);
@@ -289,9 +316,6 @@ static int m_link_add (lua_State *L) {
 
 /* link_set(dev, {up=, name=, mtu=, address=, netns=, master=,
  * addrgenmode=, bridge=}): all of it or none (link_set.c). */
-static const char *const addrgen_modes[] = {
-    "eui64", "none", "stable_privacy", "random",
-    NULL}; /* IN6_ADDR_GEN_MODE_* order */
 
 enum {
   S_UP,

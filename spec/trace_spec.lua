@@ -73,6 +73,8 @@ describe("trace", function()
     assert.same({
       "ip netns add test1",
       "ip link add veth-test1 type veth peer name veth-test2 netns test1",
+      "ip link set dev veth-test1 addrgenmode none", -- nslab.ipv6: no IPv6 in use
+      "ip -n test1 link set dev veth-test2 addrgenmode none",
       "ip -n test1 addr add 192.168.1.2/24 dev veth-test2",
     }, trace.history)
   end)

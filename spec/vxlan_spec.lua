@@ -34,8 +34,8 @@ describe("vxlan", function()
   it("is created with a unicast remote, a port and no learning, as ip shows it", function()
     trace.clear()
     local vx = host:vxlan("vx0", { id = 42, dstport = 4789, remote = "192.0.2.2", dev = "eth0", learning = false })
-    assert.same({ "ip link add vx0 type vxlan id 42 remote 192.0.2.2 dstport 4789 dev eth0 nolearning" },
-                trace.history)
+    assert.same({ "ip link add vx0 type vxlan id 42 remote 192.0.2.2 dstport 4789 dev eth0 nolearning",
+                  "ip link set dev vx0 addrgenmode none" }, trace.history)
     local d = ip_link(nil, "vx0").linkinfo.info_data
     assert.same({ 42, "192.0.2.2", 4789, "eth0", false }, { d.id, d.remote, d.port, d.link, d.learning })
     local mine = vx:info()

@@ -42,10 +42,13 @@ end
 -- ip link add NAME type bridge [stp_state 0|1] [ageing_time CS] ...
 function M.add(ns, name, opts)
   ns = netns.check(ns, "link add", api.object_name(name), "argument 1 (netns)")
-  ns.handle:link_add{ name = name, kind = "bridge", bridge = opts }
+  local ipv6 = require("nslab.ipv6")
+  local quiet = ipv6.create_mode()
+  ns.handle:link_add{ name = name, kind = "bridge", bridge = opts, addrgenmode = quiet }
   local words = bridge_words(opts or {})
   trace.command(ns:ip("link add " .. shell.quote(name) .. " type bridge" ..
                       (words ~= "" and " " .. words or "")))
+  if quiet then ipv6.trace_created(ns, name) end
   return M.new(ns, name)
 end
 

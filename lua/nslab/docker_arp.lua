@@ -57,8 +57,6 @@ M.OPTION = { type = "choice", choices = { "auto", "static", "dynamic" },
 -- The container whose namespace a probe leaves from, by Netns.
 local member_of = setmetatable({}, { __mode = "k" })
 
-local function note(text) trace.command("# " .. text) end
-
 local function st_of(c) return c and c.network and c.network.arp end
 
 -- A network's state: mode, static, members (ip -> container), order (the
@@ -89,7 +87,7 @@ function M.enable(daemon, net, why)
   for _, c in ipairs(st.order) do install(daemon, net, c, host_entries) end
   if #host_entries > 0 then daemon.host:neigh_add(net.bridge_name, host_entries) end
   st.static = true
-  note(string.format("docker network %s: static ARP (permanent neighbour entries, static FDB entries on %s): %s; "
+  trace.note(string.format("docker network %s: static ARP (permanent neighbour entries, static FDB entries on %s): %s; "
                      .. "the kernel's neighbour table holds %d dynamic entries for the whole machine "
                      .. "(gc_thresh3, not raisable in a world), permanent ones are exempt",
                      net.name, net.bridge_name, why, M.TABLE))

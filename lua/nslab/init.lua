@@ -15,6 +15,7 @@ local nslab = {
   docker = require("nslab.docker"),
   trace = require("nslab.trace"),
   view = require("nslab.view"),
+  ipv6 = require("nslab.ipv6"), -- nslab.ipv6(true): links keep IPv6 address generation
 }
 
 -- obj:view([opts]): the object's view (nslab.view), text or JSON.

@@ -19,6 +19,7 @@ local shell = require("nslab.shell")
 local link = require("nslab.link")
 local netns = require("nslab.netns")
 local api = require("nslab.api")
+local ipv6 = require("nslab.ipv6")
 
 local M = {}
 
@@ -43,6 +44,17 @@ local function ip_name(ns, x)
   if type(x) ~= "number" then return x end
   local info = ns.handle:link_get(x)
   return info and info.ifname or x
+end
+
+-- The MTU a device on a parent gets when none is given: a macvlan's is
+-- its parent's, a vxlan's its dev's less the encapsulation (50 over IPv4,
+-- 70 over IPv6). nil: no parent, or none found (link_add says why).
+local function parent_mtu(ns, kind, spec)
+  local parent = spec.link or (type(spec[kind]) == "table" and spec[kind].dev)
+  if type(parent) ~= "string" and math.type(parent) ~= "integer" then return nil end
+  local ok, info = pcall(ns.handle.link_get, ns.handle, parent)
+  if not (ok and info) then return nil end
+  return kind == "vxlan" and info.mtu - 70 or info.mtu
 end
 
 local TOP -- core.options()["link add"], read once
@@ -77,6 +89,8 @@ function M.add(ns, kind, name, opts)
   else
     spec[kind] = opts
   end
+  local quiet = spec.addrgenmode == nil -- one the lab gave is its own
+  if quiet then spec.addrgenmode = ipv6.create_mode(spec.mtu or parent_mtu(ns, kind, spec)) end
   ns.handle:link_add(spec)
   local words = { "link add", shell.quote(name) }
   if spec.link then words[#words + 1] = "link " .. shell.quote(tostring(ip_name(ns, spec.link))) end
@@ -89,6 +103,7 @@ function M.add(ns, kind, name, opts)
     if v ~= nil then words[#words + 1] = w[2](v) end
   end
   trace.command(ns:ip(table.concat(words, " ")))
+  if spec.addrgenmode then ipv6.trace_created(target or ns, name, nil, nil, spec.addrgenmode, quiet) end
   return link.new(target or ns, name)
 end
 

@@ -15,6 +15,7 @@ local trace = require("nslab.trace")
 local term = require("nslab.term")
 local check = require("nslab.check")
 local options = require("nslab.options")
+local ipv6 = require("nslab.ipv6")
 
 local lab = {}
 
@@ -55,6 +56,12 @@ local function check_options(opts)
 end
 
 local TEXT = { type = "string", min = 0, max = 65536 }
+
+-- lab(title, opts)'s options (the runner's are OPTIONS above).
+local LAB_OPTIONS = {
+  ipv6 = { type = "any", doc = 'true: links keep IPv6 address generation; false: off on all; "auto" (default): '
+                               .. "off until a link gets an IPv6 address (nslab.ipv6)" },
+}
 
 local Runner = {}
 Runner.__index = Runner
@@ -200,8 +207,13 @@ function Runner:environment(path, args)
   local api_show = rawget(env, "show")
   -- the API's show prints; the lab puts the same text under its step
   if api_show == require("nslab.view").show then api_show = require("nslab.view").render end
-  env.lab = function(title, ...)
-    options.nargs("lab", 1, title, ...)
+  -- lab(title [, {ipv6 = true | false | "auto"}]): see nslab.ipv6
+  env.lab = function(title, opts, ...)
+    options.nargs("lab", 2, title, opts, ...)
+    if opts ~= nil then
+      options.check(opts, "lab", LAB_OPTIONS)
+      if opts.ipv6 ~= nil then ipv6.set(ipv6.check(opts.ipv6, "lab", "option 'ipv6'")) end
+    end
     self:title(title)
   end
   env.section = function(text, ...)
@@ -224,10 +236,13 @@ end
 -- Run a loaded chunk: commands traced as they happen, an error reported as
 -- one failure, the summary line last. Returns the exit status.
 function Runner:run(chunk, ...)
+  ipv6.reset() -- each lab starts quiet, and says so once
   local unlisten = trace.listen(function(text) self:command(text) end)
+  local unnote = trace.listen_notes(function(text) self:line("    # " .. text) end)
   local ok, err = xpcall(chunk, function(e) return step_error(nil, e, 3) end,
                          ...)
   unlisten()
+  unnote()
   if not ok then
     -- the handler itself can fail ("error in error handling")
     self:report_error(step_error(nil, err, 1))

@@ -256,8 +256,11 @@ function Netns:veth(name, peer, opts)
   local object = api.object_name(name)
   local ns = opts.netns and M.check(opts.netns, "link add", object, "option 'netns'")
   local peer_ns = opts.peer_netns and M.check(opts.peer_netns, "link add", object, "option 'peer_netns'")
+  local ipv6 = require("nslab.ipv6")
+  local quiet = ipv6.create_mode(opts.mtu)
   self.handle:link_add{ name = name, kind = "veth", peer = peer, mtu = opts.mtu,
-                        netns = ns and ns.handle, peer_netns = peer_ns and peer_ns.handle }
+                        netns = ns and ns.handle, peer_netns = peer_ns and peer_ns.handle,
+                        addrgenmode = quiet }
   local words = "link add " .. shell.quote(name)
   if ns then words = words .. " netns " .. ns:ref() end
   if opts.mtu then words = words .. " mtu " .. opts.mtu end
@@ -265,6 +268,7 @@ function Netns:veth(name, peer, opts)
   if peer_ns then words = words .. " netns " .. peer_ns:ref() end
   if opts.mtu then words = words .. " mtu " .. opts.mtu end -- nslab sets both ends
   trace.command(self:ip(words))
+  if quiet then ipv6.trace_created(ns or self, name, peer_ns or self, peer) end
   return Link.new(ns or self, name), Link.new(peer_ns or self, peer)
 end
 
@@ -313,9 +317,20 @@ end
 function Netns:tuntap(name, mode)
   Link = Link or require("nslab.link")
   mode = mode or "tap"
-  self.handle:tuntap_add(name, mode)
+  local ipv6 = require("nslab.ipv6")
+  local got = self.handle:tuntap_add(name, mode)
+  -- made with ioctls, not RTM_NEWLINK: quieted by a setlink here, and
+  -- deleted again if that fails (nothing half-made)
+  local quiet = ipv6.create_mode()
+  local ok, why = true, nil
+  if quiet then ok, why = pcall(self.handle.link_set, self.handle, got, { addrgenmode = quiet }) end
+  if not ok then
+    pcall(self.handle.link_del, self.handle, got)
+    error("tuntap add " .. got .. ": " .. tostring(why):gsub("^link set [^:]*: ", ""), 0)
+  end
   trace.command(self:ip("tuntap add dev " .. shell.quote(name) .. " mode " .. mode))
-  return Link.new(self, name)
+  if quiet then ipv6.trace_created(self, got) end
+  return Link.new(self, got)
 end
 
 -- Neighbours and FDB entries (nslab.neigh): ip -j neigh, ip neigh

@@ -22,16 +22,20 @@ local listeners = {}
 local recording = false
 local quiet = 0
 
-function trace.command(text)
+local function remember(text)
   local history = trace.history
   local n = #history + 1
   history[n] = text
-  trace.count = trace.count + 1
   if not recording and n >= trace.limit + trace.limit // 4 then
     -- keep the newest trace.limit: shift them down, clear the rest
     table.move(history, n - trace.limit + 1, n, 1)
     for i = n, trace.limit + 1, -1 do history[i] = nil end
   end
+end
+
+function trace.command(text)
+  remember(text)
+  trace.count = trace.count + 1
   if quiet > 0 then return end
   for _, listener in ipairs(listeners) do listener(text) end
 end
@@ -56,16 +60,33 @@ function trace.record(on)
   return was
 end
 
--- Call fn(text) for every command from now on; returns a function that
--- removes the listener.
-function trace.listen(fn)
-  listeners[#listeners + 1] = fn
+local function add_listener(list, fn)
+  list[#list + 1] = fn
   return function()
-    for i, listener in ipairs(listeners) do
-      if listener == fn then table.remove(listeners, i) return end
+    for i, listener in ipairs(list) do
+      if listener == fn then table.remove(list, i) return end
     end
   end
 end
+
+-- Call fn(text) for every command from now on; returns a function that
+-- removes the listener.
+function trace.listen(fn) return add_listener(listeners, fn) end
+
+-- A note: one line saying what nslab changed on its own and why (IPv6
+-- address generation off, static ARP on a big network). Not a command:
+-- note listeners hear it even inside trace.quietly (it is said once and
+-- matters), and the history keeps it as a shell comment ("# text"), so an
+-- explain script carries it too.
+local note_listeners = {}
+
+function trace.note(text)
+  remember("# " .. text)
+  for _, listener in ipairs(note_listeners) do listener(text) end
+end
+
+-- Call fn(text) for every note from now on; returns the remover.
+function trace.listen_notes(fn) return add_listener(note_listeners, fn) end
 
 -- Forget the history (the same table, emptied: holders of trace.history
 -- see it empty too).
