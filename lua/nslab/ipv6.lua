@@ -20,7 +20,6 @@
 -- saying what changed and why (not a command: the trace has only those).
 local trace = require("nslab.trace")
 local shell = require("nslab.shell")
-local link = require("nslab.link")
 
 local M = {}
 
@@ -106,15 +105,6 @@ function M.address_added(l, prefix)
   if mode ~= "auto" or type(prefix) ~= "string" or not prefix:find(":", 1, true) then return end
   local info = l.ns.handle:link_get(l.ifindex or l.name)
   if info and info.inet6_addr_gen_mode == "none" then turn_on(l, info) end
-end
-
--- Link:addr_add learns of IPv6 addresses here (link.lua is the Link's
--- file; this module only adds the after-step).
-local addr_add = link.Link.addr_add
-function link.Link.addr_add(self, prefix, ...)
-  local r = addr_add(self, prefix, ...)
-  M.address_added(self, prefix)
-  return r
 end
 
 return setmetatable(M, { __call = function(_, ...) return M.set(...) end })

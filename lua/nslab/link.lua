@@ -258,6 +258,7 @@ function Link:addr_add(prefix, opts)
   words = words .. " dev " .. q(self.name)
   if opts and opts.nodad then words = words .. " nodad" end
   trace.command(self.ns:ip(words))
+  require("nslab.ipv6").address_added(self, prefix) -- IPv6 back on for an IPv6 address
   return self
 end
 

@@ -76,12 +76,10 @@ function trace.listen(fn) return add_listener(listeners, fn) end
 -- A note: one line saying what nslab changed on its own and why (IPv6
 -- address generation off, static ARP on a big network). Not a command:
 -- note listeners hear it even inside trace.quietly (it is said once and
--- matters), and the history keeps it as a shell comment ("# text"), so an
--- explain script carries it too.
+-- matters); the history keeps only commands.
 local note_listeners = {}
 
 function trace.note(text)
-  remember("# " .. text)
   for _, listener in ipairs(note_listeners) do listener(text) end
 end
 
