@@ -20,6 +20,7 @@
 #include <lua.h>
 #include <lualib.h>
 
+#include "lineedit.h"
 #include "lua_aux.h"
 #include "world.h"
 
@@ -153,7 +154,8 @@ static int exe_dir (char *buf, size_t size) {
 }
 
 /*
-** nslab.core is built in; nslab's Lua files are found beside the
+** nslab.core is built in (and, for the prompt, nslab.lineedit and
+** nslab.tty: lineedit.h); nslab's Lua files are found beside the
 ** executable, in the source tree (bin/../lua) or where `make install`
 ** put them (bin/../share/lua/5.4), before the system's.
 */
@@ -163,6 +165,10 @@ static void set_paths (lua_State *L) {
   lua_getfield(L, -1, "preload");
   lua_pushcfunction(L, luaopen_nslab_core);
   lua_setfield(L, -2, "nslab.core");
+  lua_pushcfunction(L, luaopen_nslab_lineedit);
+  lua_setfield(L, -2, "nslab.lineedit");
+  lua_pushcfunction(L, luaopen_nslab_tty);
+  lua_setfield(L, -2, "nslab.tty");
   lua_pop(L, 1);
   if (exe_dir(dir, sizeof dir) == 0) {
     lua_pushfstring(L,
