@@ -1,0 +1,212 @@
+-- repl: the prompt as a person uses it, on a real terminal: tmux runs
+-- bin/nslab in a pane, keys go in with send-keys and the screen comes back
+-- with capture-pane. Line editing (Left arrow), completion of a namespace
+-- name and of a method, multi-line input, an error line, history across
+-- two runs (HOME in a temp directory), Ctrl-C at the prompt and in running
+-- code, and ns:shell() coming back to the prompt. Skipped, saying why,
+-- when tmux is missing.
+local program = require("spec.support.program")
+
+local quote, run = program.quote, program.run
+
+local function have_tmux()
+  local _, code = run("command -v tmux >/dev/null")
+  return code == 0
+end
+
+-- A tmux server of our own (its socket in a temp directory), one pane
+-- 120x40 running cmd.
+local Pane = {}
+Pane.__index = Pane
+
+local function tmux(self, args)
+  return run("tmux -S " .. quote(self.socket) .. " " .. args)
+end
+
+local panes = 0
+
+local function new_pane(dir, cmd)
+  panes = panes + 1
+  local self = setmetatable({ socket = dir .. "/tmux" .. panes .. ".sock" }, Pane)
+  local _, code, err = tmux(self, "-f /dev/null new-session -d -s t -x 120 -y 40 " .. quote(cmd))
+  assert(code == 0, "tmux new-session: " .. err)
+  return self
+end
+
+-- Keys as tmux names them (Enter, Left, Tab, C-c) or, with literal, text.
+function Pane:keys(...)
+  tmux(self, "send-keys -t t " .. table.concat((function(...)
+    local out = {}
+    for i, k in ipairs{ ... } do out[i] = quote(k) end
+    return out
+  end)(...), " "))
+end
+
+function Pane:type(text) tmux(self, "send-keys -t t -l " .. quote(text)) end
+
+-- What the pane shows, each line without its trailing blanks (as
+-- capture-pane gives them: "nslab> " reads "nslab>").
+local function trimmed(text) return (text:gsub(" +\n", "\n"):gsub(" +$", "")) end
+
+function Pane:screen()
+  return trimmed(tmux(self, "capture-pane -p -t t"))
+end
+
+-- Wait until the screen shows text (plain; blanks before a line end do
+-- not count), up to 10 s; the screen.
+function Pane:wait_for(text, count)
+  text = trimmed(text)
+  local screen
+  for _ = 1, 200 do
+    screen = self:screen()
+    local n = 0
+    for _ in screen:gmatch(text:gsub("%p", "%%%0")) do n = n + 1 end
+    if n >= (count or 1) then return screen end
+    run("sleep 0.05")
+  end
+  error("the screen never showed " .. string.format("%q", text) .. ":\n" .. screen, 2)
+end
+
+function Pane:kill() tmux(self, "kill-server") end
+
+describe("the REPL on a terminal (tmux)", function()
+  if not have_tmux() then
+    pending("tmux is missing (Debian package tmux, in vendor/debian-packages): the REPL spec needs a terminal")
+    return
+  end
+
+  local dir, pane
+  before_each(function()
+    dir = run("mktemp -d"):gsub("\n$", "")
+  end)
+  after_each(function()
+    if pane then pane:kill() end
+    pane = nil
+    run("rm -rf " .. quote(dir))
+  end)
+
+  -- bin/nslab ARGS in a pane, HOME in the temp directory, and the first prompt.
+  local function start(args)
+    pane = new_pane(dir, string.format("env HOME=%s TERM=screen SHELL=/bin/sh NO_COLOR=1 %s %s; "
+                                       .. "echo NSLAB-EXITED $?; sleep 60",
+                                       quote(dir), quote(program.program), args or ""))
+    pane:wait_for("nslab> ")
+    return pane
+  end
+
+  it("edits a line: Left arrow, then typing in the middle", function()
+    start()
+    pane:type("1+2")
+    pane:keys("Left", "Left")
+    pane:type("0")
+    pane:keys("Enter")
+    local screen = pane:wait_for("nslab> 10+2\n12\n")
+    assert.is_nil(screen:find("unexpected symbol", 1, true), screen)
+  end)
+
+  it("completes a namespace name inside a string, and a method after ':'", function()
+    local lab = dir .. "/lab.lua"
+    local f = assert(io.open(lab, "w"))
+    f:write('tabns1 = netns.add "tabns1"\n')
+    f:close()
+    start("repl " .. quote(lab))
+    pane:type('netns.open("tab')
+    pane:keys("Tab")
+    pane:wait_for('netns.open("tabns1')
+    pane:type('")')
+    pane:keys("Enter")
+    pane:wait_for('netns "tabns1"\nnslab> ')
+    pane:type("tabns1:link_na")
+    pane:keys("Tab")
+    pane:wait_for("tabns1:link_names")
+    pane:type("()")
+    pane:keys("Enter")
+    pane:wait_for('{ "lo" }')
+  end)
+
+  it("reads a statement over several lines with the >> prompt", function()
+    start()
+    pane:type("for i = 1, 3 do")
+    pane:keys("Enter")
+    pane:wait_for(">> ")
+    pane:type("io.write(i, ';')")
+    pane:keys("Enter")
+    pane:wait_for(">> ", 2)
+    pane:type("end")
+    pane:keys("Enter")
+    pane:wait_for("1;2;3;")
+  end)
+
+  it("prints an error as stdin:LINE: message, without a traceback, and goes on", function()
+    start()
+    pane:type('netns.open("nope")')
+    pane:keys("Enter")
+    local screen = pane:wait_for('stdin:1: netns "nope": no such namespace')
+    assert.is_nil(screen:find("stack traceback", 1, true), screen)
+    pane:type("traceback()")
+    pane:keys("Enter")
+    pane:wait_for("stack traceback")
+    pane:type("6*7")
+    pane:keys("Enter")
+    pane:wait_for("\n42\n")
+  end)
+
+  it("keeps the history in ~/.nslab_history from one run to the next", function()
+    start()
+    pane:type("hist_x = 40 + 2")
+    pane:keys("Enter")
+    pane:wait_for("nslab> ", 2)
+    pane:keys("C-d")
+    pane:wait_for("NSLAB-EXITED 0")
+    pane:kill()
+    local f = assert(io.open(dir .. "/.nslab_history"))
+    local saved = f:read("a")
+    f:close()
+    assert.truthy(saved:find("hist_x", 1, true), saved)
+    start()
+    pane:keys("Up")
+    pane:wait_for("nslab> hist_x = 40 + 2")
+    pane:keys("Enter")
+    pane:wait_for("nslab> ", 2)
+    pane:type("hist_x")
+    pane:keys("Enter")
+    pane:wait_for("\n42\n")
+  end)
+
+  it("Ctrl-C abandons the line at the prompt and stops running code", function()
+    start()
+    pane:type("abandoned_y = 1")
+    pane:keys("C-c")
+    pane:wait_for("nslab> ", 2)
+    pane:type("while true do end")
+    pane:keys("Enter")
+    run("sleep 0.3")
+    pane:keys("C-c")
+    pane:wait_for("interrupted!")
+    pane:type("abandoned_y")
+    pane:keys("Enter")
+    pane:wait_for("nslab> abandoned_y\nnil\n")
+  end)
+
+  it("ns:shell() hands the terminal to a shell inside and comes back", function()
+    start()
+    pane:type('t = netns.add "shellns"')
+    pane:keys("Enter")
+    pane:wait_for("nslab> ", 2)
+    pane:type("t:shell()")
+    pane:keys("Enter")
+    pane:wait_for("shellns: ip netns exec shellns /bin/sh")
+    pane:type("ip -br link; echo IN-$((6*7)); exit 5")
+    pane:keys("Enter")
+    local screen = pane:wait_for("\n5\nnslab> ")
+    assert.truthy(screen:find("\nIN-42\n", 1, true), screen)
+    assert.truthy(screen:find("\nlo ", 1, true), screen)
+    -- the prompt still reads the terminal (nslab was not stopped)
+    pane:type("1+1")
+    pane:keys("Enter")
+    pane:wait_for("nslab> 1+1\n2\n")
+    pane:type('t:exec "bash -i"')
+    pane:keys("Enter")
+    pane:wait_for("use shellns:shell()")
+  end)
+end)
