@@ -200,7 +200,7 @@ describe("the REPL on a terminal (tmux)", function()
     pane:keys("Enter")
     local screen = pane:wait_for("\n5\nnslab> ")
     assert.truthy(screen:find("\nIN-42\n", 1, true), screen)
-    assert.truthy(screen:find("\nlo ", 1, true), screen)
+    assert.truthy(screen:find("lo%s+DOWN"), screen) -- shellns's own lo (the world's host has it up)
     -- the prompt still reads the terminal (nslab was not stopped)
     pane:type("1+1")
     pane:keys("Enter")
@@ -208,5 +208,83 @@ describe("the REPL on a terminal (tmux)", function()
     pane:type('t:exec "bash -i"')
     pane:keys("Enter")
     pane:wait_for("use shellns:shell()")
+    -- a docker container's: in its UTS namespace too (its hostname)
+    pane:keys("C-l")
+    pane:type('trace(false); docker.daemon(); c = docker.run{ name = "shellc1" }; print("ID-" .. c.id:sub(1, 12))')
+    pane:keys("Enter")
+    local id = pane:wait_for("\nID-"):match("\nID%-(%x+)")
+    pane:type("c:shell()")
+    pane:keys("Enter")
+    pane:wait_for("container shellc1: nsenter -t $C_shellc1 -n -u -i /bin/sh")
+    pane:type("echo HOST-$(hostname)")
+    pane:keys("Enter")
+    pane:wait_for("\nHOST-" .. id .. "\n")
+    pane:keys("C-d")
+    pane:wait_for("\n0\nnslab>")
+    pane:keys("C-d")
+    pane:wait_for("NSLAB-EXITED 0")
+  end)
+end)
+
+-- The completer and the printer in-process (what TAB offers is the same
+-- function the terminal calls).
+describe("the REPL's completion", function()
+  local world = require("spec.support.world")
+  local repl = require("nslab.repl")
+  before_each(world.fresh)
+
+  local function env()
+    local e = require("nslab").globals()
+    return setmetatable(e, { __index = _G })
+  end
+
+  it("offers globals, the API's fields after '.', methods after ':'", function()
+    local e = env()
+    assert.same({ "netns" }, repl.complete(e, "", "netn"))
+    assert.same({ "print" }, repl.complete(e, "x = ", "prin"))
+    assert.same({ "while" }, repl.complete(e, "", "whil"))
+    assert.same({ "add", "allow_host" }, repl.complete(e, "netns.", "a"))
+    local methods = repl.complete(e, "host:", "")
+    for _, m in ipairs{ "veth", "link", "link_names", "exec", "shell", "routes" } do
+      assert.truthy(table.concat(methods, " "):find("%f[%w_]" .. m .. "%f[^%w_]"), m)
+    end
+    assert.same({ "upper" }, repl.complete({ s = "x" }, "s:", "up"))
+    assert.same({}, repl.complete(e, "f().", "a"))  -- nothing is called to complete
+    assert.same({}, repl.complete(e, "nothere.", ""))
+  end)
+
+  it("offers the names of namespaces and links inside a string", function()
+    local e = env()
+    local ns = e.netns.add("comp-a")
+    e.netns.add("comp-b")
+    ns:veth("veth-comp0", "veth-comp1")
+    assert.same({ "comp-a", "comp-b" }, repl.complete(e, 'netns.open("', "comp"))
+    e.a = ns
+    assert.same({ "veth-comp0", "veth-comp1" }, repl.complete(e, 'a:link("', "veth"))
+    assert.same({ "lo" }, repl.complete(e, "netns.open('", "l"))
+    assert.same({}, repl.complete(e, 'x = "it is" .. ', "comp")) -- the string is closed
+  end)
+
+  it("prints a list of objects that take several lines one per line", function()
+    local obj = setmetatable({}, { __tostring = function() return "two\nlines" end })
+    assert.equal("two\nlines\ntwo\nlines", repl.value_text({ obj, obj }))
+    assert.equal('{ 1, "a", k = {...} }', repl.value_text({ 1, "a", k = { 2 } }))
+  end)
+
+  it("knows an interactive shell when exec is asked to run one", function()
+    local shell = require("nslab.shell")
+    for _, cmd in ipairs{ "bash -i", "/bin/sh -i", { "zsh", "-il" }, { "sh", "-c", "bash -i" } } do
+      assert.is_true(shell.is_interactive(cmd), require("nslab.check").render(cmd))
+    end
+    for _, cmd in ipairs{ "bash -c 'echo -i'", "ip -i", { "sh", "-c", "echo hi" }, "bash script.sh" } do
+      assert.is_false(shell.is_interactive(cmd), require("nslab.check").render(cmd))
+    end
+    local ns = require("nslab.netns").add("sh-a")
+    assert.has_error(function() ns:exec "bash -i" end,
+                     "netns exec sh-a: bash -i is an interactive shell (exec gives it no terminal): use sh-a:shell()")
+    assert.has_error(function() ns:shell() end)  -- no terminal here: says so
+    local ok, err = pcall(ns.shell, ns)
+    assert.is_false(ok)
+    assert.matches("stdin is not a terminal", err, 1, true)
   end)
 end)

@@ -531,7 +531,10 @@ end
 -- numbers stay), whose __close runs when the chunk returns, normally or
 -- early, while the chunk's frame is still there to read (debug.getlocal).
 -- When the lab raises, the frame is gone by then: a message handler,
--- which runs before the stack unwinds, reads them instead.
+-- which runs before the stack unwinds, reads them instead. The values are
+-- those at the end (the REPL's copy and the lab's closures' do not follow
+-- each other after that); a `local x <const> = 5` is folded by the
+-- compiler into its uses and is no variable that could be read.
 local CAPTURE = "__nslab_locals"
 
 local function read_locals(level, into)

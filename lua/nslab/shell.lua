@@ -97,6 +97,9 @@ function shell.interactive(ns, label, pid, var)
     error(string.format("shell %s: needs the nslab program (nslab.tty is built into it); "
                         .. "run it with nslab repl or nslab run", label), 0)
   end
+  if not require("nslab.lineedit").isatty(0) then
+    error(string.format("shell %s: stdin is not a terminal: an interactive shell needs one", label), 0)
+  end
   local program = shell.program()
   local argv, text = argv_in(ns, program, pid, var)
   io.stdout:write(string.format("%s: %s; exit (or Ctrl-D) comes back to nslab\n", label, text))
