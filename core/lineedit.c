@@ -39,11 +39,17 @@ static char *history_path = NULL;
 ** ===================================================================
 */
 
-static volatile sig_atomic_t interrupted = 0;
+static volatile sig_atomic_t interrupted = 0, continued = 0;
 
 static void on_sigint (int sig) {
   (void)sig;
   interrupted = 1;
+}
+
+/* fg after Ctrl-Z: the shell that had the terminal left it in its modes */
+static void on_sigcont (int sig) {
+  (void)sig;
+  continued = 1;
 }
 
 /*
@@ -58,6 +64,12 @@ static int getc_interruptible (FILE *f) {
     ssize_t n = read(fileno(f), &c, 1);
     if (n == 1) return c;
     if (n == 0 || errno != EINTR) return EOF;
+    if (continued) {
+      continued = 0;
+      rl_deprep_terminal(); /* libedit sets raw modes only from cooked */
+      rl_prep_terminal(1);
+      rl_forced_update_display();
+    }
   }
 }
 
@@ -165,22 +177,26 @@ static void setup (void) {
 
 /*
 ** readline(prompt): the line without its newline; nil at end of input;
-** false when Ctrl-C abandoned it. SIGINT is ours while it waits (the
-** caller's handler, lua.c's laction, is put back).
+** false when Ctrl-C abandoned it. SIGINT and SIGCONT are ours while it
+** waits (the caller's handlers, lua.c's laction, are put back).
 */
 static int l_readline (lua_State *L) {
   const char *prompt = luaL_checkstring(L, 1);
-  struct sigaction sa, old;
+  struct sigaction sa, old, cont, old_cont;
   setup();
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = on_sigint;
   sigemptyset(&sa.sa_mask);
-  interrupted = 0;
+  cont = sa;
+  cont.sa_handler = on_sigcont;
+  interrupted = continued = 0;
   sigaction(SIGINT, &sa, &old);
+  sigaction(SIGCONT, &cont, &old_cont);
   active = L;
   char *line = readline(prompt);
   active = NULL;
   sigaction(SIGINT, &old, NULL);
+  sigaction(SIGCONT, &old_cont, NULL);
   if (interrupted) {
     free(line);
     interrupted = 0;
