@@ -39,17 +39,20 @@ static char *history_path = NULL;
 ** ===================================================================
 */
 
-static volatile sig_atomic_t interrupted = 0, continued = 0;
+static volatile sig_atomic_t interrupted = 0, continued = 0, resized = 0;
 
 static void on_sigint (int sig) {
   (void)sig;
   interrupted = 1;
 }
 
-/* fg after Ctrl-Z: the shell that had the terminal left it in its modes */
-static void on_sigcont (int sig) {
-  (void)sig;
-  continued = 1;
+/* fg after Ctrl-Z: the shell that had the terminal left it in its modes;
+   SIGWINCH: the window's size changed */
+static void on_terminal_signal (int sig) {
+  if (sig == SIGWINCH)
+    resized = 1;
+  else
+    continued = 1;
 }
 
 /*
@@ -69,6 +72,10 @@ static int getc_interruptible (FILE *f) {
       rl_deprep_terminal(); /* libedit sets raw modes only from cooked */
       rl_prep_terminal(1);
       rl_forced_update_display();
+    }
+    if (resized) {
+      resized = 0;
+      rl_resize_terminal();
     }
   }
 }
@@ -177,26 +184,28 @@ static void setup (void) {
 
 /*
 ** readline(prompt): the line without its newline; nil at end of input;
-** false when Ctrl-C abandoned it. SIGINT and SIGCONT are ours while it
-** waits (the caller's handlers, lua.c's laction, are put back).
+** false when Ctrl-C abandoned it. SIGINT, SIGCONT and SIGWINCH are ours
+** while it waits (the caller's handlers, lua.c's laction, are put back).
 */
 static int l_readline (lua_State *L) {
   const char *prompt = luaL_checkstring(L, 1);
-  struct sigaction sa, old, cont, old_cont;
+  struct sigaction sa, old, cont, old_cont, old_winch;
   setup();
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = on_sigint;
   sigemptyset(&sa.sa_mask);
   cont = sa;
-  cont.sa_handler = on_sigcont;
+  cont.sa_handler = on_terminal_signal;
   interrupted = continued = 0;
   sigaction(SIGINT, &sa, &old);
   sigaction(SIGCONT, &cont, &old_cont);
+  sigaction(SIGWINCH, &cont, &old_winch);
   active = L;
   char *line = readline(prompt);
   active = NULL;
   sigaction(SIGINT, &old, NULL);
   sigaction(SIGCONT, &old_cont, NULL);
+  sigaction(SIGWINCH, &old_winch, NULL);
   if (interrupted) {
     free(line);
     interrupted = 0;

@@ -3,7 +3,8 @@
  * run inside a private world (see world.h).
  *
  *   nslab run [--color=WHEN] FILE [ARGS...]   a lab (lua/nslab/cli.lua)
- *   nslab repl [FILE] / nslab                 the prompt (cli.lua too)
+ *   nslab repl [FILE] / nslab                 the prompt (cli.lua, repl.lua;
+ *                                             libedit: lineedit.c)
  *   nslab lua FILE [ARGS...]                  a plain Lua script, as lua5.4
  *   nslab sandbox [--] CMD [ARGS...]          any command, no Lua
  */
@@ -36,9 +37,14 @@ static const char usage_text[] =
     "  nslab run [--color=WHEN] FILE [ARGS...]  run a lab\n"
     "  nslab explain FILE [ARGS...]             the lab as a shell script of\n"
     "                                           ip, bridge and nft commands\n"
-    "  nslab repl [FILE [ARGS...]]              a Lua prompt with the API "
+    "  nslab repl [--traceback] [FILE [ARGS...]]\n"
+    "                                           a Lua prompt with the API "
     "loaded\n"
-    "                                           (after running the lab FILE)\n"
+    "                                           (after running the lab FILE,\n"
+    "                                           its locals in scope); line\n"
+    "                                           editing, history in\n"
+    "                                           ~/.nslab_history, TAB\n"
+    "                                           completion\n"
     "  nslab                                    the same as nslab repl\n"
     "  nslab lua FILE [ARGS...]                 run a plain Lua script\n"
     "  nslab sandbox [--] CMD [ARGS...]         run a command\n"

@@ -289,6 +289,24 @@ describe("the REPL's completion", function()
     assert.equal('{ 1, "a", k = {...} }', repl.value_text({ 1, "a", k = { 2 } }))
   end)
 
+  it("keeps a bounded history file, a statement of several lines as one entry", function()
+    local le = require("nslab.lineedit")
+    local path = os.tmpname()
+    os.remove(path)
+    le.history_file(path, 3)
+    for i = 1, 5 do le.add_history("line " .. i) end
+    le.add_history("for i = 1, 2 do\nprint(i)\nend")
+    local f = assert(io.open(path))
+    local lines = {}
+    for l in f:lines() do lines[#lines + 1] = l end
+    f:close()
+    os.remove(path)
+    -- libedit's format: a header, then each entry with blanks and newlines escaped
+    assert.same({ "_HiStOrY_V2_", "line\\0404", "line\\0405",
+                  "for\\040i\\040=\\0401,\\0402\\040do\\012print(i)\\012end" }, lines)
+    assert.has_error(function() le.history_file(path, 0) end)
+  end)
+
   it("knows an interactive shell when exec is asked to run one", function()
     local shell = require("nslab.shell")
     for _, cmd in ipairs{ "bash -i", "/bin/sh -i", { "zsh", "-il" }, { "sh", "-c", "bash -i" } } do
@@ -303,6 +321,6 @@ describe("the REPL's completion", function()
     assert.has_error(function() ns:shell() end)  -- no terminal here: says so
     local ok, err = pcall(ns.shell, ns)
     assert.is_false(ok)
-    assert.matches("stdin is not a terminal", err, 1, true)
+    assert.equal("netns shell sh-a: stdin is not a terminal: an interactive shell needs one", err)
   end)
 end)

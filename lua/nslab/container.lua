@@ -107,7 +107,10 @@ end
 -- A shell in the container's namespaces on the terminal (nslab.shell).
 function Container:shell(...)
   options.nargs("container shell", 0, ...)
-  return shell.interactive(self.netns, "container " .. self.name, self.pid, self.var)
+  if not self.proc:running() then
+    error(string.format("container shell %s: the container is not running", self.name), 0)
+  end
+  return shell.interactive(self.netns, "container shell", self.name, "container " .. self.name, self.pid, self.var)
 end
 
 function Container:running(...)

@@ -207,7 +207,7 @@ function Netns:exec(cmd, opts)
 end
 
 -- ip netns exec NAME $SHELL on the terminal, back here when it exits (nslab.shell).
-function Netns:shell() return shell.interactive(self, self:label()) end
+function Netns:shell() return shell.interactive(self, "netns shell", self:label(), self:label()) end
 
 local function has_flag(link, flag)
   for _, f in ipairs(link.flags) do if f == flag then return true end end

@@ -397,7 +397,10 @@ function Session:read_chunk()
     line = line .. "\n" .. more
     f, err = compile(line, self.env)
   end
-  if self.editor then self.editor.add_history(line) end
+  if self.editor and line ~= self.last_entry then -- the same line twice is one entry
+    self.editor.add_history(line)
+    self.last_entry = line
+  end
   self.lines = select(2, line:gsub("\n", "")) + 1
   return f, err
 end

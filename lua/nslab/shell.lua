@@ -89,16 +89,18 @@ end
 
 -- Hand the terminal to a shell inside ns (a Netns; pid and var: those of
 -- a container, whose UTS and IPC namespaces it joins too) until it exits;
--- back at the prompt, nslab carries on. Returns the shell's exit status.
--- Needs bin/nslab (nslab.tty) and a terminal on stdin.
-function shell.interactive(ns, label, pid, var)
+-- back at the prompt, nslab carries on. op and object name the call in
+-- errors ("netns shell test1: ..."), label in the line printed first.
+-- Returns the shell's exit status. Needs bin/nslab (nslab.tty) and a
+-- terminal on stdin.
+function shell.interactive(ns, op, object, label, pid, var)
+  local head = op .. (object and " " .. object or "")
   local ok, tty = pcall(require, "nslab.tty")
   if not ok then
-    error(string.format("shell %s: needs the nslab program (nslab.tty is built into it); "
-                        .. "run it with nslab repl or nslab run", label), 0)
+    error(head .. ": needs the nslab program (nslab.tty is built into it): run it with nslab repl or nslab run", 0)
   end
   if not require("nslab.lineedit").isatty(0) then
-    error(string.format("shell %s: stdin is not a terminal: an interactive shell needs one", label), 0)
+    error(head .. ": stdin is not a terminal: an interactive shell needs one", 0)
   end
   local program = shell.program()
   local argv, text = argv_in(ns, program, pid, var)
