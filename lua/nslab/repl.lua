@@ -302,7 +302,10 @@ end
 local function minimal_help(env, write)
   return function(x)
     if x ~= nil then
-      local names = members(x, false)
+      local names = {}
+      for _, n in ipairs(members(x, false)) do
+        if n:sub(1, 2) ~= "__" then names[#names + 1] = n end
+      end
       table.sort(names)
       write(safe_tostring(x), " (", type(x), ")", #names > 0 and ": " .. table.concat(names, ", ") or "", "\n")
       return
@@ -314,6 +317,17 @@ local function minimal_help(env, write)
       for name in pairs(decls) do names[#names + 1] = name end
       table.sort(names)
       topics[#topics + 1] = { noun, names }
+    end
+    local seen = {}
+    for _, t in ipairs(topics) do seen[t[1]] = true end
+    for _, g in ipairs{ "check", "docker", "container", "trace" } do -- the modules in scope
+      local m = rawget(env, g)
+      if not seen[g] and type(m) == "table" then
+        local names = {}
+        for _, n in ipairs(members(m, true)) do names[#names + 1] = n end
+        table.sort(names)
+        if #names > 0 then topics[#topics + 1] = { g, names } end
+      end
     end
     table.sort(topics, function(a, b) return a[1] < b[1] end)
     write("nslab: a Lua prompt in a private world. In scope: ")
