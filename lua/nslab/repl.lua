@@ -270,8 +270,20 @@ end
 -- The words that may replace word at the end of before (TAB).
 function repl.complete(env, before, word)
   local names
-  if open_quote(before) then
-    names = string_names(env, before)
+  local q = open_quote(before)
+  if q then
+    -- the editor's word ends at - . : (Lua's operators), but a name in a
+    -- string is all that follows the quote: match that, replace the word
+    local head, done = before:match("^(.*" .. q .. ")(.*)$")
+    local out, seen = {}, {}
+    for _, n in ipairs(string_names(env, head)) do
+      if n:sub(1, #done + #word) == done .. word and not seen[n] then
+        seen[n] = true
+        out[#out + 1] = n:sub(#done + 1)
+      end
+    end
+    table.sort(out)
+    return out
   else
     local path, sep = before:match("([%a_][%w_%.]*)%s*([.:])%s*$")
     if path then
