@@ -148,6 +148,9 @@ end
 -- own (a tail call): a one-line input is then line 1.
 local function located(message, level, lines)
   if message:match("^stdin:%d+:") then return message end
+  -- a position in nslab's own files (where Ctrl-C found Lua running, or
+  -- a fault of nslab's) says nothing about the input: traceback() has it
+  message = message:gsub("^[^\n:]*/nslab/[%w_]+%.lua:%d+: ", "", 1)
   for l = level + 1, level + 200 do
     local info = debug.getinfo(l, "Sl")
     if info == nil then break end
