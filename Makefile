@@ -26,7 +26,11 @@ MNL_LIBS := $(shell pkg-config --libs libmnl libnftnl 2>/dev/null)
 
 MAIN_LAB := labs/bridge.lua
 
-CORE_SRC := $(filter-out core/main.c,$(wildcard core/*.c))
+# main.c and what only the program links (the prompt's libedit, the
+# terminal handoff: lineedit.h) stay out of nslab/core.so.
+PROG_SRC := core/main.c core/lineedit.c core/tty.c
+CORE_SRC := $(filter-out $(PROG_SRC),$(wildcard core/*.c))
+EDIT_LIBS := $(shell pkg-config --libs libedit 2>/dev/null)
 CORE_HDR := $(wildcard core/*.h)
 
 BUILD ?= build
@@ -39,8 +43,10 @@ all: $(BIN)/nslab $(LIB)/nslab/core.so
 $(BUILD)/%.o: core/%.c $(CORE_HDR) | $(BUILD)
 	$(CC) $(NSLAB_CFLAGS) $(CFLAGS) -c -o $@ $<
 
-$(BIN)/nslab: $(BUILD)/main.o $(CORE_OBJ) | $(BIN)
-	$(CC) $(NSLAB_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(BUILD)/lineedit.o: NSLAB_CFLAGS += $(shell pkg-config --cflags libedit 2>/dev/null)
+
+$(BIN)/nslab: $(PROG_SRC:core/%.c=$(BUILD)/%.o) $(CORE_OBJ) | $(BIN)
+	$(CC) $(NSLAB_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(EDIT_LIBS)
 
 # The Lua module: symbols of Lua itself come from the interpreter that loads it.
 $(LIB)/nslab/core.so: $(CORE_OBJ) | $(LIB)/nslab

@@ -3,7 +3,8 @@
  * run inside a private world (see world.h).
  *
  *   nslab run [--color=WHEN] FILE [ARGS...]   a lab (lua/nslab/cli.lua)
- *   nslab repl [FILE] / nslab                 the prompt (cli.lua too)
+ *   nslab repl [FILE] / nslab                 the prompt (cli.lua, repl.lua;
+ *                                             libedit: lineedit.c)
  *   nslab lua FILE [ARGS...]                  a plain Lua script, as lua5.4
  *   nslab sandbox [--] CMD [ARGS...]          any command, no Lua
  */
@@ -20,6 +21,7 @@
 #include <lua.h>
 #include <lualib.h>
 
+#include "lineedit.h"
 #include "lua_aux.h"
 #include "world.h"
 
@@ -35,9 +37,14 @@ static const char usage_text[] =
     "  nslab run [--color=WHEN] FILE [ARGS...]  run a lab\n"
     "  nslab explain FILE [ARGS...]             the lab as a shell script of\n"
     "                                           ip, bridge and nft commands\n"
-    "  nslab repl [FILE [ARGS...]]              a Lua prompt with the API "
+    "  nslab repl [--traceback] [FILE [ARGS...]]\n"
+    "                                           a Lua prompt with the API "
     "loaded\n"
-    "                                           (after running the lab FILE)\n"
+    "                                           (after running the lab FILE,\n"
+    "                                           its locals in scope); line\n"
+    "                                           editing, history in\n"
+    "                                           ~/.nslab_history, TAB\n"
+    "                                           completion\n"
     "  nslab                                    the same as nslab repl\n"
     "  nslab lua FILE [ARGS...]                 run a plain Lua script\n"
     "  nslab sandbox [--] CMD [ARGS...]         run a command\n"
@@ -153,7 +160,8 @@ static int exe_dir (char *buf, size_t size) {
 }
 
 /*
-** nslab.core is built in; nslab's Lua files are found beside the
+** nslab.core is built in (and, for the prompt, nslab.lineedit and
+** nslab.tty: lineedit.h); nslab's Lua files are found beside the
 ** executable, in the source tree (bin/../lua) or where `make install`
 ** put them (bin/../share/lua/5.4), before the system's.
 */
@@ -163,6 +171,10 @@ static void set_paths (lua_State *L) {
   lua_getfield(L, -1, "preload");
   lua_pushcfunction(L, luaopen_nslab_core);
   lua_setfield(L, -2, "nslab.core");
+  lua_pushcfunction(L, luaopen_nslab_lineedit);
+  lua_setfield(L, -2, "nslab.lineedit");
+  lua_pushcfunction(L, luaopen_nslab_tty);
+  lua_setfield(L, -2, "nslab.tty");
   lua_pop(L, 1);
   if (exe_dir(dir, sizeof dir) == 0) {
     lua_pushfstring(L,

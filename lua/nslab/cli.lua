@@ -1,7 +1,7 @@
 -- nslab.cli: the command line of `nslab run` and `nslab repl`.
 --
 --   nslab run [--color=WHEN] FILE [ARGS...]     run a lab
---   nslab repl [--color=WHEN] [FILE [ARGS...]]  the prompt, after the lab
+--   nslab repl [--color=WHEN] [--traceback] [FILE [ARGS...]]  the prompt, after the lab
 --   nslab                                       the same as nslab repl
 --
 -- bin/nslab has already made the private world when main runs. main(args)
@@ -12,7 +12,7 @@ local cli = {}
 cli.usage = [==[
 usage: nslab run [--color=WHEN] FILE [ARGS...]
        nslab explain FILE [ARGS...]
-       nslab repl [--color=WHEN] [FILE [ARGS...]]
+       nslab repl [--color=WHEN] [--traceback] [FILE [ARGS...]]
        nslab lua FILE [ARGS...]
        nslab sandbox [--] CMD [ARGS...]
 
@@ -28,6 +28,8 @@ usage: nslab run [--color=WHEN] FILE [ARGS...]
 
   --color=WHEN  auto (the default: on a terminal, unless NO_COLOR is
                 set), always or never
+  --traceback   print a Lua traceback under each error (in the REPL,
+                traceback() prints the last error's)
 ]==]
 
 local COLORS = { auto = true, always = true, never = true }
@@ -53,6 +55,8 @@ local function parse_options(args, i)
                     .. "' (expected auto, always or never)"
       end
       opts.color = when
+    elseif a == "--traceback" then
+      opts.traceback = true
     elseif a == "-h" or a == "--help" then
       opts.help = true
     else
@@ -88,18 +92,22 @@ function commands.explain(file, args, opts)
 end
 
 -- The prompt, in the lab's environment when a lab ran first (even if a
--- check failed: that is when one wants to look around).
+-- check failed or it raised: that is when one wants to look around),
+-- with the lab's top-level locals; else in a lab's environment of its own
+-- (the API, check, show, step...). The status is 0 unless a check made at
+-- the prompt failed.
 function commands.repl(file, args, opts)
-  local env
+  local repl = require("nslab.repl")
+  local env, runner
   if file ~= nil then
     local status
-    status, env = require("nslab.lab").run_file(file, args, opts)
+    status, env, runner = repl.run_lab(file, args, opts)
     if status == 2 then return status end
   else
-    env = require("nslab").globals()
+    runner = require("nslab.lab").new(opts)
+    env = runner:environment(nil, {})
   end
-  require("nslab.repl").start(env)
-  return 0
+  return repl.start(env, { runner = runner, traceback = opts.traceback, palette = runner.palette })
 end
 
 function cli.main(args)
@@ -120,7 +128,7 @@ function cli.main(args)
     return 0
   end
   local rest = table.move(args, i + 1, #args, 1, {})
-  return command(args[i], rest, { color = opts.color or "auto" })
+  return command(args[i], rest, { color = opts.color or "auto", traceback = opts.traceback })
 end
 
 return cli

@@ -96,11 +96,21 @@ function Container:exec(cmd, opts, ...)
   options.check(opts, "container exec", EXEC, self.name)
   local argv = cmd
   if type(cmd) == "string" then argv = { "sh", "-c", cmd } end
+  shell.refuse_interactive(argv, "container exec", self.name, "c:shell()")
   local merged = { pid = self.pid }
   for k, v in pairs(opts or {}) do merged[k] = v end
   local result = self.netns.handle:exec(argv, merged)
   trace.command(string.format("nsenter -t $%s -n -u -i %s", self.var, shell.join(argv)))
   return result
+end
+
+-- A shell in the container's namespaces on the terminal (nslab.shell).
+function Container:shell(...)
+  options.nargs("container shell", 0, ...)
+  if not self.proc:running() then
+    error(string.format("container shell %s: the container is not running", self.name), 0)
+  end
+  return shell.interactive(self.netns, "container shell", self.name, "container " .. self.name, self.pid, self.var)
 end
 
 function Container:running(...)

@@ -43,6 +43,12 @@ function DockerContainer:exec(cmd, opts)
   return self.proc:exec(cmd, opts)
 end
 
+-- docker exec -it NAME sh: a shell in it, on the terminal (nslab.shell)
+function DockerContainer:shell(...)
+  if self.state ~= "running" then error(string.format("docker exec: container %s is not running", self.name), 0) end
+  return self.proc:shell(...)
+end
+
 function DockerContainer:__tostring()
   return string.format("docker container %s (%s)", self.name, self.state)
 end

@@ -200,10 +200,14 @@ function Netns:exec(cmd, opts)
   elseif type(cmd) == "string" then
     cmd = { "sh", "-c", cmd }
   end
+  shell.refuse_interactive(cmd, "netns exec", self:label(), self:label() .. ":shell()")
   local result = self.handle:exec(cmd, opts)
   trace.command(self:inside(shell.join(cmd)))
   return result
 end
+
+-- ip netns exec NAME $SHELL on the terminal, back here when it exits (nslab.shell).
+function Netns:shell() return shell.interactive(self, "netns shell", self:label(), self:label()) end
 
 local function has_flag(link, flag)
   for _, f in ipairs(link.flags) do if f == flag then return true end end
@@ -510,6 +514,7 @@ api.declare(Netns, "Netns", {
   inode = { op = "netns inode" }, close = { op = "netns close" },
   run = { op = "netns run", { "fn", REQ }, rest = true },
   exec = { op = "netns exec", { "cmd", REQ }, { "opts", OPTS } },
+  shell = { op = "netns shell" },
   links = { op = "link show" }, link_names = { op = "link show" },
   link = { op = "link show", { "dev", DEV } },
   veth = { op = "link add", { "name", IFNAME }, { "peer", IFNAME }, { "opts", OPTS } },

@@ -463,6 +463,8 @@ M.skip = {
   ["netns.check"] = "a helper of the other modules: the caller names the op",
   ["nft.priority_text"] = "text for display, of a priority nslab holds",
   ["bridge.new"] = "a handle for a name (its methods are called)",
+  ["Netns:shell"] = "hands the terminal to a shell: needs one (spec/repl_spec.lua drives it in tmux)",
+  ["Container:shell"] = "hands the terminal to a shell: needs one (spec/repl_spec.lua drives it in tmux)",
 }
 
 return M
