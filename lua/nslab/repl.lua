@@ -12,7 +12,7 @@
 -- Each line is tried first as `return <line>` (and `=expr` is `return
 -- expr`), so that expressions print; a statement that is not complete yet
 -- (its syntax error ends in "<eof>") asks for more lines with ">> ".
--- Results print with their __tostring (the objects' views), tables on one
+-- Results print with their views (nslab.view) or __tostring, tables on one
 -- line. Errors print as `stdin:LINE: message`, without a traceback:
 -- traceback() prints the last one, opts.traceback prints each. Ctrl-C
 -- abandons the line, or stops the running code ("interrupted!"); Ctrl-D
@@ -115,9 +115,13 @@ local function object_list(t)
   return multi and table.concat(texts, "\n") or nil
 end
 
--- A result as the prompt shows it: strings as they are.
+-- A result as the prompt shows it: strings as they are, what has a view
+-- (nslab.view: a namespace, link, bridge, rule table, docker network, a
+-- list of them) as its view, anything else as Lua data.
 function repl.value_text(v)
   if type(v) == "string" then return v end
+  local ok, text = pcall(require("nslab.view").render, v)
+  if ok and text then return (text:gsub("\n$", "")) end
   if type(v) == "table" and not has_tostring(v) then
     return object_list(v) or repl.table_text(v)
   end
