@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -310,8 +311,24 @@ static int usage_error (const char *what, const char *arg) {
   return EXIT_USAGE;
 }
 
+/*
+** A lab holds three descriptors per container (pidfd, netns, netlink
+** socket): the usual soft limit of 1024 would stop it near 340. Raise the
+** soft limit to the hard one, as systemd advises for programs that need
+** many descriptors (nslab waits with poll, never select). What a lab or
+** `nslab sandbox` runs inherits it, as under a shell after `ulimit -n`.
+*/
+static void raise_fd_limit (void) {
+  struct rlimit r;
+  if (getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur < r.rlim_max) {
+    r.rlim_cur = r.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &r);
+  }
+}
+
 static int enter_world (void) {
   struct err e;
+  raise_fd_limit();
   if (world_enter(&e) == 0) return 0;
   fprintf(stderr, "nslab: %s\n", err_text(&e));
   return -1;

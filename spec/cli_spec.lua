@@ -39,6 +39,13 @@ describe("nslab", function()
       end
     end)
 
+    it("raises the soft descriptor limit to the hard one (3 descriptors a container)", function()
+      local hard = run("sh -c 'ulimit -Hn'"):match("%d+")
+      local out, code = run("sh -c 'ulimit -Sn 64 && exec " .. program.program .. " sandbox -- sh -c \"ulimit -Sn\"'")
+      assert.equal(0, code, out)
+      assert.equal(hard, out:match("%d+"))
+    end)
+
     it("--version", function()
       local out, code = nslab("--version")
       assert.equal(0, code)
