@@ -484,9 +484,12 @@ end
 local function add_prompt_names(self, env)
   local printing = true
   local palette = self.palette
-  self.unlisten = trace.listen(function(text)
+  local unlisten_commands = trace.listen(function(text)
     if printing then self:write(palette.dim("$ " .. text), "\n") end
   end)
+  -- what nslab changes on its own (IPv6 quiet, static ARP), said once
+  local unlisten_notes = trace.listen_notes(function(text) self:write(palette.dim("# " .. text), "\n") end)
+  self.unlisten = function() unlisten_commands() unlisten_notes() end
   local t = rawget(env, "trace")
   if t == nil or t == trace then
     env.trace = setmetatable({}, {
