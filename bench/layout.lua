@@ -14,8 +14,8 @@
 -- first, and a static FDB entry per port (what Mininet's --arp amounts to).
 local M = {}
 
-M.PER_BRIDGE = 1000
-M.STATIC_MIN = 500
+M.PER_BRIDGE = tonumber(os.getenv("BENCH_PER_BRIDGE") or 1000) -- smaller: try the many-bridge path at small N
+M.STATIC_MIN = tonumber(os.getenv("BENCH_STATIC_MIN") or 500)
 
 function M.bridges(n) return (n + M.PER_BRIDGE - 1) // M.PER_BRIDGE end
 function M.bridge_of(i) return (i - 1) // M.PER_BRIDGE end

@@ -3,11 +3,12 @@
 Container i (1..N) is on bridge b = (i-1) // 1000 (172.(17+b).0.1/16); see
 layout.lua for the static entries and the check."""
 import json
+import os
 import subprocess
 import time
 
-PER_BRIDGE = 1000
-STATIC_MIN = 500
+PER_BRIDGE = int(os.environ.get("BENCH_PER_BRIDGE", 1000))
+STATIC_MIN = int(os.environ.get("BENCH_STATIC_MIN", 500))
 
 
 def bridges(n):

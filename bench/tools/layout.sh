@@ -1,8 +1,8 @@
 # bench/tools/layout.sh: bench/layout.lua's numbering for the shell tools
 # (sourced). `at I` sets B (bridge number), IP, MAC, GW and F (the first
 # member of the bridge) for container I without forking; see layout.lua.
-PER_BRIDGE=1000
-STATIC_MIN=500
+PER_BRIDGE=${BENCH_PER_BRIDGE:-1000}
+STATIC_MIN=${BENCH_STATIC_MIN:-500}
 bridges() { NB=$(( ($1 + PER_BRIDGE - 1) / PER_BRIDGE )); }
 at() {
   local h=$(( ($1 - 1) % PER_BRIDGE + 2 ))
