@@ -5,6 +5,7 @@ layout.lua for the static entries and the check."""
 import json
 import os
 import subprocess
+import tempfile
 import time
 
 PER_BRIDGE = int(os.environ.get("BENCH_PER_BRIDGE", 1000))
@@ -56,7 +57,12 @@ def check(n, run_in=None):
     for b in range(bridges(n)):
         targets = [ip(j) for f, j in probes(n) if f == first(b)]
         total += len(targets)
-        out = run_in(first(b), ["fping", "-a", "-r", "2", "-t", "500", "-i", "1"] + targets)
+        # the targets in a file: a Mininet host's shell reads its commands
+        # through a pty, whose lines end at 4096 characters
+        with tempfile.NamedTemporaryFile("w", prefix="bench-targets.", suffix=".txt") as f:
+            f.write("\n".join(targets) + "\n")
+            f.flush()
+            out = run_in(first(b), ["fping", "-a", "-r", "2", "-t", "500", "-i", "1", "-f", f.name])
         answered += len(out.split())
     return total, answered
 
