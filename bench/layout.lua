@@ -12,6 +12,9 @@
 -- the same static entries before its check: on the first member one
 -- permanent neighbour per other member, on every other member one for the
 -- first, and a static FDB entry per port (what Mininet's --arp amounts to).
+--
+-- BENCH_PER_BRIDGE=5 BENCH_STATIC_MIN=2 (environment, read by every tool)
+-- try the many-bridge and static-entry paths at a small N.
 local M = {}
 
 M.PER_BRIDGE = tonumber(os.getenv("BENCH_PER_BRIDGE") or 1000) -- smaller: try the many-bridge path at small N

@@ -106,7 +106,17 @@ def main():
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--tools", default=" ".join(TOOLS))
     ap.add_argument("--no-extras", action="store_true", help="skip the mesh and the afterlife runs")
+    ap.add_argument("--summarize", metavar="JSON", help="only redo the medians, ratios and tables of a results file")
     a = ap.parse_args()
+    if a.summarize:
+        with open(a.summarize) as f:
+            old = json.load(f)
+        a.n, a.reps, a.tools = " ".join(str(n) for n in sorted({r["n"] for r in old["runs"]})), \
+            max(r["rep"] for r in old["runs"]), " ".join(old["tools"])
+        a.no_extras = not old["extras"]
+        print(save(old["runs"], old["extras"], [int(x) for x in a.n.split()], a.tools.split(), a,
+                   old.get("skipped", {}), old))
+        return
     ns = [int(x) for x in a.n.split()]
     tools = a.tools.split()
     for t in tools:
@@ -148,10 +158,12 @@ def main():
     print("\n" + save(runs, extras, ns, tools, a, skipped))
 
 
-def save(runs, extras, ns, tools, a, skipped):
+def save(runs, extras, ns, tools, a, skipped, old=None):
     """Write results.json and results.md from the runs so far; returns the markdown."""
     results = summarize(runs, extras, ns, tools, a)
     results["skipped"] = skipped
+    if old:  # a summary redone: the run's own command and date
+        results.update(command=old["command"], date=old["date"], notes=old.get("notes", []))
     os.makedirs(os.path.join(ROOT, "build", "bench"), exist_ok=True)
     with open(os.path.join(ROOT, "build", "bench", "results.json"), "w") as f:
         json.dump(results, f, indent=1)
@@ -255,6 +267,7 @@ def markdown(res):
                 % (", ".join(res["tools"][t] for t in ONCE if t in res["tools"]), ONCE_FROM)]
     if res.get("skipped"):
         out += [""] + ["Skipped: %s (%s)." % kv for kv in res["skipped"].items()]
+    out += [""] + res.get("notes", []) if res.get("notes") else []
     out += ["", "Made by `%s` on %s (kernel %s, %d CPUs)." % (res["command"], res["date"], res["uname"], res["cpus"])]
     return "\n".join(out) + "\n"
 
