@@ -225,6 +225,7 @@ def summarize(runs, extras, ns, tools, a):
 def markdown(res):
     med, rat = res["medians"], res["ratios"]
     ns = sorted({r["n"] for r in res["runs"]})
+    reps = {r["rep"] for r in res["runs"]}
     out = ["docker-bridge-N, medians of %d repetitions (tools in rotated order, each in a fresh world); "
            "×raw: setup time over the raw core's in the same repetition, median of those ratios."
            % max(r["rep"] for r in res["runs"]), "",
@@ -259,10 +260,11 @@ def markdown(res):
                                fmt(v["check"]), fmt(v["failed"], 0), fmt(v["probes"], 0), fmt(v["setup"], 2),
                                fmt(v["static"], 2)))
             else:
-                out.append("| kernel teardown after nslab exits, raw core N=%s | exit %s s, then %s s until the last "
-                           "of %s veths is gone |" % (k.split("/")[1], fmt(v["exit"]), fmt(v["gone"]),
+                out.append("| kernel teardown after nslab exits, raw core N=%s | exit %s s, then %s s until no veth "
+                           "is left (the first dump after the exit saw %s) |" % (k.split("/")[1], fmt(v["exit"]), fmt(v["gone"]),
                                                       fmt(v["left"], 0)))
-    if any(t in res["tools"] for t in ONCE) and any(n >= ONCE_FROM for n in ns):
+    if any(len({r["rep"] for r in res["runs"] if r["tool"] == t and r["n"] == n}) == 1 < len(reps)
+           for t in ONCE for n in ns if n >= ONCE_FROM):
         out += ["", "%s from N = %d: the first repetition only (about 10 minutes per run here)."
                 % (", ".join(res["tools"][t] for t in ONCE if t in res["tools"]), ONCE_FROM)]
     if res.get("skipped"):

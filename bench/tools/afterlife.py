@@ -12,7 +12,8 @@ look at), tells nslab to exit and then, from inside that namespace, dumps
 its links every 2 ms: each veth's host end disappears when the kernel has
 destroyed the container namespace at its other end. Prints "bench {exit,
 gone, left}": seconds from the request to nslab's exit, seconds from the
-exit until no veth is left, and how many were left at the exit. Runs inside
+exit until no veth is left, and how many the first dump after the exit saw
+(a dump waits for the lock the cleanup holds). Runs inside
 a private world (bin/nslab sandbox); needs pyroute2 for the dump.
 """
 import ctypes
@@ -38,13 +39,20 @@ libc = ctypes.CDLL(None, use_errno=True)
 if libc.setns(world, CLONE_NEWNET) != 0:
     sys.exit("afterlife: setns: %s" % os.strerror(ctypes.get_errno()))
 from pyroute2 import IPRoute  # noqa: E402 (its socket must be made inside the world)
+from pyroute2.netlink.exceptions import NetlinkDumpInterrupted  # noqa: E402
 
 ipr = IPRoute()
 
 
 def veths():
+    while True:
+        try:
+            links = ipr.get_links()
+            break
+        except NetlinkDumpInterrupted:  # links went while it was dumped: dump again
+            pass
     k = 0
-    for link in ipr.get_links():
+    for link in links:
         info = link.get_attr("IFLA_LINKINFO")
         if info is not None and info.get_attr("IFLA_INFO_KIND") == "veth":
             k += 1
