@@ -165,8 +165,6 @@ valgrind: dev-deps all | $(BUILD)
 	  if [ $$st -ne 0 ] || grep -q 'ERROR SUMMARY: [1-9]' $$log; then echo "$$lab: FAILED ($$st)"; f=1; fi; \
 	done; [ $$f -eq 0 ]
 
-# Each run in a world of its own; the pause lets the kernel finish tearing
-# down the previous world (asynchronous, PERFORMANCE.md) before timing.
 # make bench [N="10 100 1000 2000"] [REPS=3] [TOOLS="raw friendly docker ip
 # batch pyroute2 mininet"]: docker-bridge-N by every tool, each in a fresh
 # private world (bench/run.py; a benchmark, not part of make test). Prints
