@@ -9,7 +9,8 @@
 #   make fuzz     each libFuzzer harness for FUZZ_SECONDS (default 60)
 #   make check    the same tests against an AddressSanitizer/UBSan build
 #   make valgrind [LAB="labs/veth.lua ..."]   labs under valgrind's memcheck
-#   make bench    setup and probe timings (bench/*.lua)
+#   make bench [N="10 100"] [REPS=3] [TOOLS="raw docker ..."]  nslab against the
+#                 alternatives on docker-bridge-N (bench/run.py)
 #   make install PREFIX=/usr/local
 
 SHELL   := /bin/bash
@@ -170,14 +171,17 @@ valgrind: dev-deps all | $(BUILD)
 	  if [ $$st -ne 0 ] || grep -q 'ERROR SUMMARY: [1-9]' $$log; then echo "$$lab: FAILED ($$st)"; f=1; fi; \
 	done; [ $$f -eq 0 ]
 
-# Each run in a world of its own; the pause lets the kernel finish tearing
-# down the previous world (asynchronous, PERFORMANCE.md) before timing.
+# make bench [N="10 100 1000 2000"] [REPS=3] [TOOLS="raw friendly docker ip
+# batch pyroute2 mininet"]: docker-bridge-N by every tool, each in a fresh
+# private world (bench/run.py; a benchmark, not part of make test). Prints
+# the table and writes build/bench/results.json and results.md.
+BENCH_N     ?= 10 100 1000 2000
+BENCH_REPS  ?= 3
+BENCH_TOOLS ?= raw friendly docker ip batch pyroute2 mininet
 bench: all
-	$(BIN)/nslab lua bench/star.lua 400
-	@sleep 2
-	$(BIN)/nslab lua bench/docker_bridge.lua 200
-	@sleep 2
-	$(BIN)/nslab lua bench/docker_bridge.lua 1000 static
+	@tools/deps vendor/debian-packages-bench
+	/usr/bin/python3 bench/run.py --n "$(or $(N),$(BENCH_N))" --reps $(or $(REPS),$(BENCH_REPS)) \
+	  --tools "$(or $(TOOLS),$(BENCH_TOOLS))"
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/lua/5.4/nslab \

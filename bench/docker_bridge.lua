@@ -1,67 +1,75 @@
--- bench/docker_bridge.lua N [static]: PERFORMANCE.md's docker-bridge-N.
--- Bridge br0 172.17.0.1/16; N namespaces each with eth0 (a veth whose
--- peer is born inside, one queue each way), an address, lo up and a
--- default route via .1; host ends on br0, brought up last; IPv6 address
--- generation off. Check: c1 pings every other container in one call.
+-- bench/docker_bridge.lua N [hold]: PERFORMANCE.md's docker-bridge-N through
+-- nslab's raw core (the make bench tool "raw", the one the others are
+-- compared with).
 --
---   bin/nslab lua bench/docker_bridge.lua 200
---   bin/nslab lua bench/docker_bridge.lua 1000 static
+-- One bridge per 1000 containers (bench/layout.lua): br0 172.17.0.1/16,
+-- br1 172.18.0.1/16. Each container: a namespace with eth0 (a veth whose
+-- peer is born inside, one queue each way), Docker's MAC, an address, lo
+-- up and a default route via the gateway; the host end on the bridge,
+-- brought up last; IPv6 address generation off on both ends. Past 500
+-- containers the static neighbour and FDB entries of layout.lua. Check:
+-- the first member of each bridge pings every other member, all in one
+-- poll loop. Teardown: the namespaces closed, the bridges deleted.
 --
--- Without "static" the check runs only for N <= 400: dynamic ARP costs two
--- neighbour entries per ping and the table limit (gc_thresh3 = 1024) is
--- shared with the real host. With "static", c1 and every target get
--- permanent neighbour entries (not counted against that limit) and br0
--- static FDB entries, as Mininet's --arp does.
+--   bin/nslab lua bench/docker_bridge.lua 1000
+--   bin/nslab lua bench/docker_bridge.lua 1000 hold   -- for afterlife.py
+--
+-- Prints "bench {setup, static, check, teardown, probes, answered}".
 local core = require("nslab.core")
+local L = dofile((arg[0]:match("^(.*/)") or "./") .. "layout.lua")
 local host = require("nslab.netns").host().handle
 
-local n = tonumber(arg[1] or 100)
-local static = arg[2] == "static"
-assert(n >= 2 and n <= 1000, "N must be 2..1000")
+local n = math.tointeger(tonumber(arg[1] or 100))
+assert(n and n >= 2, "N must be an integer >= 2")
+local hold = arg[2] == "hold"
 
-local function ip(i) return string.format("172.17.%d.%d", (i + 1) // 256, (i + 1) % 256) end
-local function mac(i) return string.format("02:42:ac:11:%02x:%02x", (i + 1) // 256, (i + 1) % 256) end
-
-local t0 = core.clock()
-host:link_add{ name = "br0", kind = "bridge" }
-host:addr_add("br0", "172.17.0.1/16")
-host:link_set("br0", { up = true })
+local clock = core.clock
+local r = {}
+local t = clock()
+for b = 0, L.bridges(n) - 1 do
+  local br = L.bridge_name(b)
+  host:link_add{ name = br, kind = "bridge" }
+  host:addr_add(br, L.gateway(b) .. "/16")
+  host:link_set(br, { up = true })
+end
 local nss = {}
 for i = 1, n do
   local ns = core.netns_create()
   local port = "v" .. i
   host:link_add{ name = port, kind = "veth", peer = "eth0", peer_netns = ns }
-  ns:link_set("eth0", { addrgenmode = "none", address = mac(i) })
-  host:link_set(port, { addrgenmode = "none", master = "br0" })
-  ns:addr_add("eth0", ip(i) .. "/16")
+  ns:link_set("eth0", { addrgenmode = "none", address = L.mac(i) })
+  host:link_set(port, { addrgenmode = "none", master = L.bridge_name(L.bridge_of(i)) })
+  ns:addr_add("eth0", L.ip(i) .. "/16")
   ns:link_set("lo", { up = true })
   ns:link_set("eth0", { up = true })
-  ns:route_add{ dst = "default", via = "172.17.0.1" }
+  ns:route_add{ dst = "default", via = L.gateway(L.bridge_of(i)) }
   host:link_set(port, { up = true })
   nss[i] = ns
 end
-local t1 = core.clock()
-if static then
-  for i = 2, n do
-    nss[1]:neigh_add("eth0", { dst = ip(i), lladdr = mac(i), state = "permanent" })
-    nss[i]:neigh_add("eth0", { dst = ip(1), lladdr = mac(1), state = "permanent" })
-    host:fdb_add("v" .. i, { mac = mac(i) })
+r.setup = clock() - t
+
+local probes = L.probes(n)
+t = clock()
+if L.static(n) then
+  for _, p in ipairs(probes) do
+    nss[p.from]:neigh_add("eth0", { dst = L.ip(p.to), lladdr = L.mac(p.to), state = "permanent" })
+    nss[p.to]:neigh_add("eth0", { dst = L.ip(p.from), lladdr = L.mac(p.from), state = "permanent" })
   end
-  host:fdb_add("v1", { mac = mac(1) })
+  for i = 1, n do host:fdb_add("v" .. i, { mac = L.mac(i) }) end
 end
-local t2 = core.clock()
-if n > 400 and not static then
-  print(string.format("docker-bridge N=%d: setup %.3f s, check skipped (N > 400 needs 'static')", n, t1 - t0))
-  os.exit(0)
-end
-local targets = {}
-for i = 2, n do targets[#targets + 1] = ip(i) end
-local results = nss[1]:ping(targets, { count = 1, timeout = 5 })
-local t3 = core.clock()
-local answered = 0
-for _, r in ipairs(results) do if r.received > 0 then answered = answered + 1 end end
-print(string.format("docker-bridge N=%d%s: setup %.3f s%s, check %.3f s, %d/%d answered",
-                    n, static and " static" or "", t1 - t0,
-                    static and string.format(" (+ %.3f s static entries)", t2 - t1) or "",
-                    t3 - t2, answered, n - 1))
-os.exit(answered == n - 1 and 0 or 1)
+r.static = clock() - t
+if hold then L.hold() end
+
+t = clock()
+local list = {}
+for k, p in ipairs(probes) do list[k] = { nss[p.from], L.ip(p.to) } end
+-- up to 3 echoes each, a target done at its first reply
+r.answered = L.answered(core.ping_many(list, { count = 3, replies = 1, timeout = 2 }))
+r.probes = #probes
+r.check = clock() - t
+
+t = clock()
+for i = 1, n do nss[i]:close() end
+for b = 0, L.bridges(n) - 1 do host:link_del(L.bridge_name(b)) end
+r.teardown = clock() - t
+L.report(r)
