@@ -376,8 +376,8 @@ end
 -- end (eth0 goes with it), the address. With ends (a list), the host end
 -- is not deleted but put there: the caller lets the kernel remove it with
 -- the container's namespace (see teardown).
-local function disconnect(self, c, ends)
-  arp.disconnect(self, c)
+local function disconnect(self, c, ends, leaving)
+  arp.disconnect(self, c, leaving)
   for _, p in ipairs(c.ports) do
     if self.published[p.host] == c.name then
       self.firewall:unpublish(c, p.host, p.container)
@@ -518,8 +518,12 @@ local function teardown(self, list, signal)
     end
   end
   local ends = #running > 1 and {} or nil
+  local leaving = {} -- the containers whose namespaces go with them
+  if ends then
+    for _, c in ipairs(running) do leaving[c] = c.joiners == 0 or nil end
+  end
   for _, c in ipairs(running) do
-    disconnect(self, c, c.joiners == 0 and ends or nil)
+    disconnect(self, c, c.joiners == 0 and ends or nil, leaving)
     c.proc:stop(signal)
     c.state = "exited"
     if c.holds then

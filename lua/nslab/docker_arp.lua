@@ -137,15 +137,17 @@ local function del(ns, dev, entry)
 end
 
 -- A container leaving its network (the start of docker.lua's
--- disconnect): the entries about it go.
-function M.disconnect(daemon, c)
+-- disconnect): the entries about it go, except in the namespaces of
+-- containers leaving with it (leaving[container], a `docker rm` of
+-- several: those entries go with their namespaces).
+function M.disconnect(daemon, c, leaving)
   local st = st_of(c)
   if not st or not c.ip or st.members[c.ip] ~= c then return end
   if st.static then
     del(daemon.host, c.network.bridge_name, { dst = c.ip })
     for _, p in ipairs(c.arp_order or {}) do
       if p.arp_peers and p.arp_peers[c] then
-        del(p.netns, "eth0", { dst = c.ip })
+        if not (leaving and leaving[p]) then del(p.netns, "eth0", { dst = c.ip }) end
         p.arp_peers[c] = nil
       end
     end
