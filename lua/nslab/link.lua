@@ -14,6 +14,7 @@ local trace = require("nslab.trace")
 local netns = require("nslab.netns")
 local core = require("nslab.core")
 local api = require("nslab.api")
+local pending = require("nslab.pending")
 
 local Link = {}
 Link.__index = Link
@@ -51,6 +52,12 @@ function M.by_index(ns, ifindex)
 end
 
 function M.is(x) return getmetatable(x) == Link end
+
+-- A handle on a pending end of a veth pair (nslab.pending): it binds to
+-- its ifindex at its first use, once the pair is made.
+function M.pending(e)
+  return setmetatable({ ns = e.ns, name = e.name, pending = e }, Link)
+end
 
 function Link:__tostring()
   return string.format("link %s in netns %s", self.name, self.ns:label())
@@ -152,6 +159,28 @@ end
 -- NS] [master M|nomaster] [addrgenmode G], in one call: the core makes it
 -- all or nothing and checks every option. netns may be a Netns or a
 -- name, master a Link.
+-- The command `changes` amounts to (target: the Netns it moves to).
+local function set_words(self, target, changes)
+  local words = { "link set dev " .. q(self.name) }
+  if target then words[#words + 1] = "netns " .. target:ref() end
+  if changes.up ~= nil then words[#words + 1] = changes.up and "up" or "down" end
+  if changes.mtu then words[#words + 1] = "mtu " .. changes.mtu end
+  if changes.address then words[#words + 1] = "address " .. changes.address end
+  if changes.master == 0 then words[#words + 1] = "nomaster"
+  elseif changes.master then words[#words + 1] = "master " .. q(tostring(changes.master)) end
+  if changes.addrgenmode then words[#words + 1] = "addrgenmode " .. changes.addrgenmode end
+  if changes.name then words[#words + 1] = "name " .. q(changes.name) end
+  return self.ns:ip(table.concat(words, " "))
+end
+
+-- Is changes a move (netns, and a name or not) and nothing else?
+local function only_move(changes)
+  for k in pairs(changes) do
+    if k ~= "netns" and k ~= "name" then return false end
+  end
+  return true
+end
+
 function Link:set(changes)
   local target
   if type(changes) == "table" and (changes.netns ~= nil or M.is(changes.master)) then
@@ -165,17 +194,14 @@ function Link:set(changes)
     changes = copy
   end
   changes = changes or {} -- nil: nothing to change (the core wants a table)
+  -- A pending end moves before it is made: it is then born there.
+  if target and rawget(self, "pending") and only_move(changes) and pending.move(self, target, changes.name) then
+    trace.command(set_words(self, target, changes))
+    self.ns, self.name = target, changes.name or self.name
+    return self
+  end
   call(self, "link set", "link_set", changes)
-  local words = { "link set dev " .. q(self.name) }
-  if target then words[#words + 1] = "netns " .. target:ref() end
-  if changes.up ~= nil then words[#words + 1] = changes.up and "up" or "down" end
-  if changes.mtu then words[#words + 1] = "mtu " .. changes.mtu end
-  if changes.address then words[#words + 1] = "address " .. changes.address end
-  if changes.master == 0 then words[#words + 1] = "nomaster"
-  elseif changes.master then words[#words + 1] = "master " .. q(tostring(changes.master)) end
-  if changes.addrgenmode then words[#words + 1] = "addrgenmode " .. changes.addrgenmode end
-  if changes.name then words[#words + 1] = "name " .. q(changes.name) end
-  trace.command(self.ns:ip(table.concat(words, " ")))
+  trace.command(set_words(self, target, changes))
   if changes.name then self.name = changes.name end
   if target and target ~= self.ns then
     -- the ifindex is kept only when it is free there

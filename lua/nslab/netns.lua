@@ -17,6 +17,7 @@ local route = require("nslab.route")
 local neigh = require("nslab.neigh")
 local sock = require("nslab.sock")
 local api = require("nslab.api")
+local pending = require("nslab.pending")
 
 local Link -- nslab.link, loaded lazily (it requires this module)
 
@@ -239,16 +240,36 @@ function Netns:link_names()
 end
 
 -- A device of this namespace by name (or ifindex); raises when missing.
+-- A pending end of a veth pair is found without making it.
 function Netns:link(name)
   Link = Link or require("nslab.link")
+  local e = pending.lookup(self, name)
+  if e then return Link.pending(e) end
   local info, why = self.handle:link_get(name)
   if not info then error(string.format('%s in netns %s', why, self:label()), 0) end
   return Link.new(self, info.ifname)
 end
 
--- ip link add NAME [netns NS1] type veth peer name PEER [netns NS2]: both
--- ends in one message, each born in its namespace with its final name, so
--- the pair is made whole or not at all.
+-- Make the pair name/peer from this namespace: name in ns (nil: here),
+-- peer in peer_ns (nil: here), both in one message, each born in its
+-- namespace with its final name, so it is made whole or not at all.
+local function make_veth(self, name, peer, opts, ns, peer_ns)
+  self.handle:link_add{ name = name, kind = "veth", peer = peer, mtu = opts.mtu,
+                        netns = ns and ns.handle, peer_netns = peer_ns and peer_ns.handle }
+end
+
+-- nslab.pending's maker: the pair with each end where the lab's moves put
+-- it by now (netns and peer_netns say where, relative to the creator).
+local function make_pending(pair)
+  local a, b = pair.ends[1], pair.ends[2]
+  local home = pair.creator:inode()
+  make_veth(pair.creator, a.name, b.name, pair.opts, a.inode ~= home and a.ns or nil,
+            b.inode ~= home and b.ns or nil)
+end
+
+-- ip link add NAME [netns NS1] type veth peer name PEER [netns NS2]. The
+-- pair is checked and traced now; nslab.pending may make it when it is
+-- first observed, its ends already where set_netns moved them since.
 function Netns:veth(name, peer, opts)
   Link = Link or require("nslab.link")
   opts = opts or {}
@@ -256,16 +277,27 @@ function Netns:veth(name, peer, opts)
   local object = api.object_name(name)
   local ns = opts.netns and M.check(opts.netns, "link add", object, "option 'netns'")
   local peer_ns = opts.peer_netns and M.check(opts.peer_netns, "link add", object, "option 'peer_netns'")
-  self.handle:link_add{ name = name, kind = "veth", peer = peer, mtu = opts.mtu,
-                        netns = ns and ns.handle, peer_netns = peer_ns and peer_ns.handle }
   local words = "link add " .. shell.quote(name)
   if ns then words = words .. " netns " .. ns:ref() end
   if opts.mtu then words = words .. " mtu " .. opts.mtu end
   words = words .. " type veth peer name " .. shell.quote(peer)
   if peer_ns then words = words .. " netns " .. peer_ns:ref() end
   if opts.mtu then words = words .. " mtu " .. opts.mtu end -- nslab sets both ends
-  trace.command(self:ip(words))
-  return Link.new(ns or self, name), Link.new(peer_ns or self, peer)
+  local text = self:ip(words)
+  local pair = pending.defer{ creator = self, opts = opts, mtu = opts.mtu, trace = text, make = make_pending,
+                              ends = { { ns = ns or self, name = name }, { ns = peer_ns or self, name = peer } } }
+  if not pair then
+    make_veth(self, name, peer, opts, ns, peer_ns)
+    trace.command(text)
+    return Link.new(ns or self, name), Link.new(peer_ns or self, peer)
+  end
+  trace.command(text)
+  local ends = {}
+  for i, e in ipairs(pair.ends) do
+    e.pair = pair
+    ends[i] = Link.pending(e)
+  end
+  return ends[1], ends[2]
 end
 
 -- Addresses as flat entries of `ip -j addr`'s addr_info, with ifname:
