@@ -83,12 +83,13 @@ local function paths(bare)
     ratios.eager[r] = got.eager / got.direct
     ratios.lazy[r] = got.lazy / got.direct
     print(string.format("rep %d: eager %.3f s, lazy %.3f s, direct %.3f s "
-                        .. "(eager/direct %.1fx, lazy/direct %.2fx)", r, got.eager, got.lazy, got.direct, ratios.eager[r], ratios.lazy[r]))
+                        .. "(eager/direct %.1fx, lazy/direct %.2fx)", r, got.eager, got.lazy, got.direct,
+                        ratios.eager[r], ratios.lazy[r]))
   end
   print(string.format("%s, N=%d medians of %d: tutorials' order made at once %.3f s, as nslab makes it %.3f s, "
                       .. "direct path %.3f s; ratio to direct: %.1fx before, %.2fx after",
-                      bare and "pairs only" or "pairs, addresses, up", n, reps, median(times.eager), median(times.lazy), median(times.direct),
-                      median(ratios.eager), median(ratios.lazy)))
+                      bare and "pairs only" or "pairs, addresses, up", n, reps, median(times.eager),
+                      median(times.lazy), median(times.direct), median(ratios.eager), median(ratios.lazy)))
 end
 
 local function kernel()

@@ -17,7 +17,16 @@ local api = require("nslab.api")
 local pending = require("nslab.pending")
 
 local Link = {}
-Link.__index = Link
+-- A handle on a pending end (nslab.pending) has no ifindex yet: asking
+-- for it makes the pair, which binds the handle.
+function Link.__index(self, key)
+  local v = Link[key]
+  if v == nil and key == "ifindex" and rawget(self, "pending") then
+    pending.flush()
+    return rawget(self, "ifindex")
+  end
+  return v
+end
 
 local M = { Link = Link }
 
@@ -56,7 +65,9 @@ function M.is(x) return getmetatable(x) == Link end
 -- A handle on a pending end of a veth pair (nslab.pending): it binds to
 -- its ifindex at its first use, once the pair is made.
 function M.pending(e)
-  return setmetatable({ ns = e.ns, name = e.name, pending = e }, Link)
+  local link = setmetatable({ ns = e.ns, name = e.name, pending = e }, Link)
+  e.links[link] = true
+  return link
 end
 
 function Link:__tostring()

@@ -294,7 +294,7 @@ function Netns:veth(name, peer, opts)
   trace.command(text)
   local ends = {}
   for i, e in ipairs(pair.ends) do
-    e.pair = pair
+    e.pair, e.links = pair, setmetatable({}, { __mode = "k" })
     ends[i] = Link.pending(e)
   end
   return ends[1], ends[2]

@@ -26,6 +26,7 @@ local core = require("nslab.core")
 local M = {}
 
 local queue = {} -- pending pairs, oldest first
+local inode -- below
 local flushing = false
 local eager = os.getenv("NSLAB_EAGER") ~= nil -- everything at once (to compare)
 M.stats = { deferred = 0, moves = 0, made = 0 }
@@ -34,6 +35,24 @@ M.stats = { deferred = 0, moves = 0, made = 0 }
 -- the module, as they were before M.install.
 local raw_methods, raw_core = {}, {}
 M.raw = raw_methods
+
+-- Every handle on an end of a pair just made now names its device by
+-- ifindex, as a handle on a pair made at once does from the start. A
+-- handle left behind by a move through another handle stays a handle on
+-- its name where it was: the device is not there any more (its message
+-- differs from the eager one's "deleted: ifindex N", which no ifindex
+-- of the new device could make true).
+local function bind(pair)
+  for _, e in ipairs(pair.ends) do
+    local ok, info = pcall(raw_methods.link_get, e.ns.handle, e.name)
+    for link in pairs(e.links) do
+      rawset(link, "pending", nil)
+      if ok and info and rawget(link, "name") == e.name and inode(link.ns) == e.inode then
+        rawset(link, "ifindex", info.ifindex)
+      end
+    end
+  end
+end
 
 -- Make every pending pair now. Errors name the step that asked for it.
 function M.flush()
@@ -48,6 +67,7 @@ function M.flush()
       error(string.format("%s (made when first used, for the step: %s)", tostring(err), pair.trace), 0)
     end
     M.stats.made = M.stats.made + 1
+    bind(pair)
   end
   flushing = false
 end
@@ -91,12 +111,16 @@ local installed = false
 function M.install()
   if installed then return end
   installed = true
+  -- A handle's methods are found through __index: a function there makes
+  -- what is pending before the method is even fetched, and the method is
+  -- still called as one (its errors count arguments as a method's).
   local meta = debug.getregistry()["nslab.netns"]
   local methods = meta and meta.__index
   if type(methods) == "table" then
-    for name, fn in pairs(methods) do
-      raw_methods[name] = fn
-      if type(fn) == "function" and not QUIET_METHODS[name] then methods[name] = flushing_first(fn) end
+    for name, fn in pairs(methods) do raw_methods[name] = fn end
+    meta.__index = function(_, key)
+      if queue[1] and not QUIET_METHODS[key] then M.flush() end
+      return methods[key]
     end
   end
   for name, fn in pairs(core) do
@@ -135,7 +159,7 @@ end
 
 -- The inode of a namespace (identity across Netns objects), or nil when its
 -- handle is closed.
-local function inode(ns)
+function inode(ns)
   local ok, ino = pcall(raw_methods.inode, ns.handle)
   return ok and ino or nil
 end
