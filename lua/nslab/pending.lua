@@ -26,6 +26,7 @@ local core = require("nslab.core")
 local M = {}
 
 local queue = {} -- pending pairs, oldest first
+local by_place = {} -- [inode .. "/" .. name] = the pending end there
 local inode -- below
 local flushing = false
 local eager = os.getenv("NSLAB_EAGER") ~= nil -- everything at once (to compare)
@@ -58,11 +59,17 @@ end
 function M.flush()
   if flushing or not queue[1] then return end
   flushing = true
-  while queue[1] do
-    local pair = table.remove(queue, 1)
+  local list = queue
+  queue, by_place = {}, {} -- what is made now is pending no more
+  for i, pair in ipairs(list) do
     pair.done = true
     local ok, err = pcall(pair.make, pair)
     if not ok then
+      -- the pairs after this one stay pending, in order
+      for j = i + 1, #list do
+        queue[#queue + 1] = list[j]
+        for _, e in ipairs(list[j].ends) do by_place[e.inode .. "/" .. e.name] = e end
+      end
       flushing = false
       error(string.format("%s (made when first used, for the step: %s)", tostring(err), pair.trace), 0)
     end
@@ -75,7 +82,7 @@ end
 -- Forget the pending pairs (their world is gone: world_fresh).
 function M.discard()
   for _, pair in ipairs(queue) do pair.done = true end
-  queue = {}
+  queue, by_place = {}, {}
 end
 
 function M.count() return #queue end
@@ -169,11 +176,7 @@ end
 local function taken(ns, name)
   local ino = inode(ns)
   if not ino then return nil end
-  for _, pair in ipairs(queue) do
-    for _, e in ipairs(pair.ends) do
-      if e.name == name and e.inode == ino then return true end
-    end
-  end
+  if by_place[ino .. "/" .. name] then return true end
   local ok, info = pcall(raw_methods.link_get, ns.handle, name)
   if not ok then return nil end
   return info ~= nil
@@ -199,6 +202,7 @@ function M.defer(spec)
   end
   if a.inode == b.inode and a.name == b.name then return nil end
   queue[#queue + 1] = spec
+  for _, e in ipairs(spec.ends) do by_place[e.inode .. "/" .. e.name] = e end
   M.stats.deferred = M.stats.deferred + 1
   return spec
 end
@@ -214,12 +218,7 @@ end
 function M.lookup(ns, name)
   if not queue[1] or type(name) ~= "string" then return nil end
   local ino = inode(ns)
-  for _, pair in ipairs(queue) do
-    for _, e in ipairs(pair.ends) do
-      if e.name == name and e.inode == ino then return e end
-    end
-  end
-  return nil
+  return ino and by_place[ino .. "/" .. name] or nil
 end
 
 -- Move link's pending end to target (a Netns) as new_name (or its name):
@@ -232,7 +231,9 @@ function M.move(link, target, new_name)
   local ino = inode(target)
   if not ino or ino == e.inode or not good_name(final) then return false end
   if taken(target, final) ~= false then return false end
+  by_place[e.inode .. "/" .. e.name] = nil
   e.ns, e.name, e.inode = target, final, ino
+  by_place[ino .. "/" .. final] = e
   M.stats.moves = M.stats.moves + 1
   return true
 end
