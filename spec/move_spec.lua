@@ -71,7 +71,8 @@ local function snapshot(env)
     local moving = false
     for _, rows in pairs(state) do
       for _, row in ipairs(rows) do
-        moving = moving or (row:find("LOWER_UP", 1, true) and row:find(" DOWN ", 1, true)) ~= nil
+        local flags, oper = row:match("^%S+ (%S+) (%S+)")
+        moving = moving or (flags and flags:find("LOWER_UP", 1, true) ~= nil and oper ~= "UP" and oper ~= "UNKNOWN")
       end
     end
     if not moving or core.clock() > deadline then return state end

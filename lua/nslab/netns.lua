@@ -277,21 +277,24 @@ function Netns:veth(name, peer, opts)
   local object = api.object_name(name)
   local ns = opts.netns and M.check(opts.netns, "link add", object, "option 'netns'")
   local peer_ns = opts.peer_netns and M.check(opts.peer_netns, "link add", object, "option 'peer_netns'")
-  local words = "link add " .. shell.quote(name)
-  if ns then words = words .. " netns " .. ns:ref() end
-  if opts.mtu then words = words .. " mtu " .. opts.mtu end
-  words = words .. " type veth peer name " .. shell.quote(peer)
-  if peer_ns then words = words .. " netns " .. peer_ns:ref() end
-  if opts.mtu then words = words .. " mtu " .. opts.mtu end -- nslab sets both ends
-  local text = self:ip(words)
-  local pair = pending.defer{ creator = self, opts = opts, mtu = opts.mtu, trace = text, make = make_pending,
+  local function text()
+    local words = "link add " .. shell.quote(name)
+    if ns then words = words .. " netns " .. ns:ref() end
+    if opts.mtu then words = words .. " mtu " .. opts.mtu end
+    words = words .. " type veth peer name " .. shell.quote(peer)
+    if peer_ns then words = words .. " netns " .. peer_ns:ref() end
+    if opts.mtu then words = words .. " mtu " .. opts.mtu end -- nslab sets both ends
+    return self:ip(words)
+  end
+  local pair = pending.defer{ creator = self, opts = opts, mtu = opts.mtu, make = make_pending,
                               ends = { { ns = ns or self, name = name }, { ns = peer_ns or self, name = peer } } }
   if not pair then
     make_veth(self, name, peer, opts, ns, peer_ns)
-    trace.command(text)
+    trace.command(text())
     return Link.new(ns or self, name), Link.new(peer_ns or self, peer)
   end
-  trace.command(text)
+  pair.trace = text()
+  trace.command(pair.trace)
   local ends = {}
   for i, e in ipairs(pair.ends) do
     e.pair, e.links = pair, setmetatable({}, { __mode = "k" })
