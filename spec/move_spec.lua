@@ -333,6 +333,29 @@ describe("move", function()
     end)
   end)
 
+  it("an anonymous namespace (traced by its fd) defers the same", function()
+    local host, ns = netns.host(), netns.new()
+    local moves = pending.stats.moves
+    local a = host:veth("veth-a", "veth-b")
+    host:link("veth-b"):set_netns(ns)
+    assert.equal(1, pending.count())
+    assert.equal(moves + 1, pending.stats.moves)
+    assert.equal("veth-b", ns:link("veth-b"):info().ifname)
+    assert.equal(world.ip_link(nil, "veth-a").ifindex, a.ifindex)
+  end)
+
+  it("a handle made after its pair was made is bound at once", function()
+    local host = netns.host()
+    host:veth("veth-a", "veth-b")
+    local b = host:link("veth-b")
+    host:link_names()
+    local again = host:link("veth-b")
+    host.handle:link_del("veth-b")
+    host.handle:link_add{ name = "veth-b", kind = "veth", peer = "veth-c" }
+    assert.has_error(function() b:up() end)
+    assert.has_error(function() again:up() end)
+  end)
+
   it("the trace replayed with ip builds the same world", function()
     local s = scenarios[3]
     trace.clear()

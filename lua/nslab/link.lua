@@ -66,7 +66,7 @@ function M.is(x) return getmetatable(x) == Link end
 -- its ifindex at its first use, once the pair is made.
 function M.pending(e)
   local link = setmetatable({ ns = e.ns, name = e.name, pending = e }, Link)
-  e.links[link] = true
+  pending.hold(e, link)
   return link
 end
 

@@ -296,10 +296,7 @@ function Netns:veth(name, peer, opts)
   pair.trace = text()
   trace.command(pair.trace)
   local ends = {}
-  for i, e in ipairs(pair.ends) do
-    e.pair, e.links = pair, setmetatable({}, { __mode = "k" })
-    ends[i] = Link.pending(e)
-  end
+  for i, e in ipairs(pair.ends) do ends[i] = Link.pending(e) end
   return ends[1], ends[2]
 end
 
@@ -490,8 +487,8 @@ function Netns:udp_send(addr, port, data, ...) return sock.udp_send(self, addr, 
 
 -- The PID whose fds name anonymous namespaces in printed commands.
 function M.pid()
-  local f = io.open("/proc/self/stat")
-  local pid = f and tonumber(f:read("a"):match("^(%d+)")) or 0
+  local f = pending.raw_open("/proc/self/stat") -- shows no device: makes nothing pending
+  local pid = f and tonumber(pending.raw_read(f, "a"):match("^(%d+)")) or 0
   if f then f:close() end
   return pid
 end

@@ -37,6 +37,9 @@ M.stats = { deferred = 0, moves = 0, made = 0 }
 -- the module, as they were before M.install.
 local raw_methods, raw_core = {}, {}
 M.raw = raw_methods
+-- io.open and a file's read as they were: for files that show no device
+-- (/proc/self/stat).
+M.raw_open = io.open
 
 -- Every handle on an end of a pair just made now names its device by
 -- ifindex, as a handle on a pair made at once does from the start. A
@@ -65,6 +68,7 @@ function M.flush()
   for i, pair in ipairs(list) do
     pair.done = true
     local ok, err = pcall(pair.make, pair)
+    if ok then ok, err = pcall(bind, pair) end
     if not ok then
       -- the pairs after this one stay pending, in order
       for j = i + 1, #list do
@@ -72,10 +76,9 @@ function M.flush()
         for _, e in ipairs(list[j].ends) do by_place[e.inode .. "/" .. e.name] = e end
       end
       flushing = false
-      error(string.format("%s (made when first used, for the step: %s)", tostring(err), pair.trace), 0)
+      error(string.format("%s (made when first used, for the step: %s)", tostring(err), pair.trace or "?"), 0)
     end
     M.stats.made = M.stats.made + 1
-    bind(pair)
   end
   flushing = false
 end
@@ -148,6 +151,7 @@ function M.install()
   local file = debug.getregistry()["FILE*"]
   local fmethods = file and file.__index
   if type(fmethods) == "table" then
+    M.raw_read = fmethods.read
     for _, name in ipairs({ "read", "lines" }) do
       if type(fmethods[name]) == "function" then fmethods[name] = flushing_first(fmethods[name]) end
     end
@@ -220,7 +224,10 @@ function M.defer(spec)
   if not home or not permitted(spec.creator, home) then return nil end
   if a.inode == b.inode and a.name == b.name then return nil end
   queue[#queue + 1] = spec
-  for _, e in ipairs(spec.ends) do by_place[e.inode .. "/" .. e.name] = e end
+  for _, e in ipairs(spec.ends) do
+    e.pair, e.links = spec, setmetatable({}, { __mode = "k" }) -- links: the handles on it
+    by_place[e.inode .. "/" .. e.name] = e
+  end
   M.stats.deferred = M.stats.deferred + 1
   return spec
 end
@@ -257,6 +264,18 @@ function M.move(link, target, new_name)
 end
 
 M.pending_end = end_of
+
+-- Register a handle on the end e: bound at once when its pair was made
+-- meanwhile, else when it is made.
+function M.hold(e, link)
+  if not e.pair.done then
+    e.links[link] = true
+    return
+  end
+  rawset(link, "pending", nil)
+  local ok, info = pcall(raw_methods.link_get, e.ns.handle, e.name)
+  if ok and info and inode(link.ns) == e.inode then rawset(link, "ifindex", info.ifindex) end
+end
 
 M.install()
 
