@@ -122,17 +122,22 @@ local installed = false
 function M.install()
   if installed then return end
   installed = true
-  -- A handle's methods are found through __index: a function there makes
-  -- what is pending before the method is even fetched, and the method is
-  -- still called as one (its errors count arguments as a method's).
+  -- A handle's methods are found through __index: an empty table whose
+  -- own __index makes what is pending before the method is even fetched,
+  -- and the method is still called as one (its errors count arguments as
+  -- a method's).
   local meta = debug.getregistry()["nslab.netns"]
   local methods = meta and meta.__index
   if type(methods) == "table" then
     for name, fn in pairs(methods) do raw_methods[name] = fn end
-    meta.__index = function(_, key)
-      if queue[1] and not QUIET_METHODS[key] then M.flush() end
-      return methods[key]
-    end
+    -- still a table (what iterates or indexes the methods sees them all)
+    meta.__index = setmetatable({}, {
+      __index = function(_, key)
+        if queue[1] and not QUIET_METHODS[key] then M.flush() end
+        return methods[key]
+      end,
+      __pairs = function() return next, methods, nil end,
+    })
   end
   for name, fn in pairs(core) do
     raw_core[name] = fn
