@@ -130,6 +130,7 @@ end
 -- Forget the host handle: after the process moved to a fresh world (specs),
 -- the host is wherever the thread is now.
 function M.reset()
+  pending.discard() -- what was pending belongs to the world being left
   if host then host.handle:close() end
   host = nil
 end
