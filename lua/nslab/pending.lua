@@ -14,8 +14,9 @@
 -- pending pair is down, has no address, no master, and its ends are
 -- where the lab moved them; every way to look at the kernel (each method
 -- of a core handle, the core's functions, io.open, io.lines, io.popen,
--- os.execute) makes the pending pairs first, in the order they were
--- asked for. A pair is deferred only when the checks the kernel would
+-- os.execute, a read from a file or from the terminal, as the REPL waits
+-- for a line) makes the pending pairs first, in the order they were asked
+-- for. A pair is deferred only when the checks the kernel would
 -- make pass now (names free where each end is born, valid names and
 -- options), and a move only when the name is free where it goes;
 -- anything else is done at once, so it fails as it would have. If the
@@ -97,8 +98,6 @@ function M.set_eager(on)
   if on then M.flush() end
   eager = on and true or false
 end
-
-function M.is_eager() return eager end
 
 ---------------------------------------------------------------- the hooks
 
@@ -267,8 +266,6 @@ function M.move(link, target, new_name)
   M.stats.moves = M.stats.moves + 1
   return true
 end
-
-M.pending_end = end_of
 
 -- Register a handle on the end e: bound at once when its pair was made
 -- meanwhile, else when it is made.
