@@ -29,7 +29,9 @@ local M = {}
 local queue = {} -- pending pairs, oldest first
 local by_place = {} -- [inode .. "/" .. name] = the pending end there
 local inode -- below
-local permitted_by_inode = {} -- [inode] = may this process change devices there
+-- [handle] = may this process change devices in its namespace (weak: a
+-- lab of many namespaces keeps no entry for one it has let go)
+local permitted_by_handle = setmetatable({}, { __mode = "k" })
 local flushing = false
 local eager = os.getenv("NSLAB_EAGER") ~= nil -- everything at once (to compare)
 M.stats = { deferred = 0, moves = 0, made = 0 }
@@ -87,7 +89,7 @@ end
 -- Forget the pending pairs (their world is gone: world_fresh).
 function M.discard()
   for _, pair in ipairs(queue) do pair.done = true end
-  queue, by_place, permitted_by_inode = {}, {}, {}
+  queue, by_place = {}, {}
 end
 
 function M.count() return #queue end
@@ -195,13 +197,13 @@ end
 -- asks for CAP_NET_ADMIN over its owner (a lab without privilege, a
 -- namespace of another user's): a change of no device (ifindex 2^31-1,
 -- nothing to set) is refused with EPERM or else with ENODEV. Once per
--- namespace.
-local function permitted(ns, ino)
-  local known = permitted_by_inode[ino]
+-- handle.
+local function permitted(ns)
+  local known = permitted_by_handle[ns.handle]
   if known == nil then
     local ok, err = pcall(raw_methods.link_set, ns.handle, 2147483647, {})
     known = ok or not tostring(err):find("not permitted", 1, true)
-    permitted_by_inode[ino] = known
+    permitted_by_handle[ns.handle] = known
   end
   return known
 end
@@ -222,10 +224,10 @@ function M.defer(spec)
   end
   for _, e in ipairs(spec.ends) do
     e.inode = inode(e.ns)
-    if not e.inode or not permitted(e.ns, e.inode) or taken(e.ns, e.name) ~= false then return nil end
+    if not e.inode or not permitted(e.ns) or taken(e.ns, e.name) ~= false then return nil end
   end
   local home = inode(spec.creator)
-  if not home or not permitted(spec.creator, home) then return nil end
+  if not home or not permitted(spec.creator) then return nil end
   if a.inode == b.inode and a.name == b.name then return nil end
   queue[#queue + 1] = spec
   for _, e in ipairs(spec.ends) do
@@ -258,7 +260,7 @@ function M.move(link, target, new_name)
   if not e then return false end
   local final = new_name or e.name
   local ino = inode(target)
-  if not ino or ino == e.inode or not good_name(final) or not permitted(target, ino) then return false end
+  if not ino or ino == e.inode or not good_name(final) or not permitted(target) then return false end
   if taken(target, final) ~= false then return false end
   by_place[e.inode .. "/" .. e.name] = nil
   e.ns, e.name, e.inode = target, final, ino
