@@ -18,6 +18,12 @@
 -- kernel: N moves through the raw core (link_set{netns}), the device down
 -- with IPv6 address generation on, off (addrgenmode none on both ends
 -- first), up with carrier, and its peer a bridge port; the median move.
+-- Where the kernel spends it, seen from the scheduler (off-CPU stacks):
+--   perf record -a -e sched:sched_switch -g -- bin/nslab lua bench/move.lua kernel 100
+--   perf script | grep -A12 'prev_comm=nslab'
+-- shows the moving thread asleep in __dev_change_net_namespace: in
+-- rcu_barrier() (~15 ms a move, every state alike) and twice, briefly, in
+-- synchronize_rcu_expedited() (synchronize_net under RTNL).
 local core = require("nslab.core")
 local netns = require("nslab.netns")
 local pending = require("nslab.pending")
