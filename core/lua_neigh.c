@@ -6,13 +6,16 @@
  *   ns:neigh_list{family = "bridge"}   --> entries shaped like `bridge -j fdb`
  *   ns:neigh_add("eth0", {dst = "10.0.0.2", lladdr = "02:42:ac:11:00:02"})
  *   ns:fdb_add("veth0", {mac = "02:42:ac:11:00:02"})   -- master static
+ *   ns:neigh_add("eth0", {{dst = ..., lladdr = ...}, {dst = ...}})  -- many
  *
  * Devices are ifindexes in what is returned; the Lua layer adds names.
  */
 #include <errno.h>
 #include <linux/neighbour.h>
+#include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include "lua_ip.h"
@@ -209,10 +212,23 @@ static const char *check_dev (lua_State *L, const char *op, int *ifindex,
   return lnslab_dev_label(L, *ifindex, *name);
 }
 
+/* A device's ifindex. By name first with SIOCGIFINDEX on the namespace's
+ * netlink socket (the kernel answers it for any socket, in the socket's
+ * namespace): a few microseconds, where RTM_GETLINK builds the whole link
+ * message (30-100 us on a busy machine, per entry of a docker network's
+ * probe). A name it does not find goes the netlink way, for its error. */
 static int resolve (lua_State *L, struct nl *nl, const char *op,
                     const char *what, int ifindex, const char *name) {
+  struct ifreq ifr;
   struct err e;
   if (ifindex > 0) return ifindex;
+  memset(&ifr, 0, sizeof ifr);
+  if (strlen(name) < sizeof ifr.ifr_name) {
+    memcpy(ifr.ifr_name, name, strlen(name));
+    if (ioctl(mnl_socket_get_fd(nl->sock), SIOCGIFINDEX, &ifr) == 0 &&
+        ifr.ifr_ifindex > 0)
+      return ifr.ifr_ifindex;
+  }
   if ((ifindex = link_index(nl, name, &e)) < 0) lnslab_fail(L, op, what, &e);
   return ifindex;
 }
@@ -317,11 +333,64 @@ static int m_neigh_list (lua_State *L) {
   return 1;
 }
 
-/* One entry of op, read by read (neigh or FDB), then sent by change. */
-static int entry_change (lua_State *L, const char *op, int add,
-                         const char *(*read)(lua_State *, int, const char *,
-                                             const char *, int,
-                                             struct neigh_info *),
+typedef const char *(*read_fn)(lua_State *, int, const char *, const char *,
+                               int, struct neigh_info *);
+
+/* Is the table at idx a list of entries ({ {...}, {...} }) rather than
+ * one entry? Both at once is an error. */
+static size_t entry_list (lua_State *L, int idx, const char *op,
+                          const char *dev) {
+  size_t n;
+  if (lua_type(L, idx) != LUA_TTABLE || (n = lua_rawlen(L, idx)) == 0) return 0;
+  lua_pushnil(L);
+  while (lua_next(L, idx)) {
+    lua_pop(L, 1);
+    if (!lua_isinteger(L, -1) || lua_tointeger(L, -1) < 1 ||
+        (size_t)lua_tointeger(L, -1) > n)
+      lnslab_raise(L,
+                   "%s %s: %s must be one entry or a list of entries, not both",
+                   op, dev, lnslab_arg_label(L, idx, "entry"));
+  }
+  return n;
+}
+
+/* The entries of the list at idx (n of them), read whole before anything
+ * is sent; then added in few sends, all or nothing. An error names the
+ * entry: "neigh add 10.0.0.9 dev eth0 (entry 3 of 5): why". */
+static int list_add (lua_State *L, struct nl *nl, const char *op,
+                     const char *dev, int ifindex, const char *name, size_t n,
+                     read_fn read) {
+  struct neigh_info *v = lua_newuserdatauv(L, n * sizeof *v, 0);
+  int list = 3, base = lua_gettop(L);
+  size_t failed;
+  struct err e;
+  for (size_t i = 0; i < n; i++) {
+    if (lua_rawgeti(L, list, (lua_Integer)i + 1) != LUA_TTABLE)
+      lnslab_raise(L, "%s %s: %s item %d must be a table, got %s", op, dev,
+                   lnslab_arg_label(L, list, "entry"), (int)i + 1,
+                   luaL_typename(L, -1));
+    const char *item = lua_pushfstring(L, "%s entry %d", dev, (int)i + 1);
+    read(L, base + 1, op, item, 1, &v[i]);
+    lua_settop(L, base);
+  }
+  ifindex =
+      resolve(L, nl, op, lua_pushfstring(L, "dev %s", dev), ifindex, name);
+  for (size_t i = 0; i < n; i++) v[i].ifindex = ifindex;
+  if (neigh_add_many(nl, v, n, &failed, &e) == 0) return 0;
+  if (failed >= n)
+    return lnslab_fail(
+        L, op, lua_pushfstring(L, "dev %s (%d entries)", dev, (int)n), &e);
+  lua_rawgeti(L, list, (lua_Integer)failed + 1);
+  const char *what = read(L, lua_gettop(L), op, dev, 1, &v[failed]);
+  return lnslab_fail(
+      L, op,
+      lua_pushfstring(L, "%s (entry %d of %d)", what, (int)failed + 1, (int)n),
+      &e);
+}
+
+/* One entry of op, read by read (neigh or FDB), then sent by change; for
+ * an add, a list of them too. */
+static int entry_change (lua_State *L, const char *op, int add, read_fn read,
                          int (*change)(struct nl *, const struct neigh_info *,
                                        struct err *)) {
   struct lnetns *ns = lnetns_check(L, 1, op);
@@ -332,6 +401,13 @@ static int entry_change (lua_State *L, const char *op, int add,
   lnslab_check_nargs(L, 3, op);
   lua_settop(L, 3); /* absent arguments are nil, below the device's label */
   const char *dev = check_dev(L, op, &ifindex, &name);
+  size_t many = entry_list(L, 3, op, dev);
+  if (many && !add)
+    lnslab_raise(L,
+                 "%s %s: %s must be one entry, got a list (a list is for adds)",
+                 op, dev, lnslab_arg_label(L, 3, "entry"));
+  if (many)
+    return list_add(L, lnetns_rtnl(L, ns), op, dev, ifindex, name, many, read);
   const char *what = read(L, 3, op, dev, add, &n);
   struct nl *nl = lnetns_rtnl(L, ns);
   n.ifindex = resolve(L, nl, op, what, ifindex, name);
@@ -340,7 +416,9 @@ static int entry_change (lua_State *L, const char *op, int add,
 }
 
 /* neigh_add(dev, {dst=, lladdr=, state=, router=}): `ip neigh replace`;
- * state is permanent (the default), noarp, reachable or stale. */
+ * state is permanent (the default), noarp, reachable or stale.
+ * neigh_add(dev, {entry, entry, ...}): all of them on dev, in few sends,
+ * all or nothing (neigh_add_many). */
 static int m_neigh_add (lua_State *L) {
   return entry_change(L, "neigh add", 1, read_neigh, neigh_add);
 }
@@ -357,7 +435,7 @@ static int m_neigh_del (lua_State *L) {
  * whose default is permanent, the default is static, forwarding to the
  * port: what a lab means by a static MAC. An entry that is only the
  * device's own (self, not master) is permanent: the kernel takes no
- * other kind there. */
+ * other kind there. A list of entries as neigh_add takes one. */
 static int m_fdb_add (lua_State *L) {
   return entry_change(L, "fdb add", 1, read_fdb, neigh_add);
 }

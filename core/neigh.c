@@ -6,6 +6,8 @@
 #include <errno.h>
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -96,6 +98,165 @@ int neigh_del (struct nl *nl, const struct neigh_info *n, struct err *e) {
   struct nlmsghdr *nlh = neigh_build(nl, buf, RTM_DELNEIGH, n, e);
   return nlh ? request(nl, nlh, n, e) : -1;
 }
+
+/*
+** {======================================================
+** Many entries: several requests per send, every one acknowledged
+** =======================================================
+*/
+
+size_t neigh_build_many (struct nl *nl, void *buf, uint16_t type,
+                         const struct neigh_info *v, size_t n, uint32_t *first,
+                         size_t *failed, struct err *e) {
+  char *at = buf;
+  *first = nl->seq + 1;
+  for (size_t i = 0; i < n; i++) {
+    struct nlmsghdr *nlh = neigh_build(nl, at, type, &v[i], e);
+    if (!nlh) {
+      *failed = i;
+      return 0;
+    }
+    nlh->nlmsg_flags |= NLM_F_ACK;
+    at += NLMSG_ALIGN(nlh->nlmsg_len);
+  }
+  return (size_t)(at - (char *)buf);
+}
+
+static int ext_ack_attr (const struct nlattr *attr, void *data) {
+  const char **msg = data;
+  if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_MSG &&
+      mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
+    *msg = mnl_attr_get_str(attr);
+  return MNL_CB_OK;
+}
+
+/* An error answer as nl_request reports it: the errno and the kernel's
+ * own words (the socket asks for capped extended ACKs). */
+static void ack_error (const struct nlmsghdr *nlh, const struct neigh_info *n,
+                       struct err *e) {
+  const struct nlmsgerr *ne = mnl_nlmsg_get_payload(nlh);
+  const char *msg = NULL;
+  if (nlh->nlmsg_flags & NLM_F_ACK_TLVS) {
+    unsigned off = sizeof *ne;
+    if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+      off += ne->msg.nlmsg_len - sizeof(struct nlmsghdr);
+    if (off <= mnl_nlmsg_get_payload_len(nlh))
+      mnl_attr_parse(nlh, off, ext_ack_attr, &msg);
+  }
+  if (msg && *msg)
+    err_set(e, -ne->error, "%s (%s)", strerror(-ne->error), msg);
+  else if (-ne->error == EOPNOTSUPP && (n->flags & NTF_MASTER))
+    err_set(e, EOPNOTSUPP, "%s (not a bridge port)", strerror(EOPNOTSUPP));
+  else
+    err_set(e, -ne->error, NULL);
+}
+
+/* Send the requests for v[0..k) in one datagram and read their answers
+ * into status (0 or an errno, -1 for none yet). The kernel handles the
+ * datagram inside sendmsg, each request after the one before whatever
+ * its outcome, so every answer is queued by the time it returns: one
+ * missing is an error, not a wait. The first refusal's words go to e and
+ * its index to *failed. */
+static int send_some (struct nl *nl, uint16_t type, const struct neigh_info *v,
+                      size_t k, int *status, size_t *failed, struct err *e) {
+  char buf[NEIGH_PER_SEND * NEIGH_MSG_MAX], answer[32768];
+  uint32_t first;
+  size_t len = neigh_build_many(nl, buf, type, v, k, &first, failed, e);
+  size_t answered = 0;
+  int fd = mnl_socket_get_fd(nl->sock);
+  if (!len) return -1;
+  for (size_t i = 0; i < k; i++) status[i] = -1;
+  if (mnl_socket_sendto(nl->sock, buf, len) < 0) return err_errno(e);
+  while (answered < k) {
+    ssize_t got = recv(fd, answer, sizeof answer, MSG_DONTWAIT);
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+      return err_set(e, EPROTO, "%s (%zu of %zu requests not acknowledged)",
+                     strerror(EPROTO), k - answered, k);
+    if (got < 0) return err_errno(e);
+    int left = (int)got;
+    for (const struct nlmsghdr *nlh = (const void *)answer;
+         nl_msg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left)) {
+      uint32_t i = nlh->nlmsg_seq - first;
+      if (nlh->nlmsg_type != NLMSG_ERROR || nlh->nlmsg_pid != nl->portid ||
+          i >= k || status[i] != -1 ||
+          nlh->nlmsg_len < mnl_nlmsg_size(sizeof(struct nlmsgerr)))
+        continue; /* not an answer of this send */
+      const struct nlmsgerr *ne = mnl_nlmsg_get_payload(nlh);
+      status[i] = -ne->error;
+      answered++;
+      if (status[i] && (*failed == (size_t)-1 || i < *failed)) {
+        *failed = i;
+        ack_error(nlh, &v[i], e);
+      }
+    }
+  }
+  return *failed == (size_t)-1 ? 0 : -1;
+}
+
+/* Delete v[i] for every i with undo[i], answers ignored: the way back of
+ * neigh_add_many. */
+static void undo_adds (struct nl *nl, const struct neigh_info *v, size_t n,
+                       const char *undo) {
+  struct neigh_info chunk[NEIGH_PER_SEND];
+  int status[NEIGH_PER_SEND];
+  size_t k = 0, ignored_index;
+  struct err ignored;
+  for (size_t i = 0; i <= n; i++) {
+    if (i < n && undo[i]) chunk[k++] = v[i];
+    if (k == NEIGH_PER_SEND || (i == n && k)) {
+      ignored_index = (size_t)-1;
+      send_some(nl, RTM_DELNEIGH, chunk, k, status, &ignored_index, &ignored);
+      k = 0;
+    }
+  }
+}
+
+int neigh_add_many (struct nl *nl, const struct neigh_info *v, size_t n,
+                    size_t *failed, struct err *e) {
+  int status[NEIGH_PER_SEND];
+  char *undo;
+  size_t sent = 0;
+  int rc = 0;
+  *failed = n;
+  e->code = 0;
+  e->reason[0] = '\0';
+  for (size_t i = 0; i < n; i++)
+    if (entry_ok(&v[i], e) < 0) {
+      *failed = i;
+      return -1;
+    }
+  if (n == 0) return 0;
+  if (!(undo = calloc(n, 1))) return err_set(e, ENOMEM, NULL);
+  /* Without a link-layer address the kernel makes an empty entry and then
+     refuses it (see neigh_add): such a new one is taken back; one that was
+     there stays, failed or not. */
+  for (size_t i = 0; i < n; i++)
+    if (v[i].family != AF_BRIDGE && !v[i].lladdr_len && neigh_exists(nl, &v[i]))
+      undo[i] = 2; /* there before: never deleted */
+  while (sent < n && rc == 0) {
+    size_t k = n - sent < NEIGH_PER_SEND ? n - sent : NEIGH_PER_SEND;
+    size_t bad = (size_t)-1;
+    rc = send_some(nl, RTM_NEWNEIGH, v + sent, k, status, &bad, e);
+    for (size_t i = 0; i < k; i++) {
+      int made =
+          status[i] == 0 || (status[i] > 0 && v[sent + i].family != AF_BRIDGE &&
+                             !v[sent + i].lladdr_len);
+      /* an unanswered request may have been carried out */
+      if (undo[sent + i] != 2 && (made || status[i] < 0)) undo[sent + i] = 1;
+    }
+    if (rc < 0) *failed = bad == (size_t)-1 ? n : sent + bad;
+    sent += k;
+  }
+  if (rc < 0) {
+    for (size_t i = 0; i < n; i++) undo[i] = undo[i] == 1;
+    undo_adds(nl, v, n, undo);
+  }
+  free(undo);
+  return rc;
+}
+
+/* }====================================================== */
 
 /*
 ** {======================================================

@@ -42,6 +42,28 @@ void neigh_info_init (struct neigh_info *n, int family, int ifindex);
 int neigh_add (struct nl *nl, const struct neigh_info *n, struct err *e);
 int neigh_del (struct nl *nl, const struct neigh_info *n, struct err *e);
 
+/* Add or replace n entries (any devices, neighbours and FDB entries alike)
+ * in few sends: up to NEIGH_PER_SEND requests in one datagram, each
+ * acknowledged. All or nothing: every entry is checked before anything is
+ * sent; when the kernel refuses one, *failed is its index, e says why in
+ * the kernel's words, no later send is made, and the entries this call
+ * had added or replaced are deleted again (an entry that is deleted so
+ * was there before is not restored). *failed is n when nothing failed or
+ * the call as a whole did (e.g. no memory). */
+#define NEIGH_PER_SEND 64
+int neigh_add_many (struct nl *nl, const struct neigh_info *v, size_t n,
+                    size_t *failed, struct err *e);
+
+/* Build the requests of type (RTM_NEWNEIGH or RTM_DELNEIGH) for v[0..n)
+ * back to back in buf (n * NEIGH_MSG_MAX bytes), each asking for an ACK,
+ * with consecutive sequence numbers from *first: the length, or 0 when
+ * an entry is none (*failed is its index, e says why). For the unit tests
+ * as much as the above. */
+#define NEIGH_MSG_MAX 256
+size_t neigh_build_many (struct nl *nl, void *buf, uint16_t type,
+                         const struct neigh_info *v, size_t n, uint32_t *first,
+                         size_t *failed, struct err *e);
+
 /* family: AF_UNSPEC (IPv4 and IPv6), AF_INET, AF_INET6, or AF_BRIDGE for
  * every FDB entry of the namespace (bridges' and devices' own, as `bridge
  * fdb show`); *out is malloc'd. */

@@ -1,7 +1,8 @@
 /*
  * neigh_fuzz.c - RTM_NEWNEIGH replies, neighbours and FDB entries alike
  * (neigh_parse): any bytes, no crash; what parses prints, and what is an
- * entry builds back into a request that parses to the same entry.
+ * entry builds back into a request that parses to the same entry, alone
+ * and as one of many in a buffer (neigh_build_many).
  */
 #include <linux/rtnetlink.h>
 #include <stdlib.h>
@@ -27,6 +28,20 @@ static void each (const struct nlmsghdr *nlh) {
       back.flags != (n.flags & 0xff) || back.dst.family != n.dst.family ||
       (n.dst.family && memcmp(back.dst.bytes, n.dst.bytes, ipaddr_len(&n.dst))))
     abort();
+  /* twice back to back: two whole messages within their room */
+  static char many[2 * NEIGH_MSG_MAX];
+  struct neigh_info two[2] = {n, n};
+  uint32_t first;
+  size_t failed;
+  size_t len =
+      neigh_build_many(&nl, many, RTM_NEWNEIGH, two, 2, &first, &failed, &e);
+  int left = (int)len, count = 0;
+  if (len == 0 || len > sizeof many) abort();
+  for (const struct nlmsghdr *m = (const void *)many; nl_msg_ok(m, left);
+       m = mnl_nlmsg_next(m, &left))
+    if (neigh_parse(m, &back) != 1 || back.ifindex != n.ifindex || ++count > 2)
+      abort();
+  if (count != 2 || left != 0) abort();
 }
 
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size) {

@@ -42,11 +42,7 @@ end
 
 section "The bridge learned where each MAC lives (brctl showmacs)"
 local macs = br0:macs()
-local lines = { "port\tmac addr\t\tis local?\tageing timer" }
-for _, m in ipairs(macs) do
-  lines[#lines + 1] = ("%s\t%s\t%s\t\t%.2f"):format(m.port, m.mac, m.is_local and "yes" or "no", m.ageing)
-end
-show(table.concat(lines, "\n") .. "\n")
+show(macs)
 for i = 0, 2 do
   local mac = ends[i]:info().address
   local found

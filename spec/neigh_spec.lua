@@ -140,6 +140,98 @@ describe("neigh", function()
     assert.is_nil(world.find(test1:neigh("bridge"), "mac", "02:00:00:00:00:0a"))
   end)
 
+  describe("many entries in one call", function()
+    -- n entries 192.168.1.100.. on veth-test1
+    local function entries(n, first)
+      local list = {}
+      for i = 1, n do
+        list[i] = { dst = "192.168.1." .. (first or 100) + i - 1, lladdr = string.format("02:00:00:00:01:%02x", i) }
+      end
+      return list
+    end
+
+    local function ip4(ns) return world.ip_json(ns, "-4 neigh show nud all dev veth-test1") end
+
+    it("adds a list on one device in few sends, as ip neigh shows them", function()
+      local list = entries(150) -- three sends of at most 64
+      list[7].state, list[8].state = "noarp", "stale"
+      test1.handle:neigh_add("veth-test1", list)
+      local theirs = ip4(test1)
+      assert.equal(150, #theirs)
+      for i, e in ipairs(list) do
+        local t = world.find(theirs, "dst", e.dst)
+        assert.same({ e.lladdr, { (e.state or "permanent"):upper() } }, { t.lladdr, t.state }, "entry " .. i)
+      end
+      -- again, changed: replaced, not an error
+      list[1].lladdr = "02:00:00:00:02:01"
+      test1.handle:neigh_add("veth-test1", list)
+      assert.equal("02:00:00:00:02:01", world.find(ip4(test1), "dst", list[1].dst).lladdr)
+    end)
+
+    it("all or nothing: a refused entry names itself, and what the call added goes again", function()
+      local list = entries(100)
+      list[90].lladdr = "02:42" -- too short for the device: the kernel refuses it
+      local before = ip4(test1)
+      assert.has_error(function() test1.handle:neigh_add("veth-test1", list) end,
+        "neigh add 192.168.1.189 dev veth-test1 (entry 90 of 100): Invalid argument (Invalid link address)")
+      assert.same(before, ip4(test1))
+      -- bad input in any entry: refused before anything is sent
+      list[90].lladdr, list[50].lladr = list[91].lladdr, "x"
+      assert.has_error(function() test1.handle:neigh_add("veth-test1", list) end,
+        "neigh add veth-test1 entry 50: invalid option 'lladr'")
+      list[50].lladr, list[60] = nil, "x"
+      assert.has_error(function() test1.handle:neigh_add("veth-test1", list) end,
+        "neigh add veth-test1: argument 2 (entry) item 60 must be a table, got string")
+      assert.has_error(function() test1.handle:neigh_add("veth-test1", { list[1], dst = "192.168.1.5" }) end,
+        "neigh add veth-test1: argument 2 (entry) must be one entry or a list of entries, not both")
+      assert.has_error(function() test1.handle:neigh_add("eth9", { list[1] }) end,
+        "neigh add dev eth9: No such device")
+      assert.has_error(function() test1.handle:neigh_del("veth-test1", { list[1] }) end,
+        "neigh del veth-test1: argument 2 (entry) must be one entry, got a list (a list is for adds)")
+      assert.same(before, ip4(test1))
+    end)
+
+    it("FDB entries on a port, and the friendly methods' trace, one line per entry, replayed by ip", function()
+      local trace = require("nslab.trace")
+      local br = test1:bridge("br0")
+      br:attach(end1)
+      trace.clear()
+      local was = trace.record(true)
+      test1:neigh_add("veth-test1", entries(3))
+      test1:fdb_add("veth-test1", { { mac = "02:00:00:00:00:0a" }, { mac = "02:00:00:00:00:0b", permanent = true } })
+      trace.record(was)
+      local commands = { table.unpack(trace.history) }
+      assert.same({
+        "ip -n test1 neigh replace 192.168.1.100 lladdr 02:00:00:00:01:01 nud permanent dev veth-test1",
+        "ip -n test1 neigh replace 192.168.1.101 lladdr 02:00:00:00:01:02 nud permanent dev veth-test1",
+        "ip -n test1 neigh replace 192.168.1.102 lladdr 02:00:00:00:01:03 nud permanent dev veth-test1",
+        "ip netns exec test1 bridge fdb replace 02:00:00:00:00:0a dev veth-test1 master static",
+        "ip netns exec test1 bridge fdb replace 02:00:00:00:00:0b dev veth-test1 master permanent",
+      }, commands)
+      local fdb_of = function()
+        local out = {}
+        for _, e in ipairs(require("dkjson").decode(world.sh(test1, "bridge -j fdb show dev veth-test1"))) do
+          if e.mac:match("^02:00:00:00:00:0") then out[e.mac] = e.state end
+        end
+        return out
+      end
+      local function by_dst()
+        local out = {}
+        for _, e in ipairs(ip4(test1)) do out[e.dst] = e end
+        return out
+      end
+      local mine = { neigh = by_dst(), fdb = fdb_of() }
+      assert.same({ ["02:00:00:00:00:0a"] = "static", ["02:00:00:00:00:0b"] = "permanent" }, mine.fdb)
+      -- a fresh world with the same two namespaces, the commands replayed
+      world.fresh()
+      test1, test2 = netns.add("test1"), netns.add("test2")
+      end1 = test1:veth("veth-test1", "veth-test2", { peer_netns = test2 })
+      test1:bridge("br0"):attach(end1)
+      for _, command in ipairs(commands) do world.sh(nil, command) end
+      assert.same(mine, { neigh = by_dst(), fdb = fdb_of() })
+    end)
+  end)
+
   describe("errors", function()
     local h
     before_each(function() h = test1.handle end)

@@ -180,6 +180,27 @@ describe("ping", function()
     assert.is_true(real_ping(test1, "192.168.1.2"), "the witness sees the cable work")
   end)
 
+  it("traces the iputils command that does the same, and that command agrees", function()
+    up()
+    local trace = require("nslab.trace")
+    local cases = {
+      { "192.168.1.2", nil, "ping -c 1 -w 1 192.168.1.2", true },
+      { "192.168.1.2", { count = 3, replies = 1, timeout = 2 }, "ping -c 1 -i 0.2 -w 2 192.168.1.2", true },
+      { "192.168.1.9", { count = 2, interval = 0.1, timeout = 0.3 }, "ping -c 2 -i 0.1 -w 1 192.168.1.9", false },
+    }
+    for _, case in ipairs(cases) do
+      local addr, opts, words, answered = case[1], case[2], case[3], case[4]
+      trace.clear()
+      local r = test1:ping(addr, opts)
+      assert.equal(answered, r.received > 0, addr)
+      local traced = trace.history[#trace.history]
+      assert.equal("ip netns exec test1 " .. words, traced)
+      -- the traced command, run as written, sees what the probe saw
+      local replay = test1:exec({ "sh", "-c", words .. " >/dev/null 2>&1" })
+      assert.equal(answered, replay.status == 0, traced)
+    end
+  end)
+
   it("stops sending to a target once it has its replies (replies)", function()
     up()
     -- count 3 one second apart: all of them take 2 s; done at the first

@@ -241,6 +241,8 @@ local function ping_pairs(name, list, opts)
   if real then
     local core_probes = {}
     for i, p in ipairs(probes) do core_probes[i] = { p.ns.handle, p.target } end
+    local arp = package.loaded["nslab.docker_arp"] -- static ARP for docker containers' probes
+    if arp then arp.before_probe(probes) end
     results = require("nslab.core").ping_many(core_probes, opts)
     -- the shell's way: one ping per target, a loop for a pair's many
     for _, pair in ipairs(list) do

@@ -19,6 +19,7 @@
 local netns = require("nslab.netns")
 local container = require("nslab.container")
 local firewall = require("nslab.docker_firewall")
+local arp = require("nslab.docker_arp")
 local options = require("nslab.options")
 local core = require("nslab.core")
 
@@ -170,6 +171,7 @@ function Daemon:add_bridge_network(name, subnet, gateway, bridge_name, opts)
   end
   self.networks[name] = net
   self.network_order[#self.network_order + 1] = name
+  arp.network(self, net)
   return net
 end
 
@@ -272,6 +274,7 @@ end
 local NETWORK_CREATE = {
   subnet = { type = "string", max = 18, required = true, doc = "A.B.C.D/N (--subnet)" },
   gateway = { type = "string", max = 15, doc = "an address in the subnet (--gateway; default: the first)" },
+  arp = arp.OPTION,
 }
 
 -- docker network create NAME --subnet S [--gateway G]
@@ -282,7 +285,9 @@ function Daemon:network_create(name, opts, ...)
   if self.networks[name] then
     error(string.format("docker network create %s: network with name %s already exists", name, name), 0)
   end
-  return self:add_bridge_network(name, opts.subnet, opts.gateway)
+  local net = self:add_bridge_network(name, opts.subnet, opts.gateway)
+  if opts.arp then arp.network(self, net, opts.arp) end -- static ARP (nslab.docker_arp)
+  return net
 end
 
 function Daemon:network(name)
@@ -327,6 +332,7 @@ local function connect(self, c)
   if not (eth0:wait("UP") and host_end:wait("UP")) then
     error(string.format("docker run %s: eth0 did not come up", c.name), 0)
   end
+  arp.connect(self, c)
   for _, p in ipairs(c.ports) do
     self.firewall:publish(c, p.host, p.container)
     self.published[p.host] = c.name
@@ -337,6 +343,7 @@ end
 -- Undo connect, whatever part of it happened: published ports, the host
 -- end (eth0 goes with it), the address.
 local function disconnect(self, c)
+  arp.disconnect(self, c)
   for _, p in ipairs(c.ports) do
     if self.published[p.host] == c.name then
       self.firewall:unpublish(c, p.host, p.container)

@@ -14,7 +14,14 @@ local nslab = {
   container = require("nslab.container"),
   docker = require("nslab.docker"),
   trace = require("nslab.trace"),
+  view = require("nslab.view"),
 }
+
+-- obj:view([opts]): the object's view (nslab.view), text or JSON.
+for _, class in ipairs{ nslab.netns.Netns, nslab.link.Link, nslab.bridge.Bridge,
+                        require("nslab.nft").Table, require("nslab.nft").Chain } do
+  class.view = nslab.view.method
+end
 
 -- The names a lab or the REPL sees: the API, with the world's host
 -- namespace as `host`.
@@ -27,6 +34,9 @@ function nslab.globals()
     container = nslab.container,
     docker = nslab.docker,
     trace = nslab.trace,
+    show = nslab.view.show,
+    help = require("nslab.help").help,
+    graph = require("nslab.graph").graph,
   }
 end
 

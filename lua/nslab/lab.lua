@@ -136,7 +136,8 @@ end
 
 -- show(text) prints command output; show(result of ns:exec) prints its
 -- stdout and stderr; anything else goes to the API's own show (a view of an
--- object) when there is one.
+-- object: nslab.view's text, or its JSON with show(x, {json = true})) when
+-- there is one, else prints as Lua shows it.
 function Runner:show(api_show, value, ...)
   if type(value) == "string" then return self:block(value) end
   if type(value) == "table" and (value.stdout or value.stderr) then
@@ -145,8 +146,7 @@ function Runner:show(api_show, value, ...)
   end
   if api_show then
     local text = api_show(value, ...)
-    if type(text) == "string" then self:block(text) end
-    return text
+    if type(text) == "string" then return self:block(text) end
   end
   self:block(check.render(value))
 end
@@ -198,6 +198,8 @@ function Runner:environment(path, args)
   if env == nil then env = require("nslab").globals() end
   fall_back_to_globals(env)
   local api_show = rawget(env, "show")
+  -- the API's show prints; the lab puts the same text under its step
+  if api_show == require("nslab.view").show then api_show = require("nslab.view").render end
   env.lab = function(title, ...)
     options.nargs("lab", 1, title, ...)
     self:title(title)

@@ -1,10 +1,14 @@
 -- nslab.neigh: the neighbour table (ARP, NDP) and the bridge forwarding
 -- database of a namespace, as `ip neigh` and `bridge fdb` name them. The
--- core checks every option; one entry per call (an entry is read whole
--- before anything is sent, so a list of them can be added the same way).
+-- core checks every option. An add takes one entry or a list of them on
+-- one device: the core reads the whole list first, sends it in few
+-- datagrams (64 requests each) and takes back what it made when the
+-- kernel refuses one; the trace is one `ip neigh replace` (or `bridge fdb
+-- replace`) line per entry, which replays to the same table.
 --
 --   ns:neigh()                                                -- ip -j neigh
 --   ns:neigh_add("eth0", { dst = "10.0.0.2", lladdr = "02:42:ac:11:00:02" })
+--   ns:neigh_add("eth0", { { dst = "10.0.0.2", lladdr = ... }, { dst = "10.0.0.3", lladdr = ... } })
 --   ns:fdb_add("veth0", { mac = "02:42:ac:11:00:02" })          -- bridge fdb replace ... master static
 local trace = require("nslab.trace")
 local shell = require("nslab.shell")
@@ -21,15 +25,25 @@ function M.list(ns, family, ...)
   return list
 end
 
+-- The entries of an add: a list of them, or the one given (the core has
+-- checked which it is).
+local function entries(entry)
+  if type(entry) == "table" and rawlen(entry) > 0 then return entry end
+  return { entry }
+end
+
 -- ip neigh replace DST lladdr MAC nud STATE dev DEV
 function M.add(ns, dev, entry, ...)
   ns.handle:neigh_add(dev, entry, ...)
-  local words = { "neigh replace", entry.dst }
-  if entry.lladdr then words[#words + 1] = "lladdr " .. entry.lladdr end
-  words[#words + 1] = "nud " .. (entry.state or "permanent")
-  if entry.router then words[#words + 1] = "router" end
-  words[#words + 1] = "dev " .. shell.quote(tostring(dev))
-  trace.command(ns:ip(table.concat(words, " ")))
+  local on = "dev " .. shell.quote(tostring(dev))
+  for _, e in ipairs(entries(entry)) do
+    local words = { "neigh replace", e.dst }
+    if e.lladdr then words[#words + 1] = "lladdr " .. e.lladdr end
+    words[#words + 1] = "nud " .. (e.state or "permanent")
+    if e.router then words[#words + 1] = "router" end
+    words[#words + 1] = on
+    trace.command(ns:ip(table.concat(words, " ")))
+  end
 end
 
 -- ip neigh del DST dev DEV
@@ -49,14 +63,16 @@ end
 -- bridge fdb replace MAC dev PORT master static (see the core's fdb_add)
 function M.fdb_add(ns, dev, entry, ...)
   ns.handle:fdb_add(dev, entry, ...)
-  local words = fdb_words(dev, entry)
-  local master = entry.master or not entry.self
-  local permanent = entry.permanent
-  if permanent == nil then permanent = not master end
-  if permanent then words[#words + 1] = "permanent"
-  elseif entry.static ~= false then words[#words + 1] = "static"
-  else words[#words + 1] = "dynamic" end
-  trace.command(ns:inside("bridge fdb replace " .. table.concat(words, " ")))
+  for _, e in ipairs(entries(entry)) do
+    local words = fdb_words(dev, e)
+    local master = e.master or not e.self
+    local permanent = e.permanent
+    if permanent == nil then permanent = not master end
+    if permanent then words[#words + 1] = "permanent"
+    elseif e.static ~= false then words[#words + 1] = "static"
+    else words[#words + 1] = "dynamic" end
+    trace.command(ns:inside("bridge fdb replace " .. table.concat(words, " ")))
+  end
 end
 
 -- bridge fdb del MAC dev PORT [master|self]

@@ -318,7 +318,11 @@ function Netns:route_del(r, ...) return route.del(self, r, ...) end
 function Netns:route_get(dst, opts, ...) return route.get(self, dst, opts, ...) end
 
 -- ICMP echo from here (nslab.sock).
-function Netns:ping(target, opts, ...) return sock.ping(self, target, opts, ...) end
+function Netns:ping(target, opts, ...)
+  local arp = package.loaded["nslab.docker_arp"] -- static ARP for a docker container's probes
+  if arp then arp.before_ping(self, target) end
+  return sock.ping(self, target, opts, ...)
+end
 
 ---------------------------------------------------------------- bridges, taps, tables
 

@@ -36,15 +36,27 @@ function M.udp_send(ns, addr, port, data, ...)
   return sock
 end
 
+-- The iputils command that does what one target's probe does: stop after
+-- `replies` answers (-c with a deadline waits for that many replies), one
+-- echo per interval, within the deadline (-w takes whole seconds; the
+-- core's timeout is a deadline from the first send too). The core's
+-- defaults are interval 0.2 s and timeout 1 s.
+local function ping_command(t, opts)
+  local count = opts.count or 1
+  local words = { tostring(t):find(":") and "ping -6" or "ping", "-c", opts.replies or count }
+  if count > 1 then words[#words + 1] = string.format("-i %g", opts.interval or 0.2) end
+  words[#words + 1] = string.format("-w %d", math.ceil(opts.timeout or 1))
+  words[#words + 1] = tostring(t)
+  return table.concat(words, " ")
+end
+
 -- ICMP echo: target is an address or a list of them (pinged in
--- parallel). opts: count, interval, timeout (seconds).
+-- parallel). opts: count, interval, timeout (seconds), replies.
 function M.ping(ns, target, opts, ...)
   local result = ns.handle:ping(target, opts, ...)
-  local count = type(opts) == "table" and opts.count or 1
   local targets = type(target) == "table" and target or { target }
   for _, t in ipairs(targets) do
-    local ping = tostring(t):find(":") and "ping -6" or "ping"
-    trace.command(ns:inside(string.format("%s -c %d %s", ping, count, t)))
+    trace.command(ns:inside(ping_command(t, type(opts) == "table" and opts or {})))
   end
   return result
 end

@@ -47,6 +47,8 @@ local check_opts = {
   replies = { type = "integer", min = 1, max = 65536 },
   description = { type = "string", min = 0, max = 1 << 20 },
 }
+-- obj:view([opts]) (nslab.view): text or JSON.
+local VIEW = { args = { opt(O(require("nslab.view").OPTIONS)) } }
 local HOOKS = { "prerouting", "input", "forward", "output", "postrouting" }
 local chain_opts = {
   type = { type = "choice", choices = { "filter", "nat", "route" } },
@@ -235,6 +237,7 @@ M.netns_functions = {
 
 M.netns_methods = {
   recv = Netns,
+  view = VIEW,
   inode = { args = {} }, close = { args = {}, deleted_ok = true },
   -- run(fn, ...) passes what follows fn on to it, as the core's run does
   run = { args = { A("fn") }, base = function() return { function() end } end, varargs = true },
@@ -303,6 +306,7 @@ M.netns_methods = {
 
 M.link_methods = {
   recv = "link",
+  view = VIEW,
   info = { args = {} }, index = { args = {} },
   wait = { args = { opt(A("choice", { choices = { "UP", "DOWN", "UNKNOWN", "LOWERLAYERDOWN" } })),
                     opt(A("num", { min = 0, max = 3600 })) },
@@ -327,6 +331,7 @@ M.link_methods = {
 
 M.bridge_methods = {
   recv = "br",
+  view = VIEW,
   configure = { args = { O("link add", { field = "bridge" }) }, base = function() return { {} } end },
   attach = { args = { A("port") }, base = function(f) return { f.port } end },
   detach = { args = { A("port") }, base = function(f) return { f.attached } end },
@@ -358,6 +363,7 @@ M.nft_functions = {
 
 M.table_methods = {
   recv = "T",
+  view = VIEW,
   chain = { args = { A("nftname"), opt(O(chain_opts)) }, base = function() return { "bi-c2", chain_base } end },
   delete = { args = {} }, flush = { args = {} },
   noun = { "nft" },
@@ -365,6 +371,7 @@ M.table_methods = {
 
 M.chain_methods = {
   recv = "CH",
+  view = VIEW,
   rule = { args = { A("rule") }, base = function() return { "ip saddr 198.51.100.1 counter accept" } end },
   insert = { args = { A("rule") }, base = function() return { "ip saddr 198.51.100.1 counter accept" } end },
   rules_add = { args = { A("list", { item = A("rule") }) }, -- none: nothing to add
@@ -417,7 +424,8 @@ M.docker_functions = {
   network_ls = { args = {}, slow = true },
   network_inspect = { args = { A("str") }, base = function() return { "bridge" } end, slow = true },
   network_create = { args = { A("str"), O({ subnet = { type = "string", max = 64, required = true },
-                                              gateway = { type = "string", max = 64 } }) },
+                                              gateway = { type = "string", max = 64 },
+                                              arp = { type = "choice", choices = { "auto", "static", "dynamic" } } }) },
                      base = function() return { "bi-net", { subnet = "10.99.0.0/24" } } end, slow = true },
   container = { args = { A("str") }, base = function() return { "bi-d" } end, slow = true },
   -- new: a second daemon beside the fixture's would clash on docker0

@@ -107,8 +107,57 @@ static void refusals_and_odd_replies (void) {
   UNIT_CHECK(neigh_parse(nlh, &got) == -1, "a truncated header is malformed");
 }
 
+/* Many requests back to back in one buffer, as neigh_add_many sends
+ * them: each its own message with its own sequence number and ACK. */
+static void many_in_one_buffer (void) {
+  static char buf[3 * NEIGH_MSG_MAX];
+  struct nl nl = {0};
+  struct neigh_info v[3], got;
+  struct err e;
+  uint32_t first;
+  size_t failed = 99;
+  char text[IPADDR_TEXT_MAX];
+  nl.seq = 41;
+  for (int i = 0; i < 3; i++) {
+    neigh_info_init(&v[i], AF_INET, 7);
+    ipaddr_parse(i == 1 ? "10.0.0.2" : "10.0.0.1", &v[i].dst, &e);
+    v[i].lladdr_len = link_parse_hw("02:42:ac:11:00:02", v[i].lladdr, &e);
+    v[i].state = NUD_PERMANENT;
+  }
+  /* the longest entry there is fits in NEIGH_MSG_MAX */
+  neigh_info_init(&v[2], AF_INET6, 7);
+  ipaddr_parse("2001:db8::ffff:ffff:ffff:ffff", &v[2].dst, &e);
+  v[2].lladdr_len = LINK_ADDR_MAX;
+  v[2].vlan = 4094;
+  size_t len =
+      neigh_build_many(&nl, buf, RTM_NEWNEIGH, v, 3, &first, &failed, &e);
+  UNIT_CHECK(len > 0 && len <= sizeof buf, "three requests fit their room");
+  UNIT_CHECK(first == 42 && nl.seq == 44, "with consecutive sequence numbers");
+  int left = (int)len, n = 0;
+  for (const struct nlmsghdr *nlh = (const void *)buf; nl_msg_ok(nlh, left);
+       nlh = mnl_nlmsg_next(nlh, &left), n++) {
+    UNIT_CHECK(nlh->nlmsg_seq == first + (uint32_t)n, "in order");
+    UNIT_CHECK((nlh->nlmsg_flags & (NLM_F_ACK | NLM_F_REPLACE)) ==
+                   (NLM_F_ACK | NLM_F_REPLACE),
+               "each acknowledged, a replace");
+    UNIT_CHECK(neigh_parse(nlh, &got) == 1 && got.family == v[n].family,
+               "each parses back");
+    if (n == 1) {
+      ipaddr_format(&got.dst, 0, text, sizeof text);
+      UNIT_STREQ(text, "10.0.0.2", "the second is the second entry");
+    }
+  }
+  UNIT_CHECK(n == 3 && left == 0, "three messages, nothing else");
+  neigh_info_init(&v[1], AF_BRIDGE, 7); /* no MAC */
+  UNIT_CHECK(neigh_build_many(&nl, buf, RTM_NEWNEIGH, v, 3, &first, &failed,
+                              &e) == 0 &&
+                 failed == 1,
+             "an entry that is none: refused, by its index");
+}
+
 int main (void) {
   neighbours();
+  many_in_one_buffer();
   fdb_entries();
   refusals_and_odd_replies();
   return UNIT_END();
