@@ -166,10 +166,6 @@ function Link:wait(state, timeout)
   return false, seen
 end
 
--- ip link set dev NAME [up|down] [mtu N] [address MAC] [name NEW] [netns
--- NS] [master M|nomaster] [addrgenmode G], in one call: the core makes it
--- all or nothing and checks every option. netns may be a Netns or a
--- name, master a Link.
 -- The command `changes` amounts to (target: the Netns it moves to).
 local function set_words(self, target, changes)
   local words = { "link set dev " .. q(self.name) }
@@ -192,6 +188,10 @@ local function only_move(changes)
   return true
 end
 
+-- ip link set dev NAME [up|down] [mtu N] [address MAC] [name NEW] [netns
+-- NS] [master M|nomaster] [addrgenmode G], in one call: the core makes it
+-- all or nothing and checks every option. netns may be a Netns or a
+-- name, master a Link.
 function Link:set(changes)
   local target
   if type(changes) == "table" and (changes.netns ~= nil or M.is(changes.master)) then

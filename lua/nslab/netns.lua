@@ -268,9 +268,11 @@ local function make_pending(pair)
             b.inode ~= home and b.ns or nil)
 end
 
--- ip link add NAME [netns NS1] type veth peer name PEER [netns NS2]. The
--- pair is checked and traced now; nslab.pending may make it when it is
--- first observed, its ends already where set_netns moved them since.
+-- ip link add NAME [netns NS1] type veth peer name PEER [netns NS2]: both
+-- ends in one message, each born in its namespace with its final name, so
+-- the pair is made whole or not at all. It is checked and traced now, and
+-- made when something first looks (nslab.pending), each end already where
+-- set_netns has moved it by then: no move is left for the kernel to do.
 function Netns:veth(name, peer, opts)
   Link = Link or require("nslab.link")
   opts = opts or {}
