@@ -27,7 +27,22 @@ local core = require("nslab.core")
 local M = {}
 
 local queue = {} -- pending pairs, oldest first
-local by_place = {} -- [inode .. "/" .. name] = the pending end there
+-- by_place[name][inode] = the pending end of that name in that namespace
+-- (numbers and the lab's own names as keys: no new string per pair)
+local by_place = {}
+local function place(ino, name) local t = by_place[name] return t and t[ino] end
+local function put(ino, name, e)
+  local t = by_place[name]
+  if not t then t = {} by_place[name] = t end
+  t[ino] = e
+end
+local function drop(ino, name)
+  local t = by_place[name]
+  if t then
+    t[ino] = nil
+    if next(t) == nil then by_place[name] = nil end
+  end
+end
 local inode -- below
 -- [handle] = may this process change devices in its namespace (weak: a
 -- lab of many namespaces keeps no entry for one it has let go)
@@ -76,7 +91,7 @@ function M.flush()
       -- the pairs after this one stay pending, in order
       for j = i + 1, #list do
         queue[#queue + 1] = list[j]
-        for _, e in ipairs(list[j].ends) do by_place[e.inode .. "/" .. e.name] = e end
+        for _, e in ipairs(list[j].ends) do put(e.inode, e.name, e) end
       end
       flushing = false
       error(string.format("%s (made when first used, for the step: %s)", tostring(err), pair.trace or "?"), 0)
@@ -187,7 +202,7 @@ end
 local function taken(ns, name)
   local ino = inode(ns)
   if not ino then return nil end
-  if by_place[ino .. "/" .. name] then return true end
+  if place(ino, name) then return true end
   local ok, info = pcall(raw_methods.link_get, ns.handle, name)
   if not ok then return nil end
   return info ~= nil
@@ -232,7 +247,7 @@ function M.defer(spec)
   queue[#queue + 1] = spec
   for _, e in ipairs(spec.ends) do
     e.pair, e.links = spec, setmetatable({}, { __mode = "k" }) -- links: the handles on it
-    by_place[e.inode .. "/" .. e.name] = e
+    put(e.inode, e.name, e)
   end
   M.stats.deferred = M.stats.deferred + 1
   return spec
@@ -249,7 +264,7 @@ end
 function M.lookup(ns, name)
   if not queue[1] or type(name) ~= "string" then return nil end
   local ino = inode(ns)
-  return ino and by_place[ino .. "/" .. name] or nil
+  return ino and place(ino, name) or nil
 end
 
 -- Move link's pending end to target (a Netns) as new_name (or its name):
@@ -262,9 +277,9 @@ function M.move(link, target, new_name)
   local ino = inode(target)
   if not ino or ino == e.inode or not good_name(final) or not permitted(target) then return false end
   if taken(target, final) ~= false then return false end
-  by_place[e.inode .. "/" .. e.name] = nil
+  drop(e.inode, e.name)
   e.ns, e.name, e.inode = target, final, ino
-  by_place[ino .. "/" .. final] = e
+  put(ino, final, e)
   M.stats.moves = M.stats.moves + 1
   return true
 end
