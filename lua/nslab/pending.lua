@@ -44,9 +44,7 @@ local function drop(ino, name)
   end
 end
 local inode -- below
--- [handle] = may this process change devices in its namespace (weak: a
--- lab of many namespaces keeps no entry for one it has let go)
-local permitted_by_handle = setmetatable({}, { __mode = "k" })
+
 local flushing = false
 local eager = os.getenv("NSLAB_EAGER") ~= nil -- everything at once (to compare)
 M.stats = { deferred = 0, moves = 0, made = 0 }
@@ -68,7 +66,7 @@ M.raw_open = io.open
 local function bind(pair)
   for _, e in ipairs(pair.ends) do
     local ok, info = pcall(raw_methods.link_get, e.ns.handle, e.name)
-    for link in pairs(e.links) do
+    for _, link in ipairs(e.links) do
       rawset(link, "pending", nil)
       if ok and info and rawget(link, "name") == e.name and inode(link.ns) == e.inode then
         rawset(link, "ifindex", info.ifindex)
@@ -103,7 +101,10 @@ end
 
 -- Forget the pending pairs (their world is gone: world_fresh).
 function M.discard()
-  for _, pair in ipairs(queue) do pair.done = true end
+  for _, pair in ipairs(queue) do
+    pair.done = true
+    for _, e in ipairs(pair.ends) do e.links = {} end
+  end
   queue, by_place = {}, {}
 end
 
@@ -212,13 +213,13 @@ end
 -- asks for CAP_NET_ADMIN over its owner (a lab without privilege, a
 -- namespace of another user's): a change of no device (ifindex 2^31-1,
 -- nothing to set) is refused with EPERM or else with ENODEV. Once per
--- handle.
+-- Netns object.
 local function permitted(ns)
-  local known = permitted_by_handle[ns.handle]
+  local known = rawget(ns, "may_change") -- kept on the Netns: it goes with it
   if known == nil then
     local ok, err = pcall(raw_methods.link_set, ns.handle, 2147483647, {})
     known = ok or not tostring(err):find("not permitted", 1, true)
-    permitted_by_handle[ns.handle] = known
+    rawset(ns, "may_change", known)
   end
   return known
 end
@@ -246,7 +247,7 @@ function M.defer(spec)
   if a.inode == b.inode and a.name == b.name then return nil end
   queue[#queue + 1] = spec
   for _, e in ipairs(spec.ends) do
-    e.pair, e.links = spec, setmetatable({}, { __mode = "k" }) -- links: the handles on it
+    e.pair, e.links = spec, {} -- links: the handles on it (until it is made or dropped)
     put(e.inode, e.name, e)
   end
   M.stats.deferred = M.stats.deferred + 1
@@ -288,7 +289,7 @@ end
 -- meanwhile, else when it is made.
 function M.hold(e, link)
   if not e.pair.done then
-    e.links[link] = true
+    e.links[#e.links + 1] = link
     return
   end
   rawset(link, "pending", nil)
