@@ -14,9 +14,19 @@ local trace = require("nslab.trace")
 local netns = require("nslab.netns")
 local core = require("nslab.core")
 local api = require("nslab.api")
+local pending = require("nslab.pending")
 
 local Link = {}
-Link.__index = Link
+-- A handle on a pending end (nslab.pending) has no ifindex yet: asking
+-- for it makes the pair, which binds the handle.
+function Link.__index(self, key)
+  local v = Link[key]
+  if v == nil and key == "ifindex" and rawget(self, "pending") then
+    pending.flush()
+    return rawget(self, "ifindex")
+  end
+  return v
+end
 
 local M = { Link = Link }
 
@@ -51,6 +61,14 @@ function M.by_index(ns, ifindex)
 end
 
 function M.is(x) return getmetatable(x) == Link end
+
+-- A handle on a pending end of a veth pair (nslab.pending): it binds to
+-- its ifindex at its first use, once the pair is made.
+function M.pending(e)
+  local link = setmetatable({ ns = e.ns, name = e.name, pending = e }, Link)
+  pending.hold(e, link)
+  return link
+end
 
 function Link:__tostring()
   return string.format("link %s in netns %s", self.name, self.ns:label())
@@ -148,6 +166,37 @@ function Link:wait(state, timeout)
   return false, seen
 end
 
+-- The command `changes` amounts to (target: the Netns it moves to).
+local function set_words(self, target, changes)
+  local words = { "link set dev " .. q(self.name) }
+  if target then words[#words + 1] = "netns " .. target:ref() end
+  if changes.up ~= nil then words[#words + 1] = changes.up and "up" or "down" end
+  if changes.mtu then words[#words + 1] = "mtu " .. changes.mtu end
+  if changes.address then words[#words + 1] = "address " .. changes.address end
+  if changes.master == 0 then words[#words + 1] = "nomaster"
+  elseif changes.master then words[#words + 1] = "master " .. q(tostring(changes.master)) end
+  if changes.addrgenmode then words[#words + 1] = "addrgenmode " .. changes.addrgenmode end
+  if changes.name then words[#words + 1] = "name " .. q(changes.name) end
+  return self.ns:ip(table.concat(words, " "))
+end
+
+-- The MTU the device has once changes are made: theirs, a pending pair's
+-- (nil: the kernel's default), else the device's own (one read).
+local function mtu_after(self, changes)
+  if changes.mtu then return changes.mtu end
+  local e = rawget(self, "pending")
+  if e and not e.pair.done then return e.pair.mtu end
+  return get(self, "link set").mtu
+end
+
+-- Is changes a move (netns, and a name or not) and nothing else?
+local function only_move(changes)
+  for k in pairs(changes) do
+    if k ~= "netns" and k ~= "name" then return false end
+  end
+  return true
+end
+
 -- ip link set dev NAME [up|down] [mtu N] [address MAC] [name NEW] [netns
 -- NS] [master M|nomaster] [addrgenmode G], in one call: the core makes it
 -- all or nothing and checks every option. netns may be a Netns or a
@@ -165,17 +214,21 @@ function Link:set(changes)
     changes = copy
   end
   changes = changes or {} -- nil: nothing to change (the core wants a table)
+  local moving_only = target and only_move(changes)
+  if target and changes.addrgenmode == nil then
+    -- a move resets IPv6 address generation to the target's default: the
+    -- same message keeps it off (nslab.ipv6), as `ip link set ... netns NS
+    -- addrgenmode none` does
+    changes.addrgenmode = require("nslab.ipv6").create_mode(mtu_after(self, changes))
+  end
+  -- A pending end moves before it is made: it is then born there.
+  if moving_only and rawget(self, "pending") and pending.move(self, target, changes.name) then
+    trace.command(set_words(self, target, changes))
+    self.ns, self.name = target, changes.name or self.name
+    return self
+  end
   call(self, "link set", "link_set", changes)
-  local words = { "link set dev " .. q(self.name) }
-  if target then words[#words + 1] = "netns " .. target:ref() end
-  if changes.up ~= nil then words[#words + 1] = changes.up and "up" or "down" end
-  if changes.mtu then words[#words + 1] = "mtu " .. changes.mtu end
-  if changes.address then words[#words + 1] = "address " .. changes.address end
-  if changes.master == 0 then words[#words + 1] = "nomaster"
-  elseif changes.master then words[#words + 1] = "master " .. q(tostring(changes.master)) end
-  if changes.addrgenmode then words[#words + 1] = "addrgenmode " .. changes.addrgenmode end
-  if changes.name then words[#words + 1] = "name " .. q(changes.name) end
-  trace.command(self.ns:ip(table.concat(words, " ")))
+  trace.command(set_words(self, target, changes))
   if changes.name then self.name = changes.name end
   if target and target ~= self.ns then
     -- the ifindex is kept only when it is free there

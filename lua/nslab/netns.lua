@@ -17,6 +17,7 @@ local route = require("nslab.route")
 local neigh = require("nslab.neigh")
 local sock = require("nslab.sock")
 local api = require("nslab.api")
+local pending = require("nslab.pending")
 
 local Link -- nslab.link, loaded lazily (it requires this module)
 
@@ -129,6 +130,7 @@ end
 -- Forget the host handle: after the process moved to a fresh world (specs),
 -- the host is wherever the thread is now.
 function M.reset()
+  pending.discard() -- what was pending belongs to the world being left
   if host then host.handle:close() end
   host = nil
 end
@@ -243,16 +245,39 @@ function Netns:link_names()
 end
 
 -- A device of this namespace by name (or ifindex); raises when missing.
+-- A pending end of a veth pair is found without making it.
 function Netns:link(name)
   Link = Link or require("nslab.link")
+  local e = pending.lookup(self, name)
+  if e then return Link.pending(e) end
   local info, why = self.handle:link_get(name)
   if not info then error(string.format('%s in netns %s', why, self:label()), 0) end
   return Link.new(self, info.ifname)
 end
 
+-- Make the pair name/peer from this namespace: name in ns (nil: here),
+-- peer in peer_ns (nil: here), both in one message, each born in its
+-- namespace with its final name, so it is made whole or not at all.
+local function make_veth(self, name, peer, opts, ns, peer_ns, addrgenmode)
+  self.handle:link_add{ name = name, kind = "veth", peer = peer, mtu = opts.mtu,
+                        netns = ns and ns.handle, peer_netns = peer_ns and peer_ns.handle,
+                        addrgenmode = addrgenmode }
+end
+
+-- nslab.pending's maker: the pair with each end where the lab's moves put
+-- it by now (netns and peer_netns say where, relative to the creator).
+local function make_pending(pair)
+  local a, b = pair.ends[1], pair.ends[2]
+  local home = pair.creator:inode()
+  make_veth(pair.creator, a.name, b.name, pair.opts, a.inode ~= home and a.ns or nil,
+            b.inode ~= home and b.ns or nil, pair.quiet)
+end
+
 -- ip link add NAME [netns NS1] type veth peer name PEER [netns NS2]: both
 -- ends in one message, each born in its namespace with its final name, so
--- the pair is made whole or not at all.
+-- the pair is made whole or not at all. It is checked and traced now, and
+-- made when something first looks (nslab.pending), each end already where
+-- set_netns has moved it by then: no move is left for the kernel to do.
 function Netns:veth(name, peer, opts)
   Link = Link or require("nslab.link")
   opts = opts or {}
@@ -260,20 +285,31 @@ function Netns:veth(name, peer, opts)
   local object = api.object_name(name)
   local ns = opts.netns and M.check(opts.netns, "link add", object, "option 'netns'")
   local peer_ns = opts.peer_netns and M.check(opts.peer_netns, "link add", object, "option 'peer_netns'")
-  local ipv6 = require("nslab.ipv6")
-  local quiet = ipv6.create_mode(opts.mtu)
-  self.handle:link_add{ name = name, kind = "veth", peer = peer, mtu = opts.mtu,
-                        netns = ns and ns.handle, peer_netns = peer_ns and peer_ns.handle,
-                        addrgenmode = quiet }
-  local words = "link add " .. shell.quote(name)
-  if ns then words = words .. " netns " .. ns:ref() end
-  if opts.mtu then words = words .. " mtu " .. opts.mtu end
-  words = words .. " type veth peer name " .. shell.quote(peer)
-  if peer_ns then words = words .. " netns " .. peer_ns:ref() end
-  if opts.mtu then words = words .. " mtu " .. opts.mtu end -- nslab sets both ends
-  trace.command(self:ip(words))
-  if quiet then ipv6.trace_created(ns or self, name, peer_ns or self, peer) end
-  return Link.new(ns or self, name), Link.new(peer_ns or self, peer)
+  local function text()
+    local words = "link add " .. shell.quote(name)
+    if ns then words = words .. " netns " .. ns:ref() end
+    if opts.mtu then words = words .. " mtu " .. opts.mtu end
+    words = words .. " type veth peer name " .. shell.quote(peer)
+    if peer_ns then words = words .. " netns " .. peer_ns:ref() end
+    if opts.mtu then words = words .. " mtu " .. opts.mtu end -- nslab sets both ends
+    return self:ip(words)
+  end
+  local policy = require("nslab.ipv6")
+  local quiet = policy.create_mode(opts.mtu) -- IPv6 address generation off (nslab.ipv6)
+  local pair = pending.defer{ creator = self, opts = opts, mtu = opts.mtu, make = make_pending, quiet = quiet,
+                              ends = { { ns = ns or self, name = name }, { ns = peer_ns or self, name = peer } } }
+  if not pair then
+    make_veth(self, name, peer, opts, ns, peer_ns, quiet)
+    trace.command(text())
+    if quiet then policy.trace_created(ns or self, name, peer_ns or self, peer) end
+    return Link.new(ns or self, name), Link.new(peer_ns or self, peer)
+  end
+  pair.trace = text()
+  trace.command(pair.trace)
+  if quiet then policy.trace_created(ns or self, name, peer_ns or self, peer) end
+  local ends = {}
+  for i, e in ipairs(pair.ends) do ends[i] = Link.pending(e) end
+  return ends[1], ends[2]
 end
 
 -- Addresses as flat entries of `ip -j addr`'s addr_info, with ifname:
@@ -478,8 +514,8 @@ function Netns:udp_send(addr, port, data, ...) return sock.udp_send(self, addr, 
 
 -- The PID whose fds name anonymous namespaces in printed commands.
 function M.pid()
-  local f = io.open("/proc/self/stat")
-  local pid = f and tonumber(f:read("a"):match("^(%d+)")) or 0
+  local f = pending.raw_open("/proc/self/stat") -- shows no device: makes nothing pending
+  local pid = f and tonumber(pending.raw_read(f, "a"):match("^(%d+)")) or 0
   if f then f:close() end
   return pid
 end
