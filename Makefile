@@ -60,7 +60,7 @@ IDLE_FLAGS := -std=gnu11 -Wall -Wextra -Werror -Os -static -nostdlib -fno-pie -n
               -fno-stack-protector -fno-asynchronous-unwind-tables -Wl,--build-id=none \
               -Wl,-n -Wl,-z,norelro -Wl,-z,noseparate-code -s
 
-$(BUILD)/idle: core/idle/idle.c | $(BUILD)
+$(BUILD)/idle: core/idle/idle.c core/idle/sys.h | $(BUILD)
 	$(CC) $(IDLE_FLAGS) -o $@ $<
 
 $(BUILD)/idle_elf.o: core/idle/idle_elf.S $(BUILD)/idle | $(BUILD)

@@ -23,6 +23,9 @@
 #include "container.h"
 
 #include <errno.h>
+#include <linux/close_range.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
@@ -37,6 +40,7 @@
 #include <unistd.h>
 
 #include "child.h"
+#include "idle/sys.h"
 #include "netns.h"
 #include "now.h"
 
@@ -78,6 +82,7 @@ extern const unsigned char nslab_idle_elf[], nslab_idle_elf_end[];
 */
 
 static int idle_fd = -2; /* -2: not made yet; -1: none, fork instead */
+static int idle_works;   /* one clone has exec'd it: spawn_async */
 
 /*
 ** A sealed, close-on-exec memfd holding the idle program, made once per
@@ -234,10 +239,13 @@ static _Noreturn void fork_child (int report, pid_t parent,
 ** ===================================================================
 */
 
+static void reclaim_stacks (void);
+
 static void reap (struct container *c) {
   if (c->reaped) return;
   while (waitpid(c->pid, &c->status, 0) < 0 && errno == EINTR) {}
   c->reaped = 1;
+  reclaim_stacks();
 }
 
 static int check_spec (const struct container_spec *s, struct err *e) {
@@ -313,6 +321,152 @@ static int spawn (const struct container_spec *s, int idle, struct container *c,
   return child_failed(&sp.r, c, e);
 }
 
+/*
+** {==================================================================
+** The clone that is not waited for
+** ===================================================================
+*/
+
+/*
+** Once one start has exec'd the idle program (spawn), the next ones do
+** not wait for the exec: a clone with CLONE_VM (no copy of the caller's
+** memory) but without CLONE_VFORK, whose namespaces come from the clone
+** flags and whose hostname the caller sets in a UTS namespace it enters
+** for the clone, so everything that can fail fails in the caller, before
+** container_start returns, and the namespaces exist when it does. The
+** child only ties itself to the caller, leaves its session and the shared
+** descriptor table, and execs; it runs in the caller's memory while the
+** caller goes on, so it uses raw system calls only (idle/sys.h: no errno,
+** no libc, no sanitizer), on a stack of its own that holds all it reads,
+** with every signal blocked (the idle program resets them after the exec).
+** The kernel clears its tid word when it execs or dies (CLONE_CHILD_
+** CLEARTID, as for a thread), and the caller frees that stack then.
+*/
+
+#define ASYNC_STACK (16 * 1024)
+
+struct pending {
+  struct pending *next; /* the caller's list of stacks in use */
+  pid_t tid;            /* the child's; 0 once it has exec'd or died */
+  pid_t parent;
+  int idle;
+  char *argv[3], *envp[1];
+  char hostname[CONTAINER_HOSTNAME_MAX + 1];
+};
+
+static struct pending *pending_stacks;
+
+/* Free the stacks of children that have left the caller's memory. */
+static void reclaim_stacks (void) {
+  struct pending **at = &pending_stacks;
+  while (*at) {
+    struct pending *p = *at;
+    if (__atomic_load_n(&p->tid, __ATOMIC_ACQUIRE) != 0) {
+      at = &p->next;
+      continue;
+    }
+    *at = p->next;
+    munmap(p, ASYNC_STACK);
+  }
+}
+
+__attribute__((no_sanitize("address", "undefined"))) static int
+async_child (void *arg) {
+  struct pending *p = arg;
+  nslab_sys(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  if (nslab_sys(SYS_getppid, 0, 0, 0, 0, 0) != p->parent) return 1;
+  nslab_sys(SYS_setsid, 0, 0, 0, 0, 0);
+  /* a table of its own holding 0..idle only; the memfd is close-on-exec */
+  if (nslab_sys(SYS_close_range, p->idle + 1, ~0U, CLOSE_RANGE_UNSHARE, 0, 0) <
+      0)
+    return 127;
+  if (p->idle > 3) nslab_sys(SYS_close_range, 3, p->idle - 1, 0, 0, 0);
+  nslab_sys(SYS_execveat, p->idle, (long)"", (long)p->argv, (long)p->envp,
+            AT_EMPTY_PATH);
+  return 127;
+}
+
+/* The caller's UTS namespace, to come back to after setting a hostname. */
+static int uts_home = -1;
+
+/* A step that failed in the caller, as e; returns the step. */
+static int step_failed (struct err *e, enum step step, int code) {
+  err_set(e, code, "%s: %s", step_names[step], strerror(code));
+  return step;
+}
+
+static _Noreturn void uts_stranded (void) {
+  fprintf(stderr, "nslab: cannot return to the original UTS namespace: %s\n",
+          strerror(errno));
+  abort();
+}
+
+static int spawn_async (const struct container_spec *s, int idle,
+                        struct container *c, struct err *e) {
+  int saved_net = NETNS_NOT_LEFT, rc = 0;
+  reclaim_stacks();
+  if (s->hostname && uts_home < 0 &&
+      (uts_home = open("/proc/thread-self/ns/uts", O_RDONLY | O_CLOEXEC)) < 0)
+    return step_failed(e, STEP_UNSHARE, errno);
+  struct pending *p = mmap(NULL, ASYNC_STACK, PROT_READ | PROT_WRITE,
+                           MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+  if (p == MAP_FAILED) return err_errno(e);
+  memset(p, 0, sizeof *p);
+  p->parent = getpid();
+  p->idle = idle;
+  p->argv[0] = "nslab-idle";
+  if (s->hostname) {
+    memcpy(p->hostname, s->hostname, strlen(s->hostname) + 1);
+    p->argv[1] = p->hostname;
+  }
+  int flags = CLONE_VM | CLONE_FILES | CLONE_PARENT_SETTID |
+              CLONE_CHILD_CLEARTID | SIGCHLD |
+              (s->netns_fd < 0 ? CLONE_NEWNET : 0) |
+              (s->new_ipc ? CLONE_NEWIPC : 0) |
+              (s->new_uts && !s->hostname ? CLONE_NEWUTS : 0);
+  /* the clone inherits the caller's network namespace (netns_enter:
+     no setns when the caller is there already) */
+  if (s->netns_fd >= 0 && netns_enter(s->netns_fd, &saved_net, e) < 0) {
+    saved_net = NETNS_NOT_LEFT;
+    rc = step_failed(e, STEP_SETNS, e->code);
+    goto out;
+  }
+  if (s->hostname) { /* check_spec: only with a UTS namespace of its own */
+    if (unshare(CLONE_NEWUTS) < 0) {
+      rc = step_failed(e, STEP_UNSHARE, errno);
+      goto out;
+    }
+    if (sethostname(s->hostname, strlen(s->hostname)) < 0) {
+      rc = step_failed(e, STEP_HOSTNAME, errno);
+      goto back;
+    }
+  }
+  sigset_t all, old;
+  sigfillset(&all);
+  sigprocmask(SIG_SETMASK, &all, &old);
+  pid_t pid = clone(async_child, (char *)p + ASYNC_STACK, flags, p, &p->tid,
+                    NULL, &p->tid);
+  int saved = errno;
+  sigprocmask(SIG_SETMASK, &old, NULL);
+  if (pid < 0) {
+    rc = step_failed(e, STEP_UNSHARE, saved);
+    goto back;
+  }
+  p->next = pending_stacks;
+  pending_stacks = p;
+  p = NULL;
+  c->pid = pid;
+  c->reaped = 0;
+back:
+  if (s->hostname && setns(uts_home, CLONE_NEWUTS) < 0) uts_stranded();
+out:
+  netns_leave(saved_net, e); /* back, or abort */
+  if (p) munmap(p, ASYNC_STACK);
+  return rc;
+}
+
+/* }================================================================== */
+
 /* A fork that stays and pauses, reporting through a pipe. */
 static int fork_and_wait (const struct container_spec *s, struct container *c,
                           struct err *e) {
@@ -345,7 +499,10 @@ int container_start (const struct container_spec *s, struct container *c,
   c->reaped = 1; /* nothing to stop until it runs */
   if (check_spec(s, e) < 0) return -1;
   int idle = idle_program();
-  int rc = idle >= 0 ? spawn(s, idle, c, e) : fork_and_wait(s, c, e);
+  int rc = idle < 0     ? fork_and_wait(s, c, e)
+           : idle_works ? spawn_async(s, idle, c, e)
+                        : spawn(s, idle, c, e);
+  if (idle >= 0 && rc == 0) idle_works = 1; /* it exec'd: stop waiting */
   /* the memfd cannot be run here, or no private descriptor table (a
      kernel before 5.9): fork from now on */
   if (idle >= 0 && (rc == STEP_EXEC || (rc == STEP_FDS && e->code == EINVAL))) {
@@ -361,7 +518,10 @@ int container_running (struct container *c) {
   if (c->reaped) return 0;
   pid_t got;
   while ((got = waitpid(c->pid, &c->status, WNOHANG)) < 0 && errno == EINTR) {}
-  if (got == c->pid) c->reaped = 1;
+  if (got == c->pid) {
+    c->reaped = 1;
+    reclaim_stacks();
+  }
   return !c->reaped;
 }
 
