@@ -66,6 +66,11 @@ $(BUILD)/idle: core/idle/idle.c core/idle/sys.h | $(BUILD)
 $(BUILD)/idle_elf.o: core/idle/idle_elf.S $(BUILD)/idle | $(BUILD)
 	$(CC) -c -DIDLE_PATH='"$(BUILD)/idle"' -o $@ $<
 
+# Where a container start's time goes (not part of make test):
+#   make build/container_start && bin/nslab sandbox -- build/container_start
+$(BUILD)/container_start: bench/container_start.c $(BUILD)/idle | $(BUILD)
+	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -o $@ $<
+
 $(BUILD) $(BIN) $(LIB)/nslab:
 	mkdir -p $@
 

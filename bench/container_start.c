@@ -1,8 +1,12 @@
 /*
  * container_start.c - where a container start's time goes: each variant
  * of the start, N times, interleaved rounds, median per start (us).
- * Run inside a private world: bin/nslab sandbox -- build/container_start
- * [N] [ROUNDS] (needs build/idle, the idle program).
+ * Build and run inside a private world (needs build/idle, the idle
+ * program): make build/container_start && bin/nslab sandbox --
+ * build/container_start [N] [ROUNDS]. Each variant adds or removes one
+ * ingredient of container_start (core/container.c); the namespaces are
+ * killed after each variant's timing, so the kernel's teardown of one
+ * variant overlaps the next (the rotated order spreads that).
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -28,8 +32,11 @@ enum {
   F_SIGS = 32,     /* reset 64 handlers, setsid, PDEATHSIG, PR_SET_NAME */
   F_PIDFD = 64,    /* pidfd_open in the parent */
   F_NSOPEN = 128,  /* open /proc/PID/ns/net in the parent */
-  F_NOWAIT = 256,  /* no-exec child: the parent does not wait for it */
+  F_NOWAIT = 256,  /* the parent does not wait for the child (or its exec) */
+  F_PHOST = 512,   /* the parent sets the hostname: unshare UTS, setns back */
 };
+
+static int uts_home;
 
 static int idle_fd;
 static volatile int ready_word;
@@ -65,6 +72,7 @@ static int child (void *p) {
     syscall(SYS_futex, a->ready, FUTEX_WAKE, 1, NULL, NULL, 0);
   }
   for (;;) syscall(SYS_ppoll, NULL, 0, NULL, NULL, 0);
+  return 0;
 }
 
 static double now (void) {
@@ -83,16 +91,24 @@ static double run (int flags, int n) {
   double t0 = now();
   for (int i = 0; i < n; i++) {
     int ns = CLONE_NEWNET | (flags & F_UTSIPC ? CLONE_NEWUTS | CLONE_NEWIPC : 0);
+    if (flags & F_PHOST) ns &= ~CLONE_NEWUTS;
     int cf = CLONE_VM | CLONE_FILES | SIGCHLD | (flags & F_UNSHARE ? 0 : ns);
-    if (flags & F_EXEC) cf |= CLONE_VFORK;
+    if ((flags & F_EXEC) && !(flags & F_NOWAIT)) cf |= CLONE_VFORK;
+    if (flags & F_PHOST) {
+      unshare(CLONE_NEWUTS);
+      sethostname("test1", 5);
+    }
     stacks[i] = mmap(NULL, STACK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
     volatile int word = 0;
-    struct arg a = {flags, (flags & (F_EXEC | F_NOWAIT)) ? NULL : &word};
+    /* in the child's stack: a child not waited for reads it later */
+    struct arg *ap = (struct arg *)stacks[i], a = {flags, (flags & (F_EXEC | F_NOWAIT)) ? NULL : &word};
+    *ap = a;
     sigset_t all, old;
     sigfillset(&all);
     sigprocmask(SIG_SETMASK, &all, &old);
-    pids[i] = clone(child, stacks[i] + STACK, cf, &a);
+    pids[i] = clone(child, stacks[i] + STACK, cf, ap);
     sigprocmask(SIG_SETMASK, &old, NULL);
+    if (flags & F_PHOST) setns(uts_home, CLONE_NEWUTS);
     if (pids[i] < 0) { perror("clone"); exit(1); }
     if (a.ready)
       while (!word) syscall(SYS_futex, &word, FUTEX_WAIT, 0, NULL, NULL, 0);
@@ -142,6 +158,7 @@ int main (int argc, char **argv) {
   int n = argc > 1 ? atoi(argv[1]) : 200, rounds = argc > 2 ? atoi(argv[2]) : 5;
   idle_fd = open(argc > 3 ? argv[3] : "build/idle", O_RDONLY | O_CLOEXEC);
   if (idle_fd < 0) { perror("build/idle"); return 1; }
+  uts_home = open("/proc/self/ns/uts", O_RDONLY | O_CLOEXEC);
   static const struct { const char *name; int flags; } v[] = {
       {"netns only: unshare(NEWNET) + open, in the caller", -1},
       {"clone NEWNET, no exec, wait (futex)", 0},
@@ -156,7 +173,8 @@ int main (int argc, char **argv) {
       {"vfork+exec NEWNET only (clone flags)", F_EXEC},
       {"vfork+exec NEWNET+UTS+IPC (clone flags)", F_EXEC | F_UTSIPC},
       {"vfork+exec, unshare in child, no close_range", F_EXEC | F_UNSHARE | F_UTSIPC | F_HOST | F_SIGS},
-      {"today: vfork+unshare+close_range+exec+pidfd+ns", F_EXEC | F_UNSHARE | F_UTSIPC | F_HOST | F_FDS | F_SIGS | F_PIDFD | F_NSOPEN},
+      {"before: vfork+unshare+close_range+exec+pidfd+ns", F_EXEC | F_UNSHARE | F_UTSIPC | F_HOST | F_FDS | F_SIGS | F_PIDFD | F_NSOPEN},
+      {"now: clone flags, hostname by the caller, exec not waited for, pidfd+ns", F_EXEC | F_NOWAIT | F_PHOST | F_UTSIPC | F_FDS | F_SIGS | F_PIDFD | F_NSOPEN},
   };
   enum { NV = sizeof v / sizeof v[0] };
   double r[NV][32];

@@ -2,18 +2,14 @@
  * container.c - a long-lived process in namespaces of its own (see
  * container.h).
  *
- * The child is a clone with CLONE_VM | CLONE_VFORK, as posix_spawn makes
- * one: it borrows the caller's memory (no copy of a big Lua state, no page
- * tables to duplicate, nothing for the parent to fault back after), runs
- * on a small stack of its own, makes its namespaces and execs the idle
- * program (idle/idle.c), which the core carries and writes once into a
- * sealed memfd. The parent waits until the exec. It shares the caller's
- * descriptor table too (CLONE_FILES) and leaves it at once for a copy of
- * only the descriptors up to the memfd (close_range CLOSE_RANGE_UNSHARE):
- * a vfork would copy the whole table, and a lab holds three descriptors
- * per container (its pidfd, its netns, a netlink socket), so starting the
- * thousandth container would cost a millisecond more than the first.
- * It reports a failed step by writing it into the caller's memory.
+ * The child is a clone with CLONE_VM that execs the idle program
+ * (idle/idle.c), which the core carries and writes once into a sealed
+ * memfd: it borrows the caller's memory until then (no copy of a big Lua
+ * state, no page tables to duplicate) and the caller does not wait for
+ * the exec, except on the first start, to learn whether a memfd can be
+ * run here. Its namespaces come from the clone flags, its hostname from
+ * the caller, so a start that returns has them all ("The clone" below).
+ * bench/container_start.c measures each ingredient.
  *
  * Where a memfd cannot be executed (vm.memfd_noexec = 2), the child is a
  * fork that only pauses and reports through a pipe: one record, the step
