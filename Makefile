@@ -44,6 +44,8 @@ all: $(BIN)/nslab $(LIB)/nslab/core.so
 $(BUILD)/%.o: core/%.c $(CORE_HDR) | $(BUILD)
 	$(CC) $(NSLAB_CFLAGS) $(CFLAGS) -c -o $@ $<
 
+$(BUILD)/container.o: core/idle/sys.h
+
 $(BUILD)/lineedit.o: NSLAB_CFLAGS += $(shell pkg-config --cflags libedit 2>/dev/null)
 
 $(BIN)/nslab: $(PROG_SRC:core/%.c=$(BUILD)/%.o) $(CORE_OBJ) | $(BIN)

@@ -8,7 +8,8 @@
 #define NSLAB_IDLE_SYS_H
 
 #if defined(__x86_64__)
-static inline long nslab_sys (long nr, long a, long b, long c, long d, long e) {
+static inline __attribute__((always_inline)) long
+nslab_sys (long nr, long a, long b, long c, long d, long e) {
   register long r10 __asm__("r10") = d;
   register long r8 __asm__("r8") = e;
   long ret;
@@ -19,7 +20,8 @@ static inline long nslab_sys (long nr, long a, long b, long c, long d, long e) {
   return ret;
 }
 #elif defined(__aarch64__)
-static inline long nslab_sys (long nr, long a, long b, long c, long d, long e) {
+static inline __attribute__((always_inline)) long
+nslab_sys (long nr, long a, long b, long c, long d, long e) {
   register long x8 __asm__("x8") = nr;
   register long x0 __asm__("x0") = a;
   register long x1 __asm__("x1") = b;
