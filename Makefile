@@ -44,6 +44,8 @@ all: $(BIN)/nslab $(LIB)/nslab/core.so
 $(BUILD)/%.o: core/%.c $(CORE_HDR) | $(BUILD)
 	$(CC) $(NSLAB_CFLAGS) $(CFLAGS) -c -o $@ $<
 
+$(BUILD)/container.o: core/idle/sys.h
+
 $(BUILD)/lineedit.o: NSLAB_CFLAGS += $(shell pkg-config --cflags libedit 2>/dev/null)
 
 $(BIN)/nslab: $(PROG_SRC:core/%.c=$(BUILD)/%.o) $(CORE_OBJ) | $(BIN)
@@ -60,11 +62,16 @@ IDLE_FLAGS := -std=gnu11 -Wall -Wextra -Werror -Os -static -nostdlib -fno-pie -n
               -fno-stack-protector -fno-asynchronous-unwind-tables -Wl,--build-id=none \
               -Wl,-n -Wl,-z,norelro -Wl,-z,noseparate-code -s
 
-$(BUILD)/idle: core/idle/idle.c | $(BUILD)
+$(BUILD)/idle: core/idle/idle.c core/idle/sys.h | $(BUILD)
 	$(CC) $(IDLE_FLAGS) -o $@ $<
 
 $(BUILD)/idle_elf.o: core/idle/idle_elf.S $(BUILD)/idle | $(BUILD)
 	$(CC) -c -DIDLE_PATH='"$(BUILD)/idle"' -o $@ $<
+
+# Where a container start's time goes (not part of make test):
+#   make build/container_start && bin/nslab sandbox -- build/container_start
+$(BUILD)/container_start: bench/container_start.c $(BUILD)/idle | $(BUILD)
+	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -o $@ $<
 
 $(BUILD) $(BIN) $(LIB)/nslab:
 	mkdir -p $@

@@ -2,18 +2,14 @@
  * container.c - a long-lived process in namespaces of its own (see
  * container.h).
  *
- * The child is a clone with CLONE_VM | CLONE_VFORK, as posix_spawn makes
- * one: it borrows the caller's memory (no copy of a big Lua state, no page
- * tables to duplicate, nothing for the parent to fault back after), runs
- * on a small stack of its own, makes its namespaces and execs the idle
- * program (idle/idle.c), which the core carries and writes once into a
- * sealed memfd. The parent waits until the exec. It shares the caller's
- * descriptor table too (CLONE_FILES) and leaves it at once for a copy of
- * only the descriptors up to the memfd (close_range CLOSE_RANGE_UNSHARE):
- * a vfork would copy the whole table, and a lab holds three descriptors
- * per container (its pidfd, its netns, a netlink socket), so starting the
- * thousandth container would cost a millisecond more than the first.
- * It reports a failed step by writing it into the caller's memory.
+ * The child is a clone with CLONE_VM that execs the idle program
+ * (idle/idle.c), which the core carries and writes once into a sealed
+ * memfd: it borrows the caller's memory until then (no copy of a big Lua
+ * state, no page tables to duplicate) and the caller does not wait for
+ * the exec, except on the first start, to learn whether a memfd can be
+ * run here. Its namespaces come from the clone flags, its hostname from
+ * the caller, so a start that returns has them all ("The clone" below).
+ * bench/container_start.c measures each ingredient.
  *
  * Where a memfd cannot be executed (vm.memfd_noexec = 2), the child is a
  * fork that only pauses and reports through a pipe: one record, the step
@@ -23,6 +19,10 @@
 #include "container.h"
 
 #include <errno.h>
+#include <linux/futex.h>
+#include <linux/close_range.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "child.h"
+#include "idle/sys.h"
 #include "netns.h"
 #include "now.h"
 
@@ -78,6 +79,7 @@ extern const unsigned char nslab_idle_elf[], nslab_idle_elf_end[];
 */
 
 static int idle_fd = -2; /* -2: not made yet; -1: none, fork instead */
+static int idle_works;   /* one clone has exec'd it: wait no more */
 
 /*
 ** A sealed, close-on-exec memfd holding the idle program, made once per
@@ -178,41 +180,6 @@ static enum step enter_namespaces (pid_t parent,
   return STEP_READY;
 }
 
-/* What the clone child is given, and where it writes a failure. */
-struct spawn {
-  const struct container_spec *s;
-  pid_t parent;
-  int idle;
-  struct report r; /* the caller's memory: step 0 until a step fails */
-};
-
-static _Noreturn void spawn_fail (struct spawn *sp, enum step step) {
-  sp->r.code = errno;
-  sp->r.step = step;
-  _exit(127);
-}
-
-/*
-** The clone child: the caller's memory and, until it execs, its
-** descriptor table. Once in its namespaces it takes a table of its own
-** holding 0..idle only, closes 3..idle-1 there, and execs the idle
-** program (the memfd is close-on-exec).
-*/
-static int spawn_child (void *arg) {
-  struct spawn *sp = arg;
-  const struct container_spec *s = sp->s;
-  char *argv[] = {"nslab-idle", (char *)s->hostname, NULL};
-  char *envp[] = {NULL};
-  enum step failed = enter_namespaces(sp->parent, s); /* uses netns_fd */
-  if (failed != STEP_READY) spawn_fail(sp, failed);
-  if (close_range((unsigned)sp->idle + 1, ~0U, CLOSE_RANGE_UNSHARE) < 0)
-    spawn_fail(sp, STEP_FDS);
-  if (sp->idle > 3 && close_range(3, (unsigned)sp->idle - 1, 0) < 0)
-    spawn_fail(sp, STEP_FDS);
-  execveat(sp->idle, "", argv, envp, AT_EMPTY_PATH);
-  spawn_fail(sp, STEP_EXEC);
-}
-
 /*
 ** The fork child (no runnable memfd): it stays and pauses.
 */
@@ -234,10 +201,13 @@ static _Noreturn void fork_child (int report, pid_t parent,
 ** ===================================================================
 */
 
+static void reclaim_stacks (void);
+
 static void reap (struct container *c) {
   if (c->reaped) return;
   while (waitpid(c->pid, &c->status, 0) < 0 && errno == EINTR) {}
   c->reaped = 1;
+  reclaim_stacks();
 }
 
 static int check_spec (const struct container_spec *s, struct err *e) {
@@ -285,33 +255,199 @@ static int read_report (int fd, struct container *c, struct err *e) {
   return child_failed(&r, c, e);
 }
 
-#define SPAWN_STACK (64 * 1024)
+/*
+** {==================================================================
+** The clone
+** ===================================================================
+*/
 
 /*
-** A clone that execs the idle program. Returns 0 once it has (the caller
-** resumes at the exec), a failed step (> 0) or -1, with e set. All
-** signals stay blocked until the child has its own default handlers:
-** it runs in the caller's memory, and the caller's Lua handlers must
-** never run there. Its stack is on the caller's, idle while it waits.
+** A clone with CLONE_VM, as posix_spawn makes one (no copy of the
+** caller's memory, no page tables to duplicate), but without
+** CLONE_VFORK: the caller does not wait for the exec. Its namespaces come
+** from the clone flags and its hostname is set by the caller, in a UTS
+** namespace the caller enters for the clone (and a network namespace to
+** join likewise), so everything that can fail fails in the caller before
+** container_start returns, and the namespaces exist when it does. The
+** child only ties itself to the caller, leaves its session, takes a
+** descriptor table of its own holding 0..idle only (CLONE_FILES, then
+** close_range CLOSE_RANGE_UNSHARE: a copy of the caller's whole table
+** would make the thousandth start cost a millisecond more than the
+** first), and execs. It runs in the caller's memory while the caller
+** goes on, so it makes raw system calls only (idle/sys.h: no errno, no
+** libc state, no sanitizer), on a stack of its own holding all it reads,
+** with every signal blocked (the idle program resets them after the
+** exec; the caller's handlers must never run in the child). The kernel
+** clears its tid word when it execs or dies (CLONE_CHILD_CLEARTID, as for
+** a thread) and the caller frees that stack then.
+**
+** The first start waits for the exec (a futex on that word) to learn
+** whether the memfd can be run here at all; the child leaves the failed
+** step's error in its stack.
 */
-static int spawn (const struct container_spec *s, int idle, struct container *c,
-                  struct err *e) {
-  _Alignas(16) char stack[SPAWN_STACK];
-  struct spawn sp = {s, getpid(), idle, {STEP_READY, 0}};
+
+#define CLONE_STACK (16 * 1024)
+
+struct pending {
+  struct pending *next; /* the caller's list of stacks in use */
+  pid_t tid;            /* the child's; 0 once it has exec'd or died */
+  pid_t parent;
+  int idle;
+  int step, code; /* a failed step and its errno, written by the child */
+  char *argv[3], *envp[1];
+  char hostname[CONTAINER_HOSTNAME_MAX + 1];
+};
+
+static struct pending *pending_stacks;
+
+static void reclaim_stacks (void) {
+  struct pending **at = &pending_stacks;
+  while (*at) {
+    struct pending *p = *at;
+    if (__atomic_load_n(&p->tid, __ATOMIC_ACQUIRE) != 0) {
+      at = &p->next;
+      continue;
+    }
+    *at = p->next;
+    munmap(p, CLONE_STACK);
+  }
+}
+
+#define NO_SANITIZE __attribute__((no_sanitize("address", "undefined")))
+
+NO_SANITIZE static int clone_fail (struct pending *p, enum step step,
+                                   long ret) {
+  p->code = (int)-ret;
+  p->step = step;
+  return 127;
+}
+
+NO_SANITIZE static int clone_child (void *arg) {
+  struct pending *p = arg;
+  long r;
+  if ((r = nslab_sys(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0)) < 0)
+    return clone_fail(p, STEP_PDEATHSIG, r);
+  if (nslab_sys(SYS_getppid, 0, 0, 0, 0, 0) != p->parent)
+    return 1; /* the parent died before prctl */
+  if ((r = nslab_sys(SYS_setsid, 0, 0, 0, 0, 0)) < 0)
+    return clone_fail(p, STEP_SESSION, r);
+  if ((r = nslab_sys(SYS_close_range, p->idle + 1, ~0U, CLOSE_RANGE_UNSHARE, 0,
+                     0)) < 0)
+    return clone_fail(p, STEP_FDS, r);
+  if (p->idle > 3 &&
+      (r = nslab_sys(SYS_close_range, 3, p->idle - 1, 0, 0, 0)) < 0)
+    return clone_fail(p, STEP_FDS, r);
+  r = nslab_sys(SYS_execveat, p->idle, (long)"", (long)p->argv, (long)p->envp,
+                AT_EMPTY_PATH);
+  return clone_fail(p, STEP_EXEC, r);
+}
+
+/* The caller's UTS namespace, to come back to after setting a hostname. */
+static int uts_home = -1;
+
+/* A step that failed, as e; returns the step. */
+static int step_failed (struct err *e, enum step step, int code) {
+  err_set(e, code, "%s: %s", step_names[step], strerror(code));
+  return step;
+}
+
+static _Noreturn void uts_stranded (void) {
+  fprintf(stderr, "nslab: cannot return to the original UTS namespace: %s\n",
+          strerror(errno));
+  abort();
+}
+
+/* Until the child has exec'd or died (its tid word cleared). */
+static void wait_exec (struct pending *p) {
+  pid_t tid;
+  while ((tid = __atomic_load_n(&p->tid, __ATOMIC_ACQUIRE)) != 0)
+    syscall(SYS_futex, &p->tid, FUTEX_WAIT, tid, NULL, NULL, 0);
+}
+
+/* The clone in the caller's namespaces for the child, made by the
+ * caller's thread; 0 or a failed step, with e set. */
+static int clone_in (const struct container_spec *s, struct pending *p,
+                     pid_t *pid, struct err *e) {
+  int saved_net = NETNS_NOT_LEFT, rc = 0;
+  int flags = CLONE_VM | CLONE_FILES | CLONE_PARENT_SETTID |
+              CLONE_CHILD_CLEARTID | SIGCHLD |
+              (s->netns_fd < 0 ? CLONE_NEWNET : 0) |
+              (s->new_ipc ? CLONE_NEWIPC : 0) |
+              (s->new_uts && !s->hostname ? CLONE_NEWUTS : 0);
+  /* joined: the clone inherits the caller's network namespace
+     (netns_enter makes no setns when the caller is there already) */
+  if (s->netns_fd >= 0 && netns_enter(s->netns_fd, &saved_net, e) < 0)
+    return step_failed(e, STEP_SETNS, e->code);
+  if (s->hostname) { /* check_spec: only with a UTS namespace of its own */
+    if (unshare(CLONE_NEWUTS) < 0) {
+      rc = step_failed(e, STEP_UNSHARE, errno);
+      goto net;
+    }
+    if (sethostname(s->hostname, strlen(s->hostname)) < 0) {
+      rc = step_failed(e, STEP_HOSTNAME, errno);
+      goto uts;
+    }
+  }
   sigset_t all, old;
   sigfillset(&all);
   sigprocmask(SIG_SETMASK, &all, &old);
-  pid_t pid = clone(spawn_child, stack + sizeof stack,
-                    CLONE_VM | CLONE_VFORK | CLONE_FILES | SIGCHLD, &sp);
+  *pid = clone(clone_child, (char *)p + CLONE_STACK, flags, p, &p->tid, NULL,
+               &p->tid);
   int saved = errno;
   sigprocmask(SIG_SETMASK, &old, NULL);
-  if (pid < 0) return err_set(e, saved, NULL);
+  if (*pid < 0) rc = step_failed(e, STEP_UNSHARE, saved);
+uts:
+  if (s->hostname && setns(uts_home, CLONE_NEWUTS) < 0) uts_stranded();
+net:
+  netns_leave(saved_net, e); /* back, or abort */
+  return rc;
+}
+
+/* Start the clone; wait: until it has exec'd. 0, a failed step (> 0) or
+ * -1, with e set. */
+static int spawn (const struct container_spec *s, int idle, int wait,
+                  struct container *c, struct err *e) {
+  reclaim_stacks();
+  if (s->hostname && uts_home < 0 &&
+      (uts_home = open("/proc/thread-self/ns/uts", O_RDONLY | O_CLOEXEC)) < 0)
+    return step_failed(e, STEP_UNSHARE, errno);
+  struct pending *p = mmap(NULL, CLONE_STACK, PROT_READ | PROT_WRITE,
+                           MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+  if (p == MAP_FAILED) return err_errno(e);
+  memset(p, 0, sizeof *p);
+  p->parent = getpid();
+  p->idle = idle;
+  p->argv[0] = "nslab-idle";
+  if (s->hostname) {
+    memcpy(p->hostname, s->hostname, strlen(s->hostname) + 1);
+    p->argv[1] = p->hostname;
+  }
+  pid_t pid = -1;
+  int rc = clone_in(s, p, &pid, e);
+  if (rc != 0) {
+    munmap(p, CLONE_STACK);
+    return rc;
+  }
   c->pid = pid;
   c->reaped = 0;
-  /* step 0 and alive: it exec'd (a child killed first lets us go on too) */
-  if (sp.r.step == STEP_READY && !ended(pid)) return 0;
-  return child_failed(&sp.r, c, e);
+  if (wait) {
+    wait_exec(p);
+    /* step 0 and alive: it exec'd */
+    if (p->step == STEP_READY && !ended(pid))
+      wait = 0;
+    else {
+      struct report r = {p->step, p->code};
+      rc = child_failed(&r, c, e);
+    }
+    munmap(p, CLONE_STACK); /* it has left this memory */
+    return rc;
+  }
+  p->next = pending_stacks;
+  pending_stacks = p;
+  return 0;
 }
+
+/* }================================================================== */
 
 /* A fork that stays and pauses, reporting through a pipe. */
 static int fork_and_wait (const struct container_spec *s, struct container *c,
@@ -345,7 +481,9 @@ int container_start (const struct container_spec *s, struct container *c,
   c->reaped = 1; /* nothing to stop until it runs */
   if (check_spec(s, e) < 0) return -1;
   int idle = idle_program();
-  int rc = idle >= 0 ? spawn(s, idle, c, e) : fork_and_wait(s, c, e);
+  int rc =
+      idle >= 0 ? spawn(s, idle, !idle_works, c, e) : fork_and_wait(s, c, e);
+  if (idle >= 0 && rc == 0) idle_works = 1; /* it exec'd: stop waiting */
   /* the memfd cannot be run here, or no private descriptor table (a
      kernel before 5.9): fork from now on */
   if (idle >= 0 && (rc == STEP_EXEC || (rc == STEP_FDS && e->code == EINVAL))) {
@@ -361,7 +499,10 @@ int container_running (struct container *c) {
   if (c->reaped) return 0;
   pid_t got;
   while ((got = waitpid(c->pid, &c->status, WNOHANG)) < 0 && errno == EINTR) {}
-  if (got == c->pid) c->reaped = 1;
+  if (got == c->pid) {
+    c->reaped = 1;
+    reclaim_stacks();
+  }
   return !c->reaped;
 }
 

@@ -2,13 +2,14 @@
  * container.h - a long-lived process in namespaces of its own: what a
  * container is, as far as the network can tell.
  *
- * The process is a vfork-style clone of the caller (its memory borrowed,
- * its descriptor table never copied: starting one costs the same however
- * many descriptors the caller holds) that joins or creates a network
- * namespace, gets UTS and IPC namespaces of its own (and a hostname),
- * keeps none of the caller's descriptors but stdin, stdout and stderr,
- * and execs a tiny idle program ("nslab-idle HOSTNAME", a few pages of
- * memory whatever the caller weighs) that waits until it is killed. It
+ * The process is a clone of the caller that shares its memory until it
+ * execs (no copy of it, and its descriptor table never copied: starting
+ * one costs the same however many descriptors the caller holds), in a
+ * new or joined network namespace and UTS and IPC namespaces of its own
+ * (and a hostname), keeping none of the caller's descriptors but stdin,
+ * stdout and stderr; it execs a tiny idle program ("nslab-idle HOSTNAME",
+ * a few pages of memory whatever the caller weighs) that resets every
+ * signal to its default and waits until it is killed. It
  * leaves the caller's session, so Ctrl-C at a prompt does not reach it,
  * and it dies with its parent. Its namespaces live as long as it does (or as
  * anything else holds them): stopping it frees a network namespace nobody else
@@ -36,8 +37,12 @@ struct container {
   int status; /* wait status once reaped */
 };
 
-/* Start the process and wait until it is ready; on failure the child is
- * reaped and e says which step failed ("set the hostname: ..."). */
+/* Start the process. When it returns, the namespaces exist and are the
+ * process's, its hostname is set, and signals sent to it act as on the
+ * idle program; the process leaves the caller's descriptor table, its
+ * session and memory a moment later, on its own (the first start waits
+ * for that). On failure nothing is left and e says which step failed
+ * ("set the hostname: ..."). */
 int container_start (const struct container_spec *s, struct container *c,
                      struct err *e);
 

@@ -259,6 +259,84 @@ describe("container", function()
     assert.is_false(exists("/proc/" .. d:pid()))
   end)
 
+  -- The process runs the caller's memory until it execs (CLONE_VM), with
+  -- every signal blocked; the idle program resets them: a handler nslab
+  -- has (bin/nslab's SIGINT) or a signal it was started ignoring never
+  -- keeps a container alive.
+  it("ends on SIGINT though the caller handles it, and on a signal the caller ignores", function()
+    for _ = 1, 3 do -- the first start waits for the exec, the next ones do not
+      local c <close> = core.container_start{ hostname = "sig" }
+      world.sh(nil, "kill -INT " .. c:pid())
+      assert.is_true(eventually(function() return not c:running() end), "SIGINT did not end it")
+    end
+    local program = require("spec.support.program")
+    local script = program.temp_file([[
+      local core = require("nslab.core")
+      local cs = {}
+      for i = 1, 3 do cs[i] = core.container_start{} end
+      for i = 1, 3 do os.execute("kill -USR1 " .. cs[i]:pid()) end
+      local deadline = core.clock() + 3
+      local alive
+      repeat
+        alive = 0
+        for i = 1, 3 do if cs[i]:running() then alive = alive + 1 end end
+        core.sleep(0.02)
+      until alive == 0 or core.clock() > deadline
+      print(alive)
+    ]])
+    local out, code, err = program.run("trap '' USR1; NO_COLOR=1 " .. program.quote(program.program) ..
+                                       " lua " .. program.quote(script))
+    os.remove(script)
+    assert.equal(0, code, err)
+    assert.equal("0\n", out)
+  end)
+
+  -- Not waited for: once container_start returns its namespaces are the
+  -- container's and its hostname is set (the caller sets it); the child
+  -- leaves the shared descriptor table a moment later, by itself.
+  it("is ready when started: namespaces, hostname, then no descriptor of the caller's", function()
+    local files = {}
+    for i = 1, 50 do files[i] = assert(io.open("/dev/null")) end
+    for round = 1, 20 do
+      local name = "r" .. round
+      local c <close> = core.container_start{ hostname = name }
+      local pid = c:pid()
+      assert.are_not.equal(ns_link(world.pid(), "net"), ns_link(pid, "net"))
+      assert.are_not.equal(ns_link(world.pid(), "uts"), ns_link(pid, "uts"))
+      assert.equal(name .. "\n", host:exec("hostname", { pid = pid }).stdout)
+      local fds
+      assert.is_true(eventually(function()
+        fds = world.sh(nil, ("ls /proc/%d/fd | sort -n | tr '\\n' ' '"):format(pid))
+        return fds == "0 1 2 "
+      end), fds)
+    end
+    for _, f in ipairs(files) do f:close() end
+    assert.equal(world.sh(nil, "hostname"), io.popen("hostname"):read("a"))
+  end)
+
+  -- The stack each not-waited-for clone runs on is freed once it has
+  -- exec'd: a thousand starts leave no trace in the caller's memory.
+  it("frees the stack of each started process", function()
+    -- anonymous mappings merge when adjacent: their total size, in KiB
+    local function anon_kib()
+      local n = 0
+      for line in io.lines("/proc/self/maps") do
+        local a, b = line:match("^(%x+)-(%x+) rw%-p 00000000 00:00 0%s*$")
+        if a then n = n + (tonumber(b, 16) - tonumber(a, 16)) // 1024 end
+      end
+      return n
+    end
+    local cs = {}
+    for i = 1, 5 do cs[i] = core.container_start{ uts = false, ipc = false } end
+    local before = anon_kib()
+    for i = 6, 205 do cs[i] = core.container_start{ uts = false, ipc = false } end
+    core.sleep(0.05)
+    cs[206] = core.container_start{ uts = false, ipc = false } -- reclaims
+    -- 200 stacks of 16 KiB would be 3200 KiB
+    assert.is_true(anon_kib() < before + 1024, ("%d KiB of anonymous mappings, %d before"):format(anon_kib(), before))
+    for _, c in ipairs(cs) do c:stop("KILL") end
+  end)
+
   it("notices a container killed by someone else, and reaps it", function()
     local c = core.container_start{}
     world.sh(nil, "kill -9 " .. c:pid())

@@ -1,47 +1,34 @@
 /*
- * idle.c - the program a container process runs: it names itself and
- * waits until a signal ends it (SIGTERM, SIGKILL, or its parent-death
- * signal). No libc: a static image of a few hundred bytes, so that exec
- * costs next to nothing and a thousand of them share one page of text.
+ * idle.c - the program a container process runs: it names itself, takes
+ * default signal dispositions with nothing blocked, and waits until a
+ * signal ends it (SIGTERM, SIGKILL, or its parent-death signal). No libc:
+ * a static image of a few hundred bytes, so that exec costs next to
+ * nothing and a thousand of them share one page of text.
+ *
+ * It starts with every signal blocked (container.c blocks them around
+ * the clone, and a mask survives exec): handlers the caller had are gone
+ * after the exec, but ignored signals would stay ignored, so every
+ * disposition is reset here, in memory of its own, before unblocking.
  */
-#if defined(__x86_64__)
-#define SYS_PRCTL 157
-#define SYS_PPOLL 271
-static long sys5 (long nr, long a, long b, long c, long d) {
-  register long r10 __asm__("r10") = d;
-  long ret;
-  __asm__ volatile("syscall"
-                   : "=a"(ret)
-                   : "a"(nr), "D"(a), "S"(b), "d"(c), "r"(r10)
-                   : "rcx", "r11", "memory");
-  return ret;
-}
-#elif defined(__aarch64__)
-#define SYS_PRCTL 167
-#define SYS_PPOLL 73
-static long sys5 (long nr, long a, long b, long c, long d) {
-  register long x8 __asm__("x8") = nr;
-  register long x0 __asm__("x0") = a;
-  register long x1 __asm__("x1") = b;
-  register long x2 __asm__("x2") = c;
-  register long x3 __asm__("x3") = d;
-  __asm__ volatile("svc #0"
-                   : "+r"(x0)
-                   : "r"(x8), "r"(x1), "r"(x2), "r"(x3)
-                   : "memory");
-  return x0;
-}
-#else
-#error "core/idle/idle.c: no system call stub for this architecture"
-#endif
+#include <asm/unistd.h>
+
+#include "sys.h"
 
 #define PR_SET_NAME 15
+#define SIG_SETMASK 2
+#define NSIG_MAX 64
 
 void _start (void) __attribute__((noreturn));
 
 void _start (void) {
   static const char name[16] = "nslab-idle";
-  sys5(SYS_PRCTL, PR_SET_NAME, (long)name, 0, 0);
+  static const unsigned long dfl[4]; /* handler SIG_DFL, no flags */
+  unsigned long none = 0;
+  nslab_sys(__NR_prctl, PR_SET_NAME, (long)name, 0, 0, 0);
+  for (long sig = 1; sig <= NSIG_MAX; sig++)
+    if (sig != 9 && sig != 19) /* SIGKILL, SIGSTOP */
+      nslab_sys(__NR_rt_sigaction, sig, (long)dfl, 0, 8, 0);
+  nslab_sys(__NR_rt_sigprocmask, SIG_SETMASK, (long)&none, 0, 8, 0);
   for (;;) /* no descriptors, no timeout: returns only if a handler ran */
-    sys5(SYS_PPOLL, 0, 0, 0, 0);
+    nslab_sys(__NR_ppoll, 0, 0, 0, 0, 0);
 }
