@@ -51,11 +51,7 @@ r.setup = clock() - t
 local probes = L.probes(n)
 t = clock()
 if L.static(n) then
-  for _, p in ipairs(probes) do
-    nss[p.from]:neigh_add("eth0", { dst = L.ip(p.to), lladdr = L.mac(p.to), state = "permanent" })
-    nss[p.to]:neigh_add("eth0", { dst = L.ip(p.from), lladdr = L.mac(p.from), state = "permanent" })
-  end
-  for i = 1, n do host:fdb_add("v" .. i, { mac = L.mac(i) }) end
+  L.pin(n, probes, function(i) return nss[i] end, host, function(i) return "v" .. i end)
 end
 r.static = clock() - t
 if hold then L.hold() end

@@ -50,6 +50,18 @@ function M.probes(n)
   return list
 end
 
+-- The static entries (see the top): for every probe a permanent neighbour
+-- on both sides, and a static FDB entry per port on host. ns_of(i) is
+-- container i's namespace (a core handle or a Netns), port_of(i) the name
+-- of its host end.
+function M.pin(n, probes, ns_of, host, port_of)
+  for _, p in ipairs(probes) do
+    ns_of(p.from):neigh_add("eth0", { dst = M.ip(p.to), lladdr = M.mac(p.to), state = "permanent" })
+    ns_of(p.to):neigh_add("eth0", { dst = M.ip(p.from), lladdr = M.mac(p.from), state = "permanent" })
+  end
+  for i = 1, n do host:fdb_add(port_of(i), { mac = M.mac(i) }) end
+end
+
 -- The one line make bench reads from a tool: "bench {json}" with the
 -- phase times in seconds and the probe counts.
 function M.report(r)

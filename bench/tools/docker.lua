@@ -35,15 +35,9 @@ t = clock()
 -- past what the neighbour table holds for dynamic ARP the Docker model
 -- turns the network static itself (nslab.docker_arp): it pins the entries
 -- of the pairs probed just before the probe, inside the check's time
-local function static_model(b) return daemon:network(networks[b]).arp.static end
-if L.static(n) and not static_model(0) then
-  local host = require("nslab.netns").host()
-  for _, p in ipairs(probes) do
-    local a, b = cs[p.from], cs[p.to]
-    a.netns:neigh_add("eth0", { dst = b.ip, lladdr = b.mac, state = "permanent" })
-    b.netns:neigh_add("eth0", { dst = a.ip, lladdr = a.mac, state = "permanent" })
-  end
-  for i = 1, n do host:fdb_add(cs[i].veth, { mac = cs[i].mac }) end
+if L.static(n) and not daemon:network("bridge").arp.static then
+  L.pin(n, probes, function(i) return cs[i].netns end, require("nslab.netns").host(),
+        function(i) return cs[i].veth end)
 end
 r.static = clock() - t
 if hold then L.hold() end
