@@ -83,7 +83,7 @@ describe("lab runner", function()
       assert.equal("", lines[#lines - 1])
       assert.equal("2 passed, 1 failed", lines[#lines])
       assert.is_true(has_line(lines, "  PASS one"))
-      assert.is_true(has_line(lines, "  FAIL three — it was false"))
+      assert.is_true(has_line(lines, "  FAIL test-lab:3: three — it was false"))
     end)
 
     it("keeps going after a failed check", function()
@@ -112,7 +112,7 @@ describe("lab runner", function()
     it("makes check(cond, text) a short form of check.ok", function()
       local status, lines = run([[check(false, "short")]])
       assert.equal(1, status)
-      assert.is_true(has_line(lines, "  FAIL short"))
+      assert.is_true(has_line(lines, "  FAIL test-lab:1: short"))
     end)
 
     it("names a check without description by its line", function()
@@ -287,7 +287,8 @@ describe("lab runner", function()
       for _, case in ipairs(cases) do
         local status, lines = run(case[1])
         assert.equal(1, status, case[1])
-        assert.equal("error: " .. case[2], lines[#lines - 2], case[1])
+        -- raised inside nslab, reported at the lab's line
+        assert.equal("error: test-lab:1: " .. case[2], lines[#lines - 2], case[1])
       end
     end)
   end)
@@ -348,7 +349,7 @@ describe("lab runner", function()
       local _, lines = run([[check.ok(true, "x") check.ok(false, "y")]],
                            { color = "always" })
       assert.is_true(has_line(lines, "  \27[32mPASS\27[0m x"))
-      assert.is_true(has_line(lines, "  \27[31mFAIL\27[0m y"))
+      assert.is_true(has_line(lines, "  \27[31mFAIL\27[0m test-lab:1: y"))
       assert.equal("1 passed, 1 failed", lines[#lines])
     end)
 
@@ -395,7 +396,7 @@ describe("lab runner", function()
                     "lo addresses")
       ]])
       assert.equal(1, status)
-      assert.is_true(has_line(lines, '  FAIL lo addresses — expected ' ..
+      assert.is_true(has_line(lines, '  FAIL test-lab:1: lo addresses — expected ' ..
         '{addr_info = {{["local"] = "127.0.0.2"}}, ifname = "lo"}, got ' ..
         '{addr_info = {{["local"] = "127.0.0.1"}}, ifname = "lo"} ' ..
         '(at .addr_info[1]["local"]: expected "127.0.0.2", got "127.0.0.1")'))
@@ -427,8 +428,8 @@ describe("lab runner", function()
       assert.equal(1, status)
       assert.is_true(has_line(lines, "  PASS pattern"))
       assert.is_true(has_line(lines, "  PASS literal"))
-      assert.is_true(has_line(lines, '  FAIL missing — no match for "UP" in "state DOWN"'))
-      assert.is_true(has_line(lines, "  FAIL not a string — expected a string, got nil"))
+      assert.is_true(has_line(lines, '  FAIL test-lab:3: missing — no match for "UP" in "state DOWN"'))
+      assert.is_true(has_line(lines, "  FAIL test-lab:4: not a string — expected a string, got nil"))
     end)
   end)
 
@@ -443,9 +444,9 @@ describe("lab runner", function()
       ]])
       assert.equal(1, status)
       assert.is_true(has_line(lines, "  PASS duplicate"))
-      assert.is_true(has_line(lines, "  FAIL no error — no error raised"))
+      assert.is_true(has_line(lines, "  FAIL test-lab:3: no error — no error raised"))
       assert.is_true(has_line(lines,
-        '  FAIL wrong error — error "other" does not match "File exists"'))
+        '  FAIL test-lab:4: wrong error — error "other" does not match "File exists"'))
       assert.is_true(has_line(lines, "  PASS any error"))
       assert.equal("2 passed, 2 failed", lines[#lines])
     end)
@@ -472,7 +473,7 @@ describe("lab runner", function()
       assert.is_true(has_line(lines,
         "  PASS ping 192.168.1.1 from host: 3/3 replies, avg 0.05 ms"))
       assert.is_true(has_line(lines,
-        "  FAIL ping 192.168.1.1 from test2: 0/3 replies — no reply within 2 s"))
+        "  FAIL test-lab:3: ping 192.168.1.1 from test2: 0/3 replies — no reply within 2 s"))
     end)
 
     it("use count 3, timeout 2 s and done at the first reply for reachable, 1 s for unreachable", function()
@@ -495,7 +496,7 @@ describe("lab runner", function()
       assert.equal(1, #env.test1.calls)
       assert.equal("2 passed, 1 failed", lines[#lines])
       assert.is_true(has_line(lines,
-        "  FAIL ping 10.0.0.9 from test1: 0/3 replies — no reply within 2 s"))
+        "  FAIL test-lab:1: ping 10.0.0.9 from test1: 0/3 replies — no reply within 2 s"))
     end)
 
     it("unreachable passes without reply and fails with one", function()
@@ -507,7 +508,7 @@ describe("lab runner", function()
       assert.is_true(has_line(lines,
         "  PASS ping 192.168.1.1 from test2: no reply within 1 s"))
       assert.is_true(has_line(lines,
-        "  FAIL ping 192.168.1.2 from test1: no reply within 1 s — got 1/1 replies, avg 0.05 ms"))
+        "  FAIL test-lab:2: ping 192.168.1.2 from test1: no reply within 1 s — got 1/1 replies, avg 0.05 ms"))
     end)
 
     it("unreachable counts only 'no way there' errors as no reply", function()
@@ -528,7 +529,7 @@ describe("lab runner", function()
       assert.is_true(has_line(lines,
         "  PASS ping 192.0.2.1 from n1: no reply within 1 s (Network is unreachable)"))
       assert.is_true(has_line(lines,
-        "  FAIL ping 192.0.2.1 from n1: no reply within 1 s — the probe failed: No buffer space available"))
+        "  FAIL test-lab:2: ping 192.0.2.1 from n1: no reply within 1 s — the probe failed: No buffer space available"))
     end)
 
     it("take a description", function()
@@ -545,7 +546,7 @@ describe("lab runner", function()
         end)
       ]])
       assert.equal(1, status)
-      assert.equal("error in step ping: check.reachable: invalid option 'timout'",
+      assert.equal("error in step ping: test-lab:2: check.reachable: invalid option 'timout'",
                    lines[#lines - 2])
     end)
   end)
