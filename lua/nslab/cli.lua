@@ -96,7 +96,15 @@ function cli.run_usage()
                 "belong to the lab (arg, ...).", "", "options:" }
   for _, o in ipairs(cli.run_options) do
     local flag = o[1] .. (o.arg and (o.arg == "WHEN" and "=" or " ") .. o.arg or "")
-    out[#out + 1] = string.format("  %-17s %s", flag, o[3])
+    local line = string.format("  %-17s", flag)
+    for word in o[3]:gmatch("%S+") do -- the text wrapped at 79 columns, under itself
+      if #line + 1 + #word > 79 then
+        out[#out + 1] = line
+        line = string.rep(" ", 19)
+      end
+      line = line .. " " .. word
+    end
+    out[#out + 1] = line
   end
   return table.concat(out, "\n") .. "\n"
 end
@@ -121,13 +129,13 @@ local function parse_run_options(args, i)
     elseif value ~= nil and not o.arg then
       return nil, o[1] .. " takes no value"
     end
-    if o.key == "color" then
+    if o[2] == "color" then
       value = value or "always"
       if not COLORS[value] then
         return nil, "invalid --color '" .. value .. "' (expected auto, always or never)"
       end
     end
-    opts[o.key] = value or true
+    opts[o[2]] = value or true
     i = i + 1
   end
   if opts.tap and opts.json then return nil, "--tap and --json both want stdout: choose one" end

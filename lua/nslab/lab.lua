@@ -41,9 +41,9 @@ local StepError = {}
 StepError.__index = StepError
 StepError.__tostring = function(e) return e.message end
 
--- Does a message start with a place ("labs/x.lua:12: ", "[string...]:3: ")?
-local function located(message)
-  return message:match("^[^\n]-:%d+: ") ~= nil
+-- Does a message start with a place in file ("labs/x.lua:12: ")?
+local function located(message, file)
+  return message:sub(1, #file + 1) == file .. ":" and message:match("^:%d+: ", #file + 1) ~= nil
 end
 
 -- The innermost frame of the lab's own code (source: its chunk's source)
@@ -66,7 +66,11 @@ local function step_error(step, err, level, source)
   -- an error raised deep inside nslab (the core, the API) is reported at
   -- the lab line that called it; one the lab raised itself is as it said
   local file, line, own = lab_frame(source, level)
-  if file and not own and not located(message) then message = file .. ":" .. line .. ": " .. message end
+  if file and not own and not located(message, file) then
+    -- Ctrl-C (core/main.c) says where nslab's code was: say the lab's line
+    if message:find("interrupted!$") then message = "interrupted!" end
+    message = file .. ":" .. line .. ": " .. message
+  end
   return setmetatable({ step = step, message = message, value = err, file = file, line = line,
                         traceback = debug.traceback(nil, level) },
                       StepError)

@@ -87,7 +87,7 @@ function handlers.summary(self)
       out[#out + 1] = head .. "/>"
     else
       local tag = c.error and "error" or "failure"
-      local body = (c.at and c.at .. ": " or "") .. c.name .. " — " .. c.message
+      local body = c.error and c.message or (c.at and c.at .. ": " or "") .. c.name .. " — " .. c.message
       if c.traceback then body = body .. "\n" .. c.traceback end
       out[#out + 1] = head .. ">"
       out[#out + 1] = string.format('      <%s message="%s" type="%s">%s</%s>', tag, xml_text(c.message),

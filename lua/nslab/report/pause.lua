@@ -71,7 +71,7 @@ function pause.at_failure(runner, file, line)
   local names = {}
   for name in pairs(locals) do names[#names + 1] = name end
   table.sort(names)
-  local where = file and " at " .. file .. ":" .. line or ""
+  local where = file and " (" .. file .. ":" .. line .. ")" or ""
   local banner = string.format("nslab: paused at the first failed check%s; the lab's objects are in scope%s.\n"
                                .. "Ctrl-D goes on with the lab.\n", where,
                                #names > 0 and ", with its locals " .. table.concat(names, ", ") or "")
