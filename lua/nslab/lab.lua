@@ -66,9 +66,11 @@ local function step_error(step, err, level, source)
   -- an error raised deep inside nslab (the core, the API) is reported at
   -- the lab line that called it; one the lab raised itself is as it said
   local file, line, own = lab_frame(source, level)
-  if file and not own and not located(message, file) then
-    -- Ctrl-C (core/main.c) says where nslab's code was: say the lab's line
-    if message:find("interrupted!$") then message = "interrupted!" end
+  if file and message:find("interrupted!$") then
+    -- Ctrl-C (core/main.c's hook) names a line near where Lua was: say
+    -- the lab's line that ran
+    message = file .. ":" .. line .. ": interrupted!"
+  elseif file and not own and not located(message, file) then
     message = file .. ":" .. line .. ": " .. message
   end
   return setmetatable({ step = step, message = message, value = err, file = file, line = line,
@@ -205,7 +207,8 @@ function Runner:step(text, fn)
   self:emit({ event = "step", text = text })
   if fn == nil then return end
   local results = table.pack(xpcall(fn, function(err)
-    return step_error(text, err, 3, self.source)
+    local e = step_error(text, err, 3, self.source) -- (not a tail call: it counts the levels)
+    return e
   end))
   if not results[1] then error(results[2], 0) end
   return table.unpack(results, 2, results.n)
@@ -324,8 +327,10 @@ function Runner:run(chunk, ...)
   local unquiet = self.verbose and trace.listen_quiet(function(text) self:command(text, true) end)
   local unnote = trace.listen_notes(function(text) self:emit({ event = "note", text = text }) end)
   local progress = term.quiet_progress(not self.progress)
-  local ok, err = xpcall(chunk, function(e) return step_error(nil, e, 3, self.source) end,
-                         ...)
+  local ok, err = xpcall(chunk, function(e)
+    local tagged = step_error(nil, e, 3, self.source) -- (not a tail call: it counts the levels)
+    return tagged
+  end, ...)
   term.quiet_progress(progress)
   unlisten()
   if unquiet then unquiet() end
