@@ -293,6 +293,46 @@ describe("lab runner", function()
     end)
   end)
 
+  describe("the event stream", function()
+    it("goes to the reporter of the format, and to a JUnit writer as well", function()
+      local xml = {}
+      local status, lines = run([[
+        lab "events"
+        step("one", function() check.ok(true, "yes") end)
+        check.ok(false, "no", "why")
+      ]], { format = "json", junit = function(text) xml[#xml + 1] = text end })
+      assert.equal(1, status)
+      assert.same({ '{"event":"title","text":"events"}', '{"event":"step","text":"one"}',
+                    '{"event":"check","passed":true,"description":"yes","file":"test-lab","line":2}',
+                    '{"event":"check","passed":false,"description":"no","detail":"why","file":"test-lab","line":3}',
+                    '{"event":"summary","passed":1,"failed":1,"status":1}' }, lines)
+      xml = table.concat(xml)
+      assert.matches('<testsuite name="events" tests="2" failures="1" errors="0">', xml, 1, true)
+      assert.matches('<failure message="why" type="check">test-lab:3: no — why</failure>', xml, 1, true)
+    end)
+
+    it("says TAP: the version first, the plan last", function()
+      local _, lines = run([[check.ok(true, "a # b") check.ok(false, "c")]], { format = "tap" })
+      assert.same({ "TAP version 13", "ok 1 - a \\# b", "not ok 2 - c", "  ---", '  message: "failed"',
+                    '  severity: "fail"', '  at: "test-lab:1"', '  file: "test-lab"', "  line: 1", "  ...",
+                    "1..2", "# 1 passed, 1 failed" }, lines)
+    end)
+
+    it("ends with status 130 when interrupted (Ctrl-C), the lab's line named", function()
+      local status, lines = run([[
+        check.ok(true, "before")
+        step("wait", function() error("somewhere.lua:9: interrupted!", 0) end)
+      ]])
+      assert.equal(130, status)
+      assert.equal("error in step wait: test-lab:2: interrupted!", lines[#lines - 2])
+    end)
+
+    it("refuses an unknown format", function()
+      assert.has_error(function() lab.run_string("", "x", { format = "xml" }) end,
+                       'lab: option \'format\' must be "text", "tap" or "json", got "xml"')
+    end)
+  end)
+
   describe("run_file", function()
     local function tmpfile(text)
       local name = os.tmpname()
@@ -400,6 +440,25 @@ describe("lab runner", function()
         '{addr_info = {{["local"] = "127.0.0.2"}}, ifname = "lo"}, got ' ..
         '{addr_info = {{["local"] = "127.0.0.1"}}, ifname = "lo"} ' ..
         '(at .addr_info[1]["local"]: expected "127.0.0.2", got "127.0.0.1")'))
+    end)
+
+    it("says where long or multi-line strings differ: line, column and both excerpts", function()
+      local status, lines = run([[
+        check.equal("eth0 UP\nveth1 DOWN\n", "eth0 UP\nveth1 UP\n", "two lines")
+        check.equal({ out = { text = "a\nbb" } }, { out = { text = "a\nbc" } }, "nested")
+        check.equal(("x"):rep(70) .. "1", ("x"):rep(70) .. "2", "long")
+        check.equal("DOWN", "UP", "short")
+        check.equal("abc\n", "abc\nmore", "shorter")
+      ]])
+      assert.equal(1, status)
+      assert.is_true(has_line(lines, '  FAIL test-lab:1: two lines — expected "eth0 UP\\nveth1 UP\\n", got '
+        .. '"eth0 UP\\nveth1 DOWN\\n" (at line 2, column 7: expected "veth1 UP", got "veth1 DOWN")'))
+      assert.is_true(has_line(lines, '  FAIL test-lab:2: nested — expected {out = {text = "a\\nbc"}}, got '
+        .. '{out = {text = "a\\nbb"}} (at .out.text, line 2, column 2: expected "bc", got "bb")'))
+      assert.matches('%(at line 1, column 71: expected …"xxxxxxxxxxxxxxxxxxxx2", got …"xxxxxxxxxxxxxxxxxxxx1"%)$',
+                     lines[3])
+      assert.is_true(has_line(lines, '  FAIL test-lab:4: short — expected "UP", got "DOWN"'))
+      assert.matches('%(at line 2, column 1: expected "more", got the end%)$', lines[5])
     end)
 
     it("notices a key present only in the expected table", function()
