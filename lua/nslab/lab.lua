@@ -10,7 +10,16 @@
 --   local status, env = require("nslab.lab").run_file("labs/veth.lua", {}, {})
 --
 -- status: 0 nothing failed, 1 a check failed or the lab raised an error,
--- 2 the lab could not be loaded (missing file, syntax error).
+-- 2 the lab could not be loaded (missing file, syntax error), 130 the run
+-- was interrupted (Ctrl-C).
+--
+-- The runner makes one stream of events (Runner:emit) that reporters
+-- render, one small module per format: nslab.report.text (the default,
+-- with -q, -v and --explain), .tap, .json and .junit (a file beside the
+-- others); nslab.report.pause holds --pause-on-fail and --shell. A FAIL
+-- line and an error name the lab's file and line: an error raised deep
+-- inside nslab (the core's "link add veth0: File exists") is reported at
+-- the lab line that called it.
 local trace = require("nslab.trace")
 local term = require("nslab.term")
 local check = require("nslab.check")
@@ -143,6 +152,7 @@ function lab.new(opts)
     passed = 0,
     failed = 0,
   }, Runner)
+  self.format = opts.format or "text"
   self.reporters = reporters(self, opts)
   -- a progress line would break a machine-read stream, or what -q keeps
   self.progress = not (opts.quiet or opts.junit or (opts.format or "text") ~= "text")
@@ -344,9 +354,17 @@ function Runner:run(chunk, ...)
   return status
 end
 
+-- A lab that cannot be loaded: the message on stderr, status 2; a
+-- machine-read report (TAP, JSON, JUnit) says it too, as an error.
 function Runner:load_error(message)
   self.err:write("nslab: ", message, "\n")
   self.err:flush()
+  for i, r in ipairs(self.reporters) do
+    if i > 1 or self.format ~= "text" then
+      r:event({ event = "error", message = message })
+      r:event({ event = "summary", passed = 0, failed = 1, status = 2 })
+    end
+  end
   return 2
 end
 
