@@ -307,7 +307,8 @@ describe("lab runner", function()
                     '{"event":"check","passed":false,"description":"no","detail":"why","file":"test-lab","line":3}',
                     '{"event":"summary","passed":1,"failed":1,"status":1}' }, lines)
       xml = table.concat(xml)
-      assert.matches('<testsuite name="events" tests="2" failures="1" errors="0">', xml, 1, true)
+      assert.matches('<testsuite name="events" tests="2" failures="1" errors="0" time="%d+%.%d%d%d">', xml)
+      assert.matches('<testcase classname="events" name="yes" time="%d+%.%d%d%d"/>', xml)
       assert.matches('<failure message="why" type="check">test-lab:3: no — why</failure>', xml, 1, true)
     end)
 

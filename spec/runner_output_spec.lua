@@ -280,6 +280,7 @@ check.ok(true, "done")
       assert.equal(2, count("number(//testsuite/@failures)"))
       assert.equal(1, count("number(//testsuite/@errors)"))
       assert.equal(1, count('count(//testcase[@name="arithmetic & <logic>"])'))
+      assert.equal(5, count("count(//testcase[number(@time) >= 0])")) -- seconds each took
       assert.equal(1, count('count(//testcase[@classname="break"]/error)'))
       local message = run("xmllint --xpath " .. quote('string(//testcase[@name="a table"]/failure/@message)')
                           .. " " .. quote(xml))
@@ -287,6 +288,24 @@ check.ok(true, "done")
       local name = run("xmllint --xpath 'string(//testsuite/@name)' " .. quote(xml))
       assert.equal("output # formats", (name:gsub("\n$", "")))
     end)
+  end)
+
+  it("--junit and --json say when the lab cannot be loaded (status 2)", function()
+    if not have("xmllint") then
+      pending("xmllint is missing (Debian package libxml2-utils)")
+      return
+    end
+    local xml = file("")
+    local bad = file("step(\n")
+    local _, code, err = nslab("run --junit " .. quote(xml) .. " " .. quote(bad))
+    assert.equal(2, code)
+    assert.matches(bad .. ":2:", err, 1, true)
+    local _, lint = run("xmllint --noout " .. quote(xml))
+    assert.equal(0, lint, slurp(xml))
+    assert.matches('<testsuite name="' .. bad .. '" tests="1" failures="0" errors="1" time="', slurp(xml), 1, true)
+    local out = nslab("run --json " .. quote(bad))
+    local last = json.decode(lines_of(out)[2])
+    assert.same({ event = "summary", passed = 0, failed = 1, status = 2 }, last)
   end)
 
   describe("--json", function()

@@ -2,9 +2,9 @@
 -- --junit FILE`), the format Jenkins, GitLab and most CI systems show:
 --
 --   <testsuites tests="3" failures="1" errors="0">
---     <testsuite name="veth: a cable between two namespaces" tests="3" failures="1" errors="0">
---       <testcase classname="Addresses" name="test1 has 192.168.1.1"/>
---       <testcase classname="Addresses" name="a new veth is DOWN">
+--     <testsuite name="veth: a cable between two namespaces" tests="3" failures="1" errors="0" time="0.412">
+--       <testcase classname="Addresses" name="test1 has 192.168.1.1" time="0.001"/>
+--       <testcase classname="Addresses" name="a new veth is DOWN" time="0.002">
 --         <failure message="expected &quot;DOWN&quot;, got &quot;UP&quot;">labs/veth.lua:24: ...</failure>
 --       </testcase>
 --     </testsuite>
@@ -19,9 +19,24 @@ local junit = {}
 local Junit = {}
 Junit.__index = Junit
 
+-- Seconds, for the time each testcase took (since the one before it).
+local clock = (function()
+  local ok, core = pcall(require, "nslab.core")
+  return ok and type(core) == "table" and core.clock or os.clock
+end)()
+
 function junit.new(opts)
+  local now = clock()
   return setmetatable({ out = opts.out, name = opts.name, close = opts.close, cases = {}, commands = {}, section = nil,
-                        title = nil }, Junit)
+                        title = nil, started = now, last = now }, Junit)
+end
+
+-- The seconds since the last testcase (or the start), as JUnit writes them.
+local function elapsed(self)
+  local now = clock()
+  local took = now - self.last
+  self.last = now
+  return string.format("%.3f", took)
 end
 
 -- Text fit for XML 1.0: & < > " escaped, control characters other than
@@ -57,13 +72,13 @@ function handlers.section(self, e) self.section = e.text end
 function handlers.command(self, e) self.commands[#self.commands + 1] = "$ " .. e.text end
 
 function handlers.check(self, e)
-  self.cases[#self.cases + 1] = { name = e.description, class = self.section, passed = e.passed,
+  self.cases[#self.cases + 1] = { name = e.description, class = self.section, passed = e.passed, time = elapsed(self),
                                   message = e.detail or "failed", at = e.file and e.file .. ":" .. e.line }
 end
 
 function handlers.error(self, e)
   self.cases[#self.cases + 1] = { name = e.step and "error in step " .. e.step or "error",
-                                  class = self.section, error = true, message = e.message,
+                                  class = self.section, error = true, message = e.message, time = elapsed(self),
                                   at = e.file and e.file .. ":" .. e.line, traceback = e.traceback }
 end
 
@@ -79,10 +94,10 @@ function handlers.summary(self)
   local suite = xml_text(self.title or self.name or "lab")
   local counts = string.format('tests="%d" failures="%d" errors="%d"', #self.cases, failures, errors)
   local out = { '<?xml version="1.0" encoding="UTF-8"?>', "<testsuites " .. counts .. ">",
-                string.format('  <testsuite name="%s" %s>', suite, counts) }
+                string.format('  <testsuite name="%s" %s time="%.3f">', suite, counts, clock() - self.started) }
   for _, c in ipairs(self.cases) do
-    local head = string.format('    <testcase classname="%s" name="%s"', xml_text(c.class or suite),
-                               xml_text(c.name))
+    local head = string.format('    <testcase classname="%s" name="%s" time="%s"', xml_text(c.class or suite),
+                               xml_text(c.name), c.time)
     if c.passed then
       out[#out + 1] = head .. "/>"
     else
