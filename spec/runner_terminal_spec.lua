@@ -171,6 +171,28 @@ check.ok(true, "the end")
     assert.truthy(screen:find("2 passed, 2 failed\nNSLAB-EXITED 1", 1, true), screen)
   end)
 
+  it("--pause-on-fail opens the prompt at an error too, before the stack unwinds; Ctrl-D ends the lab", function()
+    local path = lab_file([[
+local name = "pe0"
+step("a veth named like its peer", function()
+  local peer = "pe0"
+  host:veth(name, peer)
+end)
+check.ok(true, "never reached")
+]])
+    start("--pause-on-fail " .. quote(path))
+    pane:wait_for("paused at an error: " .. path .. ":4: link add pe0: File exists")
+    pane:wait_for("nslab> ")
+    pane:type("print(name .. '+' .. peer)")
+    pane:keys("Enter")
+    pane:wait_for("\npe0+pe0\n")
+    pane:keys("C-d")
+    local screen = pane:wait_for("NSLAB-EXITED 1")
+    assert.truthy(screen:find("error in step a veth named like its peer: " .. path .. ":4: link add pe0: File exists\n",
+                              1, true), screen)
+    assert.is_nil(screen:find("never reached", 1, true), screen)
+  end)
+
   it("--shell hands the terminal to a shell in the lab's world after the summary", function()
     local path = lab_file('s1 = netns.add "shell-ns1"\ncheck.ok(true, "made it")\n')
     start("--shell " .. quote(path))

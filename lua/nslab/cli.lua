@@ -79,8 +79,8 @@ cli.run_options = {
   { "-v", "verbose", "verbose: every command, also those a lab runs quietly" },
   { "--explain", "explain", "each step's equivalent commands as a shell block under it" },
   { "--shell", "shell", "after the lab, an interactive shell in its world (the host namespace)" },
-  { "--pause-on-fail", "pause_on_fail", "at the first failed check, the Lua prompt with the lab's objects "
-                                        .. "and locals in scope; Ctrl-D goes on with the lab" },
+  { "--pause-on-fail", "pause_on_fail", "at the first failed check (or an error), the Lua prompt with "
+                                        .. "the lab's objects and locals in scope; Ctrl-D goes on with the lab" },
   { "--color", "color", "auto (the default: on a terminal, unless NO_COLOR is set), always or never",
     arg = "WHEN" },
   { "--traceback", "traceback", "print a Lua traceback under an error" },

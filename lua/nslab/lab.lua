@@ -206,6 +206,18 @@ function Runner:record(passed, description, detail)
   return passed
 end
 
+-- --pause-on-fail at an error: the prompt opens in the message handler,
+-- while the failing frames are still there to read (not for Ctrl-C, nor
+-- when Lua is out of stack or memory).
+function Runner:pause_at_error(e)
+  if not self.pause_on_fail or self.paused_once or self.paused then return end
+  if e.message:find("interrupted!$") or e.message:find("stack overflow") or e.message:find("not enough memory") then
+    return
+  end
+  self.paused_once = true
+  require("nslab.report.pause").at_failure(self, e.file, e.line, e.message)
+end
+
 -- step(text) prints a step; step(text, fn) also runs fn and returns its
 -- results. An error inside fn leaves the step tagged with its text.
 function Runner:step(text, fn)
@@ -218,6 +230,7 @@ function Runner:step(text, fn)
   if fn == nil then return end
   local results = table.pack(xpcall(fn, function(err)
     local e = step_error(text, err, 3, self.source) -- (not a tail call: it counts the levels)
+    self:pause_at_error(e)
     return e
   end))
   if not results[1] then error(results[2], 0) end
@@ -339,6 +352,7 @@ function Runner:run(chunk, ...)
   local progress = term.quiet_progress(not self.progress)
   local ok, err = xpcall(chunk, function(e)
     local tagged = step_error(nil, e, 3, self.source) -- (not a tail call: it counts the levels)
+    self:pause_at_error(tagged)
     return tagged
   end, ...)
   term.quiet_progress(progress)

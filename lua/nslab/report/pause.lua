@@ -2,7 +2,8 @@
 --
 --   --pause-on-fail  at the first failed check, the prompt (nslab.repl)
 --                    with the lab's objects in scope, its locals at that
---                    line included; Ctrl-D goes on with the lab
+--                    line included; Ctrl-D goes on with the lab. At an
+--                    error that stops the lab, the same before it stops.
 --   --shell          after the lab, a shell in the world's host namespace
 local pause = {}
 
@@ -65,16 +66,20 @@ local function scope(env, locals)
 end
 
 -- Called by the runner at the first failed check (file, line: the lab's
--- line that made it). Returns when the prompt is closed.
-function pause.at_failure(runner, file, line)
+-- line that made it), or at an error before the stack unwinds (message:
+-- the error's; the lab stops once the prompt is closed). Returns when the
+-- prompt is closed.
+function pause.at_failure(runner, file, line, message)
   local locals = lab_locals(runner.source, 2)
   local names = {}
   for name in pairs(locals) do names[#names + 1] = name end
   table.sort(names)
   local where = file and " (" .. file .. ":" .. line .. ")" or ""
-  local banner = string.format("nslab: paused at the first failed check%s; the lab's objects are in scope%s.\n"
-                               .. "Ctrl-D goes on with the lab.\n", where,
-                               #names > 0 and ", with its locals " .. table.concat(names, ", ") or "")
+  local what = message and "at an error: " .. message or "at the first failed check" .. where
+  local banner = string.format("nslab: paused %s; the lab's objects are in scope%s.\n"
+                               .. "Ctrl-D %s.\n", what,
+                               #names > 0 and ", with its locals " .. table.concat(names, ", ") or "",
+                               message and "ends the lab" or "goes on with the lab")
   io.stdout:flush()
   runner.paused = true
   local ok, err = pcall(require("nslab.repl").start, scope(runner.env, locals),
