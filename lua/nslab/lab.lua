@@ -40,7 +40,7 @@ local OPTIONS = {
   verbose = { type = "boolean", doc = "text: also the commands trace.quietly hides" },
   explain = { type = "boolean", doc = "text: each step's commands as a shell block under it" },
   shell = { type = "boolean", doc = "after the lab, a shell in its world's host namespace" },
-  pause_on_fail = { type = "boolean", doc = "at the first failed check, the prompt with the lab's objects" },
+  pause_on_fail = { type = "boolean", doc = "at the first failed check (or error), the prompt with the lab's objects" },
 }
 
 -- An error raised inside a step, tagged with the step's text so the report
