@@ -152,6 +152,13 @@ check.ok(true, "done")
       assert.equal("\rx\27[K", table.concat(seen))
     end)
 
+    it("--shell without a terminal says so on stderr and keeps the lab's status", function()
+      local out, code, err = nslab("run --shell " .. quote(file('check.ok(false, "x")\n')))
+      assert.equal(1, code)
+      assert.matches("1 failed\n$", out)
+      assert.matches("run --shell: stdin is not a terminal", err, 1, true)
+    end)
+
     it("run --help lists every option of run", function()
       local out, code = nslab("run --help")
       assert.equal(0, code)
