@@ -82,8 +82,10 @@ function pause.at_failure(runner, file, line, message)
                                message and "ends the lab" or "goes on with the lab")
   io.stdout:flush()
   runner.paused = true
+  -- a TAP or JSON stream on stdout stays one: the prompt talks on stderr
+  local output = runner.format ~= "text" and io.stderr or nil
   local ok, err = pcall(require("nslab.repl").start, scope(runner.env, locals),
-                        { banner = banner, palette = runner.palette, traceback = runner.traceback })
+                        { banner = banner, palette = runner.palette, traceback = runner.traceback, output = output })
   runner.paused = false
   if not ok then io.stderr:write("nslab: --pause-on-fail: ", tostring(err), "\n") end
 end

@@ -92,6 +92,8 @@ function handlers.error(self, e)
   self:diagnostics({ { "message", e.message }, { "severity", e.interrupted and "interrupted" or "error" },
                      { "at", at(e) }, { "file", e.file }, { "line", e.line },
                      { "traceback", self.traceback and e.traceback or nil } })
+  -- Ctrl-C: the harness is told the run was cut short
+  if e.interrupted then self:line("Bail out! interrupted (Ctrl-C)") end
 end
 
 function handlers.summary(self, e)
