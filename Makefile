@@ -198,6 +198,8 @@ install: all
 	install -m 755 $(BIN)/nslab $(DESTDIR)$(PREFIX)/bin/nslab
 	install -m 644 $(LIB)/nslab/core.so $(DESTDIR)$(PREFIX)/lib/lua/5.4/nslab/core.so
 	install -m 644 lua/nslab/*.lua $(DESTDIR)$(PREFIX)/share/lua/5.4/nslab/
+	install -d $(DESTDIR)$(PREFIX)/share/lua/5.4/nslab/report
+	install -m 644 lua/nslab/report/*.lua $(DESTDIR)$(PREFIX)/share/lua/5.4/nslab/report/
 
 clean:
 	rm -rf build bin lib
