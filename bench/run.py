@@ -33,6 +33,8 @@ T = os.path.join(ROOT, "bench", "tools")
 
 TOOLS = {  # name: (what it is, argv before N)
     "raw": ("nslab raw core", [NSLAB, "lua", os.path.join(ROOT, "bench", "docker_bridge.lua")]),
+    "rawc": ("nslab raw core + container processes",
+             [NSLAB, "lua", os.path.join(ROOT, "bench", "docker_bridge.lua"), "--containers"]),
     "friendly": ("nslab friendly API", [NSLAB, "lua", os.path.join(T, "friendly.lua")]),
     "docker": ("nslab docker.run", [NSLAB, "lua", os.path.join(T, "docker.lua")]),
     "ip": ("one `ip` per step", SANDBOX + ["bash", os.path.join(T, "ip.sh")]),
