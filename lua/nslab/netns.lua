@@ -297,9 +297,9 @@ local function veth(self, name, peer, opts, at_once)
   local policy = require("nslab.ipv6")
   -- IPv6 address generation off (nslab.ipv6)
   local quiet = not at_once and policy.create_mode(opts.mtu) or nil
+  local ends = { { ns = ns or self, name = name }, { ns = peer_ns or self, name = peer } }
   local pair = not at_once and pending.defer{ creator = self, opts = opts, mtu = opts.mtu, make = make_pending,
-                                              quiet = quiet,
-                                              ends = { { ns = ns or self, name = name }, { ns = peer_ns or self, name = peer } } }
+                                              quiet = quiet, ends = ends }
   if not pair then
     local index, peer_index = make_veth(self, name, peer, opts, ns, peer_ns, quiet)
     trace.command(text())
@@ -309,9 +309,9 @@ local function veth(self, name, peer, opts, at_once)
   pair.trace = text()
   trace.command(pair.trace)
   if quiet then policy.trace_created(ns or self, name, peer_ns or self, peer) end
-  local ends = {}
-  for i, e in ipairs(pair.ends) do ends[i] = Link.pending(e) end
-  return ends[1], ends[2]
+  local links = {}
+  for i, e in ipairs(pair.ends) do links[i] = Link.pending(e) end
+  return links[1], links[2]
 end
 
 -- ip link add NAME [netns NS1] type veth peer name PEER [netns NS2]: both
