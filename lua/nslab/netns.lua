@@ -72,6 +72,9 @@ function M.add(...)
   local name = ...
   if name == nil then core.check_value(name, "netns add", nil, "argument 1 (name)", NAME) end
   local ns = wrap(core.netns_create(...))
+  -- made by this process, so it may change devices there (nslab.pending
+  -- need not ask the kernel)
+  ns.may_change = true
   trace.command("ip netns add " .. shell.quote(name))
   return ns
 end
@@ -79,6 +82,7 @@ end
 -- An anonymous namespace, as `unshare -n` makes (ip cannot name it).
 function M.new()
   local ns = wrap(core.netns_create())
+  ns.may_change = true
   trace.command("# a new anonymous network namespace (unshare --net)")
   return ns
 end
@@ -252,7 +256,7 @@ function Netns:link(name)
   if e then return Link.pending(e) end
   local info, why = self.handle:link_get(name)
   if not info then error(string.format('%s in netns %s', why, self:label()), 0) end
-  return Link.new(self, info.ifname)
+  return Link.new(self, info.ifname, info.ifindex)
 end
 
 -- Make the pair name/peer from this namespace: name in ns (nil: here),
