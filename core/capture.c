@@ -8,7 +8,6 @@
 #include <linux/if_arp.h>
 #include <linux/if_packet.h>
 
-#include <sys/ioctl.h>
 #include <net/ethernet.h>
 #include <pcap/pcap.h>
 #include <poll.h>
@@ -102,11 +101,6 @@ static int setup (struct capture *c, const char *filter, int buffer,
   /* bound to protocol 0 first: nothing is queued until the filter is on */
   if (bind_to(c->fd, c->ifindex, 0, e) < 0) return -1;
   if ((c->linktype = linktype_of(c->fd, e)) < 0) return -1;
-  /* the name, for messages: the ioctl asks the socket's namespace */
-  struct ifreq ifr = {0};
-  ifr.ifr_ifindex = c->ifindex;
-  if (ioctl(c->fd, SIOCGIFNAME, &ifr) == 0)
-    memcpy(c->ifname, ifr.ifr_name, sizeof c->ifname - 1);
   if (compile(filter, c->linktype, c->snaplen, &prog, e) < 0) return -1;
   int rc = attach(c->fd, &prog, e);
   pcap_freecode(&prog);

@@ -25,15 +25,14 @@
 #define CAPTURE_BUFFER 4194304     /* socket buffer unless told */
 
 struct capture {
-  int fd;          /* -1 once stopped */
-  int ifindex;     /* in the namespace the socket was made in */
-  char ifname[16]; /* its name there when the capture started */
-  int linktype;    /* DECODE_ETHERNET or DECODE_RAW */
-  int snaplen;     /* bytes kept of each frame */
-  FILE *out;       /* the pcap file, or NULL */
-  long taken;      /* frames taken out */
-  long drops;      /* frames the kernel dropped (buffer full) */
-  uint8_t *buf;    /* snaplen bytes, for the frame being taken */
+  int fd;       /* -1 once stopped */
+  int ifindex;  /* in the namespace the socket was made in */
+  int linktype; /* DECODE_ETHERNET or DECODE_RAW */
+  int snaplen;  /* bytes kept of each frame */
+  FILE *out;    /* the pcap file, or NULL */
+  long taken;   /* frames taken out */
+  long drops;   /* frames the kernel dropped (buffer full) */
+  uint8_t *buf; /* snaplen bytes, for the frame being taken */
 };
 
 struct capture_frame {

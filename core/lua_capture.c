@@ -26,6 +26,7 @@
 
 #include "capture.h"
 #include "decode.h"
+#include "link.h"
 #include "lua_netns.h"
 
 #define LCAPTURE "nslab.capture"
@@ -94,17 +95,26 @@ static int m_capture (lua_State *L) {
   lua_settop(L, 3);
   struct lnetns *ns = lnetns_check(L, 1, "capture");
   lnslab_check_arg(L, 2, "capture", NULL, "dev", &dev, &d);
-  const char *object = d.s ? d.s : lua_pushfstring(L, "ifindex %d", (int)d.i);
+  struct nl *nl = lnetns_rtnl(L, ns);
+  const char *where = ns->name ? ns->name : "(anonymous)";
+  const char *object = d.s;
+  int ifindex = (int)d.i;
+  if (!d.s) { /* an ifindex: the capture is named by the device's name */
+    struct link_info info;
+    if (link_get(nl, ifindex, NULL, &info, &e) < 0)
+      return lnslab_fail(
+          L, "capture",
+          lua_pushfstring(L, "ifindex %d in netns %s", ifindex, where), &e);
+    object = lua_pushstring(L, info.ifname);
+  }
   lnslab_options(L, 3, "capture", object, capture_spec, v);
   struct lcapture *c = lua_newuserdatauv(L, sizeof *c, 2);
   memset(c, 0, sizeof *c);
   luaL_setmetatable(L, LCAPTURE);
   int cap = lua_gettop(L);
-  lua_pushfstring(L, "%s in netns %s", object,
-                  ns->name ? ns->name : "(anonymous)");
+  lua_pushfstring(L, "%s in netns %s", object, where);
   lua_setiuservalue(L, cap, 1);
-  int ifindex =
-      lnslab_ifindex_of(L, lnetns_rtnl(L, ns), 2, "capture", label(L, cap));
+  if (d.s) ifindex = lnslab_ifindex_of(L, nl, 2, "capture", label(L, cap));
   const char *filter = v[CAP_FILTER].set ? v[CAP_FILTER].s : "";
   lua_pushstring(L, filter);
   lua_setiuservalue(L, cap, 2);
@@ -120,11 +130,6 @@ static int m_capture (lua_State *L) {
     return lnslab_fail(L, "capture", label(L, cap), &e);
   }
   c->opened = 1;
-  if (!d.s && c->c.ifname[0]) { /* an ifindex: named by the device */
-    lua_pushfstring(L, "%s in netns %s", c->c.ifname,
-                    ns->name ? ns->name : "(anonymous)");
-    lua_setiuservalue(L, cap, 1);
-  }
   if (v[CAP_FILE].set && capture_file(&c->c, v[CAP_FILE].s, &e) < 0) {
     capture_stop(&c->c, NULL);
     return lnslab_raise(L, "capture %s: file '%s': %s", label(L, cap),

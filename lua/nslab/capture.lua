@@ -1,0 +1,204 @@
+-- nslab.capture: what went over a link, as tcpdump would have seen it.
+--
+--   local cap = eth0:capture{ filter = "tcp port 80", count = 1, file = "eth0.pcap" }
+--   ... traffic ...
+--   cap:wait(2)                 -- until count packets were seen (or 2 s)
+--   for _, p in ipairs(cap:packets()) do print(p) end
+--   --> out IP 198.51.100.2.40000 > 203.0.113.1.80: Flags [S], seq 1, win 64240, length 0
+--   cap:packets()[1].ip.src     --> "198.51.100.2"
+--   cap:find{ tcp = { flags = "S" }, ip = { dst = "203.0.113.1" } }  --> the SYNs
+--   cap:stop()                  -- the socket and the file closed
+--
+-- The capture runs in the core (an AF_PACKET socket of the link's
+-- namespace, the filter compiled by libpcap): frames wait in the socket's
+-- buffer while the lab sends traffic, and every call here takes what is
+-- queued. A packet: dir ("in" or "out"), time, len, data (the bytes), text
+-- (one line, tcpdump -nn -t's), layers ({"eth", "ip", "tcp"}) and one table
+-- per header (eth, arp, ip, ip6, icmp, icmp6, tcp, udp, vxlan; a VXLAN
+-- frame's own headers under inner), with tcpdump's and iproute2's field
+-- names (core.packet_headers() lists them).
+--
+-- M.record_all(dir) (`nslab run --pcap DIR`): every link made from then on
+-- is captured to DIR/NETNS-IFNAME.pcap.
+local core = require("nslab.core")
+local pending = require("nslab.pending")
+
+local Capture = {}
+Capture.__index = Capture
+
+local Packet = {}
+Packet.__index = Packet
+
+local M = { Capture = Capture, Packet = Packet }
+
+function Packet:__tostring() return self.dir .. " " .. self.text end
+
+function M.is(x) return getmetatable(x) == Capture end
+
+-- The Capture of link around the core's capture handle (Link:capture
+-- made it: the core checks the options).
+function M.start(link, handle)
+  return setmetatable({ handle = handle, link = link, list = {}, linktype = handle:stats().linktype }, Capture)
+end
+
+-- Decode frames (as the core's drain gives them) onto the packet list.
+local function add(self, frames)
+  local list = self.list
+  for _, f in ipairs(frames) do
+    local p = core.packet_decode(f.data, self.linktype)
+    p.dir, p.time, p.len, p.data = f.dir, f.time, f.len, f.data
+    list[#list + 1] = setmetatable(p, Packet)
+  end
+  return list
+end
+
+-- Every packet seen so far (what is queued is taken now); with a timeout,
+-- waits up to that many seconds until count packets were seen (without a
+-- count: until one more was).
+function Capture:packets(timeout)
+  return add(self, self.handle:drain(timeout))
+end
+
+-- Wait until count packets were seen (or one more, without a count), at
+-- most timeout seconds (default 2): true when they were.
+function Capture:wait(timeout)
+  local before = #self.list
+  add(self, self.handle:drain(timeout or 2))
+  local s = self.handle:stats()
+  if s.count then return s.packets >= s.count end
+  return #self.list > before
+end
+
+-- Stop capturing (the socket and the file closed): the packets seen.
+function Capture:stop()
+  return add(self, self.handle:stop())
+end
+
+function Capture:stats() return self.handle:stats() end
+
+function Capture:close() self.handle:close() end
+
+Capture.__close = Capture.close
+
+function Capture:__tostring() return tostring(self.handle) end
+
+-- Does the table (a packet or a header) have every field of pattern?
+-- A pattern's table values match nested tables, others compare equal.
+local function matches(t, pattern)
+  for k, want in pairs(pattern) do
+    local got = t[k]
+    if type(want) == "table" then
+      if type(got) ~= "table" or not matches(got, want) then return false end
+    elseif got ~= want then
+      return false
+    end
+  end
+  return true
+end
+
+-- The packets seen so far that match pattern: a table of fields, e.g.
+-- {dir = "out", ip = {src = "198.51.100.2"}, tcp = {flags = "S"}}; a
+-- function(packet) --> true also does.
+function Capture:find(pattern)
+  local test = type(pattern) == "function" and pattern or function(p) return matches(p, pattern) end
+  local found = {}
+  for _, p in ipairs(self:packets()) do
+    if test(p) then found[#found + 1] = p end
+  end
+  return found
+end
+
+-- The packets seen so far as text, one line each ("out IP ...").
+function Capture:text()
+  local lines = {}
+  for i, p in ipairs(self:packets()) do lines[i] = tostring(p) end
+  return table.concat(lines, "\n") .. (lines[1] and "\n" or "")
+end
+
+---------------------------------------------------------------- every link (--pcap)
+
+local dir -- where every link's capture goes, once record_all was called
+local running = {} -- the captures of record_all (the core's handles)
+local used = {} -- file names given so far (a name made again gets -2, -3...)
+
+-- The pcap file of ifname in the namespace of handle h.
+local function file_of(h, ifname)
+  local ns = h:name() or ("netns" .. tostring(h:inode()))
+  local base = (ns .. "-" .. ifname):gsub("[^%w%.%-_]", "_")
+  local name, n = base, 1
+  while used[name] do
+    n = n + 1
+    name = base .. "-" .. n
+  end
+  used[name] = true
+  return dir .. "/" .. name .. ".pcap"
+end
+
+-- Capture ifname of h to its file (a device that cannot be captured, or
+-- is gone already, is skipped: the lab is not the capture's to fail).
+local function record(h, ifname)
+  if type(ifname) ~= "string" then return end
+  for _, c in ipairs(running) do c:drain() end -- write what is queued, now and then
+  local ok, c = pcall(pending.raw.capture, h, ifname, { file = file_of(h, ifname), keep = false,
+                                                        buffer = 1 << 21 })
+  if ok then running[#running + 1] = c end
+end
+
+-- Wrap the netns method name so that after it succeeds, after(h, ...) is
+-- called with its arguments. Set on the method table pending puts in front
+-- of the core's (what every handle:method() finds first).
+local function methods() return debug.getregistry()["nslab.netns"].__index end
+
+local function hook(name, after)
+  local raw = pending.raw[name]
+  rawset(methods(), name, function(h, ...)
+    pending.flush()
+    local results = table.pack(raw(h, ...))
+    after(h, ...)
+    return table.unpack(results, 1, results.n)
+  end)
+end
+
+-- The name of dev (a name or an ifindex) in h, or nil.
+local function name_of(h, dev)
+  local ok, info = pcall(pending.raw.link_get, h, dev)
+  return ok and info and info.ifname or nil
+end
+
+-- Capture every link made from now on (link add, tuntap add, a move to
+-- another namespace) to path/NETNS-IFNAME.pcap. Returns true, or nil and
+-- why path cannot be used.
+function M.record_all(path)
+  if type(path) ~= "string" or path == "" then return nil, "--pcap needs a directory" end
+  if not os.execute("mkdir -p -- '" .. path:gsub("'", "'\\''") .. "' 2>/dev/null") then
+    return nil, "--pcap " .. path .. ": cannot make the directory"
+  end
+  local probe = io.open(path .. "/.nslab-pcap", "w")
+  if not probe then return nil, "--pcap " .. path .. ": not a writable directory" end
+  probe:close()
+  os.remove(path .. "/.nslab-pcap")
+  if dir then dir = path return true end
+  dir = path
+  hook("link_add", function(h, spec)
+    if type(spec) ~= "table" then return end
+    record(spec.netns or h, spec.name)
+    if type(spec.peer) == "string" and spec.peer ~= "" then record(spec.peer_netns or h, spec.peer) end
+  end)
+  hook("tuntap_add", function(h, name) record(h, name) end)
+  -- a move: the device is now in another namespace (its capture here ended)
+  local link_set = pending.raw.link_set
+  rawset(methods(), "link_set", function(h, dev, changes, ...)
+    pending.flush()
+    local target = type(changes) == "table" and changes.netns
+    local name = target and (changes.name or name_of(h, dev))
+    local results = table.pack(link_set(h, dev, changes, ...))
+    if target then record(target, name) end
+    return table.unpack(results, 1, results.n)
+  end)
+  return true
+end
+
+-- The captures record_all made (for specs).
+function M.recording() return running end
+
+return M
