@@ -199,11 +199,15 @@ int capture_next (struct capture *c, struct capture_frame *f, struct err *e) {
   struct iovec iov = {c->buf, (size_t)c->snaplen};
   struct msghdr m = {&from, sizeof from, &iov, 1, ctl.buf, sizeof ctl, 0};
   if (c->fd < 0) return 0;
-  ssize_t n = recvmsg(c->fd, &m, MSG_TRUNC);
-  if (n < 0) {
-    if (errno == EAGAIN || errno == EINTR) return 0;
-    /* the device went away (deleted, moved): what was queued is read */
-    if (errno == ENETDOWN || errno == ENXIO) return 0;
+  ssize_t n;
+  /* A socket bound to a device that is down reports ENETDOWN once (and
+   * starts when it comes up); one that went away (deleted, moved) also
+   * says so once: what is queued is still read after it. */
+  int reported = 0;
+  while ((n = recvmsg(c->fd, &m, MSG_TRUNC)) < 0) {
+    if (errno == EINTR) continue;
+    if ((errno == ENETDOWN || errno == ENXIO) && !reported++) continue;
+    if (errno == EAGAIN || errno == ENETDOWN || errno == ENXIO) return 0;
     return err_errno(e);
   }
   memset(f, 0, sizeof *f);

@@ -57,6 +57,10 @@ local function parse_options(args, i)
       opts.color = when
     elseif a == "--traceback" then
       opts.traceback = true
+    elseif a == "--pcap" then -- every link the lab makes, to DIR/NETNS-IFNAME.pcap
+      local ok, why = require("nslab.capture").record_all(args[i + 1])
+      if not ok then return nil, why end
+      i = i + 1
     elseif a == "-h" or a == "--help" then
       opts.help = true
     else
