@@ -115,6 +115,16 @@ function Capture:text()
   return table.concat(lines, "\n") .. (lines[1] and "\n" or "")
 end
 
+-- Every method's positional arguments (nslab.api).
+local TIMEOUT = { type = "number", min = 0, max = 3600 }
+require("nslab.api").declare(Capture, "Capture", {
+  packets = { op = "capture drain", { "timeout", TIMEOUT } },
+  wait = { op = "capture drain", { "timeout", TIMEOUT } },
+  stop = { op = "capture stop" }, stats = { op = "capture stats" }, close = { op = "capture close" },
+  find = { op = "capture find", { "pattern", { type = "any", required = true } } },
+  text = { op = "capture text" },
+})
+
 ---------------------------------------------------------------- every link (--pcap)
 
 local dir -- where every link's capture goes, once record_all was called

@@ -329,8 +329,10 @@ function Link:addrs(family)
   return list
 end
 
--- Capture what this device sends and receives (nslab.capture): opts
--- filter (tcpdump's syntax), count, snaplen, file (pcap), checked by the core.
+-- Capture what this device sends and receives, both ways, from now on: a
+-- Capture (nslab.capture) whose packets() are decoded (eth, ip, tcp...
+-- tables, dir "in"/"out", tcpdump's line as text); wait(), find{...},
+-- stop(). The filter is tcpdump's syntax; file gets pcap for tcpdump -r.
 function Link:capture(opts)
   return require("nslab.capture").start(self, call(self, "capture", "capture", opts))
 end
