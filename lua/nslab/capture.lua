@@ -80,7 +80,11 @@ function Capture:close() self.handle:close() end
 
 Capture.__close = Capture.close
 
-function Capture:__tostring() return tostring(self.handle) end
+-- "capture x in netns a 'icmp': 2 packets (running)", what is queued taken first.
+function Capture:__tostring()
+  pcall(self.packets, self)
+  return tostring(self.handle)
+end
 
 -- Does the table (a packet or a header) have every field of pattern?
 -- A pattern's table values match nested tables, others compare equal.
