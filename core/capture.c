@@ -46,14 +46,6 @@ static int compile (const char *filter, int linktype, int snaplen,
   return rc < 0 ? -1 : 0;
 }
 
-int capture_check_filter (const char *filter, int linktype, int snaplen,
-                          struct err *e) {
-  struct bpf_program prog;
-  if (compile(filter, linktype, snaplen, &prog, e) < 0) return -1;
-  pcap_freecode(&prog);
-  return 0;
-}
-
 /* struct bpf_insn and struct sock_filter are the same four fields. */
 static int attach (int fd, const struct bpf_program *prog, struct err *e) {
   struct sock_fprog fp = {(unsigned short)prog->bf_len,
@@ -101,7 +93,11 @@ static int setup (struct capture *c, const char *filter, int buffer,
   /* bound to protocol 0 first: nothing is queued until the filter is on */
   if (bind_to(c->fd, c->ifindex, 0, e) < 0) return -1;
   if ((c->linktype = linktype_of(c->fd, e)) < 0) return -1;
-  if (compile(filter, c->linktype, c->snaplen, &prog, e) < 0) return -1;
+  /* the kernel keeps whole frames (a filter returns how many bytes to
+   * keep: its snaplen is the largest); snaplen cuts them here, so the
+   * length on the wire is still known */
+  if (compile(filter, c->linktype, CAPTURE_SNAPLEN_MAX, &prog, e) < 0)
+    return -1;
   int rc = attach(c->fd, &prog, e);
   pcap_freecode(&prog);
   if (rc < 0) return -1;

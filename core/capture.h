@@ -44,13 +44,11 @@ struct capture_frame {
   const uint8_t *data; /* c->buf until the next capture_next */
 };
 
-/* Compile a filter (tcpdump syntax; NULL or "": everything) for frames of
- * linktype, to check it: the message is libpcap's ("syntax error"). */
-int capture_check_filter (const char *filter, int linktype, int snaplen,
-                          struct err *e);
-
-/* Start capturing on ifindex of netns_fd (-1: here). buffer: the socket's
- * receive buffer in bytes. On failure nothing is left open. */
+/* Start capturing on ifindex of netns_fd (-1: here): the filter in
+ * tcpdump's syntax (NULL or "": everything; a mistake is EINVAL with
+ * libpcap's words, "syntax error"); snaplen bytes kept of each frame;
+ * buffer, the socket's receive buffer in bytes. On failure nothing is
+ * left open. */
 int capture_open (struct capture *c, int netns_fd, int ifindex,
                   const char *filter, int snaplen, int buffer, struct err *e);
 

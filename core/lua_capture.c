@@ -5,7 +5,8 @@
  *   local c = ns:capture("eth0", {filter = "tcp port 80", count = 10,
  *                                 snaplen = 262144, file = "eth0.pcap"})
  *   ... traffic ...
- *   c:drain()        --> {{time =, dir = "in"|"out", len =, data =}, ...}
+ *   c:drain()        --> {{time =, dir = "in"|"out", pkttype = "host",
+ *                         len =, data =}, ...}
  *   c:drain(2)       -- waits up to 2 s until count frames were taken
  *   c:stop()         --> what was still queued; the socket and file closed
  *   c:stats()        --> {packets =, dropped =, linktype = "ethernet", ...}
@@ -141,10 +142,14 @@ static int m_capture (lua_State *L) {
 
 /* {time =, dir =, len =, data =} of a frame, pushed. */
 static void push_frame (lua_State *L, const struct capture_frame *f) {
-  lua_createtable(L, 0, 4);
+  lua_createtable(L, 0, 5);
   lua_pushnumber(L, (lua_Number)f->ts.tv_sec + f->ts.tv_nsec / 1e9);
   lua_setfield(L, -2, "time");
+  static const char *const pkttypes[] = {"host", "broadcast", "multicast",
+                                         "otherhost", "outgoing"};
   lnslab_set_str(L, "dir", f->outgoing ? "out" : "in");
+  if (f->pkttype >= 0 && f->pkttype <= 4) /* sll_pkttype: to whom */
+    lnslab_set_str(L, "pkttype", pkttypes[f->pkttype]);
   lnslab_set_int(L, "len", (lua_Integer)f->len);
   lua_pushlstring(L, (const char *)f->data, f->caplen);
   lua_setfield(L, -2, "data");

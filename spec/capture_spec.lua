@@ -104,6 +104,24 @@ describe("capture", function()
     os.remove(path)
   end)
 
+  it("keeps snaplen bytes of each frame and says to whom it was sent (pkttype)", function()
+    local test1, _, a, b = pair()
+    local path = os.tmpname()
+    local cap = a:capture{ filter = "icmp", snaplen = 64, file = path }
+    local arp = b:capture{ filter = "arp" }
+    world.sh(test1, "ip neigh flush all")
+    test1:ping("10.0.0.2")
+    local p = cap:stop()[1]
+    assert.same({ 98, 64, "out", "outgoing" }, { p.len, #p.data, p.dir, p.pkttype })
+    assert.same({ "eth", "ip", "icmp" }, p.layers) -- the headers fit in 64 bytes
+    assert.same({ "IP 10.0.0.1 > 10.0.0.2: ICMP echo request, id " .. p.icmp.id .. ", seq 0, length 64" },
+                { tcpdump(path)[1] })
+    local kinds = {}
+    for _, q in ipairs(arp:stop()) do kinds[#kinds + 1] = q.dir .. " " .. q.pkttype end
+    assert.same({ "in broadcast", "out outgoing" }, kinds)
+    os.remove(path)
+  end)
+
   it("waits no longer than its timeout when the count is not reached", function()
     local _, _, a = pair()
     local cap = a:capture{ filter = "udp port 9", count = 5 }

@@ -12,7 +12,9 @@
 -- The capture runs in the core (an AF_PACKET socket of the link's
 -- namespace, the filter compiled by libpcap): frames wait in the socket's
 -- buffer while the lab sends traffic, and every call here takes what is
--- queued. A packet: dir ("in" or "out"), time, len, data (the bytes), text
+-- queued. A packet: dir ("in" or "out"), pkttype (to whom, as the kernel
+-- says: "host", "broadcast", "multicast", "otherhost" -- a frame for
+-- another MAC --, "outgoing"), time, len, data (the bytes), text
 -- (one line, tcpdump -nn -t's), layers ({"eth", "ip", "tcp"}) and one table
 -- per header (eth, arp, ip, ip6, icmp, icmp6, tcp, udp, vxlan; a VXLAN
 -- frame's own headers under inner), with tcpdump's and iproute2's field
@@ -46,7 +48,7 @@ local function add(self, frames)
   local list = self.list
   for _, f in ipairs(frames) do
     local p = core.packet_decode(f.data, self.linktype)
-    p.dir, p.time, p.len, p.data = f.dir, f.time, f.len, f.data
+    p.dir, p.pkttype, p.time, p.len, p.data = f.dir, f.pkttype, f.time, f.len, f.data
     list[#list + 1] = setmetatable(p, Packet)
   end
   return list
