@@ -76,8 +76,12 @@ function Capture:stop()
   return add(self, self.handle:stop())
 end
 
+-- {packets =, dropped = (the kernel's, its buffer full), running =,
+-- linktype = "ethernet"|"raw", snaplen =, filter =, count =}
 function Capture:stats() return self.handle:stats() end
 
+-- Stop and refuse any later use (a capture also closes when collected, or
+-- as a to-be-closed variable); closing twice is fine.
 function Capture:close() self.handle:close() end
 
 Capture.__close = Capture.close
