@@ -295,6 +295,24 @@ describe("capture", function()
     local echo = 0
     for _, l in ipairs(lines) do if l:find("ICMP echo request", 1, true) then echo = echo + 1 end end
     assert.is_true(echo >= 1, table.concat(lines, "\n"))
+    -- the captures do not keep a stopped container's namespace alive: its
+    -- veth goes with it, as without --pcap (docker rm waits for the kernel
+    -- to remove it, and deletes it itself only when it does not)
+    local lab = program.temp_file([[
+lab "gone"
+step("two containers, then docker rm -f c1 c2", function()
+  docker.run{ name = "c1" }
+  docker.run{ name = "c2" }
+  docker.rm({ "c1", "c2" }, true)
+end)
+check.equal(host:link_names(), { "lo", "docker0" }, "the host has no veth left")
+]])
+    out, code, err = program.nslab("run --pcap " .. dir .. " " .. lab)
+    assert.equal(0, code, err .. out)
+    assert.matches("1 passed, 0 failed", out)
+    assert.matches("while ip link show", out)
+    assert.is_nil(out:find("ip link delete", 1, true), out)
+    os.remove(lab)
     local _, bad = program.nslab("run --pcap /proc/nope labs/veth.lua")
     assert.equal(2, bad)
     os.execute("rm -rf " .. dir)

@@ -138,7 +138,7 @@ require("nslab.api").declare(Capture, "Capture", {
 ---------------------------------------------------------------- every link (--pcap)
 
 local dir -- where every link's capture goes, once record_all was called
-local running = {} -- the captures of record_all (the core's handles)
+local running = {} -- the captures of record_all: {handle =, inode = of its namespace}
 local used = {} -- file names given so far (a name made again gets -2, -3...)
 
 -- The pcap file of ifname in the namespace of handle h.
@@ -157,14 +157,25 @@ local function file_of(h, ifname)
   return dir .. "/" .. name .. ".pcap"
 end
 
--- Capture ifname of h to its file (a device that cannot be captured, or
--- is gone already, is skipped: the lab is not the capture's to fail).
+local warned = false
+
+-- Capture ifname of h to its file. A device that cannot be captured, or
+-- is gone already, is skipped (the lab is not the capture's to fail),
+-- said once on stderr.
 local function record(h, ifname)
   if type(ifname) ~= "string" then return end
-  for _, c in ipairs(running) do c:drain() end -- write what is queued, now and then
+  -- what is queued goes to the files now and then (each socket buffers 2 MB)
+  if #running % 32 == 31 then
+    for _, r in ipairs(running) do r.handle:drain() end
+  end
   local ok, c = pcall(pending.raw.capture, h, ifname, { file = file_of(h, ifname), keep = false,
                                                         buffer = 1 << 21 })
-  if ok then running[#running + 1] = c end
+  if ok then
+    running[#running + 1] = { handle = c, inode = h:inode() }
+  elseif not warned then
+    warned = true
+    io.stderr:write("nslab: --pcap: ", tostring(c), " (not captured; later ones are not said)\n")
+  end
 end
 
 -- Wrap the netns method name so that after it succeeds, after(h, ...) is
@@ -180,6 +191,38 @@ local function hook(name, after)
     after(h, ...)
     return table.unpack(results, 1, results.n)
   end)
+end
+
+-- A capture's socket holds its namespace: one the lab deletes, or whose
+-- container stops, would live on with its devices while captured (a veth
+-- peer would not go away). Its captures end first, their files complete.
+local function release(ino)
+  local kept = {}
+  for _, r in ipairs(running) do
+    if r.inode == ino then r.handle:close() else kept[#kept + 1] = r end
+  end
+  running = kept
+end
+
+local function release_on_end()
+  local delete = core.netns_delete
+  core.netns_delete = function(name, ...)
+    local ok, h = pcall(core.netns_open, name)
+    if ok then
+      release(h:inode())
+      h:close()
+    end
+    return delete(name, ...)
+  end
+  local proc = debug.getregistry()["nslab.container"].__index
+  local stop = proc.stop
+  proc.stop = function(p, ...)
+    local ok, pid = pcall(p.pid, p)
+    local link = ok and pid > 0 and core.readlink("/proc/" .. pid .. "/ns/net")
+    local ino = link and tonumber(link:match("%[(%d+)%]"))
+    if ino then release(ino) end
+    return stop(p, ...)
+  end
 end
 
 -- The name of dev (a name or an ifindex) in h, or nil.
@@ -208,6 +251,7 @@ function M.record_all(path)
     if type(spec.peer) == "string" and spec.peer ~= "" then record(spec.peer_netns or h, spec.peer) end
   end)
   hook("tuntap_add", function(h, name) record(h, name) end)
+  release_on_end()
   -- a move: the device is now in another namespace (its capture here ended)
   local link_set = pending.raw.link_set
   rawset(methods(), "link_set", function(h, dev, changes, ...)
@@ -221,7 +265,11 @@ function M.record_all(path)
   return true
 end
 
--- The captures record_all made (for specs).
-function M.recording() return running end
+-- The captures record_all made that still run (for specs).
+function M.recording()
+  local list = {}
+  for i, r in ipairs(running) do list[i] = r.handle end
+  return list
+end
 
 return M
