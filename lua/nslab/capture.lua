@@ -20,8 +20,13 @@
 -- frame's own headers under inner), with tcpdump's and iproute2's field
 -- names (core.packet_headers() lists them).
 --
+-- A capture runs until stopped, closed or collected (keep it in a
+-- variable), and while it runs its socket holds its namespace: stop it
+-- before a step that expects the namespace to go away.
+--
 -- M.record_all(dir) (`nslab run --pcap DIR`): every link made from then on
--- is captured to DIR/NETNS-IFNAME.pcap.
+-- is captured to DIR/NETNS-IFNAME.pcap (a name made again: -2, -3...); the
+-- captures of a namespace end when it is deleted or its container stops.
 local core = require("nslab.core")
 local pending = require("nslab.pending")
 
