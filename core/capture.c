@@ -7,7 +7,6 @@
 #include <linux/filter.h>
 #include <linux/if_arp.h>
 #include <linux/if_packet.h>
-
 #include <net/ethernet.h>
 #include <pcap/pcap.h>
 #include <poll.h>

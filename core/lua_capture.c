@@ -199,7 +199,8 @@ static int m_drain (lua_State *L) {
   lnslab_check_arg(L, 2, "capture drain", label(L, 1), "timeout", &timeout, &t);
   lua_settop(L, 2);
   lua_newtable(L);
-  int list = c->keep, start = (int)c->c.taken;
+  int list = c->keep;
+  long start = c->c.taken;
   take(L, c, list, &failed, &e);
   if (t.set && !failed) {
     double deadline = 0;
