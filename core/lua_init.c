@@ -29,7 +29,7 @@ static const struct lbinding *const bindings[] = {
     &lworld_binding,
     &lnft_binding,
     &lcapture_binding,
-    NULL, /* the end */
+    NULL,
 };
 
 /* core.options(): {["link add"] = {mtu = {type = "integer", ...}, ...}}
