@@ -253,6 +253,9 @@ static int m_addr_wait (lua_State *L) {
   double timeout = v[W_TIMEOUT].set ? v[W_TIMEOUT].n : DAD_WAIT_MS / 1000.0;
   struct nl *nl = lnetns_rtnl(L, ns);
   ifindex = resolve(L, nl, "addr wait", ifindex, name);
+  struct link_info info; /* an ifindex names no device until asked */
+  if (link_get(nl, ifindex, NULL, &info, &e) < 0)
+    return lnslab_fail(L, "addr wait", dev, &e);
   int r = addr_wait_dad(nl, ns->fd, ifindex, (int)(timeout * 1000 + 0.5),
                         &which, &e);
   if (r < 0) return lnslab_fail(L, "addr wait", dev, &e);
