@@ -135,6 +135,14 @@ describe("help", function()
         br:attach((a:veth("p0", "q0")))
         return { br:show() }
       end,
+      ["docker.run"] = function()
+        local docker = nslab.docker
+        docker.reset()
+        return { docker.run{ name = "t1" }, docker.run{ name = "t2", publish = "8080:80" } }
+      end,
+      ["container.start"] = function(a)
+        return { nslab.container.start{ name = "x", net = a } }
+      end,
       ["check.mesh"] = function(a, b)
         local c = check.bind({ record = function(passed) return passed end })
         local _, failures = c.mesh({ { a, "198.51.100.1" }, { b, "198.51.100.2" } }, { count = 1, timeout = 0.1 })
@@ -158,7 +166,7 @@ describe("help", function()
             documented[f[1]] = true
             assert.is_true(seen[f[1]] == true, key .. ": documented field " .. f[1] .. " is in no value")
           end
-          for k in pairs(seen) do
+          for k in pairs(doc.partial and {} or seen) do
             assert.is_true(documented[k] == true, key .. ": field " .. tostring(k) .. " is not documented")
           end
           n = n + 1

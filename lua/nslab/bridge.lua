@@ -7,6 +7,7 @@
 --   br:macs()     -- brctl showmacs: port, MAC, is local, ageing timer
 --
 -- A Bridge is a Link with switch methods; times are in seconds.
+local dad = require("nslab.dad")
 local trace = require("nslab.trace")
 local shell = require("nslab.shell")
 local link = require("nslab.link")
@@ -83,6 +84,7 @@ function Bridge:attach(port)
     error((err:gsub("^link set ifindex %d+:", "link set " .. port.name .. ":")), 0)
   end
   trace.command(port.ns:ip("link set dev " .. shell.quote(port.name) .. " master " .. shell.quote(self.name)))
+  dad.settle("link set dev " .. port.name .. " master " .. self.name) -- carrier for the bridge's IPv6 addresses
   return port
 end
 

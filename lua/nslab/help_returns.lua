@@ -5,8 +5,9 @@
 --   returns  the value(s), in words
 --   fields   {name, what} of a returned table (or of each item of a
 --            returned list); spec/help_spec.lua makes each value in a
---            world and compares its keys with these, both ways, so the
---            reference cannot drift from the code
+--            world and compares its keys with these, both ways (partial:
+--            only that each documented one is there, the object having
+--            fields of its own too), so the reference cannot drift
 --   options  an op of core.options() whose options the call takes, and
 --            more = {name, what} of its own
 --   doc      the description when the definition has no comment above it
@@ -93,6 +94,7 @@ M.entries = {
     } },
   ["Link:wait"] = { returns = "true; or false and the last operstate seen" },
   ["Link:set"] = { returns = "the link" },
+  ["Link:addr_add"] = { returns = "the link" },
   ["Link:up"] = { returns = "the link" },
   ["Link:down"] = { returns = "the link" },
   ["Link:index"] = { returns = "the device's ifindex" },
@@ -107,6 +109,29 @@ M.entries = {
     fields = { { "bridge_name", "its name" }, { "bridge_id", "priority.MAC" },
                { "stp_enabled", "\"yes\" or \"no\"" }, { "interfaces", "list of the ports' names" } } },
   ["Bridge:ports"] = { returns = "a list of tables as link:info() gives them, one per port, by name" },
+
+  ["docker.run"] = {
+    returns = "a container (docker run -d): the fields below; c:exec(cmd) runs a command inside it " ..
+      "(as ns:exec), c:shell() opens a shell there. docker.stop/start/rm take it or its name",
+    partial = true,
+    fields = { { "name", "--name, or the random one given" }, { "id", "the 64 hex digits of its id" },
+               { "netns", "its network namespace (a Netns; the host's for --network host)" },
+               { "pid", "its process (nslab-idle), as docker inspect's State.Pid" },
+               { "state", "\"running\" or \"exited\"" },
+               { "mode", "\"bridge\" (or the driver of its network), \"none\", \"host\", \"container\"" },
+               { "network", "the network it is on (as docker.network_inspect describes it)" },
+               { "ip", "its address on a bridge network (\"172.17.0.2\")" },
+               { "mac", "its eth0's MAC, derived from ip (\"02:42:ac:11:00:02\")" },
+               { "veth", "the name of its veth's host end (\"veth1a2b3c4\")" },
+               { "host_end", "that host end, a Link" },
+               { "endpoint_id", "docker network inspect's EndpointID" },
+               { "ports", "its published ports (-p)" } } },
+  ["container.start"] = {
+    returns = "a Container: ct:exec(cmd), ct:shell(), ct:stop() and the fields below",
+    partial = true,
+    fields = { { "name", "its name (and hostname)" }, { "pid", "its process" },
+               { "netns", "its network namespace (a Netns)" },
+               { "var", "the shell variable nslab explain keeps its PID in (\"C_NAME\")" } } },
 
   ["check.ok"] = { doc = "check.ok(cond, description [, detail]): passes when cond is true. description " ..
                    "(optional): the text of the PASS/FAIL line, default the lab's FILE:LINE; detail is shown " ..

@@ -311,15 +311,16 @@ function Link:delete()
   trace.command(self.ns:ip("link delete " .. q(self.name)))
 end
 
--- ip addr add PREFIX dev NAME [brd +]; opts: broadcast (true or address),
--- nodad (IPv6: usable at once, no duplicate address detection), wait
--- (IPv6, default true). An IPv6 address is usable when the call returns:
--- on a device that is up with carrier, addr_add waits until duplicate
--- address detection is over (a second or two); on one that is down or has
--- no carrier (a veth whose peer is down) DAD starts later, and the
--- link:set or up() that starts it waits (nslab.dad). An address another
--- node has (dadfailed) is an error, and is removed again. wait = false
--- returns at once (link:wait_ipv6() waits later). Returns the link.
+-- ip addr add PREFIX dev NAME [brd +]: an address on the device; an IPv6
+-- one is usable once the call returns. On a device that is up with
+-- carrier, addr_add waits until duplicate address detection is over (a
+-- second or two, woken by the kernel's notifications); on one that is down
+-- or has no carrier (a veth whose peer is down) DAD starts later, and the
+-- link:set, up() or br:attach that starts it waits (nslab.dad). An address
+-- another node has (dadfailed) is an error, and is removed again. opts:
+-- broadcast (true or an address), nodad (IPv6: no DAD at all), wait
+-- (IPv6, default true; false returns at once, link:wait_ipv6() waits
+-- later).
 function Link:addr_add(prefix, opts)
   local given, v6 = opts, type(prefix) == "string" and prefix:find(":", 1, true)
   if v6 and (opts == nil or type(opts) == "table" and (opts.wait == nil or opts.wait == true)) then
