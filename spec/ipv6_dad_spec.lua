@@ -122,7 +122,7 @@ describe("IPv6 DAD", function()
     -- with wait = false the kernel keeps it, dadfailed, and wait_ipv6 says so
     vb:addr_add("fd00::1/64", { wait = false })
     assert.has_error(function() vb:wait_ipv6(5) end,
-      "link wait_ipv6: duplicate address detection failed for fd00::1 on vb in netns b (dadfailed): "
+      "link wait_ipv6 vb: duplicate address detection failed for fd00::1 on vb in netns b (dadfailed): "
       .. "another node on the link has it")
     assert.is_true(ip_addr(b, "vb", "fd00::1").dadfailed)
   end)
@@ -140,6 +140,25 @@ describe("IPv6 DAD", function()
     assert.is_true(ip_addr(a, "br0", "fd00::1").tentative)
     br:attach(r)
     assert.is_nil(ip_addr(a, "br0", "fd00::1").tentative)
+  end)
+
+  it("a duplicate found when a set starts DAD is that set's error, naming every address that failed", function()
+    local va, vb = a:veth("va", "vb", { peer_netns = b })
+    va:addr_add("fd00::1/64"); vb:addr_add("fd00::1/64")
+    va:up()
+    -- both ends probe at once: the one whose probe comes second fails,
+    -- or both when they cross
+    local ok, err = pcall(vb.up, vb)
+    assert.is_false(ok)
+    assert.truthy(err:match("^link set vb: duplicate address detection failed for fd00::1 on v. in netns .+ "
+                            .. "%(dadfailed%): another node on the link has %a+$"), err)
+    local n = 0
+    for _, e in ipairs{ { a, "va", "on va in netns a" }, { b, "vb", "on vb in netns b" } } do
+      local failed = ip_addr(e[1], e[2], "fd00::1").dadfailed == true
+      assert.equal(failed, err:find(e[3], 1, true) ~= nil, err)
+      if failed then n = n + 1 end
+    end
+    assert.is_true(n >= 1)
   end)
 
   it("addr_wait: true, or false with the address and why", function()

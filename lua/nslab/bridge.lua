@@ -84,7 +84,7 @@ function Bridge:attach(port)
     error((err:gsub("^link set ifindex %d+:", "link set " .. port.name .. ":")), 0)
   end
   trace.command(port.ns:ip("link set dev " .. shell.quote(port.name) .. " master " .. shell.quote(self.name)))
-  dad.settle("link set dev " .. port.name .. " master " .. self.name) -- carrier for the bridge's IPv6 addresses
+  dad.settle("link set " .. port.name) -- the bridge may have carrier now: its IPv6 addresses do DAD
   return port
 end
 

@@ -20,7 +20,8 @@ local M = {}
 
 -- Links with addresses added while their device did no DAD (a handle the
 -- lab dropped is forgotten).
-local waiting = setmetatable({}, { __mode = "k" })
+local waiting = setmetatable({}, { __mode = "k" }) -- link -> the order it came in
+local count = 0
 
 M.TIMEOUT = 5 -- seconds: DAD takes up to 2 with the kernel's defaults
 
@@ -35,16 +36,24 @@ local function runs(link)
   return up and lower
 end
 
-local function failed(op, address, link)
-  error(string.format("%s: duplicate address detection failed for %s on %s in netns %s (dadfailed): "
-                      .. "another node on the link has it", op, address, link.name, link.ns:label()), 0)
+-- "fd00::1 on vb in netns b" for each {address, link} of a list.
+local function failed(op, list)
+  local words = {}
+  for i, f in ipairs(list) do words[i] = string.format("%s on %s in netns %s", f[1], f[2].name, f[2].ns:label()) end
+  error(string.format("%s: duplicate address detection failed for %s (dadfailed): another node on the link "
+                      .. "has %s", op, table.concat(words, " and "), #list > 1 and "them" or "it"), 0)
 end
 
 -- Wait for link's tentative addresses: true, or false and the address
--- still tentative at the deadline; raises (op's error) when one failed.
+-- still tentative at the deadline, or false, the address and "dadfailed".
+local function wait(link, timeout)
+  return link.ns.handle:addr_wait(link.ifindex or link.name, { timeout = timeout or M.TIMEOUT })
+end
+
+-- The same, raising (op's error) when an address failed.
 function M.wait(link, op, timeout)
-  local ok, address, why = link.ns.handle:addr_wait(link.ifindex or link.name, { timeout = timeout or M.TIMEOUT })
-  if why == "dadfailed" then failed(op, address, link) end
+  local ok, address, why = wait(link, timeout)
+  if why == "dadfailed" then failed(op, { { address, link } }) end
   return ok, address
 end
 
@@ -55,7 +64,8 @@ end
 function M.added(link, prefix, opts, op)
   if not prefix:find(":", 1, true) or (opts and (opts.nodad or opts.wait == false)) then return end
   if not runs(link) then
-    waiting[link] = true
+    count = count + 1
+    waiting[link] = count
     return
   end
   local ok, settled, address = pcall(M.wait, link, op)
@@ -66,8 +76,9 @@ function M.added(link, prefix, opts, op)
                       M.TIMEOUT), 0)
 end
 
--- After a link set (op: its words): wait for every noted link that does
--- DAD now.
+-- After a link set (op: "link set NAME"): wait for every noted link that
+-- does DAD now; the addresses that failed are op's error, all of them (two
+-- ends given one address both fail).
 function M.settle(op)
   if next(waiting) == nil then return end
   local ready = {}
@@ -75,12 +86,16 @@ function M.settle(op)
     local r = runs(link)
     if r == nil then waiting[link] = nil elseif r then ready[#ready + 1] = link end
   end
+  table.sort(ready, function(x, y) return waiting[x] < waiting[y] end)
   -- DAD runs on all of them at once: waiting one after the other takes
   -- the longest one's time
+  local failures = {}
   for _, link in ipairs(ready) do
     waiting[link] = nil
-    M.wait(link, op)
+    local _, address, why = wait(link)
+    if why == "dadfailed" then failures[#failures + 1] = { address, link } end
   end
+  if #failures > 0 then failed(op, failures) end
 end
 
 return M

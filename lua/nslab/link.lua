@@ -229,8 +229,7 @@ function Link:set(changes)
     return self
   end
   call(self, "link set", "link_set", changes)
-  local words = set_words(self, target, changes)
-  trace.command(words)
+  trace.command(set_words(self, target, changes))
   if changes.name then self.name = changes.name end
   if target and target ~= self.ns then
     -- the ifindex is kept only when it is free there
@@ -238,7 +237,7 @@ function Link:set(changes)
     self.ifindex = target.handle:link_get(self.name).ifindex
   end
   -- IPv6 addresses waiting for this change to start their DAD (nslab.dad)
-  dad.settle(words:match("^%S+ %S+ %S+ (.*)$") or words)
+  dad.settle("link set " .. self.name)
   return self
 end
 
@@ -286,7 +285,7 @@ end
 -- (another node on the link has it) is an error naming it.
 function Link:wait_ipv6(timeout)
   local deadline = core.clock() + (timeout or 2) -- checked by the declaration below
-  local ok, address = dad.wait(self, "link wait_ipv6", timeout or 2)
+  local ok, address = dad.wait(self, "link wait_ipv6 " .. self.name, timeout or 2)
   if not ok then return false, address end
   for _, a in ipairs(self:addrs("inet6")) do
     local group = "ff0200000000000000000001ff" .. ipv6_hex(a["local"]):sub(-6)
