@@ -135,6 +135,12 @@ describe("help", function()
         br:attach((a:veth("p0", "q0")))
         return { br:show() }
       end,
+      ["Chain:rules"] = function(a)
+        local c = a:nft_table("ip", "f"):chain("in", { type = "filter", hook = "input", priority = 0 })
+        c:rule("tcp dport 80 counter accept")
+        c:rule("ip saddr 192.0.2.1 drop")
+        return c:rules()
+      end,
       ["docker.run"] = function()
         local docker = nslab.docker
         docker.reset()

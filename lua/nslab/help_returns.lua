@@ -59,6 +59,19 @@ M.entries = {
     "sender's address and port; s:sendto, s:port(), s:close()" },
   ["Netns:udp_send"] = { returns = "the UDP Socket it sent from, to recvfrom the answer" },
 
+  ["Netns:nft_table"] = { returns = "a Table: t:chain(name, opts), t:flush(), t:delete()" },
+  ["Table:chain"] = { returns = "a Chain: c:rule(text), c:insert(text), c:rules_add(list), c:rules(), " ..
+    "c:delete_rule(handle)" },
+  ["Chain:rule"] = { returns = "the rule's text as nft prints it" },
+  ["Chain:rules"] = {
+    returns = "a list, one table per rule, in the chain's order",
+    fields = { { "text", "the rule as `nft list` prints it, counters included" },
+               { "plain", "the rule as written (no counter values)" },
+               { "handle", "its handle (for c:delete_rule)" },
+               { "exprs", "the rule as Lua tables (nslab.nft's structured form)" },
+               { "packets", "its counter's packets, when it has a counter" },
+               { "bytes", "its counter's bytes, when it has a counter" } } },
+
   ["Link:info"] = {
     returns = "a table as `ip -j -d link show dev NAME` prints the device",
     fields = {
