@@ -207,6 +207,10 @@ describe("help", function()
         assert.truthy(has(help.text("s:" .. m[1]), "s:" .. m[1] .. m[2]), m[1])
       end
       for k in pairs(methods) do assert.is_true(documented[k] == true, "socket method " .. k) end
+      -- the timeout's words, as the reference gives them
+      local ok, err = pcall(s.recvfrom, s, 100, 0.05)
+      assert.is_false(ok)
+      assert.truthy(err:match("^udp recvfrom 127%.0%.0%.1:%d+ in netns a: timed out after 0%.05 s$"), err)
       s:close()
     end)
   end)

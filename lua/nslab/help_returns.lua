@@ -169,8 +169,9 @@ M.entries = {
 }
 
 -- The methods of a Socket (ns:tcp_listen, tcp_connect, udp_bind,
--- udp_send), a C object: its docs live here. Every wait has a deadline
--- (timeout, default 5 s) and then fails with "... timed out after N s".
+-- udp_send), a C object: its docs live here.
+M.SOCKET_TIMEOUT = "It waits at most timeout seconds (default 5), then fails: " ..
+  "\"tcp accept 10.0.0.1:80 in netns a: timed out after 5 s\"."
 M.socket = {
   { "accept", "([timeout])", "TCP: the next connection: a connected Socket, the peer's address and port" },
   { "send", "(data [, timeout])", "TCP: sends all of data; returns #data" },
