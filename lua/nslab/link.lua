@@ -280,12 +280,15 @@ end
 -- ff02::1:ffXX:XXXX, from a work queue after the link comes up, even with
 -- nodad, and drops a solicitation that arrives before). Returns true; or
 -- false and the address still tentative (or not yet in its group) after
--- timeout seconds (default 2). A device that is down, or has no carrier,
--- does no DAD: its addresses stay tentative. An address that failed DAD
--- (another node on the link has it) is an error naming it.
+-- timeout seconds (default 5: DAD takes up to 2, and the link-local
+-- address nslab.ipv6 turns back on does it too, nodad or not). A device
+-- that is down, or has no carrier, does no DAD: its addresses stay
+-- tentative. An address that failed DAD (another node on the link has it)
+-- is an error naming it.
 function Link:wait_ipv6(timeout)
-  local deadline = core.clock() + (timeout or 2) -- checked by the declaration below
-  local ok, address = dad.wait(self, "link wait_ipv6 " .. self.name, timeout or 2)
+  timeout = timeout or dad.TIMEOUT -- checked by the declaration below
+  local deadline = core.clock() + timeout
+  local ok, address = dad.wait(self, "link wait_ipv6 " .. self.name, timeout)
   if not ok then return false, address end
   for _, a in ipairs(self:addrs("inet6")) do
     local group = "ff0200000000000000000001ff" .. ipv6_hex(a["local"]):sub(-6)
