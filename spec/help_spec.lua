@@ -104,7 +104,8 @@ describe("help", function()
       ["Netns:ping"] = function(a, b)
         local x, y = a:veth("x0", "y0", { peer_netns = b })
         x:addr_add("10.7.0.1/24"); y:addr_add("10.7.0.2/24"); x:up(); y:up()
-        return { a:ping("10.7.0.2", { count = 5, replies = 1, timeout = 3 }), a:ping("198.51.100.9", { timeout = 0.1 }) }
+        return { a:ping("10.7.0.2", { count = 5, replies = 1, timeout = 3 }),
+                 a:ping("198.51.100.9", { timeout = 0.1 }) }
       end,
       ["Link:info"] = function(a, b)
         local br = a:bridge("br0")
