@@ -138,7 +138,9 @@ describe("help", function()
       end,
       ["Chain:rules"] = function(a)
         local c = a:nft_table("ip", "f"):chain("in", { type = "filter", hook = "input", priority = 0 })
-        c:rule("tcp dport 80 counter accept")
+        -- (and c:rule's two values, as documented)
+        local text, handle = c:rule("tcp dport 80 counter accept")
+        assert.same({ "string", "number" }, { type(text), type(handle) })
         c:rule("ip saddr 192.0.2.1 drop")
         return c:rules()
       end,

@@ -62,7 +62,8 @@ M.entries = {
   ["Netns:nft_table"] = { returns = "a Table: t:chain(name, opts), t:flush(), t:delete()" },
   ["Table:chain"] = { returns = "a Chain: c:rule(text), c:insert(text), c:rules_add(list), c:rules(), " ..
     "c:delete_rule(handle)" },
-  ["Chain:rule"] = { returns = "the rule's text as nft prints it" },
+  ["Chain:rule"] = { returns = "the rule's text as nft prints it, and its handle (for c:delete_rule)" },
+  ["Chain:insert"] = { returns = "the rule's text as nft prints it, and its handle" },
   ["Chain:rules"] = {
     returns = "a list, one table per rule, in the chain's order",
     fields = { { "text", "the rule as `nft list` prints it, counters included" },
