@@ -1,0 +1,146 @@
+-- nslab.explain: a lab as a bash script that rebuilds it (`nslab explain
+-- LAB > lab.sh; nslab sandbox -- bash lab.sh`).
+--
+-- The lab runs (in this world, its output captured) and the script is made
+-- of what happened, in order:
+--   * every primitive's equivalent command (nslab.trace; all of them, the
+--     quiet ones too), as ip, bridge, nft, sysctl, unshare, nsenter lines;
+--   * probes (ping, socat) with what the lab saw: a probe that answered is
+--     a plain command, one that did not (or a connection refused, a
+--     command that exited non-zero) is `! COMMAND || false`: under set -e
+--     the script stops at the first that differs, so it exits 0 when
+--     every check of the lab passes;
+--   * the lab's title, sections, steps, shows and prints as comments, each
+--     check as a comment after the commands that checked it ("check:"), or
+--     "check in Lua:" when it looked at values only (check.equal on a view,
+--     check.ok) and the script does not replay it;
+--   * container processes by shell variable ($C_web): a PID of the lab's
+--     own run never appears (trace.alias maps the PIDs it learnt).
+--
+--   local status, script = require("nslab.explain").run("labs/veth.lua", {}, {})
+--
+-- opts: color, traceback (the runner's), dump (a shell command run once
+-- the lab is done and before anything it made goes away: the equivalence
+-- spec dumps the state there).
+local trace = require("nslab.trace")
+
+local explain = {}
+
+-- Replace the PIDs of processes the script knows by variable.
+local function unalias(text, aliases)
+  if not text:find("%d") then return text end
+  for pid, var in pairs(aliases) do
+    local p = tostring(pid)
+    text = text:gsub("(%-t )" .. p .. "%f[%D]", "%1" .. var)
+      :gsub("(netns )" .. p .. "%f[%D]", "%1" .. var)
+      :gsub("(/proc/)" .. p .. "/", "%1" .. var .. "/")
+  end
+  return text
+end
+
+local function comment(text)
+  if text == "" then return "#" end
+  return "# " .. text
+end
+
+-- The runner's output (colour off) as script lines: events carry the
+-- kind of line so checks can say whether a command checked them.
+local function runner_line(line)
+  if line:match("^    %$ ") then return nil end -- a command: the recorder has it, with its outcome
+  local note = line:match("^    # (.*)$")
+  if note then return { text = comment(note) } end
+  local shown = line:match("^    (.*)$")
+  if shown then return { text = "#   " .. shown } end
+  local passed, description = line:match("^  (PASS) (.*)$")
+  if not passed then passed, description = line:match("^  (FAIL) (.*)$") end
+  if passed then return { check = passed == "PASS", description = description } end
+  local section = line:match("^## (.*)$")
+  if section then return { text = "", section = section } end
+  local title = line:match("^# (.*)$")
+  if title then return { text = comment(title) } end
+  local step = line:match("^%* (.*)$")
+  if step then return { text = "# * " .. step } end
+  if line == "" then return nil end
+  return { text = comment(line) } -- the summary, an error
+end
+
+local function header(file, args)
+  local words = { file }
+  for _, a in ipairs(args) do words[#words + 1] = require("nslab.shell").quote(a) end
+  return table.concat({
+    "#!/bin/bash",
+    "# " .. table.concat(words, " ") .. " as ip, bridge, nft and sysctl commands (nslab explain).",
+    "# Run it as root in a world of its own: nslab sandbox -- bash THIS_FILE",
+    "# Each check of the lab that sent something is the command that did (ping, socat);",
+    "# `! COMMAND || false` is one that must fail (no reply, refused), as it did in the lab.",
+    "set -e",
+    "trap 'echo \"$0: line $LINENO: $BASH_COMMAND\" >&2' ERR",
+    "", }, "\n")
+end
+
+-- Run the lab at file with args and make its script. Returns the exit
+-- status of the run (as nslab run's: 2 when it could not be loaded) and
+-- the script's text (nil with status 2).
+function explain.run(file, args, opts)
+  args, opts = args or {}, opts or {}
+  local events = {}
+  local function add(e) events[#events + 1] = e end
+  trace.clear()
+  for pid in pairs(trace.aliases) do trace.aliases[pid] = nil end
+  local was_recording = trace.record(true)
+  local unrecord = trace.record_all(function(text, ok) add({ command = text, ok = ok }) end)
+  local partial = ""
+  local function writer(text)
+    partial = partial .. text
+    for line in partial:gmatch("(.-)\n") do
+      local e = runner_line(line)
+      if e then add(e) end
+    end
+    partial = partial:match("[^\n]*$")
+  end
+  -- the lab's own print() output becomes comments, where it happened
+  local print = _G.print
+  _G.print = function(...)
+    local parts = table.pack(...)
+    for i = 1, parts.n do parts[i] = tostring(parts[i]) end
+    for line in (table.concat(parts, "\t", 1, parts.n) .. "\n"):gmatch("(.-)\n") do add({ text = comment(line) }) end
+  end
+  local ok, status, env = pcall(require("nslab.lab").run_file, file, args,
+                                { color = "never", traceback = opts.traceback, writer = writer })
+  _G.print = print
+  unrecord()
+  trace.record(was_recording)
+  if not ok then error(status, 0) end
+  if status == 2 then return status end
+  if opts.dump then os.execute(opts.dump) end
+  local _ = env -- what the lab made lives until here (the dump)
+
+  local out, probed = { header(file, args) }, false
+  local aliases = trace.aliases
+  for _, e in ipairs(events) do
+    if e.command then
+      local text = unalias(e.command, aliases)
+      if text:sub(1, 1) == "#" then
+        out[#out + 1] = text
+      elseif e.ok == false then
+        out[#out + 1] = "! " .. text .. " || false"
+      else
+        out[#out + 1] = text
+      end
+      if e.ok ~= nil then probed = true end
+    elseif e.check ~= nil then
+      local what = probed and "check" or "check in Lua (not replayed)"
+      if not e.check then what = what .. ", FAILED in the lab" end
+      out[#out + 1] = unalias(comment(what .. ": " .. e.description), aliases)
+      probed = false
+    else
+      if e.section then out[#out + 1] = "" out[#out + 1] = "## " .. e.section else
+        out[#out + 1] = unalias(e.text, aliases)
+      end
+    end
+  end
+  out[#out + 1] = ""
+  return status, table.concat(out, "\n")
+end
+
+return explain
