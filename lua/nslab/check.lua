@@ -392,6 +392,7 @@ function check.bind(runner)
       targets, results = ping_all(op, ns, target, ping)
     end
     local all = true
+    trace.checks(#results) -- (the probes traced above replay these checks: nslab explain)
     for i, result in ipairs(results) do
       local from = sources and sources[i] or ns
       local description = ping_description(from, targets[i], result, given, #targets > 1)
@@ -517,6 +518,7 @@ function check.bind(runner)
       detail = string.format("%d of %d probes failed: %s%s", #failures, #probes, table.concat(shown, ", "),
                              #failures > #shown and ", …" or "")
     end
+    trace.checks(1)
     return record(#failures == 0, description, detail), failures
   end
 

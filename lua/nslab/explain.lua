@@ -88,7 +88,9 @@ function explain.run(file, args, opts)
   trace.clear()
   for pid in pairs(trace.aliases) do trace.aliases[pid] = nil end
   local was_recording = trace.record(true)
-  local unrecord = trace.record_all(function(text, ok) add({ command = text, ok = ok }) end)
+  local unrecord = trace.record_all(function(text, ok, checks)
+    if text == nil then add({ checks = checks }) else add({ command = text, ok = ok }) end
+  end)
   local partial = ""
   local function writer(text)
     partial = partial .. text
@@ -98,16 +100,28 @@ function explain.run(file, args, opts)
     end
     partial = partial:match("[^\n]*$")
   end
-  -- the lab's own print() output becomes comments, where it happened
-  local print = _G.print
+  -- the lab's own print() and io.write() output becomes comments, where
+  -- it happened (the script alone goes to stdout)
+  local stdio = _G.io -- (its write is replaced for the run, and put back)
+  local print, write, written = _G.print, stdio.write, ""
+  local function as_comments(text)
+    written = written .. text
+    for line in written:gmatch("(.-)\n") do add({ text = comment(line) }) end
+    written = written:match("[^\n]*$")
+  end
   _G.print = function(...)
     local parts = table.pack(...)
     for i = 1, parts.n do parts[i] = tostring(parts[i]) end
-    for line in (table.concat(parts, "\t", 1, parts.n) .. "\n"):gmatch("(.-)\n") do add({ text = comment(line) }) end
+    as_comments(table.concat(parts, "\t", 1, parts.n) .. "\n")
+  end
+  stdio.write = function(...)
+    for _, part in ipairs({ ... }) do as_comments(tostring(part)) end
+    return io.stdout
   end
   local ok, status, env = pcall(require("nslab.lab").run_file, file, args,
                                 { color = "never", traceback = opts.traceback, writer = writer })
-  _G.print = print
+  _G.print, stdio.write = print, write
+  if written ~= "" then add({ text = comment(written) }) end
   unrecord()
   trace.record(was_recording)
   if not ok then error(status, 0) end
@@ -115,10 +129,15 @@ function explain.run(file, args, opts)
   if opts.dump then os.execute(opts.dump) end
   local _ = env -- what the lab made lives until here (the dump)
 
-  local out, probed = { header(file, args) }, false
+  -- a check is replayed when the probes above said so (trace.checks), or
+  -- when a socket probe or an attempt came since the last one (a
+  -- check.raises around a connection, a check of what a connection saw)
+  local out, replayed, socket = { header(file, args) }, 0, false
   local aliases = trace.aliases
   for _, e in ipairs(events) do
-    if e.command then
+    if e.checks then
+      replayed = e.checks
+    elseif e.command then
       local text = unalias(e.command, aliases)
       if text:sub(1, 1) == "#" then
         out[#out + 1] = text
@@ -127,12 +146,12 @@ function explain.run(file, args, opts)
       else
         out[#out + 1] = text
       end
-      if e.ok ~= nil then probed = true end
+      if e.ok ~= nil and text:find("socat ", 1, true) then socket = true end
     elseif e.check ~= nil then
-      local what = probed and "check" or "check in Lua (not replayed)"
+      local what = (replayed > 0 or socket) and "check" or "check in Lua (not replayed)"
       if not e.check then what = what .. ", FAILED in the lab" end
       out[#out + 1] = unalias(comment(what .. ": " .. e.description), aliases)
-      probed = false
+      replayed, socket = math.max(replayed - 1, 0), false
     else
       if e.section then out[#out + 1] = "" out[#out + 1] = "## " .. e.section else
         out[#out + 1] = unalias(e.text, aliases)

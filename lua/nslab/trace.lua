@@ -98,8 +98,14 @@ function trace.alias(pid, text)
   trace.aliases[pid] = text
 end
 
+-- The next n check results are what the probes just traced saw (a
+-- check.reachable): recorders hear fn(nil, nil, n).
+function trace.checks(n)
+  for _, recorder in ipairs(recorders) do recorder(nil, nil, n) end
+end
+
 -- Call fn(text, ok) for every command and attempt from now on, quiet
--- ones too; returns the remover.
+-- ones too (and fn(nil, nil, n) for trace.checks); returns the remover.
 function trace.record_all(fn) return add_listener(recorders, fn) end
 
 -- A note: one line saying what nslab changed on its own and why (IPv6
