@@ -226,8 +226,12 @@ describe("nslab explain LAB, run with bash in a fresh world", function()
     return dir, tonumber(slurp(dir .. "/explain.code")), tonumber(slurp(dir .. "/bash.code"))
   end
 
-  it("finds the labs", function()
+  it("finds the labs, and the tools their scripts use", function()
     assert.is_true(#list >= 19, "labs/*.lua: " .. #list)
+    for _, tool in ipairs{ "bash", "socat", "ss", "ping", "nsenter", "unshare", "nft", "bridge", "sysctl" } do
+      local _, code = run("command -v " .. tool)
+      assert.equal(0, code, tool .. " is missing (vendor/debian-packages lists it: make deps)")
+    end
   end)
 
   for i, path in ipairs(list) do
