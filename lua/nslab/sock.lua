@@ -22,7 +22,8 @@ local function wait_bound(ns, flags, port)
 end
 
 local function timeout_of(opts)
-  return type(opts) == "table" and opts.timeout or 5 -- the core's default
+  local t = type(opts) == "table" and opts.timeout or 5 -- the core's default
+  return type(t) == "number" and string.format("%g", t) or tostring(t)
 end
 
 -- Run fn; when it raises, tell the recorders (nslab explain) what was
@@ -31,7 +32,8 @@ end
 local function tried(text, fn, ...)
   local results = table.pack(pcall(fn, ...))
   if not results[1] then
-    trace.attempt(text(results[2]))
+    local ok, words, replaces = pcall(text, results[2]) -- (a closed namespace has no text: the error says why)
+    if ok then trace.attempt(words, replaces) end
     error(results[2], 0)
   end
   return table.unpack(results, 2, results.n)
@@ -56,10 +58,12 @@ end
 -- A TCP connection: :send(), :recv(), :peer(), :close(). The script's
 -- socat connects (within the same timeout) and closes at once.
 function M.tcp_connect(ns, addr, port, opts, ...)
-  local text = ns:inside(string.format("socat -u /dev/null %s:%s:%s,connect-timeout=%g", kind("TCP", addr),
-                                       host_word(addr), port, timeout_of(opts)))
-  local sock = tried(function() return text end, ns.handle.tcp_connect, ns.handle, addr, port, opts, ...)
-  trace.command(text, true)
+  local function text()
+    return ns:inside(string.format("socat -u /dev/null %s:%s:%s,connect-timeout=%s", kind("TCP", addr),
+                                   host_word(addr), port, timeout_of(opts)))
+  end
+  local sock = tried(text, ns.handle.tcp_connect, ns.handle, addr, port, opts, ...)
+  trace.command(text(), true)
   return sock
 end
 
@@ -76,11 +80,13 @@ end
 
 -- One datagram; returns the socket, to recvfrom the answer.
 function M.udp_send(ns, addr, port, data, ...)
-  local text = string.format("printf '%%s' %s | %s", shell.quote(tostring(data)),
-                             ns:inside(string.format("socat -u - %s-SENDTO:%s:%s", kind("UDP", addr),
-                                                     host_word(addr), port)))
-  local sock = tried(function() return text end, ns.handle.udp_send, ns.handle, addr, port, data, ...)
-  trace.command(text, true)
+  local function text()
+    return string.format("printf '%%s' %s | %s", shell.quote(tostring(data)),
+                         ns:inside(string.format("socat -u - %s-SENDTO:%s:%s", kind("UDP", addr), host_word(addr),
+                                                 port)))
+  end
+  local sock = tried(text, ns.handle.udp_send, ns.handle, addr, port, data, ...)
+  trace.command(text(), true)
   return sock
 end
 
