@@ -93,9 +93,10 @@ function trace.attempt(text, ok)
   for _, recorder in ipairs(recorders) do recorder(text, ok == true) end
 end
 
--- The shell text that stands for pid in an explained script.
+-- The shell text that stands for pid in an explained script (kept only
+-- while a recorder listens: memory stays flat in a long run otherwise).
 function trace.alias(pid, text)
-  trace.aliases[pid] = text
+  if #recorders > 0 then trace.aliases[pid] = text end
 end
 
 -- The next n check results are what the probes just traced saw (a
