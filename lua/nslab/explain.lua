@@ -19,7 +19,7 @@
 --
 --   local status, script = require("nslab.explain").run("labs/veth.lua", {}, {})
 --
--- opts: color, traceback (the runner's), dump (a shell command run once
+-- opts: traceback, err_writer (the runner's: where a load error goes), dump (a shell command run once
 -- the lab is done and before anything it made goes away: the equivalence
 -- spec dumps the state there).
 local trace = require("nslab.trace")
@@ -119,7 +119,8 @@ function explain.run(file, args, opts)
     return io.stdout
   end
   local ok, status, env = pcall(require("nslab.lab").run_file, file, args,
-                                { color = "never", traceback = opts.traceback, writer = writer })
+                                { color = "never", traceback = opts.traceback, writer = writer,
+                                  err_writer = opts.err_writer })
   _G.print, stdio.write = print, write
   if written ~= "" then add({ text = comment(written) }) end
   unrecord()
