@@ -13,6 +13,8 @@ dump() { # dir, then the words that run a command in that namespace
   local d=$out/$1
   shift
   mkdir -p "$d"
+  # an IPv6 address gets its local route when DAD is done: wait (3 s at most)
+  for _ in $(seq 300); do [ -z "$("$@" ip -6 addr show tentative)" ] && break; sleep 0.01; done
   "$@" ip -j -d link show > "$d/link.json"
   "$@" ip -j addr show > "$d/addr.json"
   "$@" ip -j -4 route show table all > "$d/route4.json"
