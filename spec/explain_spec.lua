@@ -50,7 +50,7 @@ describe("explain", function()
       l:close()
       assert.same({
         { "ip netns exec a socat -u TCP-LISTEN:80,bind=127.0.0.1,reuseaddr,fork - &" },
-        { "ip netns exec a sh -c 'until ss -Hltn \"sport = :80\" | grep -q .; do sleep 0.01; done'" },
+        { "ip netns exec a timeout 5 sh -c 'until ss -Hltn \"sport = :80\" | grep -q .; do sleep 0.01; done'" },
         { "ip netns exec a ss -Hltn 'sport = :80' | grep -q . # in use", true },
         { "ip netns exec a socat -u /dev/null TCP:127.0.0.1:81,connect-timeout=1", false },
       }, heard)

@@ -15,9 +15,9 @@ local function host_word(addr) return v6(addr) and "[" .. tostring(addr) .. "]" 
 local function kind(proto, addr) return proto .. (v6(addr) and "6" or "") end
 
 -- What waits until the listener is bound (the replayed script must not
--- connect before it is): ss in the same namespace.
+-- connect before it is): ss in the same namespace, 5 s at most.
 local function wait_bound(ns, flags, port)
-  return ns:inside(string.format("sh -c 'until ss -H%s \"sport = :%s\" | grep -q .; do sleep 0.01; done'",
+  return ns:inside(string.format("timeout 5 sh -c 'until ss -H%s \"sport = :%s\" | grep -q .; do sleep 0.01; done'",
                                  flags, port))
 end
 

@@ -9,9 +9,10 @@ nslab=$1 dir=$2
 shift 2
 dump=$(cd "$(dirname "$0")" && pwd)/explain_dump.sh
 mkdir -p "$dir"
-NSLAB_DUMP="bash '$dump' '$dir/nslab'" "$nslab" explain "$@" > "$dir/explain.out" 2> "$dir/explain.err"
+# (a run that hangs ends after 2 minutes, as a failure)
+NSLAB_DUMP="bash '$dump' '$dir/nslab'" timeout -k 5 120 "$nslab" explain "$@" > "$dir/explain.out" 2> "$dir/explain.err"
 echo $? > "$dir/explain.code"
 { cat "$dir/explain.out"; printf '\n# the state, for spec/explain_equiv_spec.lua\nbash %q %q\n' "$dump" "$dir/bash"; } \
   > "$dir/script.sh"
-"$nslab" sandbox -- bash "$dir/script.sh" > "$dir/bash.out" 2> "$dir/bash.err"
+timeout -k 5 120 "$nslab" sandbox -- bash "$dir/script.sh" > "$dir/bash.out" 2> "$dir/bash.err"
 echo $? > "$dir/bash.code"
