@@ -43,25 +43,49 @@ local function comment(text)
   return "# " .. text
 end
 
--- The runner's output (colour off) as script lines: events carry the
--- kind of line so checks can say whether a command checked them.
-local function runner_line(line)
-  if line:match("^    %$ ") then return nil end -- a command: the recorder has it, with its outcome
-  local note = line:match("^    # (.*)$")
-  if note then return { text = comment(note) } end
-  local shown = line:match("^    (.*)$")
-  if shown then return { text = "#   " .. shown } end
-  local passed, description = line:match("^  (PASS) (.*)$")
-  if not passed then passed, description = line:match("^  (FAIL) (.*)$") end
-  if passed then return { check = passed == "PASS", description = description } end
-  local section = line:match("^## (.*)$")
-  if section then return { text = "", section = section } end
-  local title = line:match("^# (.*)$")
-  if title then return { text = comment(title) } end
-  local step = line:match("^%* (.*)$")
-  if step then return { text = "# * " .. step } end
-  if line == "" then return nil end
-  return { text = comment(line) } -- the summary, an error
+-- The runner's events as script lines (a reporter of nslab.report's kind:
+-- commands come from the recorder, with their outcome).
+local function reporter(add)
+  local r = {}
+  function r.event(_, e)
+    local kind = e.event
+    if kind == "title" then
+      add({ text = comment(e.text) })
+    elseif kind == "section" then
+      add({ section = e.text })
+    elseif kind == "step" then
+      add({ text = "# * " .. e.text })
+    elseif kind == "note" then
+      add({ text = comment(e.text) })
+    elseif kind == "output" then
+      for line in (tostring(e.text):gsub("\n$", "") .. "\n"):gmatch("(.-)\n") do add({ text = "#   " .. line }) end
+    elseif kind == "check" then
+      local where = e.file and string.format(" (%s:%s)", e.file, e.line) or ""
+      local detail = (not e.passed and e.detail and e.detail ~= "") and " — " .. e.detail or ""
+      add({ check = e.passed, description = tostring(e.description) .. detail .. where })
+    elseif kind == "error" then
+      add({ text = comment("error" .. (e.step and " in step " .. e.step or "") .. ": "
+                           .. (e.file and string.format("%s:%s: ", e.file, e.line) or "") .. tostring(e.message)) })
+    elseif kind == "summary" then
+      add({ text = comment(string.format("%d passed, %d failed", e.passed, e.failed)) })
+    end
+  end
+  return r
+end
+
+-- lab.run_file with the reporter above.
+local function run_lab(file, args, opts, add)
+  local lab = require("nslab.lab")
+  local runner = lab.new({ color = "never", traceback = opts.traceback, err_writer = opts.err_writer,
+                           writer = function() end })
+  runner.reporters = { reporter(add) }
+  local env = runner:environment(file, args)
+  local f, err = io.open(file, "r")
+  if not f then return runner:load_error(err), env end
+  f:close()
+  local chunk, load_err = loadfile(file, "t", env)
+  if not chunk then return runner:load_error(load_err), env end
+  return runner:run(chunk, table.unpack(args)), env
 end
 
 local function header(file, args)
@@ -91,15 +115,6 @@ function explain.run(file, args, opts)
   local unrecord = trace.record_all(function(text, ok, checks)
     if text == nil then add({ checks = checks }) else add({ command = text, ok = ok }) end
   end)
-  local partial = ""
-  local function writer(text)
-    partial = partial .. text
-    for line in partial:gmatch("(.-)\n") do
-      local e = runner_line(line)
-      if e then add(e) end
-    end
-    partial = partial:match("[^\n]*$")
-  end
   -- the lab's own print() and io.write() output becomes comments, where
   -- it happened (the script alone goes to stdout)
   local stdio = _G.io -- (its write is replaced for the run, and put back)
@@ -118,9 +133,7 @@ function explain.run(file, args, opts)
     for _, part in ipairs({ ... }) do as_comments(tostring(part)) end
     return io.stdout
   end
-  local ok, status, env = pcall(require("nslab.lab").run_file, file, args,
-                                { color = "never", traceback = opts.traceback, writer = writer,
-                                  err_writer = opts.err_writer })
+  local ok, status, env = pcall(run_lab, file, args, opts, add)
   _G.print, stdio.write = print, write
   if written ~= "" then add({ text = comment(written) }) end
   unrecord()
@@ -154,7 +167,10 @@ function explain.run(file, args, opts)
       out[#out + 1] = unalias(comment(what .. ": " .. e.description), aliases)
       replayed, socket = math.max(replayed - 1, 0), false
     else
-      if e.section then out[#out + 1] = "" out[#out + 1] = "## " .. e.section else
+      if e.section then
+        out[#out + 1] = ""
+        out[#out + 1] = "## " .. e.section
+      else
         out[#out + 1] = unalias(e.text, aliases)
       end
     end

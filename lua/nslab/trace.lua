@@ -30,6 +30,7 @@
 local trace = { history = {}, limit = 1000, count = 0, aliases = {} }
 
 local listeners = {}
+local quiet_listeners = {} -- those that hear what trace.quietly hides
 local recorders = {}
 local recording = false
 local quiet = 0
@@ -49,7 +50,10 @@ function trace.command(text, ok)
   remember(text)
   trace.count = trace.count + 1
   for _, recorder in ipairs(recorders) do recorder(text, ok) end
-  if quiet > 0 then return end
+  if quiet > 0 then
+    for _, listener in ipairs(quiet_listeners) do listener(text) end
+    return
+  end
   for _, listener in ipairs(listeners) do listener(text) end
 end
 
@@ -85,6 +89,10 @@ end
 -- Call fn(text) for every command from now on; returns a function that
 -- removes the listener.
 function trace.listen(fn) return add_listener(listeners, fn) end
+
+-- Call fn(text) for every command made inside trace.quietly (which
+-- listen's listeners are not told of: `nslab run -v` shows them too).
+function trace.listen_quiet(fn) return add_listener(quiet_listeners, fn) end
 
 -- A command that was tried and raised: recorders only (see above). ok
 -- true: text is a command that succeeds where the attempt failed (ss
