@@ -18,10 +18,13 @@ end)
 
 section "Three namespaces, each on a port of br0"
 for i = 0, 2 do
-  step(("net%d: veth%d inside, br-veth%d on br0, 10.0.1.%d/24"):format(i, i, i, i + 1), function()
+  step(("net%d: veth%d inside (02:00:0a:00:01:%02x), br-veth%d on br0, 10.0.1.%d/24"):format(i, i, i + 1, i, i + 1), function()
     local ns = netns.add("net" .. i)
     local inside, outside = host:veth("veth" .. i, "br-veth" .. i)
     inside:set_netns(ns)
+    -- a MAC of its own, not a random one: the fdb step below names it, and
+    -- so does the script `nslab explain` makes of this lab
+    inside:set{ address = ("02:00:0a:00:01:%02x"):format(i + 1) }
     inside:addr_add(("10.0.1.%d/24"):format(i + 1))
     br0:attach(outside)
     outside:up()
