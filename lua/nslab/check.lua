@@ -507,6 +507,13 @@ function check.bind(runner)
     return record(#failures == 0, description, detail), failures
   end
 
+  -- check.matrix{from =, to =, proto =, expect =, ...}: a whole policy at
+  -- once, every cell probed in one poll loop (nslab.matrix says how).
+  -- Returns passed and {cells =, mismatches =, text = the matrix}.
+  function c.matrix(spec, ...)
+    return require("nslab.matrix").run(runner, spec, ...)
+  end
+
   -- check(cond, description) is check.ok(cond, description).
   return setmetatable(c, { __call = function(_, ...) return c.ok(...) end })
 end
