@@ -100,6 +100,10 @@ M.core_functions = {
   -- a list of {netns, target} probes; none is nothing to do, as ns:ping{} (a check refuses it)
   ping_many = { args = { A("list", { item = A("table") }), opt(O("ping many")) },
                 base = function(f) return { { { f.Ah, "127.0.0.1" } }, { timeout = 0.2 } } end, noun = { "ping" } },
+  -- {netns, target, port} probes and {netns, port} listeners (none: nothing to do)
+  probe_ports = { args = { A("list", { item = A("table") }), A("list", { item = A("table") }), O("probe ports") },
+                  base = function(f) return { { { f.Ah, "127.0.0.1", 9 } }, { { f.Ah, 9 } }, { proto = "udp", timeout = 0.2 } }
+                  end, noun = { "probe" } },
 }
 
 -- Methods of a core netns handle (the userdata's method table).
@@ -451,6 +455,10 @@ M.check_functions = {
            base = function(f)
              return { { { f.A, "127.0.0.1" }, { f.A, "127.0.0.2" } }, { count = 1, timeout = 0.2 } }
            end },
+  -- the whole spec is one options table (nslab.matrix declares it)
+  matrix = { args = { O(require("nslab.matrix").OPTIONS) },
+             base = function(f) return { { from = { f.A }, to = { "127.0.0.1:9" }, proto = "udp", timeout = 0.2 } } end,
+             noun = { "check", "probe" } },
   noun = { "check", "ping" }, -- a check's error may be the probe's own
 }
 
