@@ -35,6 +35,15 @@ enum { S_RATE, S_BURST, S_LATENCY, S_DELAY, S_JITTER, S_LOSS, S_LIMIT };
 static const struct lopt_set option_sets[] = {{"link shape", shape_spec},
                                               {NULL, NULL}};
 
+/* The device argument (2) checked, and its name for messages: the name,
+ * or "ifindex N" (pushed), which the Lua layer renames. */
+static const char *device (lua_State *L, const char *op) {
+  int ifindex;
+  const char *name;
+  lnslab_check_dev(L, 2, op, &ifindex, &name);
+  return lnslab_dev_label(L, ifindex, name);
+}
+
 static uint32_t us_of (lua_Number s) {
   return (uint32_t)(s * 1e6 + 0.5);
 }
@@ -47,26 +56,26 @@ static int m_shape (lua_State *L) {
   struct err e;
   lnslab_check_nargs(L, 3, "link shape");
   lua_settop(L, 3);
-  struct nl *nl = lnetns_rtnl(L, ns);
-  int ifindex = lnslab_ifindex(L, nl, 2, "link shape");
-  const char *dev = lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : NULL;
+  const char *dev = device(L, "link shape");
   lnslab_options(L, 3, "link shape", dev, shape_spec, v);
+  struct nl *nl = lnetns_rtnl(L, ns);
+  int ifindex = lnslab_ifindex_of(L, nl, 2, "link shape", dev);
   int netem = v[S_DELAY].set || v[S_JITTER].set || v[S_LOSS].set;
   int tbf = v[S_RATE].set || v[S_BURST].set || v[S_LATENCY].set;
   if (netem && tbf)
     return lnslab_raise(L,
-                        "link shape%s%s: a rate with delay or loss at once is "
+                        "link shape %s: a rate with delay or loss at once is "
                         "not built (netem with a tbf under it)",
-                        dev ? " " : "", dev ? dev : "");
+                        dev);
   if (!netem && !v[S_RATE].set)
     return lnslab_raise(
-        L, "link shape%s%s: option 'rate' is required (or delay, jitter, loss)",
-        dev ? " " : "", dev ? dev : "");
+        L, "link shape %s: option 'rate' is required (or delay, jitter, loss)",
+        dev);
   if (!netem && v[S_LIMIT].set)
     return lnslab_raise(L,
-                        "link shape%s%s: option 'limit' is netem's (a tbf's "
+                        "link shape %s: option 'limit' is netem's (a tbf's "
                         "limit comes from latency)",
-                        dev ? " " : "", dev ? dev : "");
+                        dev);
   lua_createtable(L, 0, 3);
   if (netem) {
     struct qdisc_netem n = {
@@ -100,13 +109,13 @@ static int m_unshape (lua_State *L) {
   struct lnetns *ns = lnetns_check(L, 1, "link unshape");
   struct err e;
   lnslab_check_nargs(L, 2, "link unshape");
+  lua_settop(L, 2);
+  const char *dev = device(L, "link unshape");
   struct nl *nl = lnetns_rtnl(L, ns);
-  int ifindex = lnslab_ifindex(L, nl, 2, "link unshape");
+  int ifindex = lnslab_ifindex_of(L, nl, 2, "link unshape", dev);
   if (qdisc_del_root(nl, ifindex, &e) < 0 && e.code != ENOENT &&
       e.code != EINVAL)
-    return lnslab_fail(
-        L, "link unshape",
-        lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : NULL, &e);
+    return lnslab_fail(L, "link unshape", dev, &e);
   return 0;
 }
 

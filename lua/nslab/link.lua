@@ -321,6 +321,13 @@ function Link:addr_del(prefix)
   return self
 end
 
+-- tc qdisc replace dev NAME root tbf rate R burst B latency L: the rate
+-- shaped ({rate = "10mbit" [, burst = "32kb", latency = "50ms"]}), or
+-- netem's {delay =, jitter =, loss =} where the kernel has it; unshape:
+-- tc qdisc del dev NAME root (nslab.shape).
+function Link:shape(opts) return require("nslab.shape").shape(self, call, opts) end
+function Link:unshape() return require("nslab.shape").unshape(self, call) end
+
 -- This device's addresses (entries of `ip -j addr`'s addr_info).
 function Link:addrs(family)
   -- one filtered dump: the kernel sends this device's addresses only
@@ -349,6 +356,7 @@ api.declare(Link, "Link", {
   addr_add = { op = "addr add", { "prefix", { type = "string", required = true } }, { "opts", OPTS } },
   addr_del = { op = "addr del", { "prefix", { type = "string", required = true } } },
   addrs = { op = "addr show", { "family", { type = "any" } } },
+  shape = { op = "link shape", { "opts", { type = "table", required = true } } }, unshape = { op = "link unshape" },
 }, { object = function(self) return self.name end })
 
 return M

@@ -102,7 +102,8 @@ M.core_functions = {
                 base = function(f) return { { { f.Ah, "127.0.0.1" } }, { timeout = 0.2 } } end, noun = { "ping" } },
   -- {netns, target, port} probes and {netns, port} listeners (none: nothing to do)
   probe_ports = { args = { A("list", { item = A("table") }), A("list", { item = A("table") }), O("probe ports") },
-                  base = function(f) return { { { f.Ah, "127.0.0.1", 9 } }, { { f.Ah, 9 } }, { proto = "udp", timeout = 0.2 } }
+                  base = function(f)
+                    return { { { f.Ah, "127.0.0.1", 9 } }, { { f.Ah, 9 } }, { proto = "udp", timeout = 0.2 } }
                   end, noun = { "probe" } },
 }
 
@@ -192,6 +193,10 @@ M.core_methods = {
 
   nft_list = { args = { opt(A("choice", { choices = { "ip", "ip6", "inet", "bridge" } })), opt(A("nftname")) },
                base = function() return { "ip", "bi" } end, noun = { "nft" } },
+  -- a root qdisc (tbf: bytes per second), on a device nothing else uses
+  shape = { args = { A("dev"), O("link shape") }, base = function() return { "bi-q0", { rate = 1250000000 } } end,
+            noun = { "link" } },
+  unshape = { args = { A("dev") }, base = function() return { "bi-q0" } end, noun = { "link" } },
 }
 
 -- Methods of other core userdata, by receiver (a fixture object).
@@ -330,6 +335,12 @@ M.link_methods = {
                noun = { "addr" } },
   addr_del = { args = { A("prefix") }, base = function() return { "198.51.100.1/24" } end, noun = { "addr" } },
   addrs = { args = { opt(A("choice", { choices = { "inet", "inet6" } })) }, noun = { "addr", "link" } },
+  -- tc's words ("10gbit", "32kb", "50ms"), read by nslab.shape; the core checks the numbers
+  shape = { args = { O({ rate = { type = "any" }, burst = { type = "any" }, latency = { type = "any" },
+                         delay = { type = "any" }, jitter = { type = "any" }, loss = { type = "any" },
+                         limit = { type = "integer", min = 1, max = 1 << 30 } }) },
+            base = function() return { { rate = "10gbit" } } end },
+  unshape = { args = {} },
   noun = { "link" },
 }
 
