@@ -184,12 +184,13 @@ describe("check.matrix", function()
                 log.failures)
   end)
 
-  it("a diagnosis hook is called for each mismatch and shown under it", function()
+  it("a diagnosis hook is called for each mismatch and its lines put under the failure", function()
     local seen = {}
     local was = matrix.diagnose
-    matrix.diagnose = function(cell)
+    matrix.diagnose = function(cell, earlier)
       seen[#seen + 1] = cell
-      return "why: nothing listens"
+      assert.equal(0, earlier)
+      return "\n    why: nothing listens"
     end
     local ok, err = pcall(log.check.matrix, { from = { a }, to = { "10.0.0.2:9" }, proto = "udp" })
     matrix.diagnose = was
@@ -198,7 +199,8 @@ describe("check.matrix", function()
     assert.same({ "10.0.0.2", 9, "udp", true, false }, { seen[1].address, seen[1].port, seen[1].proto,
                                                          seen[1].expected, seen[1].reached })
     assert.equal(a, seen[1].from)
-    assert.equal("why: nothing listens", log.shown[#log.shown])
+    assert.equal("udp matrix, 1 × 1: a → 10.0.0.2:9 — expected reachable, not reached: "
+                 .. "refused: ICMP port unreachable from 10.0.0.2\n    why: nothing listens", log.failures[1])
   end)
 
   it("refuses bad input in the words of check.matrix, nothing probed and nothing left", function()

@@ -17,7 +17,7 @@
 --
 -- The matrix is printed (rows from, columns to) with a legend, and each
 -- cell that is not as expected is one failure, with its diagnosis under it
--- when there is one (M.diagnose).
+-- when there is one (M.diagnose: nslab.why).
 local core = require("nslab.core")
 local options = require("nslab.options")
 local trace = require("nslab.trace")
@@ -396,15 +396,20 @@ local function outcome(proto, r)
   return r.error or r.how
 end
 
--- The diagnosis of a cell that was not as expected: nslab.why, when
--- there is one (issue 10 part 1), called as why.cell(cell) -> text or
--- nil; cell has from (a Netns), address, port, proto, expected, reached,
--- result. A lab or a spec may replace M.diagnose.
-function M.diagnose(cell)
+-- The diagnosis of a cell that was not as expected (issue 10 part 1):
+-- nslab.why's explain(ns, target, earlier) when nslab.why is there, which
+-- sends an ICMP probe again under an nf_tables trace and returns the lines
+-- to put under the FAIL line ("\n    why: ..."). Only ICMP cells are
+-- diagnosed: its probe says nothing of a TCP or UDP port. cell has from (a
+-- Netns), address, port, proto, expected, reached, result; earlier: the
+-- cells of this matrix diagnosed before it. A lab or a spec may replace
+-- M.diagnose; it returns text or nil.
+function M.diagnose(cell, earlier)
+  if cell.proto ~= "icmp" then return nil end
   local ok, why = pcall(require, "nslab.why")
-  if not ok or type(why) ~= "table" or type(why.cell) ~= "function" then return nil end
-  local done, text = pcall(why.cell, cell)
-  if done and type(text) == "string" and text ~= "" then return text end
+  if not ok or type(why) ~= "table" or type(why.explain) ~= "function" then return nil end
+  local done, lines = pcall(why.explain, cell.from, cell.address, earlier)
+  if done and type(lines) == "string" and lines ~= "" then return lines end
   return nil
 end
 
@@ -468,17 +473,19 @@ function M.run(runner, spec, ...)
     runner.record(true, string.format("%s: %d cells as expected", description, #cells))
     return true, result
   end
+  local diagnosed = 0
   for _, cell in ipairs(mismatches) do
     local c = cell.col
-    local to = c.name == c.address and c.name or string.format("%s (%s)", c.name, c.address)
-    if proto ~= "icmp" and c.name ~= endpoint(c.address, c.port) then to = to .. " port " .. c.port end
+    local ep = c.port and endpoint(c.address, c.port)
+    local to = (c.name == c.address or c.name == ep) and c.name or string.format("%s (%s)", c.name, c.address)
+    if ep and c.name ~= ep then to = to .. " port " .. c.port end
     local line = string.format("%s: %s → %s", description, rows[cell.row].name, to)
     local detail = string.format("expected %s, %s: %s", cell.expected and "reachable" or "unreachable",
                                  cell.reached and "reached" or "not reached", outcome(proto, cell.result))
-    runner.record(false, line, detail)
     local why = M.diagnose({ from = cell.from, address = c.address, port = c.port, proto = proto,
-                             expected = cell.expected, reached = cell.reached, result = cell.result })
-    if why and runner.show then runner.show(why) end
+                             expected = cell.expected, reached = cell.reached, result = cell.result }, diagnosed)
+    if why then diagnosed = diagnosed + 1 end
+    runner.record(false, line, detail .. (why or ""))
   end
   return false, result
 end
