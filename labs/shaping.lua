@@ -20,23 +20,28 @@ step("namespaces a 10.0.0.1 and b 10.0.0.2 on a veth pair", function()
 end)
 check.ok(ea:wait("UP") and eb:wait("UP"), "the pair is up")
 
--- Send bytes from a to b over one connection, reading as it comes (both
--- ends in this process): bits per second, first byte sent to last read.
+-- Send bytes from a to b over one connection, both ends in this process:
+-- at most WINDOW bytes sent and not yet read, so that a send never waits
+-- for a read that only this same loop could do. Bits per second, from
+-- the first byte sent to the last one read.
+local WINDOW, CHUNK = 32768, 8192
 local function transfer(bytes)
   local listener = b:tcp_listen("10.0.0.2", 5001)
   local c = a:tcp_connect("10.0.0.2", 5001, { timeout = 2 })
   local s = listener:accept(2)
-  local chunk = string.rep("x", 16384)
+  local chunk = string.rep("x", CHUNK)
   local sent, got = 0, 0
   local t0 = core.clock()
   while got < bytes do
-    if sent < bytes then
-      c:send(chunk:sub(1, math.min(#chunk, bytes - sent)))
-      sent = math.min(bytes, sent + #chunk)
+    if sent < bytes and sent - got < WINDOW then
+      local n = math.min(CHUNK, bytes - sent)
+      c:send(n == CHUNK and chunk or chunk:sub(1, n))
+      sent = sent + n
+    else
+      local data = s:recv(1 << 20, 5)
+      if data == "" then break end
+      got = got + #data
     end
-    local ok, data = pcall(s.recv, s, 1 << 20, sent >= bytes and 2 or 0)
-    if ok then got = got + #data end
-    if ok and data == "" then break end
   end
   local seconds = core.clock() - t0
   c:close(); s:close(); listener:close()

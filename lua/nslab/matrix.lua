@@ -250,7 +250,6 @@ end
 -- socat would make them.
 local function trace_cells(proto, rows, cells, listeners, timeout)
   local w = string.format("%g", math.max(1, math.ceil(timeout)))
-  local seen = {}
   for _, l in ipairs(listeners) do
     if proto == "tcp" then
       trace.command(l.ns:inside(string.format("socat TCP-LISTEN:%d,fork,reuseaddr /dev/null &", l.port)))
@@ -265,7 +264,7 @@ local function trace_cells(proto, rows, cells, listeners, timeout)
         words[#words + 1] = proto == "icmp" and cell.col.address or endpoint(cell.col.address, cell.col.port)
       end
     end
-    if #words > 0 and not seen[r.ns] then
+    if #words > 0 then
       local one
       if proto == "icmp" then
         one = string.format('ping%s -c 1 -W %s "$t"', words[1]:find(":") and " -6" or "", w)
@@ -360,7 +359,7 @@ function M.render(title, proto, rows, cols, grid)
   end
   if not named then
     local key = {}
-    for j, c in ipairs(cols) do key[j] = j .. " " .. c.name end
+    for j, c in ipairs(cols) do key[j] = j .. "=" .. c.name end
     local line = "to:"
     for _, k in ipairs(key) do
       if #line + #k > 100 then
