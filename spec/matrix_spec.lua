@@ -11,12 +11,13 @@ local matrix = require("nslab.matrix")
 
 -- A check bound to a runner that keeps what it would print.
 local function runner()
-  local log = { passed = 0, failed = 0, failures = {}, shown = {} }
+  local log = { passed = 0, failed = 0, failures = {}, shown = {}, whys = {} }
   log.check = check_mod.bind{
-    record = function(ok, description, detail)
+    record = function(ok, description, detail, why)
       if ok then log.passed = log.passed + 1 else
         log.failed = log.failed + 1
         log.failures[#log.failures + 1] = description .. " — " .. tostring(detail)
+        log.whys[#log.failures] = why
       end
       return ok
     end,
@@ -184,13 +185,13 @@ describe("check.matrix", function()
                 log.failures)
   end)
 
-  it("a diagnosis hook is called for each mismatch and its lines put under the failure", function()
+  it("a diagnosis hook is called for each mismatch and goes to the runner with the failure", function()
     local seen = {}
     local was = matrix.diagnose
     matrix.diagnose = function(cell, earlier)
       seen[#seen + 1] = cell
       assert.equal(0, earlier)
-      return "\n    why: nothing listens"
+      return "why: nothing listens"
     end
     local ok, err = pcall(log.check.matrix, { from = { a }, to = { "10.0.0.2:9" }, proto = "udp" })
     matrix.diagnose = was
@@ -200,7 +201,8 @@ describe("check.matrix", function()
                                                          seen[1].expected, seen[1].reached })
     assert.equal(a, seen[1].from)
     assert.equal("udp matrix, 1 × 1: a → 10.0.0.2:9 — expected reachable, not reached: "
-                 .. "refused: ICMP port unreachable from 10.0.0.2\n    why: nothing listens", log.failures[1])
+                 .. "refused: ICMP port unreachable from 10.0.0.2", log.failures[1])
+    assert.equal("why: nothing listens", log.whys[1])
   end)
 
   it("refuses bad input in the words of check.matrix, nothing probed and nothing left", function()

@@ -397,19 +397,21 @@ end
 
 -- The diagnosis of a cell that was not as expected (issue 10 part 1):
 -- nslab.why's explain(ns, target, earlier) when nslab.why is there, which
--- sends an ICMP probe again under an nf_tables trace and returns the lines
--- to put under the FAIL line ("\n    why: ..."). Only ICMP cells are
--- diagnosed: its probe says nothing of a TCP or UDP port. cell has from (a
--- Netns), address, port, proto, expected, reached, result; earlier: the
--- cells of this matrix diagnosed before it. A lab or a spec may replace
--- M.diagnose; it returns text or nil.
+-- sends an ICMP probe again under an nf_tables trace and returns its text
+-- and report; the report (or the text) goes to the runner with the
+-- failure, as check.reachable's does (record's fourth argument), to be
+-- shown under the FAIL line. Only ICMP cells are diagnosed: an ICMP probe
+-- says nothing of a TCP or UDP port. cell has from (a Netns), address,
+-- port, proto, expected, reached, result; earlier: the cells of this
+-- matrix diagnosed before it. A lab or a spec may replace M.diagnose; it
+-- returns a report or a text, or nil.
 function M.diagnose(cell, earlier)
   if cell.proto ~= "icmp" then return nil end
   local ok, why = pcall(require, "nslab.why")
   if not ok or type(why) ~= "table" or type(why.explain) ~= "function" then return nil end
-  local done, lines = pcall(why.explain, cell.from, cell.address, earlier)
-  if done and type(lines) == "string" and lines ~= "" then return lines end
-  return nil
+  local done, text, report = pcall(why.explain, cell.from, cell.address, earlier)
+  if not done then return nil end
+  return report or text
 end
 
 ---------------------------------------------------------------- check.matrix
@@ -484,7 +486,7 @@ function M.run(runner, spec, ...)
     local why = M.diagnose({ from = cell.from, address = c.address, port = c.port, proto = proto,
                              expected = cell.expected, reached = cell.reached, result = cell.result }, diagnosed)
     if why then diagnosed = diagnosed + 1 end
-    runner.record(false, line, detail .. (why or ""))
+    runner.record(false, line, detail, why)
   end
   return false, result
 end
