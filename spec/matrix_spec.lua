@@ -243,6 +243,28 @@ describe("check.matrix", function()
     assert.same({ 0, 0 }, { log.passed, log.failed })
   end)
 
+  it("IPv6 cells: TCP and UDP listeners on both families", function()
+    local v = netns.add("v6")
+    local x, y = a:veth("v6a", "v6b", { peer_netns = v })
+    x:addr_add("2001:db8::1/64", { nodad = true })
+    y:addr_add("2001:db8::2/64", { nodad = true })
+    x:up()
+    y:up()
+    assert.is_true(x:wait("UP") and y:wait("UP") and x:wait_ipv6() and y:wait_ipv6())
+    local to = { { v, "2001:db8::2", name = "v6" }, { v, "[2001:db8::2]:81", name = "v6:81" } }
+    for _, proto in ipairs{ "tcp:80", "udp:80" } do
+      local passed, res = log.check.matrix{ from = { a }, to = to, proto = proto, listen = false, timeout = 0.5,
+                                            expect = false }
+      assert.is_true(passed, log.failures[1])
+      local none = proto == "tcp:80" and "reset" or "icmp" -- nothing listens
+      assert.same({ none, none }, { res.cells[1].result.how, res.cells[2].result.how })
+      -- a listener for each target's port, 80 and 81
+      passed, res = log.check.matrix{ from = { a }, to = to, proto = proto, timeout = 0.5 }
+      assert.is_true(passed, log.failures[1])
+      assert.same({ "reached", "reached" }, { res.cells[1].result.how, res.cells[2].result.how })
+    end
+  end)
+
   it("core.probe_ports: one result per probe, one count per listener", function()
     local res, ls = core.probe_ports({ { a.handle, "10.0.0.2", 7 }, { c.handle, "10.0.0.2", 7 },
                                        { a.handle, "10.9.9.9", 7 } },
