@@ -246,34 +246,49 @@ local function endpoint(address, port)
   return address .. ":" .. port
 end
 
--- One line per source, as a shell would probe its row; the listeners as
--- socat would make them.
+-- The listeners as socat would make them (and a wait until each is
+-- bound: the replayed script must not probe before), then per source one
+-- line for the cells it reached and one for those it did not, each
+-- exiting 0 when every cell of it went as the matrix saw (what `nslab
+-- explain` asserts).
 local function trace_cells(proto, rows, cells, listeners, timeout)
   local w = string.format("%g", math.max(1, math.ceil(timeout)))
   for _, l in ipairs(listeners) do
+    local flags = proto == "tcp" and "ltn" or "lun"
     if proto == "tcp" then
-      trace.command(l.ns:inside(string.format("socat TCP-LISTEN:%d,fork,reuseaddr /dev/null &", l.port)))
+      trace.command(l.ns:inside(string.format("socat -u TCP-LISTEN:%d,fork,reuseaddr /dev/null &", l.port)))
     else
       trace.command(l.ns:inside(string.format("socat UDP-LISTEN:%d,fork,reuseaddr PIPE &", l.port)))
     end
+    trace.command(l.ns:inside(string.format("timeout 5 sh -c 'until ss -H%s \"sport = :%d\" | grep -q .; do "
+                                            .. "sleep 0.01; done'", flags, l.port)))
   end
   for ri, r in ipairs(rows) do
-    local words = {}
+    local reached, missed = {}, {}
     for _, cell in ipairs(cells) do
       if cell.row == ri then
-        words[#words + 1] = proto == "icmp" and cell.col.address or endpoint(cell.col.address, cell.col.port)
+        local word = proto == "icmp" and cell.col.address or endpoint(cell.col.address, cell.col.port)
+        table.insert(cell.reached and reached or missed, word)
       end
     end
-    if #words > 0 then
-      local one
+    local first = reached[1] or missed[1]
+    if first then
+      local one -- exits 0 when "$t" answered
       if proto == "icmp" then
-        one = string.format('ping%s -c 1 -W %s "$t"', words[1]:find(":") and " -6" or "", w)
+        one = string.format('ping%s -c 1 -W %s "$t" >/dev/null', first:find(":") and " -6" or "", w)
       elseif proto == "tcp" then
-        one = string.format('socat /dev/null TCP:"$t",connect-timeout=%s', w)
+        one = string.format('socat -u /dev/null TCP:"$t",connect-timeout=%s 2>/dev/null', w)
       else
-        one = string.format('echo x | socat -T %s - UDP:"$t"', w)
+        one = string.format('echo x | socat -T %s - UDP:"$t" 2>/dev/null | grep -q .', w)
       end
-      trace.command(r.ns:inside(string.format("sh -c 'for t in %s; do %s; done'", table.concat(words, " "), one)))
+      if #reached > 0 then
+        trace.command(r.ns:inside(string.format("sh -c 'for t in %s; do %s || exit 1; done'",
+                                                table.concat(reached, " "), one)), true)
+      end
+      if #missed > 0 then
+        trace.command(r.ns:inside(string.format("sh -c 'for t in %s; do %s && exit 1; done; exit 0'",
+                                                table.concat(missed, " "), one)), true)
+      end
     end
   end
 end
@@ -456,7 +471,6 @@ function M.run(runner, spec, ...)
     for _, l in ipairs(extra_listeners(spec.listen)) do listen_at(l.ns, l.port) end
   end
   probe(proto, cells, listeners, o)
-  trace_cells(proto, rows, cells, listeners, o.timeout)
   local what = proto == "icmp" and "icmp" or proto .. (port and ":" .. port or "")
   local mismatches = {}
   for _, cell in ipairs(cells) do
@@ -464,6 +478,7 @@ function M.run(runner, spec, ...)
     cell.ok = cell.reached == cell.expected
     if not cell.ok then mismatches[#mismatches + 1] = cell end
   end
+  trace_cells(proto, rows, cells, listeners, o.timeout)
   local title = string.format("%s from %d to %d: %d cells, %d not as expected", what, #rows, #cols, #cells,
                               #mismatches)
   local text = M.render(title, proto, rows, cols, grid)
