@@ -224,6 +224,18 @@ function M.leave(daemon, c)
   c.veth, c.host_end, c.attached, c.ip, c.mac, c.sandbox = nil, nil, nil, nil, nil, nil
 end
 
+-- Host h leaves the network (nslab.hosts.remove, its containers gone
+-- already): its sandbox goes, the others stay.
+function M.forget(net, h)
+  local sb = net.sandboxes[h.docker]
+  if not sb then return end
+  netns.delete(sb.ns)
+  net.sandboxes[h.docker] = nil
+  for i, other in ipairs(net.hosts) do
+    if other == h then table.remove(net.hosts, i) break end
+  end
+end
+
 -- The network's sandbox namespace on host h (ip netns exec HOST-1-ID ...).
 function M.sandbox(net, h)
   local sb = net.sandboxes and net.sandboxes[h.docker]

@@ -11,6 +11,7 @@
 --   node1.docker:run{ name = "c1" }      -- docker0 of node1, 172.17.0.2
 --   local node3 = hosts.new("node3", { underlay = "192.0.2.0/24", address = "192.0.2.30" })
 --   check.reachable(node1, node3.address)
+--   hosts.remove(node3)                  -- its containers, sandboxes, namespace gone
 --
 -- Traced as what a lab writer would type: ip netns add node1, a veth
 -- node1-eth0 / eth0 (netns node1) on the underlay's bridge, the address,
@@ -45,7 +46,7 @@ local function underlay(op, subnet)
     for _, other in pairs(underlays) do if other.world == world then n = n + 1 end end
     return n
   end)()
-  u = { world = world, subnet = subnet, base = base, plen = plen, next = base + 1, used = {}, name = name }
+  u = { world = world, subnet = subnet, base = base, plen = plen, used = {}, name = name }
   u.bridge = world:bridge(name, { stp = false })
   u.bridge:up()
   underlays[subnet] = u
@@ -55,12 +56,16 @@ end
 local function address_of(op, u, address)
   local docker = require("nslab.docker").internal
   if address then
-    address = docker.parse_gateway(op, address, u.base, u.plen) -- in the subnet, a host's address
+    local n = docker.ipv4_parse(address)
+    local mask = docker.mask_of(u.plen)
+    if not n or n & mask ~= u.base or n == u.base or n == u.base | (~mask & 0xffffffff) then
+      error(string.format("%s: address %s is not a host's address in the underlay %s", op, address, u.subnet), 0)
+    end
   else
-    local last = u.base + (1 << (32 - u.plen)) - 2
-    while u.used[docker.ipv4_text(u.next)] and u.next <= last do u.next = u.next + 1 end
-    if u.next > last then error(string.format("%s: no free address left on the underlay %s", op, u.subnet), 0) end
-    address = docker.ipv4_text(u.next)
+    local n, last = u.base + 1, u.base + (1 << (32 - u.plen)) - 2 -- the lowest free (hosts are few)
+    while u.used[docker.ipv4_text(n)] and n <= last do n = n + 1 end
+    if n > last then error(string.format("%s: no free address left on the underlay %s", op, u.subnet), 0) end
+    address = docker.ipv4_text(n)
   end
   if u.used[address] then error(string.format("%s: address %s is host %s's", op, address, u.used[address]), 0) end
   return address
@@ -118,12 +123,38 @@ function M.add(spec, ...)
   return table.unpack(list)
 end
 
+-- A host gone (a machine switched off): its containers removed (docker
+-- rm -f), its part of each overlay network (its sandbox, its containers'
+-- entries on the other hosts), the world's end of its eth0 and its
+-- namespace with docker0 and the firewall. The underlay stays.
+function M.remove(h, ...)
+  options.nargs("hosts remove", 1, h, ...)
+  if not M.is(h) then
+    error(string.format("hosts remove: argument 1 (host) must be a host (nslab.hosts), got %s",
+                        netns.is(h) and "a namespace" or type(h)), 0)
+  end
+  local names = {}
+  for name in pairs(h.docker.containers) do names[#names + 1] = name end
+  table.sort(names)
+  if #names > 0 then h.docker:rm(names, true) end
+  local overlay = require("nslab.docker_overlay")
+  for _, name in ipairs(h.docker.network_order) do
+    local net = h.docker.networks[name]
+    if net.driver == "overlay" then overlay.forget(net, h) end
+  end
+  h.port:delete()
+  netns.delete(h)
+  h.underlay.used[h.address] = nil
+  made[h] = nil
+end
+
 -- Forget the underlays (a fresh world has none).
 function M.reset() underlays = {} end
 
 api.declare(M, "hosts", {
   new = { op = "hosts new", { "name", NAME }, { "opts", { type = "table" } } },
   add = { op = "hosts add", { "hosts", { type = "table", required = true } } },
+  remove = { op = "hosts remove", { "host", { type = "any", required = true } } },
 }, { functions = true })
 
 return M
