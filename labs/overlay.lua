@@ -70,9 +70,11 @@ check.reachable(c2.netns, "10.0.9.2", { description = "and c2 reaches c1" })
 if capture then
   cap:wait(1)
   local echo = cap:find{ dir = "out", inner = { icmp = { type = 8 } } }[1]
-  check.equal(echo and { echo.ip.src, echo.ip.dst, echo.udp.dport, echo.vxlan.vni, echo.inner.ip.src, echo.inner.ip.dst },
+  check.equal(echo and { echo.ip.src, echo.ip.dst, echo.udp.dport, echo.vxlan.vni,
+                         echo.inner.ip.src, echo.inner.ip.dst },
               { "192.0.2.1", "192.0.2.2", 4789, 4097, "10.0.9.2", "10.0.9.3" },
-              "on node1's eth0: UDP 192.0.2.1 -> 192.0.2.2:4789, VNI 4097, inside the echo request 10.0.9.2 -> 10.0.9.3")
+              "on node1's eth0: UDP 192.0.2.1 -> 192.0.2.2:4789, VNI 4097, "
+                .. "inside the echo request 10.0.9.2 -> 10.0.9.3")
   local arp = cap:find{ inner = { arp = {} } }
   check.equal(#arp, 0, "no ARP crossed the underlay: vxlan0 answered from its neighbour table")
   show(table.concat(cap:text(), "\n"))
@@ -91,7 +93,8 @@ step("even with a route: ip route add 10.0.10.0/24 dev eth0 in c1", function()
   c1.netns:route_add{ dst = "10.0.10.0/24", dev = "eth0" }
 end)
 check.unreachable(c1.netns, "10.0.10.2",
-                  { description = "still not: node1's ov sandbox has no entry for c3, and node2 gets VNI 4097 for ov only" })
+                  { description = "still not: node1's ov sandbox has no entry for c3, "
+                                  .. "and node2 gets VNI 4097 for ov only" })
 
 section "A container leaving takes its entries with it"
 step("docker rm -f c2", function() node2.docker:rm("c2", true) end)

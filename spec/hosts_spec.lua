@@ -89,7 +89,8 @@ describe("hosts", function()
     assert.equal(c.veth, world.ip_json(nil, "link show master docker0")[1].ifname)
     assert.same({}, world.ip_json(node1, "link show master docker0"))
     -- one daemon per machine: a second one on node1 finds its docker0
-    assert.has_error(function() docker.new{ host = node1 } end, "docker new: namespace node1 has a docker0 already (one daemon per host)")
+    assert.has_error(function() docker.new{ host = node1 } end,
+                     "docker new: namespace node1 has a docker0 already (one daemon per host)")
     assert.same({ "ip filter", "ip nat" }, nft_tables(node1))
   end)
 
@@ -133,6 +134,9 @@ describe("hosts", function()
                      "hosts new a: address 203.0.113.1 is not a host's address in the underlay 192.0.2.0/24")
     assert.has_error(function() hosts.remove(netns.host()) end,
                      "hosts remove: argument 1 (host) must be a host (nslab.hosts), got a namespace")
+    assert.has_error(function() hosts.remove(nil) end,
+                     "hosts remove: argument 1 (host) must be a value, got nil")
+    assert.has_error(function() hosts.remove(1, 2) end, "hosts remove: too many arguments (2 given, at most 1)")
     assert.has_error(function() docker.new{ host = 7 } end,
                      "docker new: option 'host' must be a netns or a namespace name, got 7")
     assert.same({}, core.netns_list())

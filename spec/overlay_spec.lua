@@ -181,7 +181,9 @@ describe("overlay", function()
       { function() docker.network_create("ov", { driver = "overlay", subnet = "10.0.9.0/24", arp = "static" },
                                          { hosts = { node1 } }) end,
         "docker network create ov: invalid option 'arp'" },
-      { function() docker.network_create("ov", { driver = "macvlan", subnet = "10.0.9.0/24" }, { hosts = { node1 } }) end,
+      { function()
+          docker.network_create("ov", { driver = "macvlan", subnet = "10.0.9.0/24" }, { hosts = { node1 } })
+        end,
         'docker network create ov: plugin "macvlan" not found (drivers: bridge, overlay)' },
       { function() docker.network_create("ov", { driver = "overlay", subnet = "10.0.9.0/24" }) end,
         "docker network create ov: option 'hosts' is required (a table)" },
@@ -199,14 +201,18 @@ describe("overlay", function()
       { function() docker.network_create("ov", { driver = "overlay", subnet = "172.17.0.0/24" },
                                          { hosts = { node1, node2 } }) end,
         "docker network create ov: Pool overlaps with other one on this address space (bridge on host node1)" },
-      { function() docker.network_create("ov", { driver = "overlay", subnet = "10.0.9.1/24" }, { hosts = { node1 } }) end,
+      { function()
+          docker.network_create("ov", { driver = "overlay", subnet = "10.0.9.1/24" }, { hosts = { node1 } })
+        end,
         "docker network create ov: invalid subnet 10.0.9.1/24: it should be 10.0.9.0/24" },
       { function() docker.network_create("ov", { driver = "overlay" }, { hosts = { node1 } }) end,
         "docker network create ov: option 'subnet' is required (a string of 1..18 bytes without NUL)" },
       { function() docker.network_create("ov", { driver = "overlay", subnet = "10.0.9.0/24", vxlanid_list = 0 },
                                          { hosts = { node1 } }) end,
         "docker network create ov: option 'vxlanid_list' must be an integer 1..16777215, got 0" },
-      { function() docker.network_create("ov", { driver = "overlay", subnet = "10.0.9.0/24" }, { hosts = { node1 }, x = 1 }) end,
+      { function()
+          docker.network_create("ov", { driver = "overlay", subnet = "10.0.9.0/24" }, { hosts = { node1 }, x = 1 })
+        end,
         "docker network create ov: invalid option 'x'" },
     }
     for _, case in ipairs(cases) do
@@ -221,7 +227,8 @@ describe("overlay", function()
     assert.has_error(function() create("ov", "10.0.10.0/24") end,
                      "docker network create ov: network with name ov already exists (on host node1)")
     assert.has_error(function()
-      docker.network_create("ov3", { driver = "overlay", subnet = "10.0.11.0/24", vxlanid_list = 4097 }, { hosts = { node1 } })
+      docker.network_create("ov3", { driver = "overlay", subnet = "10.0.11.0/24", vxlanid_list = 4097 },
+                            { hosts = { node1 } })
     end, "docker network create ov3: VNI 4097 is network ov's")
     assert.has_error(function() node1.docker:run{ name = "p", network = "ov", publish = "80:80" } end,
                      "docker run p: -p on overlay network ov needs docker_gwbridge, which the model has not")

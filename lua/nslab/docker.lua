@@ -276,7 +276,9 @@ function M.new(opts, ...)
   options.nargs("docker new", 1, opts, ...)
   opts = options.check(opts, "docker new", NEW)
   local host = opts.host ~= nil and netns.check(opts.host, "docker new", nil, "option 'host'") or netns.host()
-  if host.handle:link_get("docker0") then -- another daemon's: its tables and bridge are not ours to undo
+  local ok_get, d0 = pcall(host.handle.link_get, host.handle, "docker0")
+  if not ok_get then error("docker new: option 'host': " .. tostring(d0), 0) end -- closed, deleted
+  if d0 then -- another daemon's: its tables and bridge are not ours to undo
     error(string.format("docker new: namespace %s has a docker0 already (one daemon per host)", host:label()), 0)
   end
   local self = setmetatable({ host = host, networks = {}, network_order = {},
@@ -714,7 +716,8 @@ end
 
 -- For nslab.docker_overlay: the model's addresses and names, one IPAM.
 M.internal = { random_hex = random_hex, check_name = check_name, parse_subnet = parse_subnet,
-               parse_gateway = parse_gateway, ipv4_text = ipv4_text, ipv4_parse = ipv4_parse, mac_of_number = mac_of_number,
+               parse_gateway = parse_gateway, ipv4_text = ipv4_text, ipv4_parse = ipv4_parse,
+               mac_of_number = mac_of_number,
                mask_of = mask_of, allocate = allocate, release = release, now = now }
 
 return M

@@ -29,7 +29,8 @@ local underlays = {} -- by subnet, in this world
 -- (NAME-eth0, in IFNAMSIZ).
 local NAME = { type = "string", max = 10, required = true }
 local SUBNET = { type = "string", max = 18, doc = "the underlay's A.B.C.D/N (default 192.0.2.0/24)" }
-local NEW = { underlay = SUBNET, address = { type = "string", max = 15, doc = "the host's address there (default: the next free)" } }
+local NEW = { underlay = SUBNET,
+              address = { type = "string", max = 15, doc = "the host's address there (default: the lowest free)" } }
 
 function M.is(x) return made[x] ~= nil end
 
@@ -155,6 +156,8 @@ api.declare(M, "hosts", {
   new = { op = "hosts new", { "name", NAME }, { "opts", { type = "table" } } },
   add = { op = "hosts add", { "hosts", { type = "table", required = true } } },
   remove = { op = "hosts remove", { "host", { type = "any", required = true } } },
+  is = { op = "hosts is", { "x", { type = "any" } } },
+  reset = { op = "hosts reset" },
 }, { functions = true })
 
 return M
