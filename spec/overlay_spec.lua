@@ -175,6 +175,32 @@ describe("overlay", function()
     assert.same({ vx.id, vx.port, vx.learning, vx.proxy }, { again.id, again.port, again.learning, again.proxy })
   end)
 
+  it("programs a VXLAN FDB entry's VTEP (fdb_add dst), read back as bridge -j fdb has it", function()
+    local ns = netns.add("vx")
+    node1:vxlan("vxlan0", { id = 7, dstport = 4789, learning = false, proxy = true, netns = ns })
+    trace.clear()
+    ns:fdb_add("vxlan0", { mac = "02:42:0a:00:09:07", dst = "192.0.2.2", self = true })
+    ns:fdb_add("vxlan0", { { mac = "02:42:0a:00:09:08", dst = "192.0.2.3", self = true } })
+    -- an IPv4 tunnel end takes IPv4 VTEPs only: the kernel's word
+    assert.has_error(function() ns:fdb_add("vxlan0", { mac = "02:42:0a:00:09:09", dst = "2001:db8::2", self = true }) end,
+                     "fdb add 02:42:0a:00:09:09 dev vxlan0: Address family not supported by protocol")
+    assert.same({ "ip netns exec vx bridge fdb replace 02:42:0a:00:09:07 dev vxlan0 dst 192.0.2.2 self permanent",
+                  "ip netns exec vx bridge fdb replace 02:42:0a:00:09:08 dev vxlan0 dst 192.0.2.3 self permanent" },
+                trace.history)
+    local mine = {}
+    for _, e in ipairs(ns:neigh("bridge")) do
+      if e.dst then mine[#mine + 1] = table.concat({ e.mac, e.dev, e.dst, e.state }, " ") end
+    end
+    table.sort(mine)
+    assert.same({ "02:42:0a:00:09:07 vxlan0 192.0.2.2 permanent", "02:42:0a:00:09:08 vxlan0 192.0.2.3 permanent" },
+                mine)
+    assert.same({ "02:42:0a:00:09:07 192.0.2.2 permanent self", "02:42:0a:00:09:08 192.0.2.3 permanent self" },
+                fdb(ns))
+    assert.has_error(function() ns:fdb_add("vxlan0", { mac = "02:42:0a:00:09:09", dst = "300.1.1.1", self = true }) end)
+    assert.has_error(function() ns:fdb_add("vxlan0", { mac = "02:42:0a:00:09:09", dst = 5, self = true }) end,
+                     "fdb add vxlan0: option 'dst' must be a string of 1..63 bytes without NUL, got 5")
+  end)
+
   it("refuses bad input with the operation, the object and why, and leaves nothing made", function()
     local before = sorted_netns()
     local cases = {
