@@ -182,7 +182,9 @@ describe("overlay", function()
     ns:fdb_add("vxlan0", { mac = "02:42:0a:00:09:07", dst = "192.0.2.2", self = true })
     ns:fdb_add("vxlan0", { { mac = "02:42:0a:00:09:08", dst = "192.0.2.3", self = true } })
     -- an IPv4 tunnel end takes IPv4 VTEPs only: the kernel's word
-    assert.has_error(function() ns:fdb_add("vxlan0", { mac = "02:42:0a:00:09:09", dst = "2001:db8::2", self = true }) end,
+    assert.has_error(function()
+      ns:fdb_add("vxlan0", { mac = "02:42:0a:00:09:09", dst = "2001:db8::2", self = true })
+    end,
                      "fdb add 02:42:0a:00:09:09 dev vxlan0: Address family not supported by protocol")
     assert.same({ "ip netns exec vx bridge fdb replace 02:42:0a:00:09:07 dev vxlan0 dst 192.0.2.2 self permanent",
                   "ip netns exec vx bridge fdb replace 02:42:0a:00:09:08 dev vxlan0 dst 192.0.2.3 self permanent" },
