@@ -93,8 +93,8 @@ static void parse (const struct nlattr *nest, void *data) {
   if (o->dev == 0) o->dev = -1;
   o->learning = kind_uint_attr(tb[IFLA_VXLAN_LEARNING], 1, -1);
   if (o->learning > 0) o->learning = 1;
-  o->proxy = kind_uint_attr(tb[IFLA_VXLAN_PROXY], 1, -1);
-  if (o->proxy > 0) o->proxy = 1;
+  /* as ip -d shows it: only when on */
+  o->proxy = kind_uint_attr(tb[IFLA_VXLAN_PROXY], 1, -1) > 0 ? 1 : -1;
   long port = kind_uint_attr(tb[IFLA_VXLAN_PORT], 2, -1);
   o->dstport = port < 0 ? -1 : ntohs((uint16_t)port);
   get_addr(tb[IFLA_VXLAN_LOCAL], tb[IFLA_VXLAN_LOCAL6], &o->local);

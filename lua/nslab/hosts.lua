@@ -42,11 +42,9 @@ local function underlay(op, subnet)
   if u and u.world == netns.host() then return u end
   local base, plen = docker.parse_subnet(op, subnet)
   local world = netns.host()
-  local name = "underlay" .. (function()
-    local n = 0
-    for _, other in pairs(underlays) do if other.world == world then n = n + 1 end end
-    return n
-  end)()
+  local n = 0 -- underlay0, underlay1...: the ones of this world so far
+  for _, other in pairs(underlays) do if other.world == world then n = n + 1 end end
+  local name = "underlay" .. n
   u = { world = world, subnet = subnet, base = base, plen = plen, used = {}, name = name }
   u.bridge = world:bridge(name, { stp = false })
   u.bridge:up()
