@@ -18,6 +18,7 @@ struct vxlan_opts {
   long dstport;  /* the kernel's default is 8472 */
   long dev;      /* ifindex of the underlay device */
   long learning; /* learn remote MACs from packets */
+  long proxy;    /* answer ARP from the neighbour table (Docker's overlay) */
   struct ipaddr local, remote, group;
 };
 
@@ -69,6 +70,7 @@ static void put (struct nlmsghdr *nlh, const struct link_spec *s,
     mnl_attr_put_u16(nlh, IFLA_VXLAN_PORT, htons((uint16_t)o->dstport));
   if (o->learning >= 0)
     mnl_attr_put_u8(nlh, IFLA_VXLAN_LEARNING, (uint8_t)o->learning);
+  if (o->proxy >= 0) mnl_attr_put_u8(nlh, IFLA_VXLAN_PROXY, (uint8_t)o->proxy);
   mnl_attr_nest_end(nlh, nest);
 }
 
@@ -91,6 +93,8 @@ static void parse (const struct nlattr *nest, void *data) {
   if (o->dev == 0) o->dev = -1;
   o->learning = kind_uint_attr(tb[IFLA_VXLAN_LEARNING], 1, -1);
   if (o->learning > 0) o->learning = 1;
+  /* as ip -d shows it: only when on */
+  o->proxy = kind_uint_attr(tb[IFLA_VXLAN_PROXY], 1, -1) > 0 ? 1 : -1;
   long port = kind_uint_attr(tb[IFLA_VXLAN_PORT], 2, -1);
   o->dstport = port < 0 ? -1 : ntohs((uint16_t)port);
   get_addr(tb[IFLA_VXLAN_LOCAL], tb[IFLA_VXLAN_LOCAL6], &o->local);
@@ -120,6 +124,8 @@ static const struct kind_field fields[] = {
      "the underlay device (ifindex when read back)"},
     {"learning", "learning", KF_BOOL, F(learning), 0, 1, NULL, NULL, 0,
      "learn where MAC addresses are from received packets (default on)"},
+    {"proxy", "proxy", KF_BOOL, F(proxy), 0, 1, NULL, NULL, 0,
+     "answer ARP requests from the device's neighbour table (default off)"},
     {NULL}};
 
 _Static_assert(sizeof(struct vxlan_opts) <= LINK_KIND_DATA, "vxlan data");

@@ -97,7 +97,8 @@ static void set_seconds (lua_State *L, const char *key, unsigned centis) {
   lua_setfield(L, -2, key);
 }
 
-/* {mac=, ifindex=, master_index=, vlan=, state=, flags=, updated=, used=};
+/* {mac=, ifindex=, master_index=, vlan=, dst=, state=, flags=, updated=,
+ * used=}; dst is a VXLAN entry's VTEP,
  * updated is brctl showmacs' ageing timer. */
 static void push_fdb (lua_State *L, const struct neigh_info *n) {
   lua_createtable(L, 0, 8);
@@ -105,6 +106,11 @@ static void push_fdb (lua_State *L, const struct neigh_info *n) {
   lnslab_set_int(L, "ifindex", n->ifindex);
   if (n->master) lnslab_set_int(L, "master_index", n->master);
   if (n->vlan >= 0) lnslab_set_int(L, "vlan", n->vlan);
+  if (n->dst.family) {
+    char text[IPADDR_TEXT_MAX];
+    ipaddr_format(&n->dst, 0, text, sizeof text);
+    lnslab_set_str(L, "dst", text);
+  }
   push_fdb_state(L, n->state);
   lua_setfield(L, -2, "state");
   push_fdb_flags(L, n->flags);
@@ -179,7 +185,7 @@ static const struct lopt del_spec[] = {{"dst", LOPT_STR, 0, LIP_TEXT_MAX, NULL,
                                         "the neighbour's address"},
                                        {NULL, 0, 0, 0, NULL, NULL, 0, NULL}};
 
-enum { F_MAC, F_MASTER, F_SELF, F_VLAN, F_STATIC, F_PERMANENT };
+enum { F_MAC, F_MASTER, F_SELF, F_VLAN, F_STATIC, F_PERMANENT, F_DST };
 static const struct lopt fdb_add_spec[] = {
     {"mac", LOPT_STR, 0, LINK_ADDR_MAX * 3, NULL, NULL, LOPT_REQUIRED,
      "the MAC address"},
@@ -191,6 +197,8 @@ static const struct lopt fdb_add_spec[] = {
      "forward to the port, never ages (the default); false: a dynamic entry"},
     {"permanent", LOPT_BOOL, 0, 0, NULL, NULL, 0,
      "a local entry: the bridge itself receives frames for the MAC"},
+    {"dst", LOPT_STR, 0, LIP_TEXT_MAX, NULL, NULL, 0,
+     "a VXLAN device's entry (self): the remote VTEP the MAC is behind"},
     {NULL, 0, 0, 0, NULL, NULL, 0, NULL}};
 static const struct lopt fdb_del_spec[] = {
     {"mac", LOPT_STR, 0, LINK_ADDR_MAX * 3, NULL, NULL, LOPT_REQUIRED,
@@ -279,7 +287,7 @@ static const char *read_neigh (lua_State *L, int opts, const char *op,
  * own). For fdb add also its kind (see m_fdb_add). Returns "MAC dev DEV". */
 static const char *read_fdb (lua_State *L, int opts, const char *op,
                              const char *dev, int add, struct neigh_info *n) {
-  struct lopt_val v[F_PERMANENT + 1];
+  struct lopt_val v[F_DST + 1];
   check_entry(L, opts, op, dev);
   lnslab_options(L, opts, op, dev, add ? fdb_add_spec : fdb_del_spec, v);
   neigh_info_init(n, AF_BRIDGE, 0);
@@ -302,6 +310,11 @@ static const char *read_fdb (lua_State *L, int opts, const char *op,
     n->state = permanent   ? NUD_PERMANENT
                : is_static ? NUD_NOARP
                            : NUD_REACHABLE;
+    if (v[F_DST].set) {
+      lua_getfield(L, opts, "dst");
+      lnslab_check_ip(L, -1, op, dev, "option 'dst'", LIP_ADDRESS, &n->dst);
+      lua_pop(L, 1);
+    }
   }
   return lua_pushfstring(L, "%s dev %s", v[F_MAC].s, dev);
 }
@@ -435,7 +448,10 @@ static int m_neigh_del (lua_State *L) {
  * whose default is permanent, the default is static, forwarding to the
  * port: what a lab means by a static MAC. An entry that is only the
  * device's own (self, not master) is permanent: the kernel takes no
- * other kind there. A list of entries as neigh_add takes one. */
+ * other kind there. dst: on a VXLAN device (self), the remote VTEP the
+ * MAC is behind (`bridge fdb replace MAC dev vxlan0 dst 192.0.2.2 self
+ * permanent`, as Docker's overlay driver programs it). A list of entries as
+ * neigh_add takes one. */
 static int m_fdb_add (lua_State *L) {
   return entry_change(L, "fdb add", 1, read_fdb, neigh_add);
 }

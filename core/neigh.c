@@ -26,7 +26,8 @@ static struct nlmsghdr *neigh_msg (struct nl *nl, void *buf, uint16_t type,
   ndm->ndm_ifindex = n->ifindex;
   ndm->ndm_state = (uint16_t)n->state;
   ndm->ndm_flags = (uint8_t)n->flags;
-  if (n->family != AF_BRIDGE)
+  /* an FDB entry's NDA_DST is a VXLAN device's remote end (its VTEP) */
+  if (n->family != AF_BRIDGE || n->dst.family)
     mnl_attr_put(nlh, NDA_DST, ipaddr_len(&n->dst), n->dst.bytes);
   if (n->lladdr_len)
     mnl_attr_put(nlh, NDA_LLADDR, (size_t)n->lladdr_len, n->lladdr);
@@ -268,8 +269,12 @@ static int neigh_attr (const struct nlattr *attr, void *data) {
   struct neigh_info *n = data;
   size_t len = mnl_attr_get_payload_len(attr);
   switch (mnl_attr_get_type(attr)) {
-  case NDA_DST:
-    ipaddr_from_bytes(&n->dst, n->family, mnl_attr_get_payload(attr), len, -1);
+  case NDA_DST: /* in the FDB: the VTEP, of the family its length says */
+    ipaddr_from_bytes(&n->dst,
+                      n->family != AF_BRIDGE ? n->family
+                      : len == 4             ? AF_INET
+                                             : AF_INET6,
+                      mnl_attr_get_payload(attr), len, -1);
     break;
   case NDA_LLADDR:
     if (len <= LINK_ADDR_MAX) {

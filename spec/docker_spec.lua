@@ -462,7 +462,7 @@ describe("docker model", function()
           "docker mac_of: argument 1 (ip) must be a string of 1..15 bytes without NUL, got 5" },
         { function() docker.mac_of("172.17.0.2", 1) end, "docker mac_of: too many arguments (2 given, at most 1)" },
         { function() docker.daemon(1) end, "docker daemon: too many arguments (1 given, at most 0)" },
-        { function() docker.new(1) end, "docker new: too many arguments (1 given, at most 0)" },
+        { function() docker.new({}, 1) end, "docker new: too many arguments (2 given, at most 1)" },
         { function() docker.reset(1) end, "docker reset: too many arguments (1 given, at most 0)" },
         { function() docker.pid({}) end,
           "docker inspect: argument 1 (name) must be a string of 1..64 bytes without NUL, got table" },

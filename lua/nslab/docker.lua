@@ -27,6 +27,7 @@ local bridge = require("nslab.bridge")
 local ipv6 = require("nslab.ipv6")
 local options = require("nslab.options")
 local core = require("nslab.core")
+local overlay = require("nslab.docker_overlay")
 
 local Daemon = {}
 Daemon.__index = Daemon
@@ -266,9 +267,21 @@ end
 ---------------------------------------------------------------- the daemon
 
 -- A daemon as dockerd starts: the networks bridge (docker0), host, none.
-function M.new(...)
-  options.nargs("docker new", 0, ...)
-  local self = setmetatable({ host = netns.host(), networks = {}, network_order = {},
+-- opts.host: the namespace of the machine it runs on (nslab.hosts; by
+-- default the world's host), where docker0, the firewall and the
+-- containers' host ends are.
+local NEW = { host = { type = "any", doc = "the namespace of the daemon's machine (default: the world's host)" } }
+
+function M.new(opts, ...)
+  options.nargs("docker new", 1, opts, ...)
+  opts = options.check(opts, "docker new", NEW)
+  local host = opts.host ~= nil and netns.check(opts.host, "docker new", nil, "option 'host'") or netns.host()
+  local ok_get, d0 = pcall(host.handle.link_get, host.handle, "docker0")
+  if not ok_get then error("docker new: option 'host': " .. tostring(d0), 0) end -- closed, deleted
+  if d0 then -- another daemon's: its tables and bridge are not ours to undo
+    error(string.format("docker new: namespace %s has a docker0 already (one daemon per host)", host:label()), 0)
+  end
+  local self = setmetatable({ host = host, networks = {}, network_order = {},
                               containers = {}, published = {} }, Daemon)
   local ok, err = pcall(function()
     self.firewall = firewall.install(self.host)
@@ -295,10 +308,13 @@ local NETWORK_CREATE = {
   subnet = { type = "string", max = 18, required = true, doc = "A.B.C.D/N (--subnet)" },
   gateway = { type = "string", max = 15, doc = "an address in the subnet (--gateway; default: the first)" },
   arp = arp.OPTION,
+  driver = { type = "choice", choices = { "bridge", "overlay" },
+             doc = "bridge (default) or overlay (nslab.docker_overlay: its own options, and {hosts =})" },
 }
 
 -- docker network create NAME --subnet S [--gateway G]
 function Daemon:network_create(name, opts, ...)
+  if overlay.wanted(opts) then return overlay.create(self, name, opts, ...) end
   options.nargs("docker network create", 2, name, opts, ...)
   check_name("docker network create", "network", name)
   opts = options.check(opts, "docker network create", NETWORK_CREATE, name)
@@ -345,6 +361,7 @@ local function connect(self, c)
   local inside = c.proc.netns
   local lo = link.new(inside, "lo", 1) -- a new namespace's loopback is ifindex 1: no lookup
   if net.driver == "null" then lo:up() return end
+  if net.driver == "overlay" then return overlay.join(self, c, lo) end
   if net.driver ~= "bridge" then return end
   local n
   c.ip, n = allocate(net, c.name)
@@ -383,6 +400,7 @@ end
 -- is not deleted but put there: the caller lets the kernel remove it with
 -- the container's namespace (see teardown).
 local function disconnect(self, c, ends, leaving)
+  if c.network and c.network.driver == "overlay" then return overlay.leave(self, c) end
   arp.disconnect(self, c, leaving)
   for _, p in ipairs(c.ports) do
     if self.published[p.host] == c.name then
@@ -696,5 +714,19 @@ for _, method in ipairs{ "run", "stop", "start", "rm", "exec", "pid", "network_l
                          "network_inspect", "network_create", "container" } do
   M[method] = function(...) return M.daemon()[method](M.daemon(), ...) end
 end
+
+-- An overlay network is its hosts' daemons' (the third argument), not
+-- the default daemon's.
+local network_create = M.network_create
+function M.network_create(name, opts, ...)
+  if overlay.wanted(opts) then return overlay.create(nil, name, opts, ...) end
+  return network_create(name, opts, ...)
+end
+
+-- For nslab.docker_overlay: the model's addresses and names, one IPAM.
+M.internal = { random_hex = random_hex, check_name = check_name, parse_subnet = parse_subnet,
+               parse_gateway = parse_gateway, ipv4_text = ipv4_text, ipv4_parse = ipv4_parse,
+               mac_of_number = mac_of_number,
+               mask_of = mask_of, allocate = allocate, release = release, now = now }
 
 return M

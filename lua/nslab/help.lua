@@ -253,6 +253,7 @@ local function load_topics()
     topic("Table", "An nf_tables table (ns:nft_table(family, name))", "t:", nft.Table, nil, true),
     topic("Chain", "An nf_tables chain (t:chain(name, opts))", "c:", nft.Chain, nil, true),
     topic("docker", "Docker's networking, modelled: the docker module", "docker.", nslab.docker),
+    topic("hosts", "Several machines in one lab: the hosts module", "hosts.", nslab.hosts, api.declared.hosts),
     topic("container", "Container processes: the container module", "container.", nslab.container),
     topic("Container", "A container process (container.start{...})", "ct:", nslab.container.Container, nil, true),
     topic("Capture", "A capture (link:capture{filter = \"tcp port 80\"})", "cap:", require("nslab.capture").Capture,

@@ -13,6 +13,7 @@ local nslab = {
   kinds = require("nslab.kinds"),
   container = require("nslab.container"),
   docker = require("nslab.docker"),
+  hosts = require("nslab.hosts"), -- several machines in one lab (nslab.docker_overlay spans them)
   trace = require("nslab.trace"),
   view = require("nslab.view"),
   ipv6 = require("nslab.ipv6"), -- nslab.ipv6(true): links keep IPv6 address generation

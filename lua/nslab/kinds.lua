@@ -34,7 +34,7 @@ M.WORDS = {
   ipvlan = { { "mode", word("mode") }, { "flags", function(v) return v end } },
   vxlan = { { "id", word("id") }, { "local", word("local") }, { "remote", word("remote") },
             { "group", word("group") }, { "dstport", word("dstport") }, { "dev", word("dev") },
-            { "learning", flag("learning", "nolearning") } },
+            { "learning", flag("learning", "nolearning") }, { "proxy", flag("proxy", "noproxy") } },
 }
 
 local function dev_name(x) return link.is(x) and x.name or x end

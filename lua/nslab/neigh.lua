@@ -54,6 +54,7 @@ end
 
 local function fdb_words(dev, entry)
   local words = { entry.mac, "dev " .. shell.quote(tostring(dev)) }
+  if entry.dst then words[#words + 1] = "dst " .. entry.dst end -- a VXLAN device's VTEP
   if entry.vlan then words[#words + 1] = "vlan " .. entry.vlan end
   if entry.self then words[#words + 1] = "self" end
   if entry.master or not entry.self then words[#words + 1] = "master" end

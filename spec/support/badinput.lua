@@ -542,6 +542,8 @@ local function groups()
       variants = { "stopped_ct" }, noun = map.container_methods.noun },
     { prefix = "docker.", module = nslab.docker, names = sorted_keys(nslab.docker, "function"),
       map = map.docker_functions, binding = by("docker.lua"), kind = "function", noun = map.docker_functions.noun },
+    { prefix = "hosts.", module = nslab.hosts, names = sorted_keys(nslab.hosts, "function"),
+      map = map.hosts_functions, binding = by("hosts.lua"), kind = "function", noun = map.hosts_functions.noun },
     { prefix = "check.", names = sorted_keys(check.bind({ record = function() return true end }), "function"),
       map = map.check_functions, binding = by("check.lua"), kind = "check", noun = map.check_functions.noun },
   }

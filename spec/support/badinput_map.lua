@@ -456,9 +456,23 @@ M.docker_functions = {
                      base = function() return { "bi-net", { subnet = "10.99.0.0/24" } } end, slow = true },
   container = { args = { A("str") }, base = function() return { "bi-d" } end, slow = true },
   -- new: a second daemon beside the fixture's would clash on docker0
-  daemon = { args = {}, slow = true }, new = { args = {}, slow = true, bare = true }, reset = { args = {} },
+  daemon = { args = {}, slow = true }, reset = { args = {} },
+  new = { args = { opt(O({ host = { type = "netns" } }, { friendly = true })) }, slow = true, bare = true },
   mac_of = { args = { A("addr") }, base = function() return { "172.17.0.2" } end },
   noun = { "docker" },
+}
+
+-- nslab.hosts: each valid call makes hosts (a namespace, a daemon) in a world of its own
+local UNDERLAY = { underlay = { type = "string", max = 18 } }
+M.hosts_functions = {
+  new = { args = { A("str", { max = 10 }),
+                   opt(O({ underlay = UNDERLAY.underlay, address = { type = "string", max = 15 } })) },
+          base = function() return { "bi-h", { underlay = "198.51.100.0/24" } } end, slow = true, isolated = true },
+  add = { args = { A("table") }, base = function() return { { "bi-h1", underlay = "198.51.100.0/24" } } end,
+          slow = true, isolated = true },
+  is = { args = { opt(A("any")) }, base = function() return { 1 } end },
+  reset = { args = {} },
+  noun = { "hosts" },
 }
 
 M.check_functions = {
@@ -492,6 +506,7 @@ M.skip = {
   ["Netns:ref"] = "builds a traced command line", ["Netns:label"] = "text for messages",
   ["netns.pid"] = "the process id",
   ["netns.check"] = "a helper of the other modules: the caller names the op",
+  ["hosts.remove"] = "its valid call needs a host made first, which the witness would see (spec/hosts_spec.lua)",
   ["nft.priority_text"] = "text for display, of a priority nslab holds",
   ["bridge.new"] = "a handle for a name (its methods are called)",
   ["Netns:shell"] = "hands the terminal to a shell: needs one (spec/repl_spec.lua drives it in tmux)",

@@ -97,12 +97,17 @@ static void refusals_and_odd_replies (void) {
   mnl_attr_put(nlh, NDA_LLADDR, sizeof big, big);
   mnl_attr_put(nlh, NDA_VLAN, 1, big);
   unsigned char v4[4] = {10, 0, 0, 1};
-  mnl_attr_put(nlh, NDA_DST, 4, v4); /* an IPv4 address in an FDB entry */
+  mnl_attr_put(nlh, NDA_DST, 5, big); /* no address of either family */
   UNIT_CHECK(neigh_parse(nlh, &got) == 1, "an odd FDB reply parses");
   UNIT_CHECK(got.lladdr_len == 0 && got.vlan == -1,
              "without what does not fit");
-  UNIT_CHECK(!got.dst.family,
-             "an address of no family of the entry is left out");
+  UNIT_CHECK(!got.dst.family, "an address of no family is left out");
+  /* a VXLAN device's entry: NDA_DST is the remote VTEP, IPv4 by length */
+  nlh->nlmsg_len = mnl_nlmsg_size(sizeof *ndm);
+  mnl_attr_put(nlh, NDA_DST, 4, v4);
+  UNIT_CHECK(neigh_parse(nlh, &got) == 1 && got.dst.family == AF_INET &&
+                 memcmp(got.dst.bytes, v4, 4) == 0,
+             "an FDB entry's VTEP is read");
   nlh->nlmsg_len = mnl_nlmsg_size(3);
   UNIT_CHECK(neigh_parse(nlh, &got) == -1, "a truncated header is malformed");
 }
