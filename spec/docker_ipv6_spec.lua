@@ -74,7 +74,10 @@ describe("docker IPv6", function()
       assert.is_nil(br["fd00:db8::1/64"].tentative) -- docker run waited for it
       local ll = 0
       for addr, e in pairs(br) do
-        if addr:match("^fe80:") then ll, _ = ll + 1, assert.is_nil(e.tentative) end
+        if addr:match("^fe80:") then
+          ll = ll + 1
+          assert.is_nil(e.tentative)
+        end
       end
       assert.equal(1, ll, "the bridge's link-local address, done with DAD")
       local eth0 = inet6(a.netns, "eth0")
@@ -286,7 +289,8 @@ describe("docker IPv6", function()
         "gateway fd00:db8:: is the subnet-router anycast address of fd00:db8::/64" },
       { { subnet6 = "fd00:db8::/64", gateway6 = "1.2.3.4" }, 'invalid gateway6 "1.2.3.4" (an IPv6 address)' },
       { { subnet6 = false }, "option 'subnet6' must be a string" },
-      { {}, "could not find an available, non-overlapping IPv6 address pool among the defaults to assign to the network" },
+      { {}, "could not find an available, non-overlapping IPv6 address pool among the defaults to assign to the "
+            .. "network" },
     }
     for _, case in ipairs(cases) do
       it("refuses " .. json.encode(case[1]) .. " and makes nothing", function()
