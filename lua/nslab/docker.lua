@@ -8,6 +8,8 @@
 --   docker.run{name = "h", network = "host"}              -- the host's stack
 --   docker.run{name = "c", network = "container:test1"}   -- test1's stack
 --   docker.network_create("demo1", {subnet = "172.18.0.0/16"})
+--   docker.network_create("v6", {subnet = "172.18.0.0/16", ipv6 = true, subnet6 = "fd00:db8::/64"})
+--                                                          -- dual-stack (nslab.docker_ipv6)
 --   docker.network_inspect "bridge"; docker.network_ls()
 --   docker.stop "test1"; docker.start "test1"; docker.rm "test1"
 --   docker.rm({"c1", "c2", "c3"}, true)                    -- docker rm -f c1 c2 c3: one batch
@@ -34,7 +36,7 @@ Daemon.__index = Daemon
 
 -- A container as the model keeps it: name, id, network, mode, state, and
 -- while running its process (proc), pid, netns and, on a bridge network,
--- ip, mac, veth and endpoint_id.
+-- ip, mac, veth and endpoint_id (and ip6 on a dual-stack network).
 local DockerContainer = {}
 DockerContainer.__index = DockerContainer
 
