@@ -273,6 +273,58 @@ describe("docker IPv6", function()
       assert.is_truthy(text:find("route add default via fd00:db8::1", 1, true), text)
       assert.is_falsy(text:find("eth0 addrgenmode none", 1, true), text)
     end)
+
+    -- What ip and nft say of a dual-stack network and one container on it
+    -- (sh: a shell command in the host; inside: one in the container).
+    local function state(sh, inside, bridge_name)
+      local function v6addrs(doc)
+        local out = {}
+        for _, l in ipairs(json.decode(doc)) do
+          for _, a in ipairs(l.addr_info) do
+            if a["local"] then out[#out + 1] = a["local"] .. "/" .. a.prefixlen .. (a.nodad and " nodad" or "") end
+          end
+        end
+        table.sort(out)
+        return out
+      end
+      local routes = {}
+      for _, r in ipairs(json.decode(inside("ip -j -6 route"))) do routes[#routes + 1] = r.dst .. " " .. (r.gateway or "") end
+      table.sort(routes)
+      local ruleset = sh("nft list table ip6 nat") .. sh("nft list table ip6 filter")
+      return { bridge = v6addrs(sh("ip -j -6 addr show dev " .. bridge_name .. " scope global")),
+               eth0 = v6addrs(inside("ip -j -6 addr show dev eth0")), routes = routes,
+               mode = json.decode(inside("ip -j -d link show dev eth0"))[1].inet6_addr_gen_mode,
+               ruleset = (ruleset:gsub("packets %d+ bytes %d+", "")),
+               forwarding = sh("sysctl -n net.ipv6.conf.all.forwarding") }
+    end
+
+    it("replayed with ip, nft and sysctl, the commands build the same network and container", function()
+      trace.clear()
+      local net = docker.network_create("v6", V6)
+      local c = docker.run{ name = "a", network = "v6", publish = "8080:80" }
+      local commands = table.concat(trace.history, "\n")
+      local mine = state(function(cmd) return world.sh(nil, cmd) end,
+                         function(cmd) return world.sh(c.netns, cmd) end, net.bridge_name)
+      world.fresh()
+      docker.reset()
+      -- the replay: one shell, its container process ($C_a) killed at the end
+      local out = world.sh(nil, "set -e\n{\n" .. commands .. "\n} >/dev/null\n" ..
+        "for cmd in 'ip -j -6 addr show dev eth0' 'ip -j -6 route' 'ip -j -d link show dev eth0'; do\n" ..
+        "  nsenter -t $C_a -n $cmd; echo '%%'\ndone\nkill $C_a")
+      local parts = {}
+      for part in out:gmatch("(.-)%%%%\n") do parts[#parts + 1] = part end
+      assert.equal(3, #parts, out)
+      local replayed = { ["ip -j -6 addr show dev eth0"] = parts[1], ["ip -j -6 route"] = parts[2],
+                         ["ip -j -d link show dev eth0"] = parts[3] }
+      local theirs = state(function(cmd) return world.sh(nil, cmd) end,
+                           function(cmd) return replayed[cmd] end, net.bridge_name)
+      assert.same(mine, theirs)
+      assert.same({ "fd00:db8::2/64 nodad" }, (function()
+        local g = {}
+        for _, a in ipairs(theirs.eth0) do if not a:match("^fe80") then g[#g + 1] = a end end
+        return g
+      end)())
+    end)
   end)
 
   describe("bad input", function()
