@@ -288,7 +288,9 @@ describe("docker IPv6", function()
         return out
       end
       local routes = {}
-      for _, r in ipairs(json.decode(inside("ip -j -6 route"))) do routes[#routes + 1] = r.dst .. " " .. (r.gateway or "") end
+      for _, r in ipairs(json.decode(inside("ip -j -6 route"))) do
+        routes[#routes + 1] = r.dst .. " " .. (r.gateway or "")
+      end
       table.sort(routes)
       local ruleset = sh("nft list table ip6 nat") .. sh("nft list table ip6 filter")
       return { bridge = v6addrs(sh("ip -j -6 addr show dev " .. bridge_name .. " scope global")),
