@@ -357,7 +357,7 @@ local function connect(self, c)
   if not (eth0:wait("UP") and host_end:wait("UP")) then
     error(string.format("docker run %s: eth0 did not come up", c.name), 0)
   end
-  if net.v6 then v6.ready(c, eth0) end
+  if net.v6 then v6.ready(c) end
   arp.connect(self, c)
   for _, p in ipairs(c.ports) do
     self.firewall:publish(c, p.host, p.container)

@@ -279,13 +279,25 @@ function M.connect_route(c, inside_ns)
   inside_ns:route_add{ dst = "default", via = c.network.v6.gateway }
 end
 
--- The bridge's IPv6 addresses that are still tentative (DAD running).
+-- Is the bridge's IPv6 address generation still waiting for DAD?
 local function tentative(br)
-  local out = {}
   for _, a in ipairs(br:addrs("inet6")) do
-    if a.tentative then out[#out + 1] = a["local"] end
+    if a.tentative then return true end
   end
-  return out
+  return false
+end
+
+-- Has dev of ns joined the solicited-node group of address (hi, lo), as
+-- /proc/net/igmp6 lists it?
+local function joined(ns, dev, lo)
+  local group = string.format("ff0200000000000000000001ff%06x", lo & 0xffffff)
+  return ns:run(function()
+    for line in io.lines("/proc/thread-self/net/igmp6") do
+      local ifname, g = line:match("^%d+%s+(%S+)%s+(%x+)")
+      if ifname == dev and g == group then return true end
+    end
+    return false
+  end)
 end
 
 M.DAD_TIMEOUT = 5 -- seconds: the kernel's delay (up to 1 s) and one probe (1 s), with room
@@ -294,25 +306,29 @@ M.DAD_TIMEOUT = 5 -- seconds: the kernel's delay (up to 1 s) and one probe (1 s)
 -- port gives the bridge carrier, the bridge's addresses do DAD (up to
 -- ~2 s) and neither the gateway nor forwarding to the containers (the
 -- bridge's neighbour solicitations need its link-local address) works
--- before it ends. Wait for it, and for eth0's solicited-node groups.
-function M.ready(c, eth0)
+-- before it ends: wait for it (link:wait_ipv6, on the kernel's
+-- notifications). And for eth0 to join its address's solicited-node
+-- group, which the kernel does from a work queue even with nodad (a
+-- solicitation before is dropped, the next one a second later); not for
+-- eth0's link-local address, which nothing here needs (its DAD goes on).
+function M.ready(c)
   local br = c.network.bridge
-  local deadline = core.clock() + M.DAD_TIMEOUT
-  local left = tentative(br)
-  if #left > 0 then
-    while #left > 0 do
-      if core.clock() > deadline then
-        error(string.format("docker run %s: %s on %s still tentative after %g s (duplicate address detection)",
-                            c.name, table.concat(left, ", "), br.name, M.DAD_TIMEOUT), 0)
-      end
-      core.sleep(0.02)
-      left = tentative(br)
+  if tentative(br) then
+    local ok, address = br:wait_ipv6(M.DAD_TIMEOUT)
+    if not ok then
+      error(string.format("docker run %s: %s on %s still tentative after %g s (duplicate address detection)",
+                          c.name, tostring(address), br.name, M.DAD_TIMEOUT), 0)
     end
     trace.command(string.format("while ip -6 addr show dev %s tentative | grep -q inet6; do sleep 0.02; done",
                                 shell.quote(br.name)))
   end
-  if not eth0:wait_ipv6(M.DAD_TIMEOUT) then
-    error(string.format("docker run %s: eth0 did not join its addresses' solicited-node groups", c.name), 0)
+  local _, lo = M.parse(c.ip6)
+  local deadline = core.clock() + M.DAD_TIMEOUT
+  while not joined(c.netns, "eth0", lo) do
+    if core.clock() > deadline then
+      error(string.format("docker run %s: eth0 did not join the solicited-node group of %s", c.name, c.ip6), 0)
+    end
+    core.sleep(0.005) -- (the kernel tells no one of a group it joins)
   end
 end
 
