@@ -96,11 +96,11 @@ step("the internet namespace: the host's eth0 2001:db8:1::2/64, the ISP 2001:db8
      function()
   internet = netns.add "internet"
   internet:link("lo"):up()
-  -- with DAD, as ip adds them: the up() that gives the link carrier waits
-  -- for it (the containers' addresses are nodad, as libnetwork adds them)
+  -- nodad: the lab's own addresses, usable at once (as the containers'
+  -- are, libnetwork adding them nodad), in the lab and in its explain script
   eth0, isp0 = host:veth("eth0", "isp0", { peer_netns = internet })
-  eth0:addr_add("2001:db8:1::2/64")
-  isp0:addr_add("2001:db8:1::1/64")
+  eth0:addr_add("2001:db8:1::2/64", { nodad = true })
+  isp0:addr_add("2001:db8:1::1/64", { nodad = true })
   internet:link("lo"):addr_add("2001:db8:ff::10/128")
   eth0:up()
   isp0:up()

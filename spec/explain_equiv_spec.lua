@@ -120,11 +120,14 @@ end
 
 -- Static FDB entries, and permanent ones but those of a random MAC (a
 -- port's own address, a macvlan's: random holds the MACs of every
--- namespace's links that were not set).
+-- namespace's links that were not set), or of a solicited-node group
+-- (33:33:ff: an IPv6 address's last three bytes, compared with the
+-- addresses, whose link-local ones come from MACs a bridge had earlier).
 local function fdb_of(dir, random)
   local list = {}
   for _, e in ipairs(decode(dir .. "/fdb.json")) do
-    if e.state == "static" or (e.state == "permanent" and not random[e.mac]) then
+    local group = e.mac:match("^33:33:ff:")
+    if e.state == "static" or (e.state == "permanent" and not random[e.mac] and not group) then
       list[#list + 1] = pick(e, { "mac", "ifname", "master", "vlan", "state", "dst", "vni" })
     end
   end

@@ -313,12 +313,17 @@ M.DAD_TIMEOUT = 5 -- seconds: the kernel's delay (up to 1 s) and one probe (1 s)
 -- eth0's link-local address, which nothing here needs (its DAD goes on).
 function M.ready(c)
   local br = c.network.bridge
-  if tentative(br) then
+  local waits = tentative(br)
+  if waits then
     local ok, address = br:wait_ipv6(M.DAD_TIMEOUT)
     if not ok then
       error(string.format("docker run %s: %s on %s still tentative after %g s (duplicate address detection)",
                           c.name, tostring(address), br.name, M.DAD_TIMEOUT), 0)
     end
+  end
+  -- the wait in the trace whenever this port gave the bridge carrier (the
+  -- attach may have waited already, nslab.dad, and says nothing)
+  if waits or c.network.ports == 1 then
     trace.command(string.format("while ip -6 addr show dev %s tentative | grep -q inet6; do sleep 0.02; done",
                                 shell.quote(br.name)))
   end
