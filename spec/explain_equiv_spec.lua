@@ -107,7 +107,14 @@ local ROUTE_FIELDS = { "type", "dst", "gateway", "dev", "table", "protocol", "sc
 local function routes_of(dir)
   local list = {}
   for _, file in ipairs{ "route4.json", "route6.json" } do
-    for _, r in ipairs(decode(dir .. "/" .. file)) do list[#list + 1] = pick(r, ROUTE_FIELDS) end
+    for _, r in ipairs(decode(dir .. "/" .. file)) do
+      local route = pick(r, ROUTE_FIELDS)
+      -- a link-local address's local route, as addrs_of says it
+      if route.type == "local" and type(route.dst) == "string" and route.dst:match("^fe80:") then
+        route.dst = "fe80::(link-local)"
+      end
+      list[#list + 1] = route
+    end
   end
   return sorted(list)
 end
