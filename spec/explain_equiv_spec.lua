@@ -107,7 +107,14 @@ local ROUTE_FIELDS = { "type", "dst", "gateway", "dev", "table", "protocol", "sc
 local function routes_of(dir)
   local list = {}
   for _, file in ipairs{ "route4.json", "route6.json" } do
-    for _, r in ipairs(decode(dir .. "/" .. file)) do list[#list + 1] = pick(r, ROUTE_FIELDS) end
+    for _, r in ipairs(decode(dir .. "/" .. file)) do
+      local route = pick(r, ROUTE_FIELDS)
+      -- a link-local address's local route, as addrs_of says it
+      if route.type == "local" and type(route.dst) == "string" and route.dst:match("^fe80:") then
+        route.dst = "fe80::(link-local)"
+      end
+      list[#list + 1] = route
+    end
   end
   return sorted(list)
 end
@@ -120,11 +127,14 @@ end
 
 -- Static FDB entries, and permanent ones but those of a random MAC (a
 -- port's own address, a macvlan's: random holds the MACs of every
--- namespace's links that were not set).
+-- namespace's links that were not set), or of a solicited-node group
+-- (33:33:ff: an IPv6 address's last three bytes, compared with the
+-- addresses, whose link-local ones come from MACs a bridge had earlier).
 local function fdb_of(dir, random)
   local list = {}
   for _, e in ipairs(decode(dir .. "/fdb.json")) do
-    if e.state == "static" or (e.state == "permanent" and not random[e.mac]) then
+    local group = e.mac:match("^33:33:ff:")
+    if e.state == "static" or (e.state == "permanent" and not random[e.mac] and not group) then
       list[#list + 1] = pick(e, { "mac", "ifname", "master", "vlan", "state", "dst", "vni" })
     end
   end

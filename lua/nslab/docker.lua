@@ -8,6 +8,8 @@
 --   docker.run{name = "h", network = "host"}              -- the host's stack
 --   docker.run{name = "c", network = "container:test1"}   -- test1's stack
 --   docker.network_create("demo1", {subnet = "172.18.0.0/16"})
+--   docker.network_create("v6", {subnet = "172.18.0.0/16", ipv6 = true, subnet6 = "fd00:db8::/64"})
+--                                                          -- dual-stack (nslab.docker_ipv6)
 --   docker.network_inspect "bridge"; docker.network_ls()
 --   docker.stop "test1"; docker.start "test1"; docker.rm "test1"
 --   docker.rm({"c1", "c2", "c3"}, true)                    -- docker rm -f c1 c2 c3: one batch
@@ -25,6 +27,7 @@ local firewall = require("nslab.docker_firewall")
 local arp = require("nslab.docker_arp")
 local bridge = require("nslab.bridge")
 local ipv6 = require("nslab.ipv6")
+local v6 = require("nslab.docker_ipv6")
 local options = require("nslab.options")
 local core = require("nslab.core")
 local overlay = require("nslab.docker_overlay")
@@ -34,7 +37,7 @@ Daemon.__index = Daemon
 
 -- A container as the model keeps it: name, id, network, mode, state, and
 -- while running its process (proc), pid, netns and, on a bridge network,
--- ip, mac, veth and endpoint_id.
+-- ip, mac, veth and endpoint_id (and ip6 on a dual-stack network).
 local DockerContainer = {}
 DockerContainer.__index = DockerContainer
 
@@ -162,7 +165,7 @@ end
 -- its firewall rules. Everything is checked before anything is made, and
 -- what was made is undone when a later step fails: the bridge goes (its
 -- address and route with it); the rules are one batch, all or nothing.
-function Daemon:add_bridge_network(name, subnet, gateway, bridge_name, opts)
+function Daemon:add_bridge_network(name, subnet, gateway, bridge_name, opts, net6)
   local op = "docker network create " .. name
   local base, plen = parse_subnet(op, subnet)
   gateway = parse_gateway(op, gateway, base, plen)
@@ -178,10 +181,12 @@ function Daemon:add_bridge_network(name, subnet, gateway, bridge_name, opts)
   bridge_name = bridge_name or ("br-" .. id:sub(1, 12))
   local net = { name = name, id = id, driver = "bridge", created = now(),
                 subnet = ipv4_text(base) .. "/" .. plen, gateway = gateway, base = base,
-                plen = plen, bridge_name = bridge_name, options = opts or {}, used = {}, ports = 0 }
+                plen = plen, bridge_name = bridge_name, options = opts or {}, used = {}, ports = 0,
+                v6 = net6 } -- the IPv6 half of a dual-stack network (nslab.docker_ipv6)
   local ok, err = pcall(function()
     net.bridge = self.host:bridge(bridge_name, { stp = false })
     net.bridge:addr_add(gateway .. "/" .. plen, { broadcast = true })
+    if net6 then v6.add_network(net) end
     net.bridge:up()
     self.firewall:add_network(net)
   end)
@@ -200,32 +205,8 @@ local function add_plain_network(self, name, driver)
   self.network_order[#self.network_order + 1] = name
 end
 
--- A min-heap of numbers (released addresses): push, and pop the smallest.
-local function heap_push(h, v)
-  local i = #h + 1
-  h[i] = v
-  while i > 1 and h[i // 2] > h[i] do
-    h[i], h[i // 2] = h[i // 2], h[i]
-    i = i // 2
-  end
-end
-
-local function heap_pop(h)
-  local top, n = h[1], #h
-  local last = h[n]
-  h[n] = nil
-  if n == 1 then return top end
-  h[1] = last
-  local i = 1
-  while true do
-    local l, r, m = 2 * i, 2 * i + 1, i
-    if l < n and h[l] < h[m] then m = l end
-    if r < n and h[r] < h[m] then m = r end
-    if m == i then return top end
-    h[i], h[m] = h[m], h[i]
-    i = m
-  end
-end
+-- A min-heap of released addresses (nslab.docker_ipv6 keeps it for both).
+local heap_push, heap_pop = v6.heap_push, v6.heap_pop
 
 -- The lowest free address of a bridge network (Docker's IPAM hands them
 -- out in order and reuses released ones): every address below the cursor
@@ -310,9 +291,11 @@ local NETWORK_CREATE = {
   arp = arp.OPTION,
   driver = { type = "choice", choices = { "bridge", "overlay" },
              doc = "bridge (default) or overlay (nslab.docker_overlay: its own options, and {hosts =})" },
+  ipv6 = v6.OPTIONS.ipv6, subnet6 = v6.OPTIONS.subnet6, gateway6 = v6.OPTIONS.gateway6,
 }
 
--- docker network create NAME --subnet S [--gateway G]
+-- docker network create NAME --subnet S [--gateway G] [--ipv6 --subnet S6
+-- [--gateway G6]]
 function Daemon:network_create(name, opts, ...)
   if overlay.wanted(opts) then return overlay.create(self, name, opts, ...) end
   options.nargs("docker network create", 2, name, opts, ...)
@@ -321,7 +304,8 @@ function Daemon:network_create(name, opts, ...)
   if self.networks[name] then
     error(string.format("docker network create %s: network with name %s already exists", name, name), 0)
   end
-  local net = self:add_bridge_network(name, opts.subnet, opts.gateway)
+  local net6 = v6.config(self, "docker network create " .. name, opts)
+  local net = self:add_bridge_network(name, opts.subnet, opts.gateway, nil, nil, net6)
   if opts.arp then arp.network(self, net, opts.arp) end -- static ARP (nslab.docker_arp)
   return net
 end
@@ -369,15 +353,17 @@ local function connect(self, c)
   c.veth = "veth" .. random_hex(7)
   -- made at once, each end's IPv6 address generation mode (nslab.ipv6) set
   -- with its first change: eth0's address, the host end's master
-  local quiet = ipv6.create_mode()
+  local quiet = v6.link_mode(net, ipv6.create_mode())
   local host_end, eth0 = netns.internal.veth_at_once(self.host, c.veth, "eth0", { peer_netns = inside })
   c.host_end = host_end
   if quiet then ipv6.note() end
   eth0:set{ address = c.mac, addrgenmode = quiet }
   eth0:addr_add(c.ip .. "/" .. net.plen, { broadcast = true })
+  if net.v6 then v6.connect_address(c, eth0) end
   lo:up()
   eth0:up()
   inside:route_add{ dst = "default", via = net.gateway }
+  if net.v6 then v6.connect_route(c, inside) end
   local ok, err = pcall(bridge.internal.attach, net.bridge, host_end, quiet)
   if not ok then error(tostring(err):find("(BR_MAX_PORTS)", 1, true) and full(c, net) or err, 0) end
   c.attached = true
@@ -388,6 +374,7 @@ local function connect(self, c)
   if not (eth0:wait("UP") and host_end:wait("UP")) then
     error(string.format("docker run %s: eth0 did not come up", c.name), 0)
   end
+  if net.v6 then v6.ready(c) end
   arp.connect(self, c)
   for _, p in ipairs(c.ports) do
     self.firewall:publish(c, p.host, p.container)
@@ -417,6 +404,7 @@ local function disconnect(self, c, ends, leaving)
   end
   if c.attached then c.network.ports = c.network.ports - 1 end
   if c.ip then release(c.network, c.ip) end
+  v6.disconnect(c)
   c.veth, c.host_end, c.attached, c.ip, c.mac = nil, nil, nil, nil, nil
 end
 
@@ -678,15 +666,16 @@ function Daemon:network_inspect(name, ...)
         EndpointID = c.endpoint_id,
         MacAddress = c.mac or "",
         IPv4Address = c.ip and (c.ip .. "/" .. net.plen) or "",
-        IPv6Address = "",
+        IPv6Address = c.ip6 and (c.ip6 .. "/" .. net.v6.plen) or "",
       }
     end
   end
   local config = {}
   if net.driver == "bridge" then config[1] = { Subnet = net.subnet, Gateway = net.gateway } end
+  if net.v6 then config[2] = v6.ipam_config(net) end
   return {
     Name = net.name, Id = net.id, Created = net.created, Scope = "local", Driver = net.driver,
-    EnableIPv6 = false,
+    EnableIPv6 = net.v6 ~= nil,
     IPAM = { Driver = "default", Options = nil, Config = config },
     Internal = false, Attachable = false, Ingress = false,
     ConfigFrom = { Network = "" }, ConfigOnly = false,

@@ -18,6 +18,14 @@
 -- modelled: docker-proxy, the userland forwarder that also answers on
 -- 127.0.0.1:PORT and for a container reaching its own host's published
 -- port (the hairpin); here those connections are refused.
+--
+-- IPv6 (ip6tables on, as dockerd 26 with "ip6tables": true and 27 by
+-- default): the same tables and chains in the ip6 family, made with the
+-- first dual-stack network (fw.v6), with net.ipv6.conf.all.forwarding = 1;
+-- its rules name the IPv6 subnet and addresses ("dnat to [fd00:db8::2]:80"),
+-- and a -p publishes on both families. (Docker makes the ip6 chains when
+-- it starts; here they wait for a network that needs them, so an IPv4-only
+-- world's ruleset stays as it was.)
 local M = {}
 
 local Firewall = {}
@@ -26,19 +34,21 @@ Firewall.__index = Firewall
 local function q(name) return '"' .. name .. '"' end
 
 -- Install the tables and chains, and turn on forwarding, as dockerd does
--- when it starts: one nf_tables batch.
-function M.install(host)
-  local fw = setmetatable({ host = host }, Firewall)
+-- when it starts: one nf_tables batch. family: "ip" (default) or "ip6".
+function M.install(host, family)
+  family = family or "ip"
+  local fw = setmetatable({ host = host, family = family }, Firewall)
+  local loopback = family == "ip6" and "ip6 daddr != ::1" or "ip daddr != 127.0.0.0/8"
   host:nft_batch(function(b)
-    fw.nat = b:table("ip", "nat")
+    fw.nat = b:table(family, "nat")
     fw.nat_prerouting = b:chain(fw.nat, "PREROUTING", { type = "nat", hook = "prerouting", priority = "dstnat" })
     fw.nat_output = b:chain(fw.nat, "OUTPUT", { type = "nat", hook = "output", priority = -100 })
     fw.nat_postrouting = b:chain(fw.nat, "POSTROUTING", { type = "nat", hook = "postrouting", priority = "srcnat" })
     fw.nat_docker = b:chain(fw.nat, "DOCKER")
     b:rule(fw.nat_prerouting, "fib daddr type local jump DOCKER")
-    b:rule(fw.nat_output, "ip daddr != 127.0.0.0/8 fib daddr type local jump DOCKER")
+    b:rule(fw.nat_output, loopback .. " fib daddr type local jump DOCKER")
 
-    fw.filter = b:table("ip", "filter")
+    fw.filter = b:table(family, "filter")
     fw.forward = b:chain(fw.filter, "FORWARD",
                          { type = "filter", hook = "forward", priority = "filter", policy = "drop" })
     fw.docker = b:chain(fw.filter, "DOCKER")
@@ -48,7 +58,7 @@ function M.install(host)
     b:rule(fw.forward, "jump DOCKER-USER")
     b:rule(fw.forward, "jump DOCKER-ISOLATION-STAGE-1")
   end)
-  host:sysctl("net.ipv4.ip_forward", 1)
+  host:sysctl(family == "ip6" and "net.ipv6.conf.all.forwarding" or "net.ipv4.ip_forward", 1)
   return fw
 end
 
@@ -56,29 +66,49 @@ end
 function Firewall:remove()
   self.nat:delete()
   self.filter:delete()
+  if self.v6 then self.v6:remove() end
+end
+
+-- The rules of one bridge network in fw's family, into batch b.
+local function network_rules(fw, b, br, subnet)
+  b:rule(fw.nat_postrouting, ("%s saddr %s oifname != %s counter masquerade"):format(fw.family, subnet, br))
+  b:rule(fw.nat_docker, ("iifname %s return"):format(br))
+  b:rule(fw.forward, ("oifname %s ct state established,related accept"):format(br))
+  b:rule(fw.forward, ("oifname %s jump DOCKER"):format(br))
+  b:rule(fw.forward, ("iifname %s oifname != %s accept"):format(br, br))
+  b:rule(fw.forward, ("iifname %s oifname %s accept"):format(br, br))
+  b:rule(fw.stage1, ("iifname %s oifname != %s jump DOCKER-ISOLATION-STAGE-2"):format(br, br))
+  b:rule(fw.stage2, ("oifname %s counter drop"):format(br))
 end
 
 -- The rules of one bridge network: out through NAT, forwarding to and
--- from its bridge, isolation from the other bridge networks.
+-- from its bridge, isolation from the other bridge networks; for a
+-- dual-stack one (net.v6) the same in ip6, in the same batch (the ip6
+-- tables made first, with the first such network).
 function Firewall:add_network(net)
   local br = q(net.bridge_name)
+  if net.v6 and not self.v6 then self.v6 = M.install(self.host, "ip6") end
   self.host:nft_batch(function(b)
-    b:rule(self.nat_postrouting, ("ip saddr %s oifname != %s counter masquerade"):format(net.subnet, br))
-    b:rule(self.nat_docker, ("iifname %s return"):format(br))
-    b:rule(self.forward, ("oifname %s ct state established,related accept"):format(br))
-    b:rule(self.forward, ("oifname %s jump DOCKER"):format(br))
-    b:rule(self.forward, ("iifname %s oifname != %s accept"):format(br, br))
-    b:rule(self.forward, ("iifname %s oifname %s accept"):format(br, br))
-    b:rule(self.stage1, ("iifname %s oifname != %s jump DOCKER-ISOLATION-STAGE-2"):format(br, br))
-    b:rule(self.stage2, ("oifname %s counter drop"):format(br))
+    network_rules(self, b, br, net.subnet)
+    if net.v6 then network_rules(self.v6, b, br, net.v6.text) end
   end)
 end
 
--- The two rules of a published port: -p HOSTPORT:PORT for container c.
-local function port_rules(c, host_port, port)
+-- The two rules of a published port: -p HOSTPORT:PORT for container c,
+-- in fw's family (its IPv6 address in brackets, as nft prints it).
+local function port_rules(fw, c, host_port, port)
   local br = q(c.network.bridge_name)
-  return ("iifname != %s tcp dport %d dnat to %s:%d"):format(br, host_port, c.ip, port),
-         ("ip daddr %s iifname != %s oifname %s tcp dport %d accept"):format(c.ip, br, br, port)
+  local ip = fw.family == "ip6" and c.ip6 or c.ip
+  local to = fw.family == "ip6" and "[" .. ip .. "]" or ip
+  return ("iifname != %s tcp dport %d dnat to %s:%d"):format(br, host_port, to, port),
+         ("%s daddr %s iifname != %s oifname %s tcp dport %d accept"):format(fw.family, ip, br, br, port)
+end
+
+-- The firewalls a container's ports go through: IPv4, and IPv6 when it
+-- has an IPv6 address.
+local function families(fw, c)
+  if c.ip6 and fw.v6 then return { fw, fw.v6 } end
+  return { fw }
 end
 
 -- docker run -p HOSTPORT:PORT: DNAT from the host's port to the container.
@@ -86,11 +116,13 @@ end
 -- deletes them without reading the chains (a cost that would grow with
 -- the ports published).
 function Firewall:publish(c, host_port, port)
-  local dnat, accept = port_rules(c, host_port, port)
-  local refs
+  local refs = {}
   self.host:nft_batch(function(b)
-    refs = { { self.nat_docker, b:rule(self.nat_docker, dnat), dnat },
-             { self.docker, b:rule(self.docker, accept), accept } }
+    for _, fw in ipairs(families(self, c)) do
+      local dnat, accept = port_rules(fw, c, host_port, port)
+      refs[#refs + 1] = { fw.nat_docker, b:rule(fw.nat_docker, dnat), dnat }
+      refs[#refs + 1] = { fw.docker, b:rule(fw.docker, accept), accept }
+    end
   end)
   self.handles = self.handles or {}
   self.handles[c.name .. ":" .. host_port] = refs
@@ -101,8 +133,14 @@ function Firewall:unpublish(c, host_port, port)
   local key = c.name .. ":" .. host_port
   local refs = self.handles and self.handles[key]
   if self.handles then self.handles[key] = nil end
-  local dnat, accept = port_rules(c, host_port, port)
-  refs = refs or { { self.nat_docker, {}, dnat }, { self.docker, {}, accept } }
+  if not refs then
+    refs = {}
+    for _, fw in ipairs(families(self, c)) do
+      local dnat, accept = port_rules(fw, c, host_port, port)
+      refs[#refs + 1] = { fw.nat_docker, {}, dnat }
+      refs[#refs + 1] = { fw.docker, {}, accept }
+    end
+  end
   for _, r in ipairs(refs) do
     local chain, handle, text = r[1], r[2].handle, r[3]
     if handle then

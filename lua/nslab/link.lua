@@ -159,10 +159,12 @@ function Link:wait(state, timeout)
   state, timeout = state or "UP", timeout or 2 -- checked by the declaration below
   local deadline = core.clock() + timeout
   local seen
+  local pause = 0.0002 -- the kernel's link work is usually done within a millisecond: look again soon, then less often
   repeat
     seen = get(self, "link wait").operstate
     if seen == state then return true end
-    core.sleep(0.01)
+    core.sleep(pause)
+    pause = math.min(pause * 2, 0.01)
   until core.clock() > deadline
   return false, seen
 end

@@ -452,7 +452,9 @@ M.docker_functions = {
   network_inspect = { args = { A("str") }, base = function() return { "bridge" } end, slow = true },
   network_create = { args = { A("str"), O({ subnet = { type = "string", max = 64, required = true },
                                               gateway = { type = "string", max = 64 },
-                                              arp = { type = "choice", choices = { "auto", "static", "dynamic" } } }) },
+                                              arp = { type = "choice", choices = { "auto", "static", "dynamic" } },
+                                              ipv6 = { type = "boolean" }, subnet6 = { type = "string", max = 43 },
+                                              gateway6 = { type = "string", max = 39 } }) },
                      base = function() return { "bi-net", { subnet = "10.99.0.0/24" } } end, slow = true },
   container = { args = { A("str") }, base = function() return { "bi-d" } end, slow = true },
   -- new: a second daemon beside the fixture's would clash on docker0
