@@ -13,7 +13,11 @@ local world = require("spec.support.world")
 local netns = require("nslab.netns")
 
 local CYCLES, WARMUP = 10000, 1000
-local RSS_SLACK_KB = 256  -- 9,000 cycles: under 30 bytes a cycle
+-- RSS over the last 4,500 cycles: under 30 bytes a cycle. (After the whole
+-- suite, malloc's arenas are fragmented by the specs before, and RSS
+-- settles by a few hundred kB in the first half while the heap stays flat;
+-- a leak grows in both halves.)
+local RSS_SLACK_KB = 128
 local HEAP_SLACK_KB = 16  -- Lua's own count, after a full collection
 
 local function status_kb(field)
@@ -63,13 +67,19 @@ describe("a long run", function()
     for i = 1, WARMUP do cycle(i) end
     local base = measure()
     local most_fds = base.fds
+    local half = (WARMUP + CYCLES) // 2
+    local middle
     for i = WARMUP + 1, CYCLES do
       cycle(i)
-      if i % 1000 == 0 then most_fds = math.max(most_fds, measure().fds) end
+      if i % 1000 == 0 or i == half then
+        local m = measure()
+        most_fds = math.max(most_fds, m.fds)
+        if i == half then middle = m end
+      end
     end
     local last = measure()
-    local report = string.format("memory: cycles %d..%d: RSS %d -> %d kB, Lua heap %.1f -> %.1f kB, "
-      .. "descriptors %d -> %d (most %d)", WARMUP, CYCLES, base.rss, last.rss, base.heap, last.heap,
+    local report = string.format("memory: cycles %d..%d: RSS %d -> %d -> %d kB, Lua heap %.1f -> %.1f kB, "
+      .. "descriptors %d -> %d (most %d)", WARMUP, CYCLES, base.rss, middle.rss, last.rss, base.heap, last.heap,
       base.fds, last.fds, most_fds)
     print(report)
     -- Under AddressSanitizer (make check) freed memory waits in its
@@ -78,7 +88,7 @@ describe("a long run", function()
     if os.getenv("ASAN_OPTIONS") then
       print("memory: RSS not bounded under AddressSanitizer (its quarantine keeps freed memory)")
     else
-      assert.is_true(last.rss - base.rss <= RSS_SLACK_KB, report)
+      assert.is_true(last.rss - middle.rss <= RSS_SLACK_KB, report)
     end
     assert.is_true(last.heap - base.heap <= HEAP_SLACK_KB, report)
     assert.is_true(most_fds <= base.fds, report)
