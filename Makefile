@@ -29,7 +29,7 @@ MAIN_LAB := labs/bridge.lua
 
 # main.c and what only the program links (the prompt's libedit, the
 # terminal handoff: lineedit.h) stay out of nslab/core.so.
-PROG_SRC := core/main.c core/lineedit.c core/tty.c
+PROG_SRC := core/main.c core/lineedit.c core/tty.c core/world_join.c
 CORE_SRC := $(filter-out $(PROG_SRC),$(wildcard core/*.c))
 EDIT_LIBS := $(shell pkg-config --libs libedit 2>/dev/null)
 CORE_HDR := $(wildcard core/*.h)
