@@ -264,14 +264,14 @@ describe("nslab", function()
         pending("dot (graphviz) or xmllint (libxml2-utils) is not installed")
         return
       end
-      _, code, err = nslab("graph veth -o " .. quote(base .. ".svg"))
+      out, code, err = nslab("graph veth -o " .. quote(base .. ".svg"))
       assert.equal(0, code, err)
       assert.equal(0, select(2, run("xmllint --noout " .. quote(base .. ".svg"))))
       local svg = program.slurp(base .. ".svg")
       for _, text in ipairs{ "host", "netns test1", "netns test2", "veth&#45;test1", "veth&#45;test2" } do
         assert.truthy(svg:find(">" .. text, 1, true), text)
       end
-      _, code, err = nslab("graph veth -o " .. quote(base .. ".png"))
+      out, code, err = nslab("graph veth -o " .. quote(base .. ".png"))
       assert.equal(0, code, err)
       assert.equal("\137PNG", program.slurp(base .. ".png"):sub(1, 4))
       for _, ext in ipairs{ ".dot", ".svg", ".png", "" } do os.remove(base .. ext) end
@@ -283,6 +283,7 @@ describe("nslab", function()
       local path = lab_file('netns.add "g1"\n')
       local out, code, err = run("PATH=" .. quote(dir) .. " " .. quote(program.program) ..
                                  " graph " .. quote(path) .. " -o " .. quote(dir .. "/x.svg"))
+      local _
       assert.equal(2, code, out)
       assert.matches("graph: dot is not installed (Debian package graphviz: apt-get install graphviz);", err, 1, true)
       assert.matches("-o FILE.dot writes the Graphviz source without it", err, 1, true)
