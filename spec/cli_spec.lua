@@ -265,14 +265,14 @@ describe("nslab", function()
         return
       end
       out, code, err = nslab("graph veth -o " .. quote(base .. ".svg"))
-      assert.equal(0, code, err)
+      assert.equal(0, code, out .. err)
       assert.equal(0, select(2, run("xmllint --noout " .. quote(base .. ".svg"))))
       local svg = program.slurp(base .. ".svg")
       for _, text in ipairs{ "host", "netns test1", "netns test2", "veth&#45;test1", "veth&#45;test2" } do
         assert.truthy(svg:find(">" .. text, 1, true), text)
       end
       out, code, err = nslab("graph veth -o " .. quote(base .. ".png"))
-      assert.equal(0, code, err)
+      assert.equal(0, code, out .. err)
       assert.equal("\137PNG", program.slurp(base .. ".png"):sub(1, 4))
       for _, ext in ipairs{ ".dot", ".svg", ".png", "" } do os.remove(base .. ext) end
     end)
