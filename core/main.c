@@ -1,6 +1,7 @@
 /*
- * main.c - the nslab program: Lua 5.4 with nslab.core built in, always
- * run inside a private world (see world.h).
+ * main.c - the nslab program: Lua 5.4 with nslab.core built in, run
+ * inside a private world (see world.h), but for what changes nothing
+ * (help, list) and for enter, which joins a world that exists.
  *
  *   nslab run [--color=WHEN] LAB [ARGS...]    a lab (lua/nslab/cli.lua)
  *   nslab repl [LAB] / nslab                  the prompt (cli.lua, repl.lua;
