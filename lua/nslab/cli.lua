@@ -254,7 +254,8 @@ function cli.lab_title(path, name)
   if not f then return nil end
   local text = f:read("a")
   f:close()
-  local title = text:match('\nlab%s*%(?%s*"([^"\n]*)"') or text:match("\nlab%s*%(?%s*'([^'\n]*)'")
+  local lines = "\n" .. text
+  local title = lines:match('\nlab%s*%(?%s*"([^"\n]*)"') or lines:match("\nlab%s*%(?%s*'([^'\n]*)'")
   if title then
     for _, prefix in ipairs{ name, (name:gsub("-", " ")) } do
       if title:sub(1, #prefix + 2) == prefix .. ": " then return title:sub(#prefix + 3) end
@@ -365,8 +366,8 @@ function cli.main(args)
   if name == "help" and (args[2] == "-h" or args[2] == "--help") then args = { "help", "help" } end
   local command = commands[name]
   if command == nil then
-    if cli.usages[name] then -- enter, lua, sandbox: only their --help comes here
-      io.stdout:write(cli.usages[name])
+    if cli.usages[name] and (args[2] == "-h" or args[2] == "--help") then
+      io.stdout:write(cli.usages[name]) -- enter, lua, sandbox: main.c runs them
       return 0
     end
     return usage_error("unknown command '" .. tostring(name) .. "'")
