@@ -6,7 +6,8 @@
 #define NSLAB_WORLD_JOIN_H
 
 /* nslab enter [--json] | ID [NETNS] [-- CMD [ARGS...]]: argv holds the
- * arguments after "enter". Returns the exit status. */
+ * arguments after "enter". Returns the exit status; once it has entered
+ * a world it exits with it instead (see world_join.c). */
 int world_join_main (int argc, char **argv);
 
 #endif
