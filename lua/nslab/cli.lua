@@ -99,7 +99,8 @@ usage: nslab help [COMMAND | TOPIC]
 Without an argument, the commands. COMMAND: that command's usage (the
 same as nslab COMMAND --help). TOPIC: the API's help on it, as help
 "TOPIC" at the prompt (nslab help netns, nslab help Link:addr_add,
-nslab help core).
+nslab help core). A name that is both (graph, help) is the command; the
+API's entries go by their full names (nslab help graph.graph).
 ]==],
 }
 
