@@ -108,6 +108,17 @@ static void started_of (pid_t pid, char *out, size_t size) {
     strftime(out, size, "%Y-%m-%d %H:%M:%S", &tm);
 }
 
+/*
+** Is pid in this process's network namespace (so not in a world)?
+*/
+static int shares_our_net (pid_t pid) {
+  char path[64];
+  struct stat a, b;
+  snprintf(path, sizeof path, "/proc/%d/ns/net", (int)pid);
+  return stat(path, &a) == 0 && stat("/proc/self/ns/net", &b) == 0 &&
+         a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
 static void json_string (const char *s) {
   putchar('"');
   for (; *s; s++) {
@@ -133,6 +144,7 @@ static int list_worlds (int json) {
     char command[1024], started[32];
     pid_t pid = world_registry_pid(ids[i], &e);
     if (pid < 0) continue; /* ended since, or beyond this PID namespace */
+    if (shares_our_net(pid)) continue; /* not a world: someone took a name */
     command_of(pid, command, sizeof command);
     started_of(pid, started, sizeof started);
     if (json) {
@@ -239,8 +251,9 @@ static int open_world (unsigned id, int fds[NKINDS], int enter[NKINDS],
 ** namespace of our own, made a slave so nothing goes back), as `ip netns
 ** exec` does.
 */
-static int enter_named (unsigned id, const char *name) {
+static int enter_named (unsigned id, const char *name, const struct stat *own) {
   struct err e;
+  struct stat st;
   if (netns_name_ok(name, &e) < 0) {
     fprintf(stderr, "nslab: enter: netns \"%s\": %s\n", name, err_text(&e));
     return -1;
@@ -250,6 +263,15 @@ static int enter_named (unsigned id, const char *name) {
     fprintf(stderr, "nslab: enter: world %u: netns \"%s\": %s\n", id, name,
             e.code == ENOENT ? "no such namespace (ip netns list there)"
                              : err_text(&e));
+    return -1;
+  }
+  if (fstat(fd, &st) == 0 && st.st_dev == own->st_dev &&
+      st.st_ino == own->st_ino) {
+    fprintf(stderr,
+            "nslab: enter: world %u: netns \"%s\" is the network namespace "
+            "nslab enter started in; refusing\n",
+            id, name);
+    close(fd);
     return -1;
   }
   int rc = setns(fd, CLONE_NEWNET);
@@ -308,10 +330,14 @@ static int run_inside (char **argv) {
 
 static int enter_world (unsigned id, const char *name, char **cmd) {
   int fds[NKINDS], enter[NKINDS];
-  struct stat net;
+  struct stat net, own;
   char cwd[PATH_MAX], inode[32];
   world_close_from(3, 0); /* nothing of ours goes in */
   if (getcwd(cwd, sizeof cwd) == NULL) strcpy(cwd, "/");
+  if (stat("/proc/self/ns/net", &own) < 0) {
+    fprintf(stderr, "nslab: enter: /proc/self/ns/net: %s\n", strerror(errno));
+    return 1;
+  }
   if (open_world(id, fds, enter, &net) < 0) return 1;
   for (size_t i = 0; i < NKINDS; i++) {
     if (enter[i] && setns(fds[i], kinds[i].type) < 0) {
@@ -321,7 +347,7 @@ static int enter_world (unsigned id, const char *name, char **cmd) {
     }
     close(fds[i]);
   }
-  if (name != NULL && enter_named(id, name) < 0) return 1;
+  if (name != NULL && enter_named(id, name, &own) < 0) return 1;
   if (chdir(cwd) < 0 && chdir("/") < 0) return 1;
   snprintf(inode, sizeof inode, "%llu", (unsigned long long)net.st_ino);
   setenv("NSLAB_WORLD", inode, 1);

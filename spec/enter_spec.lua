@@ -168,6 +168,38 @@ describe("nslab enter", function()
     assert.matches("no command after --", err, 1, true)
   end)
 
+  it("never enters this network namespace: not a world's name a process here took", function()
+    if select(2, run("command -v socat >/dev/null")) ~= 0 then
+      pending("socat is missing: it holds a world's name here")
+    else
+      -- a process of this namespace holds a world's name
+      local out = run("socat ABSTRACT-LISTEN:nslab/world/77,fork /dev/null </dev/null >/dev/null 2>&1 & echo $!")
+      local fake = assert(tonumber(out:match("%d+")))
+      started[#started + 1] = fake
+      wait_for("socat to listen", function() return run("grep -c '@nslab/world/77$' /proc/net/unix") == "1\n" end)
+      assert.same({}, worlds())
+      local _, code, err = nslab("enter 77 -- true")
+      assert.equal(1, code)
+      assert.matches("world 77 has this network namespace: not a world; refusing", err, 1, true)
+    end
+  end)
+
+  it("never enters this network namespace: not a named namespace of a world leading here", function()
+    -- bind-mounted in from here, by root
+    local pid, entry = background("touch /run/netns/here")
+    -- (its init, the waiting process's child, is in its PID namespace: /proc/self there)
+    local init = assert(tonumber(program.slurp("/proc/" .. pid .. "/task/" .. pid .. "/children"):match("%d+")))
+    local _, code, err = run("nsenter -t " .. init .. " -m -p --wd=/ sh -c " ..
+                             quote("mount --no-canonicalize --bind /proc/self/fd/3 /run/netns/here") ..
+                             " 3</proc/self/ns/net")
+    assert.equal(0, code, err)
+    local out
+    out, code, err = nslab("enter " .. entry.id .. " here -- ip -j link")
+    assert.equal(1, code, out)
+    assert.equal("", out)
+    assert.matches('netns "here" is the network namespace nslab enter started in; refusing', err, 1, true)
+  end)
+
   it("opens an interactive shell on a terminal (tmux), back out with exit", function()
     if select(2, run("command -v tmux >/dev/null")) ~= 0 then
       pending("tmux is missing (Debian package tmux): this needs a terminal")
