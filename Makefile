@@ -187,7 +187,7 @@ valgrind: dev-deps all | $(BUILD)
 # the table and writes build/bench/results.json and results.md.
 BENCH_N     ?= 10 100 1000 2000
 BENCH_REPS  ?= 3
-BENCH_TOOLS ?= raw friendly docker ip batch pyroute2 mininet
+BENCH_TOOLS ?= raw rawc friendly docker ip batch pyroute2 mininet
 bench: all
 	@tools/deps vendor/debian-packages-bench
 	/usr/bin/python3 bench/run.py --n "$(or $(N),$(BENCH_N))" --reps $(or $(REPS),$(BENCH_REPS)) \
