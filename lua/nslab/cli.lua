@@ -21,9 +21,10 @@ cli.usages = {
   explain = [==[
 usage: nslab explain LAB [ARGS...]
 
-Run the lab LAB quietly and print it as a shell script of the
-equivalent ip, bridge and nft commands, in order. Replay it in a world
-of its own: nslab sandbox -- sh SCRIPT.
+Run the lab LAB quietly and print it as a bash script of the
+equivalent ip, bridge, nft and sysctl commands, in order, its checks as
+ping and socat probes that exit 0 when the check passes. Replay it in a
+world of its own: nslab sandbox -- bash SCRIPT.
 ]==],
   repl = [==[
 usage: nslab repl [--color=WHEN] [--traceback] [LAB [ARGS...]]
@@ -97,8 +98,8 @@ usage: nslab [COMMAND [ARGS...]]
 
   nslab run [OPTIONS] LAB [ARGS...]       run a lab (a file, or a shipped
                                           lab by name; run --help: OPTIONS)
-  nslab explain LAB [ARGS...]             the lab as a shell script of
-                                          ip, bridge and nft commands
+  nslab explain LAB [ARGS...]             the lab as a bash script of ip,
+                                          bridge, nft and sysctl commands
   nslab repl [--traceback] [LAB [ARGS...]]
                                           a Lua prompt with the API loaded
                                           (after running LAB, its locals in
@@ -268,20 +269,17 @@ function commands.run(file, args, opts)
   return (require("nslab.lab").run_file(file, args, opts))
 end
 
--- The lab as a shell script: it runs (in this world, quietly) and every
--- primitive's equivalent command is printed, in order (all of them: the
--- trace records the whole lab, not only its last trace.limit commands).
+-- The lab as a bash script (nslab.explain): it runs (in this world,
+-- quietly) and every primitive's equivalent command is printed, in order,
+-- its checks as the probes that made them. NSLAB_DUMP (for the
+-- equivalence spec) is a shell command run once the lab is done, while
+-- what it made is still there.
 function commands.explain(file, args, opts)
   if file == nil then return usage_error("explain: no lab file given") end
-  local trace = require("nslab.trace")
-  trace.clear()
-  trace.record(true)
-  opts.writer = function() end
-  local status = require("nslab.lab").run_file(file, args, opts)
+  local status, script = require("nslab.explain").run(file, args,
+    { traceback = opts.traceback, dump = os.getenv("NSLAB_DUMP") })
   if status == 2 then return status end
-  io.stdout:write("#!/bin/sh\n# ", file, " as iproute2 and nft commands (nslab explain).\n",
-                  "# Run it as root in a world of its own: nslab sandbox -- sh THIS_FILE\n")
-  for _, command in ipairs(trace.history) do io.stdout:write(command, "\n") end
+  io.stdout:write(script)
   return status
 end
 
