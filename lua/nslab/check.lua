@@ -549,6 +549,19 @@ function check.bind(runner)
     return record(#failures == 0, description, detail), failures
   end
 
+  -- check.matrix{from =, to =, proto =, expect =, ...}: a whole policy at
+  -- once, every cell probed in one poll loop (nslab.matrix says how).
+  -- from: namespaces or containers (rows); to: containers, {ns, address}
+  -- pairs or "address[:port]" strings (columns); proto: "icmp",
+  -- "tcp:PORT", "udp:PORT" (listeners made for the call); expect: true,
+  -- false, function(from, to) or {default =, {from, to}, ...}; timeout (1
+  -- s), count, interval, listen, self, show, description. Prints the
+  -- matrix; each cell not as expected is one failure, saying how it ended.
+  -- Returns passed and {cells =, mismatches =, text = the matrix}.
+  function c.matrix(spec, ...)
+    return require("nslab.matrix").run(runner, spec, ...)
+  end
+
   -- check(cond, description) is check.ok(cond, description).
   return setmetatable(c, { __call = function(_, ...) return c.ok(...) end })
 end
