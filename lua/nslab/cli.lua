@@ -406,9 +406,9 @@ function commands.graph(file, args)
   end
   local graph = require("nslab.graph")
   local ok, status = pcall(function()
-    if out ~= nil then return graph.lab_file(file, out, args) end
+    if out ~= nil and out ~= "-" then return graph.lab_file(file, out, args) end
     local st = require("nslab.lab").run_file(file, args, { writer = function() end })
-    if st ~= 2 then io.stdout:write(graph.graph{ text = true }) end
+    if st ~= 2 then io.stdout:write(graph.graph{ text = out == nil, source = out == "-" }) end
     return st
   end)
   if ok then return status end
