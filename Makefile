@@ -29,7 +29,7 @@ MAIN_LAB := labs/bridge.lua
 
 # main.c and what only the program links (the prompt's libedit, the
 # terminal handoff: lineedit.h) stay out of nslab/core.so.
-PROG_SRC := core/main.c core/lineedit.c core/tty.c
+PROG_SRC := core/main.c core/lineedit.c core/tty.c core/world_join.c
 CORE_SRC := $(filter-out $(PROG_SRC),$(wildcard core/*.c))
 EDIT_LIBS := $(shell pkg-config --libs libedit 2>/dev/null)
 CORE_HDR := $(wildcard core/*.h)
@@ -158,6 +158,7 @@ check: deps all
 	  CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
 	  LDFLAGS="-fsanitize=address,undefined"
 	@ln -sfn ../../lua build/check/lua # bin/../lua, as in the tree
+	@ln -sfn ../../labs build/check/labs # bin/../labs: the shipped labs by name
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  tools/test build/check/bin/nslab
 
@@ -192,14 +193,23 @@ bench: all
 	/usr/bin/python3 bench/run.py --n "$(or $(N),$(BENCH_N))" --reps $(or $(REPS),$(BENCH_REPS)) \
 	  --tools "$(or $(TOOLS),$(BENCH_TOOLS))"
 
+# make install [PREFIX=/usr/local] [DESTDIR=]: bin/nslab; the Lua files and
+# the C module where the stock lua5.4 looks under PREFIX (share/lua/5.4,
+# lib/lua/5.4: require "nslab" works with no environment variables for
+# /usr/local and /usr); the shipped labs in share/nslab/labs, where
+# PREFIX/bin/nslab finds them (nslab list, nslab run NAME).
+LUA_DIR  = $(PREFIX)/share/lua/5.4
+LUA_CDIR = $(PREFIX)/lib/lua/5.4
+LAB_DIR  = $(PREFIX)/share/nslab/labs
+
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/lua/5.4/nslab \
-	  $(DESTDIR)$(PREFIX)/share/lua/5.4/nslab
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(LUA_CDIR)/nslab $(DESTDIR)$(LUA_DIR) \
+	  $(DESTDIR)$(LAB_DIR)
 	install -m 755 $(BIN)/nslab $(DESTDIR)$(PREFIX)/bin/nslab
-	install -m 644 $(LIB)/nslab/core.so $(DESTDIR)$(PREFIX)/lib/lua/5.4/nslab/core.so
-	install -m 644 lua/nslab/*.lua $(DESTDIR)$(PREFIX)/share/lua/5.4/nslab/
-	install -d $(DESTDIR)$(PREFIX)/share/lua/5.4/nslab/report
-	install -m 644 lua/nslab/report/*.lua $(DESTDIR)$(PREFIX)/share/lua/5.4/nslab/report/
+	install -m 644 $(LIB)/nslab/core.so $(DESTDIR)$(LUA_CDIR)/nslab/core.so
+	cd lua && for f in $$(find nslab -name '*.lua' | sort); do \
+	  install -D -m 644 $$f $(DESTDIR)$(LUA_DIR)/$$f || exit 1; done
+	install -m 644 labs/*.lua $(DESTDIR)$(LAB_DIR)/
 
 clean:
 	rm -rf build bin lib

@@ -1,12 +1,19 @@
 /*
- * main.c - the nslab program: Lua 5.4 with nslab.core built in, always
- * run inside a private world (see world.h).
+ * main.c - the nslab program: Lua 5.4 with nslab.core built in, run
+ * inside a private world (see world.h), but for what changes nothing
+ * (help, list) and for enter, which joins a world that exists.
  *
- *   nslab run [--color=WHEN] FILE [ARGS...]   a lab (lua/nslab/cli.lua)
- *   nslab repl [FILE] / nslab                 the prompt (cli.lua, repl.lua;
+ *   nslab run [--color=WHEN] LAB [ARGS...]    a lab (lua/nslab/cli.lua)
+ *   nslab repl [LAB] / nslab                  the prompt (cli.lua, repl.lua;
  *                                             libedit: lineedit.c)
- *   nslab lua FILE [ARGS...]                  a plain Lua script, as lua5.4
+ *   nslab explain / graph LAB                 (cli.lua)
+ *   nslab list / help [TOPIC] / CMD --help    cli.lua, outside a world
+ *   nslab lua [--] FILE [ARGS...]             a plain Lua script, as lua5.4
  *   nslab sandbox [--] CMD [ARGS...]          any command, no Lua
+ *   nslab enter [ID [NETNS] [-- CMD...]]      join a running world (no Lua:
+ *                                             world_join.c)
+ *
+ * Every command's usage text is in cli.lua (cli.usages).
  */
 #include <errno.h>
 #include <limits.h>
@@ -25,37 +32,13 @@
 #include "lineedit.h"
 #include "lua_aux.h"
 #include "world.h"
+#include "world_join.h"
 
 #ifndef NSLAB_VERSION
 #define NSLAB_VERSION "0.1.0"
 #endif
 
 #define EXIT_USAGE 2
-
-static const char usage_text[] =
-    "usage: nslab [COMMAND [ARGS...]]\n"
-    "\n"
-    "  nslab run [--color=WHEN] FILE [ARGS...]  run a lab\n"
-    "  nslab explain FILE [ARGS...]             the lab as a shell script of\n"
-    "                                           ip, bridge and nft commands\n"
-    "  nslab repl [--traceback] [FILE [ARGS...]]\n"
-    "                                           a Lua prompt with the API "
-    "loaded\n"
-    "                                           (after running the lab FILE,\n"
-    "                                           its locals in scope); line\n"
-    "                                           editing, history in\n"
-    "                                           ~/.nslab_history, TAB\n"
-    "                                           completion\n"
-    "  nslab                                    the same as nslab repl\n"
-    "  nslab lua FILE [ARGS...]                 run a plain Lua script\n"
-    "  nslab sandbox [--] CMD [ARGS...]         run a command\n"
-    "  nslab --help | --version\n"
-    "\n"
-    "Everything runs in a private world: new network, mount and PID\n"
-    "namespaces (in a user namespace when not root). When nslab exits the\n"
-    "world is gone; the host's network is never touched. Only stdin, stdout\n"
-    "and stderr are passed in (descriptors above 2 are closed).\n"
-    "WHEN is auto (the default; never if NO_COLOR is set), always or never.\n";
 
 /*
 ** {==================================================================
@@ -203,34 +186,41 @@ static void create_arg_table (lua_State *L, int argc, char **argv, int script) {
 }
 
 /*
-** nslab lua FILE ARGS...: argv[2] is the script ("-" is stdin).
+** nslab lua [--] FILE ARGS...: argv[script] is the script ("-" is stdin).
 */
-static int run_script (lua_State *L, int argc, char **argv) {
-  const char *fname = argv[2];
-  create_arg_table(L, argc, argv, 2);
+static int run_script (lua_State *L, int argc, char **argv, int script) {
+  const char *fname = argv[script];
+  create_arg_table(L, argc, argv, script);
   int status = luaL_loadfile(L, strcmp(fname, "-") ? fname : NULL);
   if (status == LUA_OK) {
     luaL_checkstack(L, argc, "too many arguments to script");
-    for (int i = 3; i < argc; i++) lua_pushstring(L, argv[i]);
-    status = docall(L, argc - 3, 0);
+    for (int i = script + 1; i < argc; i++) lua_pushstring(L, argv[i]);
+    status = docall(L, argc - script - 1, 0);
   }
   return report(L, status) == LUA_OK ? EXIT_SUCCESS : EXIT_FAILURE;
 }
 
 /*
-** nslab run/repl: require("nslab.cli").main{argv[1], ...}; its integer
-** result is the exit status.
+** nslab run/repl/...: require("nslab.cli").main{argv[1], ..., program =
+** this executable's path (cli.lua finds the shipped labs beside it)}; its
+** integer result is the exit status.
 */
 static int run_cli (lua_State *L, int argc, char **argv) {
+  char exe[PATH_MAX];
   lua_getglobal(L, "require");
   lua_pushliteral(L, "nslab.cli");
   int status = docall(L, 1, 1);
   if (status != LUA_OK) return report(L, status), EXIT_FAILURE;
   lua_getfield(L, -1, "main");
-  lua_createtable(L, argc, 0);
+  lua_createtable(L, argc, 1);
   for (int i = 1; i < argc; i++) {
     lua_pushstring(L, argv[i]);
     lua_rawseti(L, -2, i);
+  }
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (n > 0) {
+    lua_pushlstring(L, exe, (size_t)n);
+    lua_setfield(L, -2, "program");
   }
   status = docall(L, 1, 1);
   if (status != LUA_OK) return report(L, status), EXIT_FAILURE;
@@ -249,7 +239,7 @@ static int run_cli (lua_State *L, int argc, char **argv) {
 struct job {
   int argc;
   char **argv;
-  int lua_mode;
+  int script; /* nslab lua: argv[script] is the script; 0: nslab.cli */
   int status;
 };
 
@@ -264,13 +254,13 @@ static int pmain (lua_State *L) {
   set_paths(L);
   lua_gc(L, LUA_GCRESTART);
   lua_gc(L, LUA_GCGEN, 0, 0);
-  job->status = job->lua_mode ? run_script(L, job->argc, job->argv)
-                              : run_cli(L, job->argc, job->argv);
+  job->status = job->script ? run_script(L, job->argc, job->argv, job->script)
+                            : run_cli(L, job->argc, job->argv);
   return 0;
 }
 
-static int run_lua (int argc, char **argv, int lua_mode) {
-  struct job job = {argc, argv, lua_mode, EXIT_FAILURE};
+static int run_lua (int argc, char **argv, int script) {
+  struct job job = {argc, argv, script, EXIT_FAILURE};
   lua_State *L = luaL_newstate();
   if (L == NULL) {
     fprintf(stderr, "nslab: cannot create the Lua state: not enough "
@@ -311,6 +301,10 @@ static int usage_error (const char *what, const char *arg) {
   return EXIT_USAGE;
 }
 
+static int is_help (const char *arg) {
+  return arg != NULL && (!strcmp(arg, "--help") || !strcmp(arg, "-h"));
+}
+
 /*
 ** A lab holds three descriptors per container (pidfd, netns, netlink
 ** socket): the usual soft limit of 1024 would stop it near 340. Raise the
@@ -334,12 +328,19 @@ static int enter_world (void) {
   return -1;
 }
 
+/*
+** What needs no world: help (cli.lua prints every command's usage,
+** `nslab CMD --help` included), list (it reads files), enter (it joins a
+** world that exists).
+*/
 int main (int argc, char **argv) {
   const char *cmd = argc > 1 ? argv[1] : "repl";
-  if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help"))
-    return fputs(usage_text, stdout), EXIT_SUCCESS;
   if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V"))
     return printf("nslab %s (%s)\n", NSLAB_VERSION, LUA_RELEASE), EXIT_SUCCESS;
+  if (is_help(cmd) || !strcmp(cmd, "help") || !strcmp(cmd, "list") ||
+      (argc > 2 && is_help(argv[2])))
+    return run_lua(argc, argv, 0);
+  if (!strcmp(cmd, "enter")) return world_join_main(argc - 2, argv + 2);
   if (!strcmp(cmd, "sandbox")) {
     int first = argc > 2 && !strcmp(argv[2], "--") ? 3 : 2;
     if (first >= argc) return usage_error("sandbox: no command given", "");
@@ -347,11 +348,13 @@ int main (int argc, char **argv) {
     return sandbox(argv + first);
   }
   if (!strcmp(cmd, "lua")) {
-    if (argc < 3) return usage_error("lua: no script given", "");
+    int script = argc > 2 && !strcmp(argv[2], "--") ? 3 : 2;
+    if (script >= argc) return usage_error("lua: no script given", "");
     if (enter_world() < 0) return EXIT_USAGE;
-    return run_lua(argc, argv, 1);
+    return run_lua(argc, argv, script);
   }
-  if (strcmp(cmd, "run") && strcmp(cmd, "repl") && strcmp(cmd, "explain"))
+  if (strcmp(cmd, "run") && strcmp(cmd, "repl") && strcmp(cmd, "explain") &&
+      strcmp(cmd, "graph"))
     return usage_error("unknown command: ", cmd);
   if (enter_world() < 0) return EXIT_USAGE;
   return run_lua(argc, argv, 0);

@@ -33,6 +33,7 @@
 #include <linux/magic.h>
 
 #include "netns.h"
+#include "world_registry.h"
 
 /* UTS and IPC too: a lab that runs `hostname` (or a sysctl of those
  * namespaces) must not rename or change the real machine. */
@@ -567,6 +568,7 @@ int world_enter (struct err *e) {
   int alive[2];
   char cwd[PATH_MAX];
   if (close_inherited(e) < 0) return -1;
+  int listed = world_register(); /* here, where nslab enter lists it */
   if (getcwd(cwd, sizeof cwd) == NULL)
     strcpy(cwd, "/"); /* deleted, or too long */
   if (unshare_world(e) < 0) return -1;
@@ -580,8 +582,10 @@ int world_enter (struct err *e) {
   }
   if (pid > 0) {
     close(alive[0]);
-    wait_world(pid); /* keeps alive[1] open until it exits */
+    world_registry_serve(listed); /* the name lives as long as this process */
+    wait_world(pid);              /* keeps alive[1] open until it exits */
   }
+  if (listed >= 0) close(listed);
   close(alive[1]);
   int rc = tie_to_parent(alive[0], e);
   close(alive[0]);

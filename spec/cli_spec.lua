@@ -6,6 +6,10 @@ local program = require("spec.support.program")
 
 local quote, run, nslab, temp_file = program.quote, program.run, program.nslab, program.temp_file
 
+-- nslab with a descriptor that leads out of any world (a directory on
+-- stdin): it cannot make one.
+local NO_WORLD = "NO_COLOR=1 " .. quote(program.program) .. " 0</ "
+
 local function lines_of(text)
   local list = {}
   for line in text:gmatch("([^\n]*)\n") do list[#list + 1] = line end
@@ -85,6 +89,221 @@ describe("nslab", function()
       local _, code, err = nslab("lua")
       assert.equal(2, code)
       assert.matches("no script", err, 1, true)
+    end)
+  end)
+
+  describe("help", function()
+    local COMMANDS = { "run", "explain", "repl", "graph", "list", "enter", "lua", "sandbox", "help" }
+
+    it("--help on every command prints that command's own usage and exits 0", function()
+      for _, name in ipairs(COMMANDS) do
+        for _, flag in ipairs{ "--help", "-h" } do
+          local out, code, err = nslab(name .. " " .. flag)
+          assert.equal(0, code, name .. " " .. flag .. ": " .. err)
+          assert.equal("", err, name)
+          assert.matches("^usage: nslab " .. name .. "[ \n]", out)
+          assert.equal(require("nslab.cli").usages[name], out)
+        end
+      end
+    end)
+
+    it("nslab help COMMAND is the same text, nslab help the overview naming them all", function()
+      for _, name in ipairs(COMMANDS) do
+        local out, code = nslab("help " .. name)
+        assert.equal(0, code)
+        assert.equal((nslab(name .. " --help")), out)
+      end
+      local out, code = nslab("help")
+      assert.equal(0, code)
+      assert.equal((nslab("--help")), out)
+      for _, name in ipairs(COMMANDS) do assert.matches("\n  nslab " .. name .. " ", out, 1, true) end
+    end)
+
+    it("nslab help TOPIC is the API's help on it, as help() at the prompt", function()
+      local out, code = nslab("help netns")
+      assert.equal(0, code)
+      assert.equal(require("nslab.help").text("netns"), out)
+      out = nslab("help Link:addr_add")
+      assert.matches("^link:addr_add%(prefix", out)
+      local _, bad, err = nslab("help frobnicate")
+      assert.equal(2, bad)
+      assert.matches("no command or API topic 'frobnicate'", err, 1, true)
+    end)
+
+    it("needs no world: it works where none can be made", function()
+      -- a descriptor that leads out makes nslab refuse to make a world
+      local _, refused = run(NO_WORLD .. " sandbox -- true")
+      assert.equal(2, refused)
+      local out, code = run(NO_WORLD .. " run --help")
+      assert.equal(0, code)
+      assert.matches("^usage: nslab run", out)
+      assert.equal(0, select(2, run(NO_WORLD .. " help netns")))
+      assert.equal(0, select(2, run(NO_WORLD .. " list")))
+    end)
+
+    it("lua -- and sandbox -- pass --help through to the script and the command", function()
+      local dir = run("mktemp -d"):gsub("\n$", "")
+      local f = assert(io.open(dir .. "/--help", "w"))
+      f:write('print("script", ...)\n')
+      f:close()
+      local out, code, err = run("cd " .. quote(dir) .. " && " .. quote(program.program) .. " lua -- --help x")
+      assert.equal(0, code, err)
+      assert.equal("script\tx\n", out)
+      out, code = nslab("sandbox -- printf '%s\\n' --help")
+      assert.equal(0, code)
+      assert.equal("--help\n", out)
+      out = nslab("sandbox printf '%s\\n' --help")
+      assert.equal("--help\n", out)
+      out = nslab("lua " .. quote(dir .. "/--help") .. " --help")
+      assert.equal("script\t--help\n", out)
+      os.remove(dir .. "/--help")
+      os.remove(dir)
+      -- and a lab gets its own --help
+      out = nslab("run " .. quote(lab_file("print(...)\n")) .. " --help")
+      assert.matches("^%-%-help\n", out)
+    end)
+
+    it("a usage error points at the command's own --help", function()
+      local _, code, err = nslab("list extra")
+      assert.equal(2, code)
+      assert.matches("try 'nslab list --help'", err, 1, true)
+      _, code, err = nslab("run --frob x")
+      assert.equal(2, code)
+      assert.matches("try 'nslab run --help'", err, 1, true)
+    end)
+  end)
+
+  describe("shipped labs", function()
+    local cli = require("nslab.cli")
+
+    it("nslab list: every shipped lab with its one-line title", function()
+      local out, code, err = nslab("list")
+      assert.equal(0, code, err)
+      local listed = {}
+      for name, title in out:gmatch("([%w_-]+) +([^\n]*)\n") do listed[name] = title end
+      local p = io.popen("ls labs")
+      local n = 0
+      for file in p:lines() do
+        local name = file:match("^(.+)%.lua$")
+        if name then
+          n = n + 1
+          assert.is_not_nil(listed[name], name .. " is not listed")
+          assert.truthy(#listed[name] > 5, name .. " has no title")
+          assert.is_nil(listed[name]:find("^" .. name .. ":"), "the title repeats the name: " .. name)
+          -- the title is the file's lab "..." line
+          assert.truthy(program.slurp("labs/" .. file):find('\nlab "[^"]*' .. listed[name]:gsub("%p", "%%%0") .. '"'),
+                        name)
+        end
+      end
+      p:close()
+      assert.is_true(n >= 16)
+      assert.equal("veth: a cable between two namespaces", 'veth: ' .. listed.veth)
+    end)
+
+    it("the title: lab \"...\" without NAME: , else the first comment line", function()
+      local path = lab_file("#!/usr/bin/env nslab\n-- Something to see.\n-- more\nprint(1)\n")
+      assert.equal("Something to see.", cli.lab_title(path, "x"))
+      path = lab_file("lab 'first: line'\n")
+      assert.equal("line", cli.lab_title(path, "first"))
+      path = lab_file("-- c\nlab 'my-lab: a title'\n")
+      assert.equal("a title", cli.lab_title(path, "my-lab"))
+      path = lab_file("-- c\nlab(\"my lab: a title\")\n")
+      assert.equal("a title", cli.lab_title(path, "my-lab"))
+      assert.equal("my lab: a title", cli.lab_title(path, "x"))
+    end)
+
+    it("run, explain, repl and graph find a shipped lab by name", function()
+      local out, code = nslab("run veth")
+      assert.equal(0, code, out)
+      assert.matches("veth: a cable between two namespaces", out, 1, true)
+      assert.equal("15 passed, 0 failed", last_line(out))
+      out, code = nslab("explain veth")
+      assert.equal(0, code)
+      assert.matches("\nip link add veth-test1 type veth peer name veth-test2\n", out, 1, true)
+      out, code = nslab("repl veth", "test1.name\n")
+      assert.equal(0, code)
+      assert.matches("nslab> test1\n", out, 1, true)
+      -- from any directory: they are found beside the program
+      out, code = run("cd / && NO_COLOR=1 " .. quote(program.program) .. " run veth")
+      assert.equal(0, code)
+      assert.equal("15 passed, 0 failed", last_line(out))
+      -- a file of that name in the current directory comes first
+      local dir = run("mktemp -d"):gsub("\n$", "")
+      local f = assert(io.open(dir .. "/veth", "w"))
+      f:write('check.ok(true, "the local file")\n')
+      f:close()
+      out = run("cd " .. quote(dir) .. " && NO_COLOR=1 " .. quote(program.program) .. " run veth")
+      assert.matches("PASS the local file", out, 1, true)
+      os.remove(dir .. "/veth")
+      os.remove(dir)
+    end)
+
+    it("a name that is no file and no shipped lab is a usage error", function()
+      local out, code, err = nslab("run no-such-lab")
+      assert.equal(2, code)
+      assert.equal("", out)
+      assert.matches("run: no lab file or shipped lab 'no-such-lab' (nslab list", err, 1, true)
+    end)
+  end)
+
+  describe("graph", function()
+    it("without -o: the text picture of what the lab built", function()
+      local out, code, err = nslab("graph veth")
+      assert.equal(0, code, err)
+      assert.matches("^%+%- host %-+%+\n", out)
+      assert.matches("| veth-test1 (veth) 192.168.1.1/24  <-> netns test2 veth-test2 |", out, 1, true)
+      assert.is_nil(out:find("PASS", 1, true))
+    end)
+
+    it("-o FILE.dot, .svg (well-formed, naming every namespace and device) and .png", function()
+      local base = os.tmpname()
+      local out, code, err = nslab("graph -o " .. quote(base .. ".dot") .. " veth")
+      assert.equal(0, code, err)
+      assert.equal("", out)
+      assert.matches("^graph nslab {\n", program.slurp(base .. ".dot"))
+      assert.equal(program.slurp(base .. ".dot"), (nslab("graph veth -o -")))
+      if select(2, run("command -v dot && command -v xmllint")) ~= 0 then
+        pending("dot (graphviz) or xmllint (libxml2-utils) is not installed")
+        return
+      end
+      out, code, err = nslab("graph veth -o " .. quote(base .. ".svg"))
+      assert.equal(0, code, out .. err)
+      assert.equal(0, select(2, run("xmllint --noout " .. quote(base .. ".svg"))))
+      local svg = program.slurp(base .. ".svg")
+      for _, text in ipairs{ "host", "netns test1", "netns test2", "veth&#45;test1", "veth&#45;test2" } do
+        assert.truthy(svg:find(">" .. text, 1, true), text)
+      end
+      out, code, err = nslab("graph veth -o " .. quote(base .. ".png"))
+      assert.equal(0, code, out .. err)
+      assert.equal("\137PNG", program.slurp(base .. ".png"):sub(1, 4))
+      for _, ext in ipairs{ ".dot", ".svg", ".png", "" } do os.remove(base .. ext) end
+    end)
+
+    it("says how to get Graphviz when dot is missing, and what works without it", function()
+      local dir = run("mktemp -d"):gsub("\n$", "")
+      run("ln -s \"$(command -v sh)\" " .. quote(dir .. "/sh"))
+      local path = lab_file('netns.add "g1"\n')
+      local out, code, err = run("PATH=" .. quote(dir) .. " " .. quote(program.program) ..
+                                 " graph " .. quote(path) .. " -o " .. quote(dir .. "/x.svg"))
+      local _
+      assert.equal(2, code, out)
+      assert.matches("graph: dot is not installed (Debian package graphviz: apt-get install graphviz);", err, 1, true)
+      assert.matches("-o FILE.dot writes the Graphviz source without it", err, 1, true)
+      _, code = run("PATH=" .. quote(dir) .. " " .. quote(program.program) ..
+                    " graph " .. quote(path) .. " -o " .. quote(dir .. "/x.dot"))
+      assert.equal(0, code)
+      run("rm -rf " .. quote(dir))
+    end)
+
+    it("refuses other extensions and a missing lab", function()
+      local _, code, err = nslab("graph veth -o x.jpeg")
+      assert.equal(2, code)
+      assert.matches("graph: x.jpeg: the file's name must end in .dot, .svg, .png or .txt", err, 1, true)
+      _, code, err = nslab("graph")
+      assert.equal(2, code)
+      assert.matches("graph: no lab file given", err, 1, true)
+      _, code = nslab("graph /nonexistent.lua")
+      assert.equal(2, code)
     end)
   end)
 

@@ -134,7 +134,8 @@ describe("graph", function()
                      "graph: x.jpeg: the file's name must end in .dot, .svg, .png or .txt")
   end)
 
-  it("renders every shipped lab to well-formed SVG naming every namespace and device", function()
+  it("renders every shipped lab (nslab graph NAME -o F.svg) to well-formed SVG naming every namespace and device",
+     function()
     local host = netns.host()
     if host:exec({ "sh", "-c", "command -v dot && command -v xmllint" }).status ~= 0 then
       pending("dot (graphviz) or xmllint (libxml2-utils) is not installed")
@@ -151,7 +152,9 @@ describe("graph", function()
     for _, path in ipairs(labs) do
       world.fresh()
       require("nslab.docker").reset()
-      assert.is_true(graph.lab_file(path, file .. ".svg") ~= 2, path)
+      -- through the command, by the lab's name (nslab graph NAME -o FILE)
+      local lab = path:match("^labs/(.+)%.lua$")
+      assert.is_true(require("nslab.cli").main{ "graph", lab, "-o", file .. ".svg" } ~= 2, path)
       local lint = netns.host():exec({ "xmllint", "--noout", file .. ".svg" })
       assert.equal(0, lint.status, path .. ": " .. lint.stderr)
       local f = assert(io.open(file .. ".svg"))

@@ -1,42 +1,136 @@
--- nslab.cli: the command line of `nslab run` and `nslab repl`.
+-- nslab.cli: the command line of everything but `nslab enter` (C:
+-- core/world_join.c), `nslab lua` and `nslab sandbox` (core/main.c; their
+-- usage is here all the same, for `nslab help`).
 --
---   nslab run [--color=WHEN] FILE [ARGS...]     run a lab
---   nslab repl [--color=WHEN] [--traceback] [FILE [ARGS...]]  the prompt, after the lab
---   nslab                                       the same as nslab repl
+--   nslab run [OPTIONS] LAB [ARGS...]          run a lab (cli.run_options)
+--   nslab repl [--color=WHEN] [--traceback] [LAB [ARGS...]]  the prompt, after the lab
+--   nslab                                      the same as nslab repl
+--   nslab explain LAB / graph LAB [-o FILE] / list / help [TOPIC]
 --
--- bin/nslab has already made the private world when main runs. main(args)
--- returns the exit status: 0 all passed, 1 a check failed, 2 a usage
--- error or nothing to run. Arguments after FILE belong to the lab.
+-- bin/nslab has already made the private world when main runs (not for
+-- help and list, which change nothing). main(args) returns the exit
+-- status: 0 all passed, 1 a check failed, 2 a usage error or nothing to
+-- run. Arguments after LAB belong to the lab. LAB is a file, or the name
+-- of a shipped lab (`nslab list`): labs/NAME.lua beside the program in
+-- the source tree, PREFIX/share/nslab/labs/NAME.lua once installed.
 local cli = {}
 
+-- Each command's own usage (`nslab help CMD`, `nslab CMD --help`); run's
+-- is made from its options (cli.run_usage, below).
+cli.usages = {
+  explain = [==[
+usage: nslab explain LAB [ARGS...]
+
+Run the lab LAB quietly and print it as a bash script of the
+equivalent ip, bridge, nft and sysctl commands, in order, its checks as
+ping and socat probes that exit 0 when the check passes. Replay it in a
+world of its own: nslab sandbox -- bash SCRIPT.
+]==],
+  repl = [==[
+usage: nslab repl [--color=WHEN] [--traceback] [LAB [ARGS...]]
+       nslab
+
+A Lua prompt with the nslab API loaded (help() lists it), in a private
+world; after running LAB, with what it made and its top-level locals in
+scope. Line editing, history in ~/.nslab_history, TAB completion;
+Ctrl-D leaves.
+
+  --color=WHEN  auto (the default), always or never
+  --traceback   print a Lua traceback under each error (traceback()
+                prints the last error's)
+]==],
+  graph = [==[
+usage: nslab graph LAB [-o FILE] [ARGS...]
+
+Run the lab LAB quietly and draw the topology it built: namespaces and
+containers as boxes with their devices and addresses, veth pairs as
+edges, bridges with their ports, NAT where the ruleset rewrites. Without
+-o, a text picture on stdout; -o FILE by its extension: .dot Graphviz
+source, .svg or .png rendered with Graphviz's dot (Debian package
+graphviz), .txt the text picture; -o - the dot source on stdout.
+]==],
+  list = [==[
+usage: nslab list
+
+The shipped labs, each with its title (the lab "..." line of its file):
+run one by name (nslab run NAME, nslab repl NAME, ...).
+]==],
+  enter = [==[
+usage: nslab enter [--json]
+       nslab enter ID [NETNS] [-- CMD [ARGS...]]
+
+Without ID: the running worlds (ID, PID, when it started, its command):
+every nslab run, repl, lua and sandbox registers its world while it
+lives. With ID: a shell (bash, else sh) inside that world, in its host
+namespace or in its named namespace NETNS (ip netns list there), with
+NSLAB_WORLD set; with -- CMD, that command instead. The exit status is
+the shell's or CMD's. Only worlds started from this network namespace
+are listed, and only those are entered.
+
+  --json  the list as a JSON array of {id, pid, started, command}
+]==],
+  lua = [==[
+usage: nslab lua [--] FILE [ARGS...]
+
+Run the plain Lua script FILE (- is stdin) in a private world, as lua5.4
+runs it (arg, ...), with nslab's modules on package.path and nslab.core
+built in. After --, FILE may begin with a dash.
+]==],
+  sandbox = [==[
+usage: nslab sandbox [--] CMD [ARGS...]
+
+Run the command CMD in a private world: only lo, its own /run/netns,
+nothing of the machine's network. Its exit status is CMD's.
+]==],
+  help = [==[
+usage: nslab help [COMMAND | TOPIC]
+
+Without an argument, the commands. COMMAND: that command's usage (the
+same as nslab COMMAND --help). TOPIC: the API's help on it, as help
+"TOPIC" at the prompt (nslab help netns, nslab help Link:addr_add,
+nslab help core). A name that is both (graph, help) is the command; the
+API's entries go by their full names (nslab help graph.graph).
+]==],
+}
+
 cli.usage = [==[
-usage: nslab run [OPTIONS] FILE [ARGS...]      (nslab run --help: the options)
-       nslab explain FILE [ARGS...]
-       nslab repl [--color=WHEN] [--traceback] [FILE [ARGS...]]
-       nslab lua FILE [ARGS...]
-       nslab sandbox [--] CMD [ARGS...]
+usage: nslab [COMMAND [ARGS...]]
 
-  run      run the lab FILE: each step as it happens, each check pass or
-           fail, and "N passed, N failed"; exit status 0 only when no
-           check failed
-  explain  run the lab quietly and print it as a bash script of the
-           equivalent ip, bridge, nft and sysctl commands, its checks as
-           ping and socat probes (nslab sandbox -- bash SCRIPT replays it)
-  repl     a Lua prompt with the nslab API loaded (after running FILE,
-           in the environment it ran in); Ctrl-D leaves
-  lua      run a plain Lua script (e.g. busted) in a private world
-  sandbox  run any command in a private world
+  nslab run [OPTIONS] LAB [ARGS...]       run a lab (a file, or a shipped
+                                          lab by name; run --help: OPTIONS)
+  nslab explain LAB [ARGS...]             the lab as a bash script of ip,
+                                          bridge, nft and sysctl commands
+  nslab repl [--traceback] [LAB [ARGS...]]
+                                          a Lua prompt with the API loaded
+                                          (after running LAB, its locals in
+                                          scope); line editing, history in
+                                          ~/.nslab_history, TAB completion
+  nslab                                   the same as nslab repl
+  nslab graph LAB [-o FILE]               draw the topology a lab builds
+                                          (.dot, .svg, .png; text without -o)
+  nslab list                              the shipped labs
+  nslab enter [ID [NETNS] [-- CMD...]]    the running worlds; a shell inside
+                                          one, from another terminal
+  nslab lua [--] FILE [ARGS...]           run a plain Lua script
+  nslab sandbox [--] CMD [ARGS...]        run a command
+  nslab help [COMMAND | TOPIC]            a command's usage; the API's help
+  nslab --help | --version
 
-  --color=WHEN  auto (the default: on a terminal, unless NO_COLOR is
-                set), always or never
-  --traceback   print a Lua traceback under each error (in the REPL,
-                traceback() prints the last error's)
+Everything runs in a private world: new network, mount and PID
+namespaces (in a user namespace when not root). When nslab exits the
+world is gone; the host's network is never touched. Only stdin, stdout
+and stderr are passed in (descriptors above 2 are closed).
+WHEN is auto (the default; never if NO_COLOR is set), always or never.
+'nslab COMMAND --help' prints that command's own usage.
 ]==]
 
 local COLORS = { auto = true, always = true, never = true }
 
+-- "CMD: ..." points at that command's own usage.
 local function usage_error(message)
-  io.stderr:write("nslab: ", message, "\ntry 'nslab --help'\n")
+  local name = message:match("^(%w+):")
+  local hint = cli.usages[name] and "nslab " .. name .. " --help" or "nslab --help"
+  io.stderr:write("nslab: ", message, "\ntry '", hint, "'\n")
   return 2
 end
 
@@ -96,11 +190,12 @@ cli.run_options = {
 
 function cli.run_usage()
   local out = { "usage: nslab run [OPTIONS] FILE [ARGS...]", "",
-                "Run the lab FILE: each step as it happens, each check PASS or FAIL (with the",
-                "lab's file and line), and \"N passed, N failed\". Exit status: 0 when no check",
-                "failed, 1 when one did or the lab raised an error, 2 on a usage error or a lab",
-                "that cannot be loaded, 130 when interrupted (Ctrl-C). Arguments after FILE",
-                "belong to the lab (arg, ...).", "", "options:" }
+                "Run the lab FILE (a file, or a shipped lab's name: nslab list) in a private",
+                "world: each step as it happens, each check PASS or FAIL (with the lab's file",
+                "and line), and \"N passed, N failed\". Exit status: 0 when no check failed, 1",
+                "when one did or the lab raised an error, 2 on a usage error or a lab that",
+                "cannot be loaded, 130 when interrupted (Ctrl-C). Arguments after FILE belong",
+                "to the lab (arg, ...).", "", "options:" }
   for _, o in ipairs(cli.run_options) do
     local flag = o[1] .. (o.arg and (o.arg == "WHEN" and "=" or " ") .. o.arg or "")
     local line = string.format("  %-17s", flag)
@@ -115,6 +210,7 @@ function cli.run_usage()
   end
   return table.concat(out, "\n") .. "\n"
 end
+cli.usages.run = cli.run_usage()
 
 -- nslab run's options up to FILE (or "--"): the runner's options (format,
 -- junit, quiet...), and the index of FILE; or nil and a message.
@@ -206,26 +302,185 @@ function commands.repl(file, args, opts)
   return repl.start(env, { runner = runner, traceback = opts.traceback, palette = runner.palette })
 end
 
-function cli.main(args)
-  args = args or {}
-  local name = args[1] or "repl"
-  if name == "help" or name == "-h" or name == "--help" then
+-- Where the shipped labs are: labs/ beside bin/ in the source tree, else
+-- share/nslab/labs under the prefix `make install` used. program is the
+-- path of bin/nslab (main.c passes it; else this process's executable).
+function cli.lab_dirs(program)
+  if program == nil then
+    local ok, exe = pcall(function() return require("nslab.core").readlink("/proc/self/exe") end)
+    program = ok and exe or nil
+  end
+  local dir = program and program:match("^(.*)/[^/]*$")
+  if dir == nil then return {} end
+  local prefix = dir:match("^(.*)/bin$") or (dir .. "/..")
+  return { prefix .. "/labs", prefix .. "/share/nslab/labs" }
+end
+
+local function exists(path)
+  local f = io.open(path, "r")
+  if f then f:close() end
+  return f ~= nil
+end
+
+-- The file a LAB argument names: itself when it is a file (or has a
+-- slash or .lua: a path, wrong or not, that run reports); else the shipped
+-- lab of that name. nil and a message when it is neither.
+function cli.find_lab(name, program)
+  if name == nil or exists(name) or name:find("/", 1, true) or name:match("%.lua$") then return name end
+  for _, dir in ipairs(cli.lab_dirs(program)) do
+    local path = dir .. "/" .. name .. ".lua"
+    if exists(path) then return path end
+  end
+  return nil, "no lab file or shipped lab '" .. name .. "' (nslab list shows the shipped labs)"
+end
+
+-- A lab file's one-line description: the title of its first lab "..."
+-- call (without a leading "NAME: "), else its first comment line.
+function cli.lab_title(path, name)
+  local f = io.open(path, "r")
+  if not f then return nil end
+  local text = f:read("a")
+  f:close()
+  local lines = "\n" .. text
+  local title = lines:match('\nlab%s*%(?%s*"([^"\n]*)"') or lines:match("\nlab%s*%(?%s*'([^'\n]*)'")
+  if title then
+    for _, prefix in ipairs{ name, (name:gsub("-", " ")) } do
+      if title:sub(1, #prefix + 2) == prefix .. ": " then return title:sub(#prefix + 3) end
+    end
+    return title
+  end
+  for line in (text .. "\n"):gmatch("([^\n]*)\n") do
+    local c = line:match("^%-%-+%s*(.-)%s*$")
+    if c and c ~= "" then return c end
+    if not line:match("^#!") and line:match("%S") then break end
+  end
+  return nil
+end
+
+-- The shipped labs: {name, path, title}, by name.
+function cli.labs(program)
+  for _, dir in ipairs(cli.lab_dirs(program)) do
+    local p = io.popen("ls " .. "'" .. dir:gsub("'", "'\\''") .. "'" .. " 2>/dev/null")
+    local list = {}
+    for file in p:lines() do
+      local name = file:match("^(.+)%.lua$")
+      if name then
+        local path = dir .. "/" .. file
+        list[#list + 1] = { name = name, path = path, title = cli.lab_title(path, name) }
+      end
+    end
+    p:close()
+    if #list > 0 then
+      table.sort(list, function(a, b) return a.name < b.name end)
+      return list
+    end
+  end
+  return {}
+end
+
+function commands.list(file)
+  if file ~= nil then return usage_error("list: too many arguments") end
+  local labs = cli.labs(cli.program)
+  if #labs == 0 then
+    io.stderr:write("nslab: no shipped labs found (looked in ",
+                    table.concat(cli.lab_dirs(cli.program), " and "), ")\n")
+    return 2
+  end
+  local width = 0
+  for _, l in ipairs(labs) do width = math.max(width, #l.name) end
+  for _, l in ipairs(labs) do
+    io.stdout:write(l.name, string.rep(" ", width - #l.name + 2), l.title or "", "\n")
+  end
+  return 0
+end
+
+-- nslab graph LAB [-o FILE] [ARGS...]: -o FILE right after LAB (or
+-- before it: cli.main moves it here). Without it, the text picture.
+function commands.graph(file, args)
+  if file == nil then return usage_error("graph: no lab file given") end
+  local out
+  if args[1] == "-o" then
+    if args[2] == nil then return usage_error("graph: -o needs a FILE") end
+    out = args[2]
+    args = table.move(args, 3, #args, 1, {})
+  end
+  local graph = require("nslab.graph")
+  local ok, status = pcall(function()
+    if out ~= nil and out ~= "-" then return graph.lab_file(file, out, args) end
+    local st = require("nslab.lab").run_file(file, args, { writer = function() end })
+    if st ~= 2 then io.stdout:write(graph.graph{ text = out == nil, source = out == "-" }) end
+    return st
+  end)
+  if ok then return status end
+  local message = tostring(status)
+  if message:find("dot is not installed", 1, true) then
+    message = "graph: dot is not installed (Debian package graphviz: apt-get install graphviz);"
+              .. " -o FILE.dot writes the Graphviz source without it, and without -o nslab graph"
+              .. " draws the picture as text"
+  end
+  io.stderr:write("nslab: ", message, "\n")
+  return 2
+end
+
+-- nslab help [COMMAND | TOPIC]
+function commands.help(topic, args)
+  if #args > 0 then return usage_error("help: too many arguments") end
+  if topic == nil then
     io.stdout:write(cli.usage)
     return 0
   end
+  if cli.usages[topic] then
+    io.stdout:write(cli.usages[topic])
+    return 0
+  end
+  local text = require("nslab.help").text(topic)
+  if text:match("^help: nothing called") then
+    io.stderr:write("nslab: help: no command or API topic '", topic,
+                    "' (nslab help lists the commands; nslab help netns, the API's namespaces)\n")
+    return 2
+  end
+  io.stdout:write(text)
+  return 0
+end
+
+-- The commands whose first operand is a LAB.
+local TAKES_LAB = { run = true, explain = true, repl = true, graph = true }
+
+function cli.main(args)
+  args = args or {}
+  local name = args[1] or "repl"
+  if name == "-h" or name == "--help" then name = "help" end
+  if name == "help" and (args[2] == "-h" or args[2] == "--help") then args = { "help", "help" } end
   local command = commands[name]
   if command == nil then
+    if cli.usages[name] and (args[2] == "-h" or args[2] == "--help") then
+      io.stdout:write(cli.usages[name]) -- enter, lua, sandbox: main.c runs them
+      return 0
+    end
     return usage_error("unknown command '" .. tostring(name) .. "'")
+  end
+  cli.program = args.program
+  local output
+  if name == "graph" and args[2] == "-o" then
+    if args[3] == nil then return usage_error("graph: -o needs a FILE") end
+    output = { "-o", args[3] }
+    args = { name, table.unpack(args, 4) }
   end
   local opts, i = (parsers[name] or parse_options)(args, 2)
   if opts == nil then return usage_error(name .. ": " .. i) end
   if opts.help then
-    io.stdout:write(opts.usage or cli.usage)
+    io.stdout:write(opts.usage or cli.usages[name] or cli.usage)
     return 0
   end
-  local rest = table.move(args, i + 1, #args, 1, {})
-  if parsers[name] then return command(args[i], rest, opts) end
-  return command(args[i], rest, { color = opts.color or "auto", traceback = opts.traceback })
+  local file = args[i]
+  if TAKES_LAB[name] and file ~= nil then
+    local found, why = cli.find_lab(file, cli.program)
+    if found == nil then return usage_error(name .. ": " .. why) end
+    file = found
+  end
+  local rest = table.move(args, i + 1, #args, output and 3 or 1, output or {})
+  if parsers[name] then return command(file, rest, opts) end
+  return command(file, rest, { color = opts.color or "auto", traceback = opts.traceback })
 end
 
 return cli
