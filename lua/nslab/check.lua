@@ -378,16 +378,21 @@ function check.bind(runner)
       ping, given = ping_options(op, opts, defaults)
       targets, results = ping_all(op, ns, target, ping)
     end
-    local all = true
+    local all, whys = true, nil
     for i, result in ipairs(results) do
       local from = sources and sources[i] or ns
       local description = ping_description(from, targets[i], result, given, #targets > 1)
       local passed, tail, detail = judge(result, ping)
       if given == nil then description = description .. tail end
+      if not passed then -- where the packet went and died, under the FAIL line (nslab.why)
+        local lines, report = require("nslab.why").explain(from, targets[i])
+        detail, whys = (detail or "") .. (lines or ""), whys or {}
+        whys[#whys + 1] = report
+      end
       record(passed, description, not passed and detail or nil)
       all = all and passed
     end
-    return all
+    return all, whys
   end
 
   local function average(result)
@@ -506,6 +511,9 @@ function check.bind(runner)
     end
     return record(#failures == 0, description, detail), failures
   end
+
+  -- check.why(ns, target [, opts]): where a probe goes and why it dies (nslab.why).
+  c.why = function(...) return require("nslab.why").diagnose(...) end
 
   -- check(cond, description) is check.ok(cond, description).
   return setmetatable(c, { __call = function(_, ...) return c.ok(...) end })
