@@ -152,8 +152,7 @@ end
 local function link_problem(s, l)
   if not has(l.flags, "UP") then return l.ifname .. " in " .. s.label .. " is down (ip link set " .. l.ifname .. " up)" end
   if not has(l.flags, "LOWER_UP") or has(l.flags, "NO-CARRIER") and not has(l.flags, "LOWER_UP") then
-    return l.ifname .. " in " .. s.label .. " has no carrier (operstate " .. tostring(l.operstate) ..
-      (l.kind == "veth" and ": its peer is down" or "") .. ")"
+    return l.ifname .. " in " .. s.label .. " has no carrier (operstate " .. tostring(l.operstate) .. ")"
   end
   if l.port and l.port.state and l.port.state ~= "forwarding" then
     return "bridge port " .. l.ifname .. " in " .. s.label .. " is " .. tostring(l.port.state) .. ", not forwarding"
@@ -206,10 +205,16 @@ local function refusal(s, hop, errno, message, dst)
         " (" .. iif .. " forwarding = 0), so a packet for " .. dst .. " coming in on " .. iif .. " is refused"
     end
   end
-  if errno == "EXDEV" then
-    return s.label .. "'s reverse path filter drops it: the source " .. tostring(hop.from) .. " coming in on " ..
-      tostring(iif) .. " would not be routed back through " .. tostring(iif) .. " (rp_filter = " ..
-      tostring(hop.rp_filter) .. ")"
+  -- rp_filter: older kernels say EXDEV, newer ones EINVAL as for any
+  -- martian; the lookup of the way back tells them apart
+  if iif and (errno == "EXDEV" or errno == "EINVAL") and (hop.rp_filter or 0) > 0 then
+    local back = s.handle:route_get{ dst = hop.from, soft = true }
+    local out = back and back.oif and name_of(s, back.oif)
+    if errno == "EXDEV" or out ~= iif then
+      return s.label .. "'s reverse path filter drops it: the source " .. tostring(hop.from) .. " coming in on " ..
+        iif .. " would be routed back " .. (out and "through " .. out or "nowhere") .. " (rp_filter = " ..
+        tostring(hop.rp_filter) .. ")"
+    end
   end
   if errno == "EINVAL" and iif then
     return s.label .. " refuses the packet as a martian (" .. message .. ": source " .. tostring(hop.from) ..
@@ -314,6 +319,12 @@ local function walk(spaces, s, src, dst)
     hop.oif, hop.link = l.ifname, link_state(l)
     hop.nexthop = r.gateway or dst
     local problem = link_problem(s, l)
+    local c = problem and has(l.flags, "UP") and peers(spaces, s, l)[1]
+    if c then -- a veth without carrier: say which end is down
+      hop.peer = { ns = c[1].label, ifname = c[2].ifname, state = link_state(c[2]) }
+      problem = problem .. ": its peer " .. c[2].ifname .. " in " .. c[1].label ..
+        (has(c[2].flags, "UP") and " has no carrier either" or " is down")
+    end
     if problem then
       hop.cause = problem
       return hops, false, hop.cause
