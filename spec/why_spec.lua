@@ -60,9 +60,9 @@ describe("why", function()
     local a, b = netns.add("a"), netns.add("b")
     local a0, b0 = world.cable(a, b, "10.0.0.1/24", "10.0.0.2/24")
     b0:down()
-    assert(a0:wait("LOWERLAYERDOWN"))
+    assert(a0:wait("DOWN"))
     local report = why.diagnose(a, "10.0.0.2", { timeout = 0.3 })
-    assert(has_cause(report, "veth-test1 in a has no carrier (operstate LOWERLAYERDOWN): its peer veth-test2 in b "
+    assert(has_cause(report, "veth-test1 in a has no carrier (operstate DOWN): its peer veth-test2 in b "
                      .. "is down"))
     assert.same({ "b", "veth-test2", false }, { report.path[1].peer.ns, report.path[1].peer.ifname,
                                                 report.path[1].peer.state.up })
