@@ -51,13 +51,6 @@ local function has(list, word)
   return false
 end
 
--- An address without its prefix length; the prefix length (or nil).
-local function bare(text)
-  local a, n = tostring(text):match("^([^/]+)/(%d+)$")
-  if a then return a, tonumber(n) end
-  return tostring(text), nil
-end
-
 local function ipv4_number(text)
   local a, b, c, d = text:match("^(%d+)%.(%d+)%.(%d+)%.(%d+)$")
   if not a then return nil end
@@ -150,7 +143,9 @@ end
 
 -- What a link's state says against a packet: nil when it can pass.
 local function link_problem(s, l)
-  if not has(l.flags, "UP") then return l.ifname .. " in " .. s.label .. " is down (ip link set " .. l.ifname .. " up)" end
+  if not has(l.flags, "UP") then
+    return l.ifname .. " in " .. s.label .. " is down (ip link set " .. l.ifname .. " up)"
+  end
   if not has(l.flags, "LOWER_UP") or has(l.flags, "NO-CARRIER") and not has(l.flags, "LOWER_UP") then
     return l.ifname .. " in " .. s.label .. " has no carrier (operstate " .. tostring(l.operstate) .. ")"
   end
