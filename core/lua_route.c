@@ -133,6 +133,19 @@ static int dev_index (lua_State *L, struct nl *nl, const char *op,
   return ifindex;
 }
 
+/* The ifindex of option iif, which must exist (the kernel would say only
+ * "No such device" without naming the option). */
+static int iif_index (lua_State *L, struct nl *nl, const char *dst,
+                      const struct lopt_val *v) {
+  struct err e;
+  struct link_info info;
+  int ifindex = v->s ? link_index(nl, v->s, &e) : (int)v->i;
+  if (ifindex < 0 || (!v->s && link_get(nl, ifindex, NULL, &info, &e) < 0))
+    return lnslab_raise(L, "route get %s: option 'iif' %s: %s", dst,
+                        lnslab_dev_label(L, (int)v->i, v->s), err_text(&e));
+  return ifindex;
+}
+
 /* }====================================================== */
 
 /* Read the options table at 2 into r, as `ip route add|del` would. */
@@ -298,7 +311,7 @@ static int m_route_get (lua_State *L) {
                         v[G_DST].s, v[G_FROM].s);
   struct nl *nl = lnetns_rtnl(L, ns);
   if (v[G_DEV].set) q.oif = dev_index(L, nl, "route get", &v[G_DEV]);
-  if (v[G_IIF].set) q.iif = dev_index(L, nl, "route get", &v[G_IIF]);
+  if (v[G_IIF].set) q.iif = iif_index(L, nl, v[G_DST].s, &v[G_IIF]);
   if (route_get(nl, &q, &r, &e) < 0) {
     const char *name = strerrorname_np(e.code);
     if (!(v[G_SOFT].set && v[G_SOFT].b) || !name)

@@ -600,7 +600,12 @@ function why.diagnose(ns, target, opts, ...)
   if type(ns) ~= "table" or type(ns.handle) ~= "userdata" then
     error("check.why: argument 1 (ns) must be a netns or a container, got " .. type(ns), 0)
   end
+  local usable, why_not = pcall(ns.inode, ns)
+  if not usable then error("check.why: argument 1 (ns): " .. tostring(why_not), 0) end
   core.check_value(target, "check.why", nil, "argument 2 (target)", { type = "string", max = 64, required = true })
+  if not pcall(ns.handle.route_get, ns.handle, { dst = target, soft = true }) then
+    error(string.format("check.why: argument 2 (target) must be an IPv4 or IPv6 address, got %q", target), 0)
+  end
   core.check_options(opts, "check.why", nil, OPTIONS)
   opts = opts or {}
   local spaces, first = world(ns)

@@ -188,6 +188,9 @@ M.core_methods = {
 
   nft_list = { args = { opt(A("choice", { choices = { "ip", "ip6", "inet", "bridge" } })), opt(A("nftname")) },
                base = function() return { "ip", "bi" } end, noun = { "nft" } },
+  -- a tracer whose owned table goes when it is collected
+  nftrace_start = { args = { O("nftrace start") }, base = function() return { { addrs = { "198.51.100.9" } } } end,
+                    noun = { "nftrace" } },
 }
 
 -- Methods of other core userdata, by receiver (a fixture object).
@@ -451,6 +454,9 @@ M.check_functions = {
            base = function(f)
              return { { { f.A, "127.0.0.1" }, { f.A, "127.0.0.2" } }, { count = 1, timeout = 0.2 } }
            end },
+  -- the diagnosis of a probe (nslab.why); without the trace it only looks up
+  why = { args = { A("Netns"), A("target"), opt(O(require("nslab.why").OPTIONS)) },
+          base = function(f) return { f.A, "127.0.0.1", { trace = false } } end },
   noun = { "check", "ping" }, -- a check's error may be the probe's own
 }
 
