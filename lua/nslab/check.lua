@@ -512,8 +512,14 @@ function check.bind(runner)
     return record(#failures == 0, description, detail), failures
   end
 
-  -- check.why(ns, target [, opts]): where a probe goes and why it dies (nslab.why).
-  c.why = function(...) return require("nslab.why").diagnose(...) end
+  -- check.why(ns, target [, opts]): where a probe from ns to target goes
+  -- and why it dies, from what the kernel reports (nslab.why): a report
+  -- with cause, causes, path, back and trace; report:text(), report:json().
+  -- The probe is sent again under an nf_tables trace. opts: count (2),
+  -- timeout (1 s), trace (false: only the route lookups). A reachable
+  -- check that failed (or an unreachable one that got a reply) prints it
+  -- under its FAIL line and returns the reports after its result.
+  function c.why(ns, target, opts, ...) return require("nslab.why").diagnose(ns, target, opts, ...) end
 
   -- check(cond, description) is check.ok(cond, description).
   return setmetatable(c, { __call = function(_, ...) return c.ok(...) end })
