@@ -86,6 +86,26 @@ describe("why", function()
     assert.truthy(ip_route_get(r, "10.0.2.2 from 10.0.1.2 iif r0"):find("No route to host", 1, true))
   end)
 
+  it("IPv6: forwarding 0 in a router (the kernel's lookup does not say; the sysctl does)", function()
+    local a, r, b = netns.add("a"), netns.add("r"), netns.add("b")
+    local a0, r0 = a:veth("a0", "r0", { peer_netns = r })
+    local r1, b0 = r:veth("r1", "b0", { peer_netns = b })
+    a0:addr_add("fd00:1::2/64", { nodad = true }); r0:addr_add("fd00:1::1/64", { nodad = true })
+    r1:addr_add("fd00:2::1/64", { nodad = true }); b0:addr_add("fd00:2::2/64", { nodad = true })
+    for _, l in ipairs{ a0, r0, r1, b0 } do l:up() end
+    for _, l in ipairs{ a0, r0, r1, b0 } do assert(l:wait("UP")) end
+    a:route_add{ dst = "default", via = "fd00:1::1" }
+    b:route_add{ dst = "default", via = "fd00:2::1" }
+    r:sysctl("net.ipv6.conf.all.forwarding", 0)
+    local report = why.diagnose(a, "fd00:2::2", { timeout = 0.3 })
+    assert.equal("r does not forward: net.ipv6.conf.all.forwarding = 0, so a packet for fd00:2::2 coming in on r0 "
+                 .. "is dropped", report.cause)
+    -- ip's lookup in r finds the route all the same
+    local said, status = ip_route_get(r, "fd00:2::2 from fd00:1::2 iif r0")
+    assert.equal(0, status, said)
+    assert.truthy(said:find("dev r1", 1, true))
+  end)
+
   it("seed 004: the FORWARD policy drop with bridge netfilter names the chain and its policy", function()
     local host = netns.host()
     local ok = pcall(host.sysctl, host, "net.bridge.bridge-nf-call-iptables")

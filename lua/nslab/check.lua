@@ -385,9 +385,9 @@ function check.bind(runner)
       local passed, tail, detail = judge(result, ping)
       if given == nil then description = description .. tail end
       if not passed then -- where the packet went and died, under the FAIL line (nslab.why)
-        local lines, report = require("nslab.why").explain(from, targets[i])
-        detail, whys = (detail or "") .. (lines or ""), whys or {}
-        whys[#whys + 1] = report
+        whys = whys or {}
+        local lines, report = require("nslab.why").explain(from, targets[i], #whys)
+        detail, whys[#whys + 1] = (detail or "") .. (lines or ""), report or false
       end
       record(passed, description, not passed and detail or nil)
       all = all and passed

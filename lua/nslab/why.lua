@@ -193,11 +193,12 @@ local function refusal(s, hop, errno, message, dst)
     end
     return cause .. " (" .. message .. ")"
   end
-  if errno == "EHOSTUNREACH" and iif then
-    local fwd = sysctl(s, "net.ipv4.conf." .. iif .. ".forwarding")
-    if fwd == "0" then
-      return s.label .. " does not forward: net.ipv4.ip_forward = " .. tostring(sysctl(s, "net.ipv4.ip_forward")) ..
-        " (" .. iif .. " forwarding = 0), so a packet for " .. dst .. " coming in on " .. iif .. " is refused"
+  if (errno == "EHOSTUNREACH" or errno == "ENETUNREACH" and dst:find(":")) and iif then
+    local v = dst:find(":") and "ipv6" or "ipv4"
+    if sysctl(s, "net." .. v .. ".conf." .. iif .. ".forwarding") == "0" then
+      local all = v == "ipv4" and "net.ipv4.ip_forward" or "net.ipv6.conf.all.forwarding"
+      return s.label .. " does not forward: " .. all .. " = " .. tostring(sysctl(s, all)) .. " (" .. iif ..
+        " forwarding = 0), so a packet for " .. dst .. " coming in on " .. iif .. " is refused"
     end
   end
   -- rp_filter: older kernels say EXDEV, newer ones EINVAL as for any
@@ -275,6 +276,8 @@ local function walk(spaces, s, src, dst)
     hops[#hops + 1] = hop
     if iif then
       q.from, q.iif, hop.iif, hop.from = src, iif.ifindex, iif.ifname, src
+    end
+    if iif and not dst:find(":") then -- (IPv6 has no rp_filter sysctl)
       local rp_all = tonumber(sysctl(s, "net.ipv4.conf.all.rp_filter")) or 0
       local rp_dev = tonumber(sysctl(s, "net.ipv4.conf." .. iif.ifname .. ".rp_filter")) or 0
       hop.rp_filter = math.max(rp_all, rp_dev)
@@ -304,7 +307,14 @@ local function walk(spaces, s, src, dst)
       return hops, false, hop.cause
     end
     if iif then
-      hop.forwarding = tonumber(sysctl(s, "net.ipv4.ip_forward"))
+      local key = dst:find(":") and "net.ipv6.conf.all.forwarding" or "net.ipv4.ip_forward"
+      hop.forwarding = tonumber(sysctl(s, key))
+      -- IPv6 looks the route up whatever forwarding says; ip6_forward drops
+      if hop.forwarding == 0 and dst:find(":") then
+        hop.cause = s.label .. " does not forward: " .. key .. " = 0, so a packet for " .. dst ..
+          " coming in on " .. iif.ifname .. " is dropped"
+        return hops, false, hop.cause
+      end
     end
     local l = s.by_index[r.oif]
     if not l then
@@ -662,14 +672,20 @@ function why.diagnose(ns, target, opts, ...)
   return report
 end
 
+-- Failed probes of one check call that are diagnosed (each takes a probe
+-- sent again, about a second): the first few say enough.
+why.max_per_check = 3
+
 -- For nslab.check: the lines to put under a failed probe's FAIL line, and
 -- the report; nil when there is nothing to diagnose with (a stand-in
--- namespace) or diagnosis is off.
-function why.explain(ns, target)
+-- namespace), diagnosis is off, or `earlier` failures of the same call
+-- were diagnosed already.
+function why.explain(ns, target, earlier)
   ns = source_ns(ns)
   if not why.enabled or type(ns) ~= "table" or type(ns.handle) ~= "userdata" or type(target) ~= "string" then
     return nil
   end
+  if (earlier or 0) >= why.max_per_check then return nil end
   local ok, report = pcall(why.diagnose, ns, target)
   if not ok then return "\n    why: (no diagnosis: " .. tostring(report) .. ")", nil end
   return "\n" .. report:text("    "), report
