@@ -307,11 +307,11 @@ local function walk(spaces, s, src, dst)
       return hops, false, hop.cause
     end
     if iif then
-      local key = dst:find(":") and "net.ipv6.conf.all.forwarding" or "net.ipv4.ip_forward"
-      hop.forwarding = tonumber(sysctl(s, key))
+      local fwd = dst:find(":") and "net.ipv6.conf.all.forwarding" or "net.ipv4.ip_forward"
+      hop.forwarding = tonumber(sysctl(s, fwd))
       -- IPv6 looks the route up whatever forwarding says; ip6_forward drops
       if hop.forwarding == 0 and dst:find(":") then
-        hop.cause = s.label .. " does not forward: " .. key .. " = 0, so a packet for " .. dst ..
+        hop.cause = s.label .. " does not forward: " .. fwd .. " = 0, so a packet for " .. dst ..
           " coming in on " .. iif.ifname .. " is dropped"
         return hops, false, hop.cause
       end
