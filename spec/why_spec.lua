@@ -56,6 +56,20 @@ describe("why", function()
     assert.is_false(report.arrived)
   end)
 
+  it("a route that refuses: unreachable, blackhole, prohibit", function()
+    local a = netns.add("a")
+    a:route_add{ dst = "192.0.2.0/24", type = "unreachable" }
+    a:route_add{ dst = "198.51.100.0/24", type = "blackhole" }
+    a:route_add{ dst = "203.0.113.0/24", type = "prohibit" }
+    assert.equal("an unreachable route in a refuses 192.0.2.1 (unreachable 192.0.2.0/24: No route to host)",
+                 why.diagnose(a, "192.0.2.1", { trace = false }).cause)
+    assert.equal("a blackhole route in a refuses 198.51.100.1 (blackhole 198.51.100.0/24: Invalid argument)",
+                 why.diagnose(a, "198.51.100.1", { trace = false }).cause)
+    assert.equal("a prohibit route in a refuses 203.0.113.1 (prohibit 203.0.113.0/24: Permission denied)",
+                 why.diagnose(a, "203.0.113.1", { trace = false }).cause)
+    assert.truthy(ip_route_get(a, "192.0.2.1"):find("No route to host", 1, true))
+  end)
+
   it("a link down: the source's device, and the peer's", function()
     local a, b = netns.add("a"), netns.add("b")
     local a0, b0 = world.cable(a, b, "10.0.0.1/24", "10.0.0.2/24")

@@ -180,9 +180,32 @@ local function query_text(q)
   return table.concat(words, " ")
 end
 
+-- The longest route of s that holds dst and refuses it (unreachable,
+-- blackhole, prohibit), as `ip route show table all` lists it; or nil.
+local REFUSING = { unreachable = true, blackhole = true, prohibit = true }
+local function refusing_route(s, dst)
+  local ok, routes = pcall(s.handle.route_list, s.handle, { table = "all" })
+  local best, best_len
+  for _, r in ipairs(ok and routes or {}) do
+    local addr, len = tostring(r.dst):match("^([^/]+)/(%d+)$")
+    if r.dst == "default" then addr, len = dst, 0 elseif not addr then addr, len = r.dst, 128 end
+    len = tonumber(len)
+    if REFUSING[r.type] and (dst:find(":") ~= nil) == (r.family == "inet6") and holds(addr, len, dst)
+        and (not best_len or len > best_len) then
+      best, best_len = r, len
+    end
+  end
+  return best
+end
+
 -- Why a lookup was refused, in words: errno names are the kernel's.
 local function refusal(s, hop, errno, message, dst)
   local iif = hop.iif
+  local r = (errno == "EHOSTUNREACH" or errno == "EINVAL" or errno == "EACCES") and refusing_route(s, dst)
+  if r then
+    return (r.type:match("^[aeiou]") and "an " or "a ") .. r.type .. " route in " .. s.label .. " refuses " .. dst .. " (" .. r.type .. " " .. r.dst ..
+      (r.table ~= "main" and " table " .. r.table or "") .. ": " .. message .. ")"
+  end
   if errno == "ENETUNREACH" then
     local cause = "no route to " .. dst .. " in " .. s.label
     for _, x in ipairs(s.addrs) do
@@ -216,7 +239,6 @@ local function refusal(s, hop, errno, message, dst)
     return s.label .. " refuses the packet as a martian (" .. message .. ": source " .. tostring(hop.from) ..
       " or destination " .. dst .. " is not valid on " .. iif .. ")"
   end
-  if errno == "EACCES" then return "a prohibit route in " .. s.label .. " refuses " .. dst end
   return "the route lookup in " .. s.label .. " fails: " .. message
 end
 
@@ -303,7 +325,7 @@ local function walk(spaces, s, src, dst)
       return hops, true, nil, src
     end
     if r.type ~= "unicast" then
-      hop.cause = "a " .. r.type .. " route in " .. s.label .. " for " .. dst
+      hop.cause = "the route in " .. s.label .. " for " .. dst .. " is of type " .. r.type
       return hops, false, hop.cause
     end
     if iif then
