@@ -203,7 +203,8 @@ local function refusal(s, hop, errno, message, dst)
   local iif = hop.iif
   local r = (errno == "EHOSTUNREACH" or errno == "EINVAL" or errno == "EACCES") and refusing_route(s, dst)
   if r then
-    return (r.type:match("^[aeiou]") and "an " or "a ") .. r.type .. " route in " .. s.label .. " refuses " .. dst .. " (" .. r.type .. " " .. r.dst ..
+    local article = r.type:match("^[aeiou]") and "an " or "a "
+    return article .. r.type .. " route in " .. s.label .. " refuses " .. dst .. " (" .. r.type .. " " .. r.dst ..
       (r.table ~= "main" and " table " .. r.table or "") .. ": " .. message .. ")"
   end
   if errno == "ENETUNREACH" then
