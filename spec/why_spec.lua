@@ -145,7 +145,17 @@ describe("why", function()
     local forward = host:nft_table("ip", "filter"):chain("FORWARD", { type = "filter", hook = "forward",
                                                                       priority = "filter", policy = "drop" })
     forward:rule("counter")
+    -- nft's own monitor sees the same trace events
+    local file = os.tmpname()
+    local pid = world.sh(host, "stdbuf -oL nft monitor trace > " .. file .. " 2>&1 & echo $!"):match("%d+")
+    require("nslab.core").sleep(0.3)
     local report = why.diagnose(nets[0], "10.0.1.2", { timeout = 0.5 })
+    world.sh(host, "kill " .. pid)
+    local f = assert(io.open(file))
+    local monitor = f:read("a")
+    f:close()
+    os.remove(file)
+    assert.truthy(monitor:find("ip filter FORWARD policy drop", 1, true), monitor)
     assert.equal("dropped by the policy of chain ip filter FORWARD (policy drop) in host", report.cause)
     local step = report.trace.steps[1]
     assert.same({ "host", "filter", "FORWARD", "forward", "policy", "drop", "icmp echo-request 10.0.1.1 > 10.0.1.2" },
