@@ -8,6 +8,7 @@
 #include <netinet/in.h> /* before the linux headers, which define less */
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
+#include <arpa/inet.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <stdlib.h>
 #include <string.h>
@@ -321,9 +322,77 @@ static uint32_t take_u32 (const struct nftnl_trace *t, uint16_t attr,
   return is ? nftnl_trace_get_u32(t, attr) : 0;
 }
 
+/* The type each trace attribute has. libnftnl's parser exit()s the whole
+ * process on an attribute of another shape ("ABI breakage"), so every
+ * one is checked here first, with the same mnl_attr_validate. */
+static const enum mnl_attr_data_type trace_types[NFTA_TRACE_MAX + 1] = {
+    [NFTA_TRACE_TABLE] = MNL_TYPE_NUL_STRING,
+    [NFTA_TRACE_CHAIN] = MNL_TYPE_NUL_STRING,
+    [NFTA_TRACE_RULE_HANDLE] = MNL_TYPE_U64,
+    [NFTA_TRACE_TYPE] = MNL_TYPE_U32,
+    [NFTA_TRACE_VERDICT] = MNL_TYPE_NESTED,
+    [NFTA_TRACE_ID] = MNL_TYPE_U32,
+    [NFTA_TRACE_LL_HEADER] = MNL_TYPE_BINARY,
+    [NFTA_TRACE_NETWORK_HEADER] = MNL_TYPE_BINARY,
+    [NFTA_TRACE_TRANSPORT_HEADER] = MNL_TYPE_BINARY,
+    [NFTA_TRACE_IIF] = MNL_TYPE_U32,
+    [NFTA_TRACE_IIFTYPE] = MNL_TYPE_U16,
+    [NFTA_TRACE_OIF] = MNL_TYPE_U32,
+    [NFTA_TRACE_OIFTYPE] = MNL_TYPE_U16,
+    [NFTA_TRACE_MARK] = MNL_TYPE_U32,
+    [NFTA_TRACE_NFPROTO] = MNL_TYPE_U32,
+    [NFTA_TRACE_POLICY] = MNL_TYPE_U32,
+};
+
+/* The verdict's code, and the chain a jump or goto needs. */
+struct seen_verdict {
+  const struct nlattr *code, *chain;
+};
+
+static int verdict_ok (const struct nlattr *attr, void *data) {
+  struct seen_verdict *v = data;
+  switch (mnl_attr_get_type(attr)) {
+  case NFTA_VERDICT_CODE:
+    v->code = attr;
+    return mnl_attr_validate(attr, MNL_TYPE_U32);
+  case NFTA_VERDICT_CHAIN:
+    v->chain = attr;
+    return mnl_attr_validate(attr, MNL_TYPE_NUL_STRING);
+  default: return MNL_CB_OK;
+  }
+}
+
+/* Also what libnftnl requires: the packet's id and the event's type. */
+static int attr_ok (const struct nlattr *attr, void *data) {
+  const struct nlattr **seen = data;
+  uint16_t type = mnl_attr_get_type(attr);
+  if (type > NFTA_TRACE_MAX || !trace_types[type]) return MNL_CB_OK;
+  if (mnl_attr_validate(attr, trace_types[type]) < 0) return MNL_CB_ERROR;
+  /* a copied header of no bytes is ABI breakage to libnftnl too */
+  if (trace_types[type] == MNL_TYPE_BINARY && !mnl_attr_get_payload_len(attr))
+    return MNL_CB_ERROR;
+  seen[type] = attr;
+  if (type == NFTA_TRACE_VERDICT) {
+    struct seen_verdict v = {NULL, NULL};
+    if (mnl_attr_parse_nested(attr, verdict_ok, &v) < 0 || !v.code)
+      return MNL_CB_ERROR;
+    int32_t code = (int32_t)ntohl(mnl_attr_get_u32(v.code));
+    if ((code == NFT_JUMP || code == NFT_GOTO) && !v.chain) return MNL_CB_ERROR;
+  }
+  return MNL_CB_OK;
+}
+
+static int trace_ok (const struct nlmsghdr *nlh) {
+  const struct nlattr *seen[NFTA_TRACE_MAX + 1] = {NULL};
+  return nlh->nlmsg_len >= mnl_nlmsg_size(sizeof(struct nfgenmsg)) &&
+         mnl_attr_parse(nlh, sizeof(struct nfgenmsg), attr_ok, seen) >= 0 &&
+         seen[NFTA_TRACE_ID] && seen[NFTA_TRACE_TYPE];
+}
+
 int nftrace_parse (const struct nlmsghdr *nlh, struct nftrace_event *ev) {
   if (nlh->nlmsg_type != ((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_TRACE))
     return 0;
+  if (!trace_ok(nlh)) return -1;
   struct nftnl_trace *t = nftnl_trace_alloc();
   if (!t) return -1;
   if (nftnl_trace_nlmsg_parse(nlh, t) < 0) {
