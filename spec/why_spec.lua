@@ -70,6 +70,15 @@ describe("why", function()
     assert.truthy(ip_route_get(a, "192.0.2.1"):find("No route to host", 1, true))
   end)
 
+  it("a next hop nobody holds: nothing answers ARP for it", function()
+    local a = netns.add("a")
+    world.cable(a, netns.add("b"), "10.0.0.1/24", "10.0.0.2/24")
+    local report = why.diagnose(a, "10.0.0.9", { timeout = 0.3 })
+    assert.equal("nothing answers for 10.0.0.9: the other end of veth-test1, veth-test2 in b, and its namespace do "
+                 .. "not hold it", report.cause)
+    assert(has_cause(report, "no answer to ARP/ND for 10.0.0.9 on veth-test1 in a (neighbour INCOMPLETE)"))
+  end)
+
   it("a link down: the source's device, and the peer's", function()
     local a, b = netns.add("a"), netns.add("b")
     local a0, b0 = world.cable(a, b, "10.0.0.1/24", "10.0.0.2/24")

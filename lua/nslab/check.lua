@@ -272,8 +272,9 @@ local function replies(result)
   return string.format("%d/%d replies", result.received or 0, result.sent or 0)
 end
 
--- Bind the checks to a runner: runner.record(passed, description, detail)
--- counts and prints one result; runner.host() returns the host namespace
+-- Bind the checks to a runner: runner.record(passed, description, detail
+-- [, below]) counts and prints one result (below: lines to print under a
+-- failure, a probe's diagnosis); runner.host() returns the host namespace
 -- object (or nil), so the host can be named "host".
 function check.bind(runner)
   local record = runner.record
@@ -384,12 +385,14 @@ function check.bind(runner)
       local description = ping_description(from, targets[i], result, given, #targets > 1)
       local passed, tail, detail = judge(result, ping)
       if given == nil then description = description .. tail end
-      if not passed then -- where the packet went and died, under the FAIL line (nslab.why)
+      local below -- where the packet went and died, under the FAIL line (nslab.why)
+      if not passed then
         whys = whys or {}
-        local lines, report = require("nslab.why").explain(from, targets[i], #whys)
-        detail, whys[#whys + 1] = (detail or "") .. (lines or ""), report or false
+        local report
+        below, report = require("nslab.why").explain(from, targets[i], #whys)
+        whys[#whys + 1] = report or false
       end
-      record(passed, description, not passed and detail or nil)
+      record(passed, description, not passed and detail or nil, below)
       all = all and passed
     end
     return all, whys

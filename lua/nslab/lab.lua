@@ -110,8 +110,9 @@ function Runner:command(text)
   self:line("    $ " .. text)
 end
 
--- Count and print one check result; returns passed.
-function Runner:record(passed, description, detail)
+-- Count and print one check result, and under a failure the lines below
+-- (a probe's diagnosis, nslab.why); returns passed.
+function Runner:record(passed, description, detail, below)
   local p = self.palette
   if passed then
     self.passed = self.passed + 1
@@ -120,6 +121,7 @@ function Runner:record(passed, description, detail)
     self.failed = self.failed + 1
     local tail = (detail and detail ~= "") and " — " .. detail or ""
     self:line("  " .. p.red("FAIL") .. " " .. description .. tail)
+    if below then self:block(below) end
   end
   return passed
 end

@@ -258,7 +258,7 @@ local function follow(spaces, s, l, nh, hop)
     for _, p in pairs(t.by_index) do
       if p.master_index == br.ifindex and p ~= inport then
         for _, c in ipairs(peers(spaces, t, p)) do
-          if owner(c[1], nh) == c[2] then
+          if owner(c[1], nh) then
             hop.bridge.port_out = p.ifname
             hop.bridge.problem = (inport and link_problem(t, inport)) or link_problem(t, p)
             return c[1], c[2]
@@ -277,7 +277,7 @@ local function follow(spaces, s, l, nh, hop)
   if #candidates == 0 then return nil, "the peer of " .. l.ifname .. " is in no namespace of the lab" end
   local pick = candidates[1]
   for _, c in ipairs(candidates) do
-    if owner(c[1], nh) == c[2] then pick = c end
+    if owner(c[1], nh) then pick = c end
   end
   local t, m = pick[1], pick[2]
   hop.peer = { ns = t.label, ifname = m.ifname, state = link_state(m) }
@@ -285,6 +285,10 @@ local function follow(spaces, s, l, nh, hop)
   if problem then return nil, problem end
   if m.master_index and t.by_index[m.master_index] and t.by_index[m.master_index].kind == "bridge" then
     return through_bridge(t, t.by_index[m.master_index], m)
+  end
+  if not owner(t, nh) then -- nothing there answers ARP/ND for the next hop
+    return nil, "nothing answers for " .. nh .. ": the other end of " .. l.ifname .. ", " .. m.ifname .. " in " ..
+      t.label .. ", and its namespace do not hold it"
   end
   return t, m
 end
@@ -699,7 +703,7 @@ end
 -- sent again, about a second): the first few say enough.
 why.max_per_check = 3
 
--- For nslab.check: the lines to put under a failed probe's FAIL line, and
+-- For nslab.check: the text to put under a failed probe's FAIL line, and
 -- the report; nil when there is nothing to diagnose with (a stand-in
 -- namespace), diagnosis is off, or `earlier` failures of the same call
 -- were diagnosed already.
@@ -710,8 +714,8 @@ function why.explain(ns, target, earlier)
   end
   if (earlier or 0) >= why.max_per_check then return nil end
   local ok, report = pcall(why.diagnose, ns, target)
-  if not ok then return "\n    why: (no diagnosis: " .. tostring(report) .. ")", nil end
-  return "\n" .. report:text("    "), report
+  if not ok then return "why: (no diagnosis: " .. tostring(report) .. ")", nil end
+  return report:text(), report
 end
 
 return why
