@@ -213,6 +213,11 @@ describe("why", function()
     nat:chain("POSTROUTING", { type = "nat", hook = "postrouting", priority = "srcnat", policy = "accept" })
       :rule('ip saddr 172.17.0.0/16 oifname != "docker0" counter masquerade')
     assert.equal(1, lan:ping("203.0.113.10", { count = 1, timeout = 1 }).received)
+    report = why.diagnose(lan, "203.0.113.10", { timeout = 0.5 })
+    assert.is_nil(report.cause, report:text())
+    assert.equal("198.51.100.2", report.translated) -- as the internet saw it, from the trace
+    assert.same({ "internet", "ip route get 198.51.100.2", true },
+                { report.back[1].ns, report.back[1].query, report.back[#report.back].arrived })
   end)
 
   it("a rule that drops: names the rule and its counter", function()

@@ -249,8 +249,7 @@ end
 -- the space, the device, and the bridge it crossed (or nil, why not).
 local function follow(spaces, s, l, nh, hop)
   local function through_bridge(t, br, inport)
-    local here = owner(t, nh)
-    if here and here.ifindex == br.ifindex then return t, br end
+    if owner(t, nh) then return t, br end -- (the bridge's namespace answers ARP for it)
     hop.bridge = { ns = t.label, name = br.ifname, port_in = inport and inport.ifname }
     hop.bridges = (hop.bridges or 0) + 1
     local sysval = sysctl(t, "net.bridge.bridge-nf-call-iptables")
@@ -473,7 +472,7 @@ end
 
 -- Trace the probe through every space on the way: all tables or none.
 local function traced_probe(src_space, dst, spaces_on_path, addrs, ping)
-  local tracers, before, out = {}, {}, { steps = {}, counters = {} }
+  local tracers, before, out = {}, {}, { steps = {}, counters = {}, sources = {} }
   local ok, err = pcall(function()
     for i, s in ipairs(spaces_on_path) do
       before[i] = ruleset(s)
@@ -495,6 +494,9 @@ local function traced_probe(src_space, dst, spaces_on_path, addrs, ping)
       pcall(tracers[i].stop, tracers[i])
       if got then
         for _, step in ipairs(trace_steps(s, events, after)) do out.steps[#out.steps + 1] = step end
+        for _, ev in ipairs(events) do -- the request's source as s saw it (after a NAT on the way)
+          if ev.daddr == dst and ev.saddr and not out.sources[s.label] then out.sources[s.label] = ev.saddr end
+        end
         if lost then out.lost = true end
       end
     end
@@ -536,7 +538,9 @@ function Report:lines()
   lines[#lines + 1] = "the way there (" .. self.src_text .. " → " .. self.dst .. "):"
   hop_lines(lines, self.path, "  ")
   if #self.back > 0 then
-    lines[#lines + 1] = "the way back (" .. self.dst .. " → " .. tostring(self.src) .. "):"
+    lines[#lines + 1] = "the way back (" .. self.dst .. " → " .. tostring(self.translated or self.src) ..
+      (self.translated and ", the source " .. tostring(self.src) .. " as it arrived, translated on the way" or "") ..
+      "):"
     hop_lines(lines, self.back, "  ")
   end
   if self.trace then
@@ -584,7 +588,8 @@ function Report:data()
   end
   local causes = json.array()
   for i, c in ipairs(self.causes) do causes[i] = c end
-  local d = { from = self.from, src = self.src, dst = self.dst, arrived = self.arrived, cause = self.cause,
+  local d = { from = self.from, src = self.src, dst = self.dst, arrived = self.arrived, translated = self.translated,
+              cause = self.cause,
               causes = causes, path = hops(self.path), back = hops(self.back) }
   if self.trace then
     local steps, counters = json.array(), json.array()
@@ -677,6 +682,13 @@ function why.diagnose(ns, target, opts, ...)
       if r.src and r.src ~= target then addrs[2] = r.src end
       r.trace = traced_probe(first, target, on_path, addrs, { count = opts.count or 2, timeout = opts.timeout or 1,
                                                             interval = 0.2 })
+    end
+    -- a NAT on the way: the reply goes back to the source the destination saw
+    local seen_as = arrived and r.trace and r.trace.sources[hops[#hops].ns]
+    if seen_as and seen_as ~= r.src then
+      r.translated = seen_as
+      local back, back_arrived, bc = walk(spaces, hops[#hops].space, target, seen_as)
+      r.back, back_cause = back, not back_arrived and "the reply has no way back: " .. tostring(bc) or nil
     end
     neighbours(r.path)
     neighbours(r.back)
