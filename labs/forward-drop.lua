@@ -38,7 +38,7 @@ check.unreachable(nets[0].ns, { "10.0.1.2", "10.0.1.3" })
 local report
 step("why? check.why(net0, \"10.0.1.2\"): the route lookups, and a trace of the probe through nf_tables", function()
   report = check.why(nets[0].ns, "10.0.1.2")
-  show(report:text())
+  show(report)
 end)
 check.equal(report.cause, "dropped by the policy of chain ip filter FORWARD (policy drop) in host",
             "the diagnosis names the chain and its policy")

@@ -62,7 +62,7 @@ check.unreachable(test1.netns, "203.0.113.10", { timeout = 1 })
 local report
 step('why? check.why(test1, "203.0.113.10"): the request arrives, the reply does not come back', function()
   report = check.why(test1, "203.0.113.10")
-  show(report:text())
+  show(report)
 end)
 check.ok(report.arrived, "the diagnosis follows the request to the internet")
 check.match(report.cause, "the reply has no way back: no route to 172.17.0.2 in internet",

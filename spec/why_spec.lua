@@ -233,10 +233,13 @@ describe("why", function()
     local c = report.trace.counters[1]
     assert.same({ "b", "INPUT", handle }, { c.ns, c.chain, c.handle })
     assert.equal(report.trace.probe.sent, c.packets)
-    -- as data: the JSON says the same
+    -- as data: the JSON says the same, and so does the view show() prints
     local data = json.decode(report:json())
     assert.equal(report.cause, data.cause)
     assert.equal("drop", data.trace.steps[1].verdict)
+    local view = require("nslab.view")
+    assert.equal(report:text() .. "\n", view.render(report))
+    assert.same(data, json.decode(view.render(report, { json = true })))
   end)
 
   it("rp_filter: the source fails the router's reverse path check", function()

@@ -511,6 +511,7 @@ end
 
 local Report = {}
 Report.__index = Report
+why.Report = Report
 
 local function hop_lines(lines, hops, indent)
   for _, hop in ipairs(hops) do
