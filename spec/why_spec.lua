@@ -104,6 +104,26 @@ describe("why", function()
     assert.truthy(ip_route_get(a, "10.0.0.2"):find("Network is unreachable", 1, true))
   end)
 
+  it("a bridge port that does not forward yet (STP on: listening for the forward delay)", function()
+    local host = netns.host()
+    local br0 = host:bridge("br0", { stp = true })
+    br0:up()
+    local nets = {}
+    for i = 0, 1 do
+      nets[i] = netns.add("net" .. i)
+      local inside, outside = host:veth("veth" .. i, "br-veth" .. i)
+      inside:set_netns(nets[i])
+      inside:addr_add(("10.0.1.%d/24"):format(i + 1))
+      br0:attach(outside)
+      outside:up()
+      inside:up()
+      assert(inside:wait("UP"))
+    end
+    local report = why.diagnose(nets[0], "10.0.1.2", { trace = false })
+    assert.equal("bridge port br-veth0 in host is listening, not forwarding", report.cause, report:text())
+    assert.equal("listening", world.ip_json(host, "-d link show br-veth0")[1].linkinfo.info_slave_data.state)
+  end)
+
   it("ip_forward 0 in a router: the router does not forward", function()
     local a, r = routed()
     assert.equal(0, #why.diagnose(a, "10.0.2.2", { timeout = 0.5 }).causes) -- it works first

@@ -534,7 +534,15 @@ end
 -- The report as lines of text (no indentation of its own).
 function Report:lines()
   local lines = {}
-  lines[#lines + 1] = "why: " .. (self.cause or "no cause found (the packet's way looks open)")
+  local probe = self.trace and self.trace.probe
+  if self.cause then
+    lines[#lines + 1] = "why: " .. self.cause
+  elseif probe and (probe.received or 0) > 0 then
+    lines[#lines + 1] = string.format("why: nothing is in the way: the probe sent again got %d/%d replies",
+                                      probe.received, probe.sent or 0)
+  else
+    lines[#lines + 1] = "why: no cause found (the way there and back looks open)"
+  end
   for i = 2, #self.causes do lines[#lines + 1] = "also: " .. self.causes[i] end
   lines[#lines + 1] = "the way there (" .. self.src_text .. " → " .. self.dst .. "):"
   hop_lines(lines, self.path, "  ")
