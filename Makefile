@@ -186,7 +186,7 @@ valgrind: dev-deps all | $(BUILD)
 # the table and writes build/bench/results.json and results.md.
 BENCH_N     ?= 10 100 1000 2000
 BENCH_REPS  ?= 3
-BENCH_TOOLS ?= raw friendly docker ip batch pyroute2 mininet
+BENCH_TOOLS ?= raw rawc friendly docker ip batch pyroute2 mininet
 bench: all
 	@tools/deps vendor/debian-packages-bench
 	/usr/bin/python3 bench/run.py --n "$(or $(N),$(BENCH_N))" --reps $(or $(REPS),$(BENCH_REPS)) \
@@ -198,6 +198,8 @@ install: all
 	install -m 755 $(BIN)/nslab $(DESTDIR)$(PREFIX)/bin/nslab
 	install -m 644 $(LIB)/nslab/core.so $(DESTDIR)$(PREFIX)/lib/lua/5.4/nslab/core.so
 	install -m 644 lua/nslab/*.lua $(DESTDIR)$(PREFIX)/share/lua/5.4/nslab/
+	install -d $(DESTDIR)$(PREFIX)/share/lua/5.4/nslab/report
+	install -m 644 lua/nslab/report/*.lua $(DESTDIR)$(PREFIX)/share/lua/5.4/nslab/report/
 
 clean:
 	rm -rf build bin lib

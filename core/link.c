@@ -238,6 +238,18 @@ static int apply_addrgen (struct nl *nl, const struct link_spec *s,
   return -1;
 }
 
+/* The kernel's echo of the device just made (NLM_F_ECHO): its ifindex
+ * and its peer's, so that the caller need not look them up by name. */
+static int echo_cb (const struct nlmsghdr *nlh, void *data) {
+  struct link_info info;
+  int *made = data;
+  if (nlh->nlmsg_type == RTM_NEWLINK && link_parse(nlh, &info) == 0) {
+    made[0] = info.ifindex;
+    made[1] = info.link;
+  }
+  return MNL_CB_OK;
+}
+
 /* }====================================================== */
 
 int link_add (struct nl *nl, const struct link_spec *s, struct err *e) {
@@ -257,7 +269,14 @@ int link_add (struct nl *nl, const struct link_spec *s, struct err *e) {
   struct nlmsghdr *nlh = link_add_msg(nl, buf, s, e);
   if (!nlh) return -1;
   snprintf(name, IFNAMSIZ, "%s", s->name);
-  if (nl_request(nl, nlh, e) < 0) {
+  /* The echo goes to the requesting socket only when the device is made
+   * in the socket's own namespace (elsewhere it would be sent to a socket
+   * of that namespace with our port id). */
+  int echo = s->made && s->netns_fd < 0;
+  if (s->made) s->made[0] = s->made[1] = 0;
+  if (echo) nlh->nlmsg_flags |= NLM_F_ECHO;
+  if ((echo ? nl_get(nl, nlh, echo_cb, s->made, e) : nl_request(nl, nlh, e)) <
+      0) {
     if (!e->reason[0] && k && k->explain) return k->explain(nl, s, e);
     return -1;
   }

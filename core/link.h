@@ -89,6 +89,8 @@ struct link_spec {
                        the device is down (kernel 6.18 refuses it inside a
                        creating RTM_NEWLINK: EAFNOSUPPORT); when that
                        fails the device is deleted again */
+  int *made;        /* NULL, or 2 ints set to the new device's ifindex and its
+                      peer's (IFLA_LINK) when the kernel told them (0: not) */
   struct nl *netns_nl, *peer_netns_nl; /* sockets already open in netns_fd
                                           and peer_netns_fd for that, or
                                           NULL: opened for the call */

@@ -112,11 +112,37 @@ static const char *wanted (lua_State *L, const struct lopt *o) {
   return lua_pushliteral(L, "?");
 }
 
+/* Where a value is, for the message of a refusal, made only then (a
+ * valid value costs no formatting): "OP OBJECT: " and the value's label,
+ * which is given whole, or an option's ("option 'PATH.KEY'"), or a
+ * positional argument's ("argument N (WHAT)", counted from stack index
+ * arg as luaL_argerror counts). */
+struct where {
+  const char *op, *object;
+  const char *label;      /* whole, or NULL */
+  const char *path, *key; /* an option: path NULL at the top level */
+  int arg;                /* an argument: its stack index */
+  const char *what;
+};
+
+static int self_slots (lua_State *L);
+
+static const char *where_label (lua_State *L, const struct where *w) {
+  if (w->label) return lua_pushstring(L, w->label);
+  if (w->key)
+    return lua_pushfstring(L, "option '%s%s%s'", w->path ? w->path : "",
+                           w->path ? "." : "", w->key);
+  return lua_pushfstring(L, "argument %d (%s)", w->arg - self_slots(L),
+                         w->what);
+}
+
 /* Raise "PREFIX LABEL must be WANTED, got GIVEN" about the value at v. */
-static int refuse (lua_State *L, const char *pre, const char *label,
-                   const struct lopt *o, int v) {
-  const char *w = wanted(L, o);
-  return lnslab_raise(L, "%s%s must be %s, got %s", pre, label, w,
+static int refuse (lua_State *L, const struct where *w, const struct lopt *o,
+                   int v) {
+  const char *pre = prefix(L, w->op, w->object);
+  const char *label = where_label(L, w);
+  const char *want = wanted(L, o);
+  return lnslab_raise(L, "%s%s must be %s, got %s", pre, label, want,
                       lnslab_given(L, v));
 }
 
@@ -141,39 +167,38 @@ static int string_ok (lua_State *L, int v, const struct lopt *o,
   return out->len > 0 || (o->flags & LOPT_EMPTY);
 }
 
-/* Check the value at v (absolute) against o; pre and label make the
+/* Check the value at v (absolute) against o; w says where it is, for a
  * message. On success out is filled. */
-static void check_value (lua_State *L, int v, const char *pre,
-                         const char *label, const struct lopt *o,
-                         struct lopt_val *out) {
+static void check_value (lua_State *L, int v, const struct where *w,
+                         const struct lopt *o, struct lopt_val *out) {
   struct err e;
   memset(out, 0, sizeof *out);
   out->set = 1;
   switch (o->type) {
   case LOPT_BOOL:
-    if (lua_type(L, v) != LUA_TBOOLEAN) refuse(L, pre, label, o, v);
+    if (lua_type(L, v) != LUA_TBOOLEAN) refuse(L, w, o, v);
     out->b = lua_toboolean(L, v);
     break;
   case LOPT_INT:
     if (!integral(L, v, &out->i) || out->i < (lua_Integer)o->min ||
         out->i > (lua_Integer)o->max)
-      refuse(L, pre, label, o, v);
+      refuse(L, w, o, v);
     out->n = (lua_Number)out->i;
     break;
   case LOPT_NUM:
-    if (lua_type(L, v) != LUA_TNUMBER) refuse(L, pre, label, o, v);
+    if (lua_type(L, v) != LUA_TNUMBER) refuse(L, w, o, v);
     out->n = lua_tonumber(L, v);
     if (!isfinite(out->n) || out->n < o->min || out->n > o->max)
-      refuse(L, pre, label, o, v);
+      refuse(L, w, o, v);
     break;
   case LOPT_STR:
-    if (!string_ok(L, v, o, out)) refuse(L, pre, label, o, v);
+    if (!string_ok(L, v, o, out)) refuse(L, w, o, v);
     break;
   case LOPT_IFNAME: {
     static const struct lopt name = {"",   LOPT_STR, 0, IFNAMSIZ - 1,
                                      NULL, NULL,     0, NULL};
     if (!string_ok(L, v, &name, out) || link_name_ok(out->s, &e) < 0)
-      refuse(L, pre, label, o, v);
+      refuse(L, w, o, v);
     break;
   }
   case LOPT_CHOICE:
@@ -185,29 +210,31 @@ static void check_value (lua_State *L, int v, const char *pre,
           return;
         }
     }
-    refuse(L, pre, label, o, v);
+    refuse(L, w, o, v);
     break;
   case LOPT_NETNS: {
     struct lnetns *ns = luaL_testudata(L, v, LNETNS);
-    if (!ns) refuse(L, pre, label, o, v);
-    lua_pushfstring(L, "%s%s", pre, label);
-    lua_pushfstring(L, "%s", lua_tostring(L, -1)); /* op for the check */
-    out->ns = lnetns_check(L, v, lua_tostring(L, -1));
-    lua_pop(L, 2);
+    if (!ns) refuse(L, w, o, v);
+    if (ns->deleted || ns->fd < 0) { /* lnetns_check says why, naming it */
+      const char *pre = prefix(L, w->op, w->object);
+      const char *label = where_label(L, w);
+      lnetns_check(L, v, lua_pushfstring(L, "%s%s", pre, label));
+    }
+    out->ns = ns;
     break;
   }
   case LOPT_DEV:
     if (lua_type(L, v) == LUA_TNUMBER) {
       if (!integral(L, v, &out->i) || out->i <= 0 || out->i > INT_MAX)
-        refuse(L, pre, label, o, v);
+        refuse(L, w, o, v);
     } else {
       static const struct lopt name = {"",   LOPT_IFNAME, 0, 0,
                                        NULL, NULL,        0, NULL};
-      check_value(L, v, pre, label, &name, out);
+      check_value(L, v, w, &name, out);
     }
     break;
   case LOPT_TABLE:
-    if (lua_type(L, v) != LUA_TTABLE) refuse(L, pre, label, o, v);
+    if (lua_type(L, v) != LUA_TTABLE) refuse(L, w, o, v);
     break;
   case LOPT_ANY: break;
   }
@@ -246,16 +273,14 @@ static const char *read_options (lua_State *L, int idx, const char *op,
     if (spec[i].flags & LOPT_OBJECT) named = i;
   if (named >= 0 && !absent) {
     if (lua_getfield(L, idx, spec[named].key) != LUA_TNIL) {
-      const char *pre = prefix(L, op, NULL);
-      const char *label = lua_pushfstring(L, "option '%s'", spec[named].key);
-      check_value(L, top + 1, pre, label, &spec[named], &out[named]);
+      struct where w = {op, NULL, NULL, NULL, spec[named].key, 0, NULL};
+      check_value(L, top + 1, &w, &spec[named], &out[named]);
       object = out[named].s; /* anchored in the options table */
     }
     lua_settop(L, top);
   }
-  const char *pre = prefix(L, op, object); /* at top + 1 until the end */
-  const char *dot = path ? lua_pushfstring(L, "%s.", path) : ""; /* top + 2 */
-  if (!path) lua_pushnil(L);
+  const char *dot = path ? "." : "";
+  if (!path) path = "";
   if (!absent) {
     lua_pushnil(L);
     while (lua_next(L, idx)) {
@@ -264,31 +289,34 @@ static const char *read_options (lua_State *L, int idx, const char *op,
       if (!known) {
         const char *key = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2)
                                                          : lnslab_given(L, -2);
-        lnslab_raise(L, "%sinvalid option '%s%s'", pre, dot, key);
+        lnslab_raise(L, "%sinvalid option '%s%s%s'", prefix(L, op, object),
+                     path, dot, key);
       }
       lua_pop(L, 1);
     }
   }
   for (int i = 0; i < n; i++) {
     if (absent || lua_getfield(L, idx, spec[i].key) == LUA_TNIL) {
-      lua_settop(L, top + 2);
+      lua_settop(L, top);
       if (spec[i].flags & LOPT_REQUIRED)
-        lnslab_raise(L, "%soption '%s%s' is required (%s)", pre, dot,
-                     spec[i].key, wanted(L, &spec[i]));
+        lnslab_raise(L, "%soption '%s%s%s' is required (%s)",
+                     prefix(L, op, object), path, dot, spec[i].key,
+                     wanted(L, &spec[i]));
       continue;
     }
-    const char *label = lua_pushfstring(L, "option '%s%s'", dot, spec[i].key);
-    check_value(L, top + 3, pre, label, &spec[i], &out[i]);
+    struct where w = {op,          object, NULL, *path ? path : NULL,
+                      spec[i].key, 0,      NULL};
+    check_value(L, top + 1, &w, &spec[i], &out[i]);
     if (spec[i].type == LOPT_TABLE && spec[i].sub) {
       /* Checked here too, so nothing is sent before all of it is right. */
       int m = 0;
       while (spec[i].sub[m].key) m++;
       struct lopt_val *scratch =
           lua_newuserdatauv(L, (size_t)(m + 1) * sizeof *scratch, 0);
-      const char *sub = lua_pushfstring(L, "%s%s", dot, spec[i].key);
-      read_options(L, top + 3, op, object, sub, spec[i].sub, scratch);
+      const char *sub = lua_pushfstring(L, "%s%s%s", path, dot, spec[i].key);
+      read_options(L, top + 1, op, object, sub, spec[i].sub, scratch);
     }
-    lua_settop(L, top + 2);
+    lua_settop(L, top);
   }
   lua_settop(L, top);
   return object;
@@ -378,19 +406,24 @@ void lnslab_check_nargs (lua_State *L, int n, const char *op) {
   }
 }
 
+/* The value at idx, checked; w says where it is. */
+static void check_at (lua_State *L, int idx, const struct where *w,
+                      const struct lopt *spec, struct lopt_val *out) {
+  int top = lua_gettop(L);
+  if (lua_isnoneornil(L, idx)) {
+    memset(out, 0, sizeof *out);
+    if (spec->flags & LOPT_REQUIRED) refuse(L, w, spec, idx);
+  } else {
+    check_value(L, idx, w, spec, out);
+  }
+  lua_settop(L, top);
+}
+
 void lnslab_check_value (lua_State *L, int idx, const char *op,
                          const char *object, const char *label,
                          const struct lopt *spec, struct lopt_val *out) {
-  idx = lua_absindex(L, idx);
-  int top = lua_gettop(L);
-  const char *pre = prefix(L, op, object);
-  if (lua_isnoneornil(L, idx)) {
-    memset(out, 0, sizeof *out);
-    if (spec->flags & LOPT_REQUIRED) refuse(L, pre, label, spec, idx);
-  } else {
-    check_value(L, idx, pre, label, spec, out);
-  }
-  lua_settop(L, top);
+  struct where w = {op, object, label, NULL, NULL, 0, NULL};
+  check_at(L, lua_absindex(L, idx), &w, spec, out);
 }
 
 void lnslab_check_arg (lua_State *L, int idx, const char *op,
@@ -400,9 +433,8 @@ void lnslab_check_arg (lua_State *L, int idx, const char *op,
   /* An absent argument must stay absent: else the label pushed next
      would take its slot and be checked as its value. */
   if (idx > lua_gettop(L)) lua_settop(L, idx);
-  const char *label = lnslab_arg_label(L, idx, what);
-  lnslab_check_value(L, idx, op, object, label, spec, out);
-  lua_pop(L, 1);
+  struct where w = {op, object, NULL, NULL, NULL, idx, what};
+  check_at(L, idx, &w, spec, out);
 }
 
 const char *lnslab_check_str (lua_State *L, int idx, const char *op,

@@ -307,9 +307,20 @@ static int m_link_add (lua_State *L) {
   }
   s.own_netns_fd = ns->fd;
   s.name_out = name;
+  int made[2] = {0, 0};
+  s.made = made;
   if (link_add(nl, &s, &e) < 0) return lnslab_fail(L, "link add", s.name, &e);
   lua_pushstring(L, name);
-  return 1;
+  /* the ifindexes when the kernel told them (made here), else nil */
+  if (made[0] > 0)
+    lua_pushinteger(L, made[0]);
+  else
+    lua_pushnil(L);
+  if (made[1] > 0 && s.peer)
+    lua_pushinteger(L, made[1]);
+  else
+    lua_pushnil(L);
+  return 3;
 }
 
 /* }====================================================== */

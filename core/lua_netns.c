@@ -13,9 +13,57 @@
 #include "lua_netns.h"
 #include "netns.h"
 
-/* Every live handle of this Lua state, as the keys of a weak table in
- * the registry: deleting a namespace finds and closes each one. */
+/* Every live handle of this Lua state, by namespace: LIVE[inode] is a
+ * weak-keyed set of the handles of that namespace, so deleting one
+ * closes the handles of its own namespace without walking (and
+ * fstat'ing) every handle the lab made. */
 static const char LIVE[] = "nslab.netns.live";
+static const char LIVE_SET_MT[] = "nslab.netns.live.set";
+
+/* Push LIVE[ino] (created when create is set), or nothing and 0. */
+static int live_set (lua_State *L, uint64_t ino, int create) {
+  if (lua_getfield(L, LUA_REGISTRYINDEX, LIVE) != LUA_TTABLE) {
+    lua_pop(L, 1);
+    if (!create) return 0;
+    lua_newtable(L);
+    lua_pushvalue(L, -1);
+    lua_setfield(L, LUA_REGISTRYINDEX, LIVE);
+  }
+  if (lua_rawgeti(L, -1, (lua_Integer)ino) != LUA_TTABLE) {
+    lua_pop(L, 1);
+    if (!create) {
+      lua_pop(L, 1);
+      return 0;
+    }
+    lua_newtable(L);
+    if (luaL_newmetatable(L, LIVE_SET_MT)) {
+      lua_pushliteral(L, "k");
+      lua_setfield(L, -2, "__mode");
+    }
+    lua_setmetatable(L, -2);
+    lua_pushvalue(L, -1);
+    lua_rawseti(L, -3, (lua_Integer)ino);
+  }
+  lua_remove(L, -2);
+  return 1;
+}
+
+/* Take the handle at idx out of LIVE (its set goes when it empties). */
+static void live_remove (lua_State *L, int idx, const struct lnetns *ns) {
+  idx = lua_absindex(L, idx);
+  if (!ns->ino || !live_set(L, ns->ino, 0)) return;
+  lua_pushvalue(L, idx);
+  lua_pushnil(L);
+  lua_rawset(L, -3);
+  lua_pushnil(L);
+  int empty = !lua_next(L, -2);
+  lua_pop(L, empty ? 1 : 3);
+  if (empty && lua_getfield(L, LUA_REGISTRYINDEX, LIVE) == LUA_TTABLE) {
+    lua_pushnil(L);
+    lua_rawseti(L, -2, (lua_Integer)ns->ino);
+  }
+  if (empty) lua_pop(L, 1);
+}
 
 struct lnetns *lnetns_check (lua_State *L, int idx, const char *op) {
   struct lnetns *ns = luaL_testudata(L, idx, LNETNS);
@@ -53,6 +101,7 @@ struct lnetns *lnetns_push (lua_State *L, int fd, const char *name) {
   ns->fd = -1;
   ns->deleted = 0;
   ns->name = NULL;
+  ns->ino = ns->dev = 0;
   memset(&ns->rt, 0, sizeof ns->rt);
   memset(&ns->nft, 0, sizeof ns->nft);
   luaL_setmetatable(L, LNETNS);
@@ -61,20 +110,17 @@ struct lnetns *lnetns_push (lua_State *L, int fd, const char *name) {
     lnslab_raise(L, "not enough memory");
   }
   ns->fd = fd;
-  if (lua_getfield(L, LUA_REGISTRYINDEX, LIVE) != LUA_TTABLE) {
-    lua_pop(L, 1);
-    lua_newtable(L);
-    lua_createtable(L, 0, 1);
-    lua_pushliteral(L, "k");
-    lua_setfield(L, -2, "__mode");
-    lua_setmetatable(L, -2);
-    lua_pushvalue(L, -1);
-    lua_setfield(L, LUA_REGISTRYINDEX, LIVE);
+  struct stat st; /* nsfs: one device, the inode names the namespace */
+  if (fstat(fd, &st) == 0) {
+    ns->ino = (uint64_t)st.st_ino;
+    ns->dev = (uint64_t)st.st_dev;
   }
-  lua_pushvalue(L, -2);
-  lua_pushboolean(L, 1);
-  lua_rawset(L, -3);
-  lua_pop(L, 1);
+  if (ns->ino && live_set(L, ns->ino, 1)) {
+    lua_pushvalue(L, -2);
+    lua_pushboolean(L, 1);
+    lua_rawset(L, -3);
+    lua_pop(L, 1);
+  }
   return ns;
 }
 
@@ -100,25 +146,23 @@ static void release (struct lnetns *ns) {
  * vanish with it. */
 static void close_every_handle (lua_State *L, const struct stat *st,
                                 const char *name) {
-  if (lua_getfield(L, LUA_REGISTRYINDEX, LIVE) != LUA_TTABLE) {
-    lua_pop(L, 1);
-    return;
-  }
+  if (!live_set(L, (uint64_t)st->st_ino, 0)) return;
   lua_pushnil(L);
   while (lua_next(L, -2)) {
     struct lnetns *ns = luaL_testudata(L, -2, LNETNS);
-    struct stat other;
-    if (ns && ns->fd >= 0 && fstat(ns->fd, &other) == 0 &&
-        other.st_ino == st->st_ino && other.st_dev == st->st_dev) {
+    if (ns && ns->fd >= 0 && ns->dev == (uint64_t)st->st_dev) {
       char *copy = ns->name ? NULL : strdup(name);
       release(ns);
       if (copy) ns->name = copy;
       ns->deleted = ns->name != NULL;
-      lua_pushvalue(L, -2); /* no longer live: the list holds only open ones */
-      lua_pushnil(L);
-      lua_rawset(L, -5);
     }
     lua_pop(L, 1);
+  }
+  lua_pop(L, 1);
+  /* no longer live: LIVE holds only open handles */
+  if (lua_getfield(L, LUA_REGISTRYINDEX, LIVE) == LUA_TTABLE) {
+    lua_pushnil(L);
+    lua_rawseti(L, -2, (lua_Integer)st->st_ino);
   }
   lua_pop(L, 1);
 }
@@ -260,9 +304,9 @@ static int m_fd (lua_State *L) {
 static int m_inode (lua_State *L) {
   lnslab_check_nargs(L, 1, "netns inode");
   struct lnetns *ns = lnetns_check(L, 1, "netns inode");
-  uint64_t ino;
+  uint64_t ino = ns->ino; /* read when the handle was made */
   struct err e;
-  if (netns_inode(ns->fd, &ino, &e) < 0)
+  if (!ino && netns_inode(ns->fd, &ino, &e) < 0)
     return lnslab_fail(L, "netns inode", ns->name, &e);
   lua_pushinteger(L, (lua_Integer)ino);
   return 1;
@@ -293,13 +337,9 @@ static int m_run (lua_State *L) {
 /* close(): the descriptors go at once; using the handle afterwards says
  * "attempt to use a closed netns". Closing twice is fine. */
 static int close_handle (lua_State *L) {
-  release(luaL_checkudata(L, 1, LNETNS));
-  if (lua_getfield(L, LUA_REGISTRYINDEX, LIVE) == LUA_TTABLE) {
-    lua_pushvalue(L, 1);
-    lua_pushnil(L);
-    lua_rawset(L, -3);
-  }
-  lua_pop(L, 1);
+  struct lnetns *ns = luaL_checkudata(L, 1, LNETNS);
+  if (ns->fd >= 0) live_remove(L, 1, ns);
+  release(ns);
   return 0;
 }
 
@@ -314,6 +354,7 @@ static int m_close (lua_State *L) {
 
 static int m_gc (lua_State *L) {
   struct lnetns *ns = luaL_checkudata(L, 1, LNETNS);
+  if (ns->fd >= 0) live_remove(L, 1, ns); /* its set must not outlive it */
   release(ns);
   free(ns->name);
   ns->name = NULL;

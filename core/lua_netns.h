@@ -12,9 +12,11 @@
 #define LNETNS "nslab.netns"
 
 struct lnetns {
-  int fd;        /* -1 once closed */
-  int deleted;   /* its name was deleted: every use says so */
-  char *name;    /* malloc'd; NULL for an anonymous namespace */
+  int fd;       /* -1 once closed */
+  int deleted;  /* its name was deleted: every use says so */
+  char *name;   /* malloc'd; NULL for an anonymous namespace */
+  uint64_t ino; /* its nsfs inode and device (0 if fstat failed) */
+  uint64_t dev;
   struct nl rt;  /* rt.sock == NULL until first used */
   struct nl nft; /* NETLINK_NETFILTER, the same way (lua_nft.c) */
 };

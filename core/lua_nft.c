@@ -602,7 +602,9 @@ static void check_op (lua_State *L, int t, size_t i, int anchor,
   lua_settop(L, top);
 }
 
-/* ns:nft_apply(ops): one batch; raises "nft: op N (add rule ...): why". */
+/* ns:nft_apply(ops): one batch; raises "nft: op N (add rule ...): why".
+ * Returns {[i] = handle} for the rules it added (ops[i]), as the kernel
+ * echoed them (none for a batch of more than NFT_ECHO_MAX ops). */
 static int m_nft_apply (lua_State *L) {
   static const struct lopt list = {"ops", LOPT_TABLE,    0,   0, NULL,
                                    NULL,  LOPT_REQUIRED, NULL};
@@ -621,7 +623,16 @@ static int m_nft_apply (lua_State *L) {
     lua_pop(L, 1);
   }
   struct err e;
-  if (nft_apply(lnetns_nft(L, ns), ops, n, &failed, &e) == 0) return 0;
+  uint64_t *handles = lua_newuserdatauv(L, (n ? n : 1) * sizeof *handles, 0);
+  if (nft_apply_echo(lnetns_nft(L, ns), ops, n, &failed, handles, &e) == 0) {
+    lua_createtable(L, 0, 0);
+    for (size_t i = 0; i < n && n <= NFT_ECHO_MAX; i++)
+      if (handles[i]) {
+        lua_pushinteger(L, (lua_Integer)handles[i]);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+      }
+    return 1;
+  }
   if (failed >= n)
     return lnslab_raise(L, "nft: batch of %d ops: %s", (int)n, err_text(&e));
   /* names the op by what it has of them that prints as it is */

@@ -34,8 +34,19 @@ static int flag (lua_State *L, int idx, const char *key) {
 
 static const struct lopt *spec_from_lua (lua_State *L, int idx, int arena);
 
-/* One option from its description at idx. Strings stay anchored in the
- * spec table, which the caller holds. */
+/* The string at the top of the stack, kept alive by the arena (the
+ * converted spec points into it); returns it. */
+static const char *anchored (lua_State *L, int arena) {
+  const char *s = lua_tostring(L, -1);
+  if (s) {
+    lua_pushvalue(L, -1);
+    lua_rawseti(L, arena, luaL_len(L, arena) + 1);
+  }
+  return s;
+}
+
+/* One option from its description at idx. Its strings are anchored in
+ * the arena: the converted form outlives the call (see cached). */
 static void option_from_lua (lua_State *L, int idx, int arena, const char *key,
                              struct lopt *o) {
   if (lua_type(L, idx) != LUA_TTABLE)
@@ -62,7 +73,7 @@ static void option_from_lua (lua_State *L, int idx, int arena, const char *key,
     const char **c = alloc(L, arena, (size_t)(n + 1) * sizeof *c);
     for (lua_Integer i = 1; i <= n; i++) {
       lua_geti(L, -1, i);
-      c[i - 1] = lua_tostring(L, -1); /* anchored in the choices table */
+      c[i - 1] = anchored(L, arena);
       lua_pop(L, 1);
     }
     o->choices = c;
@@ -86,10 +97,65 @@ static const struct lopt *spec_from_lua (lua_State *L, int idx, int arena) {
   int i = 0;
   lua_pushnil(L);
   while (lua_next(L, idx)) {
-    option_from_lua(L, lua_gettop(L), arena, lua_tostring(L, -2), &spec[i++]);
+    lua_pushvalue(L, -2);
+    const char *key = anchored(L, arena);
+    lua_pop(L, 1);
+    option_from_lua(L, lua_gettop(L), arena, key, &spec[i++]);
     lua_pop(L, 1);
   }
   return spec;
+}
+
+/*
+** Each spec table is converted once: the converted form stays in a
+** registry table with weak keys (the spec tables), so a call costs what
+** reading its options costs, not a walk of its spec. Specs are
+** declarations made once; a spec table changed after its first use keeps
+** its first meaning.
+*/
+static const char CACHE[] = "nslab.options.cache";
+
+/* The arena of the spec table at idx (created by convert on first use),
+ * pushed; its first element is the converted form. */
+static void push_cached (lua_State *L, int idx,
+                         void (*convert)(lua_State *, int, int)) {
+  idx = lua_absindex(L, idx);
+  if (lua_getfield(L, LUA_REGISTRYINDEX, CACHE) != LUA_TTABLE) {
+    lua_pop(L, 1);
+    lua_newtable(L);
+    lua_createtable(L, 0, 1);
+    lua_pushliteral(L, "k");
+    lua_setfield(L, -2, "__mode");
+    lua_setmetatable(L, -2);
+    lua_pushvalue(L, -1);
+    lua_setfield(L, LUA_REGISTRYINDEX, CACHE);
+  }
+  lua_pushvalue(L, idx);
+  if (lua_rawget(L, -2) != LUA_TTABLE) {
+    lua_pop(L, 1);
+    lua_newtable(L);
+    convert(L, idx, lua_gettop(L)); /* raises on a bad spec: nothing kept */
+    lua_pushvalue(L, idx);
+    lua_pushvalue(L, -2);
+    lua_rawset(L, -4);
+  }
+  lua_remove(L, -2);
+}
+
+static void convert_spec (lua_State *L, int idx, int arena) {
+  spec_from_lua(L, idx, arena); /* its first alloc is the spec itself */
+}
+
+static void convert_option (lua_State *L, int idx, int arena) {
+  struct lopt *o = alloc(L, arena, sizeof *o);
+  option_from_lua(L, idx, arena, "", o);
+}
+
+static const void *form_of (lua_State *L) {
+  lua_rawgeti(L, -1, 1);
+  const void *form = lua_touserdata(L, -1);
+  lua_pop(L, 1);
+  return form;
 }
 
 /* check_options(opts, op, object, spec): raises, or returns nothing. */
@@ -104,12 +170,12 @@ static int l_check_options (lua_State *L) {
                            : lnslab_check_str(L, 3, "check_options", "object",
                                               LOPT_STR_MAX, NULL);
   lnslab_check_arg(L, 4, "check_options", NULL, "spec", &table, &v);
-  lua_newtable(L);
-  int arena = lua_gettop(L);
-  const struct lopt *spec = spec_from_lua(L, 4, arena);
+  push_cached(L, 4, convert_spec);
+  const struct lopt *spec = form_of(L);
   int n = 0;
   while (spec[n].key) n++;
-  struct lopt_val *out = alloc(L, arena, (size_t)(n + 1) * sizeof *out);
+  struct lopt_val *out = lua_newuserdatauv(L, (size_t)(n + 1) * sizeof *out, 0);
+  memset(out, 0, (size_t)(n + 1) * sizeof *out);
   lnslab_options(L, 1, op, object, spec, out);
   return 0;
 }
@@ -127,11 +193,10 @@ static int l_check_value (lua_State *L) {
           : lnslab_check_str(L, 3, "check_value", "object", LOPT_STR_MAX, NULL);
   const char *label = lnslab_check_str(L, 4, "check_value", "label", 256, NULL);
   lnslab_check_arg(L, 5, "check_value", NULL, "spec", &table, &v);
-  lua_newtable(L);
-  int arena = lua_gettop(L);
-  struct lopt *o = alloc(L, arena, sizeof *o);
-  option_from_lua(L, 5, arena, label, o);
-  lnslab_check_value(L, 1, op, object, label, o, &v);
+  push_cached(L, 5, convert_option);
+  struct lopt o = *(const struct lopt *)form_of(L);
+  o.key = label; /* this call's; the cached one names none */
+  lnslab_check_value(L, 1, op, object, label, &o, &v);
   return 0;
 }
 

@@ -626,8 +626,9 @@ static int batch_add_op (struct batch *b, const struct nft_op *op,
 struct answers {
   uint32_t first;
   size_t n;
-  int acked;     /* the last op's ACK: the kernel read it all */
-  size_t failed; /* the first op that failed, n when none */
+  int acked;         /* the last op's ACK: the kernel read it all */
+  size_t failed;     /* the first op that failed, n when none */
+  uint64_t *handles; /* NULL, or n: the handles the kernel echoed */
   int code;
   char reason[sizeof((struct err *)0)->reason];
 };
@@ -675,6 +676,19 @@ static void note_answer (struct answers *a, const struct nlmsghdr *nlh) {
     a->reason[0] = '\0';
 }
 
+/* An added rule as the kernel echoes it (NLM_F_ECHO): its handle. */
+static void note_echo (struct answers *a, const struct nlmsghdr *nlh) {
+  uint32_t seq = nlh->nlmsg_seq;
+  if (nlh->nlmsg_type != ((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWRULE) ||
+      seq < a->first || seq >= a->first + a->n)
+    return;
+  struct nftnl_rule *r = nftnl_rule_alloc();
+  if (r && nftnl_rule_nlmsg_parse(nlh, r) == 0 &&
+      nftnl_rule_is_set(r, NFTNL_RULE_HANDLE))
+    a->handles[seq - a->first] = nftnl_rule_get_u64(r, NFTNL_RULE_HANDLE);
+  if (r) nftnl_rule_free(r);
+}
+
 /* The kernel handles a batch while it is being sent, so every answer is
  * queued by the time sendmsg returns: read until none is left. A queue
  * that overflowed (ENOBUFS) lost errors only, never the outcome. */
@@ -692,9 +706,13 @@ static int read_answers (struct nl *nl, struct answers *a, struct err *e) {
     if (n < 0) return err_errno(e);
     int left = (int)n;
     for (const struct nlmsghdr *nlh = (const void *)buf;
-         mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left))
-      if (nlh->nlmsg_type == NLMSG_ERROR && nlh->nlmsg_pid == nl->portid)
+         mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left)) {
+      if (nlh->nlmsg_pid != nl->portid) continue;
+      if (nlh->nlmsg_type == NLMSG_ERROR)
         note_answer(a, nlh);
+      else if (a->handles)
+        note_echo(a, nlh);
+    }
   }
   if (a->code) return 0;
   if (overflow) {
@@ -723,12 +741,15 @@ static void fit_sndbuf (struct nl *nl, size_t len) {
  * per op could overflow the receive queue of a large batch. */
 static int build_batch (struct nl *nl, struct batch *b,
                         const struct nft_op *ops, size_t n, uint32_t first,
-                        size_t *failed, struct err *e) {
+                        int echo, size_t *failed, struct err *e) {
   char *at = batch_reserve(b, NLMSG_HDRLEN * 4, e);
   if (!at) return -1;
   batch_commit(b, nftnl_batch_begin(at, first - 1));
   for (size_t i = 0; i < n; i++) {
     uint16_t flags = i == n - 1 ? NLM_F_ACK : 0;
+    if (echo && ops[i].object == NFTO_RULE &&
+        (ops[i].verb == NFTV_ADD || ops[i].verb == NFTV_INSERT))
+      flags |= NLM_F_ECHO;
     if (batch_add_op(b, &ops[i], flags, first + (uint32_t)i, e) < 0) {
       *failed = i;
       return -1;
@@ -814,6 +835,11 @@ static int check_op (const struct nft_op *op, struct err *e) {
 
 int nft_apply (struct nl *nl, const struct nft_op *ops, size_t n,
                size_t *failed, struct err *e) {
+  return nft_apply_echo(nl, ops, n, failed, NULL, e);
+}
+
+int nft_apply_echo (struct nl *nl, const struct nft_op *ops, size_t n,
+                    size_t *failed, uint64_t *handles, struct err *e) {
   struct batch b = {NULL, 0, 0};
   struct answers a;
   e->code = 0;
@@ -829,7 +855,12 @@ int nft_apply (struct nl *nl, const struct nft_op *ops, size_t n,
   a.first = nl->seq + 2;
   a.n = n;
   a.failed = n;
-  int rc = build_batch(nl, &b, ops, n, a.first, failed, e);
+  /* echoes of a large batch could overflow the receive queue */
+  if (handles && n <= NFT_ECHO_MAX) {
+    memset(handles, 0, n * sizeof *handles);
+    a.handles = handles;
+  }
+  int rc = build_batch(nl, &b, ops, n, a.first, a.handles != NULL, failed, e);
   if (rc == 0) {
     fit_sndbuf(nl, b.len);
     if (mnl_socket_sendto(nl->sock, b.buf, b.len) < 0)

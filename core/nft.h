@@ -251,6 +251,13 @@ void nft_op_describe (const struct nft_op *op, char *buf, size_t len);
  * directory". */
 int nft_apply (struct nl *nl, const struct nft_op *ops, size_t n,
                size_t *failed, struct err *e);
+/* The same; handles (n of them) gets the handle of each rule added or
+ * inserted (the kernel's echo), 0 for the other ops and for every op of a
+ * batch longer than NFT_ECHO_MAX (not asked: the echoes could overflow
+ * the socket's receive queue). */
+#define NFT_ECHO_MAX 128
+int nft_apply_echo (struct nl *nl, const struct nft_op *ops, size_t n,
+                    size_t *failed, uint64_t *handles, struct err *e);
 
 /* }====================================================== */
 

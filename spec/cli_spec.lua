@@ -131,8 +131,8 @@ check.ok(true, "never reached")
 ]])
       local out, code = nslab("run " .. quote(path))
       assert.equal(1, code, out)
-      assert.matches('error in step open a namespace that is not there: netns "test9": no such namespace',
-                     out, 1, true)
+      assert.matches('error in step open a namespace that is not there: ' .. path
+                     .. ':4: netns "test9": no such namespace', out, 1, true)
       assert.is_nil(out:find("never reached", 1, true), out)
       assert.equal("1 passed, 1 failed", last_line(out))
     end)

@@ -247,6 +247,23 @@ describe("docker model", function()
     assert.equal(require("nslab.netns").host():exec("hostname").stdout, h:exec("hostname").stdout)
   end)
 
+  it("unpublishes by the rule handles the kernel echoed: docker stop reads no chain", function()
+    local nft = require("nslab.nft")
+    for i = 1, 5 do docker.run{ name = "web" .. i, publish = (8080 + i) .. ":80" } end
+    local function dnat_rules()
+      return select(2, world.sh(nil, "nft -j list chain ip nat DOCKER"):gsub('"dnat"', ""))
+    end
+    assert.equal(5, dnat_rules())
+    local reads, rules = 0, nft.Chain.rules
+    nft.Chain.rules = function(...) reads = reads + 1 return rules(...) end
+    local ok, err = pcall(function() for i = 1, 5 do docker.stop("web" .. i) end end)
+    nft.Chain.rules = rules
+    assert(ok, err)
+    assert.equal(0, reads)
+    assert.equal(0, dnat_rules())
+    assert.equal(0, select(2, world.sh(nil, "nft -j list chain ip filter DOCKER"):gsub('"accept"', "")))
+  end)
+
   describe("errors", function()
     it("overlapping subnets, a bad subnet, a port published twice", function()
       assert.has_error(function() docker.network_create("dup", { subnet = "172.17.0.0/16" }) end,

@@ -83,7 +83,7 @@ describe("lab runner", function()
       assert.equal("", lines[#lines - 1])
       assert.equal("2 passed, 1 failed", lines[#lines])
       assert.is_true(has_line(lines, "  PASS one"))
-      assert.is_true(has_line(lines, "  FAIL three — it was false"))
+      assert.is_true(has_line(lines, "  FAIL test-lab:3: three — it was false"))
     end)
 
     it("keeps going after a failed check", function()
@@ -112,7 +112,7 @@ describe("lab runner", function()
     it("makes check(cond, text) a short form of check.ok", function()
       local status, lines = run([[check(false, "short")]])
       assert.equal(1, status)
-      assert.is_true(has_line(lines, "  FAIL short"))
+      assert.is_true(has_line(lines, "  FAIL test-lab:1: short"))
     end)
 
     it("names a check without description by its line", function()
@@ -287,8 +287,53 @@ describe("lab runner", function()
       for _, case in ipairs(cases) do
         local status, lines = run(case[1])
         assert.equal(1, status, case[1])
-        assert.equal("error: " .. case[2], lines[#lines - 2], case[1])
+        -- raised inside nslab, reported at the lab's line
+        assert.equal("error: test-lab:1: " .. case[2], lines[#lines - 2], case[1])
       end
+    end)
+  end)
+
+  describe("the event stream", function()
+    it("goes to the reporter of the format, and to a JUnit writer as well", function()
+      local xml = {}
+      local status, lines = run([[
+        lab "events"
+        step("one", function() check.ok(true, "yes") end)
+        check.ok(false, "no", "why")
+      ]], { format = "json", junit = function(text) xml[#xml + 1] = text end })
+      assert.equal(1, status)
+      assert.same({ '{"event":"title","text":"events"}', '{"event":"step","text":"one"}',
+                    '{"event":"check","passed":true,"description":"yes","file":"test-lab","line":2}',
+                    '{"event":"check","passed":false,"description":"no","detail":"why","file":"test-lab","line":3}',
+                    '{"event":"summary","passed":1,"failed":1,"status":1}' }, lines)
+      xml = table.concat(xml)
+      assert.matches('<testsuite name="events" tests="2" failures="1" errors="0" time="%d+%.%d%d%d">', xml)
+      assert.matches('<testcase classname="events" name="yes" time="%d+%.%d%d%d"/>', xml)
+      assert.matches('<failure message="why" type="check">test-lab:3: no — why</failure>', xml, 1, true)
+    end)
+
+    it("says TAP: the version first, the plan last", function()
+      local _, lines = run([[check.ok(true, "a # b") check.ok(false, "c")]], { format = "tap" })
+      assert.same({ "TAP version 13", "ok 1 - a \\# b", "not ok 2 - c", "  ---", '  message: "failed"',
+                    '  severity: "fail"', '  at: "test-lab:1"', '  file: "test-lab"', "  line: 1", "  ...",
+                    "1..2", "# 1 passed, 1 failed" }, lines)
+    end)
+
+    it("ends with status 130 when interrupted (Ctrl-C), the lab's line named", function()
+      local status, lines = run([[
+        check.ok(true, "before")
+        step("wait", function() error("somewhere.lua:9: interrupted!", 0) end)
+      ]])
+      assert.equal(130, status)
+      assert.equal("error in step wait: test-lab:2: interrupted!", lines[#lines - 2])
+      local _, tap = run('error("interrupted!")', { format = "tap" })
+      assert.same({ "not ok 1 - error", "Bail out! interrupted (Ctrl-C)", "1..1" }, { tap[2], tap[10], tap[11] })
+      assert.equal('  severity: "interrupted"', tap[5])
+    end)
+
+    it("refuses an unknown format", function()
+      assert.has_error(function() lab.run_string("", "x", { format = "xml" }) end,
+                       'lab: option \'format\' must be "text", "tap" or "json", got "xml"')
     end)
   end)
 
@@ -348,7 +393,7 @@ describe("lab runner", function()
       local _, lines = run([[check.ok(true, "x") check.ok(false, "y")]],
                            { color = "always" })
       assert.is_true(has_line(lines, "  \27[32mPASS\27[0m x"))
-      assert.is_true(has_line(lines, "  \27[31mFAIL\27[0m y"))
+      assert.is_true(has_line(lines, "  \27[31mFAIL\27[0m test-lab:1: y"))
       assert.equal("1 passed, 1 failed", lines[#lines])
     end)
 
@@ -395,10 +440,29 @@ describe("lab runner", function()
                     "lo addresses")
       ]])
       assert.equal(1, status)
-      assert.is_true(has_line(lines, '  FAIL lo addresses — expected ' ..
+      assert.is_true(has_line(lines, '  FAIL test-lab:1: lo addresses — expected ' ..
         '{addr_info = {{["local"] = "127.0.0.2"}}, ifname = "lo"}, got ' ..
         '{addr_info = {{["local"] = "127.0.0.1"}}, ifname = "lo"} ' ..
         '(at .addr_info[1]["local"]: expected "127.0.0.2", got "127.0.0.1")'))
+    end)
+
+    it("says where long or multi-line strings differ: line, column and both excerpts", function()
+      local status, lines = run([[
+        check.equal("eth0 UP\nveth1 DOWN\n", "eth0 UP\nveth1 UP\n", "two lines")
+        check.equal({ out = { text = "a\nbb" } }, { out = { text = "a\nbc" } }, "nested")
+        check.equal(("x"):rep(70) .. "1", ("x"):rep(70) .. "2", "long")
+        check.equal("DOWN", "UP", "short")
+        check.equal("abc\n", "abc\nmore", "shorter")
+      ]])
+      assert.equal(1, status)
+      assert.is_true(has_line(lines, '  FAIL test-lab:1: two lines — expected "eth0 UP\\nveth1 UP\\n", got '
+        .. '"eth0 UP\\nveth1 DOWN\\n" (at line 2, column 7: expected "veth1 UP", got "veth1 DOWN")'))
+      assert.is_true(has_line(lines, '  FAIL test-lab:2: nested — expected {out = {text = "a\\nbc"}}, got '
+        .. '{out = {text = "a\\nbb"}} (at .out.text, line 2, column 2: expected "bc", got "bb")'))
+      assert.matches('%(at line 1, column 71: expected …"xxxxxxxxxxxxxxxxxxxx2", got …"xxxxxxxxxxxxxxxxxxxx1"%)$',
+                     lines[3])
+      assert.is_true(has_line(lines, '  FAIL test-lab:4: short — expected "UP", got "DOWN"'))
+      assert.matches('%(at line 2, column 1: expected "more", got the end%)$', lines[5])
     end)
 
     it("notices a key present only in the expected table", function()
@@ -427,8 +491,8 @@ describe("lab runner", function()
       assert.equal(1, status)
       assert.is_true(has_line(lines, "  PASS pattern"))
       assert.is_true(has_line(lines, "  PASS literal"))
-      assert.is_true(has_line(lines, '  FAIL missing — no match for "UP" in "state DOWN"'))
-      assert.is_true(has_line(lines, "  FAIL not a string — expected a string, got nil"))
+      assert.is_true(has_line(lines, '  FAIL test-lab:3: missing — no match for "UP" in "state DOWN"'))
+      assert.is_true(has_line(lines, "  FAIL test-lab:4: not a string — expected a string, got nil"))
     end)
   end)
 
@@ -443,9 +507,9 @@ describe("lab runner", function()
       ]])
       assert.equal(1, status)
       assert.is_true(has_line(lines, "  PASS duplicate"))
-      assert.is_true(has_line(lines, "  FAIL no error — no error raised"))
+      assert.is_true(has_line(lines, "  FAIL test-lab:3: no error — no error raised"))
       assert.is_true(has_line(lines,
-        '  FAIL wrong error — error "other" does not match "File exists"'))
+        '  FAIL test-lab:4: wrong error — error "other" does not match "File exists"'))
       assert.is_true(has_line(lines, "  PASS any error"))
       assert.equal("2 passed, 2 failed", lines[#lines])
     end)
@@ -472,7 +536,7 @@ describe("lab runner", function()
       assert.is_true(has_line(lines,
         "  PASS ping 192.168.1.1 from host: 3/3 replies, avg 0.05 ms"))
       assert.is_true(has_line(lines,
-        "  FAIL ping 192.168.1.1 from test2: 0/3 replies — no reply within 2 s"))
+        "  FAIL test-lab:3: ping 192.168.1.1 from test2: 0/3 replies — no reply within 2 s"))
     end)
 
     it("use count 3, timeout 2 s and done at the first reply for reachable, 1 s for unreachable", function()
@@ -495,7 +559,7 @@ describe("lab runner", function()
       assert.equal(1, #env.test1.calls)
       assert.equal("2 passed, 1 failed", lines[#lines])
       assert.is_true(has_line(lines,
-        "  FAIL ping 10.0.0.9 from test1: 0/3 replies — no reply within 2 s"))
+        "  FAIL test-lab:1: ping 10.0.0.9 from test1: 0/3 replies — no reply within 2 s"))
     end)
 
     it("unreachable passes without reply and fails with one", function()
@@ -507,7 +571,7 @@ describe("lab runner", function()
       assert.is_true(has_line(lines,
         "  PASS ping 192.168.1.1 from test2: no reply within 1 s"))
       assert.is_true(has_line(lines,
-        "  FAIL ping 192.168.1.2 from test1: no reply within 1 s — got 1/1 replies, avg 0.05 ms"))
+        "  FAIL test-lab:2: ping 192.168.1.2 from test1: no reply within 1 s — got 1/1 replies, avg 0.05 ms"))
     end)
 
     it("unreachable counts only 'no way there' errors as no reply", function()
@@ -528,7 +592,7 @@ describe("lab runner", function()
       assert.is_true(has_line(lines,
         "  PASS ping 192.0.2.1 from n1: no reply within 1 s (Network is unreachable)"))
       assert.is_true(has_line(lines,
-        "  FAIL ping 192.0.2.1 from n1: no reply within 1 s — the probe failed: No buffer space available"))
+        "  FAIL test-lab:2: ping 192.0.2.1 from n1: no reply within 1 s — the probe failed: No buffer space available"))
     end)
 
     it("take a description", function()
@@ -545,7 +609,7 @@ describe("lab runner", function()
         end)
       ]])
       assert.equal(1, status)
-      assert.equal("error in step ping: check.reachable: invalid option 'timout'",
+      assert.equal("error in step ping: test-lab:2: check.reachable: invalid option 'timout'",
                    lines[#lines - 2])
     end)
   end)

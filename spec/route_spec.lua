@@ -2,6 +2,7 @@
 -- table; cross-checked with `ip -j route`.
 local world = require("spec.support.world")
 local netns = require("nslab.netns")
+local core = require("nslab.core")
 
 describe("route", function()
   local ns, eth0
@@ -11,6 +12,13 @@ describe("route", function()
     eth0 = select(2, netns.host():veth("veth0", "eth0", { peer_netns = ns }))
     eth0:addr_add("192.168.1.2/24")
     eth0:up()
+    -- eth0 has no carrier (veth0 is down): the kernel marks its routes
+    -- linkdown from a work queue (linkwatch), so that dumps compared
+    -- below agree, wait until it has
+    local deadline = core.clock() + 3
+    while not ns:exec("ip route show dev eth0").stdout:find("linkdown", 1, true) and core.clock() < deadline do
+      core.sleep(0.01)
+    end
   end)
 
   it("adds a default route via a gateway", function()

@@ -115,7 +115,7 @@ describe("stock lua5.4", function()
     for line in out:gmatch("[^\n]+") do allowed[#allowed + 1] = line end
     assert.same({
       "function allow_host", "function bindings", "function check_options", "function check_value",
-      "function clock", "function guarded", "function netns_current", "function netns_list",
+      "function clock", "function cpu_clock", "function guarded", "function netns_current", "function netns_list",
       "function netns_open", "function netns_open_path", "function netns_open_pid",
       "function nft_rule", "function nft_vocabulary", "function options",
       "function readlink", "function sleep", "function sysctl_path",

@@ -311,7 +311,7 @@ describe("why", function()
     local before = trace.count
     local _, env = require("nslab.lab").run_string(code, "why", { writer = function(t) out[#out + 1] = t end })
     local text = table.concat(out)
-    assert.truthy(text:find("FAIL ping 10.0.0.2 from a: 0/1 replies — no reply within 0.3 s\n"
+    assert.truthy(text:find("ping 10.0.0.2 from a: 0/1 replies — no reply within 0.3 s\n"
                             .. "    why: dropped by the policy of chain ip filter INPUT (policy drop) in b\n", 1, true),
                   text)
     assert.is_false(env.passed)
@@ -322,6 +322,17 @@ describe("why", function()
       assert.is_nil(cmd and cmd:find("nslab-why", 1, true), cmd)
     end
     assert.falsy(text:find("nslab-why", 1, true))
+    -- a JSON run's check event carries the diagnosis as data
+    world.fresh()
+    local lines = {}
+    require("nslab.lab").run_string(code, "why", { format = "json", writer = function(t) lines[#lines + 1] = t end })
+    local failed
+    for line in table.concat(lines):gmatch("[^\n]+") do
+      local e = json.decode(line)
+      if e.event == "check" and e.passed == false then failed = e end
+    end
+    assert.equal("dropped by the policy of chain ip filter INPUT (policy drop) in b", failed.why.cause)
+    assert.equal("b", failed.why.trace.steps[1].ns)
   end)
 
   it("the trace table is owned by its socket: gone when stopped or collected", function()

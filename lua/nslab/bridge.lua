@@ -63,15 +63,12 @@ end
 -- number 0 is reserved); the kernel says EXFULL past that.
 M.PORTS_MAX = 1023
 
--- ip link set dev PORT master NAME (brctl addif NAME PORT): a Link or a
--- device name in the bridge's namespace. One request, by ifindex when both
--- are bound (no lookups: the cost of an attach does not grow with the
--- links around); only a failure looks at what is still there.
-function Bridge:attach(port)
+-- Bridge:attach below, with the port's addrgenmode in the same message.
+local function attach(self, port, addrgenmode)
   port = link.is(port) and port or self.ns:link(port)
   local h = port.ns.handle
   local master = port.ns == self.ns and self.ifindex or self.name
-  local ok, err = pcall(h.link_set, h, port.ifindex or port.name, { master = master })
+  local ok, err = pcall(h.link_set, h, port.ifindex or port.name, { master = master, addrgenmode = addrgenmode })
   if not ok then
     self:index() -- raises when the bridge is gone
     port:index() -- and when the port is
@@ -82,9 +79,20 @@ function Bridge:attach(port)
     end
     error((err:gsub("^link set ifindex %d+:", "link set " .. port.name .. ":")), 0)
   end
-  trace.command(port.ns:ip("link set dev " .. shell.quote(port.name) .. " master " .. shell.quote(self.name)))
+  trace.command(port.ns:ip("link set dev " .. shell.quote(port.name) .. " master " .. shell.quote(self.name)
+                           .. (addrgenmode and " addrgenmode " .. addrgenmode or "")))
   return port
 end
+
+-- ip link set dev PORT master NAME (brctl addif NAME PORT): a Link or a
+-- device name in the bridge's namespace. One request, by ifindex when both
+-- are bound (no lookups: the cost of an attach does not grow with the
+-- links around); only a failure looks at what is still there.
+function Bridge:attach(port) return attach(self, port) end
+
+-- M.internal.attach(bridge, port, addrgenmode): the same, setting the port's
+-- address generation mode in the same message (docker run's veth).
+M.internal = { attach = attach } -- for other nslab modules, not part of the API
 
 -- ip link set dev PORT nomaster (brctl delif NAME PORT)
 function Bridge:detach(port)

@@ -117,6 +117,30 @@ local function difference(a, b, path, seen)
   return nil
 end
 
+-- Where two long or multi-line strings first differ: "line L, column
+-- C: expected EXCERPT, got EXCERPT", the excerpts from a little before
+-- the first differing byte of that line; nil for short one-line strings
+-- (their whole values say it) and equal ones.
+local function string_difference(actual, expected)
+  if type(actual) ~= "string" or type(expected) ~= "string" or actual == expected then return nil end
+  if #actual <= 60 and #expected <= 60 and not (actual .. expected):find("\n") then return nil end
+  local i = 1
+  while i <= #actual and actual:byte(i) == expected:byte(i) do i = i + 1 end
+  local before = actual:sub(1, i - 1)
+  local line_start = 1
+  local line = 1
+  for at in before:gmatch("()\n") do line, line_start = line + 1, at + 1 end
+  local column = i - line_start + 1
+  local from = math.max(line_start, i - 20)
+  local function excerpt(text)
+    local rest = text:sub(from):match("^[^\n]*")
+    if rest == "" and i > #text then return "the end" end
+    return (from > line_start and "…" or "") .. quote(rest:sub(1, 60)) .. (#rest > 60 and "…" or "")
+  end
+  return string.format("line %d, column %d: expected %s, got %s", line, column, excerpt(expected), excerpt(actual))
+end
+check.string_difference = string_difference
+
 function check.deep_equal(a, b)
   return difference(a, b, "", {}) == nil
 end
@@ -273,9 +297,10 @@ local function replies(result)
 end
 
 -- Bind the checks to a runner: runner.record(passed, description, detail
--- [, below]) counts and prints one result (below: lines to print under a
--- failure, a probe's diagnosis); runner.host() returns the host namespace
--- object (or nil), so the host can be named "host".
+-- [, why]) counts and prints one result (why: a failed probe's diagnosis,
+-- an nslab.why report or its text, shown under the failure);
+-- runner.host() returns the host namespace object (or nil), so the host
+-- can be named "host".
 function check.bind(runner)
   local record = runner.record
   local c = {}
@@ -312,9 +337,12 @@ function check.bind(runner)
     if path == nil then return record(true, description) end
     local detail = "expected " .. check.render(expected) .. ", got " ..
       check.render(actual)
+    local text = string_difference(a, e)
     if path ~= "" then
-      detail = detail .. " (at " .. path .. ": expected " .. check.render(e) ..
-        ", got " .. check.render(a) .. ")"
+      detail = detail .. " (at " .. path .. (text and ", " .. text or ": expected " .. check.render(e) ..
+        ", got " .. check.render(a)) .. ")"
+    elseif text then
+      detail = detail .. " (at " .. text .. ")"
     end
     return record(false, description, detail)
   end
@@ -385,14 +413,13 @@ function check.bind(runner)
       local description = ping_description(from, targets[i], result, given, #targets > 1)
       local passed, tail, detail = judge(result, ping)
       if given == nil then description = description .. tail end
-      local below -- where the packet went and died, under the FAIL line (nslab.why)
+      local why -- where the packet went and died, under the FAIL line (nslab.why)
       if not passed then
         whys = whys or {}
-        local report
-        below, report = require("nslab.why").explain(from, targets[i], #whys)
-        whys[#whys + 1] = report or false
+        local text, report = require("nslab.why").explain(from, targets[i], #whys)
+        why, whys[#whys + 1] = report or text, report or false
       end
-      record(passed, description, not passed and detail or nil, below)
+      record(passed, description, not passed and detail or nil, why)
       all = all and passed
     end
     return all, whys

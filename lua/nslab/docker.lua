@@ -23,6 +23,8 @@ local container = require("nslab.container")
 local trace = require("nslab.trace")
 local firewall = require("nslab.docker_firewall")
 local arp = require("nslab.docker_arp")
+local bridge = require("nslab.bridge")
+local ipv6 = require("nslab.ipv6")
 local options = require("nslab.options")
 local core = require("nslab.core")
 
@@ -348,14 +350,18 @@ local function connect(self, c)
   c.ip, n = allocate(net, c.name)
   c.mac = mac_of_number(n)
   c.veth = "veth" .. random_hex(7)
-  local host_end, eth0 = self.host:veth(c.veth, "eth0", { peer_netns = inside })
+  -- made at once, each end's IPv6 address generation mode (nslab.ipv6) set
+  -- with its first change: eth0's address, the host end's master
+  local quiet = ipv6.create_mode()
+  local host_end, eth0 = netns.internal.veth_at_once(self.host, c.veth, "eth0", { peer_netns = inside })
   c.host_end = host_end
-  eth0:set{ address = c.mac }
+  if quiet then ipv6.note() end
+  eth0:set{ address = c.mac, addrgenmode = quiet }
   eth0:addr_add(c.ip .. "/" .. net.plen, { broadcast = true })
   lo:up()
   eth0:up()
   inside:route_add{ dst = "default", via = net.gateway }
-  local ok, err = pcall(net.bridge.attach, net.bridge, host_end)
+  local ok, err = pcall(bridge.internal.attach, net.bridge, host_end, quiet)
   if not ok then error(tostring(err):find("(BR_MAX_PORTS)", 1, true) and full(c, net) or err, 0) end
   c.attached = true
   net.ports = net.ports + 1

@@ -82,20 +82,35 @@ local function port_rules(c, host_port, port)
 end
 
 -- docker run -p HOSTPORT:PORT: DNAT from the host's port to the container.
+-- The rules' handles (the kernel's echo) are kept, so that unpublishing
+-- deletes them without reading the chains (a cost that would grow with
+-- the ports published).
 function Firewall:publish(c, host_port, port)
   local dnat, accept = port_rules(c, host_port, port)
+  local refs
   self.host:nft_batch(function(b)
-    b:rule(self.nat_docker, dnat)
-    b:rule(self.docker, accept)
+    refs = { { self.nat_docker, b:rule(self.nat_docker, dnat), dnat },
+             { self.docker, b:rule(self.docker, accept), accept } }
   end)
+  self.handles = self.handles or {}
+  self.handles[c.name .. ":" .. host_port] = refs
 end
 
 -- Remove what publish added (docker stop).
 function Firewall:unpublish(c, host_port, port)
+  local key = c.name .. ":" .. host_port
+  local refs = self.handles and self.handles[key]
+  if self.handles then self.handles[key] = nil end
   local dnat, accept = port_rules(c, host_port, port)
-  for chain, text in pairs{ [self.nat_docker] = dnat, [self.docker] = accept } do
-    for _, r in ipairs(chain:rules()) do
-      if r.plain == text then chain:delete_rule(r.handle) end
+  refs = refs or { { self.nat_docker, {}, dnat }, { self.docker, {}, accept } }
+  for _, r in ipairs(refs) do
+    local chain, handle, text = r[1], r[2].handle, r[3]
+    if handle then
+      chain:delete_rule(handle)
+    else -- not echoed: look for it
+      for _, rule in ipairs(chain:rules()) do
+        if rule.plain == text then chain:delete_rule(rule.handle) end
+      end
     end
   end
 end

@@ -66,11 +66,16 @@ end
 -- `ip link add` of the device (ns) and, for a veth, its peer (peer_ns):
 -- given (default "none") was set on each end; by this policy unless
 -- policy is false (a mode the lab gave itself: no note).
+-- Say the note, once per lab: the mode "none" was asked for by this policy
+-- (a maker that sets it in a later message of its own says it here).
+function M.note()
+  if noted then return end
+  noted = true
+  trace.note(M.NOTE)
+end
+
 function M.trace_created(ns, name, peer_ns, peer, given, policy)
-  if not noted and policy ~= false then
-    noted = true
-    trace.note(M.NOTE)
-  end
+  if policy ~= false then M.note() end
   local words = " addrgenmode " .. (given or "none")
   trace.command(ns:ip("link set dev " .. shell.quote(name) .. words))
   if peer then trace.command(peer_ns:ip("link set dev " .. shell.quote(peer) .. words)) end

@@ -10,7 +10,16 @@
 --   local status, env = require("nslab.lab").run_file("labs/veth.lua", {}, {})
 --
 -- status: 0 nothing failed, 1 a check failed or the lab raised an error,
--- 2 the lab could not be loaded (missing file, syntax error).
+-- 2 the lab could not be loaded (missing file, syntax error), 130 the run
+-- was interrupted (Ctrl-C).
+--
+-- The runner makes one stream of events (Runner:emit) that reporters
+-- render, one small module per format: nslab.report.text (the default,
+-- with -q, -v and --explain), .tap, .json and .junit (a file beside the
+-- others); nslab.report.pause holds --pause-on-fail and --shell. A FAIL
+-- line and an error name the lab's file and line: an error raised deep
+-- inside nslab (the core's "link add veth0: File exists") is reported at
+-- the lab line that called it.
 local trace = require("nslab.trace")
 local term = require("nslab.term")
 local check = require("nslab.check")
@@ -25,6 +34,13 @@ local OPTIONS = {
   err_writer = { type = "any", doc = "where load errors go (default io.stderr)" },
   globals = { type = "any", doc = "the API table, or a function making it (specs)" },
   traceback = { type = "boolean", doc = "print a Lua traceback under an error" },
+  format = { type = "any", doc = '"text" (default), "tap" or "json": what goes to writer (nslab.report)' },
+  junit = { type = "any", doc = "a file to write the results to as JUnit XML, or a writer" },
+  quiet = { type = "boolean", doc = "text: only failures, errors and the summary" },
+  verbose = { type = "boolean", doc = "text: also the commands trace.quietly hides" },
+  explain = { type = "boolean", doc = "text: each step's commands as a shell block under it" },
+  shell = { type = "boolean", doc = "after the lab, a shell in its world's host namespace" },
+  pause_on_fail = { type = "boolean", doc = "at the first failed check (or error), the prompt with the lab's objects" },
 }
 
 -- An error raised inside a step, tagged with the step's text so the report
@@ -34,10 +50,39 @@ local StepError = {}
 StepError.__index = StepError
 StepError.__tostring = function(e) return e.message end
 
-local function step_error(step, err, level)
+-- Does a message start with a place in file ("labs/x.lua:12: ")?
+local function located(message, file)
+  return message:sub(1, #file + 1) == file .. ":" and message:match("^:%d+: ", #file + 1) ~= nil
+end
+
+-- The innermost frame of the lab's own code (source: its chunk's source)
+-- from level up: its short_src and line, and whether it is the first Lua
+-- frame (the lab raised the error itself).
+local function lab_frame(source, level)
+  if source == nil then return nil end
+  local first = true
+  for l = level + 1, 400 do
+    local info = debug.getinfo(l, "Sl")
+    if info == nil then return nil end
+    if info.source == source and info.currentline > 0 then return info.short_src, info.currentline, first end
+    if info.what ~= "C" then first = false end
+  end
+end
+
+local function step_error(step, err, level, source)
   if getmetatable(err) == StepError then return err end
   local message = check.message_of(err)
-  return setmetatable({ step = step, message = message, value = err,
+  -- an error raised deep inside nslab (the core, the API) is reported at
+  -- the lab line that called it; one the lab raised itself is as it said
+  local file, line, own = lab_frame(source, level)
+  if file and message:find("interrupted!$") then
+    -- Ctrl-C (core/main.c's hook) names a line near where Lua was: say
+    -- the lab's line that ran
+    message = file .. ":" .. line .. ": interrupted!"
+  elseif file and not own and not located(message, file) then
+    message = file .. ":" .. line .. ": " .. message
+  end
+  return setmetatable({ step = step, message = message, value = err, file = file, line = line,
                         traceback = debug.traceback(nil, level) },
                       StepError)
 end
@@ -66,6 +111,31 @@ local LAB_OPTIONS = {
 local Runner = {}
 Runner.__index = Runner
 
+local FORMATS = { text = true, tap = true, json = true }
+
+-- The reporters a run writes to: the one of its format on writer, and a
+-- JUnit file when asked for. Each is a small module (nslab.report.*) that
+-- reads one stream of events (see Runner:emit).
+local function reporters(self, opts)
+  local format = opts.format or "text"
+  if not FORMATS[format] then
+    error(string.format('lab: option \'format\' must be "text", "tap" or "json", got %s', check.render(format)), 0)
+  end
+  local list = { require("nslab.report." .. format).new({
+    out = self.out, palette = self.palette, traceback = opts.traceback, quiet = opts.quiet,
+    verbose = opts.verbose, explain = opts.explain }) }
+  if opts.junit ~= nil then
+    local file, close = opts.junit, false
+    if type(file) == "string" then
+      local f, err = io.open(file, "w")
+      if not f then error("lab: option 'junit': cannot write " .. err, 0) end
+      file, close = f, true
+    end
+    list[#list + 1] = require("nslab.report.junit").new({ out = as_writer(file), close = close })
+  end
+  return list
+end
+
 -- A runner: counts, output, colour. Exposed for the REPL and for specs.
 function lab.new(opts)
   opts = check_options(opts)
@@ -76,13 +146,29 @@ function lab.new(opts)
     palette = term.palette(term.use_color(opts.color, out)),
     traceback = opts.traceback,
     globals = opts.globals,
+    verbose = opts.verbose or opts.explain,
+    shell = opts.shell,
+    pause_on_fail = opts.pause_on_fail,
     passed = 0,
     failed = 0,
   }, Runner)
+  self.format = opts.format or "text"
+  self.reporters = reporters(self, opts)
+  -- a progress line would break a machine-read stream, or what -q keeps
+  self.progress = not (opts.quiet or opts.junit or (opts.format or "text") ~= "text")
   return self
 end
 
--- One line of output, flushed at once so steps show as they happen.
+-- Tell every reporter of one event: a table with event = "title",
+-- "section", "step", "command" (text; quiet: made inside trace.quietly,
+-- shown with -v), "output" (text a lab shows), "note", "check" (passed,
+-- description, detail, file, line), "error" (message, step, file, line,
+-- traceback, interrupted) or "summary" (passed, failed, status).
+function Runner:emit(e)
+  for _, r in ipairs(self.reporters) do r:event(e) end
+end
+
+-- One line of output as it is, flushed at once.
 function Runner:line(text)
   self.out:write(text, "\n")
   self.out:flush()
@@ -90,40 +176,47 @@ end
 
 -- Lines of text (command output), indented under the current step.
 function Runner:block(text)
-  text = text:gsub("\n$", "")
-  if text == "" then return end
-  for line in (text .. "\n"):gmatch("(.-)\n") do
-    self:line("    " .. line)
-  end
+  self:emit({ event = "output", text = text })
 end
 
-function Runner:title(text)
-  self:line(self.palette.bold("# " .. tostring(text)))
+function Runner:title(text) self:emit({ event = "title", text = tostring(text) }) end
+
+function Runner:section(text) self:emit({ event = "section", text = tostring(text) }) end
+
+function Runner:command(text, quiet)
+  if self.paused then return end -- the prompt prints its own
+  self:emit({ event = "command", text = text, quiet = quiet or nil })
 end
 
-function Runner:section(text)
-  self:line("")
-  self:line(self.palette.bold("## " .. tostring(text)))
-end
-
-function Runner:command(text)
-  self:line("    $ " .. text)
-end
-
--- Count and print one check result, and under a failure the lines below
--- (a probe's diagnosis, nslab.why); returns passed.
-function Runner:record(passed, description, detail, below)
-  local p = self.palette
+-- Count and report one check result; returns passed. The lab line that
+-- made the check goes with it, and under a failure why, a probe's
+-- diagnosis (nslab.why: a report, or its text).
+function Runner:record(passed, description, detail, why)
+  local file, line = lab_frame(self.source, 1)
   if passed then
     self.passed = self.passed + 1
-    self:line("  " .. p.green("PASS") .. " " .. description)
   else
     self.failed = self.failed + 1
-    local tail = (detail and detail ~= "") and " — " .. detail or ""
-    self:line("  " .. p.red("FAIL") .. " " .. description .. tail)
-    if below then self:block(below) end
+  end
+  self:emit({ event = "check", passed = passed and true or false, description = description,
+              detail = not passed and detail or nil, file = file, line = line, why = not passed and why or nil })
+  if not passed and self.pause_on_fail and not self.paused_once then
+    self.paused_once = true
+    require("nslab.report.pause").at_failure(self, file, line)
   end
   return passed
+end
+
+-- --pause-on-fail at an error: the prompt opens in the message handler,
+-- while the failing frames are still there to read (not for Ctrl-C, nor
+-- when Lua is out of stack or memory).
+function Runner:pause_at_error(e)
+  if not self.pause_on_fail or self.paused_once or self.paused then return end
+  if e.message:find("interrupted!$") or e.message:find("stack overflow") or e.message:find("not enough memory") then
+    return
+  end
+  self.paused_once = true
+  require("nslab.report.pause").at_failure(self, e.file, e.line, e.message)
 end
 
 -- step(text) prints a step; step(text, fn) also runs fn and returns its
@@ -134,10 +227,12 @@ function Runner:step(text, fn)
     error("step: argument 2 (fn) must be a function, got " .. type(fn), 0)
   end
   text = tostring(text)
-  self:line("* " .. text)
+  self:emit({ event = "step", text = text })
   if fn == nil then return end
   local results = table.pack(xpcall(fn, function(err)
-    return step_error(text, err, 3)
+    local e = step_error(text, err, 3, self.source) -- (not a tail call: it counts the levels)
+    self:pause_at_error(e)
+    return e
   end))
   if not results[1] then error(results[2], 0) end
   return table.unpack(results, 2, results.n)
@@ -160,19 +255,27 @@ function Runner:show(api_show, value, ...)
   self:block(check.render(value))
 end
 
+-- Ctrl-C: the program turns SIGINT into the error "interrupted!" in the
+-- Lua code that runs (core/main.c, as lua.c does).
+local function interrupted(message)
+  return type(message) == "string" and message:find("interrupted!$") ~= nil
+end
+
 -- The error that stopped the lab: one failure, a one-line message (the
 -- traceback only on request).
 function Runner:report_error(e)
   self.failed = self.failed + 1
-  local where = e.step and "error in step " .. e.step or "error"
-  self:line(self.palette.red(where) .. ": " .. e.message)
-  if self.traceback then self:block(e.traceback) end
+  if interrupted(e.message) then self.interrupted = true end
+  self:emit({ event = "error", message = e.message, step = e.step, file = e.file, line = e.line,
+              traceback = e.traceback, interrupted = self.interrupted or nil })
 end
 
+-- The summary; the exit status: 0 nothing failed, 1 something did, 130
+-- interrupted (128 + SIGINT, as a shell says it).
 function Runner:summary()
-  self:line("")
-  self:line(string.format("%d passed, %d failed", self.passed, self.failed))
-  return self.failed == 0 and 0 or 1
+  local status = self.interrupted and 130 or (self.failed == 0 and 0 or 1)
+  self:emit({ event = "summary", passed = self.passed, failed = self.failed, status = status })
+  return status
 end
 
 -- Let env see the standard globals (print, string...) behind whatever it
@@ -232,6 +335,10 @@ function Runner:environment(path, args)
     host = function() return rawget(env, "host") end,
   })
   env.arg = table.move(args or {}, 1, #(args or {}), 1, { [0] = path })
+  -- the lab's code, known by its chunk's source (run_string sets its own)
+  if type(path) == "string" then self.source = "@" .. path end
+  self.env = env
+  for _, r in ipairs(self.reporters) do r.name = r.name or path end -- a JUnit suite's name
   return env
 end
 
@@ -239,22 +346,40 @@ end
 -- one failure, the summary line last. Returns the exit status.
 function Runner:run(chunk, ...)
   ipv6.reset() -- each lab starts quiet, and says so once
+  if self.source == nil then self.source = debug.getinfo(chunk, "S").source end
   local unlisten = trace.listen(function(text) self:command(text) end)
-  local unnote = trace.listen_notes(function(text) self:line("    # " .. text) end)
-  local ok, err = xpcall(chunk, function(e) return step_error(nil, e, 3) end,
-                         ...)
+  local unquiet = self.verbose and trace.listen_quiet(function(text) self:command(text, true) end)
+  local unnote = trace.listen_notes(function(text) self:emit({ event = "note", text = text }) end)
+  local progress = term.quiet_progress(not self.progress)
+  local ok, err = xpcall(chunk, function(e)
+    local tagged = step_error(nil, e, 3, self.source) -- (not a tail call: it counts the levels)
+    self:pause_at_error(tagged)
+    return tagged
+  end, ...)
+  term.quiet_progress(progress)
   unlisten()
+  if unquiet then unquiet() end
   unnote()
   if not ok then
     -- the handler itself can fail ("error in error handling")
     self:report_error(step_error(nil, err, 1))
   end
-  return self:summary()
+  local status = self:summary()
+  if self.shell and not self.interrupted then require("nslab.report.pause").shell(self) end
+  return status
 end
 
+-- A lab that cannot be loaded: the message on stderr, status 2; a
+-- machine-read report (TAP, JSON, JUnit) says it too, as an error.
 function Runner:load_error(message)
   self.err:write("nslab: ", message, "\n")
   self.err:flush()
+  for i, r in ipairs(self.reporters) do
+    if i > 1 or self.format ~= "text" then
+      r:event({ event = "error", message = message })
+      r:event({ event = "summary", passed = 0, failed = 1, status = 2 })
+    end
+  end
   return 2
 end
 
@@ -280,6 +405,7 @@ function lab.run_string(code, name, opts)
   local runner = lab.new(opts)
   name = name or "lab"
   local env = runner:environment(name)
+  runner.source = "=" .. name
   if type(code) ~= "string" then
     return runner:load_error(name .. ": nothing to run"), env
   end

@@ -72,6 +72,9 @@ function M.add(...)
   local name = ...
   if name == nil then core.check_value(name, "netns add", nil, "argument 1 (name)", NAME) end
   local ns = wrap(core.netns_create(...))
+  -- made by this process, so it may change devices there (nslab.pending
+  -- need not ask the kernel)
+  ns.may_change = true
   trace.command("ip netns add " .. shell.quote(name))
   return ns
 end
@@ -79,6 +82,7 @@ end
 -- An anonymous namespace, as `unshare -n` makes (ip cannot name it).
 function M.new()
   local ns = wrap(core.netns_create())
+  ns.may_change = true
   trace.command("# a new anonymous network namespace (unshare --net)")
   return ns
 end
@@ -252,16 +256,19 @@ function Netns:link(name)
   if e then return Link.pending(e) end
   local info, why = self.handle:link_get(name)
   if not info then error(string.format('%s in netns %s', why, self:label()), 0) end
-  return Link.new(self, info.ifname)
+  return Link.new(self, info.ifname, info.ifindex)
 end
 
 -- Make the pair name/peer from this namespace: name in ns (nil: here),
 -- peer in peer_ns (nil: here), both in one message, each born in its
 -- namespace with its final name, so it is made whole or not at all.
+-- Returns the ifindexes of the two ends when the kernel told them (the
+-- end made here: its echo), else nil: the handles then look them up.
 local function make_veth(self, name, peer, opts, ns, peer_ns, addrgenmode)
-  self.handle:link_add{ name = name, kind = "veth", peer = peer, mtu = opts.mtu,
-                        netns = ns and ns.handle, peer_netns = peer_ns and peer_ns.handle,
-                        addrgenmode = addrgenmode }
+  local _, index, peer_index = self.handle:link_add{
+    name = name, kind = "veth", peer = peer, mtu = opts.mtu,
+    netns = ns and ns.handle, peer_netns = peer_ns and peer_ns.handle, addrgenmode = addrgenmode }
+  return index, peer_index
 end
 
 -- nslab.pending's maker: the pair with each end where the lab's moves put
@@ -269,16 +276,13 @@ end
 local function make_pending(pair)
   local a, b = pair.ends[1], pair.ends[2]
   local home = pair.creator:inode()
-  make_veth(pair.creator, a.name, b.name, pair.opts, a.inode ~= home and a.ns or nil,
-            b.inode ~= home and b.ns or nil, pair.quiet)
+  return make_veth(pair.creator, a.name, b.name, pair.opts, a.inode ~= home and a.ns or nil,
+                   b.inode ~= home and b.ns or nil, pair.quiet)
 end
 
--- ip link add NAME [netns NS1] type veth peer name PEER [netns NS2]: both
--- ends in one message, each born in its namespace with its final name, so
--- the pair is made whole or not at all. It is checked and traced now, and
--- made when something first looks (nslab.pending), each end already where
--- set_netns has moved it by then: no move is left for the kernel to do.
-function Netns:veth(name, peer, opts)
+-- The pair for Netns:veth below; at_once: made now, without the address
+-- generation mode (see M.internal).
+local function veth(self, name, peer, opts, at_once)
   Link = Link or require("nslab.link")
   opts = opts or {}
   options.check(opts, "link add", { netns = true, peer_netns = true, mtu = true })
@@ -295,22 +299,38 @@ function Netns:veth(name, peer, opts)
     return self:ip(words)
   end
   local policy = require("nslab.ipv6")
-  local quiet = policy.create_mode(opts.mtu) -- IPv6 address generation off (nslab.ipv6)
-  local pair = pending.defer{ creator = self, opts = opts, mtu = opts.mtu, make = make_pending, quiet = quiet,
-                              ends = { { ns = ns or self, name = name }, { ns = peer_ns or self, name = peer } } }
+  -- IPv6 address generation off (nslab.ipv6)
+  local quiet = not at_once and policy.create_mode(opts.mtu) or nil
+  local ends = { { ns = ns or self, name = name }, { ns = peer_ns or self, name = peer } }
+  local pair = not at_once and pending.defer{ creator = self, opts = opts, mtu = opts.mtu, make = make_pending,
+                                              quiet = quiet, ends = ends }
   if not pair then
-    make_veth(self, name, peer, opts, ns, peer_ns, quiet)
+    local index, peer_index = make_veth(self, name, peer, opts, ns, peer_ns, quiet)
     trace.command(text())
     if quiet then policy.trace_created(ns or self, name, peer_ns or self, peer) end
-    return Link.new(ns or self, name), Link.new(peer_ns or self, peer)
+    return Link.new(ns or self, name, index), Link.new(peer_ns or self, peer, peer_index)
   end
   pair.trace = text()
   trace.command(pair.trace)
   if quiet then policy.trace_created(ns or self, name, peer_ns or self, peer) end
-  local ends = {}
-  for i, e in ipairs(pair.ends) do ends[i] = Link.pending(e) end
-  return ends[1], ends[2]
+  local links = {}
+  for i, e in ipairs(pair.ends) do links[i] = Link.pending(e) end
+  return links[1], links[2]
 end
+
+-- ip link add NAME [netns NS1] type veth peer name PEER [netns NS2]: both
+-- ends in one message, each born in its namespace with its final name, so
+-- the pair is made whole or not at all. It is checked and traced now, and
+-- made when something first looks (nslab.pending), each end already where
+-- set_netns has moved it by then: no move is left for the kernel to do.
+function Netns:veth(name, peer, opts) return veth(self, name, peer, opts) end
+
+-- M.internal.veth_at_once(ns, name, peer, opts) is the same made at once, without
+-- the address generation mode: for a maker (docker run) whose next steps
+-- set each end anyway, so the mode goes in those messages (one setlink
+-- fewer per end) and nothing can look at the pair in between.
+-- (for other nslab modules, not part of the API: no checks of its own)
+M.internal = { veth_at_once = function(ns, name, peer, opts) return veth(ns, name, peer, opts, true) end }
 
 -- Addresses as flat entries of `ip -j addr`'s addr_info, with ifname:
 -- of one device when dev (a name or ifindex) is given, fetched alone.

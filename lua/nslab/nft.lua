@@ -325,7 +325,8 @@ M.Table, M.Chain = Table, Chain
 -- One batch. The core checks every op and names the one that failed
 -- ("nft: op 3 (add rule ip nat X): ..."); the error adds that op's
 -- command, so it says which rule. Commands are made (for the trace) only
--- of ops the core took, so each is a function.
+-- of ops the core took, so each is a function. Returns {[i] = handle} of
+-- the rules added (the kernel's echo; see core nft_apply).
 local function apply(ns, ops, commands)
   local ok, err = pcall(ns.handle.nft_apply, ns.handle, ops)
   if not ok then
@@ -339,6 +340,7 @@ local function apply(ns, ops, commands)
     error(err, 0)
   end
   for _, command in ipairs(commands) do trace.command(ns:inside(command())) end
+  return err
 end
 
 local function q(name) return shell.quote(name) end
@@ -433,20 +435,19 @@ local function rule_op(chain, rule, verb)
   return op, command, text
 end
 
--- nft add rule FAMILY TABLE CHAIN RULE: the rule's text as nft prints it.
+-- nft add rule FAMILY TABLE CHAIN RULE: the rule's text as nft prints it,
+-- and its handle (as `nft --echo --handle add rule` prints it).
 function Chain:rule(rule, ...)
   at_most(1, "nft rule", ...)
   local op, command, text = rule_op(self, rule)
-  apply(self.ns, { op }, { command })
-  return text
+  return text, apply(self.ns, { op }, { command })[1]
 end
 
--- nft insert rule ...: at the top of the chain.
+-- nft insert rule ...: at the top of the chain; its text and handle.
 function Chain:insert(rule, ...)
   at_most(1, "nft rule", ...)
   local op, command, text = rule_op(self, rule, "insert")
-  apply(self.ns, { op }, { command })
-  return text
+  return text, apply(self.ns, { op }, { command })[1]
 end
 
 -- Several rules in one batch: all of them or none.
@@ -530,19 +531,26 @@ function Batch:chain(t, name, opts, ...)
   return setmetatable({ ns = self.ns, table = t, family = t.family, name = name, base = op.hook ~= nil }, Chain)
 end
 
+-- Returns a table whose field handle is the rule's handle once the batch
+-- is applied.
 function Batch:rule(chain, rule, ...)
   at_most(2, "nft rule", ...)
   local op, command = rule_op(chain, rule)
   self.ops[#self.ops + 1], self.commands[#self.commands + 1] = op, command
+  local ref = {}
+  self.refs[#self.ops] = ref
+  return ref
 end
 
 function M.batch(ns, fn, ...)
   check_ns(ns, "nft batch")
   at_most(2, "nft batch", ...)
   if type(fn) ~= "function" then fail("nft batch: argument 1 (fn) must be a function, got %s", type(fn)) end
-  local b = setmetatable({ ns = ns, ops = {}, commands = {} }, Batch)
+  local b = setmetatable({ ns = ns, ops = {}, commands = {}, refs = {} }, Batch)
   fn(b)
-  if #b.ops > 0 then apply(ns, b.ops, b.commands) end
+  if #b.ops == 0 then return end
+  local handles = apply(ns, b.ops, b.commands)
+  for i, ref in pairs(b.refs) do ref.handle = handles[i] end
 end
 
 -- `nft list ruleset`, as text in nft's own layout (counters included).

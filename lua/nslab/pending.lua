@@ -63,13 +63,18 @@ M.raw_open = io.open
 -- its name where it was: the device is not there any more (its message
 -- differs from the eager one's "deleted: ifindex N", which no ifindex
 -- of the new device could make true).
-local function bind(pair)
-  for _, e in ipairs(pair.ends) do
-    local ok, info = pcall(raw_methods.link_get, e.ns.handle, e.name)
+-- made: the ends' ifindexes when the maker knew them (the kernel's echo).
+local function bind(pair, made)
+  for i, e in ipairs(pair.ends) do
+    local index = made[i]
+    if not index then
+      local ok, info = pcall(raw_methods.link_get, e.ns.handle, e.name)
+      index = ok and info and info.ifindex
+    end
     for _, link in ipairs(e.links) do
       rawset(link, "pending", nil)
-      if ok and info and rawget(link, "name") == e.name and inode(link.ns) == e.inode then
-        rawset(link, "ifindex", info.ifindex)
+      if index and rawget(link, "name") == e.name and inode(link.ns) == e.inode then
+        rawset(link, "ifindex", index)
       end
     end
   end
@@ -83,8 +88,8 @@ function M.flush()
   queue, by_place = {}, {} -- what is made now is pending no more
   for i, pair in ipairs(list) do
     pair.done = true
-    local ok, err = pcall(pair.make, pair)
-    if ok then ok, err = pcall(bind, pair) end
+    local ok, err, peer_index = pcall(pair.make, pair)
+    if ok then ok, err = pcall(bind, pair, { err, peer_index }) end
     if not ok then
       -- the pairs after this one stay pending, in order
       for j = i + 1, #list do

@@ -56,6 +56,17 @@ end
 local Progress = {}
 Progress.__index = Progress
 
+local progress_off = false -- term.quiet_progress
+
+-- Keep every progress line silent (on = true), terminal or not: the lab
+-- runner does while its output is read by a program (--tap, --json,
+-- --junit) or kept short (-q). Returns the previous setting.
+function term.quiet_progress(on)
+  local was = progress_off
+  progress_off = on and true or false
+  return was
+end
+
 function term.progress(opts)
   opts = opts or {}
   local stream = opts.stream or io.stdout
@@ -63,12 +74,13 @@ function term.progress(opts)
   if live == nil then
     live = stream == io.stdout and os.getenv("TERM") ~= "dumb" and term.stdout_isatty()
   end
+  if progress_off then live = false end
   return setmetatable({ stream = stream, live = live and true or false, every = opts.every or 0.1,
                         clock = opts.clock or require("nslab.core").clock, shown = nil }, Progress)
 end
 
 function Progress:update(text)
-  if not self.live then return end
+  if not self.live or progress_off then return end
   local now = self.clock()
   if self.shown and now - self.shown < self.every then return end
   self.shown = now

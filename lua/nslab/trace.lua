@@ -19,6 +19,7 @@
 local trace = { history = {}, limit = 1000, count = 0 }
 
 local listeners = {}
+local quiet_listeners = {} -- those that hear what trace.quietly hides
 local recording = false
 local quiet = 0
 
@@ -36,7 +37,10 @@ end
 function trace.command(text)
   remember(text)
   trace.count = trace.count + 1
-  if quiet > 0 then return end
+  if quiet > 0 then
+    for _, listener in ipairs(quiet_listeners) do listener(text) end
+    return
+  end
   for _, listener in ipairs(listeners) do listener(text) end
 end
 
@@ -72,6 +76,10 @@ end
 -- Call fn(text) for every command from now on; returns a function that
 -- removes the listener.
 function trace.listen(fn) return add_listener(listeners, fn) end
+
+-- Call fn(text) for every command made inside trace.quietly (which
+-- listen's listeners are not told of: `nslab run -v` shows them too).
+function trace.listen_quiet(fn) return add_listener(quiet_listeners, fn) end
 
 -- A note: one line saying what nslab changed on its own and why (IPv6
 -- address generation off, static ARP on a big network). Not a command:

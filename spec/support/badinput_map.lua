@@ -79,6 +79,7 @@ M.core_functions = {
                       base = function(f) return { { net = f.Ah } } end,
                       noun = { "container" } },
   clock = { args = {} },
+  cpu_clock = { args = {} },
   sleep = { args = { A("num", { min = 0, max = 1e9 }) }, base = function() return { 0 } end },
   mkdir = { args = { A("path") }, base = function() return { "/tmp/bi-mkdir" } end },
   readlink = { args = { A("path") }, base = function() return { "/proc/self/ns/net" } end },
