@@ -335,6 +335,23 @@ describe("why", function()
     assert.equal("b", failed.why.trace.steps[1].ns)
   end)
 
+  it("an unreachable check that got a reply: the diagnosis finds nothing in the way", function()
+    if no_trace() then return pending(no_trace()) end
+    local a = netns.add("a")
+    world.cable(a, netns.add("b"), "10.0.0.1/24", "10.0.0.2/24")
+    local seen = {}
+    local check = require("nslab.check").bind({
+      record = function(passed, _, detail, report) seen = { passed, detail, report } return passed end })
+    local passed, reports = check.unreachable(a, "10.0.0.2", { timeout = 0.3 })
+    assert.is_false(passed)
+    assert.equal(seen[3], reports[1])
+    assert.truthy(seen[2]:find("^got 1/1 replies"), seen[2])
+    assert.is_true(reports[1].arrived)
+    assert.is_nil(reports[1].cause)
+    assert.truthy(reports[1]:text():find("^why: nothing is in the way: the probe sent again got %d/%d replies"),
+                  reports[1]:text())
+  end)
+
   it("the trace table is owned by its socket: gone when stopped or collected", function()
     if no_trace() then return pending(no_trace()) end
     local a = netns.add("a")
