@@ -67,17 +67,16 @@ static void live_remove (lua_State *L, int idx, const struct lnetns *ns) {
 
 struct lnetns *lnetns_check (lua_State *L, int idx, const char *op) {
   struct lnetns *ns = luaL_testudata(L, idx, LNETNS);
+  if (ns && !ns->deleted && ns->fd >= 0) return ns; /* the usual case */
   const char *pre = op ? lua_pushfstring(L, "%s: ", op) : "";
   if (!ns) /* ns.link_add(5) instead of ns:link_add() */
     lnslab_raise(L, "%sargument %d must be a netns, got %s", pre,
                  lua_absindex(L, idx), lnslab_given(L, idx));
   if (ns->deleted) lnslab_raise(L, "%snetns \"%s\": deleted", pre, ns->name);
-  if (ns->fd < 0 && ns->name)
+  if (ns->name)
     lnslab_raise(L, "%sattempt to use a closed netns \"%s\"", pre, ns->name);
-  if (ns->fd < 0)
-    lnslab_raise(L, "%sattempt to use a closed netns (anonymous)", pre);
-  if (op) lua_pop(L, 1);
-  return ns;
+  lnslab_raise(L, "%sattempt to use a closed netns (anonymous)", pre);
+  return NULL; /* not reached */
 }
 
 int lnslab_ifindex_of (lua_State *L, struct nl *nl, int idx, const char *op,

@@ -53,3 +53,34 @@ for i = 0, 2 do
   check.ok(found and found.ageing < 60,
            ("and seen in the last minute (ageing timer %.2f s)"):format(found and found.ageing or -1))
 end
+
+section "On the wire: flooded before learning, one port after"
+-- A capture on every port of br0, what the bridge sent to each namespace.
+local function capture_ports()
+  local caps = {}
+  for i = 0, 2 do caps[i] = host:link("br-veth" .. i):capture{ filter = "icmp[icmptype] == icmp-echo" } end
+  return caps
+end
+-- How many echo requests to 10.0.1.2 each port sent out, from caps.
+local function sent_to(caps)
+  local n = {}
+  for i = 0, 2 do n[i + 1] = #caps[i]:find{ dir = "out", ip = { dst = "10.0.1.2" } } end
+  return n
+end
+local mac1 = ends[1]:info().address
+step(("bridge fdb del %s dev br-veth1 master (br0 forgets net1's MAC); net0 pings 10.0.1.2"):format(mac1),
+     function()
+  host:fdb_del("br-veth1", { mac = mac1 })
+  flood = capture_ports()
+  nets[0]:ping("10.0.1.2")
+end)
+show("on br-veth2, net2's port: " .. flood[2]:text())
+check.equal(sent_to(flood), { 0, 1, 1 },
+            "the echo request to an unknown MAC was flooded: out of br-veth1 and br-veth2 (not back out of br-veth0)")
+for i = 0, 2 do flood[i]:stop() end
+step("net0 pings 10.0.1.2 again, br0 having learned net1's MAC from the reply", function()
+  unicast = capture_ports()
+  nets[0]:ping("10.0.1.2")
+end)
+check.equal(sent_to(unicast), { 0, 1, 0 }, "now it left br0 on br-veth1 only: the one port behind which the MAC lives")
+for i = 0, 2 do unicast[i]:stop() end

@@ -54,6 +54,30 @@ check.equal(asker:recvfrom(100, 2), "answer", "and the answer finds its way back
 local rewritten = masquerade_rule().packets
 check.ok(rewritten >= 3, ("the masquerade rule's counter shows %d connections it rewrote"):format(rewritten))
 
+section "On the wire: the source rewritten between docker0 and eth0"
+step("capture on docker0 and on the host's eth0 while test1 pings and connects to 203.0.113.10:80", function()
+  on_docker0 = host:link("docker0"):capture{ filter = "icmp or tcp port 80" }
+  on_eth0 = eth0:capture{ filter = "icmp or tcp port 80" }
+  test1.netns:ping("203.0.113.10")
+  local c = test1.netns:tcp_connect("203.0.113.10", 80, { timeout = 2 })
+  server:accept(2):close()
+  c:close()
+end)
+local function first(cap, pattern) return cap:find(pattern)[1] or {} end
+local syn_in = first(on_docker0, { dir = "in", tcp = { flags = "S", dport = 80 } })
+local syn_out = first(on_eth0, { dir = "out", tcp = { flags = "S", dport = 80 } })
+for _, p in ipairs{ syn_in, syn_out } do if p.text then show(tostring(p)) end end
+check.equal((syn_in.ip or {}).src, "172.17.0.2", "the SYN came into docker0 from the container's 172.17.0.2")
+check.equal((syn_out.ip or {}).src, "198.51.100.2", "and left the host's eth0 with source 198.51.100.2")
+local echo_out = first(on_eth0, { dir = "out", icmp = { type = 8 } })
+check.equal((echo_out.ip or {}).src, "198.51.100.2", "the echo request left eth0 with source 198.51.100.2 too")
+local reply_in = first(on_eth0, { dir = "in", icmp = { type = 0 } })
+local reply_back = first(on_docker0, { dir = "out", icmp = { type = 0 } })
+check.equal({ (reply_in.ip or {}).dst, (reply_back.ip or {}).dst }, { "198.51.100.2", "172.17.0.2" },
+            "its reply came to 198.51.100.2 and went on to 172.17.0.2 (the rewrite undone)")
+on_docker0:stop()
+on_eth0:stop()
+
 section "Without MASQUERADE: the reply never comes back"
 step("nft delete rule ip nat POSTROUTING handle N (the masquerade rule)", function()
   docker.daemon().firewall.nat_postrouting:delete_rule(masquerade_rule().handle)
@@ -72,3 +96,14 @@ check.raises(function() test1.netns:tcp_connect("203.0.113.10", 80, { timeout = 
 test1.netns:udp_send("203.0.113.10", 53, "query")
 local _, private = dns:recvfrom(100, 2)
 check.equal(private, "172.17.0.2", "the internet sees the container's private address 172.17.0.2")
+
+section "On the wire without MASQUERADE: the private source leaves the host"
+step("capture on the host's eth0 while test1 pings 203.0.113.10", function()
+  on_eth0 = eth0:capture{ filter = "icmp" }
+  test1.netns:ping("203.0.113.10")
+end)
+local leaked = on_eth0:find{ dir = "out", icmp = { type = 8 } }[1] or {}
+if leaked.text then show(tostring(leaked)) end
+check.equal((leaked.ip or {}).src, "172.17.0.2", "the echo request left eth0 with the private source 172.17.0.2")
+check.equal(#on_eth0:find{ dir = "in", icmp = { type = 0 } }, 0, "and no reply came back to eth0")
+on_eth0:stop()

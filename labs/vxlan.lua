@@ -72,6 +72,26 @@ check.match(fdb, "00:00:00:00:00:00 dst 192.0.2.2", "the default entry: unknown 
 check.match(fdb, c2:link("eth0"):info().address .. " dst 192.0.2.2",
             "c2's MAC learned, with the host it sits behind")
 
+section "On the wire: the encapsulation on the underlay"
+step("capture on hostA's ua (udp port 4789) while c1 pings c2", function()
+  wire = ua:capture{ filter = "udp port 4789" }
+  c1:ping("10.10.0.2")
+  wire:wait(1)
+end)
+local sent = wire:find{ dir = "out", vxlan = { vni = 42 }, inner = { icmp = { type = 8 } } }[1]
+check.ok(sent ~= nil, "the echo request left hostA's ua inside a VXLAN packet with VNI 42")
+if sent then
+  show(tostring(sent))
+  check.equal({ sent.ip.src, sent.ip.dst, sent.udp.dport }, { "192.0.2.1", "192.0.2.2", 4789 },
+              "outside: IP 192.0.2.1 > 192.0.2.2, UDP port 4789")
+  check.equal({ sent.inner.ip.src, sent.inner.ip.dst, sent.inner.eth.src },
+              { "10.10.0.1", "10.10.0.2", c1:link("eth0"):info().address },
+              "inside: c1's own Ethernet frame, ICMP 10.10.0.1 > 10.10.0.2")
+end
+check.ok(#wire:find{ dir = "in", inner = { icmp = { type = 0 } } } >= 1,
+         "and the echo reply came back the same way, from hostB")
+wire:stop()
+
 section "The overlay rides on the underlay"
 step("ip -n hostA link set ua down", function() ua:down() end)
 check.unreachable(c1, "10.10.0.2", { description = "with the underlay down, c1 no longer reaches c2" })

@@ -26,7 +26,8 @@ describe("help", function()
 
   it("lists every declared function and method, with its declared arguments", function()
     local index = help.text()
-    local prefixes = { netns = "netns.", Netns = "ns:", Link = "link:", bridge = "bridge.", Bridge = "br:" }
+    local prefixes = { netns = "netns.", Netns = "ns:", Link = "link:", bridge = "bridge.", Bridge = "br:",
+                       Capture = "cap:" }
     local n = 0
     for noun, list in pairs(api.declared) do
       for name, decl in pairs(list) do

@@ -57,6 +57,10 @@ local function parse_options(args, i)
       opts.color = when
     elseif a == "--traceback" then
       opts.traceback = true
+    elseif a == "--pcap" then -- every link the lab makes, to DIR/NETNS-IFNAME.pcap
+      local ok, why = require("nslab.capture").record_all(args[i + 1])
+      if not ok then return nil, why end
+      i = i + 1
     elseif a == "-h" or a == "--help" then
       opts.help = true
     else
@@ -84,6 +88,8 @@ cli.run_options = {
   { "--color", "color", "auto (the default: on a terminal, unless NO_COLOR is set), always or never",
     arg = "WHEN" },
   { "--traceback", "traceback", "print a Lua traceback under an error" },
+  { "--pcap", "pcap", "capture every link the lab makes to DIR/NETNS-IFNAME.pcap (tcpdump -r reads them)",
+    arg = "DIR" },
   { "-h", "help", "this help (also --help)" },
 }
 
@@ -153,6 +159,11 @@ local commands = {}
 
 function commands.run(file, args, opts)
   if file == nil then return usage_error("run: no lab file given") end
+  if opts.pcap then
+    local ok, why = require("nslab.capture").record_all(opts.pcap)
+    if not ok then return usage_error("run: --pcap: " .. why) end
+    opts.pcap = nil
+  end
   if type(opts.junit) == "string" then
     local f, err = io.open(opts.junit, "w")
     if not f then return usage_error("run: --junit: cannot write " .. err) end

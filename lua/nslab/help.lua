@@ -244,6 +244,8 @@ local function load_topics()
     topic("docker", "Docker's networking, modelled: the docker module", "docker.", nslab.docker),
     topic("container", "Container processes: the container module", "container.", nslab.container),
     topic("Container", "A container process (container.start{...})", "ct:", nslab.container.Container, nil, true),
+    topic("Capture", "A capture (link:capture{filter = \"tcp port 80\"})", "cap:", require("nslab.capture").Capture,
+          api.declared.Capture, true),
     topic("check", "Checks (in a lab): each prints PASS or FAIL", "check.", checks),
     topic("view", "Views: show(x), x:view(), nslab.view", "view.", view, nil, false,
           { "render", "show", "text", "json", "data", "has" }),

@@ -329,6 +329,14 @@ function Link:addrs(family)
   return list
 end
 
+-- Capture what this device sends and receives, both ways, from now on: a
+-- Capture (nslab.capture) whose packets() are decoded (eth, ip, tcp...
+-- tables, dir "in"/"out", tcpdump's line as text); wait(), find{...},
+-- stop(). The filter is tcpdump's syntax; file gets pcap for tcpdump -r.
+function Link:capture(opts)
+  return require("nslab.capture").start(self, call(self, "capture", "capture", opts))
+end
+
 ---------------------------------------------------------------- signatures
 
 -- Every method's positional arguments, once (nslab.api).
@@ -349,6 +357,7 @@ api.declare(Link, "Link", {
   addr_add = { op = "addr add", { "prefix", { type = "string", required = true } }, { "opts", OPTS } },
   addr_del = { op = "addr del", { "prefix", { type = "string", required = true } } },
   addrs = { op = "addr show", { "family", { type = "any" } } },
+  capture = { op = "capture", { "opts", OPTS } },
 }, { object = function(self) return self.name end })
 
 return M

@@ -97,6 +97,10 @@ M.core_functions = {
   nft_rule = { args = { A("choice", { choices = { "ip", "ip6", "inet", "bridge" } }), A("table"), opt(A("bool")) },
                base = function() return { "ip", { { "counter" } } } end, noun = { "nft" } },
   nft_vocabulary = { args = {}, noun = { "nft" } },
+  -- a frame's bytes (any string) and its link type
+  packet_decode = { args = { A("data"), opt(A("choice", { choices = { "ethernet", "raw" } })) },
+                    base = function() return { ("\0"):rep(60), "ethernet" } end, noun = { "packet" } },
+  packet_headers = { args = {}, noun = { "packet" } },
   allow_host = { args = {}, isolated = true, noun = { "allow" } }, guarded = { args = {} },
   -- a list of {netns, target} probes; none is nothing to do, as ns:ping{} (a check refuses it)
   ping_many = { args = { A("list", { item = A("table") }), opt(O("ping many")) },
@@ -121,6 +125,8 @@ M.core_methods = {
   link_del = { args = { A("dev") }, base = function() return { "bi-spare0" } end, noun = { "link" } },
   link_get = { args = { A("dev", { question = true }) }, base = function() return { "bi-a0" } end, noun = { "link" } },
   link_list = { args = {}, noun = { "link" } },
+  capture = { args = { A("dev"), opt(O("capture")) }, base = function() return { "bi-a0", { count = 1 } } end,
+              noun = { "capture" } },
   addr_add = { args = { A("dev"), A("prefix"), opt(O("addr add")) },
                base = function() return { "bi-a0", "203.0.113.9/24" } end },
   addr_del = { args = { A("dev"), A("prefix") }, base = function() return { "bi-a0", "198.51.100.1/24" } end },
@@ -330,6 +336,8 @@ M.link_methods = {
                noun = { "addr" } },
   addr_del = { args = { A("prefix") }, base = function() return { "198.51.100.1/24" } end, noun = { "addr" } },
   addrs = { args = { opt(A("choice", { choices = { "inet", "inet6" } })) }, noun = { "addr", "link" } },
+  capture = { args = { opt(O("capture")) }, base = function() return { { count = 1 } } end,
+              noun = { "capture", "link" } },
   noun = { "link" },
 }
 
