@@ -1,5 +1,6 @@
 /*
- * lua_addr.c - addresses: netns methods addr_add, addr_del, addr_list.
+ * lua_addr.c - addresses: netns methods addr_add, addr_del, addr_list,
+ * addr_wait.
  *
  *   ns:addr_add("eth0", "192.168.1.1/24", {broadcast = true})
  *   ns:addr_list{family = "inet", dev = "eth0"}   -- one device's only
@@ -10,6 +11,7 @@
 #include <sys/socket.h>
 
 #include "addr.h"
+#include "addr_wait.h"
 #include "link.h"
 #include "lua_ip.h"
 #include "lua_netns.h"
@@ -17,13 +19,27 @@
 
 static const char *const families[] = {"inet", "inet6", NULL};
 
-enum { A_BROADCAST, A_NODAD };
+enum { A_BROADCAST, A_NODAD, A_WAIT };
 static const struct lopt add_spec[] = {
     {"broadcast", LOPT_ANY, 0, 0, NULL, NULL, 0,
      "true (brd +: the subnet's last address) or an IPv4 address"},
     {"nodad", LOPT_BOOL, 0, 0, NULL, NULL, 0,
      "IPv6: usable at once, no duplicate address detection"},
+    {"wait", LOPT_BOOL, 0, 0, NULL, NULL, 0,
+     "IPv6 (default true): on a device that is up with carrier, return "
+     "once duplicate address detection is over, so the address is usable; "
+     "false: return at once, the address tentative for a second or two"},
     {NULL, 0, 0, 0, NULL, NULL, 0, NULL}};
+
+enum { W_TIMEOUT };
+static const struct lopt wait_spec[] = {
+    {"timeout", LOPT_NUM, 0, 3600, NULL, NULL, 0,
+     "seconds (default 5) until the wait gives up"},
+    {NULL, 0, 0, 0, NULL, NULL, 0, NULL}};
+
+/* DAD takes up to 2 s with the kernel's defaults (a random delay of up to
+ * rtr_solicit_delay, then dad_transmits probes retrans_time apart). */
+#define DAD_WAIT_MS 5000
 
 enum { L_FAMILY, L_DEV };
 static const struct lopt show_spec[] = {
@@ -94,10 +110,14 @@ static const struct ipaddr *check_broadcast (lua_State *L, const char *op,
   return out;
 }
 
-/* addr_add(dev, prefix [, {broadcast = true | "a.b.c.d", nodad = bool}]) */
+static void settle (lua_State *L, struct lnetns *ns, struct nl *nl, int ifindex,
+                    const struct ipaddr *prefix, const char *obj);
+
+/* addr_add(dev, prefix [, {broadcast = true | "a.b.c.d", nodad = bool,
+ *                           wait = bool}]) */
 static int m_addr_add (lua_State *L) {
   struct lnetns *ns = lnetns_check(L, 1, "addr add");
-  struct lopt_val v[A_NODAD + 1];
+  struct lopt_val v[A_WAIT + 1];
   struct ipaddr prefix, brd;
   const struct ipaddr *brdp = NULL;
   const char *name;
@@ -115,7 +135,38 @@ static int m_addr_add (lua_State *L) {
   ifindex = resolve(L, nl, "addr add", ifindex, name);
   if (addr_add(nl, ifindex, &prefix, brdp, flags, &e) < 0)
     return lnslab_fail(L, "addr add", object(L, dev), &e);
+  if (prefix.family == AF_INET6 && !(flags & IFA_F_NODAD) &&
+      !(v[A_WAIT].set && !v[A_WAIT].b))
+    settle(L, ns, nl, ifindex, &prefix, object(L, dev));
   return 0;
+}
+
+/* After an IPv6 address was added: wait for DAD when the device does it
+ * now (a device that is down, or without carrier, starts it later: see
+ * addr_wait). An address that failed DAD, or is still tentative at the
+ * deadline, is removed again, and the add fails: nothing half-made. */
+static void settle (lua_State *L, struct lnetns *ns, struct nl *nl, int ifindex,
+                    const struct ipaddr *prefix, const char *obj) {
+  struct ipaddr which;
+  struct err e;
+  char text[IPADDR_TEXT_MAX];
+  int runs = addr_dad_runs(nl, ifindex, &e);
+  if (runs < 0) lnslab_fail(L, "addr add", obj, &e);
+  if (!runs) return;
+  int r = addr_wait_dad(nl, ns->fd, ifindex, DAD_WAIT_MS, &which, &e);
+  if (r < 0) lnslab_fail(L, "addr add", obj, &e);
+  if (r == ADDR_SETTLED) return;
+  addr_del(nl, ifindex, prefix, &e);
+  ipaddr_format(&which, 0, text, sizeof text);
+  if (r == ADDR_DADFAILED)
+    lnslab_raise(L,
+                 "addr add %s: duplicate address detection failed for %s "
+                 "(dadfailed): another node on the link has it",
+                 obj, text);
+  lnslab_raise(L,
+               "addr add %s: %s still tentative after %d s (duplicate "
+               "address detection)",
+               obj, text, DAD_WAIT_MS / 1000);
 }
 
 /* addr_del(dev, prefix) */
@@ -183,13 +234,49 @@ static int m_addr_list (lua_State *L) {
   return 1;
 }
 
+/* addr_wait(dev [, {timeout = s}]): wait until no IPv6 address of dev is
+ * tentative. true; or false, the address and "tentative" (at the
+ * deadline) or "dadfailed" (at once: another node has it). */
+static int m_addr_wait (lua_State *L) {
+  struct lnetns *ns = lnetns_check(L, 1, "addr wait");
+  struct lopt_val v[W_TIMEOUT + 1];
+  struct ipaddr which;
+  const char *name;
+  int ifindex;
+  struct err e;
+  char text[IPADDR_TEXT_MAX];
+  lnslab_check_nargs(L, 3, "addr wait");
+  lua_settop(L, 3);
+  lnslab_check_dev(L, 2, "addr wait", &ifindex, &name);
+  const char *dev = lnslab_dev_label(L, ifindex, name);
+  lnslab_options(L, 3, "addr wait", dev, wait_spec, v);
+  double timeout = v[W_TIMEOUT].set ? v[W_TIMEOUT].n : DAD_WAIT_MS / 1000.0;
+  struct nl *nl = lnetns_rtnl(L, ns);
+  ifindex = resolve(L, nl, "addr wait", ifindex, name);
+  struct link_info info; /* an ifindex names no device until asked */
+  if (link_get(nl, ifindex, NULL, &info, &e) < 0)
+    return lnslab_fail(L, "addr wait", dev, &e);
+  int r = addr_wait_dad(nl, ns->fd, ifindex, (int)(timeout * 1000 + 0.5),
+                        &which, &e);
+  if (r < 0) return lnslab_fail(L, "addr wait", dev, &e);
+  lua_pushboolean(L, r == ADDR_SETTLED);
+  if (r == ADDR_SETTLED) return 1;
+  ipaddr_format(&which, 0, text, sizeof text);
+  lua_pushstring(L, text);
+  lua_pushstring(L, r == ADDR_DADFAILED ? "dadfailed" : "tentative");
+  return 3;
+}
+
 static const luaL_Reg methods[] = {{"addr_add", m_addr_add},
+                                   {"addr_wait", m_addr_wait},
                                    {"addr_del", m_addr_del},
                                    {"addr_list", m_addr_list},
                                    {NULL, NULL}};
 
-static const struct lopt_set option_sets[] = {
-    {"addr add", add_spec}, {"addr show", show_spec}, {NULL, NULL}};
+static const struct lopt_set option_sets[] = {{"addr add", add_spec},
+                                              {"addr show", show_spec},
+                                              {"addr wait", wait_spec},
+                                              {NULL, NULL}};
 
 const struct lbinding laddr_binding = {"addr", NULL, methods, option_sets,
                                        NULL};

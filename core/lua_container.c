@@ -74,7 +74,8 @@ static int l_container_start (lua_State *L) {
 }
 
 /* A signal as a number or a name: 15, "TERM", "SIGTERM". */
-static int check_signal (lua_State *L, int idx, const char *object) {
+static int check_signal (lua_State *L, int idx, const char *op,
+                         const char *object) {
   static const struct {
     const char *name;
     int sig;
@@ -109,10 +110,10 @@ static int check_signal (lua_State *L, int idx, const char *object) {
   }
   return lnslab_raise(
       L,
-      "container stop %s: argument 1 (signal) must be a signal number "
+      "%s %s: argument 1 (signal) must be a signal number "
       "1..%d or one of TERM, KILL, INT, HUP, QUIT, USR1, USR2, STOP, CONT, "
       "got %s",
-      object, NSIG - 1, got);
+      op, object, NSIG - 1, got);
 }
 
 static int m_pid (lua_State *L) {
@@ -145,12 +146,32 @@ static int m_stop (lua_State *L) {
   lnslab_check_nargs(L, 3, "container stop");
   lua_settop(L, 3);
   const char *object = label(L, c);
-  int sig = check_signal(L, 2, object);
+  int sig = check_signal(L, 2, "container stop", object);
   lnslab_check_value(L, 3, "container stop", object, "argument 2 (timeout)",
                      &timeout, &v);
   lua_Number s = v.set ? v.n : STOP_TIMEOUT;
   if (container_stop(c, sig, (int)(s * 1000), &e) < 0)
     return lnslab_fail(L, "container stop", object, &e);
+  return 0;
+}
+
+/*
+** c:signal([signal]): send it (SIGTERM) and return, as kill does; stop
+** reaps. Many containers ended together are signalled first and stopped
+** after, so their exits (and their namespaces' teardown) overlap in the
+** kernel instead of running one after another.
+*/
+static int m_signal (lua_State *L) {
+  struct err e;
+  struct container *c = check_container(L, "container signal");
+  lnslab_check_nargs(L, 2, "container signal");
+  lua_settop(L, 2);
+  const char *object = label(L, c);
+  int sig = check_signal(L, 2, "container signal", object);
+  if (container_running(c) && kill(c->pid, sig) < 0) {
+    err_errno(&e);
+    return lnslab_fail(L, "container signal", object, &e);
+  }
   return 0;
 }
 
@@ -170,8 +191,11 @@ static const luaL_Reg functions[] = {{"container_start", l_container_start},
                                      {NULL, NULL}};
 
 static void lcontainer_init (lua_State *L, int module, int methods) {
-  static const luaL_Reg container_methods[] = {
-      {"pid", m_pid}, {"running", m_running}, {"stop", m_stop}, {NULL, NULL}};
+  static const luaL_Reg container_methods[] = {{"pid", m_pid},
+                                               {"running", m_running},
+                                               {"stop", m_stop},
+                                               {"signal", m_signal},
+                                               {NULL, NULL}};
   static const luaL_Reg meta[] = {{"__gc", m_gc},
                                   {"__close", m_gc},
                                   {"__tostring", m_tostring},

@@ -7,6 +7,7 @@
 --   br:macs()     -- brctl showmacs: port, MAC, is local, ageing timer
 --
 -- A Bridge is a Link with switch methods; times are in seconds.
+local dad = require("nslab.dad")
 local trace = require("nslab.trace")
 local shell = require("nslab.shell")
 local link = require("nslab.link")
@@ -81,6 +82,7 @@ local function attach(self, port, addrgenmode)
   end
   trace.command(port.ns:ip("link set dev " .. shell.quote(port.name) .. " master " .. shell.quote(self.name)
                            .. (addrgenmode and " addrgenmode " .. addrgenmode or "")))
+  dad.settle("link set " .. port.name) -- the bridge may have carrier now: its IPv6 addresses do DAD
   return port
 end
 

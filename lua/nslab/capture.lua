@@ -219,14 +219,19 @@ local function release_on_end()
     end
     return delete(name, ...)
   end
+  -- a container ends at stop, or at a signal (docker rm of a list signals
+  -- every process before it stops any): gone already, there is nothing left
   local proc = debug.getregistry()["nslab.container"].__index
-  local stop = proc.stop
-  proc.stop = function(p, ...)
-    local ok, pid = pcall(p.pid, p)
-    local link = ok and pid > 0 and core.readlink("/proc/" .. pid .. "/ns/net")
-    local ino = link and tonumber(link:match("%[(%d+)%]"))
-    if ino then release(ino) end
-    return stop(p, ...)
+  for _, name in ipairs{ "signal", "stop" } do
+    local ending = proc[name]
+    proc[name] = function(p, ...)
+      local ok, pid = pcall(p.pid, p)
+      local read, link = false, nil
+      if ok and pid > 0 then read, link = pcall(core.readlink, "/proc/" .. pid .. "/ns/net") end
+      local ino = read and link and tonumber(link:match("%[(%d+)%]"))
+      if ino then release(ino) end
+      return ending(p, ...)
+    end
   end
 end
 

@@ -524,12 +524,21 @@ local function teardown(self, list, signal)
     end
   end
   local ends = #running > 1 and {} or nil
+  -- a namespace goes with its container when every joiner of it goes too
+  local joining = {}
+  for _, c in ipairs(running) do
+    if c.holds then joining[c.holds] = (joining[c.holds] or 0) + 1 end
+  end
   local leaving = {} -- the containers whose namespaces go with them
-  if ends then
-    for _, c in ipairs(running) do leaving[c] = c.joiners == 0 or nil end
+  for _, c in ipairs(running) do leaving[c] = c.joiners == (joining[c] or 0) or nil end
+  for _, c in ipairs(running) do disconnect(self, c, leaving[c] and ends or nil, ends and leaving) end
+  -- every process signalled first, then each stopped (reaped): their exits,
+  -- and their namespaces' teardown, overlap in the kernel instead of each
+  -- waiting for the one before (and the deletes above for none of them)
+  if #running > 1 then
+    for _, c in ipairs(running) do pcall(c.proc.proc.signal, c.proc.proc, signal) end
   end
   for _, c in ipairs(running) do
-    disconnect(self, c, c.joiners == 0 and ends or nil, leaving)
     c.proc:stop(signal)
     c.state = "exited"
     if c.holds then

@@ -129,14 +129,16 @@ end
 local function describe(fn, op, name)
   local comment = comment_of(fn)
   -- a comment that starts with the call itself ("check.mesh(nodes [, opts]): ...")
+  -- goes on with what it does, not with a command
+  local called = false
   if comment[1] and name then
     local call = comment[1]:match("^[%w_.:]*" .. name .. "%b()[:,]?%s*")
-    if call then comment[1] = comment[1]:sub(#call + 1) end
+    if call then comment[1], called = comment[1]:sub(#call + 1), true end
   end
   local text = table.concat(comment, " "):gsub("%s+", " ")
   local quoted, after = text:match("^`([^`]+)`(.*)$")
   local first = (quoted or text):match("^(%S+)")
-  if first and TOOLS[first] then
+  if first and TOOLS[first] and (quoted or not called) then
     if quoted then
       local rest = after:gsub("^[%s:,;]+", "")
       return quoted, sentence(rest), text, true
@@ -214,6 +216,15 @@ end
 -- The topics, in order: {name, title, prefix, names, get(name), decl, method, ops}.
 local topics
 
+-- What the code cannot say where help reads it (nslab.help_returns).
+local returns = require("nslab.help_returns")
+
+local function socket_names()
+  local names = {}
+  for i, m in ipairs(returns.socket) do names[i] = m[1] end
+  return names
+end
+
 local function load_topics()
   if topics then return topics end
   local nslab = require("nslab")
@@ -246,6 +257,8 @@ local function load_topics()
     topic("Container", "A container process (container.start{...})", "ct:", nslab.container.Container, nil, true),
     topic("Capture", "A capture (link:capture{filter = \"tcp port 80\"})", "cap:", require("nslab.capture").Capture,
           api.declared.Capture, true),
+    { name = "Socket", title = "A socket (ns:tcp_listen, ns:tcp_connect, ns:udp_bind, ns:udp_send)",
+      prefix = "s:", names = socket_names(), get = function() return nil end, socket = true, method = true },
     topic("check", "Checks (in a lab): each prints PASS or FAIL", "check.", checks),
     topic("view", "Views: show(x), x:view(), nslab.view", "view.", view, nil, false,
           { "render", "show", "text", "json", "data", "has" }),
@@ -260,11 +273,31 @@ local function load_topics()
   return topics
 end
 
--- One entry: {name, signature, command, description, options}.
+-- A Socket method's entry (a C function: its text is nslab.help_returns').
+local function socket_entry(t, name)
+  for _, m in ipairs(returns.socket) do
+    if m[1] == name then
+      local text = capital(m[3]) .. "."
+      if m[2]:find("timeout", 1, true) then text = text .. " " .. returns.SOCKET_TIMEOUT end
+      return { name = t.prefix .. name, signature = t.prefix .. name .. m[2], description = text, full = text }
+    end
+  end
+end
+
+-- One entry: {name, signature, command, description, options, returns,
+-- fields}.
 local function entry(t, name)
+  if t.socket then return socket_entry(t, name) end
+  local key = t.name .. (t.method and ":" or ".") .. name
+  local extra = returns.entries[key] or {}
   local fn = t.source and t.source(name) or t.get(name)
   local decl = t.decl and t.decl[name]
   local command, description, full, starts_with_command = describe(fn, decl and decl.op, name)
+  if (full or "") == "" and extra.doc then
+    local call = extra.doc:match("^[%w_.:]*" .. name .. "%b():%s*") or ""
+    full = extra.doc:sub(#call + 1)
+    description = sentence(full)
+  end
   local full_text = (full or ""):gsub("^%s+", ""):gsub("%s+$", "")
   -- (a comment that starts with its command keeps the command's case)
   if not starts_with_command then full_text = capital(full_text) end
@@ -277,10 +310,18 @@ local function entry(t, name)
       end
     end
   end
+  if extra.options then options = { op = extra.options, spec = core.options()[extra.options] } end
   return { name = t.prefix .. name, signature = t.prefix .. name .. signature(fn, decl, t.method or
                                                                                fn ~= t.get(name)),
            command = command, description = description, options = options,
-           full = full_text }
+           full = full_text, returns = extra.returns, fields = extra.fields, more = extra.more }
+end
+
+-- "name: what" for each documented field of an entry.
+local function field_lines(e)
+  local out = {}
+  for _, f in ipairs(e.fields or {}) do out[#out + 1] = f[1] .. ": " .. f[2] end
+  return out
 end
 
 -- "key (type): doc" for each option of an entry, sorted.
@@ -346,9 +387,16 @@ local function entry_text(e)
   local out = { e.signature }
   if e.description ~= "" then out[#out + 1] = "  " .. e.description end
   if e.command then out[#out + 1] = "  command: " .. e.command end
+  if e.returns then out[#out + 1] = "  returns: " .. e.returns end
+  if e.fields then
+    out[#out + 1] = "  fields:"
+    for _, line in ipairs(field_lines(e)) do out[#out + 1] = "    " .. line end
+  end
   if e.options then
-    out[#out + 1] = "  options (" .. e.options.op .. "):"
+    out[#out + 1] = "  options (" .. e.options.op .. (e.more and "; and " .. e.more or "") .. "):"
     for _, line in ipairs(option_lines(e.options)) do out[#out + 1] = "    " .. line end
+  elseif e.more then
+    out[#out + 1] = "  " .. capital(e.more) .. "."
   end
   return table.concat(out, "\n") .. "\n"
 end
@@ -454,10 +502,23 @@ function help.markdown()
         out[#out + 1] = "Command: `" .. e.command .. "`"
         out[#out + 1] = ""
       end
+      if e.returns then
+        out[#out + 1] = "Returns " .. e.returns .. "."
+        out[#out + 1] = ""
+      end
+      if e.fields then
+        out[#out + 1] = "Fields:"
+        out[#out + 1] = ""
+        for _, f in ipairs(e.fields) do out[#out + 1] = "- `" .. f[1] .. "`: " .. f[2] end
+        out[#out + 1] = ""
+      end
       if e.options then
-        out[#out + 1] = "Options (`" .. e.options.op .. "`):"
+        out[#out + 1] = "Options (`" .. e.options.op .. "`" .. (e.more and "; and " .. e.more or "") .. "):"
         out[#out + 1] = ""
         for _, line in ipairs(option_lines(e.options)) do out[#out + 1] = "- " .. line end
+        out[#out + 1] = ""
+      elseif e.more then
+        out[#out + 1] = capital(e.more) .. "."
         out[#out + 1] = ""
       end
     end

@@ -15,6 +15,7 @@ local netns = require("nslab.netns")
 local core = require("nslab.core")
 local api = require("nslab.api")
 local pending = require("nslab.pending")
+local dad = require("nslab.dad")
 
 local Link = {}
 -- A handle on a pending end (nslab.pending) has no ifindex yet: asking
@@ -235,6 +236,8 @@ function Link:set(changes)
     self.ns, self.ifindex = target, nil
     self.ifindex = target.handle:link_get(self.name).ifindex
   end
+  -- IPv6 addresses waiting for this change to start their DAD (nslab.dad)
+  dad.settle("link set " .. self.name)
   return self
 end
 
@@ -270,18 +273,28 @@ local function joined(self, group)
   end)
 end
 
--- Wait until every IPv6 address here can be found by neighbour discovery.
--- The kernel joins an address's solicited-node group (ff02::1:ffXX:XXXX)
--- from a work queue after the link comes up, even with nodad, and a
--- solicitation that arrives before is dropped, the next one coming a
--- second later: a lab that pings over IPv6 right away asks first.
+-- Wait until every IPv6 address of the device is usable: none is
+-- tentative (duplicate address detection is over; woken by the kernel's
+-- notifications, see nslab.dad) and each can be found by neighbour
+-- discovery (the kernel joins an address's solicited-node group,
+-- ff02::1:ffXX:XXXX, from a work queue after the link comes up, even with
+-- nodad, and drops a solicitation that arrives before). Returns true; or
+-- false and the address still tentative (or not yet in its group) after
+-- timeout seconds (default 5: DAD takes up to 2, and the link-local
+-- address nslab.ipv6 turns back on does it too, nodad or not). A device
+-- that is down, or has no carrier, does no DAD: its addresses stay
+-- tentative. An address that failed DAD (another node on the link has it)
+-- is an error naming it.
 function Link:wait_ipv6(timeout)
-  local deadline = core.clock() + (timeout or 2) -- checked by the declaration below
+  timeout = timeout or dad.TIMEOUT -- checked by the declaration below
+  local deadline = core.clock() + timeout
+  local ok, address = dad.wait(self, "link wait_ipv6 " .. self.name, timeout)
+  if not ok then return false, address end
   for _, a in ipairs(self:addrs("inet6")) do
     local group = "ff0200000000000000000001ff" .. ipv6_hex(a["local"]):sub(-6)
     while not joined(self, group) do
-      if core.clock() > deadline then return false end
-      core.sleep(0.005)
+      if core.clock() > deadline then return false, a["local"] end
+      core.sleep(0.005) -- (the kernel tells no one of a group it joins)
     end
   end
   return true
@@ -300,9 +313,27 @@ function Link:delete()
   trace.command(self.ns:ip("link delete " .. q(self.name)))
 end
 
--- ip addr add PREFIX dev NAME [brd +]; opts: broadcast (true or address),
--- nodad (IPv6: usable at once, no duplicate address detection).
+-- ip addr add PREFIX dev NAME [brd +]: an address on the device; an IPv6
+-- one is usable once the call returns. On a device that is up with
+-- carrier, addr_add waits until duplicate address detection is over (a
+-- second or two, woken by the kernel's notifications); on one that is down
+-- or has no carrier (a veth whose peer is down) DAD starts later, and the
+-- link:set, up() or br:attach that starts it waits (nslab.dad). An address
+-- another node has (dadfailed) is an error, and is removed again. opts:
+-- broadcast (true or an address), nodad (IPv6: no DAD at all), wait
+-- (IPv6, default true; false returns at once, link:wait_ipv6() waits
+-- later).
 function Link:addr_add(prefix, opts)
+  local given, v6 = opts, type(prefix) == "string" and prefix:find(":", 1, true)
+  if v6 and (opts == nil or type(opts) == "table" and (opts.wait == nil or opts.wait == true)) then
+    -- the wait is below, once IPv6 is back on for the link (its own
+    -- link-local address then does DAD at the same time); a wait that is
+    -- no boolean goes to the core as given, which refuses it
+    local copy = {}
+    for k, v in pairs(opts or {}) do copy[k] = v end
+    copy.wait = false
+    opts = copy
+  end
   call(self, "addr add", "addr_add", prefix, opts)
   local words = "addr add " .. prefix
   if opts and opts.broadcast then
@@ -312,6 +343,7 @@ function Link:addr_add(prefix, opts)
   if opts and opts.nodad then words = words .. " nodad" end
   trace.command(self.ns:ip(words))
   require("nslab.ipv6").address_added(self, prefix) -- IPv6 back on for an IPv6 address
+  if v6 then dad.added(self, prefix, given, words) end
   return self
 end
 

@@ -131,6 +131,7 @@ M.core_methods = {
                base = function() return { "bi-a0", "203.0.113.9/24" } end },
   addr_del = { args = { A("dev"), A("prefix") }, base = function() return { "bi-a0", "198.51.100.1/24" } end },
   addr_list = { args = { opt(O("addr show")) }, noun = { "addr" } },
+  addr_wait = { args = { A("dev"), opt(O("addr wait")) }, base = function() return { "bi-a0", { timeout = 0.1 } } end },
   route_add = { args = { O("route add") }, base = function() return { { dst = "203.0.113.0/24", dev = "bi-a0" } } end,
                 with = { via = { dev = false } } },
   route_del = { args = { O("route del") }, base = function() return { { dst = "192.0.2.0/24" } } end },
