@@ -268,19 +268,32 @@ local function ping_pairs(name, list, opts)
     local arp = package.loaded["nslab.docker_arp"] -- static ARP for docker containers' probes
     if arp then arp.before_probe(probes) end
     results = require("nslab.core").ping_many(core_probes, opts)
-    -- the shell's way: one ping per target, a loop for a pair's many
-    for _, pair in ipairs(list) do
-      local ns, target = source_of(pair[1]), pair[2]
-      local many = type(target) == "table" and getmetatable(target) == nil and #target > 1
-      local one = many and '"$t"' or tostring(type(target) == "table" and target[1] or target)
-      local ping = string.format("ping%s -c %d %s", one:find(":") and " -6" or "", opts.count or 1, one)
-      if many then
-        local words = {}
-        for i, t in ipairs(target) do words[i] = tostring(t) end
-        ping = string.format("sh -c 'for t in %s; do ping%s -c %d \"$t\"; done'", table.concat(words, " "),
-                             words[1]:find(":") and " -6" or "", opts.count or 1)
+    -- the shell's way: a ping per target as sock.ping traces it, with
+    -- what it saw (nslab explain asserts the same); a pair's many targets
+    -- that all saw the same in one loop that fails at the first other one
+    local sock = require("nslab.sock")
+    local i = 1
+    while i <= #probes do
+      local p, j, same = probes[i], i, true
+      local ok = sock.ping_ok(results[i], opts)
+      while probes[j + 1] and probes[j + 1].pair == p.pair do
+        j = j + 1
+        same = same and sock.ping_ok(results[j], opts) == ok
       end
-      trace.command(ns:inside(ping))
+      if j > i and same then
+        local words = {}
+        for k = i, j do words[#words + 1] = tostring(probes[k].target) end
+        local ping = sock.ping_command("$t", opts):gsub(" %$t$", ' "$t"')
+        if tostring(p.target):find(":") then ping = ping:gsub("^ping", "ping -6") end
+        trace.command(p.ns:inside(string.format("sh -c 'for t in %s; do %s%s || exit 1; done'",
+                                                table.concat(words, " "), ok and "" or "! ", ping)), true)
+      else
+        for k = i, j do
+          trace.command(probes[k].ns:inside(sock.ping_command(probes[k].target, opts)),
+                        sock.ping_ok(results[k], opts))
+        end
+      end
+      i = j + 1
     end
   else
     for i, pair in ipairs(list) do
@@ -408,6 +421,7 @@ function check.bind(runner)
       targets, results = ping_all(op, ns, target, ping)
     end
     local all, whys = true, nil
+    trace.checks(#results) -- (the probes traced above replay these checks: nslab explain)
     for i, result in ipairs(results) do
       local from = sources and sources[i] or ns
       local description = ping_description(from, targets[i], result, given, #targets > 1)
@@ -539,6 +553,7 @@ function check.bind(runner)
       detail = string.format("%d of %d probes failed: %s%s", #failures, #probes, table.concat(shown, ", "),
                              #failures > #shown and ", …" or "")
     end
+    trace.checks(1)
     return record(#failures == 0, description, detail), failures
   end
 

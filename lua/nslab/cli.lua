@@ -19,8 +19,9 @@ usage: nslab run [OPTIONS] FILE [ARGS...]      (nslab run --help: the options)
   run      run the lab FILE: each step as it happens, each check pass or
            fail, and "N passed, N failed"; exit status 0 only when no
            check failed
-  explain  run the lab quietly and print it as a shell script of the
-           equivalent ip, bridge and nft commands
+  explain  run the lab quietly and print it as a bash script of the
+           equivalent ip, bridge, nft and sysctl commands, its checks as
+           ping and socat probes (nslab sandbox -- bash SCRIPT replays it)
   repl     a Lua prompt with the nslab API loaded (after running FILE,
            in the environment it ran in); Ctrl-D leaves
   lua      run a plain Lua script (e.g. busted) in a private world
@@ -172,20 +173,17 @@ function commands.run(file, args, opts)
   return (require("nslab.lab").run_file(file, args, opts))
 end
 
--- The lab as a shell script: it runs (in this world, quietly) and every
--- primitive's equivalent command is printed, in order (all of them: the
--- trace records the whole lab, not only its last trace.limit commands).
+-- The lab as a bash script (nslab.explain): it runs (in this world,
+-- quietly) and every primitive's equivalent command is printed, in order,
+-- its checks as the probes that made them. NSLAB_DUMP (for the
+-- equivalence spec) is a shell command run once the lab is done, while
+-- what it made is still there.
 function commands.explain(file, args, opts)
   if file == nil then return usage_error("explain: no lab file given") end
-  local trace = require("nslab.trace")
-  trace.clear()
-  trace.record(true)
-  opts.writer = function() end
-  local status = require("nslab.lab").run_file(file, args, opts)
+  local status, script = require("nslab.explain").run(file, args,
+    { traceback = opts.traceback, dump = os.getenv("NSLAB_DUMP") })
   if status == 2 then return status end
-  io.stdout:write("#!/bin/sh\n# ", file, " as iproute2 and nft commands (nslab explain).\n",
-                  "# Run it as root in a world of its own: nslab sandbox -- sh THIS_FILE\n")
-  for _, command in ipairs(trace.history) do io.stdout:write(command, "\n") end
+  io.stdout:write(script)
   return status
 end
 

@@ -62,15 +62,17 @@ function M.start(opts, ...)
   c.netns = netns.open{ pid = c.pid }
   c.netns.label_text = "container " .. name
   c.netns.pid_text = "$" .. c.var
+  trace.alias(c.pid, c.netns.pid_text) -- a PID the lab got some other way (docker.pid) is $C_NAME too
   local flags = joined and "--uts --ipc" or "--net --uts --ipc"
-  local body = shell.quote("hostname " .. (opts.hostname or name) .. "; exec sleep infinity")
+  local hostname = opts.hostname or name
+  local body = shell.quote("hostname " .. hostname .. "; exec sleep infinity")
   local command = string.format("unshare %s sh -c %s", flags, body) -- $! is the process that holds them
   if joined then command = joined:inside(command) end
   trace.command(string.format("%s & %s=$!", command, c.var))
-  if not joined then -- replayed, the next command must not run before unshare has
-    trace.command(string.format('until [ "$(readlink /proc/$%s/ns/net)" != "$(readlink /proc/self/ns/net)" ]; ' ..
-                                "do sleep 0.01; done", c.var))
-  end
+  -- replayed, the next command must not run before unshare (and nsenter,
+  -- for a joined network) has: its hostname says it has
+  trace.command(string.format('until [ "$(nsenter -t $%s -u hostname 2>/dev/null)" = %s ]; do sleep 0.01; done',
+                              c.var, shell.quote(hostname)))
   return c
 end
 
@@ -100,7 +102,7 @@ function Container:exec(cmd, opts, ...)
   local merged = { pid = self.pid }
   for k, v in pairs(opts or {}) do merged[k] = v end
   local result = self.netns.handle:exec(argv, merged)
-  trace.command(string.format("nsenter -t $%s -n -u -i %s", self.var, shell.join(argv)))
+  trace.command(string.format("nsenter -t $%s -n -u -i %s", self.var, shell.join(argv)), result.status == 0)
   return result
 end
 

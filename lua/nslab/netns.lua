@@ -208,7 +208,7 @@ function Netns:exec(cmd, opts)
   end
   shell.refuse_interactive(cmd, "netns exec", self:label(), self:label() .. ":shell()")
   local result = self.handle:exec(cmd, opts)
-  trace.command(self:inside(shell.join(cmd)))
+  trace.command(self:inside(shell.join(cmd)), result.status == 0) -- explain replays the same exit
   return result
 end
 

@@ -1,38 +1,92 @@
 -- nslab.sock: sockets and probes opened inside a namespace, each traced
--- as the nc or ping command that does the same. The Netns methods
--- (ns:tcp_listen, ns:tcp_connect, ns:udp_bind, ns:udp_send, ns:ping)
--- call these; the core checks every argument.
+-- as the socat or ping command that does the same (socat and ss run
+-- inside the namespace: the whole command line is the namespace's). The
+-- Netns methods (ns:tcp_listen, ns:tcp_connect, ns:udp_bind,
+-- ns:udp_send, ns:ping) call these; the core checks every argument.
 local trace = require("nslab.trace")
 local shell = require("nslab.shell")
 
 local M = {}
 
+-- socat's words for an address and port: TCP-LISTEN:80,bind=10.0.0.1 or
+-- TCP6-LISTEN:80,bind=[fd00::1]; TCP:10.0.0.1:80 or TCP6:[fd00::1]:80.
+local function v6(addr) return tostring(addr):find(":") ~= nil end
+local function host_word(addr) return v6(addr) and "[" .. tostring(addr) .. "]" or tostring(addr) end
+local function kind(proto, addr) return proto .. (v6(addr) and "6" or "") end
+
+-- What waits until the listener is bound (the replayed script must not
+-- connect before it is): ss in the same namespace, 5 s at most.
+local function wait_bound(ns, flags, port)
+  return ns:inside(string.format("timeout 5 sh -c 'until ss -H%s \"sport = :%s\" | grep -q .; do sleep 0.01; done'",
+                                 flags, port))
+end
+
+local function timeout_of(opts)
+  local t = type(opts) == "table" and opts.timeout or 5 -- the core's default
+  return type(t) == "number" and string.format("%g", t) or tostring(t)
+end
+
+-- Run fn; when it raises, tell the recorders (nslab explain) what was
+-- tried (text(err): the command that fails as it did, or one that
+-- succeeds and true), then raise again.
+local function tried(text, fn, ...)
+  local results = table.pack(pcall(fn, ...))
+  if not results[1] then
+    local ok, words, replaces = pcall(text, results[2]) -- (a closed namespace has no text: the error says why)
+    if ok then trace.attempt(words, replaces) end
+    error(results[2], 0)
+  end
+  return table.unpack(results, 2, results.n)
+end
+
 -- A TCP listener (nginx's bind + listen): a socket with :accept(),
 -- :port(), :close(). Fails with EADDRINUSE when the port is taken there.
+-- The script's socat prints what each connection sends.
 function M.tcp_listen(ns, addr, port, ...)
-  local sock = ns.handle:tcp_listen(addr, port, ...)
-  trace.command(ns:inside(string.format("nc -l %s %s &", addr, port)))
+  local sock = tried(function(err)
+    if tostring(err):find("in use", 1, true) then -- what the script can check: the port is taken
+      return ns:inside(string.format("ss -Hltn 'sport = :%s'", port)) .. " | grep -q . # in use", true
+    end
+    return "# fails: " .. ns:inside(string.format("socat TCP-LISTEN:%s,bind=%s", port, addr))
+  end, ns.handle.tcp_listen, ns.handle, addr, port, ...)
+  trace.command(ns:inside(string.format("socat -u %s-LISTEN:%s,bind=%s,reuseaddr,fork - &", kind("TCP", addr),
+                                        port, host_word(addr))))
+  trace.command(wait_bound(ns, "ltn", port))
   return sock
 end
 
--- A TCP connection: :send(), :recv(), :peer(), :close().
-function M.tcp_connect(ns, addr, port, ...)
-  local sock = ns.handle:tcp_connect(addr, port, ...)
-  trace.command(ns:inside(string.format("nc %s %s", addr, port)))
+-- A TCP connection: :send(), :recv(), :peer(), :close(). The script's
+-- socat connects (within the same timeout) and closes at once.
+function M.tcp_connect(ns, addr, port, opts, ...)
+  local function text()
+    return ns:inside(string.format("socat -u /dev/null %s:%s:%s,connect-timeout=%s", kind("TCP", addr),
+                                   host_word(addr), port, timeout_of(opts)))
+  end
+  local sock = tried(text, ns.handle.tcp_connect, ns.handle, addr, port, opts, ...)
+  trace.command(text(), true)
   return sock
 end
 
--- A bound UDP socket: :recvfrom() says who a datagram came from.
+-- A bound UDP socket: :recvfrom() says who a datagram came from. The
+-- script's socat prints what arrives.
 function M.udp_bind(ns, addr, port, ...)
-  local sock = ns.handle:udp_bind(addr, port, ...)
-  trace.command(ns:inside(string.format("nc -u -l %s %s &", addr, port)))
+  local sock = tried(function() return "# fails: " .. ns:inside(string.format("socat UDP-RECV:%s", port)) end,
+                     ns.handle.udp_bind, ns.handle, addr, port, ...)
+  trace.command(ns:inside(string.format("socat -u %s-RECV:%s,bind=%s - &", kind("UDP", addr), port,
+                                        host_word(addr))))
+  trace.command(wait_bound(ns, "lun", port))
   return sock
 end
 
 -- One datagram; returns the socket, to recvfrom the answer.
 function M.udp_send(ns, addr, port, data, ...)
-  local sock = ns.handle:udp_send(addr, port, data, ...)
-  trace.command(ns:inside(string.format("echo %s | nc -u %s %s", shell.quote(tostring(data)), addr, port)))
+  local function text()
+    return string.format("printf '%%s' %s | %s", shell.quote(tostring(data)),
+                         ns:inside(string.format("socat -u - %s-SENDTO:%s:%s", kind("UDP", addr), host_word(addr),
+                                                 port)))
+  end
+  local sock = tried(text, ns.handle.udp_send, ns.handle, addr, port, data, ...)
+  trace.command(text(), true)
   return sock
 end
 
@@ -40,8 +94,9 @@ end
 -- `replies` answers (-c with a deadline waits for that many replies), one
 -- echo per interval, within the deadline (-w takes whole seconds; the
 -- core's timeout is a deadline from the first send too). The core's
--- defaults are interval 0.2 s and timeout 1 s.
-local function ping_command(t, opts)
+-- defaults are interval 0.2 s and timeout 1 s. It exits 0 when it got
+-- its replies: ok() says whether a result did.
+function M.ping_command(t, opts)
   local count = opts.count or 1
   local words = { tostring(t):find(":") and "ping -6" or "ping", "-c", opts.replies or count }
   if count > 1 then words[#words + 1] = string.format("-i %g", opts.interval or 0.2) end
@@ -50,13 +105,19 @@ local function ping_command(t, opts)
   return table.concat(words, " ")
 end
 
+function M.ping_ok(result, opts)
+  return type(result) == "table" and (result.received or 0) >= (opts.replies or opts.count or 1)
+end
+
 -- ICMP echo: target is an address or a list of them (pinged in
 -- parallel). opts: count, interval, timeout (seconds), replies.
 function M.ping(ns, target, opts, ...)
   local result = ns.handle:ping(target, opts, ...)
   local targets = type(target) == "table" and target or { target }
-  for _, t in ipairs(targets) do
-    trace.command(ns:inside(ping_command(t, type(opts) == "table" and opts or {})))
+  local results = type(target) == "table" and result or { result }
+  local o = type(opts) == "table" and opts or {}
+  for i, t in ipairs(targets) do
+    trace.command(ns:inside(M.ping_command(t, o)), M.ping_ok(results[i], o))
   end
   return result
 end

@@ -16,10 +16,22 @@
 -- dropped some). trace.quietly(fn) runs fn without telling the listeners:
 -- a lab that makes a thousand of the same thing shows the commands of the
 -- first one, not of all (the history, and so `nslab explain`, has them all).
-local trace = { history = {}, limit = 1000, count = 0 }
+--
+-- For `nslab explain` (nslab.explain), a command may carry its outcome:
+-- trace.command(text, ok) with ok true when it succeeded as the lab saw it
+-- (a probe answered, a connection was made) and false when it ran but
+-- failed (no reply): the script asserts the same. trace.attempt(text) is a
+-- command the lab tried that raised (a connection refused): it made
+-- nothing, so the history and the listeners never see it (the lab's own
+-- output says what happened). Recorders
+-- (trace.record_all) hear all of these, quiet ones too, with the outcome.
+-- trace.alias(pid, "$C_web") says which shell variable stands for a
+-- process's PID in the script (a container's).
+local trace = { history = {}, limit = 1000, count = 0, aliases = {} }
 
 local listeners = {}
 local quiet_listeners = {} -- those that hear what trace.quietly hides
+local recorders = {}
 local recording = false
 local quiet = 0
 
@@ -34,9 +46,10 @@ local function remember(text)
   end
 end
 
-function trace.command(text)
+function trace.command(text, ok)
   remember(text)
   trace.count = trace.count + 1
+  for _, recorder in ipairs(recorders) do recorder(text, ok) end
   if quiet > 0 then
     for _, listener in ipairs(quiet_listeners) do listener(text) end
     return
@@ -80,6 +93,29 @@ function trace.listen(fn) return add_listener(listeners, fn) end
 -- Call fn(text) for every command made inside trace.quietly (which
 -- listen's listeners are not told of: `nslab run -v` shows them too).
 function trace.listen_quiet(fn) return add_listener(quiet_listeners, fn) end
+
+-- A command that was tried and raised: recorders only (see above). ok
+-- true: text is a command that succeeds where the attempt failed (ss
+-- finds the port taken).
+function trace.attempt(text, ok)
+  for _, recorder in ipairs(recorders) do recorder(text, ok == true) end
+end
+
+-- The shell text that stands for pid in an explained script (kept only
+-- while a recorder listens: memory stays flat in a long run otherwise).
+function trace.alias(pid, text)
+  if #recorders > 0 then trace.aliases[pid] = text end
+end
+
+-- The next n check results are what the probes just traced saw (a
+-- check.reachable): recorders hear fn(nil, nil, n).
+function trace.checks(n)
+  for _, recorder in ipairs(recorders) do recorder(nil, nil, n) end
+end
+
+-- Call fn(text, ok) for every command and attempt from now on, quiet
+-- ones too (and fn(nil, nil, n) for trace.checks); returns the remover.
+function trace.record_all(fn) return add_listener(recorders, fn) end
 
 -- A note: one line saying what nslab changed on its own and why (IPv6
 -- address generation off, static ARP on a big network). Not a command:

@@ -220,6 +220,8 @@ M.core_objects = {
     stop = { args = { opt(A("signal")), opt(A("num", { min = 0, max = 3600 })) },
              base = function() return { "TERM", 1 } end,
              deleted_ok = true },
+    -- a stopped container: nothing to signal, as stop does nothing
+    signal = { args = { opt(A("signal")) }, base = function() return { "CONT" } end, deleted_ok = true },
     noun = { "container" },
   },
 }
