@@ -10,7 +10,9 @@ Per tool, N and repetition: the phase times the tool prints ("bench {...}"),
 and from wait4 on the tool's world (every process in it is waited for):
 user and system CPU of all of them, peak RSS of the largest one. Each
 repetition also runs a full mesh of 100 through nslab (bench/tools/mesh.lua)
-and, per N, the kernel's teardown after nslab exits (bench/tools/afterlife.py).
+and, per N, the kernel's teardown after nslab exits (bench/tools/afterlife.py),
+and check.matrix over about 1,000 cells (bench/matrix.lua: icmp, tcp, udp
+32 x 32, icmp 10 x 106; the target is 0.2 s each).
 Writes build/bench/results.json and build/bench/results.md and prints the
 tables.
 """
@@ -43,6 +45,8 @@ TOOLS = {  # name: (what it is, argv before N)
     "mininet": ("Mininet, Linux bridge", SANDBOX + [PY, os.path.join(T, "mininet_bench.py")]),
 }
 MESH = [NSLAB, "lua", os.path.join(T, "mesh.lua"), "100"]
+MATRIX = [NSLAB, "lua", os.path.join(ROOT, "bench", "matrix.lua"), "32"]
+MATRIX_CASES = ("icmp", "tcp", "udp", "icmp_wide")
 AFTERLIFE = [NSLAB, "sandbox", "--", PY, os.path.join(T, "afterlife.py"), NSLAB]
 TIMEOUT = 1800  # seconds per tool run
 # Mininet takes about 10 minutes per run at N = 1000 on this machine kind
@@ -164,6 +168,13 @@ def main():
             extras.append(r)
             print("bench: mesh of 100 rep %d: check %s, failed %s" % (rep + 1, fmt(r.get("check")),
                                                                       r.get("failed")), flush=True)
+        for rep in range(a.reps):
+            r = measure(MATRIX)
+            r.update(tool="matrix", n=32, rep=rep + 1)
+            extras.append(r)
+            print("bench: check.matrix rep %d: %s, failed %s%s" % (
+                rep + 1, ", ".join("%s %s s" % (k, fmt(r.get(k))) for k in MATRIX_CASES), r.get("failed"),
+                "  ERROR " + r["error"] if "error" in r else ""), flush=True)
     print("\n" + save(runs, extras, ns, tools, a, skipped))
 
 
@@ -201,12 +212,13 @@ def summarize(runs, extras, ns, tools, a):
         for tool in tools:
             rows = pick(tool, n)
             medians["%s/%d" % (tool, n)] = {k: median([r.get(k) for r in rows]) for k in FIGURES}
-        for x in ("afterlife", "mesh"):
-            rows = pick(x, n if x == "afterlife" else 100, rows=extras)
+        for x in ("afterlife", "mesh", "matrix"):
+            rows = pick(x, {"afterlife": n, "mesh": 100, "matrix": 32}[x], rows=extras)
             if rows:
                 medians["%s/%d" % (x, rows[0]["n"])] = {k: median([r.get(k) for r in rows])
                                                        for k in ("exit", "gone", "left", "setup", "static", "check",
-                                                                 "probes", "failed", "user", "sys", "rss_mb")}
+                                                                 "probes", "failed", "user", "sys", "rss_mb")
+                                                       + MATRIX_CASES + tuple(c + "_cells" for c in MATRIX_CASES)}
 
     def ratio(num, den, n, key="setup", n_den=None):
         vals = []
@@ -273,11 +285,16 @@ def markdown(res):
     if any(v for _, v in flat):
         out += ["", "Cost per container: setup(2000) / setup(1000): " +
                 ", ".join("%s %s" % (t, fmt(v, 2)) for t, v in flat if v)]
-    extra = [(k, v) for k, v in med.items() if k.startswith(("afterlife/", "mesh/"))]
+    extra = [(k, v) for k, v in med.items() if k.startswith(("afterlife/", "mesh/", "matrix/"))]
     if extra:
         out += ["", "| extra | figures (medians) |", "|---|---|"]
         for k, v in sorted(extra, key=lambda kv: (kv[0].split("/")[0], int(kv[0].split("/")[1]))):
-            if k.startswith("mesh/"):
+            if k.startswith("matrix/"):
+                out.append("| matrix: check.matrix over about 1,000 cells (target 0.2 s each) | %s; %s failed |" % (
+                    ", ".join("%s %s cells %s s" % ({"icmp_wide": "icmp 10×106"}.get(c, c + " 32×32"),
+                                                  fmt(v.get(c + "_cells"), 0), fmt(v.get(c)))
+                              for c in MATRIX_CASES), fmt(v.get("failed"), 0)))
+            elif k.startswith("mesh/"):
                 out.append("| full mesh of 100 through nslab (docker.run + check.mesh) | check %s s, %s of %s probes "
                            "failed (setup %s s, static entries %s s) |" % (
                                fmt(v["check"]), fmt(v["failed"], 0), fmt(v["probes"], 0), fmt(v["setup"], 2),

@@ -8,6 +8,9 @@
  *   ns:ping("10.0.0.1", {count = 3, replies = 1})   -- done at the first reply
  *   core.ping_many{{ns1, "10.0.0.2"}, {ns2, "10.0.0.1"}}
  *                                         --> {{...}, {...}} in that order
+ *   core.probe_ports({{ns1, "10.0.0.2", 80}}, {{ns2, 80}}, {proto = "tcp"})
+ *                      --> {{target=, port=, reached=true, how="reached"}},
+ *                          {{served = 1}}  (listeners made for the call)
  *
  * A result: target (the text asked), sent, received, rtt_min, rtt_avg,
  * rtt_max (milliseconds, only when received > 0), and when a request
@@ -21,6 +24,7 @@
 
 #include "lua_netns.h"
 #include "probe.h"
+#include "probe_tcp.h"
 
 #define PING_TARGETS_MAX 4096
 #define PING_MANY_MAX 65536 /* probes of one ping_many (ids repeat past it) */
@@ -37,8 +41,23 @@ static const struct lopt ping_spec[] = {
     {NULL, 0, 0, 0, NULL, NULL, 0, NULL}};
 enum { PING_COUNT, PING_INTERVAL, PING_TIMEOUT, PING_REPLIES };
 
-static const struct lopt_set option_sets[] = {
-    {"ping", ping_spec}, {"ping many", ping_spec}, {NULL, NULL}};
+static const char *const protos[] = {"tcp", "udp", NULL};
+static const struct lopt ports_spec[] = {
+    {"proto", LOPT_CHOICE, 0, 0, protos, NULL, LOPT_REQUIRED,
+     "tcp: a connect per probe, udp: a datagram echoed back"},
+    {"timeout", LOPT_NUM, 0.001, 3600, NULL, NULL, 0,
+     "seconds from the first send until giving up (1)"},
+    {"count", LOPT_INT, 1, 100, NULL, NULL, 0,
+     "udp: datagrams per probe at most, one per interval, until echoed (3)"},
+    {"interval", LOPT_NUM, 0, 60, NULL, NULL, 0,
+     "udp: seconds between two datagrams of a probe (0.2)"},
+    {NULL, 0, 0, 0, NULL, NULL, 0, NULL}};
+enum { PORTS_PROTO, PORTS_TIMEOUT, PORTS_COUNT, PORTS_INTERVAL };
+
+static const struct lopt_set option_sets[] = {{"ping", ping_spec},
+                                              {"ping many", ping_spec},
+                                              {"probe ports", ports_spec},
+                                              {NULL, NULL}};
 
 /*
 ** {======================================================
@@ -273,7 +292,161 @@ static int l_ping_many (lua_State *L) {
   return 1;
 }
 
-static const luaL_Reg functions[] = {{"ping_many", l_ping_many}, {NULL, NULL}};
+/*
+** {======================================================
+** core.probe_ports(probes, listeners [, opts])
+** =======================================================
+*/
+
+#define PORTS_MAX 65536 /* probes, and listeners, of one call */
+
+/* Field k of item i of the list at argument arg (what: "probes"), checked
+ * as fields[k - 1]; leaves the field's value in v, anchored in the item. */
+static void push_item_field (lua_State *L, int arg, const char *what, size_t i,
+                             int k, const struct lopt *fields,
+                             struct lopt_val *v) {
+  static const struct lopt item = {"item", LOPT_TABLE,    0,   0, NULL,
+                                   NULL,   LOPT_REQUIRED, NULL};
+  struct lopt_val t;
+  lua_geti(L, arg, (lua_Integer)i + 1);
+  const char *label = lua_pushfstring(L, "argument %d (%s) item %I", arg, what,
+                                      (lua_Integer)i + 1);
+  lnslab_check_value(L, -2, "probe ports", NULL, label, &item, &t);
+  lua_geti(L, -2, k);
+  label = lua_pushfstring(L, "argument %d (%s) item %I [%d] (%s)", arg, what,
+                          (lua_Integer)i + 1, k, fields[k - 1].key);
+  lnslab_check_value(L, -2, "probe ports", NULL, label, &fields[k - 1], v);
+  lua_pop(L, 4); /* label, field, label, item: v stays anchored in arg */
+}
+
+/* The namespace index of handle v (table at index map: handle -> index). */
+static size_t ns_index (lua_State *L, int map, const struct lopt_val *v,
+                        int *fds, size_t *nns) {
+  lua_rawgetp(L, map, v->ns);
+  if (lua_type(L, -1) == LUA_TNUMBER) {
+    size_t j = (size_t)lua_tointeger(L, -1);
+    lua_pop(L, 1);
+    return j;
+  }
+  lua_pop(L, 1);
+  fds[*nns] = v->ns->fd;
+  lua_pushinteger(L, (lua_Integer)*nns);
+  lua_rawsetp(L, map, v->ns);
+  return (*nns)++;
+}
+
+static const char *const hows[] = {"reached", "reset", "icmp", "timeout",
+                                   "local"};
+
+static void push_port_result (lua_State *L, const struct port_probe *p,
+                              const char *target) {
+  lua_createtable(L, 0, 10);
+  lnslab_set_str(L, "target", target);
+  lnslab_set_int(L, "port", p->port);
+  lnslab_set_bool(L, "reached", p->how == PORT_REACHED);
+  lnslab_set_str(L, "how", hows[p->how]);
+  lnslab_set_int(L, "sent", p->sent);
+  if (p->how == PORT_REACHED) set_num(L, "rtt", p->rtt_ms);
+  if (p->how == PORT_ICMP) {
+    lnslab_set_str(L, "icmp", p->icmp);
+    lnslab_set_ip(L, "icmp_from", &p->icmp_from, 0);
+  }
+  if (p->err.code) {
+    lnslab_set_str(L, "error", err_text(&p->err));
+    const char *name = strerrorname_np(p->err.code);
+    lnslab_set_str(L, "errno", name ? name : "EUNKNOWN");
+  }
+}
+
+/*
+** Each probe is {netns, target, port}, each listener {netns, port}: the
+** listeners are made first (a port in use fails the call, nothing sent),
+** every probe then runs in the one loop, and everything is closed before
+** the call returns. Returns one result per probe, in order, and one
+** {served = N} per listener.
+*/
+static int l_probe_ports (lua_State *L) {
+  static const struct lopt list = {"list", LOPT_TABLE,    0,   0, NULL,
+                                   NULL,   LOPT_REQUIRED, NULL};
+  static const struct lopt probe[] = {
+      {"netns", LOPT_NETNS, 0, 0, NULL, NULL, LOPT_REQUIRED, NULL},
+      {"target", LOPT_STR, 0, IPADDR_TEXT_MAX, NULL, NULL, LOPT_REQUIRED, NULL},
+      {"port", LOPT_INT, 1, 65535, NULL, NULL, LOPT_REQUIRED, NULL},
+  };
+  static const struct lopt listener[] = {
+      {"netns", LOPT_NETNS, 0, 0, NULL, NULL, LOPT_REQUIRED, NULL},
+      {"port", LOPT_INT, 1, 65535, NULL, NULL, LOPT_REQUIRED, NULL},
+  };
+  struct lopt_val v, ov[4];
+  lnslab_check_nargs(L, 3, "probe ports");
+  lua_settop(L, 3);
+  lnslab_check_arg(L, 1, "probe ports", NULL, "probes", &list, &v);
+  lnslab_check_arg(L, 2, "probe ports", NULL, "listeners", &list, &v);
+  lnslab_options(L, 3, "probe ports", NULL, ports_spec, ov);
+  struct port_opts o = {
+      .proto = ov[PORTS_PROTO].i == 0 ? PORT_TCP : PORT_UDP,
+      .timeout_ms = to_ms(ov[PORTS_TIMEOUT].set ? ov[PORTS_TIMEOUT].n : 1.0),
+      .count = ov[PORTS_COUNT].set ? (int)ov[PORTS_COUNT].i : 3,
+      .interval_ms =
+          to_ms(ov[PORTS_INTERVAL].set ? ov[PORTS_INTERVAL].n : 0.2)};
+  lua_Integer len = (lua_Integer)lua_rawlen(L, 1);
+  lua_Integer nlen = (lua_Integer)lua_rawlen(L, 2);
+  if (len > PORTS_MAX || nlen > PORTS_MAX)
+    return lnslab_raise(L,
+                        "probe ports: argument %d (%s) must hold at most %d "
+                        "items, got %I",
+                        len > PORTS_MAX ? 1 : 2,
+                        len > PORTS_MAX ? "probes" : "listeners", PORTS_MAX,
+                        len > PORTS_MAX ? len : nlen);
+  size_t n = (size_t)len, nl = (size_t)nlen;
+  /* Userdata, not malloc: a raise below must not leak them. */
+  struct port_probe *p = lua_newuserdatauv(L, n ? n * sizeof *p : 1, 0); /* 4 */
+  struct port_listener *l =
+      lua_newuserdatauv(L, nl ? nl * sizeof *l : 1, 0); /* 5 */
+  int *fds = lua_newuserdatauv(L, (n + nl ? n + nl : 1) * sizeof *fds, 0);
+  lua_newtable(L); /* 7: netns -> index */
+  memset(p, 0, n * sizeof *p);
+  memset(l, 0, nl * sizeof *l);
+  size_t nns = 0;
+  for (size_t i = 0; i < n; i++) {
+    push_item_field(L, 1, "probes", i, 1, probe, &v);
+    p[i].source = ns_index(L, 7, &v, fds, &nns);
+    push_item_field(L, 1, "probes", i, 2, probe, &v);
+    parse_target(L, "probe ports", v.s, &p[i].target);
+    push_item_field(L, 1, "probes", i, 3, probe, &v);
+    p[i].port = (int)v.i;
+  }
+  for (size_t k = 0; k < nl; k++) {
+    push_item_field(L, 2, "listeners", k, 1, listener, &v);
+    l[k].netns = ns_index(L, 7, &v, fds, &nns);
+    push_item_field(L, 2, "listeners", k, 2, listener, &v);
+    l[k].port = (int)v.i;
+  }
+  struct err e;
+  if (port_probe_run(fds, nns, p, n, l, nl, &o, &e) < 0)
+    lnslab_fail(L, "probe ports", NULL, &e);
+  lua_createtable(L, (int)(n < 1u << 30 ? n : 0), 0);
+  for (size_t i = 0; i < n; i++) {
+    lua_geti(L, 1, (lua_Integer)i + 1);
+    lua_geti(L, -1, 2);
+    push_port_result(L, &p[i], lua_tostring(L, -1));
+    lua_rotate(L, -3, 1);
+    lua_pop(L, 2);
+    lua_rawseti(L, -2, (lua_Integer)i + 1);
+  }
+  lua_createtable(L, (int)(nl < 1u << 30 ? nl : 0), 0);
+  for (size_t k = 0; k < nl; k++) {
+    lua_createtable(L, 0, 1);
+    lnslab_set_int(L, "served", l[k].served);
+    lua_rawseti(L, -2, (lua_Integer)k + 1);
+  }
+  return 2;
+}
+
+/* }====================================================== */
+
+static const luaL_Reg functions[] = {
+    {"ping_many", l_ping_many}, {"probe_ports", l_probe_ports}, {NULL, NULL}};
 
 /* }====================================================== */
 

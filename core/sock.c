@@ -274,8 +274,8 @@ int sock_udp_bind (int netns_fd, const struct sock_ep *ep, struct err *e) {
 ** What an ICMP error was, in the words of nft's reject types: "port
 ** unreachable", "admin prohibited", "time exceeded", ...
 */
-static void icmp_what (const struct sock_extended_err *ee, char *buf,
-                       size_t len) {
+void sock_icmp_what (const struct sock_extended_err *ee, char *buf,
+                     size_t len) {
   static const char *const unreach4[] = {
       "net unreachable",
       "host unreachable",
@@ -376,7 +376,7 @@ static int queued_error (int fd, int earlier, struct err *e) {
     if (from_ep.addr.family) ipaddr_format(&from_ep.addr, 0, by, sizeof by);
     from_sockaddr(&dest, &to_ep);
     sock_ep_format(&to_ep, to, sizeof to);
-    icmp_what(&ee, what, sizeof what);
+    sock_icmp_what(&ee, what, sizeof what);
     if (earlier)
       return err_set(e, (int)ee.ee_errno,
                      "%s (%s from %s for an earlier "

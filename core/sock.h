@@ -82,4 +82,9 @@ ssize_t sock_udp_recvfrom (int fd, void *buf, size_t max, int timeout_ms,
 int sock_local (int fd, struct sock_ep *ep, struct err *e); /* getsockname */
 int sock_peer (int fd, struct sock_ep *ep, struct err *e);  /* getpeername */
 
+/* What an ICMP error queued by IP_RECVERR was, in the words of nft's
+ * reject types: "ICMP port unreachable", "ICMPv6 admin prohibited". */
+struct sock_extended_err;
+void sock_icmp_what (const struct sock_extended_err *ee, char *buf, size_t len);
+
 #endif

@@ -3,7 +3,8 @@
 -- Docker DNATs the host's port 8080 to the container's port 80 (nat
 -- DOCKER chain) and lets it through FORWARD (filter DOCKER chain). An
 -- outside client reaches the host's address at 8080, and so does the host
--- itself; a port that was not published is not reachable.
+-- itself; a port that was not published is not reachable. check.matrix
+-- then probes the whole policy at once.
 lab "portmap: docker run -p 8080:80"
 
 section "An outside client, on the host's eth0"
@@ -61,6 +62,22 @@ check.raises(function() client:tcp_connect(web.ip, 81, { timeout = 1 }) end, "ti
 local direct = client:tcp_connect(web.ip, 80, { timeout = 2 })
 check.ok(server:accept(2) ~= nil, web.ip .. ":80 directly: accepted, as Docker's DOCKER chain allows it")
 direct:close()
+
+section "The whole policy at once: a TCP matrix"
+step("the lab's own listeners closed (check.matrix makes its own)", function()
+  server:close(); other:close(); client_server:close()
+end)
+-- From outside only the published port: 8080 on the host, 80 on the
+-- container directly; nothing listens on the host's 8081 (a reset), and
+-- FORWARD drops the container's 81 (silence). The host itself is on
+-- docker0: no FORWARD between it and the container, every port is open.
+check.matrix{
+  from = { client, host },
+  to = { { "198.51.100.2:8080", name = "8080" }, { "198.51.100.2:8081", name = "8081" },
+         { web.ip .. ":80", name = "c:80" }, { web.ip .. ":81", name = "c:81" } },
+  proto = "tcp", listen = { { web, { 80, 81 } } },
+  expect = { default = false, { "*", "8080" }, { "*", "c:80" }, { host, "c:81" } },
+}
 
 section "docker stop: the publication goes with the container"
 step("docker stop web", function() docker.stop("web") end)

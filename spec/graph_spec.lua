@@ -30,7 +30,7 @@ describe("graph", function()
 
   it("draws each namespace as a box with its devices and addresses", function()
     build()
-    local source = graph.graph()
+    local source = graph.graph{ source = true }
     assert.truthy(source:find("^graph nslab {\n"))
     for _, label in ipairs{ 'label="host";', 'label="netns test1";', 'label="netns test2";' } do
       assert.truthy(has(source, label), label)
@@ -42,7 +42,7 @@ describe("graph", function()
 
   it("joins the two ends of each veth pair and each port to its bridge", function()
     build()
-    local source = graph.graph()
+    local source = graph.graph{ source = true }
     local port, eth0, br = node_of(source, "port0"), node_of(source, "eth0"), node_of(source, "br0")
     local a, b = node_of(source, "a"), node_of(source, "b")
     assert.is_not_nil(port and eth0 and br and a and b, source)
@@ -57,7 +57,7 @@ describe("graph", function()
     local docker = require("nslab.docker")
     docker.reset()
     docker.run{ name = "g1" }
-    local source = graph.graph()
+    local source = graph.graph{ source = true }
     assert.truthy(has(source, 'label="container g1";'), source)
     assert.truthy(has(source, 'label="host (NAT)";'), source)
     docker.rm("g1", true)
@@ -67,6 +67,7 @@ describe("graph", function()
   it("as text: a box per namespace, each device with its addresses and where it leads", function()
     build()
     local text = graph.graph{ text = true }
+    assert.equal(text, graph.graph()) -- the default: what the REPL prints
     local lines = {}
     for line in text:gmatch("([^\n]*)\n") do lines[#lines + 1] = line end
     assert.truthy(lines[1]:find("^%+%- host %-+%+$"), lines[1])

@@ -557,6 +557,19 @@ function check.bind(runner)
     return record(#failures == 0, description, detail), failures
   end
 
+  -- check.matrix{from =, to =, proto =, expect =, ...}: a whole policy at
+  -- once, every cell probed in one poll loop (nslab.matrix says how).
+  -- from: namespaces or containers (rows); to: containers, {ns, address}
+  -- pairs or "address[:port]" strings (columns); proto: "icmp",
+  -- "tcp:PORT", "udp:PORT" (listeners made for the call); expect: true,
+  -- false, function(from, to) or {default =, {from, to}, ...}; timeout (1
+  -- s), count, interval, listen, self, show, description. Prints the
+  -- matrix; each cell not as expected is one failure, saying how it ended.
+  -- Returns passed and {cells =, mismatches =, text = the matrix}.
+  function c.matrix(spec, ...)
+    return require("nslab.matrix").run(runner, spec, ...)
+  end
+
   -- check.why(ns, target [, opts]): where a probe from ns to target goes
   -- and why it dies, from what the kernel reports (nslab.why): a report
   -- with cause, causes, path, back and trace; report:text(), report:json().

@@ -549,7 +549,7 @@ local function teardown(self, list, signal)
   if not ends or #ends == 0 then return end
   -- wait for the kernel: each end is looked at until it is gone, in order
   local h = self.host.handle
-  local deadline = core.clock() + 2 + 0.005 * #ends
+  local deadline = core.clock() + 5 + 0.01 * #ends -- a loaded machine cleans up slowly
   local waited = {}
   for _, e in ipairs(ends) do
     local deleted = false

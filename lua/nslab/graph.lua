@@ -1,9 +1,9 @@
 -- nslab.graph: the topology of the world as a Graphviz picture.
 --
---   graph()                      -- the dot source (returned)
+--   graph()                      -- the picture as text, for a terminal (the REPL prints it)
+--   graph{ source = true }       -- the Graphviz dot source (returned)
 --   graph{ svg = "lab.svg" }     -- rendered with `dot -Tsvg` (Debian graphviz)
 --   graph{ png = "lab.png" }     -- or -Tpng; graph{ dot = "lab.dot" } writes the source
---   graph{ text = true }         -- the same picture as text, for a terminal
 --
 -- Each namespace is a box (a cluster): the host, every named one, and
 -- every other namespace a process of the world is in (a container's; named
@@ -22,7 +22,8 @@ local OPTIONS = {
   svg = { type = "string", max = 4095, doc = "write the picture here as SVG (dot -Tsvg)" },
   png = { type = "string", max = 4095, doc = "write the picture here as PNG (dot -Tpng)" },
   dot = { type = "string", max = 4095, doc = "write the dot source here" },
-  text = { type = "boolean", doc = "return the picture as text (boxes and arrows, for a terminal) instead of dot" },
+  text = { type = "boolean", doc = "return the picture as text (boxes and arrows, for a terminal): the default" },
+  source = { type = "boolean", doc = "return the Graphviz dot source instead of the text picture" },
 }
 M.OPTIONS = OPTIONS
 
@@ -278,9 +279,9 @@ local function render(source, format, path)
   if r.status ~= 0 then error("graph: dot -T" .. format .. ": " .. r.stderr:gsub("\n$", ""), 0) end
 end
 
--- graph([opts]): the dot source of the world; opts.dot, opts.svg,
--- opts.png: files to write it to, as source or rendered; opts.text: return
--- the picture as text instead (what a terminal shows).
+-- graph([opts]): the world's picture as text (what a terminal shows);
+-- opts.dot, opts.svg, opts.png: files to write it to, as Graphviz source or
+-- rendered, and then the source is returned; opts.source: the source.
 function M.graph(opts, ...)
   if select("#", ...) > 0 then
     error(string.format("graph: too many arguments (%d given, at most 1)", 1 + select("#", ...)), 0)
@@ -292,7 +293,8 @@ function M.graph(opts, ...)
   if opts.dot then write(opts.dot, source) end
   if opts.svg then render(source, "svg", opts.svg) end
   if opts.png then render(source, "png", opts.png) end
-  if opts.text then return M.text(model) end
+  local to_file = opts.dot or opts.svg or opts.png
+  if opts.text or not (opts.source or to_file) then return M.text(model) end
   return source
 end
 

@@ -332,6 +332,7 @@ function Runner:environment(path, args)
   env.show = function(...) return self:show(api_show, ...) end
   env.check = check.bind({
     record = function(...) return self:record(...) end,
+    show = function(text) self:block(text) end, -- check.matrix's picture
     host = function() return rawget(env, "host") end,
   })
   env.arg = table.move(args or {}, 1, #(args or {}), 1, { [0] = path })

@@ -353,6 +353,13 @@ function Link:addr_del(prefix)
   return self
 end
 
+-- tc qdisc replace dev NAME root tbf rate R burst B latency L: the rate
+-- shaped ({rate = "10mbit" [, burst = "32kb", latency = "50ms"]}), or
+-- netem's {delay =, jitter =, loss =} where the kernel has it; unshape:
+-- tc qdisc del dev NAME root (nslab.shape).
+function Link:shape(opts) return require("nslab.shape").shape(self, call, opts) end
+function Link:unshape() return require("nslab.shape").unshape(self, call) end
+
 -- This device's addresses (entries of `ip -j addr`'s addr_info).
 function Link:addrs(family)
   -- one filtered dump: the kernel sends this device's addresses only
@@ -390,6 +397,7 @@ api.declare(Link, "Link", {
   addr_del = { op = "addr del", { "prefix", { type = "string", required = true } } },
   addrs = { op = "addr show", { "family", { type = "any" } } },
   capture = { op = "capture", { "opts", OPTS } },
+  shape = { op = "link shape", { "opts", { type = "table", required = true } } }, unshape = { op = "link unshape" },
 }, { object = function(self) return self.name end })
 
 return M

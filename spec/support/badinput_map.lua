@@ -105,6 +105,11 @@ M.core_functions = {
   -- a list of {netns, target} probes; none is nothing to do, as ns:ping{} (a check refuses it)
   ping_many = { args = { A("list", { item = A("table") }), opt(O("ping many")) },
                 base = function(f) return { { { f.Ah, "127.0.0.1" } }, { timeout = 0.2 } } end, noun = { "ping" } },
+  -- {netns, target, port} probes and {netns, port} listeners (none: nothing to do)
+  probe_ports = { args = { A("list", { item = A("table") }), A("list", { item = A("table") }), O("probe ports") },
+                  base = function(f)
+                    return { { { f.Ah, "127.0.0.1", 9 } }, { { f.Ah, 9 } }, { proto = "udp", timeout = 0.2 } }
+                  end, noun = { "probe" } },
 }
 
 -- Methods of a core netns handle (the userdata's method table).
@@ -196,6 +201,10 @@ M.core_methods = {
 
   nft_list = { args = { opt(A("choice", { choices = { "ip", "ip6", "inet", "bridge" } })), opt(A("nftname")) },
                base = function() return { "ip", "bi" } end, noun = { "nft" } },
+  -- a root qdisc (tbf: bytes per second), on a device nothing else uses
+  shape = { args = { A("dev"), O("link shape") }, base = function() return { "bi-q0", { rate = 1250000000 } } end,
+            noun = { "link" } },
+  unshape = { args = { A("dev") }, base = function() return { "bi-q0" } end, noun = { "link" } },
   -- a tracer whose owned table goes when it is collected
   nftrace_start = { args = { O("nftrace start") }, base = function() return { { addrs = { "198.51.100.9" } } } end,
                     noun = { "nftrace" } },
@@ -341,6 +350,12 @@ M.link_methods = {
   addrs = { args = { opt(A("choice", { choices = { "inet", "inet6" } })) }, noun = { "addr", "link" } },
   capture = { args = { opt(O("capture")) }, base = function() return { { count = 1 } } end,
               noun = { "capture", "link" } },
+  -- tc's words ("10gbit", "32kb", "50ms"), read by nslab.shape; the core checks the numbers
+  shape = { args = { O({ rate = { type = "any" }, burst = { type = "any" }, latency = { type = "any" },
+                         delay = { type = "any" }, jitter = { type = "any" }, loss = { type = "any" },
+                         limit = { type = "integer", min = 1, max = 1 << 30 } }) },
+            base = function() return { { rate = "10gbit" } } end },
+  unshape = { args = {} },
   noun = { "link" },
 }
 
@@ -466,6 +481,10 @@ M.check_functions = {
            base = function(f)
              return { { { f.A, "127.0.0.1" }, { f.A, "127.0.0.2" } }, { count = 1, timeout = 0.2 } }
            end },
+  -- the whole spec is one options table (nslab.matrix declares it)
+  matrix = { args = { O(require("nslab.matrix").OPTIONS) },
+             base = function(f) return { { from = { f.A }, to = { "127.0.0.1:9" }, proto = "udp", timeout = 0.2 } } end,
+             noun = { "check", "probe" } },
   -- the diagnosis of a probe (nslab.why); without the trace it only looks up
   why = { args = { A("Netns"), A("target"), opt(O(require("nslab.why").OPTIONS)) },
           base = function(f) return { f.A, "127.0.0.1", { trace = false } } end },
