@@ -11,15 +11,28 @@ extern const struct lbinding lutil_binding, loptions_binding, lnetns_binding,
     llink_binding, laddr_binding, lroute_binding, lneigh_binding,
     lsysctl_binding, ltun_binding, lprobe_binding, lsock_binding, lproc_binding,
     lcontainer_binding, lworld_binding, lnft_binding, lcapture_binding,
-    lqdisc_binding;
+    lqdisc_binding, lnftrace_binding;
 
 static const struct lbinding *const bindings[] = {
-    &lutil_binding,      &loptions_binding, &lnetns_binding,
-    &llink_binding,      &laddr_binding,    &lroute_binding,
-    &lneigh_binding,     &lsysctl_binding,  &ltun_binding,
-    &lprobe_binding,     &lsock_binding,    &lproc_binding,
-    &lcontainer_binding, &lworld_binding,   &lnft_binding,
-    &lcapture_binding,   &lqdisc_binding,   NULL,
+    &lutil_binding,
+    &loptions_binding,
+    &lnetns_binding,
+    &llink_binding,
+    &laddr_binding,
+    &lroute_binding,
+    &lneigh_binding,
+    &lsysctl_binding,
+    &ltun_binding,
+    &lprobe_binding,
+    &lsock_binding,
+    &lproc_binding,
+    &lcontainer_binding,
+    &lworld_binding,
+    &lnft_binding,
+    &lcapture_binding,
+    &lqdisc_binding,
+    &lnftrace_binding,
+    NULL,
 };
 
 /* core.options(): {["link add"] = {mtu = {type = "integer", ...}, ...}}

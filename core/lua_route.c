@@ -3,6 +3,7 @@
  * route_get. Options use iproute2's words: dst, via, dev, table, metric,
  * src, type, scope, proto, family.
  */
+#include <errno.h>
 #include <limits.h>
 #include <linux/rtnetlink.h>
 #include <stdint.h>
@@ -62,14 +63,18 @@ static const struct lopt show_spec[] = {
     {"dev", LOPT_DEV, 0, 0, NULL, NULL, 0, "only routes through this device"},
     {NULL, 0, 0, 0, NULL, NULL, 0, NULL}};
 
-enum { G_DST, G_FROM, G_DEV, G_FIBMATCH };
+enum { G_DST, G_FROM, G_DEV, G_IIF, G_FIBMATCH, G_SOFT };
 static const struct lopt get_spec[] = {
     {"dst", LOPT_STR, 0, LIP_TEXT_MAX, NULL, NULL, LOPT_REQUIRED,
      "the address to reach"},
     {"from", LOPT_STR, 0, LIP_TEXT_MAX, NULL, NULL, 0, "the source address"},
     {"dev", LOPT_DEV, 0, 0, NULL, NULL, 0, "the output device"},
+    {"iif", LOPT_DEV, 0, 0, NULL, NULL, 0,
+     "the input device: look up as for a packet received on it (give from)"},
     {"fibmatch", LOPT_BOOL, 0, 0, NULL, NULL, 0,
      "the route of the table that matches, not the result of the lookup"},
+    {"soft", LOPT_BOOL, 0, 0, NULL, NULL, 0,
+     "the kernel's refusal is an answer: nil, its message and errno name"},
     {NULL, 0, 0, 0, NULL, NULL, 0, NULL}};
 
 /*
@@ -125,6 +130,19 @@ static int dev_index (lua_State *L, struct nl *nl, const char *op,
   int ifindex;
   if (!v->s) return (int)v->i;
   if ((ifindex = link_index(nl, v->s, &e)) < 0) lnslab_fail(L, op, v->s, &e);
+  return ifindex;
+}
+
+/* The ifindex of option iif, which must exist (the kernel would say only
+ * "No such device" without naming the option). */
+static int iif_index (lua_State *L, struct nl *nl, const char *dst,
+                      const struct lopt_val *v) {
+  struct err e;
+  struct link_info info;
+  int ifindex = v->s ? link_index(nl, v->s, &e) : (int)v->i;
+  if (ifindex < 0 || (!v->s && link_get(nl, ifindex, NULL, &info, &e) < 0))
+    return lnslab_raise(L, "route get %s: option 'iif' %s: %s", dst,
+                        lnslab_dev_label(L, (int)v->i, v->s), err_text(&e));
   return ifindex;
 }
 
@@ -224,6 +242,7 @@ static void push_route (lua_State *L, const void *item) {
                   r->dst.prefixlen != (int)ipaddr_len(&r->dst) * 8);
   lnslab_set_ip(L, "gateway", &r->gateway, 0);
   if (r->oif) lnslab_set_int(L, "oif", r->oif);
+  if (r->iif) lnslab_set_int(L, "iif", r->iif);
   set_name(L, "table", rtnames_table, r->table);
   set_name(L, "protocol", rtnames_protocol, r->protocol);
   set_name(L, "scope", rtnames_scope, r->scope);
@@ -265,11 +284,14 @@ static int m_route_list (lua_State *L) {
   return 1;
 }
 
-/* route_get{dst =, from =, dev =, fibmatch =}: `ip route get`, one
- * RTM_GETROUTE; the route as route_list shows it. */
+/* route_get{dst =, from =, dev =, iif =, fibmatch =, soft =}: `ip route
+ * get`, one RTM_GETROUTE; the route as route_list shows it. With soft, a
+ * lookup the kernel refuses ("No route to host" where forwarding is off,
+ * "Invalid cross-device link" from rp_filter) returns nil, the message
+ * and the errno name ("EXDEV"), as a diagnosis wants it. */
 static int m_route_get (lua_State *L) {
   struct lnetns *ns = lnetns_check(L, 1, "route get");
-  struct lopt_val v[G_FIBMATCH + 1];
+  struct lopt_val v[G_SOFT + 1];
   struct route_query q;
   struct route_info r;
   struct err e;
@@ -282,10 +304,23 @@ static int m_route_get (lua_State *L) {
   opt_ip(L, 2, "route get", "dst", &v[G_DST], LIP_ADDRESS, &q.dst);
   opt_ip(L, 2, "route get", "from", &v[G_FROM], LIP_ADDRESS, &q.from);
   q.fibmatch = v[G_FIBMATCH].set && v[G_FIBMATCH].b;
+  if (q.from.family && q.from.family != q.dst.family) /* not a refusal */
+    return lnslab_raise(L,
+                        "route get %s: option 'from' must be of the "
+                        "destination's family, got %s",
+                        v[G_DST].s, v[G_FROM].s);
   struct nl *nl = lnetns_rtnl(L, ns);
   if (v[G_DEV].set) q.oif = dev_index(L, nl, "route get", &v[G_DEV]);
-  if (route_get(nl, &q, &r, &e) < 0)
-    return lnslab_fail(L, "route get", v[G_DST].s, &e);
+  if (v[G_IIF].set) q.iif = iif_index(L, nl, v[G_DST].s, &v[G_IIF]);
+  if (route_get(nl, &q, &r, &e) < 0) {
+    const char *name = strerrorname_np(e.code);
+    if (!(v[G_SOFT].set && v[G_SOFT].b) || !name)
+      return lnslab_fail(L, "route get", v[G_DST].s, &e);
+    lua_pushnil(L);
+    lua_pushstring(L, err_text(&e));
+    lua_pushstring(L, name);
+    return 3;
+  }
   push_route(L, &r);
   return 1;
 }

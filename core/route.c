@@ -122,6 +122,10 @@ static int route_attr (const struct nlattr *attr, void *data) {
     if (len == 4 && mnl_attr_get_u32(attr) <= INT_MAX)
       r->oif = (int)mnl_attr_get_u32(attr);
     break;
+  case RTA_IIF:
+    if (len == 4 && mnl_attr_get_u32(attr) <= INT_MAX)
+      r->iif = (int)mnl_attr_get_u32(attr);
+    break;
   case RTA_TABLE:
     if (len == 4) r->table = mnl_attr_get_u32(attr);
     break;
@@ -236,6 +240,7 @@ int route_get (struct nl *nl, const struct route_query *q,
     mnl_attr_put(nlh, RTA_SRC, ipaddr_len(&q->from), q->from.bytes);
   }
   if (q->oif > 0) mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)q->oif);
+  if (q->iif > 0) mnl_attr_put_u32(nlh, RTA_IIF, (uint32_t)q->iif);
   if (nl_get(nl, nlh, answer_cb, &a, e) < 0) return -1;
   if (!a.found) return err_set(e, ENETUNREACH, NULL);
   return 0;

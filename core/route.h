@@ -17,6 +17,7 @@ struct route_info {
   struct ipaddr gateway; /* family 0 = none */
   struct ipaddr prefsrc; /* family 0 = none */
   int oif;               /* 0 = none */
+  int iif;               /* 0 = none (a lookup's input device, RTA_IIF) */
   uint32_t table;        /* RT_TABLE_* or any number */
   uint32_t priority;     /* metric */
   int has_priority;
@@ -26,11 +27,14 @@ struct route_info {
   unsigned flags;         /* rtm_flags as read (RTM_F_CLONED: a cache entry) */
 };
 
-/* One route lookup, as `ip route get DST [from SRC] [oif DEV] [fibmatch]`. */
+/* One route lookup, as `ip route get DST [from SRC] [iif DEV] [oif DEV]
+ * [fibmatch]`. With iif the kernel looks the route up as for a packet
+ * received on that device (forwarding, rp_filter and martians decide). */
 struct route_query {
   struct ipaddr dst;  /* an address (its prefix length is ignored) */
   struct ipaddr from; /* family 0 = none */
   int oif;            /* 0 = any */
+  int iif;            /* 0 = none: a packet this namespace sends */
   int fibmatch;       /* the route in the table, not the result */
 };
 

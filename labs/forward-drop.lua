@@ -35,6 +35,13 @@ step("sysctl net.bridge.bridge-nf-call-iptables=1; table ip filter, chain FORWAR
   forward:rule("counter") -- counts what falls through to the policy
 end)
 check.unreachable(nets[0].ns, { "10.0.1.2", "10.0.1.3" })
+local report
+step("why? check.why(net0, \"10.0.1.2\"): the route lookups, and a trace of the probe through nf_tables", function()
+  report = check.why(nets[0].ns, "10.0.1.2")
+  show(report)
+end)
+check.equal(report.cause, "dropped by the policy of chain ip filter FORWARD (policy drop) in host",
+            "the diagnosis names the chain and its policy")
 show(host:nft_ruleset())
 local function dropped() return forward:rules()[#forward:rules()].packets end
 check.ok(dropped() > 0, ("the chain counted %d packets falling through to policy drop"):format(dropped()))

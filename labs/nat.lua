@@ -83,6 +83,14 @@ step("nft delete rule ip nat POSTROUTING handle N (the masquerade rule)", functi
   docker.daemon().firewall.nat_postrouting:delete_rule(masquerade_rule().handle)
 end)
 check.unreachable(test1.netns, "203.0.113.10", { timeout = 1 })
+local report
+step('why? check.why(test1, "203.0.113.10"): the request arrives, the reply does not come back', function()
+  report = check.why(test1, "203.0.113.10")
+  show(report)
+end)
+check.ok(report.arrived, "the diagnosis follows the request to the internet")
+check.match(report.cause, "the reply has no way back: no route to 172.17.0.2 in internet",
+            "and shows the internet's route lookup for the private source 172.17.0.2 failing")
 check.raises(function() test1.netns:tcp_connect("203.0.113.10", 80, { timeout = 1 }) end,
              "timed out", "a TCP connection no longer completes (the SYN-ACK has no way back)")
 test1.netns:udp_send("203.0.113.10", 53, "query")

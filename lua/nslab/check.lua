@@ -309,9 +309,11 @@ local function replies(result)
   return string.format("%d/%d replies", result.received or 0, result.sent or 0)
 end
 
--- Bind the checks to a runner: runner.record(passed, description, detail)
--- counts and prints one result; runner.host() returns the host namespace
--- object (or nil), so the host can be named "host".
+-- Bind the checks to a runner: runner.record(passed, description, detail
+-- [, why]) counts and prints one result (why: a failed probe's diagnosis,
+-- an nslab.why report or its text, shown under the failure);
+-- runner.host() returns the host namespace object (or nil), so the host
+-- can be named "host".
 function check.bind(runner)
   local record = runner.record
   local c = {}
@@ -418,17 +420,23 @@ function check.bind(runner)
       ping, given = ping_options(op, opts, defaults)
       targets, results = ping_all(op, ns, target, ping)
     end
-    local all = true
+    local all, whys = true, nil
     trace.checks(#results) -- (the probes traced above replay these checks: nslab explain)
     for i, result in ipairs(results) do
       local from = sources and sources[i] or ns
       local description = ping_description(from, targets[i], result, given, #targets > 1)
       local passed, tail, detail = judge(result, ping)
       if given == nil then description = description .. tail end
-      record(passed, description, not passed and detail or nil)
+      local why -- where the packet went and died, under the FAIL line (nslab.why)
+      if not passed then
+        whys = whys or {}
+        local text, report = require("nslab.why").explain(from, targets[i], #whys)
+        why, whys[#whys + 1] = report or text, report or false
+      end
+      record(passed, description, not passed and detail or nil, why)
       all = all and passed
     end
-    return all
+    return all, whys
   end
 
   local function average(result)
@@ -561,6 +569,15 @@ function check.bind(runner)
   function c.matrix(spec, ...)
     return require("nslab.matrix").run(runner, spec, ...)
   end
+
+  -- check.why(ns, target [, opts]): where a probe from ns to target goes
+  -- and why it dies, from what the kernel reports (nslab.why): a report
+  -- with cause, causes, path, back and trace; report:text(), report:json().
+  -- The probe is sent again under an nf_tables trace. opts: count (2),
+  -- timeout (1 s), trace (false: only the route lookups). A reachable
+  -- check that failed (or an unreachable one that got a reply) prints it
+  -- under its FAIL line and returns the reports after its result.
+  function c.why(ns, target, opts, ...) return require("nslab.why").diagnose(ns, target, opts, ...) end
 
   -- check(cond, description) is check.ok(cond, description).
   return setmetatable(c, { __call = function(_, ...) return c.ok(...) end })

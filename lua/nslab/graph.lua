@@ -99,6 +99,7 @@ local function namespaces()
   end
   return list
 end
+M.namespaces = namespaces -- (nslab.why walks the same world)
 
 -- Does the ruleset of ns rewrite addresses?
 local function nat_of(ns)

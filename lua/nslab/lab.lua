@@ -189,8 +189,9 @@ function Runner:command(text, quiet)
 end
 
 -- Count and report one check result; returns passed. The lab line that
--- made the check goes with it.
-function Runner:record(passed, description, detail)
+-- made the check goes with it, and under a failure why, a probe's
+-- diagnosis (nslab.why: a report, or its text).
+function Runner:record(passed, description, detail, why)
   local file, line = lab_frame(self.source, 1)
   if passed then
     self.passed = self.passed + 1
@@ -198,7 +199,7 @@ function Runner:record(passed, description, detail)
     self.failed = self.failed + 1
   end
   self:emit({ event = "check", passed = passed and true or false, description = description,
-              detail = not passed and detail or nil, file = file, line = line })
+              detail = not passed and detail or nil, file = file, line = line, why = not passed and why or nil })
   if not passed and self.pause_on_fail and not self.paused_once then
     self.paused_once = true
     require("nslab.report.pause").at_failure(self, file, line)

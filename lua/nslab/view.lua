@@ -98,8 +98,8 @@ end
 
 -- In the order they are tried: classes first, then the plain tables the
 -- API returns (recognised by their fields).
-local KIND_NAMES = { "bridge", "link", "netns", "nft", "docker", "capture", "packet", "brctl", "macs", "route", "neigh",
-                     "fdb", "addr", "network_ls" }
+local KIND_NAMES = { "bridge", "link", "netns", "nft", "docker", "why", "capture", "packet", "brctl", "macs",
+                     "route", "neigh", "fdb", "addr", "network_ls" }
 view.KIND_NAMES = KIND_NAMES
 local kinds
 

@@ -205,6 +205,9 @@ M.core_methods = {
   shape = { args = { A("dev"), O("link shape") }, base = function() return { "bi-q0", { rate = 1250000000 } } end,
             noun = { "link" } },
   unshape = { args = { A("dev") }, base = function() return { "bi-q0" } end, noun = { "link" } },
+  -- a tracer whose owned table goes when it is collected
+  nftrace_start = { args = { O("nftrace start") }, base = function() return { { addrs = { "198.51.100.9" } } } end,
+                    noun = { "nftrace" } },
 }
 
 -- Methods of other core userdata, by receiver (a fixture object).
@@ -498,6 +501,9 @@ M.check_functions = {
   matrix = { args = { O(require("nslab.matrix").OPTIONS) },
              base = function(f) return { { from = { f.A }, to = { "127.0.0.1:9" }, proto = "udp", timeout = 0.2 } } end,
              noun = { "check", "probe" } },
+  -- the diagnosis of a probe (nslab.why); without the trace it only looks up
+  why = { args = { A("Netns"), A("target"), opt(O(require("nslab.why").OPTIONS)) },
+          base = function(f) return { f.A, "127.0.0.1", { trace = false } } end },
   noun = { "check", "ping" }, -- a check's error may be the probe's own
 }
 

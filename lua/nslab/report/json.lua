@@ -5,14 +5,15 @@
 --    "file":"labs/veth.lua","line":24}
 --
 -- events: title, section, step, command, output, note (text); check
--- (passed, description, detail, file, line); error (message, step, file,
+-- (passed, description, detail, why: a failed probe's diagnosis, file,
+-- line); error (message, step, file,
 -- line, interrupted); summary (passed, failed, status). Commands made
 -- inside trace.quietly come only with -v, marked "quiet": true.
 local json = require("nslab.json")
 
 local report = {}
 
-local KEYS = { "event", "text", "quiet", "passed", "description", "detail", "message", "step", "file",
+local KEYS = { "event", "text", "quiet", "passed", "description", "detail", "why", "message", "step", "file",
                "line", "interrupted", "failed", "status" }
 
 local Json = {}
@@ -28,6 +29,7 @@ WITH_TRACEBACK[#WITH_TRACEBACK + 1] = "traceback"
 function Json:event(e)
   local t, keys = {}, KEYS
   for _, k in ipairs(KEYS) do t[k] = e[k] end
+  if type(t.why) == "table" then t.why = t.why:data() end -- a probe's diagnosis (nslab.why)
   if self.traceback and e.traceback then t.traceback, keys = e.traceback, WITH_TRACEBACK end
   self.out:write(json.encode(json.object(keys, t)), "\n")
   self.out:flush()

@@ -2,7 +2,8 @@
 -- default of `nslab run`).
 --
 --   # title / ## section / * step / "    $ command" / "    # note" /
---   "  PASS description" / "  FAIL labs/x.lua:12: description — detail" /
+--   "  PASS description" / "  FAIL labs/x.lua:12: description — detail"
+--   (a probe's diagnosis indented under it) /
 --   "error in step S: labs/x.lua:12: message" / "N passed, N failed"
 --
 -- opts: out (a writer: write, flush), palette (nslab.term's), traceback
@@ -80,6 +81,7 @@ function handlers.check(self, e)
   if e.passed then return self:line("  " .. p.green("PASS") .. " " .. e.description) end
   local tail = (e.detail and e.detail ~= "") and " — " .. e.detail or ""
   self:line("  " .. p.red("FAIL") .. " " .. where(e) .. e.description .. tail)
+  if e.why then self:block(tostring(e.why)) end -- a probe's diagnosis (nslab.why)
 end
 
 function handlers.error(self, e)
