@@ -9,68 +9,10 @@ local program = require("spec.support.program")
 
 local quote, run = program.quote, program.run
 
-local function have_tmux()
-  local _, code = run("command -v tmux >/dev/null")
-  return code == 0
-end
-
--- A tmux server of our own (its socket in a temp directory), one pane
--- 120x40 running cmd.
-local Pane = {}
-Pane.__index = Pane
-
-local function tmux(self, args)
-  return run("tmux -S " .. quote(self.socket) .. " " .. args)
-end
-
-local panes = 0
-
-local function new_pane(dir, cmd)
-  panes = panes + 1
-  local self = setmetatable({ socket = dir .. "/tmux" .. panes .. ".sock" }, Pane)
-  local _, code, err = tmux(self, "-f /dev/null new-session -d -s t -x 120 -y 40 " .. quote(cmd))
-  assert(code == 0, "tmux new-session: " .. err)
-  return self
-end
-
--- Keys as tmux names them (Enter, Left, Tab, C-c) or, with literal, text.
-function Pane:keys(...)
-  tmux(self, "send-keys -t t " .. table.concat((function(...)
-    local out = {}
-    for i, k in ipairs{ ... } do out[i] = quote(k) end
-    return out
-  end)(...), " "))
-end
-
-function Pane:type(text) tmux(self, "send-keys -t t -l " .. quote(text)) end
-
--- What the pane shows, each line without its trailing blanks (as
--- capture-pane gives them: "nslab> " reads "nslab>").
-local function trimmed(text) return (text:gsub(" +\n", "\n"):gsub(" +$", "")) end
-
-function Pane:screen()
-  return trimmed(tmux(self, "capture-pane -p -t t"))
-end
-
--- Wait until the screen shows text (plain; blanks before a line end do
--- not count), up to 10 s; the screen.
-function Pane:wait_for(text, count)
-  text = trimmed(text)
-  local screen
-  for _ = 1, 200 do
-    screen = self:screen()
-    local n = 0
-    for _ in screen:gmatch(text:gsub("%p", "%%%0")) do n = n + 1 end
-    if n >= (count or 1) then return screen end
-    run("sleep 0.05")
-  end
-  error("the screen never showed " .. string.format("%q", text) .. ":\n" .. screen, 2)
-end
-
-function Pane:kill() tmux(self, "kill-server") end
+local tmux = require("spec.support.tmux")
 
 describe("the REPL on a terminal (tmux)", function()
-  if not have_tmux() then
+  if not tmux.available() then
     pending("tmux is missing (Debian package tmux, in vendor/debian-packages): the REPL spec needs a terminal")
     return
   end
@@ -87,7 +29,7 @@ describe("the REPL on a terminal (tmux)", function()
 
   -- bin/nslab ARGS in a pane, HOME in the temp directory, and the first prompt.
   local function start(args)
-    pane = new_pane(dir, string.format("env HOME=%s TERM=screen SHELL=/bin/sh NO_COLOR=1 %s %s; "
+    pane = tmux.pane(dir, string.format("env HOME=%s TERM=screen SHELL=/bin/sh NO_COLOR=1 %s %s; "
                                        .. "echo NSLAB-EXITED $?; sleep 60",
                                        quote(dir), quote(program.program), args or ""))
     pane:wait_for("nslab> ")
@@ -194,7 +136,7 @@ describe("the REPL on a terminal (tmux)", function()
   end)
 
   it("Ctrl-Z stops nslab for the shell's job control; fg brings the editing back", function()
-    pane = new_pane(dir, string.format("env HOME=%s TERM=screen PS1='bash$ ' bash --norc --noprofile -i", quote(dir)))
+    pane = tmux.pane(dir, string.format("env HOME=%s TERM=screen PS1='bash$ ' bash --norc --noprofile -i", quote(dir)))
     pane:wait_for("bash$")
     pane:type(program.program)
     pane:keys("Enter")

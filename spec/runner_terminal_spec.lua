@@ -9,56 +9,10 @@ local program = require("spec.support.program")
 
 local quote, run = program.quote, program.run
 
-local function have_tmux()
-  local _, code = run("command -v tmux >/dev/null")
-  return code == 0
-end
-
-local Pane = {}
-Pane.__index = Pane
-
-local function tmux(self, args)
-  return run("tmux -S " .. quote(self.socket) .. " " .. args)
-end
-
-local panes = 0
-
-local function new_pane(dir, cmd)
-  panes = panes + 1
-  local self = setmetatable({ socket = dir .. "/tmux" .. panes .. ".sock" }, Pane)
-  local _, code, err = tmux(self, "-f /dev/null new-session -d -s t -x 150 -y 50 " .. quote(cmd))
-  assert(code == 0, "tmux new-session: " .. err)
-  return self
-end
-
-function Pane:keys(...)
-  local out = {}
-  for i, k in ipairs({ ... }) do out[i] = quote(k) end
-  tmux(self, "send-keys -t t " .. table.concat(out, " "))
-end
-
-function Pane:type(text) tmux(self, "send-keys -t t -l " .. quote(text)) end
-
-local function trimmed(text) return (text:gsub(" +\n", "\n"):gsub(" +$", "")) end
-
-function Pane:screen() return trimmed(tmux(self, "capture-pane -p -J -t t")) end
-
--- Wait until the screen shows text (plain), up to 15 s; the screen.
-function Pane:wait_for(text)
-  text = trimmed(text)
-  local screen
-  for _ = 1, 300 do
-    screen = self:screen()
-    if screen:find(text, 1, true) then return screen end
-    run("sleep 0.05")
-  end
-  error("the screen never showed " .. string.format("%q", text) .. ":\n" .. screen, 2)
-end
-
-function Pane:kill() tmux(self, "kill-server") end
+local tmux = require("spec.support.tmux")
 
 describe("nslab run on a terminal (tmux)", function()
-  if not have_tmux() then
+  if not tmux.available() then
     pending("tmux is missing (Debian package tmux, in vendor/debian-packages): these specs need a terminal")
     return
   end
@@ -82,9 +36,9 @@ describe("nslab run on a terminal (tmux)", function()
   -- nslab run ARGS in a pane; what it printed stays on the screen with
   -- its exit status after it.
   local function start(args)
-    pane = new_pane(dir, string.format("env HOME=%s TERM=screen SHELL=/bin/sh NO_COLOR=1 %s run %s; "
-                                       .. "echo NSLAB-EXITED $?; sleep 60", quote(dir), quote(program.program),
-                                       args))
+    pane = tmux.pane(dir, string.format("env HOME=%s TERM=screen SHELL=/bin/sh NO_COLOR=1 %s run %s; "
+                                        .. "echo NSLAB-EXITED $?; sleep 60", quote(dir), quote(program.program),
+                                        args), { width = 150, height = 50, join = true, seconds = 15 })
     return pane
   end
 
