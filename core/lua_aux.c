@@ -535,3 +535,14 @@ void lnslab_add (lua_State *L, int t, const luaL_Reg *functions) {
   luaL_setfuncs(L, functions, 0);
   lua_pop(L, 1);
 }
+
+void lnslab_new_class (lua_State *L, const char *name, const luaL_Reg *meta,
+                       const luaL_Reg *methods) {
+  luaL_newmetatable(L, name);
+  int mt = lua_gettop(L);
+  lnslab_add(L, mt, meta);
+  lua_newtable(L);
+  lnslab_add(L, lua_gettop(L), methods);
+  lua_setfield(L, mt, "__index");
+  lua_pop(L, 1);
+}

@@ -187,6 +187,11 @@ void lnslab_push_owned_list (lua_State *L, void *items, size_t n, size_t size,
 /* Add functions to the table at index t (a module, methods, a metatable). */
 void lnslab_add (lua_State *L, int t, const luaL_Reg *functions);
 
+/* Register the userdata class name: its metatable holds meta (__gc,
+ * __close, __tostring...) and an __index table of methods. */
+void lnslab_new_class (lua_State *L, const char *name, const luaL_Reg *meta,
+                       const luaL_Reg *methods);
+
 /*
 ** {======================================================
 ** Bindings: what each lua_*.c contributes, listed once in lua_init.c

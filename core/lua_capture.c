@@ -426,13 +426,7 @@ static void lcapture_init (lua_State *L, int module, int methods) {
                                   {NULL, NULL}};
   (void)module;
   (void)methods;
-  luaL_newmetatable(L, LCAPTURE);
-  int mt = lua_gettop(L);
-  lnslab_add(L, mt, meta);
-  lua_newtable(L);
-  lnslab_add(L, lua_gettop(L), cap_methods);
-  lua_setfield(L, mt, "__index");
-  lua_pop(L, 1);
+  lnslab_new_class(L, LCAPTURE, meta, cap_methods);
 }
 
 const struct lbinding lcapture_binding = {"capture", functions, ns_methods,

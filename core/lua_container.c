@@ -202,13 +202,7 @@ static void lcontainer_init (lua_State *L, int module, int methods) {
                                   {NULL, NULL}};
   (void)module;
   (void)methods;
-  luaL_newmetatable(L, LCONTAINER);
-  int mt = lua_gettop(L);
-  lnslab_add(L, mt, meta);
-  lua_newtable(L);
-  lnslab_add(L, lua_gettop(L), container_methods);
-  lua_setfield(L, mt, "__index");
-  lua_pop(L, 1);
+  lnslab_new_class(L, LCONTAINER, meta, container_methods);
 }
 
 const struct lbinding lcontainer_binding = {"container", functions, NULL,

@@ -176,13 +176,7 @@ static void lnftrace_init (lua_State *L, int module, int methods) {
                                   {NULL, NULL}};
   (void)module;
   (void)methods;
-  luaL_newmetatable(L, LNFTRACE);
-  int mt = lua_gettop(L);
-  lnslab_add(L, mt, meta);
-  lua_newtable(L);
-  lnslab_add(L, lua_gettop(L), tracer_methods);
-  lua_setfield(L, mt, "__index");
-  lua_pop(L, 1);
+  lnslab_new_class(L, LNFTRACE, meta, tracer_methods);
 }
 
 static const luaL_Reg ns_methods[] = {{"nftrace_start", m_nftrace_start},

@@ -569,13 +569,7 @@ static void lsock_init (lua_State *L, int module, int methods) {
                                   {NULL, NULL}};
   (void)module;
   (void)methods;
-  luaL_newmetatable(L, LSOCK);
-  int mt = lua_gettop(L);
-  lnslab_add(L, mt, meta);
-  lua_newtable(L);
-  lnslab_add(L, lua_gettop(L), sock_methods);
-  lua_setfield(L, mt, "__index");
-  lua_pop(L, 1);
+  lnslab_new_class(L, LSOCK, meta, sock_methods);
 }
 
 const struct lbinding lsock_binding = {"sock", NULL, ns_methods, option_sets,
