@@ -20,7 +20,7 @@ PKGS    := lua5.4 libmnl libnftnl libpcap
 CFLAGS  ?= -O2 -g
 # What the code needs, kept apart from CFLAGS so `make CFLAGS=...` (and
 # make check) cannot drop it.
-NSLAB_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -fPIC -D_GNU_SOURCE \
+NSLAB_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -fPIC -D_GNU_SOURCE -pthread \
                 $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 MNL_LIBS := $(shell pkg-config --libs libmnl libnftnl libpcap 2>/dev/null)

@@ -1,6 +1,7 @@
 """bench/run.py: make bench's driver. docker-bridge-N (bench/layout.lua)
-built, checked and torn down by each tool in a fresh private world, the
-tools' order rotated per repetition; then medians, and ratios taken within
+built, checked and torn down by each tool in a fresh private world, once
+the machine is idle again (the kernel finishes a world's teardown after
+its processes exit: settle()), the tools' order rotated per repetition; then medians, and ratios taken within
 each repetition (the machine is shared: compare ratios, not seconds).
 
     /usr/bin/python3 bench/run.py [--n "10 100 1000 2000"] [--reps 3]
@@ -49,6 +50,7 @@ MATRIX = [NSLAB, "lua", os.path.join(ROOT, "bench", "matrix.lua"), "32"]
 MATRIX_CASES = ("icmp", "tcp", "udp", "icmp_wide")
 AFTERLIFE = [NSLAB, "sandbox", "--", PY, os.path.join(T, "afterlife.py"), NSLAB]
 TIMEOUT = 1800  # seconds per tool run
+SETTLE_LIMIT = 20  # seconds at most waiting for the previous run's kernel work (settle)
 # Mininet takes about 10 minutes per run at N = 1000 on this machine kind
 # (a shell per host, veth ends moved one by one, links deleted one by one):
 # from ONCE_FROM containers on it runs in the first repetition only.
@@ -72,8 +74,32 @@ def unavailable(tool):
     return None
 
 
+def cpu_times():
+    """(all, idle) jiffies of the machine so far (/proc/stat)."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    return sum(v), v[3] + v[4]
+
+
+def settle(limit=SETTLE_LIMIT):
+    """Wait until the machine is idle (at least 95 % idle in 3 windows of
+    0.1 s in a row), at most limit seconds; returns the seconds waited.
+    A world's teardown goes on in the kernel after its last process has
+    exited (about 1.5 s at N = 1000, the afterlife figure): without this
+    the tool that runs next pays for it, whichever it is."""
+    start, calm = time.monotonic(), 0
+    while calm < 3 and time.monotonic() - start < limit:
+        a = cpu_times()
+        time.sleep(0.1)
+        b = cpu_times()
+        calm = calm + 1 if (b[1] - a[1]) >= 0.95 * max(1, b[0] - a[0]) else 0
+    return time.monotonic() - start
+
+
 def measure(argv):
-    """Run argv; its "bench {...}" line plus CPU and peak RSS of its tree."""
+    """Run argv after settle(); its "bench {...}" line plus CPU and peak RSS
+    of its tree, and how long it waited for the machine to settle."""
+    settled = settle()
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         start = time.monotonic()
         p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err, cwd=ROOT,
@@ -92,7 +118,7 @@ def measure(argv):
         lines = [l for l in out.read().splitlines() if l.startswith("bench {")]
         out.seek(0)
         r = json.loads(lines[-1][6:]) if lines else {}
-        r.update(wall=wall, user=ru.ru_utime, sys=ru.ru_stime, rss_mb=ru.ru_maxrss / 1024,
+        r.update(settled=settled, wall=wall, user=ru.ru_utime, sys=ru.ru_stime, rss_mb=ru.ru_maxrss / 1024,
                  status=os.waitstatus_to_exitcode(status))
         inner = [l for l in out.read().splitlines() if l.startswith("bench-rusage {")]
         if inner:  # the tool's own tree, without the world's nslab process (tools/rusage.py)

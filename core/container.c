@@ -40,6 +40,7 @@
 #include "idle/sys.h"
 #include "netns.h"
 #include "now.h"
+#include "ns_pool.h"
 
 #ifndef MFD_EXEC
 #define MFD_EXEC 0x0010U /* Linux 6.3: say that it will be executed */
@@ -342,8 +343,8 @@ NO_SANITIZE static int clone_child (void *arg) {
   return clone_fail(p, STEP_EXEC, r);
 }
 
-/* The caller's UTS namespace, to come back to after setting a hostname. */
-static int uts_home = -1;
+/* The caller's UTS and IPC namespaces, to come back to after the clone. */
+static int uts_home = -1, ipc_home = -1;
 
 /* A step that failed, as e; returns the step. */
 static int step_failed (struct err *e, enum step step, int code) {
@@ -351,9 +352,9 @@ static int step_failed (struct err *e, enum step step, int code) {
   return step;
 }
 
-static _Noreturn void uts_stranded (void) {
-  fprintf(stderr, "nslab: cannot return to the original UTS namespace: %s\n",
-          strerror(errno));
+static _Noreturn void stranded (const char *what) {
+  fprintf(stderr, "nslab: cannot return to the original %s namespace: %s\n",
+          what, strerror(errno));
   abort();
 }
 
@@ -364,24 +365,32 @@ static void wait_exec (struct pending *p) {
     syscall(SYS_futex, &p->tid, FUTEX_WAIT, tid, NULL, NULL, 0);
 }
 
-/* The clone in the caller's namespaces for the child, made by the
- * caller's thread; 0 or a failed step, with e set. */
-static int clone_in (const struct container_spec *s, struct pending *p,
-                     pid_t *pid, struct err *e) {
+/*
+** The clone in the caller's namespaces for the child, made by the
+** caller's thread; 0 or a failed step, with e set. net and ipc: the
+** namespaces it is born in (-1: a new one from the clone flags), which
+** the caller enters for the clone: a network namespace it joins, or new
+** ones made ahead (ns_pool.h).
+*/
+static int clone_in (const struct container_spec *s, int net, int ipc,
+                     struct pending *p, pid_t *pid, struct err *e) {
   int saved_net = NETNS_NOT_LEFT, rc = 0;
   int flags = CLONE_VM | CLONE_FILES | CLONE_PARENT_SETTID |
-              CLONE_CHILD_CLEARTID | SIGCHLD |
-              (s->netns_fd < 0 ? CLONE_NEWNET : 0) |
-              (s->new_ipc ? CLONE_NEWIPC : 0) |
+              CLONE_CHILD_CLEARTID | SIGCHLD | (net < 0 ? CLONE_NEWNET : 0) |
+              (s->new_ipc && ipc < 0 ? CLONE_NEWIPC : 0) |
               (s->new_uts && !s->hostname ? CLONE_NEWUTS : 0);
   /* joined: the clone inherits the caller's network namespace
      (netns_enter makes no setns when the caller is there already) */
-  if (s->netns_fd >= 0 && netns_enter(s->netns_fd, &saved_net, e) < 0)
+  if (net >= 0 && netns_enter(net, &saved_net, e) < 0)
     return step_failed(e, STEP_SETNS, e->code);
+  if (ipc >= 0 && setns(ipc, CLONE_NEWIPC) < 0) {
+    rc = step_failed(e, STEP_UNSHARE, errno);
+    goto net;
+  }
   if (s->hostname) { /* check_spec: only with a UTS namespace of its own */
     if (unshare(CLONE_NEWUTS) < 0) {
       rc = step_failed(e, STEP_UNSHARE, errno);
-      goto net;
+      goto ipc;
     }
     if (sethostname(s->hostname, strlen(s->hostname)) < 0) {
       rc = step_failed(e, STEP_HOSTNAME, errno);
@@ -397,9 +406,32 @@ static int clone_in (const struct container_spec *s, struct pending *p,
   sigprocmask(SIG_SETMASK, &old, NULL);
   if (*pid < 0) rc = step_failed(e, STEP_UNSHARE, saved);
 uts:
-  if (s->hostname && setns(uts_home, CLONE_NEWUTS) < 0) uts_stranded();
+  if (s->hostname && setns(uts_home, CLONE_NEWUTS) < 0) stranded("UTS");
+ipc:
+  if (ipc >= 0 && setns(ipc_home, CLONE_NEWIPC) < 0) stranded("IPC");
 net:
   netns_leave(saved_net, e); /* back, or abort */
+  return rc;
+}
+
+/* A descriptor on the caller's namespace of that kind, opened once. */
+static int home (int *fd, const char *path) {
+  if (*fd < 0) *fd = open(path, O_RDONLY | O_CLOEXEC);
+  return *fd;
+}
+
+/* clone_in with new namespaces made ahead where the pool has them; where
+ * it has none, the clone flags make them (and report the error). */
+static int clone_fresh (const struct container_spec *s, struct pending *p,
+                        pid_t *pid, struct err *e) {
+  struct err ignored;
+  int net = s->netns_fd, ipc = -1, pooled = -1;
+  if (net < 0) net = pooled = ns_pool_take(CLONE_NEWNET, &ignored);
+  if (s->new_ipc && home(&ipc_home, "/proc/thread-self/ns/ipc") >= 0)
+    ipc = ns_pool_take(CLONE_NEWIPC, &ignored);
+  int rc = clone_in(s, net, ipc, p, pid, e);
+  if (pooled >= 0) close(pooled); /* the child holds it now */
+  if (ipc >= 0) close(ipc);
   return rc;
 }
 
@@ -408,8 +440,7 @@ net:
 static int spawn (const struct container_spec *s, int idle, int wait,
                   struct container *c, struct err *e) {
   reclaim_stacks();
-  if (s->hostname && uts_home < 0 &&
-      (uts_home = open("/proc/thread-self/ns/uts", O_RDONLY | O_CLOEXEC)) < 0)
+  if (s->hostname && home(&uts_home, "/proc/thread-self/ns/uts") < 0)
     return step_failed(e, STEP_UNSHARE, errno);
   struct pending *p = mmap(NULL, CLONE_STACK, PROT_READ | PROT_WRITE,
                            MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
@@ -423,7 +454,7 @@ static int spawn (const struct container_spec *s, int idle, int wait,
     p->argv[1] = p->hostname;
   }
   pid_t pid = -1;
-  int rc = clone_in(s, p, &pid, e);
+  int rc = clone_fresh(s, p, &pid, e);
   if (rc != 0) {
     munmap(p, CLONE_STACK);
     return rc;

@@ -18,14 +18,28 @@
 static const char ALLOWED[] = "nslab.host_allowed";
 
 /* What reads and changes nothing (module functions, then netns methods). */
-static const char *const read_only_functions[] = {
-    "options",       "bindings",       "check_options",
-    "check_value",   "clock",          "cpu_clock",
-    "sleep",         "readlink",       "sysctl_path",
-    "netns_open",    "netns_open_pid", "netns_open_path",
-    "netns_current", "netns_list",     "allow_host",
-    "guarded",       "nft_rule",       "nft_vocabulary",
-    "packet_decode", "packet_headers", NULL};
+static const char *const read_only_functions[] = {"options",
+                                                  "bindings",
+                                                  "check_options",
+                                                  "check_value",
+                                                  "clock",
+                                                  "cpu_clock",
+                                                  "sleep",
+                                                  "readlink",
+                                                  "sysctl_path",
+                                                  "netns_open",
+                                                  "netns_open_pid",
+                                                  "netns_open_path",
+                                                  "netns_current",
+                                                  "netns_list",
+                                                  "allow_host",
+                                                  "guarded",
+                                                  "nft_rule",
+                                                  "nft_vocabulary",
+                                                  "packet_decode",
+                                                  "packet_headers",
+                                                  "netns_pool_stats",
+                                                  NULL};
 static const char *const read_only_methods[] = {
     "name",       "fd",          "inode",      "close",     "link_get",
     "link_list",  "addr_list",   "route_list", "route_get", "neigh_list",

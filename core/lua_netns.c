@@ -11,6 +11,7 @@
 #include "link.h"
 #include "lua_ip.h"
 #include "lua_netns.h"
+#include "ns_pool.h"
 #include "netns.h"
 
 /* Every live handle of this Lua state, by namespace: LIVE[inode] is a
@@ -385,13 +386,40 @@ static int m_eq (lua_State *L) {
   return 1;
 }
 
+/* netns_pool_stats(): what the namespace pool (ns_pool.h) has done and
+ * holds: ahead (taken from its spares), here (made on the spot), spares
+ * (ready now), held (its descriptors), running and busy (its thread). */
+static int l_pool_stats (lua_State *L) {
+  struct ns_pool_stats st;
+  lnslab_check_nargs(L, 0, "netns pool stats");
+  ns_pool_stats(&st);
+  lua_createtable(L, 0, 6);
+  lua_pushinteger(L, st.ahead);
+  lua_setfield(L, -2, "ahead");
+  lua_pushinteger(L, st.here);
+  lua_setfield(L, -2, "here");
+  lua_pushinteger(L, st.spares);
+  lua_setfield(L, -2, "spares");
+  lua_pushinteger(L, st.held);
+  lua_setfield(L, -2, "held");
+  lua_pushboolean(L, st.running);
+  lua_setfield(L, -2, "running");
+  lua_pushboolean(L, st.busy);
+  lua_setfield(L, -2, "busy");
+  return 1;
+}
+
 /* }====================================================== */
 
-static const luaL_Reg functions[] = {
-    {"netns_create", l_create},     {"netns_open", l_open},
-    {"netns_open_pid", l_open_pid}, {"netns_open_path", l_open_path},
-    {"netns_current", l_current},   {"netns_list", l_list},
-    {"netns_delete", l_delete},     {NULL, NULL}};
+static const luaL_Reg functions[] = {{"netns_create", l_create},
+                                     {"netns_open", l_open},
+                                     {"netns_open_pid", l_open_pid},
+                                     {"netns_open_path", l_open_path},
+                                     {"netns_current", l_current},
+                                     {"netns_list", l_list},
+                                     {"netns_delete", l_delete},
+                                     {"netns_pool_stats", l_pool_stats},
+                                     {NULL, NULL}};
 
 static const luaL_Reg methods[] = {{"name", m_name},   {"fd", m_fd},
                                    {"inode", m_inode}, {"run", m_run},

@@ -3,6 +3,7 @@
  * mounts under /run/netns (the layout of `ip netns`).
  */
 #include "netns.h"
+#include "ns_pool.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -128,16 +129,17 @@ int netns_socket (int netns_fd, int domain, int type, int protocol,
 ** =======================================================
 */
 
-/* Bind-mount the thread's current namespace on RUN_DIR/name. The mount
- * point is created exclusively, so a taken name fails with EEXIST. */
-static int pin (const char *name, struct err *e) {
-  char path[PATH_MAX];
+/* Bind-mount the namespace fd on RUN_DIR/name. The mount point is
+ * created exclusively, so a taken name fails with EEXIST. */
+static int pin (int fd, const char *name, struct err *e) {
+  char path[PATH_MAX], source[64];
   if (mkdir(NETNS_RUN_DIR, 0755) < 0 && errno != EEXIST) return err_errno(e);
   run_path(name, path, sizeof path);
-  int fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
-  if (fd < 0) return err_errno(e);
-  close(fd);
-  if (mount("/proc/thread-self/ns/net", path, "none", MS_BIND, NULL) < 0) {
+  int made = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0);
+  if (made < 0) return err_errno(e);
+  close(made);
+  snprintf(source, sizeof source, "/proc/self/fd/%d", fd);
+  if (mount(source, path, "none", MS_BIND, NULL) < 0) {
     err_errno(e);
     unlink(path);
     return -1;
@@ -147,17 +149,11 @@ static int pin (const char *name, struct err *e) {
 
 int netns_create (const char *name, struct err *e) {
   if (name && netns_name_ok(name, e) < 0) return -1;
-  int saved = netns_open_current(e), fd = -1;
-  if (saved < 0) return -1;
-  if (unshare(CLONE_NEWNET) < 0) {
-    close(saved);
-    return err_errno(e);
+  int fd = ns_pool_take(CLONE_NEWNET, e); /* a new one, maybe made ahead */
+  if (fd >= 0 && name && pin(fd, name, e) < 0) {
+    close(fd);
+    return -1;
   }
-  int pinned = name && pin(name, e) == 0;
-  if (!name || pinned) fd = netns_open_current(e);
-  if (fd < 0 && pinned) netns_delete(name, &(struct err){0});
-  if (setns(saved, CLONE_NEWNET) < 0) stranded();
-  close(saved);
   return fd;
 }
 

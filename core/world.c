@@ -7,6 +7,7 @@
  * that child, after / is private, so nothing propagates to the host.
  */
 #include "world.h"
+#include "ns_pool.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -599,6 +600,7 @@ int world_enter (struct err *e) {
 /* }================================================================== */
 
 int world_fresh (struct err *e) {
+  ns_pool_stop(); /* its spares and its thread belong to the old world */
   if (unshare(CLONE_NEWNET | CLONE_NEWNS) < 0) {
     int code = errno;
     return err_set(

@@ -116,7 +116,7 @@ describe("stock lua5.4", function()
     assert.same({
       "function allow_host", "function bindings", "function check_options", "function check_value",
       "function clock", "function cpu_clock", "function guarded", "function netns_current", "function netns_list",
-      "function netns_open", "function netns_open_path", "function netns_open_pid",
+      "function netns_open", "function netns_open_path", "function netns_open_pid", "function netns_pool_stats",
       "function nft_rule", "function nft_vocabulary", "function options",
       "function packet_decode", "function packet_headers",
       "function readlink", "function sleep", "function sysctl_path",

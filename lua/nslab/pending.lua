@@ -130,7 +130,7 @@ local QUIET_CORE = { allow_host = true, bindings = true, check_options = true, c
                      clock = true, guarded = true, netns_create = true, netns_current = true,
                      netns_open = true, netns_open_path = true, netns_open_pid = true,
                      nft_vocabulary = true, options = true, sleep = true, nft_rule = true,
-                     netns_list = true }
+                     netns_list = true, netns_pool_stats = true }
 local QUIET_METHODS = { fd = true, inode = true, name = true }
 
 local function flushing_first(fn)

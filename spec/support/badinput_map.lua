@@ -71,6 +71,7 @@ M.core_functions = {
   netns_open_path = { args = { A("path") }, base = function() return { "/proc/self/ns/net" } end },
   netns_current = { args = {} },
   netns_list = { args = {} },
+  netns_pool_stats = { args = {} },
   -- the fixture has a namespace bi-del
   netns_delete = { args = { A("nsname") }, base = function() return { "bi-del" } end },
   sysctl_path = { args = { A("sysctl", { name_only = true }) },
