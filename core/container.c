@@ -420,15 +420,14 @@ static int home (int *fd, const char *path) {
   return *fd;
 }
 
-/* clone_in with new namespaces made ahead where the pool has them; where
- * it has none, the clone flags make them (and report the error). */
+/* clone_in with new namespaces made ahead where the pool has spares;
+ * where it has none, the clone flags make them (and report the error). */
 static int clone_fresh (const struct container_spec *s, struct pending *p,
                         pid_t *pid, struct err *e) {
-  struct err ignored;
   int net = s->netns_fd, ipc = -1, pooled = -1;
-  if (net < 0) net = pooled = ns_pool_take(CLONE_NEWNET, &ignored);
+  if (net < 0) net = pooled = ns_pool_take_spare(CLONE_NEWNET);
   if (s->new_ipc && home(&ipc_home, "/proc/thread-self/ns/ipc") >= 0)
-    ipc = ns_pool_take(CLONE_NEWIPC, &ignored);
+    ipc = ns_pool_take_spare(CLONE_NEWIPC);
   int rc = clone_in(s, net, ipc, p, pid, e);
   if (pooled >= 0) close(pooled); /* the child holds it now */
   if (ipc >= 0) close(ipc);

@@ -59,6 +59,13 @@ int netns_is_current (int fd) {
   return same;
 }
 
+/* How deep the calling thread is entered (the core's one thread). */
+static int away;
+
+int netns_away (void) {
+  return away > 0;
+}
+
 int netns_enter (int fd, int *saved, struct err *e) {
   *saved = netns_open_current(e);
   if (*saved < 0) return -1;
@@ -75,6 +82,7 @@ int netns_enter (int fd, int *saved, struct err *e) {
     *saved = -1;
     return -1;
   }
+  away++;
   return 0;
 }
 
@@ -93,6 +101,7 @@ int netns_leave (int saved, struct err *e) {
   if (saved == NETNS_NOT_LEFT) return 0;
   if (setns(saved, CLONE_NEWNET) < 0) stranded();
   close(saved);
+  away--;
   return 0;
 }
 

@@ -51,6 +51,9 @@ int netns_inode (int fd, uint64_t *inode, struct err *e);
  * left in the wrong namespace would act on the wrong network). Used only
  * around socket creation and user callbacks, never left entered. */
 #define NETNS_NOT_LEFT (-2)
+/* Is the calling thread inside a namespace it entered (netns_enter, not
+ * left yet: a callback of netns run)? */
+int netns_away (void);
 int netns_enter (int fd, int *saved, struct err *e);
 int netns_leave (int saved, struct err *e);
 

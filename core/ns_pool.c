@@ -14,6 +14,8 @@
  */
 #include "ns_pool.h"
 
+#include "netns.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -35,9 +37,10 @@ static struct {
   pthread_mutex_t lock;
   pthread_cond_t wake;
   pthread_t thread;
-  int running, stopping;
-  int busy;  /* the thread has work: not all wanted types are full */
-  int homes; /* descriptors the thread holds on its own namespaces */
+  int running, stopping, start_failed;
+  pid_t owner; /* the process the thread runs in (a forked child has none) */
+  int busy;    /* the thread has work: not all wanted types are full */
+  int homes;   /* descriptors the thread holds on its own namespaces */
   int spare[TYPES][DEPTH], count[TYPES];
   int wanted[TYPES]; /* taken once: keep it filled */
   int failed[TYPES]; /* the thread could not make one: it stops trying */
@@ -126,19 +129,38 @@ static void start (void) {
   sigfillset(&all);
   pthread_sigmask(SIG_SETMASK, &all, &old); /* the thread takes no signal */
   pool.running = pthread_create(&pool.thread, &attr, fill, NULL) == 0;
+  pool.start_failed = !pool.running;
+  pool.owner = getpid();
+  pool.busy = pool.running; /* until it has opened its homes and filled up */
+  static int registered;
+  if (pool.running && !registered) registered = atexit(ns_pool_stop) == 0;
   pthread_sigmask(SIG_SETMASK, &old, NULL);
   pthread_attr_destroy(&attr);
 }
 
-int ns_pool_take (int type, struct err *e) {
-  int t = type == CLONE_NEWIPC ? IPC : NET, fd = -1;
+/* A spare of type t, or -1; counts the take and wakes the thread. */
+static int take_spare (int t) {
+  int fd = -1;
   pthread_mutex_lock(&pool.lock);
   if (pool.count[t] > 0) fd = pool.spare[t][--pool.count[t]];
   pool.wanted[t] = 1;
-  if (++pool.takes >= 2 && !pool.running && enabled()) start();
-  pthread_cond_signal(&pool.wake);
+  /* the thread returns to where it starts, and holds that: never start
+     it from inside a namespace entered for a moment (netns run) */
+  if (++pool.takes >= 2 && !pool.running && !pool.start_failed &&
+      !netns_away() && enabled())
+    start();
+  if (pool.running) {
+    pool.busy = 1; /* until it is full again */
+    pthread_cond_signal(&pool.wake);
+  }
   if (fd >= 0) pool.ahead++;
   pthread_mutex_unlock(&pool.lock);
+  return fd;
+}
+
+int ns_pool_take (int type, struct err *e) {
+  int t = type == CLONE_NEWIPC ? IPC : NET;
+  int fd = take_spare(t);
   if (fd >= 0) return fd;
   fd = make_here(t, e);
   if (fd >= 0) {
@@ -149,7 +171,12 @@ int ns_pool_take (int type, struct err *e) {
   return fd;
 }
 
+int ns_pool_take_spare (int type) {
+  return take_spare(type == CLONE_NEWIPC ? IPC : NET);
+}
+
 void ns_pool_stop (void) {
+  if (pool.running && pool.owner != getpid()) return; /* a forked child */
   pthread_mutex_lock(&pool.lock);
   int running = pool.running;
   pool.stopping = 1;
@@ -162,6 +189,7 @@ void ns_pool_stop (void) {
     pool.wanted[t] = pool.failed[t] = 0;
   }
   pool.running = pool.stopping = pool.takes = pool.busy = 0;
+  pool.start_failed = 0;
   pthread_mutex_unlock(&pool.lock);
 }
 

@@ -13,6 +13,18 @@
  * only has its loopback, down. Spares are anonymous, held by the core's
  * descriptors only, and go with the process (or with ns_pool_stop).
  *
+ * A spare is made when the pool makes it: what a new namespace copies
+ * from init_net at birth (its IPv4 devconf defaults, some TCP sysctls;
+ * net.core.devconf_inherit_init_net) is what init_net had then. A world
+ * never changes init_net, so only a lab run with --host on the machine's
+ * own namespace could see a spare made before its own sysctl change.
+ * The thread returns to the namespaces it started in and holds them, so
+ * it is never started from inside an entered namespace (netns_away);
+ * while it runs the process cannot unshare or join a user or mount
+ * namespace (a world is entered before, world_fresh stops it first),
+ * and it is stopped at exit (atexit), so nothing of it is left to leak
+ * checkers.
+ *
  * NSLAB_NS_POOL=0 in the environment makes every namespace on the spot
  * (to compare; bench/tools and specs use it).
  */
@@ -26,6 +38,10 @@
  * not (the errno of unshare or of opening it). The calling thread's own
  * namespaces are unchanged. */
 int ns_pool_take (int type, struct err *e);
+
+/* A spare of type, or -1 when there is none ready (the caller makes its
+ * own: a container's clone flags); it counts as a take all the same. */
+int ns_pool_take_spare (int type);
 
 /* Stop the thread and close the spares: before the process moves to
  * another world (world_fresh), so no namespace of the old one is held. */

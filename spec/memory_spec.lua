@@ -53,7 +53,8 @@ local function pool_held()
 end
 
 local function measure()
-  local fds = open_fds() - pool_held() -- before collecting: handles must not wait for the GC
+  local held = pool_held() -- first: its thread idle, nothing of it in flight
+  local fds = open_fds() - held -- before collecting: handles must not wait for the GC
   collectgarbage()
   collectgarbage()
   return { rss = status_kb("VmRSS"), heap = collectgarbage("count"), fds = fds }

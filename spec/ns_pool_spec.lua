@@ -84,6 +84,18 @@ describe("namespace pool", function()
     for _, c in ipairs(cs) do c:stop() end
   end)
 
+  it("does not start inside a namespace entered for a callback (it would hold it)", function()
+    local x = netns.add("x")
+    local made = {}
+    x.handle:run(function()
+      made[1], made[2], made[3] = core.netns_create(), core.netns_create(), core.netns_create()
+    end)
+    assert.is_false(core.netns_pool_stats().running)
+    for _, h in ipairs(made) do assert.are_not.equal(x:inode(), h:inode()) end
+    core.netns_create() -- back home: now it starts
+    assert.is_true(core.netns_pool_stats().running)
+  end)
+
   it("stops with the world: a fresh world holds no spare of the old one", function()
     core.netns_create()
     core.netns_create()
