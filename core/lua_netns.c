@@ -393,19 +393,22 @@ static int l_pool_stats (lua_State *L) {
   struct ns_pool_stats st;
   lnslab_check_nargs(L, 0, "netns pool stats");
   ns_pool_stats(&st);
-  lua_createtable(L, 0, 6);
-  lua_pushinteger(L, st.ahead);
-  lua_setfield(L, -2, "ahead");
-  lua_pushinteger(L, st.here);
-  lua_setfield(L, -2, "here");
-  lua_pushinteger(L, st.spares);
-  lua_setfield(L, -2, "spares");
-  lua_pushinteger(L, st.held);
-  lua_setfield(L, -2, "held");
-  lua_pushboolean(L, st.running);
-  lua_setfield(L, -2, "running");
-  lua_pushboolean(L, st.busy);
-  lua_setfield(L, -2, "busy");
+  const struct {
+    const char *name;
+    long value;
+    int boolean;
+  } fields[] = {{"ahead", st.ahead, 0},     {"here", st.here, 0},
+                {"spares", st.spares, 0},   {"held", st.held, 0},
+                {"running", st.running, 1}, {"busy", st.busy, 1}};
+  size_t n = sizeof fields / sizeof fields[0];
+  lua_createtable(L, 0, (int)n);
+  for (size_t i = 0; i < n; i++) {
+    if (fields[i].boolean)
+      lua_pushboolean(L, fields[i].value != 0);
+    else
+      lua_pushinteger(L, fields[i].value);
+    lua_setfield(L, -2, fields[i].name);
+  }
   return 1;
 }
 
