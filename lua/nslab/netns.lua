@@ -282,10 +282,12 @@ end
 
 -- The pair for Netns:veth below; at_once: made now, without the address
 -- generation mode (see M.internal).
+local VETH = { netns = true, peer_netns = true, mtu = true } -- one table: options.check caches its spec by it
+
 local function veth(self, name, peer, opts, at_once)
   Link = Link or require("nslab.link")
   opts = opts or {}
-  options.check(opts, "link add", { netns = true, peer_netns = true, mtu = true })
+  options.check(opts, "link add", VETH)
   local object = api.object_name(name)
   local ns = opts.netns and M.check(opts.netns, "link add", object, "option 'netns'")
   local peer_ns = opts.peer_netns and M.check(opts.peer_netns, "link add", object, "option 'peer_netns'")
