@@ -352,12 +352,6 @@ static int step_failed (struct err *e, enum step step, int code) {
   return step;
 }
 
-static _Noreturn void stranded (const char *what) {
-  fprintf(stderr, "nslab: cannot return to the original %s namespace: %s\n",
-          what, strerror(errno));
-  abort();
-}
-
 /* Until the child has exec'd or died (its tid word cleared). */
 static void wait_exec (struct pending *p) {
   pid_t tid;
@@ -406,9 +400,9 @@ static int clone_in (const struct container_spec *s, int net, int ipc,
   sigprocmask(SIG_SETMASK, &old, NULL);
   if (*pid < 0) rc = step_failed(e, STEP_UNSHARE, saved);
 uts:
-  if (s->hostname && setns(uts_home, CLONE_NEWUTS) < 0) stranded("UTS");
+  if (s->hostname) netns_return(uts_home, CLONE_NEWUTS);
 ipc:
-  if (ipc >= 0 && setns(ipc_home, CLONE_NEWIPC) < 0) stranded("IPC");
+  if (ipc >= 0) netns_return(ipc_home, CLONE_NEWIPC);
 net:
   netns_leave(saved_net, e); /* back, or abort */
   return rc;

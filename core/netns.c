@@ -86,20 +86,21 @@ int netns_enter (int fd, int *saved, struct err *e) {
   return 0;
 }
 
-/* A thread that cannot get back would run every later primitive in the
- * wrong namespace (STYLE.md: CORE once flushed the host's eth0 that way);
- * nothing after that point is safe, so stop. */
-static _Noreturn void stranded (void) {
-  fprintf(stderr,
-          "nslab: cannot return to the original network namespace: %s\n",
-          strerror(errno));
+void netns_return (int home, int nstype) {
+  if (setns(home, nstype) == 0) return;
+  const char *what = nstype == CLONE_NEWNET   ? "network"
+                     : nstype == CLONE_NEWUTS ? "UTS"
+                     : nstype == CLONE_NEWIPC ? "IPC"
+                                              : "";
+  fprintf(stderr, "nslab: cannot return to the original %s namespace: %s\n",
+          what, strerror(errno));
   abort();
 }
 
 int netns_leave (int saved, struct err *e) {
   (void)e;
   if (saved == NETNS_NOT_LEFT) return 0;
-  if (setns(saved, CLONE_NEWNET) < 0) stranded();
+  netns_return(saved, CLONE_NEWNET);
   close(saved);
   away--;
   return 0;

@@ -57,6 +57,13 @@ int netns_away (void);
 int netns_enter (int fd, int *saved, struct err *e);
 int netns_leave (int saved, struct err *e);
 
+/* Go back into home, a namespace of type nstype (CLONE_NEWNET, CLONE_NEWUTS,
+ * CLONE_NEWIPC) the calling thread left, or abort the process: a thread
+ * left in the wrong namespace would make every later primitive act on the
+ * wrong network (STYLE.md: CORE once flushed the host's eth0 that way),
+ * so nothing after a failed return is safe. */
+void netns_return (int home, int nstype);
+
 /* Run fn(arg, e) with the calling thread inside netns_fd (-1: where it
  * is) and return what fn returns, the thread back where it was. For what
  * belongs to the namespace it is created or opened in: sockets, files of

@@ -48,21 +48,13 @@ static struct {
   long ahead, here;
 } pool = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
 
-/* A thread left in the namespace it made would make its next one from
- * there and hold this one; nothing after that is safe (as netns.c). */
-static _Noreturn void stranded (void) {
-  fprintf(stderr, "nslab: cannot return to the original namespace: %s\n",
-          strerror(errno));
-  abort();
-}
-
 /* A new namespace of type t made by the calling thread, which goes back
  * to home (a descriptor on where it was). */
 static int make (int t, int home, struct err *e) {
   if (unshare(type_flag[t]) < 0) return err_errno(e);
   int fd = open(type_path[t], O_RDONLY | O_CLOEXEC);
   if (fd < 0) err_errno(e);
-  if (setns(home, type_flag[t]) < 0) stranded();
+  netns_return(home, type_flag[t]); /* or it would make its next one from there */
   return fd;
 }
 
