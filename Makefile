@@ -8,7 +8,7 @@
 #   make lint     luacheck and clang-format; make test runs it
 #   make fuzz     each libFuzzer harness for FUZZ_SECONDS (default 60)
 #   make check    the same tests against an AddressSanitizer/UBSan build
-#   make valgrind [LAB="labs/veth.lua ..."]   labs under valgrind's memcheck
+#   make valgrind [LAB="labs/veth.lua ..."]   the labs (all by default) under memcheck
 #   make bench [N="10 100"] [REPS=3] [TOOLS="raw docker ..."]  nslab against the
 #                 alternatives on docker-bridge-N (bench/run.py)
 #   make install PREFIX=/usr/local
@@ -170,7 +170,7 @@ check: deps all
 # process, a container's holder) is checked, the programs they exec (ip,
 # ping) are not. A lab fails on the exit status or on any process's
 # "ERROR SUMMARY" above 0 (a child killed by a signal has no status).
-LAB ?= labs/veth.lua
+LAB ?= $(sort $(wildcard labs/*.lua))
 VALGRIND := valgrind --error-exitcode=1 --leak-check=full --suppressions=tools/valgrind.supp
 
 valgrind: dev-deps all | $(BUILD)
