@@ -23,16 +23,7 @@ end
 
 describe("nslab", function()
   before_each(world.fresh)
-  local files = {}
-  local function lab_file(text)
-    local path = temp_file(text)
-    files[#files + 1] = path
-    return path
-  end
-  after_each(function()
-    for _, path in ipairs(files) do os.remove(path) end
-    files = {}
-  end)
+  local lab_file = program.temp_files(after_each)
 
   describe("usage", function()
     it("--help exits 0 and names the commands", function()

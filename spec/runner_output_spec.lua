@@ -9,8 +9,7 @@ local world = require("spec.support.world")
 local program = require("spec.support.program")
 local json = require("dkjson")
 
-local quote, run, nslab, temp_file, slurp = program.quote, program.run, program.nslab, program.temp_file,
-  program.slurp
+local quote, run, nslab, slurp = program.quote, program.run, program.nslab, program.slurp
 
 local function lines_of(text)
   local list = {}
@@ -44,16 +43,7 @@ check.ok(true, "never reached")
 
 describe("nslab run", function()
   before_each(world.fresh)
-  local files = {}
-  local function file(text)
-    local path = temp_file(text)
-    files[#files + 1] = path
-    return path
-  end
-  after_each(function()
-    for _, path in ipairs(files) do os.remove(path) end
-    files = {}
-  end)
+  local file = program.temp_files(after_each)
 
   describe("text", function()
     it("names the lab's file and line on FAIL lines and on an error raised inside nslab", function()

@@ -30,6 +30,24 @@ function program.temp_file(text)
   return path
 end
 
+-- Inside a describe block: a function that makes a temp file of text
+-- (program.temp_file) and returns its path; each is removed after the
+-- test that made it (busted's after_each is the spec's, so it is given).
+--   local file = program.temp_files(after_each)
+--   local path = file(LAB)
+function program.temp_files(after_each)
+  local made = {}
+  after_each(function()
+    for _, path in ipairs(made) do os.remove(path) end
+    made = {}
+  end)
+  return function(text)
+    local path = program.temp_file(text)
+    made[#made + 1] = path
+    return path
+  end
+end
+
 -- The tree's root: specs run from there.
 program.root = (function()
   local p = assert(io.popen("pwd"))
