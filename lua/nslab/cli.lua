@@ -134,38 +134,6 @@ local function usage_error(message)
   return 2
 end
 
--- Options up to the first non-option or "--". Returns the options and the
--- index of the first operand, or nil and a message.
-local function parse_options(args, i)
-  local opts = {}
-  while args[i] ~= nil do
-    local a = args[i]
-    if a == "--" then return opts, i + 1 end
-    if a:sub(1, 1) ~= "-" or a == "-" then break end
-    local when = a:match("^%-%-colou?r=(.*)$")
-    if a == "--color" or a == "--colour" then when = "always" end
-    if when then
-      if not COLORS[when] then
-        return nil, "invalid --color '" .. when
-                    .. "' (expected auto, always or never)"
-      end
-      opts.color = when
-    elseif a == "--traceback" then
-      opts.traceback = true
-    elseif a == "--pcap" then -- every link the lab makes, to DIR/NETNS-IFNAME.pcap
-      local ok, why = require("nslab.capture").record_all(args[i + 1])
-      if not ok then return nil, why end
-      i = i + 1
-    elseif a == "-h" or a == "--help" then
-      opts.help = true
-    else
-      return nil, "unknown option '" .. a .. "'"
-    end
-    i = i + 1
-  end
-  return opts, i
-end
-
 -- `nslab run`'s own options, each {flag, key, doc[, arg = "WORD"]}:
 -- parse_run_options reads them into the runner's options (nslab.lab's)
 -- and the run usage lists them. A new option is one more line here.
@@ -212,11 +180,20 @@ function cli.run_usage()
 end
 cli.usages.run = cli.run_usage()
 
--- nslab run's options up to FILE (or "--"): the runner's options (format,
--- junit, quiet...), and the index of FILE; or nil and a message.
-local function parse_run_options(args, i)
+-- The options of the other commands (repl, explain, graph, list): the
+-- same lines as run's.
+local COMMON = { color = true, traceback = true, pcap = true, help = true }
+cli.common_options = {}
+for _, o in ipairs(cli.run_options) do
+  if COMMON[o[2]] then cli.common_options[#cli.common_options + 1] = o end
+end
+
+-- The options of list (a list of {flag, key, doc[, arg]}) up to the first
+-- operand (or "--"): {key = value or true}, and the index of the operand;
+-- or nil and a message. hint follows the message of an unknown option.
+local function read_options(list, args, i, hint)
   local opts, by_flag = {}, {}
-  for _, o in ipairs(cli.run_options) do by_flag[o[1]] = o end
+  for _, o in ipairs(list) do by_flag[o[1]] = o end
   by_flag["--help"], by_flag["--colour"] = by_flag["-h"], by_flag["--color"]
   while args[i] ~= nil do
     local a = args[i]
@@ -224,7 +201,7 @@ local function parse_run_options(args, i)
     if a:sub(1, 1) ~= "-" or a == "-" then break end
     local flag, value = a:match("^(%-%-[%w-]+)=(.*)$")
     local o = by_flag[flag or a]
-    if o == nil then return nil, "unknown option '" .. a .. "' (nslab run --help lists them)" end
+    if o == nil then return nil, "unknown option '" .. a .. "'" .. (hint or "") end
     if o.arg and value == nil and o.arg ~= "WHEN" then
       i = i + 1
       value = args[i]
@@ -241,6 +218,25 @@ local function parse_run_options(args, i)
     opts[o[2]] = value or true
     i = i + 1
   end
+  return opts, i
+end
+
+-- Every command's options but run's; --pcap starts recording at once.
+local function parse_options(args, i)
+  local opts, at = read_options(cli.common_options, args, i)
+  if opts and opts.pcap then
+    local ok, why = require("nslab.capture").record_all(opts.pcap)
+    if not ok then return nil, "--pcap: " .. why end
+  end
+  return opts, at
+end
+
+-- nslab run's options up to FILE (or "--"): the runner's options (format,
+-- junit, quiet...), and the index of FILE; or nil and a message.
+local function parse_run_options(args, i)
+  local opts, at = read_options(cli.run_options, args, i, " (nslab run --help lists them)")
+  if not opts then return nil, at end
+  i = at
   if opts.tap and opts.json then return nil, "--tap and --json both want stdout: choose one" end
   if opts.quiet and opts.verbose then return nil, "-q and -v say opposite things: choose one" end
   opts.format = opts.tap and "tap" or opts.json and "json" or nil
