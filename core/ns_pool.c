@@ -54,8 +54,8 @@ static int make (int t, int home, struct err *e) {
   if (unshare(type_flag[t]) < 0) return err_errno(e);
   int fd = open(type_path[t], O_RDONLY | O_CLOEXEC);
   if (fd < 0) err_errno(e);
-  netns_return(home,
-               type_flag[t]); /* or it would make its next one from there */
+  /* back, or it would make its next one from there */
+  netns_return(home, type_flag[t]);
   return fd;
 }
 

@@ -183,9 +183,9 @@ cli.usages.run = cli.run_usage()
 -- The options of the other commands (repl, explain, graph, list): the
 -- same lines as run's.
 local COMMON = { color = true, traceback = true, pcap = true, help = true }
-cli.common_options = {}
+local common_options = {}
 for _, o in ipairs(cli.run_options) do
-  if COMMON[o[2]] then cli.common_options[#cli.common_options + 1] = o end
+  if COMMON[o[2]] then common_options[#common_options + 1] = o end
 end
 
 -- The options of list (a list of {flag, key, doc[, arg]}) up to the first
@@ -223,7 +223,7 @@ end
 
 -- Every command's options but run's; --pcap starts recording at once.
 local function parse_options(args, i)
-  local opts, at = read_options(cli.common_options, args, i)
+  local opts, at = read_options(common_options, args, i)
   if opts and opts.pcap then
     local ok, why = require("nslab.capture").record_all(opts.pcap)
     if not ok then return nil, "--pcap: " .. why end
