@@ -43,15 +43,6 @@ local function texts(packets)
   return out
 end
 
--- How many files this process has open (counted by ls, no pipe of ours).
-local function open_fds()
-  local out = os.tmpname()
-  os.execute("ls /proc/" .. world.pid() .. "/fd | wc -l >" .. out)
-  local n = tonumber(program.slurp(out))
-  os.remove(out)
-  return n
-end
-
 local function tmpdir()
   local dir = os.tmpname()
   os.remove(dir)
@@ -233,26 +224,26 @@ describe("capture", function()
 
   it("refuses to be used once closed, and leaves nothing open", function()
     local test1, _, a = pair()
-    local before = open_fds()
+    local before = world.open_fds()
     local cap = a:capture{ filter = "icmp" }
-    assert.equal(before + 1, open_fds())
+    assert.equal(before + 1, world.open_fds())
     test1:ping("10.0.0.2")
     cap:close()
     cap:close() -- twice is fine
-    assert.equal(before, open_fds())
+    assert.equal(before, world.open_fds())
     assert.matches("%(closed%)$", tostring(cap))
     raises("capture drain: attempt to use a closed capture", function() cap:packets() end)
     raises("capture stop: attempt to use a closed capture", function() cap:stop() end)
     raises("capture stats: attempt to use a closed capture", function() cap:stats() end)
     do
       local scoped <close> = a:capture{} -- luacheck: ignore
-      assert.equal(before + 1, open_fds())
+      assert.equal(before + 1, world.open_fds())
     end
-    assert.equal(before, open_fds())
+    assert.equal(before, world.open_fds())
     for _ = 1, 20 do a:capture{ file = "/dev/null" } end
     collectgarbage()
     collectgarbage()
-    assert.equal(before, open_fds())
+    assert.equal(before, world.open_fds())
     -- a userdata method on something else
     local raw = test1.handle:capture("veth-test1")
     raises("capture drain: argument self must be a capture, got table", function() raw.drain({}) end)

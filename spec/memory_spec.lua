@@ -28,43 +28,15 @@ local function status_kb(field)
   return tonumber(text:match(field .. ":%s+(%d+) kB"))
 end
 
--- Open descriptors of this process, the listing's own pipe included. Its
--- other end may still be open here when ls looks (io.popen closes it
--- after the fork): the least of three counts.
-local function open_fds()
-  local least = math.huge
-  for _ = 1, 3 do
-    local n = 0
-    local p = assert(io.popen("ls /proc/" .. world.pid() .. "/fd"))
-    for _ in p:lines() do n = n + 1 end
-    p:close()
-    least = math.min(least, n)
-  end
-  return least
-end
-
--- The descriptors of the namespace pool (core/ns_pool.c: spares made
--- ahead, its thread's own) are not the lab's: counted apart, once its
--- thread is idle (none in flight).
-local function pool_held()
-  local deadline = core.clock() + 2
-  while core.netns_pool_stats().busy and core.clock() < deadline do core.sleep(0.001) end
-  return core.netns_pool_stats().held
-end
-
 -- limit: the descriptors there may be; a count over it is taken again
 -- once, 0.1 s later, so that one in flight at the first look (seen once
 -- in a whole make check: 60 against 59) is not a leak, while a leak, which
 -- stays, still is.
 local function measure(limit)
-  local function fds_now()
-    local held = pool_held() -- first: its thread idle, nothing of it in flight
-    return open_fds() - held -- before collecting: handles must not wait for the GC
-  end
-  local fds = fds_now()
+  local fds = world.open_fds() -- before collecting: handles must not wait for the GC
   if limit and fds > limit then
     core.sleep(0.1)
-    fds = math.min(fds, fds_now())
+    fds = math.min(fds, world.open_fds())
   end
   collectgarbage()
   collectgarbage()
