@@ -17,21 +17,12 @@ describe("the REPL on a terminal (tmux)", function()
     return
   end
 
-  local dir, pane
-  before_each(function()
-    dir = run("mktemp -d"):gsub("\n$", "")
-  end)
-  after_each(function()
-    if pane then pane:kill() end
-    pane = nil
-    run("rm -rf " .. quote(dir))
-  end)
+  local term = tmux.per_test(before_each, after_each)
+  local pane
 
   -- bin/nslab ARGS in a pane, HOME in the temp directory, and the first prompt.
   local function start(args)
-    pane = tmux.pane(dir, string.format("env HOME=%s TERM=screen SHELL=/bin/sh NO_COLOR=1 %s %s; "
-                                       .. "echo NSLAB-EXITED $?; sleep 60",
-                                       quote(dir), quote(program.program), args or ""))
+    pane = term.nslab(args)
     pane:wait_for("nslab> ")
     return pane
   end
@@ -47,7 +38,7 @@ describe("the REPL on a terminal (tmux)", function()
   end)
 
   it("completes a namespace name inside a string, and a method after ':'", function()
-    local lab = dir .. "/lab.lua"
+    local lab = term.dir .. "/lab.lua"
     local f = assert(io.open(lab, "w"))
     f:write('tabns1 = netns.add "tab-ns1"\n')
     f:close()
@@ -101,7 +92,7 @@ describe("the REPL on a terminal (tmux)", function()
     pane:keys("C-d")
     pane:wait_for("NSLAB-EXITED 0")
     pane:kill()
-    local f = assert(io.open(dir .. "/.nslab_history"))
+    local f = assert(io.open(term.dir .. "/.nslab_history"))
     local saved = f:read("a")
     f:close()
     assert.truthy(saved:find("hist_x", 1, true), saved)
@@ -136,7 +127,7 @@ describe("the REPL on a terminal (tmux)", function()
   end)
 
   it("Ctrl-Z stops nslab for the shell's job control; fg brings the editing back", function()
-    pane = tmux.pane(dir, string.format("env HOME=%s TERM=screen PS1='bash$ ' bash --norc --noprofile -i", quote(dir)))
+    pane = term.open(string.format("env HOME=%s TERM=screen PS1='bash$ ' bash --norc --noprofile -i", quote(term.dir)))
     pane:wait_for("bash$")
     pane:type(program.program)
     pane:keys("Enter")

@@ -17,16 +17,11 @@ describe("nslab run on a terminal (tmux)", function()
     return
   end
 
-  local dir, pane
-  before_each(function() dir = run("mktemp -d"):gsub("\n$", "") end)
-  after_each(function()
-    if pane then pane:kill() end
-    pane = nil
-    run("rm -rf " .. quote(dir))
-  end)
+  local term = tmux.per_test(before_each, after_each)
+  local pane
 
   local function lab_file(text)
-    local path = dir .. "/lab.lua"
+    local path = term.dir .. "/lab.lua"
     local f = assert(io.open(path, "w"))
     f:write(text)
     f:close()
@@ -36,9 +31,7 @@ describe("nslab run on a terminal (tmux)", function()
   -- nslab run ARGS in a pane; what it printed stays on the screen with
   -- its exit status after it.
   local function start(args)
-    pane = tmux.pane(dir, string.format("env HOME=%s TERM=screen SHELL=/bin/sh NO_COLOR=1 %s run %s; "
-                                        .. "echo NSLAB-EXITED $?; sleep 60", quote(dir), quote(program.program),
-                                        args), { width = 150, height = 50, join = true, seconds = 15 })
+    pane = term.nslab("run " .. args, { width = 150, height = 50, join = true, seconds = 15 })
     return pane
   end
 

@@ -76,4 +76,31 @@ end
 
 function Pane:kill() tmux(self, "kill-server") end
 
+-- For a describe block: a temp directory per test (t.dir, the HOME of
+-- what runs in the pane) and its pane killed after the test.
+--   local term = tmux.per_test(before_each, after_each)
+--   local pane = term.nslab("run lab.lua", opts) -- NSLAB-EXITED N after it
+--   local sh = term.open("bash --norc -i")        -- any command
+function M.per_test(before_each, after_each)
+  local t = {}
+  before_each(function() t.dir = run("mktemp -d"):gsub("\n$", "") end)
+  after_each(function()
+    if t.pane then t.pane:kill() end
+    t.pane = nil
+    run("rm -rf " .. quote(t.dir))
+  end)
+  function t.open(cmd, opts)
+    t.pane = M.pane(t.dir, cmd, opts)
+    return t.pane
+  end
+  -- bin/nslab ARGS, no colour, sh as its shell; its exit status is
+  -- printed after it and the pane stays a minute.
+  function t.nslab(args, opts)
+    return t.open(string.format("env HOME=%s TERM=screen SHELL=/bin/sh NO_COLOR=1 %s %s; "
+                                .. "echo NSLAB-EXITED $?; sleep 60", quote(t.dir), quote(program.program), args or ""),
+                  opts)
+  end
+  return t
+end
+
 return M
