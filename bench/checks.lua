@@ -23,6 +23,7 @@
 --
 -- docker: N docker.run{} on docker0, the time per container per tenth.
 local core = require("nslab.core")
+local lan = dofile((arg[0]:match("^(.*/)") or "./") .. "lan.lua")
 
 local what = arg[1] or "containers"
 local n = tonumber(arg[2] or 100)
@@ -103,23 +104,8 @@ end
 
 local function mesh()
   local netns, check, counts = lab()
-  local host = netns.host().handle
-  local function ip(i) return string.format("10.1.%d.%d", i // 256, i % 256) end
-  local function mac(i) return string.format("02:00:00:00:%02x:%02x", i // 256, i % 256) end
-  host:link_add{ name = "br0", kind = "bridge" }
-  host:link_set("br0", { up = true })
-  local nss = {}
-  for i = 1, n do
-    local ns = netns.add("m" .. i)
-    host:link_add{ name = "p" .. i, kind = "veth", peer = "eth0", peer_netns = ns.handle }
-    ns.handle:link_set("eth0", { addrgenmode = "none", address = mac(i) })
-    host:link_set("p" .. i, { addrgenmode = "none", master = "br0" })
-    ns.handle:addr_add("eth0", ip(i) .. "/16")
-    ns.handle:link_set("eth0", { up = true })
-    host:link_set("p" .. i, { up = true })
-    host:fdb_add("p" .. i, { mac = mac(i) })
-    nss[i] = ns
-  end
+  local ip, mac = lan.ip, lan.mac
+  local nss = lan.build(netns, n)
   for i = 1, n do
     for j = 1, n do
       if i ~= j then nss[i].handle:neigh_add("eth0", { dst = ip(j), lladdr = mac(j), state = "permanent" }) end

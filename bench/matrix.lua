@@ -30,26 +30,11 @@ local check = check_mod.bind{
   host = function() return netns.host() end,
 }
 
-local host = netns.host().handle
-local function ip(i) return string.format("10.1.%d.%d", i // 256, i % 256) end
-local function mac(i) return string.format("02:00:00:00:%02x:%02x", i // 256, i % 256) end
+local lan = dofile((arg[0]:match("^(.*/)") or "./") .. "lan.lua")
+local ip, mac = lan.ip, lan.mac
 
 local wide = math.max(n, 10 + 10 * n // 3) -- nodes: the N × N case and the 10 × many one
-host:link_add{ name = "br0", kind = "bridge" }
-host:link_set("br0", { up = true, addrgenmode = "none" })
-local nss = {}
-for i = 1, wide do
-  local ns = netns.add("m" .. i)
-  host:link_add{ name = "p" .. i, kind = "veth", peer = "eth0", peer_netns = ns.handle }
-  ns.handle:link_set("eth0", { addrgenmode = "none", address = mac(i) })
-  host:link_set("p" .. i, { addrgenmode = "none", master = "br0" })
-  ns.handle:addr_add("eth0", ip(i) .. "/16")
-  ns.handle:link_set("eth0", { up = true })
-  ns.handle:link_set("lo", { up = true })
-  host:link_set("p" .. i, { up = true })
-  host:fdb_add("p" .. i, { mac = mac(i) })
-  nss[i] = ns
-end
+local nss = lan.build(netns, wide)
 local static = {}
 local function pair(i, j)
   local key = i < j and i .. ":" .. j or j .. ":" .. i
