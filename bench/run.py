@@ -6,6 +6,7 @@ each repetition (the machine is shared: compare ratios, not seconds).
 
     /usr/bin/python3 bench/run.py [--n "10 100 1000 2000"] [--reps 3]
                                   [--tools "raw friendly docker ip batch pyroute2 mininet"]
+                                  [--out DIR] [--settle SECONDS]
 
 Per tool, N and repetition: the phase times the tool prints ("bench {...}"),
 and from wait4 on the tool's world (every process in it is waited for):
@@ -14,8 +15,10 @@ repetition also runs a full mesh of 100 through nslab (bench/tools/mesh.lua)
 and, per N, the kernel's teardown after nslab exits (bench/tools/afterlife.py),
 and check.matrix over about 1,000 cells (bench/matrix.lua: icmp, tcp, udp
 32 x 32, icmp 10 x 106; the target is 0.2 s each).
-Writes build/bench/results.json and build/bench/results.md and prints the
-tables.
+Writes build/bench/results.json and build/bench/results.md (or in --out DIR)
+and prints the tables. spec/bench_spec.lua runs it at N = 4 (two bridges,
+static entries) so that make test sees every tool still builds, checks
+and tears down docker-bridge-N.
 """
 import argparse
 import json
@@ -30,7 +33,7 @@ import time
 
 PY = "/usr/bin/python3"  # Debian's, where python3-pyroute2 and mininet live
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-NSLAB = os.path.join(ROOT, "bin", "nslab")
+NSLAB = os.environ.get("NSLAB") or os.path.join(ROOT, "bin", "nslab")  # bench_spec: the build under test
 SANDBOX = [NSLAB, "sandbox", "--", PY, os.path.join(ROOT, "bench", "tools", "rusage.py")]
 T = os.path.join(ROOT, "bench", "tools")
 
@@ -50,7 +53,7 @@ MATRIX = [NSLAB, "lua", os.path.join(ROOT, "bench", "matrix.lua"), "32"]
 MATRIX_CASES = ("icmp", "tcp", "udp", "icmp_wide")
 AFTERLIFE = [NSLAB, "sandbox", "--", PY, os.path.join(T, "afterlife.py"), NSLAB]
 TIMEOUT = 1800  # seconds per tool run
-SETTLE_LIMIT = 20  # seconds at most waiting for the previous run's kernel work (settle)
+SETTLE = [20]  # seconds at most waiting for the previous run's kernel work (settle; --settle)
 # Mininet takes about 10 minutes per run at N = 1000 on this machine kind
 # (a shell per host, veth ends moved one by one, links deleted one by one):
 # from ONCE_FROM containers on it runs in the first repetition only.
@@ -60,14 +63,20 @@ ONCE, ONCE_FROM = ("mininet",), 1000
 MAX_N = {"mininet": 1000}
 
 
+def installed(exe):
+    return any(os.access(os.path.join(d, exe), os.X_OK) for d in os.environ["PATH"].split(":") + ["/usr/sbin"])
+
+
 def unavailable(tool):
     """Why a tool cannot run here, or None."""
+    if tool in ("ip", "batch", "pyroute2", "mininet") and not installed("fping"):
+        return "fping is missing (Debian package fping): the check of layout.sh and layout.py"
     if tool == "mininet":
         r = subprocess.run([PY, "-c", "import mininet.net, mininet.nodelib"], capture_output=True)
         if r.returncode != 0:
             return "python3 cannot import mininet (Debian package mininet)"
-        for exe in ("mnexec", "brctl", "fping"):
-            if not any(os.access(os.path.join(d, exe), os.X_OK) for d in os.environ["PATH"].split(":") + ["/usr/sbin"]):
+        for exe in ("mnexec", "brctl"):
+            if not installed(exe):
                 return exe + " is missing"
     if tool == "pyroute2" and subprocess.run([PY, "-c", "import pyroute2"], capture_output=True).returncode:
         return "python3 cannot import pyroute2 (Debian package python3-pyroute2)"
@@ -81,12 +90,13 @@ def cpu_times():
     return sum(v), v[3] + v[4]
 
 
-def settle(limit=SETTLE_LIMIT):
+def settle(limit=None):
     """Wait until the machine is idle (at least 95 % idle in 3 windows of
     0.1 s in a row), at most limit seconds; returns the seconds waited.
     A world's teardown goes on in the kernel after its last process has
     exited (about 1.5 s at N = 1000, the afterlife figure): without this
     the tool that runs next pays for it, whichever it is."""
+    limit = SETTLE[0] if limit is None else limit
     start, calm = time.monotonic(), 0
     while calm < 3 and time.monotonic() - start < limit:
         a = cpu_times()
@@ -141,8 +151,12 @@ def main():
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--tools", default=" ".join(TOOLS))
     ap.add_argument("--no-extras", action="store_true", help="skip the mesh and the afterlife runs")
+    ap.add_argument("--out", default=os.path.join(ROOT, "build", "bench"), help="where results.json and .md go")
+    ap.add_argument("--settle", type=float, default=SETTLE[0],
+                    help="seconds at most waiting for the machine to be idle before each run")
     ap.add_argument("--summarize", metavar="JSON", help="only redo the medians, ratios and tables of a results file")
     a = ap.parse_args()
+    SETTLE[0] = a.settle
     if a.summarize:
         with open(a.summarize) as f:
             old = json.load(f)
@@ -210,11 +224,11 @@ def save(runs, extras, ns, tools, a, skipped, old=None):
     results["skipped"] = skipped
     if old:  # a summary redone: the run's own command and date
         results.update(command=old["command"], date=old["date"], notes=old.get("notes", []))
-    os.makedirs(os.path.join(ROOT, "build", "bench"), exist_ok=True)
-    with open(os.path.join(ROOT, "build", "bench", "results.json"), "w") as f:
+    os.makedirs(a.out, exist_ok=True)
+    with open(os.path.join(a.out, "results.json"), "w") as f:
         json.dump(results, f, indent=1)
     md = markdown(results)
-    with open(os.path.join(ROOT, "build", "bench", "results.md"), "w") as f:
+    with open(os.path.join(a.out, "results.md"), "w") as f:
         f.write(md)
     return md
 
