@@ -76,6 +76,13 @@ describe("why", function()
     assert.equal("a prohibit route in a refuses 203.0.113.1 (prohibit 203.0.113.0/24: Permission denied)",
                  why.diagnose(a, "203.0.113.1", { trace = false }).cause)
     assert.truthy(ip_route_get(a, "192.0.2.1"):find("No route to host", 1, true))
+    -- a host route (ip -j prints its dst without a length) is the most
+    -- specific, and beside it the /24 still answers for the rest
+    a:route_add{ dst = "192.0.2.9", type = "blackhole" }
+    assert.equal("a blackhole route in a refuses 192.0.2.9 (blackhole 192.0.2.9: Invalid argument)",
+                 why.diagnose(a, "192.0.2.9", { trace = false }).cause)
+    assert.equal("an unreachable route in a refuses 192.0.2.1 (unreachable 192.0.2.0/24: No route to host)",
+                 why.diagnose(a, "192.0.2.1", { trace = false }).cause)
   end)
 
   it("a next hop nobody holds: nothing answers ARP for it", function()

@@ -61,6 +61,7 @@ end
 local function holds(addr, len, x)
   local p, q = ipv4_number(addr), ipv4_number(x)
   if not (p and q) then return addr == x end
+  if len >= 32 then return p == q end
   local size = 1 << (32 - len)
   return p // size == q // size
 end
@@ -188,7 +189,12 @@ local function refusing_route(s, dst)
   local best, best_len
   for _, r in ipairs(ok and routes or {}) do
     local addr, len = tostring(r.dst):match("^([^/]+)/(%d+)$")
-    if r.dst == "default" then addr, len = dst, 0 elseif not addr then addr, len = r.dst, 128 end
+    -- a host route's dst has no length (ip -j prints "198.51.100.9")
+    if r.dst == "default" then
+      addr, len = dst, 0
+    elseif not addr then
+      addr, len = r.dst, r.family == "inet6" and 128 or 32
+    end
     len = tonumber(len)
     if REFUSING[r.type] and (dst:find(":") ~= nil) == (r.family == "inet6") and holds(addr, len, dst)
         and (not best_len or len > best_len) then
