@@ -165,7 +165,13 @@ static int l_ping (lua_State *L) {
   lnslab_check_nargs(L, 3, "ping");
   lua_settop(L, 3);
   struct lnetns *ns = lnetns_check(L, 1, "ping");
+  /* A list is a plain table: an object (a table with a metatable) is one
+   * target, refused below, not an empty list that would send nothing. */
   int single = lua_type(L, 2) != LUA_TTABLE;
+  if (!single && lua_getmetatable(L, 2)) {
+    lua_pop(L, 1);
+    single = 1;
+  }
   if (single) /* a string, or the message says what a target must be */
     lnslab_check_value(L, 2, "ping", NULL, "argument 1 (target)", &one, &v);
   struct probe_opts o;

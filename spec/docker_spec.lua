@@ -104,6 +104,35 @@ describe("docker model", function()
                  require("nslab.core").readlink(("/proc/%d/ns/net"):format(c.pid)))
   end)
 
+  it("a container is a target: its address is pinged; an object that has none is refused, not sent nothing", function()
+    local recorded = {}
+    local check = require("nslab.check").bind{
+      record = function(passed, description) recorded[#recorded + 1] = { passed, description } return passed end,
+      host = function() return require("nslab.netns").host() end,
+    }
+    local a, b = docker.run{ name = "a" }, docker.run{ name = "b" }
+    assert.equal(1, a.netns:ping(b).received)
+    assert.equal(1, a.netns:ping({ b })[1].received)
+    assert.is_true(check.reachable(a, b))
+    assert.equal("ping 172.17.0.3 from container a: 1/1 replies", recorded[1][2]:match("^(.-), avg"))
+    assert.is_true(check.reachable{ { a, b }, { b, { a } } })
+    -- until now a container was taken for an empty list of targets: no
+    -- packet sent, and check.unreachable passed
+    assert.is_false(check.unreachable(a, b, { timeout = 0.2 }))
+    docker.stop("b")
+    local ok, err = pcall(check.unreachable, a, b)
+    assert.is_false(ok)
+    assert.equal("check.unreachable: argument 2 (target) must be an address, or a container that has one, "
+                 .. "got docker container b (exited)", err)
+    ok, err = pcall(check.reachable, { { a, "172.17.0.1" }, { a, b } })
+    assert.is_false(ok)
+    assert.equal("check.reachable: argument 1 (probes) item 2 [2] (target) must be an address, or a container "
+                 .. "that has one, got docker container b (exited)", err)
+    ok, err = pcall(a.netns.handle.ping, a.netns.handle, setmetatable({}, {}))
+    assert.is_false(ok)
+    assert.equal("ping: argument 1 (target) must be a string of 1..64 bytes without NUL, got table", err)
+  end)
+
   it("hands out addresses in order, and reuses a released one", function()
     local a, b, c = docker.run{ name = "a" }, docker.run{ name = "b" }, docker.run{ name = "c" }
     assert.same({ "172.17.0.2", "172.17.0.3", "172.17.0.4" }, { a.ip, b.ip, c.ip })

@@ -5,6 +5,7 @@
 -- only a broken lab (a wrong argument, a primitive that raises) stops a run.
 local options = require("nslab.options")
 local trace = require("nslab.trace")
+local sock = require("nslab.sock")
 
 local check = {}
 
@@ -205,6 +206,7 @@ local function ping_all(name, ns, target, opts)
   if not pings(ns) then
     error(string.format("%s: argument 1 (ns) must be a netns, got %s", name, type(ns)), 0)
   end
+  target = sock.targets(name, target, "argument 2 (target)") -- a container stands for its address
   local many = type(target) == "table" and getmetatable(target) == nil
   if many and #target == 0 then
     error(name .. ": argument 2 (targets) must hold at least one address, got an empty table", 0)
@@ -248,7 +250,9 @@ local function ping_pairs(name, list, opts)
       error(string.format("%s: argument 1 (probes) item %d must be a {ns, target} pair, got %s", name, i,
                           type(pair)), 0)
     end
-    local ns, target = source_of(pair[1]), pair[2]
+    local ns = source_of(pair[1])
+    local target = sock.targets(name, pair[2],
+                                function() return ("argument 1 (probes) item %d [2] (target)"):format(i) end)
     if not pings(ns) then
       error(string.format("%s: argument 1 (probes) item %d [1] (ns) must be a netns, got %s", name, i,
                           type(ns)), 0)
@@ -271,7 +275,6 @@ local function ping_pairs(name, list, opts)
     -- the shell's way: a ping per target as sock.ping traces it, with
     -- what it saw (nslab explain asserts the same); a pair's many targets
     -- that all saw the same in one loop that fails at the first other one
-    local sock = require("nslab.sock")
     local i = 1
     while i <= #probes do
       local p, j, same = probes[i], i, true
@@ -448,9 +451,9 @@ function check.bind(runner)
     return false, ": " .. replies(result), result.error or "no reply within " .. seconds(ping.timeout)
   end
 
-  -- check.reachable(ns, target [, opts]): ping target (an address, or an
-  -- array of addresses pinged in parallel) from ns (a Netns, or a
-  -- container: its netns); one check per target, which passes at the
+  -- check.reachable(ns, target [, opts]): ping target (an address or a
+  -- container, or an array of them pinged in parallel) from ns (a Netns,
+  -- or a container: its netns); one check per target, which passes at the
   -- first reply. check.reachable({ {ns1, target1}, {ns2, target2}, ... }
   -- [, opts]): every pair at once, from all those namespaces in one poll
   -- loop; one check per probe.

@@ -350,8 +350,10 @@ function Netns:route_add(r, ...) return route.add(self, r, ...) end
 function Netns:route_del(r, ...) return route.del(self, r, ...) end
 function Netns:route_get(dst, opts, ...) return route.get(self, dst, opts, ...) end
 
--- ICMP echo from here (nslab.sock).
+-- ICMP echo from here (nslab.sock): to an address or a container, or a
+-- list of them.
 function Netns:ping(target, opts, ...)
+  target = sock.targets("ping", target)
   local arp = package.loaded["nslab.docker_arp"] -- static ARP for a docker container's probes
   if arp then arp.before_ping(self, target) end
   return sock.ping(self, target, opts, ...)

@@ -109,9 +109,40 @@ function M.ping_ok(result, opts)
   return type(result) == "table" and (result.received or 0) >= (opts.replies or opts.count or 1)
 end
 
+-- One target as the core pings it: an address; a docker container (an
+-- object with its address in ip) stands for its address. Any other
+-- object is refused here: the core would take a table for a list and
+-- send nothing (a check.unreachable that always passes).
+local function address_of(op, what, t)
+  if type(t) ~= "table" or getmetatable(t) == nil then return t end
+  local ip = t.ip
+  if type(ip) == "string" then return ip end
+  if type(what) == "function" then what = what() end
+  error(string.format("%s: %s must be an address, or a container that has one, got %s", op, what, tostring(t)), 0)
+end
+
+-- A target or a plain list of them, each as address_of gives it (the
+-- list itself when nothing in it changes). what: the argument, in the
+-- error ("argument 1 (target)"), or a function that returns it.
+function M.targets(op, target, what)
+  what = what or "argument 1 (target)"
+  if type(target) ~= "table" or getmetatable(target) ~= nil then return address_of(op, what, target) end
+  local out
+  for i, t in ipairs(target) do
+    local a = address_of(op, what, t)
+    if a ~= t then
+      out = out or table.move(target, 1, #target, 1, {})
+      out[i] = a
+    end
+  end
+  return out or target
+end
+
 -- ICMP echo: target is an address or a list of them (pinged in
--- parallel). opts: count, interval, timeout (seconds), replies.
+-- parallel), a container standing for its address. opts: count,
+-- interval, timeout (seconds), replies.
 function M.ping(ns, target, opts, ...)
+  target = M.targets("ping", target)
   local result = ns.handle:ping(target, opts, ...)
   local targets = type(target) == "table" and target or { target }
   local results = type(target) == "table" and result or { result }
