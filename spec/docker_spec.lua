@@ -153,7 +153,7 @@ describe("docker model", function()
     assert.same({}, docker.network_inspect("bridge").Containers)
     assert.equal(0, docker.pid("test1"))
     docker.rm("test1")
-    assert.has_error(function() docker.start("test1") end, "docker: No such container: test1")
+    assert.has_error(function() docker.start("test1") end, "docker start: No such container: test1")
   end)
 
   -- docker rm -f c1 c2 ...: the processes go, and the kernel removes the
@@ -175,7 +175,7 @@ describe("docker model", function()
     assert.same({}, world.ip_json(nil, "link show type veth"))
     assert.same({}, docker.network_inspect("bridge").Containers)
     assert.is_false(j.proc:running())
-    assert.has_error(function() docker.container("c1") end, "docker: No such container: c1")
+    assert.has_error(function() docker.container("c1") end, "docker container: No such container: c1")
     assert.equal("172.17.0.2", docker.run{ name = "again" }.ip)
     -- the trace: the joiner first, each kill, one wait for all the pairs
     assert.equal("kill -KILL $C_j", trace.history[1])
@@ -220,7 +220,7 @@ describe("docker model", function()
     end)
     docker.BRIDGE_PORTS = 1023
     assert(ok, err)
-    assert.has_error(function() docker.container("c3") end, "docker: No such container: c3")
+    assert.has_error(function() docker.container("c3") end, "docker container: No such container: c3")
     assert.equal(2, #world.ip_json(nil, "link show master docker0"))
     docker.rm({ "c1", "c2" }, true)
     -- the kernel's limit: 1022 ports that are not containers, then c1, then none
@@ -237,7 +237,7 @@ describe("docker model", function()
       "docker run c2: network bridge is full: a Linux bridge holds at most 1023 ports (BR_MAX_PORTS)")
     assert.equal(1023, #world.ip_json(nil, "link show master docker0"))
     assert.equal(1 + 1022, #world.ip_json(nil, "link show type veth")) -- c1's end and the 1022
-    assert.has_error(function() docker.container("c2") end, "docker: No such container: c2")
+    assert.has_error(function() docker.container("c2") end, "docker container: No such container: c2")
     assert.equal(procs, idle()) -- c2's is gone
     assert.equal("172.17.0.2", c1.ip)
     docker.rm("c1", true)
@@ -305,6 +305,55 @@ describe("docker model", function()
       docker.stop("web")
       docker.run{ name = "web3", publish = "8080:80" } -- free again
     end)
+    it("ports: twice in one run, taken while a container was stopped, a map, with a network mode of another's",
+       function()
+      local function dnat_rules()
+        return select(2, world.sh(nil, "nft -j list chain ip nat DOCKER"):gsub('"dnat"', ""))
+      end
+      assert.has_error(function() docker.run{ name = "a", publish = { "8080:80", "8080:81" } } end,
+        "docker run: Bind for 0.0.0.0:8080 failed: port is already allocated")
+      assert.has_error(function() docker.run{ name = "a", publish = { x = "80:80" } } end,
+        "docker run: option 'publish' must be a string or an array of strings, got a table with key x")
+      assert.equal(0, dnat_rules())
+      docker.run{ name = "p1", publish = "9090:80" }
+      docker.stop("p1")
+      docker.run{ name = "p2", publish = "9090:80" }
+      assert.has_error(function() docker.start("p1") end,
+        "docker start: Bind for 0.0.0.0:9090 failed: port is already allocated")
+      assert.equal("exited", docker.container("p1").state)
+      assert.equal(1, dnat_rules()) -- p2's alone
+      docker.rm("p2", true)
+      assert.equal(0, dnat_rules())
+      docker.start("p1")
+      assert.equal(1, dnat_rules())
+      assert.has_error(function() docker.run{ name = "j", network = "container:p1", publish = "7070:80" } end,
+        "docker run: conflicting options: port publishing and the container type network mode")
+      local notes = {}
+      local unlisten = require("nslab.trace").listen_notes(function(text) notes[#notes + 1] = text end)
+      local ok, err = pcall(docker.run, { name = "h", network = "host", publish = "7070:80" })
+      unlisten()
+      assert(ok, err)
+      assert.matches("docker run h: published ports are discarded when using host network mode", table.concat(notes),
+                     1, true)
+      assert.equal(1, dnat_rules())
+    end)
+    it("joining a stopped container, a network with no address left, pinging from a stopped container", function()
+      docker.run{ name = "t" }
+      docker.stop("t")
+      assert.has_error(function() docker.run{ name = "j", network = "container:t" } end,
+        "docker run j: cannot join network of a non running container: t")
+      docker.network_create("n30", { subnet = "10.9.0.0/30" }) -- .1 the gateway, .2 the only container
+      docker.run{ name = "c1", network = "n30" }
+      local links = #world.ip_json(nil, "link")
+      assert.has_error(function() docker.run{ name = "c2", network = "n30" } end,
+        "docker run c2: no free address left in network n30")
+      assert.equal(links, #world.ip_json(nil, "link"))
+      assert.has_error(function() docker.container("c2") end, "docker container: No such container: c2")
+      local check = require("nslab.check").bind{ record = function(passed) return passed end,
+                                                 host = function() return require("nslab.netns").host() end }
+      assert.has_error(function() check.reachable(docker.container("t"), "10.9.0.1") end,
+        "check.reachable: docker container t (exited) is not running: there is nothing to ping from")
+    end)
     it("a container name in use", function()
       docker.run{ name = "test1" }
       assert.has_error(function() docker.run{ name = "test1" } end,
@@ -312,9 +361,10 @@ describe("docker model", function()
       assert.equal(1, #world.ip_json(nil, "link show master docker0"))
     end)
     it("an unknown network, an unknown container to join, a misspelled option", function()
-      assert.has_error(function() docker.run{ name = "x", network = "nonet" } end, "docker: network nonet not found")
+      assert.has_error(function() docker.run{ name = "x", network = "nonet" } end,
+        "docker run: network nonet not found")
       assert.has_error(function() docker.run{ name = "x", network = "container:ghost" } end,
-        "docker: No such container: ghost")
+        "docker run: No such container: ghost")
       assert.has_error(function() docker.run{ name = "x", netwrok = "bridge" } end,
         "docker run x: invalid option 'netwrok'")
     end)
@@ -333,12 +383,12 @@ describe("docker model", function()
         { function() docker.rm({ "a", "a" }, true) end, "docker rm: container a is named twice" },
         { function() docker.rm({ "a", 5 }, true) end,
           "docker rm: argument 1 (names), item 2 must be a string of 1..64 bytes without NUL, got 5" },
-        { function() docker.rm({ "a", "nosuch" }, true) end, "docker: No such container: nosuch" },
+        { function() docker.rm({ "a", "nosuch" }, true) end, "docker rm: No such container: nosuch" },
         { function() docker.rm({ "a", "b" }) end, "docker rm: You cannot remove a running container " .. a.id ..
           ". Stop the container before attempting removal or force remove" },
         { function() docker.rm({ "a" }, "yes") end,
           'docker rm: argument 2 (force) must be a boolean, got "yes"' },
-        { function() docker.stop{ "b", "nosuch" } end, "docker: No such container: nosuch" },
+        { function() docker.stop{ "b", "nosuch" } end, "docker stop: No such container: nosuch" },
         { function() docker.stop({ "b" }, 1) end, "docker stop: too many arguments (2 given, at most 1)" },
       }
       for _, case in ipairs(cases) do
@@ -455,7 +505,7 @@ describe("docker model", function()
       assert.is_false(ok)
       assert.is_string(err)
       assert.same(before, snapshot())
-      assert.has_error(function() docker.network_inspect("n") end, "docker: network n not found")
+      assert.has_error(function() docker.network_inspect("n") end, "docker network inspect: network n not found")
     end)
 
     -- docker.run{name = 5} and the like used to give internal Lua errors.

@@ -135,7 +135,7 @@ describe("overlay", function()
     local node3 = hosts.new("node3")
     ov = create("ov", "10.0.9.0/24")
     assert.has_error(function() overlay.sandbox(ov, node3) end, "docker overlay: network ov is not on host node3")
-    assert.has_error(function() node3.docker:run{ name = "x", network = "ov" } end, "docker: network ov not found")
+    assert.has_error(function() node3.docker:run{ name = "x", network = "ov" } end, "docker run: network ov not found")
     hosts.remove(node2)
     assert.same({ node1 }, ov.hosts)
     local c1 = node1.docker:run{ name = "c1", network = "ov" }

@@ -221,10 +221,14 @@ local function ping_all(name, ns, target, opts)
   return target, results
 end
 
--- The namespace a check pings from: a Netns (anything with a ping
--- method), or what has one as its netns (a container).
-local function source_of(ns)
+-- The namespace a check (op) pings from: a Netns (anything with a ping
+-- method), or what has one as its netns (a container, which must be
+-- running: a stopped one's namespace is gone).
+local function source_of(op, ns)
   if (type(ns) == "table" or type(ns) == "userdata") and ns.ping == nil and type(ns.netns) == "table" then
+    if ns.state ~= nil and ns.state ~= "running" then
+      error(string.format("%s: %s is not running: there is nothing to ping from", op, tostring(ns)), 0)
+    end
     return ns.netns
   end
   return ns
@@ -250,7 +254,7 @@ local function ping_pairs(name, list, opts)
       error(string.format("%s: argument 1 (probes) item %d must be a {ns, target} pair, got %s", name, i,
                           type(pair)), 0)
     end
-    local ns = source_of(pair[1])
+    local ns = source_of(name, pair[1])
     local target = sock.targets(name, pair[2],
                                 function() return ("argument 1 (probes) item %d [2] (target)"):format(i) end)
     if not pings(ns) then
@@ -300,7 +304,7 @@ local function ping_pairs(name, list, opts)
     end
   else
     for i, pair in ipairs(list) do
-      local _, r = ping_all(name, source_of(pair[1]), pair[2], opts)
+      local _, r = ping_all(name, source_of(name, pair[1]), pair[2], opts)
       for _, result in ipairs(r) do results[#results + 1] = result end
       assert(#results <= #probes, i)
     end
@@ -419,7 +423,7 @@ function check.bind(runner)
       sources, targets = {}, {}
       for i, p in ipairs(probes) do sources[i], targets[i] = p.ns, p.target end
     else
-      ns = source_of(ns)
+      ns = source_of(op, ns)
       ping, given = ping_options(op, opts, defaults)
       targets, results = ping_all(op, ns, target, ping)
     end
@@ -521,13 +525,14 @@ function check.bind(runner)
     local resolved = {}
     for i, node in ipairs(nodes) do
       local ns, address = mesh_node(node, i)
-      if not pings(source_of(ns)) then
+      ns = source_of("check.mesh", ns)
+      if not pings(ns) then
         error(string.format("check.mesh: argument 1 (nodes) item %d [1] (ns) must be a netns, got %s", i,
                             type(ns)), 0)
       end
       options.value(address, "check.mesh", nil, string.format("argument 1 (nodes) item %d address", i),
                     { type = "string", max = 64, required = true })
-      resolved[i] = { ns = source_of(ns), address = address }
+      resolved[i] = { ns = ns, address = address }
     end
     for i, a in ipairs(resolved) do
       local others = {}

@@ -239,7 +239,7 @@ local function allocate(net, owner)
       return ip, n
     end
   end
-  error(string.format("docker run: no free address left in network %s", net.name), 0)
+  error(string.format("docker run %s: no free address left in network %s", owner, net.name), 0)
 end
 
 -- Give an address back to its network's free list.
@@ -314,10 +314,15 @@ function Daemon:network_create(name, opts, ...)
   return net
 end
 
-function Daemon:network(name)
+-- The network called name, for command op (docker network by default).
+local function network_named(self, op, name)
   local net = self.networks[name]
-  if not net then error(string.format("docker: network %s not found", name), 0) end
+  if not net then error(string.format("%s: network %s not found", op, name), 0) end
   return net
+end
+
+function Daemon:network(name)
+  return network_named(self, "docker network", name)
 end
 
 -- The container called name (the only argument of command op).
@@ -325,7 +330,7 @@ local function find(self, op, name, ...)
   options.nargs(op, 1, name, ...)
   options.value(name, op, nil, "argument 1 (name)", NAME)
   local c = self.containers[name]
-  if not c then error(string.format("docker: No such container: %s", name), 0) end
+  if not c then error(string.format("%s: No such container: %s", op, name), 0) end
   return c
 end
 
@@ -426,11 +431,15 @@ local function hostname_of(self, c)
   return c.id:sub(1, 12)
 end
 
-local function launch(self, c)
+-- op: the command that starts it (docker run, docker start).
+local function launch(self, op, c)
   local net, joined
   if c.mode == "host" then net = self.host
   elseif c.mode == "container" then
-    joined = find(self, "docker container", c.joined)
+    joined = find(self, op, c.joined)
+    if joined.state ~= "running" then
+      error(string.format("%s %s: cannot join network of a non running container: %s", op, c.name, joined.name), 0)
+    end
     net = joined.proc
   elseif c.mode == "bridge" and c.network.ports >= M.BRIDGE_PORTS then
     error(full(c, c.network), 0) -- before anything is made
@@ -452,6 +461,11 @@ local function launch(self, c)
   end
 end
 
+-- Docker's words for a host port taken.
+local function allocated(op, port)
+  return string.format("%s: Bind for 0.0.0.0:%d failed: port is already allocated", op, port)
+end
+
 -- "-p 8080:80" (or {"8080:80", ...}) as {{host = 8080, container = 80}}.
 local function parse_ports(publish)
   if publish == nil then return {} end
@@ -459,16 +473,31 @@ local function parse_ports(publish)
   if type(publish) ~= "table" then
     error("docker run: option 'publish' must be a string or an array of strings, got " .. type(publish), 0)
   end
-  local ports = {}
+  for k in pairs(publish) do
+    if math.type(k) ~= "integer" or k < 1 or k > #publish then
+      error("docker run: option 'publish' must be a string or an array of strings, got a table with key "
+            .. tostring(k), 0)
+    end
+  end
+  local ports, seen = {}, {}
   for _, spec in ipairs(publish) do
     local h, c = tostring(spec):match("^(%d+):(%d+)$")
     h, c = tonumber(h), tonumber(c)
     if not h or h < 1 or h > 65535 or c < 1 or c > 65535 then
       error(string.format('docker run: invalid publish "%s" (HOSTPORT:CONTAINERPORT)', tostring(spec)), 0)
     end
+    if seen[h] then error(allocated("docker run", h), 0) end
+    seen[h] = true
     ports[#ports + 1] = { host = h, container = c }
   end
   return ports
+end
+
+-- Are c's host ports free (another container's published ones are not)?
+local function ports_free(self, op, c)
+  for _, p in ipairs(c.ports) do
+    if self.published[p.host] and self.published[p.host] ~= c.name then error(allocated(op, p.host), 0) end
+  end
 end
 
 -- docker run --name NAME [--network bridge|none|host|container:NAME|NET]
@@ -497,20 +526,22 @@ function Daemon:run(opts, ...)
   local network = opts.network or "bridge"
   local c = setmetatable({ name = name, id = random_hex(64), hostname = opts.hostname,
                            ports = parse_ports(opts.publish), joiners = 0 }, DockerContainer)
-  for _, p in ipairs(c.ports) do
-    if self.published[p.host] then
-      error(string.format("docker run: Bind for 0.0.0.0:%d failed: port is already allocated", p.host), 0)
-    end
-  end
+  ports_free(self, "docker run", c)
   local joined = network:match("^container:(.+)$")
   if joined then
     find(self, "docker run", joined)
     c.mode, c.joined, c.network = "container", joined, nil
   else
-    c.network = self:network(network)
+    c.network = network_named(self, "docker run", network)
     c.mode = c.network.driver == "null" and "none" or c.network.driver
   end
-  launch(self, c)
+  if #c.ports > 0 and c.mode == "container" then -- as Docker does: refused, or dropped with a warning
+    error("docker run: conflicting options: port publishing and the container type network mode", 0)
+  elseif #c.ports > 0 and (c.mode == "host" or c.mode == "none") then
+    trace.note(string.format("docker run %s: published ports are discarded when using %s network mode", name, c.mode))
+    c.ports = {}
+  end
+  launch(self, "docker run", c)
   self.containers[name] = c
   return c
 end
@@ -609,7 +640,8 @@ end
 function Daemon:start(name, ...)
   local c = find(self, "docker start", name, ...)
   if c.state == "running" then return c end
-  launch(self, c)
+  ports_free(self, "docker start", c)
+  launch(self, "docker start", c)
   return c
 end
 
@@ -661,7 +693,7 @@ end
 function Daemon:network_inspect(name, ...)
   options.nargs("docker network inspect", 1, name, ...)
   options.value(name, "docker network inspect", nil, "argument 1 (name)", NAME)
-  local net = self:network(name)
+  local net = network_named(self, "docker network inspect", name)
   local containers = {}
   for _, c in pairs(self.containers) do
     if c.state == "running" and c.network == net then
