@@ -336,6 +336,11 @@ describe("docker model", function()
       assert.matches("docker run h: published ports are discarded when using host network mode", table.concat(notes),
                      1, true)
       assert.equal(1, dnat_rules())
+      -- p1's rule deleted by hand: stop still stops it
+      local h = world.sh(nil, "nft -a list chain ip nat DOCKER"):match("dnat to [%d.:]+ # handle (%d+)")
+      world.sh(nil, "nft delete rule ip nat DOCKER handle " .. h)
+      docker.stop("p1")
+      assert.equal("exited", docker.container("p1").state)
     end)
     it("joining a stopped container, a network with no address left, pinging from a stopped container", function()
       docker.run{ name = "t" }

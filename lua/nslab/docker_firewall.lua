@@ -144,7 +144,10 @@ function Firewall:unpublish(c, host_port, port)
   for _, r in ipairs(refs) do
     local chain, handle, text = r[1], r[2].handle, r[3]
     if handle then
-      chain:delete_rule(handle)
+      -- a rule already gone (deleted by hand) is as good: the container
+      -- must still stop
+      local ok, err = pcall(chain.delete_rule, chain, handle)
+      if not ok and not tostring(err):find("No such file or directory", 1, true) then error(err, 0) end
     else -- not echoed: look for it
       for _, rule in ipairs(chain:rules()) do
         if rule.plain == text then chain:delete_rule(rule.handle) end
