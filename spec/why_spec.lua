@@ -131,6 +131,32 @@ describe("why", function()
     assert.equal("listening", world.ip_json(host, "-d link show br-veth0")[1].linkinfo.info_slave_data.state)
   end)
 
+  it("across a bridge: the far container's end down, then the bridge itself down", function()
+    local host = netns.host()
+    local br0 = host:bridge("br0")
+    br0:up()
+    local nets, ends = {}, {}
+    for i = 0, 1 do
+      nets[i] = netns.add("net" .. i)
+      local port, inside = host:veth("br-veth" .. i, "eth0", { peer_netns = nets[i] })
+      inside:addr_add(("10.0.1.%d/24"):format(i + 1))
+      br0:attach(port)
+      port:up()
+      inside:up()
+      assert(inside:wait("UP"))
+      ends[i] = inside
+    end
+    ends[1]:down()
+    local report = why.diagnose(nets[0], "10.0.1.2", { trace = false })
+    assert.equal("br-veth1 in host has no carrier (operstate DOWN): its peer eth0 in net1 is down", report.cause,
+                 report:text())
+    ends[1]:up()
+    br0:down()
+    report = why.diagnose(nets[0], "10.0.1.2", { trace = false })
+    assert.equal("br0 in host is down (ip link set br0 up)", report.cause, report:text())
+    assert.equal("disabled", world.ip_json(host, "-d link show br-veth0")[1].linkinfo.info_slave_data.state)
+  end)
+
   it("ip_forward 0 in a router: the router does not forward", function()
     local a, r = routed()
     assert.equal(0, #why.diagnose(a, "10.0.2.2", { timeout = 0.5 }).causes) -- it works first

@@ -156,6 +156,16 @@ local function link_problem(s, l)
   return nil
 end
 
+-- link_problem, and for a veth that is up without carrier which end is
+-- down: the problem and the peer ({space, link}) it names.
+local function link_cause(spaces, s, l)
+  local problem = link_problem(s, l)
+  local c = problem and has(l.flags, "UP") and l.kind == "veth" and peers(spaces, s, l)[1]
+  if not c then return problem end
+  return problem .. ": its peer " .. c[2].ifname .. " in " .. c[1].label ..
+    (has(c[2].flags, "UP") and " has no carrier either" or " is down"), c
+end
+
 local function link_state(l)
   local t = { ifname = l.ifname, operstate = l.operstate, up = has(l.flags, "UP"), carrier = has(l.flags, "LOWER_UP") }
   if l.port then t.port_state = l.port.state end
@@ -265,7 +275,7 @@ local function follow(spaces, s, l, nh, hop)
         for _, c in ipairs(peers(spaces, t, p)) do
           if owner(c[1], nh) then
             hop.bridge.port_out = p.ifname
-            hop.bridge.problem = (inport and link_problem(t, inport)) or link_problem(t, p)
+            hop.bridge.problem = (inport and link_cause(spaces, t, inport)) or link_cause(spaces, t, p)
             return c[1], c[2]
           end
         end
@@ -286,7 +296,10 @@ local function follow(spaces, s, l, nh, hop)
   end
   local t, m = pick[1], pick[2]
   hop.peer = { ns = t.label, ifname = m.ifname, state = link_state(m) }
-  local problem = link_problem(t, m)
+  local master = m.master_index and t.by_index[m.master_index]
+  -- a bridge set down first: its ports are disabled for that
+  local problem = master and master.kind == "bridge" and not has(master.flags, "UP") and link_problem(t, master)
+    or link_problem(t, m)
   if problem then return nil, problem end
   if m.master_index and t.by_index[m.master_index] and t.by_index[m.master_index].kind == "bridge" then
     return through_bridge(t, t.by_index[m.master_index], m)
@@ -355,13 +368,8 @@ local function walk(spaces, s, src, dst)
     end
     hop.oif, hop.link = l.ifname, link_state(l)
     hop.nexthop = r.gateway or dst
-    local problem = link_problem(s, l)
-    local c = problem and has(l.flags, "UP") and peers(spaces, s, l)[1]
-    if c then -- a veth without carrier: say which end is down
-      hop.peer = { ns = c[1].label, ifname = c[2].ifname, state = link_state(c[2]) }
-      problem = problem .. ": its peer " .. c[2].ifname .. " in " .. c[1].label ..
-        (has(c[2].flags, "UP") and " has no carrier either" or " is down")
-    end
+    local problem, c = link_cause(spaces, s, l)
+    if c then hop.peer = { ns = c[1].label, ifname = c[2].ifname, state = link_state(c[2]) } end
     if problem then
       hop.cause = problem
       return hops, false, hop.cause
