@@ -14,6 +14,8 @@
  *                                   words that may replace word
  */
 #include <errno.h>
+#include <langinfo.h>
+#include <locale.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,11 +58,11 @@ static void on_terminal_signal (int sig) {
 }
 
 /*
-** readline's own getc, so that Ctrl-C ends the read at once: libedit
-** retries a read cut by a signal once before it gives up. EOF makes
-** readline return; the flag says the line was abandoned.
+** One byte of the terminal, read so that Ctrl-C ends the read at once:
+** libedit retries a read cut by a signal once before it gives up. EOF
+** makes readline return; the flag says the line was abandoned.
 */
-static int getc_interruptible (FILE *f) {
+static int read_byte (FILE *f) {
   unsigned char c;
   for (;;) {
     if (interrupted) return EOF;
@@ -78,6 +80,27 @@ static int getc_interruptible (FILE *f) {
       rl_resize_terminal();
     }
   }
+}
+
+/*
+** readline's own getc returns a character, which libedit takes for a
+** wchar_t: a character of several bytes in UTF-8 is read whole and
+** decoded here (byte by byte, each became a character of its own that
+** the locale then dropped: "é" read as ""). A malformed sequence gives
+** its first byte.
+*/
+static int getc_interruptible (FILE *f) {
+  int c = read_byte(f);
+  if (c == EOF || c < 0xC2 || c > 0xF4) return c;
+  int more = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : 1;
+  int code = c & (0x3F >> more);
+  for (int i = 0; i < more; i++) {
+    int d = read_byte(f);
+    if (d == EOF) return EOF;
+    if ((d & 0xC0) != 0x80) return c;
+    code = code << 6 | (d & 0x3F);
+  }
+  return code;
 }
 
 /* }================================================================== */
@@ -171,6 +194,10 @@ static void setup (void) {
   static int done = 0;
   if (done) return;
   done = 1;
+  /* libedit keeps the line as wide characters, converted by LC_CTYPE:
+     the user's, or UTF-8 where that is C (what terminals send) */
+  if (setlocale(LC_CTYPE, "") == NULL || strcmp(nl_langinfo(CODESET), "UTF-8") != 0)
+    setlocale(LC_CTYPE, "C.UTF-8");
   rl_readline_name = "nslab";
   rl_catch_signals = 0;
   rl_getc_function = getc_interruptible;

@@ -37,6 +37,22 @@ describe("the REPL on a terminal (tmux)", function()
     assert.is_nil(screen:find("unexpected symbol", 1, true), screen)
   end)
 
+  it("keeps UTF-8 as typed and edits it a character at a time, in a UTF-8 locale or in C", function()
+    for _, env in ipairs{ "LC_ALL=C.UTF-8", "LC_ALL=C LANG=C" } do
+      pane = term.nslab("", { env = env })
+      pane:wait_for("nslab> ")
+      pane:type('print(#"é网", "日本語 ✓")')
+      pane:keys("Enter")
+      pane:wait_for("5       日本語 ✓\n")
+      pane:type('x = "ñé"')
+      pane:keys("Left", "Left", "BSpace", "Enter") -- ñ: one character, two bytes
+      pane:type("print(x, #x)")
+      pane:keys("Enter")
+      pane:wait_for("é       2\n")
+      pane:kill()
+    end
+  end)
+
   it("completes a namespace name inside a string, and a method after ':'", function()
     local lab = term.dir .. "/lab.lua"
     local f = assert(io.open(lab, "w"))

@@ -22,8 +22,10 @@ end
 local Pane = {}
 Pane.__index = Pane
 
+-- UTF-8 whatever the spec's locale: typed text and the screen keep
+-- their non-ASCII characters (tmux -u; the server's locale)
 local function tmux(self, args)
-  return run("tmux -S " .. quote(self.socket) .. " " .. args)
+  return run("LC_ALL=C.UTF-8 tmux -u -S " .. quote(self.socket) .. " " .. args)
 end
 
 local panes = 0
@@ -94,11 +96,12 @@ function M.per_test(before_each, after_each)
     return t.pane
   end
   -- bin/nslab ARGS, no colour, sh as its shell; its exit status is
-  -- printed after it and the pane stays a minute.
+  -- printed after it and the pane stays a minute. opts.env: more
+  -- VAR=value words for env.
   function t.nslab(args, opts)
-    return t.open(string.format("env HOME=%s TERM=screen SHELL=/bin/sh NO_COLOR=1 %s %s; "
-                                .. "echo NSLAB-EXITED $?; sleep 60", quote(t.dir), quote(program.program), args or ""),
-                  opts)
+    return t.open(string.format("env HOME=%s TERM=screen SHELL=/bin/sh NO_COLOR=1 %s %s %s; "
+                                .. "echo NSLAB-EXITED $?; sleep 60", quote(t.dir), opts and opts.env or "",
+                                quote(program.program), args or ""), opts)
   end
   return t
 end
