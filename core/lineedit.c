@@ -196,7 +196,8 @@ static void setup (void) {
   done = 1;
   /* libedit keeps the line as wide characters, converted by LC_CTYPE:
      the user's, or UTF-8 where that is C (what terminals send) */
-  if (setlocale(LC_CTYPE, "") == NULL || strcmp(nl_langinfo(CODESET), "UTF-8") != 0)
+  if (setlocale(LC_CTYPE, "") == NULL ||
+      strcmp(nl_langinfo(CODESET), "UTF-8") != 0)
     setlocale(LC_CTYPE, "C.UTF-8");
   rl_readline_name = "nslab";
   rl_catch_signals = 0;
