@@ -108,13 +108,13 @@ describe("addr", function()
 
   describe("errors", function()
     it("a malformed address or prefix", function()
-      -- (through Link, which calls the core's function: its arguments count from the handle)
+      -- (counted as the method's: the core's own count starts at its handle and the device)
       assert.has_error(function() eth0:addr_add("192.168.1.300/24") end,
-        'addr add eth0: argument 3 (prefix) must be an IPv4 or IPv6 prefix, got "192.168.1.300/24"')
+        'addr add eth0: argument 1 (prefix) must be an IPv4 or IPv6 prefix, got "192.168.1.300/24"')
       assert.has_error(function() eth0:addr_add("192.168.1.3/33") end,
-        'addr add eth0: argument 3 (prefix) must be an IPv4 or IPv6 prefix, got "192.168.1.3/33"')
+        'addr add eth0: argument 1 (prefix) must be an IPv4 or IPv6 prefix, got "192.168.1.3/33"')
       assert.has_error(function() eth0:addr_add("hello") end,
-        'addr add eth0: argument 3 (prefix) must be an IPv4 or IPv6 prefix, got "hello"')
+        'addr add eth0: argument 1 (prefix) must be an IPv4 or IPv6 prefix, got "hello"')
       assert.same({}, ip_addrs(ns, "eth0"))
     end)
     it("broadcast where there is none", function()

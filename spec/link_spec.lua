@@ -175,6 +175,16 @@ describe("link", function()
       assert.has_error(function() host:veth("a", "b", { mtux = 1400 }) end, "link add: invalid option 'mtux'")
       assert.same({ "lo" }, world.pluck(world.ip_json(nil, "link"), "ifname"))
     end)
+    it("a method called with a dot, and arguments counted as the method's", function()
+      local a = host:veth("a", "b")
+      assert.has_error(function() a.up() end, "link set: up needs its object: call it with a colon, obj:up(...) "
+                       .. "(self is nil)")
+      assert.has_error(function() a.addr_add("10.0.0.1/24") end, "addr add: addr_add needs its object: call it "
+                       .. "with a colon, obj:addr_add(...) (self is string)")
+      assert.has_error(function() a:addr_add(true) end,
+                       "addr add a: argument 1 (prefix) must be a string of 1..63 bytes without NUL, got boolean")
+      assert.is_false(has_flag(ip_link(nil, "a"), "UP"))
+    end)
     it("a rename to a taken name changes nothing", function()
       local a = host:veth("veth-test1", "veth-test2")
       host:veth("taken", "taken-peer")

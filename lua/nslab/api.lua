@@ -34,8 +34,19 @@ local function too_many(op, object, given, max)
                       object and " " .. object or "", given, max), 0)
 end
 
--- The wrapper of fn for declaration d; method: called with a self.
-local function wrap(fn, d, method, object_of)
+-- A method called with a dot (va.up()) gets no self: say so, where the
+-- method would fail on a nil index. (A self of the wrong class is the
+-- method's own business: stand-ins are allowed.)
+local function no_self(op, name, self)
+  if type(self) ~= "table" and type(self) ~= "userdata" then
+    error(string.format("%s: %s needs its object: call it with a colon, obj:%s(...) (self is %s)", op, name, name,
+                        type(self)), 0)
+  end
+end
+
+-- The wrapper of fn (named name) for declaration d; method: called with
+-- a self.
+local function wrap(fn, name, d, method, object_of)
   local op, max = d.op, d.rest and math.huge or #d
   local checked = {} -- {index, label, spec} of required or lua = true arguments
   for i, a in ipairs(d) do
@@ -59,11 +70,13 @@ local function wrap(fn, d, method, object_of)
   if method then
     if #checked == 0 then
       return function(self, ...)
+        no_self(op, name, self)
         if select("#", ...) > max then too_many(op, object(self), select("#", ...), max) end
         return fn(self, ...)
       end
     end
     return function(self, ...)
+      no_self(op, name, self)
       check(self, ...)
       return fn(self, ...)
     end
@@ -92,7 +105,7 @@ function M.declare(class, noun, decls, opts)
     if type(fn) ~= "function" then error("api.declare: " .. noun .. "." .. name .. " is not a function", 2) end
     d.op = d.op or noun .. " " .. name
     list[name] = d
-    class[name] = wrap(fn, d, not opts.functions, opts.object)
+    class[name] = wrap(fn, name, d, not opts.functions, opts.object)
   end
 end
 

@@ -99,7 +99,14 @@ local function call(self, op, method, ...)
   local d = dev(self)
   local ok, a, b = pcall(h[method], h, d, ...)
   if ok then return a, b end
-  if type(a) ~= "string" or type(d) ~= "number" then error(a, 0) end
+  if type(a) ~= "string" then error(a, 0) end
+  -- the core counts its handle and the device: the method's argument 1
+  -- is the core's 3
+  a = a:gsub(": argument (%d+) %(", function(n)
+    n = tonumber(n)
+    if n > 2 then return ": argument " .. (n - 2) .. " (" end
+  end, 1)
+  if type(d) ~= "number" then error(a, 0) end
   if not h:link_get(d) then gone(self, op) end
   local head, rest = a:match("^(.-): (.*)$")
   if head then
