@@ -64,8 +64,11 @@ local function reporter(add)
       local detail = (not e.passed and e.detail and e.detail ~= "") and " — " .. e.detail or ""
       add({ check = e.passed, description = tostring(e.description) .. detail .. where })
     elseif kind == "error" then
-      add({ text = comment("error" .. (e.step and " in step " .. e.step or "") .. ": "
-                           .. (e.file and string.format("%s:%s: ", e.file, e.line) or "") .. tostring(e.message)) })
+      -- the message has its place already when Lua put it there
+      local at = e.file and string.format("%s:%s: ", e.file, e.line) or ""
+      local message = tostring(e.message)
+      if message:sub(1, #at) == at then at = "" end
+      add({ text = comment("error" .. (e.step and " in step " .. e.step or "") .. ": " .. at .. message) })
     elseif kind == "summary" then
       add({ text = comment(string.format("%d passed, %d failed", e.passed, e.failed)) })
     end
