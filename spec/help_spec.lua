@@ -24,6 +24,19 @@ describe("help", function()
     assert.equal(help.markdown(), read("docs/api.md"))
   end)
 
+  it("of a lab's own check and show: as of the API's; a long comment whole, in lines", function()
+    local lab = require("nslab.lab")
+    local env = {}
+    lab.new({ writer = function() end, globals = env }):environment("x.lua", {})
+    local text = help.text(env.check.reachable)
+    assert.equal(help.text("check.reachable"), text)
+    assert.truthy(has(text, "check.reachable(ns, target [, opts])\n"), text)
+    -- the whole comment (the listing keeps its first sentence), no line past 78 columns
+    assert.truthy(has(text:gsub("\n  ", " "), "Returns true when every check passed."), text)
+    for line in text:match("^(.-)\n  returns"):gmatch("[^\n]+") do assert.is_true(#line <= 78, line) end
+    assert.equal(help.text("view.show"), help.text(env.show))
+  end)
+
   it("lists every declared function and method, with its declared arguments", function()
     local index = help.text()
     local prefixes = { netns = "netns.", Netns = "ns:", Link = "link:", bridge = "bridge.", Bridge = "br:",

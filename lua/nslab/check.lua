@@ -588,6 +588,8 @@ function check.bind(runner)
   function c.why(ns, target, opts, ...) return require("nslab.why").diagnose(ns, target, opts, ...) end
 
   -- check(cond, description) is check.ok(cond, description).
+  local help = require("nslab.help")
+  for name, fn in pairs(c) do help.alias(fn, "check." .. name) end -- help(check.reachable) in a lab
   return setmetatable(c, { __call = function(_, ...) return c.ok(...) end })
 end
 

@@ -384,9 +384,29 @@ function help.index()
   return table.concat(out, "\n") .. "\n"
 end
 
+-- text in lines of at most width columns (a longer word alone), each
+-- after indent.
+local function wrapped(text, indent, width)
+  local lines, line = {}, nil
+  for word in text:gmatch("%S+") do
+    if line and #line + 1 + #word > width then
+      lines[#lines + 1] = indent .. line
+      line = word
+    else
+      line = line and line .. " " .. word or word
+    end
+  end
+  if line then lines[#lines + 1] = indent .. line end
+  return table.concat(lines, "\n")
+end
+
+-- help(fn): the whole comment, as the API reference has it (the listing
+-- keeps to its first sentence).
 local function entry_text(e)
   local out = { e.signature }
-  if e.description ~= "" then out[#out + 1] = "  " .. e.description end
+  -- (a comment that is only its command leaves that to the command line)
+  local text = e.description ~= "" and e.full ~= "" and e.full or e.description
+  if text ~= "" then out[#out + 1] = wrapped(text, "  ", 76) end
   if e.command then out[#out + 1] = "  command: " .. e.command end
   if e.returns then out[#out + 1] = "  returns: " .. e.returns end
   if e.fields then
@@ -421,9 +441,15 @@ local function core_text()
   return table.concat(out, "\n") .. "\n"
 end
 
+-- Functions made for a lab that stand for one of the API (its check.*
+-- bound to the lab's runner, its show): help(fn) is help of that name.
+local aliases = setmetatable({}, { __mode = "k" })
+function help.alias(fn, name) aliases[fn] = name end
+
 -- Where x is: {topic, name} for a function, the topic for a class, an
 -- object or a topic name.
 local function find(x)
+  if aliases[x] then x = aliases[x] end
   for _, t in ipairs(load_topics()) do
     if type(x) == "function" then
       for _, name in ipairs(t.names) do

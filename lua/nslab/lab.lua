@@ -330,6 +330,7 @@ function Runner:environment(path, args)
     return self:step(text, fn)
   end
   env.show = function(...) return self:show(api_show, ...) end
+  require("nslab.help").alias(env.show, "view.show") -- help(show)
   env.check = check.bind({
     record = function(...) return self:record(...) end,
     show = function(text) self:block(text) end, -- check.matrix's picture
