@@ -311,6 +311,20 @@ check.equal({ 1, 2 }, { 1, 2 }, "two")
       assert.is_nil(out:find("\27[", 1, true), "plain text on a pipe")
     end)
 
+    it("--color WHEN with a space as with =, and --pcap naming why a directory will not do", function()
+      local path = lab_file('lab "colour"\ncheck.ok(true, "one")\n')
+      local out, code = nslab("run --color always " .. quote(path))
+      assert.equal(0, code, out)
+      assert.truthy(out:find("\27[", 1, true), "--color always: colour on a pipe")
+      out, code = nslab("run --color never " .. quote(path))
+      assert.equal(0, code, out)
+      assert.is_nil(out:find("\27[", 1, true))
+      local _, err
+      _, code, err = nslab("run --pcap " .. quote(path) .. " " .. quote(path))
+      assert.equal(2, code)
+      assert.matches("nslab: run: --pcap: " .. path .. ": Not a directory\n", err, 1, true)
+    end)
+
     it("a failing check: the lab goes on, exit 1, N passed, 1 failed", function()
       local path = lab_file([[
 lab "one check fails"

@@ -245,10 +245,12 @@ end
 -- another namespace) to path/NETNS-IFNAME.pcap. Returns true, or nil and
 -- why path cannot be used.
 function M.record_all(path)
-  if type(path) ~= "string" or path == "" then return nil, "--pcap needs a directory" end
-  if not os.execute("mkdir -p -- '" .. path:gsub("'", "'\\''") .. "' 2>/dev/null") then
-    return nil, "--pcap " .. path .. ": cannot make the directory"
-  end
+  if type(path) ~= "string" or path == "" then return nil, "a directory is needed" end
+  local ok, err = pcall(core.mkdir, path) -- mkdir -p
+  if not ok then return nil, (tostring(err):gsub("^mkdir ", "")) end
+  local f, why = io.open(path .. "/.") -- a file of that name is no directory
+  if not f then return nil, (tostring(why):gsub("/%.:", ":")) end
+  f:close()
   local probe = io.open(path .. "/.nslab-pcap", "w")
   if not probe then return nil, "--pcap " .. path .. ": not a writable directory" end
   probe:close()

@@ -202,7 +202,10 @@ local function read_options(list, args, i, hint)
     local flag, value = a:match("^(%-%-[%w-]+)=(.*)$")
     local o = by_flag[flag or a]
     if o == nil then return nil, "unknown option '" .. a .. "'" .. (hint or "") end
-    if o.arg and value == nil and o.arg ~= "WHEN" then
+    if o.arg == "WHEN" and value == nil and COLORS[args[i + 1] or ""] then
+      i = i + 1 -- --color never, as --color=never (--color alone: always)
+      value = args[i]
+    elseif o.arg and value == nil and o.arg ~= "WHEN" then
       i = i + 1
       value = args[i]
       if value == nil or value == "" then return nil, o[1] .. " needs " .. o.arg end
