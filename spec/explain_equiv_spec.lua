@@ -238,7 +238,7 @@ describe("nslab explain LAB, run with bash in a fresh world", function()
 
   it("finds the labs, and the tools their scripts use", function()
     assert.is_true(#list >= 19, "labs/*.lua: " .. #list)
-    for _, tool in ipairs{ "bash", "socat", "ss", "ping", "nsenter", "unshare", "nft", "bridge", "sysctl" } do
+    for _, tool in ipairs{ "bash", "socat", "ss", "ping", "nsenter", "unshare", "nft", "bridge", "sysctl", "pkill" } do
       local _, code = run("command -v " .. tool)
       assert.equal(0, code, tool .. " is missing (vendor/debian-packages lists it: make deps)")
     end
@@ -253,6 +253,10 @@ describe("nslab explain LAB, run with bash in a fresh world", function()
       assert.equal("#!/bin/bash\n", script:sub(1, 12))
       assert.equal(0, replayed, name .. ": the script failed:\n" .. (slurp(dir .. "/bash.err") or "") .. "\n"
                    .. (slurp(dir .. "/bash.out") or ""):sub(-2000))
+      -- a listener left in the background could not bind (its port still taken), which fails no step of
+      -- the script: socat says so on stderr (a refused connect is a check's, expected)
+      local failed = (slurp(dir .. "/bash.err") or ""):match("socat%[%d+%] E bind[^\n]*")
+      assert.is_nil(failed, name .. ": a listener of the script failed: " .. tostring(failed))
       local keys = sysctl_keys(script)
       local want, got = state_of(dir .. "/nslab", keys), state_of(dir .. "/bash", keys)
       assert.is_not_nil(want.host, "the lab's dump ran")

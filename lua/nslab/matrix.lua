@@ -21,6 +21,7 @@
 local core = require("nslab.core")
 local options = require("nslab.options")
 local trace = require("nslab.trace")
+local sock = require("nslab.sock")
 
 local M = {}
 
@@ -256,9 +257,9 @@ local function trace_cells(proto, rows, cells, listeners, timeout)
   for _, l in ipairs(listeners) do
     local flags = proto == "tcp" and "ltn" or "lun"
     if proto == "tcp" then
-      trace.command(l.ns:inside(string.format("socat -u TCP-LISTEN:%d,fork,reuseaddr /dev/null &", l.port)))
+      sock.trace_listener(l.ns, "tcp", l.port, string.format("socat -u TCP-LISTEN:%d,fork,reuseaddr /dev/null", l.port))
     else
-      trace.command(l.ns:inside(string.format("socat UDP-LISTEN:%d,fork,reuseaddr PIPE &", l.port)))
+      sock.trace_listener(l.ns, "udp", l.port, string.format("socat UDP-LISTEN:%d,fork,reuseaddr PIPE", l.port))
     end
     trace.command(l.ns:inside(string.format("timeout 5 sh -c 'until ss -H%s \"sport = :%d\" | grep -q .; do "
                                             .. "sleep 0.01; done'", flags, l.port)))

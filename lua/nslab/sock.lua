@@ -42,6 +42,29 @@ end
 -- A TCP listener (nginx's bind + listen): a socket with :accept(),
 -- :port(), :close(). Fails with EADDRINUSE when the port is taken there.
 -- The script's socat prints what each connection sends.
+-- The listeners' socat commands traced so far, by namespace, protocol
+-- and port: the script's socat listens for ever (fork), so a later
+-- listener on the same port (the lab's earlier one closed) first stops
+-- the earlier one.
+local listening = {}
+
+-- A shell line that stops the processes whose command line has text,
+-- and waits until they are gone (pkill's pattern is a regular
+-- expression: brackets quoted).
+local function stop_line(text)
+  local pattern = shell.quote((text:gsub("[%[%]]", "\\%0")))
+  return string.format("pkill -f %s && while pgrep -f %s >/dev/null; do sleep 0.01; done || true", pattern, pattern)
+end
+
+-- Trace socat (its words: the listener of proto on port in ns) started
+-- in the background, after what stops an earlier one on that port.
+function M.trace_listener(ns, proto, port, socat)
+  local key = ns:inside(proto .. " " .. port)
+  if listening[key] then trace.command(stop_line(listening[key])) end
+  listening[key] = socat
+  trace.command(ns:inside(socat) .. " &")
+end
+
 function M.tcp_listen(ns, addr, port, ...)
   local sock = tried(function(err)
     if tostring(err):find("in use", 1, true) then -- what the script can check: the port is taken
@@ -49,8 +72,8 @@ function M.tcp_listen(ns, addr, port, ...)
     end
     return "# fails: " .. ns:inside(string.format("socat TCP-LISTEN:%s,bind=%s", port, addr))
   end, ns.handle.tcp_listen, ns.handle, addr, port, ...)
-  trace.command(ns:inside(string.format("socat -u %s-LISTEN:%s,bind=%s,reuseaddr,fork - &", kind("TCP", addr),
-                                        port, host_word(addr))))
+  M.trace_listener(ns, "tcp", port, string.format("socat -u %s-LISTEN:%s,bind=%s,reuseaddr,fork -", kind("TCP", addr),
+                                                  port, host_word(addr)))
   trace.command(wait_bound(ns, "ltn", port))
   return sock
 end
@@ -72,8 +95,8 @@ end
 function M.udp_bind(ns, addr, port, ...)
   local sock = tried(function() return "# fails: " .. ns:inside(string.format("socat UDP-RECV:%s", port)) end,
                      ns.handle.udp_bind, ns.handle, addr, port, ...)
-  trace.command(ns:inside(string.format("socat -u %s-RECV:%s,bind=%s - &", kind("UDP", addr), port,
-                                        host_word(addr))))
+  M.trace_listener(ns, "udp", port, string.format("socat -u %s-RECV:%s,bind=%s -", kind("UDP", addr), port,
+                                                  host_word(addr)))
   trace.command(wait_bound(ns, "lun", port))
   return sock
 end
