@@ -221,6 +221,12 @@ describe("the REPL's completion", function()
       assert.truthy(table.concat(methods, " "):find("%f[%w_]" .. m .. "%f[^%w_]"), m)
     end
     assert.same({ "upper" }, repl.complete({ s = "x" }, "s:", "up"))
+    -- an object's fields: not its class's metamethods
+    local a = e.netns.add("comp-f")
+    e.a = a
+    local fields = table.concat(repl.complete(e, "a.", ""), " ")
+    assert.is_nil(fields:find("__", 1, true), fields)
+    assert.truthy(fields:find("%f[%w_]handle%f[^%w_]"), fields)
     assert.same({}, repl.complete(e, "f().", "a"))  -- nothing is called to complete
     assert.same({}, repl.complete(e, "nothere.", ""))
   end)

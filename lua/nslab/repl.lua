@@ -199,18 +199,19 @@ local function lookup(env, path)
 end
 
 -- The names a value offers after `.` (fields) or `:` (methods): its own
--- keys and those of its metatable's __index tables.
+-- keys and those of its metatable's __index tables (a class's
+-- metamethods, __index and __tostring, are not the object's fields).
 local function members(v, methods)
   local names, seen = {}, {}
+  local depth = 0
   local function add(k, x)
     if is_name(k) and not seen[k] and (not methods or type(x) == "function")
-        and not (methods and k:sub(1, 2) == "__") then
+        and not ((methods or depth > 0) and k:sub(1, 2) == "__") then
       seen[k] = true
       names[#names + 1] = k
     end
   end
   local t = type(v) == "string" and string or v
-  local depth = 0
   while (type(t) == "table" or type(t) == "userdata") and depth < 8 do
     if type(t) == "table" then
       for k, x in next, t do add(k, x) end
