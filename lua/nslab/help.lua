@@ -141,14 +141,14 @@ local function describe(fn, op, name)
   if first and TOOLS[first] and (quoted or not called) then
     if quoted then
       local rest = after:gsub("^[%s:,;]+", "")
-      return quoted, sentence(rest), text, true
+      return quoted, sentence(rest), text, true, rest
     end
     local cut = command_end(text, #(comment[1]:gsub("%s+", " ")))
     local command = text:sub(1, cut - 1):gsub("([^.])%.$", "%1")
     local rest = text:sub(cut):gsub("^[%s:.;,]+", "")
-    return command, sentence(rest), text, true
+    return command, sentence(rest), text, true, rest
   end
-  return OP_COMMANDS[op], sentence(text), text
+  return OP_COMMANDS[op], sentence(text), text, false, text
 end
 
 ---------------------------------------------------------------- signatures
@@ -293,11 +293,11 @@ local function entry(t, name)
   local extra = returns.entries[key] or {}
   local fn = t.source and t.source(name) or t.get(name)
   local decl = t.decl and t.decl[name]
-  local command, description, full, starts_with_command = describe(fn, decl and decl.op, name)
+  local command, description, full, starts_with_command, body = describe(fn, decl and decl.op, name)
   if (full or "") == "" and extra.doc then
     local call = extra.doc:match("^[%w_.:]*" .. name .. "%b():%s*") or ""
     full = extra.doc:sub(#call + 1)
-    description = sentence(full)
+    description, body = sentence(full), full
   end
   local full_text = (full or ""):gsub("^%s+", ""):gsub("%s+$", "")
   -- (a comment that starts with its command keeps the command's case)
@@ -315,7 +315,8 @@ local function entry(t, name)
   return { name = t.prefix .. name, signature = t.prefix .. name .. signature(fn, decl, t.method or
                                                                                fn ~= t.get(name)),
            command = command, description = description, options = options,
-           full = full_text, returns = extra.returns, fields = extra.fields, more = extra.more }
+           full = full_text, body = capital((body or ""):gsub("^%s+", ""):gsub("%s+$", "")),
+           returns = extra.returns, fields = extra.fields, more = extra.more }
 end
 
 -- "name: what" for each documented field of an entry.
@@ -404,8 +405,10 @@ end
 -- keeps to its first sentence).
 local function entry_text(e)
   local out = { e.signature }
-  -- (a comment that is only its command leaves that to the command line)
-  local text = e.description ~= "" and e.full ~= "" and e.full or e.description
+  -- (after its command, which has a line of its own; a body that goes on
+  -- from the command's words, "(or a list ...)", keeps them)
+  local body = e.body or "" -- (a socket's entry has none)
+  local text = body:match("^%(") and e.full or body ~= "" and body or e.description
   if text ~= "" then out[#out + 1] = wrapped(text, "  ", 76) end
   if e.command then out[#out + 1] = "  command: " .. e.command end
   if e.returns then out[#out + 1] = "  returns: " .. e.returns end
