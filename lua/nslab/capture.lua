@@ -252,7 +252,7 @@ function M.record_all(path)
   if not f then return nil, (tostring(why):gsub("/%.:", ":")) end
   f:close()
   local probe = io.open(path .. "/.nslab-pcap", "w")
-  if not probe then return nil, "--pcap " .. path .. ": not a writable directory" end
+  if not probe then return nil, path .. ": not a writable directory" end
   probe:close()
   os.remove(path .. "/.nslab-pcap")
   if dir then dir = path return true end

@@ -162,10 +162,10 @@ function M.targets(op, target, what)
 end
 
 -- ICMP echo: target is an address or a list of them (pinged in
--- parallel), a container standing for its address. opts: count,
--- interval, timeout (seconds), replies.
+-- parallel), as M.targets gives it (Netns:ping resolves containers
+-- first, for its static ARP hook). opts: count, interval, timeout
+-- (seconds), replies.
 function M.ping(ns, target, opts, ...)
-  target = M.targets("ping", target)
   local result = ns.handle:ping(target, opts, ...)
   local targets = type(target) == "table" and target or { target }
   local results = type(target) == "table" and result or { result }

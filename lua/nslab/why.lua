@@ -297,13 +297,11 @@ local function follow(spaces, s, l, nh, hop)
   local t, m = pick[1], pick[2]
   hop.peer = { ns = t.label, ifname = m.ifname, state = link_state(m) }
   local master = m.master_index and t.by_index[m.master_index]
+  local bridge = master and master.kind == "bridge" and master or nil
   -- a bridge set down first: its ports are disabled for that
-  local problem = master and master.kind == "bridge" and not has(master.flags, "UP") and link_problem(t, master)
-    or link_problem(t, m)
+  local problem = bridge and not has(bridge.flags, "UP") and link_problem(t, bridge) or link_problem(t, m)
   if problem then return nil, problem end
-  if m.master_index and t.by_index[m.master_index] and t.by_index[m.master_index].kind == "bridge" then
-    return through_bridge(t, t.by_index[m.master_index], m)
-  end
+  if bridge then return through_bridge(t, bridge, m) end
   if not owner(t, nh) then -- nothing there answers ARP/ND for the next hop
     return nil, "nothing answers for " .. nh .. ": the other end of " .. l.ifname .. ", " .. m.ifname .. " in " ..
       t.label .. ", and its namespace do not hold it"
