@@ -301,8 +301,8 @@ describe("ping", function()
     before_each(function()
       recorded = {}
       check = require("nslab.check").bind{
-        record = function(passed, description, detail)
-          recorded[#recorded + 1] = { passed, description, detail }
+        record = function(passed, description, detail, why)
+          recorded[#recorded + 1] = { passed, description, detail, why }
           return passed
         end,
         host = function() return netns.host() end,
@@ -387,6 +387,13 @@ describe("ping", function()
         assert.is_true(f.to == "10.9.0.4" or rawequal(f.from, nodes[4][1]), f.to)
       end
       assert.matches("^6 of 12 probes failed: ", recorded[2][3])
+      -- the first failure diagnosed under the FAIL line: m1 to m4, where
+      -- no port of the bridge leads to 10.9.0.4
+      assert.equal(failures[1].why, recorded[2][4])
+      assert.truthy(recorded[2][4]:text():find("the way there (m1 10.9.0.1 → 10.9.0.4)", 1, true),
+                    recorded[2][4]:text())
+      assert.equal("no port of bridge br0 in host leads to 10.9.0.4", failures[1].why.cause)
+      assert.is_nil(failures[2].why)
       assert.has_error(function() check.mesh({ nodes[1] }) end,
         "check.mesh: argument 1 (nodes) must hold at least 2 nodes, got 1")
       assert.has_error(function() check.mesh({ nodes[1], 5 }) end,

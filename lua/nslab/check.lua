@@ -510,8 +510,10 @@ function check.bind(runner)
   -- {ns, address} pair (ns: a Netns or a container) or a container with
   -- netns and ip (docker.run's). opts: as check.reachable's (count 3,
   -- interval 0.2 s, timeout 2 s, replies 1, description).
+  -- The first failed probe is diagnosed (check.why) under the FAIL line.
   -- Returns passed and the list of failed probes, each {from = ns, to =
-  -- address, result = the ping result} (empty when passed).
+  -- address, result = the ping result} (empty when passed); the first
+  -- has why, its report.
   function c.mesh(nodes, opts, ...)
     options.nargs("check.mesh", 2, nodes, opts, ...)
     if type(nodes) ~= "table" then
@@ -561,8 +563,16 @@ function check.bind(runner)
       detail = string.format("%d of %d probes failed: %s%s", #failures, #probes, table.concat(shown, ", "),
                              #failures > #shown and ", …" or "")
     end
+    -- the first failed probe diagnosed (nslab.why), under the FAIL line: a
+    -- mesh's failures mostly share their cause, and each diagnosis sends
+    -- its probe again
+    local why = nil
+    if #failures > 0 then
+      local text, report = require("nslab.why").explain(failures[1].from, failures[1].to, 0)
+      why, failures[1].why = report or text, report
+    end
     trace.checks(1)
-    return record(#failures == 0, description, detail), failures
+    return record(#failures == 0, description, detail, why), failures
   end
 
   -- check.matrix{from =, to =, proto =, expect =, ...}: a whole policy at

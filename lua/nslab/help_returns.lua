@@ -166,7 +166,8 @@ M.entries = {
                             more = CHECK_OPTIONS },
   ["check.mesh"] = { returns = "passed, and the list of failed probes", options = "ping", more = CHECK_OPTIONS,
                      fields = { { "from", "the Netns the probe was sent from" }, { "to", "the address" },
-                                { "result", "the ping result, as ns:ping gives it" } } },
+                                { "result", "the ping result, as ns:ping gives it" },
+                                { "why", "the first failure's diagnosis, a check.why report (when there is one)" } } },
 }
 
 -- The methods of a Socket (ns:tcp_listen, tcp_connect, udp_bind,
