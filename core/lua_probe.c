@@ -35,7 +35,8 @@ static const struct lopt ping_spec[] = {
     {"interval", LOPT_NUM, 0, 60, NULL, NULL, 0,
      "seconds between two requests to one target (0.2)"},
     {"timeout", LOPT_NUM, 0.001, 3600, NULL, NULL, 0,
-     "seconds from the first send until giving up (1)"},
+     "seconds from the first send until giving up (1, or 1 after the last "
+     "request when count requests at interval take longer)"},
     {"replies", LOPT_INT, 1, 65536, NULL, NULL, 0,
      "replies after which a target gets no more requests (count); at most count"},
     {NULL, 0, 0, 0, NULL, NULL, 0, NULL}};
@@ -80,7 +81,17 @@ static void check_opts (lua_State *L, int idx, const char *op,
   o->count = v[PING_COUNT].set ? (int)v[PING_COUNT].i : 1;
   o->replies = v[PING_REPLIES].set ? (int)v[PING_REPLIES].i : o->count;
   o->interval_ms = to_ms(v[PING_INTERVAL].set ? v[PING_INTERVAL].n : 0.2);
-  o->timeout_ms = to_ms(v[PING_TIMEOUT].set ? v[PING_TIMEOUT].n : 1.0);
+  /* The deadline is 1 s, or, when count requests at interval take longer
+     (ping{count = 10} would send 5), 1 s after the last one, as iputils'
+     ping without -w sends them all (nslab.sock's trace says the same). */
+  int64_t last_send_ms = (int64_t)(o->count - 1) * o->interval_ms;
+  if (v[PING_TIMEOUT].set)
+    o->timeout_ms = to_ms(v[PING_TIMEOUT].n);
+  else if (last_send_ms >= 1000)
+    o->timeout_ms = (int)(last_send_ms + 1000 < 3600000 ? last_send_ms + 1000
+                                                        : 3600000);
+  else
+    o->timeout_ms = 1000;
   if (o->replies > o->count)
     lnslab_raise(L, "%s: option 'replies' must be at most count (%d), got %d",
                  op, o->count, o->replies);

@@ -187,6 +187,8 @@ describe("ping", function()
       { "192.168.1.2", nil, "ping -c 1 -w 1 192.168.1.2", true },
       { "192.168.1.2", { count = 3, replies = 1, timeout = 2 }, "ping -c 1 -i 0.2 -w 2 192.168.1.2", true },
       { "192.168.1.9", { count = 2, interval = 0.1, timeout = 0.3 }, "ping -c 2 -i 0.1 -w 1 192.168.1.9", false },
+      -- no timeout, and more requests than the default second holds
+      { "192.168.1.2", { count = 7, interval = 0.2 }, "ping -c 7 -i 0.2 -w 3 192.168.1.2", true },
     }
     for _, case in ipairs(cases) do
       local addr, opts, words, answered = case[1], case[2], case[3], case[4]
@@ -216,6 +218,25 @@ describe("ping", function()
     took, r = timed(test1.ping, test1, "192.168.1.2", { count = 5, interval = 0.3, replies = 2, timeout = 5 })
     assert.same({ 2, 2 }, { r.sent, r.received })
     assert.is_true(took >= 0.3 and took < 1.2, "two requests an interval apart: " .. took)
+  end)
+
+  it("sends every request of a count the default deadline would cut short", function()
+    up()
+    -- 7 requests 0.2 s apart take 1.2 s: without a timeout given, the
+    -- deadline is a second after the last one, not the first second
+    local took, r = timed(test1.ping, test1, "192.168.1.9", { count = 7, interval = 0.2 })
+    assert.same({ 7, 0 }, { r.sent, r.received })
+    assert.is_true(took >= 2.2 and took < 3.5, "the last request and a second: " .. took)
+    r = test1:ping("192.168.1.2", { count = 7, interval = 0.2 })
+    assert.same({ 7, 7 }, { r.sent, r.received })
+    -- a count that fits in the second keeps the one-second deadline; a
+    -- timeout given is the deadline
+    took, r = timed(test1.ping, test1, "192.168.1.9", { count = 3, interval = 0.2 })
+    assert.same(3, r.sent)
+    assert.is_true(took >= 1 and took < 1.5, "one second: " .. took)
+    took, r = timed(test1.ping, test1, "192.168.1.9", { count = 7, interval = 0.2, timeout = 0.5 })
+    assert.same(3, r.sent)
+    assert.is_true(took >= 0.5 and took < 1, "the timeout given: " .. took)
   end)
 
   describe("ping_many: several namespaces in one poll loop", function()

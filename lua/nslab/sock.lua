@@ -117,13 +117,16 @@ end
 -- `replies` answers (-c with a deadline waits for that many replies), one
 -- echo per interval, within the deadline (-w takes whole seconds; the
 -- core's timeout is a deadline from the first send too). The core's
--- defaults are interval 0.2 s and timeout 1 s. It exits 0 when it got
--- its replies: ok() says whether a result did.
+-- defaults are interval 0.2 s and timeout 1 s, or 1 s after the last
+-- request when count requests take longer (core/lua_probe.c). It exits 0
+-- when it got its replies: ok() says whether a result did.
 function M.ping_command(t, opts)
-  local count = opts.count or 1
+  local count, interval = opts.count or 1, opts.interval or 0.2
+  local last = (count - 1) * interval
+  local timeout = opts.timeout or (last >= 1 and math.min(last + 1, 3600) or 1)
   local words = { tostring(t):find(":") and "ping -6" or "ping", "-c", opts.replies or count }
-  if count > 1 then words[#words + 1] = string.format("-i %g", opts.interval or 0.2) end
-  words[#words + 1] = string.format("-w %d", math.ceil(opts.timeout or 1))
+  if count > 1 then words[#words + 1] = string.format("-i %g", interval) end
+  words[#words + 1] = string.format("-w %d", math.ceil(timeout))
   words[#words + 1] = tostring(t)
   return table.concat(words, " ")
 end
