@@ -88,8 +88,8 @@ static void check_opts (lua_State *L, int idx, const char *op,
   if (v[PING_TIMEOUT].set)
     o->timeout_ms = to_ms(v[PING_TIMEOUT].n);
   else if (last_send_ms >= 1000)
-    o->timeout_ms = (int)(last_send_ms + 1000 < 3600000 ? last_send_ms + 1000
-                                                        : 3600000);
+    o->timeout_ms =
+        (int)(last_send_ms + 1000 < 3600000 ? last_send_ms + 1000 : 3600000);
   else
     o->timeout_ms = 1000;
   if (o->replies > o->count)

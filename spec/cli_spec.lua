@@ -412,7 +412,8 @@ l:close()
                              1, true), out)
       assert.truthy(out:find("\n! ip netns exec a ping -c 1 -w 1 192.0.2.1 || false\n", 1, true), out)
       local box = "\nnsenter -t $C_box -n socat -u "
-      assert.truthy(out:find(box .. "TCP-LISTEN:80,bind=127.0.0.1,reuseaddr,fork - &\n", 1, true), out)
+      assert.truthy(out:find(box .. "TCP-LISTEN:80,bind=127.0.0.1,reuseaddr,fork - & L_container_box_tcp_80=$!\n", 1,
+                             true), out)
       assert.truthy(out:find(box .. "/dev/null TCP:127.0.0.1:80,connect-timeout=1\n", 1, true), out)
       local refused = "\n! " .. box:sub(2) .. "/dev/null TCP:127.0.0.1:81,connect-timeout=1 || false\n"
       assert.truthy(out:find(refused, 1, true), out)

@@ -54,12 +54,35 @@ describe("explain", function()
       stop()
       l:close()
       assert.same({
-        { "ip netns exec a socat -u TCP-LISTEN:80,bind=127.0.0.1,reuseaddr,fork - &" },
+        { "ip netns exec a socat -u TCP-LISTEN:80,bind=127.0.0.1,reuseaddr,fork - & L_a_tcp_80=$!" },
         { "ip netns exec a timeout 5 sh -c 'until ss -Hltn \"sport = :80\" | grep -q .; do sleep 0.01; done'" },
         { "ip netns exec a ss -Hltn 'sport = :80' | grep -q . # in use", true },
         { "ip netns exec a socat -u /dev/null TCP:127.0.0.1:81,connect-timeout=1", false },
       }, heard)
     end)
+  end)
+
+  it("stops a namespace's earlier listener on a port by its pid, not another namespace's", function()
+    local a, b = netns.add("a"), netns.add("b")
+    local heard = {}
+    local stop = trace.record_all(function(text) heard[#heard + 1] = text end)
+    local la = a:tcp_listen("0.0.0.0", 80)
+    local lb = b:tcp_listen("0.0.0.0", 80)
+    la:close()
+    la = a:tcp_listen("0.0.0.0", 80)
+    stop()
+    la:close()
+    lb:close()
+    local lines = {}
+    for _, text in ipairs(heard) do
+      if text:find("socat", 1, true) or text:find("kill", 1, true) then lines[#lines + 1] = text end
+    end
+    assert.same({
+      "ip netns exec a socat -u TCP-LISTEN:80,bind=0.0.0.0,reuseaddr,fork - & L_a_tcp_80=$!",
+      "ip netns exec b socat -u TCP-LISTEN:80,bind=0.0.0.0,reuseaddr,fork - & L_b_tcp_80=$!",
+      "kill $L_a_tcp_80 && wait $L_a_tcp_80 2>/dev/null || true",
+      "ip netns exec a socat -u TCP-LISTEN:80,bind=0.0.0.0,reuseaddr,fork - & L_a_tcp_80=$!",
+    }, lines)
   end)
 
   it("makes a script of a lab: sections, steps, shows, notes, prints, checks replayed or not, errors", function()

@@ -39,32 +39,54 @@ local function tried(text, fn, ...)
   return table.unpack(results, 2, results.n)
 end
 
--- A TCP listener (nginx's bind + listen): a socket with :accept(),
--- :port(), :close(). Fails with EADDRINUSE when the port is taken there.
--- The script's socat prints what each connection sends.
--- The listeners' socat commands traced so far, by namespace, protocol
--- and port: the script's socat listens for ever (fork), so a later
--- listener on the same port (the lab's earlier one closed) first stops
--- the earlier one.
-local listening = {}
+-- The listeners traced so far, by namespace, protocol and port: the
+-- script's socat listens for ever (fork), so a later listener on the same
+-- port (the lab's earlier one closed) first stops the earlier one. Each
+-- is started in the background with its pid in a shell variable named
+-- after it (ip netns exec and nsenter exec socat: the pid is socat's), so
+-- the stop names that process alone, not every socat with the same words
+-- in other namespaces. Per world (keyed by its host Netns: a spec's
+-- fresh world starts with none): listening, key -> variable; keyed, the
+-- reverse.
+local worlds = setmetatable({}, { __mode = "k" })
 
--- A shell line that stops the processes whose command line has text,
--- and waits until they are gone (pkill's pattern is a regular
--- expression: brackets quoted).
-local function stop_line(text)
-  local pattern = shell.quote((text:gsub("[%[%]]", "\\%0")))
-  return string.format("pkill -f %s && while pgrep -f %s >/dev/null; do sleep 0.01; done || true", pattern, pattern)
+local function listeners()
+  local host = require("nslab.netns").host()
+  worlds[host] = worlds[host] or { listening = {}, keyed = {} }
+  return worlds[host]
+end
+
+local function listener_var(keyed, ns, proto, port, key)
+  local base = string.format("L_%s_%s_%s", (ns:label():gsub("[^%w]+", "_")), proto, port)
+  local var, n = base, 1
+  while keyed[var] and keyed[var] ~= key do -- two labels the same once made a word
+    n = n + 1
+    var = base .. "_" .. n
+  end
+  keyed[var] = key
+  return var
+end
+
+-- A shell line that stops the listener whose pid is in the variable var
+-- and waits until it is gone (wait: the script's own background job).
+local function stop_line(var)
+  return string.format("kill $%s && wait $%s 2>/dev/null || true", var, var)
 end
 
 -- Trace socat (its words: the listener of proto on port in ns) started
 -- in the background, after what stops an earlier one on that port.
 function M.trace_listener(ns, proto, port, socat)
-  local key = ns:inside(proto .. " " .. port)
-  if listening[key] then trace.command(stop_line(listening[key])) end
-  listening[key] = socat
-  trace.command(ns:inside(socat) .. " &")
+  local key, w = ns:inside(proto .. " " .. port), listeners()
+  local var = w.listening[key]
+  if var then trace.command(stop_line(var)) end
+  var = var or listener_var(w.keyed, ns, proto, port, key)
+  w.listening[key] = var
+  trace.command(ns:inside(socat) .. " & " .. var .. "=$!")
 end
 
+-- A TCP listener (nginx's bind + listen): a socket with :accept(),
+-- :port(), :close(). Fails with EADDRINUSE when the port is taken there.
+-- The script's socat prints what each connection sends.
 function M.tcp_listen(ns, addr, port, ...)
   local sock = tried(function(err)
     if tostring(err):find("in use", 1, true) then -- what the script can check: the port is taken
