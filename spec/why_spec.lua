@@ -349,6 +349,9 @@ describe("why", function()
                   text)
     assert.is_false(env.passed)
     assert.equal("dropped by the policy of chain ip filter INPUT (policy drop) in b", env.reports[1].cause)
+    -- printed (a prompt prints what a call returns) as the causes alone
+    assert.equal("1 failed probe, diagnosed above: dropped by the policy of chain ip filter INPUT (policy drop) in b",
+                 tostring(env.reports))
     assert.truthy(text:find("PASS ping 10.0.0.2 from a: no reply within 0.3 s", 1, true))
     for i = before + 1, trace.count do
       local cmd = trace.history[#trace.history - (trace.count - i)]

@@ -402,6 +402,19 @@ function check.bind(runner)
                   " does not match " .. quote(pattern)), message
   end
 
+  -- The diagnoses a reachability check returns after its result, one per
+  -- failed probe (a report, or false), print as their causes: the reports
+  -- are under the FAIL lines already (a prompt printed each twice).
+  local Diagnoses = {}
+  function Diagnoses.__tostring(list)
+    local causes = {}
+    for _, r in ipairs(list) do
+      if r and r.cause and #causes < 3 then causes[#causes + 1] = r.cause end
+    end
+    return string.format("%d failed probe%s, diagnosed above%s%s", #list, #list == 1 and "" or "s",
+                         #causes > 0 and ": " or "", table.concat(causes, "; "))
+  end
+
   -- Ping every target in one call (in parallel) and record one check per
   -- target. judge(result, ping) says whether it passed, what follows the
   -- description (when the lab gave none) and, on failure, the detail.
@@ -436,7 +449,7 @@ function check.bind(runner)
       if given == nil then description = description .. tail end
       local why -- where the packet went and died, under the FAIL line (nslab.why)
       if not passed then
-        whys = whys or {}
+        whys = whys or setmetatable({}, Diagnoses)
         local text, report = require("nslab.why").explain(from, targets[i], #whys)
         why, whys[#whys + 1] = report or text, report or false
       end
