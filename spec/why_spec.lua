@@ -64,6 +64,38 @@ describe("why", function()
     assert.is_false(report.arrived)
   end)
 
+  it("a destination that ignores echo requests (icmp_echo_ignore_all)", function()
+    local a, b = netns.add("a"), netns.add("b")
+    world.cable(a, b, "10.0.0.1/24", "10.0.0.2/24")
+    b:sysctl("net.ipv4.icmp_echo_ignore_all", 1)
+    local report = why.diagnose(a, "10.0.0.2", { timeout = 0.3 })
+    assert.is_true(report.arrived)
+    assert.equal("b ignores echo requests: net.ipv4.icmp_echo_ignore_all = 1 (10.0.0.2 gets them and sends no reply)",
+                 report.cause)
+    -- the witness: the real ping gets no reply either, and one once it is 0
+    assert.is_not.equal(0, a:exec("ping -c 1 -w 1 10.0.0.2").status)
+    b:sysctl("net.ipv4.icmp_echo_ignore_all", 0)
+    assert.equal(0, a:exec("ping -c 1 -w 1 10.0.0.2").status)
+    assert.is_nil(why.diagnose(a, "10.0.0.2", { timeout = 0.3 }).cause)
+  end)
+
+  it("a neighbour entry with a MAC address the next hop does not have", function()
+    local a, b = netns.add("a"), netns.add("b")
+    world.cable(a, b, "10.0.0.1/24", "10.0.0.2/24")
+    a:neigh_add("veth-test1", { dst = "10.0.0.2", lladdr = "02:00:00:00:00:99" })
+    local mac = world.ip_link(b, "veth-test2").address
+    local report = why.diagnose(a, "10.0.0.2", { timeout = 0.3 })
+    assert.equal("the neighbour entry for 10.0.0.2 on veth-test1 in a says 02:00:00:00:00:99 (PERMANENT), but "
+                 .. "10.0.0.2 is veth-test2 in b (" .. mac .. "): its frames go to a MAC address it does not have",
+                 report.cause)
+    -- the witness: ip neigh shows the same entry, and the real ping gets no reply
+    assert.truthy(world.sh(a, "ip neigh show 10.0.0.2"):find("lladdr 02:00:00:00:00:99 PERMANENT", 1, true))
+    assert.is_not.equal(0, a:exec("ping -c 1 -w 1 10.0.0.2").status)
+    -- the right MAC: nothing to say
+    a:neigh_add("veth-test1", { dst = "10.0.0.2", lladdr = mac })
+    assert.is_nil(why.diagnose(a, "10.0.0.2", { timeout = 0.3 }).cause)
+  end)
+
   it("a route that refuses: unreachable, blackhole, prohibit", function()
     local a = netns.add("a")
     a:route_add{ dst = "192.0.2.0/24", type = "unreachable" }

@@ -13,10 +13,11 @@
 --     among the world's by the pair's indexes), a bridge's ports (the one
 --     whose far end holds the next hop), the bridge's own address;
 --   * link state (down, no carrier, a bridge port not forwarding), the
---     neighbour entry of the next hop after the probe (INCOMPLETE, FAILED);
+--     neighbour entry of the next hop after the probe (INCOMPLETE, FAILED,
+--     or a MAC address the device holding the next hop does not have);
 --   * the sysctls that decide: ip_forward where a packet is forwarded,
 --     rp_filter where it comes in, bridge-nf-call-iptables where it is
---     bridged;
+--     bridged, icmp_echo_ignore_all where it arrives;
 --   * the way back: the same walk from the destination to the source (a
 --     reply to a private source that no NAT rewrote has no route back);
 --   * the probe sent again with a temporary nf_tables table tracing its
@@ -627,7 +628,9 @@ function Report:json(opts) return json.encode(self:data(), opts) end
 ---------------------------------------------------------------- diagnose
 
 -- Neighbour states of each hop's next hop, read after the probe.
-local function neighbours(hops)
+-- The neighbour entry of each hop's next hop (its state, and its MAC
+-- against the device holding that address anywhere in the world).
+local function neighbours(spaces, hops)
   for _, hop in ipairs(hops) do
     if hop.oif and hop.nexthop then
       local s = hop.space
@@ -635,14 +638,40 @@ local function neighbours(hops)
       for _, n in ipairs(ok and list or {}) do
         if n.dst == hop.nexthop and s.by_index[n.ifindex] and s.by_index[n.ifindex].ifname == hop.oif then
           hop.neigh = table.concat(n.state or {}, ",")
+          hop.lladdr = n.lladdr
         end
       end
+      local holders, right = {}, false
+      for _, t in ipairs(hop.lladdr and spaces or {}) do
+        local l = owner(t, hop.nexthop)
+        if l and l.address then
+          holders[#holders + 1] = l.ifname .. " in " .. t.label .. " (" .. l.address .. ")"
+          right = right or l.address == hop.lladdr
+        end
+      end
+      if #holders > 0 and not right then hop.wrong_lladdr = table.concat(holders, ", ") end
     end
   end
 end
 
+-- A destination that got the echo request and sends nothing back: it
+-- ignores echo requests (the request passes every rule; only the sysctl
+-- says so).
+local function ignored_echo(hops, dst)
+  local last = hops[#hops]
+  if not (last and last.space) then return nil end
+  local key = dst:find(":") and "net.ipv6.icmp.echo_ignore_all" or "net.ipv4.icmp_echo_ignore_all"
+  if sysctl(last.space, key) ~= "1" then return nil end
+  return last.space.label .. " ignores echo requests: " .. key .. " = 1 (" .. dst .. " gets them and sends no reply)"
+end
+
 local function neighbour_cause(hops)
   for _, hop in ipairs(hops) do
+    if hop.wrong_lladdr then
+      return string.format("the neighbour entry for %s on %s in %s says %s (%s), but %s is %s: its frames go "
+                           .. "to a MAC address it does not have", hop.nexthop, hop.oif, hop.ns, hop.lladdr,
+                           hop.neigh or "?", hop.nexthop, hop.wrong_lladdr)
+    end
     if hop.neigh == "FAILED" or hop.neigh == "INCOMPLETE" then
       return "no answer to ARP/ND for " .. hop.nexthop .. " on " .. hop.oif .. " in " .. hop.ns ..
         " (neighbour " .. hop.neigh .. ")"
@@ -711,8 +740,8 @@ function why.diagnose(ns, target, opts, ...)
       local back, back_arrived, bc = walk(spaces, hops[#hops].space, target, seen_as)
       r.back, back_cause = back, not back_arrived and "the reply has no way back: " .. tostring(bc) or nil
     end
-    neighbours(r.path)
-    neighbours(r.back)
+    neighbours(spaces, r.path)
+    neighbours(spaces, r.back)
     local causes = r.causes
     for _, step in ipairs(r.trace and r.trace.steps or {}) do
       if step.verdict == "drop" then
@@ -721,6 +750,8 @@ function why.diagnose(ns, target, opts, ...)
       end
     end
     if cause then causes[#causes + 1] = cause end
+    local ignored = arrived and ignored_echo(hops, target)
+    if ignored then causes[#causes + 1] = ignored end
     local nc = neighbour_cause(r.path) or neighbour_cause(r.back)
     if nc then causes[#causes + 1] = nc end
     if back_cause then causes[#causes + 1] = back_cause end
