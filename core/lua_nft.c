@@ -745,9 +745,10 @@ static void push_chain (lua_State *L, const void *p) {
   lnslab_set_int(L, "handle", (lua_Integer)c->handle);
   if (c->hook < 0) return;
   lnslab_set_str(L, "type", c->type);
-  lnslab_set_str(L, "hook", nft_hook_name(c->hook));
+  lnslab_set_str(L, "hook", nft_chain_hook_name(c->family, c->hook));
   lnslab_set_int(L, "priority", c->priority);
   lnslab_set_str(L, "policy", c->policy == NF_DROP ? "drop" : "accept");
+  if (c->device[0]) lnslab_set_str(L, "device", c->device);
 }
 
 /* A rule: its exprs, and its text as `nft list ruleset` prints it (text,

@@ -1033,15 +1033,17 @@ static int dec_proto (struct dec *d, enum nft_key key,
   return DEC_OK;
 }
 
-/* meta nfproto (inet) and meta protocol (bridge) equal to ip or ip6:
- * nft's dependency of the address match that must follow. */
+/* meta nfproto (inet) and meta protocol (bridge, and netdev: its
+ * tables are the nft CLI's, read here) equal to ip or ip6: nft's
+ * dependency of the address match that must follow. */
 static int dec_net_dependency (struct dec *d, const unsigned char *data,
                                uint32_t len, int neq) {
   if (neq || d->masked || d->net_pending) return DEC_UNKNOWN;
   if (d->key == NFT_META_NFPROTO && d->family == NFPROTO_INET && len == 1 &&
       (data[0] == NFPROTO_IPV4 || data[0] == NFPROTO_IPV6)) {
     d->net = data[0];
-  } else if (d->key == NFT_META_PROTOCOL && d->family == NFPROTO_BRIDGE &&
+  } else if (d->key == NFT_META_PROTOCOL &&
+             (d->family == NFPROTO_BRIDGE || d->family == NFPROTO_NETDEV) &&
              len == 2) {
     uint16_t v;
     memcpy(&v, data, 2);
@@ -1636,6 +1638,14 @@ static void chain_info (struct nft_chain_info *ci,
     ci->policy = (int)nftnl_chain_get_u32(c, NFTNL_CHAIN_POLICY);
   const char *type = nftnl_chain_get_str(c, NFTNL_CHAIN_TYPE);
   snprintf(ci->type, sizeof ci->type, "%s", type ? type : "");
+  const char *dev = NULL;
+  if (nftnl_chain_is_set(c, NFTNL_CHAIN_DEV))
+    dev = nftnl_chain_get_str(c, NFTNL_CHAIN_DEV);
+  else if (nftnl_chain_is_set(c, NFTNL_CHAIN_DEVICES)) {
+    const char *const *devs = nftnl_chain_get_array(c, NFTNL_CHAIN_DEVICES);
+    dev = devs ? devs[0] : NULL;
+  }
+  snprintf(ci->device, sizeof ci->device, "%s", dev ? dev : "");
 }
 
 static int chain_cb (const struct nlmsghdr *nlh, void *data) {

@@ -25,6 +25,7 @@
 #define NSLAB_NFT_H
 
 #include <stddef.h>
+#include <net/if.h>
 #include <stdint.h>
 
 #include "err.h"
@@ -40,6 +41,9 @@ int nft_family_value (const char *name);  /* NFPROTO_* */
 const char *nft_family_name (int family); /* "ip", ...; "unknown" */
 int nft_hook_value (const char *name);    /* NF_INET_* */
 const char *nft_hook_name (int hook);
+/* A base chain's hook in its family: netdev numbers its own (ingress,
+   egress) from 0, as NF_INET_* does. */
+const char *nft_chain_hook_name (int family, int hook);
 
 /* The words a table, chain or op takes, NULL-terminated. */
 extern const char *const nft_family_names[]; /* ip ip6 inet bridge */
@@ -282,6 +286,7 @@ struct nft_chain_info {
   char type[16];
   int32_t priority;
   int policy;
+  char device[IF_NAMESIZE]; /* a netdev chain's device (the first); "" */
 };
 
 struct nft_rule_info {

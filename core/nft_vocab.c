@@ -62,6 +62,14 @@ const char *nft_hook_name (int hook) {
   return hook >= 0 && hook < N_HOOKS ? nft_hook_names[hook] : "unknown";
 }
 
+const char *nft_chain_hook_name (int family, int hook) {
+  if (family == NFPROTO_NETDEV)
+    return hook == NF_NETDEV_INGRESS  ? "ingress"
+           : hook == NF_NETDEV_EGRESS ? "egress"
+                                      : "unknown";
+  return nft_hook_name(hook);
+}
+
 const struct nft_priority nft_priorities[] = {
     {"raw", -300, 0, -1},
     {"mangle", -150, 0, -1},

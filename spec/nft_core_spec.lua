@@ -499,6 +499,21 @@ describe("nft core", function()
       'nft list: argument 1 (family) must be one of ip, ip6, inet or bridge, got "ipx"')
   end)
 
+  it("reads netdev chains the nft CLI made: hook, device, and rules without their ethertype dependency", function()
+    test1:exec("ip link add d0 type veth peer name d1")
+    world.sh(test1, "nft add table netdev f && nft 'add chain netdev f in { type filter hook ingress device d0 "
+      .. "priority 0; policy drop; }' && nft add rule netdev f in ip protocol icmp counter drop"
+      .. " && nft add rule netdev f in ip6 daddr ::1 accept")
+    local rs = ns:nft_list()
+    assert.same({ family = "netdev", table = "f", name = "in", handle = rs.chains[1].handle, type = "filter",
+                  hook = "ingress", priority = 0, policy = "drop", device = "d0" }, rs.chains[1])
+    assert.same({ "ip protocol icmp counter drop", "ip6 daddr ::1 accept" }, world.pluck(rs.rules, "plain"))
+    -- the witness: nft says the same of the chain (its JSON here has no
+    -- device: nft 1.0.6 reads only the old single-device attribute)
+    assert.truthy(world.sh(test1, "nft list chain netdev f in")
+                    :find('type filter hook ingress device "d0" priority filter; policy drop;', 1, true))
+  end)
+
   it("reads a rule it has no words for as unknown", function()
     world.sh(test1, "nft add table ip t; nft add chain ip t c; nft add rule ip t c ip ttl 3 accept;" ..
       " nft add rule ip t c meta mark 3 accept; nft add rule ip t c limit rate 3/second accept;" ..

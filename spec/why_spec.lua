@@ -96,6 +96,23 @@ describe("why", function()
     assert.is_nil(why.diagnose(a, "10.0.0.2", { timeout = 0.3 }).cause)
   end)
 
+  it("a netdev ingress chain that drops before any trace sees the packet", function()
+    if no_trace() then return pending(no_trace()) end
+    local a, b = netns.add("a"), netns.add("b")
+    world.cable(a, b, "10.0.0.1/24", "10.0.0.2/24")
+    world.sh(b, "nft add table netdev f && nft 'add chain netdev f in { type filter hook ingress device veth-test2 "
+      .. "priority 0; policy accept; }' && nft add rule netdev f in ip protocol icmp drop")
+    local report = why.diagnose(a, "10.0.0.2", { timeout = 0.3 })
+    assert.equal("the request for 10.0.0.2 never reached b's IP layer: netdev chain f in on veth-test2 (hook ingress, "
+                 .. "policy accept) comes first; its rules: ip protocol icmp drop", report.cause)
+    assert.is_nil(report.trace.sources.b)
+    -- the witness: the real ping dies there too, and gets through once the chain is gone
+    assert.is_not.equal(0, a:exec("ping -c 1 -w 1 10.0.0.2").status)
+    world.sh(b, "nft delete table netdev f")
+    assert.equal(0, a:exec("ping -c 1 -w 1 10.0.0.2").status)
+    assert.is_nil(why.diagnose(a, "10.0.0.2", { timeout = 0.3 }).cause)
+  end)
+
   it("a route that refuses: unreachable, blackhole, prohibit", function()
     local a = netns.add("a")
     a:route_add{ dst = "192.0.2.0/24", type = "unreachable" }

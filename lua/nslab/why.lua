@@ -23,8 +23,10 @@
 --   * the probe sent again with a temporary nf_tables table tracing its
 --     packets (meta nftrace, core nftrace_start) in every namespace on the
 --     way, the trace events naming table, chain, rule and verdict, and the
---     rules whose counters moved meanwhile. The table is gone afterwards,
---     and none of this is traced as a lab's command.
+--     rules whose counters moved meanwhile; a namespace on the way the
+--     request never showed up in, behind a netdev ingress chain on its
+--     device (that hook comes before any the trace can see). The table is
+--     gone afterwards, and none of this is traced as a lab's command.
 local core = require("nslab.core")
 local json = require("nslab.json")
 
@@ -665,6 +667,34 @@ local function ignored_echo(hops, dst)
   return last.space.label .. " ignores echo requests: " .. key .. " = 1 (" .. dst .. " gets them and sends no reply)"
 end
 
+-- A namespace on the way that the request never reached (no trace event
+-- for it there) behind a netdev ingress chain on the device it comes in
+-- by: that chain runs before any hook the trace can see (the first such
+-- hop only; the ones after it saw nothing either).
+local function netdev_cause(hops, tr, dst)
+  for i = 2, #hops do
+    local h = hops[i]
+    if h.iif and h.space and not tr.sources[h.space.label] then
+      local rs = ruleset(h.space)
+      for _, c in ipairs(rs.chains or {}) do
+        if c.family == "netdev" and c.hook == "ingress" and c.device == h.iif then
+          local rules = {}
+          for _, rule in ipairs(rs.rules or {}) do
+            if rule.family == "netdev" and rule.table == c.table and rule.chain == c.name then
+              rules[#rules + 1] = rule.plain
+            end
+          end
+          return string.format("the request for %s never reached %s's IP layer: netdev chain %s %s on %s (hook "
+                               .. "ingress, policy %s) comes first%s", dst, h.space.label, c.table, c.name, h.iif,
+                               tostring(c.policy), #rules > 0 and "; its rules: " .. table.concat(rules, "; ") or "")
+        end
+      end
+      return nil
+    end
+  end
+  return nil
+end
+
 local function neighbour_cause(hops)
   for _, hop in ipairs(hops) do
     if hop.wrong_lladdr then
@@ -750,6 +780,8 @@ function why.diagnose(ns, target, opts, ...)
       end
     end
     if cause then causes[#causes + 1] = cause end
+    local nd = r.trace and not r.trace.error and netdev_cause(hops, r.trace, target)
+    if nd then causes[#causes + 1] = nd end
     local ignored = arrived and ignored_echo(hops, target)
     if ignored then causes[#causes + 1] = ignored end
     local nc = neighbour_cause(r.path) or neighbour_cause(r.back)
