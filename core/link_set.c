@@ -384,8 +384,12 @@ int link_set (struct nl *nl, int ifindex, const char *name,
   rc = check_change(nl, target.sock ? &target : NULL, &dev, c, &master, e);
   /* A new master goes first and alone: a bridge refuses ports for
      reasons no read shows (a device with macvlans on it), and an MTU
-     applied before would already have reached such dependents. */
-  if (rc == 0 && master > 0 && master != dev.master) {
+     applied before would already have reached such dependents. With only
+     IPv6's address generation mode besides, it goes in the same message:
+     do_setlink applies that after the master, so a refused master leaves
+     nothing (one request per port fewer: docker.run's attach). */
+  int only_after_master = parts_of(c) == 2 && c->addrgenmode >= 0;
+  if (rc == 0 && master > 0 && master != dev.master && !only_after_master) {
     struct link_change only;
     link_change_init(&only);
     if ((rc = send_change(nl, dev.ifindex, NULL, &only, master, e)) < 0)

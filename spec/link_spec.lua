@@ -355,6 +355,14 @@ describe("link", function()
         "link set veth-test1: Device or resource busy")
       assert.same({ 1500, 1500 }, { mtu("veth-test1"), mtu("mv0") })
       assert.is_nil(ip_link(nil, "veth-test1").master)
+      -- master and addrgenmode go in one message (the kernel applies the
+      -- mode after the master): refused, the mode is as it was
+      local before = ip_link(nil, "veth-test1").inet6_addr_gen_mode
+      local other = before == "none" and "eui64" or "none"
+      assert.has_error(function() h:link_set("veth-test1", { master = "br0", addrgenmode = other }) end,
+        "link set veth-test1: Device or resource busy")
+      local l = ip_link(nil, "veth-test1")
+      assert.same({ before, nil }, { l.inet6_addr_gen_mode, l.master })
     end)
 
     it("a VXLAN that cannot come up: the rename and mtu are undone", function()
