@@ -256,6 +256,87 @@ describe("docker model", function()
     assert.same({ { Subnet = "172.18.0.0/16", Gateway = "172.18.0.1" } }, docker.network_inspect("demo1").IPAM.Config)
   end)
 
+  it("network rm: the bridge and its rules go (nft and ip agree), the subnet is free again", function()
+    local function rules_naming(br)
+      local n = 0
+      for _, chain in ipairs{ "ip nat POSTROUTING", "ip nat DOCKER", "ip filter FORWARD",
+                              "ip filter DOCKER-ISOLATION-STAGE-1", "ip filter DOCKER-ISOLATION-STAGE-2" } do
+        local text, at = world.sh(nil, "nft -j list chain " .. chain), 1
+        while true do
+          local found = text:find('"' .. br .. '"', at, true)
+          if not found then break end
+          n, at = n + 1, found + 1
+        end
+      end
+      return n
+    end
+    docker.daemon()
+    local before = world.sh(nil, "nft list ruleset")
+    local net = docker.network_create("demo1", { subnet = "172.18.0.0/16" })
+    assert.is_true(rules_naming(net.bridge_name) >= 8)
+    local c = docker.run{ name = "d1", network = "demo1" }
+    assert.has_error(function() docker.network_rm("demo1") end,
+      "docker network rm demo1: error while removing network: network demo1 id " .. net.id ..
+      " has active endpoints (d1)")
+    assert.truthy(world.find(world.ip_json(nil, "link"), "ifname", net.bridge_name)) -- refused: all there
+    docker.stop("d1")
+    docker.network_rm("demo1")
+    assert.is_nil(world.find(world.ip_json(nil, "link"), "ifname", net.bridge_name))
+    assert.equal(0, rules_naming(net.bridge_name))
+    assert.equal(before, world.sh(nil, "nft list ruleset")) -- docker0's rules as they were
+    assert.same({ "bridge", "host", "none" }, world.pluck(docker.network_ls(), "NAME"))
+    assert.has_error(function() docker.start("d1") end, "docker start d1: network demo1 not found")
+    assert.equal("exited", c.state)
+    local again = docker.network_create("demo2", { subnet = "172.18.0.0/16" }) -- no overlap left
+    assert.equal("172.18.0.2", docker.run{ name = "d2", network = "demo2" }.ip)
+    assert.has_error(function() docker.network_rm("demo1") end, "docker network rm: network demo1 not found")
+    for _, name in ipairs{ "bridge", "host", "none" } do
+      assert.has_error(function() docker.network_rm(name) end,
+        ("docker network rm %s: %s is a pre-defined network and cannot be removed"):format(name, name))
+    end
+    assert.equal(again, docker.daemon():network("demo2"))
+  end)
+
+  it("network rm goes on when a rule of the network was deleted by hand", function()
+    local net = docker.network_create("demo1", { subnet = "172.18.0.0/16" })
+    local r = net.rules[1]
+    world.sh(nil, ("nft delete rule ip nat POSTROUTING handle %d"):format(r[2].handle))
+    docker.network_rm("demo1")
+    assert.is_nil(world.sh(nil, "nft list ruleset"):find(net.bridge_name, 1, true))
+  end)
+
+  it("ps lists the running containers, the newest first (-a: the stopped too); ids name them", function()
+    local function names(rows)
+      local out = {}
+      for i, r in ipairs(rows) do out[i] = r.NAMES end
+      return out
+    end
+    local a = docker.run{ name = "a", publish = "8080:80" }
+    local b = docker.run{ name = "b", network = "none" }
+    docker.run{ name = "j", network = "container:a" }
+    docker.stop("b")
+    local rows = docker.ps()
+    assert.same({ "j", "a" }, names(rows))
+    assert.same({ ["CONTAINER ID"] = a.id:sub(1, 12), STATUS = "Up", PORTS = "0.0.0.0:8080->80/tcp",
+                  NAMES = "a", NETWORKS = "bridge" }, rows[2])
+    assert.equal("container:a", rows[1].NETWORKS)
+    assert.same({ "j", "b", "a" }, names(docker.ps(true)))
+    local stopped = docker.ps(true)[2]
+    assert.same({ "Exited", "" }, { stopped.STATUS, stopped.PORTS })
+    local text = require("nslab.view").text(rows)
+    assert.matches("^CONTAINER ID   STATUS   ", text)
+    -- docker exec 28dc2e8853df (seed 003): the id, or a prefix naming one
+    assert.equal(a, docker.container(a.id))
+    assert.equal(b, docker.container(b.id:sub(1, 12)))
+    assert.equal(0, docker.pid(b.id:sub(1, 12))) -- stopped
+    assert.equal(a.id:sub(1, 12) .. "\n", docker.exec(a.id:sub(1, 12), "hostname").stdout)
+    assert.has_error(function() docker.container("nosuch") end, "docker container: No such container: nosuch")
+    b.id = a.id:sub(1, 4) .. b.id:sub(5) -- two ids alike in their first 4 digits
+    assert.has_error(function() docker.container(a.id:sub(1, 4)) end,
+      "docker container: multiple IDs found with provided prefix: " .. a.id:sub(1, 4))
+    assert.equal(a, docker.container(a.id:sub(1, 5 + (a.id:sub(5, 5) == b.id:sub(5, 5) and 7 or 0))))
+  end)
+
   it("modes: none has only lo, host shares the host, container: shares the other's", function()
     local n = docker.run{ name = "n", network = "none" }
     assert.same({ "lo" }, world.pluck(world.ip_json(n.netns, "link"), "ifname"))

@@ -75,6 +75,23 @@ describe("overlay", function()
     assert.equal("overlay", node1.docker:network_ls()[4].DRIVER)
   end)
 
+  it("network rm from one host removes it from every host: its sandboxes go, its VNI is free", function()
+    local before = sorted_netns()
+    ov = create("ov", "10.0.9.0/24")
+    local c = node2.docker:run{ name = "c2", network = "ov" }
+    assert.has_error(function() node1.docker:network_rm("ov") end,
+      "docker network rm ov: error while removing network: network ov id " .. ov.id .. " has active endpoints (c2)")
+    node2.docker:stop("c2")
+    node1.docker:network_rm("ov")
+    assert.same(before, sorted_netns()) -- both sandboxes gone
+    for _, h in ipairs{ node1, node2 } do
+      assert.has_error(function() h.docker:network_inspect("ov") end, "docker network inspect: network ov not found")
+    end
+    assert.has_error(function() node2.docker:start("c2") end, "docker start c2: network ov not found")
+    assert.equal("exited", c.state)
+    assert.equal(4097, create("ov2", "10.0.9.0/24").vni) -- the VNI and the subnet again
+  end)
+
   it("gives addresses from one pool, programs the peers' entries on join and removes them on leave", function()
     ov = create("ov", "10.0.9.0/24")
     local sb1, sb2 = overlay.sandbox(ov, node1), overlay.sandbox(ov, node2)

@@ -10,7 +10,8 @@
 --   docker.network_create("demo1", {subnet = "172.18.0.0/16"})
 --   docker.network_create("v6", {subnet = "172.18.0.0/16", ipv6 = true, subnet6 = "fd00:db8::/64"})
 --                                                          -- dual-stack (nslab.docker_ipv6)
---   docker.network_inspect "bridge"; docker.network_ls()
+--   docker.network_inspect "bridge"; docker.network_ls(); docker.network_rm "demo1"
+--   docker.ps(); docker.ps(true)                           -- docker ps [-a]
 --   docker.stop "test1"; docker.start "test1"; docker.rm "test1"
 --   docker.rm({"c1", "c2", "c3"}, true)                    -- docker rm -f c1 c2 c3: one batch
 --
@@ -325,11 +326,62 @@ function Daemon:network(name)
   return network_named(self, "docker network", name)
 end
 
+-- docker network rm NAME: its bridge (its address and route go with it)
+-- and its firewall rules; an overlay network from every host. Refused as
+-- Docker refuses: the predefined networks, and one a running container
+-- is on. A stopped container may be on it: its start then fails, the
+-- network not found, as in Docker.
+function Daemon:network_rm(name, ...)
+  local op = "docker network rm"
+  options.nargs(op, 1, name, ...)
+  options.value(name, op, nil, "argument 1 (name)", NAME)
+  local net = network_named(self, op, name)
+  op = op .. " " .. name
+  if name == "bridge" or net.driver == "host" or net.driver == "null" then
+    error(string.format("%s: %s is a pre-defined network and cannot be removed", op, name), 0)
+  end
+  local active = {}
+  for c in pairs(net.members or {}) do active[#active + 1] = c.name end -- overlay: every host's
+  for _, c in pairs(self.containers) do
+    if c.state == "running" and c.network == net and not (net.members and net.members[c]) then
+      active[#active + 1] = c.name
+    end
+  end
+  if #active > 0 then
+    table.sort(active)
+    error(string.format("%s: error while removing network: network %s id %s has active endpoints (%s)", op, name,
+                        net.id, table.concat(active, ", ")), 0)
+  end
+  if net.driver == "overlay" then
+    overlay.remove(net)
+  else
+    self.firewall:remove_network(net)
+    if self.host.handle:link_get(net.bridge.ifindex) then net.bridge:delete() end
+    self.networks[name] = nil
+    for i, other in ipairs(self.network_order) do
+      if other == name then table.remove(self.network_order, i) break end
+    end
+  end
+  net.removed = true
+end
+
 -- The container called name (the only argument of command op).
+-- Docker's order: the name, else the id or a prefix of it naming one
+-- container (docker exec 28dc2e8853df, seed 003). The ids are looked
+-- at only when no name matches.
 local function find(self, op, name, ...)
   options.nargs(op, 1, name, ...)
   options.value(name, op, nil, "argument 1 (name)", NAME)
   local c = self.containers[name]
+  if c then return c end
+  if name:match("^%x+$") then
+    for _, other in pairs(self.containers) do
+      if other.id:sub(1, #name) == name then
+        if c then error(string.format("%s: multiple IDs found with provided prefix: %s", op, name), 0) end
+        c = other
+      end
+    end
+  end
   if not c then error(string.format("%s: No such container: %s", op, name), 0) end
   return c
 end
@@ -441,6 +493,8 @@ local function launch(self, op, c)
       error(string.format("%s %s: cannot join network of a non running container: %s", op, c.name, joined.name), 0)
     end
     net = joined.proc
+  elseif c.network and c.network.removed then -- docker network rm while it was stopped
+    error(string.format("%s %s: network %s not found", op, c.name, c.network.name), 0)
   elseif c.mode == "bridge" and c.network.ports >= M.BRIDGE_PORTS then
     error(full(c, c.network), 0) -- before anything is made
   end
@@ -524,8 +578,9 @@ function Daemon:run(opts, ...)
     error(string.format('docker run: the container name "/%s" is already in use', name), 0)
   end
   local network = opts.network or "bridge"
+  self.serial = (self.serial or 0) + 1 -- the order they came in (docker ps)
   local c = setmetatable({ name = name, id = random_hex(64), hostname = opts.hostname,
-                           ports = parse_ports(opts.publish), joiners = 0 }, DockerContainer)
+                           ports = parse_ports(opts.publish), joiners = 0, serial = self.serial }, DockerContainer)
   ports_free(self, "docker run", c)
   local joined = network:match("^container:(.+)$")
   if joined then
@@ -689,6 +744,33 @@ function Daemon:network_ls(...)
   return rows
 end
 
+-- A container's published ports as docker ps prints them.
+local function ports_text(c)
+  local parts = {}
+  for _, p in ipairs(c.ports) do parts[#parts + 1] = ("0.0.0.0:%d->%d/tcp"):format(p.host, p.container) end
+  return table.concat(parts, ", ")
+end
+
+-- docker ps [-a]: the running containers (all with all = true), the
+-- newest first, as rows: CONTAINER ID, STATUS, PORTS, NAMES, NETWORKS
+-- (the model runs no image and no command: those columns are not there).
+function Daemon:ps(all, ...)
+  options.nargs("docker ps", 1, all, ...)
+  options.value(all, "docker ps", nil, "argument 1 (all)", { type = "boolean" })
+  local list = {}
+  for _, c in pairs(self.containers) do
+    if all or c.state == "running" then list[#list + 1] = c end
+  end
+  table.sort(list, function(a, b) return a.serial > b.serial end)
+  local rows = {}
+  for i, c in ipairs(list) do
+    local network = c.mode == "container" and "container:" .. c.joined or c.network.name
+    rows[i] = { ["CONTAINER ID"] = c.id:sub(1, 12), STATUS = c.state == "running" and "Up" or "Exited",
+                PORTS = c.state == "running" and ports_text(c) or "", NAMES = c.name, NETWORKS = network }
+  end
+  return rows
+end
+
 -- docker network inspect NAME, shaped like Docker's JSON (seed 001).
 function Daemon:network_inspect(name, ...)
   options.nargs("docker network inspect", 1, name, ...)
@@ -735,8 +817,8 @@ function M.reset(...)
   default = nil
 end
 
-for _, method in ipairs{ "run", "stop", "start", "rm", "exec", "pid", "network_ls",
-                         "network_inspect", "network_create", "container" } do
+for _, method in ipairs{ "run", "stop", "start", "rm", "exec", "pid", "ps", "network_ls",
+                         "network_inspect", "network_create", "network_rm", "container" } do
   M[method] = function(...) return M.daemon()[method](M.daemon(), ...) end
 end
 

@@ -69,16 +69,20 @@ function Firewall:remove()
   if self.v6 then self.v6:remove() end
 end
 
--- The rules of one bridge network in fw's family, into batch b.
-local function network_rules(fw, b, br, subnet)
-  b:rule(fw.nat_postrouting, ("%s saddr %s oifname != %s counter masquerade"):format(fw.family, subnet, br))
-  b:rule(fw.nat_docker, ("iifname %s return"):format(br))
-  b:rule(fw.forward, ("oifname %s ct state established,related accept"):format(br))
-  b:rule(fw.forward, ("oifname %s jump DOCKER"):format(br))
-  b:rule(fw.forward, ("iifname %s oifname != %s accept"):format(br, br))
-  b:rule(fw.forward, ("iifname %s oifname %s accept"):format(br, br))
-  b:rule(fw.stage1, ("iifname %s oifname != %s jump DOCKER-ISOLATION-STAGE-2"):format(br, br))
-  b:rule(fw.stage2, ("oifname %s counter drop"):format(br))
+-- The rules of one bridge network in fw's family, into batch b; each
+-- {chain, ref, text} kept in refs (ref.handle: the kernel's echo).
+local function network_rules(fw, b, br, subnet, refs)
+  local function rule(chain, text)
+    refs[#refs + 1] = { chain, b:rule(chain, text), text }
+  end
+  rule(fw.nat_postrouting, ("%s saddr %s oifname != %s counter masquerade"):format(fw.family, subnet, br))
+  rule(fw.nat_docker, ("iifname %s return"):format(br))
+  rule(fw.forward, ("oifname %s ct state established,related accept"):format(br))
+  rule(fw.forward, ("oifname %s jump DOCKER"):format(br))
+  rule(fw.forward, ("iifname %s oifname != %s accept"):format(br, br))
+  rule(fw.forward, ("iifname %s oifname %s accept"):format(br, br))
+  rule(fw.stage1, ("iifname %s oifname != %s jump DOCKER-ISOLATION-STAGE-2"):format(br, br))
+  rule(fw.stage2, ("oifname %s counter drop"):format(br))
 end
 
 -- The rules of one bridge network: out through NAT, forwarding to and
@@ -88,10 +92,43 @@ end
 function Firewall:add_network(net)
   local br = q(net.bridge_name)
   if net.v6 and not self.v6 then self.v6 = M.install(self.host, "ip6") end
+  local refs = {}
   self.host:nft_batch(function(b)
-    network_rules(self, b, br, net.subnet)
-    if net.v6 then network_rules(self.v6, b, br, net.v6.text) end
+    network_rules(self, b, br, net.subnet, refs)
+    if net.v6 then network_rules(self.v6, b, br, net.v6.text, refs) end
   end)
+  net.rules = refs
+end
+
+-- Delete rules ({chain, ref, text}, as kept above and by publish) by
+-- their handles, in one batch. A rule already gone (deleted by hand) is
+-- as good: what goes must still go, so then each is deleted alone and a
+-- missing one skipped. A rule with no handle (not echoed) is looked for.
+local function delete_rules(host, refs)
+  local ok, err = pcall(host.nft_batch, host, function(b)
+    for _, r in ipairs(refs) do
+      if r[2].handle then b:delete_rule(r[1], r[2].handle) end
+    end
+  end)
+  if not ok and not tostring(err):find("No such file or directory", 1, true) then error(err, 0) end
+  for _, r in ipairs(refs) do
+    local chain, handle, text = r[1], r[2].handle, r[3]
+    if handle and not ok then
+      local done, why = pcall(chain.delete_rule, chain, handle)
+      if not done and not tostring(why):find("No such file or directory", 1, true) then error(why, 0) end
+    elseif not handle then
+      for _, rule in ipairs(chain:rules()) do
+        if rule.plain == text then chain:delete_rule(rule.handle) end
+      end
+    end
+  end
+end
+
+-- docker network rm: the network's rules go (the chains stay, as
+-- dockerd leaves them).
+function Firewall:remove_network(net)
+  delete_rules(self.host, net.rules or {})
+  net.rules = nil
 end
 
 -- The two rules of a published port: -p HOSTPORT:PORT for container c,
@@ -141,19 +178,7 @@ function Firewall:unpublish(c, host_port, port)
       refs[#refs + 1] = { fw.docker, {}, accept }
     end
   end
-  for _, r in ipairs(refs) do
-    local chain, handle, text = r[1], r[2].handle, r[3]
-    if handle then
-      -- a rule already gone (deleted by hand) is as good: the container
-      -- must still stop
-      local ok, err = pcall(chain.delete_rule, chain, handle)
-      if not ok and not tostring(err):find("No such file or directory", 1, true) then error(err, 0) end
-    else -- not echoed: look for it
-      for _, rule in ipairs(chain:rules()) do
-        if rule.plain == text then chain:delete_rule(rule.handle) end
-      end
-    end
-  end
+  delete_rules(self.host, refs) -- the container must stop even when one is gone
 end
 
 return M

@@ -236,6 +236,28 @@ function M.forget(net, h)
   end
 end
 
+-- docker network rm of an overlay network (no container on it, on any
+-- host): every host's sandbox goes, and the network from every daemon;
+-- its VNI is free again. vxlan0 is deleted first: a namespace's devices
+-- go in the kernel's cleanup after the call returns, and until then the
+-- VNI would still be taken.
+function M.remove(net)
+  for _, h in ipairs(net.hosts) do
+    local sb = net.sandboxes[h.docker]
+    if sb then
+      sb.vxlan:delete()
+      netns.delete(sb.ns)
+    end
+    net.sandboxes[h.docker] = nil
+    h.docker.networks[net.name] = nil
+    for i, name in ipairs(h.docker.network_order) do
+      if name == net.name then table.remove(h.docker.network_order, i) break end
+    end
+  end
+  local vnis = vni_used[netns.host()]
+  if vnis then vnis[net.vni] = nil end
+end
+
 -- The network's sandbox namespace on host h (ip netns exec HOST-1-ID ...).
 function M.sandbox(net, h)
   local sb = net.sandboxes and net.sandboxes[h.docker]

@@ -126,7 +126,8 @@ M.entries = {
 
   ["docker.run"] = {
     returns = "a container (docker run -d): the fields below; c:exec(cmd) runs a command inside it " ..
-      "(as ns:exec), c:shell() opens a shell there. docker.stop/start/rm take it or its name",
+      "(as ns:exec), c:shell() opens a shell there. docker.stop/start/rm take it, its name or its id " ..
+      "(or a prefix naming one)",
     partial = true,
     fields = { { "name", "--name, or the random one given" }, { "id", "the 64 hex digits of its id" },
                { "netns", "its network namespace (a Netns; the host's for --network host)" },

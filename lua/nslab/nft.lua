@@ -480,15 +480,20 @@ function Chain:rules(...)
   return list
 end
 
--- nft delete rule FAMILY TABLE CHAIN handle N
+-- nft delete rule FAMILY TABLE CHAIN handle N: the op and its command.
+local function delete_rule_op(chain, handle)
+  return { op = "delete", object = "rule", family = chain.family, table = chain.table.name, chain = chain.name,
+           handle = handle },
+         function()
+           return string.format("nft delete rule %s %s %s handle %d", chain.family, q(chain.table.name),
+                                q(chain.name), handle)
+         end
+end
+
 function Chain:delete_rule(handle, ...)
   at_most(1, "nft delete rule", ...)
-  apply(self.ns, { { op = "delete", object = "rule", family = self.family, table = self.table.name,
-                     chain = self.name, handle = handle } },
-        { function()
-            return string.format("nft delete rule %s %s %s handle %d", self.family, q(self.table.name),
-                                 q(self.name), handle)
-          end })
+  local op, command = delete_rule_op(self, handle)
+  apply(self.ns, { op }, { command })
 end
 
 -- nft flush chain FAMILY TABLE CHAIN, nft delete chain FAMILY TABLE CHAIN
@@ -540,6 +545,16 @@ function Batch:rule(chain, rule, ...)
   local ref = {}
   self.refs[#self.ops] = ref
   return ref
+end
+
+-- The rule of chain with this handle deleted, in the same transaction.
+function Batch:delete_rule(chain, handle, ...)
+  at_most(2, "nft delete rule", ...)
+  if type(chain) ~= "table" or getmetatable(chain) ~= Chain then
+    fail("nft delete rule: argument 1 (chain) must be a chain, got %s", type(chain))
+  end
+  local op, command = delete_rule_op(chain, handle)
+  self.ops[#self.ops + 1], self.commands[#self.commands + 1] = op, command
 end
 
 function M.batch(ns, fn, ...)

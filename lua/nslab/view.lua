@@ -99,7 +99,7 @@ end
 -- In the order they are tried: classes first, then the plain tables the
 -- API returns (recognised by their fields).
 local KIND_NAMES = { "bridge", "link", "netns", "nft", "docker", "why", "capture", "packet", "brctl", "macs",
-                     "route", "neigh", "fdb", "addr", "network_ls" }
+                     "route", "neigh", "fdb", "addr", "network_ls", "ps" }
 view.KIND_NAMES = KIND_NAMES
 local kinds
 

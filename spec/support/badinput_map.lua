@@ -453,6 +453,8 @@ M.docker_functions = {
            base = function() return { "bi-d", "true" } end, slow = true, noun = { "docker", "container", "netns" } },
   pid = { args = { A("str") }, base = function() return { "bi-d" } end, slow = true },
   network_ls = { args = {}, slow = true },
+  ps = { args = { opt(A("bool")) }, slow = true },
+  network_rm = { args = { A("str") }, slow = true },
   network_inspect = { args = { A("str") }, base = function() return { "bridge" } end, slow = true },
   network_create = { args = { A("str"), O({ subnet = { type = "string", max = 64, required = true },
                                               gateway = { type = "string", max = 64 },
