@@ -315,6 +315,14 @@ function Daemon:network_create(name, opts, ...)
   return net
 end
 
+-- A network removed from the daemon's lists (docker network rm).
+local function forget_network(self, name)
+  self.networks[name] = nil
+  for i, other in ipairs(self.network_order) do
+    if other == name then table.remove(self.network_order, i) break end
+  end
+end
+
 -- The network called name, for command op (docker network by default).
 local function network_named(self, op, name)
   local net = self.networks[name]
@@ -341,10 +349,11 @@ function Daemon:network_rm(name, ...)
     error(string.format("%s: %s is a pre-defined network and cannot be removed", op, name), 0)
   end
   local active = {}
-  for c in pairs(net.members or {}) do active[#active + 1] = c.name end -- overlay: every host's
-  for _, c in pairs(self.containers) do
-    if c.state == "running" and c.network == net and not (net.members and net.members[c]) then
-      active[#active + 1] = c.name
+  if net.members then -- overlay: every host's containers on it
+    for c in pairs(net.members) do active[#active + 1] = c.name end
+  else
+    for _, c in pairs(self.containers) do
+      if c.state == "running" and c.network == net then active[#active + 1] = c.name end
     end
   end
   if #active > 0 then
@@ -357,10 +366,7 @@ function Daemon:network_rm(name, ...)
   else
     self.firewall:remove_network(net)
     if self.host.handle:link_get(net.bridge.ifindex) then net.bridge:delete() end
-    self.networks[name] = nil
-    for i, other in ipairs(self.network_order) do
-      if other == name then table.remove(self.network_order, i) break end
-    end
+    forget_network(self, name)
   end
   net.removed = true
 end
@@ -834,6 +840,7 @@ end
 M.internal = { random_hex = random_hex, check_name = check_name, parse_subnet = parse_subnet,
                parse_gateway = parse_gateway, ipv4_text = ipv4_text, ipv4_parse = ipv4_parse,
                mac_of_number = mac_of_number,
-               mask_of = mask_of, allocate = allocate, release = release, now = now }
+               mask_of = mask_of, allocate = allocate, release = release, now = now,
+               forget_network = forget_network }
 
 return M

@@ -249,10 +249,7 @@ function M.remove(net)
       netns.delete(sb.ns)
     end
     net.sandboxes[h.docker] = nil
-    h.docker.networks[net.name] = nil
-    for i, name in ipairs(h.docker.network_order) do
-      if name == net.name then table.remove(h.docker.network_order, i) break end
-    end
+    internal().forget_network(h.docker, net.name)
   end
   local vnis = vni_used[netns.host()]
   if vnis then vnis[net.vni] = nil end

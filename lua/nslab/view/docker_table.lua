@@ -3,7 +3,7 @@
 -- (at least 10 wide, 3 spaces after the widest cell); as JSON, the fields
 -- named as `--format json` names them.
 --
---   return require("nslab.view.docker_table"){ columns = {...}, json = {column = "Name"}, key = "NAME" }
+--   return require("nslab.view.docker_table"){ columns = {...}, json = {column = "Name"}, keys = {"NAME"} }
 return function(spec)
   local K = {}
   local COLUMNS, JSON = spec.columns, spec.json
