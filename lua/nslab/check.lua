@@ -275,6 +275,7 @@ local function ping_pairs(name, list, opts)
     for i, p in ipairs(probes) do core_probes[i] = { p.ns.handle, p.target } end
     local arp = package.loaded["nslab.docker_arp"] -- static ARP for docker containers' probes
     if arp then arp.before_probe(probes) end
+    require("nslab.settle").before_probe()
     results = require("nslab.core").ping_many(core_probes, opts)
     -- the shell's way: a ping per target as sock.ping traces it, with
     -- what it saw (nslab explain asserts the same); a pair's many targets
@@ -503,7 +504,7 @@ function check.bind(runner)
         if (result.received or 0) == 0 then
           return true, tail .. (result.error and " (" .. result.error .. ")" or "")
         end
-        return false, tail, "got " .. replies(result) .. average(result)
+        return false, tail, "expected none, got " .. replies(result) .. average(result)
       end)
   end
 

@@ -16,6 +16,7 @@ local core = require("nslab.core")
 local api = require("nslab.api")
 local pending = require("nslab.pending")
 local dad = require("nslab.dad")
+local settle = require("nslab.settle")
 
 local Link = {}
 -- A handle on a pending end (nslab.pending) has no ifindex yet: asking
@@ -239,6 +240,7 @@ function Link:set(changes)
   end
   call(self, "link set", "link_set", changes)
   trace.command(set_words(self, target, changes))
+  if changes.up then settle.note(self) end -- a probe waits for its link watch (nslab.settle)
   if changes.name then self.name = changes.name end
   if target and target ~= self.ns then
     -- the ifindex is kept only when it is free there

@@ -297,6 +297,7 @@ end
 ---------------------------------------------------------------- probing
 
 local function probe(proto, cells, listeners, o)
+  require("nslab.settle").before_probe() -- links just brought up send nothing yet
   if proto == "icmp" then
     local probes, arp_probes = {}, {}
     for i, cell in ipairs(cells) do

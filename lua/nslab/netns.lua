@@ -356,6 +356,7 @@ function Netns:ping(target, opts, ...)
   target = sock.targets("ping", target)
   local arp = package.loaded["nslab.docker_arp"] -- static ARP for a docker container's probes
   if arp then arp.before_ping(self, target) end
+  require("nslab.settle").before_probe()
   return sock.ping(self, target, opts, ...)
 end
 

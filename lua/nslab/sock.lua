@@ -5,6 +5,7 @@
 -- ns:udp_send, ns:ping) call these; the core checks every argument.
 local trace = require("nslab.trace")
 local shell = require("nslab.shell")
+local settle = require("nslab.settle")
 
 local M = {}
 
@@ -107,6 +108,7 @@ function M.tcp_connect(ns, addr, port, opts, ...)
     return ns:inside(string.format("socat -u /dev/null %s:%s:%s,connect-timeout=%s", kind("TCP", addr),
                                    host_word(addr), port, timeout_of(opts)))
   end
+  settle.before_probe() -- a SYN a link just brought up drops is sent again a second later
   local sock = tried(text, ns.handle.tcp_connect, ns.handle, addr, port, opts, ...)
   trace.command(text(), true)
   return sock
@@ -130,6 +132,7 @@ function M.udp_send(ns, addr, port, data, ...)
                          ns:inside(string.format("socat -u - %s-SENDTO:%s:%s", kind("UDP", addr), host_word(addr),
                                                  port)))
   end
+  settle.before_probe()
   local sock = tried(text, ns.handle.udp_send, ns.handle, addr, port, data, ...)
   trace.command(text(), true)
   return sock
