@@ -571,7 +571,8 @@ describe("lab runner", function()
       assert.is_true(has_line(lines,
         "  PASS ping 192.168.1.1 from test2: no reply within 1 s"))
       assert.is_true(has_line(lines,
-        "  FAIL test-lab:2: ping 192.168.1.2 from test1: no reply within 1 s — expected none, got 1/1 replies, avg 0.05 ms"))
+        "  FAIL test-lab:2: ping 192.168.1.2 from test1: no reply within 1 s — expected none, got 1/1 replies, "
+        .. "avg 0.05 ms"))
     end)
 
     it("unreachable counts only 'no way there' errors as no reply", function()
