@@ -64,6 +64,24 @@ describe("why", function()
     assert.is_false(report.arrived)
   end)
 
+  it("lo down in a new namespace: its own addresses and 127.0.0.1 (seed 000: ping 127.0.0.1 before lo up)", function()
+    local a = netns.add("a")
+    world.cable(a, netns.add("b"), "10.0.0.1/24", "10.0.0.2/24")
+    local report = why.diagnose(a, "10.0.0.1", { timeout = 0.3 })
+    assert.equal("lo in a is down (ip link set lo up): what a sends to its own address 10.0.0.1 (on veth-test1) "
+                 .. "goes through lo", report.cause)
+    report = why.diagnose(a, "127.0.0.1", { timeout = 0.3 })
+    assert.equal("no route to 127.0.0.1 in a: lo in a is down (ip link set lo up), and a namespace's lo holds "
+                 .. "127.0.0.1/8 only while it is up", report.cause)
+    -- the witness: the real ping fails both, and works once lo is up
+    assert.is_not.equal(0, a:exec("ping -c 1 -w 1 10.0.0.1").status)
+    assert.truthy(a:exec("ping -c 1 -w 1 127.0.0.1").stderr:find("Network is unreachable", 1, true))
+    a:link("lo"):up()
+    assert.equal(0, a:exec("ping -c 1 -w 1 127.0.0.1").status)
+    assert.is_nil(why.diagnose(a, "10.0.0.1", { timeout = 0.3 }).cause)
+    assert.is_nil(why.diagnose(a, "127.0.0.1", { timeout = 0.3 }).cause)
+  end)
+
   it("a destination that ignores echo requests (icmp_echo_ignore_all)", function()
     local a, b = netns.add("a"), netns.add("b")
     world.cable(a, b, "10.0.0.1/24", "10.0.0.2/24")
@@ -94,6 +112,34 @@ describe("why", function()
     -- the right MAC: nothing to say
     a:neigh_add("veth-test1", { dst = "10.0.0.2", lladdr = mac })
     assert.is_nil(why.diagnose(a, "10.0.0.2", { timeout = 0.3 }).cause)
+  end)
+
+  it("an address on lo: the veth's MAC is right, and the reply stays where the prefix makes it local", function()
+    local a, b = netns.add("a"), netns.add("b")
+    local va, vb = a:veth("va", "vb", { peer_netns = b })
+    va:addr_add("10.0.0.1/24")
+    b:link("lo"):addr_add("10.0.0.2/24") -- on lo, not on vb: all of 10.0.0.0/24 is local in b
+    for _, l in ipairs{ va, vb, b:link("lo") } do l:up() end
+    assert(va:wait("UP"))
+    local report = why.diagnose(a, "10.0.0.2", { timeout = 0.3 })
+    -- b answers ARP for 10.0.0.2 with vb's MAC (arp_ignore 0): no wrong entry to blame
+    assert.equal(world.ip_link(b, "vb").address, report.path[1].lladdr)
+    assert.is_nil(report.path[1].wrong_lladdr)
+    assert.equal("the reply has no way back: it stays in b: b takes 10.0.0.1 as its own: 10.0.0.2/24 on lo makes "
+                 .. "the whole prefix local", report.cause)
+    -- the witness: b's own lookup says local
+    assert.truthy(ip_route_get(b, "10.0.0.1"):find("^local 10.0.0.1 dev lo"))
+  end)
+
+  it("a source that is the router's own address too: a martian, and why", function()
+    local a, r = routed()
+    r:link("lo"):up()
+    r:link("lo"):addr_add("10.0.1.2/32")
+    local report = why.diagnose(a, "10.0.2.2", { timeout = 0.3 })
+    assert.equal("r drops the packet as a martian (a local source coming in on r0): 10.0.1.2 is r's own address too "
+                 .. "(on lo)", report.cause)
+    local said, status = ip_route_get(r, "10.0.2.2 from 10.0.1.2 iif r0")
+    assert.is_not.equal(0, status, said)
   end)
 
   it("a netdev ingress chain that drops before any trace sees the packet", function()
@@ -376,6 +422,26 @@ describe("why", function()
     assert.is_nil(why.diagnose(a, "10.0.2.2", { trace = false }).path[2].errno)
   end)
 
+  it("rp_filter at the source against an asymmetric reply: the cause before the ARP it leaves unanswered", function()
+    local a, _, b = routed()
+    local a1, b1 = a:veth("a1", "b1", { peer_netns = b }) -- a direct link the reply takes
+    a1:addr_add("10.0.3.1/24")
+    b1:addr_add("10.0.3.2/24")
+    a1:up()
+    b1:up()
+    b:route_del{ dst = "default" }
+    b:route_add{ dst = "10.0.1.0/24", via = "10.0.3.1" }
+    a:sysctl("net.ipv4.conf.all.rp_filter", 1)
+    a:sysctl("net.ipv4.conf.a1.rp_filter", 1)
+    local report = why.diagnose(a, "10.0.2.2", { timeout = 0.3 })
+    assert.equal("the reply has no way back: a's reverse path filter drops it: the source 10.0.2.2 coming in on a1 "
+                 .. "would be routed back through a0 (rp_filter = 1)", report.cause)
+    -- (the ARP request of the reply's way, which the filter refuses too, is a symptom: after it, if at all)
+    a:sysctl("net.ipv4.conf.all.rp_filter", 0)
+    a:sysctl("net.ipv4.conf.a1.rp_filter", 0)
+    assert.equal(0, a:exec("ping -c 1 -w 1 10.0.2.2").status)
+  end)
+
   it("prints under the FAIL line, returns the reports, and traces none of its own commands", function()
     if no_trace() then return pending(no_trace()) end
     local out = {}
@@ -430,7 +496,7 @@ describe("why", function()
     local passed, reports = check.unreachable(a, "10.0.0.2", { timeout = 0.3 })
     assert.is_false(passed)
     assert.equal(seen[3], reports[1])
-    assert.truthy(seen[2]:find("^got 1/1 replies"), seen[2])
+    assert.truthy(seen[2]:find("^expected none, got 1/1 replies"), seen[2])
     assert.is_true(reports[1].arrived)
     assert.is_nil(reports[1].cause)
     assert.truthy(reports[1]:text():find("^why: nothing is in the way: the probe sent again got %d/%d replies"),

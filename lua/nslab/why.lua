@@ -194,6 +194,28 @@ local function query_text(q)
   return table.concat(words, " ")
 end
 
+-- The loopback device of s.
+local function loopback(s)
+  for _, l in pairs(s.by_index) do
+    if has(l.flags, "LOOPBACK") then return l end
+  end
+  return nil
+end
+
+-- Why s takes dst as its own: the address that makes it local there.
+local function local_text(s, dst)
+  local on = owner(s, dst)
+  if on then return dst .. " is " .. s.label .. "'s own address too (on " .. on.ifname .. ")" end
+  for _, x in ipairs(s.addrs) do
+    local l = s.by_index[x.ifindex]
+    if l and has(l.flags, "LOOPBACK") and x.prefixlen and holds(x.addr, x.prefixlen, dst) then
+      return s.label .. " takes " .. dst .. " as its own: " .. x.addr .. "/" .. x.prefixlen .. " on " .. l.ifname ..
+        " makes the whole prefix local"
+    end
+  end
+  return s.label .. "'s local table holds " .. dst
+end
+
 -- The longest route of s that holds dst and refuses it (unreachable,
 -- blackhole, prohibit), as `ip route show table all` lists it; or nil.
 local REFUSING = { unreachable = true, blackhole = true, prohibit = true }
@@ -228,6 +250,12 @@ local function refusal(s, hop, errno, message, dst)
   end
   if errno == "ENETUNREACH" then
     local cause = "no route to " .. dst .. " in " .. s.label
+    local lo = loopback(s)
+    local down = lo and link_problem(s, lo)
+    if down and (dst == "::1" or holds("127.0.0.0", 8, dst)) then
+      return cause .. ": " .. down .. ", and a namespace's lo holds " .. (dst == "::1" and "::1" or "127.0.0.1/8") ..
+        " only while it is up"
+    end
     for _, x in ipairs(s.addrs) do
       local l = s.by_index[x.ifindex]
       if l and x.prefixlen and holds(x.addr, x.prefixlen, dst) and link_problem(s, l) then
@@ -254,6 +282,11 @@ local function refusal(s, hop, errno, message, dst)
         iif .. " would be routed back " .. (out and "through " .. out or "nowhere") .. " (rp_filter = " ..
         tostring(hop.rp_filter) .. ")"
     end
+  end
+  local from = errno == "EINVAL" and iif and hop.from and s.handle:route_get{ dst = hop.from, soft = true }
+  if from and from.type == "local" then
+    return s.label .. " drops the packet as a martian (a local source coming in on " .. iif .. "): " ..
+      local_text(s, hop.from)
   end
   if errno == "EINVAL" and iif then
     return s.label .. " refuses the packet as a martian (" .. message .. ": source " .. tostring(hop.from) ..
@@ -313,8 +346,9 @@ local function follow(spaces, s, l, nh, hop)
 end
 
 -- Walk from space s towards dst (src: the packet's source). Returns the
--- hops, whether it arrived, and the cause where it stopped.
-local function walk(spaces, s, src, dst)
+-- hops, whether it arrived, and the cause where it stopped. home: the
+-- space it must arrive in (a reply's source), when it is known.
+local function walk(spaces, s, src, dst, home)
   local hops, iif, seen = {}, nil, {}
   for _ = 1, MAX_HOPS do
     local q = { dst = dst, soft = true }
@@ -344,6 +378,18 @@ local function walk(spaces, s, src, dst)
     hop.route = route_text(s, r, dst)
     hop.type = r.type
     if not src then src = r.prefsrc end
+    local lo = r.type == "local" and not iif and s.by_index[r.oif]
+    if lo and has(lo.flags, "LOOPBACK") and link_problem(s, lo) then
+      -- what a namespace sends to itself goes out through lo and back in
+      local on = owner(s, dst)
+      hop.cause = link_problem(s, lo) .. ": what " .. s.label .. " sends to its own address " .. dst ..
+        (on and on ~= lo and " (on " .. on.ifname .. ")" or "") .. " goes through lo"
+      return hops, false, hop.cause
+    end
+    if r.type == "local" and home and s ~= home then
+      hop.cause = "it stays in " .. s.label .. ": " .. local_text(s, dst)
+      return hops, false, hop.cause
+    end
     if r.type == "local" then
       hop.arrived = true
       return hops, true, nil, src
@@ -629,11 +675,41 @@ function Report:json(opts) return json.encode(self:data(), opts) end
 
 ---------------------------------------------------------------- diagnose
 
--- Neighbour states of each hop's next hop, read after the probe.
--- The neighbour entry of each hop's next hop (its state, and its MAC
--- against the device holding that address anywhere in the world).
+-- The device of s named name, or nil.
+local function link_named(s, name)
+  for _, l in pairs(s.by_index) do
+    if l.ifname == name then return l end
+  end
+  return nil
+end
+
+-- Does mac belong to the device the frames for hop's next hop arrive on?
+-- That is the next hop's incoming device when the walk went on (the
+-- kernel takes a frame only for the MAC of the device it arrives on).
+-- Where it stopped, any device of the namespace holding the address
+-- will do: Linux answers ARP for its addresses on every device
+-- (arp_ignore 0), so 10.0.0.2 on lo is reached through the veth's MAC.
+local function mac_fits(spaces, hops, i, mac)
+  local nxt = hops[i + 1]
+  local receiver = nxt and nxt.space and nxt.iif and link_named(nxt.space, nxt.iif)
+  if receiver and receiver.address then return receiver.address == mac, { receiver, nxt.space } end
+  local holders = {}
+  for _, t in ipairs(spaces) do
+    local l = owner(t, hops[i].nexthop)
+    if l and l.address then
+      holders[#holders + 1] = { l, t }
+      for _, other in pairs(t.by_index) do
+        if other.address == mac then return true end
+      end
+    end
+  end
+  return #holders == 0, table.unpack(holders)
+end
+
+-- The neighbour entry of each hop's next hop, read after the probe: its
+-- state, and its MAC against the device its frames arrive on.
 local function neighbours(spaces, hops)
-  for _, hop in ipairs(hops) do
+  for i, hop in ipairs(hops) do
     if hop.oif and hop.nexthop then
       local s = hop.space
       local ok, list = pcall(s.handle.neigh_list, s.handle)
@@ -643,15 +719,13 @@ local function neighbours(spaces, hops)
           hop.lladdr = n.lladdr
         end
       end
-      local holders, right = {}, false
-      for _, t in ipairs(hop.lladdr and spaces or {}) do
-        local l = owner(t, hop.nexthop)
-        if l and l.address then
-          holders[#holders + 1] = l.ifname .. " in " .. t.label .. " (" .. l.address .. ")"
-          right = right or l.address == hop.lladdr
+      if hop.lladdr then
+        local fits, receiver = mac_fits(spaces, hops, i, hop.lladdr)
+        if not fits then
+          local l, t = receiver[1], receiver[2]
+          hop.wrong_lladdr = l.ifname .. " in " .. t.label .. " (" .. l.address .. ")"
         end
       end
-      if #holders > 0 and not right then hop.wrong_lladdr = table.concat(holders, ", ") end
     end
   end
 end
@@ -752,7 +826,7 @@ function why.diagnose(ns, target, opts, ...)
     local back_cause
     if arrived and r.src then
       local last = hops[#hops].space
-      local back, back_arrived, bc = walk(spaces, last, target, r.src)
+      local back, back_arrived, bc = walk(spaces, last, target, r.src, first)
       r.back = back
       if not back_arrived then back_cause = "the reply has no way back: " .. tostring(bc) end
       for _, h in ipairs(back) do add(h.space) end
@@ -784,9 +858,13 @@ function why.diagnose(ns, target, opts, ...)
     if nd then causes[#causes + 1] = nd end
     local ignored = arrived and ignored_echo(hops, target)
     if ignored then causes[#causes + 1] = ignored end
-    local nc = neighbour_cause(r.path) or neighbour_cause(r.back)
+    local nc = neighbour_cause(r.path)
     if nc then causes[#causes + 1] = nc end
     if back_cause then causes[#causes + 1] = back_cause end
+    -- an ARP request of the way back left unanswered is what a broken way
+    -- back (rp_filter, a reply routed elsewhere) looks like: after it
+    nc = not nc and neighbour_cause(r.back)
+    if nc then causes[#causes + 1] = nc end
     r.cause = causes[1]
     return r
   end)
