@@ -9,11 +9,14 @@
  * target that has its replies gets no more requests. Each target has its
  * own echo id (a random base per call plus its index); a reply is matched
  * by socket, id, sequence and source address, and carries its send time
- * back.
+ * back. An ICMP error that quotes one of our requests (a reject rule's
+ * port unreachable, a router's host unreachable, an expired TTL) ends
+ * its target with that error, in ping's words.
  */
 #include "probe.h"
 
 #include <errno.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/icmp6.h>
 #include <linux/icmp.h> /* ICMP_FILTER: after netinet/in.h */
@@ -120,8 +123,9 @@ static void size_buffers (int fd, size_t packets) {
 }
 
 /* A raw ICMP/ICMPv6 socket (*family: AF_INET or AF_INET6) that only lets
- * echo replies in (without the filter it sees every ICMP message of the
- * namespace); run inside the source namespace (netns_call). */
+ * echo replies and the errors that may quote a request in (without the
+ * filter it sees every ICMP message of the namespace); run inside the
+ * source namespace (netns_call). */
 static int open_icmp (void *family_arg, struct err *e) {
   int family = *(const int *)family_arg, fd;
   if (family == AF_INET)
@@ -136,12 +140,16 @@ static int open_icmp (void *family_arg, struct err *e) {
   }
   int rc;
   if (family == AF_INET) {
-    struct icmp_filter f = {.data = ~(1U << ICMP_ECHOREPLY)}; /* set = drop */
+    struct icmp_filter f = {
+        .data = ~(1U << ICMP_ECHOREPLY | 1U << ICMP_DEST_UNREACH |
+                  1U << ICMP_TIME_EXCEEDED)}; /* set: drop */
     rc = setsockopt(fd, SOL_RAW, ICMP_FILTER, &f, sizeof f);
   } else {
     struct icmp6_filter f;
     ICMP6_FILTER_SETBLOCKALL(&f);
     ICMP6_FILTER_SETPASS(ICMP6_ECHO_REPLY, &f);
+    ICMP6_FILTER_SETPASS(ICMP6_DST_UNREACH, &f);
+    ICMP6_FILTER_SETPASS(ICMP6_TIME_EXCEEDED, &f);
     rc = setsockopt(fd, IPPROTO_ICMPV6, ICMP6_FILTER, &f, sizeof f);
   }
   if (rc < 0) {
@@ -278,6 +286,71 @@ static void on_reply (struct run *r, size_t k, int family, const void *src,
   }
 }
 
+/* An ICMP error's words as ping prints them, and the errno it stands for
+ * (the one a connected socket would get). */
+struct icmp_error {
+  int v6, type, code, errnum;
+  const char *text;
+};
+
+static const struct icmp_error icmp_errors[] = {
+    {0, ICMP_DEST_UNREACH, ICMP_NET_UNREACH, ENETUNREACH,
+     "Destination Net Unreachable"},
+    {0, ICMP_DEST_UNREACH, ICMP_HOST_UNREACH, EHOSTUNREACH,
+     "Destination Host Unreachable"},
+    {0, ICMP_DEST_UNREACH, ICMP_PROT_UNREACH, ENOPROTOOPT,
+     "Destination Protocol Unreachable"},
+    {0, ICMP_DEST_UNREACH, ICMP_PORT_UNREACH, ECONNREFUSED,
+     "Destination Port Unreachable"},
+    {0, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, EMSGSIZE, "Frag needed"},
+    {0, ICMP_DEST_UNREACH, ICMP_NET_ANO, ENETUNREACH,
+     "Destination Net Prohibited"},
+    {0, ICMP_DEST_UNREACH, ICMP_HOST_ANO, EHOSTUNREACH,
+     "Destination Host Prohibited"},
+    {0, ICMP_DEST_UNREACH, ICMP_PKT_FILTERED, EHOSTUNREACH, "Packet filtered"},
+    {0, ICMP_DEST_UNREACH, -1, EHOSTUNREACH, "Destination Unreachable"},
+    {0, ICMP_TIME_EXCEEDED, -1, EHOSTUNREACH, "Time to live exceeded"},
+    {1, ICMP6_DST_UNREACH, ICMP6_DST_UNREACH_NOROUTE, ENETUNREACH,
+     "Destination unreachable: No route"},
+    {1, ICMP6_DST_UNREACH, ICMP6_DST_UNREACH_ADMIN, EACCES,
+     "Destination unreachable: Administratively prohibited"},
+    {1, ICMP6_DST_UNREACH, ICMP6_DST_UNREACH_ADDR, EHOSTUNREACH,
+     "Destination unreachable: Address unreachable"},
+    {1, ICMP6_DST_UNREACH, ICMP6_DST_UNREACH_NOPORT, ECONNREFUSED,
+     "Destination unreachable: Port unreachable"},
+    {1, ICMP6_DST_UNREACH, -1, EHOSTUNREACH, "Destination unreachable"},
+    {1, ICMP6_TIME_EXCEEDED, -1, EHOSTUNREACH, "Time exceeded: Hop limit"},
+};
+
+/* ICMP error (type, code) from `from` that quotes an echo request to dst
+ * (id, seq): the target it was sent to is done with that error. */
+static void on_error (struct run *r, size_t k, int family, const void *dst,
+                      const void *from, int type, int code, uint16_t id,
+                      uint16_t seq) {
+  size_t alen = family == AF_INET ? 4 : 16;
+  const struct icmp_error *m = NULL;
+  for (size_t j = 0; j < sizeof icmp_errors / sizeof *icmp_errors && !m; j++) {
+    const struct icmp_error *x = &icmp_errors[j];
+    if (x->v6 == (family == AF_INET6) && x->type == type &&
+        (x->code == code || x->code < 0))
+      m = x;
+  }
+  if (!m) return;
+  for (size_t i = (uint16_t)(id - r->id0); i < r->n; i += 65536) {
+    struct probe_result *t = &r->t[i];
+    struct slot *s = &r->s[i];
+    if (s->id != id || s->sock != k || t->target.family != family ||
+        memcmp(t->target.bytes, dst, alen) || seq >= t->sent || s->done)
+      continue;
+    char text[INET6_ADDRSTRLEN];
+    if (!inet_ntop(family, from, text, sizeof text)) strcpy(text, "?");
+    err_set(&t->err, m->errnum, "From %s icmp_seq=%u %s", text,
+            (unsigned)seq + 1, m->text);
+    finish(r, i);
+    return;
+  }
+}
+
 /* Read every queued packet of socket f of source k. IPv4 raw sockets
  * deliver the IP header too; ICMPv6 ones start at the ICMPv6 header,
  * checksum verified. */
@@ -304,14 +377,35 @@ static void drain (struct run *r, size_t k, int f) {
       icmp += hl;
       ilen -= hl;
       /* Raw sockets see packets before ICMP checks the checksum. */
-      if (ilen < 8 || icmp[0] != ICMP_ECHOREPLY || inet_csum(icmp, ilen) != 0)
+      if (ilen < 8 || inet_csum(icmp, ilen) != 0) continue;
+      if (icmp[0] == ICMP_ECHOREPLY) {
+        on_reply(r, k, AF_INET, &from.in.sin_addr, get16(icmp + 4),
+                 get16(icmp + 6), icmp + 8, ilen - 8, now);
         continue;
-      on_reply(r, k, AF_INET, &from.in.sin_addr, get16(icmp + 4),
-               get16(icmp + 6), icmp + 8, ilen - 8, now);
+      }
+      /* an error quotes the request's IP header and its first 8 bytes */
+      const unsigned char *ip = icmp + 8;
+      size_t qhl = ilen >= 9 ? (size_t)(ip[0] & 0x0f) * 4 : 0;
+      if (qhl < 20 || ilen < 8 + qhl + 8 || ip[9] != IPPROTO_ICMP ||
+          ip[qhl] != ICMP_ECHO)
+        continue;
+      on_error(r, k, AF_INET, ip + 16, &from.in.sin_addr, icmp[0], icmp[1],
+               get16(ip + qhl + 4), get16(ip + qhl + 6));
     } else {
-      if (ilen < 8 || icmp[0] != ICMP6_ECHO_REPLY) continue;
-      on_reply(r, k, AF_INET6, &from.in6.sin6_addr, get16(icmp + 4),
-               get16(icmp + 6), icmp + 8, ilen - 8, now);
+      if (ilen < 8) continue;
+      if (icmp[0] == ICMP6_ECHO_REPLY) {
+        on_reply(r, k, AF_INET6, &from.in6.sin6_addr, get16(icmp + 4),
+                 get16(icmp + 6), icmp + 8, ilen - 8, now);
+        continue;
+      }
+      /* the request's IPv6 header (40 bytes; ours has no extension
+         headers) and its ICMPv6 header */
+      const unsigned char *ip = icmp + 8;
+      if (ilen < 8 + 40 + 8 || ip[6] != IPPROTO_ICMPV6 ||
+          ip[40] != ICMP6_ECHO_REQUEST)
+        continue;
+      on_error(r, k, AF_INET6, ip + 24, &from.in6.sin6_addr, icmp[0], icmp[1],
+               get16(ip + 44), get16(ip + 46));
     }
   }
 }

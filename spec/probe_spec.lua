@@ -104,6 +104,50 @@ describe("ping", function()
     end
   end)
 
+  it("says what came back instead of a reply: a reject rule's port unreachable, IPv4 and IPv6", function()
+    end1:addr_add("2001:db8::1/64", { nodad = true })
+    end2:addr_add("2001:db8::2/64", { nodad = true })
+    up()
+    -- static neighbours: the reject below also refuses neighbour discovery
+    test1:neigh_add("veth-test1", { dst = "2001:db8::2", lladdr = end2:info().address })
+    test2:neigh_add("veth-test2", { dst = "2001:db8::1", lladdr = end1:info().address })
+    local input = test2:nft_table("inet", "f"):chain("input", { type = "filter", hook = "input", priority = 0 })
+    input:rule("meta l4proto icmp reject")
+    input:rule("meta l4proto ipv6-icmp reject")
+    local took, r = timed(test1.ping, test1, "192.168.1.2", { count = 3, timeout = 5 })
+    assert.equal("From 192.168.1.2 icmp_seq=1 Destination Port Unreachable", r.error)
+    assert.equal("ECONNREFUSED", r.errno)
+    assert.same({ 1, 0 }, { r.sent, r.received }) -- done at the error, as it knows
+    assert.is_true(took < 1, "took " .. took .. " s")
+    r = test1:ping("2001:db8::2", { count = 3, timeout = 5 })
+    assert.equal("From 2001:db8::2 icmp_seq=1 Destination unreachable: Port unreachable", r.error)
+    assert.equal("ECONNREFUSED", r.errno)
+    -- the witness: iputils says the same
+    local real = test1:exec({ "ping", "-c", "1", "-W", "1", "192.168.1.2" })
+    assert.truthy(real.stdout:find("From 192.168.1.2 icmp_seq=1 Destination Port Unreachable", 1, true), real.stdout)
+    -- another namespace's errors are not ours: a plain drop is silence again
+    input:flush()
+    input:rule("meta l4proto icmp drop")
+    r = test1:ping("192.168.1.2", { timeout = 0.3 })
+    assert.same({ 0, "nil" }, { r.received, tostring(r.error) })
+  end)
+
+  it("says Net Unreachable from the router that has no route", function()
+    local r = netns.add("r")
+    local a0, r0 = test1:veth("a0", "r0", { peer_netns = r })
+    a0:addr_add("10.9.0.2/24")
+    r0:addr_add("10.9.0.1/24")
+    a0:up()
+    r0:up()
+    test1:route_add{ dst = "198.51.100.0/24", via = "10.9.0.1" }
+    r:sysctl("net.ipv4.ip_forward", 1)
+    local result = test1:ping("198.51.100.7", { timeout = 2 })
+    assert.equal("From 10.9.0.1 icmp_seq=1 Destination Net Unreachable", result.error)
+    assert.equal("ENETUNREACH", result.errno)
+    local real = test1:exec({ "ping", "-c", "1", "-W", "1", "198.51.100.7" })
+    assert.truthy(real.stdout:find("From 10.9.0.1 icmp_seq=1 Destination Net Unreachable", 1, true), real.stdout)
+  end)
+
   it("gets no reply across a link that is down", function()
     -- both ends down from the start
     local r = test1:ping("192.168.1.2", { timeout = 0.2 })

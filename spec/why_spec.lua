@@ -401,6 +401,19 @@ describe("why", function()
     assert.same(data, json.decode(view.render(report, { json = true })))
   end)
 
+  it("a rule that rejects: named as a reject, and the probe says what came back", function()
+    if no_trace() then return pending(no_trace()) end
+    local a, b = netns.add("a"), netns.add("b")
+    world.cable(a, b, "10.0.0.1/24", "10.0.0.2/24")
+    local input = b:nft_table("inet", "filter"):chain("input", { type = "filter", hook = "input", priority = 0 })
+    input:rule("ip protocol icmp reject")
+    local handle = input:rules()[1].handle
+    local report = why.diagnose(a, "10.0.0.2", { timeout = 0.5 })
+    assert.equal(("rejected by rule %d of chain inet filter input in b: ip protocol icmp reject"):format(handle),
+                 report.cause)
+    assert.equal("From 10.0.0.2 icmp_seq=1 Destination Port Unreachable", a:ping("10.0.0.2").error)
+  end)
+
   it("rp_filter: the source fails the router's reverse path check", function()
     local a, r = routed()
     -- the router's way back to 10.0.1.2 leaves through r1: asymmetric

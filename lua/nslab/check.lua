@@ -10,7 +10,7 @@ local sock = require("nslab.sock")
 local check = {}
 
 -- Send errors that mean "no way to that address" (errno names).
-local NO_WAY_THERE = { ENETUNREACH = true, EHOSTUNREACH = true, EACCES = true,
+local NO_WAY_THERE = { ENETUNREACH = true, EHOSTUNREACH = true, EACCES = true, ECONNREFUSED = true, ENOPROTOOPT = true,
                        EPERM = true, EADDRNOTAVAIL = true }
 
 local MAX_SHOWN = 200 -- characters of a value shown in a failure detail

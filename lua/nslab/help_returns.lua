@@ -23,9 +23,10 @@ local PING_FIELDS = {
   { "rtt_min", "milliseconds (when received > 0)" },
   { "rtt_avg", "milliseconds (when received > 0)" },
   { "rtt_max", "milliseconds (when received > 0)" },
-  { "error", "why no request could be sent or what came back instead " ..
-    "(\"Network is unreachable\", \"Cannot assign requested address\"), when there is one" },
-  { "errno", "the error's symbolic name (\"ENETUNREACH\"), with error" },
+  { "error", "why no request could be sent (\"Network is unreachable\"), or the ICMP error that came back " ..
+    "instead, in ping's words (\"From 10.0.0.2 icmp_seq=1 Destination Port Unreachable\": the target is done " ..
+    "then), when there is one" },
+  { "errno", "the error's symbolic name (\"ENETUNREACH\"; ECONNREFUSED for a port unreachable), with error" },
 }
 
 M.entries = {

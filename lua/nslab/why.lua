@@ -527,7 +527,9 @@ local function drop_cause(step)
   if step.type == "policy" then
     return "dropped by the policy of " .. chain_words(step) .. " (policy drop) in " .. step.ns
   end
-  return "dropped by rule " .. tostring(step.handle) .. " of " .. chain_words(step) .. " in " .. step.ns ..
+  -- a reject is a drop to the trace; the rule says it answers with an error
+  local verb = step.rule and step.rule:find("%f[%w]reject%f[%W]") and "rejected" or "dropped"
+  return verb .. " by rule " .. tostring(step.handle) .. " of " .. chain_words(step) .. " in " .. step.ns ..
     (step.rule and ": " .. step.rule or "")
 end
 
