@@ -121,7 +121,7 @@ describe("docker IPv6", function()
       for i = 1, 2 do names[i] = docker.run{ name = "c" .. i, network = "v6" }.ip6 end
       assert.same({ "fd00:db8:1::1", "fd00:db8:1::3" }, names)
       assert.has_error(function() docker.run{ name = "c3", network = "v6" } end,
-                       "docker run: no free IPv6 address left in network v6")
+                       "docker run c3: no free IPv6 address left in network v6")
       assert.has_error(function() docker.container("c3") end, "docker container: No such container: c3")
       assert.is_not_nil(inet6(nil, docker.daemon():network("v6").bridge_name)["fd00:db8:1::2/126"])
     end)
@@ -337,6 +337,7 @@ describe("docker IPv6", function()
       { { subnet6 = "zz::/64" }, 'invalid subnet6 "zz::/64"' },
       { { subnet6 = "172.18.0.0/16" }, 'invalid subnet6 "172.18.0.0/16"' },
       { { subnet6 = "fd00:db8::" }, 'invalid subnet6 "fd00:db8::"' },
+      { { subnet6 = "ff00::/64" }, "invalid subnet6 ff00::/64: a multicast prefix (ff00::/8)" },
       { { subnet6 = "fd00:db8::/64", gateway6 = "fd00:db9::1" },
         "no matching subnet for gateway fd00:db9::1 (it is not in fd00:db8::/64)" },
       { { subnet6 = "fd00:db8::/64", gateway6 = "fd00:db8::" },

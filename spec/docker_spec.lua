@@ -348,6 +348,34 @@ describe("docker model", function()
     assert.is_nil(docker.network_inspect("bridge").Containers[j.id])
   end)
 
+  it("container: joins the container, not its name: a name used again later names another one", function()
+    docker.run{ name = "db" }
+    local app = docker.run{ name = "app", network = "container:db" }
+    docker.stop("app")
+    docker.rm("db", true)
+    docker.run{ name = "db", network = "none" } -- another container, the same name
+    assert.has_error(function() docker.start("app") end, "docker start app: No such container: " .. app.joined.id)
+    assert.equal("exited", app.state)
+    assert.equal(0, #world.ip_json(nil, "link show master docker0")) -- nothing of app's was made
+  end)
+
+  it("stop of a namespace's containers while a joiner of a joiner holds it: the pair is deleted, not waited for",
+     function()
+    docker.run{ name = "c1" }
+    docker.run{ name = "c2", network = "container:c1" }
+    local c3 = docker.run{ name = "c3", network = "container:c2" } -- holds c1's namespace too
+    local t = require("nslab.core").clock()
+    docker.stop{ "c1", "c2" }
+    -- the namespace lives on with c3, so the kernel never removes the pair:
+    -- it went at once (before, the stop waited 5 s for the kernel, then deleted it)
+    assert.is_true(require("nslab.core").clock() - t < 2.5, "the stop waited for a pair the kernel keeps")
+    assert.same({ "lo" }, world.pluck(world.ip_json(c3.netns, "link"), "ifname")) -- as Docker leaves it
+    assert.equal(0, #world.ip_json(nil, "link show master docker0"))
+    assert.equal("running", c3.state)
+    docker.stop(c3) -- the object stands for its name
+    assert.equal("exited", c3.state)
+  end)
+
   it("hostnames as Docker gives them", function()
     local c = docker.run{ name = "c" }
     assert.equal(c.id:sub(1, 12) .. "\n", c:exec("hostname").stdout)
@@ -440,6 +468,21 @@ describe("docker model", function()
       assert.has_error(function() check.reachable(docker.container("t"), "10.9.0.1") end,
         "check.reachable: docker container t (exited) is not running: there is nothing to ping from")
     end)
+    it("container: with a hostname or without a container, as Docker refuses them", function()
+      docker.run{ name = "a1" }
+      assert.has_error(function() docker.run{ name = "b1", network = "container:a1", hostname = "bee" } end,
+        "docker run: conflicting options: hostname and the network mode")
+      assert.has_error(function() docker.run{ name = "e1", network = "container:" } end,
+        "docker run: invalid network mode: invalid container format container:<name|id>")
+      assert.has_error(function() docker.container("b1") end, "docker container: No such container: b1")
+    end)
+    it("a start that finds no address left says it was a start", function()
+      docker.network_create("n30", { subnet = "10.9.0.0/30" })
+      docker.run{ name = "a", network = "n30" }
+      docker.stop("a")
+      docker.run{ name = "b", network = "n30" } -- takes .2
+      assert.has_error(function() docker.start("a") end, "docker start a: no free address left in network n30")
+    end)
     it("a container name in use", function()
       docker.run{ name = "test1" }
       assert.has_error(function() docker.run{ name = "test1" } end,
@@ -450,7 +493,7 @@ describe("docker model", function()
       assert.has_error(function() docker.run{ name = "x", network = "nonet" } end,
         "docker run: network nonet not found")
       assert.has_error(function() docker.run{ name = "x", network = "container:ghost" } end,
-        "docker run: No such container: ghost")
+        "docker run x: No such container: ghost")
       assert.has_error(function() docker.run{ name = "x", netwrok = "bridge" } end,
         "docker run x: invalid option 'netwrok'")
     end)
@@ -475,6 +518,7 @@ describe("docker model", function()
         { function() docker.rm({ "a" }, "yes") end,
           'docker rm: argument 2 (force) must be a boolean, got "yes"' },
         { function() docker.stop{ "b", "nosuch" } end, "docker stop: No such container: nosuch" },
+        { function() docker.stop{ "b", docker.container("b") } end, "docker stop: container b is named twice" },
         { function() docker.stop({ "b" }, 1) end, "docker stop: too many arguments (2 given, at most 1)" },
       }
       for _, case in ipairs(cases) do

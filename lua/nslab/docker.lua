@@ -218,7 +218,7 @@ local heap_push, heap_pop = v6.heap_push, v6.heap_pop
 -- (net.next) was handed out once, and is either in use or on the free
 -- list (net.free, a min-heap), so the answer is the smallest released
 -- one, else the cursor's, without looking at the others.
-local function allocate(net, owner)
+local function allocate(net, owner, who)
   net.next = net.next or net.base + 1
   net.free = net.free or {}
   net.gateway_n = net.gateway_n or ipv4_parse(net.gateway)
@@ -240,7 +240,7 @@ local function allocate(net, owner)
       return ip, n
     end
   end
-  error(string.format("docker run %s: no free address left in network %s", owner, net.name), 0)
+  error(string.format("%s: no free address left in network %s", who or "docker run " .. owner, net.name), 0)
 end
 
 -- Give an address back to its network's free list.
@@ -268,7 +268,7 @@ function M.new(opts, ...)
     error(string.format("docker new: namespace %s has a docker0 already (one daemon per host)", host:label()), 0)
   end
   local self = setmetatable({ host = host, networks = {}, network_order = {},
-                              containers = {}, published = {} }, Daemon)
+                              containers = {}, published = {}, sharing = {} }, Daemon)
   local ok, err = pcall(function()
     self.firewall = firewall.install(self.host)
     self:add_bridge_network("bridge", "172.17.0.0/16", "172.17.0.1", "docker0", {
@@ -377,6 +377,10 @@ end
 -- at only when no name matches.
 local function find(self, op, name, ...)
   options.nargs(op, 1, name, ...)
+  if getmetatable(name) == DockerContainer then -- the object docker.run returned
+    if self.containers[name.name] == name then return name end
+    error(string.format("%s: No such container: %s", op, name.id), 0)
+  end
   options.value(name, op, nil, "argument 1 (name)", NAME)
   local c = self.containers[name]
   if c then return c end
@@ -400,10 +404,13 @@ end
 -- reserved): 1023, as Docker's own bridge networks do.
 M.BRIDGE_PORTS = 1023
 
-local function full(c, net)
-  return string.format("docker run %s: network %s is full: a Linux bridge holds at most %d ports (BR_MAX_PORTS)",
-                       c.name, net.name, M.BRIDGE_PORTS)
+local function full(who, net)
+  return string.format("%s: network %s is full: a Linux bridge holds at most %d ports (BR_MAX_PORTS)",
+                       who, net.name, M.BRIDGE_PORTS)
 end
+
+-- The command starting c and its name, for its errors ("docker start web").
+local function who(c) return (c.starting or "docker run") .. " " .. c.name end
 
 -- Wire a running container into its network: what libnetwork does on start.
 local function connect(self, c)
@@ -415,7 +422,7 @@ local function connect(self, c)
   if net.driver == "overlay" then return overlay.join(self, c, lo) end
   if net.driver ~= "bridge" then return end
   local n
-  c.ip, n = allocate(net, c.name)
+  c.ip, n = allocate(net, c.name, who(c))
   c.mac = mac_of_number(n)
   c.veth = "veth" .. random_hex(7)
   -- made at once, each end's IPv6 address generation mode (nslab.ipv6) set
@@ -426,20 +433,20 @@ local function connect(self, c)
   if quiet then ipv6.note() end
   eth0:set{ address = c.mac, addrgenmode = quiet }
   eth0:addr_add(c.ip .. "/" .. net.plen, { broadcast = true })
-  if net.v6 then v6.connect_address(c, eth0) end
+  if net.v6 then v6.connect_address(c, eth0, who(c)) end
   lo:up()
   eth0:up()
   inside:route_add{ dst = "default", via = net.gateway }
   if net.v6 then v6.connect_route(c, inside) end
   local ok, err = pcall(bridge.internal.attach, net.bridge, host_end, quiet)
-  if not ok then error(tostring(err):find("(BR_MAX_PORTS)", 1, true) and full(c, net) or err, 0) end
+  if not ok then error(tostring(err):find("(BR_MAX_PORTS)", 1, true) and full(who(c), net) or err, 0) end
   c.attached = true
   net.ports = net.ports + 1
   host_end:up()
   -- `docker run` returns with the network working: wait for carrier on
   -- both ends (the kernel turns it into operstate asynchronously)
   if not (eth0:wait("UP") and host_end:wait("UP")) then
-    error(string.format("docker run %s: eth0 did not come up", c.name), 0)
+    error(who(c) .. ": eth0 did not come up", 0)
   end
   if net.v6 then v6.ready(c) end
   arp.connect(self, c)
@@ -485,7 +492,7 @@ local function hostname_of(self, c)
     if f then f:close() end
     return name
   end
-  if c.mode == "container" then return hostname_of(self, find(self, "docker container", c.joined)) end
+  if c.mode == "container" then return hostname_of(self, c.joined) end
   return c.id:sub(1, 12)
 end
 
@@ -494,7 +501,10 @@ local function launch(self, op, c)
   local net, joined
   if c.mode == "host" then net = self.host
   elseif c.mode == "container" then
-    joined = find(self, op, c.joined)
+    joined = c.joined
+    if self.containers[joined.name] ~= joined then -- removed since
+      error(string.format("%s %s: No such container: %s", op, c.name, joined.id), 0)
+    end
     if joined.state ~= "running" then
       error(string.format("%s %s: cannot join network of a non running container: %s", op, c.name, joined.name), 0)
     end
@@ -502,13 +512,15 @@ local function launch(self, op, c)
   elseif c.network and c.network.removed then -- docker network rm while it was stopped
     error(string.format("%s %s: network %s not found", op, c.name, c.network.name), 0)
   elseif c.mode == "bridge" and c.network.ports >= M.BRIDGE_PORTS then
-    error(full(c, c.network), 0) -- before anything is made
+    error(full(op .. " " .. c.name, c.network), 0) -- before anything is made
   end
   c.endpoint_id = random_hex(64)
   c.proc = container.start{ name = c.name, hostname = hostname_of(self, c), net = net }
   c.pid, c.netns = c.proc.pid, c.proc.netns
   c.state = "running"
+  c.starting = op
   local ok, err = pcall(connect, self, c)
+  c.starting = nil
   if not ok then
     pcall(disconnect, self, c)
     c.proc:stop()
@@ -517,7 +529,8 @@ local function launch(self, op, c)
   end
   if joined then -- its process holds the other's namespace from now on
     c.holds = joined
-    joined.joiners = joined.joiners + 1
+    c.shares = joined.shares or joined.proc -- the process whose namespace it is
+    self.sharing[c.shares] = (self.sharing[c.shares] or 0) + 1
   end
 end
 
@@ -586,12 +599,17 @@ function Daemon:run(opts, ...)
   local network = opts.network or "bridge"
   self.serial = (self.serial or 0) + 1 -- the order they came in (docker ps)
   local c = setmetatable({ name = name, id = random_hex(64), hostname = opts.hostname,
-                           ports = parse_ports(opts.publish), joiners = 0, serial = self.serial }, DockerContainer)
+                           ports = parse_ports(opts.publish), serial = self.serial }, DockerContainer)
   ports_free(self, "docker run", c)
+  if network == "container:" then
+    error("docker run: invalid network mode: invalid container format container:<name|id>", 0)
+  end
   local joined = network:match("^container:(.+)$")
   if joined then
-    find(self, "docker run", joined)
-    c.mode, c.joined, c.network = "container", joined, nil
+    -- the container, not its name: Docker keeps container:<id>, so a
+    -- name used again later names another one
+    c.mode, c.joined, c.network = "container", find(self, "docker run " .. name, joined), nil
+    if opts.hostname then error("docker run: conflicting options: hostname and the network mode", 0) end
   else
     c.network = network_named(self, "docker run", network)
     c.mode = c.network.driver == "null" and "none" or c.network.driver
@@ -626,13 +644,16 @@ local function teardown(self, list, signal)
     end
   end
   local ends = #running > 1 and {} or nil
-  -- a namespace goes with its container when every joiner of it goes too
+  -- a namespace goes with its container when every container sharing it
+  -- goes too (joiners of joiners as well)
   local joining = {}
   for _, c in ipairs(running) do
-    if c.holds then joining[c.holds] = (joining[c.holds] or 0) + 1 end
+    if c.shares then joining[c.shares] = (joining[c.shares] or 0) + 1 end
   end
   local leaving = {} -- the containers whose namespaces go with them
-  for _, c in ipairs(running) do leaving[c] = c.joiners == (joining[c] or 0) or nil end
+  for _, c in ipairs(running) do
+    leaving[c] = not c.shares and (self.sharing[c.proc] or 0) == (joining[c.proc] or 0) or nil
+  end
   for _, c in ipairs(running) do disconnect(self, c, leaving[c] and ends or nil, ends and leaving) end
   -- every process signalled first, then each stopped (reaped): their exits,
   -- and their namespaces' teardown, overlap in the kernel instead of each
@@ -643,9 +664,10 @@ local function teardown(self, list, signal)
   for _, c in ipairs(running) do
     c.proc:stop(signal)
     c.state = "exited"
-    if c.holds then
-      c.holds.joiners = c.holds.joiners - 1
-      c.holds = nil
+    if c.shares then
+      self.sharing[c.shares] = self.sharing[c.shares] - 1
+      if self.sharing[c.shares] == 0 then self.sharing[c.shares] = nil end
+      c.holds, c.shares = nil, nil
     end
   end
   if not ends or #ends == 0 then return end
@@ -671,8 +693,10 @@ local function teardown(self, list, signal)
 end
 
 -- The containers a command names: one name, or a list of names (docker
--- stop c1 c2 ...), each checked, none twice.
+-- stop c1 c2 ...), each checked, none twice; a container object stands
+-- for its name.
 local function named(self, op, names)
+  if getmetatable(names) == DockerContainer then return { find(self, op, names) } end
   if type(names) ~= "table" then
     options.value(names, op, nil, "argument 1 (name)", NAME)
     return { find(self, op, names) }, names
@@ -680,10 +704,12 @@ local function named(self, op, names)
   if #names == 0 then error(op .. ": argument 1 (names) must name at least one container", 0) end
   local list, seen = {}, {}
   for i, name in ipairs(names) do
-    options.value(name, op, nil, ("argument 1 (names), item %d"):format(i), NAME)
-    if seen[name] then error(string.format("%s: container %s is named twice", op, name), 0) end
-    seen[name] = true
+    if getmetatable(name) ~= DockerContainer then
+      options.value(name, op, nil, ("argument 1 (names), item %d"):format(i), NAME)
+    end
     list[i] = find(self, op, name)
+    if seen[list[i]] then error(string.format("%s: container %s is named twice", op, list[i].name), 0) end
+    seen[list[i]] = true
   end
   return list
 end
@@ -770,7 +796,7 @@ function Daemon:ps(all, ...)
   table.sort(list, function(a, b) return a.serial > b.serial end)
   local rows = {}
   for i, c in ipairs(list) do
-    local network = c.mode == "container" and "container:" .. c.joined or c.network.name
+    local network = c.mode == "container" and "container:" .. c.joined.name or c.network.name
     rows[i] = { ["CONTAINER ID"] = c.id:sub(1, 12), STATUS = c.state == "running" and "Up" or "Exited",
                 PORTS = c.state == "running" and ports_text(c) or "", NAMES = c.name, NETWORKS = network }
   end
@@ -840,7 +866,7 @@ end
 M.internal = { random_hex = random_hex, check_name = check_name, parse_subnet = parse_subnet,
                parse_gateway = parse_gateway, ipv4_text = ipv4_text, ipv4_parse = ipv4_parse,
                mac_of_number = mac_of_number,
-               mask_of = mask_of, allocate = allocate, release = release, now = now,
+               mask_of = mask_of, allocate = allocate, who = who, release = release, now = now,
                forget_network = forget_network }
 
 return M

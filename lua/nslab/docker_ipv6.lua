@@ -132,6 +132,9 @@ local function parse_subnet(op, subnet)
     error(string.format("%s: invalid subnet %s: it should be %s/%d", op, subnet, M.text(hi & mhi, lo & mlo),
                         plen), 0)
   end
+  if hi >> 56 == 0xff then -- ff00::/8: no unicast address to give a container
+    error(string.format("%s: invalid subnet6 %s: a multicast prefix (ff00::/8)", op, subnet), 0)
+  end
   return { hi = hi, lo = lo, plen = plen, text = M.text(hi, lo) .. "/" .. plen }
 end
 
@@ -228,7 +231,7 @@ end
 
 -- The lowest free offset of the network's IPv6 subnet, as the IPv4
 -- allocate does: the smallest released one, else the cursor's.
-function M.allocate(net, owner)
+function M.allocate(net, owner, who)
   local v6 = net.v6
   while #v6.free > 0 do
     local n = M.heap_pop(v6.free)
@@ -246,7 +249,7 @@ function M.allocate(net, owner)
       return M.at(v6, n), n
     end
   end
-  error(string.format("docker run: no free IPv6 address left in network %s", net.name), 0)
+  error(string.format("%s: no free IPv6 address left in network %s", who or "docker run " .. owner, net.name), 0)
 end
 
 -- Give an offset back to the free list.
@@ -267,10 +270,11 @@ function M.link_mode(net, quiet)
   return require("nslab.ipv6")() == false and quiet or nil
 end
 
--- eth0's IPv6 address, nodad as libnetwork adds it (before eth0 is up).
-function M.connect_address(c, eth0)
+-- eth0's IPv6 address, nodad as libnetwork adds it (before eth0 is up);
+-- who: the command and container, for its error.
+function M.connect_address(c, eth0, who)
   local net = c.network
-  c.ip6, c.ip6_n = M.allocate(net, c.name)
+  c.ip6, c.ip6_n = M.allocate(net, c.name, who)
   eth0:addr_add(c.ip6 .. "/" .. net.v6.plen, { nodad = true })
 end
 

@@ -183,7 +183,7 @@ function M.join(daemon, c, lo)
                         c.name, net.name), 0)
   end
   local n
-  c.ip, n = d.allocate(net, c.name)
+  c.ip, n = d.allocate(net, c.name, d.who(c))
   c.mac = d.mac_of_number(n)
   c.veth = "veth" .. d.random_hex(7)
   local quiet = ipv6.create_mode()
@@ -199,7 +199,7 @@ function M.join(daemon, c, lo)
   net.ports = net.ports + 1
   host_end:up()
   if not (eth0:wait("UP") and host_end:wait("UP")) then
-    error(string.format("docker run %s: eth0 did not come up", c.name), 0)
+    error(d.who(c) .. ": eth0 did not come up", 0)
   end
   for _, other in ipairs(net.hosts) do
     if other.docker ~= daemon then peer_add(net.sandboxes[other.docker], c, sb.host) end
