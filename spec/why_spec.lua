@@ -263,6 +263,13 @@ describe("why", function()
     assert.equal("ip route get 10.0.2.2 from 10.0.1.2 iif r0", hop.query)
     -- the kernel says the same to ip
     assert.truthy(ip_route_get(r, "10.0.2.2 from 10.0.1.2 iif r0"):find("No route to host", 1, true))
+    -- on for the router, off for the device it comes in on
+    r:sysctl("net.ipv4.ip_forward", 1)
+    r:sysctl("net.ipv4.conf.r0.forwarding", 0)
+    report = why.diagnose(a, "10.0.2.2", { timeout = 0.3 })
+    assert.equal("r does not forward what comes in on r0: net.ipv4.conf.r0.forwarding = 0 (net.ipv4.ip_forward = 1 "
+                 .. "sets every device once; this one was set apart), so a packet for 10.0.2.2 coming in on r0 is "
+                 .. "refused", report.cause)
   end)
 
   it("IPv6: forwarding 0 in a router (the kernel's lookup does not say; the sysctl does)", function()
@@ -363,6 +370,8 @@ describe("why", function()
     local report = why.diagnose(lan, "203.0.113.10", { timeout = 0.5 })
     assert.is_true(report.arrived) -- the request gets there
     assert(has_cause(report, "the reply has no way back: no route to 172.17.0.2 in internet"))
+    assert(has_cause(report, "; no NAT rewrote the private source 172.17.0.2: host forwards it out eth0 as it is "
+                     .. "(a masquerade or snat rule there would give the reply a way back)"))
     local back = report.back[1]
     assert.same({ "internet", "ip route get 172.17.0.2", "ENETUNREACH" }, { back.ns, back.query, back.errno })
     assert.truthy(ip_route_get(internet, "172.17.0.2 from 203.0.113.10"):find("Network is unreachable", 1, true))

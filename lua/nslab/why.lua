@@ -202,6 +202,27 @@ local function loopback(s)
   return nil
 end
 
+-- A private IPv4 source (RFC 1918): what a router on the way to the
+-- internet must translate.
+local function private(addr)
+  return holds("10.0.0.0", 8, addr) or holds("172.16.0.0", 12, addr) or holds("192.168.0.0", 16, addr)
+end
+
+-- A reply with no route back to a private source no NAT translated: the
+-- router it left the private side by is where a masquerade rule goes.
+local function untranslated(hops, back, src)
+  local last = back[#back]
+  if not (src and private(src) and last and last.errno == "ENETUNREACH") then return nil end
+  for i = #hops - 1, 1, -1 do
+    if hops[i].iif then
+      return string.format("no NAT rewrote the private source %s: %s forwards it out %s as it is (a masquerade "
+                           .. "or snat rule there would give the reply a way back)", src, hops[i].ns,
+                           tostring(hops[i].oif))
+    end
+  end
+  return nil
+end
+
 -- Why s takes dst as its own: the address that makes it local there.
 local function local_text(s, dst)
   local on = owner(s, dst)
@@ -268,8 +289,14 @@ local function refusal(s, hop, errno, message, dst)
     local v = dst:find(":") and "ipv6" or "ipv4"
     if sysctl(s, "net." .. v .. ".conf." .. iif .. ".forwarding") == "0" then
       local all = v == "ipv4" and "net.ipv4.ip_forward" or "net.ipv6.conf.all.forwarding"
-      return s.label .. " does not forward: " .. all .. " = " .. tostring(sysctl(s, all)) .. " (" .. iif ..
-        " forwarding = 0), so a packet for " .. dst .. " coming in on " .. iif .. " is refused"
+      local value = tostring(sysctl(s, all))
+      if value ~= "0" then -- on, but off for the device it came in on
+        return s.label .. " does not forward what comes in on " .. iif .. ": net." .. v .. ".conf." .. iif ..
+          ".forwarding = 0 (" .. all .. " = " .. value .. " sets every device once; this one was set apart), " ..
+          "so a packet for " .. dst .. " coming in on " .. iif .. " is refused"
+      end
+      return s.label .. " does not forward: " .. all .. " = 0 (" .. iif .. " forwarding = 0), so a packet for " ..
+        dst .. " coming in on " .. iif .. " is refused"
     end
   end
   -- rp_filter: older kernels say EXDEV, newer ones EINVAL as for any
@@ -830,7 +857,10 @@ function why.diagnose(ns, target, opts, ...)
       local last = hops[#hops].space
       local back, back_arrived, bc = walk(spaces, last, target, r.src, first)
       r.back = back
-      if not back_arrived then back_cause = "the reply has no way back: " .. tostring(bc) end
+      if not back_arrived then
+        local hint = untranslated(hops, back, r.src)
+        back_cause = "the reply has no way back: " .. tostring(bc) .. (hint and "; " .. hint or "")
+      end
       for _, h in ipairs(back) do add(h.space) end
     end
     if opts.trace ~= false then
