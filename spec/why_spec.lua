@@ -423,6 +423,30 @@ describe("why", function()
     assert.equal("From 10.0.0.2 icmp_seq=1 Destination Port Unreachable", a:ping("10.0.0.2").error)
   end)
 
+  it("a bridge-family rule that drops the ARP request: named by its counter (the trace follows ICMP only)", function()
+    if no_trace() then return pending(no_trace()) end
+    local sw = netns.add("sw")
+    local br = sw:bridge("br0")
+    br:up()
+    local a, b = netns.add("a"), netns.add("b")
+    local ea, pa = a:veth("ea", "pa", { peer_netns = sw })
+    local eb, pb = b:veth("eb", "pb", { peer_netns = sw })
+    ea:addr_add("10.0.0.1/24")
+    eb:addr_add("10.0.0.2/24")
+    for _, l in ipairs{ pa, pb } do br:attach(l) end
+    for _, l in ipairs{ ea, pa, eb, pb } do l:up() end
+    for _, l in ipairs{ ea, eb } do assert(l:wait("UP")) end
+    local forward = sw:nft_table("bridge", "bf"):chain("forward", { type = "filter", hook = "forward", priority = 0 })
+    forward:rule('oifname "pb" counter drop')
+    local handle = forward:rules()[1].handle
+    local report = why.diagnose(a, "10.0.0.2", { timeout = 0.5 })
+    assert.equal(('dropped by rule %d of chain bridge bf forward in sw: oifname "pb" counter drop (its counter moved '
+                  .. "by %d during the probe, for packets the trace does not follow, as ARP)")
+                 :format(handle, report.trace.counters[1].packets), report.cause)
+    -- the witness: nft's own counter moved too
+    assert.truthy(world.sh(sw, "nft list chain bridge bf forward"):find("packets [1-9]"))
+  end)
+
   it("rp_filter: the source fails the router's reverse path check", function()
     local a, r = routed()
     -- the router's way back to 10.0.1.2 leaves through r1: asymmetric

@@ -560,6 +560,24 @@ local function drop_cause(step)
     (step.rule and ": " .. step.rule or "")
 end
 
+-- Drop rules whose counters moved while the probe went, for packets the
+-- trace does not follow (an ARP request a bridge-family rule drops: the
+-- trace marks ICMP only): not in seen, the rules the trace named.
+local function counted_drops(tr, seen)
+  local out = {}
+  for _, c in ipairs(tr.counters or {}) do
+    local rule = tostring(c.rule or "")
+    local key = c.ns .. "|" .. c.family .. "|" .. c.table .. "|" .. c.chain .. "|" .. tostring(c.handle)
+    if not seen[key] and (rule:find("%f[%w]drop%f[%W]") or rule:find("%f[%w]reject%f[%W]")) then
+      out[#out + 1] = string.format("%s by rule %s of %s in %s: %s (its counter moved by %d during the probe, for "
+                                    .. "packets the trace does not follow, as ARP)",
+                                    rule:find("%f[%w]reject%f[%W]") and "rejected" or "dropped", tostring(c.handle),
+                                    chain_words(c), c.ns, rule, c.packets)
+    end
+  end
+  return out
+end
+
 -- Trace the probe through every space on the way: all tables or none.
 local function traced_probe(src_space, dst, spaces_on_path, addrs, ping)
   local tracers, before, out = {}, {}, { steps = {}, counters = {}, sources = {} }
@@ -878,12 +896,17 @@ function why.diagnose(ns, target, opts, ...)
     end
     neighbours(spaces, r.path)
     neighbours(spaces, r.back)
-    local causes = r.causes
+    local causes, traced = r.causes, {}
     for _, step in ipairs(r.trace and r.trace.steps or {}) do
       if step.verdict == "drop" then
         local c = drop_cause(step)
         if not has(causes, c) then causes[#causes + 1] = c end
       end
+      traced[step.ns .. "|" .. step.family .. "|" .. step.table .. "|" .. step.chain .. "|" .. tostring(step.handle)] =
+        true
+    end
+    if r.trace and #causes == 0 then
+      for _, c in ipairs(counted_drops(r.trace, traced)) do causes[#causes + 1] = c end
     end
     if cause then causes[#causes + 1] = cause end
     local nd = r.trace and not r.trace.error and netdev_cause(hops, r.trace, target)
