@@ -54,6 +54,19 @@ describe("settle", function()
     assert.equal("DOWN", va:info().operstate)
   end)
 
+  it("keeps no namespace open: a link it noted goes with the lab's last reference to it", function()
+    local before = world.open_fds()
+    do
+      local a, b = netns.new(), netns.new()
+      local va, vb = a:veth("va", "vb", { peer_netns = b })
+      va:up()
+      vb:up()
+    end
+    collectgarbage()
+    collectgarbage()
+    assert.equal(before, world.open_fds())
+  end)
+
   it("skips a noted link that is gone", function()
     local a, b = netns.add("a"), netns.add("b")
     local va = a:veth("va", "vb", { peer_netns = b })

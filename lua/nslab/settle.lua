@@ -18,11 +18,17 @@ local core = require("nslab.core")
 
 local M = { DEADLINE = 1, KEEP = 16 }
 
-local recent = {} -- links brought up since the last probe, newest last
+-- The last KEEP links brought up since the last probe, in a ring (older
+-- ones are ahead of them in the link watch's queue). Held weakly: a link
+-- the lab let go must not keep its namespace's handle open, and with it
+-- a namespace the lab deleted.
+local ring = setmetatable({}, { __mode = "v" })
+local head, noted = 0, 0
 
 function M.note(link)
-  if #recent >= M.KEEP then table.remove(recent, 1) end -- older ones are ahead in the queue
-  recent[#recent + 1] = link
+  head = head % M.KEEP + 1
+  ring[head] = link
+  noted = math.min(noted + 1, M.KEEP)
 end
 
 -- Set up and carrier on, but not yet through the link watch. (A link
@@ -43,17 +49,18 @@ local function state(link)
 end
 
 function M.before_probe()
-  if not recent[1] then return end
-  local list = recent
-  recent = {}
+  if noted == 0 then return end
   local deadline = core.clock() + M.DEADLINE
-  for i = #list, 1, -1 do
-    local pause = 0.0002
-    while waiting(state(list[i])) and core.clock() < deadline do
+  for k = 0, noted - 1 do -- the newest first
+    local i = (head - 1 - k) % M.KEEP + 1
+    local link, pause = ring[i], 0.0002
+    ring[i] = nil
+    while link and waiting(state(link)) and core.clock() < deadline do
       core.sleep(pause)
       pause = math.min(pause * 2, 0.005)
     end
   end
+  noted = 0
 end
 
 return M
