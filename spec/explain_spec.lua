@@ -120,6 +120,26 @@ error("stopped here")
     assert.truthy(has(script, "# 2 passed, 2 failed"), script)
   end)
 
+  it("waits in the script where the lab waited for IPv6 DAD, so ping -6 finds its address usable", function()
+    local path = lab_file([[
+lab "an IPv6 cable"
+local a, b = netns.add "a", netns.add "b"
+local va, vb = a:veth("va", "vb", { peer_netns = b })
+va:addr_add "fd00::1/64"; vb:addr_add "fd00::2/64"
+va:up(); vb:up()
+check.reachable(b, "fd00::1")
+]])
+    local status, script = explain.run(path, {}, {})
+    os.remove(path)
+    assert.equal(0, status)
+    assert.truthy(has(script, "while ip -n a -6 addr show dev va tentative | grep -q inet6; do sleep 0.02; done"),
+                  script)
+    local file = program.temp_file(script)
+    local out, code, err = program.nslab("sandbox -- bash " .. program.quote(file))
+    os.remove(file)
+    assert.equal(0, code, out .. err)
+  end)
+
   it("leaves a lab it cannot load to its error (status 2, no script)", function()
     local said = {}
     local status, script = explain.run("/nonexistent/lab.lua", {}, { err_writer = function(t) said[#said + 1] = t end })

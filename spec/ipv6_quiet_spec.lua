@@ -215,7 +215,9 @@ describe("ipv6 quiet", function()
       trace.clear()
       e:addr_add("2001:db8::2/64")
       assert.same({ "ip -n a addr add 2001:db8::2/64 dev eth0",
-                    "ip netns exec a sysctl -w net.ipv6.conf.eth0.addr_gen_mode=0" }, trace.history)
+                    "ip netns exec a sysctl -w net.ipv6.conf.eth0.addr_gen_mode=0",
+                    "while ip -n a -6 addr show dev eth0 tentative | grep -q inet6; do sleep 0.02; done" },
+                  trace.history)
       assert.equal("eui64", gen_mode(a, "eth0"))
       assert.truthy(wait_link_local(a, "eth0"))
       -- and IPv6 works across: both ends with addresses, found by neighbour discovery

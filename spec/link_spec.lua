@@ -105,6 +105,21 @@ describe("link", function()
     assert.same({ "lo" }, world.pluck(world.ip_json(ns, "link"), "ifname"))
   end)
 
+  it("takes a Link or a Bridge as master, and traces the master by name (ip takes no bare ifindex)", function()
+    local trace = require("nslab.trace")
+    local br = host:bridge("br0")
+    local a, b = host:veth("veth-a", "veth-b")
+    a:set{ master = br }
+    assert.equal("ip link set dev veth-a master br0", trace.history[#trace.history])
+    b:set{ master = host:link("br0") }
+    assert.equal("ip link set dev veth-b master br0", trace.history[#trace.history])
+    assert.same({ "veth-a", "veth-b" }, world.pluck(world.ip_json(nil, "link show master br0"), "ifname"))
+    -- the traced command does it too
+    b:set{ master = 0 }
+    assert.equal(0, host:exec("ip link set dev veth-b master br0").status)
+    assert.equal("br0", ip_link(nil, "veth-b").master)
+  end)
+
   it("lists links with the fields ip -j link has", function()
     host:veth("veth-test1", "veth-test2")
     local mine = world.find(host:links(), "ifname", "veth-test1")

@@ -16,6 +16,9 @@
 --     gives carrier to the first).
 --   * {wait = false} (or nodad) skips the wait; link:wait_ipv6() waits
 --     later.
+local trace = require("nslab.trace")
+local shell = require("nslab.shell")
+
 local M = {}
 
 -- Links with addresses added while their device did no DAD (a handle the
@@ -46,8 +49,13 @@ end
 
 -- Wait for link's tentative addresses: true, or false and the address
 -- still tentative at the deadline, or false, the address and "dadfailed".
+-- The trace says the same in the shell's words: a script made of it
+-- (nslab explain) pings only once the address can be used.
 local function wait(link, timeout)
-  return link.ns.handle:addr_wait(link.ifindex or link.name, { timeout = timeout or M.TIMEOUT })
+  local ok, address, why = link.ns.handle:addr_wait(link.ifindex or link.name, { timeout = timeout or M.TIMEOUT })
+  trace.command(string.format("while %s | grep -q inet6; do sleep 0.02; done",
+                              link.ns:ip("-6 addr show dev " .. shell.quote(link.name) .. " tentative")))
+  return ok, address, why
 end
 
 -- The same, raising (op's error) when an address failed.

@@ -62,7 +62,16 @@ function M.by_index(ns, ifindex)
   return M.lookup(ns, ifindex)
 end
 
-function M.is(x) return getmetatable(x) == Link end
+-- A Link, or an object of a class made from it (a Bridge).
+function M.is(x)
+  local mt = getmetatable(x)
+  while type(mt) == "table" do
+    if mt == Link then return true end
+    local parent = getmetatable(mt)
+    mt = parent and parent.__index
+  end
+  return false
+end
 
 -- A handle on a pending end of a veth pair (nslab.pending): it binds to
 -- its ifindex at its first use, once the pair is made.
@@ -177,15 +186,16 @@ function Link:wait(state, timeout)
   return false, seen
 end
 
--- The command `changes` amounts to (target: the Netns it moves to).
-local function set_words(self, target, changes)
+-- The command `changes` amounts to (target: the Netns it moves to;
+-- master: the master's name when changes has its ifindex).
+local function set_words(self, target, changes, master)
   local words = { "link set dev " .. q(self.name) }
   if target then words[#words + 1] = "netns " .. target:ref() end
   if changes.up ~= nil then words[#words + 1] = changes.up and "up" or "down" end
   if changes.mtu then words[#words + 1] = "mtu " .. changes.mtu end
   if changes.address then words[#words + 1] = "address " .. changes.address end
   if changes.master == 0 then words[#words + 1] = "nomaster"
-  elseif changes.master then words[#words + 1] = "master " .. q(tostring(changes.master)) end
+  elseif changes.master then words[#words + 1] = "master " .. q(master or tostring(changes.master)) end
   if changes.addrgenmode then words[#words + 1] = "addrgenmode " .. changes.addrgenmode end
   if changes.name then words[#words + 1] = "name " .. q(changes.name) end
   return self.ns:ip(table.concat(words, " "))
@@ -213,7 +223,7 @@ end
 -- all or nothing and checks every option. netns may be a Netns or a
 -- name, master a Link.
 function Link:set(changes)
-  local target
+  local target, master
   if type(changes) == "table" and (changes.netns ~= nil or M.is(changes.master)) then
     local copy = {}
     for k, v in pairs(changes) do copy[k] = v end
@@ -221,7 +231,10 @@ function Link:set(changes)
       target = netns.check(changes.netns, "link set", api.object_name(self.name), "option 'netns'")
       copy.netns = target.handle
     end
-    if M.is(changes.master) then copy.master = dev(changes.master) end
+    if M.is(changes.master) then -- the core takes its ifindex; ip its name
+      master = changes.master.name
+      copy.master = dev(changes.master)
+    end
     changes = copy
   end
   changes = changes or {} -- nil: nothing to change (the core wants a table)
@@ -234,12 +247,12 @@ function Link:set(changes)
   end
   -- A pending end moves before it is made: it is then born there.
   if moving_only and rawget(self, "pending") and pending.move(self, target, changes.name) then
-    trace.command(set_words(self, target, changes))
+    trace.command(set_words(self, target, changes, master))
     self.ns, self.name = target, changes.name or self.name
     return self
   end
   call(self, "link set", "link_set", changes)
-  trace.command(set_words(self, target, changes))
+  trace.command(set_words(self, target, changes, master))
   if changes.up then settle.note(self) end -- a probe waits for its link watch (nslab.settle)
   if changes.name then self.name = changes.name end
   if target and target ~= self.ns then
