@@ -227,6 +227,10 @@ describe("the REPL's completion", function()
     local fields = table.concat(repl.complete(e, "a.", ""), " ")
     assert.is_nil(fields:find("__", 1, true), fields)
     assert.truthy(fields:find("%f[%w_]handle%f[^%w_]"), fields)
+    -- a link's methods, though its class's __index is a function
+    e.va = a:veth("va", "vb")
+    assert.same({ "addr_add", "addr_del", "addrs" }, repl.complete(e, "va:", "add"))
+    assert.same({ "unshape", "up" }, repl.complete(e, "va:", "u"))
     assert.same({}, repl.complete(e, "f().", "a"))  -- nothing is called to complete
     assert.same({}, repl.complete(e, "nothere.", ""))
   end)

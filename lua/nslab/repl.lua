@@ -219,6 +219,9 @@ local function members(v, methods)
     local ok, mt = pcall(getmetatable, t)
     if not ok or type(mt) ~= "table" then break end
     t = rawget(mt, "__index")
+    -- an __index function (a Link binds pending pairs in one) most often
+    -- looks its methods up in the metatable itself
+    if type(t) == "function" then t = mt end
     depth = depth + 1
   end
   return names
