@@ -309,6 +309,10 @@ check.equal(host:link_names(), { "lo", "docker0" }, "the host has no veth left")
     assert.matches("while ip link show", out)
     assert.is_nil(out:find("ip link delete", 1, true), out)
     os.remove(lab)
+    -- a container's files are named after it, not its namespace's inode
+    local names = {}
+    for f in io.popen("ls " .. dir):lines() do names[f] = true end
+    assert.is_true(names["c1-eth0.pcap"] and names["c2-eth0.pcap"], table.concat(files, " "))
     local _, bad = program.nslab("run --pcap /proc/nope labs/veth.lua")
     assert.equal(2, bad)
     os.execute("rm -rf " .. dir)

@@ -177,6 +177,20 @@ function Netns:ref()
   return string.format("/proc/%d/fd/%d", M.pid(), self.handle:fd())
 end
 
+-- A namespace's own word for file names (--pcap): a container's name,
+-- by its core handle (weakly: a handle gone takes it along).
+local file_words = setmetatable({}, { __mode = "k" })
+
+-- Name a namespace that has no name of its own: label for messages
+-- ("container web"), word for files ("web").
+function M.set_label(ns, label, word)
+  ns.label_text = label
+  file_words[ns.handle] = word
+end
+
+-- The word set_label gave the namespace of core handle h, or nil.
+function M.file_word(h) return file_words[h] end
+
 function Netns:label()
   if self.is_host then return "host" end
   if self.label_text then return self.label_text end
