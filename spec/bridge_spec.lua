@@ -369,7 +369,7 @@ describe("bridge", function()
       br:attach(port)
       local old = br.ifindex
       h:link_del("br2")
-      local msg = ("br2: No such device (deleted: ifindex %d was br2 in netns host)"):format(old)
+      local msg = ("br2: No such device (deleted or moved away: ifindex %d was br2 in netns host)"):format(old)
       assert.has_error(function() br:ports() end, "link show " .. msg)
       assert.has_error(function() br:show() end, "link show " .. msg)
       assert.has_error(function() br:detach(port) end, "link show " .. msg)

@@ -449,7 +449,7 @@ describe("link", function()
       local old = a.ifindex
       host:link("veth-test1"):delete()
       host:veth("veth-test1", "veth-test3")
-      local msg = ("No such device (deleted: ifindex %d was veth-test1 in netns host)"):format(old)
+      local msg = ("No such device (deleted or moved away: ifindex %d was veth-test1 in netns host)"):format(old)
       assert.has_error(function() a:up() end, "link set veth-test1: " .. msg)
       assert.has_error(function() a:info() end, "link show veth-test1: " .. msg)
       assert.has_error(function() a:delete() end, "link delete veth-test1: " .. msg)

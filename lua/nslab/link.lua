@@ -98,7 +98,7 @@ end
 
 local function gone(self, op)
   local name = api.object_name(self.name) or "?"
-  error(string.format("%s %s: No such device (deleted: ifindex %d was %s in netns %s)",
+  error(string.format("%s %s: No such device (deleted or moved away: ifindex %d was %s in netns %s)",
                       op, name, self.ifindex, name, self.ns:label()), 0)
 end
 

@@ -61,7 +61,7 @@ M.raw_open = io.open
 -- ifindex, as a handle on a pair made at once does from the start. A
 -- handle left behind by a move through another handle stays a handle on
 -- its name where it was: the device is not there any more (its message
--- differs from the eager one's "deleted: ifindex N", which no ifindex
+-- differs from the eager one's "deleted or moved away: ifindex N", which no ifindex
 -- of the new device could make true).
 -- made: the ends' ifindexes when the maker knew them (the kernel's echo).
 local function bind(pair, made)
