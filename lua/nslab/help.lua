@@ -279,7 +279,7 @@ local function socket_entry(t, name)
   for _, m in ipairs(returns.socket) do
     if m[1] == name then
       local text = capital(m[3]) .. "."
-      if m[2]:find("timeout", 1, true) then text = text .. " " .. returns.SOCKET_TIMEOUT end
+      if m[2]:find("timeout", 1, true) then text = text .. " " .. returns.socket_timeout(m[1]) end
       return { name = t.prefix .. name, signature = t.prefix .. name .. m[2], description = text, full = text }
     end
   end

@@ -174,8 +174,12 @@ M.entries = {
 
 -- The methods of a Socket (ns:tcp_listen, tcp_connect, udp_bind,
 -- udp_send), a C object: its docs live here.
-M.SOCKET_TIMEOUT = "It waits at most timeout seconds (default 5), then fails: " ..
-  "\"tcp accept 10.0.0.1:80 in netns a: timed out after 5 s\"."
+function M.socket_timeout(method)
+  local proto = (method == "sendto" or method == "recvfrom") and "udp" or "tcp"
+  return string.format("It waits at most timeout seconds (default 5), then fails: \"%s %s 10.0.0.1:80 in netns a: "
+                       .. "timed out after 5 s\" (a connection names its peer, a listener and a UDP socket the "
+                       .. "address they are bound to).", proto, method)
+end
 M.socket = {
   { "accept", "([timeout])", "TCP: the next connection: a connected Socket, the peer's address and port" },
   { "send", "(data [, timeout])", "TCP: sends all of data; returns #data" },
