@@ -70,6 +70,12 @@ describe("help", function()
     assert.truthy(has(text, "command: ip link add NAME [netns NS1] type veth peer name PEER [netns NS2]"))
     assert.equal(help.text(nslab.netns.Netns.veth), help.text("Netns:veth"))
     assert.equal(help.text(nslab.netns.Netns.veth), help.text("ns:veth"))
+    -- a Lua module's own options: docker run's, as docker.run checks them
+    text = help.text(require("nslab.docker").run)
+    assert.truthy(has(text, "  options (docker run):\n"), text)
+    for key, spec in pairs(require("nslab.docker").RUN_OPTIONS) do
+      assert.truthy(has(text, "    " .. key .. " (" .. spec.type .. "): " .. spec.doc), key)
+    end
   end)
 
   it("of an object: its class's methods", function()

@@ -580,6 +580,7 @@ end
 local HOSTNAME = {}
 for k, v in pairs(core.options()["container start"].hostname) do HOSTNAME[k] = v end
 HOSTNAME.object = nil
+HOSTNAME.doc = "--hostname (default: the first 12 characters of the id; refused with container:)"
 
 local RUN = {
   name = { type = "string", max = 64, object = true, doc = "--name (default: a random one)" },
@@ -587,6 +588,8 @@ local RUN = {
   hostname = HOSTNAME,
   publish = { type = "any", doc = '"HOSTPORT:PORT" or an array of them (-p)' },
 }
+
+M.RUN_OPTIONS = RUN -- (help(docker.run) lists them)
 
 function Daemon:run(opts, ...)
   options.nargs("docker run", 1, opts, ...)

@@ -312,6 +312,10 @@ local function entry(t, name)
     end
   end
   if extra.options then options = { op = extra.options, spec = core.options()[extra.options] } end
+  if extra.lua_options then -- a Lua module's own option set: {op, module, field}
+    local o = extra.lua_options
+    options = { op = o[1], spec = require(o[2])[o[3]] }
+  end
   return { name = t.prefix .. name, signature = t.prefix .. name .. signature(fn, decl, t.method or
                                                                                fn ~= t.get(name)),
            command = command, description = description, options = options,

@@ -126,6 +126,7 @@ M.entries = {
   ["Bridge:ports"] = { returns = "a list of tables as link:info() gives them, one per port, by name" },
 
   ["docker.run"] = {
+    lua_options = { "docker run", "nslab.docker", "RUN_OPTIONS" },
     returns = "a container (docker run -d): the fields below; c:exec(cmd) runs a command inside it " ..
       "(as ns:exec), c:shell() opens a shell there. docker.stop/start/rm take it, its name or its id " ..
       "(or a prefix naming one)",
