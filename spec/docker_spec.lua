@@ -687,6 +687,12 @@ describe("docker model", function()
         assert.equal(case[2], err)
       end
       assert.same(before, snapshot())
+      -- a command for a running container: named by docker exec and the container
+      docker.run{ name = "ex1", network = "none" }
+      assert.has_error(function() docker.exec("ex1", 42) end,
+        "docker exec ex1: argument 1 (cmd) must be a string or an array of strings, got number")
+      assert.has_error(function() docker.exec("ex1", "true", { nope = 1 }) end,
+        "docker exec ex1: invalid option 'nope'")
     end)
   end)
 end)

@@ -93,9 +93,14 @@ end
 -- ipc), as `nsenter -t PID -n -u -i CMD` runs it.
 local EXEC = options.from_core("netns exec", { pid = true })
 
-function Container:exec(cmd, opts, ...)
-  options.nargs("container exec", 2, cmd, opts, ...)
-  options.check(opts, "container exec", EXEC, self.name)
+-- c:exec as op (docker exec says its own name): a command line or an argv.
+local function exec(self, op, cmd, opts, ...)
+  options.nargs(op, 2, cmd, opts, ...)
+  if type(cmd) ~= "string" and type(cmd) ~= "table" then
+    error(string.format("%s %s: argument 1 (cmd) must be a string or an array of strings, got %s", op, self.name,
+                        type(cmd)), 0)
+  end
+  options.check(opts, op, EXEC, self.name)
   local argv = cmd
   if type(cmd) == "string" then argv = { "sh", "-c", cmd } end
   shell.refuse_interactive(argv, "container exec", self.name, "c:shell()")
@@ -105,6 +110,8 @@ function Container:exec(cmd, opts, ...)
   trace.command(string.format("nsenter -t $%s -n -u -i %s", self.var, shell.join(argv)), result.status == 0)
   return result
 end
+
+function Container:exec(cmd, opts, ...) return exec(self, "container exec", cmd, opts, ...) end
 
 -- A shell in the container's namespaces on the terminal (nslab.shell).
 function Container:shell(...)
@@ -140,5 +147,7 @@ end
 function Container:__tostring()
   return string.format("container %s (pid %d)", self.name, self.pid)
 end
+
+M.internal = { exec = exec }
 
 return M

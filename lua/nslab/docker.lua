@@ -47,7 +47,7 @@ local M = { Daemon = Daemon }
 -- docker exec NAME CMD
 function DockerContainer:exec(cmd, opts)
   if self.state ~= "running" then error(string.format("docker exec: container %s is not running", self.name), 0) end
-  return self.proc:exec(cmd, opts)
+  return container.internal.exec(self.proc, "docker exec", cmd, opts)
 end
 
 -- docker exec -it NAME sh: a shell in it, on the terminal (nslab.shell)
