@@ -159,6 +159,18 @@ describe("why", function()
     assert.is_nil(why.diagnose(a, "10.0.0.2", { timeout = 0.3 }).cause)
   end)
 
+  it("a netdev ingress rule on the reply's way, with a counter: named by its counter", function()
+    if no_trace() then return pending(no_trace()) end
+    local a, r = routed()
+    world.sh(r, "nft add table netdev f && nft 'add chain netdev f in { type filter hook ingress device r1 "
+      .. "priority 0; policy accept; }' && nft add rule netdev f in ip saddr 10.0.2.2 counter drop")
+    local report = why.diagnose(a, "10.0.2.2", { timeout = 0.3 })
+    assert.truthy(report.cause:find("^dropped by rule %d+ of chain netdev f in in r: ip saddr 10%.0%.2%.2 counter drop "
+                                    .. "%(its counter moved by %d+ during the probe, its hook comes before any the "
+                                    .. "trace sees%)$"), report.cause)
+    assert.truthy(world.sh(r, "nft list chain netdev f in"):find("packets [1-9]"))
+  end)
+
   it("a route that refuses: unreachable, blackhole, prohibit", function()
     local a = netns.add("a")
     a:route_add{ dst = "192.0.2.0/24", type = "unreachable" }

@@ -569,10 +569,11 @@ local function counted_drops(tr, seen)
     local rule = tostring(c.rule or "")
     local key = c.ns .. "|" .. c.family .. "|" .. c.table .. "|" .. c.chain .. "|" .. tostring(c.handle)
     if not seen[key] and (rule:find("%f[%w]drop%f[%W]") or rule:find("%f[%w]reject%f[%W]")) then
-      out[#out + 1] = string.format("%s by rule %s of %s in %s: %s (its counter moved by %d during the probe, for "
-                                    .. "packets the trace does not follow, as ARP)",
+      local unseen = c.family == "netdev" and "its hook comes before any the trace sees"
+                     or "for packets the trace does not follow, as ARP"
+      out[#out + 1] = string.format("%s by rule %s of %s in %s: %s (its counter moved by %d during the probe, %s)",
                                     rule:find("%f[%w]reject%f[%W]") and "rejected" or "dropped", tostring(c.handle),
-                                    chain_words(c), c.ns, rule, c.packets)
+                                    chain_words(c), c.ns, rule, c.packets, unseen)
     end
   end
   return out
