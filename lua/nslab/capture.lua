@@ -152,7 +152,7 @@ local function file_of(h, ifname)
   host_inode = host_inode or require("nslab.netns").host():inode()
   local ino = h:inode()
   local netns = require("nslab.netns")
-  local ns = h:name() or (ino == host_inode and "host") or netns.file_word(h) or "netns" .. tostring(ino)
+  local ns = h:name() or (ino == host_inode and "host") or netns.internal.file_word(h) or "netns" .. tostring(ino)
   local base = (ns .. "-" .. ifname):gsub("[^%w%.%-_]", "_")
   local name, n = base, 1
   while used[name] do

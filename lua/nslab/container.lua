@@ -60,7 +60,7 @@ function M.start(opts, ...)
   -- the explained script works whatever PID it gets when replayed.
   c.var = "C_" .. name:gsub("[^%w]", "_")
   c.netns = netns.open{ pid = c.pid }
-  netns.set_label(c.netns, "container " .. name, name)
+  netns.internal.set_label(c.netns, "container " .. name, name)
   c.netns.pid_text = "$" .. c.var
   trace.alias(c.pid, c.netns.pid_text) -- a PID the lab got some other way (docker.pid) is $C_NAME too
   local flags = joined and "--uts --ipc" or "--net --uts --ipc"

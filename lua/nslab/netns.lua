@@ -182,14 +182,11 @@ end
 local file_words = setmetatable({}, { __mode = "k" })
 
 -- Name a namespace that has no name of its own: label for messages
--- ("container web"), word for files ("web").
-function M.set_label(ns, label, word)
+-- ("container web"), word for files ("web"). (internal: container.lua)
+local function set_label(ns, label, word)
   ns.label_text = label
   file_words[ns.handle] = word
 end
-
--- The word set_label gave the namespace of core handle h, or nil.
-function M.file_word(h) return file_words[h] end
 
 function Netns:label()
   if self.is_host then return "host" end
@@ -346,7 +343,10 @@ function Netns:veth(name, peer, opts) return veth(self, name, peer, opts) end
 -- set each end anyway, so the mode goes in those messages (one setlink
 -- fewer per end) and nothing can look at the pair in between.
 -- (for other nslab modules, not part of the API: no checks of its own)
-M.internal = { veth_at_once = function(ns, name, peer, opts) return veth(ns, name, peer, opts, true) end }
+M.internal = { veth_at_once = function(ns, name, peer, opts) return veth(ns, name, peer, opts, true) end,
+               set_label = set_label,
+               -- the word set_label gave the namespace of core handle h, or nil (capture.lua)
+               file_word = function(h) return file_words[h] end }
 
 -- Addresses as flat entries of `ip -j addr`'s addr_info, with ifname:
 -- of one device when dev (a name or ifindex) is given, fetched alone.
