@@ -457,7 +457,8 @@ function check.bind(runner)
       record(passed, description, not passed and detail or nil, why)
       all = all and passed
     end
-    return all, whys
+    if whys then return all, whys end
+    return all -- (a prompt prints what it returns: true, not "true nil")
   end
 
   local function average(result)
