@@ -88,6 +88,10 @@ describe("help", function()
     local br = host:bridge("br0")
     assert.truthy(has(help.text(br), "  br:attach(port)"))
     assert.truthy(has(help.text(host:nft_table("ip", "t")), "  t:chain(name [, opts])"))
+    -- a Docker container (it was "no help for a table value")
+    local c = require("nslab.docker").run{ name = "helped", network = "none" }
+    assert.truthy(has(help.text(c), "A Docker container"), help.text(c))
+    assert.truthy(has(help.text(c), "  c:exec(cmd [, opts])"), help.text(c))
   end)
 
   it("of the core: each binding's functions, methods and option sets", function()

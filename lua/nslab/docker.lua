@@ -42,7 +42,7 @@ Daemon.__index = Daemon
 local DockerContainer = {}
 DockerContainer.__index = DockerContainer
 
-local M = { Daemon = Daemon }
+local M = { Daemon = Daemon, Container = DockerContainer }
 
 -- docker exec NAME CMD
 function DockerContainer:exec(cmd, opts)
@@ -116,6 +116,8 @@ local function mac_of_number(n)
   return string.format("02:42:%02x:%02x:%02x:%02x", n >> 24 & 255, n >> 16 & 255, n >> 8 & 255, n & 255)
 end
 
+-- The MAC Docker gives the container at address ip: 02:42 and the
+-- address's four bytes (docker.mac_of "172.17.0.2" is 02:42:ac:11:00:02).
 function M.mac_of(ip, ...)
   options.nargs("docker mac_of", 1, ip, ...)
   options.value(ip, "docker mac_of", nil, "argument 1 (ip)", { type = "string", max = 15, required = true })
@@ -252,12 +254,12 @@ end
 
 ---------------------------------------------------------------- the daemon
 
+local NEW = { host = { type = "any", doc = "the namespace of the daemon's machine (default: the world's host)" } }
+
 -- A daemon as dockerd starts: the networks bridge (docker0), host, none.
 -- opts.host: the namespace of the machine it runs on (nslab.hosts; by
 -- default the world's host), where docker0, the firewall and the
 -- containers' host ends are.
-local NEW = { host = { type = "any", doc = "the namespace of the daemon's machine (default: the world's host)" } }
-
 function M.new(opts, ...)
   options.nargs("docker new", 1, opts, ...)
   opts = options.check(opts, "docker new", NEW)
@@ -396,6 +398,8 @@ local function find(self, op, name, ...)
   return c
 end
 
+-- The container a name, an id or a unique prefix of an id names (docker
+-- inspect NAME); an error when none does.
 function Daemon:container(name, ...)
   return find(self, "docker container", name, ...)
 end
@@ -838,8 +842,10 @@ end
 
 ---------------------------------------------------------------- module level
 
--- docker.run{...} and friends act on one daemon per world, made on first use.
 local default
+
+-- The world's daemon, which docker.run{...} and friends act on: made at
+-- first use (docker.new()).
 function M.daemon(...)
   options.nargs("docker daemon", 0, ...)
   default = default or M.new()

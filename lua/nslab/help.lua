@@ -256,6 +256,8 @@ local function load_topics()
     topic("hosts", "Several machines in one lab: the hosts module", "hosts.", nslab.hosts, api.declared.hosts),
     topic("container", "Container processes: the container module", "container.", nslab.container),
     topic("Container", "A container process (container.start{...})", "ct:", nslab.container.Container, nil, true),
+    topic("DockerContainer", "A Docker container (docker.run{...}): its fields are docker.run's", "c:",
+          nslab.docker.Container, nil, true),
     topic("Capture", "A capture (link:capture{filter = \"tcp port 80\"})", "cap:", require("nslab.capture").Capture,
           api.declared.Capture, true),
     { name = "Socket", title = "A socket (ns:tcp_listen, ns:tcp_connect, ns:udp_bind, ns:udp_send)",
