@@ -256,6 +256,16 @@ static int send_echo (struct run *r, size_t i) {
   return SENT;
 }
 
+/* Is target i the one a packet about (id, addr) read on socket k of
+ * family is for? Ids repeat every 65536 targets; the socket (the source
+ * namespace) and the address tell them apart. */
+static int is_target (const struct run *r, size_t i, size_t k, int family,
+                      const void *addr, uint16_t id) {
+  const struct probe_result *t = &r->t[i];
+  return r->s[i].id == id && r->s[i].sock == k && t->target.family == family &&
+         !memcmp(t->target.bytes, addr, family == AF_INET ? 4 : 16);
+}
+
 /* Record echo reply (id, seq) from src, read on socket k; anything not
  * ours is ignored. */
 static void on_reply (struct run *r, size_t k, int family, const void *src,
@@ -265,15 +275,10 @@ static void on_reply (struct run *r, size_t k, int family, const void *src,
   if (len < sizeof ts) return;
   memcpy(&ts, data, sizeof ts);
   if (ts < r->t0 || ts > now) return;
-  size_t alen = family == AF_INET ? 4 : 16;
-  /* Ids repeat every 65536 targets; the socket (the source namespace)
-     and the address tell them apart. */
   for (size_t i = (uint16_t)(id - r->id0); i < r->n; i += 65536) {
     struct probe_result *t = &r->t[i];
     struct slot *s = &r->s[i];
-    if (s->id != id || s->sock != k || t->target.family != family ||
-        memcmp(t->target.bytes, src, alen))
-      continue;
+    if (!is_target(r, i, k, family, src, id)) continue;
     if (seq >= t->sent || t->err.code || (s->seen[seq / 8] & (1u << seq % 8)))
       continue; /* never sent, or a duplicate */
     s->seen[seq / 8] |= (unsigned char)(1u << seq % 8);
@@ -327,7 +332,6 @@ static const struct icmp_error icmp_errors[] = {
 static void on_error (struct run *r, size_t k, int family, const void *dst,
                       const void *from, int type, int code, uint16_t id,
                       uint16_t seq) {
-  size_t alen = family == AF_INET ? 4 : 16;
   const struct icmp_error *m = NULL;
   for (size_t j = 0; j < sizeof icmp_errors / sizeof *icmp_errors && !m; j++) {
     const struct icmp_error *x = &icmp_errors[j];
@@ -338,9 +342,7 @@ static void on_error (struct run *r, size_t k, int family, const void *dst,
   if (!m) return;
   for (size_t i = (uint16_t)(id - r->id0); i < r->n; i += 65536) {
     struct probe_result *t = &r->t[i];
-    struct slot *s = &r->s[i];
-    if (s->id != id || s->sock != k || t->target.family != family ||
-        memcmp(t->target.bytes, dst, alen) || seq >= t->sent || s->done)
+    if (!is_target(r, i, k, family, dst, id) || seq >= t->sent || r->s[i].done)
       continue;
     char text[INET6_ADDRSTRLEN];
     if (!inet_ntop(family, from, text, sizeof text)) strcpy(text, "?");

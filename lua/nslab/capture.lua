@@ -149,9 +149,9 @@ local used = {} -- file names given so far (a name made again gets -2, -3...)
 -- The pcap file of ifname in the namespace of handle h.
 local host_inode
 local function file_of(h, ifname)
-  host_inode = host_inode or require("nslab.netns").host():inode()
-  local ino = h:inode()
   local netns = require("nslab.netns")
+  host_inode = host_inode or netns.host():inode()
+  local ino = h:inode()
   local ns = h:name() or (ino == host_inode and "host") or netns.internal.file_word(h) or "netns" .. tostring(ino)
   local base = (ns .. "-" .. ifname):gsub("[^%w%.%-_]", "_")
   local name, n = base, 1

@@ -220,7 +220,7 @@ local heap_push, heap_pop = v6.heap_push, v6.heap_pop
 -- (net.next) was handed out once, and is either in use or on the free
 -- list (net.free, a min-heap), so the answer is the smallest released
 -- one, else the cursor's, without looking at the others.
-local function allocate(net, owner, who)
+local function allocate(net, owner, who) -- who: the command and container, for its error
   net.next = net.next or net.base + 1
   net.free = net.free or {}
   net.gateway_n = net.gateway_n or ipv4_parse(net.gateway)
@@ -242,7 +242,7 @@ local function allocate(net, owner, who)
       return ip, n
     end
   end
-  error(string.format("%s: no free address left in network %s", who or "docker run " .. owner, net.name), 0)
+  error(string.format("%s: no free address left in network %s", who, net.name), 0)
 end
 
 -- Give an address back to its network's free list.
@@ -505,10 +505,7 @@ local function launch(self, op, c)
   local net, joined
   if c.mode == "host" then net = self.host
   elseif c.mode == "container" then
-    joined = c.joined
-    if self.containers[joined.name] ~= joined then -- removed since
-      error(string.format("%s %s: No such container: %s", op, c.name, joined.id), 0)
-    end
+    joined = find(self, op .. " " .. c.name, c.joined) -- (removed since: No such container: ID)
     if joined.state ~= "running" then
       error(string.format("%s %s: cannot join network of a non running container: %s", op, c.name, joined.name), 0)
     end

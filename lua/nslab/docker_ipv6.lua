@@ -249,7 +249,7 @@ function M.allocate(net, owner, who)
       return M.at(v6, n), n
     end
   end
-  error(string.format("%s: no free IPv6 address left in network %s", who or "docker run " .. owner, net.name), 0)
+  error(string.format("%s: no free IPv6 address left in network %s", who, net.name), 0)
 end
 
 -- Give an offset back to the free list.

@@ -472,6 +472,9 @@ end
 
 local function rule_key(r) return r.family .. " " .. r.table .. " " .. r.chain .. " " .. r.handle end
 
+-- A rule in a namespace of the world: a trace step's, a counter's.
+local function placed_key(x) return x.ns .. " " .. rule_key(x) end
+
 local function packets_of(r)
   local n = nil
   for _, x in ipairs(r.exprs or {}) do
@@ -550,12 +553,14 @@ local function step_text(step)
   return chain_words(step) .. ": " .. what .. ": " .. verdict
 end
 
+local function rejects(rule) return rule ~= nil and rule:find("%f[%w]reject%f[%W]") ~= nil end
+
 local function drop_cause(step)
   if step.type == "policy" then
     return "dropped by the policy of " .. chain_words(step) .. " (policy drop) in " .. step.ns
   end
   -- a reject is a drop to the trace; the rule says it answers with an error
-  local verb = step.rule and step.rule:find("%f[%w]reject%f[%W]") and "rejected" or "dropped"
+  local verb = rejects(step.rule) and "rejected" or "dropped"
   return verb .. " by rule " .. tostring(step.handle) .. " of " .. chain_words(step) .. " in " .. step.ns ..
     (step.rule and ": " .. step.rule or "")
 end
@@ -567,13 +572,11 @@ local function counted_drops(tr, seen)
   local out = {}
   for _, c in ipairs(tr.counters or {}) do
     local rule = tostring(c.rule or "")
-    local key = c.ns .. "|" .. c.family .. "|" .. c.table .. "|" .. c.chain .. "|" .. tostring(c.handle)
-    if not seen[key] and (rule:find("%f[%w]drop%f[%W]") or rule:find("%f[%w]reject%f[%W]")) then
+    if not seen[placed_key(c)] and (rule:find("%f[%w]drop%f[%W]") or rejects(rule)) then
       local unseen = c.family == "netdev" and "its hook comes before any the trace sees"
                      or "for packets the trace does not follow, as ARP"
-      out[#out + 1] = string.format("%s by rule %s of %s in %s: %s (its counter moved by %d during the probe, %s)",
-                                    rule:find("%f[%w]reject%f[%W]") and "rejected" or "dropped", tostring(c.handle),
-                                    chain_words(c), c.ns, rule, c.packets, unseen)
+      out[#out + 1] = string.format("%s (its counter moved by %d during the probe, %s)", drop_cause(c), c.packets,
+                                    unseen)
     end
   end
   return out
@@ -903,8 +906,7 @@ function why.diagnose(ns, target, opts, ...)
         local c = drop_cause(step)
         if not has(causes, c) then causes[#causes + 1] = c end
       end
-      traced[step.ns .. "|" .. step.family .. "|" .. step.table .. "|" .. step.chain .. "|" .. tostring(step.handle)] =
-        true
+      if step.handle then traced[placed_key(step)] = true end
     end
     if r.trace and #causes == 0 then
       for _, c in ipairs(counted_drops(r.trace, traced)) do causes[#causes + 1] = c end
