@@ -145,6 +145,47 @@ describe("docker model", function()
     assert.equal(3, #world.ip_json(nil, "link show master docker0"))
   end)
 
+  -- Random names meet earlier ones (28 bits for a veth: about once in 500
+  -- runs of a thousand containers; 24 for a default container name: once
+  -- in 30): a taken one is drawn again, as libnetwork and dockerd do.
+  describe("a random name already taken", function()
+    local names = docker.internal.names
+    local veth, container = names.veth, names.container
+    after_each(function() names.veth, names.container = veth, container end)
+
+    -- draws: the names given, then the real draw
+    local function draws(list, real)
+      local i = 0
+      return function()
+        i = i + 1
+        return list[i] or real()
+      end
+    end
+
+    it("is drawn again for a veth's host end", function()
+      world.sh(nil, "ip link add vethtaken type veth peer name vethtaken-p")
+      names.veth = draws({ "vethtaken", "vethfresh" }, veth)
+      local c = docker.run{ name = "web" }
+      assert.equal("vethfresh", c.veth)
+      assert.truthy(world.find(world.ip_json(nil, "link show master docker0"), "ifname", "vethfresh"))
+      -- the lab's own link is left as it was
+      assert.is_nil(world.find(world.ip_json(nil, "link"), "ifname", "vethtaken").master)
+      names.veth = function() return "vethtaken" end -- every draw taken: the kernel's error, nothing made
+      local ok, err = pcall(docker.run, { name = "db" })
+      assert.is_false(ok)
+      assert.equal("link add vethtaken: File exists", err)
+      assert.equal(1, #world.ip_json(nil, "link show master docker0"))
+      assert.is_nil(docker.daemon().containers.db)
+    end)
+
+    it("is drawn again for a default container name", function()
+      local first = docker.run{}
+      names.container = draws({ first.name, first.name, "cfresh" }, container)
+      assert.equal("cfresh", docker.run{}.name)
+      assert.equal(2, #world.ip_json(nil, "link show master docker0"))
+    end)
+  end)
+
   it("stop removes the veth from docker0 and the container from inspect; rm forgets it", function()
     local c = docker.run{ name = "test1" }
     local veth = c.veth

@@ -82,6 +82,36 @@ local function random_hex(chars)
   return (bytes:gsub(".", HEX)):sub(1, chars)
 end
 
+-- The veth pair of a container's endpoint: the host end in ns, named as
+-- libnetwork names it ("veth" and 7 random hex digits), eth0 in inside.
+-- 28 random bits meet an earlier name about once in 500 runs of a
+-- thousand containers: a name taken in ns is drawn again, three tries in
+-- all, as libnetwork's GenerateIfaceName does. Returns the name and both
+-- ends.
+local random_names = {} -- drawn through this table (a spec draws taken ones)
+function random_names.veth() return "veth" .. random_hex(7) end
+function random_names.container() return "c" .. random_hex(6) end
+
+local function endpoint_veth(ns, inside)
+  for try = 1, 3 do
+    local name = random_names.veth()
+    local ok, host_end, eth0 = pcall(netns.internal.veth_at_once, ns, name, "eth0", { peer_netns = inside })
+    if ok then return name, host_end, eth0 end
+    if try == 3 or not tostring(host_end):find("File exists", 1, true) or not ns.handle:link_get(name) then
+      error(host_end, 0)
+    end
+  end
+end
+
+-- A default container name ("c" and 6 random hex digits) no container of
+-- this daemon has; 24 bits meet an earlier one about once in 30 runs of
+-- a thousand unnamed containers, so it is drawn again then.
+local function fresh_name(daemon)
+  local name
+  repeat name = random_names.container() until not daemon.containers[name]
+  return name
+end
+
 -- Docker's rule for container and network names.
 local NAME = { type = "string", max = 64, required = true }
 local NAME_CHARS = "[a-zA-Z0-9][a-zA-Z0-9_.-]"
@@ -428,11 +458,11 @@ local function connect(self, c)
   local n
   c.ip, n = allocate(net, c.name, who(c))
   c.mac = mac_of_number(n)
-  c.veth = "veth" .. random_hex(7)
   -- made at once, each end's IPv6 address generation mode (nslab.ipv6) set
   -- with its first change: eth0's address, the host end's master
   local quiet = v6.link_mode(net, ipv6.create_mode())
-  local host_end, eth0 = netns.internal.veth_at_once(self.host, c.veth, "eth0", { peer_netns = inside })
+  local host_end, eth0
+  c.veth, host_end, eth0 = endpoint_veth(self.host, inside)
   c.host_end = host_end
   if quiet then ipv6.note() end
   eth0:set{ address = c.mac, addrgenmode = quiet }
@@ -596,7 +626,7 @@ function Daemon:run(opts, ...)
   options.nargs("docker run", 1, opts, ...)
   opts = options.check(opts, "docker run", RUN)
   if opts.name then check_name("docker run", "container", opts.name, "option 'name'") end
-  local name = opts.name or ("c" .. random_hex(6))
+  local name = opts.name or fresh_name(self)
   if self.containers[name] then
     error(string.format('docker run: the container name "/%s" is already in use', name), 0)
   end
@@ -871,7 +901,7 @@ end
 -- For nslab.docker_overlay: the model's addresses and names, one IPAM.
 M.internal = { random_hex = random_hex, check_name = check_name, parse_subnet = parse_subnet,
                parse_gateway = parse_gateway, ipv4_text = ipv4_text, ipv4_parse = ipv4_parse,
-               mac_of_number = mac_of_number,
+               mac_of_number = mac_of_number, endpoint_veth = endpoint_veth, names = random_names,
                mask_of = mask_of, allocate = allocate, who = who, release = release, now = now,
                forget_network = forget_network }
 

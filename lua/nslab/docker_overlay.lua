@@ -185,9 +185,9 @@ function M.join(daemon, c, lo)
   local n
   c.ip, n = d.allocate(net, c.name, d.who(c))
   c.mac = d.mac_of_number(n)
-  c.veth = "veth" .. d.random_hex(7)
   local quiet = ipv6.create_mode()
-  local host_end, eth0 = netns.internal.veth_at_once(sb.ns, c.veth, "eth0", { peer_netns = c.proc.netns })
+  local host_end, eth0
+  c.veth, host_end, eth0 = d.endpoint_veth(sb.ns, c.proc.netns)
   c.host_end, c.sandbox = host_end, sb
   if quiet then ipv6.note() end
   eth0:set{ address = c.mac, mtu = M.MTU, addrgenmode = quiet }
