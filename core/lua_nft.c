@@ -161,6 +161,12 @@ static const struct lopt log_spec[] = {{"prefix", LOPT_STR, 0,
                                         NFT_LOG_PREFIX_MAX, NULL, NULL,
                                         LOPT_EMPTY, "text before each line"},
                                        {NULL}};
+static const struct lopt reject_spec[] = {
+    {"with", LOPT_STR, 1, 40, NULL, NULL, 0,
+     "what it answers with: \"tcp reset\", or icmp, icmpv6 or icmpx and a "
+     "code (\"icmp host-unreachable\"); default: the family's port "
+     "unreachable"},
+    {NULL}};
 static const struct lopt no_spec[] = {{NULL}};
 
 /* By enum nft_item_kind. */
@@ -169,7 +175,7 @@ static const struct lopt *const stmt_specs[NFTI_KIND_COUNT] = {
     [NFTI_COUNTER] = counter_spec,
     [NFTI_ACCEPT] = no_spec,
     [NFTI_DROP] = no_spec,
-    [NFTI_REJECT] = no_spec,
+    [NFTI_REJECT] = reject_spec,
     [NFTI_RETURN] = no_spec,
     [NFTI_JUMP] = chain_target_spec,
     [NFTI_GOTO] = chain_target_spec,
@@ -193,6 +199,7 @@ static const struct lopt_set option_sets[] = {
     {"nft rule snat", nat_spec},
     {"nft rule dnat", nat_spec},
     {"nft rule log", log_spec},
+    {"nft rule reject", reject_spec},
     {NULL, NULL}};
 
 /* }====================================================== */
@@ -349,6 +356,22 @@ static unsigned check_fib_type (lua_State *L, int v, const char *key) {
       key, token(L, v));
 }
 
+/* icmp type, icmpv6 type: a name nft gives it, or 0..255. */
+static unsigned check_icmp_type (lua_State *L, int v, enum nft_key key) {
+  const struct nft_name *names = nft_icmp_type_names(key);
+  lua_Integer n;
+  int t;
+  if (word_at(L, v) && (t = nft_value_of(names, lua_tostring(L, v))) >= 0)
+    return (unsigned)t;
+  if (lua_isinteger(L, v) && (n = lua_tointeger(L, v)) >= 0 && n <= 255)
+    return (unsigned)n;
+  return (unsigned)lnslab_raise(
+      L, RULE ": %s %s: not a type (0..255, or %s, %s, ...)",
+      nft_keys[key].name, token(L, v),
+      nft_name_of(names, key == NFTK_ICMP_TYPE ? 8 : 128),
+      nft_name_of(names, key == NFTK_ICMP_TYPE ? 3 : 1));
+}
+
 /* The value at v of a match, by the type of its key's row. */
 static void check_value (lua_State *L, int v, struct nft_item *it) {
   const char *key = nft_keys[it->key].name;
@@ -359,6 +382,7 @@ static void check_value (lua_State *L, int v, struct nft_item *it) {
   case NFTT_PORT: it->value = check_port(L, v, key); break;
   case NFTT_CT_STATE: it->value = check_ct_state(L, v, it->neq); break;
   case NFTT_FIB_TYPE: it->value = check_fib_type(L, v, key); break;
+  case NFTT_ICMP_TYPE: it->value = check_icmp_type(L, v, it->key); break;
   default: lnslab_raise(L, RULE ": %s: no value type", key);
   }
 }
@@ -424,6 +448,15 @@ static void check_item (lua_State *L, int t, int family, struct nft_item *it) {
       lnslab_raise(L, RULE
                    " log: option 'prefix' must be printable text without '\"'");
     if (f[0].set) memcpy(it->text, f[0].s, f[0].len + 1);
+    break;
+  case NFTI_REJECT:
+    if (f[0].set && nft_with_parse(f[0].s, &it->with, &it->value) < 0)
+      lnslab_raise(L,
+                   RULE " reject: with \"%s\": not \"tcp reset\", nor icmp, "
+                        "icmpv6 or icmpx and a code (a name nft has, as in "
+                        "\"icmp host-unreachable\", or a number: 0..127, "
+                        "icmpx 0..3)",
+                   f[0].s);
     break;
   default: break;
   }
@@ -683,6 +716,14 @@ static void push_match_value (lua_State *L, const struct nft_item *it) {
     break;
   case NFTT_CT_STATE: push_ct_state(L, it->value); break;
   case NFTT_FIB_TYPE: lua_pushstring(L, nft_fib_types[it->value]); break;
+  case NFTT_ICMP_TYPE: {
+    const char *name = nft_name_of(nft_icmp_type_names(it->key), it->value);
+    if (name)
+      lua_pushstring(L, name);
+    else
+      lua_pushinteger(L, it->value);
+    break;
+  }
   default: lua_pushinteger(L, it->value);
   }
 }
@@ -712,6 +753,13 @@ static void push_item (lua_State *L, const void *p) {
     break;
   case NFTI_LOG:
     if (it->text[0]) lnslab_set_str(L, "prefix", it->text);
+    break;
+  case NFTI_REJECT:
+    if (it->with != NFT_WITH_DEFAULT) {
+      char with[48];
+      nft_with_text(it->with, it->value, with, sizeof with);
+      lnslab_set_str(L, "with", with);
+    }
     break;
   case NFTI_UNKNOWN: lnslab_set_str(L, "name", it->text); break;
   default: break;

@@ -367,6 +367,27 @@ static int enc_fib (struct enc *c, const struct nft_item *it, struct err *e) {
   return 0;
 }
 
+/* icmp type, icmpv6 type: one byte of the transport header, after the
+ * transport protocol it belongs to (meta l4proto), itself after (in
+ * inet) the network protocol, unless earlier matches said them. Like
+ * nft, an ip6 table takes icmp type (and an ip table icmpv6 type). */
+static int enc_icmp_type (struct enc *c, const struct nft_item *it,
+                          struct err *e) {
+  const struct nft_key_desc *k = &nft_keys[it->key];
+  uint8_t type = (uint8_t)it->value;
+  if (c->family == NFPROTO_BRIDGE)
+    return err_set(e, EOPNOTSUPP,
+                   "%s is only valid in ip, ip6 and inet tables here", k->name);
+  if (c->l4 != k->l4) {
+    if (c->l4 < 0 && c->family == NFPROTO_INET && need_net(c, k->net, e) < 0)
+      return -1;
+    if (need_l4(c, k->l4, e) < 0) return -1;
+  }
+  put_load(c, k, 0);
+  put_cmp(c, it->neq, &type, sizeof type);
+  return 0;
+}
+
 static int enc_match (struct enc *c, const struct nft_item *items, size_t n,
                       size_t i, struct err *e) {
   const struct nft_item *it = &items[i];
@@ -379,24 +400,62 @@ static int enc_match (struct enc *c, const struct nft_item *items, size_t n,
   case NFTT_CT_STATE: enc_ct_state(c, it); return 0;
   case NFTT_FIB_TYPE: return enc_fib(c, it, e);
   case NFTT_PORT: return enc_port(c, items, n, i, e);
+  case NFTT_ICMP_TYPE: return enc_icmp_type(c, it, e);
   default: return err_set(e, EINVAL, "cannot add a match nslab does not know");
   }
 }
 
-/* reject with nothing after it: ICMP port unreachable in ip and ip6,
- * the family-neutral icmpx form where the packet may be either. */
-static void enc_reject (struct enc *c) {
+static void put_reject (struct enc *c, uint32_t type, uint8_t code) {
   struct nftnl_expr *x = add_expr(c, "reject");
   if (!x) return;
-  if (c->family == NFPROTO_IPV4 || c->family == NFPROTO_IPV6) {
-    nftnl_expr_set_u32(x, NFTNL_EXPR_REJECT_TYPE, NFT_REJECT_ICMP_UNREACH);
-    nftnl_expr_set_u8(x, NFTNL_EXPR_REJECT_CODE,
-                      c->family == NFPROTO_IPV4 ? ICMP_PORT_UNREACH
-                                                : ICMP6_DST_UNREACH_NOPORT);
-  } else {
-    nftnl_expr_set_u32(x, NFTNL_EXPR_REJECT_TYPE, NFT_REJECT_ICMPX_UNREACH);
-    nftnl_expr_set_u8(x, NFTNL_EXPR_REJECT_CODE, NFT_REJECT_ICMPX_PORT_UNREACH);
+  nftnl_expr_set_u32(x, NFTNL_EXPR_REJECT_TYPE, type);
+  nftnl_expr_set_u8(x, NFTNL_EXPR_REJECT_CODE, code);
+}
+
+/* reject with nothing after it: ICMP port unreachable in ip and ip6,
+ * the family-neutral icmpx form where the packet may be either. With a
+ * code of icmp or icmpv6, the network protocol it belongs to (matched
+ * first in inet); with tcp reset, the transport protocol. nft's words
+ * when it refuses. */
+static int enc_reject (struct enc *c, const struct nft_item *it,
+                       struct err *e) {
+  int net = it->with == NFT_WITH_ICMP ? NFPROTO_IPV4 : NFPROTO_IPV6;
+  uint8_t code = (uint8_t)it->value;
+  switch (it->with) {
+  case NFT_WITH_DEFAULT:
+    if (c->family == NFPROTO_IPV4 || c->family == NFPROTO_IPV6)
+      put_reject(c, NFT_REJECT_ICMP_UNREACH,
+                 c->family == NFPROTO_IPV4 ? ICMP_PORT_UNREACH
+                                           : ICMP6_DST_UNREACH_NOPORT);
+    else
+      put_reject(c, NFT_REJECT_ICMPX_UNREACH, NFT_REJECT_ICMPX_PORT_UNREACH);
+    return 0;
+  case NFT_WITH_TCP_RESET:
+    if (c->family == NFPROTO_BRIDGE) break;
+    if (c->l4 >= 0 && c->l4 != IPPROTO_TCP)
+      return err_set(e, EINVAL, "you cannot use tcp reset with this protocol");
+    if (need_l4(c, IPPROTO_TCP, e) < 0) return -1;
+    put_reject(c, NFT_REJECT_TCP_RST, 0);
+    return 0;
+  case NFT_WITH_ICMP:
+  case NFT_WITH_ICMPV6:
+    if (c->family == NFPROTO_BRIDGE) break;
+    if (c->family != NFPROTO_INET && c->family != net)
+      return err_set(e, EINVAL, "conflicting protocols specified: ip vs ip6");
+    if (c->family == NFPROTO_INET && need_net(c, net, e) < 0) return -1;
+    put_reject(c, NFT_REJECT_ICMP_UNREACH, code);
+    return 0;
+  case NFT_WITH_ICMPX:
+    if (c->family == NFPROTO_IPV4 || c->family == NFPROTO_IPV6)
+      return err_set(e, EINVAL, "abstracted ICMP unreachable not supported");
+    put_reject(c, NFT_REJECT_ICMPX_UNREACH, code);
+    return 0;
+  default: break;
   }
+  return err_set(e, EOPNOTSUPP,
+                 "reject with %s is only valid in ip, ip6 and inet tables here",
+                 it->with == NFT_WITH_TCP_RESET ? "tcp reset"
+                                                : nft_with_words[it->with]);
 }
 
 /* snat/dnat to ADDR[:PORT]: the address in register 1, the port in 2. */
@@ -453,7 +512,7 @@ static int enc_item (struct enc *c, const struct nft_item *items, size_t n,
   case NFTI_RETURN: put_verdict(c, NFT_RETURN, NULL); return 0;
   case NFTI_JUMP: put_verdict(c, NFT_JUMP, it->text); return 0;
   case NFTI_GOTO: put_verdict(c, NFT_GOTO, it->text); return 0;
-  case NFTI_REJECT: enc_reject(c); return 0;
+  case NFTI_REJECT: return enc_reject(c, it, e);
   case NFTI_MASQUERADE: add_expr(c, "masq"); return 0;
   case NFTI_SNAT:
   case NFTI_DNAT: return enc_nat(c, it, e);
@@ -1070,7 +1129,7 @@ static int key_of_load (const struct dec *d, int net, int l4) {
       return k;
     if (d->load == LOAD_PAYLOAD && r->load == NFTL_PAYLOAD &&
         r->base == d->base && r->offset == d->offset &&
-        (r->net ? r->net == net : r->l4 == l4))
+        (r->base == NFT_PAYLOAD_TRANSPORT_HEADER ? r->l4 == l4 : r->net == net))
       return k;
   }
   return -1;
@@ -1138,21 +1197,40 @@ static int dec_cmp_network (struct dec *d, const unsigned char *data,
   return DEC_UNKNOWN;
 }
 
-/* A port, or both (nft's merged load of source and destination port):
- * the protocol comes from the match before, which nft put there only for
- * this one and prints no more. */
+/* The match that said the transport protocol, when nft put it there
+ * only for what follows and prints no more. */
+static void drop_l4_dependency (struct dec *d) {
+  if (d->l4_item < 0) return;
+  size_t i = (size_t)d->l4_item;
+  memmove(&d->items[i], &d->items[i + 1], (d->n - i - 1) * sizeof *d->items);
+  d->n--;
+  d->l4_item = -1;
+}
+
+/* icmp type, icmpv6 type: its protocol's dependency goes, and in inet
+ * the network protocol's before it (meta nfproto) too. */
+static int dec_icmp_type (struct dec *d, enum nft_key k,
+                          const unsigned char *data, uint32_t len, int neq) {
+  if (len != 1 || d->len != 1) return DEC_UNKNOWN;
+  if (d->net_pending && d->net == nft_keys[k].net) d->net_pending = 0;
+  drop_l4_dependency(d);
+  struct nft_item *it = dec_match(d, k, neq);
+  if (it) it->value = data[0];
+  return DEC_OK;
+}
+
+/* A port, or both (nft's merged load of source and destination port),
+ * or an ICMP type: the protocol comes from the match before, which nft
+ * put there only for this one and prints no more. */
 static int dec_cmp_transport (struct dec *d, const unsigned char *data,
                               uint32_t len, int neq) {
   int both = d->len == 4 && d->offset == 0, k = key_of_load(d, 0, d->l4);
+  if (!d->masked && d->l4 > 0 && k >= 0 && nft_keys[k].type == NFTT_ICMP_TYPE)
+    return dec_icmp_type(d, (enum nft_key)k, data, len, neq);
   if (d->masked || len != d->len || d->l4 <= 0 || k < 0 ||
       nft_keys[k].type != NFTT_PORT || !(both ? !neq : d->len == 2))
     return DEC_UNKNOWN;
-  if (d->l4_item >= 0) {
-    size_t i = (size_t)d->l4_item;
-    memmove(&d->items[i], &d->items[i + 1], (d->n - i - 1) * sizeof *d->items);
-    d->n--;
-    d->l4_item = -1;
-  }
+  drop_l4_dependency(d);
   for (uint32_t off = 0; off < len; off += 2) {
     struct dec at = *d;
     at.offset = d->offset + off;
@@ -1314,20 +1392,39 @@ static int dec_masq (struct dec *d, const struct nftnl_expr *x) {
   return DEC_OK;
 }
 
-/* Only the reject nft makes when given no type: see enc_reject. */
+/* What a reject answers with, as nft reads it back (see enc_reject):
+ * its family's port unreachable is plain reject; an icmp or icmpv6 code
+ * in inet needs the network protocol known, whose dependency it takes; a
+ * tcp reset needs tcp, whose dependency nft prints only in inet. */
 static int dec_reject (struct dec *d, const struct nftnl_expr *x) {
   uint32_t type = nftnl_expr_get_u32(x, NFTNL_EXPR_REJECT_TYPE);
   uint8_t code = nftnl_expr_get_u8(x, NFTNL_EXPR_REJECT_CODE);
-  int ok;
-  if (d->family == NFPROTO_IPV4)
-    ok = type == NFT_REJECT_ICMP_UNREACH && code == ICMP_PORT_UNREACH;
-  else if (d->family == NFPROTO_IPV6)
-    ok = type == NFT_REJECT_ICMP_UNREACH && code == ICMP6_DST_UNREACH_NOPORT;
-  else
-    ok = type == NFT_REJECT_ICMPX_UNREACH &&
-         code == NFT_REJECT_ICMPX_PORT_UNREACH;
-  if (!ok) return DEC_UNKNOWN;
-  dec_item(d, NFTI_REJECT);
+  int single = d->family == NFPROTO_IPV4 || d->family == NFPROTO_IPV6;
+  enum nft_with with;
+  if (type == NFT_REJECT_TCP_RST) {
+    if (code != 0 || d->l4 != IPPROTO_TCP || d->family == NFPROTO_BRIDGE)
+      return DEC_UNKNOWN;
+    if (single) drop_l4_dependency(d);
+    with = NFT_WITH_TCP_RESET;
+  } else if (type == NFT_REJECT_ICMP_UNREACH) {
+    int net = single ? d->family : d->family == NFPROTO_INET ? d->net : 0;
+    if (!net) return DEC_UNKNOWN;
+    d->net_pending = 0;
+    with = net == NFPROTO_IPV4 ? NFT_WITH_ICMP : NFT_WITH_ICMPV6;
+    if (single && code == (net == NFPROTO_IPV4 ? ICMP_PORT_UNREACH
+                                               : ICMP6_DST_UNREACH_NOPORT))
+      with = NFT_WITH_DEFAULT;
+  } else if (type == NFT_REJECT_ICMPX_UNREACH && !single) {
+    with = code == NFT_REJECT_ICMPX_PORT_UNREACH ? NFT_WITH_DEFAULT
+                                                 : NFT_WITH_ICMPX;
+  } else {
+    return DEC_UNKNOWN;
+  }
+  struct nft_item *it = dec_item(d, NFTI_REJECT);
+  if (it) {
+    it->with = with;
+    it->value = with == NFT_WITH_DEFAULT ? 0 : code;
+  }
   return DEC_OK;
 }
 

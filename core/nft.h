@@ -102,18 +102,22 @@ enum nft_key {
   NFTK_UDP_DPORT,
   NFTK_CT_STATE,
   NFTK_FIB_DADDR_TYPE,
+  NFTK_ICMP_TYPE,
+  NFTK_ICMPV6_TYPE,
   NFTK_COUNT
 };
 
 /* The kind of value a key compares with: how it is checked, compared
  * and printed. */
 enum nft_vtype {
-  NFTT_IFNAME,   /* "eth0", or "eth*" for a prefix */
-  NFTT_ADDR,     /* an address or prefix of the key's network protocol */
-  NFTT_PROTO,    /* a protocol by name or number */
-  NFTT_PORT,     /* 0..65535 */
-  NFTT_CT_STATE, /* a set of conntrack states */
-  NFTT_FIB_TYPE, /* a route type */
+  NFTT_IFNAME,    /* "eth0", or "eth*" for a prefix */
+  NFTT_ADDR,      /* an address or prefix of the key's network protocol */
+  NFTT_PROTO,     /* a protocol by name or number */
+  NFTT_PORT,      /* 0..65535 */
+  NFTT_CT_STATE,  /* a set of conntrack states */
+  NFTT_FIB_TYPE,  /* a route type */
+  NFTT_ICMP_TYPE, /* an ICMP or ICMPv6 type: 0..255 or its name (the key's
+                     l4 says which table of names) */
   NFTT_COUNT
 };
 extern const char *const nft_vtype_names[NFTT_COUNT]; /* "ifname", ... */
@@ -154,6 +158,40 @@ extern const struct nft_ct_state nft_ct_states[]; /* ends with {NULL, 0} */
 int nft_ct_bit (const char *name);                /* its bit, 0 when unknown */
 unsigned nft_ct_all (void);                       /* every known bit */
 
+/* Numbers and the names nft gives them (icmp types, reject codes): each
+ * table ends with {0, NULL}. The name of a number, NULL when it has none;
+ * the number of a name, -1 when none has it. */
+struct nft_name {
+  unsigned value;
+  const char *name;
+};
+extern const struct nft_name nft_icmp_types[], nft_icmpv6_types[];
+const char *nft_name_of (const struct nft_name *names, unsigned value);
+int nft_value_of (const struct nft_name *names, const char *name);
+/* The names of a key of type NFTT_ICMP_TYPE. */
+const struct nft_name *nft_icmp_type_names (enum nft_key key);
+
+/* reject with ...: what the packet is answered with. NFT_WITH_DEFAULT is
+ * plain `reject`, the family's port unreachable; the others say which
+ * ICMP code (the item's value), or a TCP reset. */
+enum nft_with {
+  NFT_WITH_DEFAULT,
+  NFT_WITH_TCP_RESET,
+  NFT_WITH_ICMP,
+  NFT_WITH_ICMPV6,
+  NFT_WITH_ICMPX,
+  NFT_WITH_COUNT
+};
+/* The word after "with" ("tcp", "icmp", ...) and the codes' names. */
+extern const char *const nft_with_words[NFT_WITH_COUNT];
+extern const struct nft_name *const nft_with_codes[NFT_WITH_COUNT];
+extern const unsigned nft_with_max[NFT_WITH_COUNT]; /* the largest code */
+/* "tcp reset", "icmp host-unreachable", "icmpv6 4" into buf. */
+void nft_with_text (enum nft_with with, unsigned code, char *buf, size_t len);
+/* Its inverse: 0, or -1 when text is none of them. "icmp type X" (the
+ * older spelling nft still takes) is read too. */
+int nft_with_parse (const char *text, enum nft_with *with, unsigned *code);
+
 /* Route types `fib daddr type` compares with, as nft names them, indexed
    by their RTN_* number ("unspec" .. "prohibit"). */
 #define NFT_FIB_TYPE_COUNT 9
@@ -182,9 +220,10 @@ struct nft_item {
   /* ip/ip6 addresses of a match (prefixlen -1: the whole address) and
      the target of snat/dnat */
   struct ipaddr addr;
-  /* a protocol number, a port, ct state bits, a route type (RTN_*);
-     snat/dnat: the port, 0 when none */
+  /* a protocol number, a port, ct state bits, a route type (RTN_*), an
+     ICMP type; snat/dnat: the port, 0 when none; reject: the ICMP code */
   unsigned value;
+  enum nft_with with; /* NFTI_REJECT: what it answers with (value: the code) */
   /* an interface name ("eth*" matches a prefix), the chain of jump and
      goto, the prefix of log ("" = none), the expression NFTI_UNKNOWN
      stands for */

@@ -33,6 +33,7 @@ static void put (struct out *o, const char *fmt, ...) {
 
 static void put_value (struct out *o, const struct nft_item *it) {
   char text[IPADDR_TEXT_MAX];
+  const char *name;
   int first = 1;
   switch (nft_keys[it->key].type) {
   case NFTT_IFNAME: put(o, "\"%s\"", it->text); break;
@@ -54,6 +55,12 @@ static void put_value (struct out *o, const struct nft_item *it) {
   case NFTT_FIB_TYPE:
     put(o, "%s",
         it->value < NFT_FIB_TYPE_COUNT ? nft_fib_types[it->value] : "?");
+    break;
+  case NFTT_ICMP_TYPE:
+    if ((name = nft_name_of(nft_icmp_type_names(it->key), it->value)))
+      put(o, "%s", name);
+    else
+      put(o, "%u", it->value);
     break;
   default: break;
   }
@@ -98,6 +105,14 @@ static void put_item (struct out *o, int family, const struct nft_item *it,
       put(o, "log prefix \"%s\"", it->text);
     else
       put(o, "log");
+    break;
+  case NFTI_REJECT:
+    put(o, "reject");
+    if (it->with != NFT_WITH_DEFAULT) {
+      char with[48];
+      nft_with_text(it->with, it->value, with, sizeof with);
+      put(o, " with %s", with);
+    }
     break;
   case NFTI_UNKNOWN: put(o, "<%s>", it->text); break;
   default: put(o, "%s", nft_stmts[it->kind].name);

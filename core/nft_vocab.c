@@ -84,11 +84,13 @@ const struct nft_priority nft_priorities[] = {
     {NULL, 0, 0, -1}};
 
 const char *const nft_vtype_names[NFTT_COUNT] = {
-    "ifname", "address", "protocol", "port", "ct_state", "fib_type"};
+    "ifname",   "address",  "protocol", "port",
+    "ct_state", "fib_type", "icmp_type"};
 
 #define META(k) NFTL_META, NFT_META_##k, 0, 0, 0
 #define NET(off, len) NFTL_PAYLOAD, 0, NFT_PAYLOAD_NETWORK_HEADER, off, len
 #define L4(off) NFTL_PAYLOAD, 0, NFT_PAYLOAD_TRANSPORT_HEADER, off, 2
+#define L4_BYTE(off) NFTL_PAYLOAD, 0, NFT_PAYLOAD_TRANSPORT_HEADER, off, 1
 
 /* In the order of enum nft_key. */
 const struct nft_key_desc nft_keys[NFTK_COUNT] = {
@@ -113,6 +115,12 @@ const struct nft_key_desc nft_keys[NFTK_COUNT] = {
      "conntrack states"},
     {"fib daddr type", NFTT_FIB_TYPE, NFTL_FIB, 0, 0, 0, 4, 0, 0,
      "route type of the destination address (Docker's addrtype --dst-type)"},
+    /* an ICMP type needs its transport protocol matched first, and in
+       inet its network protocol before that (nft's dependencies) */
+    {"icmp type", NFTT_ICMP_TYPE, L4_BYTE(0), NFPROTO_IPV4, IPPROTO_ICMP,
+     "ICMP message type (echo-request, destination-unreachable, ... or 0..255)"},
+    {"icmpv6 type", NFTT_ICMP_TYPE, L4_BYTE(0), NFPROTO_IPV6, IPPROTO_ICMPV6,
+     "ICMPv6 message type (echo-request, nd-neighbor-solicit, ... or 0..255)"},
 };
 
 static const char *const no_fields[] = {NULL};
@@ -121,6 +129,7 @@ static const char *const counter_fields[] = {"packets", "bytes", NULL};
 static const char *const chain_fields[] = {"chain", NULL};
 static const char *const nat_fields[] = {"addr", "port", NULL};
 static const char *const log_fields[] = {"prefix", NULL};
+static const char *const reject_fields[] = {"with", NULL};
 static const char *const unknown_fields[] = {"name", NULL};
 
 /* In the order of enum nft_item_kind. */
@@ -129,7 +138,8 @@ const struct nft_stmt_desc nft_stmts[NFTI_KIND_COUNT] = {
     {"counter", counter_fields, "counter"},
     {"accept", no_fields, "accept"},
     {"drop", no_fields, "drop"},
-    {"reject", no_fields, "reject"},
+    {"reject", reject_fields,
+     "reject [with tcp reset | with icmp|icmpv6|icmpx CODE]"},
     {"return", no_fields, "return"},
     {"jump", chain_fields, "jump CHAIN"},
     {"goto", chain_fields, "goto CHAIN"},
@@ -180,6 +190,129 @@ const char *const nft_fib_types[NFT_FIB_TYPE_COUNT] = {
     [RTN_ANYCAST] = "anycast",     [RTN_MULTICAST] = "multicast",
     [RTN_BLACKHOLE] = "blackhole", [RTN_UNREACHABLE] = "unreachable",
     [RTN_PROHIBIT] = "prohibit"};
+
+/* As nft 1.0 names them (proto.c's icmp_type_tbl, icmp6_type_tbl and
+   the reject code tables of its datatype.c). */
+const struct nft_name nft_icmp_types[] = {
+    {0, "echo-reply"},           {3, "destination-unreachable"},
+    {4, "source-quench"},        {5, "redirect"},
+    {8, "echo-request"},         {9, "router-advertisement"},
+    {10, "router-solicitation"}, {11, "time-exceeded"},
+    {12, "parameter-problem"},   {13, "timestamp-request"},
+    {14, "timestamp-reply"},     {15, "info-request"},
+    {16, "info-reply"},          {17, "address-mask-request"},
+    {18, "address-mask-reply"},  {0, NULL}};
+
+const struct nft_name nft_icmpv6_types[] = {{1, "destination-unreachable"},
+                                            {2, "packet-too-big"},
+                                            {3, "time-exceeded"},
+                                            {4, "parameter-problem"},
+                                            {128, "echo-request"},
+                                            {129, "echo-reply"},
+                                            {130, "mld-listener-query"},
+                                            {131, "mld-listener-report"},
+                                            {132, "mld-listener-done"},
+                                            {133, "nd-router-solicit"},
+                                            {134, "nd-router-advert"},
+                                            {135, "nd-neighbor-solicit"},
+                                            {136, "nd-neighbor-advert"},
+                                            {137, "nd-redirect"},
+                                            {138, "router-renumbering"},
+                                            {141, "ind-neighbor-solicit"},
+                                            {142, "ind-neighbor-advert"},
+                                            {143, "mld2-listener-report"},
+                                            {0, NULL}};
+
+static const struct nft_name icmp_codes[] = {
+    {0, "net-unreachable"},  {1, "host-unreachable"},  {2, "prot-unreachable"},
+    {3, "port-unreachable"}, {4, "frag-needed"},       {9, "net-prohibited"},
+    {10, "host-prohibited"}, {13, "admin-prohibited"}, {0, NULL}};
+
+static const struct nft_name icmpv6_codes[] = {{0, "no-route"},
+                                               {1, "admin-prohibited"},
+                                               {3, "addr-unreachable"},
+                                               {4, "port-unreachable"},
+                                               {5, "policy-fail"},
+                                               {6, "reject-route"},
+                                               {0, NULL}};
+
+static const struct nft_name icmpx_codes[] = {{0, "no-route"},
+                                              {1, "port-unreachable"},
+                                              {2, "host-unreachable"},
+                                              {3, "admin-prohibited"},
+                                              {0, NULL}};
+
+const char *const nft_with_words[NFT_WITH_COUNT] = {NULL, "tcp", "icmp",
+                                                    "icmpv6", "icmpx"};
+const struct nft_name *const nft_with_codes[NFT_WITH_COUNT] = {
+    NULL, NULL, icmp_codes, icmpv6_codes, icmpx_codes};
+
+const char *nft_name_of (const struct nft_name *names, unsigned value) {
+  for (; names->name; names++)
+    if (names->value == value) return names->name;
+  return NULL;
+}
+
+int nft_value_of (const struct nft_name *names, const char *name) {
+  for (; names->name; names++)
+    if (!strcmp(names->name, name)) return (int)names->value;
+  return -1;
+}
+
+const struct nft_name *nft_icmp_type_names (enum nft_key key) {
+  return nft_keys[key].l4 == IPPROTO_ICMPV6 ? nft_icmpv6_types : nft_icmp_types;
+}
+
+void nft_with_text (enum nft_with with, unsigned code, char *buf, size_t len) {
+  const char *name;
+  if (with == NFT_WITH_TCP_RESET)
+    snprintf(buf, len, "tcp reset");
+  else if (with > NFT_WITH_TCP_RESET && with < NFT_WITH_COUNT &&
+           (name = nft_name_of(nft_with_codes[with], code)))
+    snprintf(buf, len, "%s %s", nft_with_words[with], name);
+  else if (with > NFT_WITH_TCP_RESET && with < NFT_WITH_COUNT)
+    snprintf(buf, len, "%s %u", nft_with_words[with], code);
+  else if (len)
+    buf[0] = '\0';
+}
+
+/* The largest code nft takes after each word (the kernel has no more
+   than 3 for icmpx). */
+const unsigned nft_with_max[NFT_WITH_COUNT] = {0, 0, 127, 127, 3};
+
+/* A code: its name, or a number 0..max written in digits. */
+static int code_value (const struct nft_name *names, unsigned max,
+                       const char *word) {
+  char *end;
+  if (isdigit((unsigned char)word[0])) {
+    unsigned long n = strtoul(word, &end, 10);
+    return *end || n > max || strlen(word) > 3 ? -1 : (int)n;
+  }
+  return nft_value_of(names, word);
+}
+
+int nft_with_parse (const char *text, enum nft_with *with, unsigned *code) {
+  char word[16], rest[40], extra[2];
+  int n = sscanf(text, "%15s %39s %1s", word, rest, extra);
+  if (n == 3 && strcmp(rest, "type") == 0) /* "icmp type CODE" */
+    n = sscanf(text, "%15s type %39s %1s", word, rest, extra);
+  if (n != 2) return -1;
+  if (!strcmp(word, "tcp")) {
+    if (strcmp(rest, "reset")) return -1;
+    *with = NFT_WITH_TCP_RESET;
+    *code = 0;
+    return 0;
+  }
+  for (int w = NFT_WITH_ICMP; w < NFT_WITH_COUNT; w++)
+    if (!strcmp(word, nft_with_words[w])) {
+      int c = code_value(nft_with_codes[w], nft_with_max[w], rest);
+      if (c < 0) return -1;
+      *with = (enum nft_with)w;
+      *code = (unsigned)c;
+      return 0;
+    }
+  return -1;
+}
 
 /* The names nft has itself, should /etc/protocols be missing. */
 static const struct {

@@ -200,6 +200,55 @@ local RULES = {
     { "drop" } } },
   { "ip", FORWARD, "fib daddr type unspec drop", { { M, key = "fib daddr type", op = "==", value = "unspec" },
     { "drop" } } },
+  -- ICMP types: after nft's meta l4proto (and in inet meta nfproto) dependency
+  { "ip", INPUT, "icmp type echo-request drop", { { M, key = "icmp type", op = "==", value = "echo-request" },
+    { "drop" } } },
+  { "ip", INPUT, "icmp type != destination-unreachable accept",
+    { { M, key = "icmp type", op = "!=", value = "destination-unreachable" }, { "accept" } } },
+  { "ip", INPUT, "icmp type 200 drop", { { M, key = "icmp type", op = "==", value = 200 }, { "drop" } } },
+  { "ip", INPUT, "icmp type echo-request icmp type != echo-reply drop",
+    { { M, key = "icmp type", op = "==", value = "echo-request" },
+      { M, key = "icmp type", op = "!=", value = "echo-reply" }, { "drop" } } },
+  -- a protocol match before a statement guards it: kept
+  { "ip", INPUT, "meta l4proto icmp counter packets 0 bytes 0 icmp type echo-reply accept",
+    { { M, key = "meta l4proto", op = "==", value = "icmp" }, { "counter" },
+      { M, key = "icmp type", op = "==", value = "echo-reply" }, { "accept" } } },
+  { "ip", INPUT, "icmpv6 type echo-request drop", { { M, key = "icmpv6 type", op = "==", value = "echo-request" },
+    { "drop" } } },
+  { "ip6", INPUT, "icmpv6 type nd-neighbor-solicit accept",
+    { { M, key = "icmpv6 type", op = "==", value = "nd-neighbor-solicit" }, { "accept" } } },
+  { "ip6", INPUT, "icmp type echo-request drop", { { M, key = "icmp type", op = "==", value = "echo-request" },
+    { "drop" } } },
+  { "inet", INPUT, "icmp type echo-request drop", { { M, key = "icmp type", op = "==", value = "echo-request" },
+    { "drop" } } },
+  { "inet", INPUT, "icmpv6 type echo-reply accept", { { M, key = "icmpv6 type", op = "==", value = "echo-reply" },
+    { "accept" } } },
+  { "inet", INPUT, "ip saddr 10.0.0.1 icmp type echo-request drop",
+    { { M, key = "ip saddr", op = "==", value = "10.0.0.1" },
+      { M, key = "icmp type", op = "==", value = "echo-request" }, { "drop" } } },
+  { "inet", INPUT, "ip protocol icmp icmp type echo-request drop",
+    { { M, key = "ip protocol", op = "==", value = "icmp" },
+      { M, key = "icmp type", op = "==", value = "echo-request" }, { "drop" } } },
+  -- reject with: a code of the family (in inet its network protocol
+  -- matched first), icmpx in inet, tcp reset after tcp (printed in inet)
+  { "ip", INPUT, "tcp dport 80 reject with tcp reset",
+    { { M, key = "tcp dport", op = "==", value = 80 }, { "reject", with = "tcp reset" } } },
+  { "ip", INPUT, "reject with tcp reset", { { "reject", with = "tcp reset" } } },
+  { "ip", INPUT, "reject with icmp host-unreachable", { { "reject", with = "icmp host-unreachable" } } },
+  { "ip", INPUT, "reject with icmp 5", { { "reject", with = "icmp 5" } } },
+  { "ip", INPUT, "meta l4proto icmp reject with icmp net-prohibited",
+    { { M, key = "meta l4proto", op = "==", value = "icmp" }, { "reject", with = "icmp net-prohibited" } } },
+  { "ip6", INPUT, "reject with icmpv6 addr-unreachable", { { "reject", with = "icmpv6 addr-unreachable" } } },
+  { "ip6", INPUT, "reject with tcp reset", { { "reject", with = "tcp reset" } } },
+  { "inet", INPUT, "reject with icmpx admin-prohibited", { { "reject", with = "icmpx admin-prohibited" } } },
+  { "inet", INPUT, "reject with icmp host-unreachable", { { "reject", with = "icmp host-unreachable" } } },
+  { "inet", INPUT, "reject with icmpv6 no-route", { { "reject", with = "icmpv6 no-route" } } },
+  { "inet", INPUT, "ip saddr 10.0.0.1 reject with icmp port-unreachable",
+    { { M, key = "ip saddr", op = "==", value = "10.0.0.1" }, { "reject", with = "icmp port-unreachable" } } },
+  { "inet", INPUT, "icmp type echo-request reject with icmp host-unreachable",
+    { { M, key = "icmp type", op = "==", value = "echo-request" }, { "reject", with = "icmp host-unreachable" } } },
+  { "inet", INPUT, "meta l4proto tcp reject with tcp reset",
+    { { M, key = "meta l4proto", op = "==", value = "tcp" }, { "reject", with = "tcp reset" } } },
 }
 
 describe("nft core", function()
@@ -271,6 +320,42 @@ describe("nft core", function()
       assert.equal(theirs, bytecode(test1, family, t, "mine"), text)
       assert.same({ text }, rule_lines(test1, family, t, "mine"))
     end
+  end)
+
+  -- Every ICMP and ICMPv6 type, and every code of reject with icmp,
+  -- icmpv6 and icmpx, made by nft and read back: nslab prints each as nft
+  -- lists it (a name where nft has one, else the number), and its exprs
+  -- make the very bytecode again.
+  it("names every ICMP type and reject code as nft does", function()
+    local lines = { "add table inet t", "add chain inet t c { type filter hook input priority 0; }" }
+    -- (nft takes codes up to 127, icmpx up to 3)
+    local forms = { { "icmp type %d accept", 255 }, { "icmpv6 type %d accept", 255 },
+                    { "reject with icmp %d", 127 }, { "reject with icmpv6 %d", 127 },
+                    { "reject with icmpx %d", 3 } }
+    local count = 0
+    for _, form in ipairs(forms) do
+      for n = 0, form[2] do lines[#lines + 1] = "add rule inet t c " .. form[1]:format(n) end
+      count = count + form[2] + 1
+    end
+    local path = os.tmpname()
+    local f = assert(io.open(path, "w"))
+    f:write(table.concat(lines, "\n"), "\n")
+    f:close()
+    world.sh(test1, "nft -f " .. path)
+    os.remove(path)
+    local theirs = rule_lines(test1, "inet", "t", "c")
+    local rules = ns:nft_list("inet").rules
+    assert.equal(count, #theirs)
+    local texts, exprs = {}, {}
+    for i, r in ipairs(rules) do texts[i], exprs[i] = r.text, r.exprs end
+    assert.same(theirs, texts)
+    assert.equal("icmp type echo-request accept", texts[8 + 1])
+    assert.equal("reject with icmpx admin-prohibited", texts[count])
+    -- the same rules made from nslab's exprs: the same bytecode
+    local ops = { add_table("inet", "u"), add_chain("inet", "u", "c", INPUT) }
+    for _, e in ipairs(exprs) do ops[#ops + 1] = add_rule("inet", "u", "c", e) end
+    ns:nft_apply(ops)
+    assert.equal(bytecode(test1, "inet", "t", "c"), bytecode(test1, "inet", "u", "c"))
   end)
 
   it("reads rules back into the same exprs, also rules nft made", function()

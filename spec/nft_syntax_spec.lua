@@ -109,6 +109,44 @@ describe("nft syntax", function()
       "nft rule: a rule is a string or an array of expressions, got number")
   end)
 
+  -- ICMP types and what a reject answers with, in nft's words; refused
+  -- where nft refuses them, with nft's reason.
+  it("reads icmp types and reject with, and refuses them where nft does", function()
+    assert.same({ { "match", key = "icmp type", op = "==", value = "echo-request" }, { "drop" } },
+      nft.parse("icmp type echo-request drop"))
+    assert.same({ { "match", key = "icmpv6 type", op = "!=", value = 200 }, { "accept" } },
+      nft.parse("icmpv6 type != 200 accept", "ip6"))
+    assert.same({ { "reject", with = "icmp host-unreachable" } }, nft.parse("reject with icmp type host-unreachable"))
+    assert.same({ { "reject", with = "icmp 5" } }, nft.parse("reject with icmp 5"))
+    assert.equal("reject", nft.format("reject with icmp port-unreachable")) -- ip's own default
+    assert.equal("reject with icmp port-unreachable", nft.format("reject with icmp port-unreachable", false, "inet"))
+    assert.equal("icmp type destination-unreachable accept", nft.format("icmp type 3 accept"))
+    local function refused(rule, family, message)
+      assert.has_error(function() nft.format(rule, false, family) end, message)
+    end
+    refused("icmp type echo drop", "ip",
+      "nft rule: icmp type \"echo\": not a type (0..255, or echo-request, destination-unreachable, ...)")
+    refused("icmp type 256 drop", "ip",
+      "nft rule: icmp type 256: not a type (0..255, or echo-request, destination-unreachable, ...)")
+    refused("tcp dport 22 icmp type echo-request drop", "ip",
+      "nft rule: conflicting protocols specified: tcp vs. icmp")
+    refused("icmp type echo-request drop", "bridge",
+      "nft rule: icmp type is only valid in ip, ip6 and inet tables here")
+    refused("udp dport 53 reject with tcp reset", "ip", "nft rule: you cannot use tcp reset with this protocol")
+    refused("reject with icmpv6 no-route", "ip", "nft rule: conflicting protocols specified: ip vs ip6")
+    refused("reject with icmpx no-route", "ip6", "nft rule: abstracted ICMP unreachable not supported")
+    refused("ip6 saddr ::1 reject with icmp host-unreachable", "inet",
+      "nft rule: conflicting protocols specified: ip6 vs. ip")
+    local bad = 'nft rule reject: with "%s": not "tcp reset", nor icmp, icmpv6 or icmpx and a code (a name nft has, '
+      .. 'as in "icmp host-unreachable", or a number: 0..127, icmpx 0..3)'
+    refused("reject with icmp 128", "ip", bad:format("icmp 128"))
+    refused("reject with icmpx 4", "inet", bad:format("icmpx 4"))
+    refused("reject with tcp rst", "ip", bad:format("tcp rst"))
+    refused({ { "reject", with = "icmp host-unreachable extra" } }, "ip", bad:format("icmp host-unreachable extra"))
+    refused("reject with", "ip", 'nft rule: tcp reset, or icmp, icmpv6 or icmpx and a code, after reject with '
+      .. 'expected at the end of "reject with"')
+  end)
+
   it("takes its words from the core's vocabulary", function()
     local vocabulary = core.nft_vocabulary()
     assert.same(vocabulary, nft.vocabulary)
@@ -118,10 +156,11 @@ describe("nft syntax", function()
                   ["ip6 saddr"] = "address", ["ip6 daddr"] = "address", ["meta l4proto"] = "protocol",
                   ["ip protocol"] = "protocol", ["tcp sport"] = "port", ["tcp dport"] = "port",
                   ["udp sport"] = "port", ["udp dport"] = "port", ["ct state"] = "ct_state",
-                  ["fib daddr type"] = "fib_type" }, keys)
+                  ["fib daddr type"] = "fib_type", ["icmp type"] = "icmp_type",
+                  ["icmpv6 type"] = "icmp_type" }, keys)
     -- every key parses, with a value of its type
     local values = { ifname = '"eth0"', address = nil, protocol = "tcp", port = "22", ct_state = "new",
-                     fib_type = "local" }
+                     fib_type = "local", icmp_type = "echo-request" }
     for _, k in ipairs(vocabulary.keys) do
       local value = values[k.type] or (k.family == "ip6" and "2001:db8::1" or "192.0.2.1")
       local family = k.family == "ip6" and "ip6" or "ip"
@@ -134,7 +173,8 @@ describe("nft syntax", function()
     assert.same({ "match", "counter", "accept", "drop", "reject", "return", "jump", "goto", "masquerade",
                   "snat", "dnat", "log" }, statements)
     -- every statement reads, by the shape of its fields
-    local samples = { counter = "counter", accept = "accept", drop = "drop", reject = "reject", ["return"] = "return",
+    local samples = { counter = "counter", accept = "accept", drop = "drop", reject = "reject with tcp reset",
+                      ["return"] = "return",
                       jump = "jump X", ["goto"] = "goto X", masquerade = "masquerade", snat = "snat to 192.0.2.1",
                       dnat = "dnat to 192.0.2.1", log = 'log prefix "x"' }
     for _, st in ipairs(vocabulary.statements) do

@@ -153,6 +153,17 @@ local SYNTAX = {
     if not tokens[at] or tokens[at].text ~= "to" then fail('nft rule: "%s" must be followed by "to ADDRESS"', w) end
     return nat_target(w, family, need(at + 1, "an address after " .. w .. " to").text), at + 2
   end,
+  -- "reject", "reject with tcp reset", "reject with icmp host-unreachable"
+  -- (and nft's older "reject with icmp type host-unreachable")
+  with = function(w, tokens, i, need)
+    local after = tokens[i + 1]
+    if not after or after.quoted or after.text ~= "with" then return { w }, i + 1 end
+    local kind = need(i + 2, "tcp reset, or icmp, icmpv6 or icmpx and a code, after reject with").text
+    local at = i + 3
+    if kind ~= "tcp" and tokens[at] and tokens[at].text == "type" then at = at + 1 end
+    local code = need(at, "what follows reject with " .. kind).text
+    return { w, with = kind .. " " .. code }, at + 1
+  end,
   -- "log", "log prefix "TEXT""
   prefix = function(w, tokens, i, need)
     local item = { w }
@@ -207,7 +218,7 @@ local function parse_words(text)
           v, i = v .. word(i), i + 1
         end
         v = ct_value(v)
-      elseif vtype == "port" or vtype == "protocol" then
+      elseif vtype == "port" or vtype == "protocol" or vtype == "icmp_type" then
         v = number_or_word(v)
       end
       exprs[#exprs + 1] = { "match", key = key, op = op, value = v }

@@ -198,6 +198,9 @@ M.core_methods = {
                                  { "dnat", addr = "198.51.100.1", port = 80 } })
     end, { "exprs", 2 } },
     { "log", "nft rule log", function() return RULE_OP("bi-c", { { "log", prefix = "bi" } }) end, { "exprs", 1 } },
+    { "reject", "nft rule reject", function()
+      return RULE_OP("bi-c", { { "reject", with = "icmp host-unreachable" } })
+    end, { "exprs", 1 } },
   } },
 
   nft_list = { args = { opt(A("choice", { choices = { "ip", "ip6", "inet", "bridge" } })), opt(A("nftname")) },
