@@ -39,8 +39,20 @@ static const struct lopt ping_spec[] = {
      "request when count requests at interval take longer)"},
     {"replies", LOPT_INT, 1, 65536, NULL, NULL, 0,
      "replies after which a target gets no more requests (count); at most count"},
+    {"size", LOPT_INT, PROBE_SIZE_MIN, PROBE_SIZE_MAX, NULL, NULL, 0,
+     "bytes after the ICMP header of each request, as ping -s (56)"},
+    {"dont_fragment", LOPT_BOOL, 0, 0, NULL, NULL, 0,
+     "never fragment a request, as ping -M do: one bigger than a hop's MTU "
+     "fails (false: the kernel fragments it once it knows the path's MTU)"},
     {NULL, 0, 0, 0, NULL, NULL, 0, NULL}};
-enum { PING_COUNT, PING_INTERVAL, PING_TIMEOUT, PING_REPLIES };
+enum {
+  PING_COUNT,
+  PING_INTERVAL,
+  PING_TIMEOUT,
+  PING_REPLIES,
+  PING_SIZE,
+  PING_DONT_FRAGMENT
+};
 
 static const char *const protos[] = {"tcp", "udp", NULL};
 static const struct lopt ports_spec[] = {
@@ -76,9 +88,11 @@ static int to_ms (lua_Number s) {
 
 static void check_opts (lua_State *L, int idx, const char *op,
                         struct probe_opts *o) {
-  struct lopt_val v[4];
+  struct lopt_val v[6];
   lnslab_options(L, idx, op, NULL, ping_spec, v);
   o->count = v[PING_COUNT].set ? (int)v[PING_COUNT].i : 1;
+  o->size = v[PING_SIZE].set ? (int)v[PING_SIZE].i : 0;
+  o->dont_fragment = v[PING_DONT_FRAGMENT].set && v[PING_DONT_FRAGMENT].b;
   o->replies = v[PING_REPLIES].set ? (int)v[PING_REPLIES].i : o->count;
   o->interval_ms = to_ms(v[PING_INTERVAL].set ? v[PING_INTERVAL].n : 0.2);
   /* The deadline is 1 s, or, when count requests at interval take longer

@@ -11,7 +11,9 @@
  * by socket, id, sequence and source address, and carries its send time
  * back. An ICMP error that quotes one of our requests (a reject rule's
  * port unreachable, a router's host unreachable, an expired TTL) ends
- * its target with that error, in ping's words.
+ * its target with that error, in ping's words; a too-big one (a hop's
+ * smaller MTU) ends it only with dont_fragment: otherwise the kernel
+ * fragments the next request and it may get through, as with ping.
  */
 #include "probe.h"
 
@@ -22,6 +24,7 @@
 #include <linux/icmp.h> /* ICMP_FILTER: after netinet/in.h */
 #include <poll.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -33,7 +36,9 @@
 #include "netns.h"
 #include "now.h"
 
-#define ECHO_LEN 64         /* 8-byte header + 56 bytes, as ping sends */
+#define ECHO_HDR 8          /* the ICMP echo header */
+#define ECHO_SIZE 56        /* the bytes after it ping sends */
+#define RECV_MAX 65536      /* the largest datagram a reply can be */
 #define BATCH 64            /* requests sent between two reply drains */
 #define PKT_COST 2048       /* socket buffer bytes one packet may hold */
 #define BUF_MIN (256 << 10) /* never shrink below about the default */
@@ -42,9 +47,10 @@
 
 struct slot { /* per-target state beside its result */
   uint16_t id;
-  int done;    /* failed or has its replies: no more sends */
-  int lost;    /* errno of a request the kernel dropped */
-  size_t sock; /* index of its source's sockets */
+  int done;           /* failed or has its replies: no more sends */
+  int lost;           /* errno of a request the kernel dropped */
+  struct err too_big; /* a hop's MTU error while fragmenting is allowed */
+  size_t sock;        /* index of its source's sockets */
   double rtt_sum;
   unsigned char *seen; /* bitmap of answered sequence numbers */
 };
@@ -60,6 +66,10 @@ struct run {
   struct slot *s;
   size_t n, pending; /* targets still waiting for something */
   int count, replies;
+  int dont_fragment;
+  size_t len;          /* of a request: header and payload */
+  unsigned char *pkt;  /* a request being made (len bytes) */
+  unsigned char *recv; /* a reply or error being read (RECV_MAX) */
   uint16_t id0;
   int64_t t0; /* first send; replies stamped earlier are not ours */
   struct sock *k;
@@ -112,9 +122,9 @@ static void finish (struct run *r, size_t i) {
 /* Ask for bigger buffers so a large round neither blocks on requests
  * queued behind unresolved neighbours nor drops replies. Best effort:
  * the FORCE variants need CAP_NET_ADMIN, the plain ones are capped. */
-static void size_buffers (int fd, size_t packets) {
-  int bytes =
-      packets > BUF_MAX / PKT_COST ? BUF_MAX : (int)(packets * PKT_COST);
+static void size_buffers (int fd, size_t packets, size_t len) {
+  size_t cost = PKT_COST + len;
+  int bytes = packets > BUF_MAX / cost ? BUF_MAX : (int)(packets * cost);
   if (bytes < BUF_MIN) bytes = BUF_MIN;
   if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &bytes, sizeof bytes) < 0)
     setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bytes, sizeof bytes);
@@ -122,12 +132,20 @@ static void size_buffers (int fd, size_t packets) {
     setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof bytes);
 }
 
-/* A raw ICMP/ICMPv6 socket (*family: AF_INET or AF_INET6) that only lets
- * echo replies and the errors that may quote a request in (without the
- * filter it sees every ICMP message of the namespace); run inside the
- * source namespace (netns_call). */
-static int open_icmp (void *family_arg, struct err *e) {
-  int family = *(const int *)family_arg, fd;
+struct icmp_socket {
+  int family; /* AF_INET or AF_INET6 */
+  int dont_fragment;
+};
+
+/* A raw ICMP/ICMPv6 socket that only lets echo replies and the errors
+ * that may quote a request in (without the filter it sees every ICMP
+ * message of the namespace); never fragmenting with dont_fragment (else
+ * the kernel's default: path MTU discovery, fragments where a request is
+ * bigger than the route's MTU). Run inside the source namespace
+ * (netns_call). */
+static int open_icmp (void *arg, struct err *e) {
+  const struct icmp_socket *want = arg;
+  int family = want->family, fd;
   if (family == AF_INET)
     fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, IPPROTO_ICMP);
   else
@@ -150,8 +168,15 @@ static int open_icmp (void *family_arg, struct err *e) {
     ICMP6_FILTER_SETPASS(ICMP6_ECHO_REPLY, &f);
     ICMP6_FILTER_SETPASS(ICMP6_DST_UNREACH, &f);
     ICMP6_FILTER_SETPASS(ICMP6_TIME_EXCEEDED, &f);
+    ICMP6_FILTER_SETPASS(ICMP6_PACKET_TOO_BIG, &f);
     rc = setsockopt(fd, IPPROTO_ICMPV6, ICMP6_FILTER, &f, sizeof f);
   }
+  int pmtu = family == AF_INET ? IP_PMTUDISC_DO : IPV6_PMTUDISC_DO;
+  if (rc == 0 && want->dont_fragment)
+    rc = family == AF_INET
+             ? setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, sizeof pmtu)
+             : setsockopt(fd, IPPROTO_IPV6, IPV6_MTU_DISCOVER, &pmtu,
+                          sizeof pmtu);
   if (rc < 0) {
     err_errno(e);
     close(fd);
@@ -174,13 +199,13 @@ static int open_sockets (struct run *r, struct err *e) {
     struct sock *sk = &r->k[k];
     for (int f = 0; f < 2; f++) {
       if (!sk->per[f]) continue;
-      int family = f ? AF_INET6 : AF_INET;
+      struct icmp_socket want = {f ? AF_INET6 : AF_INET, r->dont_fragment};
       struct err fe = {0};
       needed++;
-      sk->fd[f] = netns_call(sk->netns_fd, open_icmp, &family, &fe);
+      sk->fd[f] = netns_call(sk->netns_fd, open_icmp, &want, &fe);
       if (sk->fd[f] >= 0) {
         opened++;
-        size_buffers(sk->fd[f], sk->per[f] * (size_t)r->count);
+        size_buffers(sk->fd[f], sk->per[f] * (size_t)r->count, r->len);
         continue;
       }
       if (first.code == 0) first = fe;
@@ -214,16 +239,16 @@ static int send_echo (struct run *r, size_t i) {
   struct probe_result *t = &r->t[i];
   int f = fam_index(t->target.family);
   int fd = r->k[r->s[i].sock].fd[f];
-  unsigned char pkt[ECHO_LEN] = {0};
+  unsigned char *pkt = r->pkt;
+  memset(pkt, 0, ECHO_HDR);
   pkt[0] = f ? ICMP6_ECHO_REQUEST : ICMP_ECHO;
   put16(pkt + 4, r->s[i].id);
   put16(pkt + 6, (uint16_t)t->sent);
   int64_t ts = now_ns();
   memcpy(pkt + 8, &ts, sizeof ts);
-  for (size_t k = 16; k < ECHO_LEN; k++)
-    pkt[k] = (unsigned char)k; /* the pattern ping uses */
-  if (!f)
-    put16(pkt + 2, inet_csum(pkt, sizeof pkt)); /* the kernel does ICMPv6's */
+  for (size_t k = 16; k < r->len; k++)
+    pkt[k] = (unsigned char)k;                    /* the pattern ping uses */
+  if (!f) put16(pkt + 2, inet_csum(pkt, r->len)); /* the kernel does ICMPv6's */
 
   union {
     struct sockaddr sa;
@@ -240,7 +265,7 @@ static int send_echo (struct run *r, size_t i) {
     memcpy(&to.in6.sin6_addr, t->target.bytes, 16);
     tolen = sizeof to.in6;
   }
-  while (sendto(fd, pkt, sizeof pkt, 0, &to.sa, tolen) < 0) {
+  while (sendto(fd, pkt, r->len, 0, &to.sa, tolen) < 0) {
     if (errno == EINTR) continue;
     if (errno == EAGAIN || errno == EWOULDBLOCK)
       return AGAIN; /* socket buffer full */
@@ -248,7 +273,13 @@ static int send_echo (struct run *r, size_t i) {
       r->s[i].lost = errno; /* dropped on the way out: like */
       return LOST;          /* ping, go on with the next one */
     }
-    err_errno(&t->err); /* unreachable etc.: target done */
+    if (errno == EMSGSIZE) /* bigger than the route's MTU, with -M do */
+      err_set(&t->err, EMSGSIZE,
+              "local error: message too long: %zu bytes with the IP header "
+              "are more than the route's MTU, and may not be fragmented",
+              r->len + (f ? 40 : 20));
+    else
+      err_errno(&t->err); /* unreachable etc.: target done */
     finish(r, i);
     return FAILED;
   }
@@ -295,7 +326,7 @@ static void on_reply (struct run *r, size_t k, int family, const void *src,
  * (the one a connected socket would get). */
 struct icmp_error {
   int v6, type, code, errnum;
-  const char *text;
+  const char *text; /* EMSGSIZE: too big, the next hop's MTU follows */
 };
 
 static const struct icmp_error icmp_errors[] = {
@@ -307,7 +338,8 @@ static const struct icmp_error icmp_errors[] = {
      "Destination Protocol Unreachable"},
     {0, ICMP_DEST_UNREACH, ICMP_PORT_UNREACH, ECONNREFUSED,
      "Destination Port Unreachable"},
-    {0, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, EMSGSIZE, "Frag needed"},
+    {0, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, EMSGSIZE,
+     "Frag needed and DF set"},
     {0, ICMP_DEST_UNREACH, ICMP_NET_ANO, ENETUNREACH,
      "Destination Net Prohibited"},
     {0, ICMP_DEST_UNREACH, ICMP_HOST_ANO, EHOSTUNREACH,
@@ -325,13 +357,17 @@ static const struct icmp_error icmp_errors[] = {
      "Destination unreachable: Port unreachable"},
     {1, ICMP6_DST_UNREACH, -1, EHOSTUNREACH, "Destination unreachable"},
     {1, ICMP6_TIME_EXCEEDED, -1, EHOSTUNREACH, "Time exceeded: Hop limit"},
+    {1, ICMP6_PACKET_TOO_BIG, -1, EMSGSIZE, "Packet too big"},
 };
 
-/* ICMP error (type, code) from `from` that quotes an echo request to dst
- * (id, seq): the target it was sent to is done with that error. */
+/* ICMP error (type, code; mtu: the next hop's, when it is too big) from
+ * `from` that quotes an echo request to dst (id, seq): the target it was
+ * sent to is done with that error, unless the request was too big and
+ * may be fragmented: the kernel has learnt the MTU and fragments the
+ * next one (the error is kept for a target nothing answers). */
 static void on_error (struct run *r, size_t k, int family, const void *dst,
-                      const void *from, int type, int code, uint16_t id,
-                      uint16_t seq) {
+                      const void *from, int type, int code, uint32_t mtu,
+                      uint16_t id, uint16_t seq) {
   const struct icmp_error *m = NULL;
   for (size_t j = 0; j < sizeof icmp_errors / sizeof *icmp_errors && !m; j++) {
     const struct icmp_error *x = &icmp_errors[j];
@@ -344,11 +380,18 @@ static void on_error (struct run *r, size_t k, int family, const void *dst,
     struct probe_result *t = &r->t[i];
     if (!is_target(r, i, k, family, dst, id) || seq >= t->sent || r->s[i].done)
       continue;
-    char text[INET6_ADDRSTRLEN];
+    char text[INET6_ADDRSTRLEN], what[64];
     if (!inet_ntop(family, from, text, sizeof text)) strcpy(text, "?");
-    err_set(&t->err, m->errnum, "From %s icmp_seq=%u %s", text,
-            (unsigned)seq + 1, m->text);
-    finish(r, i);
+    int too_big = m->errnum == EMSGSIZE;
+    if (too_big) /* in ping's words */
+      snprintf(what, sizeof what, m->v6 ? "%s: mtu=%u" : "%s (mtu = %u)",
+               m->text, (unsigned)mtu);
+    else
+      snprintf(what, sizeof what, "%s", m->text);
+    struct err *to = too_big && !r->dont_fragment ? &r->s[i].too_big : &t->err;
+    err_set(to, m->errnum, "From %s icmp_seq=%u %s", text, (unsigned)seq + 1,
+            what);
+    if (to == &t->err) finish(r, i);
     return;
   }
 }
@@ -357,14 +400,14 @@ static void on_error (struct run *r, size_t k, int family, const void *dst,
  * deliver the IP header too; ICMPv6 ones start at the ICMPv6 header,
  * checksum verified. */
 static void drain (struct run *r, size_t k, int f) {
-  unsigned char buf[1500];
+  unsigned char *buf = r->recv;
   union {
     struct sockaddr_in in;
     struct sockaddr_in6 in6;
   } from;
   for (;;) {
     socklen_t fromlen = sizeof from;
-    ssize_t len = recvfrom(r->k[k].fd[f], buf, sizeof buf, 0,
+    ssize_t len = recvfrom(r->k[k].fd[f], buf, RECV_MAX, 0,
                            (struct sockaddr *)&from, &fromlen);
     if (len < 0) {
       if (errno == EINTR) continue;
@@ -392,7 +435,7 @@ static void drain (struct run *r, size_t k, int f) {
           ip[qhl] != ICMP_ECHO)
         continue;
       on_error(r, k, AF_INET, ip + 16, &from.in.sin_addr, icmp[0], icmp[1],
-               get16(ip + qhl + 4), get16(ip + qhl + 6));
+               get16(icmp + 6), get16(ip + qhl + 4), get16(ip + qhl + 6));
     } else {
       if (ilen < 8) continue;
       if (icmp[0] == ICMP6_ECHO_REPLY) {
@@ -407,6 +450,7 @@ static void drain (struct run *r, size_t k, int f) {
           ip[40] != ICMP6_ECHO_REQUEST)
         continue;
       on_error(r, k, AF_INET6, ip + 24, &from.in6.sin6_addr, icmp[0], icmp[1],
+               (uint32_t)get16(icmp + 4) << 16 | get16(icmp + 6),
                get16(ip + 44), get16(ip + 46));
     }
   }
@@ -523,11 +567,14 @@ static int group_sources (struct run *r, const int *fds, size_t nsrc,
 
 int probe_run (const int *netns_fds, size_t nsrc, struct probe_result *targets,
                size_t n, const struct probe_opts *o, struct err *e) {
+  int size = o->size ? o->size : ECHO_SIZE;
   if (o->count < 1 || o->count > 65536 || o->replies < 0 ||
-      o->replies > o->count || o->interval_ms < 0 || o->timeout_ms <= 0)
+      o->replies > o->count || o->interval_ms < 0 || o->timeout_ms <= 0 ||
+      size < PROBE_SIZE_MIN || size > PROBE_SIZE_MAX)
     return err_set(e, EINVAL,
                    "invalid options: count 1..65536, replies 0..count, "
-                   "interval >= 0, timeout > 0");
+                   "interval >= 0, timeout > 0, size %d..%d",
+                   PROBE_SIZE_MIN, PROBE_SIZE_MAX);
   for (size_t i = 0; i < n; i++)
     if (targets[i].source >= nsrc)
       return err_set(e, EINVAL, "target %zu: no source %zu", i + 1,
@@ -536,7 +583,9 @@ int probe_run (const int *netns_fds, size_t nsrc, struct probe_result *targets,
                   .n = n,
                   .pending = n,
                   .count = o->count,
-                  .replies = o->replies ? o->replies : o->count};
+                  .replies = o->replies ? o->replies : o->count,
+                  .dont_fragment = o->dont_fragment,
+                  .len = ECHO_HDR + (size_t)size};
   if (n == 0) return 0;
   size_t stride = ((size_t)o->count + 7) / 8;
   r.s = calloc(n, sizeof *r.s);
@@ -544,8 +593,10 @@ int probe_run (const int *netns_fds, size_t nsrc, struct probe_result *targets,
   size_t *sock_of = calloc(nsrc, sizeof *sock_of);
   unsigned char *seen = n <= SIZE_MAX / stride ? calloc(n, stride) : NULL;
   struct pollfd *pf = calloc(2 * nsrc, sizeof *pf);
+  r.pkt = malloc(r.len);
+  r.recv = malloc(RECV_MAX);
   int rc = -1;
-  if (!r.s || !r.k || !sock_of || !seen || !pf ||
+  if (!r.s || !r.k || !sock_of || !seen || !pf || !r.pkt || !r.recv ||
       group_sources(&r, netns_fds, nsrc, sock_of) < 0) {
     err_set(e, ENOMEM, NULL);
     goto out;
@@ -576,12 +627,16 @@ int probe_run (const int *netns_fds, size_t nsrc, struct probe_result *targets,
       if (t->received) t->rtt_avg_ms = r.s[i].rtt_sum / t->received;
       if (t->sent == 0 && t->err.code == 0 && r.s[i].lost)
         err_set(&t->err, r.s[i].lost, NULL); /* say why nothing went out */
+      if (t->received == 0 && t->err.code == 0 && r.s[i].too_big.code)
+        t->err = r.s[i].too_big; /* what the last hop said, if nothing */
     }
   }
 out:
   for (size_t k = 0; r.k && k < r.nk; k++)
     for (int f = 0; f < 2; f++)
       if (r.k[k].fd[f] >= 0) close(r.k[k].fd[f]);
+  free(r.recv);
+  free(r.pkt);
   free(pf);
   free(seen);
   free(sock_of);

@@ -15,12 +15,18 @@
 #include "ipaddr.h"
 
 struct probe_opts {
-  int count;       /* echo requests per target at most (>= 1) */
-  int replies;     /* a target is done after this many replies (1..count;
-                      0: count): no more requests go to it */
-  int interval_ms; /* between two requests to the same target */
-  int timeout_ms;  /* overall deadline from the first send */
+  int count;         /* echo requests per target at most (>= 1) */
+  int replies;       /* a target is done after this many replies (1..count;
+                        0: count): no more requests go to it */
+  int interval_ms;   /* between two requests to the same target */
+  int timeout_ms;    /* overall deadline from the first send */
+  int size;          /* bytes after the ICMP header (ping -s): PROBE_SIZE_MIN ..
+                        PROBE_SIZE_MAX; 0: 56, as ping */
+  int dont_fragment; /* ping -M do: never fragmented, not even here */
 };
+
+#define PROBE_SIZE_MIN 8     /* the send time it carries back */
+#define PROBE_SIZE_MAX 65507 /* the largest IPv4 datagram's ICMP payload */
 
 struct probe_result {
   struct ipaddr target; /* in: the address to ping */

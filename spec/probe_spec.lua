@@ -151,6 +151,79 @@ describe("ping", function()
     assert.truthy(real.stdout:find("From 10.9.0.1 icmp_seq=1 Destination Net Unreachable", 1, true), real.stdout)
   end)
 
+  -- test1 [192.168.1.1] -- [192.168.1.2] test2 [10.8.0.1, MTU 1400] --
+  -- [10.8.0.2, MTU 1400] r3: a hop with a smaller MTU.
+  local function narrow_hop(v6)
+    local r3 = netns.add("r3")
+    local x, y = test2:veth("x0", "y0", { peer_netns = r3 })
+    x:set{ mtu = 1400 }
+    y:set{ mtu = 1400 }
+    if v6 then
+      end1:addr_add("2001:db8::1/64")
+      end2:addr_add("2001:db8::2/64")
+      x:addr_add("2001:db8:8::1/64")
+      y:addr_add("2001:db8:8::2/64")
+    else
+      x:addr_add("10.8.0.1/24")
+      y:addr_add("10.8.0.2/24")
+    end
+    up()
+    x:up()
+    y:up()
+    assert.is_true(x:wait("UP") and y:wait("UP"))
+    if v6 then
+      for _, l in ipairs({ end1, end2, x, y }) do assert.is_true(l:wait_ipv6()) end
+      test1:route_add{ dst = "2001:db8:8::/64", via = "2001:db8::2" }
+      r3:route_add{ dst = "2001:db8::/64", via = "2001:db8:8::1" }
+      test2:sysctl("net.ipv6.conf.all.forwarding", 1)
+      return r3, "2001:db8:8::2"
+    end
+    test1:route_add{ dst = "10.8.0.0/24", via = "192.168.1.2" }
+    r3:route_add{ dst = "192.168.1.0/24", via = "10.8.0.1" }
+    test2:sysctl("net.ipv4.ip_forward", 1)
+    return r3, "10.8.0.2"
+  end
+
+  it("sends requests of any size; one too big for a hop, not to be fragmented, fails as ping says", function()
+    local _, far = narrow_hop()
+    local r = test1:ping(far, { size = 1372, dont_fragment = true, timeout = 2 }) -- 1400 bytes: fits
+    assert.same({ 1, 1 }, { r.sent, r.received })
+    -- 1500 bytes: the router says so, with the next hop's MTU; as iputils does
+    r = test1:ping(far, { size = 1472, dont_fragment = true, count = 3, timeout = 2 })
+    assert.equal("From 192.168.1.2 icmp_seq=1 Frag needed and DF set (mtu = 1400)", r.error)
+    assert.equal("EMSGSIZE", r.errno)
+    assert.equal(0, r.received)
+    local real = test1:exec({ "ping", "-c", "1", "-W", "1", "-s", "1472", "-M", "do", "10.8.0.2" })
+    assert.truthy(real.stdout:find("Frag needed and DF set (mtu = 1400)", 1, true) or
+                  real.stderr:find("message too long, mtu=1400", 1, true), real.stdout .. real.stderr)
+    -- now the kernel knows the path's MTU: refused before it leaves
+    r = test1:ping(far, { size = 1472, dont_fragment = true, timeout = 2 })
+    assert.same({ 0, "EMSGSIZE" }, { r.sent, r.errno })
+    assert.matches("^local error: message too long: 1500 bytes", r.error)
+    -- fragments may go: the kernel cuts them to the path's MTU, answered
+    r = test1:ping(far, { size = 1472, timeout = 2 })
+    assert.same({ 1, 1, "nil" }, { r.sent, r.received, tostring(r.error) })
+    r = test1:ping(far, { size = 9000, timeout = 2 })
+    assert.same({ 1, 1 }, { r.sent, r.received })
+  end)
+
+  it("says Packet too big in IPv6, as ping does, and fragments where it may", function()
+    local _, far = narrow_hop(true)
+    local r = test1:ping(far, { size = 1452, dont_fragment = true, count = 3, timeout = 2 })
+    assert.equal("From 2001:db8::2 icmp_seq=1 Packet too big: mtu=1400", r.error)
+    assert.equal("EMSGSIZE", r.errno)
+    r = test1:ping(far, { size = 3000, timeout = 2 })
+    assert.same({ 1, 1 }, { r.sent, r.received })
+  end)
+
+  it("a check of a too-big probe says which link's MTU is in the way", function()
+    local _, far = narrow_hop()
+    local reports = select(2, require("nslab.check").bind({ record = function(passed) return passed end })
+      .reachable(test1, far, { size = 1472, dont_fragment = true }))
+    assert.truthy(reports[1].cause:find("^too big for the way: 1500%-byte packets "
+      .. "%(not to be fragmented: ping %-M do%), and x0 in test2 has MTU 1400"), reports[1].cause)
+  end)
+
   it("gets no reply across a link that is down", function()
     -- both ends down from the start
     local r = test1:ping("192.168.1.2", { timeout = 0.2 })

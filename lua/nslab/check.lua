@@ -451,7 +451,7 @@ function check.bind(runner)
       local why -- where the packet went and died, under the FAIL line (nslab.why)
       if not passed then
         whys = whys or setmetatable({}, Diagnoses)
-        local text, report = require("nslab.why").explain(from, targets[i], #whys)
+        local text, report = require("nslab.why").explain(from, targets[i], #whys, ping)
         why, whys[#whys + 1] = report or text, report or false
       end
       record(passed, description, not passed and detail or nil, why)

@@ -151,6 +151,8 @@ function M.ping_command(t, opts)
   local timeout = opts.timeout or (last >= 1 and math.min(last + 1, 3600) or 1)
   local words = { tostring(t):find(":") and "ping -6" or "ping", "-c", opts.replies or count }
   if count > 1 then words[#words + 1] = string.format("-i %g", interval) end
+  if opts.size then words[#words + 1] = "-s " .. opts.size end
+  if opts.dont_fragment then words[#words + 1] = "-M do" end
   words[#words + 1] = string.format("-w %d", math.ceil(timeout))
   words[#words + 1] = tostring(t)
   return table.concat(words, " ")

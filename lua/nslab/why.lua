@@ -42,6 +42,8 @@ local OPTIONS = {
   count = { type = "integer", min = 1, max = 10, doc = "echo requests of the probe sent again (2)" },
   timeout = { type = "number", min = 0.05, max = 10, doc = "how long the probe sent again waits (1 s)" },
   trace = { type = "boolean", doc = "false: no nf_tables trace and no second probe, only the lookups" },
+  size = { type = "integer", min = 8, max = 65507, doc = "bytes after the ICMP header of the probe sent again (56)" },
+  dont_fragment = { type = "boolean", doc = "the probe sent again may not be fragmented (ping -M do)" },
 }
 why.OPTIONS = OPTIONS
 
@@ -619,6 +621,27 @@ local function traced_probe(src_space, dst, spaces_on_path, addrs, ping)
   return out
 end
 
+-- A probe bigger than the way takes (the probe sent again failed with a
+-- hop's "Frag needed" or the local "message too long"): the first link
+-- on the way whose MTU is smaller than the packet.
+local function too_big(hops, probe, target, opts)
+  local err = probe and probe.error
+  if not (err and (err:find("Frag needed", 1, true) or err:find("Packet too big", 1, true)
+                   or err:find("message too long", 1, true))) then
+    return nil
+  end
+  local bytes = (opts.size or 56) + 8 + (target:find(":", 1, true) and 40 or 20)
+  local fixed = opts.dont_fragment and " (not to be fragmented: ping -M do)" or ""
+  for _, hop in ipairs(hops) do
+    local l = hop.oif and hop.space.by_name[hop.oif]
+    if l and l.mtu and l.mtu < bytes then
+      return string.format("too big for the way: %d-byte packets%s, and %s in %s has MTU %d; the probe sent again: %s",
+                           bytes, fixed, hop.oif, hop.ns, l.mtu, err)
+    end
+  end
+  return string.format("too big for the way: %d-byte packets%s; the probe sent again: %s", bytes, fixed, err)
+end
+
 ---------------------------------------------------------------- the report
 
 local Report = {}
@@ -889,7 +912,8 @@ function why.diagnose(ns, target, opts, ...)
       local addrs = { target }
       if r.src and r.src ~= target then addrs[2] = r.src end
       r.trace = traced_probe(first, target, on_path, addrs, { count = opts.count or 2, timeout = opts.timeout or 1,
-                                                            interval = 0.2 })
+                                                            interval = 0.2, size = opts.size,
+                                                            dont_fragment = opts.dont_fragment })
     end
     -- a NAT on the way: the reply goes back to the source the destination saw
     local seen_as = arrived and r.trace and r.trace.sources[hops[#hops].ns]
@@ -912,6 +936,8 @@ function why.diagnose(ns, target, opts, ...)
       for _, c in ipairs(counted_drops(r.trace, traced)) do causes[#causes + 1] = c end
     end
     if cause then causes[#causes + 1] = cause end
+    local big = r.trace and too_big(hops, r.trace.probe, target, opts)
+    if big then causes[#causes + 1] = big end
     local nd = r.trace and not r.trace.error and netdev_cause(hops, r.trace, target)
     if nd then causes[#causes + 1] = nd end
     local ignored = arrived and ignored_echo(hops, target)
@@ -938,14 +964,17 @@ why.max_per_check = 3
 -- For nslab.check: the text to put under a failed probe's FAIL line, and
 -- the report; nil when there is nothing to diagnose with (a stand-in
 -- namespace), diagnosis is off, or `earlier` failures of the same call
--- were diagnosed already.
-function why.explain(ns, target, earlier)
+-- were diagnosed already. probe: the check's ping options (its size and
+-- dont_fragment go to the probe sent again).
+function why.explain(ns, target, earlier, probe)
   ns = source_ns(ns)
   if not why.enabled or type(ns) ~= "table" or type(ns.handle) ~= "userdata" or type(target) ~= "string" then
     return nil
   end
   if (earlier or 0) >= why.max_per_check then return nil end
-  local ok, report = pcall(why.diagnose, ns, target)
+  probe = probe or {}
+  local ok, report = pcall(why.diagnose, ns, target,
+                           { size = probe.size, dont_fragment = probe.dont_fragment or nil })
   if not ok then return "why: (no diagnosis: " .. tostring(report) .. ")", nil end
   return report:text(), report
 end
