@@ -196,6 +196,45 @@ describe("docker static ARP", function()
     permanent(neighbours(cs[4])[cs[1].ip], cs[1].mac)
   end)
 
+  -- The table is one for every network: networks still on ARP count
+  -- together (ten of 120 containers would overflow it as one of 1200).
+  it("auto: networks on ARP share the budget", function()
+    arp.BUDGET = 8 -- four containers fit, in all
+    network("sj", nil, 3)
+    local _, cs = (function()
+      local net = docker.network_create("sk", { subnet = "10.70.0.0/24" })
+      return net, { docker.run{ name = "sk-c1", network = "sk" } }
+    end)()
+    assert.same({}, notes()) -- 8: fits
+    cs[2] = docker.run{ name = "sk-c2", network = "sk" }
+    assert.equal(1, #notes())
+    assert.matches("docker network sk: .*its 2 containers and the other networks on ARP could need 10 entries "
+      .. "together", notes()[1])
+    assert.equal("static", fdb(docker.daemon():network("sk").bridge_name)[cs[2].mac].state)
+    -- a network removed counts no more
+    docker.rm({ "sj-c1", "sj-c2", "sj-c3" }, true)
+    docker.network_rm("sj")
+    network("sl", nil, 3)
+    assert.equal(1, #notes())
+  end)
+
+  -- A container: joiner probes from its partner's namespace (another
+  -- handle of it): the pairs get their entries as the partner's would.
+  it("static: a container: joiner's probes get their entries", function()
+    local _, cs = network("sm", "static", 2)
+    local j = docker.run{ name = "sm-j", network = "container:sm-c1" }
+    local c = checks()
+    assert.is_true(c.reachable(j, cs[2].ip, { count = 1, timeout = 2 }))
+    permanent(neighbours(cs[1])[cs[2].ip], cs[2].mac)
+    permanent(neighbours(cs[2])[cs[1].ip], cs[1].mac)
+    -- and a socket's connect, as a probe
+    local l = cs[2].netns:tcp_listen("0.0.0.0", 8080)
+    local d = docker.run{ name = "sm-c3", network = "sm" }
+    d.netns:tcp_connect(cs[2].ip, 8080):close()
+    permanent(neighbours(d)[cs[2].ip], cs[2].mac)
+    l:close()
+  end)
+
   it("dynamic: ARP as Docker does it, no entries added", function()
     local net, cs = network("sg", "dynamic", 2)
     local c = checks()

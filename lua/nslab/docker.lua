@@ -349,6 +349,7 @@ end
 
 -- A network removed from the daemon's lists (docker network rm).
 local function forget_network(self, name)
+  if self.networks[name] then arp.forget(self.networks[name]) end
   self.networks[name] = nil
   for i, other in ipairs(self.network_order) do
     if other == name then table.remove(self.network_order, i) break end
@@ -882,6 +883,7 @@ end
 -- Forget the default daemon (a spec's fresh world has none).
 function M.reset(...)
   options.nargs("docker reset", 0, ...)
+  if default then arp.forget_daemon(default) end
   default = nil
 end
 

@@ -30,10 +30,11 @@
 -- its ports', and the gateway entries would go stale).
 --
 -- The mode of a network: "dynamic" (Docker's own: ARP), "static" (from
--- the start), "auto" (the default: static once the network could need
--- more dynamic entries than M.BUDGET, counting two per container for the
--- gateway, or nslab's probes between its containers would, two per pair
--- probed so far).
+-- the start), "auto" (the default: static once the networks still on
+-- ARP could need more dynamic entries than M.BUDGET together, counting
+-- two per container for the gateway, or nslab's probes between their
+-- containers would, two per pair probed so far: the table is one for
+-- all networks, so ten of 120 containers overflow it as one of 1200).
 -- Turning static prints one line in the lab output (a comment in the
 -- trace) saying what and why.
 --
@@ -54,8 +55,48 @@ M.OPTION = { type = "choice", choices = { "auto", "static", "dynamic" },
              doc = "ARP on the network: auto (default: static past what the neighbour table holds), "
                .. "static (permanent entries, static FDB) or dynamic" }
 
--- The container whose namespace a probe leaves from, by Netns.
+-- The container whose namespace a probe leaves from, by Netns; and by
+-- the namespace's inode, for the other handles of that namespace (a
+-- container: joiner's, a lab's own).
 local member_of = setmetatable({}, { __mode = "k" })
+local member_by_inode = setmetatable({}, { __mode = "v" })
+
+-- The networks' states, to add up what those on ARP need (a network
+-- removed, or a daemon reset, leaves at once, not when collected).
+local states = setmetatable({}, { __mode = "k" })
+
+function M.forget(net)
+  if net.arp then states[net.arp] = nil end
+end
+
+-- docker.reset: the default daemon's networks are gone with it.
+function M.forget_daemon(daemon)
+  for st in pairs(states) do
+    if st.daemon == daemon then states[st] = nil end
+  end
+end
+
+-- The member a probe from ns leaves from; cache: {[ns] = member or
+-- false} for one batch of probes (an inode costs a system call).
+local function member(ns, cache)
+  local c = member_of[ns]
+  if c or type(ns) ~= "table" or type(ns.inode) ~= "function" then return c end
+  if cache and cache[ns] ~= nil then return cache[ns] or nil end
+  local ok, inode = pcall(ns.inode, ns)
+  c = ok and member_by_inode[inode] or nil
+  if cache then cache[ns] = c or false end
+  return c
+end
+
+-- The dynamic neighbour entries the networks still on ARP may need, by
+-- what (the states' "count" of containers, or "probed" pairs): two each.
+local function dynamic_need(what)
+  local need = 0
+  for st in pairs(states) do
+    if not st.static then need = need + 2 * st[what] end
+  end
+  return need
+end
 
 local function st_of(c) return c and c.network and c.network.arp end
 
@@ -65,6 +106,7 @@ local function st_of(c) return c and c.network and c.network.arp end
 function M.network(daemon, net, mode)
   net.arp = { daemon = daemon, mode = mode or "auto", static = false, members = {}, order = {}, slot = {},
               count = 0, probed = 0 }
+  states[net.arp] = true
   if mode == "static" then M.enable(daemon, net, 'the network was created with arp = "static"') end
 end
 
@@ -99,6 +141,8 @@ local function add_member(st, c)
   st.slot[c] = #st.order
   st.count = st.count + 1
   member_of[c.netns] = c
+  local ok, inode = pcall(c.netns.inode, c.netns)
+  if ok then member_by_inode[inode], c.arp_inode = c, inode end
   c.arp_peers = {}
   c.arp_seen = setmetatable({}, { __mode = "k" }) -- peers probed while dynamic
 end
@@ -110,6 +154,7 @@ local function remove_member(st, c)
   st.slot[c], st.members[c.ip] = nil, nil
   st.count = st.count - 1
   member_of[c.netns] = nil
+  if c.arp_inode and member_by_inode[c.arp_inode] == c then member_by_inode[c.arp_inode] = nil end
   c.arp_peers, c.arp_seen = nil, nil
 end
 
@@ -124,9 +169,12 @@ function M.connect(daemon, c)
     daemon.host:neigh_add(net.bridge_name, host_entries)
   end
   add_member(st, c)
-  if not st.static and st.mode == "auto" and 2 * st.count > M.BUDGET then
-    M.enable(daemon, net, string.format("%d containers could need %d entries with the gateway alone",
-                                        st.count, 2 * st.count))
+  local need = not st.static and st.mode == "auto" and dynamic_need("count")
+  if need and need > M.BUDGET then
+    M.enable(daemon, net, need == 2 * st.count
+      and string.format("%d containers could need %d entries with the gateway alone", st.count, need)
+      or string.format("its %d containers and the other networks on ARP could need %d entries together",
+                       st.count, need))
   end
 end
 
@@ -159,9 +207,9 @@ end
 -- The pairs of probes (each {ns =, target =}) between two containers of
 -- one network that have no entries yet, by network, each pair once.
 local function new_pairs(probes)
-  local by_net, nets, seen = {}, {}, {}
+  local by_net, nets, seen, cache = {}, {}, {}, {}
   for _, p in ipairs(probes) do
-    local c = member_of[p.ns]
+    local c = member(p.ns, cache)
     local st = st_of(c)
     local d = st and type(p.target) == "string" and st.members[p.target]
     if d and d ~= c and not c.arp_peers[d] then
@@ -208,9 +256,13 @@ function M.before_probe(probes)
       for _, pair in ipairs(pairs_here) do
         if not pair[1].arp_seen[pair[2]] then fresh[#fresh + 1] = pair end
       end
-      if 2 * (st.probed + #fresh) > M.BUDGET then
-        M.enable(st.daemon, net, string.format("probes of %d container pairs would need %d entries",
-                                               st.probed + #fresh, 2 * (st.probed + #fresh)))
+      local need = dynamic_need("probed") + 2 * #fresh
+      if need > M.BUDGET then
+        local others = need - 2 * (st.probed + #fresh)
+        M.enable(st.daemon, net, string.format("probes of %d container pairs would need %d entries%s",
+                                               st.probed + #fresh, 2 * (st.probed + #fresh),
+                                               others > 0 and string.format(" (%d with the other networks' on ARP)",
+                                                                            need) or ""))
       else
         for _, pair in ipairs(fresh) do
           pair[1].arp_seen[pair[2]], pair[2].arp_seen[pair[1]] = true, true
@@ -230,7 +282,7 @@ end
 
 -- Netns:ping's hook: a target or a list of them from ns.
 function M.before_ping(ns, target)
-  if member_of[ns] == nil then return end
+  if next(member_of) == nil or member(ns) == nil then return end
   local probes = {}
   if type(target) == "table" and getmetatable(target) == nil then
     for i, t in ipairs(target) do probes[i] = { ns = ns, target = t } end

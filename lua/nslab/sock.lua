@@ -101,6 +101,15 @@ function M.tcp_listen(ns, addr, port, ...)
   return sock
 end
 
+-- What a probe needs before it leaves ns for addr: the links just
+-- brought up through the link watch (nslab.settle), and on a Docker
+-- network the pair's static neighbour entries (nslab.docker_arp).
+local function before_probe(ns, addr)
+  local arp = package.loaded["nslab.docker_arp"]
+  if arp and type(addr) == "string" then arp.before_ping(ns, addr) end
+  settle.before_probe()
+end
+
 -- A TCP connection: :send(), :recv(), :peer(), :close(). The script's
 -- socat connects (within the same timeout) and closes at once.
 function M.tcp_connect(ns, addr, port, opts, ...)
@@ -108,7 +117,7 @@ function M.tcp_connect(ns, addr, port, opts, ...)
     return ns:inside(string.format("socat -u /dev/null %s:%s:%s,connect-timeout=%s", kind("TCP", addr),
                                    host_word(addr), port, timeout_of(opts)))
   end
-  settle.before_probe() -- a SYN a link just brought up drops is sent again a second later
+  before_probe(ns, addr) -- a SYN a link just brought up drops is sent again a second later
   local sock = tried(text, ns.handle.tcp_connect, ns.handle, addr, port, opts, ...)
   trace.command(text(), true)
   return sock
@@ -132,7 +141,7 @@ function M.udp_send(ns, addr, port, data, ...)
                          ns:inside(string.format("socat -u - %s-SENDTO:%s:%s", kind("UDP", addr), host_word(addr),
                                                  port)))
   end
-  settle.before_probe()
+  before_probe(ns, addr)
   local sock = tried(text, ns.handle.udp_send, ns.handle, addr, port, data, ...)
   trace.command(text(), true)
   return sock
