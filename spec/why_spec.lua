@@ -165,7 +165,8 @@ describe("why", function()
     world.sh(r, "nft add table netdev f && nft 'add chain netdev f in { type filter hook ingress device r1 "
       .. "priority 0; policy accept; }' && nft add rule netdev f in ip saddr 10.0.2.2 counter drop")
     local report = why.diagnose(a, "10.0.2.2", { timeout = 0.3 })
-    assert.truthy(report.cause:find("^dropped by rule %d+ of chain netdev f in in r: ip saddr 10%.0%.2%.2 counter drop "
+    assert.truthy(report.cause:find("^dropped by rule 1 %(handle %d+%) of chain netdev f in in r: "
+                                    .. "ip saddr 10%.0%.2%.2 counter drop "
                                     .. "%(its counter moved by %d+ during the probe, its hook comes before any the "
                                     .. "trace sees%)$"), report.cause)
     assert.truthy(world.sh(r, "nft list chain netdev f in"):find("packets [1-9]"))
@@ -408,7 +409,8 @@ describe("why", function()
     input:rule("ip saddr 10.0.0.1 counter drop")
     local handle = input:rules()[1].handle
     local report = why.diagnose(a, "10.0.0.2", { timeout = 0.5 })
-    assert.equal(("dropped by rule %d of chain ip filter INPUT in b: ip saddr 10.0.0.1 counter drop"):format(handle),
+    assert.equal(("dropped by rule 1 (handle %d) of chain ip filter INPUT in b: ip saddr 10.0.0.1 counter drop")
+                 :format(handle),
                  report.cause)
     local c = report.trace.counters[1]
     assert.same({ "b", "INPUT", handle }, { c.ns, c.chain, c.handle })
@@ -430,7 +432,8 @@ describe("why", function()
     input:rule("ip protocol icmp reject")
     local handle = input:rules()[1].handle
     local report = why.diagnose(a, "10.0.0.2", { timeout = 0.5 })
-    assert.equal(("rejected by rule %d of chain inet filter input in b: ip protocol icmp reject"):format(handle),
+    assert.equal(("rejected by rule 1 (handle %d) of chain inet filter input in b: ip protocol icmp reject")
+                 :format(handle),
                  report.cause)
     assert.equal("From 10.0.0.2 icmp_seq=1 Destination Port Unreachable", a:ping("10.0.0.2").error)
   end)
@@ -452,7 +455,8 @@ describe("why", function()
     forward:rule('oifname "pb" counter drop')
     local handle = forward:rules()[1].handle
     local report = why.diagnose(a, "10.0.0.2", { timeout = 0.5 })
-    assert.equal(('dropped by rule %d of chain bridge bf forward in sw: oifname "pb" counter drop (its counter moved '
+    assert.equal(('dropped by rule 1 (handle %d) of chain bridge bf forward in sw: oifname "pb" counter drop '
+                  .. '(its counter moved '
                   .. "by %d during the probe, for packets the trace does not follow, as ARP)")
                  :format(handle, report.trace.counters[1].packets), report.cause)
     -- the witness: nft's own counter moved too

@@ -487,13 +487,15 @@ end
 
 -- Rules of s whose counters moved between before and after.
 local function moved(s, before, after)
-  local old, out = {}, {}
+  local old, out, places = {}, {}, {}
   for _, r in ipairs(before.rules or {}) do old[rule_key(r)] = packets_of(r) end
   for _, r in ipairs(after.rules or {}) do
+    local chain = r.family .. " " .. r.table .. " " .. r.chain
+    places[chain] = (places[chain] or 0) + 1
     local now, was = packets_of(r), old[rule_key(r)]
     if now and r.table ~= "nslab-why" and now > (was or 0) then
       out[#out + 1] = { ns = s.label, family = r.family, table = r.table, chain = r.chain, handle = r.handle,
-                        rule = r.plain, packets = now - (was or 0) }
+                        place = places[chain], rule = r.plain, packets = now - (was or 0) }
     end
   end
   return out
@@ -506,11 +508,23 @@ local function chain_of(rs, family, tablename, name)
   return nil
 end
 
+-- The rule with that handle, and its place in its chain (1: the first).
 local function rule_of(rs, family, tablename, chain, handle)
+  local place = 0
   for _, r in ipairs(rs.rules or {}) do
-    if r.family == family and r.table == tablename and r.chain == chain and r.handle == handle then return r end
+    if r.family == family and r.table == tablename and r.chain == chain then
+      place = place + 1
+      if r.handle == handle then return r, place end
+    end
   end
   return nil
+end
+
+-- A rule as a student finds it: its place in the chain and the handle
+-- `nft -a list ruleset` shows ("rule 1 (handle 14)").
+local function rule_words(place, handle)
+  if place then return "rule " .. place .. " (handle " .. tostring(handle) .. ")" end
+  return "the rule of handle " .. tostring(handle)
 end
 
 -- "icmp echo-request 10.0.1.1 > 10.0.1.2" for an event that carried the headers.
@@ -532,8 +546,8 @@ local function trace_steps(s, events, rs)
       local c = chain_of(rs, ev.family, ev.table, ev.chain)
       if c and c.hook then step.hook = c.hook end
       if ev.handle then
-        local r = rule_of(rs, ev.family, ev.table, ev.chain, ev.handle)
-        step.rule = r and r.plain
+        local r, place = rule_of(rs, ev.family, ev.table, ev.chain, ev.handle)
+        step.rule, step.place = r and r.plain, place
       end
       steps[#steps + 1] = step
     end
@@ -550,7 +564,7 @@ local function step_text(step)
   if step.type == "policy" then
     return chain_words(step) .. ": policy " .. tostring(step.verdict)
   end
-  local what = "rule " .. tostring(step.handle) .. (step.rule and " (" .. step.rule .. ")" or "")
+  local what = rule_words(step.place, step.handle) .. (step.rule and ": " .. step.rule or "")
   local verdict = step.verdict .. (step.target and " " .. step.target or "")
   return chain_words(step) .. ": " .. what .. ": " .. verdict
 end
@@ -563,7 +577,7 @@ local function drop_cause(step)
   end
   -- a reject is a drop to the trace; the rule says it answers with an error
   local verb = rejects(step.rule) and "rejected" or "dropped"
-  return verb .. " by rule " .. tostring(step.handle) .. " of " .. chain_words(step) .. " in " .. step.ns ..
+  return verb .. " by " .. rule_words(step.place, step.handle) .. " of " .. chain_words(step) .. " in " .. step.ns ..
     (step.rule and ": " .. step.rule or "")
 end
 
@@ -701,8 +715,8 @@ function Report:lines()
       end
       if #self.trace.steps == 0 then lines[#lines + 1] = "  no chain of the lab's tables gave a verdict" end
       for _, c in ipairs(self.trace.counters) do
-        lines[#lines + 1] = string.format("  counter +%d: %s: chain %s %s %s rule %d (%s)", c.packets, c.ns, c.family,
-                                          c.table, c.chain, c.handle, c.rule)
+        lines[#lines + 1] = string.format("  counter +%d: %s: chain %s %s %s %s: %s", c.packets, c.ns, c.family,
+                                          c.table, c.chain, rule_words(c.place, c.handle), c.rule)
       end
     end
   end
