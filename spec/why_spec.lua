@@ -463,6 +463,35 @@ describe("why", function()
     assert.truthy(world.sh(sw, "nft list chain bridge bf forward"):find("packets [1-9]"))
   end)
 
+  -- The bridge forwards by its table, not by who owns the address: a
+  -- static entry (or one learned before a move) elsewhere sends the frame
+  -- there.
+  it("a bridge whose forwarding entry sends the target's MAC out another port", function()
+    local sw = netns.add("sw")
+    local br = sw:bridge("br0")
+    br:up()
+    local a, b, c = netns.add("a"), netns.add("b"), netns.add("c")
+    local ea, pa = a:veth("ea", "pa", { peer_netns = sw })
+    local eb, pb = b:veth("eb", "pb", { peer_netns = sw })
+    local ec, pc = c:veth("ec", "pc", { peer_netns = sw })
+    ea:addr_add("10.0.0.1/24")
+    eb:addr_add("10.0.0.2/24")
+    for _, l in ipairs{ pa, pb, pc } do br:attach(l) end
+    for _, l in ipairs{ ea, pa, eb, pb, ec, pc } do l:up() end
+    -- a knows b already (no ARP that b's reply would correct: the bridge
+    -- learns a MAC again where it comes from, static or not)
+    assert.equal(1, a:ping("10.0.0.2", { timeout = 2 }).received)
+    local mac = eb:info().address
+    world.sh(sw, "bridge fdb replace " .. mac .. " dev pc master static")
+    local report = why.diagnose(a, "10.0.0.2", { trace = false })
+    assert.equal(("bridge br0 in sw sends %s (eb in b, which holds 10.0.0.2) out pc, not pb: its forwarding entry "
+                  .. "says so (static; bridge fdb del %s dev pc master)"):format(mac, mac), report.cause)
+    -- the witness: the probe is lost indeed, and found once the entry goes
+    assert.equal(0, a:ping("10.0.0.2", { timeout = 0.5 }).received)
+    world.sh(sw, "bridge fdb del " .. mac .. " dev pc master")
+    assert.is_nil(why.diagnose(a, "10.0.0.2", { trace = false }).cause)
+  end)
+
   it("rp_filter: the source fails the router's reverse path check", function()
     local a, r = routed()
     -- the router's way back to 10.0.1.2 leaves through r1: asymmetric

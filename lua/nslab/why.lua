@@ -326,6 +326,21 @@ end
 
 ---------------------------------------------------------------- the walk
 
+-- The bridge br's forwarding entry for mac in t (`bridge fdb`), read
+-- once per space: a static entry, or one learned before a move, sends
+-- the frame where it says, whoever owns the address.
+local function fdb_entry(t, br, mac)
+  if not t.fdb then
+    local ok, list = pcall(t.handle.neigh_list, t.handle, { family = "bridge" })
+    t.fdb = ok and list or {}
+  end
+  mac = mac and mac:lower()
+  for _, e in ipairs(t.fdb) do
+    if e.master_index == br.ifindex and e.mac == mac then return e end
+  end
+  return nil
+end
+
 -- Where a packet leaving s through link l for next hop nh is received:
 -- the space, the device, and the bridge it crossed (or nil, why not).
 local function follow(spaces, s, l, nh, hop)
@@ -338,6 +353,17 @@ local function follow(spaces, s, l, nh, hop)
     for _, p in pairs(t.by_index) do
       if p.master_index == br.ifindex and p ~= inport then
         for _, c in ipairs(peers(spaces, t, p)) do
+          local e = owner(c[1], nh) and fdb_entry(t, br, c[2].address)
+          local elsewhere = e and e.ifindex ~= p.ifindex and t.by_index[e.ifindex]
+          if elsewhere then
+            hop.bridge.port_out = elsewhere.ifname
+            return nil, string.format("bridge %s in %s sends %s (%s in %s, which holds %s) out %s, not %s: "
+                                        .. "its forwarding entry says so (%s; bridge fdb del %s dev %s master)",
+                                      br.ifname, t.label, c[2].address, c[2].ifname, c[1].label, nh,
+                                      elsewhere.ifname, p.ifname, e.state == "static" and "static"
+                                        or e.state == "permanent" and "permanent" or "learned there",
+                                      c[2].address, elsewhere.ifname)
+          end
           if owner(c[1], nh) then
             hop.bridge.port_out = p.ifname
             hop.bridge.problem = (inport and link_cause(spaces, t, inport)) or link_cause(spaces, t, p)
