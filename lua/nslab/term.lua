@@ -79,20 +79,34 @@ function term.progress(opts)
                         clock = opts.clock or require("nslab.core").clock, shown = nil }, Progress)
 end
 
+local on_screen -- the progress whose line is shown now
+
 function Progress:update(text)
   if not self.live or progress_off then return end
   local now = self.clock()
   if self.shown and now - self.shown < self.every then return end
   self.shown = now
+  on_screen = self
   self.stream:write("\r", text, "\27[K")
   self.stream:flush()
 end
 
 function Progress:done()
+  if on_screen == self then on_screen = nil end
   if not self.live or not self.shown then return end
   self.shown = nil
   self.stream:write("\r\27[K")
   self.stream:flush()
+end
+
+-- Before a line of output (a note, a check): the progress line goes, and
+-- its next update draws it again at once, under that line.
+function term.erase_progress()
+  local p = on_screen
+  if p and p.shown then
+    p.shown = nil
+    p.stream:write("\r\27[K")
+  end
 end
 
 local function identity(text) return text end

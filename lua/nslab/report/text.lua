@@ -10,6 +10,8 @@
 -- (print an error's traceback under it), quiet (-q: only failures, errors
 -- and the summary), verbose (-v: the commands trace.quietly hides too),
 -- explain (--explain: each step's commands as a shell block under it).
+local term = require("nslab.term")
+
 local text = {}
 
 local Text = {}
@@ -22,6 +24,7 @@ function text.new(opts)
 end
 
 function Text:line(s)
+  term.erase_progress() -- a progress line is not glued to it
   self.out:write(s, "\n")
   self.out:flush()
   self.said = true
