@@ -61,7 +61,8 @@ int addr_wait_dad (struct nl *nl, int netns_fd, int ifindex, int timeout_ms,
     if (left <= 0) break;
     struct pollfd p = {mnl_socket_get_fd(sub.sock), POLLIN, 0};
     int k = poll(&p, 1, (int)left);
-    if (k < 0 && errno != EINTR) {
+    if (k < 0 && errno == EINTR) break; /* a handled signal (Ctrl-C): stop */
+    if (k < 0) {
       r = err_errno(e);
       break;
     }

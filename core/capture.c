@@ -126,8 +126,8 @@ int capture_open (struct capture *c, int netns_fd, int ifindex,
 
 int capture_wait (struct capture *c, int timeout_ms, struct err *e) {
   struct pollfd p = {c->fd, POLLIN, 0};
-  int n;
-  while ((n = poll(&p, 1, timeout_ms)) < 0 && errno == EINTR) {}
+  int n = poll(&p, 1, timeout_ms);
+  if (n < 0 && errno == EINTR) return 0; /* a handled signal (Ctrl-C): stop */
   if (n < 0) return err_errno(e);
   return n > 0;
 }
