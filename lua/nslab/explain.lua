@@ -26,16 +26,16 @@ local trace = require("nslab.trace")
 
 local explain = {}
 
--- Replace the PIDs of processes the script knows by variable.
+-- Replace the PIDs of processes the script knows by variable: each
+-- number where a PID goes is looked up (one pass per command, whatever
+-- the number of containers).
 local function unalias(text, aliases)
   if not text:find("%d") then return text end
-  for pid, var in pairs(aliases) do
-    local p = tostring(pid)
-    text = text:gsub("(%-t )" .. p .. "%f[%D]", "%1" .. var)
-      :gsub("(netns )" .. p .. "%f[%D]", "%1" .. var)
-      :gsub("(/proc/)" .. p .. "/", "%1" .. var .. "/")
+  local function var(before, pid, after)
+    local v = aliases[tonumber(pid)] or aliases[pid]
+    return v and before .. v .. after or nil
   end
-  return text
+  return (text:gsub("(%-t )(%d+)(%f[%D])", var):gsub("(netns )(%d+)(%f[%D])", var):gsub("(/proc/)(%d+)(/)", var))
 end
 
 local function comment(text)
