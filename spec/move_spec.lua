@@ -320,16 +320,24 @@ describe("move", function()
 
     it("refused when it is made: the error names the step, and nothing is half made", function()
       local host = netns.host()
-      host:veth("veth-a", "veth-b")
+      local a, b = host:veth("veth-a", "veth-b")
       host:veth("veth-c", "veth-d")
       -- a device made behind nslab's back (the raw core does not look first)
       pending.raw.link_add(host.handle, { name = "veth-b", kind = "veth", peer = "intruder" })
-      assert.has_error(function() host:link_names() end,
-        "link add veth-a: File exists (made when first used, for the step: "
-        .. "ip link add veth-a type veth peer name veth-b)")
+      local why = "link add veth-a: File exists (made when first used, for the step: "
+        .. "ip link add veth-a type veth peer name veth-b)"
+      assert.has_error(function() host:link_names() end, why)
       assert.equal(1, pending.count()) -- the next pair waits for the next look
       assert.same({ "intruder", "lo", "veth-b", "veth-c", "veth-d" },
                   world.pluck(world.ip_json(nil, "link"), "ifname"))
+      -- its handles name no device: veth-b is the intruder's pair now
+      for _, l in ipairs{ a, b } do
+        assert.has_error(function() l:set{ mtu = 1280 } end, "link " .. l.name .. ": never made: " .. why)
+        assert.has_error(function() l:delete() end, "link " .. l.name .. ": never made: " .. why)
+        assert.has_error(function() l:addr_add("10.9.9.9/24") end, "link " .. l.name .. ": never made: " .. why)
+      end
+      assert.equal(1500, world.ip_link(nil, "veth-b").mtu)
+      assert.same({}, world.ip_json(nil, "addr show dev veth-b")[1].addr_info)
     end)
   end)
 

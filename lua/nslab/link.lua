@@ -21,11 +21,17 @@ local settle = require("nslab.settle")
 local Link = {}
 -- A handle on a pending end (nslab.pending) has no ifindex yet: asking
 -- for it makes the pair, which binds the handle.
+-- A handle on an end the kernel refused to make then (nslab.pending)
+-- names no device: the name may be another's by now.
 function Link.__index(self, key)
   local v = Link[key]
   if v == nil and key == "ifindex" and rawget(self, "pending") then
     pending.flush()
     return rawget(self, "ifindex")
+  end
+  local unmade = v == nil and key == "ifindex" and rawget(self, "unmade")
+  if unmade then
+    error(string.format("link %s: never made: %s", tostring(rawget(self, "name")), unmade), 0)
   end
   return v
 end

@@ -91,13 +91,21 @@ function M.flush()
     local ok, err, peer_index = pcall(pair.make, pair)
     if ok then ok, err = pcall(bind, pair, { err, peer_index }) end
     if not ok then
+      local why = string.format("%s (made when first used, for the step: %s)", tostring(err), pair.trace or "?")
+      -- its handles name no device: the name may be another's (nslab.link)
+      for _, e in ipairs(pair.ends) do
+        for _, link in ipairs(e.links) do
+          rawset(link, "pending", nil)
+          rawset(link, "unmade", why)
+        end
+      end
       -- the pairs after this one stay pending, in order
       for j = i + 1, #list do
         queue[#queue + 1] = list[j]
         for _, e in ipairs(list[j].ends) do put(e.inode, e.name, e) end
       end
       flushing = false
-      error(string.format("%s (made when first used, for the step: %s)", tostring(err), pair.trace or "?"), 0)
+      error(why, 0)
     end
     M.stats.made = M.stats.made + 1
   end
