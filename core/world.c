@@ -93,7 +93,7 @@ void world_close_from (unsigned first, int listed) {
 ** Why descriptor fd (0, 1 or 2, which stay open) would lead out of the
 ** world, or NULL: a namespace or a pidfd (setns takes either), a
 ** directory (a way back into the machine's /proc or /run/netns), a
-** netlink or packet socket (the machine's own network).
+** socket other than a Unix one (the machine's own network).
 */
 static const char *way_out (int fd) {
   struct stat st;
@@ -111,12 +111,20 @@ static const char *way_out (int fd) {
       if (strcmp(target, "anon_inode:[pidfd]") == 0) return "a pidfd";
     }
   }
+  /* a socket of any family but AF_UNIX belongs to the machine's network
+     namespace: an IPv4 raw or UDP socket sends there from inside */
   if (S_ISSOCK(st.st_mode)) {
     int domain;
     socklen_t len = sizeof domain;
-    if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) == 0 &&
-        (domain == AF_NETLINK || domain == AF_PACKET))
-      return domain == AF_NETLINK ? "a netlink socket" : "a packet socket";
+    if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) < 0) return NULL;
+    switch (domain) {
+    case AF_UNIX: return NULL;
+    case AF_NETLINK: return "a netlink socket";
+    case AF_PACKET: return "a packet socket";
+    case AF_INET: return "an IPv4 socket";
+    case AF_INET6: return "an IPv6 socket";
+    default: return "a network socket";
+    }
   }
   return NULL;
 }

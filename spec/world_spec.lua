@@ -288,6 +288,25 @@ describe("a world's inheritance", function()
     assert.equal(2, status)
   end)
 
+  -- A socket made where nslab starts is the machine's network's, and
+  -- would send there from inside: any but a Unix one is refused.
+  it("refuses a network socket as descriptor 0-2, and takes a Unix one", function()
+    local function with_stdin(make)
+      return program.run("python3 -c " .. quote("import os, socket, sys; s = " .. make .. "; "
+        .. "os.dup2(s.fileno(), 0); os.execv(sys.argv[1], sys.argv[1:])") .. " " .. quote(program.program)
+        .. " lua " .. quote(script))
+    end
+    for make, what in pairs{ ["socket.socket(socket.AF_INET, socket.SOCK_DGRAM)"] = "an IPv4 socket",
+                             ["socket.socket(socket.AF_INET6, socket.SOCK_STREAM)"] = "an IPv6 socket" } do
+      local _, code, err = with_stdin(make)
+      assert.equal(2, code, make)
+      assert.truthy(err:find("cannot make a private world: descriptor 0 (stdin) is " .. what
+                             .. ", which leads out", 1, true), err)
+    end
+    local _, code, err = with_stdin("socket.socketpair()[0]")
+    assert.equal(0, code, err)
+  end)
+
   it("sees its working directory as the world shows it", function()
     -- a named namespace here, in the /run/netns the lab would shadow
     local ns = require("nslab.netns").add("outer")
