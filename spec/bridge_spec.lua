@@ -99,6 +99,15 @@ describe("bridge", function()
     assert.equal(id, world.find(h:link_list(), "ifname", "docker0").bridge.bridge_id)
   end)
 
+  it("says a port in another namespace is there, not that the bridge is missing", function()
+    local a, b = netns.add("a"), netns.add("b")
+    local _, vb = a:veth("va", "vb", { peer_netns = b })
+    local br = a:bridge("br0")
+    assert.has_error(function() br:attach(vb) end, "link set vb: master br0 is in netns a, vb in netns b: a bridge "
+      .. "takes ports of its own namespace (move it there first: set_netns)")
+    assert.is_nil(world.ip_link(b, "vb").master)
+  end)
+
   it("attaches two veth ends, shows them as bridge -j link does, and detaches them", function()
     h:link_add{ name = "br0", kind = "bridge" }
     host:veth("veth0", "peer0")

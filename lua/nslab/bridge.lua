@@ -68,6 +68,11 @@ M.PORTS_MAX = 1023
 local function attach(self, port, addrgenmode)
   port = link.is(port) and port or self.ns:link(port)
   local h = port.ns.handle
+  if port.ns ~= self.ns and port.ns:inode() ~= self.ns:inode() then
+    error(string.format("link set %s: master %s is in netns %s, %s in netns %s: a bridge takes ports of its own "
+                          .. "namespace (move it there first: set_netns)", port.name, self.name, self.ns:label(),
+                        port.name, port.ns:label()), 0)
+  end
   local master = port.ns == self.ns and self.ifindex or self.name
   local ok, err = pcall(h.link_set, h, port.ifindex or port.name, { master = master, addrgenmode = addrgenmode })
   if not ok then

@@ -52,7 +52,7 @@ function M.is(x) return getmetatable(x) == Netns end
 --   link add veth-a: option 'peer_netns': netns "x": no such namespace
 function M.check(x, op, object, label)
   if M.is(x) then return x end
-  local head = op .. (object and " " .. object or "") .. (label and ": " .. label or "")
+  local head = tostring(op or "netns") .. (object and " " .. object or "") .. (label and ": " .. label or "")
   if type(x) ~= "string" then
     error(string.format("%s must be a netns or a namespace name, got %s", head,
                         (type(x) == "number" or type(x) == "boolean") and tostring(x) or type(x)), 0)
@@ -157,6 +157,7 @@ end
 
 -- The command that runs `text` inside this namespace, as a shell line.
 function Netns:inside(text)
+  if type(text) ~= "string" then error("netns inside: argument 1 (text) must be a string, got " .. type(text), 0) end
   if self.is_host then return text end
   if self.name then return "ip netns exec " .. shell.quote(self.name) .. " " .. text end
   if self.pid then return string.format("nsenter -t %s -n %s", self.pid_text or self.pid, text) end
@@ -165,6 +166,7 @@ end
 
 -- An ip command here: "ip -n NAME ..." is the short form of the above.
 function Netns:ip(words)
+  if type(words) ~= "string" then error("netns ip: argument 1 (words) must be a string, got " .. type(words), 0) end
   if self.name and not self.is_host then return "ip -n " .. shell.quote(self.name) .. " " .. words end
   return self:inside("ip " .. words)
 end

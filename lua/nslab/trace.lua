@@ -47,6 +47,12 @@ local function remember(text)
 end
 
 function trace.command(text, ok)
+  if type(text) ~= "string" then
+    error("trace command: argument 1 (text) must be a string, got " .. type(text), 0)
+  end
+  if ok ~= nil and type(ok) ~= "boolean" then
+    error("trace command: argument 2 (ok) must be a boolean, got " .. type(ok), 0)
+  end
   remember(text)
   trace.count = trace.count + 1
   for _, recorder in ipairs(recorders) do recorder(text, ok) end
@@ -77,7 +83,12 @@ function trace.record(on)
   return was
 end
 
-local function add_listener(list, fn)
+-- (a listener that is not a function would break every command after)
+local function add_listener(list, fn, op)
+  local mt = getmetatable(fn)
+  if type(fn) ~= "function" and not (type(mt) == "table" and mt.__call) then
+    error(string.format("trace %s: argument 1 (fn) must be a function, got %s", op, type(fn)), 0)
+  end
   list[#list + 1] = fn
   return function()
     for i, listener in ipairs(list) do
@@ -88,11 +99,11 @@ end
 
 -- Call fn(text) for every command from now on; returns a function that
 -- removes the listener.
-function trace.listen(fn) return add_listener(listeners, fn) end
+function trace.listen(fn) return add_listener(listeners, fn, "listen") end
 
 -- Call fn(text) for every command made inside trace.quietly (which
 -- listen's listeners are not told of: `nslab run -v` shows them too).
-function trace.listen_quiet(fn) return add_listener(quiet_listeners, fn) end
+function trace.listen_quiet(fn) return add_listener(quiet_listeners, fn, "listen_quiet") end
 
 -- A command that was tried and raised: recorders only (see above). ok
 -- true: text is a command that succeeds where the attempt failed (ss
@@ -115,7 +126,7 @@ end
 
 -- Call fn(text, ok) for every command and attempt from now on, quiet
 -- ones too (and fn(nil, nil, n) for trace.checks); returns the remover.
-function trace.record_all(fn) return add_listener(recorders, fn) end
+function trace.record_all(fn) return add_listener(recorders, fn, "record_all") end
 
 -- A note: one line saying what nslab changed on its own and why (IPv6
 -- address generation off, static ARP on a big network). Not a command:
@@ -128,7 +139,7 @@ function trace.note(text)
 end
 
 -- Call fn(text) for every note from now on; returns the remover.
-function trace.listen_notes(fn) return add_listener(note_listeners, fn) end
+function trace.listen_notes(fn) return add_listener(note_listeners, fn, "listen_notes") end
 
 -- Forget the history (the same table, emptied: holders of trace.history
 -- see it empty too).

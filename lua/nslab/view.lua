@@ -214,6 +214,9 @@ function view.render(x, opts) return render(x, opts, "show") end
 function view.text(x) return view.render(x) end
 
 function view.json(x, opts)
+  if opts ~= nil and type(opts) ~= "table" then
+    error("view json: argument 2 (opts) must be a table, got " .. type(opts), 0)
+  end
   local o = { json = true }
   for k, v in pairs(opts or {}) do o[k] = v end
   return view.render(x, o)
