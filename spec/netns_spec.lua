@@ -37,6 +37,23 @@ describe("netns", function()
     assert.same({ "lo" }, world.pluck(anon:links(), "ifname"))
   end)
 
+  -- An anonymous namespace lives while its object does: a handle on an
+  -- end of a pair into it holds it too (else the kernel deleted the pair
+  -- with the namespace, under a handle the lab still had).
+  it("keeps an anonymous namespace alive while a handle on an end of a pair into it lives", function()
+    local x = netns.host():veth("hand1", "p1", { peer_netns = netns.new() })
+    collectgarbage()
+    collectgarbage()
+    assert.truthy(world.ip_link(nil, "hand1"))
+    assert.equal("hand1", x:info().ifname)
+    x = nil -- luacheck: ignore 311
+    collectgarbage()
+    collectgarbage()
+    local deadline = core.clock() + 5
+    while world.ip_link(nil, "hand1") and core.clock() < deadline do core.sleep(0.01) end
+    assert.is_nil(world.ip_link(nil, "hand1")) -- and both go with the last handle
+  end)
+
   it("a new namespace has only lo, DOWN; up makes it UNKNOWN", function()
     local a = netns.add("test1")
     local links = world.ip_json(a, "link")

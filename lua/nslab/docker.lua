@@ -300,7 +300,7 @@ function M.new(opts, ...)
     error(string.format("docker new: namespace %s has a docker0 already (one daemon per host)", host:label()), 0)
   end
   local self = setmetatable({ host = host, networks = {}, network_order = {},
-                              containers = {}, published = {}, sharing = {} }, Daemon)
+                              containers = {}, by_id = {}, published = {}, sharing = {} }, Daemon)
   local ok, err = pcall(function()
     self.firewall = firewall.install(self.host)
     self:add_bridge_network("bridge", "172.17.0.0/16", "172.17.0.1", "docker0", {
@@ -415,7 +415,7 @@ local function find(self, op, name, ...)
     error(string.format("%s: No such container: %s", op, name.id), 0)
   end
   options.value(name, op, nil, "argument 1 (name)", NAME)
-  local c = self.containers[name]
+  local c = self.containers[name] or self.by_id[name] -- (a whole id: no scan)
   if c then return c end
   if name:match("^%x+$") then
     for _, other in pairs(self.containers) do
@@ -657,6 +657,7 @@ function Daemon:run(opts, ...)
   end
   launch(self, "docker run", c)
   self.containers[name] = c
+  self.by_id[c.id] = c
   return c
 end
 
@@ -785,7 +786,7 @@ function Daemon:rm(names, force, ...)
     end
   end
   teardown(self, list, "KILL")
-  for _, c in ipairs(list) do self.containers[c.name] = nil end
+  for _, c in ipairs(list) do self.containers[c.name], self.by_id[c.id] = nil, nil end
 end
 
 -- docker exec NAME CMD

@@ -79,7 +79,10 @@ function M.add(...)
   return ns
 end
 
--- An anonymous namespace, as `unshare -n` makes (ip cannot name it).
+-- An anonymous namespace, as `unshare -n` makes (ip cannot name it). It
+-- lives as long as this object, or a handle on an end of a veth pair
+-- into it, or a process in it: then the kernel deletes it, and the
+-- devices in it.
 function M.new()
   local ns = wrap(core.netns_create())
   ns.may_change = true
@@ -297,6 +300,16 @@ end
 -- generation mode (see M.internal).
 local VETH = { netns = true, peer_netns = true, mtu = true } -- one table: options.check caches its spec by it
 
+-- Each end of a pair holds the other end's namespace: an anonymous one
+-- (netns.new) lives while a handle on either end does, where the kernel
+-- would delete the pair with it as soon as its object was collected.
+local holds = setmetatable({}, { __mode = "k" })
+
+local function hold_each_other(a, b)
+  if a.ns ~= b.ns then holds[a], holds[b] = b.ns, a.ns end
+  return a, b
+end
+
 local function veth(self, name, peer, opts, at_once)
   Link = Link or require("nslab.link")
   opts = opts or {}
@@ -323,14 +336,14 @@ local function veth(self, name, peer, opts, at_once)
     local index, peer_index = make_veth(self, name, peer, opts, ns, peer_ns, quiet)
     trace.command(text())
     if quiet then policy.trace_created(ns or self, name, peer_ns or self, peer) end
-    return Link.new(ns or self, name, index), Link.new(peer_ns or self, peer, peer_index)
+    return hold_each_other(Link.new(ns or self, name, index), Link.new(peer_ns or self, peer, peer_index))
   end
   pair.trace = text()
   trace.command(pair.trace)
   if quiet then policy.trace_created(ns or self, name, peer_ns or self, peer) end
   local links = {}
   for i, e in ipairs(pair.ends) do links[i] = Link.pending(e) end
-  return links[1], links[2]
+  return hold_each_other(links[1], links[2])
 end
 
 -- ip link add NAME [netns NS1] type veth peer name PEER [netns NS2]: both
