@@ -215,6 +215,11 @@ static void close_fd (int *fd) {
 */
 static int drain (int *fd, struct buf *b, struct err *e) {
   while (*fd >= 0) {
+    if (b->len > PROC_OUTPUT_MAX)
+      return err_set(e, EFBIG,
+                     "more than %d MiB of output: stopped it (send it to a "
+                     "file, cmd > FILE)",
+                     PROC_OUTPUT_MAX >> 20);
     if (b->cap - b->len < 4096) {
       size_t cap = b->cap ? b->cap * 2 : 8192;
       char *p = realloc(b->data, cap);

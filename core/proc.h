@@ -11,6 +11,10 @@
 
 #include "err.h"
 
+/* What is kept of each of a program's stdout and stderr: past it the
+ * program is stopped (a `yes` would fill the machine's memory). */
+#define PROC_OUTPUT_MAX (64 << 20)
+
 struct proc_result {
   int exit_code;      /* exit status, or -1 when killed */
   int signal;         /* the signal that killed it, 0 if none */

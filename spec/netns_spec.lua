@@ -93,6 +93,10 @@ describe("netns", function()
     -- /sys shows the namespace's own devices, as ip netns exec remounts it
     assert.equal("lo\n", a:exec("ls /sys/class/net").stdout)
     assert.equal("hello", a:exec("cat", { input = "hello" }).stdout)
+    -- endless output stops the program, not the machine's memory
+    assert.has_error(function() a:exec("yes") end,
+      "netns exec test1: more than 64 MiB of output: stopped it (send it to a file, cmd > FILE)")
+    assert.equal(64 << 20, #a:exec("head -c 67108864 /dev/zero").stdout) -- all of it up to there
   end)
 
   it("exec bind-mounts /etc/netns/NAME/* over /etc, as ip netns exec does", function()
