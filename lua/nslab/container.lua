@@ -137,6 +137,7 @@ function Container:stop(signal, ...)
   if not ok then -- the core names the process; the container has a name
     error((tostring(err):gsub("^container stop pid %d+:", "container stop " .. self.name .. ":")), 0)
   end
+  require("nslab.sock").stop_listeners(self.netns)
   self.netns:close()
   local flag = ""
   if type(signal) == "number" then flag = "-" .. signal .. " "

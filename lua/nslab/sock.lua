@@ -74,6 +74,21 @@ local function stop_line(var)
   return string.format("kill $%s && wait $%s 2>/dev/null || true", var, var)
 end
 
+-- A container stopped: the script's listeners in its namespace stop too
+-- (its processes would; theirs would hold the namespace, and its ports).
+function M.stop_listeners(ns)
+  local w, prefix = listeners(), ns:inside("")
+  local gone = {}
+  for key, var in pairs(w.listening) do
+    if key:sub(1, #prefix) == prefix then gone[#gone + 1] = { key, var } end
+  end
+  table.sort(gone, function(a, b) return a[2] < b[2] end) -- a stable script
+  for _, g in ipairs(gone) do
+    trace.command(stop_line(g[2]))
+    w.listening[g[1]] = nil
+  end
+end
+
 -- Trace socat (its words: the listener of proto on port in ns) started
 -- in the background, after what stops an earlier one on that port.
 function M.trace_listener(ns, proto, port, socat)
