@@ -115,7 +115,8 @@ local function call(self, op, method, ...)
   local d = dev(self)
   local ok, a, b = pcall(h[method], h, d, ...)
   if ok then return a, b end
-  if type(a) ~= "string" then error(a, 0) end
+  -- Ctrl-C (the prompt's "interrupted!") is no error of the device's
+  if type(a) ~= "string" or a:find("interrupted!$") then error(a, 0) end
   -- the core counts its handle and the device: the method's argument 1
   -- is the core's 3
   a = a:gsub(": argument (%d+) %(", function(n)
