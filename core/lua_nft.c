@@ -454,9 +454,10 @@ static void check_item (lua_State *L, int t, int family, struct nft_item *it) {
       lnslab_raise(L,
                    RULE " reject: with \"%s\": not \"tcp reset\", nor icmp, "
                         "icmpv6 or icmpx and a code (a name nft has, as in "
-                        "\"icmp host-unreachable\", or a number: 0..127, "
-                        "icmpx 0..3)",
-                   f[0].s);
+                        "\"icmp host-unreachable\", or a number: 0..%d, "
+                        "icmpx 0..%d)",
+                   f[0].s, (int)nft_with_max[NFT_WITH_ICMP],
+                   (int)nft_with_max[NFT_WITH_ICMPX]);
     break;
   default: break;
   }

@@ -450,7 +450,7 @@ static int enc_reject (struct enc *c, const struct nft_item *it,
       return err_set(e, EINVAL, "abstracted ICMP unreachable not supported");
     put_reject(c, NFT_REJECT_ICMPX_UNREACH, code);
     return 0;
-  default: break;
+  default: return err_set(e, EINVAL, "cannot add a reject nslab does not know");
   }
   return err_set(e, EOPNOTSUPP,
                  "reject with %s is only valid in ip, ip6 and inet tables here",

@@ -261,7 +261,7 @@ function M.before_probe(probes)
         local others = need - 2 * (st.probed + #fresh)
         M.enable(st.daemon, net, string.format("probes of %d container pairs would need %d entries%s",
                                                st.probed + #fresh, 2 * (st.probed + #fresh),
-                                               others > 0 and string.format(" (%d with the other networks' on ARP)",
+                                               others > 0 and string.format(" (%d with the other networks on ARP)",
                                                                             need) or ""))
       else
         for _, pair in ipairs(fresh) do

@@ -382,11 +382,7 @@ function Netns:route_get(dst, opts, ...) return route.get(self, dst, opts, ...) 
 -- ICMP echo from here (nslab.sock): to an address or a container, or a
 -- list of them.
 function Netns:ping(target, opts, ...)
-  target = sock.targets("ping", target)
-  local arp = package.loaded["nslab.docker_arp"] -- static ARP for a docker container's probes
-  if arp then arp.before_ping(self, target) end
-  require("nslab.settle").before_probe()
-  return sock.ping(self, target, opts, ...)
+  return sock.ping(self, sock.targets("ping", target), opts, ...)
 end
 
 ---------------------------------------------------------------- bridges, taps, tables

@@ -116,12 +116,12 @@ function M.tcp_listen(ns, addr, port, ...)
   return sock
 end
 
--- What a probe needs before it leaves ns for addr: the links just
--- brought up through the link watch (nslab.settle), and on a Docker
--- network the pair's static neighbour entries (nslab.docker_arp).
-local function before_probe(ns, addr)
+-- What a probe needs before it leaves ns for a target (or a list): the
+-- links just brought up through the link watch (nslab.settle), and on a
+-- Docker network the pairs' static neighbour entries (nslab.docker_arp).
+local function before_probe(ns, target)
   local arp = package.loaded["nslab.docker_arp"]
-  if arp and type(addr) == "string" then arp.before_ping(ns, addr) end
+  if arp then arp.before_ping(ns, target) end
   settle.before_probe()
 end
 
@@ -217,9 +217,10 @@ end
 
 -- ICMP echo: target is an address or a list of them (pinged in
 -- parallel), as M.targets gives it (Netns:ping resolves containers
--- first, for its static ARP hook). opts: count, interval, timeout
--- (seconds), replies.
+-- first, for the static ARP hook). opts: count, interval, timeout
+-- (seconds), replies, size, dont_fragment.
 function M.ping(ns, target, opts, ...)
+  before_probe(ns, target)
   local result = ns.handle:ping(target, opts, ...)
   local targets = type(target) == "table" and target or { target }
   local results = type(target) == "table" and result or { result }
