@@ -63,9 +63,13 @@ function M.pin(n, probes, ns_of, host, port_of)
 end
 
 -- The one line make bench reads from a tool: "bench {json}" with the
--- phase times in seconds and the probe counts.
+-- phase times in seconds, the probe counts and the CPU of nslab's own
+-- process (every thread, its reaped children apart: make bench's user and
+-- sys count the whole tree, container processes too).
 function M.report(r)
-  local keys = { "setup", "static", "check", "teardown", "probes", "answered" }
+  local cpu = require("nslab.core").rusage()
+  r.own_user, r.own_sys = cpu.user, cpu.sys
+  local keys = { "setup", "static", "check", "teardown", "probes", "answered", "own_user", "own_sys" }
   local parts = {}
   for _, k in ipairs(keys) do
     if r[k] ~= nil then parts[#parts + 1] = string.format('"%s": %s', k, tostring(r[k])) end

@@ -239,7 +239,8 @@ def fmt(x, digits=3):
     return ("%." + str(digits) + "f") % x if isinstance(x, float) else str(x)
 
 
-FIGURES = ("setup", "static", "ready", "check", "teardown", "probes", "answered", "failed", "user", "sys", "rss_mb", "wall")
+FIGURES = ("setup", "static", "ready", "check", "teardown", "probes", "answered", "failed", "user", "sys", "rss_mb", "wall",
+           "own_user", "own_sys")
 
 
 def summarize(runs, extras, ns, tools, a):
@@ -278,6 +279,7 @@ def summarize(runs, extras, ns, tools, a):
         for other in ("batch", "pyroute2", "ip", "mininet"):
             if other in tools and "docker" in tools:
                 ratios["%s/docker/%d" % (other, n)] = ratio(other, "docker", n)  # how many times faster docker is
+                ratios["%s/docker/%d/ready" % (other, n)] = ratio(other, "docker", n, key="ready")
     if 1000 in ns and 2000 in ns:
         for tool in tools:
             ratios["%s/%s/2000:1000" % (tool, tool)] = ratio(tool, tool, 2000, n_den=1000)
@@ -295,26 +297,30 @@ def markdown(res):
            "×raw: setup time over the raw core's in the same repetition, median of those ratios; "
            "ready = setup + static entries (docker.run pins its own entries during setup)."
            % max(r["rep"] for r in res["runs"]), "",
-           "| N | tool | setup s | ×raw | ready ×raw | static s | check s | failed/probes | teardown s | user s | sys s "
-           "| peak RSS MB |",
-           "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+           "| N | tool | setup s | ×raw | ready ×raw | static s | check s | failed/probes | teardown s | user s "
+           "| nslab's own user s | sys s | peak RSS MB |",
+           "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for n in ns:
         for tool in res["tools"]:
             if n > MAX_N.get(tool, n):
                 continue  # not run (said below the table)
             m = med.get("%s/%d" % (tool, n))
             if not m or m["setup"] is None:
-                out.append("| %d | %s | failed | | | | | | | | | |" % (n, res["tools"][tool]))
+                out.append("| %d | %s | failed | | | | | | | | | | |" % (n, res["tools"][tool]))
                 continue
-            out.append("| %d | %s | %s | %s | %s | %s | %s | %s/%s | %s | %s | %s | %.1f |" % (
+            out.append("| %d | %s | %s | %s | %s | %s | %s | %s/%s | %s | %s | %s | %s | %.1f |" % (
                 n, res["tools"][tool], fmt(m["setup"], 2), fmt(rat.get("%s/raw/%d" % (tool, n)), 2),
                 fmt(rat.get("%s/raw/%d/ready" % (tool, n)), 2),
                 fmt(m["static"], 2), fmt(m["check"], 3), fmt(m["failed"], 0), fmt(m["probes"], 0),
-                fmt(m["teardown"], 2), fmt(m["user"], 2), fmt(m["sys"], 2), m["rss_mb"] or 0))
-    out += ["", "docker.run is this many times faster at setup (ratio within each repetition, median):", "",
-            "| N | " + " | ".join("vs " + t for t in ("batch", "pyroute2", "ip", "mininet")) + " |", "|---|---|---|---|---|"]
+                fmt(m["teardown"], 2), fmt(m["user"], 2), fmt(m.get("own_user"), 2), fmt(m["sys"], 2),
+                m["rss_mb"] or 0))
+    out += ["", "docker.run is this many times faster (ratio within each repetition, median), setup alone / ready to "
+            "check (setup + static entries: the same work for every tool, as docker.run pins its entries during setup):",
+            "", "| N | " + " | ".join("vs " + t for t in ("batch", "pyroute2", "ip", "mininet")) + " |",
+            "|---|---|---|---|---|"]
     for n in ns:
-        out.append("| %d | %s |" % (n, " | ".join(fmt(rat.get("%s/docker/%d" % (t, n)), 1)
+        out.append("| %d | %s |" % (n, " | ".join("%s / %s" % (fmt(rat.get("%s/docker/%d" % (t, n)), 1),
+                                                                fmt(rat.get("%s/docker/%d/ready" % (t, n)), 1))
                                                  for t in ("batch", "pyroute2", "ip", "mininet"))))
     if any(rat.get("docker/rawc/%d" % n) for n in ns):
         out += ["", "docker.run over the raw core doing the same kernel work (container processes too, rawc): " +
@@ -325,6 +331,21 @@ def markdown(res):
     if any(v for _, v in flat):
         out += ["", "Cost per container: setup(2000) / setup(1000): " +
                 ", ".join("%s %s" % (t, fmt(v, 2)) for t, v in flat if v)]
+    share = []
+    for n in ns:
+        cells = []
+        for tool in res["tools"]:
+            m = med.get("%s/%d" % (tool, n))
+            if not m or not m.get("user") or not m.get("wall"):
+                continue
+            own = " (nslab's own process %.0f %%)" % (100 * m["own_user"] / m["wall"]) if m.get("own_user") else ""
+            cells.append("%s %.0f %%%s" % (tool, 100 * m["user"] / m["wall"], own))
+        if cells:
+            share.append("N=%d: %s" % (n, ", ".join(cells)))
+    if share:
+        out += ["", "User CPU over the run's wall time, the whole process tree (nslab's own process apart: the rest is "
+                "its container processes, whose few hundred microseconds each the kernel books as user time): "
+                + "; ".join(share)]
     extra = [(k, v) for k, v in med.items() if k.startswith(("afterlife/", "mesh/", "matrix/"))]
     if extra:
         out += ["", "| extra | figures (medians) |", "|---|---|"]

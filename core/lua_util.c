@@ -1,10 +1,12 @@
 /*
  * lua_util.c - small module functions the Lua layer needs and Lua lacks:
- * a monotonic clock, a sleep, mkdir -p and readlink, without a process.
+ * a monotonic clock, CPU times, a sleep, mkdir -p and readlink, without a
+ * process.
  */
 #include <errno.h>
 #include <limits.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -29,6 +31,30 @@ static int l_cpu_clock (lua_State *L) {
   lnslab_check_nargs(L, 0, "cpu clock");
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
   lua_pushnumber(L, (lua_Number)ts.tv_sec + (lua_Number)ts.tv_nsec / 1e9);
+  return 1;
+}
+
+static lua_Number seconds (struct timeval tv) {
+  return (lua_Number)tv.tv_sec + (lua_Number)tv.tv_usec / 1e6;
+}
+
+/* rusage(): this process's CPU seconds, every thread's (user, sys), and
+ * those of the children it has reaped (children_user, children_sys):
+ * a benchmark tells nslab's own work from its container processes'. */
+static int l_rusage (lua_State *L) {
+  struct rusage self, children;
+  lnslab_check_nargs(L, 0, "rusage");
+  getrusage(RUSAGE_SELF, &self);
+  getrusage(RUSAGE_CHILDREN, &children);
+  lua_createtable(L, 0, 4);
+  lua_pushnumber(L, seconds(self.ru_utime));
+  lua_setfield(L, -2, "user");
+  lua_pushnumber(L, seconds(self.ru_stime));
+  lua_setfield(L, -2, "sys");
+  lua_pushnumber(L, seconds(children.ru_utime));
+  lua_setfield(L, -2, "children_user");
+  lua_pushnumber(L, seconds(children.ru_stime));
+  lua_setfield(L, -2, "children_sys");
   return 1;
 }
 
@@ -77,7 +103,8 @@ static int l_readlink (lua_State *L) {
 }
 
 static const luaL_Reg functions[] = {
-    {"clock", l_clock}, {"cpu_clock", l_cpu_clock}, {"sleep", l_sleep},
-    {"mkdir", l_mkdir}, {"readlink", l_readlink},   {NULL, NULL}};
+    {"clock", l_clock}, {"cpu_clock", l_cpu_clock}, {"rusage", l_rusage},
+    {"sleep", l_sleep}, {"mkdir", l_mkdir},         {"readlink", l_readlink},
+    {NULL, NULL}};
 
 const struct lbinding lutil_binding = {"util", functions, NULL, NULL, NULL};

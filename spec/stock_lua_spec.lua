@@ -119,7 +119,7 @@ describe("stock lua5.4", function()
       "function netns_open", "function netns_open_path", "function netns_open_pid", "function netns_pool_stats",
       "function nft_rule", "function nft_vocabulary", "function options",
       "function packet_decode", "function packet_headers",
-      "function readlink", "function sleep", "function sysctl_path",
+      "function readlink", "function rusage", "function sleep", "function sysctl_path",
       "method addr_list", "method close", "method fd", "method inode", "method link_get",
       "method link_list", "method name", "method neigh_list", "method nft_list", "method route_get",
       "method route_list", "method sysctl_get", "method tuntap_list",

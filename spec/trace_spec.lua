@@ -125,6 +125,16 @@ describe("trace", function()
       end
     end)
 
+    it("goes on when a listener removes itself while told, and tells the rest from then on", function()
+      local heard, stop = {}, nil
+      stop = trace.listen(function(text) heard[#heard + 1] = "first " .. text stop() end)
+      local unlisten = trace.listen(function(text) heard[#heard + 1] = "second " .. text end)
+      feed(1, 2)
+      unlisten()
+      -- the list shrank under the loop: the second is told from the next command on
+      assert.same({ "first c1", "second c2" }, heard)
+    end)
+
     it("keeps every command while recording, and clear() keeps the same table", function()
       local history = trace.history
       assert.is_false(trace.record(true))

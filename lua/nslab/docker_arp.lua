@@ -155,7 +155,7 @@ local function remove_member(st, c)
   st.count = st.count - 1
   member_of[c.netns] = nil
   if c.arp_inode and member_by_inode[c.arp_inode] == c then member_by_inode[c.arp_inode] = nil end
-  c.arp_peers, c.arp_seen = nil, nil
+  c.arp_peers, c.arp_seen, c.arp_entry = nil, nil, nil
 end
 
 -- A container wired into its bridge network (the end of docker.lua's
@@ -212,18 +212,16 @@ local function new_pairs(probes)
     local c = member(p.ns, cache)
     local st = st_of(c)
     local d = st and type(p.target) == "string" and st.members[p.target]
-    if d and d ~= c and not c.arp_peers[d] then
-      seen[c] = seen[c] or {}
-      seen[d] = seen[d] or {}
-      if not seen[c][d] then
-        seen[c][d], seen[d][c] = true, true
-        local net = c.network
-        if not by_net[net] then
-          by_net[net] = {}
-          nets[#nets + 1] = net
-        end
-        by_net[net][#by_net[net] + 1] = { c, d }
+    if d and d ~= c and not c.arp_peers[d] and not (seen[c] and seen[c][d] or seen[d] and seen[d][c]) then
+      -- (one table per source, not per target: c1 -> 999 makes one)
+      local mine = seen[c] or {}
+      seen[c], mine[d] = mine, true
+      local net = c.network
+      if not by_net[net] then
+        by_net[net] = {}
+        nets[#nets + 1] = net
       end
+      by_net[net][#by_net[net] + 1] = { c, d }
     end
   end
   return nets, by_net
@@ -237,12 +235,14 @@ function M.before_probe(probes)
   local nets, by_net = new_pairs(probes)
   local holders, lists = {}, {}
   local function add(holder, other)
-    if not lists[holder] then
-      lists[holder] = {}
-      holders[#holders + 1] = holder
-    end
     local list = lists[holder]
-    list[#list + 1] = { dst = other.ip, lladdr = other.mac }
+    if not list then
+      list = {}
+      lists[holder], holders[#holders + 1] = list, holder
+    end
+    -- one entry table per container, shared by every list it is in
+    local entry = other.arp_entry or { dst = other.ip, lladdr = other.mac }
+    other.arp_entry, list[#list + 1] = entry, entry
     holder.arp_peers[other] = true
     holder.arp_order = holder.arp_order or {}
     holder.arp_order[#holder.arp_order + 1] = other

@@ -32,17 +32,14 @@ local function entries(entry)
   return { entry }
 end
 
--- ip neigh replace DST lladdr MAC nud STATE dev DEV
+-- ip neigh replace DST lladdr MAC nud STATE dev DEV (the namespace's part
+-- of each line is made once: a pin of a thousand entries is one call)
 function M.add(ns, dev, entry, ...)
   ns.handle:neigh_add(dev, entry, ...)
-  local on = "dev " .. shell.quote(tostring(dev))
+  local head, tail = ns:ip("neigh replace "), " dev " .. shell.quote(tostring(dev))
   for _, e in ipairs(entries(entry)) do
-    local words = { "neigh replace", e.dst }
-    if e.lladdr then words[#words + 1] = "lladdr " .. e.lladdr end
-    words[#words + 1] = "nud " .. (e.state or "permanent")
-    if e.router then words[#words + 1] = "router" end
-    words[#words + 1] = on
-    trace.command(ns:ip(table.concat(words, " ")))
+    trace.command(head .. e.dst .. (e.lladdr and " lladdr " .. e.lladdr or "") .. " nud " .. (e.state or "permanent")
+                  .. (e.router and " router" or "") .. tail)
   end
 end
 

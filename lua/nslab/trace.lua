@@ -55,12 +55,16 @@ function trace.command(text, ok)
   end
   remember(text)
   trace.count = trace.count + 1
-  for _, recorder in ipairs(recorders) do recorder(text, ok) end
-  if quiet > 0 then
-    for _, listener in ipairs(quiet_listeners) do listener(text) end
-    return
+  -- (a listener may remove itself while told: the list can shrink)
+  for i = 1, #recorders do
+    local recorder = recorders[i]
+    if recorder then recorder(text, ok) end
   end
-  for _, listener in ipairs(listeners) do listener(text) end
+  local to = quiet > 0 and quiet_listeners or listeners
+  for i = 1, #to do
+    local listener = to[i]
+    if listener then listener(text) end
+  end
 end
 
 -- Call fn(...) with the listeners not told of its commands. Returns how
