@@ -81,6 +81,7 @@ M.core_functions = {
                       noun = { "container" } },
   clock = { args = {} },
   cpu_clock = { args = {} },
+  rusage = { args = {} },
   sleep = { args = { A("num", { min = 0, max = 1e9 }) }, base = function() return { 0 } end },
   mkdir = { args = { A("path") }, base = function() return { "/tmp/bi-mkdir" } end },
   readlink = { args = { A("path") }, base = function() return { "/proc/self/ns/net" } end },
