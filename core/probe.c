@@ -14,6 +14,15 @@
  * its target with that error, in ping's words; a too-big one (a hop's
  * smaller MTU) ends it only with dont_fragment: otherwise the kernel
  * fragments the next request and it may get through, as with ping.
+ *
+ * A large call is split in two halves, each with its own sockets and poll
+ * loop, the second run by a thread of its own: a request to a namespace
+ * on this machine makes its whole round trip (veth, bridge, the target's
+ * stack and its reply) in the kernel inside the sendto that sends it, on
+ * the sender's CPU, so two senders use two CPUs. Raw sockets in one
+ * namespace each get a copy of every reply: each half matches its own
+ * ids (one contiguous id range for the whole call) and sizes its receive
+ * buffer for both.
  */
 #include "probe.h"
 
@@ -23,11 +32,15 @@
 #include <netinet/icmp6.h>
 #include <linux/icmp.h> /* ICMP_FILTER: after netinet/in.h */
 #include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -44,6 +57,7 @@
 #define BUF_MIN (256 << 10) /* never shrink below about the default */
 #define BUF_MAX (64 << 20)  /* cap on the socket buffers we ask for */
 #define NS_PER_MS 1000000LL
+#define SPLIT_MIN 128 /* targets from which a second thread takes half */
 
 struct slot { /* per-target state beside its result */
   uint16_t id;
@@ -74,6 +88,11 @@ struct run {
   int64_t t0; /* first send; replies stamped earlier are not ours */
   struct sock *k;
   size_t nk;
+  int copies;          /* runs whose sockets get each reply (the halves) */
+  int stop_fd;         /* readable: stop now (the other half's Ctrl-C); -1 */
+  struct pollfd *pf;   /* 2 per socket set, and stop_fd's */
+  size_t *sock_of;     /* source -> socket set */
+  unsigned char *seen; /* the slots' bitmaps */
 };
 
 /*
@@ -205,7 +224,8 @@ static int open_sockets (struct run *r, struct err *e) {
       sk->fd[f] = netns_call(sk->netns_fd, open_icmp, &want, &fe);
       if (sk->fd[f] >= 0) {
         opened++;
-        size_buffers(sk->fd[f], sk->per[f] * (size_t)r->count, r->len);
+        size_buffers(sk->fd[f],
+                     sk->per[f] * (size_t)r->count * (size_t)r->copies, r->len);
         continue;
       }
       if (first.code == 0) first = fe;
@@ -500,18 +520,21 @@ static void send_batch (struct run *r, struct sched *sc, int64_t interval,
   }
 }
 
-static void loop (struct run *r, const struct probe_opts *o,
-                  struct pollfd *pf) {
+/* Run r's probes to the end; 1 when a handled signal (Ctrl-C) or the
+ * stop descriptor ended it early. */
+static int loop (struct run *r, const struct probe_opts *o) {
   int64_t interval = (int64_t)o->interval_ms * NS_PER_MS;
   size_t npf = 2 * r->nk;
+  struct pollfd *pf = r->pf;
   struct sched sc = {0, 0, -1};
   r->t0 = now_ns();
   int64_t deadline = r->t0 + (int64_t)o->timeout_ms * NS_PER_MS;
+  pf[npf] = (struct pollfd){r->stop_fd, POLLIN, 0}; /* -1: ignored */
   for (;;) {
     int64_t now = now_ns();
-    if (r->pending == 0 || now >= deadline) return;
+    if (r->pending == 0 || now >= deadline) return 0;
     send_batch(r, &sc, interval, now);
-    if (r->pending == 0) return; /* the last targets failed to send */
+    if (r->pending == 0) return 0; /* the last targets failed to send */
     int64_t wake = deadline;
     if (sc.round < r->count && sc.wait_out < 0) {
       int64_t due = round_due(r, &sc, interval);
@@ -524,10 +547,11 @@ static void loop (struct run *r, const struct probe_opts *o,
     }
     int64_t left = wake > now ? wake - now : 0;
     struct timespec ts = {left / 1000000000LL, left % 1000000000LL};
-    int ready = ppoll(pf, npf, &ts, NULL);
+    int ready = ppoll(pf, npf + 1, &ts, NULL);
     if (ready < 0 && errno == EINTR)
-      return;                 /* a handled signal (Ctrl-C): stop here */
+      return 1;               /* a handled signal (Ctrl-C): stop here */
     if (ready <= 0) continue; /* timeout: look at the clock */
+    if (pf[npf].revents) return 1;
     for (size_t p = 0; p < npf; p++) {
       if (pf[p].revents & POLLOUT) sc.wait_out = -1;
       if (pf[p].revents & (POLLIN | POLLERR)) drain(r, p / 2, (int)(p % 2));
@@ -565,6 +589,154 @@ static int group_sources (struct run *r, const int *fds, size_t nsrc,
   return 0;
 }
 
+/* Make r ready to probe targets[0..n) from the sources, their ids from
+ * id0 on: memory, slots, sockets. 0, or -1 with e (nothing was sent). */
+static int run_open (struct run *r, const int *netns_fds, size_t nsrc,
+                     struct probe_result *targets, size_t n,
+                     const struct probe_opts *o, uint16_t id0, int copies,
+                     struct err *e) {
+  int size = o->size ? o->size : ECHO_SIZE;
+  *r = (struct run){.t = targets,
+                    .n = n,
+                    .pending = n,
+                    .count = o->count,
+                    .replies = o->replies ? o->replies : o->count,
+                    .dont_fragment = o->dont_fragment,
+                    .len = ECHO_HDR + (size_t)size,
+                    .id0 = id0,
+                    .copies = copies,
+                    .stop_fd = -1};
+  size_t stride = ((size_t)o->count + 7) / 8;
+  r->s = calloc(n, sizeof *r->s);
+  r->k = calloc(nsrc, sizeof *r->k);
+  r->sock_of = calloc(nsrc, sizeof *r->sock_of);
+  r->seen = n <= SIZE_MAX / stride ? calloc(n, stride) : NULL;
+  r->pf = calloc(2 * nsrc + 1, sizeof *r->pf);
+  r->pkt = malloc(r->len);
+  r->recv = malloc(RECV_MAX);
+  if (!r->s || !r->k || !r->sock_of || !r->seen || !r->pf || !r->pkt ||
+      !r->recv || group_sources(r, netns_fds, nsrc, r->sock_of) < 0)
+    return err_set(e, ENOMEM, NULL);
+  for (size_t i = 0; i < n; i++) {
+    struct probe_result *t = &targets[i];
+    r->s[i].id = (uint16_t)(id0 + i);
+    r->s[i].seen = r->seen + i * stride;
+    r->s[i].sock = r->sock_of[t->source];
+    t->sent = t->received = 0;
+    t->rtt_min_ms = t->rtt_avg_ms = t->rtt_max_ms = 0;
+    t->err.code = 0;
+    t->err.reason[0] = '\0';
+    if (fam_index(t->target.family) < 0) {
+      err_set(&t->err, EAFNOSUPPORT, "not an IPv4 or IPv6 address");
+      finish(r, i);
+    }
+  }
+  return open_sockets(r, e);
+}
+
+/* The results a finished loop leaves in its slots. */
+static void run_results (struct run *r) {
+  for (size_t i = 0; i < r->n; i++) {
+    struct probe_result *t = &r->t[i];
+    if (t->received) t->rtt_avg_ms = r->s[i].rtt_sum / t->received;
+    if (t->sent == 0 && t->err.code == 0 && r->s[i].lost)
+      err_set(&t->err, r->s[i].lost, NULL); /* say why nothing went out */
+    if (t->received == 0 && t->err.code == 0 && r->s[i].too_big.code)
+      t->err = r->s[i].too_big; /* what the last hop said, if nothing */
+  }
+}
+
+static void run_close (struct run *r) {
+  for (size_t k = 0; r->k && k < r->nk; k++)
+    for (int f = 0; f < 2; f++)
+      if (r->k[k].fd[f] >= 0) close(r->k[k].fd[f]);
+  free(r->recv);
+  free(r->pkt);
+  free(r->pf);
+  free(r->seen);
+  free(r->sock_of);
+  free(r->k);
+  free(r->s);
+  *r = (struct run){.stop_fd = -1};
+}
+
+struct half {
+  struct run *r;
+  const struct probe_opts *o;
+  int done_fd; /* the thread's loop is over: readable */
+};
+
+static void signal_fd (int fd) {
+  uint64_t one = 1;
+  while (write(fd, &one, sizeof one) < 0 && errno == EINTR) {}
+}
+
+static void *half_main (void *arg) {
+  struct half *h = arg;
+  loop(h->r, h->o);
+  signal_fd(h->done_fd);
+  return NULL;
+}
+
+/* Wait for the thread's half to end; a Ctrl-C meanwhile stops it. */
+static void wait_half (const struct half *h, int stop_fd) {
+  struct pollfd pf = {h->done_fd, POLLIN, 0};
+  while (ppoll(&pf, 1, NULL, NULL) < 0)
+    if (errno == EINTR) signal_fd(stop_fd);
+}
+
+/* Start the second half's loop in a thread of its own, with every signal
+ * blocked (Ctrl-C is the caller's; it stops this one through stop_fd).
+ * 0, or -1 when there is no thread to be had. */
+static int start_half (pthread_t *th, struct half *h) {
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  int rc = pthread_create(th, NULL, half_main, h);
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  return rc == 0 ? 0 : -1;
+}
+
+/* Probe in two halves, the second in a thread; -1 (nothing sent) when a
+ * half cannot be made ready or run: the caller probes in one loop. */
+static int run_split (const int *netns_fds, size_t nsrc,
+                      struct probe_result *targets, size_t n,
+                      const struct probe_opts *o, uint16_t id0) {
+  struct run a = {.stop_fd = -1}, b = {.stop_fd = -1};
+  struct err e;
+  size_t half = n / 2;
+  int stop = eventfd(0, EFD_CLOEXEC), done = eventfd(0, EFD_CLOEXEC);
+  int rc = -1;
+  if (stop >= 0 && done >= 0 &&
+      run_open(&a, netns_fds, nsrc, targets, half, o, id0, 2, &e) == 0 &&
+      run_open(&b, netns_fds, nsrc, targets + half, n - half, o,
+               (uint16_t)(id0 + half), 2, &e) == 0) {
+    pthread_t th;
+    struct half h = {&b, o, done};
+    b.stop_fd = stop;
+    if (start_half(&th, &h) == 0) {
+      if (loop(&a, o)) signal_fd(stop); /* Ctrl-C: the other half stops too */
+      wait_half(&h, stop);
+      pthread_join(th, NULL);
+      run_results(&a);
+      run_results(&b);
+      rc = 0;
+    }
+  }
+  run_close(&a);
+  run_close(&b);
+  if (stop >= 0) close(stop);
+  if (done >= 0) close(done);
+  return rc;
+}
+
+/* How many CPUs this process may run on (1 when it cannot tell). */
+static int cpus (void) {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) < 0) return 1;
+  return CPU_COUNT(&set);
+}
+
 int probe_run (const int *netns_fds, size_t nsrc, struct probe_result *targets,
                size_t n, const struct probe_opts *o, struct err *e) {
   int size = o->size ? o->size : ECHO_SIZE;
@@ -579,69 +751,20 @@ int probe_run (const int *netns_fds, size_t nsrc, struct probe_result *targets,
     if (targets[i].source >= nsrc)
       return err_set(e, EINVAL, "target %zu: no source %zu", i + 1,
                      targets[i].source);
-  struct run r = {.t = targets,
-                  .n = n,
-                  .pending = n,
-                  .count = o->count,
-                  .replies = o->replies ? o->replies : o->count,
-                  .dont_fragment = o->dont_fragment,
-                  .len = ECHO_HDR + (size_t)size};
   if (n == 0) return 0;
-  size_t stride = ((size_t)o->count + 7) / 8;
-  r.s = calloc(n, sizeof *r.s);
-  r.k = calloc(nsrc, sizeof *r.k);
-  size_t *sock_of = calloc(nsrc, sizeof *sock_of);
-  unsigned char *seen = n <= SIZE_MAX / stride ? calloc(n, stride) : NULL;
-  struct pollfd *pf = calloc(2 * nsrc, sizeof *pf);
-  r.pkt = malloc(r.len);
-  r.recv = malloc(RECV_MAX);
-  int rc = -1;
-  if (!r.s || !r.k || !sock_of || !seen || !pf || !r.pkt || !r.recv ||
-      group_sources(&r, netns_fds, nsrc, sock_of) < 0) {
-    err_set(e, ENOMEM, NULL);
-    goto out;
-  }
   uint16_t id0;
   if (getrandom(&id0, sizeof id0, GRND_NONBLOCK) != sizeof id0)
     id0 = (uint16_t)(now_ns() ^ getpid());
-  r.id0 = id0;
-  for (size_t i = 0; i < n; i++) {
-    struct probe_result *t = &targets[i];
-    r.s[i].id = (uint16_t)(id0 + i);
-    r.s[i].seen = seen + i * stride;
-    r.s[i].sock = sock_of[t->source];
-    t->sent = t->received = 0;
-    t->rtt_min_ms = t->rtt_avg_ms = t->rtt_max_ms = 0;
-    t->err.code = 0;
-    t->err.reason[0] = '\0';
-    if (fam_index(t->target.family) < 0) {
-      err_set(&t->err, EAFNOSUPPORT, "not an IPv4 or IPv6 address");
-      finish(&r, i);
-    }
-  }
-  rc = open_sockets(&r, e);
+  if (n >= SPLIT_MIN && cpus() > 1 &&
+      run_split(netns_fds, nsrc, targets, n, o, id0) == 0)
+    return 0;
+  struct run r;
+  int rc = run_open(&r, netns_fds, nsrc, targets, n, o, id0, 1, e);
   if (rc == 0) {
-    loop(&r, o, pf);
-    for (size_t i = 0; i < n; i++) {
-      struct probe_result *t = &targets[i];
-      if (t->received) t->rtt_avg_ms = r.s[i].rtt_sum / t->received;
-      if (t->sent == 0 && t->err.code == 0 && r.s[i].lost)
-        err_set(&t->err, r.s[i].lost, NULL); /* say why nothing went out */
-      if (t->received == 0 && t->err.code == 0 && r.s[i].too_big.code)
-        t->err = r.s[i].too_big; /* what the last hop said, if nothing */
-    }
+    loop(&r, o);
+    run_results(&r);
   }
-out:
-  for (size_t k = 0; r.k && k < r.nk; k++)
-    for (int f = 0; f < 2; f++)
-      if (r.k[k].fd[f] >= 0) close(r.k[k].fd[f]);
-  free(r.recv);
-  free(r.pkt);
-  free(pf);
-  free(seen);
-  free(sock_of);
-  free(r.k);
-  free(r.s);
+  run_close(&r);
   return rc;
 }
 

@@ -271,6 +271,27 @@ describe("ping", function()
                    .. sequential .. " s)")
   end)
 
+  it("splits a large call between two threads, each target with its own result", function()
+    -- 300 targets over 150 addresses, each address asked twice far apart
+    -- in the list (so in both halves when the call is split: 128 targets
+    -- or more, on more than one CPU): .100-.199 answer, .50-.99 nobody has
+    for i = 100, 199 do end2:addr_add("192.168.1." .. i .. "/24") end
+    up()
+    local targets = {}
+    for k = 0, 299 do targets[#targets + 1] = "192.168.1." .. 50 + (k * 7) % 150 end
+    local took, results = timed(test1.ping, test1, targets, { count = 1, timeout = 1 })
+    assert.equal(#targets, #results)
+    local answered = 0
+    for i, r in ipairs(results) do
+      local live = tonumber(targets[i]:match("%d+$")) >= 100
+      assert.equal(targets[i], r.target)
+      assert.same({ 1, live and 1 or 0 }, { r.sent, r.received }, "target " .. i .. " " .. r.target)
+      if live then answered = answered + 1 end
+    end
+    assert.equal(200, answered)
+    assert.is_true(took < 2, "one deadline for both halves: " .. took .. " s")
+  end)
+
   it("keeps answered, silent and unroutable targets apart in one call", function()
     up()
     local results = test1:ping({ "192.168.1.2", "192.168.1.9", "198.51.100.1", "192.168.1.1" },
