@@ -22,7 +22,9 @@
  * the sender's CPU, so two senders use two CPUs. Raw sockets in one
  * namespace each get a copy of every reply: each half matches its own
  * ids (one contiguous id range for the whole call) and sizes its receive
- * buffer for both.
+ * buffers for the replies of the whole call from that namespace. A half
+ * that cannot open all its sockets (twice as many descriptors) gives way
+ * to one loop, which reports a socket it cannot open as it always did.
  */
 #include "probe.h"
 
@@ -71,8 +73,9 @@ struct slot { /* per-target state beside its result */
 
 struct sock { /* the sockets of one source namespace */
   int netns_fd;
-  int fd[2];     /* IPv4, IPv6; -1 when not needed or failed */
-  size_t per[2]; /* targets of each family */
+  int fd[2];       /* IPv4, IPv6; -1 when not needed or failed */
+  size_t per[2];   /* targets of each family */
+  size_t heard[2]; /* replies of each family its sockets get a copy of */
 };
 
 struct run {
@@ -88,7 +91,11 @@ struct run {
   int64_t t0; /* first send; replies stamped earlier are not ours */
   struct sock *k;
   size_t nk;
-  int copies;          /* runs whose sockets get each reply (the halves) */
+  /* the whole call's targets: a raw socket gets a copy of every reply
+     in its namespace, the other half's too */
+  const struct probe_result *all;
+  size_t nall;
+  int strict;          /* a half: any socket that fails fails it */
   int stop_fd;         /* readable: stop now (the other half's Ctrl-C); -1 */
   struct pollfd *pf;   /* 2 per socket set, and stop_fd's */
   size_t *sock_of;     /* source -> socket set */
@@ -206,13 +213,18 @@ static int open_icmp (void *arg, struct err *e) {
 
 /* Open the sockets each source needs, inside its namespace. A socket
  * that fails marks the targets that needed it; returns -1 when targets
- * needed sockets and none opened (e: the first failure). */
+ * needed sockets and none opened, or with strict when any failed (e: the
+ * first failure). */
 static int open_sockets (struct run *r, struct err *e) {
   size_t needed = 0, opened = 0;
   struct err first = {0};
   for (size_t i = 0; i < r->n; i++) {
     int f = fam_index(r->t[i].target.family);
     if (f >= 0 && !r->s[i].done) r->k[r->s[i].sock].per[f]++;
+  }
+  for (size_t j = 0; j < r->nall; j++) {
+    int f = fam_index(r->all[j].target.family);
+    if (f >= 0) r->k[r->sock_of[r->all[j].source]].heard[f]++;
   }
   for (size_t k = 0; k < r->nk; k++) {
     struct sock *sk = &r->k[k];
@@ -224,8 +236,7 @@ static int open_sockets (struct run *r, struct err *e) {
       sk->fd[f] = netns_call(sk->netns_fd, open_icmp, &want, &fe);
       if (sk->fd[f] >= 0) {
         opened++;
-        size_buffers(sk->fd[f],
-                     sk->per[f] * (size_t)r->count * (size_t)r->copies, r->len);
+        size_buffers(sk->fd[f], sk->heard[f] * (size_t)r->count, r->len);
         continue;
       }
       if (first.code == 0) first = fe;
@@ -237,7 +248,7 @@ static int open_sockets (struct run *r, struct err *e) {
         }
     }
   }
-  if (needed && !opened) {
+  if ((needed && !opened) || (r->strict && opened < needed)) {
     *e = first;
     return -1;
   }
@@ -583,17 +594,19 @@ static int group_sources (struct run *r, const int *fds, size_t nsrc,
         break;
       }
     if (sock_of[j] == r->nk)
-      r->k[r->nk++] = (struct sock){fds[j], {-1, -1}, {0, 0}};
+      r->k[r->nk++] = (struct sock){fds[j], {-1, -1}, {0, 0}, {0, 0}};
   }
   free(st);
   return 0;
 }
 
-/* Make r ready to probe targets[0..n) from the sources, their ids from
- * id0 on: memory, slots, sockets. 0, or -1 with e (nothing was sent). */
+/* Make r ready to probe targets[0..n) of the call's all[0..nall) from
+ * the sources, their ids from id0 on: memory, slots, sockets; strict: a
+ * half (see open_sockets). 0, or -1 with e (nothing was sent). */
 static int run_open (struct run *r, const int *netns_fds, size_t nsrc,
+                     const struct probe_result *all, size_t nall,
                      struct probe_result *targets, size_t n,
-                     const struct probe_opts *o, uint16_t id0, int copies,
+                     const struct probe_opts *o, uint16_t id0, int strict,
                      struct err *e) {
   int size = o->size ? o->size : ECHO_SIZE;
   *r = (struct run){.t = targets,
@@ -604,7 +617,9 @@ static int run_open (struct run *r, const int *netns_fds, size_t nsrc,
                     .dont_fragment = o->dont_fragment,
                     .len = ECHO_HDR + (size_t)size,
                     .id0 = id0,
-                    .copies = copies,
+                    .all = all,
+                    .nall = nall,
+                    .strict = strict,
                     .stop_fd = -1};
   size_t stride = ((size_t)o->count + 7) / 8;
   r->s = calloc(n, sizeof *r->s);
@@ -681,8 +696,10 @@ static void *half_main (void *arg) {
 /* Wait for the thread's half to end; a Ctrl-C meanwhile stops it. */
 static void wait_half (const struct half *h, int stop_fd) {
   struct pollfd pf = {h->done_fd, POLLIN, 0};
-  while (ppoll(&pf, 1, NULL, NULL) < 0)
-    if (errno == EINTR) signal_fd(stop_fd);
+  while (ppoll(&pf, 1, NULL, NULL) < 0) {
+    if (errno != EINTR) return; /* (the join waits for it then) */
+    signal_fd(stop_fd);
+  }
 }
 
 /* Start the second half's loop in a thread of its own, with every signal
@@ -708,9 +725,10 @@ static int run_split (const int *netns_fds, size_t nsrc,
   int stop = eventfd(0, EFD_CLOEXEC), done = eventfd(0, EFD_CLOEXEC);
   int rc = -1;
   if (stop >= 0 && done >= 0 &&
-      run_open(&a, netns_fds, nsrc, targets, half, o, id0, 2, &e) == 0 &&
-      run_open(&b, netns_fds, nsrc, targets + half, n - half, o,
-               (uint16_t)(id0 + half), 2, &e) == 0) {
+      run_open(&a, netns_fds, nsrc, targets, n, targets, half, o, id0, 1, &e) ==
+          0 &&
+      run_open(&b, netns_fds, nsrc, targets, n, targets + half, n - half, o,
+               (uint16_t)(id0 + half), 1, &e) == 0) {
     pthread_t th;
     struct half h = {&b, o, done};
     b.stop_fd = stop;
@@ -759,7 +777,7 @@ int probe_run (const int *netns_fds, size_t nsrc, struct probe_result *targets,
       run_split(netns_fds, nsrc, targets, n, o, id0) == 0)
     return 0;
   struct run r;
-  int rc = run_open(&r, netns_fds, nsrc, targets, n, o, id0, 1, e);
+  int rc = run_open(&r, netns_fds, nsrc, targets, n, targets, n, o, id0, 0, e);
   if (rc == 0) {
     loop(&r, o);
     run_results(&r);

@@ -292,6 +292,25 @@ describe("ping", function()
     assert.is_true(took < 2, "one deadline for both halves: " .. took .. " s")
   end)
 
+  it("sizes each half's sockets for every reply they get a copy of, the other half's too", function()
+    -- the first half: 127 IPv6 targets and one IPv4; the second: 128 IPv4.
+    -- The first half's one IPv4 socket gets a copy of all 129 IPv4
+    -- replies of 20,000 bytes: sized for its own one, it overflowed and
+    -- dropped its own replies
+    end1:addr_add("fd00::1/64")
+    end2:addr_add("fd00::2/64")
+    up()
+    local targets = {}
+    for k = 1, 127 do targets[k] = "fd00::2" end
+    for k = 128, 256 do targets[k] = "192.168.1.2" end
+    local results = test1:ping(targets, { count = 5, interval = 0.05, timeout = 3, size = 20000 })
+    local short = {}
+    for i, r in ipairs(results) do
+      if r.received < 5 then short[#short + 1] = i .. ": " .. r.sent .. "/" .. r.received end
+    end
+    assert.same({}, short)
+  end)
+
   it("keeps answered, silent and unroutable targets apart in one call", function()
     up()
     local results = test1:ping({ "192.168.1.2", "192.168.1.9", "198.51.100.1", "192.168.1.1" },
