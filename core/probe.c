@@ -93,9 +93,8 @@ struct run {
   size_t nk;
   /* the whole call's targets: a raw socket gets a copy of every reply
      in its namespace, the other half's too */
-  const struct probe_result *all;
+  const struct probe_result *all; /* (n < nall: r is a half) */
   size_t nall;
-  int strict;          /* a half: any socket that fails fails it */
   int stop_fd;         /* readable: stop now (the other half's Ctrl-C); -1 */
   struct pollfd *pf;   /* 2 per socket set, and stop_fd's */
   size_t *sock_of;     /* source -> socket set */
@@ -213,7 +212,7 @@ static int open_icmp (void *arg, struct err *e) {
 
 /* Open the sockets each source needs, inside its namespace. A socket
  * that fails marks the targets that needed it; returns -1 when targets
- * needed sockets and none opened, or with strict when any failed (e: the
+ * needed sockets and none opened, or in a half when any failed (e: the
  * first failure). */
 static int open_sockets (struct run *r, struct err *e) {
   size_t needed = 0, opened = 0;
@@ -248,7 +247,7 @@ static int open_sockets (struct run *r, struct err *e) {
         }
     }
   }
-  if ((needed && !opened) || (r->strict && opened < needed)) {
+  if ((needed && !opened) || (r->n < r->nall && opened < needed)) {
     *e = first;
     return -1;
   }
@@ -601,13 +600,12 @@ static int group_sources (struct run *r, const int *fds, size_t nsrc,
 }
 
 /* Make r ready to probe targets[0..n) of the call's all[0..nall) from
- * the sources, their ids from id0 on: memory, slots, sockets; strict: a
- * half (see open_sockets). 0, or -1 with e (nothing was sent). */
+ * the sources, their ids from id0 on: memory, slots, sockets. 0, or -1
+ * with e (nothing was sent). */
 static int run_open (struct run *r, const int *netns_fds, size_t nsrc,
                      const struct probe_result *all, size_t nall,
                      struct probe_result *targets, size_t n,
-                     const struct probe_opts *o, uint16_t id0, int strict,
-                     struct err *e) {
+                     const struct probe_opts *o, uint16_t id0, struct err *e) {
   int size = o->size ? o->size : ECHO_SIZE;
   *r = (struct run){.t = targets,
                     .n = n,
@@ -619,7 +617,6 @@ static int run_open (struct run *r, const int *netns_fds, size_t nsrc,
                     .id0 = id0,
                     .all = all,
                     .nall = nall,
-                    .strict = strict,
                     .stop_fd = -1};
   size_t stride = ((size_t)o->count + 7) / 8;
   r->s = calloc(n, sizeof *r->s);
@@ -725,10 +722,10 @@ static int run_split (const int *netns_fds, size_t nsrc,
   int stop = eventfd(0, EFD_CLOEXEC), done = eventfd(0, EFD_CLOEXEC);
   int rc = -1;
   if (stop >= 0 && done >= 0 &&
-      run_open(&a, netns_fds, nsrc, targets, n, targets, half, o, id0, 1, &e) ==
+      run_open(&a, netns_fds, nsrc, targets, n, targets, half, o, id0, &e) ==
           0 &&
       run_open(&b, netns_fds, nsrc, targets, n, targets + half, n - half, o,
-               (uint16_t)(id0 + half), 1, &e) == 0) {
+               (uint16_t)(id0 + half), &e) == 0) {
     pthread_t th;
     struct half h = {&b, o, done};
     b.stop_fd = stop;
@@ -777,7 +774,7 @@ int probe_run (const int *netns_fds, size_t nsrc, struct probe_result *targets,
       run_split(netns_fds, nsrc, targets, n, o, id0) == 0)
     return 0;
   struct run r;
-  int rc = run_open(&r, netns_fds, nsrc, targets, n, targets, n, o, id0, 0, e);
+  int rc = run_open(&r, netns_fds, nsrc, targets, n, targets, n, o, id0, e);
   if (rc == 0) {
     loop(&r, o);
     run_results(&r);

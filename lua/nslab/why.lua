@@ -38,12 +38,20 @@ why.enabled = true
 
 local MAX_HOPS = 16
 
+-- One of ping's options, as the core declares it, for the probe sent again.
+local function ping_option(name, doc)
+  local spec = {}
+  for k, v in pairs(core.options().ping[name]) do spec[k] = v end
+  spec.doc = doc
+  return spec
+end
+
 local OPTIONS = {
   count = { type = "integer", min = 1, max = 10, doc = "echo requests of the probe sent again (2)" },
   timeout = { type = "number", min = 0.05, max = 10, doc = "how long the probe sent again waits (1 s)" },
   trace = { type = "boolean", doc = "false: no nf_tables trace and no second probe, only the lookups" },
-  size = { type = "integer", min = 8, max = 65507, doc = "bytes after the ICMP header of the probe sent again (56)" },
-  dont_fragment = { type = "boolean", doc = "the probe sent again may not be fragmented (ping -M do)" },
+  size = ping_option("size", "bytes after the ICMP header of the probe sent again (56)"),
+  dont_fragment = ping_option("dont_fragment", "the probe sent again may not be fragmented (ping -M do)"),
 }
 why.OPTIONS = OPTIONS
 
@@ -353,7 +361,8 @@ local function follow(spaces, s, l, nh, hop)
     for _, p in pairs(t.by_index) do
       if p.master_index == br.ifindex and p ~= inport then
         for _, c in ipairs(peers(spaces, t, p)) do
-          local e = owner(c[1], nh) and fdb_entry(t, br, c[2].address)
+          local owns = owner(c[1], nh)
+          local e = owns and fdb_entry(t, br, c[2].address)
           local elsewhere = e and e.ifindex ~= p.ifindex and t.by_index[e.ifindex]
           if elsewhere then
             hop.bridge.port_out = elsewhere.ifname
@@ -364,7 +373,7 @@ local function follow(spaces, s, l, nh, hop)
                                         or e.state == "permanent" and "permanent" or "learned there",
                                       c[2].address, elsewhere.ifname)
           end
-          if owner(c[1], nh) then
+          if owns then
             hop.bridge.port_out = p.ifname
             hop.bridge.problem = (inport and link_cause(spaces, t, inport)) or link_cause(spaces, t, p)
             return c[1], c[2]
