@@ -123,12 +123,20 @@ struct where {
   const char *path, *key; /* an option: path NULL at the top level */
   int arg;                /* an argument: its stack index */
   const char *what;
+  lua_Integer item; /* an item of the list argument arg: its number */
+  int field;        /* and one of its fields (key its name), or 0 */
 };
 
 static int self_slots (lua_State *L);
 
 static const char *where_label (lua_State *L, const struct where *w) {
   if (w->label) return lua_pushstring(L, w->label);
+  if (w->item && w->field)
+    return lua_pushfstring(L, "argument %d (%s) item %I [%d] (%s)", w->arg,
+                           w->what, w->item, w->field, w->key);
+  if (w->item)
+    return lua_pushfstring(L, "argument %d (%s) item %I", w->arg, w->what,
+                           w->item);
   if (w->key)
     return lua_pushfstring(L, "option '%s%s%s'", w->path ? w->path : "",
                            w->path ? "." : "", w->key);
@@ -273,7 +281,7 @@ static const char *read_options (lua_State *L, int idx, const char *op,
     if (spec[i].flags & LOPT_OBJECT) named = i;
   if (named >= 0 && !absent) {
     if (lua_getfield(L, idx, spec[named].key) != LUA_TNIL) {
-      struct where w = {op, NULL, NULL, NULL, spec[named].key, 0, NULL};
+      struct where w = {op, NULL, NULL, NULL, spec[named].key, 0, NULL, 0, 0};
       check_value(L, top + 1, &w, &spec[named], &out[named]);
       object = out[named].s; /* anchored in the options table */
     }
@@ -304,8 +312,8 @@ static const char *read_options (lua_State *L, int idx, const char *op,
                      wanted(L, &spec[i]));
       continue;
     }
-    struct where w = {op,          object, NULL, *path ? path : NULL,
-                      spec[i].key, 0,      NULL};
+    struct where w = {op,   object, NULL, *path ? path : NULL, spec[i].key, 0,
+                      NULL, 0,      0};
     check_value(L, top + 1, &w, &spec[i], &out[i]);
     if (spec[i].type == LOPT_TABLE && spec[i].sub) {
       /* Checked here too, so nothing is sent before all of it is right. */
@@ -422,7 +430,7 @@ static void check_at (lua_State *L, int idx, const struct where *w,
 void lnslab_check_value (lua_State *L, int idx, const char *op,
                          const char *object, const char *label,
                          const struct lopt *spec, struct lopt_val *out) {
-  struct where w = {op, object, label, NULL, NULL, 0, NULL};
+  struct where w = {op, object, label, NULL, NULL, 0, NULL, 0, 0};
   check_at(L, lua_absindex(L, idx), &w, spec, out);
 }
 
@@ -433,8 +441,25 @@ void lnslab_check_arg (lua_State *L, int idx, const char *op,
   /* An absent argument must stay absent: else the label pushed next
      would take its slot and be checked as its value. */
   if (idx > lua_gettop(L)) lua_settop(L, idx);
-  struct where w = {op, object, NULL, NULL, NULL, idx, what};
+  struct where w = {op, object, NULL, NULL, NULL, idx, what, 0, 0};
   check_at(L, idx, &w, spec, out);
+}
+
+void lnslab_push_item_field (lua_State *L, int arg, const char *op,
+                             const char *what, size_t i, int k,
+                             const struct lopt *spec, struct lopt_val *out) {
+  static const struct lopt item = {"item", LOPT_TABLE,    0,   0, NULL,
+                                   NULL,   LOPT_REQUIRED, NULL};
+  struct where w = {op, NULL, NULL, NULL, NULL, arg, what, (lua_Integer)i + 1,
+                    0};
+  struct lopt_val t;
+  lua_geti(L, arg, (lua_Integer)i + 1);
+  check_at(L, lua_gettop(L), &w, &item, &t);
+  lua_geti(L, -1, k);
+  w.field = k;
+  w.key = spec->key;
+  check_at(L, lua_gettop(L), &w, spec, out);
+  lua_remove(L, -2); /* the item (anchored in the list) */
 }
 
 const char *lnslab_check_str (lua_State *L, int idx, const char *op,

@@ -142,6 +142,13 @@ void lnslab_check_value (lua_State *L, int idx, const char *op,
                          const char *object, const char *label,
                          const struct lopt *spec, struct lopt_val *out);
 
+/* Push field k of item i (from 0) of the list argument at stack index arg
+ * (what: its name), checked as spec, the item first as a table; a refusal
+ * names it "argument ARG (WHAT) item I [K] (KEY)", formatted only then. */
+void lnslab_push_item_field (lua_State *L, int arg, const char *op,
+                             const char *what, size_t i, int k,
+                             const struct lopt *spec, struct lopt_val *out);
+
 /* What was given at idx, for "..., got X": a number as it is, a short
  * string quoted, else its length or its type; pushed (or a literal). */
 const char *lnslab_given (lua_State *L, int idx);

@@ -7,6 +7,7 @@
  *   ns:neigh_add("eth0", {dst = "10.0.0.2", lladdr = "02:42:ac:11:00:02"})
  *   ns:fdb_add("veth0", {mac = "02:42:ac:11:00:02"})   -- master static
  *   ns:neigh_add("eth0", {{dst = ..., lladdr = ...}, {dst = ...}})  -- many
+ *   core.neigh_add_each{{ns1, "eth0", {...}}, {ns2, "eth0", {{...}, ...}}}
  *
  * Devices are ifindexes in what is returned; the Lua layer adds names.
  */
@@ -350,9 +351,10 @@ typedef const char *(*read_fn)(lua_State *, int, const char *, const char *,
                                int, struct neigh_info *);
 
 /* Is the table at idx a list of entries ({ {...}, {...} }) rather than
- * one entry? Both at once is an error. */
+ * one entry? Both at once is an error, naming the table as label says
+ * (NULL: the method's argument). */
 static size_t entry_list (lua_State *L, int idx, const char *op,
-                          const char *dev) {
+                          const char *dev, const char *label) {
   size_t n;
   if (lua_type(L, idx) != LUA_TTABLE || (n = lua_rawlen(L, idx)) == 0) return 0;
   lua_pushnil(L);
@@ -362,7 +364,7 @@ static size_t entry_list (lua_State *L, int idx, const char *op,
         (size_t)lua_tointeger(L, -1) > n)
       lnslab_raise(L,
                    "%s %s: %s must be one entry or a list of entries, not both",
-                   op, dev, lnslab_arg_label(L, idx, "entry"));
+                   op, dev, label ? label : lnslab_arg_label(L, idx, "entry"));
   }
   return n;
 }
@@ -414,7 +416,7 @@ static int entry_change (lua_State *L, const char *op, int add, read_fn read,
   lnslab_check_nargs(L, 3, op);
   lua_settop(L, 3); /* absent arguments are nil, below the device's label */
   const char *dev = check_dev(L, op, &ifindex, &name);
-  size_t many = entry_list(L, 3, op, dev);
+  size_t many = entry_list(L, 3, op, dev, NULL);
   if (many && !add)
     lnslab_raise(L,
                  "%s %s: %s must be one entry, got a list (a list is for adds)",
@@ -465,6 +467,144 @@ static int m_fdb_del (lua_State *L) {
 
 /* }====================================================== */
 
+/*
+** {======================================================
+** core.neigh_add_each(items)
+** =======================================================
+*/
+
+#define EACH_OP "neigh add"        /* an item's messages: a neigh_add's */
+#define EACH_CALL "neigh add each" /* the call's own */
+#define EACH_MAX 65536             /* items of one call */
+
+/* Push item i's field k (1 netns, 2 dev, 3 its entry or list), checked as
+ * fields[k - 1]; v holds what the check read. */
+static void push_each_field (lua_State *L, size_t i, int k,
+                             struct lopt_val *v) {
+  static const struct lopt fields[] = {
+      {"netns", LOPT_NETNS, 0, 0, NULL, NULL, LOPT_REQUIRED, NULL},
+      {"dev", LOPT_DEV, 0, 0, NULL, NULL, LOPT_REQUIRED, NULL},
+      {"entry", LOPT_TABLE, 0, 0, NULL, NULL, LOPT_REQUIRED, NULL},
+  };
+  lnslab_push_item_field(L, 1, EACH_CALL, "items", i, k, &fields[k - 1], v);
+}
+
+/* The object of item i's messages: "DEV (item I of N)". */
+static const char *each_label (lua_State *L, size_t i, size_t nb,
+                               const struct lopt_val *dev) {
+  return lua_pushfstring(L, "%s (item %I of %I)",
+                         lnslab_dev_label(L, (int)dev->i, dev->s),
+                         (lua_Integer)i + 1, (lua_Integer)nb);
+}
+
+/* Read item i into b (its entries from v on); returns how many. */
+static size_t read_each (lua_State *L, size_t i, size_t nb,
+                         struct neigh_batch *b, struct neigh_info *v) {
+  struct lopt_val ns, dev, entry;
+  int base = lua_gettop(L);
+  push_each_field(L, i, 1, &ns);
+  push_each_field(L, i, 2, &dev);
+  push_each_field(L, i, 3, &entry);
+  int list = base + 3;
+  const char *label = each_label(L, i, nb, &dev);
+  size_t many = entry_list(L, list, EACH_OP, label, "its entry"),
+         n = many ? many : 1;
+  const char *what = NULL;
+  int top = lua_gettop(L); /* (a list's entries read one at a time) */
+  for (size_t j = 0; j < n; j++) {
+    int at = list;
+    if (many) {
+      lua_settop(L, top);
+      if (lua_rawgeti(L, list, (lua_Integer)j + 1) != LUA_TTABLE)
+        lnslab_raise(L, "%s %s: entry %d must be a table, got %s", EACH_OP,
+                     label, (int)j + 1, luaL_typename(L, -1));
+      at = lua_gettop(L);
+    }
+    const char *item =
+        many ? lua_pushfstring(L, "%s entry %d", label, (int)j + 1) : label;
+    what = read_neigh(L, at, EACH_OP, item, 1, &v[j]);
+  }
+  b->nl = lnetns_rtnl(L, ns.ns);
+  int ifindex =
+      resolve(L, b->nl, EACH_OP, many ? label : what, (int)dev.i, dev.s);
+  for (size_t j = 0; j < n; j++) v[j].ifindex = ifindex;
+  b->v = v;
+  b->n = n;
+  lua_settop(L, base);
+  return n;
+}
+
+/* Raise the error of batch k, which the kernel refused, in the words a
+ * neigh_add of that item alone would have used. */
+static int each_fail (lua_State *L, size_t k, size_t nb,
+                      const struct neigh_batch *b) {
+  struct lopt_val ns, dev, entry;
+  struct neigh_info scratch;
+  push_each_field(L, k, 1, &ns);
+  push_each_field(L, k, 2, &dev);
+  push_each_field(L, k, 3, &entry);
+  int list = lua_gettop(L);
+  const char *label = each_label(L, k, nb, &dev);
+  size_t many = entry_list(L, list, EACH_OP, label, "its entry");
+  if (many && b->failed >= b->n)
+    return lnslab_fail(L, EACH_OP,
+                       lua_pushfstring(L, "%s (%d entries)", label, (int)many),
+                       &b->e);
+  int at = list;
+  if (many) {
+    lua_rawgeti(L, list, (lua_Integer)b->failed + 1);
+    at = lua_gettop(L);
+  }
+  const char *what = read_neigh(L, at, EACH_OP, label, 1, &scratch);
+  if (many)
+    what = lua_pushfstring(L, "%s (entry %d of %d)", what, (int)b->failed + 1,
+                           (int)many);
+  return lnslab_fail(L, EACH_OP, what, &b->e);
+}
+
+/*
+** core.neigh_add_each{{netns, dev, entry}, ...}: what neigh_add would do
+** for each item (an entry, or a list of them), in many namespaces at
+** once, all or nothing: every item is read before anything is sent, and
+** when the kernel refuses an entry every entry the call made goes again
+** (neigh_add_each).
+*/
+static int l_neigh_add_each (lua_State *L) {
+  static const struct lopt items = {"items", LOPT_TABLE,    0,   0, NULL,
+                                    NULL,    LOPT_REQUIRED, NULL};
+  struct lopt_val v;
+  lnslab_check_nargs(L, 1, EACH_CALL);
+  lua_settop(L, 1);
+  lnslab_check_arg(L, 1, EACH_CALL, NULL, "items", &items, &v);
+  lua_Integer len = (lua_Integer)lua_rawlen(L, 1);
+  if (len > EACH_MAX)
+    return lnslab_raise(
+        L, "%s: argument 1 (items) must hold at most %d items, got %I",
+        EACH_CALL, EACH_MAX, len);
+  size_t nb = (size_t)len, total = 0;
+  for (size_t i = 0; i < nb; i++) { /* how many entries, to hold them */
+    struct lopt_val field;
+    for (int k = 1; k <= 3; k++) push_each_field(L, i, k, &field);
+    size_t entries = lua_rawlen(L, -1); /* (read_each says what is wrong) */
+    total += entries ? entries : 1;
+    lua_settop(L, 1);
+  }
+  struct neigh_batch *b = lua_newuserdatauv(L, nb ? nb * sizeof *b : 1, 0);
+  struct neigh_info *entries =
+      lua_newuserdatauv(L, total ? total * sizeof *entries : 1, 0);
+  memset(b, 0, nb * sizeof *b);
+  for (size_t i = 0, at = 0; i < nb; i++)
+    at += read_each(L, i, nb, &b[i], entries + at);
+  size_t bad;
+  if (neigh_add_each(b, nb, &bad) < 0) return each_fail(L, bad, nb, &b[bad]);
+  return 0;
+}
+
+static const luaL_Reg functions[] = {{"neigh_add_each", l_neigh_add_each},
+                                     {NULL, NULL}};
+
+/* }====================================================== */
+
 static const luaL_Reg methods[] = {
     {"neigh_list", m_neigh_list}, {"neigh_add", m_neigh_add},
     {"neigh_del", m_neigh_del},   {"fdb_add", m_fdb_add},
@@ -475,5 +615,5 @@ static const struct lopt_set option_sets[] = {
     {"neigh del", del_spec},   {"fdb add", fdb_add_spec},
     {"fdb del", fdb_del_spec}, {NULL, NULL}};
 
-const struct lbinding lneigh_binding = {"neigh", NULL, methods, option_sets,
-                                        NULL};
+const struct lbinding lneigh_binding = {"neigh", functions, methods,
+                                        option_sets, NULL};

@@ -246,24 +246,11 @@ static const luaL_Reg methods[] = {{"ping", l_ping}, {NULL, NULL}};
 /* Push probe i's field k (1: its netns, 2: its target), checked. */
 static void push_probe_field (lua_State *L, size_t i, int k,
                               struct lopt_val *v) {
-  static const struct lopt probe = {"probe", LOPT_TABLE,    0,   0, NULL,
-                                    NULL,    LOPT_REQUIRED, NULL};
   static const struct lopt fields[] = {
       {"netns", LOPT_NETNS, 0, 0, NULL, NULL, LOPT_REQUIRED, NULL},
       {"target", LOPT_STR, 0, IPADDR_TEXT_MAX, NULL, NULL, LOPT_REQUIRED, NULL},
   };
-  struct lopt_val t;
-  lua_geti(L, 1, (lua_Integer)i + 1);
-  const char *label =
-      lua_pushfstring(L, "argument 1 (probes) item %I", (lua_Integer)i + 1);
-  lnslab_check_value(L, -2, "ping many", NULL, label, &probe, &t);
-  lua_geti(L, -2, k);
-  label = lua_pushfstring(L, "argument 1 (probes) item %I [%d] (%s)",
-                          (lua_Integer)i + 1, k, fields[k - 1].key);
-  lnslab_check_value(L, -2, "ping many", NULL, label, &fields[k - 1], v);
-  lua_pop(L, 1);        /* the field's label */
-  lua_rotate(L, -3, 1); /* the field below the item and its label */
-  lua_pop(L, 2);
+  lnslab_push_item_field(L, 1, "ping many", "probes", i, k, &fields[k - 1], v);
 }
 
 /*
@@ -336,18 +323,8 @@ static int l_ping_many (lua_State *L) {
 static void push_item_field (lua_State *L, int arg, const char *what, size_t i,
                              int k, const struct lopt *fields,
                              struct lopt_val *v) {
-  static const struct lopt item = {"item", LOPT_TABLE,    0,   0, NULL,
-                                   NULL,   LOPT_REQUIRED, NULL};
-  struct lopt_val t;
-  lua_geti(L, arg, (lua_Integer)i + 1);
-  const char *label = lua_pushfstring(L, "argument %d (%s) item %I", arg, what,
-                                      (lua_Integer)i + 1);
-  lnslab_check_value(L, -2, "probe ports", NULL, label, &item, &t);
-  lua_geti(L, -2, k);
-  label = lua_pushfstring(L, "argument %d (%s) item %I [%d] (%s)", arg, what,
-                          (lua_Integer)i + 1, k, fields[k - 1].key);
-  lnslab_check_value(L, -2, "probe ports", NULL, label, &fields[k - 1], v);
-  lua_pop(L, 4); /* label, field, label, item: v stays anchored in arg */
+  lnslab_push_item_field(L, arg, "probe ports", what, i, k, &fields[k - 1], v);
+  lua_pop(L, 1); /* v stays anchored in the list */
 }
 
 /* The namespace index of handle v (table at index map: handle -> index). */

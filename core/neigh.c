@@ -195,8 +195,8 @@ static int send_some (struct nl *nl, uint16_t type, const struct neigh_info *v,
   return *failed == (size_t)-1 ? 0 : -1;
 }
 
-/* Delete v[i] for every i with undo[i], answers ignored: the way back of
- * neigh_add_many. */
+/* Delete v[i] for every i with undo[i] (every i: undo NULL), answers
+ * ignored: the way back of neigh_add_many and neigh_add_each. */
 static void undo_adds (struct nl *nl, const struct neigh_info *v, size_t n,
                        const char *undo) {
   struct neigh_info chunk[NEIGH_PER_SEND];
@@ -204,7 +204,7 @@ static void undo_adds (struct nl *nl, const struct neigh_info *v, size_t n,
   size_t k = 0, ignored_index;
   struct err ignored;
   for (size_t i = 0; i <= n; i++) {
-    if (i < n && undo[i]) chunk[k++] = v[i];
+    if (i < n && (!undo || undo[i])) chunk[k++] = v[i];
     if (k == NEIGH_PER_SEND || (i == n && k)) {
       ignored_index = (size_t)-1;
       send_some(nl, RTM_DELNEIGH, chunk, k, status, &ignored_index, &ignored);
@@ -254,6 +254,42 @@ int neigh_add_many (struct nl *nl, const struct neigh_info *v, size_t n,
     undo_adds(nl, v, n, undo);
   }
   free(undo);
+  return rc;
+}
+
+/* Which of v[0..n) a take-back deletes: all but the entries without a
+ * link-layer address that are there already (as neigh_add_many keeps
+ * them); NULL for all, or when there is no memory to tell. */
+static char *take_back_marks (struct nl *nl, const struct neigh_info *v,
+                              size_t n) {
+  char *undo = NULL;
+  for (size_t i = 0; i < n; i++) {
+    if (v[i].family == AF_BRIDGE || v[i].lladdr_len) continue;
+    if (!undo) {
+      if (!(undo = malloc(n))) return NULL;
+      memset(undo, 1, n);
+    }
+    undo[i] = !neigh_exists(nl, &v[i]);
+  }
+  return undo;
+}
+
+int neigh_add_each (struct neigh_batch *b, size_t nb, size_t *bad) {
+  char **marks = calloc(nb ? nb : 1, sizeof *marks);
+  int rc = 0;
+  *bad = nb;
+  for (size_t i = 0; i < nb; i++) {
+    if (marks) marks[i] = take_back_marks(b[i].nl, b[i].v, b[i].n);
+    if (neigh_add_many(b[i].nl, b[i].v, b[i].n, &b[i].failed, &b[i].e) < 0) {
+      *bad = i;
+      rc = -1;
+      while (i-- > 0)
+        undo_adds(b[i].nl, b[i].v, b[i].n, marks ? marks[i] : NULL);
+      break;
+    }
+  }
+  for (size_t i = 0; marks && i < nb; i++) free(marks[i]);
+  free(marks);
   return rc;
 }
 

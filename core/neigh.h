@@ -54,6 +54,25 @@ int neigh_del (struct nl *nl, const struct neigh_info *n, struct err *e);
 int neigh_add_many (struct nl *nl, const struct neigh_info *v, size_t n,
                     size_t *failed, struct err *e);
 
+/* One namespace's part of neigh_add_each: its socket and its entries. */
+struct neigh_batch {
+  struct nl *nl;
+  const struct neigh_info *v;
+  size_t n;
+  size_t failed; /* out: neigh_add_many's, for the batch that failed */
+  struct err e;  /* out: why */
+};
+
+/* neigh_add_many for each batch in order (the sockets of many namespaces:
+ * a probe from one container to 999 others needs 999 entries in the first
+ * and one in each of the others), all or nothing: when the kernel refuses
+ * an entry, *bad is its batch, whose failed and e say which and why, no
+ * later batch is sent, and what the batches before it added is deleted
+ * again, as neigh_add_many takes back its own. (The kernel adds entries
+ * one at a time, under RTNL: sending from two threads measured no faster,
+ * and spun on the lock.) */
+int neigh_add_each (struct neigh_batch *b, size_t nb, size_t *bad);
+
 /* Build the requests of type (RTM_NEWNEIGH or RTM_DELNEIGH) for v[0..n)
  * back to back in buf (n * NEIGH_MSG_MAX bytes), each asking for an ACK,
  * with consecutive sequence numbers from *first: the length, or 0 when

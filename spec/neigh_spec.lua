@@ -232,6 +232,113 @@ describe("neigh", function()
     end)
   end)
 
+  describe("in many namespaces at once (core.neigh_add_each)", function()
+    local core = require("nslab.core")
+    local function ip4(ns, dev) return world.ip_json(ns, "-4 neigh show nud all dev " .. dev) end
+    local function dsts(ns, dev)
+      local out = {}
+      for _, e in ipairs(ip4(ns, dev)) do out[e.dst] = e.lladdr end
+      return out
+    end
+    local test3, end3
+
+    -- test3 [veth-test3] ---- [veth-test4] test1: a third namespace
+    before_each(function()
+      test3 = netns.add("test3")
+      end3 = test3:veth("veth-test3", "veth-test4", { peer_netns = test1 })
+    end)
+
+    it("adds what neigh_add would in each, a list or one entry per item, as ip neigh shows them", function()
+      local list = {}
+      for i = 1, 70 do list[i] = { dst = "192.168.1." .. 100 + i, lladdr = string.format("02:00:00:00:03:%02x", i) } end
+      core.neigh_add_each{
+        { test1.handle, "veth-test1", list },
+        { test2.handle, "veth-test2", { dst = "192.168.1.9", lladdr = mac1, state = "noarp" } },
+        { test3.handle, end3:index(), { { dst = "10.0.0.9", lladdr = mac2 } } },
+        { test1.handle, "veth-test4", { dst = "10.0.0.3", lladdr = mac2 } }, -- a namespace twice
+      }
+      local mine = dsts(test1, "veth-test1")
+      for _, e in ipairs(list) do assert.equal(e.lladdr, mine[e.dst], e.dst) end
+      assert.same({ { "192.168.1.9", mac1, { "NOARP" } } }, (function()
+        local e = ip4(test2, "veth-test2")
+        return { { e[1].dst, e[1].lladdr, e[1].state } }
+      end)())
+      assert.same({ ["10.0.0.9"] = mac2 }, dsts(test3, "veth-test3"))
+      assert.same({ ["10.0.0.3"] = mac2 }, dsts(test1, "veth-test4"))
+      core.neigh_add_each{} -- nothing to do
+    end)
+
+    it("all or nothing: the kernel refuses an entry of the last item, and every namespace is as before", function()
+      test2.handle:neigh_add("veth-test2", { dst = "192.168.1.50", lladdr = mac1 }) -- there before: stays
+      local before = { dsts(test1, "veth-test1"), dsts(test2, "veth-test2"), dsts(test3, "veth-test3") }
+      assert.has_error(function()
+        core.neigh_add_each{
+          { test1.handle, "veth-test1",
+            { { dst = "192.168.1.60", lladdr = mac2 }, { dst = "192.168.1.61", lladdr = mac2 } } },
+          { test2.handle, "veth-test2", { dst = "192.168.1.51", lladdr = mac1 } },
+          { test3.handle, "veth-test3",
+            { { dst = "10.0.0.9", lladdr = mac2 }, { dst = "10.0.0.10", lladdr = "02:42" } } },
+        }
+      end, "neigh add 10.0.0.10 dev veth-test3 (item 3 of 3) (entry 2 of 2): Invalid argument (Invalid link address)")
+      assert.has_error(function()
+        core.neigh_add_each{
+          { test1.handle, "veth-test1", { dst = "192.168.1.62", lladdr = mac2 } },
+          { test2.handle, "veth-test2", { dst = "192.168.1.52", lladdr = "02:42" } },
+        }
+      end, "neigh add 192.168.1.52 dev veth-test2 (item 2 of 2): Invalid argument (Invalid link address)")
+      assert.same({ dsts(test1, "veth-test1"), before[2], dsts(test3, "veth-test3") },
+                  { before[1], dsts(test2, "veth-test2"), before[3] })
+      assert.same({}, before[3])
+    end)
+
+    it("bad input, refused before anything is sent", function()
+      local h = test1.handle
+      local ok = { dst = "192.168.1.70", lladdr = mac2 }
+      local function refused(items, message)
+        assert.has_error(function() core.neigh_add_each(items) end, message)
+        assert.is_nil(dsts(test1, "veth-test1")["192.168.1.70"])
+      end
+      refused({ { h, "veth-test1", ok }, 7 }, "neigh add each: argument 1 (items) item 2 must be a table, got 7")
+      refused({ { h, "veth-test1", ok }, { "test2", "veth-test2", ok } },
+              "neigh add each: argument 1 (items) item 2 [1] (netns) must be a netns, got \"test2\"")
+      refused({ { h, "veth-test1", ok }, { h, "veth/1", ok } },
+              "neigh add each: argument 1 (items) item 2 [2] (dev) must be an interface name "
+              .. "(1..15 bytes, no '/', ':' or spaces), got \"veth/1\"")
+      refused({ { h, "veth-test1", ok }, { h, "veth-test1" } },
+              "neigh add each: argument 1 (items) item 2 [3] (entry) must be a table, got nil")
+      refused({ { h, "veth-test1", ok }, { h, "veth-test1", { ok, "x" } } },
+              "neigh add veth-test1 (item 2 of 2): entry 2 must be a table, got string")
+      refused({ { h, "veth-test1", ok }, { h, "veth-test1", { dst = "192.168.1.300", lladdr = mac2 } } },
+              "neigh add veth-test1 (item 2 of 2): option 'dst' must be an IPv4 or IPv6 address, got \"192.168.1.300\"")
+      refused({ { h, "veth-test1", ok }, { h, "veth-test1", { ok, dst = "192.168.1.71" } } },
+              "neigh add veth-test1 (item 2 of 2): its entry must be one entry or a list of entries, not both")
+      refused({ { h, "veth-test1", ok }, { h, "eth9", ok } },
+              "neigh add 192.168.1.70 dev eth9 (item 2 of 2): No such device")
+      netns.delete(test3)
+      refused({ { h, "veth-test1", ok }, { test3.handle, "veth-test3", ok } },
+              "neigh add each: argument 1 (items) item 2 [1] (netns): netns \"test3\": deleted")
+      assert.has_error(function() core.neigh_add_each({}, 1) end,
+                       "neigh add each: too many arguments (2 given, at most 1)")
+    end)
+
+    it("the Docker model's pins: one line per entry in the trace, in the items' order", function()
+      local trace = require("nslab.trace")
+      trace.clear()
+      local was = trace.record(true)
+      require("nslab.neigh").add_each{
+        { test1, "veth-test1", { { dst = "192.168.1.80", lladdr = mac2 }, { dst = "192.168.1.81", lladdr = mac2 } } },
+        { test2, "veth-test2", { dst = "192.168.1.1", lladdr = mac1 } },
+      }
+      trace.record(was)
+      assert.same({
+        "ip -n test1 neigh replace 192.168.1.80 lladdr " .. mac2 .. " nud permanent dev veth-test1",
+        "ip -n test1 neigh replace 192.168.1.81 lladdr " .. mac2 .. " nud permanent dev veth-test1",
+        "ip -n test2 neigh replace 192.168.1.1 lladdr " .. mac1 .. " nud permanent dev veth-test2",
+      }, { table.unpack(trace.history) })
+      assert.equal(mac1, dsts(test2, "veth-test2")["192.168.1.1"])
+    end)
+  end)
+
   describe("errors", function()
     local h
     before_each(function() h = test1.handle end)

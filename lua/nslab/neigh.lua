@@ -32,15 +32,29 @@ local function entries(entry)
   return { entry }
 end
 
--- ip neigh replace DST lladdr MAC nud STATE dev DEV (the namespace's part
--- of each line is made once: a pin of a thousand entries is one call)
-function M.add(ns, dev, entry, ...)
-  ns.handle:neigh_add(dev, entry, ...)
+-- ip neigh replace DST lladdr MAC nud STATE dev DEV, for each entry added
+-- (the namespace's part of each line is made once: a pin of a thousand
+-- entries is one call)
+local function trace_add(ns, dev, entry)
   local head, tail = ns:ip("neigh replace "), " dev " .. shell.quote(tostring(dev))
   for _, e in ipairs(entries(entry)) do
     trace.command(head .. e.dst .. (e.lladdr and " lladdr " .. e.lladdr or "") .. " nud " .. (e.state or "permanent")
                   .. (e.router and " router" or "") .. tail)
   end
+end
+
+function M.add(ns, dev, entry, ...)
+  ns.handle:neigh_add(dev, entry, ...)
+  trace_add(ns, dev, entry)
+end
+
+-- M.add for each item {ns, dev, entry} in one core call, all or nothing
+-- (core.neigh_add_each: many namespaces at once, on two CPUs when large).
+function M.add_each(items)
+  local core_items = {}
+  for i, item in ipairs(items) do core_items[i] = { item[1].handle, item[2], item[3] } end
+  require("nslab.core").neigh_add_each(core_items)
+  for _, item in ipairs(items) do trace_add(item[1], item[2], item[3]) end
 end
 
 -- ip neigh del DST dev DEV

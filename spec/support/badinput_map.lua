@@ -107,6 +107,11 @@ M.core_functions = {
   -- a list of {netns, target} probes; none is nothing to do, as ns:ping{} (a check refuses it)
   ping_many = { args = { A("list", { item = A("table") }), opt(O("ping many")) },
                 base = function(f) return { { { f.Ah, "127.0.0.1" } }, { timeout = 0.2 } } end, noun = { "ping" } },
+  -- {netns, dev, entry or list} items, all or nothing (none: nothing to do)
+  neigh_add_each = { args = { A("list", { item = A("table") }) },
+                     base = function(f)
+                       return { { { f.Ah, "bi-a0", { dst = "198.51.100.8", lladdr = "02:00:00:00:00:08" } } } }
+                     end, noun = { "neigh" } },
   -- {netns, target, port} probes and {netns, port} listeners (none: nothing to do)
   probe_ports = { args = { A("list", { item = A("table") }), A("list", { item = A("table") }), O("probe ports") },
                   base = function(f)
