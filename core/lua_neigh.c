@@ -372,7 +372,7 @@ static size_t entry_list (lua_State *L, int idx, const char *op,
 /* The entries of the list at idx (n of them), read whole before anything
  * is sent; then added in few sends, all or nothing. An error names the
  * entry: "neigh add 10.0.0.9 dev eth0 (entry 3 of 5): why". */
-static int list_add (lua_State *L, struct nl *nl, const char *op,
+static int list_add (lua_State *L, struct lnetns *ns, const char *op,
                      const char *dev, int ifindex, const char *name, size_t n,
                      read_fn read) {
   struct neigh_info *v = lua_newuserdatauv(L, n * sizeof *v, 0);
@@ -388,6 +388,8 @@ static int list_add (lua_State *L, struct nl *nl, const char *op,
     read(L, base + 1, op, item, 1, &v[i]);
     lua_settop(L, base);
   }
+  /* (the socket once the entries are read: their reading runs Lua code) */
+  struct nl *nl = lnetns_rtnl(L, ns);
   ifindex =
       resolve(L, nl, op, lua_pushfstring(L, "dev %s", dev), ifindex, name);
   for (size_t i = 0; i < n; i++) v[i].ifindex = ifindex;
@@ -421,8 +423,7 @@ static int entry_change (lua_State *L, const char *op, int add, read_fn read,
     lnslab_raise(L,
                  "%s %s: %s must be one entry, got a list (a list is for adds)",
                  op, dev, lnslab_arg_label(L, 3, "entry"));
-  if (many)
-    return list_add(L, lnetns_rtnl(L, ns), op, dev, ifindex, name, many, read);
+  if (many) return list_add(L, ns, op, dev, ifindex, name, many, read);
   const char *what = read(L, 3, op, dev, add, &n);
   struct nl *nl = lnetns_rtnl(L, ns);
   n.ifindex = resolve(L, nl, op, what, ifindex, name);
@@ -497,9 +498,17 @@ static const char *each_label (lua_State *L, size_t i, size_t nb,
                          (lua_Integer)i + 1, (lua_Integer)nb);
 }
 
-/* Read item i into b (its entries from v on); returns how many. */
+/* The anchors of item i (a table at stack index ANCHORS): its netns, its
+ * dev and the object of its messages, kept for bind_each whatever Lua code
+ * the reading ran (an entry's metamethod may change or drop the item). */
+#define ANCHORS 4
+#define ANCHOR(i, k) ((lua_Integer)(i)*3 + (k))
+
+/* Read item i's entries into v (room for cap); returns how many. Lua code
+ * may run here (metamethods of the entries): nothing about the namespace
+ * is kept but its anchored handle. */
 static size_t read_each (lua_State *L, size_t i, size_t nb,
-                         struct neigh_batch *b, struct neigh_info *v) {
+                         struct neigh_info *v, size_t cap) {
   struct lopt_val ns, dev, entry;
   int base = lua_gettop(L);
   push_each_field(L, i, 1, &ns);
@@ -509,6 +518,9 @@ static size_t read_each (lua_State *L, size_t i, size_t nb,
   const char *label = each_label(L, i, nb, &dev);
   size_t many = entry_list(L, list, EACH_OP, label, "its entry"),
          n = many ? many : 1;
+  if (n > cap)
+    lnslab_raise(L, "%s: argument 1 (items) changed while it was read",
+                 EACH_CALL);
   const char *what = NULL;
   int top = lua_gettop(L); /* (a list's entries read one at a time) */
   for (size_t j = 0; j < n; j++) {
@@ -524,14 +536,37 @@ static size_t read_each (lua_State *L, size_t i, size_t nb,
         many ? lua_pushfstring(L, "%s entry %d", label, (int)j + 1) : label;
     what = read_neigh(L, at, EACH_OP, item, 1, &v[j]);
   }
-  b->nl = lnetns_rtnl(L, ns.ns);
-  int ifindex =
-      resolve(L, b->nl, EACH_OP, many ? label : what, (int)dev.i, dev.s);
-  for (size_t j = 0; j < n; j++) v[j].ifindex = ifindex;
-  b->v = v;
-  b->n = n;
+  lua_pushvalue(L, base + 1);
+  lua_rawseti(L, ANCHORS, ANCHOR(i, 1));
+  lua_pushvalue(L, base + 2);
+  lua_rawseti(L, ANCHORS, ANCHOR(i, 2));
+  if (many) what = lua_pushfstring(L, "dev %s", label);
+  lua_pushstring(L, what);
+  lua_rawseti(L, ANCHORS, ANCHOR(i, 3));
   lua_settop(L, base);
   return n;
+}
+
+/* Once every item is read (no Lua code runs from here to the sends): item
+ * i's namespace, still open, its socket and its device's ifindex. */
+static void bind_each (lua_State *L, size_t i, struct neigh_batch *b,
+                       struct neigh_info *v) {
+  int base = lua_gettop(L);
+  lua_rawgeti(L, ANCHORS, ANCHOR(i, 1));
+  const char *op =
+      lua_pushfstring(L, "%s: argument 1 (items) item %I [1] (netns)",
+                      EACH_CALL, (lua_Integer)i + 1);
+  struct lnetns *ns = lnetns_check(L, base + 1, op);
+  lua_rawgeti(L, ANCHORS, ANCHOR(i, 2));
+  int is_name = lua_type(L, -1) == LUA_TSTRING;
+  const char *name = is_name ? lua_tostring(L, -1) : NULL;
+  int ifindex = is_name ? 0 : (int)lua_tointeger(L, -1);
+  lua_rawgeti(L, ANCHORS, ANCHOR(i, 3));
+  b->nl = lnetns_rtnl(L, ns);
+  ifindex = resolve(L, b->nl, EACH_OP, lua_tostring(L, -1), ifindex, name);
+  for (size_t j = 0; j < b->n; j++) v[j].ifindex = ifindex;
+  b->v = v;
+  lua_settop(L, base);
 }
 
 /* Raise the error of batch k, which the kernel refused, in the words a
@@ -547,9 +582,9 @@ static int each_fail (lua_State *L, size_t k, size_t nb,
   const char *label = each_label(L, k, nb, &dev);
   size_t many = entry_list(L, list, EACH_OP, label, "its entry");
   if (many && b->failed >= b->n)
-    return lnslab_fail(L, EACH_OP,
-                       lua_pushfstring(L, "%s (%d entries)", label, (int)many),
-                       &b->e);
+    return lnslab_fail(
+        L, EACH_OP, lua_pushfstring(L, "dev %s (%d entries)", label, (int)many),
+        &b->e);
   int at = list;
   if (many) {
     lua_rawgeti(L, list, (lua_Integer)b->failed + 1);
@@ -592,9 +627,16 @@ static int l_neigh_add_each (lua_State *L) {
   struct neigh_batch *b = lua_newuserdatauv(L, nb ? nb * sizeof *b : 1, 0);
   struct neigh_info *entries =
       lua_newuserdatauv(L, total ? total * sizeof *entries : 1, 0);
+  lua_createtable(L, nb < 1u << 28 ? (int)(nb * 3) : 0, 0); /* ANCHORS */
   memset(b, 0, nb * sizeof *b);
-  for (size_t i = 0, at = 0; i < nb; i++)
-    at += read_each(L, i, nb, &b[i], entries + at);
+  for (size_t i = 0, at = 0; i < nb; i++) {
+    b[i].n = read_each(L, i, nb, entries + at, total - at);
+    at += b[i].n;
+  }
+  for (size_t i = 0, at = 0; i < nb; i++) {
+    bind_each(L, i, &b[i], entries + at);
+    at += b[i].n;
+  }
   size_t bad;
   if (neigh_add_each(b, nb, &bad) < 0) return each_fail(L, bad, nb, &b[bad]);
   return 0;

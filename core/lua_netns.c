@@ -66,6 +66,15 @@ static void live_remove (lua_State *L, int idx, const struct lnetns *ns) {
   if (empty) lua_pop(L, 1);
 }
 
+/* Raise why ns cannot be used (deleted, or closed); pre: "OP: " or "". */
+static void refuse_unusable (lua_State *L, const struct lnetns *ns,
+                             const char *pre) {
+  if (ns->deleted) lnslab_raise(L, "%snetns \"%s\": deleted", pre, ns->name);
+  if (ns->name)
+    lnslab_raise(L, "%sattempt to use a closed netns \"%s\"", pre, ns->name);
+  lnslab_raise(L, "%sattempt to use a closed netns (anonymous)", pre);
+}
+
 struct lnetns *lnetns_check (lua_State *L, int idx, const char *op) {
   struct lnetns *ns = luaL_testudata(L, idx, LNETNS);
   if (ns && !ns->deleted && ns->fd >= 0) return ns; /* the usual case */
@@ -73,10 +82,7 @@ struct lnetns *lnetns_check (lua_State *L, int idx, const char *op) {
   if (!ns) /* ns.link_add(5) instead of ns:link_add() */
     lnslab_raise(L, "%sargument %d must be a netns, got %s", pre,
                  lua_absindex(L, idx), lnslab_given(L, idx));
-  if (ns->deleted) lnslab_raise(L, "%snetns \"%s\": deleted", pre, ns->name);
-  if (ns->name)
-    lnslab_raise(L, "%sattempt to use a closed netns \"%s\"", pre, ns->name);
-  lnslab_raise(L, "%sattempt to use a closed netns (anonymous)", pre);
+  refuse_unusable(L, ns, pre);
   return NULL; /* not reached */
 }
 
@@ -124,11 +130,19 @@ struct lnetns *lnetns_push (lua_State *L, int fd, const char *name) {
   return ns;
 }
 
-struct nl *lnetns_rtnl (lua_State *L, struct lnetns *ns) {
+struct nl *lnetns_socket (lua_State *L, struct lnetns *ns, struct nl *nl,
+                          int protocol, const char *op) {
   struct err e;
-  if (!ns->rt.sock && nl_open(&ns->rt, NETLINK_ROUTE, ns->fd, &e) < 0)
-    lnslab_fail(L, "netlink open", ns->name, &e);
-  return &ns->rt;
+  if (nl->sock) return nl;
+  /* Closed since the method checked it (by Lua code its arguments ran):
+     with no descriptor the socket would open in the caller's namespace. */
+  if (ns->fd < 0) refuse_unusable(L, ns, lua_pushfstring(L, "%s: ", op));
+  if (nl_open(nl, protocol, ns->fd, &e) < 0) lnslab_fail(L, op, ns->name, &e);
+  return nl;
+}
+
+struct nl *lnetns_rtnl (lua_State *L, struct lnetns *ns) {
+  return lnetns_socket(L, ns, &ns->rt, NETLINK_ROUTE, "netlink open");
 }
 
 /* Close the namespace's descriptors; the name stays for the messages of

@@ -27,7 +27,11 @@ struct lnetns {
 struct lnetns *lnetns_check (lua_State *L, int idx, const char *op);
 /* Push a new userdata owning fd (and a copy of name). */
 struct lnetns *lnetns_push (lua_State *L, int fd, const char *name);
-/* The namespace's rtnetlink socket, opened on first use; raises. */
+/* The namespace's socket nl (of protocol), opened on first use; raises,
+ * naming op, when it cannot be opened or the namespace has been closed. */
+struct nl *lnetns_socket (lua_State *L, struct lnetns *ns, struct nl *nl,
+                          int protocol, const char *op);
+/* The namespace's rtnetlink socket, the same way. */
 struct nl *lnetns_rtnl (lua_State *L, struct lnetns *ns);
 
 /* The ifindex of a device argument (name or number) in the namespace;

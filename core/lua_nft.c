@@ -34,10 +34,7 @@
 /* The namespace's nf_tables socket, opened on first use while the thread
  * is briefly inside the namespace (see nl.h). */
 static struct nl *lnetns_nft (lua_State *L, struct lnetns *ns) {
-  struct err e;
-  if (!ns->nft.sock && nl_open(&ns->nft, NETLINK_NETFILTER, ns->fd, &e) < 0)
-    lnslab_fail(L, "nft: netlink open", ns->name, &e);
-  return &ns->nft;
+  return lnetns_socket(L, ns, &ns->nft, NETLINK_NETFILTER, "nft: netlink open");
 }
 
 /*

@@ -321,6 +321,35 @@ describe("neigh", function()
                        "neigh add each: too many arguments (2 given, at most 1)")
     end)
 
+    it("Lua code its reading runs (an entry's metamethod) cannot close a namespace or grow a list under it", function()
+      local function host_neigh() return world.ip_json(nil, "-4 neigh show nud all") end
+      local before = host_neigh()
+      local function closing(h)
+        return setmetatable({ dst = "10.0.0.7", lladdr = mac2 }, { __index = function() h:close() end })
+      end
+      -- (with the closed handle's socket gone, ifindex N would be the caller's namespace's)
+      local h = core.netns_open("test3")
+      assert.has_error(function() core.neigh_add_each{ { h, end3:index(), closing(h) } } end,
+                       "neigh add each: argument 1 (items) item 1 [1] (netns): attempt to use a closed netns \"test3\"")
+      h = core.netns_open("test3")
+      assert.has_error(function() h:neigh_add(end3:index(), { closing(h) }) end,
+                       "netlink open: attempt to use a closed netns \"test3\"")
+      h = core.netns_open("test3")
+      assert.has_error(function() h:neigh_add(end3:index(), closing(h)) end,
+                       "netlink open: attempt to use a closed netns \"test3\"")
+      assert.same(before, host_neigh())
+      assert.same({}, dsts(test3, "veth-test3"))
+      local big, calls = {}, 0
+      for i = 1, 50 do big[i] = { dst = "192.168.1." .. 100 + i, lladdr = mac2 } end
+      local item = setmetatable({ test1.handle, "veth-test1" }, { __index = function()
+        calls = calls + 1
+        return calls == 1 and { dst = "192.168.1.99", lladdr = mac2 } or big
+      end })
+      assert.has_error(function() core.neigh_add_each{ item } end,
+                       "neigh add each: argument 1 (items) changed while it was read")
+      assert.is_nil(dsts(test1, "veth-test1")["192.168.1.101"])
+    end)
+
     it("the Docker model's pins: one line per entry in the trace, in the items' order", function()
       local trace = require("nslab.trace")
       trace.clear()
