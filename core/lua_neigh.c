@@ -498,24 +498,40 @@ static const char *each_label (lua_State *L, size_t i, size_t nb,
                          (lua_Integer)i + 1, (lua_Integer)nb);
 }
 
-/* The anchors of item i (a table at stack index ANCHORS): its netns, its
- * dev and the object of its messages, kept for bind_each whatever Lua code
- * the reading ran (an entry's metamethod may change or drop the item). */
-#define ANCHORS 4
-#define ANCHOR(i, k) ((lua_Integer)(i)*3 + (k))
+/* What the call keeps of item i, in a table at stack index ANCHORS: its
+ * fields as checked once, whatever Lua code the reading runs later (an
+ * entry's metamethod may change or drop the item), and its messages. */
+#define ANCHORS 2
+enum { A_NETNS = 1, A_DEV, A_ENTRY, A_LABEL, A_OBJECT, A_SLOTS = A_OBJECT };
+#define ANCHOR(i, k) ((lua_Integer)(i)*A_SLOTS + (k))
+
+/* Check item i's fields and keep them (its label too); returns how many
+ * entries it holds (read_each says what is wrong with them). */
+static size_t anchor_each (lua_State *L, size_t i, size_t nb) {
+  struct lopt_val field, dev;
+  int base = lua_gettop(L);
+  push_each_field(L, i, A_NETNS, &field);
+  push_each_field(L, i, A_DEV, &dev);
+  push_each_field(L, i, A_ENTRY, &field);
+  size_t n = lua_rawlen(L, -1);
+  each_label(L, i, nb, &dev);
+  lua_rawseti(L, ANCHORS, ANCHOR(i, A_LABEL));
+  lua_settop(L, base + A_ENTRY); /* (a device's label may have pushed more) */
+  for (int k = A_ENTRY; k >= A_NETNS; k--)
+    lua_rawseti(L, ANCHORS, ANCHOR(i, k));
+  lua_settop(L, base);
+  return n ? n : 1;
+}
 
 /* Read item i's entries into v (room for cap); returns how many. Lua code
- * may run here (metamethods of the entries): nothing about the namespace
- * is kept but its anchored handle. */
-static size_t read_each (lua_State *L, size_t i, size_t nb,
-                         struct neigh_info *v, size_t cap) {
-  struct lopt_val ns, dev, entry;
-  int base = lua_gettop(L);
-  push_each_field(L, i, 1, &ns);
-  push_each_field(L, i, 2, &dev);
-  push_each_field(L, i, 3, &entry);
-  int list = base + 3;
-  const char *label = each_label(L, i, nb, &dev);
+ * may run here (metamethods of the entries): the namespace and device are
+ * taken from the anchors afterwards. */
+static size_t read_each (lua_State *L, size_t i, struct neigh_info *v,
+                         size_t cap) {
+  int base = lua_gettop(L), list = base + 1;
+  lua_rawgeti(L, ANCHORS, ANCHOR(i, A_ENTRY));
+  lua_rawgeti(L, ANCHORS, ANCHOR(i, A_LABEL));
+  const char *label = lua_tostring(L, -1);
   size_t many = entry_list(L, list, EACH_OP, label, "its entry"),
          n = many ? many : 1;
   if (n > cap)
@@ -536,13 +552,9 @@ static size_t read_each (lua_State *L, size_t i, size_t nb,
         many ? lua_pushfstring(L, "%s entry %d", label, (int)j + 1) : label;
     what = read_neigh(L, at, EACH_OP, item, 1, &v[j]);
   }
-  lua_pushvalue(L, base + 1);
-  lua_rawseti(L, ANCHORS, ANCHOR(i, 1));
-  lua_pushvalue(L, base + 2);
-  lua_rawseti(L, ANCHORS, ANCHOR(i, 2));
   if (many) what = lua_pushfstring(L, "dev %s", label);
   lua_pushstring(L, what);
-  lua_rawseti(L, ANCHORS, ANCHOR(i, 3));
+  lua_rawseti(L, ANCHORS, ANCHOR(i, A_OBJECT));
   lua_settop(L, base);
   return n;
 }
@@ -552,16 +564,16 @@ static size_t read_each (lua_State *L, size_t i, size_t nb,
 static void bind_each (lua_State *L, size_t i, struct neigh_batch *b,
                        struct neigh_info *v) {
   int base = lua_gettop(L);
-  lua_rawgeti(L, ANCHORS, ANCHOR(i, 1));
+  lua_rawgeti(L, ANCHORS, ANCHOR(i, A_NETNS));
   const char *op =
       lua_pushfstring(L, "%s: argument 1 (items) item %I [1] (netns)",
                       EACH_CALL, (lua_Integer)i + 1);
   struct lnetns *ns = lnetns_check(L, base + 1, op);
-  lua_rawgeti(L, ANCHORS, ANCHOR(i, 2));
+  lua_rawgeti(L, ANCHORS, ANCHOR(i, A_DEV));
   int is_name = lua_type(L, -1) == LUA_TSTRING;
   const char *name = is_name ? lua_tostring(L, -1) : NULL;
   int ifindex = is_name ? 0 : (int)lua_tointeger(L, -1);
-  lua_rawgeti(L, ANCHORS, ANCHOR(i, 3));
+  lua_rawgeti(L, ANCHORS, ANCHOR(i, A_OBJECT));
   b->nl = lnetns_rtnl(L, ns);
   ifindex = resolve(L, b->nl, EACH_OP, lua_tostring(L, -1), ifindex, name);
   for (size_t j = 0; j < b->n; j++) v[j].ifindex = ifindex;
@@ -571,15 +583,12 @@ static void bind_each (lua_State *L, size_t i, struct neigh_batch *b,
 
 /* Raise the error of batch k, which the kernel refused, in the words a
  * neigh_add of that item alone would have used. */
-static int each_fail (lua_State *L, size_t k, size_t nb,
-                      const struct neigh_batch *b) {
-  struct lopt_val ns, dev, entry;
+static int each_fail (lua_State *L, size_t k, const struct neigh_batch *b) {
   struct neigh_info scratch;
-  push_each_field(L, k, 1, &ns);
-  push_each_field(L, k, 2, &dev);
-  push_each_field(L, k, 3, &entry);
-  int list = lua_gettop(L);
-  const char *label = each_label(L, k, nb, &dev);
+  int list = lua_gettop(L) + 1;
+  lua_rawgeti(L, ANCHORS, ANCHOR(k, A_ENTRY));
+  lua_rawgeti(L, ANCHORS, ANCHOR(k, A_LABEL));
+  const char *label = lua_tostring(L, -1);
   size_t many = entry_list(L, list, EACH_OP, label, "its entry");
   if (many && b->failed >= b->n)
     return lnslab_fail(
@@ -617,20 +626,14 @@ static int l_neigh_add_each (lua_State *L) {
         L, "%s: argument 1 (items) must hold at most %d items, got %I",
         EACH_CALL, EACH_MAX, len);
   size_t nb = (size_t)len, total = 0;
-  for (size_t i = 0; i < nb; i++) { /* how many entries, to hold them */
-    struct lopt_val field;
-    for (int k = 1; k <= 3; k++) push_each_field(L, i, k, &field);
-    size_t entries = lua_rawlen(L, -1); /* (read_each says what is wrong) */
-    total += entries ? entries : 1;
-    lua_settop(L, 1);
-  }
+  lua_createtable(L, nb < 1u << 26 ? (int)nb * A_SLOTS : 0, 0); /* ANCHORS */
+  for (size_t i = 0; i < nb; i++) total += anchor_each(L, i, nb);
   struct neigh_batch *b = lua_newuserdatauv(L, nb ? nb * sizeof *b : 1, 0);
   struct neigh_info *entries =
       lua_newuserdatauv(L, total ? total * sizeof *entries : 1, 0);
-  lua_createtable(L, nb < 1u << 28 ? (int)(nb * 3) : 0, 0); /* ANCHORS */
   memset(b, 0, nb * sizeof *b);
   for (size_t i = 0, at = 0; i < nb; i++) {
-    b[i].n = read_each(L, i, nb, entries + at, total - at);
+    b[i].n = read_each(L, i, entries + at, total - at);
     at += b[i].n;
   }
   for (size_t i = 0, at = 0; i < nb; i++) {
@@ -638,7 +641,7 @@ static int l_neigh_add_each (lua_State *L) {
     at += b[i].n;
   }
   size_t bad;
-  if (neigh_add_each(b, nb, &bad) < 0) return each_fail(L, bad, nb, &b[bad]);
+  if (neigh_add_each(b, nb, &bad) < 0) return each_fail(L, bad, &b[bad]);
   return 0;
 }
 

@@ -195,8 +195,8 @@ static int send_some (struct nl *nl, uint16_t type, const struct neigh_info *v,
   return *failed == (size_t)-1 ? 0 : -1;
 }
 
-/* Delete v[i] for every i with undo[i] (every i: undo NULL), answers
- * ignored: the way back of neigh_add_many and neigh_add_each. */
+/* Delete v[i] for every i with undo[i] == 1, answers ignored: the way
+ * back of add_marked. */
 static void undo_adds (struct nl *nl, const struct neigh_info *v, size_t n,
                        const char *undo) {
   struct neigh_info chunk[NEIGH_PER_SEND];
@@ -204,7 +204,7 @@ static void undo_adds (struct nl *nl, const struct neigh_info *v, size_t n,
   size_t k = 0, ignored_index;
   struct err ignored;
   for (size_t i = 0; i <= n; i++) {
-    if (i < n && (!undo || undo[i])) chunk[k++] = v[i];
+    if (i < n && undo[i] == 1) chunk[k++] = v[i];
     if (k == NEIGH_PER_SEND || (i == n && k)) {
       ignored_index = (size_t)-1;
       send_some(nl, RTM_DELNEIGH, chunk, k, status, &ignored_index, &ignored);
@@ -213,28 +213,21 @@ static void undo_adds (struct nl *nl, const struct neigh_info *v, size_t n,
   }
 }
 
-int neigh_add_many (struct nl *nl, const struct neigh_info *v, size_t n,
-                    size_t *failed, struct err *e) {
+/* neigh_add_many with its marks in undo (n bytes, zeroed): 1 for an entry
+ * this call made or replaced (what a way back deletes), 2 for one without
+ * a link-layer address that was there before (never deleted). On failure
+ * it has taken back its own already. */
+static int add_marked (struct nl *nl, const struct neigh_info *v, size_t n,
+                       char *undo, size_t *failed, struct err *e) {
   int status[NEIGH_PER_SEND];
-  char *undo;
   size_t sent = 0;
   int rc = 0;
-  *failed = n;
-  e->code = 0;
-  e->reason[0] = '\0';
-  for (size_t i = 0; i < n; i++)
-    if (entry_ok(&v[i], e) < 0) {
-      *failed = i;
-      return -1;
-    }
-  if (n == 0) return 0;
-  if (!(undo = calloc(n, 1))) return err_set(e, ENOMEM, NULL);
   /* Without a link-layer address the kernel makes an empty entry and then
      refuses it (see neigh_add): such a new one is taken back; one that was
      there stays, failed or not. */
   for (size_t i = 0; i < n; i++)
     if (v[i].family != AF_BRIDGE && !v[i].lladdr_len && neigh_exists(nl, &v[i]))
-      undo[i] = 2; /* there before: never deleted */
+      undo[i] = 2;
   while (sent < n && rc == 0) {
     size_t k = n - sent < NEIGH_PER_SEND ? n - sent : NEIGH_PER_SEND;
     size_t bad = (size_t)-1;
@@ -249,47 +242,59 @@ int neigh_add_many (struct nl *nl, const struct neigh_info *v, size_t n,
     if (rc < 0) *failed = bad == (size_t)-1 ? n : sent + bad;
     sent += k;
   }
-  if (rc < 0) {
-    for (size_t i = 0; i < n; i++) undo[i] = undo[i] == 1;
-    undo_adds(nl, v, n, undo);
-  }
+  if (rc < 0) undo_adds(nl, v, n, undo);
+  return rc;
+}
+
+/* Check v[0..n) whole before anything is sent (*failed, e: the first
+ * that is none); 0 or -1. */
+static int entries_ok (const struct neigh_info *v, size_t n, size_t *failed,
+                       struct err *e) {
+  *failed = n;
+  e->code = 0;
+  e->reason[0] = '\0';
+  for (size_t i = 0; i < n; i++)
+    if (entry_ok(&v[i], e) < 0) {
+      *failed = i;
+      return -1;
+    }
+  return 0;
+}
+
+int neigh_add_many (struct nl *nl, const struct neigh_info *v, size_t n,
+                    size_t *failed, struct err *e) {
+  char *undo;
+  if (entries_ok(v, n, failed, e) < 0) return -1;
+  if (n == 0) return 0;
+  if (!(undo = calloc(n, 1))) return err_set(e, ENOMEM, NULL);
+  int rc = add_marked(nl, v, n, undo, failed, e);
   free(undo);
   return rc;
 }
 
-/* Which of v[0..n) a take-back deletes: all but the entries without a
- * link-layer address that are there already (as neigh_add_many keeps
- * them); NULL for all, or when there is no memory to tell. */
-static char *take_back_marks (struct nl *nl, const struct neigh_info *v,
-                              size_t n) {
-  char *undo = NULL;
-  for (size_t i = 0; i < n; i++) {
-    if (v[i].family == AF_BRIDGE || v[i].lladdr_len) continue;
-    if (!undo) {
-      if (!(undo = malloc(n))) return NULL;
-      memset(undo, 1, n);
-    }
-    undo[i] = !neigh_exists(nl, &v[i]);
-  }
-  return undo;
-}
-
 int neigh_add_each (struct neigh_batch *b, size_t nb, size_t *bad) {
-  char **marks = calloc(nb ? nb : 1, sizeof *marks);
-  int rc = 0;
-  *bad = nb;
-  for (size_t i = 0; i < nb; i++) {
-    if (marks) marks[i] = take_back_marks(b[i].nl, b[i].v, b[i].n);
-    if (neigh_add_many(b[i].nl, b[i].v, b[i].n, &b[i].failed, &b[i].e) < 0) {
+  for (size_t i = 0; i < nb; i++) /* every entry, before anything is sent */
+    if (entries_ok(b[i].v, b[i].n, &b[i].failed, &b[i].e) < 0) {
       *bad = i;
-      rc = -1;
-      while (i-- > 0)
-        undo_adds(b[i].nl, b[i].v, b[i].n, marks ? marks[i] : NULL);
+      return -1;
+    }
+  char **undo = calloc(nb ? nb : 1, sizeof *undo);
+  size_t i = 0;
+  int rc = 0;
+  for (; i < nb; i++) {
+    struct neigh_batch *x = &b[i];
+    if (!undo || !(undo[i] = calloc(x->n ? x->n : 1, 1))) {
+      rc = err_set(&x->e, ENOMEM, NULL);
       break;
     }
+    rc = add_marked(x->nl, x->v, x->n, undo[i], &x->failed, &x->e);
+    if (rc < 0) break;
   }
-  for (size_t i = 0; marks && i < nb; i++) free(marks[i]);
-  free(marks);
+  *bad = rc < 0 ? i : nb;
+  if (rc < 0) /* what the batches before it made goes again */
+    for (size_t j = 0; j < i; j++) undo_adds(b[j].nl, b[j].v, b[j].n, undo[j]);
+  for (size_t j = 0; undo && j < nb; j++) free(undo[j]);
+  free(undo);
   return rc;
 }
 

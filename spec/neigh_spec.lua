@@ -339,14 +339,14 @@ describe("neigh", function()
                        "netlink open: attempt to use a closed netns \"test3\"")
       assert.same(before, host_neigh())
       assert.same({}, dsts(test3, "veth-test3"))
-      local big, calls = {}, 0
-      for i = 1, 50 do big[i] = { dst = "192.168.1." .. 100 + i, lladdr = mac2 } end
-      local item = setmetatable({ test1.handle, "veth-test1" }, { __index = function()
-        calls = calls + 1
-        return calls == 1 and { dst = "192.168.1.99", lladdr = mac2 } or big
+      -- (each item's fields are read once; a list itself can still grow)
+      local later = { { dst = "192.168.1.100", lladdr = mac2 } }
+      local growing = setmetatable({ dst = "192.168.1.99", lladdr = mac2 }, { __index = function()
+        for i = 1, 50 do later[i] = { dst = "192.168.1." .. 100 + i, lladdr = mac2 } end
       end })
-      assert.has_error(function() core.neigh_add_each{ item } end,
-                       "neigh add each: argument 1 (items) changed while it was read")
+      assert.has_error(function()
+        core.neigh_add_each{ { test1.handle, "veth-test1", growing }, { test1.handle, "veth-test1", later } }
+      end, "neigh add each: argument 1 (items) changed while it was read")
       assert.is_nil(dsts(test1, "veth-test1")["192.168.1.101"])
     end)
 

@@ -15,7 +15,7 @@
 --   * just before a probe nslab makes (check.reachable, check.unreachable,
 --     check.mesh, ns:ping from a container), permanent entries on both
 --     sides for exactly the container pairs probed that have none yet,
---     all in one call (core.neigh_add_each: on two CPUs when large).
+--     all in one call (core.neigh_add_each), all or nothing.
 --
 -- All pairs at connect would be O(N^2): measured (bench/docker_arp.lua
 -- pairs 200) 36 us and 559 bytes of kernel memory per entry, so 999,000
